@@ -1,0 +1,218 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * roled.h - libroled, the client library of the roled credential agent.
+ *
+ * A process links libroled to obtain short-lived, AWS-shaped credentials for
+ * a role from the local roled agent, to ask who the agent thinks it is, to
+ * list the roles it may assume, and to verify session tokens.  This is the
+ * only header users include; everything else in the library is hidden.
+ *
+ * Thread safety: every function may be called from any thread; a roled_client
+ * serialises its own socket use, and its credential cache is shared by all
+ * threads using that client.
+ */
+#ifndef ROLED_ROLED_H
+#define ROLED_ROLED_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define ROLED_EXPORT __attribute__((visibility("default")))
+
+/*
+ * roled_status - what a call returned.  0 is success; the AWS-named codes are
+ * the agent's answers, the rest are failures on this side of the socket.
+ */
+typedef enum roled_status {
+        ROLED_OK = 0,
+        /* The agent's answers (proto/PROTOCOL.md section 4). */
+        ROLED_E_ACCESS_DENIED,
+        ROLED_E_NO_SUCH_ENTITY,
+        ROLED_E_INVALID_PARAMETER,
+        ROLED_E_INVALID_PARAMETER_VALUE,
+        ROLED_E_MALFORMED_POLICY_DOCUMENT,
+        ROLED_E_EXPIRED_TOKEN,
+        ROLED_E_INVALID_TOKEN,
+        ROLED_E_REGION_DISABLED,
+        ROLED_E_THROTTLING,
+        ROLED_E_UPSTREAM_UNAVAILABLE,
+        ROLED_E_UNSUPPORTED_VERSION,
+        ROLED_E_UNSUPPORTED_OPERATION,
+        ROLED_E_MESSAGE_TOO_LARGE,
+        ROLED_E_MALFORMED_MESSAGE,
+        ROLED_E_INTERNAL,
+        /* This side of the socket. */
+        ROLED_E_NO_AGENT = 100,   /* no socket found, or connect() failed */
+        ROLED_E_UNTRUSTED_AGENT,  /* the socket or its peer is not owned by root or the agent's user */
+        ROLED_E_PROTOCOL,         /* the agent sent something that is not a valid answer */
+        ROLED_E_IO,               /* the connection failed or closed mid-request */
+        ROLED_E_TIMEOUT,          /* no answer within the client's timeout */
+        ROLED_E_NOMEM,
+        ROLED_E_INVALID_ARGUMENT, /* bad argument to a library call */
+        ROLED_E_BAD_SIGNATURE,    /* roled_verify_token(): the token does not verify */
+} roled_status;
+
+/* roled_strerror() - a static English description of @status. */
+ROLED_EXPORT const char *roled_strerror(roled_status status);
+/* roled_status_name() - the wire/AWS name of @status ("AccessDenied", ...), or a short name. */
+ROLED_EXPORT const char *roled_status_name(roled_status status);
+
+typedef struct roled_client roled_client;
+
+/*
+ * roled_client_connect() - find and connect to the agent.
+ * @socket_path: the socket to use, or NULL to search $ROLED_SOCKET, then
+ *               $XDG_RUNTIME_DIR/roled/roled.sock, then /run/roled/roled.sock
+ * @clientp: the new client, owned by the caller (roled_client_close())
+ *
+ * Checks that the socket and its directory belong to root or to this
+ * process's uid, and that the peer's SO_PEERCRED uid is root or this uid.
+ * Return: ROLED_OK, ROLED_E_NO_AGENT, ROLED_E_UNTRUSTED_AGENT, ROLED_E_NOMEM.
+ */
+ROLED_EXPORT roled_status roled_client_connect(const char *socket_path, roled_client **clientp);
+/* roled_client_close() - close and free @client (NULL is fine); wipes cached secrets. */
+ROLED_EXPORT void roled_client_close(roled_client *client);
+/*
+ * roled_client_last_error() - the agent's message for the last failed call made
+ * by this thread on @client ("" if none).  Valid until the next call.
+ */
+ROLED_EXPORT const char *roled_client_last_error(roled_client *client);
+/* roled_client_set_timeout() - per-request timeout in milliseconds (default 5000). */
+ROLED_EXPORT void roled_client_set_timeout(roled_client *client, int timeout_ms);
+
+/* Credentials, as AWS STS shapes them.  Strings are NUL-terminated. */
+typedef struct roled_credentials {
+        char access_key_id[32];
+        char secret_access_key[64];
+        char *session_token;        /* heap, owned by the struct */
+        time_t expiration;          /* Unix seconds */
+        char expiration_iso[32];    /* YYYY-MM-DDTHH:MM:SSZ */
+        char role[65];
+        char role_arn[128];
+        char assumed_role_arn[192];
+        char session_id[40];
+        char issuer[16];
+} roled_credentials;
+
+/* roled_credentials_clear() - wipe and free what @creds holds (safe on a zeroed struct). */
+ROLED_EXPORT void roled_credentials_clear(roled_credentials *creds);
+
+/* Options for roled_get_credentials(); zero-initialise, then set what you need. */
+typedef struct roled_request {
+        const char *role;            /* NULL: the caller's default role */
+        uint32_t duration_seconds;   /* 0: the agent's default */
+        const char *session_policy;  /* NULL: none */
+        bool is_fresh;               /* true: bypass libroled's in-process cache */
+} roled_request;
+
+/*
+ * roled_get_credentials() - credentials for a role.
+ * @client: connected client
+ * @req: options, or NULL for the default role with default duration
+ * @creds: filled on ROLED_OK; the caller clears it with roled_credentials_clear()
+ *
+ * Answers come from libroled's in-process cache while they have more than the
+ * refresh margin left (20 minutes, or a quarter of the lifetime if shorter);
+ * otherwise the agent is asked.
+ * Return: ROLED_OK or a roled_status (roled_client_last_error() has the agent's message).
+ */
+ROLED_EXPORT roled_status roled_get_credentials(roled_client *client, const roled_request *req,
+                                                roled_credentials *creds);
+
+/*
+ * roled_assume_role() - a fresh (uncached) session for @role.
+ * @session_name: NULL for the default; @source_token: the caller's current
+ * session token for role chaining, or NULL.
+ */
+ROLED_EXPORT roled_status roled_assume_role(roled_client *client, const char *role,
+                                            uint32_t duration_seconds, const char *session_policy,
+                                            const char *session_name, const char *source_token,
+                                            roled_credentials *creds);
+
+/* The identity the agent attested for this connection. */
+typedef struct roled_identity {
+        uint32_t uid, gid, pid;
+        char user[64];
+        char group[64];
+        uint32_t groups[64];
+        size_t n_groups;
+        char exe[4096];
+        char unit[256];
+        char cgroup[512];
+        char account[16];
+        char arn[256];
+        char default_role[65]; /* "" when none */
+} roled_identity;
+
+/* roled_whoami() - GetCallerIdentity. */
+ROLED_EXPORT roled_status roled_whoami(roled_client *client, roled_identity *id);
+
+typedef struct roled_role_info {
+        char name[65];
+        char description[256];
+        char arn[128];
+        uint32_t max_session_duration;
+        char issuer[16];
+        bool is_default;
+        bool is_assumable;
+} roled_role_info;
+
+/*
+ * roled_list_roles() - roles visible to the caller.
+ * @rolesp: array of *@n_rolesp entries, owned by the caller (free())
+ */
+ROLED_EXPORT roled_status roled_list_roles(roled_client *client, roled_role_info **rolesp,
+                                           size_t *n_rolesp);
+
+/* roled_revoke() - end the caller's sessions (of @role, or all when NULL); *@n_revokedp gets the count. */
+ROLED_EXPORT roled_status roled_revoke(roled_client *client, const char *role, uint32_t *n_revokedp);
+
+/* roled_reload() - ask the agent to re-read its configuration (admin only). */
+ROLED_EXPORT roled_status roled_reload(roled_client *client, uint32_t *n_rolesp);
+
+/*
+ * roled_status_json() - the agent's Status as a JSON object text.
+ * @jsonp: heap string owned by the caller (free()).
+ */
+ROLED_EXPORT roled_status roled_agent_status_json(roled_client *client, char **jsonp);
+
+/* Claims carried by a verified session token. */
+typedef struct roled_token_claims {
+        char access_key_id[32];
+        char session_id[40];
+        char role[65];
+        char role_arn[128];
+        uint32_t uid, gid;
+        char user[64];
+        char exe[4096];
+        char unit[256];
+        time_t issued, expires;
+        bool has_policy;
+        uint8_t policy_sha256[32];
+        char source_role[65]; /* "" unless chained */
+} roled_token_claims;
+
+/*
+ * roled_verify_token() - verify a session token offline.
+ * @client: used once to fetch and cache the agent's public keys (GetPublicKeys)
+ * @token: the session token
+ * @claims: filled on ROLED_OK
+ *
+ * Checks the signature against the agent's keys and the expiry against the
+ * clock.  It does not know about revocation: ask the agent (Authorize) for that.
+ * Return: ROLED_OK, ROLED_E_BAD_SIGNATURE, ROLED_E_EXPIRED_TOKEN, or a connection error.
+ */
+ROLED_EXPORT roled_status roled_verify_token(roled_client *client, const char *token,
+                                             roled_token_claims *claims);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

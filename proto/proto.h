@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * proto.h - the roled wire protocol in one header, shared by agent and client.
+ *
+ * Owns the protocol version and its change log, every limit, the method list
+ * and the error-code list (one X-macro each, so enums, dispatch tables and log
+ * names all come from one row).  The byte-level work lives in scan.c (where
+ * does a message end), rpc.c (MessagePack-RPC envelopes and field access).
+ * proto/PROTOCOL.md is the normative text; keep the two in step.
+ */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * PROTO_VERSION - the protocol version negotiated by Hello.
+ *
+ * 1: first version: Hello, GetCredentials, AssumeRole, GetCallerIdentity,
+ *    ListRoles, Status, Reload, Revoke, GetPublicKeys, Authorize, Simulate.
+ */
+#define PROTO_VERSION 1
+#define PROTO_VERSION_MIN 1
+
+/* Limits (PROTOCOL.md section "Limits"). */
+#define PROTO_MESSAGE_MAX (64 * 1024) /* bytes in one message */
+#define PROTO_DEPTH_MAX 8             /* nesting of arrays/maps, envelope included */
+#define PROTO_METHOD_MAX 64           /* bytes in a method name */
+#define PROTO_ROLE_NAME_MAX 64        /* IAM RoleName: 1..64 [\w+=,.@-] */
+#define PROTO_POLICY_MAX 10240        /* session policy document, bytes */
+#define PROTO_TOKEN_MAX 4096          /* session token, bytes */
+#define PROTO_DURATION_MIN 900        /* seconds */
+#define PROTO_DURATION_MAX 43200      /* seconds */
+#define PROTO_DURATION_DEFAULT 3600   /* seconds */
+#define PROTO_IDLE_TIMEOUT_MS 10000   /* a connection with a partial message */
+#define PROTO_PIPELINE_MAX 64         /* requests in flight per connection */
+
+/* MessagePack-RPC message types: the first element of the envelope array. */
+enum {
+        PROTO_REQUEST = 0,
+        PROTO_RESPONSE = 1,
+        PROTO_NOTIFICATION = 2,
+};
+
+/* Method flags. */
+#define PROTO_F_NONE 0u
+#define PROTO_F_ADMIN 1u /* only root or the agent's own uid */
+
+/*
+ * PROTO_METHODS - every method: X(ENUM, WireName, flags).
+ */
+#define PROTO_METHODS(X)                                                                           \
+        X(HELLO, Hello, PROTO_F_NONE)                                                              \
+        X(GET_CREDENTIALS, GetCredentials, PROTO_F_NONE)                                           \
+        X(ASSUME_ROLE, AssumeRole, PROTO_F_NONE)                                                   \
+        X(GET_CALLER_IDENTITY, GetCallerIdentity, PROTO_F_NONE)                                    \
+        X(LIST_ROLES, ListRoles, PROTO_F_NONE)                                                     \
+        X(STATUS, Status, PROTO_F_NONE)                                                            \
+        X(RELOAD, Reload, PROTO_F_ADMIN)                                                           \
+        X(REVOKE, Revoke, PROTO_F_NONE)                                                            \
+        X(GET_PUBLIC_KEYS, GetPublicKeys, PROTO_F_NONE)                                            \
+        X(AUTHORIZE, Authorize, PROTO_F_NONE)                                                      \
+        X(SIMULATE, Simulate, PROTO_F_ADMIN)
+
+typedef enum ProtoMethod {
+#define PROTO_X_ENUM(e, name, flags) PROTO_M_##e,
+        PROTO_METHODS(PROTO_X_ENUM)
+#undef PROTO_X_ENUM
+        PROTO_M_COUNT,
+        PROTO_M_UNKNOWN = -1,
+} ProtoMethod;
+
+/*
+ * PROTO_ERRORS - every error code a response may carry: X(ENUM, "WireName").
+ * Names reuse AWS's where AWS has one.  PROTO_OK is not an error.
+ */
+#define PROTO_ERRORS(X)                                                                            \
+        X(OK, "")                                                                                  \
+        X(ACCESS_DENIED, "AccessDenied")                                                           \
+        X(NO_SUCH_ENTITY, "NoSuchEntity")                                                          \
+        X(INVALID_PARAMETER, "InvalidParameter")                                                   \
+        X(INVALID_PARAMETER_VALUE, "InvalidParameterValue")                                        \
+        X(MALFORMED_POLICY_DOCUMENT, "MalformedPolicyDocument")                                    \
+        X(EXPIRED_TOKEN, "ExpiredToken")                                                           \
+        X(INVALID_TOKEN, "InvalidClientTokenId")                                                   \
+        X(REGION_DISABLED, "RegionDisabled")                                                       \
+        X(THROTTLING, "Throttling")                                                                \
+        X(UPSTREAM_UNAVAILABLE, "UpstreamUnavailable")                                             \
+        X(UNSUPPORTED_VERSION, "UnsupportedVersion")                                               \
+        X(UNSUPPORTED_OPERATION, "UnsupportedOperation")                                           \
+        X(MESSAGE_TOO_LARGE, "MessageTooLarge")                                                    \
+        X(MALFORMED_MESSAGE, "MalformedMessage")                                                   \
+        X(INTERNAL, "Internal")
+
+typedef enum ProtoError {
+#define PROTO_X_ENUM(e, name) PROTO_##e,
+        PROTO_ERRORS(PROTO_X_ENUM)
+#undef PROTO_X_ENUM
+        PROTO_ERROR_COUNT,
+} ProtoError;
+
+/* proto_method_name() - the wire name of @m, or NULL when out of range. */
+const char *proto_method_name(ProtoMethod m);
+/* proto_method_flags() - PROTO_F_* of @m (0 when out of range). */
+unsigned proto_method_flags(ProtoMethod m);
+/* proto_method_lookup() - the method named by @name[0..@len), or PROTO_M_UNKNOWN. */
+ProtoMethod proto_method_lookup(const char *name, size_t len);
+/* proto_error_name() - the wire name of @e ("" for PROTO_OK, NULL when out of range). */
+const char *proto_error_name(ProtoError e);
+/* proto_error_lookup() - the code named by @name[0..@len), or PROTO_INTERNAL when unknown. */
+ProtoError proto_error_lookup(const char *name, size_t len);
