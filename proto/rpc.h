@@ -52,7 +52,7 @@ int proto_decode(const uint8_t *buf, size_t len, msgpack_zone *zone, msgpack_obj
 /* proto_get() - the value for @key in @map (NULL when @map is NULL, absent, or nil). */
 const msgpack_object *proto_get(const msgpack_object *map, const char *key);
 /*
- * proto_get_str() - string field: *@sp/*@lenp point into the message (not NUL-terminated).
+ * proto_get_str() - string field: *@sp and *@lenp point into the message (not NUL-terminated).
  * Return: 0, RPC_E_MISSING, or RPC_E_TYPE (not a string, or longer than @max).
  */
 int proto_get_str(const msgpack_object *map, const char *key, size_t max, const char **sp,
