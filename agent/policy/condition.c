@@ -1,0 +1,427 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * condition.c - condition operators and their evaluation, following
+ * IAM:reference_policies_elements_condition_operators and
+ * IAM:reference_policies_multi-value-conditions: values of one key are OR'ed
+ * (negated operators: none may match), IfExists, ForAnyValue/ForAllValues,
+ * missing keys. Value parsing (dates, numbers, CIDRs) is shared with parse.c.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <sodium.h>
+
+#include "policy-internal.h"
+
+static const struct {
+        const char *name;
+        uint8_t op;
+        bool is_negated;
+} ops[] = {
+        {"StringEquals", OP_STR_EQ, false},
+        {"StringNotEquals", OP_STR_EQ, true},
+        {"StringEqualsIgnoreCase", OP_STR_EQ_IC, false},
+        {"StringNotEqualsIgnoreCase", OP_STR_EQ_IC, true},
+        {"StringLike", OP_STR_LIKE, false},
+        {"StringNotLike", OP_STR_LIKE, true},
+        {"NumericEquals", OP_NUM_EQ, false},
+        {"NumericNotEquals", OP_NUM_EQ, true},
+        {"NumericLessThan", OP_NUM_LT, false},
+        {"NumericLessThanEquals", OP_NUM_LE, false},
+        {"NumericGreaterThan", OP_NUM_GT, false},
+        {"NumericGreaterThanEquals", OP_NUM_GE, false},
+        {"DateEquals", OP_DATE_EQ, false},
+        {"DateNotEquals", OP_DATE_EQ, true},
+        {"DateLessThan", OP_DATE_LT, false},
+        {"DateLessThanEquals", OP_DATE_LE, false},
+        {"DateGreaterThan", OP_DATE_GT, false},
+        {"DateGreaterThanEquals", OP_DATE_GE, false},
+        {"Bool", OP_BOOL, false},
+        {"BinaryEquals", OP_BINARY, false},
+        {"IpAddress", OP_IP, false},
+        {"NotIpAddress", OP_IP, true},
+        {"ArnEquals", OP_ARN, false},
+        {"ArnLike", OP_ARN, false},
+        {"ArnNotEquals", OP_ARN, true},
+        {"ArnNotLike", OP_ARN, true},
+        {"Null", OP_NULL, false},
+};
+
+/*
+ * condition_op_lookup() - split "ForAnyValue:StringLikeIfExists" into its
+ * parts. Operator names are case-sensitive, as AWS spells them. Return: 0;
+ * POLICY_E_MALFORMED for an unknown operator (NullIfExists included).
+ */
+int condition_op_lookup(const char *name, uint8_t *opp, uint8_t *setp, bool *negatedp,
+                        bool *if_existsp)
+{
+        uint8_t set = SET_NONE;
+        bool if_exists = false;
+        size_t len;
+
+        if (strncmp(name, "ForAnyValue:", 12) == 0) {
+                set = SET_ANY;
+                name += 12;
+        } else if (strncmp(name, "ForAllValues:", 13) == 0) {
+                set = SET_ALL;
+                name += 13;
+        }
+        len = strlen(name);
+        if (len > 8 && strcmp(name + len - 8, "IfExists") == 0) {
+                if_exists = true;
+                len -= 8;
+        }
+        for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+                if (strlen(ops[i].name) != len || strncmp(ops[i].name, name, len) != 0)
+                        continue;
+                if (ops[i].op == OP_NULL && if_exists)
+                        return POLICY_E_MALFORMED;
+                *opp = ops[i].op;
+                *setp = set;
+                *negatedp = ops[i].is_negated;
+                *if_existsp = if_exists;
+                return 0;
+        }
+        return POLICY_E_MALFORMED;
+}
+
+int parse_number(const char *s, double *vp)
+{
+        char *end;
+
+        if (!*s || strlen(s) > 64)
+                return -EINVAL;
+        for (const char *c = s; *c; c++)
+                if (!strchr("0123456789+-.eE", *c))
+                        return -EINVAL;
+        errno = 0;
+        double v = strtod(s, &end);
+        if (*end || errno || !isfinite(v))
+                return -EINVAL;
+        *vp = v;
+        return 0;
+}
+
+static int digits(const char **s, int n, int *vp)
+{
+        int v = 0;
+        for (int i = 0; i < n; i++) {
+                if (**s < '0' || **s > '9')
+                        return -EINVAL;
+                v = v * 10 + (**s - '0');
+                (*s)++;
+        }
+        *vp = v;
+        return 0;
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant). */
+static int64_t days_from_civil(int64_t y, int m, int d)
+{
+        y -= m <= 2;
+        int64_t era = (y >= 0 ? y : y - 399) / 400;
+        int64_t yoe = y - era * 400;
+        int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+        int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        return era * 146097 + doe - 719468;
+}
+
+/* -?[0-9]+(\.[0-9]+)? */
+static bool is_epoch(const char *s)
+{
+        size_t n;
+
+        if (*s == '-')
+                s++;
+        n = strspn(s, "0123456789");
+        if (n == 0)
+                return false;
+        s += n;
+        if (*s == '.') {
+                s++;
+                n = strspn(s, "0123456789");
+                if (n == 0)
+                        return false;
+                s += n;
+        }
+        return *s == '\0';
+}
+
+/*
+ * parse_date() - W3C ISO 8601 ("2024-01-31", "2024-01-31T12:00Z",
+ * "2024-01-31T12:00:00.5+02:00"; no zone means UTC) or seconds since the
+ * epoch ("1700000000", fractions allowed), to milliseconds.
+ */
+int parse_date(const char *s, int64_t *msp)
+{
+        int y, mo, d, h = 0, mi = 0, sec = 0, ms = 0;
+        const char *p = s;
+
+        if (!*s || strlen(s) > 64)
+                return -EINVAL;
+        if (is_epoch(s)) {
+                double v;
+                if (parse_number(s, &v) < 0 || fabs(v) > 1e14)
+                        return -EINVAL;
+                *msp = (int64_t)llround(v * 1000.0);
+                return 0;
+        }
+        if (digits(&p, 4, &y) < 0 || *p++ != '-' || digits(&p, 2, &mo) < 0 || *p++ != '-' ||
+            digits(&p, 2, &d) < 0)
+                return -EINVAL;
+        if (mo < 1 || mo > 12 || d < 1 || d > 31)
+                return -EINVAL;
+        int64_t offset_min = 0;
+        if (*p == 'T' || *p == 't') {
+                p++;
+                if (digits(&p, 2, &h) < 0 || *p++ != ':' || digits(&p, 2, &mi) < 0)
+                        return -EINVAL;
+                if (*p == ':') {
+                        p++;
+                        if (digits(&p, 2, &sec) < 0)
+                                return -EINVAL;
+                        if (*p == '.') {
+                                p++;
+                                int n = 0, scale = 100;
+                                while (*p >= '0' && *p <= '9') {
+                                        if (n++ < 3) {
+                                                ms += (*p - '0') * scale;
+                                                scale /= 10;
+                                        }
+                                        p++;
+                                }
+                                if (n == 0)
+                                        return -EINVAL;
+                        }
+                }
+                if (h > 24 || mi > 59 || sec > 60)
+                        return -EINVAL;
+                if (*p == 'Z' || *p == 'z') {
+                        p++;
+                } else if (*p == '+' || *p == '-') {
+                        int sign = *p++ == '-' ? -1 : 1, oh, om;
+                        if (digits(&p, 2, &oh) < 0)
+                                return -EINVAL;
+                        if (*p == ':')
+                                p++;
+                        if (digits(&p, 2, &om) < 0 || oh > 23 || om > 59)
+                                return -EINVAL;
+                        offset_min = sign * (oh * 60 + om);
+                }
+        }
+        if (*p)
+                return -EINVAL;
+        int64_t secs = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - offset_min * 60;
+        *msp = secs * 1000 + ms;
+        return 0;
+}
+
+int parse_cidr(const char *s, uint8_t *familyp, uint8_t addr[16], uint8_t *prefixp)
+{
+        char host[64];
+        const char *slash = strchr(s, '/');
+        size_t hlen = slash ? (size_t)(slash - s) : strlen(s);
+        int prefix = -1;
+
+        if (hlen == 0 || hlen >= sizeof(host))
+                return -EINVAL;
+        memcpy(host, s, hlen);
+        host[hlen] = '\0';
+        if (slash) {
+                const char *p = slash + 1;
+                size_t n = strlen(p);
+                if (n == 0 || n > 3 || strspn(p, "0123456789") != n)
+                        return -EINVAL;
+                prefix = atoi(p);
+        }
+        memset(addr, 0, 16);
+        if (inet_pton(AF_INET, host, addr) == 1) {
+                if (prefix > 32)
+                        return -EINVAL;
+                *familyp = 4;
+                *prefixp = (uint8_t)(prefix < 0 ? 32 : prefix);
+                return 0;
+        }
+        if (inet_pton(AF_INET6, host, addr) == 1) {
+                if (prefix > 128)
+                        return -EINVAL;
+                *familyp = 6;
+                *prefixp = (uint8_t)(prefix < 0 ? 128 : prefix);
+                return 0;
+        }
+        return -EINVAL;
+}
+
+static bool prefix_equal(const uint8_t *a, const uint8_t *b, unsigned bits)
+{
+        unsigned bytes = bits / 8, rest = bits % 8;
+        if (memcmp(a, b, bytes) != 0)
+                return false;
+        if (rest == 0)
+                return true;
+        uint8_t mask = (uint8_t)(0xff << (8 - rest));
+        return (a[bytes] & mask) == (b[bytes] & mask);
+}
+
+/* The policy value as text: compiled, or expanded into buf. NULL: no match. */
+static const char *value_text(const Pattern *pat, const PolicyContext *ctx, char *buf, size_t size,
+                              size_t *lenp)
+{
+        if (pat->kind != PAT_VAR) {
+                *lenp = pat->len;
+                return pat->text;
+        }
+        if (expand(pat, ctx, buf, size, lenp) != 0)
+                return NULL;
+        return buf;
+}
+
+/* One request value against one policy value, the positive form of the operator. */
+static bool match_one(const Condition *c, const CondValue *v, const char *r, const PolicyContext *ctx)
+{
+        char buf[POLICY_EXPAND_MAX];
+        const char *t;
+        size_t len;
+        double num;
+        int64_t date;
+
+        switch (c->op) {
+        case OP_STR_EQ:
+        case OP_STR_EQ_IC:
+        case OP_BOOL:
+                t = value_text(&v->pat, ctx, buf, sizeof(buf), &len);
+                if (!t)
+                        return false;
+                if (c->op == OP_STR_EQ)
+                        return strlen(r) == len && memcmp(t, r, len) == 0;
+                return strcasecmp(t, r) == 0;
+        case OP_STR_LIKE:
+                t = value_text(&v->pat, ctx, buf, sizeof(buf), &len);
+                return t && glob_match(t, len, r, strlen(r));
+        case OP_NUM_EQ:
+        case OP_NUM_LT:
+        case OP_NUM_LE:
+        case OP_NUM_GT:
+        case OP_NUM_GE:
+                if (parse_number(r, &num) < 0)
+                        return false;
+                switch (c->op) {
+                case OP_NUM_EQ:
+                        return num == v->num;
+                case OP_NUM_LT:
+                        return num < v->num;
+                case OP_NUM_LE:
+                        return num <= v->num;
+                case OP_NUM_GT:
+                        return num > v->num;
+                default:
+                        return num >= v->num;
+                }
+        case OP_DATE_EQ:
+        case OP_DATE_LT:
+        case OP_DATE_LE:
+        case OP_DATE_GT:
+        case OP_DATE_GE:
+                if (parse_date(r, &date) < 0)
+                        return false;
+                switch (c->op) {
+                case OP_DATE_EQ:
+                        return date == v->date;
+                case OP_DATE_LT:
+                        return date < v->date;
+                case OP_DATE_LE:
+                        return date <= v->date;
+                case OP_DATE_GT:
+                        return date > v->date;
+                default:
+                        return date >= v->date;
+                }
+        case OP_BINARY: {
+                unsigned char bin[1024];
+                size_t bin_len;
+                if (sodium_base642bin(bin, sizeof(bin), r, strlen(r), NULL, &bin_len, NULL,
+                                      sodium_base64_VARIANT_ORIGINAL) != 0)
+                        return false;
+                return bin_len == v->bin_len && memcmp(bin, v->bin, bin_len) == 0;
+        }
+        case OP_IP: {
+                uint8_t fam, addr[16], prefix;
+                if (strchr(r, '/') || parse_cidr(r, &fam, addr, &prefix) < 0)
+                        return false;
+                return fam == v->family && prefix_equal(addr, v->addr, v->prefix);
+        }
+        case OP_ARN: {
+                ArnSplit rs;
+                size_t rlen = strlen(r);
+                arn_split(r, rlen, &rs);
+                if (rs.n < ARN_SEGS)
+                        return false;
+                return pattern_match_arn(&v->pat, ctx, r, rlen, &rs);
+        }
+        default:
+                return false;
+        }
+}
+
+static bool any_match(const Condition *c, const char *r, const PolicyContext *ctx)
+{
+        for (uint32_t i = 0; i < c->n_values; i++)
+                if (match_one(c, &c->values[i], r, ctx))
+                        return true;
+        return false;
+}
+
+/*
+ * condition_eval() - one operator and key of a Condition block.
+ * IAM:reference_policies_elements_condition_operators,
+ * IAM:reference_policies_multi-value-conditions:
+ * - missing key: positive operators false, negated operators true,
+ *   ...IfExists true, ForAllValues true, ForAnyValue false; a key present
+ *   with an empty set of values counts as missing;
+ * - Null: true means "absent", false "present";
+ * - plain operator: some request value matches some policy value
+ *   (negated: no pair matches);
+ * - ForAnyValue: some request value passes; ForAllValues: every one does,
+ *   where a request value passes a negated operator if it matches no
+ *   policy value.
+ */
+bool condition_eval(const Condition *c, const PolicyContext *ctx)
+{
+        const CtxEntry *e = ctx ? context_find(ctx, c->key) : NULL;
+        bool is_present = e && e->n_values > 0;
+
+        if (c->op == OP_NULL) {
+                for (uint32_t i = 0; i < c->n_values; i++)
+                        if (c->values[i].flag == !is_present)
+                                return true;
+                return false;
+        }
+        if (!is_present) {
+                if (c->if_exists || c->set == SET_ALL)
+                        return true;
+                if (c->set == SET_ANY)
+                        return false;
+                return c->is_negated;
+        }
+        switch (c->set) {
+        case SET_ALL:
+                for (size_t i = 0; i < e->n_values; i++)
+                        if (any_match(c, e->values[i], ctx) == c->is_negated)
+                                return false;
+                return true;
+        case SET_ANY:
+                for (size_t i = 0; i < e->n_values; i++)
+                        if (any_match(c, e->values[i], ctx) != c->is_negated)
+                                return true;
+                return false;
+        default:
+                for (size_t i = 0; i < e->n_values; i++)
+                        if (any_match(c, e->values[i], ctx))
+                                return !c->is_negated;
+                return c->is_negated;
+        }
+}

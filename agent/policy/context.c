@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * context.c - the request context: condition keys mapped to one or more string
+ * values, each key marked attested (the agent vouches for it) or not (the
+ * request supplied it). Attested values can never be overridden by request
+ * values, and the caller-describing namespaces only accept attested values.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "policy-internal.h"
+
+struct PolicyContext {
+        CtxEntry *entries;
+        size_t n_entries;
+        size_t size_entries;
+};
+
+int policy_context_new(PolicyContext **ctxp)
+{
+        PolicyContext *ctx = calloc(1, sizeof(*ctx));
+        if (!ctx)
+                return -ENOMEM;
+        *ctxp = ctx;
+        return 0;
+}
+
+static void entry_clear_values(CtxEntry *e)
+{
+        for (size_t i = 0; i < e->n_values; i++)
+                free(e->values[i]);
+        e->n_values = 0;
+}
+
+static void entry_deinit(CtxEntry *e)
+{
+        entry_clear_values(e);
+        free(e->values);
+        free(e->key);
+        e->values = NULL;
+        e->key = NULL;
+        e->size_values = 0;
+}
+
+PolicyContext *policy_context_free(PolicyContext *ctx)
+{
+        if (!ctx)
+                return NULL;
+        for (size_t i = 0; i < ctx->n_entries; i++)
+                entry_deinit(&ctx->entries[i]);
+        free(ctx->entries);
+        free(ctx);
+        return NULL;
+}
+
+const CtxEntry *context_find(const PolicyContext *ctx, const char *key)
+{
+        for (size_t i = 0; i < ctx->n_entries; i++)
+                if (strcasecmp(ctx->entries[i].key, key) == 0)
+                        return &ctx->entries[i];
+        return NULL;
+}
+
+/* Keys that describe the caller; only the agent may set them. */
+static bool is_reserved(const char *key)
+{
+        return strncasecmp(key, "roled:", 6) == 0 || strncasecmp(key, "aws:Principal", 13) == 0 ||
+               strcasecmp(key, "aws:userid") == 0 || strcasecmp(key, "aws:username") == 0;
+}
+
+int policy_context_set(PolicyContext *ctx, const char *key, const char *value, bool is_attested)
+{
+        CtxEntry *e;
+
+        if (!key || !*key)
+                return -EINVAL;
+        if (!is_attested && is_reserved(key))
+                return POLICY_E_RESERVED;
+
+        e = (CtxEntry *)context_find(ctx, key);
+        if (e && e->is_attested && !is_attested)
+                return POLICY_E_ATTESTED;
+        if (e && !e->is_attested && is_attested) {
+                /* An attested value supersedes whatever the request said. */
+                entry_clear_values(e);
+                e->is_attested = true;
+        }
+        if (!e) {
+                if (ctx->n_entries >= POLICY_CONTEXT_KEYS_MAX)
+                        return -E2BIG;
+                if (ctx->n_entries == ctx->size_entries) {
+                        size_t n = ctx->size_entries ? ctx->size_entries * 2 : 16;
+                        CtxEntry *ne = realloc(ctx->entries, n * sizeof(*ne));
+                        if (!ne)
+                                return -ENOMEM;
+                        ctx->entries = ne;
+                        ctx->size_entries = n;
+                }
+                char *k = strdup(key);
+                if (!k)
+                        return -ENOMEM;
+                e = &ctx->entries[ctx->n_entries++];
+                *e = (CtxEntry){.key = k, .is_attested = is_attested};
+        }
+        if (!value)
+                return 0;
+        if (e->n_values >= POLICY_CONTEXT_VALUES_MAX)
+                return -E2BIG;
+        if (e->n_values == e->size_values) {
+                size_t n = e->size_values ? e->size_values * 2 : 2;
+                char **nv = realloc(e->values, n * sizeof(*nv));
+                if (!nv)
+                        return -ENOMEM;
+                e->values = nv;
+                e->size_values = n;
+        }
+        char *v = strdup(value);
+        if (!v)
+                return -ENOMEM;
+        e->values[e->n_values++] = v;
+        return 0;
+}
+
+void policy_context_clear_request(PolicyContext *ctx)
+{
+        size_t j = 0;
+        for (size_t i = 0; i < ctx->n_entries; i++) {
+                if (ctx->entries[i].is_attested)
+                        ctx->entries[j++] = ctx->entries[i];
+                else
+                        entry_deinit(&ctx->entries[i]);
+        }
+        ctx->n_entries = j;
+}
+
+bool policy_context_get(const PolicyContext *ctx, const char *key, const char *const **valuesp,
+                        size_t *n_valuesp, bool *is_attestedp)
+{
+        const CtxEntry *e = context_find(ctx, key);
+        if (!e)
+                return false;
+        if (valuesp)
+                *valuesp = (const char *const *)e->values;
+        if (n_valuesp)
+                *n_valuesp = e->n_values;
+        if (is_attestedp)
+                *is_attestedp = e->is_attested;
+        return true;
+}

@@ -1,0 +1,240 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * eval.c - the decision, IAM:reference_policies_evaluation-logic: an explicit
+ * Deny anywhere wins, identity policies need at least one Allow, and a session
+ * policy (IAM:access_policies_boundaries) must Allow too. Statement matching
+ * runs cheapest first (action, resource, principal, conditions) and never
+ * allocates.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "policy-internal.h"
+
+const char *policy_decision_str(PolicyDecision d)
+{
+        switch (d) {
+        case POLICY_ALLOW:
+                return "allow";
+        case POLICY_EXPLICIT_DENY:
+                return "explicit-deny";
+        default:
+                return "implicit-deny";
+        }
+}
+
+/* Principals only trust what the agent attested. */
+static const CtxEntry *attested(const PolicyContext *ctx, const char *key)
+{
+        const CtxEntry *e = ctx ? context_find(ctx, key) : NULL;
+        return e && e->is_attested ? e : NULL;
+}
+
+static bool has_value(const PolicyContext *ctx, const char *key, const char *value, bool is_ci)
+{
+        const CtxEntry *e = attested(ctx, key);
+        for (size_t i = 0; e && i < e->n_values; i++)
+                if (is_ci ? strcasecmp(e->values[i], value) == 0 : strcmp(e->values[i], value) == 0)
+                        return true;
+        return false;
+}
+
+static bool has_id_in(const PolicyContext *ctx, const char *key, uint32_t lo, uint32_t hi)
+{
+        const CtxEntry *e = attested(ctx, key);
+        for (size_t i = 0; e && i < e->n_values; i++) {
+                const char *s = e->values[i];
+                char *end;
+                if (!isdigit((unsigned char)*s))
+                        continue;
+                errno = 0;
+                unsigned long long v = strtoull(s, &end, 10);
+                if (*end || errno || v > UINT32_MAX)
+                        continue;
+                if (v >= lo && v <= hi)
+                        return true;
+        }
+        return false;
+}
+
+static bool principal_match(const Principal *pr, const PolicyContext *ctx)
+{
+        switch (pr->kind) {
+        case PR_ANY:
+                return true;
+        case PR_AWS_ARN:
+                return has_value(ctx, "aws:PrincipalArn", pr->value, false);
+        case PR_AWS_ACCOUNT: {
+                if (has_value(ctx, "aws:PrincipalAccount", pr->value, false))
+                        return true;
+                const CtxEntry *e = attested(ctx, "aws:PrincipalArn");
+                for (size_t i = 0; e && i < e->n_values; i++) {
+                        ArnSplit as;
+                        arn_split(e->values[i], strlen(e->values[i]), &as);
+                        if (as.n == ARN_SEGS && as.len[4] == strlen(pr->value) &&
+                            memcmp(e->values[i] + as.off[4], pr->value, as.len[4]) == 0)
+                                return true;
+                }
+                return false;
+        }
+        case PR_USER:
+                return has_value(ctx, "roled:user", pr->value, false);
+        case PR_UID:
+                return has_id_in(ctx, "roled:uid", pr->lo, pr->hi);
+        case PR_GROUP:
+                return has_value(ctx, "roled:groups", pr->value, false);
+        case PR_GID:
+                return has_id_in(ctx, "roled:gid", pr->lo, pr->hi) ||
+                       has_id_in(ctx, "roled:gids", pr->lo, pr->hi);
+        case PR_EXE:
+                return has_value(ctx, "roled:exe", pr->value, false);
+        case PR_EXE_SHA256:
+                return has_value(ctx, "roled:exe-sha256", pr->value, true);
+        case PR_UNIT:
+                return has_value(ctx, "roled:unit", pr->value, false);
+        case PR_ROLE:
+                return has_value(ctx, "roled:role", pr->value, false);
+        default:
+                return false;
+        }
+}
+
+static bool action_match(const Statement *st, const Request *rq)
+{
+        for (uint32_t i = 0; i < st->n_actions; i++) {
+                const Pattern *p = &st->actions[i];
+                if (p->has_svc && p->svc_hash != rq->svc_hash)
+                        continue;
+                switch (p->kind) {
+                case PAT_ANY:
+                        return true;
+                case PAT_LITERAL:
+                        if (p->len == rq->action_len && memcmp(p->text, rq->action, p->len) == 0)
+                                return true;
+                        break;
+                default:
+                        if (glob_match(p->text, p->len, rq->action, rq->action_len))
+                                return true;
+                        break;
+                }
+        }
+        return false;
+}
+
+static bool statement_match(const Statement *st, const Request *rq)
+{
+        bool m;
+
+        /* IAM:reference_policies_elements_notaction: NotAction matches every other action. */
+        if (action_match(st, rq) == st->is_not_action)
+                return false;
+        if (st->has_resource) {
+                m = false;
+                for (uint32_t i = 0; !m && i < st->n_resources; i++)
+                        m = pattern_match_arn(&st->resources[i], rq->ctx, rq->resource, rq->resource_len,
+                                              &rq->rsplit);
+                if (m == st->is_not_resource)
+                        return false;
+        }
+        if (st->has_principal) {
+                m = false;
+                for (uint32_t i = 0; !m && i < st->n_principals; i++)
+                        m = principal_match(&st->principals[i], rq->ctx);
+                if (m == st->is_not_principal)
+                        return false;
+        }
+        /* IAM:reference_policies_multi-value-conditions: operators and keys are AND'ed. */
+        for (uint32_t i = 0; i < st->n_conds; i++)
+                if (!condition_eval(&st->conds[i], rq->ctx))
+                        return false;
+        return true;
+}
+
+static void decide(PolicyResult *res, PolicyDecision d, const Policy *p, int index, size_t stmt)
+{
+        res->decision = d;
+        res->policy = index;
+        res->policy_name = p->name;
+        res->statement = (int)stmt;
+        res->sid = p->statements[stmt].sid;
+}
+
+/*
+ * Scan one policy: return true at the first matching Deny (written to @deny);
+ * otherwise note the first matching Allow in @allow (if not set yet).
+ */
+static bool scan(const Policy *p, int index, const Request *rq, PolicyResult *deny,
+                 PolicyResult *allow, bool *has_allowp)
+{
+        for (size_t j = 0; j < p->n_statements; j++) {
+                const Statement *st = &p->statements[j];
+                if (!st->is_deny && *has_allowp)
+                        continue;
+                if (!statement_match(st, rq))
+                        continue;
+                if (st->is_deny) {
+                        decide(deny, POLICY_EXPLICIT_DENY, p, index, j);
+                        return true;
+                }
+                decide(allow, POLICY_ALLOW, p, index, j);
+                *has_allowp = true;
+        }
+        return false;
+}
+
+int policy_evaluate(const Policy *const *identity, size_t n_identity, const Policy *session,
+                    const char *action, const char *resource, const PolicyContext *ctx,
+                    PolicyResult *res)
+{
+        char action_lc[POLICY_ACTION_MAX + 1];
+        PolicyResult deny, allow, session_allow;
+        bool has_allow = false, has_session_allow = false;
+        Request rq;
+        size_t alen;
+
+        if (!action || !resource)
+                return -EINVAL;
+        alen = strlen(action);
+        if (alen > POLICY_ACTION_MAX)
+                return -EINVAL;
+        for (size_t i = 0; i < alen; i++)
+                action_lc[i] = (char)tolower((unsigned char)action[i]);
+        action_lc[alen] = '\0';
+        const char *colon = memchr(action_lc, ':', alen);
+        rq = (Request){
+                .action = action_lc,
+                .action_len = alen,
+                .svc_hash = svc_hash(action_lc, colon ? (size_t)(colon - action_lc) : alen),
+                .resource = resource,
+                .resource_len = strlen(resource),
+                .ctx = ctx,
+        };
+        arn_split(resource, rq.resource_len, &rq.rsplit);
+
+        for (size_t i = 0; i < n_identity; i++) {
+                if (scan(identity[i], (int)i, &rq, &deny, &allow, &has_allow)) {
+                        *res = deny;
+                        return 0;
+                }
+        }
+        if (session && scan(session, POLICY_INDEX_SESSION, &rq, &deny, &session_allow, &has_session_allow)) {
+                *res = deny;
+                return 0;
+        }
+        if (!has_allow) {
+                *res = (PolicyResult){.decision = POLICY_IMPLICIT_DENY, .policy = POLICY_INDEX_NONE, .statement = -1};
+                return 0;
+        }
+        if (session && !has_session_allow) {
+                *res = (PolicyResult){.decision = POLICY_IMPLICIT_DENY,
+                                      .policy = POLICY_INDEX_SESSION,
+                                      .policy_name = session->name,
+                                      .statement = -1};
+                return 0;
+        }
+        *res = allow;
+        return 0;
+}

@@ -1,0 +1,297 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * policy.h - the IAM policy engine: parse and compile AWS-style policy
+ * documents (identity, session and trust policies), then evaluate requests
+ * against them with AWS's evaluation logic. The module is self-contained: no
+ * I/O, no agent state; the caller hands in documents and a request context.
+ *
+ * Language: Version 2012-10-17 (policy variables) or 2008-10-17 (variables
+ * are literal text), optional Id, Statement as object or array, Sid, Effect,
+ * Action/NotAction, Resource/NotResource, Principal/NotPrincipal, Condition.
+ * Duplicate keys and unknown elements are MalformedPolicyDocument.
+ *
+ * Matching: actions case-insensitively with `*`/`?`; resources
+ * case-sensitively, ARN component by component (`*` does not cross `:` inside
+ * the first five components, crosses `/` and `:` inside the resource part, and
+ * a trailing `*` of a pattern with fewer than six components matches the rest,
+ * so "arn:aws:ec2:*" covers every EC2 ARN). `?` matches one character (one
+ * UTF-8 sequence).
+ *
+ * Principals (trust documents). AWS forms: "*", {"AWS": "*"},
+ * {"AWS": "123456789012"} or "arn:aws:iam::123456789012:root" (the account:
+ * matches aws:PrincipalAccount or the account of aws:PrincipalArn), any other
+ * {"AWS": "<arn>"} (matches aws:PrincipalArn exactly). "Service",
+ * "Federated" and "CanonicalUser" are accepted and never match on a local host.
+ * roled's local forms, {"Local": [...]} with entries:
+ *   "*"                      anyone
+ *   "user:alice"             roled:user
+ *   "uid:1000", "uid:1000-1999"  roled:uid (inclusive range)
+ *   "group:wheel"            any value of roled:groups (all group names, primary included)
+ *   "gid:10"                 roled:gid or any value of roled:gids
+ *   "exe:/usr/bin/foo"       roled:exe (exact path)
+ *   "exe-sha256:<64 hex>"    roled:exe-sha256 (hex, case-insensitive)
+ *   "unit:foo.service"       roled:unit
+ *   "role:other"             roled:role (the role a chained caller holds)
+ * Principals only ever match *attested* context values (see
+ * policy_context_set()), so a request can never talk its way into a trust
+ * policy. Several principals are OR'ed.
+ *
+ * Limits (local choices, all reported as POLICY_E_MALFORMED with a message):
+ * POLICY_DOCUMENT_MAX bytes per document (the IAM API maximum),
+ * POLICY_STATEMENT_MAX statements, POLICY_DEPTH_MAX JSON nesting. Evaluation
+ * never allocates: variables expand into a bounded stack buffer of
+ * POLICY_EXPAND_MAX bytes (a longer expansion does not match).
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define POLICY_DOCUMENT_MAX 131072
+#define POLICY_STATEMENT_MAX 1000
+#define POLICY_DEPTH_MAX 16
+#define POLICY_EXPAND_MAX 4096
+#define POLICY_ACTION_MAX 256
+#define POLICY_CONTEXT_KEYS_MAX 256
+#define POLICY_CONTEXT_VALUES_MAX 1024
+
+/* Documented outcomes (positive; failures are -errno). */
+enum {
+        POLICY_E_MALFORMED = 1, /* MalformedPolicyDocument: PolicyError says where and why */
+        POLICY_E_ATTESTED,      /* context: key is attested, a request value may not change it */
+        POLICY_E_RESERVED,      /* context: key is in a namespace only attested values may use */
+};
+
+typedef struct Policy Policy;
+typedef struct PolicyContext PolicyContext;
+typedef struct PolicyLint PolicyLint;
+
+/* Where and why a document is malformed. */
+typedef struct PolicyError {
+        const char *reason; /* static CamelCase reason, e.g. "SyntaxError", "UnknownConditionOperator" */
+        int statement;      /* 0-based statement index, -1 when not inside a statement */
+        int line, column;   /* JSON syntax errors: 1-based position; 0 otherwise */
+        char field[96];     /* e.g. "Condition.StringEquals.aws:username"; "" when not applicable */
+        char message[256];  /* one human-readable sentence */
+} PolicyError;
+
+typedef enum PolicyDecision {
+        POLICY_IMPLICIT_DENY,
+        POLICY_ALLOW,
+        POLICY_EXPLICIT_DENY,
+} PolicyDecision;
+
+#define POLICY_INDEX_NONE (-1)
+#define POLICY_INDEX_SESSION (-2)
+
+/*
+ * The outcome of policy_evaluate(). For allow and explicit deny, the deciding
+ * statement: the first matching Deny (identity policies in order, then the
+ * session policy), or the first matching Allow of the identity policies. An
+ * implicit deny has no statement (statement == -1); when it is the session
+ * policy that failed to allow what the identity policies allowed, policy is
+ * POLICY_INDEX_SESSION. Pointers borrow from the policies.
+ */
+typedef struct PolicyResult {
+        PolicyDecision decision;
+        int policy;              /* index into identity[], POLICY_INDEX_SESSION or POLICY_INDEX_NONE */
+        const char *policy_name; /* name given to policy_parse(), NULL if none */
+        int statement;           /* 0-based statement index, -1 if none */
+        const char *sid;         /* Sid of that statement, NULL if it has none */
+} PolicyResult;
+
+/*
+ * policy_parse() - parse and compile one policy document.
+ * @json:    the document; need not be NUL-terminated; the caller keeps it
+ * @len:     its length in bytes (at most POLICY_DOCUMENT_MAX)
+ * @name:    a name reported in results (file name, "inline", ...); copied; may be NULL
+ * @policyp: receives the compiled policy on success; free with policy_free()
+ * @err:     filled on POLICY_E_MALFORMED; may be NULL
+ *
+ * Return: 0; POLICY_E_MALFORMED (syntax, limits, unknown elements or condition
+ * operators, bad values); -ENOMEM.
+ */
+int policy_parse(const char *json, size_t len, const char *name, Policy **policyp, PolicyError *err);
+
+/* policy_free() - free a policy (NULL is fine). Return: NULL. */
+Policy *policy_free(Policy *p);
+
+/* policy_name() - the name given at parse time, or NULL. */
+const char *policy_name(const Policy *p);
+
+/* policy_n_statements() - number of statements. */
+size_t policy_n_statements(const Policy *p);
+
+/*
+ * policy_needs_key() - does evaluating @p ever look at context key @key?
+ * @key: a condition key, compared case-insensitively (e.g. "roled:exe-sha256")
+ *
+ * Covers condition keys, policy variables and the keys principals read, so
+ * the agent can skip costly attestation (hashing an executable) that no rule
+ * needs. Return: true if the key may be read.
+ */
+bool policy_needs_key(const Policy *p, const char *key);
+
+/* An inclusive uid range for PolicyTrustRules (a single uid: lo == hi). */
+typedef struct PolicyUidRange {
+        uint32_t lo, hi;
+} PolicyUidRange;
+
+/*
+ * The agent's INI shorthand trust rules. Every listed identity is a principal;
+ * any one of them may assume the role (OR, as in a Principal list). Arrays may
+ * be NULL when their count is 0. @actions defaults to {"sts:AssumeRole"}; add
+ * "sts:TagSession" / "sts:SetSourceIdentity" to allow those too.
+ */
+typedef struct PolicyTrustRules {
+        const char *name; /* reported in results, e.g. "roles.d/web.ini"; may be NULL */
+        const char *const *users;
+        size_t n_users;
+        const char *const *groups;
+        size_t n_groups;
+        const PolicyUidRange *uids;
+        size_t n_uids;
+        const uint32_t *gids;
+        size_t n_gids;
+        const char *const *exes; /* absolute paths */
+        size_t n_exes;
+        const char *const *exe_sha256s; /* 64 hex digits */
+        size_t n_exe_sha256s;
+        const char *const *units;
+        size_t n_units;
+        const char *const *roles;
+        size_t n_roles;
+        bool is_anyone; /* "Local": "*" */
+        const char *const *actions;
+        size_t n_actions;
+} PolicyTrustRules;
+
+/*
+ * policy_new_trust_from_rules() - compile shorthand trust rules into a trust
+ * policy: one Allow statement, Sid "TrustRules", Action = @rules->actions,
+ * Principal {"Local": [...]}. The result is evaluated like any parsed trust
+ * document (action "sts:AssumeRole", resource the role ARN).
+ * @rules:   the rules; the caller keeps them (everything is copied)
+ * @policyp: receives the policy
+ *
+ * Return: 0; POLICY_E_MALFORMED if no principal is given or a value is
+ * invalid (relative exe path, bad hash, uid range lo > hi, empty name); -ENOMEM.
+ */
+int policy_new_trust_from_rules(const PolicyTrustRules *rules, Policy **policyp);
+
+/*
+ * policy_context_new() - an empty request context.
+ * Return: 0 (*ctxp owned by the caller; free with policy_context_free()); -ENOMEM.
+ */
+int policy_context_new(PolicyContext **ctxp);
+
+/* policy_context_free() - free a context (NULL is fine). Return: NULL. */
+PolicyContext *policy_context_free(PolicyContext *ctx);
+
+/*
+ * policy_context_set() - add one value to a context key (a second call with the
+ * same key makes it multi-valued).
+ * @key:         looked up case-insensitively; copied
+ * @value:       copied; NULL creates the key with no value (a present, empty set)
+ * @is_attested: true when the agent vouches for the value (kernel-attested
+ *               identity, agent-computed facts); false for values supplied by a
+ *               request (an Authorize caller)
+ *
+ * An attested value replaces request-supplied values of the key. Keys under
+ * "roled:", "aws:Principal", "aws:userid" and "aws:username" describe the
+ * caller and may only be set attested, so a request can never forge them (not
+ * even when the agent left one unset).
+ *
+ * Return: 0; POLICY_E_ATTESTED (the key already has attested values and
+ * @is_attested is false: nothing changed); POLICY_E_RESERVED (reserved key,
+ * @is_attested false: nothing changed); -EINVAL (empty key); -E2BIG (more than
+ * POLICY_CONTEXT_KEYS_MAX keys or POLICY_CONTEXT_VALUES_MAX values); -ENOMEM.
+ */
+int policy_context_set(PolicyContext *ctx, const char *key, const char *value, bool is_attested);
+
+/* policy_context_clear_request() - drop every key that is not attested. */
+void policy_context_clear_request(PolicyContext *ctx);
+
+/*
+ * policy_context_get() - look a key up (case-insensitively).
+ * @valuesp:   receives the borrowed value array (valid until the next change)
+ * @n_valuesp: receives its length (0 for a present, empty key)
+ * @is_attestedp: receives whether the key is attested; may be NULL
+ *
+ * Return: true if the key is present.
+ */
+bool policy_context_get(const PolicyContext *ctx, const char *key, const char *const **valuesp,
+                        size_t *n_valuesp, bool *is_attestedp);
+
+/*
+ * policy_evaluate() - decide a request, AWS style: an explicit Deny in any
+ * policy wins; otherwise some identity policy must Allow; and if @session is
+ * given it must Allow as well (it only narrows; a Deny in it is an explicit
+ * deny). Trust documents are evaluated the same way (pass the trust policy as
+ * the only identity policy, action "sts:AssumeRole", resource the role ARN);
+ * statements with Principal/NotPrincipal apply only to matching principals.
+ * @identity:   @n_identity policies (entries may not be NULL)
+ * @session:    optional session policy (NULL: none)
+ * @action:     "service:Action", compared case-insensitively
+ * @resource:   the resource ARN (or any string); case-sensitive
+ * @ctx:        request context; may be NULL (no keys)
+ * @res:        receives the decision and the deciding statement
+ *
+ * Does not allocate. Return: 0; -EINVAL (NULL action/resource, or an action
+ * longer than POLICY_ACTION_MAX).
+ */
+int policy_evaluate(const Policy *const *identity, size_t n_identity, const Policy *session,
+                    const char *action, const char *resource, const PolicyContext *ctx,
+                    PolicyResult *res);
+
+/* policy_decision_str() - "allow", "explicit-deny" or "implicit-deny". */
+const char *policy_decision_str(PolicyDecision d);
+
+typedef enum PolicyKind {
+        POLICY_KIND_AUTO,     /* a trust document if every statement has a Principal */
+        POLICY_KIND_IDENTITY, /* identity or session policy: Principal is suspicious */
+        POLICY_KIND_TRUST,    /* trust document: Principal is required */
+} PolicyKind;
+
+typedef enum PolicySeverity {
+        POLICY_WARNING,
+        POLICY_ERROR,
+} PolicySeverity;
+
+/* One lint finding. */
+typedef struct PolicyFinding {
+        PolicySeverity severity;
+        const char *code; /* static CamelCase code, e.g. "OverBroadGrant" */
+        int statement;    /* 0-based, -1 for the document */
+        int line, column; /* syntax errors only; 0 otherwise */
+        char field[96];
+        char message[256];
+} PolicyFinding;
+
+/*
+ * policy_lint() - check a document: everything policy_parse() rejects (errors),
+ * every unknown condition operator (errors), and risky or dated constructs
+ * (warnings): "OverBroadGrant" (Allow of "*" or "service:*" on Resource "*"),
+ * "AllowWithNotAction", "AllowWithNotResource", "MissingVersion",
+ * "OldVersion", "DuplicateSid", "InvalidSid", "PrincipalInIdentityPolicy",
+ * "MissingPrincipal" (error, trust documents), "NotPrincipalInTrustPolicy",
+ * "VariableInOldVersion", "WildcardInService".
+ * @kind:  what the document is meant to be
+ * @lintp: receives the findings (possibly none); free with policy_lint_free()
+ *
+ * Return: 0; -ENOMEM; -EINVAL (len > 16 * POLICY_DOCUMENT_MAX).
+ */
+int policy_lint(const char *json, size_t len, PolicyKind kind, PolicyLint **lintp);
+
+/* policy_lint_free() - free findings (NULL is fine). Return: NULL. */
+PolicyLint *policy_lint_free(PolicyLint *lint);
+
+/* policy_lint_count() - number of findings. */
+size_t policy_lint_count(const PolicyLint *lint);
+
+/* policy_lint_n_errors() - number of findings with severity POLICY_ERROR. */
+size_t policy_lint_n_errors(const PolicyLint *lint);
+
+/* policy_lint_get() - finding @i (< count), borrowed from @lint. */
+const PolicyFinding *policy_lint_get(const PolicyLint *lint, size_t i);
