@@ -1,0 +1,248 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * config.h - the agent's configuration: roled.ini (agent settings) and
+ * roles.d/*.ini (one role per file), parsed with inih into plain structs,
+ * with file:line errors. Policy documents are loaded as text and checked to
+ * be JSON; compiling and evaluating them is agent/policy/'s job, deciding
+ * trust is trust.c's.
+ *
+ * Files. roled.ini (optional), section [agent]:
+ *   socket                   socket path (default: the mode's, see config_load_mode())
+ *   account                  12-digit account id used in ARNs (default 000000000000)
+ *   key_dir                  signing keys (default: system /var/lib/roled, user
+ *                            $XDG_STATE_HOME/roled or ~/.local/state/roled)
+ *   max_connections_per_uid  1..65535 (default 64)
+ *   log_level                error|warning|info|debug (default info)
+ *   default_duration         session lifetime when the request names none (default 1h)
+ * roles.d/*.ini, read in byte order of the file name (other names are
+ * ignored), each with exactly one [role] section:
+ *   name                     required, 1..64 of [A-Za-z0-9+=,.@_-], unique
+ *                            case-insensitively (as IAM role names are)
+ *   description              free text
+ *   max_session_duration     900s..12h (default 1h)
+ *   issuer                   local (the only one so far)
+ *   permissions              IAM JSON policy file, relative to the INI file's folder
+ *   trust_policy             optional IAM JSON trust document, same treatment
+ *   path                     IAM role path, "/" or "/a/b/" (default "/")
+ * and the selector sections [trust] and [default], each with the keys
+ *   users   user names, or "*" for any user
+ *   groups  group names         uids  numbers or ranges "1000-1999"
+ *   gids    numbers or ranges   roles other role names (role chaining)
+ *   exe     absolute canonical executable paths
+ *   exe_sha256  64 hex digits (SHA-256 of the executable)
+ *   units   systemd unit names (.service .scope .socket .mount .swap) of the
+ *           system manager; "user:NAME" names a unit of a user manager
+ * Lists are comma and/or space separated; a key may repeat to continue a
+ * list (inih lines are limited to CONFIG_LINE_MAX bytes). Continuation lines
+ * (indented), unknown sections and unknown keys are errors: a typo must not
+ * silently widen or narrow access. Durations are "900s", "15m", "12h" or
+ * plain seconds.
+ *
+ * Trust semantics. Principals are users ∪ groups ∪ uids ∪ gids ∪ roles: the
+ * caller must match at least one (OR). groups/gids match the primary or any
+ * supplementary group; roles matches only a chained caller (one presenting
+ * credentials of that role). Constraints are exe, exe_sha256 and units: each
+ * one that is given must hold (AND); within a constraint the entries are
+ * alternatives. A section without principals trusts nobody. [default] is
+ * read the same way and makes the role the matching identity's default role
+ * (the instance-role analogue); the identity must also pass [trust]. The
+ * optional trust_policy document is an additional condition (the agent
+ * evaluates it with the policy engine after [trust] allowed: both must
+ * allow); it never widens [trust].
+ *
+ * Safety. Every file read (INI, policy, and the folders holding them) must be
+ * owned by root or the agent's uid and not writable by group or other; reads
+ * are bounded (CONFIG_INI_MAX, CONFIG_POLICY_MAX).
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define CONFIG_INI_MAX (1024 * 1024)   /* bytes in one INI file */
+#define CONFIG_POLICY_MAX (128 * 1024) /* bytes in one policy file */
+#define CONFIG_LINE_MAX 198            /* bytes in one INI line (inih's INI_MAX_LINE, less CR/LF) */
+#define CONFIG_ROLES_MAX 4096          /* role files in roles.d */
+#define CONFIG_ROLE_NAME_MAX 64
+#define CONFIG_ROLE_PATH_MAX 512
+#define CONFIG_ROLE_ID_LEN 21          /* "AROA" + 17 base32 chars */
+#define CONFIG_ACCOUNT_LEN 12
+#define CONFIG_ERROR_MAX 512
+
+enum {
+        CONFIG_E_INVALID = 1, /* a file is malformed or holds a bad value; see ConfigError */
+        CONFIG_E_UNSAFE,      /* a file or folder has unsafe owner or permissions */
+};
+
+typedef enum ConfigLogLevel {
+        CONFIG_LOG_ERROR,
+        CONFIG_LOG_WARNING,
+        CONFIG_LOG_INFO,
+        CONFIG_LOG_DEBUG,
+} ConfigLogLevel;
+
+typedef enum RoleIssuer {
+        ROLE_ISSUER_LOCAL,
+} RoleIssuer;
+
+/* IdRange - the inclusive id range lo..hi (lo == hi for one id). */
+typedef struct IdRange {
+        uint32_t lo;
+        uint32_t hi;
+} IdRange;
+
+/*
+ * TrustRules - one [trust] or [default] section, as written.
+ * is_any_user is "*" in users; exe_sha256 holds n_exe_sha256 raw digests;
+ * units keep the optional "user:" prefix.
+ */
+typedef struct TrustRules {
+        bool is_any_user;
+        char **users;
+        size_t n_users;
+        char **groups;
+        size_t n_groups;
+        IdRange *uids;
+        size_t n_uids;
+        IdRange *gids;
+        size_t n_gids;
+        char **roles;
+        size_t n_roles;
+        char **exes;
+        size_t n_exes;
+        uint8_t (*exe_sha256)[32];
+        size_t n_exe_sha256;
+        char **units;
+        size_t n_units;
+} TrustRules;
+
+/*
+ * Role - one role definition.
+ *  name, description      as configured (description "" when absent)
+ *  path                   IAM path, "/" by default
+ *  arn                    "arn:aws:iam::<account>:role<path><name>"
+ *  role_id                "AROA" + 17 chars of [A-Z2-7] from SHA-256 of the name
+ *  max_session_duration   seconds, 900..43200
+ *  permissions            policy text (NUL-terminated, permissions_len bytes) or NULL
+ *  permissions_path       the file it came from (resolved), or NULL
+ *  trust_policy(_len/_path) the same for the optional trust document
+ *  trust, defaults        the [trust] and [default] sections (empty when absent)
+ *  file, line             where the role was defined (line of [role])
+ */
+typedef struct Role {
+        char *name;
+        char *description;
+        char *path;
+        char *arn;
+        char role_id[CONFIG_ROLE_ID_LEN + 1];
+        uint32_t max_session_duration;
+        RoleIssuer issuer;
+        char *permissions;
+        size_t permissions_len;
+        char *permissions_path;
+        char *trust_policy;
+        size_t trust_policy_len;
+        char *trust_policy_path;
+        TrustRules trust;
+        TrustRules defaults;
+        char *file;
+        unsigned line;
+} Role;
+
+/*
+ * Config - one complete, validated configuration; immutable once loaded and
+ * swapped as a whole on reload.
+ *  path                  the folder (or roled.ini) it was loaded from; NULL when embedded
+ *  is_default_embedded   built by config_new_default(), no files involved
+ *  socket                socket path, NULL: the listener's default for the mode
+ *  account               12 digits
+ *  key_dir               signing-key folder, NULL: the mode's default
+ *                        (config_load_mode() fills it in)
+ *  roles, n_roles        in load order: roles.d file names in byte order
+ */
+typedef struct Config {
+        char *path;
+        bool is_default_embedded;
+        char *socket;
+        char account[CONFIG_ACCOUNT_LEN + 1];
+        char *key_dir;
+        unsigned max_connections_per_uid;
+        ConfigLogLevel log_level;
+        uint32_t default_duration;
+        Role *roles;
+        size_t n_roles;
+} Config;
+
+/* ConfigError - where loading failed: file ("" if none), line (0 if none), reason. */
+typedef struct ConfigError {
+        char file[4096];
+        unsigned line;
+        char message[CONFIG_ERROR_MAX];
+} ConfigError;
+
+/*
+ * config_load() - load a configuration from files.
+ * @dir: a folder holding roled.ini and/or roles.d/, or the path of a
+ *       roled.ini file (then roles.d/ next to it is read)
+ * @agent_uid: besides root, the only owner accepted for config files
+ * @configp: receives the configuration; the caller owns it (config_free())
+ * @err: receives file, line and reason on CONFIG_E_*; may be NULL
+ * Return: 0, CONFIG_E_INVALID, CONFIG_E_UNSAFE, or -errno (-ENOENT when
+ *         @dir does not exist).
+ */
+int config_load(const char *dir, uid_t agent_uid, Config **configp, ConfigError *err);
+
+/*
+ * config_load_mode() - load the configuration of the system or user agent.
+ * @is_user_mode: user agent ($XDG_CONFIG_HOME/roled or ~/.config/roled) or
+ *                system agent (ROLED_SYSCONFDIR, /etc/roled)
+ * @dir: overrides the mode's folder when non-NULL
+ * @agent_uid: as for config_load(); the embedded default trusts this uid
+ * @configp, @err: as for config_load()
+ *
+ * When the folder holds neither roled.ini nor roles.d/ (or does not exist),
+ * the embedded default (config_new_default()) is returned. Unset socket and
+ * key_dir are filled with the mode's defaults (socket stays NULL in user
+ * mode without XDG_RUNTIME_DIR).
+ * Return: as config_load().
+ */
+int config_load_mode(bool is_user_mode, const char *dir, uid_t agent_uid, Config **configp,
+                     ConfigError *err);
+
+/*
+ * config_new_default() - the embedded default configuration: one role
+ * "default" ("Embedded default role", local issuer, 12h maximum, no
+ * permissions policy) trusted by, and the default role of, @uid only.
+ * @uid: the uid running roled
+ * @configp: receives the configuration; the caller owns it
+ * Return: 0 or -ENOMEM.
+ */
+int config_new_default(uid_t uid, Config **configp);
+
+/* config_free() - free @config (NULL is fine). Return: NULL. */
+Config *config_free(Config *config);
+
+/*
+ * config_find_role() - the role called @name[0..@len), compared
+ * case-insensitively as IAM does. Return: a role borrowed from @config, or NULL.
+ */
+const Role *config_find_role(const Config *config, const char *name, size_t len);
+
+/*
+ * config_parse_duration() - parse "900s", "15m", "12h" or plain seconds.
+ * @s: the text
+ * @secondsp: receives the seconds
+ * Return: 0, or -EINVAL (malformed), -ERANGE (over UINT32_MAX).
+ */
+int config_parse_duration(const char *s, uint32_t *secondsp);
+
+/*
+ * config_role_name_valid() - does @name[0..@len) follow IAM's RoleName rule
+ * (1..64 of [A-Za-z0-9+=,.@_-])?
+ */
+bool config_role_name_valid(const char *name, size_t len);
+
+/* config_log_level_name() - "error", "warning", "info" or "debug". */
+const char *config_log_level_name(ConfigLogLevel level);

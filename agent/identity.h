@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * identity.h - who is on the other end of a Unix socket, as attested by the
+ * kernel: SO_PEERCRED, a pidfd and /proc. Nothing the client says is used.
+ * Hashing the executable is left to exehash.c (off the loop), judging the
+ * identity to trust.c.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "exehash.h"
+
+#define IDENTITY_NAME_MAX 64    /* user/group name incl. NUL; longer names fall back to the number */
+#define IDENTITY_PATH_MAX 4096  /* executable path incl. NUL (PATH_MAX) */
+#define IDENTITY_CGROUP_MAX 1024 /* cgroup v2 path incl. NUL */
+#define IDENTITY_UNIT_MAX 256   /* systemd unit name incl. NUL (systemd's limit) */
+#define IDENTITY_GROUPS_MAX 65536 /* supplementary groups (the kernel's NGROUPS_MAX) */
+
+enum {
+        IDENTITY_E_GONE = 1,   /* the peer exited, was replaced, or changed credentials meanwhile */
+        IDENTITY_E_UNATTESTED, /* the kernel gave no usable pid (peer in another PID namespace) */
+};
+
+/*
+ * Identity - one attested peer process. Lives in the connection; initialise
+ * with IDENTITY_INIT, release with identity_deinit(). About 5.5 KiB plus the
+ * heap-allocated group list and key.
+ *
+ * Fields:
+ *  pid, uid, gid   SO_PEERCRED at connect time (effective ids); /proc must agree
+ *  pidfd           pins the process: SO_PEERPIDFD, or pidfd_open() right away
+ *  start_time      field 22 of /proc/PID/stat (clock ticks after boot)
+ *  user, group     names of uid and gid; the decimal number when unresolved
+ *                  (then has_user_name / has_group_name are false, and
+ *                  name-based trust rules never match)
+ *  gids, gid_names, n_gids
+ *                  supplementary groups (the "Groups:" line of
+ *                  /proc/PID/status) and their names (NULL where unresolved)
+ *  exe             executable path (readlink /proc/PID/exe), without the
+ *                  " (deleted)" suffix; empty when the agent may not read it
+ *  is_exe_deleted  the executable was deleted or replaced after exec; path
+ *                  rules then never match (the path names another file now)
+ *  exe_fd          the mapped executable itself, opened through
+ *                  /proc/PID/exe; -1 when unreadable. Hash this, not the path.
+ *  exe_key         device, inode, size, mtime, ctime of exe_fd (exehash cache key)
+ *  has_exe_key     exe_key is valid
+ *  has_exe_sha256, exe_sha256
+ *                  set by the agent after exehash_fd(exe_fd); trust.c
+ *                  needs them only for exe_sha256 rules
+ *  cgroup          cgroup v2 path ("0::" line of /proc/PID/cgroup), may be empty
+ *  unit            the systemd unit the process runs in, empty when none;
+ *                  derived as systemd does: the first non-slice component, and
+ *                  for a user manager (user@UID.service) the first non-slice
+ *                  component below it, then is_user_unit is true
+ *  key             the cache key "<uid>:<gid>:<unit>:<exe>", where <unit> is
+ *                  "user:<name>" for user units and <exe> ends in " (deleted)"
+ *                  for a deleted executable. Units never contain '/' and exe
+ *                  paths start with '/', so the key is unambiguous.
+ */
+typedef struct Identity {
+        pid_t pid;
+        uid_t uid;
+        gid_t gid;
+        int pidfd;
+        int exe_fd;
+        uint64_t start_time;
+        gid_t *gids;
+        char **gid_names;
+        size_t n_gids;
+        bool has_user_name;
+        bool has_group_name;
+        bool is_exe_deleted;
+        bool is_user_unit;
+        bool has_exe_key;
+        bool has_exe_sha256;
+        char user[IDENTITY_NAME_MAX];
+        char group[IDENTITY_NAME_MAX];
+        char exe[IDENTITY_PATH_MAX];
+        char cgroup[IDENTITY_CGROUP_MAX];
+        char unit[IDENTITY_UNIT_MAX];
+        ExehashKey exe_key;
+        uint8_t exe_sha256[EXEHASH_SIZE];
+        char *key;
+} Identity;
+
+#define IDENTITY_INIT { .pidfd = -1, .exe_fd = -1 }
+
+/*
+ * identity_from_socket() - attest the peer of a connected Unix socket.
+ * @fd: the accepted socket (call right after accept())
+ * @id: an IDENTITY_INIT (or deinitialised) struct; filled only on success,
+ *      and the caller then owns its fds and allocations (identity_deinit())
+ *
+ * Blocks briefly: reads /proc and resolves names through NSS.
+ * After the /proc reads it checks that the pidfd's process is still alive
+ * and that /proc/PID still shows the same start time, so a reused PID can
+ * never lend its identity.
+ * Return: 0, IDENTITY_E_GONE, IDENTITY_E_UNATTESTED, or -errno.
+ */
+int identity_from_socket(int fd, Identity *id);
+
+/*
+ * identity_check_alive() - is @id's process still the one attested?
+ * @id: an attested identity
+ * Return: 0 when the pidfd's process is alive, IDENTITY_E_GONE otherwise,
+ *         or -errno.
+ */
+int identity_check_alive(const Identity *id);
+
+/*
+ * identity_unit_from_cgroup() - derive the systemd unit from a cgroup v2 path.
+ * @cgroup: e.g. "/user.slice/user-1000.slice/user@1000.service/app.slice/x.service"
+ * @unit: receives the unit name ("" when the path is in no unit)
+ * @unit_size: size of @unit
+ * @is_user_unitp: receives true when the unit belongs to a user manager
+ * Return: 0, or -ENAMETOOLONG when the unit name does not fit.
+ */
+int identity_unit_from_cgroup(const char *cgroup, char *unit, size_t unit_size, bool *is_user_unitp);
+
+/*
+ * identity_deinit() - close the fds and free the allocations of @id, leaving
+ * it as IDENTITY_INIT (safe to call twice).
+ */
+void identity_deinit(Identity *id);
