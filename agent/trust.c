@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * trust.c - pure trust decisions: does an attested Identity satisfy a role's
+ * [trust] (may assume) or [default] (gets it as default role) section?
+ * Semantics are documented in config.h; this file does no I/O and keeps no
+ * state, so the answers depend on nothing but the arguments.
+ */
+#include "trust.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "util.h"
+
+static bool in_ranges(const IdRange *r, size_t n, uint32_t v) {
+        for (size_t i = 0; i < n; i++)
+                if (v >= r[i].lo && v <= r[i].hi)
+                        return true;
+        return false;
+}
+
+static bool in_names(char *const *names, size_t n, const char *name) {
+        for (size_t i = 0; i < n; i++)
+                if (streq(names[i], name))
+                        return true;
+        return false;
+}
+
+static bool has_principals(const TrustRules *t) {
+        return t->is_any_user || t->n_users || t->n_groups || t->n_uids || t->n_gids || t->n_roles;
+}
+
+/* Principals: users ∪ groups ∪ uids ∪ gids ∪ roles. */
+static bool match_principal(const TrustRules *t, const Identity *id, const char *chained_role) {
+        if (t->is_any_user)
+                return true;
+        if (id->has_user_name && in_names(t->users, t->n_users, id->user))
+                return true;
+        if (in_ranges(t->uids, t->n_uids, id->uid))
+                return true;
+        if (in_ranges(t->gids, t->n_gids, id->gid))
+                return true;
+        if (id->has_group_name && in_names(t->groups, t->n_groups, id->group))
+                return true;
+        for (size_t i = 0; i < id->n_gids; i++) {
+                if (in_ranges(t->gids, t->n_gids, id->gids[i]))
+                        return true;
+                if (id->gid_names[i] && in_names(t->groups, t->n_groups, id->gid_names[i]))
+                        return true;
+        }
+        if (chained_role)
+                for (size_t i = 0; i < t->n_roles; i++)
+                        if (strcasecmp(t->roles[i], chained_role) == 0)
+                                return true;
+        return false;
+}
+
+/* A deleted executable's path names some other file now, so path rules never match it. */
+static bool match_exe(const TrustRules *t, const Identity *id) {
+        return !id->is_exe_deleted && id->exe[0] && in_names(t->exes, t->n_exes, id->exe);
+}
+
+static bool match_exe_sha256(const TrustRules *t, const Identity *id) {
+        if (!id->has_exe_sha256)
+                return false;
+        for (size_t i = 0; i < t->n_exe_sha256; i++)
+                if (memcmp(t->exe_sha256[i], id->exe_sha256, EXEHASH_SIZE) == 0)
+                        return true;
+        return false;
+}
+
+/* Rules keep "user:" on user-manager units; the identity keeps a flag. */
+static bool match_unit(const TrustRules *t, const Identity *id) {
+        if (!id->unit[0])
+                return false;
+        for (size_t i = 0; i < t->n_units; i++) {
+                const char *u = t->units[i];
+                bool is_user = strncmp(u, "user:", 5) == 0;
+
+                if (is_user)
+                        u += 5;
+                if (is_user == id->is_user_unit && streq(u, id->unit))
+                        return true;
+        }
+        return false;
+}
+
+_printf_(4, 5) static int deny(char *why, size_t why_len, const Role *role, const char *fmt, ...) {
+        va_list ap;
+        int n;
+
+        if (!why || why_len == 0)
+                return TRUST_E_DENIED;
+        n = snprintf(why, why_len, "role %s: ", role->name);
+        if (n >= 0 && (size_t)n < why_len) {
+                va_start(ap, fmt);
+                (void)vsnprintf(why + n, why_len - (size_t)n, fmt, ap);
+                va_end(ap);
+        }
+        return TRUST_E_DENIED;
+}
+
+/* Check @t against @id; on failure write the reason (if @why) and return TRUST_E_DENIED. */
+static int check_rules(const Role *role, const TrustRules *t, const Identity *id, const char *chained_role,
+                       char *why, size_t why_len) {
+        if (!has_principals(t) || !match_principal(t, id, chained_role)) {
+                if (chained_role)
+                        return deny(why, why_len, role, "uid %u (%s) holding role %s is not a trusted principal",
+                                    (unsigned)id->uid, id->user, chained_role);
+                return deny(why, why_len, role, "uid %u (%s) is not a trusted principal", (unsigned)id->uid,
+                            id->user);
+        }
+        if (t->n_exes && !match_exe(t, id)) {
+                if (!id->exe[0])
+                        return deny(why, why_len, role, "executable unknown");
+                return deny(why, why_len, role, "executable %s%s is not allowed", id->exe,
+                            id->is_exe_deleted ? " (deleted)" : "");
+        }
+        if (t->n_exe_sha256 && !match_exe_sha256(t, id)) {
+                if (!id->has_exe_sha256)
+                        return deny(why, why_len, role, "executable hash unavailable");
+                return deny(why, why_len, role, "executable %s: sha256 %02x%02x%02x%02x... is not allowed",
+                            id->exe[0] ? id->exe : "(unknown)", id->exe_sha256[0], id->exe_sha256[1],
+                            id->exe_sha256[2], id->exe_sha256[3]);
+        }
+        if (t->n_units && !match_unit(t, id)) {
+                if (!id->unit[0])
+                        return deny(why, why_len, role, "caller is not in a systemd unit");
+                return deny(why, why_len, role, "unit %s%s is not allowed", id->is_user_unit ? "user:" : "",
+                            id->unit);
+        }
+        return 0;
+}
+
+int trust_check(const Role *role, const Identity *id, const char *chained_role, char *why, size_t why_len) {
+        return check_rules(role, &role->trust, id, chained_role, why, why_len);
+}
+
+bool trust_is_default_for(const Role *role, const Identity *id) {
+        return check_rules(role, &role->defaults, id, NULL, NULL, 0) == 0 &&
+               check_rules(role, &role->trust, id, NULL, NULL, 0) == 0;
+}
+
+const Role *trust_default_role(const Config *config, const Identity *id) {
+        for (size_t i = 0; i < config->n_roles; i++)
+                if (trust_is_default_for(&config->roles[i], id))
+                        return &config->roles[i];
+        return NULL;
+}
+
+bool trust_needs_exe_hash(const Role *role) {
+        return role->trust.n_exe_sha256 > 0 || role->defaults.n_exe_sha256 > 0;
+}
+
+bool trust_config_needs_exe_hash(const Config *config) {
+        for (size_t i = 0; i < config->n_roles; i++)
+                if (trust_needs_exe_hash(&config->roles[i]))
+                        return true;
+        return false;
+}
