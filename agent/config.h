@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * config.h - the agent's configuration: roled.ini (agent settings) and
- * roles.d/*.ini (one role per file), parsed with inih into plain structs,
+ * roles.d/NAME.ini (one role per file), parsed with inih into plain structs,
  * with file:line errors. Policy documents are loaded as text and checked to
  * be JSON; compiling and evaluating them is agent/policy/'s job, deciding
  * trust is trust.c's.
@@ -14,7 +14,7 @@
  *   max_connections_per_uid  1..65535 (default 64)
  *   log_level                error|warning|info|debug (default info)
  *   default_duration         session lifetime when the request names none (default 1h)
- * roles.d/*.ini, read in byte order of the file name (other names are
+ * roles.d/NAME.ini, read in byte order of the file name (other names are
  * ignored), each with exactly one [role] section:
  *   name                     required, 1..64 of [A-Za-z0-9+=,.@_-], unique
  *                            case-insensitively (as IAM role names are)
