@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cmd-policy.h - `rolectl policy`: evaluate and lint IAM policy documents
+ * offline, with the agent's own policy engine (agent/policy). No agent needed.
+ */
+#pragma once
+
+/*
+ * cmd_policy() - run `rolectl policy eval ...` or `rolectl policy validate ...`.
+ * @argc, @argv: the arguments starting at the subcommand word (argv[0] == "policy")
+ *
+ * Return: the process exit status. eval: 0 when the evaluation ran, whatever the
+ * decision (with --exit-status: 0 allow, 1 deny); --batch: 0 unless stdin or
+ * stdout failed. validate: 0 no errors (warnings may be printed), 1 errors.
+ * 2 for bad usage or unreadable/invalid input, with one line on stderr.
+ */
+int cmd_policy(int argc, char **argv);
