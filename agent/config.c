@@ -1,0 +1,1284 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * config.c - load roled.ini and roles.d/NAME.ini into a Config: safe, bounded
+ * file reads, a line pre-scan (sections, line numbers, lengths) and inih for
+ * the key = value pairs, then whole-configuration checks (unique names, known
+ * chained roles) and derived values (ARN, role id). The only file that
+ * includes <ini.h>; the syntax and trust semantics are documented in
+ * config.h. Policy text is checked to be JSON here and compiled elsewhere.
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ini.h>
+#include <jansson.h>
+#include <limits.h>
+#include <pwd.h>
+#include <sodium.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "proto.h"
+#include "util.h"
+
+#ifndef ROLED_SYSCONFDIR
+#define ROLED_SYSCONFDIR "/etc/roled"
+#endif
+#ifndef ROLED_RUNDIR
+#define ROLED_RUNDIR "/run/roled"
+#endif
+
+#define SYSTEM_KEY_DIR "/var/lib/roled"
+#define DEFAULT_ACCOUNT "000000000000"
+#define DESCRIPTION_MAX 1000 /* IAM's limit */
+#define UNIT_NAME_MAX 255
+#define SOCKET_PATH_MAX 107  /* sun_path less the NUL */
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(Config, config_free)
+
+typedef enum FileKind {
+        FILE_AGENT,
+        FILE_ROLE,
+} FileKind;
+
+/* Scalar keys seen in the current file, to refuse duplicates. */
+enum {
+        SEEN_SOCKET = 1u << 0,
+        SEEN_ACCOUNT = 1u << 1,
+        SEEN_KEY_DIR = 1u << 2,
+        SEEN_MAX_CONN = 1u << 3,
+        SEEN_LOG_LEVEL = 1u << 4,
+        SEEN_DEFAULT_DURATION = 1u << 5,
+        SEEN_NAME = 1u << 6,
+        SEEN_DESCRIPTION = 1u << 7,
+        SEEN_MAX_SESSION = 1u << 8,
+        SEEN_ISSUER = 1u << 9,
+        SEEN_PERMISSIONS = 1u << 10,
+        SEEN_TRUST_POLICY = 1u << 11,
+        SEEN_PATH = 1u << 12,
+};
+
+/* Where each role's chained-role lists were written, for the final check. */
+typedef struct RoleLines {
+        unsigned trust_roles;
+        unsigned default_roles;
+} RoleLines;
+
+typedef struct Parser {
+        const char *file;    /* the file being parsed, for messages */
+        const char *folder;  /* its folder, for relative policy paths */
+        FileKind kind;
+        uid_t agent_uid;
+        Config *config;
+        Role *role;          /* FILE_ROLE: the role being filled */
+        RoleLines *lines;    /* FILE_ROLE: its RoleLines */
+        unsigned *key_lines; /* line of the n-th key = value line (inih gives no line numbers) */
+        size_t n_key_lines;
+        size_t next_key;
+        unsigned seen;
+        int error;           /* first CONFIG_E_* or -errno */
+        ConfigError *err;
+} Parser;
+
+_printf_(4, 5) static int set_error(ConfigError *err, const char *file, unsigned line, const char *fmt, ...) {
+        va_list ap;
+
+        snprintf(err->file, sizeof(err->file), "%s", file ? file : "");
+        err->line = line;
+        va_start(ap, fmt);
+        (void)vsnprintf(err->message, sizeof(err->message), fmt, ap);
+        va_end(ap);
+        return CONFIG_E_INVALID;
+}
+
+/* The folder part of @path ("." when there is none), newly allocated. */
+static char *folder_of(const char *path) {
+        const char *slash = strrchr(path, '/');
+
+        if (!slash)
+                return strdup(".");
+        if (slash == path)
+                return strdup("/");
+        return strndup(path, (size_t)(slash - path));
+}
+
+static int check_owner_mode(const struct stat *st, uid_t agent_uid, const char *path, ConfigError *err) {
+        if (st->st_uid != 0 && st->st_uid != agent_uid) {
+                set_error(err, path, 0, "refusing %s: owned by uid %u, not root or the agent's uid %u", path,
+                          (unsigned)st->st_uid, (unsigned)agent_uid);
+                return CONFIG_E_UNSAFE;
+        }
+        if (st->st_mode & (S_IWGRP | S_IWOTH)) {
+                set_error(err, path, 0, "refusing %s: writable by group or others (mode %04o)", path,
+                          (unsigned)(st->st_mode & 07777));
+                return CONFIG_E_UNSAFE;
+        }
+        return 0;
+}
+
+/* A folder holding configuration must be as safe as the files: whoever can write it can swap them. */
+static int check_folder(const char *path, uid_t agent_uid, ConfigError *err) {
+        struct stat st;
+
+        if (stat(path, &st) < 0)
+                return set_error(err, path, 0, "cannot access folder %s: %s", path, strerror(errno));
+        if (!S_ISDIR(st.st_mode))
+                return set_error(err, path, 0, "%s is not a folder", path);
+        return check_owner_mode(&st, agent_uid, path, err);
+}
+
+/*
+ * Read the regular file @path (at most @max bytes) after checking its owner
+ * and mode, and its folder's. The text is NUL-terminated; *@lenp excludes the NUL.
+ */
+static int read_safe(const char *path, size_t max, uid_t agent_uid, char **textp, size_t *lenp, ConfigError *err) {
+        _cleanup_close_ int fd = -1;
+        _cleanup_free_ char *buf = NULL, *folder = NULL;
+        struct stat st;
+        size_t len = 0;
+        int r;
+
+        folder = folder_of(path);
+        if (!folder)
+                return -ENOMEM;
+        r = check_folder(folder, agent_uid, err);
+        if (r != 0)
+                return r;
+
+        /* O_NONBLOCK: a FIFO planted under a config name must not hang the agent. */
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        if (fd < 0)
+                return set_error(err, path, 0, "cannot open %s: %s", path, strerror(errno));
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (!S_ISREG(st.st_mode))
+                return set_error(err, path, 0, "%s is not a regular file", path);
+        r = check_owner_mode(&st, agent_uid, path, err);
+        if (r != 0)
+                return r;
+        if (st.st_size < 0 || (uint64_t)st.st_size > max)
+                return set_error(err, path, 0, "%s is larger than %zu bytes", path, max);
+
+        buf = malloc(max + 2);
+        if (!buf)
+                return -ENOMEM;
+        /* Read up to max + 1 bytes: a file that grew since fstat() is caught too. */
+        while (len <= max) {
+                ssize_t n = read(fd, buf + len, max + 1 - len);
+
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return set_error(err, path, 0, "cannot read %s: %s", path, strerror(errno));
+                }
+                if (n == 0)
+                        break;
+                len += (size_t)n;
+        }
+        if (len > max)
+                return set_error(err, path, 0, "%s is larger than %zu bytes", path, max);
+        buf[len] = '\0';
+        *textp = steal_pointer(&buf);
+        *lenp = len;
+        return 0;
+}
+
+static void trust_rules_done(TrustRules *t) {
+        for (size_t i = 0; i < t->n_users; i++)
+                free(t->users[i]);
+        for (size_t i = 0; i < t->n_groups; i++)
+                free(t->groups[i]);
+        for (size_t i = 0; i < t->n_roles; i++)
+                free(t->roles[i]);
+        for (size_t i = 0; i < t->n_exes; i++)
+                free(t->exes[i]);
+        for (size_t i = 0; i < t->n_units; i++)
+                free(t->units[i]);
+        free(t->users);
+        free(t->groups);
+        free(t->uids);
+        free(t->gids);
+        free(t->roles);
+        free(t->exes);
+        free(t->exe_sha256);
+        free(t->units);
+        memset(t, 0, sizeof(*t));
+}
+
+static void role_done(Role *r) {
+        free(r->name);
+        free(r->description);
+        free(r->path);
+        free(r->arn);
+        free(r->permissions);
+        free(r->permissions_path);
+        free(r->trust_policy);
+        free(r->trust_policy_path);
+        free(r->file);
+        trust_rules_done(&r->trust);
+        trust_rules_done(&r->defaults);
+        memset(r, 0, sizeof(*r));
+}
+
+Config *config_free(Config *config) {
+        if (!config)
+                return NULL;
+        for (size_t i = 0; i < config->n_roles; i++)
+                role_done(&config->roles[i]);
+        free(config->roles);
+        free(config->path);
+        free(config->socket);
+        free(config->key_dir);
+        free(config);
+        return NULL;
+}
+
+static int config_alloc(Config **configp) {
+        Config *c = calloc(1, sizeof(*c));
+
+        if (!c)
+                return -ENOMEM;
+        strcpy(c->account, DEFAULT_ACCOUNT);
+        c->max_connections_per_uid = 64;
+        c->log_level = CONFIG_LOG_INFO;
+        c->default_duration = PROTO_DURATION_DEFAULT;
+        *configp = c;
+        return 0;
+}
+
+int config_parse_duration(const char *s, uint32_t *secondsp) {
+        unsigned long long v = 0, mult = 1;
+        const char *p = s;
+
+        if (!s || !*s)
+                return -EINVAL;
+        if (*p < '0' || *p > '9')
+                return -EINVAL;
+        while (*p >= '0' && *p <= '9') {
+                v = v * 10 + (unsigned long long)(*p - '0');
+                if (v > UINT32_MAX)
+                        return -ERANGE;
+                p++;
+        }
+        switch (*p) {
+        case '\0':
+                break;
+        case 's':
+                p++;
+                break;
+        case 'm':
+                mult = 60;
+                p++;
+                break;
+        case 'h':
+                mult = 3600;
+                p++;
+                break;
+        default:
+                return -EINVAL;
+        }
+        if (*p != '\0')
+                return -EINVAL;
+        if (v * mult > UINT32_MAX)
+                return -ERANGE;
+        *secondsp = (uint32_t)(v * mult);
+        return 0;
+}
+
+bool config_role_name_valid(const char *name, size_t len) {
+        if (len < 1 || len > CONFIG_ROLE_NAME_MAX)
+                return false;
+        for (size_t i = 0; i < len; i++) {
+                char c = name[i];
+
+                if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                      strchr("+=,.@_-", c)) || c == '\0')
+                        return false;
+        }
+        return true;
+}
+
+const char *config_log_level_name(ConfigLogLevel level) {
+        switch (level) {
+        case CONFIG_LOG_ERROR:
+                return "error";
+        case CONFIG_LOG_WARNING:
+                return "warning";
+        case CONFIG_LOG_INFO:
+                return "info";
+        case CONFIG_LOG_DEBUG:
+                return "debug";
+        }
+        return "info";
+}
+
+const Role *config_find_role(const Config *config, const char *name, size_t len) {
+        for (size_t i = 0; i < config->n_roles; i++) {
+                const Role *r = &config->roles[i];
+
+                if (strlen(r->name) == len && strncasecmp(r->name, name, len) == 0)
+                        return r;
+        }
+        return NULL;
+}
+
+/* Role id: "AROA" and 17 base32 characters of SHA-256(name). */
+static void make_role_id(const char *name, char out[CONFIG_ROLE_ID_LEN + 1]) {
+        static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+        uint8_t h[crypto_hash_sha256_BYTES];
+        unsigned bits = 0, nbits = 0;
+        size_t o = 4, i = 0;
+
+        crypto_hash_sha256(h, (const unsigned char *)name, strlen(name));
+        memcpy(out, "AROA", 4);
+        while (o < CONFIG_ROLE_ID_LEN) {
+                if (nbits < 5) {
+                        bits = (bits << 8) | h[i++];
+                        nbits += 8;
+                }
+                out[o++] = alphabet[(bits >> (nbits - 5)) & 31];
+                nbits -= 5;
+        }
+        out[o] = '\0';
+}
+
+static int finish_role(Role *r, const char *account) {
+        make_role_id(r->name, r->role_id);
+        if (asprintf(&r->arn, "arn:aws:iam::%s:role%s%s", account, r->path, r->name) < 0) {
+                r->arn = NULL;
+                return -ENOMEM;
+        }
+        return 0;
+}
+
+int config_new_default(uid_t uid, Config **configp) {
+        _cleanup_(config_freep) Config *c = NULL;
+        Role *r;
+        int res;
+
+        res = config_alloc(&c);
+        if (res < 0)
+                return res;
+        c->is_default_embedded = true;
+        c->roles = calloc(1, sizeof(*c->roles));
+        if (!c->roles)
+                return -ENOMEM;
+        c->n_roles = 1;
+        r = &c->roles[0];
+        r->name = strdup("default");
+        r->description = strdup("Embedded default role");
+        r->path = strdup("/");
+        r->trust.uids = calloc(1, sizeof(IdRange));
+        r->defaults.uids = calloc(1, sizeof(IdRange));
+        if (!r->name || !r->description || !r->path || !r->trust.uids || !r->defaults.uids)
+                return -ENOMEM;
+        r->trust.uids[0] = (IdRange){ uid, uid };
+        r->trust.n_uids = 1;
+        r->defaults.uids[0] = (IdRange){ uid, uid };
+        r->defaults.n_uids = 1;
+        r->max_session_duration = PROTO_DURATION_MAX;
+        r->issuer = ROLE_ISSUER_LOCAL;
+        res = finish_role(r, c->account);
+        if (res < 0)
+                return res;
+        *configp = steal_pointer(&c);
+        return 0;
+}
+
+/* ---- values ---------------------------------------------------------- */
+
+static int push_str(char ***arrp, size_t *np, const char *s, size_t len) {
+        char **a = realloc(*arrp, (*np + 1) * sizeof(*a));
+
+        if (!a)
+                return -ENOMEM;
+        *arrp = a;
+        a[*np] = strndup(s, len);
+        if (!a[*np])
+                return -ENOMEM;
+        (*np)++;
+        return 0;
+}
+
+static bool parse_u32(const char *s, size_t len, uint32_t *vp) {
+        uint64_t v = 0;
+
+        if (len == 0 || len > 10)
+                return false;
+        for (size_t i = 0; i < len; i++) {
+                if (s[i] < '0' || s[i] > '9')
+                        return false;
+                v = v * 10 + (uint64_t)(s[i] - '0');
+        }
+        if (v > UINT32_MAX)
+                return false;
+        *vp = (uint32_t)v;
+        return true;
+}
+
+/* "N" or "N-M", N <= M, never (uint32_t)-1 (the kernel's "no id"). */
+static bool parse_range(const char *s, size_t len, IdRange *rp) {
+        const char *dash = memchr(s, '-', len);
+        IdRange r;
+
+        if (dash) {
+                if (!parse_u32(s, (size_t)(dash - s), &r.lo) ||
+                    !parse_u32(dash + 1, len - (size_t)(dash - s) - 1, &r.hi))
+                        return false;
+        } else {
+                if (!parse_u32(s, len, &r.lo))
+                        return false;
+                r.hi = r.lo;
+        }
+        if (r.lo > r.hi || r.hi == UINT32_MAX)
+                return false;
+        *rp = r;
+        return true;
+}
+
+/* User and group names: printable ASCII, none of the list separators or ':' */
+static bool name_valid(const char *s, size_t len) {
+        if (len == 0 || len > 255)
+                return false;
+        for (size_t i = 0; i < len; i++)
+                if (s[i] <= ' ' || s[i] > '~' || s[i] == ':' || s[i] == ',')
+                        return false;
+        return true;
+}
+
+/* Paths must be absolute and canonical, since they are compared with readlink(/proc/PID/exe). */
+static bool exe_valid(const char *s, size_t len) {
+        if (len < 2 || len >= PATH_MAX || s[0] != '/' || s[len - 1] == '/')
+                return false;
+        for (size_t i = 0; i < len; i++) {
+                if (s[i] == '\0')
+                        return false;
+                if (s[i] == '/' && i + 1 < len) {
+                        const char *c = s + i + 1;
+                        size_t rest = len - i - 1;
+
+                        if (c[0] == '/')
+                                return false;
+                        if (c[0] == '.' && (rest == 1 || c[1] == '/'))
+                                return false;
+                        if (c[0] == '.' && c[1] == '.' && (rest == 2 || c[2] == '/'))
+                                return false;
+                }
+        }
+        return true;
+}
+
+static bool unit_valid(const char *s, size_t len) {
+        static const char *const suffixes[] = { ".service", ".scope", ".socket", ".mount", ".swap" };
+        bool ok = false;
+
+        if (len > 5 && memcmp(s, "user:", 5) == 0) {
+                s += 5;
+                len -= 5;
+        }
+        if (len == 0 || len > UNIT_NAME_MAX)
+                return false;
+        for (size_t i = 0; i < len; i++) {
+                char c = s[i];
+
+                if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                      strchr(":_.\\@-", c)) || c == '\0')
+                        return false;
+        }
+        for (size_t i = 0; i < ELEMENTSOF(suffixes); i++) {
+                size_t sl = strlen(suffixes[i]);
+
+                if (len > sl && memcmp(s + len - sl, suffixes[i], sl) == 0)
+                        ok = true;
+        }
+        return ok;
+}
+
+static bool hex_digest(const char *s, size_t len, uint8_t out[32]) {
+        size_t bin_len;
+
+        if (len != 64)
+                return false;
+        for (size_t i = 0; i < len; i++)
+                if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f') || (s[i] >= 'A' && s[i] <= 'F')))
+                        return false;
+        return sodium_hex2bin(out, 32, s, len, NULL, &bin_len, NULL) == 0 && bin_len == 32;
+}
+
+/* One entry of a selector list; @line for messages. */
+static int add_selector(Parser *p, unsigned line, TrustRules *t, const char *section, const char *key,
+                        const char *s, size_t len) {
+        if (streq(key, "users")) {
+                if (len == 1 && s[0] == '*') {
+                        t->is_any_user = true;
+                        return 0;
+                }
+                if (!name_valid(s, len))
+                        goto invalid;
+                return push_str(&t->users, &t->n_users, s, len);
+        }
+        if (streq(key, "groups")) {
+                if (!name_valid(s, len))
+                        goto invalid;
+                return push_str(&t->groups, &t->n_groups, s, len);
+        }
+        if (streq(key, "uids") || streq(key, "gids")) {
+                bool is_uid = key[0] == 'u';
+                IdRange **arr = is_uid ? &t->uids : &t->gids;
+                size_t *n = is_uid ? &t->n_uids : &t->n_gids;
+                IdRange r, *a;
+
+                if (!parse_range(s, len, &r))
+                        goto invalid;
+                a = realloc(*arr, (*n + 1) * sizeof(*a));
+                if (!a)
+                        return -ENOMEM;
+                a[(*n)++] = r;
+                *arr = a;
+                return 0;
+        }
+        if (streq(key, "exe")) {
+                if (!exe_valid(s, len))
+                        return p->error = set_error(p->err, p->file, line,
+                                                    "[%s] exe: '%.*s' is not an absolute, canonical path",
+                                                    section, (int)len, s);
+                return push_str(&t->exes, &t->n_exes, s, len);
+        }
+        if (streq(key, "exe_sha256")) {
+                uint8_t d[32];
+                uint8_t(*a)[32];
+
+                if (!hex_digest(s, len, d))
+                        return p->error = set_error(p->err, p->file, line,
+                                                    "[%s] exe_sha256: '%.*s' is not 64 hex digits", section,
+                                                    (int)len, s);
+                a = realloc(t->exe_sha256, (t->n_exe_sha256 + 1) * sizeof(*a));
+                if (!a)
+                        return -ENOMEM;
+                memcpy(a[t->n_exe_sha256++], d, 32);
+                t->exe_sha256 = a;
+                return 0;
+        }
+        if (streq(key, "units")) {
+                if (!unit_valid(s, len))
+                        return p->error = set_error(
+                                       p->err, p->file, line,
+                                       "[%s] units: '%.*s' is not a unit name (.service, .scope, .socket, .mount, .swap; optional user: prefix)",
+                                       section, (int)len, s);
+                return push_str(&t->units, &t->n_units, s, len);
+        }
+        if (streq(key, "roles")) {
+                if (!config_role_name_valid(s, len))
+                        goto invalid;
+                if (streq(section, "trust"))
+                        p->lines->trust_roles = line;
+                else
+                        p->lines->default_roles = line;
+                return push_str(&t->roles, &t->n_roles, s, len);
+        }
+        return p->error = set_error(p->err, p->file, line, "[%s] unknown key '%s'", section, key);
+
+invalid:
+        return p->error = set_error(p->err, p->file, line, "[%s] %s: invalid entry '%.*s'", section, key, (int)len, s);
+}
+
+static int add_selectors(Parser *p, unsigned line, TrustRules *t, const char *section, const char *key,
+                         const char *value) {
+        static const char *const keys[] = { "users", "groups", "uids", "gids", "exe", "exe_sha256", "units", "roles" };
+        bool known = false, any = false;
+        const char *s = value;
+
+        for (size_t i = 0; i < ELEMENTSOF(keys); i++)
+                if (streq(key, keys[i]))
+                        known = true;
+        if (!known)
+                return p->error = set_error(p->err, p->file, line, "[%s] unknown key '%s'", section, key);
+
+        for (;;) {
+                size_t len;
+                int r;
+
+                s += strspn(s, ", \t");
+                len = strcspn(s, ", \t");
+                if (len == 0)
+                        break;
+                r = add_selector(p, line, t, section, key, s, len);
+                if (r != 0)
+                        return r;
+                any = true;
+                s += len;
+        }
+        if (!any)
+                return p->error = set_error(p->err, p->file, line, "[%s] %s: empty list", section, key);
+        return 0;
+}
+
+/* Load a policy document named by @value (relative to the INI file's folder) and check it is a JSON object. */
+static int load_policy(Parser *p, unsigned line, const char *key, const char *value, char **textp, size_t *lenp,
+                       char **pathp) {
+        _cleanup_free_ char *path = NULL, *text = NULL;
+        ConfigError inner;
+        json_error_t jerr;
+        json_t *doc;
+        size_t len;
+        int r;
+
+        if (!*value)
+                return p->error = set_error(p->err, p->file, line, "%s: empty path", key);
+        if (value[0] == '/')
+                path = strdup(value);
+        else if (asprintf(&path, "%s/%s", p->folder, value) < 0)
+                path = NULL;
+        if (!path)
+                return -ENOMEM;
+
+        memset(&inner, 0, sizeof(inner));
+        r = read_safe(path, CONFIG_POLICY_MAX, p->agent_uid, &text, &len, &inner);
+        if (r < 0)
+                return r;
+        if (r > 0) {
+                set_error(p->err, p->file, line, "%s: %s", key, inner.message);
+                return p->error = r;
+        }
+        doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+        if (!doc)
+                return p->error = set_error(p->err, p->file, line, "%s: %s:%d: invalid JSON: %s", key, path,
+                                            jerr.line, jerr.text);
+        if (!json_is_object(doc)) {
+                json_decref(doc);
+                return p->error = set_error(p->err, p->file, line, "%s: %s: not a JSON object", key, path);
+        }
+        json_decref(doc);
+        *textp = steal_pointer(&text);
+        *lenp = len;
+        *pathp = steal_pointer(&path);
+        return 0;
+}
+
+static bool once(Parser *p, unsigned line, unsigned bit, const char *section, const char *key) {
+        if (p->seen & bit) {
+                p->error = set_error(p->err, p->file, line, "[%s] duplicate key '%s'", section, key);
+                return false;
+        }
+        p->seen |= bit;
+        return true;
+}
+
+static int set_str(char **dst, const char *value) {
+        char *s = strdup(value);
+
+        if (!s)
+                return -ENOMEM;
+        free(*dst);
+        *dst = s;
+        return 0;
+}
+
+static int agent_key(Parser *p, unsigned line, const char *key, const char *value) {
+        Config *c = p->config;
+        uint32_t v;
+
+        if (streq(key, "socket")) {
+                if (!once(p, line, SEEN_SOCKET, "agent", key))
+                        return p->error;
+                if (value[0] != '/' || strlen(value) > SOCKET_PATH_MAX)
+                        return p->error = set_error(p->err, p->file, line,
+                                                    "socket: must be an absolute path of at most %d bytes",
+                                                    SOCKET_PATH_MAX);
+                return set_str(&c->socket, value);
+        }
+        if (streq(key, "account")) {
+                if (!once(p, line, SEEN_ACCOUNT, "agent", key))
+                        return p->error;
+                if (strlen(value) != CONFIG_ACCOUNT_LEN || strspn(value, "0123456789") != CONFIG_ACCOUNT_LEN)
+                        return p->error = set_error(p->err, p->file, line, "account: '%s' is not 12 digits", value);
+                strcpy(c->account, value);
+                return 0;
+        }
+        if (streq(key, "key_dir")) {
+                if (!once(p, line, SEEN_KEY_DIR, "agent", key))
+                        return p->error;
+                if (value[0] != '/')
+                        return p->error = set_error(p->err, p->file, line, "key_dir: must be an absolute path");
+                return set_str(&c->key_dir, value);
+        }
+        if (streq(key, "max_connections_per_uid")) {
+                if (!once(p, line, SEEN_MAX_CONN, "agent", key))
+                        return p->error;
+                if (!parse_u32(value, strlen(value), &v) || v < 1 || v > 65535)
+                        return p->error = set_error(p->err, p->file, line,
+                                                    "max_connections_per_uid: '%s' is not 1..65535", value);
+                c->max_connections_per_uid = v;
+                return 0;
+        }
+        if (streq(key, "log_level")) {
+                static const ConfigLogLevel levels[] = { CONFIG_LOG_ERROR, CONFIG_LOG_WARNING, CONFIG_LOG_INFO,
+                                                         CONFIG_LOG_DEBUG };
+
+                if (!once(p, line, SEEN_LOG_LEVEL, "agent", key))
+                        return p->error;
+                for (size_t i = 0; i < ELEMENTSOF(levels); i++)
+                        if (streq(value, config_log_level_name(levels[i]))) {
+                                c->log_level = levels[i];
+                                return 0;
+                        }
+                return p->error = set_error(p->err, p->file, line,
+                                            "log_level: '%s' is not error, warning, info or debug", value);
+        }
+        if (streq(key, "default_duration")) {
+                if (!once(p, line, SEEN_DEFAULT_DURATION, "agent", key))
+                        return p->error;
+                if (config_parse_duration(value, &v) != 0 || v < PROTO_DURATION_MIN ||
+                    v > PROTO_DURATION_MAX)
+                        return p->error = set_error(p->err, p->file, line,
+                                                    "default_duration: '%s' is not a duration of 900s..12h", value);
+                c->default_duration = v;
+                return 0;
+        }
+        return p->error = set_error(p->err, p->file, line, "[agent] unknown key '%s'", key);
+}
+
+static bool iam_path_valid(const char *s) {
+        size_t len = strlen(s);
+
+        if (len < 1 || len > CONFIG_ROLE_PATH_MAX || s[0] != '/' || s[len - 1] != '/')
+                return false;
+        for (size_t i = 0; i < len; i++)
+                if (s[i] < 0x21 || s[i] > 0x7e)
+                        return false;
+        return true;
+}
+
+static int role_key(Parser *p, unsigned line, const char *key, const char *value) {
+        Role *r = p->role;
+        uint32_t v;
+
+        if (streq(key, "name")) {
+                if (!once(p, line, SEEN_NAME, "role", key))
+                        return p->error;
+                if (!config_role_name_valid(value, strlen(value)))
+                        return p->error = set_error(p->err, p->file, line,
+                                                    "name: '%s' is not 1..64 characters of [A-Za-z0-9+=,.@_-]", value);
+                return set_str(&r->name, value);
+        }
+        if (streq(key, "description")) {
+                if (!once(p, line, SEEN_DESCRIPTION, "role", key))
+                        return p->error;
+                if (strlen(value) > DESCRIPTION_MAX)
+                        return p->error = set_error(p->err, p->file, line, "description: longer than %d bytes",
+                                                    DESCRIPTION_MAX);
+                return set_str(&r->description, value);
+        }
+        if (streq(key, "max_session_duration")) {
+                if (!once(p, line, SEEN_MAX_SESSION, "role", key))
+                        return p->error;
+                if (config_parse_duration(value, &v) != 0 || v < PROTO_DURATION_MIN ||
+                    v > PROTO_DURATION_MAX)
+                        return p->error = set_error(p->err, p->file, line,
+                                                    "max_session_duration: '%s' is not a duration of 900s..12h", value);
+                r->max_session_duration = v;
+                return 0;
+        }
+        if (streq(key, "issuer")) {
+                if (!once(p, line, SEEN_ISSUER, "role", key))
+                        return p->error;
+                if (!streq(value, "local"))
+                        return p->error = set_error(p->err, p->file, line,
+                                                    "issuer: '%s' is not supported (only 'local')", value);
+                r->issuer = ROLE_ISSUER_LOCAL;
+                return 0;
+        }
+        if (streq(key, "permissions")) {
+                if (!once(p, line, SEEN_PERMISSIONS, "role", key))
+                        return p->error;
+                return load_policy(p, line, key, value, &r->permissions, &r->permissions_len, &r->permissions_path);
+        }
+        if (streq(key, "trust_policy")) {
+                if (!once(p, line, SEEN_TRUST_POLICY, "role", key))
+                        return p->error;
+                return load_policy(p, line, key, value, &r->trust_policy, &r->trust_policy_len,
+                                   &r->trust_policy_path);
+        }
+        if (streq(key, "path")) {
+                if (!once(p, line, SEEN_PATH, "role", key))
+                        return p->error;
+                if (!iam_path_valid(value))
+                        return p->error = set_error(p->err, p->file, line,
+                                                    "path: '%s' must start and end with '/' (at most 512 printable characters)",
+                                                    value);
+                return set_str(&r->path, value);
+        }
+        return p->error = set_error(p->err, p->file, line, "[role] unknown key '%s'", key);
+}
+
+/* inih's convention: non-zero means "go on". Errors are kept in the Parser. */
+static int on_key(void *user, const char *section, const char *key, const char *value) {
+        Parser *p = user;
+        unsigned line;
+        int r;
+
+        if (p->error)
+                return 0;
+        /* The pre-scan found exactly the lines inih hands us, in the same order. */
+        line = p->next_key < p->n_key_lines ? p->key_lines[p->next_key] : 0;
+        p->next_key++;
+
+        if (!*section) {
+                p->error = set_error(p->err, p->file, line, "key '%s' outside of a section", key);
+                return 0;
+        }
+        if (p->kind == FILE_AGENT)
+                r = agent_key(p, line, key, value);
+        else if (streq(section, "role"))
+                r = role_key(p, line, key, value);
+        else if (streq(section, "trust"))
+                r = add_selectors(p, line, &p->role->trust, section, key, value);
+        else
+                r = add_selectors(p, line, &p->role->defaults, section, key, value);
+        if (r < 0 && !p->error)
+                p->error = r;
+        return p->error ? 0 : 1;
+}
+
+/* As inih looks for it: '=' or ':' before any inline comment (";" after whitespace). */
+static bool has_delimiter(const char *s, size_t len) {
+        bool was_space = false;
+
+        for (size_t i = 0; i < len; i++) {
+                if (s[i] == '=' || s[i] == ':')
+                        return true;
+                if (was_space && s[i] == ';')
+                        return false;
+                was_space = s[i] == ' ' || s[i] == '\t';
+        }
+        return false;
+}
+
+/*
+ * Check what inih would gloss over and collect line numbers: overlong lines
+ * (inih would split them), indented continuation lines, NUL bytes, and
+ * section names (inih reports only sections that hold keys, so an empty
+ * misspelt section would otherwise pass). Every remaining line is one inih
+ * hands to on_key() (or rejects itself), in order.
+ */
+static int prescan(Parser *p, const char *text, size_t len, unsigned *role_linep) {
+        static const char *const agent_sections[] = { "agent" };
+        static const char *const role_sections[] = { "role", "trust", "default" };
+        const char *const *names = p->kind == FILE_AGENT ? agent_sections : role_sections;
+        size_t n_names = p->kind == FILE_AGENT ? ELEMENTSOF(agent_sections) : ELEMENTSOF(role_sections);
+        const char *s = text, *end = text + len;
+        unsigned line = 0, seen_sections = 0;
+
+        if (memchr(text, '\0', len))
+                return p->error = set_error(p->err, p->file, 0, "file contains a NUL byte");
+        if (len >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0)
+                s += 3;
+
+        while (s < end) {
+                const char *nl = memchr(s, '\n', (size_t)(end - s));
+                const char *start = s, *t = s;
+                size_t ll = nl ? (size_t)(nl - s) : (size_t)(end - s), tl;
+
+                line++;
+                s = nl ? nl + 1 : end;
+                if (ll > 0 && start[ll - 1] == '\r')
+                        ll--;
+                if (ll > CONFIG_LINE_MAX)
+                        return p->error = set_error(p->err, p->file, line,
+                                                    "line longer than %d bytes (repeat the key to continue a list)",
+                                                    CONFIG_LINE_MAX);
+                while (t < start + ll && (*t == ' ' || *t == '\t'))
+                        t++;
+                tl = ll - (size_t)(t - start);
+                if (tl == 0 || *t == ';' || *t == '#')
+                        continue;
+                if (t != start)
+                        return p->error = set_error(p->err, p->file, line,
+                                                    "indented line (continuation lines are not supported; repeat the key instead)");
+                if (*t == '[') {
+                        const char *close = memchr(t, ']', tl);
+                        size_t name_len;
+                        bool known = false;
+
+                        if (!close)
+                                return p->error = set_error(p->err, p->file, line, "section header without ']'");
+                        name_len = (size_t)(close - t - 1);
+                        for (size_t i = 0; i < n_names; i++) {
+                                if (strlen(names[i]) != name_len || memcmp(t + 1, names[i], name_len) != 0)
+                                        continue;
+                                known = true;
+                                if (seen_sections & (1u << i))
+                                        return p->error = set_error(p->err, p->file, line, "duplicate section [%s]",
+                                                                    names[i]);
+                                seen_sections |= 1u << i;
+                                if (p->kind == FILE_ROLE && i == 0)
+                                        *role_linep = line;
+                        }
+                        if (!known)
+                                return p->error = set_error(p->err, p->file, line, "unknown section [%.*s]",
+                                                            (int)name_len, t + 1);
+                        continue;
+                }
+                if (!has_delimiter(t, tl))
+                        return p->error = set_error(p->err, p->file, line, "syntax error (expected 'key = value')");
+                unsigned *a = realloc(p->key_lines, (p->n_key_lines + 1) * sizeof(*a));
+
+                if (!a)
+                        return -ENOMEM;
+                a[p->n_key_lines++] = line;
+                p->key_lines = a;
+        }
+        return 0;
+}
+
+/* ---- files ------------------------------------------------------------ */
+
+/* Parse one INI file into p->config (FILE_AGENT) or p->role (FILE_ROLE). */
+static int parse_file(Parser *p, const char *path, unsigned *role_linep) {
+        _cleanup_free_ char *text = NULL, *folder = NULL;
+        size_t len;
+        int r;
+
+        r = read_safe(path, CONFIG_INI_MAX, p->agent_uid, &text, &len, p->err);
+        if (r != 0)
+                return r;
+        folder = folder_of(path);
+        if (!folder)
+                return -ENOMEM;
+        p->file = path;
+        p->folder = folder;
+        p->seen = 0;
+        p->next_key = 0;
+        p->n_key_lines = 0;
+
+        r = prescan(p, text, len, role_linep);
+        if (r != 0)
+                return r;
+        r = ini_parse_string(text, on_key, p);
+        if (p->error)
+                return p->error;
+        if (r < 0)
+                return r == -2 ? -ENOMEM : -EIO;
+        if (r > 0)
+                return set_error(p->err, path, (unsigned)r, "syntax error (expected 'key = value')");
+        return 0;
+}
+
+static int cmp_names(const void *a, const void *b) {
+        return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void free_names(char **names, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                free(names[i]);
+        free(names);
+}
+
+/* The NAME.ini entries of @dir, sorted bytewise; hidden files are skipped. */
+static int list_role_files(const char *dir, char ***namesp, size_t *np, ConfigError *err) {
+        DIR *d;
+        struct dirent *de;
+        char **names = NULL;
+        size_t n = 0;
+        int r = 0;
+
+        d = opendir(dir);
+        if (!d)
+                return set_error(err, dir, 0, "cannot open folder %s: %s", dir, strerror(errno));
+        while ((errno = 0, de = readdir(d))) {
+                size_t len = strlen(de->d_name);
+                char **a;
+
+                if (de->d_name[0] == '.' || len <= 4 || strcmp(de->d_name + len - 4, ".ini") != 0)
+                        continue;
+                if (n == CONFIG_ROLES_MAX) {
+                        r = set_error(err, dir, 0, "more than %d role files in %s", CONFIG_ROLES_MAX, dir);
+                        break;
+                }
+                a = realloc(names, (n + 1) * sizeof(*a));
+                if (!a) {
+                        r = -ENOMEM;
+                        break;
+                }
+                names = a;
+                names[n] = strdup(de->d_name);
+                if (!names[n]) {
+                        r = -ENOMEM;
+                        break;
+                }
+                n++;
+        }
+        if (r == 0 && errno != 0)
+                r = -errno;
+        closedir(d);
+        if (r != 0) {
+                free_names(names, n);
+                return r;
+        }
+        if (n > 1)
+                qsort(names, n, sizeof(*names), cmp_names);
+        *namesp = names;
+        *np = n;
+        return 0;
+}
+
+static int load_role_file(Parser *p, const char *path, RoleLines *lines) {
+        Config *c = p->config;
+        Role *roles, *r;
+        unsigned role_line = 0;
+        int res;
+
+        roles = realloc(c->roles, (c->n_roles + 1) * sizeof(*roles));
+        if (!roles)
+                return -ENOMEM;
+        c->roles = roles;
+        r = &c->roles[c->n_roles++];
+        memset(r, 0, sizeof(*r));
+        memset(lines, 0, sizeof(*lines));
+        r->max_session_duration = PROTO_DURATION_DEFAULT;
+        r->issuer = ROLE_ISSUER_LOCAL;
+        r->file = strdup(path);
+        if (!r->file)
+                return -ENOMEM;
+        p->role = r;
+        p->lines = lines;
+
+        res = parse_file(p, path, &role_line);
+        if (res != 0)
+                return res;
+        r->line = role_line;
+        if (!role_line)
+                return set_error(p->err, path, 0, "no [role] section");
+        if (!r->name)
+                return set_error(p->err, path, role_line, "[role] has no name");
+        if (!r->description && !(r->description = strdup("")))
+                return -ENOMEM;
+        if (!r->path && !(r->path = strdup("/")))
+                return -ENOMEM;
+        return 0;
+}
+
+/* Checks across roles: unique names, chained roles that exist. Then derive ARNs and ids. */
+static int finish_config(Config *c, const RoleLines *lines, ConfigError *err) {
+        for (size_t i = 0; i < c->n_roles; i++) {
+                Role *r = &c->roles[i];
+                const Role *first = config_find_role(c, r->name, strlen(r->name));
+
+                if (first != r)
+                        return set_error(err, r->file, r->line, "role name '%s' is already used by %s:%u", r->name,
+                                         first->file, first->line);
+        }
+        for (size_t i = 0; i < c->n_roles; i++) {
+                Role *r = &c->roles[i];
+                const TrustRules *sets[] = { &r->trust, &r->defaults };
+                const unsigned set_lines[] = { lines[i].trust_roles, lines[i].default_roles };
+                int res;
+
+                for (size_t s = 0; s < ELEMENTSOF(sets); s++)
+                        for (size_t k = 0; k < sets[s]->n_roles; k++)
+                                if (!config_find_role(c, sets[s]->roles[k], strlen(sets[s]->roles[k])))
+                                        return set_error(err, r->file, set_lines[s], "roles: no role named '%s'",
+                                                         sets[s]->roles[k]);
+                res = finish_role(r, c->account);
+                if (res < 0)
+                        return res;
+        }
+        return 0;
+}
+
+static int path_kind(const char *path, mode_t *modep) {
+        struct stat st;
+
+        if (stat(path, &st) < 0)
+                return -errno;
+        *modep = st.st_mode;
+        return 0;
+}
+
+static int load(const char *location, uid_t agent_uid, Config **configp, ConfigError *err) {
+        _cleanup_(config_freep) Config *c = NULL;
+        _cleanup_free_ char *ini = NULL, *folder = NULL, *roles_dir = NULL;
+        _cleanup_free_ RoleLines *lines = NULL;
+        _cleanup_free_ unsigned *key_lines = NULL;
+        char **names = NULL;
+        size_t n_names = 0;
+        Parser p = { .agent_uid = agent_uid, .err = err };
+        mode_t mode;
+        int r;
+
+        r = path_kind(location, &mode);
+        if (r < 0) {
+                set_error(err, location, 0, "cannot access %s: %s", location, strerror(-r));
+                return r;
+        }
+        if (S_ISDIR(mode)) {
+                folder = strdup(location);
+                if (!folder || asprintf(&ini, "%s/roled.ini", location) < 0)
+                        return -ENOMEM;
+        } else {
+                ini = strdup(location);
+                folder = folder_of(location);
+                if (!ini || !folder)
+                        return -ENOMEM;
+        }
+        if (asprintf(&roles_dir, "%s/roles.d", folder) < 0) {
+                roles_dir = NULL;
+                return -ENOMEM;
+        }
+        r = check_folder(folder, agent_uid, err);
+        if (r != 0)
+                return r;
+
+        r = config_alloc(&c);
+        if (r < 0)
+                return r;
+        c->path = strdup(location);
+        if (!c->path)
+                return -ENOMEM;
+        p.config = c;
+
+        /* roled.ini is optional when a folder is given, required when named. */
+        if (S_ISDIR(mode) ? access(ini, F_OK) == 0 : true) {
+                p.kind = FILE_AGENT;
+                r = parse_file(&p, ini, NULL);
+                key_lines = steal_pointer(&p.key_lines);
+                if (r != 0)
+                        return r;
+        }
+
+        if (path_kind(roles_dir, &mode) == 0) {
+                if (!S_ISDIR(mode))
+                        return set_error(err, roles_dir, 0, "%s is not a folder", roles_dir);
+                r = check_folder(roles_dir, agent_uid, err);
+                if (r != 0)
+                        return r;
+                r = list_role_files(roles_dir, &names, &n_names, err);
+                if (r != 0)
+                        return r;
+                lines = calloc(n_names ? n_names : 1, sizeof(*lines));
+                if (!lines) {
+                        free_names(names, n_names);
+                        return -ENOMEM;
+                }
+                p.kind = FILE_ROLE;
+                p.key_lines = steal_pointer(&key_lines);
+                for (size_t i = 0; i < n_names && r == 0; i++) {
+                        _cleanup_free_ char *path = NULL;
+
+                        if (asprintf(&path, "%s/%s", roles_dir, names[i]) < 0) {
+                                path = NULL;
+                                r = -ENOMEM;
+                                break;
+                        }
+                        p.error = 0;
+                        r = load_role_file(&p, path, &lines[i]);
+                }
+                key_lines = steal_pointer(&p.key_lines);
+                free_names(names, n_names);
+                if (r != 0)
+                        return r;
+        }
+
+        r = finish_config(c, lines, err);
+        if (r != 0)
+                return r;
+        *configp = steal_pointer(&c);
+        return 0;
+}
+
+int config_load(const char *dir, uid_t agent_uid, Config **configp, ConfigError *err) {
+        ConfigError scratch;
+
+        if (!err)
+                err = &scratch;
+        memset(err, 0, sizeof(*err));
+        return load(dir, agent_uid, configp, err);
+}
+
+/* $VAR/roled when $VAR is an absolute path, else $HOME/@fallback/roled (HOME from passwd if unset). */
+static int xdg_dir(const char *var, const char *fallback, uid_t uid, char **dirp) {
+        const char *v = getenv(var), *home = getenv("HOME");
+        _cleanup_free_ char *scratch = NULL;
+        struct passwd pw, *pwp = NULL;
+
+        if (v && v[0] == '/')
+                return asprintf(dirp, "%s/roled", v) < 0 ? -ENOMEM : 0;
+        if (!home || home[0] != '/') {
+                scratch = malloc(16384);
+                if (!scratch)
+                        return -ENOMEM;
+                if (getpwuid_r(uid, &pw, scratch, 16384, &pwp) != 0 || !pwp || pwp->pw_dir[0] != '/')
+                        return -ENOENT;
+                home = pwp->pw_dir;
+        }
+        return asprintf(dirp, "%s/%s/roled", home, fallback) < 0 ? -ENOMEM : 0;
+}
+
+static bool exists(const char *folder, const char *name) {
+        _cleanup_free_ char *path = NULL;
+
+        if (asprintf(&path, "%s/%s", folder, name) < 0)
+                return false;
+        return access(path, F_OK) == 0;
+}
+
+int config_load_mode(bool is_user_mode, const char *dir, uid_t agent_uid, Config **configp, ConfigError *err) {
+        _cleanup_(config_freep) Config *c = NULL;
+        _cleanup_free_ char *folder = NULL;
+        ConfigError scratch;
+        mode_t mode;
+        int r;
+
+        if (!err)
+                err = &scratch;
+        memset(err, 0, sizeof(*err));
+
+        if (dir)
+                folder = strdup(dir);
+        else if (is_user_mode) {
+                r = xdg_dir("XDG_CONFIG_HOME", ".config", agent_uid, &folder);
+                if (r < 0)
+                        return r;
+        } else
+                folder = strdup(ROLED_SYSCONFDIR);
+        if (!folder)
+                return -ENOMEM;
+
+        r = path_kind(folder, &mode);
+        if (r == -ENOENT || (r == 0 && S_ISDIR(mode) && !exists(folder, "roled.ini") && !exists(folder, "roles.d")))
+                r = config_new_default(agent_uid, &c);
+        else
+                r = config_load(folder, agent_uid, &c, err);
+        if (r != 0)
+                return r;
+
+        if (!c->key_dir) {
+                if (is_user_mode)
+                        r = xdg_dir("XDG_STATE_HOME", ".local/state", agent_uid, &c->key_dir);
+                else
+                        r = (c->key_dir = strdup(SYSTEM_KEY_DIR)) ? 0 : -ENOMEM;
+                if (r < 0)
+                        return r;
+        }
+        if (!c->socket) {
+                const char *rt = getenv("XDG_RUNTIME_DIR");
+
+                if (!is_user_mode)
+                        r = asprintf(&c->socket, "%s/roled.sock", ROLED_RUNDIR);
+                else if (rt && rt[0] == '/')
+                        r = asprintf(&c->socket, "%s/roled/roled.sock", rt);
+                if (r < 0) {
+                        c->socket = NULL;
+                        return -ENOMEM;
+                }
+        }
+        *configp = steal_pointer(&c);
+        return 0;
+}
