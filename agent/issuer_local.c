@@ -1,0 +1,172 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * issuer_local.c - minting and online verification of local credentials (see issuer_local.h).
+ *
+ * Randomness and HMAC come from libsodium; the token format from proto/token.c.
+ * Temporaries that held secret bytes are wiped before returning.
+ */
+#include "issuer_local.h"
+
+#include <errno.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "sessions.h"
+
+void credentials_deinit(Credentials *c)
+{
+        if (c->token) {
+                sodium_memzero(c->token, c->token_len);
+                free(c->token);
+        }
+        free(c->assumed_role_arn);
+        sodium_memzero(c, sizeof(*c));
+}
+
+/* make_akid() - "ASIA" + 16 characters of RFC 4648 base32 from 80 random bits. */
+static void make_akid(char out[ISSUER_AKID_LEN + 1])
+{
+        static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+        uint8_t rnd[10];
+        unsigned acc = 0, bits = 0;
+        size_t o = 4;
+
+        randombytes_buf(rnd, sizeof(rnd));
+        memcpy(out, "ASIA", 4);
+        for (size_t i = 0; i < sizeof(rnd); i++) {
+                acc = (acc << 8 | rnd[i]) & 0xfff;
+                bits += 8;
+                while (bits >= 5) {
+                        bits -= 5;
+                        out[o++] = alphabet[(acc >> bits) & 31];
+                }
+        }
+        out[o] = '\0';
+}
+
+void issuer_local_secret_for(const Keys *keys, const char *akid, char out[ISSUER_SECRET_LEN + 1])
+{
+        uint8_t mac[crypto_auth_hmacsha256_BYTES];
+
+        crypto_auth_hmacsha256(mac, (const unsigned char *)akid, strlen(akid), keys_hmac(keys));
+        /* 30 bytes are exactly 40 base64 characters, no padding. */
+        sodium_bin2base64(out, ISSUER_SECRET_LEN + 1, mac, 30, sodium_base64_VARIANT_ORIGINAL);
+        sodium_memzero(mac, sizeof(mac));
+}
+
+int issuer_local_mint(const Keys *keys, const MintRequest *req, Credentials *out)
+{
+        Credentials c = CREDENTIALS_INIT;
+        TokenClaims claims = TOKEN_CLAIMS_INIT;
+        uint8_t sid[ISSUER_SID_LEN / 2];
+        const char *session;
+        int r;
+
+        if (!req->role || !req->role_arn || !req->account || req->now < 0 ||
+            req->duration < PROTO_DURATION_MIN || req->duration > PROTO_DURATION_MAX)
+                return -EINVAL;
+        session = req->session_name ? req->session_name : req->user ? req->user : "roled";
+
+        make_akid(c.akid);
+        randombytes_buf(sid, sizeof(sid));
+        sodium_bin2hex(c.sid, sizeof(c.sid), sid, sizeof(sid));
+        issuer_local_secret_for(keys, c.akid, c.secret);
+        c.issued = req->now;
+        c.expires = req->now + req->duration;
+        if (asprintf(&c.assumed_role_arn, "arn:aws:sts::%s:assumed-role/%s/%s", req->account,
+                     req->role, session) < 0) {
+                c.assumed_role_arn = NULL;
+                r = -ENOMEM;
+                goto fail;
+        }
+
+        claims.akid = c.akid;
+        claims.sid = c.sid;
+        claims.role = (char *)req->role;
+        claims.arn = (char *)req->role_arn;
+        claims.uid = req->uid;
+        claims.gid = req->gid;
+        claims.user = (char *)req->user;
+        claims.exe = (char *)req->exe;
+        claims.unit = (char *)req->unit;
+        claims.issued = c.issued;
+        claims.expires = c.expires;
+        claims.source_role = (char *)req->source_role;
+        if (req->policy_digest) {
+                claims.has_policy = true;
+                memcpy(claims.policy_digest, req->policy_digest, TOKEN_DIGEST_SIZE);
+        }
+        r = token_encode(&claims, keys_signing_id(keys), keys_signing_sk(keys), &c.token);
+        if (r == TOKEN_E_TOO_LONG)
+                r = ISSUER_E_TOO_LONG;
+        if (r)
+                goto fail;
+        c.token_len = strlen(c.token);
+        *out = c;
+        return 0;
+fail:
+        credentials_deinit(&c);
+        return r;
+}
+
+int issuer_local_verify(const Keys *keys, const char *token, size_t len, int64_t now,
+                        const RevocationSet *revoked, TokenClaims *claims)
+{
+        TokenClaims c = TOKEN_CLAIMS_INIT;
+        const TokenPublicKey *pub;
+        size_t n_pub;
+        int r;
+
+        keys_public(keys, &pub, &n_pub);
+        r = token_verify(token, len, pub, n_pub, now, &c);
+        switch (r) {
+        case 0:
+                break;
+        case TOKEN_E_MALFORMED: return ISSUER_E_MALFORMED;
+        case TOKEN_E_UNKNOWN_KEY: return ISSUER_E_UNKNOWN_KEY;
+        case TOKEN_E_BAD_SIGNATURE: return ISSUER_E_BAD_SIGNATURE;
+        case TOKEN_E_EXPIRED: return ISSUER_E_EXPIRED;
+        default:
+                return r < 0 ? r : ISSUER_E_MALFORMED;
+        }
+        if (revoked && revocation_contains(revoked, c.akid, now)) {
+                token_claims_deinit(&c);
+                return ISSUER_E_REVOKED;
+        }
+        if (claims)
+                *claims = c;
+        else
+                token_claims_deinit(&c);
+        return 0;
+}
+
+/* put_digits() - @v as exactly @n decimal digits at @p. */
+static char *put_digits(char *p, unsigned v, int n, char sep)
+{
+        for (int i = n - 1; i >= 0; i--, v /= 10)
+                p[i] = (char)('0' + v % 10);
+        p[n] = sep;
+        return p + n + 1;
+}
+
+int issuer_format_iso8601(int64_t t, char buf[ISSUER_ISO8601_SIZE])
+{
+        struct tm tm;
+        time_t tt = (time_t)t;
+        char *p = buf;
+
+        /* 0000-01-01 .. 9999-12-31T23:59:59: the format has four year digits. */
+        if (t < -62167219200LL || t > 253402300799LL || !gmtime_r(&tt, &tm))
+                return -ERANGE;
+        p = put_digits(p, (unsigned)(tm.tm_year + 1900), 4, '-');
+        p = put_digits(p, (unsigned)(tm.tm_mon + 1), 2, '-');
+        p = put_digits(p, (unsigned)tm.tm_mday, 2, 'T');
+        p = put_digits(p, (unsigned)tm.tm_hour, 2, ':');
+        p = put_digits(p, (unsigned)tm.tm_min, 2, ':');
+        p = put_digits(p, (unsigned)tm.tm_sec, 2, 'Z');
+        *p = '\0';
+        return 0;
+}

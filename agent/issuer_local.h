@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * issuer_local.h - the local issuer: the agent acting as STS.
+ *
+ * Mints AWS-shaped credentials (ASIA access key id, a 40-character secret
+ * derived from the HMAC key, a signed session token) and verifies its own
+ * tokens online, revocation included.  Deciding who may have which role is
+ * trust.c's job; caching sessions is sessions.c's.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "keys.h"
+#include "token.h"
+
+#define ISSUER_AKID_LEN 20   /* "ASIA" + 16 base32 characters */
+#define ISSUER_SECRET_LEN 40
+#define ISSUER_SID_LEN 32    /* 16 random bytes, hex */
+#define ISSUER_ISO8601_SIZE 21 /* "YYYY-MM-DDTHH:MM:SSZ" + NUL */
+
+enum {
+        ISSUER_E_MALFORMED = 1, /* verify: not a token we can read */
+        ISSUER_E_UNKNOWN_KEY,   /* verify: not signed by one of our keys (current or retired) */
+        ISSUER_E_BAD_SIGNATURE, /* verify: the signature does not verify */
+        ISSUER_E_EXPIRED,       /* verify: authentic but expired */
+        ISSUER_E_REVOKED,       /* verify: authentic, unexpired, but revoked */
+        ISSUER_E_TOO_LONG,      /* mint: a claim (e.g. the executable path) is over its token bound */
+};
+
+/* Defined in sessions.h: access key ids revoked before their expiry. */
+typedef struct RevocationSet RevocationSet;
+
+/* What to mint; every pointer is borrowed for the duration of the call. */
+typedef struct MintRequest {
+        const char *role;           /* role name */
+        const char *role_arn;       /* arn:aws:iam::<account>:role/<name> */
+        const char *account;        /* account id for the assumed-role ARN */
+        const char *session_name;   /* NULL: the user name */
+        uint32_t uid;
+        uint32_t gid;
+        const char *user;
+        const char *exe;
+        const char *unit;           /* NULL or "" when not in a unit */
+        int64_t duration;           /* seconds, PROTO_DURATION_MIN..PROTO_DURATION_MAX */
+        const uint8_t *policy_digest; /* SHA-256 of the session policy, or NULL */
+        const char *source_role;    /* role of the chaining session, or NULL */
+        int64_t now;                /* issue time, Unix seconds */
+} MintRequest;
+
+/*
+ * Credentials - one minted session.  The secret and token are wiped by
+ * credentials_deinit(); the struct is plain memory (not Secret) because a
+ * cache holds many of them.  Moving one by struct copy is fine as long as
+ * only one copy is deinit'ed (see sessions_insert()).
+ */
+typedef struct Credentials {
+        char akid[ISSUER_AKID_LEN + 1];
+        char secret[ISSUER_SECRET_LEN + 1];
+        char sid[ISSUER_SID_LEN + 1];
+        char *token;            /* heap, NUL-terminated */
+        size_t token_len;
+        char *assumed_role_arn; /* heap: arn:aws:sts::<account>:assumed-role/<role>/<session> */
+        int64_t issued;
+        int64_t expires;
+} Credentials;
+
+#define CREDENTIALS_INIT {0}
+
+/* credentials_deinit() - wipe the secret and token, free, reset to CREDENTIALS_INIT.  Idempotent. */
+void credentials_deinit(Credentials *c);
+
+/*
+ * issuer_local_mint() - mint a new session.
+ * @keys: signing and HMAC keys
+ * @req:  what to mint
+ * @out:  on success, the credentials (the caller deinits them)
+ *
+ * Return: 0, ISSUER_E_TOO_LONG, -EINVAL (a required field is NULL or the
+ * duration is out of range) or -ENOMEM.
+ */
+int issuer_local_mint(const Keys *keys, const MintRequest *req, Credentials *out);
+
+/*
+ * issuer_local_secret_for() - recompute the secret access key of @akid.
+ * @out: 40 characters and a NUL; the caller wipes it when done.
+ * Works for any string; it is up to the caller to have checked that @akid is ours.
+ */
+void issuer_local_secret_for(const Keys *keys, const char *akid,
+                             char out[ISSUER_SECRET_LEN + 1]);
+
+/*
+ * issuer_local_verify() - verify one of our session tokens online.
+ * @keys:    current and retired keys
+ * @token, @len: the token
+ * @now:     current Unix time
+ * @revoked: revoked sessions (NULL: none)
+ * @claims:  on success, the verified claims (may be NULL; the caller deinits them)
+ *
+ * Return: 0, ISSUER_E_MALFORMED, ISSUER_E_UNKNOWN_KEY, ISSUER_E_BAD_SIGNATURE,
+ * ISSUER_E_EXPIRED, ISSUER_E_REVOKED or -ENOMEM.
+ */
+int issuer_local_verify(const Keys *keys, const char *token, size_t len, int64_t now,
+                        const RevocationSet *revoked, TokenClaims *claims);
+
+/*
+ * issuer_format_iso8601() - @t as UTC "YYYY-MM-DDTHH:MM:SSZ".
+ * Return: 0, or -ERANGE when @t is outside years 0000..9999.
+ */
+int issuer_format_iso8601(int64_t t, char buf[ISSUER_ISO8601_SIZE]);

@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sessions.h - the session cache (per role and caller identity, refreshed
+ * ahead of expiry) and the set of revoked sessions.
+ *
+ * Both are hash tables keyed with SipHash under a random key, used from the
+ * loop thread only; time is always passed in, never read here.  The cache
+ * key is built by the caller (role, identity key, duration, policy digest);
+ * minting, single flight and upstream backoff belong to the caller too.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "issuer_local.h"
+
+/* Refresh rule (DESIGN.md section 6). */
+#define SESSIONS_MARGIN_MIN 1200 /* seconds: renew at least 20 minutes ahead */
+#define SESSIONS_JITTER_MAX 300  /* seconds: jitter is below min(5 min, lifetime/10) */
+
+/* Hash chain header; first member of every table entry. */
+typedef struct SessionLink {
+        struct SessionLink *next;
+        uint64_t hash;
+} SessionLink;
+
+/* One cached session; fields are read-only for callers. */
+typedef struct Session {
+        SessionLink link;     /* must stay first */
+        int64_t refresh_at;   /* served by sessions_lookup() while now < refresh_at */
+        uint32_t uid;
+        Credentials creds;    /* owned; creds.issued/expires as passed to sessions_insert() */
+        const char *role;     /* points into the same allocation */
+        char key[];           /* the cache key, NUL-terminated, then the role */
+} Session;
+
+typedef struct SessionCache SessionCache;
+
+/*
+ * sessions_margin() - how long before expiry a session of @lifetime seconds
+ * is renewed: max(SESSIONS_MARGIN_MIN, lifetime/4), but at most lifetime/2.
+ */
+int64_t sessions_margin(int64_t lifetime);
+
+/* sessions_jitter_max() - exclusive upper bound of the jitter: min(SESSIONS_JITTER_MAX, lifetime/10). */
+int64_t sessions_jitter_max(int64_t lifetime);
+
+/* sessions_new() - an empty cache.  Return: 0 or -ENOMEM; the caller frees *@cachep. */
+int sessions_new(SessionCache **cachep);
+
+/* sessions_free() - wipe and free every session and the cache (NULL is fine).  Return: NULL. */
+SessionCache *sessions_free(SessionCache *cache);
+
+/*
+ * sessions_lookup() - the cached session for @key if it is still fresh,
+ * i.e. @now < expires - margin - jitter.  Never allocates.
+ * Return: the session (borrowed; valid until the next insert, revoke, expire
+ * or free), or NULL when there is none or it is due for refresh (the
+ * caller mints a new one and inserts it under the same key).
+ */
+const Session *sessions_lookup(const SessionCache *cache, const char *key, int64_t now);
+
+/*
+ * sessions_lookup_unexpired() - like sessions_lookup() but accepts a session
+ * that is due for refresh as long as @now < expires: for serving while the
+ * upstream is down.
+ */
+const Session *sessions_lookup_unexpired(const SessionCache *cache, const char *key,
+                                         int64_t now);
+
+/*
+ * sessions_insert() - cache a session under @key, replacing (and wiping) any
+ * session already there.  The jitter is chosen here, once.
+ * @cache:   the cache
+ * @key:     cache key (copied)
+ * @take:    credentials, moved into the cache; on success *@take is wiped
+ *           and reset to CREDENTIALS_INIT, on failure it is left alone
+ * @issued, @expires: lifetime of the session, Unix seconds (@expires > @issued)
+ * @uid:     owner, for sessions_revoke()
+ * @role:    role name (copied), for sessions_revoke()
+ * @sessionp: on success, if not NULL, the cached session (borrowed)
+ *
+ * Sessions that must never be served from the cache (AssumeRole) can still be
+ * inserted under a key no lookup uses (e.g. "sid:" + session id) so that
+ * sessions_revoke() finds them.
+ *
+ * Return: 0, -EINVAL (@expires <= @issued) or -ENOMEM.
+ */
+int sessions_insert(SessionCache *cache, const char *key, Credentials *take, int64_t issued,
+                    int64_t expires, uint32_t uid, const char *role, const Session **sessionp);
+
+/*
+ * sessions_revoke() - drop the sessions of @uid (all, or only those of @role)
+ * and remember their access key ids in @revoked until they expire.
+ * @revoked: may be NULL to only drop them from the cache
+ * @np:      on success, if not NULL, how many sessions were revoked
+ *
+ * Return: 0 or -ENOMEM (sessions handled before the failure stay revoked).
+ */
+int sessions_revoke(SessionCache *cache, uint32_t uid, const char *role, RevocationSet *revoked,
+                    size_t *np);
+
+/* sessions_expire() - drop (and wipe) every session with expires <= @now.  Return: how many. */
+size_t sessions_expire(SessionCache *cache, int64_t now);
+
+/* sessions_count() - number of cached sessions. */
+size_t sessions_count(const SessionCache *cache);
+
+/* revocation_new() - an empty set.  Return: 0 or -ENOMEM; the caller frees *@setp. */
+int revocation_new(RevocationSet **setp);
+
+/* revocation_free() - free @set (NULL is fine).  Return: NULL. */
+RevocationSet *revocation_free(RevocationSet *set);
+
+/*
+ * revocation_add() - remember that @akid is revoked until @expires.
+ * Return: 0, -EINVAL (@akid longer than TOKEN_AKID_MAX) or -ENOMEM.
+ */
+int revocation_add(RevocationSet *set, const char *akid, int64_t expires);
+
+/* revocation_contains() - is @akid revoked (and its session not yet expired at @now)?  Never allocates. */
+bool revocation_contains(const RevocationSet *set, const char *akid, int64_t now);
+
+/* revocation_expire() - forget entries with expires <= @now.  Return: how many. */
+size_t revocation_expire(RevocationSet *set, int64_t now);
+
+/* revocation_count() - number of remembered entries. */
+size_t revocation_count(const RevocationSet *set);
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(SessionCache, sessions_free);
+DEFINE_TRIVIAL_CLEANUP_FUNC(RevocationSet, revocation_free);
