@@ -172,7 +172,7 @@ static int cmd_eval(int argc, char **argv)
         if (r < 0)
                 return die("%s", strerror(-r));
         optind = 0;
-        while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+        while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
                 switch (c) {
                 case 'p':
                         if (n_files == POLICY_FILES_MAX) {
@@ -484,7 +484,7 @@ static int cmd_validate(int argc, char **argv)
         int c, r;
 
         optind = 0;
-        while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+        while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
                 switch (c) {
                 case 'j':
                         is_json = true;
