@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * bench-policy.c - in-process policy evaluation cost: a 20-statement policy
+ * with wildcards, variables and conditions, and a 500-statement policy
+ * (targets: median < 2 us and < 50 us per decision). Prints median and p99 per
+ * decision over a rotating mix of allowed, denied and unmatched requests.
+ * Not a test: nothing here asserts on time.
+ * Usage: bench-policy [ITERATIONS]
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "policy.h"
+
+static uint64_t now_ns(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+        uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+        return (x > y) - (x < y);
+}
+
+static const char *const services[] = {"s3", "ec2", "sqs", "sns", "dynamodb", "lambda", "logs", "kms",
+                                       "iam", "sts", "rds", "ecr", "ssm", "secretsmanager", "cloudwatch"};
+#define N_SERVICES (sizeof(services) / sizeof(services[0]))
+
+/* Statement i of a generated policy: a mix of the shapes real policies use. */
+static void append_statement(char *buf, size_t size, size_t i)
+{
+        const char *svc = services[i % N_SERVICES];
+        size_t len = strlen(buf);
+        char *p = buf + len;
+        size_t room = size - len;
+
+        switch (i % 5) {
+        case 0:
+                snprintf(p, room,
+                         "%s{\"Sid\":\"S%zu\",\"Effect\":\"Allow\",\"Action\":[\"%s:Get*\",\"%s:List*\"],"
+                         "\"Resource\":\"arn:aws:%s:*:123456789012:res%zu/*\"}",
+                         i ? "," : "", i, svc, svc, svc, i);
+                break;
+        case 1:
+                snprintf(p, room,
+                         "%s{\"Sid\":\"S%zu\",\"Effect\":\"Allow\",\"Action\":\"%s:Put*\","
+                         "\"Resource\":\"arn:aws:%s:::home-%zu/${aws:username}/*\","
+                         "\"Condition\":{\"Bool\":{\"aws:SecureTransport\":\"true\"}}}",
+                         i ? "," : "", i, svc, svc, i);
+                break;
+        case 2:
+                snprintf(p, room,
+                         "%s{\"Sid\":\"S%zu\",\"Effect\":\"Deny\",\"Action\":\"%s:Delete*\",\"Resource\":\"*\","
+                         "\"Condition\":{\"NotIpAddress\":{\"aws:SourceIp\":[\"10.0.0.0/8\",\"192.168.0.0/16\"]}}}",
+                         i ? "," : "", i, svc);
+                break;
+        case 3:
+                snprintf(p, room,
+                         "%s{\"Sid\":\"S%zu\",\"Effect\":\"Allow\",\"Action\":\"%s:Describe?tem%zu\","
+                         "\"Resource\":\"arn:aws:%s:us-east-1:123456789012:table/t%zu\","
+                         "\"Condition\":{\"StringLike\":{\"aws:PrincipalTag/team\":[\"ops*\",\"dev*\"]},"
+                         "\"DateLessThan\":{\"aws:CurrentTime\":\"2030-01-01T00:00:00Z\"}}}",
+                         i ? "," : "", i, svc, i, svc, i);
+                break;
+        default:
+                snprintf(p, room,
+                         "%s{\"Sid\":\"S%zu\",\"Effect\":\"Allow\",\"Action\":\"%s:Invoke%zu\","
+                         "\"Resource\":\"arn:aws:%s:us-east-1:123456789012:function:f%zu*\","
+                         "\"Condition\":{\"ForAnyValue:StringEquals\":{\"aws:TagKeys\":[\"env\",\"team\"]}}}",
+                         i ? "," : "", i, svc, i, svc, i);
+                break;
+        }
+}
+
+static Policy *make_policy(size_t n)
+{
+        size_t size = 600 * n + 128;
+        char *buf = malloc(size);
+        Policy *p = NULL;
+        PolicyError err;
+
+        snprintf(buf, size, "{\"Version\":\"2012-10-17\",\"Statement\":[");
+        for (size_t i = 0; i < n; i++)
+                append_statement(buf, size, i);
+        strcat(buf, "]}");
+        if (policy_parse(buf, strlen(buf), "bench", &p, &err) != 0) {
+                fprintf(stderr, "parse: %s (statement %d)\n", err.message, err.statement);
+                exit(1);
+        }
+        free(buf);
+        return p;
+}
+
+static void run(const char *label, const Policy *p, size_t n_stmts, size_t iters)
+{
+        static const char *const reqs[][2] = {
+                {"s3:GetObject", "arn:aws:s3:us-east-1:123456789012:res0/a/b"},        /* allow, S0 */
+                {"ec2:PutObject", "arn:aws:ec2:::home-1/alice/x"},                      /* allow, S1 (variable) */
+                {"sqs:DeleteQueue", "arn:aws:sqs:us-east-1:123456789012:q"},            /* deny, S2 (NotIpAddress) */
+                {"sns:DescribeItem3", "arn:aws:sns:us-east-1:123456789012:table/t3"},   /* allow, S3 (Like, Date) */
+                {"dynamodb:Invoke4", "arn:aws:dynamodb:us-east-1:123456789012:function:f4x"}, /* allow, S4 */
+                {"kms:Decrypt", "arn:aws:kms:us-east-1:123456789012:key/k"},           /* implicit deny */
+                {"sns:DescribeItem498", "arn:aws:sns:us-east-1:123456789012:table/t498"}, /* allow in 500 only */
+                {"ec2:PutObject", "arn:aws:ec2:::home-1/bob/x"},                        /* implicit deny */
+        };
+        const size_t n_reqs = sizeof(reqs) / sizeof(reqs[0]);
+        PolicyContext *ctx;
+        PolicyResult res;
+        const Policy *ps[] = {p};
+        uint64_t *t = malloc(iters * sizeof(*t));
+        size_t counts[3] = {0};
+
+        policy_context_new(&ctx);
+        policy_context_set(ctx, "aws:username", "alice", true);
+        policy_context_set(ctx, "aws:SecureTransport", "true", true);
+        policy_context_set(ctx, "aws:SourceIp", "203.0.113.9", true);
+        policy_context_set(ctx, "aws:PrincipalTag/team", "ops-east", true);
+        policy_context_set(ctx, "aws:CurrentTime", "2026-01-01T00:00:00Z", true);
+        policy_context_set(ctx, "aws:TagKeys", "team", true);
+        policy_context_set(ctx, "aws:userid", "AIDAEXAMPLE", true);
+        policy_context_set(ctx, "aws:PrincipalArn", "arn:aws:iam::123456789012:user/alice", true);
+
+        for (size_t i = 0; i < iters / 10; i++) /* warm-up */
+                policy_evaluate(ps, 1, NULL, reqs[i % n_reqs][0], reqs[i % n_reqs][1], ctx, &res);
+        uint64_t start = now_ns();
+        for (size_t i = 0; i < iters; i++) {
+                uint64_t t0 = now_ns();
+                policy_evaluate(ps, 1, NULL, reqs[i % n_reqs][0], reqs[i % n_reqs][1], ctx, &res);
+                t[i] = now_ns() - t0;
+                counts[res.decision]++;
+        }
+        uint64_t total = now_ns() - start;
+        qsort(t, iters, sizeof(*t), cmp_u64);
+        printf("%-28s statements=%-4zu decisions=%zu  median=%.3f us  p99=%.3f us  mean=%.3f us  "
+               "(allow %zu, explicit-deny %zu, implicit-deny %zu)\n",
+               label, n_stmts, iters, t[iters / 2] / 1000.0, t[iters * 99 / 100] / 1000.0,
+               (double)total / (double)iters / 1000.0, counts[POLICY_ALLOW], counts[POLICY_EXPLICIT_DENY],
+               counts[POLICY_IMPLICIT_DENY]);
+        free(t);
+        policy_context_free(ctx);
+}
+
+int main(int argc, char **argv)
+{
+        size_t iters = argc > 1 ? strtoull(argv[1], NULL, 10) : 200000;
+        Policy *p20 = make_policy(20), *p500 = make_policy(500);
+
+        run("20 statements", p20, 20, iters);
+        run("500 statements", p500, 500, iters / 4 ? iters / 4 : 1);
+
+        uint64_t t0 = now_ns();
+        size_t n_parse = 200;
+        for (size_t i = 0; i < n_parse; i++)
+                policy_free(make_policy(20));
+        printf("%-28s %.3f us per parse (generation included)\n", "parse 20 statements",
+               (double)(now_ns() - t0) / (double)n_parse / 1000.0);
+        policy_free(p20);
+        policy_free(p500);
+        return 0;
+}
