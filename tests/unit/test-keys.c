@@ -163,7 +163,7 @@ static void expect_refused(int want, const char *needle)
 
 static void test_unsafe(void **state)
 {
-        uint8_t key[32] = { 1 };
+        uint8_t key[33] = { 1 };
         Keys *k = NULL;
 
         (void)state;
@@ -179,7 +179,7 @@ static void test_unsafe(void **state)
         /* Key file readable or writable by others. */
         fresh("mode");
         assert_int_equal(mkdir(dir, 0700), 0);
-        write_file("hmac.key", key, sizeof(key), 0644);
+        write_file("hmac.key", key, 32, 0644);
         expect_refused(KEYS_E_INSECURE, path_of("hmac.key"));
         assert_int_equal(chmod(path_of("hmac.key"), 0620), 0);
         expect_refused(KEYS_E_INSECURE, "hmac.key");
@@ -201,7 +201,7 @@ static void test_unsafe(void **state)
         /* A symlink in place of a key file, and a directory in place of one. */
         fresh("link");
         assert_int_equal(mkdir(dir, 0700), 0);
-        write_file("real", key, sizeof(key), 0600);
+        write_file("real", key, 32, 0600);
         {
                 char target[256];
 
@@ -218,7 +218,7 @@ static void test_unsafe(void **state)
         if (geteuid() == 0) {
                 fresh("owner");
                 assert_int_equal(mkdir(dir, 0700), 0);
-                write_file("hmac.key", key, sizeof(key), 0600);
+                write_file("hmac.key", key, 32, 0600);
                 assert_int_equal(chown(path_of("hmac.key"), 12345, 12345), 0);
                 expect_refused(KEYS_E_INSECURE, "owned by uid 12345");
                 assert_int_equal(chown(path_of("hmac.key"), 0, 0), 0);
