@@ -72,31 +72,45 @@ typedef struct roled_client roled_client;
  * @clientp: the new client, owned by the caller (roled_client_close())
  *
  * Checks that the socket and its directory belong to root or to this
- * process's uid, and that the peer's SO_PEERCRED uid is root or this uid.
- * Return: ROLED_OK, ROLED_E_NO_AGENT, ROLED_E_UNTRUSTED_AGENT, ROLED_E_NOMEM.
+ * process's effective uid, that the directory is not writable by others
+ * (unless sticky), and that the peer's SO_PEERCRED uid is root or this uid.
+ * When searching, a candidate where nothing listens (no file, or connection
+ * refused) is skipped; $ROLED_SOCKET, when set, is the only candidate.
+ * On failure roled_client_last_error(NULL) says which socket and why, e.g.
+ * "cannot reach roled at /run/roled/roled.sock: No such file or directory".
+ * Return: ROLED_OK, ROLED_E_NO_AGENT, ROLED_E_UNTRUSTED_AGENT,
+ * ROLED_E_INVALID_ARGUMENT (path empty or too long), ROLED_E_NOMEM.
  */
 ROLED_EXPORT roled_status roled_client_connect(const char *socket_path, roled_client **clientp);
 /* roled_client_close() - close and free @client (NULL is fine); wipes cached secrets. */
 ROLED_EXPORT void roled_client_close(roled_client *client);
 /*
- * roled_client_last_error() - the agent's message for the last failed call made
- * by this thread on @client ("" if none).  Valid until the next call.
+ * roled_client_last_error() - the message for the last failed call made by
+ * this thread on @client ("" if none): the agent's message for its errors, a
+ * description for local ones; NULL @client: the last failed
+ * roled_client_connect() of this thread.  One line, never holds secrets.
+ * Valid until this thread's next call.
  */
 ROLED_EXPORT const char *roled_client_last_error(roled_client *client);
-/* roled_client_set_timeout() - per-request timeout in milliseconds (default 5000). */
+/*
+ * roled_client_set_timeout() - per-request timeout in milliseconds (default
+ * 5000; a value <= 0 restores the default).
+ */
 ROLED_EXPORT void roled_client_set_timeout(roled_client *client, int timeout_ms);
+/* roled_client_socket_path() - the socket @client connected to (borrowed). */
+ROLED_EXPORT const char *roled_client_socket_path(roled_client *client);
 
 /* Credentials, as AWS STS shapes them.  Strings are NUL-terminated. */
 typedef struct roled_credentials {
-        char access_key_id[32];
+        char access_key_id[33];
         char secret_access_key[64];
         char *session_token;        /* heap, owned by the struct */
         time_t expiration;          /* Unix seconds */
         char expiration_iso[32];    /* YYYY-MM-DDTHH:MM:SSZ */
         char role[65];
-        char role_arn[128];
-        char assumed_role_arn[192];
-        char session_id[40];
+        char role_arn[257];
+        char assumed_role_arn[384];
+        char session_id[65];
         char issuer[16];
 } roled_credentials;
 
@@ -117,9 +131,11 @@ typedef struct roled_request {
  * @req: options, or NULL for the default role with default duration
  * @creds: filled on ROLED_OK; the caller clears it with roled_credentials_clear()
  *
- * Answers come from libroled's in-process cache while they have more than the
- * refresh margin left (20 minutes, or a quarter of the lifetime if shorter);
- * otherwise the agent is asked.
+ * Answers come from libroled's in-process cache (keyed by role, duration and
+ * session policy) while now < expiration - margin, where margin =
+ * max(20 minutes, lifetime / 4) capped at lifetime / 2 -- the rule the agent
+ * renews by; otherwise, or with @req->is_fresh, the agent is asked and the
+ * cache updated.
  * Return: ROLED_OK or a roled_status (roled_client_last_error() has the agent's message).
  */
 ROLED_EXPORT roled_status roled_get_credentials(roled_client *client, const roled_request *req,
@@ -138,15 +154,15 @@ ROLED_EXPORT roled_status roled_assume_role(roled_client *client, const char *ro
 /* The identity the agent attested for this connection. */
 typedef struct roled_identity {
         uint32_t uid, gid, pid;
-        char user[64];
-        char group[64];
+        char user[257];
+        char group[257];
         uint32_t groups[64];
         size_t n_groups;
         char exe[4096];
         char unit[256];
         char cgroup[512];
         char account[16];
-        char arn[256];
+        char arn[384];
         char default_role[65]; /* "" when none */
 } roled_identity;
 
@@ -156,7 +172,7 @@ ROLED_EXPORT roled_status roled_whoami(roled_client *client, roled_identity *id)
 typedef struct roled_role_info {
         char name[65];
         char description[256];
-        char arn[128];
+        char arn[257];
         uint32_t max_session_duration;
         char issuer[16];
         bool is_default;
@@ -170,28 +186,34 @@ typedef struct roled_role_info {
 ROLED_EXPORT roled_status roled_list_roles(roled_client *client, roled_role_info **rolesp,
                                            size_t *n_rolesp);
 
-/* roled_revoke() - end the caller's sessions (of @role, or all when NULL); *@n_revokedp gets the count. */
+/*
+ * roled_revoke() - end the caller's sessions (of @role, or all when NULL);
+ * *@n_revokedp (may be NULL) gets the count.  Also empties @client's cache.
+ */
 ROLED_EXPORT roled_status roled_revoke(roled_client *client, const char *role, uint32_t *n_revokedp);
 
-/* roled_reload() - ask the agent to re-read its configuration (admin only). */
+/*
+ * roled_reload() - ask the agent to re-read its configuration (admin only);
+ * *@n_rolesp (may be NULL) gets the number of roles now loaded.
+ */
 ROLED_EXPORT roled_status roled_reload(roled_client *client, uint32_t *n_rolesp);
 
 /*
- * roled_status_json() - the agent's Status as a JSON object text.
+ * roled_agent_status_json() - the agent's Status as a JSON object text.
  * @jsonp: heap string owned by the caller (free()).
  */
 ROLED_EXPORT roled_status roled_agent_status_json(roled_client *client, char **jsonp);
 
 /* Claims carried by a verified session token. */
 typedef struct roled_token_claims {
-        char access_key_id[32];
-        char session_id[40];
+        char access_key_id[33];
+        char session_id[65];
         char role[65];
-        char role_arn[128];
+        char role_arn[257];
         uint32_t uid, gid;
-        char user[64];
+        char user[257];
         char exe[4096];
-        char unit[256];
+        char unit[257];
         time_t issued, expires;
         bool has_policy;
         uint8_t policy_sha256[32];
@@ -206,7 +228,11 @@ typedef struct roled_token_claims {
  *
  * Checks the signature against the agent's keys and the expiry against the
  * clock.  It does not know about revocation: ask the agent (Authorize) for that.
- * Return: ROLED_OK, ROLED_E_BAD_SIGNATURE, ROLED_E_EXPIRED_TOKEN, or a connection error.
+ * The keys are fetched again after 5 minutes, or at once when the token names
+ * a key the client does not have (rotation).
+ * Return: ROLED_OK, ROLED_E_BAD_SIGNATURE (wrong or unknown key),
+ * ROLED_E_EXPIRED_TOKEN (authentic but expired), ROLED_E_INVALID_TOKEN (not
+ * a roled token, or too long), or a connection error.
  */
 ROLED_EXPORT roled_status roled_verify_token(roled_client *client, const char *token,
                                              roled_token_claims *claims);

@@ -1,0 +1,253 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cli.c - helpers every rolectl subcommand uses: error lines and exit codes,
+ * connecting, durations, shell quoting and the credential_process JSON.
+ *
+ * Everything here is on the credential_process path, so it uses no JSON
+ * library and no stdio for output: text is built in a JsonBuf (wiped
+ * afterwards, it holds secrets) and written with one write().
+ */
+#include "cli.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+CliGlobals cli_globals;
+
+int cli_write_all(int fd, const void *p, size_t n)
+{
+        const char *c = p;
+
+        while (n > 0) {
+                ssize_t w = write(fd, c, n);
+
+                if (w < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                c += w;
+                n -= (size_t)w;
+        }
+        return 0;
+}
+
+static void verror(const char *fmt, va_list ap)
+{
+        char line[1024];
+        int n;
+
+        memcpy(line, "rolectl: ", 9);
+        n = vsnprintf(line + 9, sizeof(line) - 10, fmt, ap);
+        if (n < 0)
+                n = 0;
+        n = 9 + (n > (int)sizeof(line) - 11 ? (int)sizeof(line) - 11 : n);
+        line[n++] = '\n';
+        (void)cli_write_all(STDERR_FILENO, line, (size_t)n);
+}
+
+void cli_error(const char *fmt, ...)
+{
+        va_list ap;
+
+        va_start(ap, fmt);
+        verror(fmt, ap);
+        va_end(ap);
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+        char msg[768];
+        va_list ap;
+
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof(msg), fmt, ap);
+        va_end(ap);
+        cli_error("%s (see 'rolectl %s --help')", msg, cmd);
+        return EXIT_USAGE;
+}
+
+int cli_status_exit(roled_status st)
+{
+        switch (st) {
+        case ROLED_OK:
+                return EXIT_OK;
+        case ROLED_E_NO_AGENT:
+        case ROLED_E_UNTRUSTED_AGENT:
+        case ROLED_E_PROTOCOL:
+        case ROLED_E_IO:
+        case ROLED_E_TIMEOUT:
+                return EXIT_UNREACHABLE;
+        default:
+                return EXIT_DENIED;
+        }
+}
+
+int cli_fail(roled_client *client, roled_status st)
+{
+        const char *msg = roled_client_last_error(client);
+
+        if (!*msg)
+                msg = roled_strerror(st);
+        if ((int)st > 0 && (int)st < ROLED_E_NO_AGENT)
+                cli_error("%s: %s", roled_status_name(st), msg);
+        else
+                cli_error("%s", msg);
+        return cli_status_exit(st);
+}
+
+int cli_connect(roled_client **clientp)
+{
+        roled_status st = roled_client_connect(cli_globals.socket_path, clientp);
+
+        return st == ROLED_OK ? EXIT_OK : cli_fail(NULL, st);
+}
+
+int cli_parse_duration(const char *s, uint32_t *secondsp)
+{
+        uint64_t total = 0;
+
+        if (!*s)
+                return -EINVAL;
+        while (*s) {
+                uint64_t v = 0, unit = 1;
+
+                if (*s < '0' || *s > '9')
+                        return -EINVAL;
+                while (*s >= '0' && *s <= '9') {
+                        v = v * 10 + (uint64_t)(*s++ - '0');
+                        if (v > CLI_DURATION_MAX)
+                                return -ERANGE;
+                }
+                switch (*s) {
+                case 'h':
+                        unit = 3600;
+                        s++;
+                        break;
+                case 'm':
+                        unit = 60;
+                        s++;
+                        break;
+                case 's':
+                        s++;
+                        break;
+                case '\0':
+                        break;
+                default:
+                        return -EINVAL;
+                }
+                total += v * unit;
+                if (total > CLI_DURATION_MAX)
+                        return -ERANGE;
+        }
+        if (total == 0)
+                return -EINVAL;
+        *secondsp = (uint32_t)total;
+        return 0;
+}
+
+void cli_format_duration(uint32_t seconds, char *buf, size_t size)
+{
+        uint32_t h = seconds / 3600, m = seconds / 60 % 60, s = seconds % 60;
+        int n = 0;
+
+        buf[0] = '\0';
+        if (h)
+                n += snprintf(buf + n, size - (size_t)n, "%uh", h);
+        if (m && (size_t)n < size)
+                n += snprintf(buf + n, size - (size_t)n, "%um", m);
+        if ((s || seconds == 0) && (size_t)n < size)
+                snprintf(buf + n, size - (size_t)n, "%us", s);
+}
+
+void cli_shell_quote(JsonBuf *b, const char *s)
+{
+        static const char safe[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+                                   "_@%+=:,./-";
+        const char *p;
+
+        if (*s && strspn(s, safe) == strlen(s)) {
+                json_rawz(b, s);
+                return;
+        }
+        json_raw(b, "'", 1);
+        while ((p = strchr(s, '\''))) {
+                json_raw(b, s, (size_t)(p - s));
+                json_raw(b, "'\\''", 4);
+                s = p + 1;
+        }
+        json_rawz(b, s);
+        json_raw(b, "'", 1);
+}
+
+void cli_format_iso(int64_t t, char buf[32])
+{
+        time_t tt = (time_t)t;
+        struct tm tm;
+
+        if (!gmtime_r(&tt, &tm) || !strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm))
+                snprintf(buf, 32, "1970-01-01T00:00:00Z");
+}
+
+static void kv(JsonBuf *b, const char *key, const char *val)
+{
+        json_raw(b, ", ", 2);
+        json_str(b, key, strlen(key));
+        json_raw(b, ": ", 2);
+        json_str(b, val, strlen(val));
+}
+
+void cli_credential_process_json(JsonBuf *b, const roled_credentials *creds)
+{
+        char iso[32];
+
+        /* Expiration is formatted here from the number, so its shape never depends on the agent. */
+        cli_format_iso(creds->expiration, iso);
+        json_rawz(b, "{\"Version\": 1");
+        kv(b, "AccessKeyId", creds->access_key_id);
+        kv(b, "SecretAccessKey", creds->secret_access_key);
+        kv(b, "SessionToken", creds->session_token ? creds->session_token : "");
+        kv(b, "Expiration", iso);
+        json_rawz(b, "}\n");
+}
+
+static void export_line(JsonBuf *b, const char *name, const char *val)
+{
+        json_rawz(b, "export ");
+        json_rawz(b, name);
+        json_raw(b, "=", 1);
+        cli_shell_quote(b, val);
+        json_raw(b, "\n", 1);
+}
+
+void cli_env_lines(JsonBuf *b, const roled_credentials *creds)
+{
+        char iso[32];
+
+        cli_format_iso(creds->expiration, iso);
+        export_line(b, CLI_ENV_ACCESS_KEY, creds->access_key_id);
+        export_line(b, CLI_ENV_SECRET_KEY, creds->secret_access_key);
+        export_line(b, CLI_ENV_TOKEN, creds->session_token ? creds->session_token : "");
+        export_line(b, CLI_ENV_EXPIRATION, iso);
+}
+
+int cli_emit(JsonBuf *b)
+{
+        int r;
+
+        if (b->is_oom) {
+                json_buf_deinit(b);
+                cli_error("out of memory");
+                return EXIT_DENIED;
+        }
+        r = cli_write_all(STDOUT_FILENO, b->data, b->len);
+        json_buf_deinit(b);
+        if (r < 0) {
+                cli_error("writing to standard output: %s", strerror(-r));
+                return EXIT_DENIED;
+        }
+        return EXIT_OK;
+}

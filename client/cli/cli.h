@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cli.h - what rolectl's subcommands share: exit codes, the global options,
+ * turning a roled_status into one stderr line and an exit code, durations,
+ * shell quoting and the credential_process JSON.  Each subcommand lives in its
+ * own cmd-<name>.c; rolectl.c holds main() and the command table.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "jsonw.h"
+#include "roled/roled.h"
+#include "util.h"
+
+/* Exit codes (also in rolectl(1), EXIT STATUS). */
+enum {
+        EXIT_OK = 0,
+        EXIT_DENIED = 1,      /* the agent answered with an error (AccessDenied, ...), or a local failure */
+        EXIT_USAGE = 2,       /* bad command line */
+        EXIT_UNREACHABLE = 3, /* no agent, untrusted agent, timeout, broken connection */
+};
+
+/* Global options, parsed by main() before the subcommand. */
+typedef struct CliGlobals {
+        const char *socket_path; /* --socket, or NULL to search */
+} CliGlobals;
+
+extern CliGlobals cli_globals;
+
+/* A subcommand: cmd(argc, argv) gets argv[0] == its name; returns the exit code. */
+typedef struct CliCommand {
+        const char *name;
+        int (*run)(int argc, char **argv);
+        const char *summary; /* one line, for `rolectl help` */
+        const char *help;    /* man-style usage: NAME, SYNOPSIS, OPTIONS, EXIT STATUS */
+} CliCommand;
+
+/* cli_find_command() - the command named @name, or NULL. */
+const CliCommand *cli_find_command(const char *name);
+/* cli_print_help() - write @cmd's help text to @f. */
+void cli_print_help(const CliCommand *cmd, FILE *f);
+
+/* cli_error() - write "rolectl: <message>\n" to stderr in one write(). */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* cli_usage_error() - cli_error() plus a hint at `rolectl COMMAND --help`.  Return: EXIT_USAGE. */
+int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/*
+ * cli_connect() - connect to the agent (cli_globals.socket_path or the search).
+ * Return: EXIT_OK with *@clientp set, or the exit code after one stderr line.
+ */
+int cli_connect(roled_client **clientp);
+
+/*
+ * cli_fail() - report a failed call on one stderr line and pick the exit code:
+ * "rolectl: AccessDenied: <agent message>" for the agent's answers, the
+ * connection problem otherwise.  @client may be NULL.  Return: the exit code.
+ */
+int cli_fail(roled_client *client, roled_status st);
+
+/* cli_status_exit() - the exit code for @st (EXIT_OK, EXIT_DENIED or EXIT_UNREACHABLE). */
+int cli_status_exit(roled_status st);
+
+/*
+ * cli_parse_duration() - parse "900", "900s", "15m", "1h", "1h30m".
+ * @s: the text; @secondsp: on 0, the duration in seconds
+ * Return: 0, or -EINVAL (syntax, zero) or -ERANGE (over 12 h).  The agent
+ * checks the role's own bounds.
+ */
+int cli_parse_duration(const char *s, uint32_t *secondsp);
+
+#define CLI_DURATION_MAX 43200 /* 12 h, the longest session the protocol allows */
+
+/* cli_format_duration() - "1h", "15m", "1h30m", "45s" into @buf. */
+void cli_format_duration(uint32_t seconds, char *buf, size_t size);
+
+/*
+ * cli_shell_quote() - append @s to @b quoted for POSIX sh: bare when it holds
+ * only [A-Za-z0-9_@%+=:,./-] (and is not empty), else in single quotes with
+ * each ' written as '\''.
+ */
+void cli_shell_quote(JsonBuf *b, const char *s);
+
+/* cli_format_iso() - UTC "YYYY-MM-DDTHH:MM:SSZ" of @t into @buf[32]. */
+void cli_format_iso(int64_t t, char buf[32]);
+
+/*
+ * cli_credential_process_json() - the object AWS SDKs expect from a
+ * credential_process: {"Version": 1, "AccessKeyId", "SecretAccessKey",
+ * "SessionToken", "Expiration"}, followed by a newline.
+ */
+void cli_credential_process_json(JsonBuf *b, const roled_credentials *creds);
+
+/* cli_env_lines() - "export AWS_...=..." lines for the four AWS_* variables. */
+void cli_env_lines(JsonBuf *b, const roled_credentials *creds);
+
+/* cli_write_all() - write @n bytes to @fd.  Return: 0 or -errno. */
+int cli_write_all(int fd, const void *p, size_t n);
+
+/* cli_emit() - write @b to stdout and wipe it.  Return: EXIT_OK, or EXIT_DENIED after a stderr line. */
+int cli_emit(JsonBuf *b);
+
+/* The AWS_* variables rolectl env and rolectl exec set. */
+#define CLI_ENV_ACCESS_KEY "AWS_ACCESS_KEY_ID"
+#define CLI_ENV_SECRET_KEY "AWS_SECRET_ACCESS_KEY"
+#define CLI_ENV_TOKEN "AWS_SESSION_TOKEN"
+#define CLI_ENV_EXPIRATION "AWS_CREDENTIAL_EXPIRATION"
+
+extern const CliCommand cli_cmd_credential_process, cli_cmd_env, cli_cmd_exec, cli_cmd_whoami,
+        cli_cmd_roles, cli_cmd_assume, cli_cmd_status, cli_cmd_reload, cli_cmd_revoke,
+        cli_cmd_verify_token;
+
+int cmd_credential_process(int argc, char **argv);
+int cmd_env(int argc, char **argv);
+int cmd_exec(int argc, char **argv);
+int cmd_whoami(int argc, char **argv);
+int cmd_roles(int argc, char **argv);
+int cmd_assume(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_reload(int argc, char **argv);
+int cmd_revoke(int argc, char **argv);
+int cmd_verify_token(int argc, char **argv);

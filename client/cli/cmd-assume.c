@@ -1,0 +1,193 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cmd-assume.c - `rolectl assume ROLE`: a fresh session for a role
+ * (AssumeRole), optionally narrowed by a session policy or chained from the
+ * caller's current session, printed as credential_process JSON (default),
+ * full JSON, or shell export lines.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+#define POLICY_FILE_MAX 10240 /* PROTOCOL.md: a session policy is at most 10240 bytes */
+
+enum { OUT_PROCESS, OUT_JSON, OUT_ENV };
+
+static const struct option options[] = {
+        { "duration", required_argument, NULL, 'd' },
+        { "policy", required_argument, NULL, 'p' },
+        { "session-name", required_argument, NULL, 'n' },
+        { "chain", no_argument, NULL, 'c' },
+        { "json", no_argument, NULL, 'j' },
+        { "env", no_argument, NULL, 'e' },
+        { "help", no_argument, NULL, 'h' },
+        {},
+};
+
+/* read_policy() - the whole of @path ("-": stdin) into a NUL-terminated heap string. */
+static int read_policy(const char *path, char **textp)
+{
+        FILE *f = streq(path, "-") ? stdin : fopen(path, "re");
+        _cleanup_free_ char *buf = NULL;
+        size_t n;
+
+        if (!f)
+                return -errno;
+        buf = malloc(POLICY_FILE_MAX + 2);
+        if (!buf) {
+                if (f != stdin)
+                        fclose(f);
+                return -ENOMEM;
+        }
+        n = fread(buf, 1, POLICY_FILE_MAX + 1, f);
+        if (ferror(f)) {
+                if (f != stdin)
+                        fclose(f);
+                return -EIO;
+        }
+        if (f != stdin)
+                fclose(f);
+        if (n > POLICY_FILE_MAX)
+                return -EFBIG;
+        buf[n] = '\0';
+        *textp = steal_pointer(&buf);
+        return 0;
+}
+
+static int print_json(const roled_credentials *cr)
+{
+        char iso[32];
+        json_t *o;
+        char *text;
+        int r;
+
+        cli_format_iso(cr->expiration, iso);
+        o = json_pack("{s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "Version", 1,
+                      "AccessKeyId", cr->access_key_id, "SecretAccessKey", cr->secret_access_key,
+                      "SessionToken", cr->session_token, "Expiration", iso, "Role", cr->role,
+                      "RoleArn", cr->role_arn, "AssumedRoleArn", cr->assumed_role_arn,
+                      "SessionId", cr->session_id, "Issuer", cr->issuer);
+        text = o ? json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+        json_decref(o);
+        if (!text) {
+                cli_error("out of memory");
+                return EXIT_DENIED;
+        }
+        r = cli_write_all(STDOUT_FILENO, text, strlen(text));
+        if (r == 0)
+                r = cli_write_all(STDOUT_FILENO, "\n", 1);
+        explicit_bzero(text, strlen(text));
+        free(text);
+        if (r < 0) {
+                cli_error("writing to standard output: %s", strerror(-r));
+                return EXIT_DENIED;
+        }
+        return EXIT_OK;
+}
+
+int cmd_assume(int argc, char **argv)
+{
+        _cleanup_free_ char *policy = NULL;
+        const char *session_name = NULL, *source_token = NULL;
+        roled_credentials creds = { 0 };
+        JsonBuf out = JSON_BUF_INIT;
+        roled_client *client = NULL;
+        uint32_t duration = 0;
+        int c, r, output = OUT_PROCESS;
+        roled_status st;
+
+        while ((c = getopt_long(argc, argv, "+d:p:n:cjeh", options, NULL)) != -1) {
+                switch (c) {
+                case 'd':
+                        if (cli_parse_duration(optarg, &duration) < 0)
+                                return cli_usage_error(argv[0], "invalid duration '%s'", optarg);
+                        break;
+                case 'p':
+                        free(policy);
+                        policy = NULL;
+                        r = read_policy(optarg, &policy);
+                        if (r < 0) {
+                                cli_error("cannot read policy %s: %s", optarg,
+                                          r == -EFBIG ? "larger than 10240 bytes" : strerror(-r));
+                                return EXIT_USAGE;
+                        }
+                        break;
+                case 'n':
+                        session_name = optarg;
+                        break;
+                case 'c':
+                        source_token = getenv(CLI_ENV_TOKEN);
+                        if (!source_token || !*source_token)
+                                return cli_usage_error(argv[0], "--chain needs $%s", CLI_ENV_TOKEN);
+                        break;
+                case 'j':
+                        output = OUT_JSON;
+                        break;
+                case 'e':
+                        output = OUT_ENV;
+                        break;
+                case 'h':
+                        cli_print_help(cli_find_command(argv[0]), stdout);
+                        return EXIT_OK;
+                default:
+                        return cli_usage_error(argv[0], "unknown option");
+                }
+        }
+        if (optind != argc - 1)
+                return cli_usage_error(argv[0], optind >= argc ? "no role given" : "too many arguments");
+        r = cli_connect(&client);
+        if (r != EXIT_OK)
+                return r;
+        st = roled_assume_role(client, argv[optind], duration, policy, session_name, source_token,
+                               &creds);
+        r = st == ROLED_OK ? EXIT_OK : cli_fail(client, st);
+        roled_client_close(client);
+        if (r != EXIT_OK)
+                return r;
+        switch (output) {
+        case OUT_JSON:
+                r = print_json(&creds);
+                break;
+        case OUT_ENV:
+                cli_env_lines(&out, &creds);
+                r = cli_emit(&out);
+                break;
+        default:
+                cli_credential_process_json(&out, &creds);
+                r = cli_emit(&out);
+                break;
+        }
+        roled_credentials_clear(&creds);
+        return r;
+}
+
+const CliCommand cli_cmd_assume = {
+        .name = "assume",
+        .run = cmd_assume,
+        .summary = "start a fresh session for a role (AssumeRole)",
+        .help =
+"NAME\n"
+"    rolectl assume - a fresh, uncached session for a role\n"
+"\n"
+"SYNOPSIS\n"
+"    rolectl [--socket PATH] assume ROLE [--duration D] [--policy FILE]\n"
+"                                   [--session-name NAME] [--chain] [--json | --env]\n"
+"\n"
+"OPTIONS\n"
+"    -d, --duration D      session lifetime: 900, 900s, 15m, 1h (default: the agent's)\n"
+"    -p, --policy FILE     a session policy (IAM JSON, at most 10240 bytes; - is stdin)\n"
+"    -n, --session-name N  the session name (default: <user>-<pid>)\n"
+"    -c, --chain           role chaining: present $AWS_SESSION_TOKEN as the source session\n"
+"    -j, --json            full JSON (credentials, role and session ARNs, issuer)\n"
+"    -e, --env             shell export lines, as rolectl env prints them\n"
+"    -h, --help            this text\n"
+"    Default output: the credential_process JSON object.\n"
+"\n"
+"EXIT STATUS\n"
+"    0 printed; 1 the agent refused; 2 usage error; 3 the agent cannot be reached.\n",
+};

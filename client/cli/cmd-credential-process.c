@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cmd-credential-process.c - `rolectl credential-process`: the AWS SDK
+ * credential_process helper.  It prints exactly the JSON the SDKs parse and
+ * nothing else, never reads stdin or prompts, and fails with one stderr line.
+ *
+ * This is rolectl's hot path (SDKs run it as a whole process): no config, no
+ * JSON library, no libsodium initialisation, and a handful of syscalls
+ * (lstat x2, socket, connect, getsockopt, one request write, poll + read, one
+ * write to stdout).
+ */
+#include <getopt.h>
+
+#include "cli.h"
+
+static const struct option options[] = {
+        { "role", required_argument, NULL, 'r' },
+        { "duration", required_argument, NULL, 'd' },
+        { "help", no_argument, NULL, 'h' },
+        {},
+};
+
+int cmd_credential_process(int argc, char **argv)
+{
+        roled_request req = { .is_fresh = true };
+        roled_credentials creds = { 0 };
+        JsonBuf out = JSON_BUF_INIT;
+        roled_client *client = NULL;
+        roled_status st;
+        int c, r;
+
+        while ((c = getopt_long(argc, argv, "+r:d:h", options, NULL)) != -1) {
+                switch (c) {
+                case 'r':
+                        req.role = optarg;
+                        break;
+                case 'd':
+                        if (cli_parse_duration(optarg, &req.duration_seconds) < 0)
+                                return cli_usage_error(argv[0], "invalid duration '%s'", optarg);
+                        break;
+                case 'h':
+                        cli_print_help(cli_find_command(argv[0]), stdout);
+                        return EXIT_OK;
+                default:
+                        return cli_usage_error(argv[0], "unknown option");
+                }
+        }
+        if (optind < argc)
+                return cli_usage_error(argv[0], "unexpected argument '%s'", argv[optind]);
+        r = cli_connect(&client);
+        if (r != EXIT_OK)
+                return r;
+        /* One process, one request: the in-process cache could never answer, so skip it. */
+        st = roled_get_credentials(client, &req, &creds);
+        if (st != ROLED_OK) {
+                r = cli_fail(client, st);
+                roled_client_close(client);
+                return r;
+        }
+        roled_client_close(client);
+        cli_credential_process_json(&out, &creds);
+        roled_credentials_clear(&creds);
+        return cli_emit(&out);
+}
+
+const CliCommand cli_cmd_credential_process = {
+        .name = "credential-process",
+        .run = cmd_credential_process,
+        .summary = "print credentials as an AWS credential_process helper",
+        .help =
+"NAME\n"
+"    rolectl credential-process - credentials for AWS SDKs (credential_process)\n"
+"\n"
+"SYNOPSIS\n"
+"    rolectl [--socket PATH] credential-process [--role ROLE] [--duration D]\n"
+"\n"
+"DESCRIPTION\n"
+"    Asks roled for the caller's credentials and prints them as the JSON object\n"
+"    AWS SDKs expect on a credential_process's standard output:\n"
+"    {\"Version\": 1, \"AccessKeyId\", \"SecretAccessKey\", \"SessionToken\",\n"
+"    \"Expiration\": \"YYYY-MM-DDTHH:MM:SSZ\"}.  Never reads standard input.\n"
+"    In ~/.aws/config:  credential_process = /usr/bin/rolectl credential-process --role deploy\n"
+"\n"
+"OPTIONS\n"
+"    -r, --role ROLE       the role (default: the caller's default role)\n"
+"    -d, --duration D      session lifetime: 900, 900s, 15m, 1h, 1h30m (default: the agent's)\n"
+"    -h, --help            this text\n"
+"\n"
+"EXIT STATUS\n"
+"    0 credentials printed; 1 the agent refused (one line on stderr, e.g.\n"
+"    \"rolectl: AccessDenied: ...\"); 2 usage error; 3 the agent cannot be reached\n"
+"    or is not trusted.\n",
+};

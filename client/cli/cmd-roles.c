@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cmd-roles.c - `rolectl roles`: the roles visible to the caller (ListRoles),
+ * as a table (name, default mark, assumable, max duration, description) or JSON.
+ */
+#include <getopt.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const struct option options[] = {
+        { "json", no_argument, NULL, 'j' },
+        { "help", no_argument, NULL, 'h' },
+        {},
+};
+
+static int print_json(const roled_role_info *roles, size_t n)
+{
+        json_t *arr = json_array();
+        int r;
+
+        for (size_t i = 0; arr && i < n; i++)
+                json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:I, s:s, s:b, s:b}",
+                        "name", roles[i].name, "description", roles[i].description,
+                        "arn", roles[i].arn, "maxSessionDuration",
+                        (json_int_t)roles[i].max_session_duration, "issuer", roles[i].issuer,
+                        "isDefault", roles[i].is_default, "assumable", roles[i].is_assumable));
+        r = arr ? json_dumpf(arr, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : -1;
+        json_decref(arr);
+        if (r < 0 || putchar('\n') == EOF) {
+                cli_error("writing to standard output failed");
+                return EXIT_DENIED;
+        }
+        return EXIT_OK;
+}
+
+static void print_table(const roled_role_info *roles, size_t n)
+{
+        int w = 4;
+
+        for (size_t i = 0; i < n; i++)
+                if ((int)strlen(roles[i].name) > w)
+                        w = (int)strlen(roles[i].name);
+        printf("%-*s  %-7s  %-9s  %-12s  %s\n", w, "NAME", "DEFAULT", "ASSUMABLE", "MAX DURATION",
+               "DESCRIPTION");
+        for (size_t i = 0; i < n; i++) {
+                char dur[32];
+
+                cli_format_duration(roles[i].max_session_duration, dur, sizeof(dur));
+                printf("%-*s  %-7s  %-9s  %-12s  %s\n", w, roles[i].name,
+                       roles[i].is_default ? "*" : "", roles[i].is_assumable ? "yes" : "no", dur,
+                       roles[i].description);
+        }
+}
+
+int cmd_roles(int argc, char **argv)
+{
+        roled_role_info *roles = NULL;
+        roled_client *client = NULL;
+        bool is_json = false;
+        roled_status st;
+        size_t n = 0;
+        int c, r;
+
+        while ((c = getopt_long(argc, argv, "+jh", options, NULL)) != -1) {
+                switch (c) {
+                case 'j':
+                        is_json = true;
+                        break;
+                case 'h':
+                        cli_print_help(cli_find_command(argv[0]), stdout);
+                        return EXIT_OK;
+                default:
+                        return cli_usage_error(argv[0], "unknown option");
+                }
+        }
+        if (optind < argc)
+                return cli_usage_error(argv[0], "unexpected argument '%s'", argv[optind]);
+        r = cli_connect(&client);
+        if (r != EXIT_OK)
+                return r;
+        st = roled_list_roles(client, &roles, &n);
+        if (st != ROLED_OK)
+                r = cli_fail(client, st);
+        else if (is_json)
+                r = print_json(roles, n);
+        else
+                print_table(roles, n);
+        free(roles);
+        roled_client_close(client);
+        return r;
+}
+
+const CliCommand cli_cmd_roles = {
+        .name = "roles",
+        .run = cmd_roles,
+        .summary = "list the roles you may see and assume (ListRoles)",
+        .help =
+"NAME\n"
+"    rolectl roles - list roles\n"
+"\n"
+"SYNOPSIS\n"
+"    rolectl [--socket PATH] roles [--json]\n"
+"\n"
+"DESCRIPTION\n"
+"    Lists the roles the caller may assume (root and the agent's user see every\n"
+"    role).  DEFAULT marks the caller's default role with '*'.\n"
+"\n"
+"OPTIONS\n"
+"    -j, --json            print a JSON array\n"
+"    -h, --help            this text\n"
+"\n"
+"EXIT STATUS\n"
+"    0 printed; 1 the agent refused; 2 usage error; 3 the agent cannot be reached.\n",
+};

@@ -1,0 +1,172 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cmd-verify-token.c - `rolectl verify-token`: check a session token offline
+ * against the agent's public keys (signature and expiry, not revocation) and
+ * print its claims.  The token comes from $AWS_SESSION_TOKEN, else stdin.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+#define TOKEN_TEXT_MAX 4096 /* PROTOCOL.md: a session token is at most 4096 bytes */
+
+static const struct option options[] = {
+        { "json", no_argument, NULL, 'j' },
+        { "help", no_argument, NULL, 'h' },
+        {},
+};
+
+/* read_token() - one token from stdin into @buf (surrounding whitespace dropped). */
+static int read_token(char *buf, size_t size)
+{
+        size_t n = 0, start = 0;
+
+        while (n < size - 1) {
+                ssize_t r = read(STDIN_FILENO, buf + n, size - 1 - n);
+
+                if (r < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                if (r == 0)
+                        break;
+                n += (size_t)r;
+        }
+        if (n == size - 1)
+                return -EFBIG;
+        while (n > 0 && strchr(" \t\r\n", buf[n - 1]))
+                n--;
+        while (start < n && strchr(" \t\r\n", buf[start]))
+                start++;
+        memmove(buf, buf + start, n - start);
+        buf[n - start] = '\0';
+        return 0;
+}
+
+static void print_claims(const roled_token_claims *t, bool is_json)
+{
+        char iat[32], exp[32], pol[65] = "";
+
+        cli_format_iso(t->issued, iat);
+        cli_format_iso(t->expires, exp);
+        if (t->has_policy)
+                sodium_bin2hex(pol, sizeof(pol), t->policy_sha256, sizeof(t->policy_sha256));
+        if (is_json) {
+                json_t *o = json_pack("{s:b, s:s, s:s, s:s, s:s, s:I, s:I, s:s, s:s, s:s, s:s, s:s, s:s?, s:s?}",
+                        "valid", 1, "accessKeyId", t->access_key_id, "sessionId", t->session_id,
+                        "role", t->role, "roleArn", t->role_arn, "uid", (json_int_t)t->uid,
+                        "gid", (json_int_t)t->gid, "user", t->user, "exe", t->exe, "unit", t->unit,
+                        "issued", iat, "expires", exp,
+                        "policySha256", t->has_policy ? pol : NULL,
+                        "sourceRole", t->source_role[0] ? t->source_role : NULL);
+
+                if (o)
+                        json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+                putchar('\n');
+                json_decref(o);
+                return;
+        }
+        printf("valid        yes (signature and expiry; revocation is checked by the agent)\n");
+        printf("role         %s (%s)\n", t->role, t->role_arn);
+        printf("access key   %s\n", t->access_key_id);
+        printf("session      %s\n", t->session_id);
+        printf("caller       uid %u (%s), gid %u\n", t->uid, t->user, t->gid);
+        printf("exe          %s\n", t->exe);
+        printf("unit         %s\n", t->unit[0] ? t->unit : "-");
+        printf("issued       %s\n", iat);
+        printf("expires      %s\n", exp);
+        if (t->has_policy)
+                printf("policy       sha256:%s\n", pol);
+        if (t->source_role[0])
+                printf("chained from %s\n", t->source_role);
+}
+
+int cmd_verify_token(int argc, char **argv)
+{
+        _cleanup_free_ char *buf = NULL;
+        const char *token = getenv(CLI_ENV_TOKEN);
+        roled_token_claims *claims = NULL;
+        roled_client *client = NULL;
+        bool is_json = false;
+        roled_status st;
+        int c, r;
+
+        while ((c = getopt_long(argc, argv, "+jh", options, NULL)) != -1) {
+                switch (c) {
+                case 'j':
+                        is_json = true;
+                        break;
+                case 'h':
+                        cli_print_help(cli_find_command(argv[0]), stdout);
+                        return EXIT_OK;
+                default:
+                        return cli_usage_error(argv[0], "unknown option");
+                }
+        }
+        if (optind < argc)
+                return cli_usage_error(argv[0], "unexpected argument '%s'", argv[optind]);
+        if (!token || !*token) {
+                buf = malloc(TOKEN_TEXT_MAX + 2);
+                if (!buf) {
+                        cli_error("out of memory");
+                        return EXIT_DENIED;
+                }
+                r = read_token(buf, TOKEN_TEXT_MAX + 2);
+                if (r < 0) {
+                        cli_error("reading the token from stdin: %s",
+                                  r == -EFBIG ? "longer than 4096 bytes" : strerror(-r));
+                        return EXIT_USAGE;
+                }
+                if (!*buf)
+                        return cli_usage_error(argv[0], "no token in $%s or on stdin", CLI_ENV_TOKEN);
+                token = buf;
+        }
+        claims = calloc(1, sizeof(*claims));
+        if (!claims) {
+                cli_error("out of memory");
+                return EXIT_DENIED;
+        }
+        r = cli_connect(&client);
+        if (r == EXIT_OK) {
+                st = roled_verify_token(client, token, claims);
+                if (st == ROLED_OK)
+                        print_claims(claims, is_json);
+                else
+                        r = cli_fail(client, st);
+                roled_client_close(client);
+        }
+        free(claims);
+        return r;
+}
+
+const CliCommand cli_cmd_verify_token = {
+        .name = "verify-token",
+        .run = cmd_verify_token,
+        .summary = "verify a session token offline and show its claims",
+        .help =
+"NAME\n"
+"    rolectl verify-token - verify a roled session token offline\n"
+"\n"
+"SYNOPSIS\n"
+"    rolectl [--socket PATH] verify-token [--json]\n"
+"\n"
+"DESCRIPTION\n"
+"    Reads the token from $AWS_SESSION_TOKEN, or from standard input when that is\n"
+"    unset, checks its signature against the agent's public keys and its expiry,\n"
+"    and prints its claims.  Revocation is not checked (only the agent knows).\n"
+"\n"
+"OPTIONS\n"
+"    -j, --json            print a JSON object\n"
+"    -h, --help            this text\n"
+"\n"
+"EXIT STATUS\n"
+"    0 the token verifies; 1 it does not (BadSignature, ExpiredToken,\n"
+"    InvalidClientTokenId); 2 usage error; 3 the agent cannot be reached.\n",
+};

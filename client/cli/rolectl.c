@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * rolectl.c - main(): global options, the command table and help.  Each
+ * subcommand lives in cmd-<name>.c (rolectl policy in cmd-policy.c, owned by
+ * the policy engine); this file only dispatches, like wireguard-tools' wg.c.
+ */
+#include <string.h>
+
+#include "cli.h"
+#include "cmd-policy.h"
+
+static int cmd_help(int argc, char **argv);
+
+static const CliCommand cli_cmd_policy = {
+        .name = "policy",
+        .run = cmd_policy,
+        .summary = "evaluate or validate IAM policy documents offline",
+        .help =
+"NAME\n"
+"    rolectl policy - evaluate and lint IAM policy documents, offline\n"
+"\n"
+"SYNOPSIS\n"
+"    rolectl policy eval --policy FILE... --action ACTION --resource RESOURCE\n"
+"                        [--session-policy FILE] [--context KEY=VALUE...] [--json] [--exit-status]\n"
+"    rolectl policy eval --batch\n"
+"    rolectl policy validate FILE [--json] [--trust | --identity]\n"
+"\n"
+"EXIT STATUS\n"
+"    eval: 0 evaluated (with --exit-status: 0 allow, 1 deny); validate: 0 valid,\n"
+"    1 errors; 2 usage error or unreadable input.  No agent is needed.\n",
+};
+
+static const CliCommand cli_cmd_help = {
+        .name = "help",
+        .run = cmd_help,
+        .summary = "show help for rolectl or one command",
+        .help =
+"NAME\n"
+"    rolectl help - show help\n"
+"\n"
+"SYNOPSIS\n"
+"    rolectl help [COMMAND]\n"
+"\n"
+"EXIT STATUS\n"
+"    0 shown; 2 unknown command.\n",
+};
+
+static const CliCommand *const commands[] = {
+        &cli_cmd_credential_process,
+        &cli_cmd_env,
+        &cli_cmd_exec,
+        &cli_cmd_assume,
+        &cli_cmd_whoami,
+        &cli_cmd_roles,
+        &cli_cmd_status,
+        &cli_cmd_revoke,
+        &cli_cmd_reload,
+        &cli_cmd_verify_token,
+        &cli_cmd_policy,
+        &cli_cmd_help,
+};
+
+const CliCommand *cli_find_command(const char *name)
+{
+        for (size_t i = 0; i < ELEMENTSOF(commands); i++)
+                if (streq(commands[i]->name, name))
+                        return commands[i];
+        return NULL;
+}
+
+void cli_print_help(const CliCommand *cmd, FILE *f)
+{
+        if (cmd)
+                fputs(cmd->help, f);
+}
+
+static void usage(FILE *f)
+{
+        fputs("usage: rolectl [--socket PATH] COMMAND [ARGS...]\n"
+              "       rolectl --version | --help\n\n"
+              "Short-lived AWS-shaped credentials from the local roled agent.\n\n"
+              "Commands:\n", f);
+        for (size_t i = 0; i < ELEMENTSOF(commands); i++)
+                fprintf(f, "  %-20s %s\n", commands[i]->name, commands[i]->summary);
+        fputs("\nOptions:\n"
+              "  --socket PATH        the agent's socket (default: $ROLED_SOCKET, then\n"
+              "                       $XDG_RUNTIME_DIR/roled/roled.sock, then " ROLED_RUNDIR "/roled.sock)\n"
+              "  --version            print the version\n"
+              "  -h, --help           this text\n\n"
+              "Exit status: 0 success, 1 the agent refused or failed, 2 usage error,\n"
+              "3 the agent cannot be reached or is not trusted.\n"
+              "'rolectl help COMMAND' or 'rolectl COMMAND --help' describes one command.\n", f);
+}
+
+static int cmd_help(int argc, char **argv)
+{
+        const CliCommand *cmd;
+
+        if (argc < 2) {
+                usage(stdout);
+                return EXIT_OK;
+        }
+        if (streq(argv[1], "--help") || streq(argv[1], "-h")) {
+                cli_print_help(&cli_cmd_help, stdout);
+                return EXIT_OK;
+        }
+        cmd = cli_find_command(argv[1]);
+        if (!cmd) {
+                cli_error("unknown command '%s' (see 'rolectl help')", argv[1]);
+                return EXIT_USAGE;
+        }
+        cli_print_help(cmd, stdout);
+        return EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+        const CliCommand *cmd;
+        int i;
+
+        for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+                const char *a = argv[i];
+
+                if (streq(a, "--socket")) {
+                        if (++i >= argc) {
+                                cli_error("--socket needs a path (see 'rolectl --help')");
+                                return EXIT_USAGE;
+                        }
+                        cli_globals.socket_path = argv[i];
+                } else if (!strncmp(a, "--socket=", 9)) {
+                        cli_globals.socket_path = a + 9;
+                } else if (streq(a, "--version")) {
+                        fputs("rolectl " ROLED_VERSION "\n", stdout);
+                        return EXIT_OK;
+                } else if (streq(a, "--help") || streq(a, "-h")) {
+                        usage(stdout);
+                        return EXIT_OK;
+                } else {
+                        cli_error("unknown option '%s' (see 'rolectl --help')", a);
+                        return EXIT_USAGE;
+                }
+        }
+        if (i >= argc) {
+                usage(stderr);
+                return EXIT_USAGE;
+        }
+        cmd = cli_find_command(argv[i]);
+        if (!cmd) {
+                cli_error("unknown command '%s' (see 'rolectl help')", argv[i]);
+                return EXIT_USAGE;
+        }
+        /* Subcommands see argv[0] == their name and parse the rest with getopt_long(). */
+        return cmd->run(argc - i, argv + i);
+}

@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * status.c - roled_status: names, descriptions, and the one place where the
+ * agent's wire error codes (proto.h PROTO_ERRORS) become roled_status values.
+ * It also holds the small result-map readers every call uses.
+ */
+#include "client.h"
+
+#include <stdio.h>
+
+/* The agent's codes keep the order of PROTO_ERRORS, so the mapping is checked at build time. */
+_Static_assert((int)ROLED_E_ACCESS_DENIED == (int)PROTO_ACCESS_DENIED, "status order");
+_Static_assert((int)ROLED_E_INTERNAL == (int)PROTO_INTERNAL, "status order");
+_Static_assert((int)PROTO_ERROR_COUNT == (int)ROLED_E_INTERNAL + 1, "status order");
+
+roled_status status_from_proto(ProtoError e)
+{
+        if ((int)e <= 0 || e >= PROTO_ERROR_COUNT)
+                return ROLED_E_INTERNAL;
+        return (roled_status)e;
+}
+
+ROLED_EXPORT const char *roled_status_name(roled_status status)
+{
+        switch (status) {
+        case ROLED_OK:
+                return "OK";
+        case ROLED_E_NO_AGENT:
+                return "NoAgent";
+        case ROLED_E_UNTRUSTED_AGENT:
+                return "UntrustedAgent";
+        case ROLED_E_PROTOCOL:
+                return "ProtocolError";
+        case ROLED_E_IO:
+                return "IOError";
+        case ROLED_E_TIMEOUT:
+                return "Timeout";
+        case ROLED_E_NOMEM:
+                return "OutOfMemory";
+        case ROLED_E_INVALID_ARGUMENT:
+                return "InvalidArgument";
+        case ROLED_E_BAD_SIGNATURE:
+                return "BadSignature";
+        default:
+                if ((int)status > 0 && (int)status < PROTO_ERROR_COUNT)
+                        return proto_error_name((ProtoError)status);
+                return "Unknown";
+        }
+}
+
+ROLED_EXPORT const char *roled_strerror(roled_status status)
+{
+        switch (status) {
+        case ROLED_OK:
+                return "success";
+        case ROLED_E_ACCESS_DENIED:
+                return "access denied";
+        case ROLED_E_NO_SUCH_ENTITY:
+                return "no such role";
+        case ROLED_E_INVALID_PARAMETER:
+                return "a required parameter is missing";
+        case ROLED_E_INVALID_PARAMETER_VALUE:
+                return "a parameter has the wrong type or is out of range";
+        case ROLED_E_MALFORMED_POLICY_DOCUMENT:
+                return "the session policy does not parse";
+        case ROLED_E_EXPIRED_TOKEN:
+                return "the session token has expired";
+        case ROLED_E_INVALID_TOKEN:
+                return "the session token does not verify or was revoked";
+        case ROLED_E_REGION_DISABLED:
+                return "region disabled";
+        case ROLED_E_THROTTLING:
+                return "too many requests";
+        case ROLED_E_UPSTREAM_UNAVAILABLE:
+                return "the issuer's upstream could not be reached";
+        case ROLED_E_UNSUPPORTED_VERSION:
+                return "protocol version not supported by the agent";
+        case ROLED_E_UNSUPPORTED_OPERATION:
+                return "operation not supported by the agent";
+        case ROLED_E_MESSAGE_TOO_LARGE:
+                return "message too large";
+        case ROLED_E_MALFORMED_MESSAGE:
+                return "the agent could not parse the request";
+        case ROLED_E_INTERNAL:
+                return "the agent failed internally";
+        case ROLED_E_NO_AGENT:
+                return "cannot reach roled";
+        case ROLED_E_UNTRUSTED_AGENT:
+                return "the agent socket is not trusted";
+        case ROLED_E_PROTOCOL:
+                return "the agent sent an invalid answer";
+        case ROLED_E_IO:
+                return "the connection to the agent failed";
+        case ROLED_E_TIMEOUT:
+                return "the agent did not answer in time";
+        case ROLED_E_NOMEM:
+                return "out of memory";
+        case ROLED_E_INVALID_ARGUMENT:
+                return "invalid argument";
+        case ROLED_E_BAD_SIGNATURE:
+                return "the token does not verify";
+        }
+        return "unknown error";
+}
+
+static roled_status bad_field(roled_client *c, const char *key)
+{
+        client_set_error(c, "roled sent a bad '%s' field", key);
+        return ROLED_E_PROTOCOL;
+}
+
+roled_status result_str(roled_client *c, const msgpack_object *map, const char *key, char *dst,
+                        size_t size)
+{
+        const char *s;
+        size_t n;
+
+        if (proto_get_str(map, key, size - 1, &s, &n) != 0 || !copy_strn(dst, size, s, n))
+                return bad_field(c, key);
+        return ROLED_OK;
+}
+
+roled_status result_str_opt(roled_client *c, const msgpack_object *map, const char *key,
+                            char *dst, size_t size)
+{
+        if (!proto_get(map, key)) {
+                dst[0] = '\0';
+                return ROLED_OK;
+        }
+        return result_str(c, map, key, dst, size);
+}
+
+roled_status result_u32(roled_client *c, const msgpack_object *map, const char *key, uint32_t *vp)
+{
+        uint64_t v;
+
+        if (proto_get_uint(map, key, &v) != 0 || v > UINT32_MAX)
+                return bad_field(c, key);
+        *vp = (uint32_t)v;
+        return ROLED_OK;
+}
+
+roled_status result_u32_opt(roled_client *c, const msgpack_object *map, const char *key,
+                            uint32_t *vp)
+{
+        if (!proto_get(map, key)) {
+                *vp = 0;
+                return ROLED_OK;
+        }
+        return result_u32(c, map, key, vp);
+}
