@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * agent.h - the agent's state: one Agent per process, owned by main.c and
+ * handed to every connection and handler.  Each member is owned by the module
+ * named beside it; this header only ties them together.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <uv.h>
+
+#include "clock.h"
+#include "listener.h"
+
+typedef struct Config Config;
+typedef struct Keys Keys;
+typedef struct SessionCache SessionCache;
+typedef struct RevocationSet RevocationSet;
+typedef struct Policy Policy;
+typedef struct ExehashCache ExehashCache;
+typedef struct Conn Conn;
+
+/* Connections per uid, for the per-uid limit. */
+typedef struct UidCount {
+        uid_t uid;
+        unsigned n;
+} UidCount;
+
+typedef struct Agent {
+        uv_loop_t *loop;
+        Listener listener;
+        uv_signal_t sig_term, sig_int, sig_hup;
+        uv_timer_t sweep;               /* periodic expiry of cached sessions */
+
+        bool is_user_mode;
+        uid_t uid;                      /* the agent's own uid (admin besides root) */
+        char *config_path;              /* directory or roled.ini; NULL: embedded default */
+        char *socket_path;
+
+        Config *config;                 /* config.c; swapped whole on reload */
+        unsigned config_generation;     /* bumped on every successful reload */
+        Keys *keys;                     /* keys.c */
+        SessionCache *sessions;         /* sessions.c */
+        RevocationSet *revoked;         /* sessions.c: revoked access key ids until they expire */
+        Policy **role_policies;         /* reload.c: compiled permissions, index-aligned with config->roles */
+        ExehashCache *exehash;         /* exehash.c */
+        bool needs_exe_hash;            /* some trust rule asks for an executable hash */
+        Clock clock;
+
+        Conn *conns;                    /* conn.c: every open connection */
+        size_t n_conns;
+        UidCount *uid_counts;           /* conn.c */
+        size_t n_uid_counts;
+        unsigned max_conns_per_uid;
+
+        int64_t started;                /* wall clock at start */
+        uint64_t n_requests;
+        bool is_stopping;
+} Agent;
+
+/* agent_is_admin() - may @uid use admin methods (root or the agent's own uid)? */
+static inline bool agent_is_admin(const Agent *a, uid_t uid)
+{
+        return uid == 0 || uid == a->uid;
+}
+
+/* agent_now() - the agent's clock, in Unix seconds. */
+static inline int64_t agent_now(const Agent *a)
+{
+        return a->clock.now(a->clock.userdata);
+}

@@ -1,0 +1,418 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * conn.c - one client connection (see conn.h).
+ *
+ * Lifetime: a Conn holds one reference per open libuv handle (pipe, timer)
+ * and one per queued executable-hash work item; conn_unref() frees it when
+ * the last one goes, so a close that races with the thread pool is safe.
+ * The hot path for a cached request is one read(), the handler, and one
+ * write() per read batch: replies are gathered in c->out and flushed with
+ * uv_try_write(), falling back to a queued write that owns a copy.
+ */
+#include "conn.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dispatch.h"
+#include "exehash.h"
+#include "log.h"
+#include "util.h"
+
+#define RBUF_INITIAL 4096
+#define RBUF_MAX (PROTO_MESSAGE_MAX + 4096)
+
+typedef struct WriteReq {
+        uv_write_t req;
+        Conn *conn;
+        size_t len;
+        uint8_t data[];
+} WriteReq;
+
+typedef struct HashWork {
+        uv_work_t req;
+        Conn *conn;
+        int fd;                 /* dup of the attested executable's fd: the work owns it */
+        int result;
+        uint8_t sha256[32];
+} HashWork;
+
+static void conn_ref(Conn *c)
+{
+        c->n_refs++;
+}
+
+static UidCount *uid_count(Agent *a, uid_t uid, bool create)
+{
+        for (size_t i = 0; i < a->n_uid_counts; i++)
+                if (a->uid_counts[i].uid == uid)
+                        return &a->uid_counts[i];
+        if (!create)
+                return NULL;
+        UidCount *n = realloc(a->uid_counts, (a->n_uid_counts + 1) * sizeof(*n));
+
+        if (!n)
+                return NULL;
+        a->uid_counts = n;
+        n[a->n_uid_counts] = (UidCount){ .uid = uid, .n = 0 };
+        return &n[a->n_uid_counts++];
+}
+
+static void uncount(Conn *c)
+{
+        Agent *a = c->agent;
+        UidCount *u;
+
+        if (!c->is_counted)
+                return;
+        c->is_counted = false;
+        u = uid_count(a, c->id.uid, false);
+        if (u && --u->n == 0) {
+                *u = a->uid_counts[--a->n_uid_counts];
+        }
+}
+
+static void conn_free(Conn *c)
+{
+        if (c->rbuf) {
+                sodium_memzero(c->rbuf, c->rsize);
+                free(c->rbuf);
+        }
+        proto_buf_deinit(&c->out);
+        msgpack_zone_destroy(&c->zone);
+        identity_deinit(&c->id);
+        free(c);
+}
+
+static void conn_unref(Conn *c)
+{
+        if (--c->n_refs == 0)
+                conn_free(c);
+}
+
+static void on_handle_closed(uv_handle_t *h)
+{
+        conn_unref(h->data);
+}
+
+void conn_close(Conn *c)
+{
+        Agent *a = c->agent;
+
+        if (c->is_closing)
+                return;
+        c->is_closing = true;
+        uncount(c);
+        if (c->prev)
+                c->prev->next = c->next;
+        else if (a->conns == c)
+                a->conns = c->next;
+        if (c->next)
+                c->next->prev = c->prev;
+        c->prev = c->next = NULL;
+        a->n_conns--;
+        /* Pending writes are cancelled by uv_close(); their callbacks free their buffers. */
+        uv_close((uv_handle_t *)&c->pipe, on_handle_closed);
+        uv_close((uv_handle_t *)&c->timer, on_handle_closed);
+}
+
+void conn_close_all(Agent *agent)
+{
+        while (agent->conns)
+                conn_close(agent->conns);
+}
+
+static void on_timeout(uv_timer_t *t)
+{
+        Conn *c = t->data;
+
+        log_debug("closing idle connection of uid %u pid %d", (unsigned)c->id.uid, (int)c->id.pid);
+        conn_close(c);
+}
+
+static void arm_timer(Conn *c)
+{
+        uint64_t ms = c->rlen > 0 ? PROTO_IDLE_TIMEOUT_MS : CONN_IDLE_MS;
+
+        uv_timer_start(&c->timer, on_timeout, ms, 0);
+}
+
+static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+        Conn *c = h->data;
+
+        if (c->rsize - c->rlen < 1024 && c->rsize < RBUF_MAX) {
+                size_t size = c->rsize ? c->rsize * 2 : RBUF_INITIAL;
+                uint8_t *n;
+
+                if (size > RBUF_MAX)
+                        size = RBUF_MAX;
+                n = malloc(size);
+                if (n) {
+                        /* Copy and wipe rather than realloc(): the old bytes may hold a token. */
+                        if (c->rlen)
+                                memcpy(n, c->rbuf, c->rlen);
+                        if (c->rbuf) {
+                                sodium_memzero(c->rbuf, c->rsize);
+                                free(c->rbuf);
+                        }
+                        c->rbuf = n;
+                        c->rsize = size;
+                }
+        }
+        buf->base = (char *)c->rbuf + c->rlen;
+        buf->len = c->rsize - c->rlen;
+}
+
+static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf);
+
+static void start_reading(Conn *c)
+{
+        if (c->is_closing || c->is_reading)
+                return;
+        if (uv_read_start((uv_stream_t *)&c->pipe, on_alloc, on_read) == 0)
+                c->is_reading = true;
+        else
+                conn_close(c);
+}
+
+static void on_write(uv_write_t *req, int status)
+{
+        WriteReq *w = (WriteReq *)req;
+        Conn *c = w->conn;
+
+        sodium_memzero(w->data, w->len);
+        free(w);
+        if (status < 0 && status != UV_ECANCELED)
+                conn_close(c);
+        else if (!c->is_reading &&
+                 uv_stream_get_write_queue_size((uv_stream_t *)&c->pipe) < CONN_WRITE_QUEUE_MAX / 2)
+                start_reading(c);
+        conn_unref(c);
+}
+
+/* Send what the handlers put in c->out: try_write first, queue the rest. */
+static void flush(Conn *c)
+{
+        uv_buf_t b = uv_buf_init((char *)c->out.data, (unsigned)c->out.len);
+        int n;
+        WriteReq *w;
+
+        if (c->out.len == 0 || c->is_closing)
+                goto out;
+        if (c->out.is_oom) {
+                conn_close(c);
+                goto out;
+        }
+        n = uv_try_write((uv_stream_t *)&c->pipe, &b, 1);
+        if (n == (int)c->out.len)
+                goto out;
+        if (n < 0 && n != UV_EAGAIN) {
+                conn_close(c);
+                goto out;
+        }
+        if (n < 0)
+                n = 0;
+        w = malloc(sizeof(*w) + c->out.len - (size_t)n);
+        if (!w) {
+                conn_close(c);
+                goto out;
+        }
+        w->conn = c;
+        w->len = c->out.len - (size_t)n;
+        memcpy(w->data, c->out.data + n, w->len);
+        b = uv_buf_init((char *)w->data, (unsigned)w->len);
+        if (uv_write(&w->req, (uv_stream_t *)&c->pipe, &b, 1, on_write) < 0) {
+                sodium_memzero(w->data, w->len);
+                free(w);
+                conn_close(c);
+                goto out;
+        }
+        conn_ref(c);
+        /* A peer that does not read its replies must not make us buffer without bound. */
+        if (uv_stream_get_write_queue_size((uv_stream_t *)&c->pipe) > CONN_WRITE_QUEUE_MAX) {
+                uv_read_stop((uv_stream_t *)&c->pipe);
+                c->is_reading = false;
+        }
+out:
+        proto_buf_reset(&c->out);
+}
+
+/* Reply to a message that cannot be parsed, then close: the stream is out of sync. */
+static void fail_stream(Conn *c, int scan_error)
+{
+        ProtoError code = scan_error == SCAN_E_TOO_LARGE ? PROTO_MESSAGE_TOO_LARGE
+                                                         : PROTO_MALFORMED_MESSAGE;
+        const char *why = scan_error == SCAN_E_TOO_LARGE ? "message exceeds 65536 bytes"
+                          : scan_error == SCAN_E_TOO_DEEP ? "message nested too deeply"
+                                                          : "not a MessagePack-RPC message";
+
+        log_info("closing connection of uid %u pid %d: %s", (unsigned)c->id.uid, (int)c->id.pid,
+                 why);
+        proto_pack_response_error(&c->out, 0, code, why);
+        flush(c);
+        conn_close(c);
+}
+
+static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
+{
+        Conn *c = stream->data;
+        size_t consumed = 0;
+
+        if (nread < 0) {
+                conn_close(c);
+                return;
+        }
+        if (nread == 0)
+                return;
+        c->rlen += (size_t)nread;
+        while (consumed < c->rlen && !c->is_closing) {
+                size_t msg_len;
+                int r = scan_feed(&c->scan, c->rbuf + consumed, c->rlen - consumed, &msg_len);
+
+                if (r == SCAN_E_INCOMPLETE)
+                        break;
+                if (r) {
+                        fail_stream(c, r);
+                        return;
+                }
+                r = dispatch_message(c, c->rbuf + consumed, msg_len, &c->out);
+                msgpack_zone_clear(&c->zone);
+                consumed += msg_len;
+                scan_init(&c->scan, PROTO_MESSAGE_MAX);
+                if (r) {
+                        fail_stream(c, SCAN_E_MALFORMED);
+                        return;
+                }
+        }
+        if (c->is_closing)
+                return;
+        /* Keep only the partial message, and wipe what was consumed. */
+        if (consumed > 0) {
+                memmove(c->rbuf, c->rbuf + consumed, c->rlen - consumed);
+                sodium_memzero(c->rbuf + c->rlen - consumed, consumed);
+                c->rlen -= consumed;
+        }
+        flush(c);
+        if (!c->is_closing)
+                arm_timer(c);
+}
+
+static void on_hash_done(uv_work_t *req, int status)
+{
+        HashWork *w = (HashWork *)req;
+        Conn *c = w->conn;
+
+        if (status == 0 && w->result == 0) {
+                memcpy(c->id.exe_sha256, w->sha256, sizeof(w->sha256));
+                c->id.has_exe_sha256 = true;
+                exehash_cache_insert(c->agent->exehash, &c->id.exe_key, w->sha256);
+        } else {
+                log_warning("cannot hash executable %s of pid %d: %s", c->id.exe, (int)c->id.pid,
+                            w->result > 0 ? "too large, changed, or not a regular file" : strerror(-w->result));
+        }
+        safe_close(w->fd);
+        free(w);
+        /* Serve the connection either way: rules that need the hash deny without it. */
+        start_reading(c);
+        conn_unref(c);
+}
+
+static void hash_work(uv_work_t *req)
+{
+        HashWork *w = (HashWork *)req;
+
+        w->result = exehash_fd(w->fd, EXEHASH_MAX_DEFAULT, w->sha256);
+}
+
+/* Hash the executable off the loop, unless the cache knows it; then read. */
+static void attest_exe(Conn *c)
+{
+        HashWork *w;
+
+        if (!c->agent->needs_exe_hash || c->id.exe_fd < 0 || !c->id.has_exe_key) {
+                start_reading(c);
+                return;
+        }
+        if (exehash_cache_lookup(c->agent->exehash, &c->id.exe_key, c->id.exe_sha256)) {
+                c->id.has_exe_sha256 = true;
+                start_reading(c);
+                return;
+        }
+        w = calloc(1, sizeof(*w));
+        if (!w) {
+                conn_close(c);
+                return;
+        }
+        w->conn = c;
+        w->fd = fcntl(c->id.exe_fd, F_DUPFD_CLOEXEC, 3);
+        if (w->fd < 0 || uv_queue_work(c->agent->loop, &w->req, hash_work, on_hash_done) < 0) {
+                safe_close(w->fd);
+                free(w);
+                start_reading(c);
+                return;
+        }
+        conn_ref(c);
+}
+
+void conn_accept(Agent *agent, uv_stream_t *server)
+{
+        Conn *c = calloc(1, sizeof(*c));
+        UidCount *u;
+        int fd, r;
+
+        if (!c) {
+                log_error("out of memory accepting a connection");
+                return;
+        }
+        c->agent = agent;
+        c->id = (Identity)IDENTITY_INIT;
+        scan_init(&c->scan, PROTO_MESSAGE_MAX);
+        proto_buf_init(&c->out, true);
+        if (!msgpack_zone_init(&c->zone, 2048)) {
+                free(c);
+                return;
+        }
+        uv_pipe_init(agent->loop, &c->pipe, 0);
+        uv_timer_init(agent->loop, &c->timer);
+        c->pipe.data = c;
+        c->timer.data = c;
+        c->n_refs = 2;
+        c->next = agent->conns;
+        if (agent->conns)
+                agent->conns->prev = c;
+        agent->conns = c;
+        agent->n_conns++;
+
+        r = uv_accept(server, (uv_stream_t *)&c->pipe);
+        if (r < 0) {
+                log_warning("accept failed: %s", uv_strerror(r));
+                conn_close(c);
+                return;
+        }
+        if (uv_fileno((uv_handle_t *)&c->pipe, &fd) < 0) {
+                conn_close(c);
+                return;
+        }
+        r = identity_from_socket(fd, &c->id);
+        if (r != 0) {
+                log_info("refusing a connection whose peer cannot be attested: %s",
+                         r < 0 ? strerror(-r) : "process gone or changed");
+                conn_close(c);
+                return;
+        }
+        u = uid_count(agent, c->id.uid, true);
+        if (!u || u->n >= agent->max_conns_per_uid) {
+                log_warning("uid %u is over its limit of %u connections", (unsigned)c->id.uid,
+                            agent->max_conns_per_uid);
+                conn_close(c);
+                return;
+        }
+        u->n++;
+        c->is_counted = true;
+        arm_timer(c);
+        attest_exe(c);
+}

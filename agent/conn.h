@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * conn.h - one client connection: attestation at accept, message assembly
+ * with the bounded scanner, the write path, idle timeouts and close.
+ * What a message means is dispatch.c's business.
+ */
+#pragma once
+
+#include <msgpack.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "agent.h"
+#include "identity.h"
+#include "rpc.h"
+#include "scan.h"
+
+#define CONN_IDLE_MS (5 * 60 * 1000)     /* no request in flight, nothing buffered */
+#define CONN_WRITE_QUEUE_MAX (1u << 20)   /* stop reading while more is unsent */
+
+typedef struct Conn {
+        uv_pipe_t pipe;
+        uv_timer_t timer;
+        Agent *agent;
+        Conn *prev, *next;              /* agent->conns */
+        unsigned n_refs;                /* open handles + queued work */
+
+        Identity id;                    /* attested at accept; never from the peer */
+        bool is_counted;                /* counted against the uid's connection limit */
+        bool is_closing;
+        bool is_reading;
+
+        uint8_t *rbuf;                  /* received bytes: at most one partial message after the consumed ones */
+        size_t rlen, rsize;
+        Scan scan;
+        msgpack_zone zone;              /* decoded request, cleared after each message */
+        ProtoBuf out;                   /* replies of one read batch (secret: wiped) */
+
+        /* Per-connection memo of the caller's default role, valid for one config generation. */
+        unsigned memo_generation;
+        const void *memo_default_role;
+        bool has_memo;
+} Conn;
+
+/* conn_accept() - accept one connection from @server and attest its peer. */
+void conn_accept(Agent *agent, uv_stream_t *server);
+/* conn_close() - close @c (idempotent); it is freed once libuv is done with it. */
+void conn_close(Conn *c);
+/* conn_close_all() - close every connection (shutdown). */
+void conn_close_all(Agent *agent);

@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * dispatch.c - validate, then dispatch (see dispatch.h).
+ *
+ * The dispatcher alone decides what a peer sees: a positive code becomes the
+ * error reply, a negative one is logged once and answered with Internal, an
+ * unknown method gets UnsupportedOperation, and a broken envelope closes the
+ * connection.  A handler that fails after packing part of its result has
+ * that part wiped and replaced by the error.
+ */
+#include "dispatch.h"
+
+#include <errno.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "conn.h"
+#include "log.h"
+
+/* Handler names are the upper-case enum names of proto.h, e.g. handle_GET_CREDENTIALS. */
+static const Handler handlers[PROTO_M_COUNT] = {
+#define HANDLER_ROW(e, name, flags) [PROTO_M_##e] = handle_##e,
+        PROTO_METHODS(HANDLER_ROW)
+#undef HANDLER_ROW
+};
+
+int request_fail(Request *req, ProtoError code, const char *fmt, ...)
+{
+        va_list ap;
+
+        va_start(ap, fmt);
+        vsnprintf(req->errmsg, sizeof(req->errmsg), fmt, ap);
+        va_end(ap);
+        return (int)code;
+}
+
+int request_param_error(Request *req, int r, const char *name)
+{
+        if (r < 0)
+                return r;
+        if (r == RPC_E_MISSING)
+                return request_fail(req, PROTO_INVALID_PARAMETER, "missing required parameter '%s'",
+                                    name);
+        return request_fail(req, PROTO_INVALID_PARAMETER_VALUE,
+                            "parameter '%s' has the wrong type or is out of range", name);
+}
+
+int dispatch_message(Conn *c, const uint8_t *buf, size_t len, ProtoBuf *out)
+{
+        msgpack_object root;
+        ProtoMsg msg;
+        Request req;
+        size_t mark;
+        int r;
+
+        if (proto_decode(buf, len, &c->zone, &root, &msg))
+                return RPC_E_MALFORMED;
+        if (msg.type == PROTO_NOTIFICATION)
+                return 0; /* no method takes notifications from clients in version 1 */
+        if (msg.type != PROTO_REQUEST)
+                return RPC_E_MALFORMED;
+        c->agent->n_requests++;
+        if (msg.method == PROTO_M_UNKNOWN) {
+                proto_pack_response_error(out, msg.msgid, PROTO_UNSUPPORTED_OPERATION,
+                                          "unknown method");
+                return 0;
+        }
+        if ((proto_method_flags(msg.method) & PROTO_F_ADMIN) &&
+            !agent_is_admin(c->agent, c->id.uid)) {
+                char why[160];
+
+                snprintf(why, sizeof(why), "%s is reserved for root and the agent's user",
+                         proto_method_name(msg.method));
+                proto_pack_response_error(out, msg.msgid, PROTO_ACCESS_DENIED, why);
+                return 0;
+        }
+        req = (Request){
+                .agent = c->agent,
+                .conn = c,
+                .id = &c->id,
+                .msg = &msg,
+                .params = msg.params,
+                .out = out,
+        };
+        mark = out->len;
+        proto_pack_response_ok(out, msg.msgid);
+        r = handlers[msg.method](&req);
+        if (r == 0)
+                return 0;
+        /* Drop the partial result (it may hold secrets) and answer the error instead. */
+        sodium_memzero(out->data + mark, out->len - mark);
+        out->len = mark;
+        out->is_oom = false;
+        if (r < 0) {
+                log_error("%s for uid %u failed: %s", proto_method_name(msg.method),
+                          (unsigned)c->id.uid, strerror(-r));
+                proto_pack_response_error(out, msg.msgid, PROTO_INTERNAL,
+                                          "internal error; see the agent's log");
+        } else {
+                proto_pack_response_error(out, msg.msgid, (ProtoError)r, req.errmsg);
+        }
+        return 0;
+}

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * dispatch.h - from one scanned message to one reply: decode the envelope,
+ * find the method in the table generated from proto.h, check the admin flag,
+ * call handle_<method>(), and turn its return code into the reply.
+ */
+#pragma once
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "agent.h"
+#include "identity.h"
+#include "rpc.h"
+
+typedef struct Conn Conn;
+
+/* What a handler sees of one request. */
+typedef struct Request {
+        Agent *agent;
+        Conn *conn;
+        const Identity *id;             /* the attested caller */
+        const ProtoMsg *msg;
+        const msgpack_object *params;   /* NULL when no parameters were sent */
+        ProtoBuf *out;                  /* the handler packs its result map here */
+        char errmsg[512];               /* set by request_fail() */
+} Request;
+
+/*
+ * Handlers: return 0 after packing the result map into req->out, a positive
+ * ProtoError after request_fail(), or -errno (logged, answered Internal).
+ */
+typedef int (*Handler)(Request *req);
+
+/* request_fail() - set the error message of @req and return @code. */
+int request_fail(Request *req, ProtoError code, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+
+/*
+ * request_param_error() - turn a proto_get_*() outcome for parameter @name
+ * into InvalidParameter / InvalidParameterValue (or pass -errno through).
+ */
+int request_param_error(Request *req, int r, const char *name);
+
+/*
+ * dispatch_message() - handle one whole message from @c and append the reply to @out.
+ * Return: 0, or RPC_E_MALFORMED when the stream must be closed.
+ */
+int dispatch_message(Conn *c, const uint8_t *buf, size_t len, ProtoBuf *out);
+
+#define HANDLER_DECLARE(e, name, flags) int handle_##e(Request *req);
+PROTO_METHODS(HANDLER_DECLARE)
+#undef HANDLER_DECLARE

@@ -1,0 +1,362 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * handlers_session.c - the methods that issue and end sessions:
+ * GetCredentials (cached per role and caller identity), AssumeRole (always
+ * fresh, with role chaining) and Revoke.  Trust decisions come from trust.c,
+ * minting from issuer_local.c, the cache from sessions.c; this file only
+ * turns parameters into those calls and their results into replies.
+ */
+#include <errno.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "config.h"
+#include "conn.h"
+#include "dispatch.h"
+#include "issuer_local.h"
+#include "keys.h"
+#include "policy.h"
+#include "sessions.h"
+#include "trust.h"
+#include "util.h"
+
+#define CHAINED_DURATION_MAX 3600
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(Policy, policy_free);
+
+/* What GetCredentials and AssumeRole have in common once parameters are read. */
+typedef struct Ask {
+        const Role *role;
+        uint32_t duration;
+        const char *policy;             /* session policy text (in the message), or NULL */
+        size_t policy_len;
+        uint8_t policy_digest[32];
+        char session_name[PROTO_ROLE_NAME_MAX + 1];
+        TokenClaims source;             /* chaining: the caller's current session */
+        bool is_chained;
+} Ask;
+
+static void ask_deinit(Ask *ask)
+{
+        token_claims_deinit(&ask->source);
+}
+
+static void pack_credentials(Request *req, const Role *role, const Credentials *cr)
+{
+        char iso[ISSUER_ISO8601_SIZE];
+
+        issuer_format_iso8601(cr->expires, iso);
+        msgpack_pack_map(&req->out->pk, 10);
+        proto_pack_kv_str(req->out, "accessKeyId", cr->akid);
+        proto_pack_kv_str(req->out, "secretAccessKey", cr->secret);
+        proto_pack_kv_strn(req->out, "sessionToken", cr->token, cr->token_len);
+        proto_pack_kv_uint(req->out, "expiration", (uint64_t)cr->expires);
+        proto_pack_kv_str(req->out, "expirationIso", iso);
+        proto_pack_kv_str(req->out, "role", role->name);
+        proto_pack_kv_str(req->out, "roleArn", role->arn);
+        proto_pack_kv_str(req->out, "assumedRoleArn", cr->assumed_role_arn);
+        proto_pack_kv_str(req->out, "sessionId", cr->sid);
+        proto_pack_kv_str(req->out, "issuer", "local");
+}
+
+/* The same answer for "no such role" and "not trusted", so names cannot be probed. */
+static int deny_unknown(Request *req, const char *name, size_t len)
+{
+        if (agent_is_admin(req->agent, req->id->uid))
+                return request_fail(req, PROTO_NO_SUCH_ENTITY, "role %.*s does not exist",
+                                    (int)len, name);
+        return request_fail(req, PROTO_ACCESS_DENIED,
+                            "role %.*s: uid %u (%s) is not a trusted principal", (int)len, name,
+                            (unsigned)req->id->uid, req->id->user);
+}
+
+/* The caller's default role, memoised on the connection for one config generation. */
+static const Role *default_role(Request *req)
+{
+        Conn *c = req->conn;
+
+        if (!c->has_memo || c->memo_generation != req->agent->config_generation) {
+                c->memo_default_role = trust_default_role(req->agent->config, req->id);
+                c->memo_generation = req->agent->config_generation;
+                c->has_memo = true;
+        }
+        return c->memo_default_role;
+}
+
+static int read_role(Request *req, bool is_required, Ask *ask)
+{
+        const char *name;
+        size_t len;
+        int r = proto_get_str(req->params, "role", PROTO_ROLE_NAME_MAX, &name, &len);
+
+        if (r == RPC_E_MISSING && !is_required) {
+                ask->role = default_role(req);
+                if (!ask->role)
+                        return request_fail(req, PROTO_ACCESS_DENIED,
+                                            "uid %u (%s) has no default role; name one with --role",
+                                            (unsigned)req->id->uid, req->id->user);
+                return 0;
+        }
+        if (r)
+                return request_param_error(req, r, "role");
+        if (!config_role_name_valid(name, len))
+                return request_fail(req, PROTO_INVALID_PARAMETER_VALUE,
+                                    "role name must be 1..64 characters of [A-Za-z0-9+=,.@_-]");
+        ask->role = config_find_role(req->agent->config, name, len);
+        if (!ask->role)
+                return deny_unknown(req, name, len);
+        return 0;
+}
+
+static int read_duration(Request *req, Ask *ask)
+{
+        uint64_t d;
+        uint32_t max = ask->role->max_session_duration;
+        int r = proto_get_uint(req->params, "durationSeconds", &d);
+
+        if (ask->is_chained && max > CHAINED_DURATION_MAX)
+                max = CHAINED_DURATION_MAX;
+        if (r == RPC_E_MISSING) {
+                d = req->agent->config->default_duration;
+                ask->duration = (uint32_t)(d < max ? d : max);
+                return 0;
+        }
+        if (r)
+                return request_param_error(req, r, "durationSeconds");
+        if (d < PROTO_DURATION_MIN || d > max) {
+                if (ask->is_chained && d > CHAINED_DURATION_MAX)
+                        return request_fail(req, PROTO_INVALID_PARAMETER_VALUE,
+                                            "durationSeconds %llu exceeds the 1 hour session limit "
+                                            "for roles assumed by role chaining",
+                                            (unsigned long long)d);
+                return request_fail(req, PROTO_INVALID_PARAMETER_VALUE,
+                                    "durationSeconds %llu is outside %d..%u (role %s allows at most %u)",
+                                    (unsigned long long)d, PROTO_DURATION_MIN, max,
+                                    ask->role->name, max);
+        }
+        ask->duration = (uint32_t)d;
+        return 0;
+}
+
+static int read_policy(Request *req, Ask *ask)
+{
+        _cleanup_(policy_freep) Policy *policy = NULL;
+        PolicyError err;
+        int r = proto_get_str(req->params, "policy", PROTO_POLICY_MAX, &ask->policy,
+                              &ask->policy_len);
+
+        if (r == RPC_E_MISSING) {
+                ask->policy = NULL;
+                return 0;
+        }
+        if (r)
+                return request_param_error(req, r, "policy");
+        r = policy_parse(ask->policy, ask->policy_len, "session policy", &policy, &err);
+        if (r < 0)
+                return r;
+        if (r)
+                return request_fail(req, PROTO_MALFORMED_POLICY_DOCUMENT,
+                                    "session policy: %s%s%s (statement %d%s%s)", err.reason,
+                                    err.message[0] ? ": " : "", err.message, err.statement,
+                                    err.field[0] ? ", " : "", err.field);
+        crypto_hash_sha256(ask->policy_digest, (const uint8_t *)ask->policy, ask->policy_len);
+        return 0;
+}
+
+static int check_trust(Request *req, const Ask *ask)
+{
+        char why[TRUST_WHY_MAX];
+
+        if (trust_check(ask->role, req->id, ask->is_chained ? ask->source.role : NULL, why,
+                        sizeof(why)))
+                return request_fail(req, PROTO_ACCESS_DENIED, "%s", why);
+        return 0;
+}
+
+static int mint(Request *req, const Ask *ask, Credentials *cr)
+{
+        const Identity *id = req->id;
+        MintRequest m = {
+                .role = ask->role->name,
+                .role_arn = ask->role->arn,
+                .account = req->agent->config->account,
+                .session_name = ask->session_name[0] ? ask->session_name : NULL,
+                .uid = id->uid,
+                .gid = id->gid,
+                .user = id->user,
+                .exe = id->exe,
+                .unit = id->unit,
+                .duration = ask->duration,
+                .policy_digest = ask->policy ? ask->policy_digest : NULL,
+                .source_role = ask->is_chained ? ask->source.role : NULL,
+                .now = agent_now(req->agent),
+        };
+        int r = issuer_local_mint(req->agent->keys, &m, cr);
+
+        if (r == ISSUER_E_TOO_LONG)
+                return request_fail(req, PROTO_INVALID_PARAMETER_VALUE,
+                                    "the caller's identity does not fit in a session token "
+                                    "(executable path too long)");
+        return r;
+}
+
+/*
+ * The cache key: role, attested identity key, duration and policy digest.
+ * Processes of one service (same uid, gid, unit and executable) share it.
+ */
+static int cache_key(Request *req, const Ask *ask, char *buf, size_t size)
+{
+        char digest[65] = "-";
+        int n;
+
+        if (ask->policy)
+                sodium_bin2hex(digest, sizeof(digest), ask->policy_digest, 32);
+        n = snprintf(buf, size, "%s\x1f%s\x1f%u\x1f%s", ask->role->name,
+                     req->id->key ? req->id->key : "", ask->duration, digest);
+        return (n < 0 || (size_t)n >= size) ? -ENAMETOOLONG : 0;
+}
+
+int handle_GET_CREDENTIALS(Request *req)
+{
+        _cleanup_(ask_deinit) Ask ask = { .source = TOKEN_CLAIMS_INIT };
+        Credentials cr = CREDENTIALS_INIT;
+        const Session *s;
+        char key[IDENTITY_PATH_MAX + 512];
+        int64_t now = agent_now(req->agent);
+        int r;
+
+        if ((r = read_role(req, false, &ask)) || (r = check_trust(req, &ask)) ||
+            (r = read_duration(req, &ask)) || (r = read_policy(req, &ask)))
+                return r;
+        r = cache_key(req, &ask, key, sizeof(key));
+        if (r < 0)
+                return r;
+        s = sessions_lookup(req->agent->sessions, key, now);
+        if (!s) {
+                r = mint(req, &ask, &cr);
+                if (r)
+                        return r;
+                r = sessions_insert(req->agent->sessions, key, &cr, cr.issued, cr.expires,
+                                    req->id->uid, ask.role->name, &s);
+                credentials_deinit(&cr);
+                if (r < 0)
+                        return r;
+        }
+        pack_credentials(req, ask.role, &s->creds);
+        return 0;
+}
+
+static bool session_name_valid(const char *s, size_t n)
+{
+        if (n < 2 || n > 64)
+                return false;
+        for (size_t i = 0; i < n; i++) {
+                char ch = s[i];
+
+                if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                      (ch >= '0' && ch <= '9') || strchr("_+=,.@-", ch)))
+                        return false;
+        }
+        return true;
+}
+
+static int read_chaining(Request *req, Ask *ask)
+{
+        const char *tok;
+        size_t len;
+        int r = proto_get_str(req->params, "sessionToken", PROTO_TOKEN_MAX, &tok, &len);
+
+        if (r == RPC_E_MISSING)
+                return 0;
+        if (r)
+                return request_param_error(req, r, "sessionToken");
+        r = issuer_local_verify(req->agent->keys, tok, len, agent_now(req->agent),
+                                req->agent->revoked, &ask->source);
+        if (r == ISSUER_E_EXPIRED)
+                return request_fail(req, PROTO_EXPIRED_TOKEN,
+                                    "the security token included in the request is expired");
+        if (r > 0)
+                return request_fail(req, PROTO_INVALID_TOKEN,
+                                    "the security token included in the request is invalid");
+        if (r < 0)
+                return r;
+        if (ask->source.uid != req->id->uid)
+                return request_fail(req, PROTO_ACCESS_DENIED,
+                                    "the session token belongs to uid %u, not to the caller (uid %u)",
+                                    (unsigned)ask->source.uid, (unsigned)req->id->uid);
+        ask->is_chained = true;
+        return 0;
+}
+
+static int read_session_name(Request *req, Ask *ask)
+{
+        const char *s;
+        size_t n;
+        int r = proto_get_str(req->params, "sessionName", 64, &s, &n);
+
+        if (r == RPC_E_MISSING) {
+                snprintf(ask->session_name, sizeof(ask->session_name), "%.52s-%d", req->id->user,
+                         (int)req->id->pid);
+                return 0;
+        }
+        if (r)
+                return request_param_error(req, r, "sessionName");
+        if (!session_name_valid(s, n))
+                return request_fail(req, PROTO_INVALID_PARAMETER_VALUE,
+                                    "sessionName must be 2..64 characters of [A-Za-z0-9_+=,.@-]");
+        memcpy(ask->session_name, s, n);
+        ask->session_name[n] = '\0';
+        return 0;
+}
+
+int handle_ASSUME_ROLE(Request *req)
+{
+        _cleanup_(ask_deinit) Ask ask = { .source = TOKEN_CLAIMS_INIT };
+        Credentials cr = CREDENTIALS_INIT;
+        const Session *s;
+        char key[96];
+        int r;
+
+        if ((r = read_role(req, true, &ask)) || (r = read_chaining(req, &ask)) ||
+            (r = check_trust(req, &ask)) || (r = read_duration(req, &ask)) ||
+            (r = read_session_name(req, &ask)) || (r = read_policy(req, &ask)))
+                return r;
+        r = mint(req, &ask, &cr);
+        if (r)
+                return r;
+        /* Fresh sessions are never served from the cache, but live there so Revoke finds them. */
+        snprintf(key, sizeof(key), "assume\x1f%s", cr.sid);
+        r = sessions_insert(req->agent->sessions, key, &cr, cr.issued, cr.expires, req->id->uid,
+                            ask.role->name, &s);
+        credentials_deinit(&cr);
+        if (r < 0)
+                return r;
+        pack_credentials(req, ask.role, &s->creds);
+        return 0;
+}
+
+int handle_REVOKE(Request *req)
+{
+        _cleanup_free_ char *role = NULL;
+        uint64_t uid = req->id->uid;
+        size_t n = 0;
+        int r = proto_strndup(req->params, "role", PROTO_ROLE_NAME_MAX, &role);
+
+        if (r && r != RPC_E_MISSING)
+                return request_param_error(req, r, "role");
+        r = proto_get_uint(req->params, "uid", &uid);
+        if (r && r != RPC_E_MISSING)
+                return request_param_error(req, r, "uid");
+        if (uid > UINT32_MAX)
+                return request_fail(req, PROTO_INVALID_PARAMETER_VALUE, "uid is out of range");
+        if (uid != req->id->uid && !agent_is_admin(req->agent, req->id->uid))
+                return request_fail(req, PROTO_ACCESS_DENIED,
+                                    "only root and the agent's user may revoke another uid's sessions");
+        r = sessions_revoke(req->agent->sessions, (uint32_t)uid, role, req->agent->revoked, &n);
+        if (r < 0)
+                return r;
+        msgpack_pack_map(&req->out->pk, 1);
+        proto_pack_kv_uint(req->out, "revoked", n);
+        return 0;
+}

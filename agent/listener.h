@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * listener.h - the agent's listening socket: directory checks, stale-socket
+ * replacement, bind (or a socket handed over by systemd through LISTEN_FDS),
+ * and accept.  What happens with an accepted connection is conn.c's business.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <sys/types.h>
+#include <uv.h>
+
+enum {
+        LISTENER_E_IN_USE = 1, /* another agent answers on the socket path */
+        LISTENER_E_PATH,       /* the path is too long, or not a socket, or its directory is unsafe */
+};
+
+typedef struct Listener {
+        uv_pipe_t pipe;
+        char *path;            /* NULL when socket-activated */
+        bool is_activated;     /* from LISTEN_FDS: systemd owns the path */
+        bool is_open;
+        void (*on_connection)(void *userdata, uv_stream_t *server);
+        void *userdata;
+} Listener;
+
+/*
+ * listener_open() - bind and listen.
+ * @l: zeroed listener storage (must not move while open)
+ * @loop: the event loop
+ * @path: socket path (ignored when LISTEN_FDS hands us a socket)
+ * @is_shared: true in system mode (directory 0755, socket 0666), false in user mode (0700)
+ * @errbuf: a reason for the user on failure
+ *
+ * Return: 0, LISTENER_E_IN_USE, LISTENER_E_PATH, or -errno.
+ */
+int listener_open(Listener *l, uv_loop_t *loop, const char *path, bool is_shared, char *errbuf,
+                  size_t errlen);
+
+/* listener_close() - stop listening and remove the socket file we created. */
+void listener_close(Listener *l);
+
+/*
+ * listener_activation_fd() - the socket passed by systemd socket activation
+ * (LISTEN_PID == getpid(), LISTEN_FDS >= 1), or -1.  Clears the variables.
+ */
+int listener_activation_fd(void);

@@ -1,0 +1,282 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * main.c - the only main(): arguments, configuration, hardening, keys, the
+ * listening socket and the loop; teardown in reverse order.  Everything a
+ * request does lives in the modules; this file only wires them together.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <pwd.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "agent.h"
+#include "conn.h"
+#include "exehash.h"
+#include "harden.h"
+#include "config.h"
+#include "keys.h"
+#include "log.h"
+#include "reload.h"
+#include "sessions.h"
+#include "util.h"
+
+#define SWEEP_INTERVAL_MS (60 * 1000)
+
+static void usage(FILE *f)
+{
+        fprintf(f,
+                "Usage: roled [OPTIONS]\n"
+                "Local credential agent: hands short-lived, AWS-shaped credentials for\n"
+                "configured roles to local processes over a Unix socket.\n\n"
+                "  --user             run as a per-user agent (socket in $XDG_RUNTIME_DIR/roled,\n"
+                "                     configuration in $XDG_CONFIG_HOME/roled)\n"
+                "  --config PATH      configuration directory, or a roled.ini file\n"
+                "  --socket PATH      listen on PATH instead of the mode's default\n"
+                "  --check-config     load the configuration, report problems, and exit\n"
+                "  --log-level LEVEL  error, warning, info (default) or debug\n"
+                "  --version          print the version and exit\n"
+                "  --help             print this help and exit\n\n"
+                "System mode (default): socket %s/roled.sock, configuration in %s.\n"
+                "With no configuration in the mode's location, roled serves an embedded default:\n"
+                "one role 'default' (local issuer) that only the uid running roled may assume.\n"
+                "Signals: SIGTERM/SIGINT stop; SIGHUP reloads the configuration.\n",
+                ROLED_RUNDIR, ROLED_SYSCONFDIR);
+}
+
+static int64_t wall_clock(void *userdata)
+{
+        (void)userdata;
+        return (int64_t)time(NULL);
+}
+
+/* Create the parents of the key directory (0700), as ssh-keygen does for ~/.ssh. */
+static int make_parents(const char *path)
+{
+        _cleanup_free_ char *p = strdup(path);
+
+        if (!p)
+                return -ENOMEM;
+        for (char *s = strchr(p + 1, '/'); s; s = strchr(s + 1, '/')) {
+                *s = '\0';
+                if (mkdir(p, 0700) < 0 && errno != EEXIST)
+                        return -errno;
+                *s = '/';
+        }
+        return 0;
+}
+
+static void on_stop_signal(uv_signal_t *s, int signum)
+{
+        Agent *a = s->data;
+
+        log_info("received %s, shutting down", strsignal(signum));
+        a->is_stopping = true;
+        listener_close(&a->listener);
+        conn_close_all(a);
+        uv_close((uv_handle_t *)&a->sig_term, NULL);
+        uv_close((uv_handle_t *)&a->sig_int, NULL);
+        uv_close((uv_handle_t *)&a->sig_hup, NULL);
+        uv_close((uv_handle_t *)&a->sweep, NULL);
+}
+
+static void on_hup(uv_signal_t *s, int signum)
+{
+        Agent *a = s->data;
+        char why[512];
+        int r;
+
+        (void)signum;
+        r = agent_reload(a, why, sizeof(why));
+        if (r)
+                log_error("reload rejected, the old configuration keeps serving: %s", why);
+}
+
+static void on_sweep(uv_timer_t *t)
+{
+        Agent *a = t->data;
+
+        sessions_expire(a->sessions, agent_now(a));
+        revocation_expire(a->revoked, agent_now(a));
+}
+
+static void on_connection(void *userdata, uv_stream_t *server)
+{
+        conn_accept(userdata, server);
+}
+
+static void agent_deinit(Agent *a)
+{
+        a->sessions = sessions_free(a->sessions);
+        a->revoked = revocation_free(a->revoked);
+        a->keys = keys_free(a->keys);
+        a->exehash = exehash_cache_free(a->exehash);
+        a->config = config_free(a->config);
+        free(a->uid_counts);
+        free(a->config_path);
+        free(a->socket_path);
+}
+
+int main(int argc, char **argv)
+{
+        static const struct option options[] = {
+                { "user", no_argument, NULL, 'u' },
+                { "config", required_argument, NULL, 'c' },
+                { "socket", required_argument, NULL, 's' },
+                { "check-config", no_argument, NULL, 'C' },
+                { "log-level", required_argument, NULL, 'l' },
+                { "version", no_argument, NULL, 'V' },
+                { "help", no_argument, NULL, 'h' },
+                {},
+        };
+        Agent a = { .clock = { .now = wall_clock } };
+        uv_loop_t loop;
+        bool is_check = false;
+        const char *config_arg = NULL, *socket_arg = NULL;
+        char why[1024], *err = NULL;
+        int opt, r, level = -1;
+
+        while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
+                switch (opt) {
+                case 'u':
+                        a.is_user_mode = true;
+                        break;
+                case 'c':
+                        config_arg = optarg;
+                        break;
+                case 's':
+                        socket_arg = optarg;
+                        break;
+                case 'C':
+                        is_check = true;
+                        break;
+                case 'l':
+                        level = log_parse_level(optarg);
+                        if (level < 0) {
+                                fprintf(stderr, "roled: unknown log level '%s'\n", optarg);
+                                return 2;
+                        }
+                        log_set_level(level);
+                        break;
+                case 'V':
+                        printf("roled %s (protocol %d)\n", ROLED_VERSION, PROTO_VERSION);
+                        return 0;
+                case 'h':
+                        usage(stdout);
+                        return 0;
+                default:
+                        usage(stderr);
+                        return 2;
+                }
+        }
+        if (optind < argc) {
+                fprintf(stderr, "roled: unexpected argument '%s'\n", argv[optind]);
+                return 2;
+        }
+
+        if (sodium_init() < 0) {
+                fprintf(stderr, "roled: cannot initialise libsodium\n");
+                return 1;
+        }
+        a.uid = getuid();
+        a.started = wall_clock(NULL);
+        if (config_arg) {
+                a.config_path = strdup(config_arg);
+                if (!a.config_path)
+                        return 1;
+        }
+
+        r = agent_load_config(&a, why, sizeof(why));
+        if (r) {
+                fprintf(stderr, "roled: %s\n", why);
+                agent_deinit(&a);
+                return 1;
+        }
+        if (is_check) {
+                printf("%s: configuration OK (%zu role%s)\n",
+                       a.config->is_default_embedded ? "embedded default" : a.config->path,
+                       a.config->n_roles, a.config->n_roles == 1 ? "" : "s");
+                agent_deinit(&a);
+                return 0;
+        }
+        if (level < 0)
+                log_set_level(LOG_LEVEL_ERROR + (int)a.config->log_level +
+                              (a.config->log_level >= CONFIG_LOG_INFO ? 1 : 0));
+
+        r = harden_process();
+        if (r < 0) {
+                fprintf(stderr, "roled: cannot harden the process: %s\n", strerror(-r));
+                agent_deinit(&a);
+                return 1;
+        }
+        signal(SIGPIPE, SIG_IGN);
+
+        if (socket_arg)
+                a.socket_path = strdup(socket_arg);
+        else if (a.config->socket)
+                a.socket_path = strdup(a.config->socket);
+        if (!a.socket_path && !getenv("LISTEN_FDS")) {
+                fprintf(stderr, "roled: no socket path: XDG_RUNTIME_DIR is not set (use --socket)\n");
+                agent_deinit(&a);
+                return 1;
+        }
+
+        (void)make_parents(a.config->key_dir);
+        r = keys_load(&a.keys, a.config->key_dir, agent_now(&a), &err);
+        if (r) {
+                fprintf(stderr, "roled: %s\n", err ? err : strerror(-r));
+                free(err);
+                agent_deinit(&a);
+                return 1;
+        }
+        if (sessions_new(&a.sessions) < 0 || revocation_new(&a.revoked) < 0 || exehash_cache_new(&a.exehash, EXEHASH_CACHE_ENTRIES_DEFAULT) < 0) {
+                fprintf(stderr, "roled: out of memory\n");
+                agent_deinit(&a);
+                return 1;
+        }
+
+        uv_loop_init(&loop);
+        a.loop = &loop;
+        a.listener.on_connection = on_connection;
+        a.listener.userdata = &a;
+        r = listener_open(&a.listener, &loop, a.socket_path, !a.is_user_mode, why, sizeof(why));
+        if (r) {
+                fprintf(stderr, "roled: %s\n", r < 0 && !*why ? uv_strerror(r) : why);
+                listener_close(&a.listener);
+                uv_run(&loop, UV_RUN_DEFAULT);
+                uv_loop_close(&loop);
+                agent_deinit(&a);
+                return 1;
+        }
+        uv_signal_init(&loop, &a.sig_term);
+        uv_signal_init(&loop, &a.sig_int);
+        uv_signal_init(&loop, &a.sig_hup);
+        a.sig_term.data = a.sig_int.data = a.sig_hup.data = &a;
+        uv_signal_start(&a.sig_term, on_stop_signal, SIGTERM);
+        uv_signal_start(&a.sig_int, on_stop_signal, SIGINT);
+        uv_signal_start(&a.sig_hup, on_hup, SIGHUP);
+        uv_timer_init(&loop, &a.sweep);
+        a.sweep.data = &a;
+        uv_timer_start(&a.sweep, on_sweep, SWEEP_INTERVAL_MS, SWEEP_INTERVAL_MS);
+        uv_unref((uv_handle_t *)&a.sweep);
+
+        log_info("roled %s serving %zu role(s) from %s on %s (%s mode)", ROLED_VERSION,
+                 a.config->n_roles, a.config->is_default_embedded ? "the embedded default" : a.config->path,
+                 a.listener.path ? a.listener.path : "the socket passed by systemd",
+                 a.is_user_mode ? "user" : "system");
+
+        uv_run(&loop, UV_RUN_DEFAULT);
+        /* Drain: close callbacks of connections and handles run here. */
+        uv_run(&loop, UV_RUN_DEFAULT);
+        r = uv_loop_close(&loop);
+        if (r < 0)
+                log_warning("event loop closed with handles open: %s", uv_strerror(r));
+        agent_deinit(&a);
+        log_info("stopped");
+        return 0;
+}
