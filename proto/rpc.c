@@ -109,7 +109,9 @@ int proto_decode(const uint8_t *buf, size_t len, msgpack_zone *zone, msgpack_obj
                 return RPC_E_MALFORMED;
         a = obj->via.array.ptr;
         n = obj->via.array.size;
-        if (n < 3 || a[0].type != MSGPACK_OBJECT_POSITIVE_INTEGER)
+        /* Range-check before narrowing: 2^32 must not become PROTO_REQUEST. */
+        if (n < 3 || a[0].type != MSGPACK_OBJECT_POSITIVE_INTEGER ||
+            a[0].via.u64 > PROTO_NOTIFICATION)
                 return RPC_E_MALFORMED;
         msg->type = (int)a[0].via.u64;
         switch (msg->type) {
