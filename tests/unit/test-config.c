@@ -22,6 +22,7 @@
 #include <cmocka.h>
 
 #include "config.h"
+#include "policy.h"
 #include "util.h"
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(Config, config_free)
@@ -432,6 +433,43 @@ static void test_default(void **state) {
         remove_tree(dir);
 }
 
+/* The shipped examples load, and their policies compile with the policy engine. */
+static void test_examples(void **state) {
+        _cleanup_(config_freep) Config *c = NULL;
+        _cleanup_free_ char *dir = new_tree();
+        ConfigError err;
+
+        (void)state;
+        remove_tree(dir);
+        assert_int_equal(mkdir(dir, 0755), 0);
+        assert_int_equal(chmod(dir, 0755), 0);
+        copy_tree(ROLED_SOURCE_DIR "/packaging/examples", dir);
+        if (config_load(dir, geteuid(), &c, &err) != 0)
+                fail_msg("%s:%u: %s", err.file, err.line, err.message);
+        assert_int_equal(c->n_roles, 3);
+        assert_string_equal(c->roles[0].name, "web-deploy");
+        assert_string_equal(c->roles[0].arn, "arn:aws:iam::000000000000:role/ci/web-deploy");
+        assert_string_equal(c->roles[2].trust.roles[0], "web-deploy");
+        for (size_t i = 0; i < c->n_roles; i++) {
+                const Role *r = &c->roles[i];
+                const char *docs[] = { r->permissions, r->trust_policy };
+                const size_t lens[] = { r->permissions_len, r->trust_policy_len };
+
+                for (size_t k = 0; k < ELEMENTSOF(docs); k++) {
+                        Policy *policy = NULL;
+                        PolicyError perr;
+
+                        if (!docs[k])
+                                continue;
+                        memset(&perr, 0, sizeof(perr));
+                        if (policy_parse(docs[k], lens[k], r->name, &policy, &perr) != 0)
+                                fail_msg("role %s: policy %zu does not compile: %s", r->name, k, perr.message);
+                        policy_free(policy);
+                }
+        }
+        remove_tree(dir);
+}
+
 static void test_duration(void **state) {
         static const struct {
                 const char *s;
@@ -466,7 +504,7 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_fixture),  cmocka_unit_test(test_bad_roles), cmocka_unit_test(test_bad_agent),
                 cmocka_unit_test(test_across_files), cmocka_unit_test(test_limits), cmocka_unit_test(test_unsafe),
-                cmocka_unit_test(test_default),  cmocka_unit_test(test_duration),
+                cmocka_unit_test(test_default),  cmocka_unit_test(test_duration), cmocka_unit_test(test_examples),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
