@@ -1,0 +1,254 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test-client-cli.c - rolectl's helpers that need no agent: duration parsing,
+ * the JSON escaper (its output parsed back with jansson), the
+ * credential_process object, shell quoting and the env lines (both run
+ * through /bin/sh and compared with what went in), and exit-code mapping.
+ */
+#undef NDEBUG
+#include <assert.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+static void test_duration(void **state)
+{
+        static const struct {
+                const char *in;
+                int r;
+                uint32_t out;
+        } cases[] = {
+                { "900", 0, 900 },     { "900s", 0, 900 },    { "15m", 0, 900 },
+                { "1h", 0, 3600 },     { "1h30m", 0, 5400 },  { "12h", 0, 43200 },
+                { "43200", 0, 43200 }, { "2h0m10s", 0, 7210 },
+                { "", -EINVAL, 0 },    { "0", -EINVAL, 0 },   { "h", -EINVAL, 0 },
+                { "15x", -EINVAL, 0 }, { "-5", -EINVAL, 0 },  { "1.5h", -EINVAL, 0 },
+                { "15 m", -EINVAL, 0 }, { "13h", -ERANGE, 0 }, { "43201", -ERANGE, 0 },
+                { "99999999999999999999", -ERANGE, 0 },
+        };
+
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                uint32_t v = 12345;
+                int r = cli_parse_duration(cases[i].in, &v);
+
+                if (r != cases[i].r)
+                        fail_msg("'%s': got %d, want %d", cases[i].in, r, cases[i].r);
+                assert_int_equal(v, cases[i].r == 0 ? cases[i].out : 12345);
+        }
+}
+
+static void test_format_duration(void **state)
+{
+        char b[32];
+
+        cli_format_duration(3600, b, sizeof(b));
+        assert_string_equal(b, "1h");
+        cli_format_duration(5400, b, sizeof(b));
+        assert_string_equal(b, "1h30m");
+        cli_format_duration(45, b, sizeof(b));
+        assert_string_equal(b, "45s");
+        cli_format_duration(0, b, sizeof(b));
+        assert_string_equal(b, "0s");
+}
+
+static void check_json_roundtrip_n(const char *in, size_t n, const char *want, size_t want_len)
+{
+        JsonBuf b = JSON_BUF_INIT;
+        json_error_t err;
+        json_t *v;
+
+        json_str(&b, in, n);
+        assert_false(b.is_oom);
+        v = json_loads(b.data, JSON_DECODE_ANY | JSON_ALLOW_NUL, &err);
+        if (!v)
+                fail_msg("%s does not parse: %s", b.data, err.text);
+        assert_true(json_is_string(v));
+        assert_int_equal(json_string_length(v), want_len);
+        assert_memory_equal(json_string_value(v), want, want_len);
+        json_decref(v);
+        json_buf_deinit(&b);
+}
+
+static void check_json_roundtrip(const char *in, size_t n, const char *want)
+{
+        check_json_roundtrip_n(in, n, want, strlen(want));
+}
+
+static void test_json_escape(void **state)
+{
+        char ctl[32];
+
+        check_json_roundtrip("plain", 5, "plain");
+        check_json_roundtrip("", 0, "");
+        check_json_roundtrip("q\"b\\s/", 6, "q\"b\\s/");
+        check_json_roundtrip("a\nb\tc\rd\be\ff", 11, "a\nb\tc\rd\be\ff");
+        for (int i = 1; i < 32; i++)
+                ctl[i - 1] = (char)i;
+        ctl[31] = '\0';
+        check_json_roundtrip(ctl, 31, ctl);
+        check_json_roundtrip("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x94\x91", 14,
+                             "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x94\x91");
+        /* Invalid UTF-8 (stray continuation, overlong, surrogate, truncated) becomes U+FFFD. */
+        check_json_roundtrip("a\x80z", 3, "a\xef\xbf\xbdz");
+        check_json_roundtrip("\xc0\xaf", 2, "\xef\xbf\xbd\xef\xbf\xbd");
+        check_json_roundtrip("\xed\xa0\x80", 3, "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");
+        check_json_roundtrip("x\xe2\x82", 3, "x\xef\xbf\xbd\xef\xbf\xbd");
+        /* An embedded NUL survives as \u0000. */
+        check_json_roundtrip_n("a\0b", 3, "a\0b", 3);
+}
+
+static roled_credentials sample(void)
+{
+        roled_credentials c = { 0 };
+
+        snprintf(c.access_key_id, sizeof(c.access_key_id), "ASIAABCDEFGHIJKLMNOP");
+        snprintf(c.secret_access_key, sizeof(c.secret_access_key),
+                 "abcd/EFGH+ijkl0123456789abcdefghijklmnop");
+        c.session_token = strdup("AQID+/v=\"weird'token\\");
+        assert_non_null(c.session_token);
+        c.expiration = 1900000000; /* 2030-03-17T17:46:40Z */
+        return c;
+}
+
+static void test_credential_process_json(void **state)
+{
+        roled_credentials c = sample();
+        JsonBuf b = JSON_BUF_INIT;
+        json_error_t err;
+        json_t *o;
+
+        cli_credential_process_json(&b, &c);
+        assert_false(b.is_oom);
+        assert_int_equal(b.data[b.len - 1], '\n');
+        o = json_loads(b.data, 0, &err);
+        assert_non_null(o);
+        assert_int_equal(json_object_size(o), 5);
+        /* Version must be the JSON number 1: SDKs reject the string "1". */
+        assert_true(json_is_integer(json_object_get(o, "Version")));
+        assert_int_equal(json_integer_value(json_object_get(o, "Version")), 1);
+        assert_string_equal(json_string_value(json_object_get(o, "AccessKeyId")), c.access_key_id);
+        assert_string_equal(json_string_value(json_object_get(o, "SecretAccessKey")),
+                            c.secret_access_key);
+        assert_string_equal(json_string_value(json_object_get(o, "SessionToken")), c.session_token);
+        assert_string_equal(json_string_value(json_object_get(o, "Expiration")),
+                            "2030-03-17T17:46:40Z");
+        json_decref(o);
+        json_buf_deinit(&b);
+        assert_null(b.data);
+        roled_credentials_clear(&c);
+}
+
+/* sh_output() - run @script with /bin/sh -c and return its standard output (heap). */
+static char *sh_output(const char *script)
+{
+        int p[2], status;
+        char *out = calloc(1, 65536);
+        size_t n = 0;
+        ssize_t r;
+        pid_t pid;
+
+        assert_non_null(out);
+        assert_int_equal(pipe(p), 0);
+        pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+                dup2(p[1], 1);
+                close(p[0]);
+                close(p[1]);
+                execl("/bin/sh", "sh", "-c", script, (char *)NULL);
+                _exit(127);
+        }
+        close(p[1]);
+        while ((r = read(p[0], out + n, 65535 - n)) > 0)
+                n += (size_t)r;
+        close(p[0]);
+        assert_int_equal(waitpid(pid, &status, 0), pid);
+        assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+        return out;
+}
+
+static void test_shell_quote(void **state)
+{
+        static const char *const cases[] = {
+                "abc", "", "it's", "a b", "$HOME", "`id`", "back\\slash", "'''", "a\nb",
+                "*", "~", "x;y", "\"dq\"", "AQID+/v=", "-n", "$(id)", "!",
+        };
+
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                JsonBuf b = JSON_BUF_INIT;
+                char *out;
+
+                json_rawz(&b, "printf '%s' ");
+                cli_shell_quote(&b, cases[i]);
+                assert_false(b.is_oom);
+                out = sh_output(b.data);
+                if (strcmp(out, cases[i]) != 0)
+                        fail_msg("%s printed '%s'", b.data, out);
+                free(out);
+                json_buf_deinit(&b);
+        }
+        /* Safe words stay bare, so the output is readable. */
+        {
+                JsonBuf b = JSON_BUF_INIT;
+
+                cli_shell_quote(&b, "ASIA/x+y=z");
+                assert_string_equal(b.data, "ASIA/x+y=z");
+                json_buf_deinit(&b);
+        }
+}
+
+static void test_env_lines(void **state)
+{
+        roled_credentials c = sample();
+        JsonBuf b = JSON_BUF_INIT;
+        char *out;
+
+        cli_env_lines(&b, &c);
+        json_rawz(&b, "printf '%s|%s|%s|%s' \"$AWS_ACCESS_KEY_ID\" \"$AWS_SECRET_ACCESS_KEY\" "
+                      "\"$AWS_SESSION_TOKEN\" \"$AWS_CREDENTIAL_EXPIRATION\"");
+        assert_false(b.is_oom);
+        assert_non_null(strstr(b.data, "export AWS_ACCESS_KEY_ID=ASIAABCDEFGHIJKLMNOP\n"));
+        out = sh_output(b.data);
+        assert_string_equal(out, "ASIAABCDEFGHIJKLMNOP|abcd/EFGH+ijkl0123456789abcdefghijklmnop|"
+                                 "AQID+/v=\"weird'token\\|2030-03-17T17:46:40Z");
+        free(out);
+        json_buf_deinit(&b);
+        roled_credentials_clear(&c);
+}
+
+static void test_exit_codes(void **state)
+{
+        assert_int_equal(cli_status_exit(ROLED_OK), 0);
+        assert_int_equal(cli_status_exit(ROLED_E_ACCESS_DENIED), EXIT_DENIED);
+        assert_int_equal(cli_status_exit(ROLED_E_INTERNAL), EXIT_DENIED);
+        assert_int_equal(cli_status_exit(ROLED_E_NO_AGENT), EXIT_UNREACHABLE);
+        assert_int_equal(cli_status_exit(ROLED_E_UNTRUSTED_AGENT), EXIT_UNREACHABLE);
+        assert_int_equal(cli_status_exit(ROLED_E_TIMEOUT), EXIT_UNREACHABLE);
+        assert_int_equal(EXIT_USAGE, 2);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_duration),
+                cmocka_unit_test(test_format_duration),
+                cmocka_unit_test(test_json_escape),
+                cmocka_unit_test(test_credential_process_json),
+                cmocka_unit_test(test_shell_quote),
+                cmocka_unit_test(test_env_lines),
+                cmocka_unit_test(test_exit_codes),
+        };
+
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test-client-trust.c - libroled refuses agents it cannot trust: a socket file
+ * owned by another uid (refused before connect()), a directory owned by
+ * another uid, and a root-owned socket whose listening process runs as
+ * another uid (refused via SO_PEERCRED).  Needs root to make files and
+ * processes of uid 65534; exits 77 (skipped) otherwise.
+ */
+#undef NDEBUG
+#include <assert.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "client.h"
+
+#define NOBODY 65534
+
+static char dir[] = "/tmp/roled-trust-XXXXXX";
+
+static int bind_socket(const char *path)
+{
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+        assert_true(fd >= 0);
+        snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+        unlink(path);
+        assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+        return fd;
+}
+
+static void test_socket_owner(void **state)
+{
+        char path[128];
+        roled_client *c = NULL;
+        int fd;
+
+        snprintf(path, sizeof(path), "%s/roled.sock", dir);
+        fd = bind_socket(path);
+        assert_int_equal(listen(fd, 4), 0);
+        /* Root's own socket is fine... */
+        assert_int_equal(roled_client_connect(path, &c), ROLED_OK);
+        roled_client_close(c);
+        c = NULL;
+        /* ...the same socket owned by someone else is not, even though root listens. */
+        assert_int_equal(chown(path, NOBODY, NOBODY), 0);
+        assert_int_equal(roled_client_connect(path, &c), ROLED_E_UNTRUSTED_AGENT);
+        assert_null(c);
+        assert_non_null(strstr(roled_client_last_error(NULL), "socket owned by uid 65534"));
+        close(fd);
+        unlink(path);
+}
+
+static void test_dir_owner(void **state)
+{
+        char sub[128], path[160];
+        roled_client *c = NULL;
+        int fd;
+
+        snprintf(sub, sizeof(sub), "%s/d", dir);
+        assert_int_equal(mkdir(sub, 0755), 0);
+        snprintf(path, sizeof(path), "%s/roled.sock", sub);
+        fd = bind_socket(path);
+        assert_int_equal(listen(fd, 4), 0);
+        assert_int_equal(chown(sub, NOBODY, NOBODY), 0);
+        assert_int_equal(roled_client_connect(path, &c), ROLED_E_UNTRUSTED_AGENT);
+        assert_non_null(strstr(roled_client_last_error(NULL), "owned by uid 65534"));
+        close(fd);
+        unlink(path);
+        rmdir(sub);
+}
+
+static void test_peer_uid(void **state)
+{
+        char path[128], ready;
+        roled_client *c = NULL;
+        int fd, sync[2], status;
+        pid_t pid;
+
+        snprintf(path, sizeof(path), "%s/peer.sock", dir);
+        /* Bound by root, so the file passes the lstat() checks. */
+        fd = bind_socket(path);
+        assert_int_equal(pipe(sync), 0);
+        pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+                /* SO_PEERCRED reports the credentials at listen() time: drop first. */
+                if (setresgid(NOBODY, NOBODY, NOBODY) < 0 || setresuid(NOBODY, NOBODY, NOBODY) < 0 ||
+                    listen(fd, 4) < 0)
+                        _exit(1);
+                if (write(sync[1], "r", 1) != 1)
+                        _exit(1);
+                pause();
+                _exit(0);
+        }
+        close(sync[1]);
+        assert_int_equal(read(sync[0], &ready, 1), 1);
+        assert_int_equal(roled_client_connect(path, &c), ROLED_E_UNTRUSTED_AGENT);
+        assert_null(c);
+        assert_non_null(strstr(roled_client_last_error(NULL), "peer runs as uid 65534"));
+        kill(pid, SIGTERM);
+        assert_int_equal(waitpid(pid, &status, 0), pid);
+        close(sync[0]);
+        close(fd);
+        unlink(path);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_socket_owner),
+                cmocka_unit_test(test_dir_owner),
+                cmocka_unit_test(test_peer_uid),
+        };
+        int r;
+
+        if (geteuid() != 0) {
+                fprintf(stderr, "test-client-trust: needs root (files and processes of uid %d)\n", NOBODY);
+                return 77;
+        }
+        if (!mkdtemp(dir))
+                return 1;
+        chmod(dir, 0755);
+        r = cmocka_run_group_tests(tests, NULL, NULL);
+        rmdir(dir);
+        return r;
+}
