@@ -300,6 +300,10 @@ static bool match_one(const Condition *c, const CondValue *v, const char *r, con
                         return strlen(r) == len && memcmp(t, r, len) == 0;
                 return strcasecmp(t, r) == 0;
         case OP_STR_LIKE:
+                /* A wildcard-free value is compiled unescaped ("${*}" became a bare
+                 * "*"), so it must be compared, never globbed. */
+                if (v->pat.kind == PAT_LITERAL)
+                        return strlen(r) == v->pat.len && memcmp(v->pat.text, r, v->pat.len) == 0;
                 t = value_text(&v->pat, ctx, buf, sizeof(buf), &len);
                 return t && glob_match(t, len, r, strlen(r));
         case OP_NUM_EQ:

@@ -3,7 +3,9 @@
 # test-policy (unit tests, cmocka), test-policy-corpus (tests/data/policy/*.jsonl
 # through the library), test-policy-cli (the same corpora and files through
 # `rolectl policy` via policy-cli-driver).
-pkg_check_modules(CMOCKA REQUIRED IMPORTED_TARGET cmocka)
+if(NOT TARGET PkgConfig::CMOCKA)
+  pkg_check_modules(CMOCKA REQUIRED IMPORTED_TARGET cmocka)
+endif()
 
 set(POLICY_TEST_DATA ${CMAKE_CURRENT_LIST_DIR}/../data/policy)
 

@@ -208,6 +208,12 @@ static void test_string_operators(void **state)
         assert_true(cond_kv("{\"StringLike\":{\"k\":\"a*c\"}}", "k=abbbc"));
         assert_true(cond_kv("{\"StringLike\":{\"k\":\"a?c\"}}", "k=abc"));
         assert_false(cond_kv("{\"StringLike\":{\"k\":\"A*\"}}", "k=abc")); /* Like is case-sensitive */
+        /* IAM:reference_policies_variables — ${*} and ${?} are literal characters in Like values. */
+        assert_false(cond_kv("{\"StringLike\":{\"k\":\"a${*}\"}}", "k=abc"));
+        assert_true(cond_kv("{\"StringLike\":{\"k\":\"a${*}\"}}", "k=a*"));
+        assert_true(cond_kv("{\"StringLike\":{\"k\":\"*${?}\"}}", "k=why?"));
+        assert_false(cond_kv("{\"StringLike\":{\"k\":\"*${?}\"}}", "k=why"));
+        assert_true(cond_kv("{\"StringLike\":{\"k\":\"a\\\\b*\"}}", "k=a\\bc"));
         assert_true(cond_kv("{\"StringNotLike\":{\"k\":[\"x*\",\"y*\"]}}", "k=abc"));
         assert_false(cond_kv("{\"StringNotLike\":{\"k\":[\"x*\",\"a*\"]}}", "k=abc"));
         /* Missing key: positive false, negated true. */
