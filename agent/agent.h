@@ -18,7 +18,9 @@ typedef struct Config Config;
 typedef struct Keys Keys;
 typedef struct SessionCache SessionCache;
 typedef struct RevocationSet RevocationSet;
-typedef struct Policy Policy;
+typedef struct AccessPolicies AccessPolicies;
+typedef struct PolicyStore PolicyStore;
+typedef struct TokenCache TokenCache;
 typedef struct ExehashCache ExehashCache;
 typedef struct Conn Conn;
 
@@ -44,7 +46,9 @@ typedef struct Agent {
         Keys *keys;                     /* keys.c */
         SessionCache *sessions;         /* sessions.c */
         RevocationSet *revoked;         /* sessions.c: revoked access key ids until they expire */
-        Policy **role_policies;         /* reload.c: compiled permissions, index-aligned with config->roles */
+        AccessPolicies *access;         /* access.c: compiled role policies, swapped with config */
+        PolicyStore *session_policies;  /* access.c: session policies of live sessions */
+        TokenCache *tokens;             /* tokencache.c: verified session tokens (Authorize) */
         ExehashCache *exehash;         /* exehash.c */
         bool needs_exe_hash;            /* some trust rule asks for an executable hash */
         Clock clock;

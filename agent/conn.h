@@ -41,6 +41,9 @@ typedef struct Conn {
         unsigned memo_generation;
         const void *memo_default_role;
         bool has_memo;
+        /* The last role this connection was found to be trusted for (unchained), and when. */
+        const void *memo_trusted_role;
+        unsigned memo_trusted_generation;
 } Conn;
 
 /* conn_accept() - accept one connection from @server and attest its peer. */

@@ -1,16 +1,339 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * handlers_policy.c - Authorize and Simulate: permission decisions with the
- * policy engine (agent/policy).
+ * handlers_policy.c - Authorize ("may this session do this?", for local
+ * services) and Simulate (the same question about a role, for admins).
+ *
+ * Authorize trusts nothing the caller says about the session: the token is
+ * verified (once, then cached by digest), checked for expiry and revocation
+ * on every call, and the context keys that describe the principal come from
+ * the token's signed claims.  Request context keys may be added but never
+ * override those (the policy engine refuses it).
  */
+#include <errno.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "access.h"
+#include "agent.h"
+#include "config.h"
 #include "dispatch.h"
+#include "issuer_local.h"
+#include "sessions.h"
+#include "tokencache.h"
+#include "util.h"
+
+#define ACTION_MAX 256
+#define RESOURCE_MAX 2048
+#define CONTEXT_KEYS_MAX 64
+#define CONTEXT_KEY_MAX 128
+#define CONTEXT_VALUE_MAX 1024
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(PolicyContext, policy_context_free);
+DEFINE_TRIVIAL_CLEANUP_FUNC(Policy, policy_free);
+
+/* Copy a msgpack string into a NUL-terminated buffer, refusing embedded NULs. */
+static bool copy_str(const msgpack_object *o, char *buf, size_t size)
+{
+        if (o->type != MSGPACK_OBJECT_STR || o->via.str.size >= size ||
+            memchr(o->via.str.ptr, '\0', o->via.str.size))
+                return false;
+        memcpy(buf, o->via.str.ptr, o->via.str.size);
+        buf[o->via.str.size] = '\0';
+        return true;
+}
+
+/* Add the request's "context" map: string → string or [string]. */
+static int add_request_context(Request *req, PolicyContext *ctx, bool is_attested)
+{
+        const msgpack_object *map = proto_get(req->params, "context");
+        char key[CONTEXT_KEY_MAX + 1], value[CONTEXT_VALUE_MAX + 1];
+
+        if (!map)
+                return 0;
+        if (map->type != MSGPACK_OBJECT_MAP || map->via.map.size > CONTEXT_KEYS_MAX)
+                return request_fail(req, PROTO_INVALID_PARAMETER_VALUE,
+                                    "context must be a map of at most %d keys", CONTEXT_KEYS_MAX);
+        for (uint32_t i = 0; i < map->via.map.size; i++) {
+                const msgpack_object *k = &map->via.map.ptr[i].key, *v = &map->via.map.ptr[i].val;
+                const msgpack_object *vals = v;
+                uint32_t n = 1;
+                int r;
+
+                if (!copy_str(k, key, sizeof(key)) || !key[0])
+                        return request_fail(req, PROTO_INVALID_PARAMETER_VALUE,
+                                            "context keys must be strings of 1..%d bytes", CONTEXT_KEY_MAX);
+                if (v->type == MSGPACK_OBJECT_ARRAY) {
+                        vals = v->via.array.ptr;
+                        n = v->via.array.size;
+                        if (n == 0) {
+                                r = policy_context_set(ctx, key, NULL, is_attested);
+                                goto check;
+                        }
+                }
+                for (uint32_t j = 0; j < n; j++) {
+                        if (!copy_str(&vals[j], value, sizeof(value)))
+                                return request_fail(req, PROTO_INVALID_PARAMETER_VALUE,
+                                                    "context value of %s must be a string (or an "
+                                                    "array of strings) of at most %d bytes",
+                                                    key, CONTEXT_VALUE_MAX);
+                        r = policy_context_set(ctx, key, value, is_attested);
+                        if (r)
+                                break;
+                }
+        check:
+                if (r == POLICY_E_ATTESTED || r == POLICY_E_RESERVED)
+                        return request_fail(req, PROTO_INVALID_PARAMETER_VALUE,
+                                            "context key %s describes the principal and is attested "
+                                            "by the agent; a request cannot set it", key);
+                if (r == -E2BIG)
+                        return request_fail(req, PROTO_INVALID_PARAMETER_VALUE,
+                                            "context has too many keys or values");
+                if (r)
+                        return r;
+        }
+        return 0;
+}
+
+static int read_target(Request *req, char *action, char *resource, char *region)
+{
+        const char *s;
+        size_t n;
+        int r;
+
+        r = proto_get_str(req->params, "action", ACTION_MAX, &s, &n);
+        if (r)
+                return request_param_error(req, r, "action");
+        if (n == 0 || memchr(s, '\0', n))
+                return request_fail(req, PROTO_INVALID_PARAMETER_VALUE, "action must not be empty");
+        memcpy(action, s, n);
+        action[n] = '\0';
+        r = proto_get_str(req->params, "resource", RESOURCE_MAX, &s, &n);
+        if (r)
+                return request_param_error(req, r, "resource");
+        if (n == 0 || memchr(s, '\0', n))
+                return request_fail(req, PROTO_INVALID_PARAMETER_VALUE, "resource must not be empty");
+        memcpy(resource, s, n);
+        resource[n] = '\0';
+        region[0] = '\0';
+        r = proto_get_str(req->params, "region", 63, &s, &n);
+        if (r == 0 && !memchr(s, '\0', n)) {
+                memcpy(region, s, n);
+                region[n] = '\0';
+        } else if (r && r != RPC_E_MISSING) {
+                return request_param_error(req, r, "region");
+        }
+        return 0;
+}
+
+static void pack_decision(Request *req, const PolicyResult *res, const char *role,
+                          const char *reason)
+{
+        msgpack_pack_map(&req->out->pk, reason ? 4 : 3);
+        proto_pack_kv_str(req->out, "decision", policy_decision_str(res->decision));
+        proto_pack_str(req->out, "matched");
+        if (res->statement >= 0) {
+                msgpack_pack_map(&req->out->pk, 3);
+                proto_pack_kv_str(req->out, "policy",
+                                  res->policy == POLICY_INDEX_SESSION ? "session policy"
+                                  : res->policy_name                 ? res->policy_name
+                                                                      : "permissions");
+                proto_pack_kv_uint(req->out, "statement", (uint64_t)res->statement);
+                proto_pack_kv_str(req->out, "sid", res->sid);
+        } else {
+                msgpack_pack_nil(&req->out->pk);
+        }
+        proto_pack_kv_str(req->out, "role", role);
+        if (reason)
+                proto_pack_kv_str(req->out, "reason", reason);
+}
+
+/* The attested keys of a role session, from its verified claims. */
+static int session_context(Agent *a, const Role *role, const TokenClaims *cl, const char *region,
+                           PolicyContext **ctxp)
+{
+        _cleanup_(policy_context_freep) PolicyContext *ctx = NULL;
+        char buf[256], iso[ISSUER_ISO8601_SIZE];
+        int64_t now = agent_now(a);
+        int r;
+
+        r = policy_context_new(&ctx);
+        if (r)
+                return r;
+        snprintf(buf, sizeof(buf), "%u", cl->uid);
+        if ((r = policy_context_set(ctx, "roled:uid", buf, true)))
+                return r;
+        snprintf(buf, sizeof(buf), "%u", cl->gid);
+        if ((r = policy_context_set(ctx, "roled:gid", buf, true)) ||
+            (r = policy_context_set(ctx, "roled:gids", buf, true)) ||
+            (r = policy_context_set(ctx, "roled:user", cl->user, true)) ||
+            (r = policy_context_set(ctx, "aws:username", cl->user, true)) ||
+            (r = policy_context_set(ctx, "roled:role", cl->role, true)) ||
+            (r = policy_context_set(ctx, "aws:PrincipalArn", cl->arn, true)))
+                return r;
+        if (cl->exe && cl->exe[0] && (r = policy_context_set(ctx, "roled:exe", cl->exe, true)))
+                return r;
+        if (cl->unit && cl->unit[0] && (r = policy_context_set(ctx, "roled:unit", cl->unit, true)))
+                return r;
+        if (cl->source_role && (r = policy_context_set(ctx, "aws:SourceIdentity", cl->source_role, true)))
+                return r;
+        snprintf(buf, sizeof(buf), "%s:%s", role ? role->role_id : "AROA", cl->sid);
+        if ((r = policy_context_set(ctx, "aws:userid", buf, true)))
+                return r;
+        issuer_format_iso8601(cl->issued, iso);
+        if ((r = policy_context_set(ctx, "aws:TokenIssueTime", iso, true)))
+                return r;
+        issuer_format_iso8601(now, iso);
+        if ((r = policy_context_set(ctx, "aws:CurrentTime", iso, true)))
+                return r;
+        snprintf(buf, sizeof(buf), "%lld", (long long)now);
+        if ((r = policy_context_set(ctx, "aws:EpochTime", buf, true)) ||
+            (r = policy_context_set(ctx, "aws:SecureTransport", "true", true)) ||
+            (r = policy_context_set(ctx, "aws:MultiFactorAuthPresent", "false", true)))
+                return r;
+        if (region[0] && (r = policy_context_set(ctx, "aws:RequestedRegion", region, true)))
+                return r;
+        *ctxp = steal_pointer(&ctx);
+        return 0;
+}
+
+/* Verify (or find verified) the session token; expiry and revocation every time. */
+static int session_claims(Request *req, const TokenClaims **claimsp)
+{
+        Agent *a = req->agent;
+        TokenClaims fresh = TOKEN_CLAIMS_INIT;
+        const TokenClaims *cl;
+        const char *tok, *akid;
+        size_t len, akid_len;
+        uint8_t digest[16];
+        int64_t now = agent_now(a);
+        int r = proto_get_str(req->params, "sessionToken", PROTO_TOKEN_MAX, &tok, &len);
+
+        if (r)
+                return request_param_error(req, r, "sessionToken");
+        tokencache_digest(tok, len, digest);
+        cl = tokencache_get(a->tokens, digest);
+        if (!cl) {
+                r = issuer_local_verify(a->keys, tok, len, now, NULL, &fresh);
+                if (r == ISSUER_E_EXPIRED)
+                        return request_fail(req, PROTO_EXPIRED_TOKEN,
+                                            "the security token included in the request is expired");
+                if (r > 0)
+                        return request_fail(req, PROTO_INVALID_TOKEN,
+                                            "the security token included in the request is invalid");
+                if (r < 0)
+                        return r;
+                cl = tokencache_put(a->tokens, digest, &fresh);
+        }
+        if (now >= cl->expires)
+                return request_fail(req, PROTO_EXPIRED_TOKEN,
+                                    "the security token included in the request is expired");
+        if (revocation_contains(a->revoked, cl->akid, now))
+                return request_fail(req, PROTO_INVALID_TOKEN,
+                                    "the security token included in the request was revoked");
+        r = proto_get_str(req->params, "accessKeyId", 128, &akid, &akid_len);
+        if (r == 0 && (akid_len != strlen(cl->akid) || memcmp(akid, cl->akid, akid_len) != 0))
+                return request_fail(req, PROTO_INVALID_TOKEN,
+                                    "the access key id does not belong to the session token");
+        if (r && r != RPC_E_MISSING)
+                return request_param_error(req, r, "accessKeyId");
+        *claimsp = cl;
+        return 0;
+}
+
+/* A role without a permissions policy may do nothing: no identity policy, implicit deny. */
+static int evaluate(const RolePolicies *rp, const Policy *session, const char *action,
+                    const char *resource, const PolicyContext *ctx, PolicyResult *res)
+{
+        const Policy *permissions = rp ? rp->permissions : NULL;
+
+        return policy_evaluate(&permissions, permissions ? 1 : 0, session, action, resource, ctx, res);
+}
 
 int handle_AUTHORIZE(Request *req)
 {
-        return request_fail(req, PROTO_UNSUPPORTED_OPERATION, "Authorize is not available yet");
+        _cleanup_(policy_context_freep) PolicyContext *ctx = NULL;
+        Agent *a = req->agent;
+        const TokenClaims *cl;
+        const Role *role;
+        const RolePolicies *rp;
+        const Policy *session = NULL;
+        char action[ACTION_MAX + 1], resource[RESOURCE_MAX + 1], region[64];
+        PolicyResult res = { .decision = POLICY_IMPLICIT_DENY, .statement = -1 };
+        int r;
+
+        if ((r = session_claims(req, &cl)) || (r = read_target(req, action, resource, region)))
+                return r;
+        role = config_find_role(a->config, cl->role, strlen(cl->role));
+        if (!role) {
+                pack_decision(req, &res, cl->role, "the session's role no longer exists");
+                return 0;
+        }
+        rp = access_role_policies(a->config, a->access, role);
+        if (cl->has_policy) {
+                session = policy_store_get(a->session_policies, cl->policy_digest);
+                if (!session) {
+                        /* Fail closed: a narrowed session must never be judged without its narrowing. */
+                        pack_decision(req, &res, role->name,
+                                      "the session policy of this session is no longer known to the agent");
+                        return 0;
+                }
+        }
+        if ((r = session_context(a, role, cl, region, &ctx)) || (r = add_request_context(req, ctx, false)))
+                return r;
+        r = evaluate(rp, session, action, resource, ctx, &res);
+        if (r)
+                return r;
+        pack_decision(req, &res, role->name, NULL);
+        return 0;
 }
 
 int handle_SIMULATE(Request *req)
 {
-        return request_fail(req, PROTO_UNSUPPORTED_OPERATION, "Simulate is not available yet");
+        _cleanup_(policy_context_freep) PolicyContext *ctx = NULL;
+        _cleanup_(policy_freep) Policy *session = NULL;
+        Agent *a = req->agent;
+        const Role *role;
+        const RolePolicies *rp;
+        const char *name, *text;
+        size_t len, text_len;
+        char action[ACTION_MAX + 1], resource[RESOURCE_MAX + 1], region[64];
+        PolicyResult res = { .decision = POLICY_IMPLICIT_DENY, .statement = -1 };
+        PolicyError err;
+        int r = proto_get_str(req->params, "role", PROTO_ROLE_NAME_MAX, &name, &len);
+
+        if (r)
+                return request_param_error(req, r, "role");
+        role = config_find_role(a->config, name, len);
+        if (!role)
+                return request_fail(req, PROTO_NO_SUCH_ENTITY, "role %.*s does not exist", (int)len,
+                                    name);
+        if ((r = read_target(req, action, resource, region)))
+                return r;
+        r = proto_get_str(req->params, "sessionPolicy", PROTO_POLICY_MAX, &text, &text_len);
+        if (r == 0) {
+                r = policy_parse(text, text_len, "session policy", &session, &err);
+                if (r == POLICY_E_MALFORMED)
+                        return request_fail(req, PROTO_MALFORMED_POLICY_DOCUMENT,
+                                            "session policy: %s: %s (statement %d)", err.reason,
+                                            err.message, err.statement);
+                if (r)
+                        return r;
+        } else if (r != RPC_E_MISSING) {
+                return request_param_error(req, r, "sessionPolicy");
+        }
+        r = policy_context_new(&ctx);
+        if (r)
+                return r;
+        if (region[0] && (r = policy_context_set(ctx, "aws:RequestedRegion", region, true)))
+                return r;
+        /* An administrator simulates any principal: every supplied key counts as attested. */
+        if ((r = add_request_context(req, ctx, true)))
+                return r;
+        rp = access_role_policies(a->config, a->access, role);
+        r = evaluate(rp, session, action, resource, ctx, &res);
+        if (r)
+                return r;
+        pack_decision(req, &res, role->name, NULL);
+        return 0;
 }

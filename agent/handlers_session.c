@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "access.h"
 #include "config.h"
 #include "conn.h"
 #include "dispatch.h"
@@ -23,7 +24,6 @@
 
 #define CHAINED_DURATION_MAX 3600
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(Policy, policy_free);
 
 /* What GetCredentials and AssumeRole have in common once parameters are read. */
 typedef struct Ask {
@@ -33,6 +33,7 @@ typedef struct Ask {
         size_t policy_len;
         uint8_t policy_digest[32];
         char session_name[PROTO_ROLE_NAME_MAX + 1];
+        Policy *session_policy;         /* compiled policy, kept in the store once a session uses it */
         TokenClaims source;             /* chaining: the caller's current session */
         bool is_chained;
 } Ask;
@@ -40,6 +41,16 @@ typedef struct Ask {
 static void ask_deinit(Ask *ask)
 {
         token_claims_deinit(&ask->source);
+        policy_free(ask->session_policy);
+}
+
+/* Keep the session policy for Authorize as long as a session that carries it lives. */
+static int keep_policy(Request *req, Ask *ask, int64_t expires)
+{
+        if (!ask->session_policy)
+                return 0;
+        return policy_store_add(req->agent->session_policies, ask->policy_digest,
+                                steal_pointer(&ask->session_policy), expires);
 }
 
 static void pack_credentials(Request *req, const Role *role, const Credentials *cr)
@@ -141,7 +152,6 @@ static int read_duration(Request *req, Ask *ask)
 
 static int read_policy(Request *req, Ask *ask)
 {
-        _cleanup_(policy_freep) Policy *policy = NULL;
         PolicyError err;
         int r = proto_get_str(req->params, "policy", PROTO_POLICY_MAX, &ask->policy,
                               &ask->policy_len);
@@ -152,7 +162,7 @@ static int read_policy(Request *req, Ask *ask)
         }
         if (r)
                 return request_param_error(req, r, "policy");
-        r = policy_parse(ask->policy, ask->policy_len, "session policy", &policy, &err);
+        r = policy_parse(ask->policy, ask->policy_len, "session policy", &ask->session_policy, &err);
         if (r < 0)
                 return r;
         if (r)
@@ -166,11 +176,26 @@ static int read_policy(Request *req, Ask *ask)
 
 static int check_trust(Request *req, const Ask *ask)
 {
+        Agent *a = req->agent;
+        Conn *c = req->conn;
+        const RolePolicies *rp = access_role_policies(a->config, a->access, ask->role);
         char why[TRUST_WHY_MAX];
+        int r;
 
-        if (trust_check(ask->role, req->id, ask->is_chained ? ask->source.role : NULL, why,
-                        sizeof(why)))
+        /* Unchained, time-independent trust depends only on role, identity and config. */
+        if (!ask->is_chained && c->memo_trusted_role == ask->role &&
+            c->memo_trusted_generation == a->config_generation)
+                return 0;
+        r = access_trust(a->config, a->access, ask->role, req->id,
+                         ask->is_chained ? ask->source.role : NULL, agent_now(a), why, sizeof(why));
+        if (r == TRUST_E_DENIED)
                 return request_fail(req, PROTO_ACCESS_DENIED, "%s", why);
+        if (r)
+                return r;
+        if (!ask->is_chained && rp && rp->is_trust_static) {
+                c->memo_trusted_role = ask->role;
+                c->memo_trusted_generation = a->config_generation;
+        }
         return 0;
 }
 
@@ -237,6 +262,11 @@ int handle_GET_CREDENTIALS(Request *req)
                 r = mint(req, &ask, &cr);
                 if (r)
                         return r;
+                r = keep_policy(req, &ask, cr.expires);
+                if (r < 0) {
+                        credentials_deinit(&cr);
+                        return r;
+                }
                 r = sessions_insert(req->agent->sessions, key, &cr, cr.issued, cr.expires,
                                     req->id->uid, ask.role->name, &s);
                 credentials_deinit(&cr);
@@ -325,6 +355,11 @@ int handle_ASSUME_ROLE(Request *req)
         r = mint(req, &ask, &cr);
         if (r)
                 return r;
+        r = keep_policy(req, &ask, cr.expires);
+        if (r < 0) {
+                credentials_deinit(&cr);
+                return r;
+        }
         /* Fresh sessions are never served from the cache, but live there so Revoke finds them. */
         snprintf(key, sizeof(key), "assume\x1f%s", cr.sid);
         r = sessions_insert(req->agent->sessions, key, &cr, cr.issued, cr.expires, req->id->uid,

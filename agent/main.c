@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "access.h"
 #include "agent.h"
 #include "conn.h"
 #include "exehash.h"
@@ -24,6 +25,7 @@
 #include "log.h"
 #include "reload.h"
 #include "sessions.h"
+#include "tokencache.h"
 #include "util.h"
 
 #define SWEEP_INTERVAL_MS (60 * 1000)
@@ -103,6 +105,7 @@ static void on_sweep(uv_timer_t *t)
 
         sessions_expire(a->sessions, agent_now(a));
         revocation_expire(a->revoked, agent_now(a));
+        policy_store_expire(a->session_policies, agent_now(a));
 }
 
 static void on_connection(void *userdata, uv_stream_t *server)
@@ -116,6 +119,9 @@ static void agent_deinit(Agent *a)
         a->revoked = revocation_free(a->revoked);
         a->keys = keys_free(a->keys);
         a->exehash = exehash_cache_free(a->exehash);
+        a->access = access_policies_free(a->access);
+        a->session_policies = policy_store_free(a->session_policies);
+        a->tokens = tokencache_free(a->tokens);
         a->config = config_free(a->config);
         free(a->uid_counts);
         free(a->config_path);
@@ -234,7 +240,8 @@ int main(int argc, char **argv)
                 agent_deinit(&a);
                 return 1;
         }
-        if (sessions_new(&a.sessions) < 0 || revocation_new(&a.revoked) < 0 || exehash_cache_new(&a.exehash, EXEHASH_CACHE_ENTRIES_DEFAULT) < 0) {
+        if (sessions_new(&a.sessions) < 0 || revocation_new(&a.revoked) < 0 ||
+            policy_store_new(&a.session_policies) < 0 || tokencache_new(&a.tokens) < 0 || exehash_cache_new(&a.exehash, EXEHASH_CACHE_ENTRIES_DEFAULT) < 0) {
                 fprintf(stderr, "roled: out of memory\n");
                 agent_deinit(&a);
                 return 1;

@@ -8,27 +8,39 @@
  */
 #include "reload.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "access.h"
 #include "config.h"
 #include "log.h"
 #include "trust.h"
 #include "util.h"
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(Config, config_free);
+DEFINE_TRIVIAL_CLEANUP_FUNC(AccessPolicies, access_policies_free);
 
-static int load(Agent *a, Config **configp, char *why, size_t why_len)
+static int load(Agent *a, Config **configp, AccessPolicies **apsp, char *why, size_t why_len)
 {
         ConfigError err = { .line = 0 };
         int r;
 
-        if (a->config_path)
-                r = config_load(a->config_path, a->uid, configp, &err);
+        /* --config PATH replaces the mode's folder; config_load_mode() then fills in
+         * the mode's key_dir and socket, which config_load() leaves NULL. A PATH
+         * that does not exist stays an error instead of the embedded default. */
+        if (a->config_path && access(a->config_path, F_OK) < 0)
+                r = -errno;
         else
-                r = config_load_mode(a->is_user_mode, NULL, a->uid, configp, &err);
-        if (r == 0)
-                return 0;
+                r = config_load_mode(a->is_user_mode, a->config_path, a->uid, configp, &err);
+        if (r == 0) {
+                /* Policies are compiled now, so a broken one rejects the whole configuration. */
+                r = access_compile(*configp, apsp, why, why_len);
+                if (r < 0)
+                        snprintf(why, why_len, "compiling policies: %s", strerror(-r));
+                return r;
+        }
         if (r < 0 && !err.message[0])
                 snprintf(why, why_len, "%s: %s", a->config_path ? a->config_path : "configuration",
                          strerror(-r));
@@ -41,8 +53,10 @@ static int load(Agent *a, Config **configp, char *why, size_t why_len)
         return r < 0 ? r : 1;
 }
 
-static void install(Agent *a, Config *config)
+static void install(Agent *a, Config *config, AccessPolicies *aps)
 {
+        access_policies_free(a->access);
+        a->access = aps;
         config_free(a->config);
         a->config = config;
         a->config_generation++;
@@ -53,11 +67,12 @@ static void install(Agent *a, Config *config)
 int agent_load_config(Agent *a, char *why, size_t why_len)
 {
         _cleanup_(config_freep) Config *config = NULL;
-        int r = load(a, &config, why, why_len);
+        _cleanup_(access_policies_freep) AccessPolicies *aps = NULL;
+        int r = load(a, &config, &aps, why, why_len);
 
         if (r)
                 return r;
-        install(a, steal_pointer(&config));
+        install(a, steal_pointer(&config), steal_pointer(&aps));
         return 0;
 }
 

@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tokencache.c - verified-token cache (see tokencache.h).
+ */
+#include "tokencache.h"
+
+#include <errno.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct Slot {
+        bool is_used;
+        uint8_t digest[16];
+        TokenClaims claims;
+} Slot;
+
+struct TokenCache {
+        Slot slots[TOKENCACHE_SLOTS];
+};
+
+int tokencache_new(TokenCache **cachep)
+{
+        *cachep = calloc(1, sizeof(**cachep));
+        return *cachep ? 0 : -ENOMEM;
+}
+
+void tokencache_clear(TokenCache *cache)
+{
+        for (size_t i = 0; i < TOKENCACHE_SLOTS; i++) {
+                if (cache->slots[i].is_used)
+                        token_claims_deinit(&cache->slots[i].claims);
+                cache->slots[i].is_used = false;
+        }
+}
+
+TokenCache *tokencache_free(TokenCache *cache)
+{
+        if (!cache)
+                return NULL;
+        tokencache_clear(cache);
+        free(cache);
+        return NULL;
+}
+
+void tokencache_digest(const char *token, size_t len, uint8_t digest[16])
+{
+        crypto_generichash(digest, 16, (const uint8_t *)token, len, NULL, 0);
+}
+
+static Slot *slot_for(const TokenCache *cache, const uint8_t digest[16])
+{
+        uint32_t i;
+
+        memcpy(&i, digest, sizeof(i));
+        return (Slot *)&cache->slots[i % TOKENCACHE_SLOTS];
+}
+
+const TokenClaims *tokencache_get(const TokenCache *cache, const uint8_t digest[16])
+{
+        const Slot *s = slot_for(cache, digest);
+
+        return s->is_used && sodium_memcmp(s->digest, digest, 16) == 0 ? &s->claims : NULL;
+}
+
+const TokenClaims *tokencache_put(TokenCache *cache, const uint8_t digest[16], TokenClaims *claims)
+{
+        Slot *s = slot_for(cache, digest);
+
+        if (s->is_used)
+                token_claims_deinit(&s->claims);
+        memcpy(s->digest, digest, 16);
+        s->claims = *claims;
+        *claims = (TokenClaims)TOKEN_CLAIMS_INIT;
+        s->is_used = true;
+        return &s->claims;
+}
