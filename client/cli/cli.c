@@ -12,7 +12,6 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 CliGlobals cli_globals;
@@ -185,11 +184,28 @@ void cli_shell_quote(JsonBuf *b, const char *s)
 
 void cli_format_iso(int64_t t, char buf[32])
 {
-        time_t tt = (time_t)t;
-        struct tm tm;
+        /*
+         * Civil date from days since the epoch (H. Hinnant's days_from_civil,
+         * inverted), instead of gmtime_r(): glibc's gmtime_r() loads
+         * /etc/localtime on first use, which the credential_process path
+         * does not need.
+         */
+        int64_t days = t >= 0 ? t / 86400 : (t - 86399) / 86400;
+        int64_t secs = t - days * 86400;
+        int64_t z = days + 719468;
+        int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+        int64_t doe = z - era * 146097;
+        int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+        int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        int64_t mp = (5 * doy + 2) / 153;
+        int64_t d = doy - (153 * mp + 2) / 5 + 1;
+        int64_t m = mp < 10 ? mp + 3 : mp - 9;
+        int64_t y = yoe + era * 400 + (m <= 2);
 
-        if (!gmtime_r(&tt, &tm) || !strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm))
-                snprintf(buf, 32, "1970-01-01T00:00:00Z");
+        if (y < 0 || y > 9999)
+                y = y < 0 ? 0 : 9999;
+        snprintf(buf, 32, "%04d-%02d-%02dT%02d:%02d:%02dZ", (int)y, (int)m, (int)d,
+                 (int)(secs / 3600), (int)(secs / 60 % 60), (int)(secs % 60));
 }
 
 static void kv(JsonBuf *b, const char *key, const char *val)

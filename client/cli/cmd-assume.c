@@ -101,7 +101,7 @@ int cmd_assume(int argc, char **argv)
         int c, r, output = OUT_PROCESS;
         roled_status st;
 
-        while ((c = getopt_long(argc, argv, "+d:p:n:cjeh", options, NULL)) != -1) {
+        while ((c = getopt_long(argc, argv, "d:p:n:cjeh", options, NULL)) != -1) {
                 switch (c) {
                 case 'd':
                         if (cli_parse_duration(optarg, &duration) < 0)

@@ -395,6 +395,14 @@ static roled_status round_trip(roled_client *c, const ProtoBuf *req, uint32_t ms
                         if (grow(c) < 0)
                                 return ROLED_E_NOMEM;
                 }
+                /* Wait first: right after a send or a partial message, recv() would say EAGAIN. */
+                r = wait_fd(c->fd, POLLIN, deadline);
+                if (r == -ETIMEDOUT)
+                        goto timeout;
+                if (r < 0) {
+                        client_set_error(c, "waiting for roled: %s", strerror(-r));
+                        return ROLED_E_IO;
+                }
                 n = recv(c->fd, c->rbuf + c->rlen, c->rsize - c->rlen, 0);
                 if (n > 0) {
                         c->rlen += (size_t)n;
@@ -406,18 +414,8 @@ static roled_status round_trip(roled_client *c, const ProtoBuf *req, uint32_t ms
                         client_set_error(c, "roled at %s closed the connection", c->path);
                         return ROLED_E_IO;
                 }
-                if (errno == EINTR)
+                if (errno == EINTR || errno == EAGAIN)
                         continue;
-                if (errno == EAGAIN) {
-                        r = wait_fd(c->fd, POLLIN, deadline);
-                        if (r == -ETIMEDOUT)
-                                goto timeout;
-                        if (r < 0) {
-                                client_set_error(c, "waiting for roled: %s", strerror(-r));
-                                return ROLED_E_IO;
-                        }
-                        continue;
-                }
                 *is_retryablep = !got_bytes && errno == ECONNRESET;
                 client_set_error(c, "receiving from roled at %s: %s", c->path, strerror(errno));
                 return ROLED_E_IO;

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -227,6 +228,28 @@ static void test_env_lines(void **state)
         roled_credentials_clear(&c);
 }
 
+static void test_format_iso(void **state)
+{
+        char b[32], want[32];
+
+        cli_format_iso(0, b);
+        assert_string_equal(b, "1970-01-01T00:00:00Z");
+        cli_format_iso(951782400, b); /* a leap day in a century leap year */
+        assert_string_equal(b, "2000-02-29T00:00:00Z");
+        cli_format_iso(-1, b);
+        assert_string_equal(b, "1969-12-31T23:59:59Z");
+        /* Agrees with gmtime_r() every ~11 days over 1970..2100. */
+        for (int64_t t = 0; t < 4102444800; t += 999983) {
+                time_t tt = (time_t)t;
+                struct tm tm;
+
+                gmtime_r(&tt, &tm);
+                strftime(want, sizeof(want), "%Y-%m-%dT%H:%M:%SZ", &tm);
+                cli_format_iso(t, b);
+                assert_string_equal(b, want);
+        }
+}
+
 static void test_exit_codes(void **state)
 {
         assert_int_equal(cli_status_exit(ROLED_OK), 0);
@@ -247,6 +270,7 @@ int main(void)
                 cmocka_unit_test(test_credential_process_json),
                 cmocka_unit_test(test_shell_quote),
                 cmocka_unit_test(test_env_lines),
+                cmocka_unit_test(test_format_iso),
                 cmocka_unit_test(test_exit_codes),
         };
 
