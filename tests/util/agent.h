@@ -1,0 +1,161 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * agent.h - the shared harness of the integration and security tests: a
+ * private temp folder per test, configuration writers, the agent spawner,
+ * running code or commands as a test user, and raw MessagePack-RPC sockets
+ * for the hostile-client tests.  The agent runs in system mode on a socket
+ * in the test's folder (0755, socket 0666) so forked children that switch
+ * to a test uid can reach it.
+ */
+#pragma once
+
+#include <msgpack.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "test.h"
+
+/* The test users made by tests/util/setup-users. */
+#define UID_ALICE 2101
+#define UID_BOB 2102
+#define UID_CAROL 2103
+#define GID_OPS 2200
+
+/*
+ * test_init() - start a test: needs root (else exit 77) and the test users
+ * (else exit 77); reads the binaries from argv[1] (roled) and argv[2]
+ * (rolectl).  Cleans the private folder at exit.
+ */
+void test_init(int argc, char **argv);
+/* test_roled(), test_rolectl() - the binaries under test. */
+const char *test_roled(void);
+const char *test_rolectl(void);
+/* test_dir() - this test's private folder under /tmp (0755, root's). */
+const char *test_dir(void);
+/* test_path() - a new unique path below test_dir() named after @what (static storage). */
+const char *test_path(const char *what);
+
+/* read_file() - the whole file @path, NUL-terminated (heap), or NULL. */
+char *read_file(const char *path);
+/* write_file() - create @path with @mode holding @text. */
+void write_file(const char *path, mode_t mode, const char *text);
+
+/*
+ * config_new() - a new configuration folder with roled.ini ([agent] key_dir
+ * in the test folder, plus @agent_extra lines, may be NULL) and an empty
+ * roles.d.  Return: its path (static storage).
+ */
+const char *config_new(const char *agent_extra);
+/* config_put() - write @relpath below @config_dir (0644), printf-style. */
+void config_put(const char *config_dir, const char *relpath, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+
+typedef struct AgentOpts {
+        const char *log_level;  /* --log-level, NULL: none */
+        bool is_private_var_lib; /* a mount namespace with a private /var/lib (system key dir) */
+        int listen_fd;          /* >= 0: pass as fd 3 with LISTEN_FDS=1/LISTEN_PID (no --socket) */
+        bool is_no_wait;        /* do not wait for the socket */
+} AgentOpts;
+
+#define AGENT_OPTS_INIT { .listen_fd = -1 }
+
+typedef struct TestAgent {
+        pid_t pid;
+        char socket[256];
+        char config[256];
+        char log[256];
+} TestAgent;
+
+/*
+ * agent_spawn() - start roled on a fresh socket in the test folder with
+ * @config_dir (NULL: --config names an empty folder) and wait until the
+ * socket answers.  Fails the test if the agent exits first.
+ */
+void agent_spawn(const char *config_dir, TestAgent *a);
+void agent_spawn_opts(const char *config_dir, const AgentOpts *o, TestAgent *a);
+/*
+ * agent_run_fail() - start roled (same arguments) and expect it to exit by
+ * itself.  Return: its exit status; *@logp (heap) its stderr.
+ */
+int agent_run_fail(const char *config_dir, const AgentOpts *o, TestAgent *a, char **logp);
+/* agent_stop() - SIGTERM; checks it exits 0 and removed its socket. */
+void agent_stop(TestAgent *a);
+/* agent_kill() - SIGKILL and reap (the socket file stays). */
+void agent_kill(TestAgent *a);
+/* agent_log() - what the agent wrote to stderr so far (heap). */
+char *agent_log(const TestAgent *a);
+/* agent_rss_kb() - VmRSS of the agent in KiB. */
+long agent_rss_kb(const TestAgent *a);
+/* agent_alive() - kill(pid, 0) succeeds and the agent is not a zombie. */
+bool agent_alive(const TestAgent *a);
+
+/*
+ * run_as() - fork; the child switches to @uid with @gid and its user's
+ * supplementary groups (initgroups) and returns fn(arg) as its exit status.
+ * @uid 0 keeps root.  Return: the child's exit status (128+sig if killed).
+ */
+int run_as(uid_t uid, int (*fn)(void *arg), void *arg);
+/* become() - switch this (forked) process to @uid and its groups. */
+void become(uid_t uid);
+/* wait_status() - reap @pid; exit status, or 128+signal. */
+int wait_status(pid_t pid);
+
+/*
+ * run_cmd() - run @argv as @uid with ROLED_SOCKET=@socket (NULL: unset) plus
+ * the "NAME=value" strings of @env (NULL-terminated, may be NULL).
+ * *@outp, *@errp (heap, may be NULL) receive stdout and stderr.
+ * Return: the exit status.
+ */
+int run_cmd(uid_t uid, const char *socket, const char *const *env, const char *const *argv,
+            char **outp, char **errp);
+/* rolectl() - run_cmd() of rolectl with the given arguments (NULL-terminated). */
+int rolectl(uid_t uid, const char *socket, char **outp, char **errp, ...)
+        __attribute__((sentinel));
+/* count_lines() - lines in @s (a last line without '\n' counts). */
+int count_lines(const char *s);
+
+/* Raw MessagePack-RPC, for hostile clients. */
+/* raw_connect() - a blocking connected socket to @path (fails the test if it cannot). */
+int raw_connect(const char *path);
+/* raw_try_connect() - the same, or -errno. */
+int raw_try_connect(const char *path);
+/* raw_send() - write all of @buf; Return: 0 or -errno (EPIPE once the agent closed). */
+int raw_send(int fd, const void *buf, size_t len);
+/*
+ * raw_recv() - read one message into @u within @timeout_ms.
+ * Return: 1 a message, 0 end of stream, -ETIMEDOUT, -EPROTO (unparseable), -errno.
+ */
+int raw_recv(int fd, msgpack_unpacker *up, msgpack_unpacked *u, int timeout_ms);
+/*
+ * raw_wait_closed() - read (and drop) until the agent closes within @timeout_ms.
+ * Return: true when closed.
+ */
+bool raw_wait_closed(int fd, int timeout_ms);
+
+/*
+ * pack_request() - [0, msgid, method, [{k: v, ...}]] with @n_kv string pairs
+ * (a value starting with '#' is packed as the unsigned number after it).
+ */
+void pack_request(msgpack_sbuffer *sb, uint32_t msgid, const char *method, int n_kv, ...);
+
+/* A response, picked apart. */
+typedef struct Resp {
+        uint32_t msgid;
+        char code[64];      /* "" on success */
+        char message[512];
+        msgpack_object result; /* valid while the msgpack_unpacked lives */
+} Resp;
+
+/* resp_parse() - check @o is a response envelope and fill @r. Return: true if it is. */
+bool resp_parse(const msgpack_object *o, Resp *r);
+/* resp_str() - the string field @key of a result map, copied to @buf ("" if absent). */
+const char *resp_str(const msgpack_object *map, const char *key, char *buf, size_t size);
+/* resp_uint() - the uint field @key of a result map (-1 if absent). */
+long long resp_uint(const msgpack_object *map, const char *key);
+/*
+ * call() - one request over a fresh raw connection; fills @r (string
+ * fields copied; result not kept).  Return: the raw_recv() result.
+ */
+int call_raw(const char *socket, const void *req, size_t len, Resp *r, int timeout_ms);
