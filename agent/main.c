@@ -106,6 +106,7 @@ static void on_sweep(uv_timer_t *t)
         sessions_expire(a->sessions, agent_now(a));
         revocation_expire(a->revoked, agent_now(a));
         policy_store_expire(a->session_policies, agent_now(a));
+        keys_prune(a->keys, agent_now(a));
 }
 
 static void on_connection(void *userdata, uv_stream_t *server)
