@@ -488,6 +488,8 @@ roled_status client_call(roled_client *c, const char *method, ClientPackFn pack,
 
 answered:
         proto_buf_deinit(&req);
+        /* A retry that succeeded leaves no error behind. */
+        client_clear_error(c);
         if (rep->msg.error) {
                 ProtoError e = proto_error_code(rep->msg.error);
                 size_t len;

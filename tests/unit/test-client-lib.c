@@ -431,8 +431,10 @@ static void test_reconnect(void **state)
         f->is_one_per_conn = true;
         assert_int_equal(roled_client_connect(f->path, &c), ROLED_OK);
         /* The fake closes after each answer, as the agent does with idle connections. */
-        for (int i = 0; i < 3; i++)
+        for (int i = 0; i < 3; i++) {
                 assert_int_equal(roled_whoami(c, id), ROLED_OK);
+                assert_string_equal(roled_client_last_error(c), "");
+        }
         assert_int_equal(fake_count(f, PROTO_M_GET_CALLER_IDENTITY), 3);
         assert_int_equal(f->n_connections, 3);
         roled_client_close(c);
