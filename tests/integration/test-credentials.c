@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test-credentials - the shape of issued credentials: ASIA + 16 base32
+ * characters, a 40-character secret, a token, an expiration matching the
+ * duration; rolectl credential-process JSON as botocore reads it (Version
+ * the number 1, Expiration YYYY-MM-DDTHH:MM:SSZ); --duration bounds.
+ */
+#undef NDEBUG
+#include <jansson.h>
+#include <roled/roled.h>
+#include <time.h>
+
+#include "agent.h"
+
+static TestAgent agent;
+
+static bool is_base32(const char *s, size_t n)
+{
+        for (size_t i = 0; i < n; i++)
+                if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= '2' && s[i] <= '7')))
+                        return false;
+        return true;
+}
+
+static bool is_iso8601(const char *s)
+{
+        static const char pat[] = "dddd-dd-ddTdd:dd:ddZ";
+
+        if (strlen(s) != sizeof(pat) - 1)
+                return false;
+        for (size_t i = 0; pat[i]; i++)
+                if (pat[i] == 'd' ? !(s[i] >= '0' && s[i] <= '9') : s[i] != pat[i])
+                        return false;
+        return true;
+}
+
+static time_t parse_iso(const char *s)
+{
+        struct tm tm = { 0 };
+
+        CHECK(strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm));
+        return timegm(&tm);
+}
+
+static void check_shape(const roled_credentials *cr, uint32_t duration)
+{
+        time_t now = time(NULL);
+
+        CHECK_INT(strlen(cr->access_key_id), ==, 20);
+        CHECK(strncmp(cr->access_key_id, "ASIA", 4) == 0);
+        CHECK(is_base32(cr->access_key_id + 4, 16));
+        CHECK_INT(strlen(cr->secret_access_key), ==, 40);
+        CHECK(cr->session_token && strlen(cr->session_token) > 64);
+        CHECK(strlen(cr->session_token) <= 4096);
+        CHECK_MSG(cr->expiration >= now + duration - 60 && cr->expiration <= now + duration + 5,
+                  "expiration %lld, now %lld, duration %u", (long long)cr->expiration,
+                  (long long)now, duration);
+        CHECK(is_iso8601(cr->expiration_iso));
+        CHECK_INT(parse_iso(cr->expiration_iso), ==, cr->expiration);
+        CHECK_STREQ(cr->role_arn, "arn:aws:iam::123456789012:role/shape");
+        CHECK_CONTAINS(cr->assumed_role_arn, "arn:aws:sts::123456789012:assumed-role/shape/");
+        CHECK_STREQ(cr->issuer, "local");
+        CHECK(strlen(cr->session_id) >= 16);
+}
+
+static void test_libroled_shape(void)
+{
+        roled_client *c;
+        roled_credentials cr = { 0 };
+        roled_request req = { .role = "shape", .duration_seconds = 1800, .is_fresh = true };
+
+        CHECK_INT(roled_client_connect(agent.socket, &c), ==, ROLED_OK);
+        CHECK_INT(roled_get_credentials(c, &req, &cr), ==, ROLED_OK);
+        check_shape(&cr, 1800);
+        roled_credentials_clear(&cr);
+        CHECK_INT(roled_assume_role(c, "shape", 0, NULL, "shape-test", NULL, &cr), ==, ROLED_OK);
+        /* No duration asked: the agent's default (1 h), under the role's 2 h. */
+        check_shape(&cr, 3600);
+        CHECK_CONTAINS(cr.assumed_role_arn, "assumed-role/shape/shape-test");
+        roled_credentials_clear(&cr);
+        roled_client_close(c);
+}
+
+static void test_credential_process_json(void)
+{
+        char *out = NULL, *err = NULL;
+        json_error_t jerr;
+        json_t *j, *v;
+        const char *s;
+
+        CHECK_INT(rolectl(0, agent.socket, &out, &err, "credential-process", "--role", "shape",
+                          "--duration", "2h", NULL),
+                  ==, 0);
+        j = json_loads(out, 0, &jerr);
+        CHECK_MSG(j, "credential-process output is not JSON: %s: %s", jerr.text, out);
+        v = json_object_get(j, "Version");
+        CHECK(json_is_integer(v) && json_integer_value(v) == 1);
+        s = json_string_value(json_object_get(j, "AccessKeyId"));
+        CHECK(s && strlen(s) == 20 && strncmp(s, "ASIA", 4) == 0 && is_base32(s + 4, 16));
+        s = json_string_value(json_object_get(j, "SecretAccessKey"));
+        CHECK(s && strlen(s) == 40);
+        CHECK(json_string_value(json_object_get(j, "SessionToken")));
+        s = json_string_value(json_object_get(j, "Expiration"));
+        CHECK(s && is_iso8601(s));
+        CHECK_INT(parse_iso(s), >=, time(NULL) + 7200 - 60);
+        CHECK_INT(parse_iso(s), <=, time(NULL) + 7200 + 5);
+        json_decref(j);
+        free(out);
+        free(err);
+}
+
+static void duration_refused(const char *duration, const char *why)
+{
+        char *out = NULL, *err = NULL;
+
+        CHECK_INT(rolectl(0, agent.socket, &out, &err, "credential-process", "--role", "shape",
+                          "--duration", duration, NULL),
+                  ==, 1);
+        CHECK_STREQ(out, "");
+        CHECK_CONTAINS(err, "InvalidParameterValue");
+        CHECK_CONTAINS(err, why);
+        CHECK_INT(count_lines(err), ==, 1);
+        free(out);
+        free(err);
+}
+
+static void test_duration_bounds(void)
+{
+        roled_client *c;
+        roled_credentials cr = { 0 };
+        roled_request req = { .role = "shape", .duration_seconds = 899, .is_fresh = true };
+
+        duration_refused("899", "899");
+        duration_refused("7201", "7200");
+        duration_refused("12h", "43200");
+        CHECK_INT(roled_client_connect(agent.socket, &c), ==, ROLED_OK);
+        CHECK_INT(roled_get_credentials(c, &req, &cr), ==, ROLED_E_INVALID_PARAMETER_VALUE);
+        req.duration_seconds = 7201;
+        CHECK_INT(roled_get_credentials(c, &req, &cr), ==, ROLED_E_INVALID_PARAMETER_VALUE);
+        CHECK_CONTAINS(roled_client_last_error(c), "shape");
+        /* The bounds themselves are fine. */
+        req.duration_seconds = 900;
+        CHECK_INT(roled_get_credentials(c, &req, &cr), ==, ROLED_OK);
+        check_shape(&cr, 900);
+        roled_credentials_clear(&cr);
+        req.duration_seconds = 7200;
+        CHECK_INT(roled_get_credentials(c, &req, &cr), ==, ROLED_OK);
+        check_shape(&cr, 7200);
+        roled_credentials_clear(&cr);
+        roled_client_close(c);
+}
+
+int main(int argc, char **argv)
+{
+        const char *cfg;
+
+        test_init(argc, argv);
+        cfg = config_new("account = 123456789012\n");
+        config_put(cfg, "roles.d/shape.ini",
+                   "[role]\nname = shape\nmax_session_duration = 2h\n[trust]\nusers = root\n");
+        agent_spawn(cfg, &agent);
+        test_libroled_shape();
+        test_credential_process_json();
+        test_duration_bounds();
+        agent_stop(&agent);
+        return 0;
+}
