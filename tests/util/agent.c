@@ -288,6 +288,7 @@ static void start(const char *config_dir, const AgentOpts *o, TestAgent *a)
         if (!a->socket[0])
                 snprintf(a->socket, sizeof(a->socket), "%s", test_path("roled.sock"));
         snprintf(a->log, sizeof(a->log), "%s", test_path("agent-log"));
+        a->is_activated = o->listen_fd >= 0;
         fflush(NULL);
         a->pid = fork();
         CHECK(a->pid >= 0);
@@ -358,6 +359,8 @@ void agent_stop(TestAgent *a)
         }
         a->pid = 0;
         CHECK_MSG(st == 0, "roled exited with %d after SIGTERM", st);
+        if (a->is_activated)
+                return;
         CHECK_MSG(access(a->socket, F_OK) < 0 && errno == ENOENT, "roled left its socket %s",
                   a->socket);
 }

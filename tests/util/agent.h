@@ -66,6 +66,7 @@ typedef struct TestAgent {
         char socket[256];
         char config[256];
         char log[256];
+        bool is_activated; /* started with LISTEN_FDS: the socket file is not the agent's to remove */
 } TestAgent;
 
 /*
@@ -80,7 +81,7 @@ void agent_spawn_opts(const char *config_dir, const AgentOpts *o, TestAgent *a);
  * itself.  Return: its exit status; *@logp (heap) its stderr.
  */
 int agent_run_fail(const char *config_dir, const AgentOpts *o, TestAgent *a, char **logp);
-/* agent_stop() - SIGTERM; checks it exits 0 and removed its socket. */
+/* agent_stop() - SIGTERM; checks it exits 0 and removed its socket (unless activated). */
 void agent_stop(TestAgent *a);
 /* agent_kill() - SIGKILL and reap (the socket file stays). */
 void agent_kill(TestAgent *a);
