@@ -723,3 +723,57 @@ int call_raw(const char *socket, const void *req, size_t len, Resp *r, int timeo
         close(fd);
         return ret;
 }
+
+void check_rejected(const char *socket, const void *msg, size_t len, const char *code)
+{
+        msgpack_unpacker up;
+        msgpack_unpacked u;
+        int fd = raw_connect(socket), r;
+        Resp resp;
+
+        CHECK(msgpack_unpacker_init(&up, 8192));
+        msgpack_unpacked_init(&u);
+        r = raw_send(fd, msg, len);
+        CHECK_MSG(r == 0 || r == -EPIPE || r == -ECONNRESET, "send: %s", strerror(-r));
+        r = raw_recv(fd, &up, &u, 5000);
+        CHECK_MSG(r == 1, "expected a %s response before the close, got %d", code, r);
+        CHECK(resp_parse(&u.data, &resp));
+        CHECK_STREQ(resp.code, code);
+        CHECK_INT(resp.msgid, ==, 0);
+        CHECK_MSG(raw_wait_closed(fd, 5000), "the agent kept the connection open after %s", code);
+        msgpack_unpacked_destroy(&u);
+        msgpack_unpacker_destroy(&up);
+        close(fd);
+}
+
+void check_answered(int fd, const void *msg, size_t len, uint32_t msgid, const char *code)
+{
+        msgpack_unpacker up;
+        msgpack_unpacked u;
+        Resp resp;
+        int r;
+
+        CHECK(msgpack_unpacker_init(&up, 8192));
+        msgpack_unpacked_init(&u);
+        CHECK(raw_send(fd, msg, len) == 0);
+        r = raw_recv(fd, &up, &u, 5000);
+        CHECK_MSG(r == 1, "expected an answer to msgid %u, got %d", msgid, r);
+        CHECK(resp_parse(&u.data, &resp));
+        CHECK_INT(resp.msgid, ==, msgid);
+        CHECK_MSG(strcmp(resp.code, code) == 0, "msgid %u: code \"%s\" (%s), want \"%s\"", msgid,
+                  resp.code, resp.message, code);
+        msgpack_unpacked_destroy(&u);
+        msgpack_unpacker_destroy(&up);
+}
+
+void check_served(const char *socket)
+{
+        msgpack_sbuffer sb;
+        int fd = raw_connect(socket);
+
+        msgpack_sbuffer_init(&sb);
+        pack_request(&sb, 77, "GetCallerIdentity", 0);
+        check_answered(fd, sb.data, sb.size, 77, "");
+        msgpack_sbuffer_destroy(&sb);
+        close(fd);
+}

@@ -160,3 +160,17 @@ long long resp_uint(const msgpack_object *map, const char *key);
  * fields copied; result not kept).  Return: the raw_recv() result.
  */
 int call_raw(const char *socket, const void *req, size_t len, Resp *r, int timeout_ms);
+
+/*
+ * check_rejected() - send @len bytes of @msg on a fresh connection and check
+ * the agent answers an error @code with msgid 0 and then closes the
+ * connection (a send cut short by that close is fine).
+ */
+void check_rejected(const char *socket, const void *msg, size_t len, const char *code);
+/*
+ * check_answered() - send @msg on @fd (kept open) and check the answer to
+ * @msgid carries error @code ("" for success).
+ */
+void check_answered(int fd, const void *msg, size_t len, uint32_t msgid, const char *code);
+/* check_served() - GetCallerIdentity on a fresh connection is answered. */
+void check_served(const char *socket);
