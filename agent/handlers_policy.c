@@ -20,6 +20,7 @@
 #include "dispatch.h"
 #include "issuer_local.h"
 #include "sessions.h"
+#include "sigv4.h"
 #include "tokencache.h"
 #include "util.h"
 
@@ -197,20 +198,20 @@ static int session_context(Agent *a, const Role *role, const TokenClaims *cl, co
         return 0;
 }
 
-/* Verify (or find verified) the session token; expiry and revocation every time. */
-static int session_claims(Request *req, const TokenClaims **claimsp)
+/*
+ * Verify (or find verified) a session token; expiry and revocation every time.
+ * @akid: when non-NULL, the access key id the caller presented with the token.
+ */
+static int verify_token(Request *req, const char *tok, size_t len, const char *akid,
+                        size_t akid_len, const TokenClaims **claimsp)
 {
         Agent *a = req->agent;
         TokenClaims fresh = TOKEN_CLAIMS_INIT;
         const TokenClaims *cl;
-        const char *tok, *akid;
-        size_t len, akid_len;
         uint8_t digest[16];
         int64_t now = agent_now(a);
-        int r = proto_get_str(req->params, "sessionToken", PROTO_TOKEN_MAX, &tok, &len);
+        int r;
 
-        if (r)
-                return request_param_error(req, r, "sessionToken");
         tokencache_digest(tok, len, digest);
         cl = tokencache_get(a->tokens, digest);
         if (!cl) {
@@ -231,12 +232,157 @@ static int session_claims(Request *req, const TokenClaims **claimsp)
         if (revocation_contains(a->revoked, cl->akid, now))
                 return request_fail(req, PROTO_INVALID_TOKEN,
                                     "the security token included in the request was revoked");
-        r = proto_get_str(req->params, "accessKeyId", 128, &akid, &akid_len);
-        if (r == 0 && (akid_len != strlen(cl->akid) || memcmp(akid, cl->akid, akid_len) != 0))
+        if (akid && (akid_len != strlen(cl->akid) || memcmp(akid, cl->akid, akid_len) != 0))
                 return request_fail(req, PROTO_INVALID_TOKEN,
                                     "the access key id does not belong to the session token");
-        if (r && r != RPC_E_MISSING)
+        *claimsp = cl;
+        return 0;
+}
+
+/* Authorize with a bare token: sessionToken and, optionally, accessKeyId. */
+static int token_claims(Request *req, const TokenClaims **claimsp)
+{
+        const char *tok, *akid = NULL;
+        size_t len, akid_len = 0;
+        int r = proto_get_str(req->params, "sessionToken", PROTO_TOKEN_MAX, &tok, &len);
+
+        if (r)
+                return request_param_error(req, r, "sessionToken");
+        r = proto_get_str(req->params, "accessKeyId", 128, &akid, &akid_len);
+        if (r == RPC_E_MISSING)
+                akid = NULL;
+        else if (r)
                 return request_param_error(req, r, "accessKeyId");
+        return verify_token(req, tok, len, akid, akid_len, claimsp);
+}
+
+static int sigv4_fail(Request *req, int r)
+{
+        switch (r) {
+        case SIGV4_E_MISMATCH:
+                return request_fail(req, PROTO_SIGNATURE_DOES_NOT_MATCH,
+                                    "the request signature we calculated does not match the "
+                                    "signature provided");
+        case SIGV4_E_EXPIRED:
+                return request_fail(req, PROTO_REQUEST_EXPIRED,
+                                    "the request's X-Amz-Date is more than 15 minutes from the "
+                                    "agent's time, or the presigned request has expired");
+        case SIGV4_E_UNSIGNED_TOKEN:
+                return request_fail(req, PROTO_INCOMPLETE_SIGNATURE,
+                                    "x-amz-security-token must be among the signed headers");
+        default:
+                return r < 0 ? r : request_fail(req, PROTO_INCOMPLETE_SIGNATURE, "%s",
+                                                sigv4_error_code(r));
+        }
+}
+
+/* The "request" parameter: the signed HTTP request a local service received. */
+static int read_signed_request(Request *req, const msgpack_object *m, Sigv4Request *sr,
+                               Sigv4Header *headers, char payload_hash[SIGV4_PAYLOAD_HASH_MAX + 1])
+{
+        const msgpack_object *hs = proto_get(m, "headers");
+        const uint8_t *body;
+        size_t body_len;
+        int r;
+
+        if (m->type != MSGPACK_OBJECT_MAP)
+                return request_fail(req, PROTO_INVALID_PARAMETER_VALUE, "request must be a map");
+        if ((r = proto_get_str(m, "method", SIGV4_METHOD_MAX, &sr->method, &sr->method_len)))
+                return request_param_error(req, r, "request.method");
+        if ((r = proto_get_str(m, "path", SIGV4_PATH_MAX, &sr->path, &sr->path_len)))
+                return request_param_error(req, r, "request.path");
+        r = proto_get_str(m, "query", SIGV4_QUERY_MAX, &sr->query, &sr->query_len);
+        if (r && r != RPC_E_MISSING)
+                return request_param_error(req, r, "request.query");
+        if (!hs || hs->type != MSGPACK_OBJECT_ARRAY || hs->via.array.size > SIGV4_HEADERS_MAX)
+                return request_fail(req, PROTO_INVALID_PARAMETER_VALUE,
+                                    "request.headers must be an array of at most %d [name, value] pairs",
+                                    SIGV4_HEADERS_MAX);
+        for (uint32_t i = 0; i < hs->via.array.size; i++) {
+                const msgpack_object *h = &hs->via.array.ptr[i];
+
+                if (h->type != MSGPACK_OBJECT_ARRAY || h->via.array.size != 2 ||
+                    h->via.array.ptr[0].type != MSGPACK_OBJECT_STR ||
+                    h->via.array.ptr[1].type != MSGPACK_OBJECT_STR)
+                        return request_fail(req, PROTO_INVALID_PARAMETER_VALUE,
+                                            "request.headers[%u] must be [name, value] strings", i);
+                headers[i] = (Sigv4Header){
+                        .name = h->via.array.ptr[0].via.str.ptr,
+                        .name_len = h->via.array.ptr[0].via.str.size,
+                        .value = h->via.array.ptr[1].via.str.ptr,
+                        .value_len = h->via.array.ptr[1].via.str.size,
+                };
+        }
+        sr->headers = headers;
+        sr->n_headers = hs->via.array.size;
+        r = proto_get_bin(m, "body", PROTO_MESSAGE_MAX, &body, &body_len);
+        if (r == 0) {
+                sr->payload = body;
+                sr->payload_len = body_len;
+        } else if (r != RPC_E_MISSING) {
+                return request_param_error(req, r, "request.body");
+        } else {
+                /* sigv4.c takes payloadSha256 NUL-terminated: copy it into the caller's buffer. */
+                const char *ph;
+                size_t n;
+
+                r = proto_get_str(m, "payloadSha256", SIGV4_PAYLOAD_HASH_MAX, &ph, &n);
+                if (r == RPC_E_MISSING) {
+                        sr->payload = (const uint8_t *)"";
+                        sr->payload_len = 0;
+                } else if (r) {
+                        return request_param_error(req, r, "request.payloadSha256");
+                } else {
+                        if (n == 0 || memchr(ph, '\0', n))
+                                return request_fail(req, PROTO_INVALID_PARAMETER_VALUE,
+                                                    "request.payloadSha256 is empty");
+                        memcpy(payload_hash, ph, n);
+                        payload_hash[n] = '\0';
+                        sr->payload_hash = payload_hash;
+                }
+        }
+        return 0;
+}
+
+/*
+ * Authorize with a whole SigV4-signed request: the token travels in
+ * x-amz-security-token, and the signature is checked with the secret the
+ * agent recomputes from the access key id.
+ */
+static int signed_claims(Request *req, const msgpack_object *m, char *region,
+                         const TokenClaims **claimsp)
+{
+        Sigv4Header headers[SIGV4_HEADERS_MAX];
+        Sigv4Request sr = { .now = agent_now(req->agent) };
+        _cleanup_free_ Sigv4Result *res = malloc(sizeof(*res));
+        char payload_hash[SIGV4_PAYLOAD_HASH_MAX + 1];
+        char secret[ISSUER_SECRET_LEN + 1];
+        const TokenClaims *cl;
+        int r;
+
+        if (!res)
+                return -ENOMEM;
+        r = read_signed_request(req, m, &sr, headers, payload_hash);
+        if (r)
+                return r;
+        r = sigv4_parse_request(&sr, res);
+        if (r)
+                return sigv4_fail(req, r);
+        if (!res->has_security_token)
+                return request_fail(req, PROTO_INCOMPLETE_SIGNATURE,
+                                    "the request carries no x-amz-security-token; roled's "
+                                    "credentials are temporary and need one");
+        r = verify_token(req, res->security_token, res->security_token_len,
+                         res->auth.access_key_id, strlen(res->auth.access_key_id), &cl);
+        if (r)
+                return r;
+        issuer_local_secret_for(req->agent->keys, cl->akid, secret);
+        r = sigv4_verify(&sr, secret, NULL, res);
+        sodium_memzero(secret, sizeof(secret));
+        if (r)
+                return sigv4_fail(req, r);
+        if (!region[0])
+                snprintf(region, 64, "%s", res->auth.region);
         *claimsp = cl;
         return 0;
 }
@@ -262,7 +408,12 @@ int handle_AUTHORIZE(Request *req)
         PolicyResult res = { .decision = POLICY_IMPLICIT_DENY, .statement = -1 };
         int r;
 
-        if ((r = session_claims(req, &cl)) || (r = read_target(req, action, resource, region)))
+        const msgpack_object *signed_req = proto_get(req->params, "request");
+
+        if ((r = read_target(req, action, resource, region)))
+                return r;
+        r = signed_req ? signed_claims(req, signed_req, region, &cl) : token_claims(req, &cl);
+        if (r)
                 return r;
         role = config_find_role(a->config, cl->role, strlen(cl->role));
         if (!role) {

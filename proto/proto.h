@@ -90,7 +90,10 @@ typedef enum ProtoMethod {
         X(UNSUPPORTED_OPERATION, "UnsupportedOperation")                                           \
         X(MESSAGE_TOO_LARGE, "MessageTooLarge")                                                    \
         X(MALFORMED_MESSAGE, "MalformedMessage")                                                   \
-        X(INTERNAL, "Internal")
+        X(INTERNAL, "Internal")                                                                    \
+        X(SIGNATURE_DOES_NOT_MATCH, "SignatureDoesNotMatch")                                       \
+        X(INCOMPLETE_SIGNATURE, "IncompleteSignature")                                             \
+        X(REQUEST_EXPIRED, "RequestExpired")
 
 typedef enum ProtoError {
 #define PROTO_X_ENUM(e, name) PROTO_##e,

@@ -397,20 +397,17 @@ static int compile_local(Parser *ps, const char *s, const char *field, Principal
                 if (!*v)
                         return fail(ps, "InvalidPrincipal", field, "empty value in Local principal \"%s\"", s);
                 switch (pr->kind) {
-                case PR_UID: {
+                case PR_UID:
+                case PR_GID: {
+                        /* uid:N, uid:LO-HI, gid:N, gid:LO-HI (the INI shorthand allows ranges for both). */
                         const char *dash = strchr(v, '-');
                         if (parse_u32(v, dash ? (size_t)(dash - v) : strlen(v), &pr->lo) < 0 ||
                             parse_u32(dash ? dash + 1 : v, strlen(dash ? dash + 1 : v), &pr->hi) < 0 ||
                             pr->lo > pr->hi)
                                 return fail(ps, "InvalidPrincipal", field,
-                                            "Local principal \"%s\" needs a uid or a range lo-hi", s);
+                                            "Local principal \"%s\" needs an id or a range lo-hi", s);
                         break;
                 }
-                case PR_GID:
-                        if (parse_u32(v, strlen(v), &pr->lo) < 0)
-                                return fail(ps, "InvalidPrincipal", field, "Local principal \"%s\" needs a gid", s);
-                        pr->hi = pr->lo;
-                        break;
                 case PR_EXE:
                         if (v[0] != '/')
                                 return fail(ps, "InvalidPrincipal", field,

@@ -27,7 +27,7 @@
  *   "user:alice"             roled:user
  *   "uid:1000", "uid:1000-1999"  roled:uid (inclusive range)
  *   "group:wheel"            any value of roled:groups (all group names, primary included)
- *   "gid:10"                 roled:gid or any value of roled:gids
+ *   "gid:10", "gid:10-20"    roled:gid or any value of roled:gids
  *   "exe:/usr/bin/foo"       roled:exe (exact path)
  *   "exe-sha256:<64 hex>"    roled:exe-sha256 (hex, case-insensitive)
  *   "unit:foo.service"       roled:unit

@@ -11,7 +11,8 @@
 /* The agent's codes keep the order of PROTO_ERRORS, so the mapping is checked at build time. */
 _Static_assert((int)ROLED_E_ACCESS_DENIED == (int)PROTO_ACCESS_DENIED, "status order");
 _Static_assert((int)ROLED_E_INTERNAL == (int)PROTO_INTERNAL, "status order");
-_Static_assert((int)PROTO_ERROR_COUNT == (int)ROLED_E_INTERNAL + 1, "status order");
+_Static_assert((int)ROLED_E_REQUEST_EXPIRED == (int)PROTO_REQUEST_EXPIRED, "status order");
+_Static_assert((int)PROTO_ERROR_COUNT == (int)ROLED_E_REQUEST_EXPIRED + 1, "status order");
 
 roled_status status_from_proto(ProtoError e)
 {
@@ -83,6 +84,12 @@ ROLED_EXPORT const char *roled_strerror(roled_status status)
                 return "the agent could not parse the request";
         case ROLED_E_INTERNAL:
                 return "the agent failed internally";
+        case ROLED_E_SIGNATURE_DOES_NOT_MATCH:
+                return "the request signature does not match";
+        case ROLED_E_INCOMPLETE_SIGNATURE:
+                return "the request signature is missing or malformed";
+        case ROLED_E_REQUEST_EXPIRED:
+                return "the signed request is too old or not yet valid";
         case ROLED_E_NO_AGENT:
                 return "cannot reach roled";
         case ROLED_E_UNTRUSTED_AGENT:

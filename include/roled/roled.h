@@ -47,6 +47,9 @@ typedef enum roled_status {
         ROLED_E_MESSAGE_TOO_LARGE,
         ROLED_E_MALFORMED_MESSAGE,
         ROLED_E_INTERNAL,
+        ROLED_E_SIGNATURE_DOES_NOT_MATCH, /* Authorize of a SigV4 request: wrong signature */
+        ROLED_E_INCOMPLETE_SIGNATURE,     /* ...: missing or malformed signing data */
+        ROLED_E_REQUEST_EXPIRED,          /* ...: X-Amz-Date outside the allowed skew */
         /* This side of the socket. */
         ROLED_E_NO_AGENT = 100,   /* no socket found, or connect() failed */
         ROLED_E_UNTRUSTED_AGENT,  /* the socket or its peer is not owned by root or the agent's user */
