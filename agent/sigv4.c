@@ -15,6 +15,7 @@
 #include <strings.h>
 
 #include "sigv4.h"
+#include "util.h"
 
 #define ALGORITHM "AWS4-HMAC-SHA256"
 #define TERMINATOR "aws4_request"
@@ -1025,7 +1026,7 @@ static void scratch_freep(Scratch **sp)
 int sigv4_canonical_request(const Sigv4Request *req, const Sigv4Auth *auth,
                             const Sigv4Options *opt, char *buf, size_t size, size_t *lenp)
 {
-        __attribute__((cleanup(scratch_freep))) Scratch *s = NULL;
+        _cleanup_(scratch_freep) Scratch *s = NULL;
         Buf b = { buf, 0, size ? size - 1 : 0, size == 0 };
         int r;
 
@@ -1045,7 +1046,7 @@ int sigv4_canonical_request(const Sigv4Request *req, const Sigv4Auth *auth,
 int sigv4_string_to_sign(const Sigv4Request *req, const Sigv4Auth *auth,
                          const Sigv4Options *opt, char *buf, size_t size, size_t *lenp)
 {
-        __attribute__((cleanup(scratch_freep))) Scratch *s = NULL;
+        _cleanup_(scratch_freep) Scratch *s = NULL;
         Buf b = { buf, 0, size ? size - 1 : 0, size == 0 };
         int r;
 
@@ -1118,7 +1119,7 @@ static int sign_with(const Sigv4Request *req, const Sigv4Auth *a, const char *se
 int sigv4_sign(const Sigv4Request *req, const Sigv4Auth *auth, const char *secret,
                const Sigv4Options *opt, char signature[SIGV4_SIGNATURE_HEX_LEN + 1])
 {
-        __attribute__((cleanup(scratch_freep))) Scratch *s = NULL;
+        _cleanup_(scratch_freep) Scratch *s = NULL;
 
         s = malloc(sizeof(*s));
         if (!s)
@@ -1154,7 +1155,7 @@ static bool within(int64_t now, int64_t t, int64_t before, int64_t after)
 int sigv4_verify(const Sigv4Request *req, const char *secret, const Sigv4Options *opt,
                  Sigv4Result *res)
 {
-        __attribute__((cleanup(scratch_freep))) Scratch *s = NULL;
+        _cleanup_(scratch_freep) Scratch *s = NULL;
         char sig[SIGV4_SIGNATURE_HEX_LEN + 1];
         int64_t skew = opt && opt->max_skew > 0 ? opt->max_skew : SIGV4_SKEW_DEFAULT;
         int r;

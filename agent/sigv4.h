@@ -173,6 +173,7 @@ int sigv4_parse_request(const Sigv4Request *req, Sigv4Result *resp);
  * @lenp: set to the length without the NUL; may be NULL
  *
  * In the query form X-Amz-Signature is left out of the canonical query.
+ * On failure @buf holds nothing meaningful (the same for sigv4_string_to_sign()).
  * Return: 0, SIGV4_E_MALFORMED (e.g. a signed header is absent, a bad
  * %-escape), SIGV4_E_TOO_LARGE (a bound, or @buf too small), or -EINVAL when
  * both payload_hash and payload are set.
