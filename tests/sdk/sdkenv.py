@@ -103,7 +103,8 @@ class Agent:
             argv += ["--config", self.cfg]
         self.log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(argv, env=self.env(), stdin=subprocess.DEVNULL,
-                                     stdout=self.log, stderr=subprocess.STDOUT)
+                                     stdout=self.log, stderr=subprocess.STDOUT,
+                                     preexec_fn=_die_with_parent)
         # Readiness: the socket accepts a connection (or roled exited).
         for _ in range(500):
             if self.proc.poll() is not None:
@@ -136,6 +137,14 @@ class Agent:
     def read_log(self):
         with open(self.log_path, "rb") as f:
             return f.read().decode("utf-8", "replace")
+
+
+def _die_with_parent():
+    """In the child: SIGTERM when the test process dies (ctest timeout, kill)."""
+    import ctypes
+
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
 
 
 def clean_environ():
@@ -229,6 +238,31 @@ class AgentTestCase(unittest.TestCase):
         return self.run_cmd([AWS, *args], env=env, check=check)
 
 
+def sdk_versions():
+    """The SDKs under test: Debian's boto3/botocore, awscli and the botocore awscli vendors."""
+    import re
+
+    import boto3
+    import botocore
+
+    def version_in(path):
+        with open(path) as f:
+            m = re.search(r"^__version__ = '([^']+)'", f.read(), re.M)
+        return m.group(1) if m else "?"
+
+    cli = "/usr/lib/python3/dist-packages/awscli"
+    return (f"python {sys.version.split()[0]}, boto3 {boto3.__version__}, "
+            f"botocore {botocore.__version__} ({os.path.dirname(botocore.__file__)}), "
+            f"awscli {version_in(cli + '/__init__.py')} "
+            f"(vendored botocore {version_in(cli + '/botocore/__init__.py')})")
+
+
 def main():
     require_tools()
+    import botocore
+
+    if not botocore.__file__.startswith("/usr/lib/python3/dist-packages/botocore/"):
+        print(f"not Debian's python3-botocore: {botocore.__file__}", file=sys.stderr)
+        sys.exit(2)
+    print(f"SDKs: {sdk_versions()}", file=sys.stderr)
     unittest.main(verbosity=2)
