@@ -22,6 +22,7 @@
 typedef struct Conn {
         uv_pipe_t pipe;
         uv_timer_t timer;
+        uint64_t idle_deadline;         /* loop time (ms) at which the idle timer closes the conn */
         Agent *agent;
         Conn *prev, *next;              /* agent->conns */
         unsigned n_refs;                /* open handles + queued work */
