@@ -78,9 +78,28 @@ static int rm_entry(const char *path, const struct stat *st, int flag, struct FT
         return 0;
 }
 
+/* Agents still running when the test ends (a failed CHECK) are killed, not left behind. */
+static pid_t live_agents[16];
+
+static void track(pid_t pid, bool is_live)
+{
+        for (size_t i = 0; i < sizeof(live_agents) / sizeof(live_agents[0]); i++)
+                if (is_live ? live_agents[i] == 0 : live_agents[i] == pid) {
+                        live_agents[i] = is_live ? pid : 0;
+                        return;
+                }
+}
+
 static void cleanup(void)
 {
-        if (getpid() != main_pid || !base_dir[0])
+        if (getpid() != main_pid)
+                return;
+        for (size_t i = 0; i < sizeof(live_agents) / sizeof(live_agents[0]); i++)
+                if (live_agents[i] > 0) {
+                        (void)kill(live_agents[i], SIGKILL);
+                        (void)waitpid(live_agents[i], NULL, 0);
+                }
+        if (!base_dir[0])
                 return;
         (void)nftw(base_dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
@@ -246,6 +265,7 @@ static void exec_agent(const char *config_dir, const AgentOpts *o, TestAgent *a)
                         _exit(77);
                 }
         }
+        become(o->uid);
         argv[n++] = roled_bin;
         argv[n++] = "--config";
         argv[n++] = config_dir;
@@ -294,6 +314,7 @@ static void start(const char *config_dir, const AgentOpts *o, TestAgent *a)
         CHECK(a->pid >= 0);
         if (a->pid == 0)
                 exec_agent(config_dir, o, a);
+        track(a->pid, true);
 }
 
 void agent_spawn_opts(const char *config_dir, const AgentOpts *o, TestAgent *a)
@@ -307,6 +328,7 @@ void agent_spawn_opts(const char *config_dir, const AgentOpts *o, TestAgent *a)
                 if (st >= 0) {
                         char *log = agent_log(a);
 
+                        track(a->pid, false);
                         a->pid = 0;
                         if (st == 77)
                                 TEST_SKIP("%s", log ? log : "agent could not be set up");
@@ -340,6 +362,7 @@ int agent_run_fail(const char *config_dir, const AgentOpts *o, TestAgent *a, cha
                 agent_kill(a);
                 test_fail(__FILE__, __LINE__, "roled kept running; expected it to refuse to start");
         }
+        track(a->pid, false);
         a->pid = 0;
         if (logp)
                 *logp = agent_log(a);
@@ -357,6 +380,7 @@ void agent_stop(TestAgent *a)
                 agent_kill(a);
                 test_fail(__FILE__, __LINE__, "roled did not stop within 10 s of SIGTERM");
         }
+        track(a->pid, false);
         a->pid = 0;
         CHECK_MSG(st == 0, "roled exited with %d after SIGTERM", st);
         if (a->is_activated)
@@ -371,6 +395,7 @@ void agent_kill(TestAgent *a)
                 return;
         (void)kill(a->pid, SIGKILL);
         (void)wait_status(a->pid);
+        track(a->pid, false);
         a->pid = 0;
 }
 

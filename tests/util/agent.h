@@ -57,6 +57,7 @@ typedef struct AgentOpts {
         bool is_private_var_lib; /* a mount namespace with a private /var/lib (system key dir) */
         int listen_fd;          /* >= 0: pass as fd 3 with LISTEN_FDS=1/LISTEN_PID (no --socket) */
         bool is_no_wait;        /* do not wait for the socket */
+        uid_t uid;              /* run the agent as this uid (0: root) */
 } AgentOpts;
 
 #define AGENT_OPTS_INIT { .listen_fd = -1 }
