@@ -163,6 +163,8 @@ static int compile_role(const Config *config, const Role *role, RolePolicies *rp
         r = policy_parse(text, strlen(text), role->file, &rp->trust_rules, &err);
         if (r == POLICY_E_MALFORMED)
                 return malformed(why, why_len, role->file, "[trust]", &err);
+        if (r == 0)
+                rp->trust_rules_json = steal_pointer(&text);
         return r;
 }
 
@@ -173,6 +175,7 @@ AccessPolicies *access_policies_free(AccessPolicies *aps)
         for (size_t i = 0; i < aps->n_roles; i++) {
                 policy_free(aps->roles[i].permissions);
                 policy_free(aps->roles[i].trust_rules);
+                free(aps->roles[i].trust_rules_json);
                 policy_free(aps->roles[i].trust_doc);
         }
         free(aps->roles);

@@ -25,6 +25,7 @@
 typedef struct RolePolicies {
         Policy *permissions;    /* NULL: the role may do nothing (implicit deny) */
         Policy *trust_rules;    /* compiled [trust]; NULL when the section lists no principal */
+        char *trust_rules_json; /* the trust document [trust] was compiled from (for GetRole) */
         Policy *trust_doc;      /* the JSON trust_policy; NULL when none */
         bool is_trust_static;   /* trust reads no time keys: a decision may be memoised per connection */
 } RolePolicies;

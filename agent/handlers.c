@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "access.h"
 #include "config.h"
 #include "conn.h"
 #include "dispatch.h"
@@ -148,5 +149,43 @@ int handle_GET_PUBLIC_KEYS(Request *req)
                 proto_pack_kv_bin(req->out, "publicKey", keys[i].pk, sizeof(keys[i].pk));
                 proto_pack_kv_uint(req->out, "notAfter", (uint64_t)(keys[i].not_after > 0 ? keys[i].not_after : 0));
         }
+        return 0;
+}
+
+int handle_GET_ROLE(Request *req)
+{
+        Agent *a = req->agent;
+        const RolePolicies *rp;
+        const Role *role;
+        const char *name;
+        size_t len;
+        char why[TRUST_WHY_MAX];
+        int r = proto_get_str(req->params, "role", PROTO_ROLE_NAME_MAX, &name, &len);
+
+        if (r)
+                return request_param_error(req, r, "role");
+        role = config_find_role(a->config, name, len);
+        /* Like IAM's GetRole, but only for those who may see it: admins and its principals. */
+        if (!agent_is_admin(a, req->id->uid) &&
+            (!role || access_trust(a->config, a->access, role, req->id, NULL, agent_now(a), why,
+                                   sizeof(why)) != 0))
+                return request_fail(req, PROTO_ACCESS_DENIED,
+                                    "role %.*s: uid %u (%s) is not a trusted principal", (int)len,
+                                    name, (unsigned)req->id->uid, req->id->user);
+        if (!role)
+                return request_fail(req, PROTO_NO_SUCH_ENTITY, "role %.*s does not exist", (int)len,
+                                    name);
+        rp = access_role_policies(a->config, a->access, role);
+        msgpack_pack_map(&req->out->pk, 10);
+        proto_pack_kv_str(req->out, "name", role->name);
+        proto_pack_kv_str(req->out, "arn", role->arn);
+        proto_pack_kv_str(req->out, "roleId", role->role_id);
+        proto_pack_kv_str(req->out, "description", role->description ? role->description : "");
+        proto_pack_kv_uint(req->out, "maxSessionDuration", role->max_session_duration);
+        proto_pack_kv_str(req->out, "issuer", "local");
+        proto_pack_kv_str(req->out, "file", role->file ? role->file : "(embedded default)");
+        proto_pack_kv_str(req->out, "trustRules", rp ? rp->trust_rules_json : NULL);
+        proto_pack_kv_str(req->out, "trustPolicy", role->trust_policy);
+        proto_pack_kv_str(req->out, "permissionsPolicy", role->permissions);
         return 0;
 }

@@ -17,7 +17,7 @@
  * PROTO_VERSION - the protocol version negotiated by Hello.
  *
  * 1: first version: Hello, GetCredentials, AssumeRole, GetCallerIdentity,
- *    ListRoles, Status, Reload, Revoke, GetPublicKeys, Authorize, Simulate.
+ *    ListRoles, Status, Reload, Revoke, GetPublicKeys, GetRole, Authorize, Simulate.
  */
 #define PROTO_VERSION 1
 #define PROTO_VERSION_MIN 1
@@ -59,6 +59,7 @@ enum {
         X(RELOAD, Reload, PROTO_F_ADMIN)                                                           \
         X(REVOKE, Revoke, PROTO_F_NONE)                                                            \
         X(GET_PUBLIC_KEYS, GetPublicKeys, PROTO_F_NONE)                                            \
+        X(GET_ROLE, GetRole, PROTO_F_NONE)                                                         \
         X(AUTHORIZE, Authorize, PROTO_F_NONE)                                                      \
         X(SIMULATE, Simulate, PROTO_F_ADMIN)
 
