@@ -43,6 +43,16 @@ typedef struct Fake {
         bool is_one_per_conn; /* close each connection after one answer */
 } Fake;
 
+/* make_tmpdir() - a fresh private directory /tmp/roled-test-?????? (mkdtemp's template). */
+static void make_tmpdir(char *buf, size_t size)
+{
+        int n = snprintf(buf, size, "/tmp/roled-test-%6s", "");
+
+        assert_true(n > 6 && (size_t)n < size);
+        memset(buf + n - 6, 'X', 6);
+        assert_non_null(mkdtemp(buf));
+}
+
 static void pack_creds(ProtoBuf *b, uint64_t exp)
 {
         msgpack_pack_map(&b->pk, 10);
@@ -192,8 +202,7 @@ static Fake *fake_start(const char *sub)
         int n;
 
         assert_non_null(f);
-        snprintf(f->dir, sizeof(f->dir), "/tmp/roled-test-XXXXXX");
-        assert_non_null(mkdtemp(f->dir));
+        make_tmpdir(f->dir, sizeof(f->dir));
         snprintf(d, sizeof(d), "%.32s%s%.16s", f->dir, *sub ? "/" : "", sub);
         if (*sub)
                 assert_int_equal(mkdir(d, 0700), 0);
@@ -286,11 +295,11 @@ static void test_search_connects_user_socket(void **state)
 
 static void test_no_agent(void **state)
 {
-        char dir[] = "/tmp/roled-test-XXXXXX", path[64];
+        char dir[64], path[96];
         roled_client *c = NULL;
         struct stat st;
 
-        assert_non_null(mkdtemp(dir));
+        make_tmpdir(dir, sizeof(dir));
         snprintf(path, sizeof(path), "%s/roled.sock", dir);
         assert_int_equal(roled_client_connect(path, &c), ROLED_E_NO_AGENT);
         assert_null(c);

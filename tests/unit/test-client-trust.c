@@ -28,7 +28,7 @@
 
 #define NOBODY 65534
 
-static char dir[] = "/tmp/roled-trust-XXXXXX";
+static char dir[64];
 
 static int bind_socket(const char *path)
 {
@@ -131,6 +131,9 @@ int main(void)
                 fprintf(stderr, "test-client-trust: needs root (files and processes of uid %d)\n", NOBODY);
                 return 77;
         }
+        /* mkdtemp() wants the template to end in six 'X'. */
+        snprintf(dir, sizeof(dir), "/tmp/roled-trust-%6s", "");
+        memset(dir + strlen(dir) - 6, 'X', 6);
         if (!mkdtemp(dir))
                 return 1;
         chmod(dir, 0755);
