@@ -51,10 +51,17 @@ int handle_GET_CALLER_IDENTITY(Request *req)
         proto_pack_kv_uint(req->out, "gid", id->gid);
         proto_pack_kv_str(req->out, "user", id->user);
         proto_pack_kv_str(req->out, "group", id->group);
-        proto_pack_str(req->out, "groups");
-        msgpack_pack_array(&req->out->pk, id->n_gids);
+        /* The primary group first, then the supplementary ones (as id(1) lists them). */
+        size_t n_groups = 1;
+
         for (size_t i = 0; i < id->n_gids; i++)
-                msgpack_pack_uint32(&req->out->pk, id->gids[i]);
+                n_groups += id->gids[i] != id->gid;
+        proto_pack_str(req->out, "groups");
+        msgpack_pack_array(&req->out->pk, n_groups);
+        msgpack_pack_uint32(&req->out->pk, id->gid);
+        for (size_t i = 0; i < id->n_gids; i++)
+                if (id->gids[i] != id->gid)
+                        msgpack_pack_uint32(&req->out->pk, id->gids[i]);
         proto_pack_kv_uint(req->out, "pid", (uint64_t)id->pid);
         proto_pack_kv_str(req->out, "exe", id->exe);
         proto_pack_kv_str(req->out, "unit", id->unit);
