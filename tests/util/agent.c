@@ -133,9 +133,14 @@ const char *test_rolectl(void)
 const char *test_dir(void)
 {
         if (!base_dir[0]) {
+                char io[128];
+
                 strcpy(base_dir, "/tmp/roled-test.XXXXXX");
                 CHECK(mkdtemp(base_dir));
                 CHECK(chmod(base_dir, 0755) == 0);
+                /* Where run_cmd() keeps output, also when the caller is a test user. */
+                snprintf(io, sizeof(io), "%s/io", base_dir);
+                CHECK(mkdir(io, 0755) == 0 && chmod(io, 01777) == 0);
         }
         return base_dir;
 }
@@ -441,7 +446,7 @@ void become(uid_t uid)
 {
         struct passwd *pw;
 
-        if (uid == 0)
+        if (uid == 0 || (getuid() == uid && geteuid() == uid))
                 return;
         pw = getpwuid(uid);
         CHECK(pw);
@@ -472,8 +477,8 @@ int run_cmd(uid_t uid, const char *socket, const char *const *env, const char *c
         pid_t pid;
         int st;
 
-        snprintf(out, sizeof(out), "%s", test_path("stdout"));
-        snprintf(err, sizeof(err), "%s", test_path("stderr"));
+        snprintf(out, sizeof(out), "%s/io/%s", test_dir(), strrchr(test_path("stdout"), '/') + 1);
+        snprintf(err, sizeof(err), "%s/io/%s", test_dir(), strrchr(test_path("stderr"), '/') + 1);
         fflush(NULL);
         pid = fork();
         CHECK(pid >= 0);
