@@ -82,6 +82,11 @@ static void conn_free(Conn *c)
                 free(c->rbuf);
         }
         proto_buf_deinit(&c->out);
+        free(c->memo_key);
+        if (c->memo_reply) {
+                sodium_memzero(c->memo_reply, c->memo_reply_len);
+                free(c->memo_reply);
+        }
         msgpack_zone_destroy(&c->zone);
         identity_deinit(&c->id);
         free(c);
