@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -34,6 +35,8 @@ int cli_write_all(int fd, const void *p, size_t n)
         return 0;
 }
 
+/* verror() - the body of cli_error(); the attribute lets callers' formats be checked through it. */
+static void verror(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 static void verror(const char *fmt, va_list ap)
 {
         char line[1024];
@@ -266,4 +269,33 @@ int cli_emit(JsonBuf *b)
                 return EXIT_DENIED;
         }
         return EXIT_OK;
+}
+
+int cli_read_policy(const char *path, char **textp)
+{
+        FILE *f = streq(path, "-") ? stdin : fopen(path, "re");
+        _cleanup_free_ char *buf = NULL;
+        size_t n;
+
+        if (!f)
+                return -errno;
+        buf = malloc(CLI_POLICY_FILE_MAX + 2);
+        if (!buf) {
+                if (f != stdin)
+                        fclose(f);
+                return -ENOMEM;
+        }
+        n = fread(buf, 1, CLI_POLICY_FILE_MAX + 1, f);
+        if (ferror(f)) {
+                if (f != stdin)
+                        fclose(f);
+                return -EIO;
+        }
+        if (f != stdin)
+                fclose(f);
+        if (n > CLI_POLICY_FILE_MAX)
+                return -EFBIG;
+        buf[n] = '\0';
+        *textp = steal_pointer(&buf);
+        return 0;
 }

@@ -104,6 +104,15 @@ int cli_write_all(int fd, const void *p, size_t n);
 /* cli_emit() - write @b to stdout and wipe it.  Return: EXIT_OK, or EXIT_DENIED after a stderr line. */
 int cli_emit(JsonBuf *b);
 
+#define CLI_POLICY_FILE_MAX 10240 /* PROTOCOL.md: a session policy is at most 10240 bytes */
+
+/*
+ * cli_read_policy() - the whole of @path ("-": stdin) into a NUL-terminated
+ * heap string *@textp, owned by the caller.
+ * Return: 0, -EFBIG (over CLI_POLICY_FILE_MAX bytes), -ENOMEM, -EIO or -errno of fopen().
+ */
+int cli_read_policy(const char *path, char **textp);
+
 /* The AWS_* variables rolectl env and rolectl exec set. */
 #define CLI_ENV_ACCESS_KEY "AWS_ACCESS_KEY_ID"
 #define CLI_ENV_SECRET_KEY "AWS_SECRET_ACCESS_KEY"
@@ -112,7 +121,7 @@ int cli_emit(JsonBuf *b);
 
 extern const CliCommand cli_cmd_credential_process, cli_cmd_env, cli_cmd_exec, cli_cmd_whoami,
         cli_cmd_roles, cli_cmd_assume, cli_cmd_status, cli_cmd_reload, cli_cmd_revoke,
-        cli_cmd_verify_token;
+        cli_cmd_verify_token, cli_cmd_check, cli_cmd_explain;
 
 int cmd_credential_process(int argc, char **argv);
 int cmd_env(int argc, char **argv);
@@ -124,3 +133,6 @@ int cmd_status(int argc, char **argv);
 int cmd_reload(int argc, char **argv);
 int cmd_revoke(int argc, char **argv);
 int cmd_verify_token(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+int cmd_explain(int argc, char **argv);
+

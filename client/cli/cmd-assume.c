@@ -14,7 +14,6 @@
 
 #include "cli.h"
 
-#define POLICY_FILE_MAX 10240 /* PROTOCOL.md: a session policy is at most 10240 bytes */
 
 enum { OUT_PROCESS, OUT_JSON, OUT_ENV };
 
@@ -28,36 +27,6 @@ static const struct option options[] = {
         { "help", no_argument, NULL, 'h' },
         {},
 };
-
-/* read_policy() - the whole of @path ("-": stdin) into a NUL-terminated heap string. */
-static int read_policy(const char *path, char **textp)
-{
-        FILE *f = streq(path, "-") ? stdin : fopen(path, "re");
-        _cleanup_free_ char *buf = NULL;
-        size_t n;
-
-        if (!f)
-                return -errno;
-        buf = malloc(POLICY_FILE_MAX + 2);
-        if (!buf) {
-                if (f != stdin)
-                        fclose(f);
-                return -ENOMEM;
-        }
-        n = fread(buf, 1, POLICY_FILE_MAX + 1, f);
-        if (ferror(f)) {
-                if (f != stdin)
-                        fclose(f);
-                return -EIO;
-        }
-        if (f != stdin)
-                fclose(f);
-        if (n > POLICY_FILE_MAX)
-                return -EFBIG;
-        buf[n] = '\0';
-        *textp = steal_pointer(&buf);
-        return 0;
-}
 
 static int print_json(const roled_credentials *cr)
 {
@@ -110,7 +79,7 @@ int cmd_assume(int argc, char **argv)
                 case 'p':
                         free(policy);
                         policy = NULL;
-                        r = read_policy(optarg, &policy);
+                        r = cli_read_policy(optarg, &policy);
                         if (r < 0) {
                                 cli_error("cannot read policy %s: %s", optarg,
                                           r == -EFBIG ? "larger than 10240 bytes" : strerror(-r));

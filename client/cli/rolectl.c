@@ -56,6 +56,8 @@ static const CliCommand *const commands[] = {
         &cli_cmd_revoke,
         &cli_cmd_reload,
         &cli_cmd_verify_token,
+        &cli_cmd_check,
+        &cli_cmd_explain,
         &cli_cmd_policy,
         &cli_cmd_help,
 };

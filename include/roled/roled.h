@@ -240,6 +240,160 @@ typedef struct roled_token_claims {
 ROLED_EXPORT roled_status roled_verify_token(roled_client *client, const char *token,
                                              roled_token_claims *claims);
 
+/*
+ * Authorization: "may this session do this?"
+ *
+ * A local service that received a caller's roled credentials asks the agent
+ * with roled_authorize(); an administrator asks about a role with
+ * roled_simulate(); anyone the role trusts reads its definition with
+ * roled_get_role().  The agent evaluates IAM policies by AWS's rules:
+ * an explicit Deny wins, otherwise an Allow is needed (in the session
+ * policy too, when the session has one).
+ */
+
+/* roled_decision - the outcome of an evaluation. */
+typedef enum roled_decision {
+        ROLED_DECISION_IMPLICIT_DENY = 0, /* no statement allowed it (or the agent could not evaluate) */
+        ROLED_DECISION_ALLOW,
+        ROLED_DECISION_EXPLICIT_DENY,     /* a Deny statement matched */
+} roled_decision;
+
+/* roled_decision_name() - "allow", "explicit-deny" or "implicit-deny" (the wire names). */
+ROLED_EXPORT const char *roled_decision_name(roled_decision decision);
+
+/* One HTTP header as the service received it (name and value NUL-terminated). */
+typedef struct roled_header {
+        const char *name;
+        const char *value;
+} roled_header;
+
+/*
+ * roled_signed_request - a whole SigV4-signed HTTP request, as received.
+ * The agent takes the session token from x-amz-security-token (which must be
+ * signed), recomputes the secret of the access key id and checks the
+ * signature (Authorization header or presigned query) and X-Amz-Date.
+ */
+typedef struct roled_signed_request {
+        const char *method;          /* "GET", ... */
+        const char *path;            /* raw, as on the request line, without the query */
+        const char *query;           /* raw, without '?'; NULL or "": none */
+        const roled_header *headers; /* every header received, at most 64 */
+        size_t n_headers;
+        const char *payload_sha256;  /* hex SHA-256 of the body, or "UNSIGNED-PAYLOAD"; NULL: use @body */
+        const void *body;            /* when payload_sha256 is NULL: the body (NULL with 0: empty) */
+        size_t body_len;
+} roled_signed_request;
+
+/* One extra request context key with one or more values (an IAM multi-valued key when > 1). */
+typedef struct roled_context_entry {
+        const char *key;            /* e.g. "s3:prefix"; at most 128 bytes */
+        const char *const *values;  /* @n_values strings of at most 1024 bytes each */
+        size_t n_values;            /* 0: the key is present with no value */
+} roled_context_entry;
+
+/* A question for roled_authorize(); zero-initialise, then set what you need. */
+typedef struct roled_authz_request {
+        const char *session_token;   /* the caller's session token, or NULL with @signed_request */
+        const char *access_key_id;   /* optional with @session_token: must be the token's */
+        const roled_signed_request *signed_request; /* instead of @session_token */
+        const char *action;          /* required, e.g. "s3:GetObject" (1..256 bytes) */
+        const char *resource;        /* required, e.g. "arn:aws:s3:::bucket/key" (1..2048 bytes) */
+        const char *region;          /* aws:RequestedRegion; NULL: none (signed: the credential scope's) */
+        const roled_context_entry *context; /* extra keys; they can never override attested ones */
+        size_t n_context;            /* at most 64 */
+} roled_authz_request;
+
+/* A question for roled_simulate(); zero-initialise, then set what you need. */
+typedef struct roled_simulate_request {
+        const char *role;            /* required */
+        const char *action;          /* required */
+        const char *resource;        /* required */
+        const char *region;          /* NULL: none */
+        const roled_context_entry *context; /* every key is taken as given, roled:* included */
+        size_t n_context;
+        const char *session_policy;  /* JSON to intersect with, or NULL */
+} roled_simulate_request;
+
+/* The agent's answer to roled_authorize() and roled_simulate(). */
+typedef struct roled_authz_result {
+        roled_decision decision;
+        bool has_match;              /* a statement decided; the next three fields describe it */
+        char policy[4096];           /* "session policy", or the permissions policy's file */
+        uint32_t statement;          /* 0-based index in that policy */
+        char sid[256];               /* "" when the statement has no Sid */
+        char role[65];               /* the role whose permissions were evaluated */
+        char reason[512];            /* "" unless the agent denied without evaluating */
+} roled_authz_result;
+
+/*
+ * roled_authorize() - may the session behind @req do @req->action on
+ * @req->resource?  (Authorize)
+ * @client: connected client
+ * @req: the session (token, or a whole signed request) and the question
+ * @res: filled on ROLED_OK, whatever the decision
+ *
+ * The agent verifies the token (signature, expiry, revocation) and takes
+ * the principal's context keys (roled:*, aws:username = the local user,
+ * aws:userid, aws:PrincipalArn, ...) from its signed claims.  A deny is a
+ * decision, not an error: check @res->decision.
+ * Return: ROLED_OK; ROLED_E_INVALID_TOKEN (bad or revoked token, or an
+ * access key id that is not the token's), ROLED_E_EXPIRED_TOKEN,
+ * ROLED_E_INVALID_PARAMETER_VALUE (also: a context key that names an
+ * attested key), ROLED_E_INVALID_PARAMETER; with a signed request
+ * ROLED_E_SIGNATURE_DOES_NOT_MATCH, ROLED_E_INCOMPLETE_SIGNATURE,
+ * ROLED_E_REQUEST_EXPIRED; ROLED_E_INVALID_ARGUMENT (no action, resource
+ * or session); or a connection error.  roled_client_last_error() has the
+ * agent's message.
+ */
+ROLED_EXPORT roled_status roled_authorize(roled_client *client, const roled_authz_request *req,
+                                          roled_authz_result *res);
+
+/*
+ * roled_simulate() - what would @req->role's permissions decide for this
+ * action, resource and context?  (Simulate; root or the agent's user only)
+ * @client: connected client
+ * @req: the role, the question and an optional session policy
+ * @res: filled on ROLED_OK, whatever the decision
+ *
+ * Return: ROLED_OK; ROLED_E_ACCESS_DENIED (not an administrator),
+ * ROLED_E_NO_SUCH_ENTITY, ROLED_E_MALFORMED_POLICY_DOCUMENT,
+ * ROLED_E_INVALID_PARAMETER(_VALUE), ROLED_E_INVALID_ARGUMENT, or a
+ * connection error.
+ */
+ROLED_EXPORT roled_status roled_simulate(roled_client *client, const roled_simulate_request *req,
+                                         roled_authz_result *res);
+
+/* A role's definition, as IAM's GetRole shows it.  Every string is heap, owned by the struct. */
+typedef struct roled_role {
+        char *name;
+        char *arn;
+        char *role_id;               /* "AROA..." */
+        char *description;           /* "" when none */
+        uint32_t max_session_duration; /* seconds */
+        char *issuer;
+        char *file;                  /* where the role is defined */
+        char *trust_rules_json;      /* the IAM trust document [trust] compiles to, or NULL */
+        char *trust_policy_json;     /* the role's JSON trust document, or NULL */
+        char *permissions_policy_json; /* its permissions policy, or NULL */
+} roled_role;
+
+/* roled_role_clear() - free what @role holds and zero it (safe on a zeroed struct). */
+ROLED_EXPORT void roled_role_clear(roled_role *role);
+
+/*
+ * roled_get_role() - a role's definition (GetRole).
+ * @client: connected client
+ * @name: the role name
+ * @role: filled on ROLED_OK; the caller frees it with roled_role_clear()
+ *
+ * Administrators see every role; others only roles that trust them.
+ * Return: ROLED_OK; ROLED_E_ACCESS_DENIED (not trusted, or no such role for
+ * a non-administrator), ROLED_E_NO_SUCH_ENTITY (administrators only),
+ * ROLED_E_INVALID_PARAMETER_VALUE, ROLED_E_INVALID_ARGUMENT, ROLED_E_NOMEM,
+ * or a connection error.
+ */
+ROLED_EXPORT roled_status roled_get_role(roled_client *client, const char *name, roled_role *role);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,287 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cmd-check.c - `rolectl check`: may role R do action A on resource X?
+ * Administrators (root, or the agent's own user) ask Simulate, where every
+ * context key is taken as given; anyone else obtains a session of R
+ * (GetCredentials, narrowed by --session-policy) and asks Authorize with
+ * that session's token, so the answer is the one a service would get for
+ * that caller.  The decision and the deciding statement are the agent's.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+#define CONTEXT_MAX 64 /* PROTOCOL.md: at most 64 context keys (and values per key) */
+
+static const struct option options[] = {
+        { "role", required_argument, NULL, 'r' },
+        { "action", required_argument, NULL, 'a' },
+        { "resource", required_argument, NULL, 'R' },
+        { "context", required_argument, NULL, 'c' },
+        { "region", required_argument, NULL, 'g' },
+        { "session-policy", required_argument, NULL, 'p' },
+        { "session", no_argument, NULL, 's' },
+        { "json", no_argument, NULL, 'j' },
+        { "help", no_argument, NULL, 'h' },
+        {},
+};
+
+/* --context KEY=VALUE arguments; a repeated KEY adds a value (a multi-valued key). */
+typedef struct Context {
+        roled_context_entry entries[CONTEXT_MAX];
+        const char *values[CONTEXT_MAX][CONTEXT_MAX];
+        char *keys[CONTEXT_MAX];
+        size_t n;
+} Context;
+
+static void context_deinit(Context *ctx)
+{
+        for (size_t i = 0; i < ctx->n; i++)
+                free(ctx->keys[i]);
+        ctx->n = 0;
+}
+
+/* context_add() - Return: 0, -EINVAL (no '=' or empty key), -E2BIG or -ENOMEM. */
+static int context_add(Context *ctx, const char *arg)
+{
+        const char *eq = strchr(arg, '=');
+        size_t i;
+
+        if (!eq || eq == arg)
+                return -EINVAL;
+        for (i = 0; i < ctx->n; i++)
+                if (strlen(ctx->keys[i]) == (size_t)(eq - arg) &&
+                    !memcmp(ctx->keys[i], arg, (size_t)(eq - arg)))
+                        break;
+        if (i == ctx->n) {
+                if (ctx->n == CONTEXT_MAX)
+                        return -E2BIG;
+                ctx->keys[i] = strndup(arg, (size_t)(eq - arg));
+                if (!ctx->keys[i])
+                        return -ENOMEM;
+                ctx->entries[i] = (roled_context_entry){ .key = ctx->keys[i], .values = ctx->values[i] };
+                ctx->n++;
+        }
+        if (ctx->entries[i].n_values == CONTEXT_MAX)
+                return -E2BIG;
+        ctx->values[i][ctx->entries[i].n_values++] = eq + 1;
+        return 0;
+}
+
+/*
+ * is_admin() - may this process use Simulate?  Root may; so may the agent's
+ * own user, which is the only non-root uid a trusted socket can belong to.
+ */
+static bool is_admin(roled_client *client)
+{
+        struct stat st;
+        uid_t euid = geteuid();
+
+        if (euid == 0)
+                return true;
+        return stat(roled_client_socket_path(client), &st) == 0 && st.st_uid == euid;
+}
+
+static int print_json(const roled_authz_result *res, const char *method)
+{
+        json_t *matched = res->has_match
+                ? json_pack("{s:s, s:I, s:s?}", "policy", res->policy, "statement",
+                            (json_int_t)res->statement, "sid", res->sid[0] ? res->sid : NULL)
+                : json_null();
+        json_t *o = json_pack("{s:s, s:s, s:o, s:s?, s:s}", "decision",
+                              roled_decision_name(res->decision), "role", res->role, "matched",
+                              matched, "reason", res->reason[0] ? res->reason : NULL, "method", method);
+        int r = o ? json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : -1;
+
+        json_decref(o);
+        if (r < 0 || putchar('\n') == EOF) {
+                cli_error("writing to standard output failed");
+                return -1;
+        }
+        return 0;
+}
+
+static void print_text(const roled_authz_result *res)
+{
+        printf("%s: role %s", roled_decision_name(res->decision), res->role);
+        if (res->has_match) {
+                printf(", statement %u", res->statement);
+                if (res->sid[0])
+                        printf(" \"%s\"", res->sid);
+                printf(" of %s\n", res->policy);
+        } else if (res->reason[0]) {
+                printf(": %s\n", res->reason);
+        } else {
+                printf(", no statement matched\n");
+        }
+}
+
+/* ask_as_session() - Authorize with a session of @role obtained for this caller. */
+static roled_status ask_as_session(roled_client *client, const char *role, const char *policy,
+                                   roled_authz_request *q, roled_authz_result *res)
+{
+        roled_credentials cr = { 0 };
+        roled_request req = { .role = role, .session_policy = policy };
+        roled_status st = roled_get_credentials(client, &req, &cr);
+
+        if (st != ROLED_OK)
+                return st;
+        q->session_token = cr.session_token;
+        q->access_key_id = cr.access_key_id;
+        st = roled_authorize(client, q, res);
+        q->session_token = NULL;
+        q->access_key_id = NULL;
+        roled_credentials_clear(&cr);
+        return st;
+}
+
+int cmd_check(int argc, char **argv)
+{
+        _cleanup_free_ char *policy = NULL;
+        const char *role = NULL, *action = NULL, *resource = NULL, *region = NULL;
+        roled_client *client = NULL;
+        roled_authz_result res;
+        bool is_json = false, is_session = false, use_simulate;
+        Context ctx = { .n = 0 };
+        roled_status st;
+        int c, r;
+
+        while ((c = getopt_long(argc, argv, "+r:a:R:c:g:p:sjh", options, NULL)) != -1) {
+                switch (c) {
+                case 'r':
+                        role = optarg;
+                        break;
+                case 'a':
+                        action = optarg;
+                        break;
+                case 'R':
+                        resource = optarg;
+                        break;
+                case 'c':
+                        r = context_add(&ctx, optarg);
+                        if (r < 0) {
+                                context_deinit(&ctx);
+                                if (r == -ENOMEM) {
+                                        cli_error("out of memory");
+                                        return EXIT_DENIED;
+                                }
+                                return cli_usage_error(argv[0], r == -E2BIG
+                                                       ? "at most %d context keys and values per key"
+                                                       : "--context needs KEY=VALUE (at most %d keys)",
+                                                       CONTEXT_MAX);
+                        }
+                        break;
+                case 'g':
+                        region = optarg;
+                        break;
+                case 'p':
+                        free(policy);
+                        policy = NULL;
+                        r = cli_read_policy(optarg, &policy);
+                        if (r < 0) {
+                                context_deinit(&ctx);
+                                cli_error("cannot read session policy %s: %s", optarg,
+                                          r == -EFBIG ? "larger than 10240 bytes" : strerror(-r));
+                                return EXIT_USAGE;
+                        }
+                        break;
+                case 's':
+                        is_session = true;
+                        break;
+                case 'j':
+                        is_json = true;
+                        break;
+                case 'h':
+                        context_deinit(&ctx);
+                        cli_print_help(cli_find_command(argv[0]), stdout);
+                        return EXIT_OK;
+                default:
+                        context_deinit(&ctx);
+                        return cli_usage_error(argv[0], "unknown option");
+                }
+        }
+        if (optind < argc || !role || !action || !resource) {
+                context_deinit(&ctx);
+                if (optind < argc)
+                        return cli_usage_error(argv[0], "unexpected argument '%s'", argv[optind]);
+                return cli_usage_error(argv[0], "--role, --action and --resource are required");
+        }
+        r = cli_connect(&client);
+        if (r != EXIT_OK) {
+                context_deinit(&ctx);
+                return r;
+        }
+        use_simulate = !is_session && is_admin(client);
+        if (use_simulate) {
+                roled_simulate_request q = {
+                        .role = role, .action = action, .resource = resource, .region = region,
+                        .context = ctx.entries, .n_context = ctx.n, .session_policy = policy,
+                };
+
+                st = roled_simulate(client, &q, &res);
+        } else {
+                roled_authz_request q = {
+                        .action = action, .resource = resource, .region = region,
+                        .context = ctx.entries, .n_context = ctx.n,
+                };
+
+                st = ask_as_session(client, role, policy, &q, &res);
+        }
+        if (st != ROLED_OK) {
+                r = cli_fail(client, st);
+        } else if (is_json) {
+                r = print_json(&res, use_simulate ? "Simulate" : "Authorize") < 0 ? EXIT_DENIED
+                    : res.decision == ROLED_DECISION_ALLOW                    ? EXIT_OK
+                                                                               : EXIT_DENIED;
+        } else {
+                print_text(&res);
+                r = res.decision == ROLED_DECISION_ALLOW ? EXIT_OK : EXIT_DENIED;
+        }
+        roled_client_close(client);
+        context_deinit(&ctx);
+        return r;
+}
+
+const CliCommand cli_cmd_check = {
+        .name = "check",
+        .run = cmd_check,
+        .summary = "may a role do an action on a resource? (Simulate or Authorize)",
+        .help =
+"NAME\n"
+"    rolectl check - ask the agent whether a role may do an action on a resource\n"
+"\n"
+"SYNOPSIS\n"
+"    rolectl [--socket PATH] check --role ROLE --action ACTION --resource ARN\n"
+"            [--context KEY=VALUE...] [--region REGION] [--session-policy FILE]\n"
+"            [--session] [--json]\n"
+"\n"
+"DESCRIPTION\n"
+"    Prints the decision and the statement that made it, e.g.\n"
+"      allow: role s3reader, statement 0 \"Read\" of /etc/roled/policies/s3.json\n"
+"    Root and the agent's user ask Simulate: every --context key is taken as\n"
+"    given (roled:* included).  Anyone else gets a session of ROLE for\n"
+"    themselves (GetCredentials) and asks Authorize with its token: the\n"
+"    principal's keys (roled:*, aws:username, ...) are then the agent's and a\n"
+"    --context key naming one of them is refused.\n"
+"\n"
+"OPTIONS\n"
+"    -r, --role ROLE         the role whose permissions are evaluated\n"
+"    -a, --action ACTION     e.g. s3:GetObject\n"
+"    -R, --resource ARN      e.g. arn:aws:s3:::bucket/key\n"
+"    -c, --context KEY=VALUE a request context key; repeat a KEY for several values\n"
+"    -g, --region REGION     sets aws:RequestedRegion\n"
+"    -p, --session-policy FILE  intersect with this session policy (- is stdin)\n"
+"    -s, --session           ask as a session of ROLE (Authorize) even as an administrator\n"
+"    -j, --json              print a JSON object: decision, role, matched, reason, method\n"
+"    -h, --help              this text\n"
+"\n"
+"EXIT STATUS\n"
+"    0 allow; 1 deny (explicit or implicit), or the agent refused the question\n"
+"    (the error on stderr); 2 usage error; 3 the agent cannot be reached.\n",
+};

@@ -1,0 +1,334 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cmd-explain.c - `rolectl explain ROLE`: who may assume a role and what it
+ * may do, from GetRole.  The trust the [trust] section compiles to is shown
+ * as principals (users, groups, uids, gids, roles) and constraints (exe,
+ * exe-sha256, unit); the JSON trust policy and each permissions statement
+ * as Sid, Effect, actions, resources and conditions.  Only rendering lives
+ * here: the agent decides who may see a role.
+ */
+#include <getopt.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const struct option options[] = {
+        { "json", no_argument, NULL, 'j' },
+        { "help", no_argument, NULL, 'h' },
+        {},
+};
+
+/* parse() - a policy document as JSON, or NULL when absent or not JSON. */
+static json_t *parse(const char *text)
+{
+        return text ? json_loads(text, JSON_REJECT_DUPLICATES, NULL) : NULL;
+}
+
+/* A document for --json: parsed when it is JSON, the raw text otherwise, null when absent. */
+static json_t *doc_json(const char *text)
+{
+        json_t *j;
+
+        if (!text)
+                return json_null();
+        j = parse(text);
+        return j ? j : json_string(text);
+}
+
+static int print_json(const roled_role *r)
+{
+        json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:I, s:s, s:s, s:o, s:o, s:o}", "name", r->name,
+                              "arn", r->arn, "roleId", r->role_id, "description", r->description,
+                              "maxSessionDuration", (json_int_t)r->max_session_duration, "issuer",
+                              r->issuer, "file", r->file, "trustRules", doc_json(r->trust_rules_json),
+                              "trustPolicy", doc_json(r->trust_policy_json), "permissionsPolicy",
+                              doc_json(r->permissions_policy_json));
+        int rc = o ? json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : -1;
+
+        json_decref(o);
+        if (rc < 0 || putchar('\n') == EOF) {
+                cli_error("writing to standard output failed");
+                return EXIT_DENIED;
+        }
+        return EXIT_OK;
+}
+
+/* print_value() - a JSON scalar as text: strings bare, anything else as JSON. */
+static void print_value(const json_t *v)
+{
+        char *s;
+
+        if (json_is_string(v)) {
+                fputs(json_string_value(v), stdout);
+                return;
+        }
+        s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+        fputs(s ? s : "?", stdout);
+        free(s);
+}
+
+/* print_list() - a string or an array of them, joined with @sep. */
+static void print_list(const json_t *v, const char *sep)
+{
+        size_t i;
+        json_t *e;
+
+        if (!json_is_array(v)) {
+                print_value(v);
+                return;
+        }
+        json_array_foreach(v, i, e) {
+                if (i)
+                        fputs(sep, stdout);
+                print_value(e);
+        }
+}
+
+static void print_field(const char *indent, const char *label, const json_t *v)
+{
+        if (!v)
+                return;
+        printf("%s%-12s ", indent, label);
+        print_list(v, ", ");
+        putchar('\n');
+}
+
+static void print_principal(const char *indent, const char *label, const json_t *p)
+{
+        const char *kind;
+        json_t *v;
+        bool is_first = true;
+
+        if (!p)
+                return;
+        if (!json_is_object(p)) {
+                print_field(indent, label, p);
+                return;
+        }
+        printf("%s%-12s ", indent, label);
+        json_object_foreach((json_t *)p, kind, v) {
+                printf("%s%s: ", is_first ? "" : "; ", kind);
+                print_list(v, ", ");
+                is_first = false;
+        }
+        putchar('\n');
+}
+
+/* print_conditions() - "Operator key = v1 or v2", one line each. */
+static void print_conditions(const char *indent, const json_t *cond)
+{
+        const char *op, *key;
+        json_t *keys, *vals;
+        bool is_first = true;
+
+        if (!json_is_object(cond))
+                return;
+        json_object_foreach((json_t *)cond, op, keys) {
+                if (!json_is_object(keys))
+                        continue;
+                json_object_foreach(keys, key, vals) {
+                        printf("%s%-12s %s %s = ", indent, is_first ? "conditions" : "", op, key);
+                        print_list(vals, " or ");
+                        putchar('\n');
+                        is_first = false;
+                }
+        }
+}
+
+static void print_statement(size_t i, const json_t *s)
+{
+        const json_t *sid = json_object_get(s, "Sid"), *effect = json_object_get(s, "Effect");
+
+        printf("    statement %zu", i);
+        if (json_is_string(sid))
+                printf(" \"%s\"", json_string_value(sid));
+        printf(": %s\n", json_is_string(effect) ? json_string_value(effect) : "?");
+        print_principal("      ", "principals", json_object_get(s, "Principal"));
+        print_principal("      ", "not principal", json_object_get(s, "NotPrincipal"));
+        print_field("      ", "actions", json_object_get(s, "Action"));
+        print_field("      ", "not actions", json_object_get(s, "NotAction"));
+        print_field("      ", "resources", json_object_get(s, "Resource"));
+        print_field("      ", "not resources", json_object_get(s, "NotResource"));
+        print_conditions("      ", json_object_get(s, "Condition"));
+}
+
+/* print_document() - each statement of an IAM policy document (an object or an array of them). */
+static void print_document(const char *title, const char *text)
+{
+        json_t *doc = parse(text), *stmts, *s;
+        size_t i;
+
+        printf("  %s:\n", title);
+        stmts = json_object_get(doc, "Statement");
+        if (!stmts) {
+                printf("    %s\n", text);
+                json_decref(doc);
+                return;
+        }
+        if (json_is_object(stmts)) {
+                print_statement(0, stmts);
+        } else {
+                json_array_foreach(stmts, i, s)
+                        print_statement(i, s);
+        }
+        json_decref(doc);
+}
+
+/* One kind of principal or constraint of the [trust] rules, gathered for printing. */
+typedef struct Group {
+        const char *label;
+        const char *prefix; /* of the Local principal ("user:"), or NULL for a condition key */
+        const char *key;    /* the StringEquals key of a constraint */
+} Group;
+
+static const Group groups[] = {
+        { "users", "user:", NULL },         { "groups", "group:", NULL },
+        { "uids", "uid:", NULL },           { "gids", "gid:", NULL },
+        { "roles", "role:", NULL },         { "exe", NULL, "roled:exe" },
+        { "exe-sha256", NULL, "roled:exe-sha256" }, { "unit", NULL, "roled:unit" },
+};
+
+/*
+ * print_trust_rules() - the document [trust] compiles to: Principal.Local
+ * entries by kind, then the StringEquals constraints.
+ */
+static void print_trust_rules(const char *text)
+{
+        json_t *doc = parse(text), *stmt, *local, *equals, *e;
+        size_t i;
+
+        stmt = json_array_get(json_object_get(doc, "Statement"), 0);
+        local = json_object_get(json_object_get(stmt, "Principal"), "Local");
+        equals = json_object_get(json_object_get(stmt, "Condition"), "StringEquals");
+        if (!json_is_array(local)) {
+                printf("  [trust] rules:\n    %s\n", text);
+                json_decref(doc);
+                return;
+        }
+        printf("  [trust] rules (any principal listed, when every constraint holds):\n");
+        json_array_foreach(local, i, e)
+                if (json_is_string(e) && streq(json_string_value(e), "*"))
+                        printf("    %-12s any user\n", "principals");
+        for (size_t g = 0; g < ELEMENTSOF(groups); g++) {
+                bool is_first = true;
+
+                if (groups[g].key) {
+                        if (json_object_get(equals, groups[g].key)) {
+                                printf("    %-12s ", groups[g].label);
+                                print_list(json_object_get(equals, groups[g].key), " or ");
+                                putchar('\n');
+                        }
+                        continue;
+                }
+                json_array_foreach(local, i, e) {
+                        const char *s = json_string_value(e);
+                        size_t n = strlen(groups[g].prefix);
+
+                        if (!s || strncmp(s, groups[g].prefix, n) != 0)
+                                continue;
+                        if (is_first)
+                                printf("    %-12s %s", groups[g].label, s + n);
+                        else
+                                printf(", %s", s + n);
+                        is_first = false;
+                }
+                if (!is_first)
+                        putchar('\n');
+        }
+        json_decref(doc);
+}
+
+static void print_text(const roled_role *r)
+{
+        char dur[32];
+
+        cli_format_duration(r->max_session_duration, dur, sizeof(dur));
+        printf("%-12s %s\n", "role", r->name);
+        printf("%-12s %s\n", "arn", r->arn);
+        printf("%-12s %s\n", "role id", r->role_id);
+        printf("%-12s %s\n", "description", r->description[0] ? r->description : "-");
+        printf("%-12s %s\n", "max session", dur);
+        printf("%-12s %s\n", "defined in", r->file);
+        printf("\nWho may assume it:\n");
+        if (r->trust_rules_json)
+                print_trust_rules(r->trust_rules_json);
+        else
+                printf("  [trust] rules: nobody (no principals)\n");
+        if (r->trust_policy_json)
+                print_document("trust policy (must also allow)", r->trust_policy_json);
+        printf("\nWhat it may do:\n");
+        if (r->permissions_policy_json)
+                print_document("permissions policy", r->permissions_policy_json);
+        else
+                printf("  nothing (no permissions policy)\n");
+}
+
+int cmd_explain(int argc, char **argv)
+{
+        roled_client *client = NULL;
+        roled_role role = { 0 };
+        bool is_json = false;
+        roled_status st;
+        int c, r;
+
+        while ((c = getopt_long(argc, argv, "jh", options, NULL)) != -1) {
+                switch (c) {
+                case 'j':
+                        is_json = true;
+                        break;
+                case 'h':
+                        cli_print_help(cli_find_command(argv[0]), stdout);
+                        return EXIT_OK;
+                default:
+                        return cli_usage_error(argv[0], "unknown option");
+                }
+        }
+        if (optind == argc)
+                return cli_usage_error(argv[0], "a ROLE is required");
+        if (optind + 1 < argc)
+                return cli_usage_error(argv[0], "unexpected argument '%s'", argv[optind + 1]);
+        r = cli_connect(&client);
+        if (r != EXIT_OK)
+                return r;
+        st = roled_get_role(client, argv[optind], &role);
+        if (st != ROLED_OK) {
+                r = cli_fail(client, st);
+        } else if (is_json) {
+                r = print_json(&role);
+        } else {
+                print_text(&role);
+                r = fflush(stdout) == 0 ? EXIT_OK : EXIT_DENIED;
+        }
+        roled_role_clear(&role);
+        roled_client_close(client);
+        return r;
+}
+
+const CliCommand cli_cmd_explain = {
+        .name = "explain",
+        .run = cmd_explain,
+        .summary = "show who may assume a role and what it may do (GetRole)",
+        .help =
+"NAME\n"
+"    rolectl explain - who may assume a role, and what it may do\n"
+"\n"
+"SYNOPSIS\n"
+"    rolectl [--socket PATH] explain ROLE [--json]\n"
+"\n"
+"DESCRIPTION\n"
+"    Shows the role's trust -- the principals (users, groups, uids, gids,\n"
+"    roles) and constraints (exe, exe-sha256, unit) of its [trust] rules and\n"
+"    its JSON trust policy, if any -- and each statement of its permissions\n"
+"    policy: Sid, Effect, actions, resources and conditions.  Administrators\n"
+"    may explain any role; others only roles they may assume.\n"
+"\n"
+"OPTIONS\n"
+"    -j, --json            print the raw documents in one JSON object\n"
+"    -h, --help            this text\n"
+"\n"
+"EXIT STATUS\n"
+"    0 printed; 1 the agent refused (AccessDenied, NoSuchEntity); 2 usage error;\n"
+"    3 the agent cannot be reached.\n",
+};
