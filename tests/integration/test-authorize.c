@@ -1,0 +1,486 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test-authorize - Authorize, Simulate and GetRole end to end through
+ * libroled and rolectl against a real agent: allow, implicit and explicit
+ * deny with the deciding statement, ${aws:username} resolving to the local
+ * user of the session, session-policy intersection, revoked sessions,
+ * attested context keys that a request cannot override, Simulate and
+ * GetRole for admins and principals only, and `rolectl check`/`explain`
+ * output and exit codes.
+ */
+#undef NDEBUG
+#include <jansson.h>
+#include <roled/roled.h>
+#include <unistd.h>
+
+#include "agent.h"
+
+static TestAgent agent;
+
+static const char s3_policy[] =
+        "{\"Version\": \"2012-10-17\", \"Statement\": [\n"
+        " {\"Sid\": \"Read\", \"Effect\": \"Allow\", \"Action\": [\"s3:GetObject\", \"s3:ListBucket\"],\n"
+        "  \"Resource\": \"arn:aws:s3:::data/*\"},\n"
+        " {\"Sid\": \"Home\", \"Effect\": \"Allow\", \"Action\": \"s3:PutObject\",\n"
+        "  \"Resource\": \"arn:aws:s3:::home/${aws:username}/*\"},\n"
+        " {\"Sid\": \"NoSecret\", \"Effect\": \"Deny\", \"Action\": \"s3:*\",\n"
+        "  \"Resource\": \"arn:aws:s3:::data/secret/*\"},\n"
+        " {\"Effect\": \"Allow\", \"Action\": \"s3:DeleteObject\", \"Resource\": \"*\",\n"
+        "  \"Condition\": {\"StringEquals\": {\"s3:prefix\": [\"tmp\", \"scratch\"]}}}\n"
+        "]}\n";
+
+/* Narrows the s3 role to the objects below data/public. */
+static const char public_only[] =
+        "{\"Version\": \"2012-10-17\", \"Statement\": [{\"Sid\": \"Public\", \"Effect\": \"Allow\", "
+        "\"Action\": \"s3:GetObject\", \"Resource\": \"arn:aws:s3:::data/public/*\"}]}";
+
+static roled_client *connect_agent(void)
+{
+        roled_client *c = NULL;
+
+        CHECK_INT(roled_client_connect(agent.socket, &c), ==, ROLED_OK);
+        return c;
+}
+
+/* creds() - a session of role s3 for this process, optionally narrowed. */
+static void creds(roled_client *c, const char *policy, roled_credentials *cr)
+{
+        roled_request req = { .role = "s3", .session_policy = policy, .is_fresh = true };
+
+        CHECK_INT(roled_get_credentials(c, &req, cr), ==, ROLED_OK);
+}
+
+/* authorize() - Authorize @action on arn:aws:s3:::@object with @cr's token. */
+static roled_status authorize(roled_client *c, const roled_credentials *cr, const char *action,
+                              const char *object, const roled_context_entry *ctx, size_t n_ctx,
+                              roled_authz_result *res)
+{
+        char arn[512];
+        roled_authz_request q = {
+                .session_token = cr->session_token, .access_key_id = cr->access_key_id,
+                .action = action, .resource = arn, .context = ctx, .n_context = n_ctx,
+        };
+
+        snprintf(arn, sizeof(arn), "arn:aws:s3:::%s", object);
+        return roled_authorize(c, &q, res);
+}
+
+static void check_match(const roled_authz_result *res, roled_decision d, uint32_t stmt, const char *sid)
+{
+        CHECK_MSG(res->decision == d, "decision %s, want %s", roled_decision_name(res->decision),
+                  roled_decision_name(d));
+        CHECK(res->has_match);
+        CHECK_INT(res->statement, ==, stmt);
+        CHECK_STREQ(res->sid, sid);
+        CHECK_STREQ(res->role, "s3");
+        CHECK_CONTAINS(res->policy, "s3.json");
+}
+
+static int alice_decisions(void *arg)
+{
+        static const char *const prefix_tmp[] = { "tmp" }, *const prefix_two[] = { "x", "scratch" };
+        const roled_context_entry tmp = { "s3:prefix", prefix_tmp, 1 }, two = { "s3:prefix", prefix_two, 2 };
+        roled_client *c = connect_agent();
+        roled_credentials cr = { 0 };
+        roled_authz_result res;
+        roled_authz_request q = { .action = "s3:GetObject", .resource = "arn:aws:s3:::data/a" };
+
+        (void)arg;
+        creds(c, NULL, &cr);
+        CHECK_INT(authorize(c, &cr, "s3:GetObject", "data/a", NULL, 0, &res), ==, ROLED_OK);
+        check_match(&res, ROLED_DECISION_ALLOW, 0, "Read");
+        CHECK_STREQ(res.reason, "");
+        CHECK_INT(authorize(c, &cr, "s3:GetObject", "data/secret/a", NULL, 0, &res), ==, ROLED_OK);
+        check_match(&res, ROLED_DECISION_EXPLICIT_DENY, 2, "NoSecret");
+        CHECK_INT(authorize(c, &cr, "s3:GetObject", "other/a", NULL, 0, &res), ==, ROLED_OK);
+        CHECK(res.decision == ROLED_DECISION_IMPLICIT_DENY);
+        CHECK(!res.has_match);
+        CHECK_STREQ(res.role, "s3");
+
+        /* ${aws:username} is the local user the session was issued to. */
+        CHECK_INT(authorize(c, &cr, "s3:PutObject", "home/roledalice/f", NULL, 0, &res), ==, ROLED_OK);
+        check_match(&res, ROLED_DECISION_ALLOW, 1, "Home");
+        CHECK_INT(authorize(c, &cr, "s3:PutObject", "home/roledbob/f", NULL, 0, &res), ==, ROLED_OK);
+        CHECK(res.decision == ROLED_DECISION_IMPLICIT_DENY);
+
+        /* Request context: one value, and a multi-valued key; a statement without a Sid. */
+        CHECK_INT(authorize(c, &cr, "s3:DeleteObject", "any/f", NULL, 0, &res), ==, ROLED_OK);
+        CHECK(res.decision == ROLED_DECISION_IMPLICIT_DENY);
+        CHECK_INT(authorize(c, &cr, "s3:DeleteObject", "any/f", &tmp, 1, &res), ==, ROLED_OK);
+        check_match(&res, ROLED_DECISION_ALLOW, 3, "");
+        CHECK_INT(authorize(c, &cr, "s3:DeleteObject", "any/f", &two, 1, &res), ==, ROLED_OK);
+        CHECK(res.decision == ROLED_DECISION_ALLOW);
+
+        /* An access key id that is not the token's. */
+        q.session_token = cr.session_token;
+        q.access_key_id = "ASIAAAAAAAAAAAAAAAAA";
+        CHECK_INT(roled_authorize(c, &q, &res), ==, ROLED_E_INVALID_TOKEN);
+        /* A token that is not one. */
+        q.session_token = "bm90IGEgdG9rZW4=";
+        q.access_key_id = NULL;
+        CHECK_INT(roled_authorize(c, &q, &res), ==, ROLED_E_INVALID_TOKEN);
+        /* Neither a token nor a signed request. */
+        q.session_token = NULL;
+        CHECK_INT(roled_authorize(c, &q, &res), ==, ROLED_E_INVALID_ARGUMENT);
+        roled_credentials_clear(&cr);
+        roled_client_close(c);
+        return 0;
+}
+
+static int alice_attested(void *arg)
+{
+        static const char *const bob[] = { "roledbob" }, *const uid[] = { "0" };
+        const roled_context_entry user = { "aws:username", bob, 1 }, roled_uid = { "roled:uid", uid, 1 };
+        roled_client *c = connect_agent();
+        roled_credentials cr = { 0 };
+        roled_authz_result res;
+
+        (void)arg;
+        creds(c, NULL, &cr);
+        /* Claiming to be bob would turn ${aws:username} into bob's home: refused. */
+        CHECK_INT(authorize(c, &cr, "s3:PutObject", "home/roledbob/f", &user, 1, &res), ==,
+                  ROLED_E_INVALID_PARAMETER_VALUE);
+        CHECK_CONTAINS(roled_client_last_error(c), "aws:username");
+        CHECK_CONTAINS(roled_client_last_error(c), "attested");
+        CHECK_INT(authorize(c, &cr, "s3:GetObject", "data/a", &roled_uid, 1, &res), ==,
+                  ROLED_E_INVALID_PARAMETER_VALUE);
+        CHECK_CONTAINS(roled_client_last_error(c), "roled:uid");
+        roled_credentials_clear(&cr);
+        roled_client_close(c);
+        return 0;
+}
+
+static int alice_session_policy(void *arg)
+{
+        roled_client *c = connect_agent();
+        roled_credentials cr = { 0 };
+        roled_authz_result res;
+
+        (void)arg;
+        creds(c, public_only, &cr);
+        /* The role allows data/a, the session policy does not: both must allow. */
+        CHECK_INT(authorize(c, &cr, "s3:GetObject", "data/a", NULL, 0, &res), ==, ROLED_OK);
+        CHECK(res.decision == ROLED_DECISION_IMPLICIT_DENY);
+        CHECK_INT(authorize(c, &cr, "s3:GetObject", "data/public/a", NULL, 0, &res), ==, ROLED_OK);
+        CHECK(res.decision == ROLED_DECISION_ALLOW);
+        /* Nor does the session policy allow what the role allows elsewhere. */
+        CHECK_INT(authorize(c, &cr, "s3:PutObject", "home/roledalice/f", NULL, 0, &res), ==, ROLED_OK);
+        CHECK(res.decision == ROLED_DECISION_IMPLICIT_DENY);
+        roled_credentials_clear(&cr);
+        roled_client_close(c);
+        return 0;
+}
+
+static int alice_revoked(void *arg)
+{
+        roled_client *c = connect_agent();
+        roled_credentials cr = { 0 };
+        roled_authz_result res;
+        uint32_t n = 0;
+
+        (void)arg;
+        creds(c, NULL, &cr);
+        CHECK_INT(authorize(c, &cr, "s3:GetObject", "data/a", NULL, 0, &res), ==, ROLED_OK);
+        CHECK(res.decision == ROLED_DECISION_ALLOW);
+        CHECK_INT(roled_revoke(c, "s3", &n), ==, ROLED_OK);
+        CHECK_INT(n, >=, 1);
+        CHECK_INT(authorize(c, &cr, "s3:GetObject", "data/a", NULL, 0, &res), ==, ROLED_E_INVALID_TOKEN);
+        CHECK_CONTAINS(roled_client_last_error(c), "revoked");
+        roled_credentials_clear(&cr);
+        roled_client_close(c);
+        return 0;
+}
+
+static void test_authorize(void)
+{
+        CHECK_INT(run_as(UID_ALICE, alice_decisions, NULL), ==, 0);
+        CHECK_INT(run_as(UID_ALICE, alice_attested, NULL), ==, 0);
+        CHECK_INT(run_as(UID_ALICE, alice_session_policy, NULL), ==, 0);
+        CHECK_INT(run_as(UID_ALICE, alice_revoked, NULL), ==, 0);
+}
+
+static roled_status simulate(const char *role, const char *action, const char *resource,
+                             const roled_context_entry *ctx, size_t n_ctx, const char *policy,
+                             roled_authz_result *res, char *err, size_t err_size)
+{
+        roled_client *c = connect_agent();
+        roled_simulate_request q = {
+                .role = role, .action = action, .resource = resource,
+                .context = ctx, .n_context = n_ctx, .session_policy = policy,
+        };
+        roled_status st = roled_simulate(c, &q, res);
+
+        snprintf(err, err_size, "%s", roled_client_last_error(c));
+        roled_client_close(c);
+        return st;
+}
+
+static int bob_simulate(void *arg)
+{
+        roled_authz_result res;
+        char err[512];
+
+        (void)arg;
+        CHECK_INT(simulate("s3", "s3:GetObject", "arn:aws:s3:::data/a", NULL, 0, NULL, &res, err,
+                           sizeof(err)),
+                  ==, ROLED_E_ACCESS_DENIED);
+        return 0;
+}
+
+static void test_simulate(void)
+{
+        static const char *const bob[] = { "roledbob" };
+        const roled_context_entry user = { "aws:username", bob, 1 };
+        roled_authz_result res;
+        char err[512];
+
+        CHECK_INT(run_as(UID_BOB, bob_simulate, NULL), ==, 0);
+        CHECK_INT(simulate("s3", "s3:GetObject", "arn:aws:s3:::data/a", NULL, 0, NULL, &res, err,
+                           sizeof(err)),
+                  ==, ROLED_OK);
+        check_match(&res, ROLED_DECISION_ALLOW, 0, "Read");
+        CHECK_INT(simulate("s3", "s3:GetObject", "arn:aws:s3:::data/secret/k", NULL, 0, NULL, &res,
+                           err, sizeof(err)),
+                  ==, ROLED_OK);
+        check_match(&res, ROLED_DECISION_EXPLICIT_DENY, 2, "NoSecret");
+        /* An administrator simulates any principal: aws:username is taken as given. */
+        CHECK_INT(simulate("s3", "s3:PutObject", "arn:aws:s3:::home/roledbob/f", &user, 1, NULL,
+                           &res, err, sizeof(err)),
+                  ==, ROLED_OK);
+        check_match(&res, ROLED_DECISION_ALLOW, 1, "Home");
+        CHECK_INT(simulate("s3", "s3:GetObject", "arn:aws:s3:::data/a", NULL, 0, public_only, &res,
+                           err, sizeof(err)),
+                  ==, ROLED_OK);
+        CHECK(res.decision == ROLED_DECISION_IMPLICIT_DENY);
+        CHECK_INT(simulate("nopolicy", "s3:GetObject", "arn:aws:s3:::data/a", NULL, 0, NULL, &res,
+                           err, sizeof(err)),
+                  ==, ROLED_OK);
+        CHECK(res.decision == ROLED_DECISION_IMPLICIT_DENY);
+        CHECK(!res.has_match);
+        CHECK_INT(simulate("nosuchrole", "s3:GetObject", "arn:aws:s3:::data/a", NULL, 0, NULL, &res,
+                           err, sizeof(err)),
+                  ==, ROLED_E_NO_SUCH_ENTITY);
+        CHECK_INT(simulate("s3", "s3:GetObject", "arn:aws:s3:::data/a", NULL, 0, "{not json", &res,
+                           err, sizeof(err)),
+                  ==, ROLED_E_MALFORMED_POLICY_DOCUMENT);
+}
+
+static roled_status get_role(const char *name, roled_role *r)
+{
+        roled_client *c = connect_agent();
+        roled_status st = roled_get_role(c, name, r);
+
+        roled_client_close(c);
+        return st;
+}
+
+static int get_role_expect(void *arg)
+{
+        roled_role r = { 0 };
+        roled_status want = (roled_status)(intptr_t)arg;
+
+        CHECK_INT(get_role("s3", &r), ==, want);
+        if (want == ROLED_OK)
+                CHECK_STREQ(r.name, "s3");
+        roled_role_clear(&r);
+        return 0;
+}
+
+static void test_get_role(void)
+{
+        roled_role r = { 0 };
+
+        CHECK_INT(get_role("s3", &r), ==, ROLED_OK);
+        CHECK_STREQ(r.name, "s3");
+        CHECK_CONTAINS(r.arn, ":role/s3");
+        CHECK(!strncmp(r.role_id, "AROA", 4));
+        CHECK_STREQ(r.description, "object store access");
+        CHECK_INT(r.max_session_duration, ==, 7200);
+        CHECK_CONTAINS(r.file, "s3.ini");
+        CHECK_CONTAINS(r.trust_rules_json, "user:roledalice");
+        CHECK(r.trust_policy_json == NULL);
+        CHECK_CONTAINS(r.permissions_policy_json, "NoSecret");
+        roled_role_clear(&r);
+        CHECK(r.name == NULL);
+        roled_role_clear(&r);
+        CHECK_INT(get_role("nosuchrole", &r), ==, ROLED_E_NO_SUCH_ENTITY);
+        CHECK_INT(run_as(UID_ALICE, get_role_expect, (void *)(intptr_t)ROLED_OK), ==, 0);
+        /* bob is not a principal of s3: refused, like a role that does not exist. */
+        CHECK_INT(run_as(UID_BOB, get_role_expect, (void *)(intptr_t)ROLED_E_ACCESS_DENIED), ==, 0);
+}
+
+static void test_rolectl_check(void)
+{
+        char *out = NULL, *err = NULL;
+        json_t *j;
+
+        CHECK_INT(rolectl(0, agent.socket, &out, &err, "check", "--role", "s3", "--action",
+                          "s3:GetObject", "--resource", "arn:aws:s3:::data/a", NULL),
+                  ==, 0);
+        CHECK_CONTAINS(out, "allow: role s3, statement 0 \"Read\" of ");
+        CHECK_CONTAINS(out, "s3.json\n");
+        free(out);
+        free(err);
+        CHECK_INT(rolectl(0, agent.socket, &out, &err, "check", "--role", "s3", "--action",
+                          "s3:GetObject", "--resource", "arn:aws:s3:::data/secret/x", NULL),
+                  ==, 1);
+        CHECK_CONTAINS(out, "explicit-deny: role s3, statement 2 \"NoSecret\" of ");
+        free(out);
+        free(err);
+        CHECK_INT(rolectl(0, agent.socket, &out, &err, "check", "--role", "s3", "--action",
+                          "s3:GetObject", "--resource", "arn:aws:s3:::elsewhere", NULL),
+                  ==, 1);
+        CHECK_STREQ(out, "implicit-deny: role s3, no statement matched\n");
+        free(out);
+        free(err);
+        /* Simulate for root: the context is taken as given, values repeat into one key. */
+        CHECK_INT(rolectl(0, agent.socket, &out, &err, "check", "--role", "s3", "--action",
+                          "s3:DeleteObject", "--resource", "arn:aws:s3:::x", "--context",
+                          "s3:prefix=nope", "--context", "s3:prefix=scratch", "--json", NULL),
+                  ==, 0);
+        j = json_loads(out, 0, NULL);
+        CHECK_MSG(j, "not JSON: %s", out);
+        CHECK_STREQ(json_string_value(json_object_get(j, "decision")), "allow");
+        CHECK_STREQ(json_string_value(json_object_get(j, "method")), "Simulate");
+        CHECK_INT(json_integer_value(json_object_get(json_object_get(j, "matched"), "statement")), ==, 3);
+        CHECK(json_is_null(json_object_get(json_object_get(j, "matched"), "sid")));
+        json_decref(j);
+        free(out);
+        free(err);
+
+        /* Anyone else asks Authorize about a session of their own. */
+        CHECK_INT(rolectl(UID_ALICE, agent.socket, &out, &err, "check", "--role", "s3", "--action",
+                          "s3:PutObject", "--resource", "arn:aws:s3:::home/roledalice/x", "--json", NULL),
+                  ==, 0);
+        j = json_loads(out, 0, NULL);
+        CHECK_MSG(j, "not JSON: %s", out);
+        CHECK_STREQ(json_string_value(json_object_get(j, "method")), "Authorize");
+        CHECK_STREQ(json_string_value(json_object_get(json_object_get(j, "matched"), "sid")), "Home");
+        json_decref(j);
+        free(out);
+        free(err);
+        CHECK_INT(rolectl(UID_ALICE, agent.socket, &out, &err, "check", "--role", "s3", "--action",
+                          "s3:PutObject", "--resource", "arn:aws:s3:::home/roledbob/x", NULL),
+                  ==, 1);
+        CHECK_STREQ(out, "implicit-deny: role s3, no statement matched\n");
+        free(out);
+        free(err);
+        CHECK_INT(rolectl(UID_ALICE, agent.socket, &out, &err, "check", "--role", "s3", "--action",
+                          "s3:PutObject", "--resource", "arn:aws:s3:::home/roledbob/x", "--context",
+                          "aws:username=roledbob", NULL),
+                  ==, 1);
+        CHECK_STREQ(out, "");
+        CHECK_CONTAINS(err, "InvalidParameterValue");
+        CHECK_CONTAINS(err, "aws:username");
+        CHECK_INT(count_lines(err), ==, 1);
+        free(out);
+        free(err);
+        /* bob may not assume s3: the GetCredentials refusal is shown. */
+        CHECK_INT(rolectl(UID_BOB, agent.socket, &out, &err, "check", "--role", "s3", "--action",
+                          "s3:GetObject", "--resource", "arn:aws:s3:::data/a", NULL),
+                  ==, 1);
+        CHECK_CONTAINS(err, "AccessDenied");
+        free(out);
+        free(err);
+        CHECK_INT(rolectl(0, agent.socket, &out, &err, "check", "--role", "s3", "--action",
+                          "s3:GetObject", NULL),
+                  ==, 2);
+        CHECK_CONTAINS(err, "--resource");
+        free(out);
+        free(err);
+        CHECK_INT(rolectl(0, agent.socket, &out, &err, "check", "--role", "s3", "--action", "a",
+                          "--resource", "r", "--context", "novalue", NULL),
+                  ==, 2);
+        free(out);
+        free(err);
+        CHECK_INT(rolectl(0, test_path("nosocket"), &out, &err, "check", "--role", "s3", "--action",
+                          "s3:GetObject", "--resource", "arn:aws:s3:::data/a", NULL),
+                  ==, 3);
+        free(out);
+        free(err);
+}
+
+static void test_rolectl_explain(void)
+{
+        char *out = NULL, *err = NULL;
+        json_t *j;
+
+        CHECK_INT(rolectl(0, agent.socket, &out, &err, "explain", "s3", NULL), ==, 0);
+        CHECK_CONTAINS(out, "role         s3\n");
+        CHECK_CONTAINS(out, "max session  2h\n");
+        CHECK_CONTAINS(out, "users        root, roledalice\n");
+        CHECK_CONTAINS(out, "groups       roledops\n");
+        CHECK_CONTAINS(out, "uids         3000-3010\n");
+        CHECK_CONTAINS(out, "statement 0 \"Read\": Allow\n");
+        CHECK_CONTAINS(out, "actions      s3:GetObject, s3:ListBucket\n");
+        CHECK_CONTAINS(out, "statement 2 \"NoSecret\": Deny\n");
+        CHECK_CONTAINS(out, "resources    arn:aws:s3:::home/${aws:username}/*\n");
+        CHECK_CONTAINS(out, "conditions   StringEquals s3:prefix = tmp or scratch\n");
+        free(out);
+        free(err);
+        CHECK_INT(rolectl(0, agent.socket, &out, &err, "explain", "constrained", NULL), ==, 0);
+        CHECK_CONTAINS(out, "gids         2200\n");
+        CHECK_CONTAINS(out, "roles        s3\n");
+        CHECK_CONTAINS(out, "exe          /usr/bin/aws or /usr/local/bin/deploy\n");
+        CHECK_CONTAINS(out, "unit         backup.service\n");
+        CHECK_CONTAINS(out, "trust policy (must also allow):\n");
+        CHECK_CONTAINS(out, "principals   Local: group:roledops\n");
+        CHECK_CONTAINS(out, "nothing (no permissions policy)\n");
+        free(out);
+        free(err);
+        CHECK_INT(rolectl(0, agent.socket, &out, &err, "explain", "constrained", "--json", NULL), ==, 0);
+        j = json_loads(out, 0, NULL);
+        CHECK_MSG(j, "not JSON: %s", out);
+        CHECK(json_is_object(json_object_get(j, "trustRules")));
+        CHECK(json_is_object(json_object_get(j, "trustPolicy")));
+        CHECK(json_is_null(json_object_get(j, "permissionsPolicy")));
+        CHECK_STREQ(json_string_value(json_object_get(j, "name")), "constrained");
+        json_decref(j);
+        free(out);
+        free(err);
+        /* A principal may explain its role; others may not, and cannot probe names. */
+        CHECK_INT(rolectl(UID_ALICE, agent.socket, &out, &err, "explain", "s3", NULL), ==, 0);
+        CHECK_CONTAINS(out, "\"NoSecret\"");
+        free(out);
+        free(err);
+        CHECK_INT(rolectl(UID_BOB, agent.socket, &out, &err, "explain", "s3", NULL), ==, 1);
+        CHECK_CONTAINS(err, "AccessDenied");
+        CHECK_STREQ(out, "");
+        free(out);
+        free(err);
+        CHECK_INT(rolectl(UID_BOB, agent.socket, &out, &err, "explain", "nosuchrole", NULL), ==, 1);
+        CHECK_CONTAINS(err, "AccessDenied");
+        free(out);
+        free(err);
+        CHECK_INT(rolectl(0, agent.socket, &out, &err, "explain", NULL), ==, 2);
+        free(out);
+        free(err);
+}
+
+int main(int argc, char **argv)
+{
+        const char *cfg;
+
+        test_init(argc, argv);
+        cfg = config_new(NULL);
+        config_put(cfg, "roles.d/s3.json", "%s", s3_policy);
+        config_put(cfg, "roles.d/s3.ini",
+                   "[role]\nname = s3\ndescription = object store access\nmax_session_duration = 2h\n"
+                   "permissions = s3.json\n[trust]\nusers = root, roledalice\ngroups = roledops\n"
+                   "uids = 3000-3010\n");
+        config_put(cfg, "roles.d/nopolicy.ini", "[role]\nname = nopolicy\n[trust]\nusers = root\n");
+        config_put(cfg, "roles.d/trust.json",
+                   "{\"Version\": \"2012-10-17\", \"Statement\": [{\"Effect\": \"Allow\", "
+                   "\"Action\": \"sts:AssumeRole\", \"Principal\": {\"Local\": \"group:roledops\"}}]}");
+        config_put(cfg, "roles.d/constrained.ini",
+                   "[role]\nname = constrained\ntrust_policy = trust.json\n[trust]\ngids = 2200\n"
+                   "roles = s3\nexe = /usr/bin/aws /usr/local/bin/deploy\nunits = backup.service\n");
+        agent_spawn(cfg, &agent);
+        test_authorize();
+        test_simulate();
+        test_get_role();
+        test_rolectl_check();
+        test_rolectl_explain();
+        agent_stop(&agent);
+        return 0;
+}
