@@ -4,7 +4,10 @@
 # a consumer of libroled through pkg-config and through find_package(roled):
 # what a downstream program does to link the library.
 set -euo pipefail
-build=$1 src=$2
+build=$1 src=$2 sanitize=${3:-OFF}
+# A libroled built with ASan/UBSan needs its consumer built the same way.
+san=
+[ "$sanitize" = ON ] && san="-fsanitize=address,undefined"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cmake --install "$build" --prefix "$tmp/prefix" >/dev/null
@@ -17,11 +20,11 @@ test -x "$prefix/sbin/roled"
 # pkg-config
 export PKG_CONFIG_PATH=$libdir/pkgconfig
 # --define-prefix: the .pc file was configured for another prefix; pkgconf relocates it.
-cc -o "$tmp/consumer-pc" "$src/consumer.c" $(pkg-config --define-prefix --cflags --libs roled)
+cc $san -o "$tmp/consumer-pc" "$src/consumer.c" $(pkg-config --define-prefix --cflags --libs roled)
 LD_LIBRARY_PATH=$libdir "$tmp/consumer-pc" "$tmp/no-agent.sock"
 
 # CMake package
-cmake -S "$src" -B "$tmp/cb" -DCMAKE_PREFIX_PATH="$prefix" >/dev/null
+cmake -S "$src" -B "$tmp/cb" -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_C_FLAGS="$san" >/dev/null
 cmake --build "$tmp/cb" >/dev/null
 LD_LIBRARY_PATH=$libdir "$tmp/cb/consumer" "$tmp/no-agent.sock"
 
