@@ -1,0 +1,173 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test-exe-hash - trust by executable SHA-256, end to end: the agent hashes
+ * the caller's executable off its loop (thread pool) when a rule needs it,
+ * and it hashes the file the process actually runs, not whatever sits at its
+ * path now.  A copy of this binary is started, its file is then replaced on
+ * disk, and only then does it ask: the hash rule still matches (the mapped
+ * file is unchanged), the path rule no longer does (the path names another
+ * file), and a JSON trust policy with a roled:exe-sha256 condition agrees.
+ */
+#undef NDEBUG
+#include <fcntl.h>
+#include <limits.h>
+#include <roled/roled.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "agent.h"
+
+static TestAgent agent;
+
+/* Child mode: wait for a byte on stdin, then ask for @role. Exit 0 served, 1 denied, 2 other. */
+static int child(const char *socket, const char *role)
+{
+        roled_client *c;
+        roled_credentials cr = { 0 };
+        roled_request req = { .role = role, .is_fresh = true };
+        char go;
+        roled_status s;
+
+        if (read(STDIN_FILENO, &go, 1) != 1)
+                return 2;
+        if (roled_client_connect(socket, &c) != ROLED_OK)
+                return 2;
+        s = roled_get_credentials(c, &req, &cr);
+        roled_credentials_clear(&cr);
+        roled_client_close(c);
+        return s == ROLED_OK ? 0 : s == ROLED_E_ACCESS_DENIED ? 1 : 2;
+}
+
+static void sha256_file(const char *path, char hex[65])
+{
+        crypto_hash_sha256_state st;
+        uint8_t buf[65536], out[32];
+        ssize_t n;
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+        CHECK(fd >= 0);
+        crypto_hash_sha256_init(&st);
+        while ((n = read(fd, buf, sizeof(buf))) > 0)
+                crypto_hash_sha256_update(&st, buf, (size_t)n);
+        CHECK(n == 0);
+        close(fd);
+        crypto_hash_sha256_final(&st, out);
+        sodium_bin2hex(hex, 65, out, sizeof(out));
+}
+
+static void copy_file(const char *from, const char *to, mode_t mode)
+{
+        char *cmd;
+
+        CHECK(asprintf(&cmd, "cp '%s' '%s' && chmod %o '%s'", from, to, (unsigned)mode, to) > 0);
+        CHECK_INT(system(cmd), ==, 0);
+        free(cmd);
+}
+
+/*
+ * Start the copy at @exe asking for @role, replace the file at @exe (new
+ * inode, other content) when @is_replace, then let it ask.  Return: its exit code.
+ */
+static int ask_from(const char *exe, const char *role, bool is_replace)
+{
+        int go[2];
+        pid_t pid;
+
+        CHECK_INT(pipe(go), ==, 0);
+        pid = fork();
+        CHECK(pid >= 0);
+        if (pid == 0) {
+                dup2(go[0], STDIN_FILENO);
+                close(go[0]);
+                close(go[1]);
+                execl(exe, exe, "--child", agent.socket, role, (char *)NULL);
+                _exit(3);
+        }
+        close(go[0]);
+        /* Let the child finish exec before its file is replaced. */
+        for (int i = 0; i < 200; i++) {
+                char link[64], target[PATH_MAX];
+                ssize_t n;
+
+                snprintf(link, sizeof(link), "/proc/%d/exe", (int)pid);
+                n = readlink(link, target, sizeof(target) - 1);
+                if (n > 0 && (target[n] = '\0', strncmp(target, exe, strlen(exe)) == 0))
+                        break;
+                usleep(10000);
+        }
+        if (is_replace) {
+                CHECK_INT(unlink(exe), ==, 0);
+                write_file(exe, 0755, "#!/bin/sh\nexit 0\n");
+        }
+        CHECK_INT(write(go[1], "g", 1), ==, 1);
+        close(go[1]);
+        return wait_status(pid);
+}
+
+int main(int argc, char **argv)
+{
+        char self[PATH_MAX], hash[65], true_hash[65], copy[PATH_MAX];
+        const char *cfg;
+        ssize_t n;
+
+        if (argc == 4 && strcmp(argv[1], "--child") == 0)
+                return child(argv[2], argv[3]);
+        test_init(argc, argv);
+        CHECK(sodium_init() >= 0);
+        n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+        CHECK(n > 0);
+        self[n] = '\0';
+        sha256_file(self, hash);
+        sha256_file("/usr/bin/true", true_hash);
+        snprintf(copy, sizeof(copy), "%s/copy-of-test", test_dir());
+
+        cfg = config_new(NULL);
+        config_put(cfg, "roles.d/10-by-hash.ini",
+                   "[role]\nname = by-hash\n[trust]\nuids = 0\nexe_sha256 = %s\n", hash);
+        config_put(cfg, "roles.d/11-by-other-hash.ini",
+                   "[role]\nname = by-other-hash\n[trust]\nuids = 0\nexe_sha256 = %s\n", true_hash);
+        config_put(cfg, "roles.d/12-by-path.ini", "[role]\nname = by-path\n[trust]\nuids = 0\nexe = %s\n",
+                   copy);
+        config_put(cfg, "roles.d/13-by-doc.ini",
+                   "[role]\nname = by-doc\ntrust_policy = ../doc.json\n[trust]\nuids = 0\n");
+        config_put(cfg, "doc.json",
+                   "{\"Version\": \"2012-10-17\", \"Statement\": [{\"Effect\": \"Allow\", "
+                   "\"Action\": \"sts:AssumeRole\", \"Principal\": {\"Local\": \"uid:0\"}, "
+                   "\"Condition\": {\"StringEquals\": {\"roled:exe-sha256\": \"%s\"}}}]}\n",
+                   hash);
+        agent_spawn(cfg, &agent);
+
+        /* The unchanged copy: its hash is this binary's, and its path is the trusted one. */
+        copy_file(self, copy, 0755);
+        CHECK_INT(ask_from(copy, "by-hash", false), ==, 0);
+        CHECK_INT(ask_from(copy, "by-path", false), ==, 0);
+        CHECK_INT(ask_from(copy, "by-doc", false), ==, 0);
+        CHECK_INT(ask_from(copy, "by-other-hash", false), ==, 1);
+
+        /* Replaced on disk after exec: the mapped file still hashes the same; the path lies now. */
+        copy_file(self, copy, 0755);
+        CHECK_INT(ask_from(copy, "by-hash", true), ==, 0);
+        copy_file(self, copy, 0755);
+        CHECK_INT(ask_from(copy, "by-path", true), ==, 1);
+        copy_file(self, copy, 0755);
+        CHECK_INT(ask_from(copy, "by-doc", true), ==, 0);
+
+        /* rolectl is another executable: the hash rule refuses it, with the role named. */
+        {
+                char *out = NULL, *err = NULL;
+
+                CHECK_INT(rolectl(0, agent.socket, &out, &err, "credential-process", "--role",
+                                  "by-hash", NULL),
+                          ==, 1);
+                CHECK_CONTAINS(err, "by-hash");
+                free(out);
+                free(err);
+        }
+        agent_stop(&agent);
+        printf("test-exe-hash: OK\n");
+        return 0;
+}
