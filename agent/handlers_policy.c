@@ -149,13 +149,15 @@ static void pack_decision(Request *req, const PolicyResult *res, const char *rol
                 proto_pack_kv_str(req->out, "reason", reason);
 }
 
-/* The attested keys of a role session, from its verified claims. */
-static int session_context(Agent *a, const Role *role, const TokenClaims *cl, const char *region,
-                           PolicyContext **ctxp)
+/*
+ * The attested keys of a role session that never change: from its verified
+ * claims.  The time keys and aws:RequestedRegion are set per request by
+ * refresh_context().
+ */
+static int session_context(const Role *role, const TokenClaims *cl, PolicyContext **ctxp)
 {
         _cleanup_(policy_context_freep) PolicyContext *ctx = NULL;
         char buf[256], iso[ISSUER_ISO8601_SIZE];
-        int64_t now = agent_now(a);
         int r;
 
         r = policy_context_new(&ctx);
@@ -178,23 +180,44 @@ static int session_context(Agent *a, const Role *role, const TokenClaims *cl, co
                 return r;
         if (cl->source_role && (r = policy_context_set(ctx, "aws:SourceIdentity", cl->source_role, true)))
                 return r;
-        snprintf(buf, sizeof(buf), "%s:%s", role ? role->role_id : "AROA", cl->sid);
+        snprintf(buf, sizeof(buf), "%s:%s", role->role_id, cl->sid);
         if ((r = policy_context_set(ctx, "aws:userid", buf, true)))
                 return r;
         issuer_format_iso8601(cl->issued, iso);
-        if ((r = policy_context_set(ctx, "aws:TokenIssueTime", iso, true)))
-                return r;
-        issuer_format_iso8601(now, iso);
-        if ((r = policy_context_set(ctx, "aws:CurrentTime", iso, true)))
-                return r;
-        snprintf(buf, sizeof(buf), "%lld", (long long)now);
-        if ((r = policy_context_set(ctx, "aws:EpochTime", buf, true)) ||
+        if ((r = policy_context_set(ctx, "aws:TokenIssueTime", iso, true)) ||
             (r = policy_context_set(ctx, "aws:SecureTransport", "true", true)) ||
             (r = policy_context_set(ctx, "aws:MultiFactorAuthPresent", "false", true)))
                 return r;
-        if (region[0] && (r = policy_context_set(ctx, "aws:RequestedRegion", region, true)))
-                return r;
         *ctxp = steal_pointer(&ctx);
+        return 0;
+}
+
+/*
+ * Make the entry's context describe this request: the previous request's
+ * keys dropped, the time keys current (rewritten once a second), and the
+ * region as asked.
+ */
+static int refresh_context(TokenEntry *e, int64_t now, const char *region)
+{
+        char buf[32];
+        int r;
+
+        policy_context_clear_request(e->ctx);
+        if (e->ctx_second != now) {
+                policy_context_unset(e->ctx, "aws:CurrentTime");
+                policy_context_unset(e->ctx, "aws:EpochTime");
+                e->ctx_second = -1;
+                issuer_format_iso8601(now, buf);
+                if ((r = policy_context_set(e->ctx, "aws:CurrentTime", buf, true)))
+                        return r;
+                snprintf(buf, sizeof(buf), "%lld", (long long)now);
+                if ((r = policy_context_set(e->ctx, "aws:EpochTime", buf, true)))
+                        return r;
+                e->ctx_second = now;
+        }
+        policy_context_unset(e->ctx, "aws:RequestedRegion");
+        if (region[0] && (r = policy_context_set(e->ctx, "aws:RequestedRegion", region, true)))
+                return r;
         return 0;
 }
 
@@ -203,18 +226,19 @@ static int session_context(Agent *a, const Role *role, const TokenClaims *cl, co
  * @akid: when non-NULL, the access key id the caller presented with the token.
  */
 static int verify_token(Request *req, const char *tok, size_t len, const char *akid,
-                        size_t akid_len, const TokenClaims **claimsp)
+                        size_t akid_len, TokenEntry **entryp)
 {
         Agent *a = req->agent;
         TokenClaims fresh = TOKEN_CLAIMS_INIT;
+        TokenEntry *e;
         const TokenClaims *cl;
         uint8_t digest[16];
         int64_t now = agent_now(a);
         int r;
 
         tokencache_digest(tok, len, digest);
-        cl = tokencache_get(a->tokens, digest);
-        if (!cl) {
+        e = tokencache_get(a->tokens, digest);
+        if (!e) {
                 r = issuer_local_verify(a->keys, tok, len, now, NULL, &fresh);
                 if (r == ISSUER_E_EXPIRED)
                         return request_fail(req, PROTO_EXPIRED_TOKEN,
@@ -224,8 +248,9 @@ static int verify_token(Request *req, const char *tok, size_t len, const char *a
                                             "the security token included in the request is invalid");
                 if (r < 0)
                         return r;
-                cl = tokencache_put(a->tokens, digest, &fresh);
+                e = tokencache_put(a->tokens, digest, &fresh);
         }
+        cl = &e->claims;
         if (now >= cl->expires)
                 return request_fail(req, PROTO_EXPIRED_TOKEN,
                                     "the security token included in the request is expired");
@@ -235,12 +260,12 @@ static int verify_token(Request *req, const char *tok, size_t len, const char *a
         if (akid && (akid_len != strlen(cl->akid) || memcmp(akid, cl->akid, akid_len) != 0))
                 return request_fail(req, PROTO_INVALID_TOKEN,
                                     "the access key id does not belong to the session token");
-        *claimsp = cl;
+        *entryp = e;
         return 0;
 }
 
 /* Authorize with a bare token: sessionToken and, optionally, accessKeyId. */
-static int token_claims(Request *req, const TokenClaims **claimsp)
+static int token_claims(Request *req, TokenEntry **entryp)
 {
         const char *tok, *akid = NULL;
         size_t len, akid_len = 0;
@@ -253,7 +278,7 @@ static int token_claims(Request *req, const TokenClaims **claimsp)
                 akid = NULL;
         else if (r)
                 return request_param_error(req, r, "accessKeyId");
-        return verify_token(req, tok, len, akid, akid_len, claimsp);
+        return verify_token(req, tok, len, akid, akid_len, entryp);
 }
 
 static int sigv4_fail(Request *req, int r)
@@ -350,14 +375,14 @@ static int read_signed_request(Request *req, const msgpack_object *m, Sigv4Reque
  * agent recomputes from the access key id.
  */
 static int signed_claims(Request *req, const msgpack_object *m, char *region,
-                         const TokenClaims **claimsp)
+                         TokenEntry **entryp)
 {
         Sigv4Header headers[SIGV4_HEADERS_MAX];
         Sigv4Request sr = { .now = agent_now(req->agent) };
         _cleanup_free_ Sigv4Result *res = malloc(sizeof(*res));
         char payload_hash[SIGV4_PAYLOAD_HASH_MAX + 1];
         char secret[ISSUER_SECRET_LEN + 1];
-        const TokenClaims *cl;
+        TokenEntry *e;
         int r;
 
         if (!res)
@@ -373,17 +398,17 @@ static int signed_claims(Request *req, const msgpack_object *m, char *region,
                                     "the request carries no x-amz-security-token; roled's "
                                     "credentials are temporary and need one");
         r = verify_token(req, res->security_token, res->security_token_len,
-                         res->auth.access_key_id, strlen(res->auth.access_key_id), &cl);
+                         res->auth.access_key_id, strlen(res->auth.access_key_id), &e);
         if (r)
                 return r;
-        issuer_local_secret_for(req->agent->keys, cl->akid, secret);
+        issuer_local_secret_for(req->agent->keys, e->claims.akid, secret);
         r = sigv4_verify(&sr, secret, NULL, res);
         sodium_memzero(secret, sizeof(secret));
         if (r)
                 return sigv4_fail(req, r);
         if (!region[0])
                 snprintf(region, 64, "%s", res->auth.region);
-        *claimsp = cl;
+        *entryp = e;
         return 0;
 }
 
@@ -398,9 +423,10 @@ static int evaluate(const RolePolicies *rp, const Policy *session, const char *a
 
 int handle_AUTHORIZE(Request *req)
 {
-        _cleanup_(policy_context_freep) PolicyContext *ctx = NULL;
         Agent *a = req->agent;
+        const msgpack_object *signed_req = proto_get(req->params, "request");
         const TokenClaims *cl;
+        TokenEntry *e;
         const Role *role;
         const RolePolicies *rp;
         const Policy *session = NULL;
@@ -408,13 +434,12 @@ int handle_AUTHORIZE(Request *req)
         PolicyResult res = { .decision = POLICY_IMPLICIT_DENY, .statement = -1 };
         int r;
 
-        const msgpack_object *signed_req = proto_get(req->params, "request");
-
         if ((r = read_target(req, action, resource, region)))
                 return r;
-        r = signed_req ? signed_claims(req, signed_req, region, &cl) : token_claims(req, &cl);
+        r = signed_req ? signed_claims(req, signed_req, region, &e) : token_claims(req, &e);
         if (r)
                 return r;
+        cl = &e->claims;
         role = config_find_role(a->config, cl->role, strlen(cl->role));
         if (!role) {
                 pack_decision(req, &res, cl->role, "the session's role no longer exists");
@@ -430,9 +455,13 @@ int handle_AUTHORIZE(Request *req)
                         return 0;
                 }
         }
-        if ((r = session_context(a, role, cl, region, &ctx)) || (r = add_request_context(req, ctx, false)))
+        /* The attested part is built once per token and kept with it in the cache. */
+        if (!e->ctx && (r = session_context(role, cl, &e->ctx)))
                 return r;
-        r = evaluate(rp, session, action, resource, ctx, &res);
+        if ((r = refresh_context(e, agent_now(a), region)) ||
+            (r = add_request_context(req, e->ctx, false)))
+                return r;
+        r = evaluate(rp, session, action, resource, e->ctx, &res);
         if (r)
                 return r;
         pack_decision(req, &res, role->name, NULL);

@@ -16,6 +16,7 @@
 #include "access.h"
 #include "config.h"
 #include "log.h"
+#include "tokencache.h"
 #include "trust.h"
 #include "util.h"
 
@@ -62,6 +63,9 @@ static void install(Agent *a, Config *config, AccessPolicies *aps)
         a->config_generation++;
         a->needs_exe_hash = trust_config_needs_exe_hash(config);
         a->max_conns_per_uid = config->max_connections_per_uid;
+        /* Cached contexts were built against the old roles; start afresh. */
+        if (a->tokens)
+                tokencache_clear(a->tokens);
 }
 
 int agent_load_config(Agent *a, char *why, size_t why_len)

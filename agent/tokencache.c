@@ -12,7 +12,7 @@
 typedef struct Slot {
         bool is_used;
         uint8_t digest[16];
-        TokenClaims claims;
+        TokenEntry entry;
 } Slot;
 
 struct TokenCache {
@@ -25,13 +25,19 @@ int tokencache_new(TokenCache **cachep)
         return *cachep ? 0 : -ENOMEM;
 }
 
+static void slot_clear(Slot *s)
+{
+        if (!s->is_used)
+                return;
+        token_claims_deinit(&s->entry.claims);
+        s->entry.ctx = policy_context_free(s->entry.ctx);
+        s->is_used = false;
+}
+
 void tokencache_clear(TokenCache *cache)
 {
-        for (size_t i = 0; i < TOKENCACHE_SLOTS; i++) {
-                if (cache->slots[i].is_used)
-                        token_claims_deinit(&cache->slots[i].claims);
-                cache->slots[i].is_used = false;
-        }
+        for (size_t i = 0; i < TOKENCACHE_SLOTS; i++)
+                slot_clear(&cache->slots[i]);
 }
 
 TokenCache *tokencache_free(TokenCache *cache)
@@ -48,30 +54,29 @@ void tokencache_digest(const char *token, size_t len, uint8_t digest[16])
         crypto_generichash(digest, 16, (const uint8_t *)token, len, NULL, 0);
 }
 
-static Slot *slot_for(const TokenCache *cache, const uint8_t digest[16])
+static Slot *slot_for(TokenCache *cache, const uint8_t digest[16])
 {
         uint32_t i;
 
         memcpy(&i, digest, sizeof(i));
-        return (Slot *)&cache->slots[i % TOKENCACHE_SLOTS];
+        return &cache->slots[i % TOKENCACHE_SLOTS];
 }
 
-const TokenClaims *tokencache_get(const TokenCache *cache, const uint8_t digest[16])
-{
-        const Slot *s = slot_for(cache, digest);
-
-        return s->is_used && sodium_memcmp(s->digest, digest, 16) == 0 ? &s->claims : NULL;
-}
-
-const TokenClaims *tokencache_put(TokenCache *cache, const uint8_t digest[16], TokenClaims *claims)
+TokenEntry *tokencache_get(TokenCache *cache, const uint8_t digest[16])
 {
         Slot *s = slot_for(cache, digest);
 
-        if (s->is_used)
-                token_claims_deinit(&s->claims);
+        return s->is_used && sodium_memcmp(s->digest, digest, 16) == 0 ? &s->entry : NULL;
+}
+
+TokenEntry *tokencache_put(TokenCache *cache, const uint8_t digest[16], TokenClaims *claims)
+{
+        Slot *s = slot_for(cache, digest);
+
+        slot_clear(s);
         memcpy(s->digest, digest, 16);
-        s->claims = *claims;
+        s->entry = (TokenEntry){ .claims = *claims, .ctx_second = -1 };
         *claims = (TokenClaims)TOKEN_CLAIMS_INIT;
         s->is_used = true;
-        return &s->claims;
+        return &s->entry;
 }

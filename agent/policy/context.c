@@ -123,6 +123,16 @@ int policy_context_set(PolicyContext *ctx, const char *key, const char *value, b
         return 0;
 }
 
+void policy_context_unset(PolicyContext *ctx, const char *key)
+{
+        CtxEntry *e = (CtxEntry *)context_find(ctx, key);
+
+        if (!e)
+                return;
+        entry_deinit(e);
+        *e = ctx->entries[--ctx->n_entries];
+}
+
 void policy_context_clear_request(PolicyContext *ctx)
 {
         size_t j = 0;

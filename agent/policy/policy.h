@@ -210,6 +210,12 @@ PolicyContext *policy_context_free(PolicyContext *ctx);
  */
 int policy_context_set(PolicyContext *ctx, const char *key, const char *value, bool is_attested);
 
+/*
+ * policy_context_unset() - remove @key and all its values, attested or not
+ * (the caller replacing an attested value it set, e.g. the current time).
+ */
+void policy_context_unset(PolicyContext *ctx, const char *key);
+
 /* policy_context_clear_request() - drop every key that is not attested. */
 void policy_context_clear_request(PolicyContext *ctx);
 

@@ -652,6 +652,16 @@ static void test_context_attested(void **state)
         policy_context_clear_request(ctx);
         assert_false(policy_context_get(ctx, "req:key", NULL, NULL, NULL));
         assert_true(policy_context_get(ctx, "aws:SourceIp", NULL, NULL, NULL));
+        /* unset removes an attested key whole, so the agent can replace it (the time). */
+        assert_int_equal(policy_context_set(ctx, "aws:EpochTime", "1", true), 0);
+        policy_context_unset(ctx, "AWS:EPOCHTIME");
+        assert_false(policy_context_get(ctx, "aws:EpochTime", NULL, NULL, NULL));
+        assert_int_equal(policy_context_set(ctx, "aws:EpochTime", "2", true), 0);
+        assert_true(policy_context_get(ctx, "aws:EpochTime", &v, &n, &att));
+        assert_int_equal(n, 1);
+        assert_string_equal(v[0], "2");
+        assert_true(policy_context_get(ctx, "aws:SourceIp", NULL, NULL, NULL));
+        policy_context_unset(ctx, "no:such-key");
         assert_int_equal(policy_context_set(ctx, "", "x", true), -EINVAL);
         policy_context_free(ctx);
 }
