@@ -163,7 +163,7 @@ static void print_document(const char *title, const char *text)
         printf("  %s:\n", title);
         stmts = json_object_get(doc, "Statement");
         if (!stmts) {
-                printf("    %s\n", text);
+                printf("    %s\n", text ? text : "(none)");
                 json_decref(doc);
                 return;
         }

@@ -220,7 +220,7 @@ typedef struct Context {
 
 static void load_context(const char *dir, Context *c)
 {
-        char path[1024];
+        char path[1100]; /* dir (< 1024) + "/context.json" */
         json_error_t err;
         json_t *j, *cred;
         struct tm tm = { 0 };
