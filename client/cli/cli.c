@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * cli.c - helpers every rolectl subcommand uses: error lines and exit codes,
- * connecting, durations, shell quoting and the credential_process JSON.
+ * the shared option loop, connecting and GetCredentials, durations, shell
+ * quoting and the credential_process JSON.
  *
  * Everything here is on the credential_process path, so it uses no JSON
  * library and no stdio for output: text is built in a JsonBuf (wiped
@@ -10,6 +11,7 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -106,6 +108,80 @@ int cli_connect(roled_client **clientp)
         roled_status st = roled_client_connect(cli_globals.socket_path, clientp);
 
         return st == ROLED_OK ? EXIT_OK : cli_fail(NULL, st);
+}
+
+int cli_get_credentials(const roled_request *req, roled_credentials *creds)
+{
+        roled_client *client = NULL;
+        roled_status st;
+        int r = cli_connect(&client);
+
+        if (r != EXIT_OK)
+                return r;
+        st = roled_get_credentials(client, req, creds);
+        r = st == ROLED_OK ? EXIT_OK : cli_fail(client, st);
+        roled_client_close(client);
+        return r;
+}
+
+int cli_parse_options(int argc, char **argv, unsigned flags, CliOptions *optsp)
+{
+        /*
+         * The tables are built on the stack from @flags: no option a command
+         * does not document is accepted, and credential_process pays for no
+         * allocation.  The long names start with different letters, so getopt
+         * resolves abbreviations the same whatever the order.
+         */
+        struct option longopts[5];
+        char optstring[16];
+        CliOptions opts = { 0 };
+        size_t n = 0, k = 0;
+        int c;
+
+        if (!(flags & CLI_OPT_PERMUTE))
+                optstring[k++] = '+';
+        if (flags & CLI_OPT_ROLE) {
+                longopts[n++] = (struct option){ "role", required_argument, NULL, 'r' };
+                optstring[k++] = 'r';
+                optstring[k++] = ':';
+        }
+        if (flags & CLI_OPT_DURATION) {
+                longopts[n++] = (struct option){ "duration", required_argument, NULL, 'd' };
+                optstring[k++] = 'd';
+                optstring[k++] = ':';
+        }
+        if (flags & CLI_OPT_JSON) {
+                longopts[n++] = (struct option){ "json", no_argument, NULL, 'j' };
+                optstring[k++] = 'j';
+        }
+        longopts[n++] = (struct option){ "help", no_argument, NULL, 'h' };
+        longopts[n] = (struct option){ 0 };
+        optstring[k++] = 'h';
+        optstring[k] = '\0';
+
+        while ((c = getopt_long(argc, argv, optstring, longopts, NULL)) != -1) {
+                switch (c) {
+                case 'r':
+                        opts.role = optarg;
+                        break;
+                case 'd':
+                        if (cli_parse_duration(optarg, &opts.duration_seconds) < 0)
+                                return cli_usage_error(argv[0], "invalid duration '%s'", optarg);
+                        break;
+                case 'j':
+                        opts.is_json = true;
+                        break;
+                case 'h':
+                        cli_print_help(cli_find_command(argv[0]), stdout);
+                        return EXIT_OK;
+                default:
+                        return cli_usage_error(argv[0], "unknown option");
+                }
+        }
+        if (!(flags & CLI_OPT_OPERANDS) && optind < argc)
+                return cli_usage_error(argv[0], "unexpected argument '%s'", argv[optind]);
+        *optsp = opts;
+        return CLI_GO_ON;
 }
 
 int cli_parse_duration(const char *s, uint32_t *secondsp)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * cli.h - what rolectl's subcommands share: exit codes, the global options,
+ * the common subcommand options (--json, --role, --duration, --help),
  * turning a roled_status into one stderr line and an exit code, durations,
  * shell quoting and the credential_process JSON.  Each subcommand lives in its
  * own cmd-<name>.c; rolectl.c holds main() and the command table.
@@ -49,6 +50,37 @@ void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* cli_usage_error() - cli_error() plus a hint at `rolectl COMMAND --help`.  Return: EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* What cli_parse_options() accepts besides -h/--help, and how it treats operands. */
+enum {
+        CLI_OPT_JSON = 1 << 0,     /* -j, --json */
+        CLI_OPT_ROLE = 1 << 1,     /* -r, --role ROLE */
+        CLI_OPT_DURATION = 1 << 2, /* -d, --duration D (checked with cli_parse_duration()) */
+        CLI_OPT_OPERANDS = 1 << 3, /* operands are the caller's to check; without it, any is an error */
+        CLI_OPT_PERMUTE = 1 << 4,  /* options may also follow operands; without it, the first operand ends them */
+};
+
+/* The options cli_parse_options() found; unset ones stay zero. */
+typedef struct CliOptions {
+        const char *role;          /* --role, borrowed from argv */
+        uint32_t duration_seconds; /* --duration */
+        bool is_json;              /* --json */
+} CliOptions;
+
+/* cli_parse_options() found no reason to stop: the command goes on. */
+#define CLI_GO_ON (-1)
+
+/*
+ * cli_parse_options() - the getopt_long() loop the subcommands share.
+ * @argc, @argv: the subcommand's, argv[0] its name
+ * @flags: CLI_OPT_* bits
+ * @optsp: on CLI_GO_ON, what was given
+ * Return: CLI_GO_ON with optind at the first operand, or the exit code to
+ * return at once: EXIT_OK after --help printed the command's help on stdout,
+ * EXIT_USAGE after one stderr line (unknown option, invalid duration,
+ * unexpected argument).
+ */
+int cli_parse_options(int argc, char **argv, unsigned flags, CliOptions *optsp);
+
 /*
  * cli_connect() - connect to the agent (cli_globals.socket_path or the search).
  * Return: EXIT_OK with *@clientp set, or the exit code after one stderr line.
@@ -61,6 +93,13 @@ int cli_connect(roled_client **clientp);
  * connection problem otherwise.  @client may be NULL.  Return: the exit code.
  */
 int cli_fail(roled_client *client, roled_status st);
+
+/*
+ * cli_get_credentials() - connect, GetCredentials for @req, close.
+ * @creds: filled on EXIT_OK; the caller clears it with roled_credentials_clear()
+ * Return: EXIT_OK, or the exit code after one stderr line.
+ */
+int cli_get_credentials(const roled_request *req, roled_credentials *creds);
 
 /* cli_status_exit() - the exit code for @st (EXIT_OK, EXIT_DENIED or EXIT_UNREACHABLE). */
 int cli_status_exit(roled_status st);

@@ -10,10 +10,9 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cli.h"
-
+#include "cli-json.h"
 
 enum { OUT_PROCESS, OUT_JSON, OUT_ENV };
 
@@ -32,8 +31,6 @@ static int print_json(const roled_credentials *cr)
 {
         char iso[32];
         json_t *o;
-        char *text;
-        int r;
 
         cli_format_iso(cr->expiration, iso);
         o = json_pack("{s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "Version", 1,
@@ -41,22 +38,7 @@ static int print_json(const roled_credentials *cr)
                       "SessionToken", cr->session_token, "Expiration", iso, "Role", cr->role,
                       "RoleArn", cr->role_arn, "AssumedRoleArn", cr->assumed_role_arn,
                       "SessionId", cr->session_id, "Issuer", cr->issuer);
-        text = o ? json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
-        json_decref(o);
-        if (!text) {
-                cli_error("out of memory");
-                return EXIT_DENIED;
-        }
-        r = cli_write_all(STDOUT_FILENO, text, strlen(text));
-        if (r == 0)
-                r = cli_write_all(STDOUT_FILENO, "\n", 1);
-        explicit_bzero(text, strlen(text));
-        free(text);
-        if (r < 0) {
-                cli_error("writing to standard output: %s", strerror(-r));
-                return EXIT_DENIED;
-        }
-        return EXIT_OK;
+        return cli_emit_json(o);
 }
 
 int cmd_assume(int argc, char **argv)

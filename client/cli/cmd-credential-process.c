@@ -9,55 +9,25 @@
  * (lstat x2, socket, connect, getsockopt, one request write, poll + read, one
  * write to stdout).
  */
-#include <getopt.h>
-
 #include "cli.h"
-
-static const struct option options[] = {
-        { "role", required_argument, NULL, 'r' },
-        { "duration", required_argument, NULL, 'd' },
-        { "help", no_argument, NULL, 'h' },
-        {},
-};
 
 int cmd_credential_process(int argc, char **argv)
 {
+        /* One process, one request: the in-process cache could never answer, so skip it. */
         roled_request req = { .is_fresh = true };
         roled_credentials creds = { 0 };
         JsonBuf out = JSON_BUF_INIT;
-        roled_client *client = NULL;
-        roled_status st;
-        int c, r;
+        CliOptions opts;
+        int r;
 
-        while ((c = getopt_long(argc, argv, "+r:d:h", options, NULL)) != -1) {
-                switch (c) {
-                case 'r':
-                        req.role = optarg;
-                        break;
-                case 'd':
-                        if (cli_parse_duration(optarg, &req.duration_seconds) < 0)
-                                return cli_usage_error(argv[0], "invalid duration '%s'", optarg);
-                        break;
-                case 'h':
-                        cli_print_help(cli_find_command(argv[0]), stdout);
-                        return EXIT_OK;
-                default:
-                        return cli_usage_error(argv[0], "unknown option");
-                }
-        }
-        if (optind < argc)
-                return cli_usage_error(argv[0], "unexpected argument '%s'", argv[optind]);
-        r = cli_connect(&client);
+        r = cli_parse_options(argc, argv, CLI_OPT_ROLE | CLI_OPT_DURATION, &opts);
+        if (r != CLI_GO_ON)
+                return r;
+        req.role = opts.role;
+        req.duration_seconds = opts.duration_seconds;
+        r = cli_get_credentials(&req, &creds);
         if (r != EXIT_OK)
                 return r;
-        /* One process, one request: the in-process cache could never answer, so skip it. */
-        st = roled_get_credentials(client, &req, &creds);
-        if (st != ROLED_OK) {
-                r = cli_fail(client, st);
-                roled_client_close(client);
-                return r;
-        }
-        roled_client_close(client);
         cli_credential_process_json(&out, &creds);
         roled_credentials_clear(&creds);
         return cli_emit(&out);

@@ -5,19 +5,11 @@
  * so CMD's exit status is rolectl's.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cli.h"
-
-static const struct option options[] = {
-        { "role", required_argument, NULL, 'r' },
-        { "duration", required_argument, NULL, 'd' },
-        { "help", no_argument, NULL, 'h' },
-        {},
-};
 
 static int set_env(const roled_credentials *creds)
 {
@@ -38,34 +30,18 @@ int cmd_exec(int argc, char **argv)
 {
         roled_request req = { 0 };
         roled_credentials creds = { 0 };
-        roled_client *client = NULL;
-        roled_status st;
-        int c, r;
+        CliOptions opts;
+        int r;
 
-        while ((c = getopt_long(argc, argv, "+r:d:h", options, NULL)) != -1) {
-                switch (c) {
-                case 'r':
-                        req.role = optarg;
-                        break;
-                case 'd':
-                        if (cli_parse_duration(optarg, &req.duration_seconds) < 0)
-                                return cli_usage_error(argv[0], "invalid duration '%s'", optarg);
-                        break;
-                case 'h':
-                        cli_print_help(cli_find_command(argv[0]), stdout);
-                        return EXIT_OK;
-                default:
-                        return cli_usage_error(argv[0], "unknown option");
-                }
-        }
+        /* Everything after the first operand is CMD's, options included. */
+        r = cli_parse_options(argc, argv, CLI_OPT_ROLE | CLI_OPT_DURATION | CLI_OPT_OPERANDS, &opts);
+        if (r != CLI_GO_ON)
+                return r;
         if (optind >= argc)
                 return cli_usage_error(argv[0], "no command given");
-        r = cli_connect(&client);
-        if (r != EXIT_OK)
-                return r;
-        st = roled_get_credentials(client, &req, &creds);
-        r = st == ROLED_OK ? EXIT_OK : cli_fail(client, st);
-        roled_client_close(client);
+        req.role = opts.role;
+        req.duration_seconds = opts.duration_seconds;
+        r = cli_get_credentials(&req, &creds);
         if (r != EXIT_OK)
                 return r;
         r = set_env(&creds);

@@ -7,18 +7,12 @@
  * as Sid, Effect, actions, resources and conditions.  Only rendering lives
  * here: the agent decides who may see a role.
  */
-#include <getopt.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
-
-static const struct option options[] = {
-        { "json", no_argument, NULL, 'j' },
-        { "help", no_argument, NULL, 'h' },
-        {},
-};
+#include "cli-json.h"
 
 /* parse() - a policy document as JSON, or NULL when absent or not JSON. */
 static json_t *parse(const char *text)
@@ -45,14 +39,8 @@ static int print_json(const roled_role *r)
                               r->issuer, "file", r->file, "trustRules", doc_json(r->trust_rules_json),
                               "trustPolicy", doc_json(r->trust_policy_json), "permissionsPolicy",
                               doc_json(r->permissions_policy_json));
-        int rc = o ? json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : -1;
 
-        json_decref(o);
-        if (rc < 0 || putchar('\n') == EOF) {
-                cli_error("writing to standard output failed");
-                return EXIT_DENIED;
-        }
-        return EXIT_OK;
+        return cli_print_json(o);
 }
 
 /* print_value() - a JSON scalar as text: strings bare, anything else as JSON. */
@@ -269,22 +257,14 @@ int cmd_explain(int argc, char **argv)
 {
         roled_client *client = NULL;
         roled_role role = { 0 };
-        bool is_json = false;
+        CliOptions opts;
         roled_status st;
-        int c, r;
+        int r;
 
-        while ((c = getopt_long(argc, argv, "jh", options, NULL)) != -1) {
-                switch (c) {
-                case 'j':
-                        is_json = true;
-                        break;
-                case 'h':
-                        cli_print_help(cli_find_command(argv[0]), stdout);
-                        return EXIT_OK;
-                default:
-                        return cli_usage_error(argv[0], "unknown option");
-                }
-        }
+        /* `rolectl explain ROLE --json` as well as `--json ROLE`. */
+        r = cli_parse_options(argc, argv, CLI_OPT_JSON | CLI_OPT_OPERANDS | CLI_OPT_PERMUTE, &opts);
+        if (r != CLI_GO_ON)
+                return r;
         if (optind == argc)
                 return cli_usage_error(argv[0], "a ROLE is required");
         if (optind + 1 < argc)
@@ -295,7 +275,7 @@ int cmd_explain(int argc, char **argv)
         st = roled_get_role(client, argv[optind], &role);
         if (st != ROLED_OK) {
                 r = cli_fail(client, st);
-        } else if (is_json) {
+        } else if (opts.is_json) {
                 r = print_json(&role);
         } else {
                 print_text(&role);

@@ -4,30 +4,19 @@
  * (admin only).  A broken configuration is rejected by the agent, which keeps
  * serving the old one; its file:line message is printed.
  */
-#include <getopt.h>
-
 #include "cli.h"
-
-static const struct option options[] = {
-        { "help", no_argument, NULL, 'h' },
-        {},
-};
 
 int cmd_reload(int argc, char **argv)
 {
         roled_client *client = NULL;
         uint32_t n = 0;
         roled_status st;
-        int c, r;
+        CliOptions opts;
+        int r;
 
-        while ((c = getopt_long(argc, argv, "+h", options, NULL)) != -1) {
-                if (c != 'h')
-                        return cli_usage_error(argv[0], "unknown option");
-                cli_print_help(cli_find_command(argv[0]), stdout);
-                return EXIT_OK;
-        }
-        if (optind < argc)
-                return cli_usage_error(argv[0], "unexpected argument '%s'", argv[optind]);
+        r = cli_parse_options(argc, argv, 0, &opts);
+        if (r != CLI_GO_ON)
+                return r;
         r = cli_connect(&client);
         if (r != EXIT_OK)
                 return r;

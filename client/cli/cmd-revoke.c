@@ -3,42 +3,23 @@
  * cmd-revoke.c - `rolectl revoke`: end the caller's sessions (all, or those of
  * one role).  Revoked local tokens stop verifying online at once.
  */
-#include <getopt.h>
-
 #include "cli.h"
-
-static const struct option options[] = {
-        { "role", required_argument, NULL, 'r' },
-        { "help", no_argument, NULL, 'h' },
-        {},
-};
 
 int cmd_revoke(int argc, char **argv)
 {
         roled_client *client = NULL;
-        const char *role = NULL;
+        CliOptions opts;
         uint32_t n = 0;
         roled_status st;
-        int c, r;
+        int r;
 
-        while ((c = getopt_long(argc, argv, "+r:h", options, NULL)) != -1) {
-                switch (c) {
-                case 'r':
-                        role = optarg;
-                        break;
-                case 'h':
-                        cli_print_help(cli_find_command(argv[0]), stdout);
-                        return EXIT_OK;
-                default:
-                        return cli_usage_error(argv[0], "unknown option");
-                }
-        }
-        if (optind < argc)
-                return cli_usage_error(argv[0], "unexpected argument '%s'", argv[optind]);
+        r = cli_parse_options(argc, argv, CLI_OPT_ROLE, &opts);
+        if (r != CLI_GO_ON)
+                return r;
         r = cli_connect(&client);
         if (r != EXIT_OK)
                 return r;
-        st = roled_revoke(client, role, &n);
+        st = roled_revoke(client, opts.role, &n);
         if (st != ROLED_OK)
                 r = cli_fail(client, st);
         else

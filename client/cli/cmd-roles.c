@@ -3,23 +3,16 @@
  * cmd-roles.c - `rolectl roles`: the roles visible to the caller (ListRoles),
  * as a table (name, default mark, assumable, max duration, description) or JSON.
  */
-#include <getopt.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
-
-static const struct option options[] = {
-        { "json", no_argument, NULL, 'j' },
-        { "help", no_argument, NULL, 'h' },
-        {},
-};
+#include "cli-json.h"
 
 static int print_json(const roled_role_info *roles, size_t n)
 {
         json_t *arr = json_array();
-        int r;
 
         for (size_t i = 0; arr && i < n; i++)
                 json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:I, s:s, s:b, s:b}",
@@ -27,13 +20,7 @@ static int print_json(const roled_role_info *roles, size_t n)
                         "arn", roles[i].arn, "maxSessionDuration",
                         (json_int_t)roles[i].max_session_duration, "issuer", roles[i].issuer,
                         "isDefault", roles[i].is_default, "assumable", roles[i].is_assumable));
-        r = arr ? json_dumpf(arr, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : -1;
-        json_decref(arr);
-        if (r < 0 || putchar('\n') == EOF) {
-                cli_error("writing to standard output failed");
-                return EXIT_DENIED;
-        }
-        return EXIT_OK;
+        return cli_print_json(arr);
 }
 
 static void print_table(const roled_role_info *roles, size_t n)
@@ -59,32 +46,21 @@ int cmd_roles(int argc, char **argv)
 {
         roled_role_info *roles = NULL;
         roled_client *client = NULL;
-        bool is_json = false;
+        CliOptions opts;
         roled_status st;
         size_t n = 0;
-        int c, r;
+        int r;
 
-        while ((c = getopt_long(argc, argv, "+jh", options, NULL)) != -1) {
-                switch (c) {
-                case 'j':
-                        is_json = true;
-                        break;
-                case 'h':
-                        cli_print_help(cli_find_command(argv[0]), stdout);
-                        return EXIT_OK;
-                default:
-                        return cli_usage_error(argv[0], "unknown option");
-                }
-        }
-        if (optind < argc)
-                return cli_usage_error(argv[0], "unexpected argument '%s'", argv[optind]);
+        r = cli_parse_options(argc, argv, CLI_OPT_JSON, &opts);
+        if (r != CLI_GO_ON)
+                return r;
         r = cli_connect(&client);
         if (r != EXIT_OK)
                 return r;
         st = roled_list_roles(client, &roles, &n);
         if (st != ROLED_OK)
                 r = cli_fail(client, st);
-        else if (is_json)
+        else if (opts.is_json)
                 r = print_json(roles, n);
         else
                 print_table(roles, n);

@@ -3,19 +3,12 @@
  * cmd-status.c - `rolectl status`: the agent's Status (version, mode, uptime,
  * counts), as "key: value" lines or the JSON object libroled returns.
  */
-#include <getopt.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cli.h"
-
-static const struct option options[] = {
-        { "json", no_argument, NULL, 'j' },
-        { "help", no_argument, NULL, 'h' },
-        {},
-};
 
 static int print_lines(roled_client *client, const char *text)
 {
@@ -52,32 +45,21 @@ static int print_lines(roled_client *client, const char *text)
 int cmd_status(int argc, char **argv)
 {
         roled_client *client = NULL;
-        bool is_json = false;
+        CliOptions opts;
         char *text = NULL;
         roled_status st;
-        int c, r;
+        int r;
 
-        while ((c = getopt_long(argc, argv, "+jh", options, NULL)) != -1) {
-                switch (c) {
-                case 'j':
-                        is_json = true;
-                        break;
-                case 'h':
-                        cli_print_help(cli_find_command(argv[0]), stdout);
-                        return EXIT_OK;
-                default:
-                        return cli_usage_error(argv[0], "unknown option");
-                }
-        }
-        if (optind < argc)
-                return cli_usage_error(argv[0], "unexpected argument '%s'", argv[optind]);
+        r = cli_parse_options(argc, argv, CLI_OPT_JSON, &opts);
+        if (r != CLI_GO_ON)
+                return r;
         r = cli_connect(&client);
         if (r != EXIT_OK)
                 return r;
         st = roled_agent_status_json(client, &text);
         if (st != ROLED_OK)
                 r = cli_fail(client, st);
-        else if (is_json)
+        else if (opts.is_json)
                 r = printf("%s\n", text) < 0 ? EXIT_DENIED : EXIT_OK;
         else
                 r = print_lines(client, text);

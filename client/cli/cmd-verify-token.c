@@ -5,7 +5,6 @@
  * print its claims.  The token comes from $AWS_SESSION_TOKEN, else stdin.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <jansson.h>
 #include <sodium.h>
 #include <stdlib.h>
@@ -15,12 +14,6 @@
 #include "cli.h"
 
 #define TOKEN_TEXT_MAX 4096 /* PROTOCOL.md: a session token is at most 4096 bytes */
-
-static const struct option options[] = {
-        { "json", no_argument, NULL, 'j' },
-        { "help", no_argument, NULL, 'h' },
-        {},
-};
 
 /* read_token() - one token from stdin into @buf (surrounding whitespace dropped). */
 static int read_token(char *buf, size_t size)
@@ -94,24 +87,13 @@ int cmd_verify_token(int argc, char **argv)
         const char *token = getenv(CLI_ENV_TOKEN);
         roled_token_claims *claims = NULL;
         roled_client *client = NULL;
-        bool is_json = false;
+        CliOptions opts;
         roled_status st;
-        int c, r;
+        int r;
 
-        while ((c = getopt_long(argc, argv, "+jh", options, NULL)) != -1) {
-                switch (c) {
-                case 'j':
-                        is_json = true;
-                        break;
-                case 'h':
-                        cli_print_help(cli_find_command(argv[0]), stdout);
-                        return EXIT_OK;
-                default:
-                        return cli_usage_error(argv[0], "unknown option");
-                }
-        }
-        if (optind < argc)
-                return cli_usage_error(argv[0], "unexpected argument '%s'", argv[optind]);
+        r = cli_parse_options(argc, argv, CLI_OPT_JSON, &opts);
+        if (r != CLI_GO_ON)
+                return r;
         if (!token || !*token) {
                 buf = malloc(TOKEN_TEXT_MAX + 2);
                 if (!buf) {
@@ -137,7 +119,7 @@ int cmd_verify_token(int argc, char **argv)
         if (r == EXIT_OK) {
                 st = roled_verify_token(client, token, claims);
                 if (st == ROLED_OK)
-                        print_claims(claims, is_json);
+                        print_claims(claims, opts.is_json);
                 else
                         r = cli_fail(client, st);
                 roled_client_close(client);

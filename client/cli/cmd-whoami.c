@@ -3,22 +3,15 @@
  * cmd-whoami.c - `rolectl whoami`: the identity the agent attested for this
  * process (GetCallerIdentity), as a table or JSON.
  */
-#include <getopt.h>
 #include <jansson.h>
 #include <stdlib.h>
 
 #include "cli.h"
-
-static const struct option options[] = {
-        { "json", no_argument, NULL, 'j' },
-        { "help", no_argument, NULL, 'h' },
-        {},
-};
+#include "cli-json.h"
 
 static int print_json(const roled_identity *id)
 {
         json_t *o, *groups = json_array();
-        int r;
 
         for (size_t i = 0; groups && i < id->n_groups; i++)
                 json_array_append_new(groups, json_integer(id->groups[i]));
@@ -27,13 +20,7 @@ static int print_json(const roled_identity *id)
                       "group", id->group, "groups", groups, "pid", (json_int_t)id->pid, "exe",
                       id->exe, "unit", id->unit, "cgroup", id->cgroup, "account", id->account,
                       "arn", id->arn, "defaultRole", id->default_role[0] ? id->default_role : NULL);
-        r = o ? json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : -1;
-        json_decref(o);
-        if (r < 0 || putchar('\n') == EOF) {
-                cli_error("writing to standard output failed");
-                return EXIT_DENIED;
-        }
-        return EXIT_OK;
+        return cli_print_json(o);
 }
 
 static void print_table(const roled_identity *id)
@@ -56,24 +43,13 @@ int cmd_whoami(int argc, char **argv)
 {
         roled_identity *id;
         roled_client *client = NULL;
-        bool is_json = false;
+        CliOptions opts;
         roled_status st;
-        int c, r;
+        int r;
 
-        while ((c = getopt_long(argc, argv, "+jh", options, NULL)) != -1) {
-                switch (c) {
-                case 'j':
-                        is_json = true;
-                        break;
-                case 'h':
-                        cli_print_help(cli_find_command(argv[0]), stdout);
-                        return EXIT_OK;
-                default:
-                        return cli_usage_error(argv[0], "unknown option");
-                }
-        }
-        if (optind < argc)
-                return cli_usage_error(argv[0], "unexpected argument '%s'", argv[optind]);
+        r = cli_parse_options(argc, argv, CLI_OPT_JSON, &opts);
+        if (r != CLI_GO_ON)
+                return r;
         /* roled_identity is a few KiB; keep it off the stack. */
         id = calloc(1, sizeof(*id));
         if (!id) {
@@ -85,7 +61,7 @@ int cmd_whoami(int argc, char **argv)
                 st = roled_whoami(client, id);
                 if (st != ROLED_OK)
                         r = cli_fail(client, st);
-                else if (is_json)
+                else if (opts.is_json)
                         r = print_json(id);
                 else
                         print_table(id);

@@ -3,7 +3,8 @@
  * test-client-cli.c - rolectl's helpers that need no agent: duration parsing,
  * the JSON escaper (its output parsed back with jansson), the
  * credential_process object, shell quoting and the env lines (both run
- * through /bin/sh and compared with what went in), and exit-code mapping.
+ * through /bin/sh and compared with what went in), exit-code mapping and the
+ * shared subcommand option loop.
  */
 #undef NDEBUG
 #include <assert.h>
@@ -21,7 +22,28 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <getopt.h>
+
 #include "cli.h"
+
+/*
+ * cli.c's option loop prints help through rolectl.c, which holds main(); these
+ * stand in for it and record which command's help was asked for.
+ */
+static const CliCommand test_command = { .name = "test" };
+static const char *help_asked;
+
+const CliCommand *cli_find_command(const char *name)
+{
+        help_asked = name;
+        return &test_command;
+}
+
+void cli_print_help(const CliCommand *cmd, FILE *f)
+{
+        (void)f;
+        assert_ptr_equal(cmd, &test_command);
+}
 
 static void test_duration(void **state)
 {
@@ -261,6 +283,101 @@ static void test_exit_codes(void **state)
         assert_int_equal(EXIT_USAGE, 2);
 }
 
+/* parse() - cli_parse_options() on a NULL-terminated argv, from a fresh getopt state. */
+static int parse(char **argv, unsigned flags, CliOptions *opts)
+{
+        int argc = 0;
+
+        while (argv[argc])
+                argc++;
+        optind = 0;
+        opterr = 0;
+        return cli_parse_options(argc, argv, flags, opts);
+}
+
+static void test_parse_options(void **state)
+{
+        const unsigned cred = CLI_OPT_ROLE | CLI_OPT_DURATION;
+        CliOptions opts;
+
+        {
+                char *argv[] = { "status", NULL };
+
+                assert_int_equal(parse(argv, CLI_OPT_JSON, &opts), CLI_GO_ON);
+                assert_false(opts.is_json);
+                assert_null(opts.role);
+                assert_int_equal(opts.duration_seconds, 0);
+                assert_int_equal(optind, 1);
+        }
+        {
+                char *argv[] = { "status", "--json", NULL };
+
+                assert_int_equal(parse(argv, CLI_OPT_JSON, &opts), CLI_GO_ON);
+                assert_true(opts.is_json);
+        }
+        {
+                char *argv[] = { "env", "--role", "deploy", "-d", "15m", "-j", NULL };
+
+                assert_int_equal(parse(argv, cred | CLI_OPT_JSON, &opts), CLI_GO_ON);
+                assert_string_equal(opts.role, "deploy");
+                assert_int_equal(opts.duration_seconds, 900);
+                assert_true(opts.is_json);
+        }
+        {
+                /* Without CLI_OPT_PERMUTE the first operand ends the options: the rest is CMD's. */
+                char *argv[] = { "exec", "-r", "deploy", "cmd", "--duration", "1h", NULL };
+
+                assert_int_equal(parse(argv, cred | CLI_OPT_OPERANDS, &opts), CLI_GO_ON);
+                assert_int_equal(optind, 3);
+                assert_int_equal(opts.duration_seconds, 0);
+        }
+        {
+                char *argv[] = { "explain", "admin", "--json", NULL };
+
+                assert_int_equal(parse(argv, CLI_OPT_JSON | CLI_OPT_OPERANDS | CLI_OPT_PERMUTE, &opts),
+                                 CLI_GO_ON);
+                assert_true(opts.is_json);
+                assert_string_equal(argv[optind], "admin");
+        }
+
+        /* Every refusal leaves *opts alone. */
+        opts = (CliOptions){ .role = "untouched" };
+        {
+                char *argv[] = { "status", "extra", NULL };
+
+                assert_int_equal(parse(argv, CLI_OPT_JSON, &opts), EXIT_USAGE);
+        }
+        {
+                char *argv[] = { "reload", "--json", NULL };
+
+                assert_int_equal(parse(argv, 0, &opts), EXIT_USAGE);
+        }
+        {
+                char *argv[] = { "revoke", "-d", "1h", NULL };
+
+                assert_int_equal(parse(argv, CLI_OPT_ROLE, &opts), EXIT_USAGE);
+        }
+        {
+                char *argv[] = { "env", "--duration", "0", NULL };
+
+                assert_int_equal(parse(argv, cred, &opts), EXIT_USAGE);
+        }
+        {
+                char *argv[] = { "credential-process", "--role", NULL };
+
+                assert_int_equal(parse(argv, cred, &opts), EXIT_USAGE);
+        }
+        assert_string_equal(opts.role, "untouched");
+
+        {
+                char *argv[] = { "status", "--help", "extra", NULL };
+
+                help_asked = NULL;
+                assert_int_equal(parse(argv, CLI_OPT_JSON, &opts), EXIT_OK);
+                assert_string_equal(help_asked, "status");
+        }
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -272,6 +389,7 @@ int main(void)
                 cmocka_unit_test(test_env_lines),
                 cmocka_unit_test(test_format_iso),
                 cmocka_unit_test(test_exit_codes),
+                cmocka_unit_test(test_parse_options),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
