@@ -10,6 +10,7 @@
  * override those (the policy engine refuses it).
  */
 #include <errno.h>
+#include <grp.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
@@ -150,6 +151,31 @@ static void pack_decision(Request *req, const PolicyResult *res, const char *rol
 }
 
 /*
+ * roled:gids and roled:groups of a session: the groups its token carries
+ * (attested when it was issued), named now.  Names are looked up once per
+ * token; a group without a name contributes only its number.
+ */
+static int group_keys(PolicyContext *ctx, const TokenClaims *cl)
+{
+        char buf[16], scratch[4096];
+        size_t n = cl->n_gids ? cl->n_gids : 1;
+        int r;
+
+        for (size_t i = 0; i < n; i++) {
+                uint32_t gid = cl->n_gids ? cl->gids[i] : cl->gid;
+                struct group gr, *grp = NULL;
+
+                snprintf(buf, sizeof(buf), "%u", gid);
+                if ((r = policy_context_set(ctx, "roled:gids", buf, true)))
+                        return r;
+                if (getgrgid_r(gid, &gr, scratch, sizeof(scratch), &grp) == 0 && grp &&
+                    (r = policy_context_set(ctx, "roled:groups", grp->gr_name, true)))
+                        return r;
+        }
+        return 0;
+}
+
+/*
  * The attested keys of a role session that never change: from its verified
  * claims.  The time keys and aws:RequestedRegion are set per request by
  * refresh_context().
@@ -167,9 +193,11 @@ static int session_context(const Role *role, const TokenClaims *cl, PolicyContex
         if ((r = policy_context_set(ctx, "roled:uid", buf, true)))
                 return r;
         snprintf(buf, sizeof(buf), "%u", cl->gid);
-        if ((r = policy_context_set(ctx, "roled:gid", buf, true)) ||
-            (r = policy_context_set(ctx, "roled:gids", buf, true)) ||
-            (r = policy_context_set(ctx, "roled:user", cl->user, true)) ||
+        if ((r = policy_context_set(ctx, "roled:gid", buf, true)))
+                return r;
+        if ((r = group_keys(ctx, cl)))
+                return r;
+        if ((r = policy_context_set(ctx, "roled:user", cl->user, true)) ||
             (r = policy_context_set(ctx, "aws:username", cl->user, true)) ||
             (r = policy_context_set(ctx, "roled:role", cl->role, true)) ||
             (r = policy_context_set(ctx, "aws:PrincipalArn", cl->arn, true)))
@@ -178,6 +206,15 @@ static int session_context(const Role *role, const TokenClaims *cl, PolicyContex
                 return r;
         if (cl->unit && cl->unit[0] && (r = policy_context_set(ctx, "roled:unit", cl->unit, true)))
                 return r;
+        if (cl->cgroup && (r = policy_context_set(ctx, "roled:cgroup", cl->cgroup, true)))
+                return r;
+        if (cl->has_exe_sha256) {
+                char hex[65];
+
+                sodium_bin2hex(hex, sizeof(hex), cl->exe_sha256, sizeof(cl->exe_sha256));
+                if ((r = policy_context_set(ctx, "roled:exe-sha256", hex, true)))
+                        return r;
+        }
         if (cl->source_role && (r = policy_context_set(ctx, "aws:SourceIdentity", cl->source_role, true)))
                 return r;
         snprintf(buf, sizeof(buf), "%s:%s", role->role_id, cl->sid);

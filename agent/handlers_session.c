@@ -202,6 +202,8 @@ static int check_trust(Request *req, const Ask *ask)
 static int mint(Request *req, const Ask *ask, Credentials *cr)
 {
         const Identity *id = req->id;
+        uint32_t gids[TOKEN_GIDS_MAX];
+        size_t n_gids = 0;
         MintRequest m = {
                 .role = ask->role->name,
                 .role_arn = ask->role->arn,
@@ -215,14 +217,30 @@ static int mint(Request *req, const Ask *ask, Credentials *cr)
                 .duration = ask->duration,
                 .policy_digest = ask->policy ? ask->policy_digest : NULL,
                 .source_role = ask->is_chained ? ask->source.role : NULL,
+                .exe_sha256 = id->has_exe_sha256 ? id->exe_sha256 : NULL,
+                .cgroup = id->cgroup,
                 .now = agent_now(req->agent),
         };
-        int r = issuer_local_mint(req->agent->keys, &m, cr);
+        int r;
 
+        /* The token carries every group, so Authorize can see them; the primary one first. */
+        gids[n_gids++] = id->gid;
+        for (size_t i = 0; i < id->n_gids; i++) {
+                if (id->gids[i] == id->gid)
+                        continue;
+                if (n_gids == TOKEN_GIDS_MAX)
+                        return request_fail(req, PROTO_INVALID_PARAMETER_VALUE,
+                                            "uid %u is in more than %d groups, more than a session "
+                                            "token can carry", (unsigned)id->uid, TOKEN_GIDS_MAX);
+                gids[n_gids++] = id->gids[i];
+        }
+        m.gids = gids;
+        m.n_gids = n_gids;
+        r = issuer_local_mint(req->agent->keys, &m, cr);
         if (r == ISSUER_E_TOO_LONG)
                 return request_fail(req, PROTO_INVALID_PARAMETER_VALUE,
                                     "the caller's identity does not fit in a session token "
-                                    "(executable path too long)");
+                                    "(executable or cgroup path too long)");
         return r;
 }
 

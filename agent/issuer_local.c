@@ -95,6 +95,13 @@ int issuer_local_mint(const Keys *keys, const MintRequest *req, Credentials *out
         claims.issued = c.issued;
         claims.expires = c.expires;
         claims.source_role = (char *)req->source_role;
+        claims.gids = (uint32_t *)req->gids;
+        claims.n_gids = req->n_gids;
+        if (req->exe_sha256) {
+                claims.has_exe_sha256 = true;
+                memcpy(claims.exe_sha256, req->exe_sha256, sizeof(claims.exe_sha256));
+        }
+        claims.cgroup = req->cgroup && req->cgroup[0] ? (char *)req->cgroup : NULL;
         if (req->policy_digest) {
                 claims.has_policy = true;
                 memcpy(claims.policy_digest, req->policy_digest, TOKEN_DIGEST_SIZE);

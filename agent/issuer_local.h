@@ -47,6 +47,10 @@ typedef struct MintRequest {
         int64_t duration;           /* seconds, PROTO_DURATION_MIN..PROTO_DURATION_MAX */
         const uint8_t *policy_digest; /* SHA-256 of the session policy, or NULL */
         const char *source_role;    /* role of the chaining session, or NULL */
+        const uint32_t *gids;       /* primary and supplementary groups (at most TOKEN_GIDS_MAX) */
+        size_t n_gids;
+        const uint8_t *exe_sha256;  /* the executable's SHA-256 when the agent hashed it, or NULL */
+        const char *cgroup;         /* cgroup v2 path, or NULL / "" */
         int64_t now;                /* issue time, Unix seconds */
 } MintRequest;
 

@@ -36,6 +36,9 @@ enum {
         C_EXP,
         C_POL,
         C_SRC,
+        C_GIDS,
+        C_XSH,
+        C_CG,
         C_COUNT,
 };
 
@@ -43,17 +46,17 @@ static const char *const claim_names[C_COUNT] = {
         [C_AKID] = "akid", [C_SID] = "sid",   [C_ROLE] = "role", [C_ARN] = "arn",
         [C_UID] = "uid",   [C_GID] = "gid",   [C_USER] = "user", [C_EXE] = "exe",
         [C_UNIT] = "unit", [C_IAT] = "iat",   [C_EXP] = "exp",   [C_POL] = "pol",
-        [C_SRC] = "src",
+        [C_SRC] = "src",   [C_GIDS] = "gids", [C_XSH] = "xsh",  [C_CG] = "cg",
 };
 
 /* Bound of each string claim (0 for claims that are not strings). */
 static const size_t claim_max[C_COUNT] = {
         [C_AKID] = TOKEN_AKID_MAX, [C_SID] = TOKEN_SID_MAX,   [C_ROLE] = TOKEN_ROLE_MAX,
         [C_ARN] = TOKEN_ARN_MAX,   [C_USER] = TOKEN_USER_MAX, [C_EXE] = TOKEN_EXE_MAX,
-        [C_UNIT] = TOKEN_UNIT_MAX, [C_SRC] = TOKEN_ROLE_MAX,
+        [C_UNIT] = TOKEN_UNIT_MAX, [C_SRC] = TOKEN_ROLE_MAX,   [C_CG] = TOKEN_CGROUP_MAX,
 };
 
-/* Claims every version-1 token carries; pol and src are optional. */
+/* Claims every version-1 token carries; pol, src, gids, xsh and cg are optional. */
 #define REQUIRED_CLAIMS                                                                            \
         ((1u << C_AKID) | (1u << C_SID) | (1u << C_ROLE) | (1u << C_ARN) | (1u << C_UID) |          \
          (1u << C_GID) | (1u << C_USER) | (1u << C_EXE) | (1u << C_UNIT) | (1u << C_IAT) |         \
@@ -69,6 +72,8 @@ void token_claims_deinit(TokenClaims *c)
         free(c->exe);
         free(c->unit);
         free(c->source_role);
+        free(c->gids);
+        free(c->cgroup);
         *c = (TokenClaims)TOKEN_CLAIMS_INIT;
 }
 
@@ -103,7 +108,8 @@ int token_encode(const TokenClaims *claims, const uint8_t key_id[TOKEN_KEY_ID_SI
         if (!str_ok(c->akid, TOKEN_AKID_MAX) || !str_ok(c->sid, TOKEN_SID_MAX) ||
             !str_ok(c->role, TOKEN_ROLE_MAX) || !str_ok(c->arn, TOKEN_ARN_MAX) ||
             !str_ok(c->user, TOKEN_USER_MAX) || !str_ok(c->exe, TOKEN_EXE_MAX) ||
-            !str_ok(c->unit, TOKEN_UNIT_MAX) || !str_ok(c->source_role, TOKEN_ROLE_MAX))
+            !str_ok(c->unit, TOKEN_UNIT_MAX) || !str_ok(c->source_role, TOKEN_ROLE_MAX) ||
+            !str_ok(c->cgroup, TOKEN_CGROUP_MAX) || c->n_gids > TOKEN_GIDS_MAX)
                 return TOKEN_E_TOO_LONG;
 
         proto_buf_init(&b, false);
@@ -112,7 +118,9 @@ int token_encode(const TokenClaims *claims, const uint8_t key_id[TOKEN_KEY_ID_SI
                 r = proto_buf_append(&b, key_id, TOKEN_KEY_ID_SIZE);
         if (r < 0)
                 goto out;
-        msgpack_pack_map(&b.pk, 11 + (c->has_policy ? 1 : 0) + (c->source_role ? 1 : 0));
+        msgpack_pack_map(&b.pk, 11 + (c->has_policy ? 1 : 0) + (c->source_role ? 1 : 0) +
+                                        (c->n_gids ? 1 : 0) + (c->has_exe_sha256 ? 1 : 0) +
+                                        (c->cgroup ? 1 : 0));
         proto_pack_kv_str(&b, claim_names[C_AKID], c->akid);
         proto_pack_kv_str(&b, claim_names[C_SID], c->sid);
         proto_pack_kv_str(&b, claim_names[C_ROLE], c->role);
@@ -128,6 +136,16 @@ int token_encode(const TokenClaims *claims, const uint8_t key_id[TOKEN_KEY_ID_SI
                 proto_pack_kv_bin(&b, claim_names[C_POL], c->policy_digest, TOKEN_DIGEST_SIZE);
         if (c->source_role)
                 proto_pack_kv_str(&b, claim_names[C_SRC], c->source_role);
+        if (c->n_gids) {
+                proto_pack_str(&b, claim_names[C_GIDS]);
+                msgpack_pack_array(&b.pk, c->n_gids);
+                for (size_t i = 0; i < c->n_gids; i++)
+                        msgpack_pack_uint32(&b.pk, c->gids[i]);
+        }
+        if (c->has_exe_sha256)
+                proto_pack_kv_bin(&b, claim_names[C_XSH], c->exe_sha256, sizeof(c->exe_sha256));
+        if (c->cgroup)
+                proto_pack_kv_str(&b, claim_names[C_CG], c->cgroup);
         if (b.is_oom) {
                 r = -ENOMEM;
                 goto out;
@@ -208,6 +226,29 @@ static int claims_from_map(const msgpack_object *m, TokenClaims *c)
                 case C_EXE: sp = &c->exe; break;
                 case C_UNIT: sp = &c->unit; break;
                 case C_SRC: sp = &c->source_role; break;
+                case C_CG: sp = &c->cgroup; break;
+                case C_GIDS:
+                        if (v->type != MSGPACK_OBJECT_ARRAY || v->via.array.size == 0 ||
+                            v->via.array.size > TOKEN_GIDS_MAX)
+                                return TOKEN_E_MALFORMED;
+                        c->gids = calloc(v->via.array.size, sizeof(*c->gids));
+                        if (!c->gids)
+                                return -ENOMEM;
+                        for (uint32_t j = 0; j < v->via.array.size; j++) {
+                                const msgpack_object *g = &v->via.array.ptr[j];
+
+                                if (g->type != MSGPACK_OBJECT_POSITIVE_INTEGER || g->via.u64 > UINT32_MAX)
+                                        return TOKEN_E_MALFORMED;
+                                c->gids[j] = (uint32_t)g->via.u64;
+                        }
+                        c->n_gids = v->via.array.size;
+                        break;
+                case C_XSH:
+                        if (v->type != MSGPACK_OBJECT_BIN || v->via.bin.size != sizeof(c->exe_sha256))
+                                return TOKEN_E_MALFORMED;
+                        memcpy(c->exe_sha256, v->via.bin.ptr, sizeof(c->exe_sha256));
+                        c->has_exe_sha256 = true;
+                        break;
                 case C_UID:
                 case C_GID:
                         if (v->type != MSGPACK_OBJECT_POSITIVE_INTEGER || v->via.u64 > UINT32_MAX)

@@ -34,6 +34,8 @@
 #define TOKEN_USER_MAX 256
 #define TOKEN_EXE_MAX 1024
 #define TOKEN_UNIT_MAX 256
+#define TOKEN_GIDS_MAX 64      /* primary + supplementary groups carried in a token */
+#define TOKEN_CGROUP_MAX 384
 
 enum {
         TOKEN_E_MALFORMED = 1, /* not a token of a version we know, or its claims are bad */
@@ -63,6 +65,11 @@ typedef struct TokenClaims {
         bool has_policy;   /* a session policy narrowed this session */
         uint8_t policy_digest[TOKEN_DIGEST_SIZE];
         char *source_role; /* role of the session this one was chained from, or NULL */
+        uint32_t *gids;    /* primary and supplementary groups ("gids"), or NULL */
+        size_t n_gids;
+        bool has_exe_sha256; /* "xsh": SHA-256 of the executable, when the agent hashed it */
+        uint8_t exe_sha256[32];
+        char *cgroup;      /* "cg": cgroup v2 path, or NULL */
 } TokenClaims;
 
 #define TOKEN_CLAIMS_INIT {0}

@@ -457,6 +457,48 @@ static void test_rolectl_explain(void)
         free(err);
 }
 
+/*
+ * Keys about the session's principal that the token carries: its groups
+ * (every one, named by the agent), executable hash and cgroup.  Carol is in
+ * roledops through a supplementary group; Bob is in no extra group.  Both
+ * may assume by-group (uids 2102-2103); only Carol's sessions may use it.
+ */
+static int groups_decision(void *arg)
+{
+        const char *want = arg;
+        roled_client *c = connect_agent();
+        roled_credentials cr = { 0 };
+        roled_request req = { .role = "by-group", .is_fresh = true };
+        roled_authz_result res;
+        roled_authz_request q = { .action = "s3:GetObject", .resource = "arn:aws:s3:::ops/log" };
+
+        CHECK_INT(roled_get_credentials(c, &req, &cr), ==, ROLED_OK);
+        q.session_token = cr.session_token;
+        CHECK_INT(roled_authorize(c, &q, &res), ==, ROLED_OK);
+        CHECK_STREQ(roled_decision_name(res.decision), want);
+        if (res.decision == ROLED_DECISION_ALLOW)
+                CHECK_STREQ(res.sid, "OpsByName");
+        q.action = "s3:PutObject";
+        CHECK_INT(roled_authorize(c, &q, &res), ==, ROLED_OK);
+        CHECK_STREQ(roled_decision_name(res.decision), want);
+        if (res.decision == ROLED_DECISION_ALLOW)
+                CHECK_STREQ(res.sid, "OpsByGid");
+        /* The executable and cgroup keys are present for every session: a Null check on them. */
+        q.action = "s3:ListBucket";
+        CHECK_INT(roled_authorize(c, &q, &res), ==, ROLED_OK);
+        CHECK_STREQ(roled_decision_name(res.decision), "allow");
+        CHECK_STREQ(res.sid, "HasExe");
+        roled_credentials_clear(&cr);
+        roled_client_close(c);
+        return 0;
+}
+
+static void test_session_groups(void)
+{
+        CHECK_INT(run_as(UID_CAROL, groups_decision, (void *)"allow"), ==, 0);
+        CHECK_INT(run_as(UID_BOB, groups_decision, (void *)"implicit-deny"), ==, 0);
+}
+
 int main(int argc, char **argv)
 {
         const char *cfg;
@@ -475,7 +517,24 @@ int main(int argc, char **argv)
         config_put(cfg, "roles.d/constrained.ini",
                    "[role]\nname = constrained\ntrust_policy = trust.json\n[trust]\ngids = 2200\n"
                    "roles = s3\nexe = /usr/bin/aws /usr/local/bin/deploy\nunits = backup.service\n");
+        config_put(cfg, "roles.d/groups.json",
+                   "{\"Version\": \"2012-10-17\", \"Statement\": [\n"
+                   " {\"Sid\": \"OpsByName\", \"Effect\": \"Allow\", \"Action\": \"s3:GetObject\", "
+                   "\"Resource\": \"*\", \"Condition\": {\"ForAnyValue:StringEquals\": "
+                   "{\"roled:groups\": \"roledops\"}}},\n"
+                   " {\"Sid\": \"OpsByGid\", \"Effect\": \"Allow\", \"Action\": \"s3:PutObject\", "
+                   "\"Resource\": \"*\", \"Condition\": {\"ForAnyValue:NumericEquals\": "
+                   "{\"roled:gids\": \"2200\"}}},\n"
+                   " {\"Sid\": \"HasExe\", \"Effect\": \"Allow\", \"Action\": \"s3:ListBucket\", "
+                   "\"Resource\": \"*\", \"Condition\": {\"Null\": {\"roled:exe-sha256\": \"false\", "
+                   "\"roled:exe\": \"false\"}}}\n]}\n");
+        /* exe_sha256 in a rule makes the agent hash callers, so sessions carry the hash. */
+        config_put(cfg, "roles.d/zz-hash.ini",
+                   "[role]\nname = needs-hash\n[trust]\nusers = root\nexe_sha256 = %064d\n", 0);
+        config_put(cfg, "roles.d/by-group.ini",
+                   "[role]\nname = by-group\npermissions = groups.json\n[trust]\nuids = 2102-2103\n");
         agent_spawn(cfg, &agent);
+        test_session_groups();
         test_authorize();
         test_simulate();
         test_get_role();

@@ -98,9 +98,36 @@ static void test_round_trip(void **state)
         assert_true(out.has_policy);
         assert_memory_equal(out.policy_digest, in.policy_digest, TOKEN_DIGEST_SIZE);
         assert_string_equal(out.source_role, "base");
+        assert_null(out.gids);
+        assert_false(out.has_exe_sha256);
+        assert_null(out.cgroup);
         token_claims_deinit(&out);
         token_claims_deinit(&out); /* idempotent */
         free(tok);
+
+        /* Groups, executable hash and cgroup travel when given. */
+        {
+                uint32_t gids[] = { 100, 10, 2200 };
+
+                in = sample();
+                in.gids = gids;
+                in.n_gids = 3;
+                in.has_exe_sha256 = true;
+                memset(in.exe_sha256, 0x5a, sizeof(in.exe_sha256));
+                in.cgroup = (char *)"/system.slice/web.service";
+                tok = encode_ok(&in);
+                assert_int_equal(token_verify(tok, strlen(tok), &pub, 1, in.issued, &out), 0);
+                assert_int_equal(out.n_gids, 3);
+                assert_memory_equal(out.gids, gids, sizeof(gids));
+                assert_true(out.has_exe_sha256);
+                assert_memory_equal(out.exe_sha256, in.exe_sha256, sizeof(in.exe_sha256));
+                assert_string_equal(out.cgroup, "/system.slice/web.service");
+                token_claims_deinit(&out);
+                free(tok);
+                /* More groups than a token carries is refused at encode time. */
+                in.n_gids = TOKEN_GIDS_MAX + 1;
+                assert_int_equal(token_encode(&in, pub.id, test_sk, &tok), TOKEN_E_TOO_LONG);
+        }
 
         /* Without policy and source role, and NULL user/exe/unit become "". */
         in = sample();
@@ -484,6 +511,42 @@ static void p_nested(msgpack_packer *pk)
         msgpack_pack_array(pk, 0);
 }
 
+static void p_gids_empty(msgpack_packer *pk)
+{
+        base_claims(pk, NULL);
+        msgpack_pack_str_with_body(pk, "gids", 4);
+        msgpack_pack_array(pk, 0);
+}
+static void p_gids_str(msgpack_packer *pk)
+{
+        base_claims(pk, NULL);
+        msgpack_pack_str_with_body(pk, "gids", 4);
+        msgpack_pack_array(pk, 1);
+        msgpack_pack_str_with_body(pk, "10", 2);
+}
+static void p_gids_many(msgpack_packer *pk)
+{
+        base_claims(pk, NULL);
+        msgpack_pack_str_with_body(pk, "gids", 4);
+        msgpack_pack_array(pk, TOKEN_GIDS_MAX + 1);
+        for (int i = 0; i <= TOKEN_GIDS_MAX; i++)
+                msgpack_pack_uint32(pk, (uint32_t)i);
+}
+static void p_xsh_short(msgpack_packer *pk)
+{
+        base_claims(pk, NULL);
+        msgpack_pack_str_with_body(pk, "xsh", 3);
+        msgpack_pack_bin_with_body(pk, "0123456789", 10);
+}
+static void p_gids_good(msgpack_packer *pk)
+{
+        base_claims(pk, NULL);
+        msgpack_pack_str_with_body(pk, "gids", 4);
+        msgpack_pack_array(pk, 2);
+        msgpack_pack_uint32(pk, 100);
+        msgpack_pack_uint32(pk, 10);
+}
+
 static void test_claims_shapes(void **state)
 {
         static const uint8_t extra_byte[] = { 0xc0 };
@@ -506,6 +569,11 @@ static void test_claims_shapes(void **state)
         assert_int_equal(verify_built(12, p_pol_str, NULL, 0), TOKEN_E_MALFORMED);
         assert_int_equal(verify_built(12, p_key_int, NULL, 0), TOKEN_E_MALFORMED);
         assert_int_equal(verify_built(12, p_nested, NULL, 0), TOKEN_E_MALFORMED);
+        assert_int_equal(verify_built(12, p_gids_good, NULL, 0), 0);
+        assert_int_equal(verify_built(12, p_gids_empty, NULL, 0), TOKEN_E_MALFORMED);
+        assert_int_equal(verify_built(12, p_gids_str, NULL, 0), TOKEN_E_MALFORMED);
+        assert_int_equal(verify_built(12, p_gids_many, NULL, 0), TOKEN_E_MALFORMED);
+        assert_int_equal(verify_built(12, p_xsh_short, NULL, 0), TOKEN_E_MALFORMED);
         /* A map that declares more entries than it has, or has bytes after it. */
         assert_int_equal(verify_built(12, p_good, NULL, 0), TOKEN_E_MALFORMED);
         assert_int_equal(verify_built(11, p_good, extra_byte, 1), TOKEN_E_MALFORMED);
