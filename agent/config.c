@@ -224,6 +224,12 @@ static void role_done(Role *r) {
         free(r->file);
         trust_rules_done(&r->trust);
         trust_rules_done(&r->defaults);
+        for (size_t i = 0; i < r->n_tags; i++) {
+                free(r->tag_keys[i]);
+                free(r->tag_values[i]);
+        }
+        free(r->tag_keys);
+        free(r->tag_values);
         memset(r, 0, sizeof(*r));
 }
 
@@ -819,6 +825,59 @@ static int role_key(Parser *p, unsigned line, const char *key, const char *value
 }
 
 /* inih's convention: non-zero means "go on". Errors are kept in the Parser. */
+/* IAM tag characters, ASCII subset: letters, digits, space and _ . : / = + - @ */
+static bool tag_text_valid(const char *s, size_t len) {
+        for (size_t i = 0; i < len; i++) {
+                char c = s[i];
+
+                if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                      c == ' ' || strchr("_.:/=+-@", c)))
+                        return false;
+        }
+        return true;
+}
+
+/* [tags] KEY = VALUE: the role's IAM tags, for aws:PrincipalTag/KEY in policies. */
+static int add_tag(Parser *p, unsigned line, const char *key, const char *value) {
+        Role *r = p->role;
+        size_t klen = strlen(key), vlen = strlen(value);
+        char **keys, **values;
+
+        if (klen == 0 || klen > 128 || !tag_text_valid(key, klen))
+                return p->error = set_error(p->err, p->file, line,
+                                            "[tags] key '%s' must be 1..128 characters of "
+                                            "[A-Za-z0-9 _.:/=+@-]", key);
+        if (vlen > 256 || !tag_text_valid(value, vlen))
+                return p->error = set_error(p->err, p->file, line,
+                                            "[tags] %s: value must be 0..256 characters of "
+                                            "[A-Za-z0-9 _.:/=+@-]", key);
+        for (size_t i = 0; i < r->n_tags; i++)
+                if (strcasecmp(r->tag_keys[i], key) == 0)
+                        return p->error = set_error(p->err, p->file, line,
+                                                    "[tags] duplicate key '%s' (tag keys are "
+                                                    "case-insensitive)", key);
+        if (r->n_tags == CONFIG_TAGS_MAX)
+                return p->error = set_error(p->err, p->file, line, "[tags] more than %d tags",
+                                            CONFIG_TAGS_MAX);
+        keys = realloc(r->tag_keys, (r->n_tags + 1) * sizeof(*keys));
+        if (!keys)
+                return -ENOMEM;
+        r->tag_keys = keys;
+        values = realloc(r->tag_values, (r->n_tags + 1) * sizeof(*values));
+        if (!values)
+                return -ENOMEM;
+        r->tag_values = values;
+        keys[r->n_tags] = strdup(key);
+        values[r->n_tags] = strdup(value);
+        if (!keys[r->n_tags] || !values[r->n_tags]) {
+                free(keys[r->n_tags]);
+                free(values[r->n_tags]);
+                return -ENOMEM;
+        }
+        r->n_tags++;
+        return 0;
+}
+
 static int on_key(void *user, const char *section, const char *key, const char *value) {
         Parser *p = user;
         unsigned line;
@@ -840,6 +899,8 @@ static int on_key(void *user, const char *section, const char *key, const char *
                 r = role_key(p, line, key, value);
         else if (streq(section, "trust"))
                 r = add_selectors(p, line, &p->role->trust, section, key, value);
+        else if (streq(section, "tags"))
+                r = add_tag(p, line, key, value);
         else
                 r = add_selectors(p, line, &p->role->defaults, section, key, value);
         if (r < 0 && !p->error)
@@ -870,7 +931,7 @@ static bool has_delimiter(const char *s, size_t len) {
  */
 static int prescan(Parser *p, const char *text, size_t len, unsigned *role_linep) {
         static const char *const agent_sections[] = { "agent" };
-        static const char *const role_sections[] = { "role", "trust", "default" };
+        static const char *const role_sections[] = { "role", "trust", "default", "tags" };
         const char *const *names = p->kind == FILE_AGENT ? agent_sections : role_sections;
         size_t n_names = p->kind == FILE_AGENT ? ELEMENTSOF(agent_sections) : ELEMENTSOF(role_sections);
         const char *s = text, *end = text + len;

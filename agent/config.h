@@ -70,6 +70,7 @@
 #define CONFIG_ROLE_ID_LEN 21          /* "AROA" + 17 base32 chars */
 #define CONFIG_ACCOUNT_LEN 12
 #define CONFIG_ERROR_MAX 512
+#define CONFIG_TAGS_MAX 50              /* IAM: 50 tags per role */
 
 enum {
         CONFIG_E_INVALID = 1, /* a file is malformed or holds a bad value; see ConfigError */
@@ -129,6 +130,9 @@ typedef struct TrustRules {
  *  permissions_path       the file it came from (resolved), or NULL
  *  trust_policy(_len/_path) the same for the optional trust document
  *  trust, defaults        the [trust] and [default] sections (empty when absent)
+ *  tag_keys, tag_values   the [tags] section: IAM role tags (at most 50; keys 1..128 and
+ *                         values 0..256 characters of [A-Za-z0-9 _.:/=+@-]; keys unique
+ *                         case-insensitively), seen by policies as aws:PrincipalTag/<key>
  *  file, line             where the role was defined (line of [role])
  */
 typedef struct Role {
@@ -147,6 +151,9 @@ typedef struct Role {
         char *trust_policy_path;
         TrustRules trust;
         TrustRules defaults;
+        char **tag_keys;
+        char **tag_values;
+        size_t n_tags;
         char *file;
         unsigned line;
 } Role;

@@ -183,7 +183,7 @@ int handle_GET_ROLE(Request *req)
                 return request_fail(req, PROTO_NO_SUCH_ENTITY, "role %.*s does not exist", (int)len,
                                     name);
         rp = access_role_policies(a->config, a->access, role);
-        msgpack_pack_map(&req->out->pk, 10);
+        msgpack_pack_map(&req->out->pk, 11);
         proto_pack_kv_str(req->out, "name", role->name);
         proto_pack_kv_str(req->out, "arn", role->arn);
         proto_pack_kv_str(req->out, "roleId", role->role_id);
@@ -194,5 +194,9 @@ int handle_GET_ROLE(Request *req)
         proto_pack_kv_str(req->out, "trustRules", rp ? rp->trust_rules_json : NULL);
         proto_pack_kv_str(req->out, "trustPolicy", role->trust_policy);
         proto_pack_kv_str(req->out, "permissionsPolicy", role->permissions);
+        proto_pack_str(req->out, "tags");
+        msgpack_pack_map(&req->out->pk, role->n_tags);
+        for (size_t i = 0; i < role->n_tags; i++)
+                proto_pack_kv_str(req->out, role->tag_keys[i], role->tag_values[i]);
         return 0;
 }

@@ -220,6 +220,12 @@ static int session_context(const Role *role, const TokenClaims *cl, PolicyContex
         snprintf(buf, sizeof(buf), "%s:%s", role->role_id, cl->sid);
         if ((r = policy_context_set(ctx, "aws:userid", buf, true)))
                 return r;
+        /* The role's tags are the session principal's tags. */
+        for (size_t i = 0; i < role->n_tags; i++) {
+                snprintf(buf, sizeof(buf), "aws:PrincipalTag/%s", role->tag_keys[i]);
+                if ((r = policy_context_set(ctx, buf, role->tag_values[i], true)))
+                        return r;
+        }
         issuer_format_iso8601(cl->issued, iso);
         if ((r = policy_context_set(ctx, "aws:TokenIssueTime", iso, true)) ||
             (r = policy_context_set(ctx, "aws:SecureTransport", "true", true)) ||

@@ -488,6 +488,14 @@ static int groups_decision(void *arg)
         CHECK_INT(roled_authorize(c, &q, &res), ==, ROLED_OK);
         CHECK_STREQ(roled_decision_name(res.decision), "allow");
         CHECK_STREQ(res.sid, "HasExe");
+        /* The role's [tags] are the session's aws:PrincipalTag keys, also as a policy variable. */
+        q.action = "s3:DeleteObject";
+        q.resource = "arn:aws:s3:::teams/ops/x";
+        CHECK_INT(roled_authorize(c, &q, &res), ==, ROLED_OK);
+        CHECK_STREQ(res.sid, "TeamFolder");
+        q.resource = "arn:aws:s3:::teams/dev/x";
+        CHECK_INT(roled_authorize(c, &q, &res), ==, ROLED_OK);
+        CHECK_STREQ(roled_decision_name(res.decision), "implicit-deny");
         roled_credentials_clear(&cr);
         roled_client_close(c);
         return 0;
@@ -525,6 +533,9 @@ int main(int argc, char **argv)
                    " {\"Sid\": \"OpsByGid\", \"Effect\": \"Allow\", \"Action\": \"s3:PutObject\", "
                    "\"Resource\": \"*\", \"Condition\": {\"ForAnyValue:NumericEquals\": "
                    "{\"roled:gids\": \"2200\"}}},\n"
+                   " {\"Sid\": \"TeamFolder\", \"Effect\": \"Allow\", \"Action\": \"s3:DeleteObject\", "
+                   "\"Resource\": \"arn:aws:s3:::teams/${aws:PrincipalTag/team}/*\", \"Condition\": "
+                   "{\"StringEquals\": {\"aws:PrincipalTag/cost-center\": \"42\"}}},\n"
                    " {\"Sid\": \"HasExe\", \"Effect\": \"Allow\", \"Action\": \"s3:ListBucket\", "
                    "\"Resource\": \"*\", \"Condition\": {\"Null\": {\"roled:exe-sha256\": \"false\", "
                    "\"roled:exe\": \"false\"}}}\n]}\n");
@@ -532,7 +543,8 @@ int main(int argc, char **argv)
         config_put(cfg, "roles.d/zz-hash.ini",
                    "[role]\nname = needs-hash\n[trust]\nusers = root\nexe_sha256 = %064d\n", 0);
         config_put(cfg, "roles.d/by-group.ini",
-                   "[role]\nname = by-group\npermissions = groups.json\n[trust]\nuids = 2102-2103\n");
+                   "[role]\nname = by-group\npermissions = groups.json\n[trust]\nuids = 2102-2103\n"
+                   "[tags]\nteam = ops\ncost-center = 42\n");
         agent_spawn(cfg, &agent);
         test_session_groups();
         test_authorize();

@@ -230,6 +230,10 @@ static const BadCase bad_roles[] = {
         { "[role]\nname = a\npermissions = ../policies/nope.json\n", 3, "cannot open" },
         { "[role]\nname = a\npermissions = ../policies/bad.json\n", 3, "invalid JSON" },
         { "[role]\nname = a\npermissions = ../policies/array.json\n", 3, "not a JSON object" },
+        { "[role]\nname = a\n[tags]\nteam = ops\nTEAM = dev\n", 5, "duplicate key 'TEAM'" },
+        { "[role]\nname = a\n[tags]\nte*am = ops\n", 4, "[tags] key 'te*am'" },
+        { "[role]\nname = a\n[tags]\nteam = o|ps\n", 4, "[tags] team: value" },
+        { "[role]\nname = a\n[tagz]\nteam = ops\n", 3, "unknown section [tagz]" },
         { "name = a\n", 1, "outside of a section" },
         { "[trust]\nusers = a\n", 0, "no [role] section" },
         { "[role]\ndescription = x\n", 1, "has no name" },
@@ -301,13 +305,22 @@ static void test_across_files(void **state) {
         assert_non_null(strstr(err.message, "already used"));
 
         /* Sorted by name, non-.ini and hidden files ignored, chaining resolved across files. */
-        write_file(dir, "roles.d/b.ini", "[role]\nname = second\n[trust]\nroles = DEPLOY\n", 0644);
+        write_file(dir, "roles.d/b.ini",
+                   "[role]\nname = second\n[trust]\nroles = DEPLOY\n[tags]\nteam = ops\nenv = prod ci\n",
+                   0644);
         write_file(dir, "roles.d/0.ini.bak", "garbage", 0644);
         write_file(dir, "roles.d/.hidden.ini", "garbage", 0644);
         assert_int_equal(config_load(dir, geteuid(), &c, &err), 0);
         assert_int_equal(c->n_roles, 2);
         assert_string_equal(c->roles[0].name, "Deploy");
         assert_string_equal(c->roles[1].name, "second");
+        /* [tags]: IAM role tags, in file order (aws:PrincipalTag/<key> in policies). */
+        assert_int_equal(c->roles[1].n_tags, 2);
+        assert_string_equal(c->roles[1].tag_keys[0], "team");
+        assert_string_equal(c->roles[1].tag_values[0], "ops");
+        assert_string_equal(c->roles[1].tag_keys[1], "env");
+        assert_string_equal(c->roles[1].tag_values[1], "prod ci");
+        assert_int_equal(c->roles[0].n_tags, 0);
         assert_string_equal(c->account, "000000000000");
         assert_int_equal(c->roles[1].max_session_duration, 3600);
         assert_int_equal(c->default_duration, 3600);
