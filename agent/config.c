@@ -63,6 +63,7 @@ enum {
         SEEN_PERMISSIONS = 1u << 10,
         SEEN_TRUST_POLICY = 1u << 11,
         SEEN_PATH = 1u << 12,
+        SEEN_MAX_SESSIONS = 1u << 13,
 };
 
 /* Where each role's chained-role lists were written, for the final check. */
@@ -253,6 +254,7 @@ static int config_alloc(Config **configp) {
                 return -ENOMEM;
         strcpy(c->account, DEFAULT_ACCOUNT);
         c->max_connections_per_uid = 64;
+        c->max_sessions_per_uid = 10000;
         c->log_level = CONFIG_LOG_INFO;
         c->default_duration = PROTO_DURATION_DEFAULT;
         *configp = c;
@@ -722,6 +724,15 @@ static int agent_key(Parser *p, unsigned line, const char *key, const char *valu
                         return p->error = set_error(p->err, p->file, line,
                                                     "max_connections_per_uid: '%s' is not 1..65535", value);
                 c->max_connections_per_uid = v;
+                return 0;
+        }
+        if (streq(key, "max_sessions_per_uid")) {
+                if (!once(p, line, SEEN_MAX_SESSIONS, "agent", key))
+                        return p->error;
+                if (!parse_u32(value, strlen(value), &v) || v < 1 || v > 10000000)
+                        return p->error = set_error(p->err, p->file, line,
+                                                    "max_sessions_per_uid: '%s' is not 1..10000000", value);
+                c->max_sessions_per_uid = v;
                 return 0;
         }
         if (streq(key, "log_level")) {

@@ -12,6 +12,8 @@
  *   key_dir                  signing keys (default: system /var/lib/roled, user
  *                            $XDG_STATE_HOME/roled or ~/.local/state/roled)
  *   max_connections_per_uid  1..65535 (default 64)
+ *   max_sessions_per_uid     1..10000000 (default 10000): live sessions one uid may hold;
+ *                            past it, new sessions get Throttling
  *   log_level                error|warning|info|debug (default info)
  *   default_duration         session lifetime when the request names none (default 1h)
  * roles.d/NAME.ini, read in byte order of the file name (other names are
@@ -176,6 +178,7 @@ typedef struct Config {
         char account[CONFIG_ACCOUNT_LEN + 1];
         char *key_dir;
         unsigned max_connections_per_uid;
+        unsigned max_sessions_per_uid;  /* live sessions one uid may hold (default 10000) */
         ConfigLogLevel log_level;
         uint32_t default_duration;
         Role *roles;

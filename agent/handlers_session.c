@@ -245,6 +245,25 @@ static int mint(Request *req, const Ask *ask, Credentials *cr)
 }
 
 /*
+ * One uid may hold at most max_sessions_per_uid live sessions, so no caller can
+ * grow the agent's memory without bound (AssumeRole stores every session it
+ * mints, for Revoke).  Renewing a session that is still cached replaces it and
+ * is never refused.
+ */
+static int check_session_limit(Request *req)
+{
+        size_t n = sessions_count_uid(req->agent->sessions, req->id->uid);
+        unsigned max = req->agent->config->max_sessions_per_uid;
+
+        if (n < max)
+                return 0;
+        return request_fail(req, PROTO_THROTTLING,
+                            "uid %u holds %zu live sessions, the most the agent keeps for one uid "
+                            "(max_sessions_per_uid); revoke some or let them expire",
+                            (unsigned)req->id->uid, n);
+}
+
+/*
  * The cache key: role, attested identity key, duration and policy digest.
  * Processes of one service (same uid, gid, unit and executable) share it.
  */
@@ -355,6 +374,9 @@ int handle_GET_CREDENTIALS(Request *req)
                 return r;
         s = sessions_lookup(req->agent->sessions, key, now);
         if (!s) {
+                if (!sessions_lookup_unexpired(req->agent->sessions, key, now) &&
+                    (r = check_session_limit(req)))
+                        return r;
                 r = mint(req, &ask, &cr);
                 if (r)
                         return r;
@@ -446,7 +468,8 @@ int handle_ASSUME_ROLE(Request *req)
 
         if ((r = read_role(req, true, &ask)) || (r = read_chaining(req, &ask)) ||
             (r = check_trust(req, &ask)) || (r = read_duration(req, &ask)) ||
-            (r = read_session_name(req, &ask)) || (r = read_policy(req, &ask)))
+            (r = read_session_name(req, &ask)) || (r = read_policy(req, &ask)) ||
+            (r = check_session_limit(req)))
                 return r;
         r = mint(req, &ask, &cr);
         if (r)

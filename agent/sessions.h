@@ -108,6 +108,9 @@ size_t sessions_expire(SessionCache *cache, int64_t now);
 /* sessions_count() - number of cached sessions. */
 size_t sessions_count(const SessionCache *cache);
 
+/* sessions_count_uid() - how many sessions of @uid the cache holds (for the per-uid limit). */
+size_t sessions_count_uid(const SessionCache *cache, uint32_t uid);
+
 /* revocation_new() - an empty set.  Return: 0 or -ENOMEM; the caller frees *@setp. */
 int revocation_new(RevocationSet **setp);
 
