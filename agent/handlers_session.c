@@ -356,10 +356,35 @@ static void pack_cached_credentials(Request *req, const Role *role, const Sessio
         memcpy(c->memo_reply_akid, s->creds.akid, sizeof(s->creds.akid));
 }
 
+/*
+ * issue() - mint a session and keep it: in the cache under @key, or, for
+ * AssumeRole (@key NULL), under a key of its own that no lookup uses, so
+ * Revoke still finds it.  The session policy is kept for Authorize.
+ */
+static int issue(Request *req, Ask *ask, const char *key, const Session **sp)
+{
+        Credentials cr = CREDENTIALS_INIT;
+        char own_key[64];
+        int r = mint(req, ask, &cr);
+
+        if (r)
+                return r;
+        r = keep_policy(req, ask, cr.expires);
+        if (r == 0) {
+                if (!key) {
+                        snprintf(own_key, sizeof(own_key), "assume\x1f%s", cr.sid);
+                        key = own_key;
+                }
+                r = sessions_insert(req->agent->sessions, key, &cr, cr.issued, cr.expires,
+                                    req->id->uid, ask->role->name, sp);
+        }
+        credentials_deinit(&cr);
+        return r;
+}
+
 int handle_GET_CREDENTIALS(Request *req)
 {
         _cleanup_(ask_deinit) Ask ask = { .source = TOKEN_CLAIMS_INIT };
-        Credentials cr = CREDENTIALS_INIT;
         const Session *s;
         char buf[IDENTITY_PATH_MAX + 512];
         const char *key;
@@ -377,18 +402,8 @@ int handle_GET_CREDENTIALS(Request *req)
                 if (!sessions_lookup_unexpired(req->agent->sessions, key, now) &&
                     (r = check_session_limit(req)))
                         return r;
-                r = mint(req, &ask, &cr);
+                r = issue(req, &ask, key, &s);
                 if (r)
-                        return r;
-                r = keep_policy(req, &ask, cr.expires);
-                if (r < 0) {
-                        credentials_deinit(&cr);
-                        return r;
-                }
-                r = sessions_insert(req->agent->sessions, key, &cr, cr.issued, cr.expires,
-                                    req->id->uid, ask.role->name, &s);
-                credentials_deinit(&cr);
-                if (r < 0)
                         return r;
         }
         pack_cached_credentials(req, ask.role, s);
@@ -461,9 +476,7 @@ static int read_session_name(Request *req, Ask *ask)
 int handle_ASSUME_ROLE(Request *req)
 {
         _cleanup_(ask_deinit) Ask ask = { .source = TOKEN_CLAIMS_INIT };
-        Credentials cr = CREDENTIALS_INIT;
         const Session *s;
-        char key[96];
         int r;
 
         if ((r = read_role(req, true, &ask)) || (r = read_chaining(req, &ask)) ||
@@ -471,20 +484,8 @@ int handle_ASSUME_ROLE(Request *req)
             (r = read_session_name(req, &ask)) || (r = read_policy(req, &ask)) ||
             (r = check_session_limit(req)))
                 return r;
-        r = mint(req, &ask, &cr);
+        r = issue(req, &ask, NULL, &s);
         if (r)
-                return r;
-        r = keep_policy(req, &ask, cr.expires);
-        if (r < 0) {
-                credentials_deinit(&cr);
-                return r;
-        }
-        /* Fresh sessions are never served from the cache, but live there so Revoke finds them. */
-        snprintf(key, sizeof(key), "assume\x1f%s", cr.sid);
-        r = sessions_insert(req->agent->sessions, key, &cr, cr.issued, cr.expires, req->id->uid,
-                            ask.role->name, &s);
-        credentials_deinit(&cr);
-        if (r < 0)
                 return r;
         pack_credentials(req, ask.role, &s->creds);
         return 0;
