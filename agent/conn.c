@@ -381,10 +381,68 @@ static void attest_exe(Conn *c)
         conn_ref(c);
 }
 
+typedef struct AttestWork {
+        uv_work_t req;
+        Conn *conn;
+        int fd;                 /* dup of the connection's socket: the work owns it */
+        int result;
+        Identity id;            /* moved into the Conn on success */
+} AttestWork;
+
+/*
+ * Attestation reads /proc and resolves user and group names through NSS,
+ * which may ask a directory service: it runs in the thread pool so a slow
+ * lookup never stalls the loop, and the connection is not read until it is
+ * done.  The worker uses its own dup of the socket, so a close meanwhile
+ * cannot pull the descriptor from under it.
+ */
+static void attest_work(uv_work_t *req)
+{
+        AttestWork *w = (AttestWork *)req;
+
+        w->result = identity_from_socket(w->fd, &w->id);
+}
+
+static void on_attested(uv_work_t *req, int status)
+{
+        AttestWork *w = (AttestWork *)req;
+        Conn *c = w->conn;
+        Agent *agent = c->agent;
+        UidCount *u;
+
+        safe_close(w->fd);
+        if (status < 0 || w->result != 0) {
+                if (!c->is_closing)
+                        log_info("refusing a connection whose peer cannot be attested: %s",
+                                 w->result < 0 ? strerror(-w->result) : "process gone or changed");
+                identity_deinit(&w->id);
+                goto out;
+        }
+        c->id = w->id;
+        if (c->is_closing)
+                goto out;
+        u = uid_count(agent, c->id.uid, true);
+        if (!u || u->n >= agent->max_conns_per_uid) {
+                log_warning("uid %u is over its limit of %u connections", (unsigned)c->id.uid,
+                            agent->max_conns_per_uid);
+                conn_close(c);
+                goto out;
+        }
+        u->n++;
+        c->is_counted = true;
+        arm_timer(c);
+        attest_exe(c);
+out:
+        if (!c->is_closing && !c->is_counted)
+                conn_close(c);
+        free(w);
+        conn_unref(c);
+}
+
 void conn_accept(Agent *agent, uv_stream_t *server)
 {
         Conn *c = calloc(1, sizeof(*c));
-        UidCount *u;
+        AttestWork *w;
         int fd, r;
 
         if (!c) {
@@ -416,26 +474,20 @@ void conn_accept(Agent *agent, uv_stream_t *server)
                 conn_close(c);
                 return;
         }
-        if (uv_fileno((uv_handle_t *)&c->pipe, &fd) < 0) {
+        w = calloc(1, sizeof(*w));
+        if (!w || uv_fileno((uv_handle_t *)&c->pipe, &fd) < 0) {
+                free(w);
                 conn_close(c);
                 return;
         }
-        r = identity_from_socket(fd, &c->id);
-        if (r != 0) {
-                log_info("refusing a connection whose peer cannot be attested: %s",
-                         r < 0 ? strerror(-r) : "process gone or changed");
+        w->conn = c;
+        w->id = (Identity)IDENTITY_INIT;
+        w->fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+        if (w->fd < 0 || uv_queue_work(agent->loop, &w->req, attest_work, on_attested) < 0) {
+                safe_close(w->fd);
+                free(w);
                 conn_close(c);
                 return;
         }
-        u = uid_count(agent, c->id.uid, true);
-        if (!u || u->n >= agent->max_conns_per_uid) {
-                log_warning("uid %u is over its limit of %u connections", (unsigned)c->id.uid,
-                            agent->max_conns_per_uid);
-                conn_close(c);
-                return;
-        }
-        u->n++;
-        c->is_counted = true;
-        arm_timer(c);
-        attest_exe(c);
+        conn_ref(c);
 }
