@@ -152,10 +152,11 @@ static void pack_decision(Request *req, const PolicyResult *res, const char *rol
 
 /*
  * roled:gids and roled:groups of a session: the groups its token carries
- * (attested when it was issued), named now.  Names are looked up once per
- * token; a group without a name contributes only its number.
+ * (attested when it was issued), named now.  Names are looked up (NSS, on
+ * the loop) once per token and only when a policy reads roled:groups; a
+ * group without a name contributes only its number.
  */
-static int group_keys(PolicyContext *ctx, const TokenClaims *cl)
+static int group_keys(PolicyContext *ctx, const TokenClaims *cl, bool is_named)
 {
         char buf[16], scratch[4096];
         size_t n = cl->n_gids ? cl->n_gids : 1;
@@ -168,7 +169,7 @@ static int group_keys(PolicyContext *ctx, const TokenClaims *cl)
                 snprintf(buf, sizeof(buf), "%u", gid);
                 if ((r = policy_context_set(ctx, "roled:gids", buf, true)))
                         return r;
-                if (getgrgid_r(gid, &gr, scratch, sizeof(scratch), &grp) == 0 && grp &&
+                if (is_named && getgrgid_r(gid, &gr, scratch, sizeof(scratch), &grp) == 0 && grp &&
                     (r = policy_context_set(ctx, "roled:groups", grp->gr_name, true)))
                         return r;
         }
@@ -180,7 +181,8 @@ static int group_keys(PolicyContext *ctx, const TokenClaims *cl)
  * claims.  The time keys and aws:RequestedRegion are set per request by
  * refresh_context().
  */
-static int session_context(const Role *role, const TokenClaims *cl, PolicyContext **ctxp)
+static int session_context(const Role *role, const TokenClaims *cl, bool needs_group_names,
+                           PolicyContext **ctxp)
 {
         _cleanup_(policy_context_freep) PolicyContext *ctx = NULL;
         char buf[256], iso[ISSUER_ISO8601_SIZE];
@@ -195,7 +197,7 @@ static int session_context(const Role *role, const TokenClaims *cl, PolicyContex
         snprintf(buf, sizeof(buf), "%u", cl->gid);
         if ((r = policy_context_set(ctx, "roled:gid", buf, true)))
                 return r;
-        if ((r = group_keys(ctx, cl)))
+        if ((r = group_keys(ctx, cl, needs_group_names)))
                 return r;
         if ((r = policy_context_set(ctx, "roled:user", cl->user, true)) ||
             (r = policy_context_set(ctx, "aws:username", cl->user, true)) ||
@@ -499,7 +501,11 @@ int handle_AUTHORIZE(Request *req)
                 }
         }
         /* The attested part is built once per token and kept with it in the cache. */
-        if (!e->ctx && (r = session_context(role, cl, &e->ctx)))
+        if (!e->ctx &&
+            (r = session_context(role, cl,
+                                 (rp && rp->permissions && policy_needs_key(rp->permissions, "roled:groups")) ||
+                                         (session && policy_needs_key(session, "roled:groups")),
+                                 &e->ctx)))
                 return r;
         if ((r = refresh_context(e, agent_now(a), region)) ||
             (r = add_request_context(req, e->ctx, false)))
