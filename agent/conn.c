@@ -2,9 +2,13 @@
 /*
  * conn.c - one client connection (see conn.h).
  *
+ * A new connection is attested, then (when a rule needs it) its executable
+ * hashed, both in the thread pool; only then is it read.
+ *
  * Lifetime: a Conn holds one reference per open libuv handle (pipe, timer)
- * and one per queued executable-hash work item; conn_unref() frees it when
- * the last one goes, so a close that races with the thread pool is safe.
+ * and one per queued work item (attestation, executable hash); conn_unref()
+ * frees it when the last one goes, so a close that races with the thread
+ * pool is safe.
  * The hot path for a cached request is one read(), the handler, and one
  * write() per read batch: replies are gathered in c->out and flushed with
  * uv_try_write(), falling back to a queued write that owns a copy.
