@@ -1023,8 +1023,11 @@ static void scratch_freep(Scratch **sp)
         }
 }
 
-int sigv4_canonical_request(const Sigv4Request *req, const Sigv4Auth *auth,
-                            const Sigv4Options *opt, char *buf, size_t size, size_t *lenp)
+/* Run one of the builders into the caller's buffer, with its own scratch space. */
+static int build_into(int (*build)(const Sigv4Request *, const Sigv4Auth *, const Sigv4Options *,
+                                   Scratch *, Buf *),
+                      const Sigv4Request *req, const Sigv4Auth *auth, const Sigv4Options *opt,
+                      char *buf, size_t size, size_t *lenp)
 {
         _cleanup_(scratch_freep) Scratch *s = NULL;
         Buf b = { buf, 0, size ? size - 1 : 0, size == 0 };
@@ -1035,7 +1038,7 @@ int sigv4_canonical_request(const Sigv4Request *req, const Sigv4Auth *auth,
                 return -ENOMEM;
         if (size)
                 buf[0] = '\0';
-        r = build_canonical(req, auth, opt, s, &b);
+        r = build(req, auth, opt, s, &b);
         if (r != 0)
                 return r;
         if (lenp)
@@ -1043,24 +1046,16 @@ int sigv4_canonical_request(const Sigv4Request *req, const Sigv4Auth *auth,
         return 0;
 }
 
+int sigv4_canonical_request(const Sigv4Request *req, const Sigv4Auth *auth,
+                            const Sigv4Options *opt, char *buf, size_t size, size_t *lenp)
+{
+        return build_into(build_canonical, req, auth, opt, buf, size, lenp);
+}
+
 int sigv4_string_to_sign(const Sigv4Request *req, const Sigv4Auth *auth,
                          const Sigv4Options *opt, char *buf, size_t size, size_t *lenp)
 {
-        _cleanup_(scratch_freep) Scratch *s = NULL;
-        Buf b = { buf, 0, size ? size - 1 : 0, size == 0 };
-        int r;
-
-        s = malloc(sizeof(*s));
-        if (!s)
-                return -ENOMEM;
-        if (size)
-                buf[0] = '\0';
-        r = build_string_to_sign(req, auth, opt, s, &b);
-        if (r != 0)
-                return r;
-        if (lenp)
-                *lenp = b.len;
-        return 0;
+        return build_into(build_string_to_sign, req, auth, opt, buf, size, lenp);
 }
 
 static void hmac(const uint8_t *key, size_t key_len, const char *msg, uint8_t out[SIGV4_KEY_LEN])

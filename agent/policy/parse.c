@@ -276,27 +276,43 @@ static json_t *item(json_t *v, size_t i)
         return json_is_array(v) ? json_array_get(v, i) : v;
 }
 
-/* IAM:reference_policies_elements_action: "*" or "service:action". */
-static int compile_actions(Parser *ps, json_t *v, const char *field, Statement *st)
+/*
+ * A string or a non-empty array of strings (Action, Resource and their Not
+ * forms): checked, with room for one compiled pattern per entry.
+ */
+static int string_list(Parser *ps, json_t *v, const char *reason, const char *field,
+                       Pattern **patsp, size_t *np)
 {
         size_t n = n_items(v);
         if (!json_is_string(v) && !json_is_array(v))
-                return fail(ps, "InvalidAction", field, "%s must be a string or an array of strings", field);
+                return fail(ps, reason, field, "%s must be a string or an array of strings", field);
         if (n == 0)
-                return fail(ps, "InvalidAction", field, "%s must not be empty", field);
-        Pattern *pats = arena_alloc(ps->arena, n * sizeof(*pats));
-        if (!pats)
+                return fail(ps, reason, field, "%s must not be empty", field);
+        for (size_t i = 0; i < n; i++)
+                if (!json_is_string(item(v, i)))
+                        return fail(ps, reason, field, "%s entries must be strings", field);
+        *patsp = arena_alloc(ps->arena, n * sizeof(**patsp));
+        if (!*patsp)
                 return -ENOMEM;
+        *np = n;
+        return 0;
+}
+
+/* IAM:reference_policies_elements_action: "*" or "service:action". */
+static int compile_actions(Parser *ps, json_t *v, const char *field, Statement *st)
+{
+        Pattern *pats;
+        size_t n;
+        int r = string_list(ps, v, "InvalidAction", field, &pats, &n);
+        if (r != 0)
+                return r;
         for (size_t i = 0; i < n; i++) {
-                json_t *e = item(v, i);
-                if (!json_is_string(e))
-                        return fail(ps, "InvalidAction", field, "%s entries must be strings", field);
-                const char *s = json_string_value(e);
+                const char *s = json_string_value(item(v, i));
                 const char *colon = strchr(s, ':');
                 if (strcmp(s, "*") != 0 && (!colon || colon == s || !colon[1]))
                         return fail(ps, "InvalidAction", field,
                                     "%s \"%s\" must be \"*\" or \"service:action\"", field, s);
-                int r = compile_pattern(ps, s, PC_GLOB | PC_LOWER, field, &pats[i]);
+                r = compile_pattern(ps, s, PC_GLOB | PC_LOWER, field, &pats[i]);
                 if (r != 0)
                         return r;
                 if (colon && strcspn(s, "*?") > (size_t)(colon - s)) {
@@ -312,24 +328,18 @@ static int compile_actions(Parser *ps, json_t *v, const char *field, Statement *
 /* IAM:reference_policies_elements_resource: "*" or an ARN, variables allowed. */
 static int compile_resources(Parser *ps, json_t *v, const char *field, Statement *st)
 {
-        size_t n = n_items(v);
-        if (!json_is_string(v) && !json_is_array(v))
-                return fail(ps, "InvalidResource", field, "%s must be a string or an array of strings", field);
-        if (n == 0)
-                return fail(ps, "InvalidResource", field, "%s must not be empty", field);
-        Pattern *pats = arena_alloc(ps->arena, n * sizeof(*pats));
-        if (!pats)
-                return -ENOMEM;
+        Pattern *pats;
+        size_t n;
+        int r = string_list(ps, v, "InvalidResource", field, &pats, &n);
+        if (r != 0)
+                return r;
         for (size_t i = 0; i < n; i++) {
-                json_t *e = item(v, i);
-                if (!json_is_string(e))
-                        return fail(ps, "InvalidResource", field, "%s entries must be strings", field);
-                const char *s = json_string_value(e);
+                const char *s = json_string_value(item(v, i));
                 if (strcmp(s, "*") != 0 && strncmp(s, "arn:", 4) != 0)
                         return fail(ps, "InvalidResource", field,
                                     "%s \"%s\" must be \"*\" or an ARN (arn:partition:service:...)",
                                     field, s);
-                int r = compile_pattern(ps, s, PC_GLOB | PC_VARS | PC_ARN, field, &pats[i]);
+                r = compile_pattern(ps, s, PC_GLOB | PC_VARS | PC_ARN, field, &pats[i]);
                 if (r != 0)
                         return r;
         }
