@@ -18,12 +18,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "civil.h"
 #include "trust.h"
 #include "util.h"
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(PolicyContext, policy_context_free);
 
 static int append_fmt(json_t *array, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int append_fmt(json_t *array, const char *fmt, ...)
@@ -183,7 +182,6 @@ AccessPolicies *access_policies_free(AccessPolicies *aps)
         return NULL;
 }
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(AccessPolicies, access_policies_free);
 
 int access_compile(const Config *config, AccessPolicies **apsp, char *why, size_t why_len)
 {
@@ -226,8 +224,6 @@ int access_identity_context(const Config *config, const Identity *id, const char
 {
         _cleanup_(policy_context_freep) PolicyContext *ctx = NULL;
         char buf[IDENTITY_UNIT_MAX + 600];
-        struct tm tm;
-        time_t t = (time_t)now;
         int r;
 
         r = policy_context_new(&ctx);
@@ -273,9 +269,7 @@ int access_identity_context(const Config *config, const Identity *id, const char
         snprintf(buf, sizeof(buf), "arn:aws:iam::%s:user/%s", config->account, id->user);
         if ((r = policy_context_set(ctx, "aws:PrincipalArn", buf, true)))
                 return r;
-        gmtime_r(&t, &tm);
-        strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-        if ((r = policy_context_set(ctx, "aws:CurrentTime", buf, true)))
+        if ((r = civil_format_iso8601(now, buf)) || (r = policy_context_set(ctx, "aws:CurrentTime", buf, true)))
                 return r;
         snprintf(buf, sizeof(buf), "%lld", (long long)now);
         if ((r = policy_context_set(ctx, "aws:EpochTime", buf, true)) ||

@@ -46,6 +46,7 @@ typedef struct PolicyStore PolicyStore;
 int access_compile(const Config *config, AccessPolicies **apsp, char *why, size_t why_len);
 /* access_policies_free() - free (NULL is fine).  Return: NULL. */
 AccessPolicies *access_policies_free(AccessPolicies *aps);
+DEFINE_TRIVIAL_CLEANUP_FUNC(AccessPolicies, access_policies_free);
 
 /*
  * access_identity_context() - the attested context keys of a caller:

@@ -25,7 +25,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "duration.h"
 #include "proto.h"
+#include "safefile.h"
 #include "util.h"
 
 #ifndef ROLED_SYSCONFDIR
@@ -41,7 +43,6 @@
 #define UNIT_NAME_MAX 255
 #define SOCKET_PATH_MAX 107  /* sun_path less the NUL */
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(Config, config_free)
 
 typedef enum FileKind {
         FILE_AGENT,
@@ -110,18 +111,27 @@ static char *folder_of(const char *path) {
         return strndup(path, (size_t)(slash - path));
 }
 
-static int check_owner_mode(const struct stat *st, uid_t agent_uid, const char *path, ConfigError *err) {
-        if (st->st_uid != 0 && st->st_uid != agent_uid) {
+/*
+ * Configuration and its folders belong to root or the agent's uid and are
+ * writable by no one else; @type is S_IFREG or S_IFDIR.
+ */
+static int check_safe(const struct stat *st, mode_t type, uid_t agent_uid, const char *path, ConfigError *err) {
+        const SafeFileRule rule = { .type = type, .owner = agent_uid, .is_root_ok = true, .forbidden = S_IWGRP | S_IWOTH };
+
+        switch (safefile_check(st, &rule)) {
+        case 0:
+                return 0;
+        case SAFEFILE_E_TYPE:
+                return set_error(err, path, 0, type == S_IFDIR ? "%s is not a folder" : "%s is not a regular file", path);
+        case SAFEFILE_E_OWNER:
                 set_error(err, path, 0, "refusing %s: owned by uid %u, not root or the agent's uid %u", path,
                           (unsigned)st->st_uid, (unsigned)agent_uid);
                 return CONFIG_E_UNSAFE;
-        }
-        if (st->st_mode & (S_IWGRP | S_IWOTH)) {
+        default:
                 set_error(err, path, 0, "refusing %s: writable by group or others (mode %04o)", path,
                           (unsigned)(st->st_mode & 07777));
                 return CONFIG_E_UNSAFE;
         }
-        return 0;
 }
 
 /* A folder holding configuration must be as safe as the files: whoever can write it can swap them. */
@@ -130,9 +140,7 @@ static int check_folder(const char *path, uid_t agent_uid, ConfigError *err) {
 
         if (stat(path, &st) < 0)
                 return set_error(err, path, 0, "cannot access folder %s: %s", path, strerror(errno));
-        if (!S_ISDIR(st.st_mode))
-                return set_error(err, path, 0, "%s is not a folder", path);
-        return check_owner_mode(&st, agent_uid, path, err);
+        return check_safe(&st, S_IFDIR, agent_uid, path, err);
 }
 
 /*
@@ -159,32 +167,20 @@ static int read_safe(const char *path, size_t max, uid_t agent_uid, char **textp
                 return set_error(err, path, 0, "cannot open %s: %s", path, strerror(errno));
         if (fstat(fd, &st) < 0)
                 return -errno;
-        if (!S_ISREG(st.st_mode))
-                return set_error(err, path, 0, "%s is not a regular file", path);
-        r = check_owner_mode(&st, agent_uid, path, err);
+        r = check_safe(&st, S_IFREG, agent_uid, path, err);
         if (r != 0)
                 return r;
         if (st.st_size < 0 || (uint64_t)st.st_size > max)
                 return set_error(err, path, 0, "%s is larger than %zu bytes", path, max);
 
-        buf = malloc(max + 2);
+        buf = malloc(max + 1);
         if (!buf)
                 return -ENOMEM;
-        /* Read up to max + 1 bytes: a file that grew since fstat() is caught too. */
-        while (len <= max) {
-                ssize_t n = read(fd, buf + len, max + 1 - len);
-
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return set_error(err, path, 0, "cannot read %s: %s", path, strerror(errno));
-                }
-                if (n == 0)
-                        break;
-                len += (size_t)n;
-        }
-        if (len > max)
+        r = safefile_read(fd, buf, max, &len);
+        if (r == SAFEFILE_E_TOO_LARGE)
                 return set_error(err, path, 0, "%s is larger than %zu bytes", path, max);
+        if (r < 0)
+                return set_error(err, path, 0, "cannot read %s: %s", path, strerror(-r));
         buf[len] = '\0';
         *textp = steal_pointer(&buf);
         *lenp = len;
@@ -258,45 +254,6 @@ static int config_alloc(Config **configp) {
         c->log_level = CONFIG_LOG_INFO;
         c->default_duration = PROTO_DURATION_DEFAULT;
         *configp = c;
-        return 0;
-}
-
-int config_parse_duration(const char *s, uint32_t *secondsp) {
-        unsigned long long v = 0, mult = 1;
-        const char *p = s;
-
-        if (!s || !*s)
-                return -EINVAL;
-        if (*p < '0' || *p > '9')
-                return -EINVAL;
-        while (*p >= '0' && *p <= '9') {
-                v = v * 10 + (unsigned long long)(*p - '0');
-                if (v > UINT32_MAX)
-                        return -ERANGE;
-                p++;
-        }
-        switch (*p) {
-        case '\0':
-                break;
-        case 's':
-                p++;
-                break;
-        case 'm':
-                mult = 60;
-                p++;
-                break;
-        case 'h':
-                mult = 3600;
-                p++;
-                break;
-        default:
-                return -EINVAL;
-        }
-        if (*p != '\0')
-                return -EINVAL;
-        if (v * mult > UINT32_MAX)
-                return -ERANGE;
-        *secondsp = (uint32_t)(v * mult);
         return 0;
 }
 
@@ -752,7 +709,7 @@ static int agent_key(Parser *p, unsigned line, const char *key, const char *valu
         if (streq(key, "default_duration")) {
                 if (!once(p, line, SEEN_DEFAULT_DURATION, "agent", key))
                         return p->error;
-                if (config_parse_duration(value, &v) != 0 || v < PROTO_DURATION_MIN ||
+                if (duration_parse(value, UINT32_MAX, &v) != 0 || v < PROTO_DURATION_MIN ||
                     v > PROTO_DURATION_MAX)
                         return p->error = set_error(p->err, p->file, line,
                                                     "default_duration: '%s' is not a duration of 900s..12h", value);
@@ -796,7 +753,7 @@ static int role_key(Parser *p, unsigned line, const char *key, const char *value
         if (streq(key, "max_session_duration")) {
                 if (!once(p, line, SEEN_MAX_SESSION, "role", key))
                         return p->error;
-                if (config_parse_duration(value, &v) != 0 || v < PROTO_DURATION_MIN ||
+                if (duration_parse(value, UINT32_MAX, &v) != 0 || v < PROTO_DURATION_MIN ||
                     v > PROTO_DURATION_MAX)
                         return p->error = set_error(p->err, p->file, line,
                                                     "max_session_duration: '%s' is not a duration of 900s..12h", value);

@@ -63,6 +63,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "util.h"
+
 #define CONFIG_INI_MAX (1024 * 1024)   /* bytes in one INI file */
 #define CONFIG_POLICY_MAX (128 * 1024) /* bytes in one policy file */
 #define CONFIG_LINE_MAX 198            /* bytes in one INI line (inih's INI_MAX_LINE, less CR/LF) */
@@ -233,6 +235,7 @@ int config_new_default(uid_t uid, Config **configp);
 
 /* config_free() - free @config (NULL is fine). Return: NULL. */
 Config *config_free(Config *config);
+DEFINE_TRIVIAL_CLEANUP_FUNC(Config, config_free);
 
 /*
  * config_find_role() - the role called @name[0..@len), compared
@@ -240,13 +243,6 @@ Config *config_free(Config *config);
  */
 const Role *config_find_role(const Config *config, const char *name, size_t len);
 
-/*
- * config_parse_duration() - parse "900s", "15m", "12h" or plain seconds.
- * @s: the text
- * @secondsp: receives the seconds
- * Return: 0, or -EINVAL (malformed), -ERANGE (over UINT32_MAX).
- */
-int config_parse_duration(const char *s, uint32_t *secondsp);
 
 /*
  * config_role_name_valid() - does @name[0..@len) follow IAM's RoleName rule

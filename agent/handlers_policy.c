@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "access.h"
+#include "civil.h"
 #include "agent.h"
 #include "config.h"
 #include "dispatch.h"
@@ -31,8 +32,6 @@
 #define CONTEXT_KEY_MAX 128
 #define CONTEXT_VALUE_MAX 1024
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(PolicyContext, policy_context_free);
-DEFINE_TRIVIAL_CLEANUP_FUNC(Policy, policy_free);
 
 /* Copy a msgpack string into a NUL-terminated buffer, refusing embedded NULs. */
 static bool copy_str(const msgpack_object *o, char *buf, size_t size)
@@ -185,7 +184,7 @@ static int session_context(const Role *role, const TokenClaims *cl, bool needs_g
                            PolicyContext **ctxp)
 {
         _cleanup_(policy_context_freep) PolicyContext *ctx = NULL;
-        char buf[256], iso[ISSUER_ISO8601_SIZE];
+        char buf[256], iso[CIVIL_ISO8601_SIZE];
         int r;
 
         r = policy_context_new(&ctx);
@@ -228,7 +227,7 @@ static int session_context(const Role *role, const TokenClaims *cl, bool needs_g
                 if ((r = policy_context_set(ctx, buf, role->tag_values[i], true)))
                         return r;
         }
-        issuer_format_iso8601(cl->issued, iso);
+        civil_format_iso8601(cl->issued, iso);
         if ((r = policy_context_set(ctx, "aws:TokenIssueTime", iso, true)) ||
             (r = policy_context_set(ctx, "aws:SecureTransport", "true", true)) ||
             (r = policy_context_set(ctx, "aws:MultiFactorAuthPresent", "false", true)))
@@ -252,7 +251,7 @@ static int refresh_context(TokenEntry *e, int64_t now, const char *region)
                 policy_context_unset(e->ctx, "aws:CurrentTime");
                 policy_context_unset(e->ctx, "aws:EpochTime");
                 e->ctx_second = -1;
-                issuer_format_iso8601(now, buf);
+                civil_format_iso8601(now, buf);
                 if ((r = policy_context_set(e->ctx, "aws:CurrentTime", buf, true)))
                         return r;
                 snprintf(buf, sizeof(buf), "%lld", (long long)now);

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "access.h"
+#include "civil.h"
 #include "config.h"
 #include "conn.h"
 #include "dispatch.h"
@@ -55,9 +56,9 @@ static int keep_policy(Request *req, Ask *ask, int64_t expires)
 
 static void pack_credentials(Request *req, const Role *role, const Credentials *cr)
 {
-        char iso[ISSUER_ISO8601_SIZE];
+        char iso[CIVIL_ISO8601_SIZE];
 
-        issuer_format_iso8601(cr->expires, iso);
+        civil_format_iso8601(cr->expires, iso);
         msgpack_pack_map(&req->out->pk, 10);
         proto_pack_kv_str(req->out, "accessKeyId", cr->akid);
         proto_pack_kv_str(req->out, "secretAccessKey", cr->secret);

@@ -149,31 +149,3 @@ int issuer_local_verify(const Keys *keys, const char *token, size_t len, int64_t
                 token_claims_deinit(&c);
         return 0;
 }
-
-/* put_digits() - @v as exactly @n decimal digits at @p. */
-static char *put_digits(char *p, unsigned v, int n, char sep)
-{
-        for (int i = n - 1; i >= 0; i--, v /= 10)
-                p[i] = (char)('0' + v % 10);
-        p[n] = sep;
-        return p + n + 1;
-}
-
-int issuer_format_iso8601(int64_t t, char buf[ISSUER_ISO8601_SIZE])
-{
-        struct tm tm;
-        time_t tt = (time_t)t;
-        char *p = buf;
-
-        /* 0000-01-01 .. 9999-12-31T23:59:59: the format has four year digits. */
-        if (t < -62167219200LL || t > 253402300799LL || !gmtime_r(&tt, &tm))
-                return -ERANGE;
-        p = put_digits(p, (unsigned)(tm.tm_year + 1900), 4, '-');
-        p = put_digits(p, (unsigned)(tm.tm_mon + 1), 2, '-');
-        p = put_digits(p, (unsigned)tm.tm_mday, 2, 'T');
-        p = put_digits(p, (unsigned)tm.tm_hour, 2, ':');
-        p = put_digits(p, (unsigned)tm.tm_min, 2, ':');
-        p = put_digits(p, (unsigned)tm.tm_sec, 2, 'Z');
-        *p = '\0';
-        return 0;
-}

@@ -19,7 +19,6 @@
 #define ISSUER_AKID_LEN 20   /* "ASIA" + 16 base32 characters */
 #define ISSUER_SECRET_LEN 40
 #define ISSUER_SID_LEN 32    /* 16 random bytes, hex */
-#define ISSUER_ISO8601_SIZE 21 /* "YYYY-MM-DDTHH:MM:SSZ" + NUL */
 
 enum {
         ISSUER_E_MALFORMED = 1, /* verify: not a token we can read */
@@ -108,9 +107,3 @@ void issuer_local_secret_for(const Keys *keys, const char *akid,
  */
 int issuer_local_verify(const Keys *keys, const char *token, size_t len, int64_t now,
                         const RevocationSet *revoked, TokenClaims *claims);
-
-/*
- * issuer_format_iso8601() - @t as UTC "YYYY-MM-DDTHH:MM:SSZ".
- * Return: 0, or -ERANGE when @t is outside years 0000..9999.
- */
-int issuer_format_iso8601(int64_t t, char buf[ISSUER_ISO8601_SIZE]);

@@ -19,6 +19,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "safefile.h"
+
 #define SIGNING_FILE "signing.key"
 #define HMAC_FILE "hmac.key"
 #define RETIRED_FILE "retired.keys"
@@ -72,25 +74,28 @@ static int check_stat(const struct stat *st, const char *dir, const char *name, 
         const char *sep = name ? "/" : "";
         bool is_dir = name == NULL;
         uid_t uid = geteuid();
+        const SafeFileRule rule = { .type = is_dir ? S_IFDIR : S_IFREG, .owner = uid,
+                                    .forbidden = is_dir ? 0022 : 0077 };
 
-        if (name ? !S_ISREG(st->st_mode) : !S_ISDIR(st->st_mode)) {
+        switch (safefile_check(st, &rule)) {
+        case 0:
+                return 0;
+        case SAFEFILE_E_TYPE:
                 set_error(errorp, "%s%s%s: not a %s", dir, sep, name ? name : "",
                           is_dir ? "directory" : "regular file");
-                return KEYS_E_INSECURE;
-        }
-        if (st->st_uid != uid) {
+                break;
+        case SAFEFILE_E_OWNER:
                 set_error(errorp, "%s%s%s: owned by uid %u, not by the agent's uid %u", dir, sep,
                           name ? name : "", (unsigned)st->st_uid, (unsigned)uid);
-                return KEYS_E_INSECURE;
-        }
-        if (st->st_mode & (is_dir ? 0022 : 0077)) {
+                break;
+        default:
                 set_error(errorp, "%s%s%s: mode %04o is %s", dir, sep, name ? name : "",
                           (unsigned)(st->st_mode & 07777),
                           is_dir ? "writable by group or others" :
                                    "accessible by group or others (want 0600)");
-                return KEYS_E_INSECURE;
+                break;
         }
-        return 0;
+        return KEYS_E_INSECURE;
 }
 
 static int open_dir(const char *dir, int *fdp, char **errorp)
@@ -128,7 +133,6 @@ static int read_key_file(const Keys *k, const char *name, uint8_t *buf, size_t s
         _cleanup_close_ int fd = -1;
         struct stat st;
         size_t n = 0;
-        uint8_t extra;
         int r;
 
         fd = openat(k->dir_fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
@@ -146,23 +150,14 @@ static int read_key_file(const Keys *k, const char *name, uint8_t *buf, size_t s
         r = check_stat(&st, k->dir, name, errorp);
         if (r)
                 return r;
-        while (n < size) {
-                ssize_t l = read(fd, buf + n, size - n);
-
-                if (l < 0 && errno == EINTR)
-                        continue;
-                if (l < 0) {
-                        r = -errno;
-                        set_error(errorp, "%s/%s: %s", k->dir, name, strerror(-r));
-                        return r;
-                }
-                if (l == 0)
-                        break;
-                n += (size_t)l;
-        }
-        if (n == size && read(fd, &extra, 1) != 0) {
+        r = safefile_read(fd, buf, size, &n);
+        if (r == SAFEFILE_E_TOO_LARGE) {
                 set_error(errorp, "%s/%s: longer than %zu bytes", k->dir, name, size);
                 return KEYS_E_CORRUPT;
+        }
+        if (r < 0) {
+                set_error(errorp, "%s/%s: %s", k->dir, name, strerror(-r));
+                return r;
         }
         *np = n;
         return 0;

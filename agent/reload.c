@@ -20,8 +20,6 @@
 #include "trust.h"
 #include "util.h"
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(Config, config_free);
-DEFINE_TRIVIAL_CLEANUP_FUNC(AccessPolicies, access_policies_free);
 
 static int load(Agent *a, Config **configp, AccessPolicies **apsp, char *why, size_t why_len)
 {

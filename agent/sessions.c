@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "refresh.h"
+
 #define TABLE_INITIAL 64
 
 /* Every entry starts with its Link, so an entry and its Link convert into each other. */
@@ -156,13 +158,6 @@ static void table_link(Table *t, Link *l)
 
 /* --- sessions ------------------------------------------------------------------------ */
 
-int64_t sessions_margin(int64_t lifetime)
-{
-        int64_t m = lifetime / 4 > SESSIONS_MARGIN_MIN ? lifetime / 4 : SESSIONS_MARGIN_MIN;
-
-        return m > lifetime / 2 ? lifetime / 2 : m;
-}
-
 int64_t sessions_jitter_max(int64_t lifetime)
 {
         return lifetime / 10 < SESSIONS_JITTER_MAX ? lifetime / 10 : SESSIONS_JITTER_MAX;
@@ -268,7 +263,7 @@ int sessions_insert(SessionCache *cache, const char *key, Credentials *take, int
         jitter_max = sessions_jitter_max(lifetime);
         if (jitter_max > 0)
                 jitter = randombytes_uniform((uint32_t)jitter_max);
-        s->refresh_at = expires - sessions_margin(lifetime) - jitter;
+        s->refresh_at = expires - refresh_margin(lifetime) - jitter;
 
         s->creds = *take;
         s->creds.issued = issued;

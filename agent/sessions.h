@@ -17,7 +17,6 @@
 #include "issuer_local.h"
 
 /* Refresh rule (DESIGN.md section 6). */
-#define SESSIONS_MARGIN_MIN 1200 /* seconds: renew at least 20 minutes ahead */
 #define SESSIONS_JITTER_MAX 300  /* seconds: jitter is below min(5 min, lifetime/10) */
 
 /* Hash chain header; first member of every table entry. */
@@ -38,12 +37,6 @@ typedef struct Session {
 
 typedef struct SessionCache SessionCache;
 
-/*
- * sessions_margin() - how long before expiry a session of @lifetime seconds
- * is renewed: max(SESSIONS_MARGIN_MIN, lifetime/4), but at most lifetime/2.
- */
-int64_t sessions_margin(int64_t lifetime);
-
 /* sessions_jitter_max() - exclusive upper bound of the jitter: min(SESSIONS_JITTER_MAX, lifetime/10). */
 int64_t sessions_jitter_max(int64_t lifetime);
 
@@ -55,7 +48,8 @@ SessionCache *sessions_free(SessionCache *cache);
 
 /*
  * sessions_lookup() - the cached session for @key if it is still fresh,
- * i.e. @now < expires - margin - jitter.  Never allocates.
+ * i.e. @now < expires - refresh_margin(lifetime) - jitter (base/refresh.h).
+ * Never allocates.
  * Return: the session (borrowed; valid until the next insert, revoke, expire
  * or free), or NULL when there is none or it is due for refresh (the
  * caller mints a new one and inserts it under the same key).

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "civil.h"
 #include "sigv4.h"
 #include "util.h"
 
@@ -221,19 +222,6 @@ static size_t query_count(const char *query, size_t query_len, const char *want)
         return count;
 }
 
-/* Calendar helpers: days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant). */
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-        int64_t era, yoe, doy, doe;
-
-        y -= m <= 2;
-        era = (y >= 0 ? y : y - 399) / 400;
-        yoe = y - era * 400;
-        doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-        doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-        return era * 146097 + doe - 719468;
-}
-
 static int days_in_month(int y, int m)
 {
         static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
@@ -261,7 +249,7 @@ static int parse_date8(const char *s, int64_t *daysp)
 
         if (y < 0 || m < 1 || m > 12 || d < 1 || d > days_in_month(y, m))
                 return SIGV4_E_MALFORMED;
-        *daysp = days_from_civil(y, m, d);
+        *daysp = civil_to_days(y, m, d);
         return 0;
 }
 

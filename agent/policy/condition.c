@@ -15,6 +15,7 @@
 
 #include <sodium.h>
 
+#include "civil.h"
 #include "policy-internal.h"
 
 static const struct {
@@ -119,17 +120,6 @@ static int digits(const char **s, int n, int *vp)
         return 0;
 }
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant). */
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-        y -= m <= 2;
-        int64_t era = (y >= 0 ? y : y - 399) / 400;
-        int64_t yoe = y - era * 400;
-        int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-        int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-        return era * 146097 + doe - 719468;
-}
-
 /* -?[0-9]+(\.[0-9]+)? */
 static bool is_epoch(const char *s)
 {
@@ -215,7 +205,7 @@ int parse_date(const char *s, int64_t *msp)
         }
         if (*p)
                 return -EINVAL;
-        int64_t secs = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - offset_min * 60;
+        int64_t secs = civil_to_days(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - offset_min * 60;
         *msp = secs * 1000 + ms;
         return 0;
 }

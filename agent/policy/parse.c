@@ -29,11 +29,6 @@ typedef struct Parser {
         size_t n_keys, size_keys;
 } Parser;
 
-static void freep(void *p)
-{
-        free(*(void **)p);
-}
-
 static int fail(Parser *ps, const char *reason, const char *field, const char *fmt, ...)
         __attribute__((format(printf, 4, 5)));
 
@@ -125,9 +120,9 @@ static int compile_pattern(Parser *ps, const char *raw, unsigned flags, const ch
                            Pattern *pat)
 {
         size_t rlen = strlen(raw);
-        _cleanup_(freep) char *out = malloc(2 * rlen + 1);   /* target syntax */
-        _cleanup_(freep) char *lit = malloc(rlen + 1);       /* unescaped, no-variable case */
-        _cleanup_(freep) TplPart *parts = calloc(rlen + 1, sizeof(TplPart));
+        _cleanup_free_ char *out = malloc(2 * rlen + 1);   /* target syntax */
+        _cleanup_free_ char *lit = malloc(rlen + 1);       /* unescaped, no-variable case */
+        _cleanup_free_ TplPart *parts = calloc(rlen + 1, sizeof(TplPart));
         size_t o = 0, l = 0, n_parts = 0, chunk = 0;
         bool has_wild = false, has_var = false, is_glob = flags & PC_GLOB;
         bool vars = (flags & PC_VARS) && ps->version == VERSION_2012;
@@ -786,11 +781,6 @@ static int finish(Parser *ps, Policy *p)
         return 0;
 }
 
-static void policy_freep(Policy **p)
-{
-        *p = policy_free(*p);
-}
-
 int policy_parse(const char *json, size_t len, const char *name, Policy **policyp, PolicyError *err)
 {
         _cleanup_(policy_freep) Policy *p = NULL;
@@ -804,7 +794,7 @@ int policy_parse(const char *json, size_t len, const char *name, Policy **policy
         if (!p)
                 return -ENOMEM;
         Parser ps = {.arena = &p->arena, .stmt = -1, .err = err};
-        _cleanup_(freep) const char **keys_guard = NULL;
+        _cleanup_free_ const char **keys_guard = NULL;
 
         if (len > POLICY_DOCUMENT_MAX)
                 return fail(&ps, "DocumentTooLarge", "", "policy document is %zu bytes, the limit is %d",
@@ -924,7 +914,7 @@ int policy_new_trust_from_rules(const PolicyTrustRules *rules, Policy **policyp)
         if (!p)
                 return -ENOMEM;
         Parser ps = {.arena = &p->arena, .stmt = 0, .version = VERSION_2012};
-        _cleanup_(freep) const char **keys_guard = NULL;
+        _cleanup_free_ const char **keys_guard = NULL;
 
         n = rules->n_users + rules->n_groups + rules->n_uids + rules->n_gids + rules->n_exes +
             rules->n_exe_sha256s + rules->n_units + rules->n_roles + (rules->is_anyone ? 1 : 0);

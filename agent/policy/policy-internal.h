@@ -11,8 +11,7 @@
 #include <stdint.h>
 
 #include "policy.h"
-
-#define _cleanup_(f) __attribute__((cleanup(f)))
+#include "util.h"
 
 /* Arena: a compiled policy is one arena, freed at once. */
 typedef struct ArenaChunk ArenaChunk;

@@ -48,6 +48,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util.h"
+
 #define POLICY_DOCUMENT_MAX 131072
 #define POLICY_STATEMENT_MAX 1000
 #define POLICY_DEPTH_MAX 16
@@ -116,6 +118,7 @@ int policy_parse(const char *json, size_t len, const char *name, Policy **policy
 
 /* policy_free() - free a policy (NULL is fine). Return: NULL. */
 Policy *policy_free(Policy *p);
+DEFINE_TRIVIAL_CLEANUP_FUNC(Policy, policy_free);
 
 /* policy_name() - the name given at parse time, or NULL. */
 const char *policy_name(const Policy *p);
@@ -188,6 +191,7 @@ int policy_context_new(PolicyContext **ctxp);
 
 /* policy_context_free() - free a context (NULL is fine). Return: NULL. */
 PolicyContext *policy_context_free(PolicyContext *ctx);
+DEFINE_TRIVIAL_CLEANUP_FUNC(PolicyContext, policy_context_free);
 
 /*
  * policy_context_set() - add one value to a context key (a second call with the

@@ -186,59 +186,15 @@ int cli_parse_options(int argc, char **argv, unsigned flags, CliOptions *optsp)
 
 int cli_parse_duration(const char *s, uint32_t *secondsp)
 {
-        uint64_t total = 0;
+        uint32_t v;
+        int r = duration_parse(s, CLI_DURATION_MAX, &v);
 
-        if (!*s)
+        if (r < 0)
+                return r;
+        if (v == 0)
                 return -EINVAL;
-        while (*s) {
-                uint64_t v = 0, unit = 1;
-
-                if (*s < '0' || *s > '9')
-                        return -EINVAL;
-                while (*s >= '0' && *s <= '9') {
-                        v = v * 10 + (uint64_t)(*s++ - '0');
-                        if (v > CLI_DURATION_MAX)
-                                return -ERANGE;
-                }
-                switch (*s) {
-                case 'h':
-                        unit = 3600;
-                        s++;
-                        break;
-                case 'm':
-                        unit = 60;
-                        s++;
-                        break;
-                case 's':
-                        s++;
-                        break;
-                case '\0':
-                        break;
-                default:
-                        return -EINVAL;
-                }
-                total += v * unit;
-                if (total > CLI_DURATION_MAX)
-                        return -ERANGE;
-        }
-        if (total == 0)
-                return -EINVAL;
-        *secondsp = (uint32_t)total;
+        *secondsp = v;
         return 0;
-}
-
-void cli_format_duration(uint32_t seconds, char *buf, size_t size)
-{
-        uint32_t h = seconds / 3600, m = seconds / 60 % 60, s = seconds % 60;
-        int n = 0;
-
-        buf[0] = '\0';
-        if (h)
-                n += snprintf(buf + n, size - (size_t)n, "%uh", h);
-        if (m && (size_t)n < size)
-                n += snprintf(buf + n, size - (size_t)n, "%um", m);
-        if ((s || seconds == 0) && (size_t)n < size)
-                snprintf(buf + n, size - (size_t)n, "%us", s);
 }
 
 void cli_shell_quote(JsonBuf *b, const char *s)
@@ -261,30 +217,11 @@ void cli_shell_quote(JsonBuf *b, const char *s)
         json_raw(b, "'", 1);
 }
 
-void cli_format_iso(int64_t t, char buf[32])
+void cli_format_iso(int64_t t, char buf[CIVIL_ISO8601_SIZE])
 {
-        /*
-         * Civil date from days since the epoch (H. Hinnant's days_from_civil,
-         * inverted), instead of gmtime_r(): glibc's gmtime_r() loads
-         * /etc/localtime on first use, which the credential_process path
-         * does not need.
-         */
-        int64_t days = t >= 0 ? t / 86400 : (t - 86399) / 86400;
-        int64_t secs = t - days * 86400;
-        int64_t z = days + 719468;
-        int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-        int64_t doe = z - era * 146097;
-        int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-        int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        int64_t mp = (5 * doy + 2) / 153;
-        int64_t d = doy - (153 * mp + 2) / 5 + 1;
-        int64_t m = mp < 10 ? mp + 3 : mp - 9;
-        int64_t y = yoe + era * 400 + (m <= 2);
-
-        if (y < 0 || y > 9999)
-                y = y < 0 ? 0 : 9999;
-        snprintf(buf, 32, "%04d-%02d-%02dT%02d:%02d:%02dZ", (int)y, (int)m, (int)d,
-                 (int)(secs / 3600), (int)(secs / 60 % 60), (int)(secs % 60));
+        /* Out of the four-digit years, show the nearest end rather than nothing. */
+        if (civil_format_iso8601(t, buf) < 0)
+                (void)civil_format_iso8601(t < 0 ? CIVIL_ISO8601_MIN : CIVIL_ISO8601_MAX, buf);
 }
 
 static void kv(JsonBuf *b, const char *key, const char *val)
@@ -297,7 +234,7 @@ static void kv(JsonBuf *b, const char *key, const char *val)
 
 void cli_credential_process_json(JsonBuf *b, const roled_credentials *creds)
 {
-        char iso[32];
+        char iso[CIVIL_ISO8601_SIZE];
 
         /* Expiration is formatted here from the number, so its shape never depends on the agent. */
         cli_format_iso(creds->expiration, iso);
@@ -320,7 +257,7 @@ static void export_line(JsonBuf *b, const char *name, const char *val)
 
 void cli_env_lines(JsonBuf *b, const roled_credentials *creds)
 {
-        char iso[32];
+        char iso[CIVIL_ISO8601_SIZE];
 
         cli_format_iso(creds->expiration, iso);
         export_line(b, CLI_ENV_ACCESS_KEY, creds->access_key_id);

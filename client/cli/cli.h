@@ -13,6 +13,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "civil.h"
+#include "duration.h"
 #include "jsonw.h"
 #include "roled/roled.h"
 #include "util.h"
@@ -105,7 +107,7 @@ int cli_get_credentials(const roled_request *req, roled_credentials *creds);
 int cli_status_exit(roled_status st);
 
 /*
- * cli_parse_duration() - parse "900", "900s", "15m", "1h", "1h30m".
+ * cli_parse_duration() - parse a duration (base/duration.h: "900", "15m", "1h30m").
  * @s: the text; @secondsp: on 0, the duration in seconds
  * Return: 0, or -EINVAL (syntax, zero) or -ERANGE (over 12 h).  The agent
  * checks the role's own bounds.
@@ -114,9 +116,6 @@ int cli_parse_duration(const char *s, uint32_t *secondsp);
 
 #define CLI_DURATION_MAX 43200 /* 12 h, the longest session the protocol allows */
 
-/* cli_format_duration() - "1h", "15m", "1h30m", "45s" into @buf. */
-void cli_format_duration(uint32_t seconds, char *buf, size_t size);
-
 /*
  * cli_shell_quote() - append @s to @b quoted for POSIX sh: bare when it holds
  * only [A-Za-z0-9_@%+=:,./-] (and is not empty), else in single quotes with
@@ -124,8 +123,11 @@ void cli_format_duration(uint32_t seconds, char *buf, size_t size);
  */
 void cli_shell_quote(JsonBuf *b, const char *s);
 
-/* cli_format_iso() - UTC "YYYY-MM-DDTHH:MM:SSZ" of @t into @buf[32]. */
-void cli_format_iso(int64_t t, char buf[32]);
+/*
+ * cli_format_iso() - UTC "YYYY-MM-DDTHH:MM:SSZ" of @t into @buf (civil_format_iso8601(),
+ * clamped to years 0000..9999).
+ */
+void cli_format_iso(int64_t t, char buf[CIVIL_ISO8601_SIZE]);
 
 /*
  * cli_credential_process_json() - the object AWS SDKs expect from a

@@ -29,7 +29,7 @@ static const struct option options[] = {
 
 static int print_json(const roled_credentials *cr)
 {
-        char iso[32];
+        char iso[CIVIL_ISO8601_SIZE];
         json_t *o;
 
         cli_format_iso(cr->expiration, iso);

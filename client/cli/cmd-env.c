@@ -10,7 +10,7 @@
 
 static int print_json(const roled_credentials *creds)
 {
-        char iso[32];
+        char iso[CIVIL_ISO8601_SIZE];
         json_t *o;
 
         cli_format_iso(creds->expiration, iso);

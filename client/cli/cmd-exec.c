@@ -13,7 +13,7 @@
 
 static int set_env(const roled_credentials *creds)
 {
-        char iso[32];
+        char iso[CIVIL_ISO8601_SIZE];
 
         cli_format_iso(creds->expiration, iso);
         /* A profile would make the SDKs ignore the variables we set. */

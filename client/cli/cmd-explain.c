@@ -232,7 +232,7 @@ static void print_text(const roled_role *r)
 {
         char dur[32];
 
-        cli_format_duration(r->max_session_duration, dur, sizeof(dur));
+        duration_format(r->max_session_duration, dur, sizeof(dur));
         printf("%-12s %s\n", "role", r->name);
         printf("%-12s %s\n", "arn", r->arn);
         printf("%-12s %s\n", "role id", r->role_id);

@@ -35,7 +35,7 @@ static void print_table(const roled_role_info *roles, size_t n)
         for (size_t i = 0; i < n; i++) {
                 char dur[32];
 
-                cli_format_duration(roles[i].max_session_duration, dur, sizeof(dur));
+                duration_format(roles[i].max_session_duration, dur, sizeof(dur));
                 printf("%-*s  %-7s  %-9s  %-12s  %s\n", w, roles[i].name,
                        roles[i].is_default ? "*" : "", roles[i].is_assumable ? "yes" : "no", dur,
                        roles[i].description);

@@ -29,7 +29,7 @@ static int print_lines(roled_client *client, const char *text)
                 } else if (json_is_integer(v) && strcmp(key, "uptime") == 0) {
                         char d[32];
 
-                        cli_format_duration((uint32_t)json_integer_value(v), d, sizeof(d));
+                        duration_format((uint32_t)json_integer_value(v), d, sizeof(d));
                         printf("%-12s %s\n", key, d);
                 } else {
                         char *s = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);

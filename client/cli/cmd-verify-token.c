@@ -45,7 +45,7 @@ static int read_token(char *buf, size_t size)
 
 static void print_claims(const roled_token_claims *t, bool is_json)
 {
-        char iat[32], exp[32], pol[65] = "";
+        char iat[CIVIL_ISO8601_SIZE], exp[CIVIL_ISO8601_SIZE], pol[65] = "";
 
         cli_format_iso(t->issued, iat);
         cli_format_iso(t->expires, exp);

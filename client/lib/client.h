@@ -135,12 +135,5 @@ roled_status result_u32(roled_client *c, const msgpack_object *map, const char *
 roled_status result_u32_opt(roled_client *c, const msgpack_object *map, const char *key,
                             uint32_t *vp);
 
-/*
- * creds_refresh_margin() - how long before expiry a credential set stops being
- * served: max(20 min, lifetime / 4), capped at lifetime / 2.  The agent renews
- * by the same rule, so a cached set is never older than the agent's own.
- */
-time_t creds_refresh_margin(time_t lifetime);
-
 /* creds_cache_clear() - wipe and drop every cached credential set of @c. */
 void creds_cache_clear(roled_client *c);

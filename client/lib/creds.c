@@ -4,11 +4,13 @@
  *
  * The cache is keyed by (role or default, duration, session policy) and serves
  * a credential set while now < expiration - margin, with the agent's rule for
- * the margin (creds_refresh_margin()), so a service may call
+ * the margin (refresh_margin() in base/refresh.h), so a service may call
  * roled_get_credentials() on every request.  Cached secrets are wiped when
  * replaced, evicted or when the client closes.  Transport is client.c's.
  */
 #include "client.h"
+#include "civil.h"
+#include "refresh.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -22,13 +24,6 @@ ROLED_EXPORT void roled_credentials_clear(roled_credentials *creds)
                 free(creds->session_token);
         }
         sodium_memzero(creds, sizeof(*creds));
-}
-
-time_t creds_refresh_margin(time_t lifetime)
-{
-        time_t margin = lifetime / 4 > 20 * 60 ? lifetime / 4 : 20 * 60;
-
-        return margin > lifetime / 2 ? lifetime / 2 : margin;
 }
 
 static int creds_copy(roled_credentials *dst, const roled_credentials *src)
@@ -63,18 +58,14 @@ static roled_status decode(roled_client *c, const msgpack_object *m, roled_crede
             (st = result_str_opt(c, m, "sessionId", cr->session_id, sizeof(cr->session_id))) ||
             (st = result_str_opt(c, m, "issuer", cr->issuer, sizeof(cr->issuer))))
                 goto fail;
-        if (proto_get_uint(m, "expiration", &exp) != 0 || exp > INT64_MAX / 2) {
+        if (proto_get_uint(m, "expiration", &exp) != 0 || exp > CIVIL_ISO8601_MAX) {
                 client_set_error(c, "roled sent a bad 'expiration' field");
                 st = ROLED_E_PROTOCOL;
                 goto fail;
         }
         cr->expiration = (time_t)exp;
-        if (!cr->expiration_iso[0]) {
-                struct tm tm;
-
-                gmtime_r(&cr->expiration, &tm);
-                strftime(cr->expiration_iso, sizeof(cr->expiration_iso), "%Y-%m-%dT%H:%M:%SZ", &tm);
-        }
+        if (!cr->expiration_iso[0])
+                (void)civil_format_iso8601(cr->expiration, cr->expiration_iso);
         if (proto_get_str(m, "sessionToken", PROTO_TOKEN_MAX, &tok, &tok_len) != 0 ||
             memchr(tok, '\0', tok_len)) {
                 client_set_error(c, "roled sent a bad 'sessionToken' field");
@@ -167,7 +158,7 @@ static void store(roled_client *c, const roled_request *req, const roled_credent
         if (creds->expiration - now > lifetime)
                 lifetime = creds->expiration - now;
         e.duration_seconds = req->duration_seconds;
-        e.refresh_at = creds->expiration - creds_refresh_margin(lifetime);
+        e.refresh_at = creds->expiration - (time_t)refresh_margin(lifetime);
         e.role = strdup(role);
         e.policy = req->session_policy ? strdup(req->session_policy) : NULL;
         if (!e.role || (req->session_policy && !e.policy) || creds_copy(&e.creds, creds) < 0) {

@@ -75,13 +75,13 @@ static void test_format_duration(void **state)
 {
         char b[32];
 
-        cli_format_duration(3600, b, sizeof(b));
+        duration_format(3600, b, sizeof(b));
         assert_string_equal(b, "1h");
-        cli_format_duration(5400, b, sizeof(b));
+        duration_format(5400, b, sizeof(b));
         assert_string_equal(b, "1h30m");
-        cli_format_duration(45, b, sizeof(b));
+        duration_format(45, b, sizeof(b));
         assert_string_equal(b, "45s");
-        cli_format_duration(0, b, sizeof(b));
+        duration_format(0, b, sizeof(b));
         assert_string_equal(b, "0s");
 }
 

@@ -399,15 +399,6 @@ static void test_credentials_and_cache(void **state)
         fake_stop(f);
 }
 
-static void test_refresh_margin(void **state)
-{
-        assert_int_equal(creds_refresh_margin(3600), 1200);   /* 20 min */
-        assert_int_equal(creds_refresh_margin(900), 450);     /* capped at half */
-        assert_int_equal(creds_refresh_margin(2400), 1200);   /* 20 min == half */
-        assert_int_equal(creds_refresh_margin(43200), 10800); /* a quarter */
-        assert_int_equal(creds_refresh_margin(7200), 1800);
-}
-
 static void test_agent_error(void **state)
 {
         Fake *f = fake_start("");
@@ -506,7 +497,6 @@ int main(void)
                 cmocka_unit_test(test_no_agent),
                 cmocka_unit_test(test_untrusted_dir_mode),
                 cmocka_unit_test(test_credentials_and_cache),
-                cmocka_unit_test(test_refresh_margin),
                 cmocka_unit_test(test_agent_error),
                 cmocka_unit_test(test_reconnect),
                 cmocka_unit_test(test_timeout),

@@ -243,30 +243,12 @@ static void test_verify(void **state)
         credentials_deinit(&c);
 }
 
-static void test_iso8601(void **state)
-{
-        char buf[ISSUER_ISO8601_SIZE];
-
-        (void)state;
-        assert_int_equal(issuer_format_iso8601(0, buf), 0);
-        assert_string_equal(buf, "1970-01-01T00:00:00Z");
-        assert_int_equal(issuer_format_iso8601(1700000000, buf), 0);
-        assert_string_equal(buf, "2023-11-14T22:13:20Z");
-        assert_int_equal(issuer_format_iso8601(951782400, buf), 0); /* leap day */
-        assert_string_equal(buf, "2000-02-29T00:00:00Z");
-        assert_int_equal(issuer_format_iso8601(253402300799LL, buf), 0);
-        assert_string_equal(buf, "9999-12-31T23:59:59Z");
-        assert_int_equal(issuer_format_iso8601(253402300800LL, buf), -ERANGE);
-        assert_int_equal(issuer_format_iso8601(-62167219201LL, buf), -ERANGE);
-}
-
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_mint_shape),
                 cmocka_unit_test(test_mint_options),
                 cmocka_unit_test(test_verify),
-                cmocka_unit_test(test_iso8601),
         };
 
         return cmocka_run_group_tests(tests, setup, teardown);

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "refresh.h"
 #include "sessions.h"
 
 #define T0 1700000000
@@ -107,13 +108,6 @@ static const Session *insert(SessionCache *cache, const char *key, const char *r
 static void test_margin(void **state)
 {
         (void)state;
-        /* max(20 min, lifetime/4), at most lifetime/2 */
-        assert_int_equal(sessions_margin(900), 450);
-        assert_int_equal(sessions_margin(2400), 1200);
-        assert_int_equal(sessions_margin(3600), 1200);
-        assert_int_equal(sessions_margin(4800), 1200);
-        assert_int_equal(sessions_margin(7200), 1800);
-        assert_int_equal(sessions_margin(43200), 10800);
         /* jitter below min(5 min, lifetime/10) */
         assert_int_equal(sessions_jitter_max(900), 90);
         assert_int_equal(sessions_jitter_max(3000), 300);
@@ -125,7 +119,7 @@ static void check_refresh(int64_t lifetime)
 {
         SessionCache *cache = NULL;
         const Session *s;
-        int64_t margin = sessions_margin(lifetime), jmax = sessions_jitter_max(lifetime);
+        int64_t margin = refresh_margin(lifetime), jmax = sessions_jitter_max(lifetime);
         int64_t lo = T0 + lifetime - margin - jmax, hi = T0 + lifetime - margin;
 
         fake_now = T0;
@@ -153,13 +147,13 @@ static void test_refresh_points(void **state)
         check_refresh(3600);  /* 1 h: margin 20 min */
         check_refresh(43200); /* 12 h: margin 3 h, jitter < 5 min */
         /* A 15-minute session still has more than 5 minutes left when renewed. */
-        assert_true(900 - (900 - sessions_margin(900)) > 300);
+        assert_true(900 - (900 - refresh_margin(900)) > 300);
 }
 
 static void test_jitter_spread(void **state)
 {
         SessionCache *cache = NULL;
-        int64_t lifetime = 3600, hi = T0 + lifetime - sessions_margin(lifetime);
+        int64_t lifetime = 3600, hi = T0 + lifetime - refresh_margin(lifetime);
         int64_t lo = hi - sessions_jitter_max(lifetime), min = INT64_MAX, max = INT64_MIN;
         char key[32];
 

@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * util.h - small helpers shared by every agent file: scope-bound cleanup
- * (_cleanup_free_, _cleanup_close_, _cleanup_fclose_, ...), steal_pointer()
- * and a few size helpers. Logging lives in log.h; nothing here allocates or
- * keeps state.
+ * util.h - the one cleanup idiom and the few macros every side of roled uses
+ * (agent, policy engine, libroled, rolectl): scope-bound cleanup
+ * (_cleanup_free_, _cleanup_close_, _cleanup_fclose_, DEFINE_TRIVIAL_CLEANUP_FUNC),
+ * steal_pointer()/steal_fd(), streq() and copy_strn(). Nothing here allocates
+ * or keeps state; logging and errors stay with each side.
  */
 #pragma once
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,7 +40,8 @@
         })
 
 /* steal_fd() - return *fdp and set it to -1; the fd counterpart of steal_pointer(). */
-static inline int steal_fd(int *fdp) {
+static inline int steal_fd(int *fdp)
+{
         int fd = *fdp;
 
         *fdp = -1;
@@ -46,7 +49,8 @@ static inline int steal_fd(int *fdp) {
 }
 
 /* freep() - free(*(void **)p); for _cleanup_free_. */
-static inline void freep(void *p) {
+static inline void freep(void *p)
+{
         free(*(void **)p);
 }
 
@@ -54,7 +58,8 @@ static inline void freep(void *p) {
  * safe_close() - close fd if it is >= 0, keeping errno intact.
  * Return: always -1, so `x->fd = safe_close(x->fd);` leaves nothing dangling.
  */
-static inline int safe_close(int fd) {
+static inline int safe_close(int fd)
+{
         if (fd >= 0) {
                 int saved = errno;
 
@@ -65,28 +70,45 @@ static inline int safe_close(int fd) {
 }
 
 /* closep() - safe_close(*fdp); for _cleanup_close_. */
-static inline void closep(int *fdp) {
+static inline void closep(int *fdp)
+{
         *fdp = safe_close(*fdp);
 }
 
 /* fclosep() - fclose(*fp) if non-NULL; for _cleanup_fclose_. */
-static inline void fclosep(FILE **fp) {
+static inline void fclosep(FILE **fp)
+{
         if (*fp)
                 (void)fclose(*fp);
         *fp = NULL;
 }
 
-/* streq() - true if both strings are equal; neither may be NULL. */
-static inline int streq(const char *a, const char *b) {
+/*
+ * Define func##p(Type **p) calling func(*p) for a destructor `Type *func(Type *)`,
+ * e.g. DEFINE_TRIVIAL_CLEANUP_FUNC(Config, config_free) gives config_freep().
+ */
+#define DEFINE_TRIVIAL_CLEANUP_FUNC(type, func)             \
+        static inline void func##p(type **p)                \
+        {                                                   \
+                if (*p)                                     \
+                        *p = func(*p);                      \
+        }
+
+/* streq() - are two NUL-terminated strings equal? Neither may be NULL. */
+static inline bool streq(const char *a, const char *b)
+{
         return strcmp(a, b) == 0;
 }
 
 /*
- * Define name##p(Type **p) calling func(*p) for a destructor `Type *func(Type *)`,
- * e.g. DEFINE_TRIVIAL_CLEANUP_FUNC(Config, config_free) gives config_freep().
+ * copy_strn() - copy @n bytes of @s into @dst[@size] and NUL-terminate.
+ * Return: false (and @dst untouched) when it does not fit or holds a NUL byte.
  */
-#define DEFINE_TRIVIAL_CLEANUP_FUNC(type, func)             \
-        static inline void func##p(type **p) {              \
-                if (*p)                                     \
-                        *p = func(*p);                      \
-        }
+static inline bool copy_strn(char *dst, size_t size, const char *s, size_t n)
+{
+        if (n >= size || memchr(s, '\0', n))
+                return false;
+        memcpy(dst, s, n);
+        dst[n] = '\0';
+        return true;
+}
