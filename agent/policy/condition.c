@@ -14,6 +14,7 @@
 #include <strings.h>
 
 #include <sodium.h>
+#include <unicase.h>
 
 #include "civil.h"
 #include "policy-internal.h"
@@ -142,31 +143,46 @@ static bool is_epoch(const char *s)
 }
 
 /*
- * parse_date() - W3C ISO 8601 ("2024-01-31", "2024-01-31T12:00Z",
- * "2024-01-31T12:00:00.5+02:00"; no zone means UTC) or seconds since the
- * epoch ("1700000000", fractions allowed), to milliseconds.
+ * parse_date() - the W3C profiles of ISO 8601 (https://www.w3.org/TR/NOTE-datetime,
+ * which IAM:reference_policies_elements_condition_operators names): "2024",
+ * "2024-01", "2024-01-31", "2024-01-31T12:00Z", "2024-01-31T12:00:00Z",
+ * "2024-01-31T12:00:00.5+02:00" (no zone means UTC; a year or month alone
+ * means its first instant), or seconds since the epoch ("1700000000",
+ * fractions allowed), to milliseconds. Four digits alone are a year, never
+ * epoch seconds.
  */
 int parse_date(const char *s, int64_t *msp)
 {
-        int y, mo, d, h = 0, mi = 0, sec = 0, ms = 0;
+        int y, mo = 1, d = 1, h = 0, mi = 0, sec = 0, ms = 0;
         const char *p = s;
 
         if (!*s || strlen(s) > 64)
                 return -EINVAL;
-        if (is_epoch(s)) {
+        if (is_epoch(s) && !(strlen(s) == 4 && strspn(s, "0123456789") == 4)) {
                 double v;
                 if (parse_number(s, &v) < 0 || fabs(v) > 1e14)
                         return -EINVAL;
                 *msp = (int64_t)llround(v * 1000.0);
                 return 0;
         }
-        if (digits(&p, 4, &y) < 0 || *p++ != '-' || digits(&p, 2, &mo) < 0 || *p++ != '-' ||
-            digits(&p, 2, &d) < 0)
+        if (digits(&p, 4, &y) < 0)
                 return -EINVAL;
+        bool has_day = false;
+        if (*p == '-') {
+                p++;
+                if (digits(&p, 2, &mo) < 0)
+                        return -EINVAL;
+                if (*p == '-') {
+                        p++;
+                        if (digits(&p, 2, &d) < 0)
+                                return -EINVAL;
+                        has_day = true;
+                }
+        }
         if (mo < 1 || mo > 12 || d < 1 || d > 31)
                 return -EINVAL;
         int64_t offset_min = 0;
-        if (*p == 'T' || *p == 't') {
+        if (has_day && (*p == 'T' || *p == 't')) {
                 p++;
                 if (digits(&p, 2, &h) < 0 || *p++ != ':' || digits(&p, 2, &mi) < 0)
                         return -EINVAL;
@@ -257,6 +273,57 @@ static bool prefix_equal(const uint8_t *a, const uint8_t *b, unsigned bits)
         return (a[bytes] & mask) == (b[bytes] & mask);
 }
 
+/*
+ * BinaryEquals: does base64 @r decode to exactly @bin? Decoded a block of
+ * groups at a time, so any length compares, byte for byte, in constant space.
+ */
+static bool binary_equal(const char *r, const uint8_t *bin, size_t bin_len)
+{
+        unsigned char chunk[768];
+        size_t rlen = strlen(r), off = 0;
+
+        if (rlen % 4 != 0)
+                return false;
+        for (size_t i = 0; i < rlen; i += 1024) {
+                size_t n = rlen - i < 1024 ? rlen - i : 1024, got;
+                /* Padding may only end the value: every block but the last is whole groups. */
+                if (i + n < rlen && memchr(r + i, '=', n))
+                        return false;
+                if (sodium_base642bin(chunk, sizeof(chunk), r + i, n, NULL, &got, NULL,
+                                      sodium_base64_VARIANT_ORIGINAL) != 0)
+                        return false;
+                if (got > bin_len - off || memcmp(chunk, bin + off, got) != 0)
+                        return false;
+                off += got;
+        }
+        return off == bin_len;
+}
+
+static bool is_ascii(const char *s, size_t len)
+{
+        for (size_t i = 0; i < len; i++)
+                if ((unsigned char)s[i] >= 0x80)
+                        return false;
+        return true;
+}
+
+/*
+ * ...IgnoreCase: equal under Unicode full case folding (libunistring's
+ * u8_casecmp(), no normalization), so "ÅSA" equals "åsa" and "Straße" equals
+ * "STRASSE". ASCII-only pairs take the short way. A value that is not valid
+ * UTF-8 cannot be folded; it then compares ASCII-case-insensitively.
+ */
+static bool casefold_equal(const char *a, size_t alen, const char *b, size_t blen)
+{
+        int res;
+
+        if (is_ascii(a, alen) && is_ascii(b, blen))
+                return alen == blen && strncasecmp(a, b, alen) == 0;
+        if (u8_casecmp((const uint8_t *)a, alen, (const uint8_t *)b, blen, NULL, NULL, &res) == 0)
+                return res == 0;
+        return alen == blen && strncasecmp(a, b, alen) == 0;
+}
+
 /* The policy value as text: compiled, or expanded into buf. NULL: no match. */
 static const char *value_text(const Pattern *pat, const PolicyContext *ctx, char *buf, size_t size,
                               size_t *lenp)
@@ -288,7 +355,9 @@ static bool match_one(const Condition *c, const CondValue *v, const char *r, con
                         return false;
                 if (c->op == OP_STR_EQ)
                         return strlen(r) == len && memcmp(t, r, len) == 0;
-                return strcasecmp(t, r) == 0;
+                if (c->op == OP_BOOL)
+                        return strcasecmp(t, r) == 0;
+                return casefold_equal(t, len, r, strlen(r));
         case OP_STR_LIKE:
                 /* A wildcard-free value is compiled unescaped ("${*}" became a bare
                  * "*"), so it must be compared, never globbed. */
@@ -334,14 +403,8 @@ static bool match_one(const Condition *c, const CondValue *v, const char *r, con
                 default:
                         return date >= v->date;
                 }
-        case OP_BINARY: {
-                unsigned char bin[1024];
-                size_t bin_len;
-                if (sodium_base642bin(bin, sizeof(bin), r, strlen(r), NULL, &bin_len, NULL,
-                                      sodium_base64_VARIANT_ORIGINAL) != 0)
-                        return false;
-                return bin_len == v->bin_len && memcmp(bin, v->bin, bin_len) == 0;
-        }
+        case OP_BINARY:
+                return binary_equal(r, v->bin, v->bin_len);
         case OP_IP: {
                 uint8_t fam, addr[16], prefix;
                 if (strchr(r, '/') || parse_cidr(r, &fam, addr, &prefix) < 0)

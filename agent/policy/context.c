@@ -16,6 +16,7 @@ struct PolicyContext {
         CtxEntry *entries;
         size_t n_entries;
         size_t size_entries;
+        size_t n_bytes; /* of all values, for POLICY_CONTEXT_BYTES_MAX */
 };
 
 int policy_context_new(PolicyContext **ctxp)
@@ -27,16 +28,19 @@ int policy_context_new(PolicyContext **ctxp)
         return 0;
 }
 
-static void entry_clear_values(CtxEntry *e)
+static void entry_clear_values(PolicyContext *ctx, CtxEntry *e)
 {
-        for (size_t i = 0; i < e->n_values; i++)
+        for (size_t i = 0; i < e->n_values; i++) {
+                ctx->n_bytes -= strlen(e->values[i]);
                 free(e->values[i]);
+        }
         e->n_values = 0;
+        e->is_set = false;
 }
 
-static void entry_deinit(CtxEntry *e)
+static void entry_deinit(PolicyContext *ctx, CtxEntry *e)
 {
-        entry_clear_values(e);
+        entry_clear_values(ctx, e);
         free(e->values);
         free(e->key);
         e->values = NULL;
@@ -49,7 +53,7 @@ PolicyContext *policy_context_free(PolicyContext *ctx)
         if (!ctx)
                 return NULL;
         for (size_t i = 0; i < ctx->n_entries; i++)
-                entry_deinit(&ctx->entries[i]);
+                entry_deinit(ctx, &ctx->entries[i]);
         free(ctx->entries);
         free(ctx);
         return NULL;
@@ -63,6 +67,26 @@ const CtxEntry *context_find(const PolicyContext *ctx, const char *key)
         return NULL;
 }
 
+/*
+ * The multivalued keys of IAM:reference_policies_condition-keys (their value
+ * type is "Multivalued") and roled's own sets of groups.
+ */
+static const char *const multivalued_keys[] = {
+        "aws:CalledVia",          "aws:PrincipalOrgPaths", "aws:PrincipalServiceNamesList",
+        "aws:ResourceOrgPaths",   "aws:SourceOrgPaths",    "aws:TagKeys",
+        "aws:VpceOrgPaths",       "roled:gids",            "roled:groups",
+};
+
+bool context_is_multivalued(const CtxEntry *e)
+{
+        if (e->is_set || e->n_values > 1)
+                return true;
+        for (size_t i = 0; i < sizeof(multivalued_keys) / sizeof(multivalued_keys[0]); i++)
+                if (strcasecmp(e->key, multivalued_keys[i]) == 0)
+                        return true;
+        return false;
+}
+
 /* Keys that describe the caller; only the agent may set them. */
 static bool is_reserved(const char *key)
 {
@@ -72,19 +96,22 @@ static bool is_reserved(const char *key)
 
 int policy_context_set(PolicyContext *ctx, const char *key, const char *value, bool is_attested)
 {
+        size_t len = value ? strlen(value) : 0;
         CtxEntry *e;
 
         if (!key || !*key)
                 return -EINVAL;
         if (!is_attested && is_reserved(key))
                 return POLICY_E_RESERVED;
+        if (len > POLICY_VALUE_MAX || ctx->n_bytes + len > POLICY_CONTEXT_BYTES_MAX)
+                return -E2BIG;
 
         e = (CtxEntry *)context_find(ctx, key);
         if (e && e->is_attested && !is_attested)
                 return POLICY_E_ATTESTED;
         if (e && !e->is_attested && is_attested) {
                 /* An attested value supersedes whatever the request said. */
-                entry_clear_values(e);
+                entry_clear_values(ctx, e);
                 e->is_attested = true;
         }
         if (!e) {
@@ -104,8 +131,10 @@ int policy_context_set(PolicyContext *ctx, const char *key, const char *value, b
                 e = &ctx->entries[ctx->n_entries++];
                 *e = (CtxEntry){.key = k, .is_attested = is_attested};
         }
-        if (!value)
+        if (!value) {
+                e->is_set = true;
                 return 0;
+        }
         if (e->n_values >= POLICY_CONTEXT_VALUES_MAX)
                 return -E2BIG;
         if (e->n_values == e->size_values) {
@@ -120,6 +149,7 @@ int policy_context_set(PolicyContext *ctx, const char *key, const char *value, b
         if (!v)
                 return -ENOMEM;
         e->values[e->n_values++] = v;
+        ctx->n_bytes += len;
         return 0;
 }
 
@@ -129,7 +159,7 @@ void policy_context_unset(PolicyContext *ctx, const char *key)
 
         if (!e)
                 return;
-        entry_deinit(e);
+        entry_deinit(ctx, e);
         *e = ctx->entries[--ctx->n_entries];
 }
 
@@ -140,7 +170,7 @@ void policy_context_clear_request(PolicyContext *ctx)
                 if (ctx->entries[i].is_attested)
                         ctx->entries[j++] = ctx->entries[i];
                 else
-                        entry_deinit(&ctx->entries[i]);
+                        entry_deinit(ctx, &ctx->entries[i]);
         }
         ctx->n_entries = j;
 }

@@ -198,7 +198,7 @@ int policy_evaluate(const Policy *const *identity, size_t n_identity, const Poli
         if (!action || !resource)
                 return -EINVAL;
         alen = strlen(action);
-        if (alen > POLICY_ACTION_MAX)
+        if (alen > POLICY_ACTION_MAX || strnlen(resource, POLICY_RESOURCE_MAX + 1) > POLICY_RESOURCE_MAX)
                 return -EINVAL;
         for (size_t i = 0; i < alen; i++)
                 action_lc[i] = (char)tolower((unsigned char)action[i]);

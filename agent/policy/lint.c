@@ -118,6 +118,19 @@ static bool has_service_wildcard(const char *s)
         return as.n >= 3 && strcspn(s + as.off[2], "*?") < as.len[2];
 }
 
+/* "${" before the fifth colon of an ARN. */
+static bool has_early_var(const char *s)
+{
+        const char *v = strstr(s, "${");
+        int n = 0;
+
+        if (!v || strncmp(s, "arn:", 4) != 0)
+                return false;
+        for (const char *c = s; c < v; c++)
+                n += *c == ':';
+        return n < 5;
+}
+
 static bool any_var_in_conditions(json_t *cond)
 {
         const char *op, *key;
@@ -196,6 +209,11 @@ static int lint_statement(PolicyLint *l, json_t *st, int i, bool is_trust, Polic
              any_var_in_conditions(cond)))
                 r = add(l, POLICY_WARNING, "VariableInOldVersion", i, "Version",
                         "policy variables need Version \"2012-10-17\"; here ${...} is literal text");
+        if (r == 0 && is_2012 &&
+            (has_string(resource, has_early_var) || has_string(json_object_get(st, "NotResource"), has_early_var)))
+                r = add(l, POLICY_WARNING, "VariableBeforeResourcePart", i, resource ? "Resource" : "NotResource",
+                        "policy variables only work in the resource part of an ARN (after the fifth colon); "
+                        "here ${...} is literal text");
         if (r == 0 && has_principal && !is_trust)
                 r = add(l, POLICY_WARNING, "PrincipalInIdentityPolicy", i, "Principal",
                         "Principal belongs in trust and resource policies, not identity policies");

@@ -5,63 +5,221 @@
  * only compares, it never allocates: expansion uses a bounded stack buffer.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "policy-internal.h"
 
-/* Length of the UTF-8 sequence starting at s[i] (1 for anything odd). */
+#define NPOS SIZE_MAX
+
+/*
+ * Length of the character starting at s[i]: a complete UTF-8 sequence (a lead
+ * byte followed by exactly the continuation bytes it announces), or else one
+ * byte. Walking forward or backward (char_start()) splits any byte string the
+ * same way, so `?` means the same thing from either end.
+ */
 static size_t utf8_len(const char *s, size_t i, size_t slen)
 {
         unsigned char c = (unsigned char)s[i];
-        size_t n = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
-        size_t k = 1;
-        while (k < n && i + k < slen && ((unsigned char)s[i + k] & 0xc0) == 0x80)
-                k++;
-        return k;
+        size_t n = c >= 0xf8 ? 1 : c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+
+        if (n > slen - i)
+                return 1;
+        for (size_t k = 1; k < n; k++)
+                if (((unsigned char)s[i + k] & 0xc0) != 0x80)
+                        return 1;
+        return n;
+}
+
+/* Start of the character that ends at s[e] (exclusive), not before @lo; NPOS if e == lo. */
+static size_t char_start(const char *s, size_t e, size_t lo)
+{
+        if (e <= lo)
+                return NPOS;
+        for (size_t n = 2; n <= 4 && e >= lo + n; n++) {
+                unsigned char c = (unsigned char)s[e - n];
+                if ((c & 0xc0) == 0x80)
+                        continue;
+                if (utf8_len(s, e - n, e) == n)
+                        return e - n;
+                break;
+        }
+        return e - 1;
 }
 
 /*
- * glob_match() - `*` matches any run (also empty), `?` one character, `\x` a
- * literal x. Iterative with one backtrack point, so linear-ish and no
- * recursion whatever the input.
+ * A segment is the text between two unescaped `*`: literal bytes (`\x` is a
+ * literal x; a lone `\` at the very end is a literal backslash) and `?`.
+ * next_token() reads one forward; it returns the byte, or -1 for `?`.
+ */
+static int next_token(const char *p, size_t len, size_t *i)
+{
+        char c = p[(*i)++];
+        if (c == '?')
+                return -1;
+        if (c == '\\' && *i < len)
+                return (unsigned char)p[(*i)++];
+        return (unsigned char)c;
+}
+
+/* The token that ends at p[*k] (exclusive), read backward. */
+static int prev_token(const char *p, size_t *k)
+{
+        size_t j = *k - 1, bs = 0;
+
+        /* p[j] is escaped when an odd run of backslashes precedes it: escapes pair up
+         * from the left, and every run starts after a character that is not one. */
+        while (bs < j && p[j - 1 - bs] == '\\')
+                bs++;
+        if (bs % 2 == 1) {
+                *k = j - 1;
+                return (unsigned char)p[j];
+        }
+        *k = j;
+        return p[j] == '?' ? -1 : (unsigned char)p[j];
+}
+
+/* Match segment p[0, plen) at s[i]; the end of the match, or NPOS. */
+static size_t match_at(const char *p, size_t plen, const char *s, size_t slen, size_t i)
+{
+        for (size_t k = 0; k < plen;) {
+                int t = next_token(p, plen, &k);
+                if (i >= slen)
+                        return NPOS;
+                if (t < 0)
+                        i += utf8_len(s, i, slen);
+                else if ((unsigned char)s[i] == t)
+                        i++;
+                else
+                        return NPOS;
+        }
+        return i;
+}
+
+/* Match segment p[0, plen) so that it ends exactly at s[slen], starting at or after @lo. */
+static size_t match_end(const char *p, size_t plen, const char *s, size_t slen, size_t lo)
+{
+        size_t e = slen;
+
+        for (size_t k = plen; k > 0;) {
+                int t = prev_token(p, &k);
+                if (t < 0) {
+                        e = char_start(s, e, lo);
+                        if (e == NPOS)
+                                return NPOS;
+                } else {
+                        if (e <= lo || (unsigned char)s[e - 1] != t)
+                                return NPOS;
+                        e--;
+                }
+        }
+        return e;
+}
+
+/*
+ * The leftmost match of segment p[0, plen) in s[from, limit): its end, or NPOS.
+ * A segment of plain bytes (the common case, escapes resolved) is found with
+ * memmem(), linear in both lengths; one with `?` is tried at each candidate
+ * start, which costs at most its length per byte of the subject.
+ */
+static size_t find_segment(const char *p, size_t plen, const char *s, size_t from, size_t limit)
+{
+        char lit[POLICY_VALUE_MAX];
+        size_t n = 0;
+        bool has_q = false;
+
+        for (size_t k = 0; k < plen && !has_q;) {
+                int t = next_token(p, plen, &k);
+                if (t < 0)
+                        has_q = true;
+                else if (n < sizeof(lit))
+                        lit[n++] = (char)t;
+                else
+                        has_q = true; /* too long to copy: take the general path */
+        }
+        if (!has_q) {
+                const char *m = memmem(s + from, limit - from, lit, n);
+                return m ? (size_t)(m - s) + n : NPOS;
+        }
+        int first = -1;
+        size_t k0 = 0;
+        if (plen > 0)
+                first = next_token(p, plen, &k0);
+        /* Candidates start where a character does: at the next occurrence of a
+         * leading literal byte, or one character further for a leading `?`. */
+        for (size_t i = from; i < limit; i += first >= 0 ? 1 : utf8_len(s, i, limit)) {
+                if (first >= 0) {
+                        const char *c = memchr(s + i, first, limit - i);
+                        if (!c)
+                                return NPOS;
+                        i = (size_t)(c - s);
+                }
+                size_t e = match_at(p, plen, s, limit, i);
+                if (e != NPOS)
+                        return e;
+        }
+        return NPOS;
+}
+
+/* Index of the next unescaped `*` in p[i, plen), or plen. */
+static size_t next_star(const char *p, size_t plen, size_t i)
+{
+        for (; i < plen; i++) {
+                if (p[i] == '*')
+                        return i;
+                if (p[i] == '\\')
+                        i++;
+        }
+        return plen;
+}
+
+/*
+ * glob_match() - `*` matches any run of characters (also empty), `?` one
+ * character (utf8_len()), `\x` a literal x. No backtracking: the text before
+ * the first `*` must match at the start, the text after the last one at the
+ * end, and each segment between them is matched at its leftmost place after
+ * the previous one, which is enough because a `*` follows it. The cost is
+ * linear in the pattern plus, per segment, linear in the subject (segments
+ * with `?`: at most the segment's length per subject byte); nothing is
+ * allocated.
  */
 bool glob_match(const char *p, size_t plen, const char *s, size_t slen)
 {
-        size_t pi = 0, si = 0, star_p = SIZE_MAX, star_s = 0;
+        size_t min = 0, first = NPOS, last = 0;
 
-        while (si < slen) {
-                if (pi < plen) {
-                        char c = p[pi];
-                        if (c == '*') {
-                                star_p = ++pi;
-                                star_s = si;
-                                continue;
-                        }
-                        if (c == '?') {
-                                pi++;
-                                si += utf8_len(s, si, slen);
-                                continue;
-                        }
-                        if (c == '\\' && pi + 1 < plen) {
-                                if (p[pi + 1] == s[si]) {
-                                        pi += 2;
-                                        si++;
-                                        continue;
-                                }
-                        } else if (c == s[si]) {
-                                pi++;
-                                si++;
-                                continue;
-                        }
+        /* A pattern needs at least one byte per literal or `?`: a pattern longer
+         * than the subject is refused before any search. */
+        for (size_t i = 0; i < plen; i++) {
+                if (p[i] == '*') {
+                        if (first == NPOS)
+                                first = i;
+                        last = i;
+                        continue;
                 }
-                if (star_p == SIZE_MAX)
-                        return false;
-                pi = star_p;
-                si = ++star_s;
+                if (p[i] == '\\' && i + 1 < plen)
+                        i++;
+                min++;
         }
-        while (pi < plen && p[pi] == '*')
-                pi++;
-        return pi == plen;
+        if (min > slen)
+                return false;
+        if (first == NPOS)
+                return match_at(p, plen, s, slen, 0) == slen;
+        size_t pos = match_at(p, first, s, slen, 0);
+        if (pos == NPOS)
+                return false;
+        size_t tail = match_end(p + last + 1, plen - last - 1, s, slen, pos);
+        if (tail == NPOS)
+                return false;
+        for (size_t i = first + 1; i < last;) {
+                size_t j = next_star(p, last, i);
+                if (j > i) {
+                        pos = find_segment(p + i, j - i, s, pos, tail);
+                        if (pos == NPOS)
+                                return false;
+                }
+                i = j + 1;
+        }
+        return true;
 }
 
 void arn_split(const char *s, size_t len, ArnSplit *out)
@@ -151,8 +309,10 @@ static int put(char *buf, size_t size, size_t *pos, const char *src, size_t len,
 
 /*
  * IAM:reference_policies_variables: a variable takes the key's single value;
- * a missing (or multi-valued) key takes the default if there is one, else the
- * whole value cannot match. Substituted text is literal, never a wildcard.
+ * a missing key takes the default if there is one, else the whole value
+ * cannot match. Only single-valued keys are variables: a multivalued key
+ * (context_is_multivalued()) counts as missing, whatever number of values it
+ * holds in this request. Substituted text is literal, never a wildcard.
  */
 int expand(const Pattern *pat, const PolicyContext *ctx, char *buf, size_t size, size_t *lenp)
 {
@@ -170,7 +330,7 @@ int expand(const Pattern *pat, const PolicyContext *ctx, char *buf, size_t size,
                 }
                 const CtxEntry *e = ctx ? context_find(ctx, part->key) : NULL;
                 const char *v;
-                if (e && e->n_values == 1)
+                if (e && e->n_values == 1 && !context_is_multivalued(e))
                         v = e->values[0];
                 else if (part->def)
                         v = part->def;

@@ -18,6 +18,7 @@
 #include <jansson.h>
 #include <sodium.h>
 
+#include "jsonspan.h"
 #include "policy-internal.h"
 
 typedef struct Parser {
@@ -27,6 +28,11 @@ typedef struct Parser {
         PolicyError *err;
         const char **keys;
         size_t n_keys, size_keys;
+        const char *json; /* the document's text and tree, for number texts */
+        size_t json_len;
+        const json_t *root;
+        JsonSpan *spans; /* built on first use */
+        bool has_spans_failed;
 } Parser;
 
 static int fail(Parser *ps, const char *reason, const char *field, const char *fmt, ...)
@@ -109,12 +115,16 @@ enum {
         PC_VARS = 1 << 1,  /* policy variables allowed (Version 2012-10-17) */
         PC_LOWER = 1 << 2, /* lower-case (actions) */
         PC_ARN = 1 << 3,   /* pre-split into ARN components */
+        PC_RESOURCE = 1 << 4, /* Resource element: variables only after the fifth colon */
 };
 
 /*
  * Compile one pattern. IAM:reference_policies_variables: `${key}`,
  * `${key, 'default'}`, escapes `${*}` `${?}` `${$}`; with 2008-10-17 or no
- * Version, `${...}` is literal text.
+ * Version, `${...}` is literal text. In a Resource ARN a variable may only
+ * stand in the resource part, after the fifth colon: before it (partition,
+ * service, region, account) `${...}` is literal text, as in an old Version,
+ * so "arn:aws:dynamodb:${aws:RequestedRegion}:..." names no real resource.
  */
 static int compile_pattern(Parser *ps, const char *raw, unsigned flags, const char *field,
                            Pattern *pat)
@@ -123,7 +133,7 @@ static int compile_pattern(Parser *ps, const char *raw, unsigned flags, const ch
         _cleanup_free_ char *out = malloc(2 * rlen + 1);   /* target syntax */
         _cleanup_free_ char *lit = malloc(rlen + 1);       /* unescaped, no-variable case */
         _cleanup_free_ TplPart *parts = calloc(rlen + 1, sizeof(TplPart));
-        size_t o = 0, l = 0, n_parts = 0, chunk = 0;
+        size_t o = 0, l = 0, n_parts = 0, chunk = 0, n_colons = 0;
         bool has_wild = false, has_var = false, is_glob = flags & PC_GLOB;
         bool vars = (flags & PC_VARS) && ps->version == VERSION_2012;
 
@@ -131,7 +141,7 @@ static int compile_pattern(Parser *ps, const char *raw, unsigned flags, const ch
                 return -ENOMEM;
         for (size_t i = 0; i < rlen; i++) {
                 char c = raw[i];
-                if (vars && c == '$' && raw[i + 1] == '{') {
+                if (vars && c == '$' && raw[i + 1] == '{' && (!(flags & PC_RESOURCE) || n_colons >= 5)) {
                         const char *close = strchr(raw + i + 2, '}');
                         if (close) {
                                 const char *in = raw + i + 2;
@@ -192,6 +202,8 @@ static int compile_pattern(Parser *ps, const char *raw, unsigned flags, const ch
                                 continue;
                         }
                 }
+                if (c == ':')
+                        n_colons++;
                 if (flags & PC_LOWER)
                         c = (char)tolower((unsigned char)c);
                 if (is_glob && (c == '*' || c == '?'))
@@ -241,18 +253,40 @@ static int compile_pattern(Parser *ps, const char *raw, unsigned flags, const ch
         return 0;
 }
 
-/* A JSON scalar as condition-value text: strings, numbers, booleans. */
-static int scalar_text(json_t *v, char *buf, size_t size, const char **textp)
+/*
+ * A JSON scalar as condition-value text: strings, numbers, booleans. A number
+ * is its text in the document (IAM:reference_policies_grammar: numbers are
+ * condition values like strings), so "StringEquals": {"k": 3.14} compares
+ * "3.14" and 1.0 stays "1.0". Only if the document cannot be indexed (never
+ * expected) the shortest text that reads back as the same double is used.
+ */
+static int scalar_text(Parser *ps, json_t *v, char *buf, size_t size, const char **textp)
 {
         if (json_is_string(v)) {
                 *textp = json_string_value(v);
                 return 0;
         }
-        if (json_is_integer(v))
+        if (json_is_number(v) && ps->root && !ps->spans && !ps->has_spans_failed) {
+                int r = jsonspan_new(&ps->spans, ps->json, ps->json_len, ps->root);
+                if (r == -ENOMEM)
+                        return r;
+                ps->has_spans_failed = r < 0;
+        }
+        const char *t;
+        size_t tlen;
+        if (json_is_number(v) && jsonspan_get(ps->spans, v, &t, &tlen)) {
+                *textp = arena_strndup(ps->arena, t, tlen);
+                return *textp ? 0 : -ENOMEM;
+        }
+        if (json_is_integer(v)) {
                 snprintf(buf, size, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-        else if (json_is_real(v))
-                snprintf(buf, size, "%.17g", json_real_value(v));
-        else if (json_is_boolean(v))
+        } else if (json_is_real(v)) {
+                for (int prec = 1; prec <= 17; prec++) {
+                        snprintf(buf, size, "%.*g", prec, json_real_value(v));
+                        if (strtod(buf, NULL) == json_real_value(v))
+                                break;
+                }
+        } else if (json_is_boolean(v))
                 snprintf(buf, size, "%s", json_is_true(v) ? "true" : "false");
         else
                 return -EINVAL;
@@ -334,7 +368,7 @@ static int compile_resources(Parser *ps, json_t *v, const char *field, Statement
                         return fail(ps, "InvalidResource", field,
                                     "%s \"%s\" must be \"*\" or an ARN (arn:partition:service:...)",
                                     field, s);
-                r = compile_pattern(ps, s, PC_GLOB | PC_VARS | PC_ARN, field, &pats[i]);
+                r = compile_pattern(ps, s, PC_GLOB | PC_VARS | PC_ARN | PC_RESOURCE, field, &pats[i]);
                 if (r != 0)
                         return r;
         }
@@ -545,7 +579,10 @@ static int compile_cond_value(Parser *ps, Condition *c, json_t *jv, const char *
         const char *s;
         int r;
 
-        if (scalar_text(jv, buf, sizeof(buf), &s) < 0)
+        r = scalar_text(ps, jv, buf, sizeof(buf), &s);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0)
                 return fail(ps, "InvalidConditionValue", field,
                             "condition values must be strings, numbers or booleans");
         switch (c->op) {
@@ -781,6 +818,11 @@ static int finish(Parser *ps, Policy *p)
         return 0;
 }
 
+static void parser_release(Parser *ps)
+{
+        ps->spans = jsonspan_free(ps->spans);
+}
+
 int policy_parse(const char *json, size_t len, const char *name, Policy **policyp, PolicyError *err)
 {
         _cleanup_(policy_freep) Policy *p = NULL;
@@ -793,7 +835,8 @@ int policy_parse(const char *json, size_t len, const char *name, Policy **policy
         p = policy_new(name);
         if (!p)
                 return -ENOMEM;
-        Parser ps = {.arena = &p->arena, .stmt = -1, .err = err};
+        _cleanup_(parser_release) Parser ps = {.arena = &p->arena, .stmt = -1, .err = err, .json = json,
+                                               .json_len = len};
         _cleanup_free_ const char **keys_guard = NULL;
 
         if (len > POLICY_DOCUMENT_MAX)
@@ -813,6 +856,7 @@ int policy_parse(const char *json, size_t len, const char *name, Policy **policy
         }
         if (!json_is_object(root))
                 return fail(&ps, "SyntaxError", "", "a policy document must be a JSON object");
+        ps.root = root;
 
         val = json_object_get(root, "Version");
         if (val) {

@@ -187,12 +187,20 @@ typedef struct Request {
 typedef struct CtxEntry {
         char *key;
         bool is_attested;
+        bool is_set; /* given as a set (policy_context_set() with a NULL value) */
         char **values;
         size_t n_values;
         size_t size_values;
 } CtxEntry;
 
 const CtxEntry *context_find(const PolicyContext *ctx, const char *key);
+
+/*
+ * context_is_multivalued() - is @e a multivalued key? The documented ones
+ * (aws:TagKeys, aws:CalledVia, ..., roled:groups, roled:gids) always are;
+ * any other key is when it was given as a set or holds more than one value.
+ */
+bool context_is_multivalued(const CtxEntry *e);
 
 /*
  * expand() - expand a template into buf; @is_glob escapes `*`, `?` and `\` in

@@ -36,11 +36,20 @@
  * policy_context_set()), so a request can never talk its way into a trust
  * policy. Several principals are OR'ed.
  *
- * Limits (local choices, all reported as POLICY_E_MALFORMED with a message):
- * POLICY_DOCUMENT_MAX bytes per document (the IAM API maximum),
- * POLICY_STATEMENT_MAX statements, POLICY_DEPTH_MAX JSON nesting. Evaluation
- * never allocates: variables expand into a bounded stack buffer of
- * POLICY_EXPAND_MAX bytes (a longer expansion does not match).
+ * Limits on documents (local choices, all reported as POLICY_E_MALFORMED
+ * with a message): POLICY_DOCUMENT_MAX bytes per document (the IAM API
+ * maximum), POLICY_STATEMENT_MAX statements, POLICY_DEPTH_MAX JSON nesting.
+ * Limits on requests, so that what a caller hands in bounds the work: an
+ * action of at most POLICY_ACTION_MAX bytes, a resource of at most
+ * POLICY_RESOURCE_MAX, and a context of at most POLICY_CONTEXT_KEYS_MAX keys,
+ * POLICY_CONTEXT_VALUES_MAX values per key, POLICY_VALUE_MAX bytes per value
+ * and POLICY_CONTEXT_BYTES_MAX bytes in all (policy_context_set() refuses
+ * more). Wildcards never backtrack (see glob_match() in match.c): matching
+ * one pattern against one value costs time linear in their lengths, or, for a
+ * run of text with `?`, at most that run's length per byte of the value.
+ * Evaluation never allocates, except inside libunistring when it case-folds a
+ * long non-ASCII value (...IgnoreCase): variables expand into a bounded stack
+ * buffer of POLICY_EXPAND_MAX bytes (a longer expansion does not match).
  */
 #pragma once
 
@@ -55,8 +64,11 @@
 #define POLICY_DEPTH_MAX 16
 #define POLICY_EXPAND_MAX 4096
 #define POLICY_ACTION_MAX 256
-#define POLICY_CONTEXT_KEYS_MAX 256
-#define POLICY_CONTEXT_VALUES_MAX 1024
+#define POLICY_RESOURCE_MAX 2048        /* bytes in a request's resource (IAM's longest ARN) */
+#define POLICY_CONTEXT_KEYS_MAX 256     /* keys in a request context */
+#define POLICY_CONTEXT_VALUES_MAX 1024  /* values of one key */
+#define POLICY_VALUE_MAX 4096           /* bytes in one context value (a Linux path, roled:exe) */
+#define POLICY_CONTEXT_BYTES_MAX 262144 /* bytes of all values of a context together */
 
 /* Documented outcomes (positive; failures are -errno). */
 enum {
@@ -207,10 +219,18 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(PolicyContext, policy_context_free);
  * caller and may only be set attested, so a request can never forge them (not
  * even when the agent left one unset).
  *
+ * A key set with a NULL value is a set (multivalued) even when it ends up
+ * with one value; so are the keys IAM documents as multivalued (aws:TagKeys,
+ * aws:CalledVia, aws:PrincipalServiceNamesList, aws:*OrgPaths) and
+ * roled:groups and roled:gids. Multivalued keys are never policy variables
+ * (IAM:reference_policies_variables): "${aws:TagKeys}" stays unresolved.
+ *
  * Return: 0; POLICY_E_ATTESTED (the key already has attested values and
  * @is_attested is false: nothing changed); POLICY_E_RESERVED (reserved key,
  * @is_attested false: nothing changed); -EINVAL (empty key); -E2BIG (more than
- * POLICY_CONTEXT_KEYS_MAX keys or POLICY_CONTEXT_VALUES_MAX values); -ENOMEM.
+ * POLICY_CONTEXT_KEYS_MAX keys, more than POLICY_CONTEXT_VALUES_MAX values
+ * for the key, a value longer than POLICY_VALUE_MAX bytes, or values of more
+ * than POLICY_CONTEXT_BYTES_MAX bytes in all: nothing changed); -ENOMEM.
  */
 int policy_context_set(PolicyContext *ctx, const char *key, const char *value, bool is_attested);
 
@@ -248,8 +268,9 @@ bool policy_context_get(const PolicyContext *ctx, const char *key, const char *c
  * @ctx:        request context; may be NULL (no keys)
  * @res:        receives the decision and the deciding statement
  *
- * Does not allocate. Return: 0; -EINVAL (NULL action/resource, or an action
- * longer than POLICY_ACTION_MAX).
+ * Does not allocate (but see the note on ...IgnoreCase above). Return: 0;
+ * -EINVAL (NULL action/resource, an action longer than POLICY_ACTION_MAX, or
+ * a resource longer than POLICY_RESOURCE_MAX).
  */
 int policy_evaluate(const Policy *const *identity, size_t n_identity, const Policy *session,
                     const char *action, const char *resource, const PolicyContext *ctx,
@@ -286,7 +307,7 @@ typedef struct PolicyFinding {
  * "AllowWithNotAction", "AllowWithNotResource", "MissingVersion",
  * "OldVersion", "DuplicateSid", "InvalidSid", "PrincipalInIdentityPolicy",
  * "MissingPrincipal" (error, trust documents), "NotPrincipalInTrustPolicy",
- * "VariableInOldVersion", "WildcardInService".
+ * "VariableInOldVersion", "VariableBeforeResourcePart", "WildcardInService".
  * @kind:  what the document is meant to be
  * @lintp: receives the findings (possibly none); free with policy_lint_free()
  *

@@ -11,15 +11,18 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
 #include "cmd-policy.h"
+#include "jsonspan.h"
 #include "policy.h"
 
 #define POLICY_FILES_MAX 64
@@ -272,8 +275,12 @@ out:
         return ret;
 }
 
-/* A batch policy: a JSON object, or a string holding a policy document. */
-static int batch_policy(json_t *v, const char *name, Policy **policyp, char *msg, size_t size)
+/*
+ * A batch policy: a JSON object (parsed from its own text in the line, so its
+ * numbers read as written), or a string holding a policy document.
+ */
+static int batch_policy(json_t *v, const JsonSpan *spans, const char *name, Policy **policyp, char *msg,
+                        size_t size)
 {
         PolicyError err;
         char *text = NULL;
@@ -284,6 +291,8 @@ static int batch_policy(json_t *v, const char *name, Policy **policyp, char *msg
         if (json_is_string(v)) {
                 doc = json_string_value(v);
                 len = json_string_length(v);
+        } else if (json_is_object(v) && jsonspan_get(spans, v, &doc, &len)) {
+                /* doc and len point into the request line. */
         } else if (json_is_object(v)) {
                 text = json_dumps(v, JSON_COMPACT);
                 if (!text)
@@ -304,26 +313,107 @@ static int batch_policy(json_t *v, const char *name, Policy **policyp, char *msg
         return r;
 }
 
-static int context_add(PolicyContext *ctx, const char *key, json_t *v)
+/*
+ * One context value: a string, a number (its JSON text: 3.14 stays "3.14") or
+ * a boolean. A value the engine refuses gets a message naming the limit.
+ */
+static int context_add(PolicyContext *ctx, const JsonSpan *spans, const char *key, json_t *v, char *msg,
+                       size_t size)
 {
-        char buf[64];
-        const char *s;
+        char buf[128];
+        const char *s, *t;
+        size_t len;
+        int r;
 
-        if (json_is_string(v))
+        if (json_is_string(v)) {
                 s = json_string_value(v);
-        else if (json_is_integer(v))
-                snprintf(buf, sizeof(buf), "%" JSON_INTEGER_FORMAT, json_integer_value(v)), s = buf;
-        else if (json_is_real(v))
-                snprintf(buf, sizeof(buf), "%.17g", json_real_value(v)), s = buf;
-        else if (json_is_boolean(v))
+                if (strlen(s) != json_string_length(v)) {
+                        snprintf(msg, size, "context key \"%s\": values must not contain NUL", key);
+                        return -EINVAL;
+                }
+        } else if (json_is_number(v) && jsonspan_get(spans, v, &t, &len) && len < sizeof(buf)) {
+                snprintf(buf, sizeof(buf), "%.*s", (int)len, t);
+                s = buf;
+        } else if (json_is_integer(v)) {
+                snprintf(buf, sizeof(buf), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+                s = buf;
+        } else if (json_is_real(v)) {
+                snprintf(buf, sizeof(buf), "%.17g", json_real_value(v));
+                s = buf;
+        } else if (json_is_boolean(v)) {
                 s = json_is_true(v) ? "true" : "false";
-        else
+        } else {
+                snprintf(msg, size,
+                         "context key \"%s\": values must be strings, numbers, booleans or arrays of them", key);
                 return -EINVAL;
-        return policy_context_set(ctx, key, s, true);
+        }
+        r = policy_context_set(ctx, key, s, true);
+        if (r == -E2BIG) {
+                if (strlen(s) > POLICY_VALUE_MAX)
+                        snprintf(msg, size,
+                                 "context key \"%s\": a value of %zu bytes is longer than the limit of %d bytes "
+                                 "per value (POLICY_VALUE_MAX)",
+                                 key, strlen(s), POLICY_VALUE_MAX);
+                else
+                        snprintf(msg, size,
+                                 "context key \"%s\": the context holds more than %d bytes of values in all "
+                                 "(POLICY_CONTEXT_BYTES_MAX)",
+                                 key, POLICY_CONTEXT_BYTES_MAX);
+        } else if (r != 0) {
+                snprintf(msg, size, "context key \"%s\": %s", key, r < 0 ? strerror(-r) : "refused");
+        }
+        return r;
 }
 
-/* Evaluate one batch line into @out (which already holds "id"). */
-static void batch_one(json_t *req, json_t *out)
+/* The request's "context": checked against the engine's documented limits first. */
+static int context_load(PolicyContext *ctx, const JsonSpan *spans, json_t *jctx, char *msg, size_t size)
+{
+        const char *key;
+        json_t *v;
+        int r;
+
+        if (json_object_size(jctx) > POLICY_CONTEXT_KEYS_MAX) {
+                snprintf(msg, size, "context has %zu keys, more than the limit of %d (POLICY_CONTEXT_KEYS_MAX)",
+                         json_object_size(jctx), POLICY_CONTEXT_KEYS_MAX);
+                return -E2BIG;
+        }
+        json_object_foreach(jctx, key, v) {
+                if (!*key) {
+                        snprintf(msg, size, "context keys must not be empty");
+                        return -EINVAL;
+                }
+                if (!json_is_array(v)) {
+                        r = context_add(ctx, spans, key, v, msg, size);
+                        if (r != 0)
+                                return r;
+                        continue;
+                }
+                if (json_array_size(v) > POLICY_CONTEXT_VALUES_MAX) {
+                        snprintf(msg, size,
+                                 "context key \"%s\" has %zu values, more than the limit of %d per key "
+                                 "(POLICY_CONTEXT_VALUES_MAX)",
+                                 key, json_array_size(v), POLICY_CONTEXT_VALUES_MAX);
+                        return -E2BIG;
+                }
+                /* An array is a set, even of one value (a multivalued key). */
+                r = policy_context_set(ctx, key, NULL, true);
+                if (r != 0) {
+                        snprintf(msg, size, "context key \"%s\": %s", key, r < 0 ? strerror(-r) : "refused");
+                        return r;
+                }
+                size_t i;
+                json_t *e;
+                json_array_foreach(v, i, e) {
+                        r = context_add(ctx, spans, key, e, msg, size);
+                        if (r != 0)
+                                return r;
+                }
+        }
+        return 0;
+}
+
+/* Evaluate one batch request into @out (which already holds "id"). */
+static void batch_one(json_t *req, const JsonSpan *spans, json_t *out)
 {
         const char *code = "InvalidParameterValue";
         char msg[512] = "";
@@ -332,7 +422,6 @@ static void batch_one(json_t *req, json_t *out)
         size_t n = 0;
         PolicyResult res;
         json_t *v, *jctx = json_object_get(req, "context");
-        const char *key;
         int r;
 
         json_t *jpol = json_object_get(req, "policies");
@@ -345,6 +434,13 @@ static void batch_one(json_t *req, json_t *out)
                 snprintf(msg, sizeof(msg), "\"action\" and \"resource\" must be strings");
                 goto error;
         }
+        if (json_string_length(jact) > POLICY_ACTION_MAX || json_string_length(jres) > POLICY_RESOURCE_MAX) {
+                snprintf(msg, sizeof(msg),
+                         "\"action\" may have at most %d bytes (POLICY_ACTION_MAX) and \"resource\" at most %d "
+                         "(POLICY_RESOURCE_MAX)",
+                         POLICY_ACTION_MAX, POLICY_RESOURCE_MAX);
+                goto error;
+        }
         if (jctx && !json_is_object(jctx)) {
                 snprintf(msg, sizeof(msg), "\"context\" must be an object");
                 goto error;
@@ -353,30 +449,13 @@ static void batch_one(json_t *req, json_t *out)
                 snprintf(msg, sizeof(msg), "out of memory");
                 goto error;
         }
-        json_object_foreach(jctx, key, v) {
-                r = 0;
-                if (json_is_array(v)) {
-                        size_t i;
-                        json_t *e;
-                        r = policy_context_set(ctx, key, NULL, true);
-                        json_array_foreach(v, i, e) {
-                                if (r == 0)
-                                        r = context_add(ctx, key, e);
-                        }
-                } else {
-                        r = context_add(ctx, key, v);
-                }
-                if (r != 0) {
-                        snprintf(msg, sizeof(msg), "context key \"%s\": values must be strings, numbers, "
-                                                   "booleans or arrays of them", key);
-                        goto error;
-                }
-        }
+        if (jctx && context_load(ctx, spans, jctx, msg, sizeof(msg)) != 0)
+                goto error;
         code = "MalformedPolicyDocument";
         for (n = 0; n < json_array_size(jpol); n++) {
                 char name[32];
                 snprintf(name, sizeof(name), "policies[%zu]", n);
-                r = batch_policy(json_array_get(jpol, n), name, &policies[n], msg, sizeof(msg));
+                r = batch_policy(json_array_get(jpol, n), spans, name, &policies[n], msg, sizeof(msg));
                 if (r != 0) {
                         if (r < 0)
                                 snprintf(msg, sizeof(msg), "%s", strerror(-r));
@@ -385,7 +464,7 @@ static void batch_one(json_t *req, json_t *out)
         }
         v = json_object_get(req, "sessionPolicy");
         if (v && !json_is_null(v)) {
-                r = batch_policy(v, "sessionPolicy", &session, msg, sizeof(msg));
+                r = batch_policy(v, spans, "sessionPolicy", &session, msg, sizeof(msg));
                 if (r != 0) {
                         if (r < 0)
                                 snprintf(msg, sizeof(msg), "%s", strerror(-r));
@@ -415,17 +494,64 @@ out:
         policy_context_free(ctx);
 }
 
+/*
+ * The "id" of a request line that is not valid JSON, if it can still be read:
+ * a member "id" of the outer object, before the point where the line breaks,
+ * whose value parses on its own. NULL otherwise.
+ */
+static json_t *recover_id(const char *line, size_t len)
+{
+        int depth = 0;
+
+        for (size_t i = 0; i < len; i++) {
+                char c = line[i];
+                if (c == '{' || c == '[') {
+                        depth++;
+                } else if (c == '}' || c == ']') {
+                        depth--;
+                } else if (c == '"') {
+                        size_t start = i;
+                        for (i++; i < len && line[i] != '"'; i++)
+                                if (line[i] == '\\')
+                                        i++;
+                        if (depth != 1 || i - start != 3 || memcmp(line + start, "\"id\"", 4) != 0)
+                                continue;
+                        size_t j = i + 1;
+                        while (j < len && (line[j] == ' ' || line[j] == '\t'))
+                                j++;
+                        if (j >= len || line[j] != ':')
+                                continue;
+                        json_error_t jerr;
+                        json_t *id = json_loadb(line + j + 1, len - j - 1,
+                                                JSON_DECODE_ANY | JSON_DISABLE_EOF_CHECK, &jerr);
+                        if (id)
+                                return id;
+                }
+        }
+        return NULL;
+}
+
+/*
+ * One answer per request line, in order. A line that cannot be read as a
+ * request still gets its answer: an error naming the line number and, when
+ * it can be recovered, the request's id.
+ */
 static int eval_batch(void)
 {
         char *line = NULL;
         size_t size = 0;
         ssize_t len;
+        long lineno = 0;
         int ret = 0;
 
         while ((len = getline(&line, &size, stdin)) >= 0) {
                 json_error_t jerr;
                 json_t *out = json_object(), *req;
+                JsonSpan *spans = NULL;
+                const char *why = NULL;
+                char why_buf[300];
 
+                lineno++;
                 while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
                         line[--len] = '\0';
                 if (strspn(line, " \t") == (size_t)len) {
@@ -433,29 +559,53 @@ static int eval_batch(void)
                         continue;
                 }
                 req = len > BATCH_LINE_MAX ? NULL : json_loadb(line, (size_t)len, JSON_REJECT_DUPLICATES, &jerr);
-                json_t *id = json_is_object(req) ? json_object_get(req, "id") : NULL;
-                json_object_set(out, "id", id ? id : json_null());
-                if (!json_is_object(req)) {
+                if (len > BATCH_LINE_MAX) {
+                        snprintf(why_buf, sizeof(why_buf), "request line of %zd bytes, the limit is %d", len,
+                                 BATCH_LINE_MAX);
+                        why = why_buf;
+                } else if (!req) {
+                        snprintf(why_buf, sizeof(why_buf), "line %ld column %d: %s", lineno, jerr.column, jerr.text);
+                        why = why_buf;
+                } else if (!json_is_object(req)) {
+                        why = "a request must be a JSON object";
+                } else if (jsonspan_new(&spans, line, (size_t)len, req) == -ENOMEM) {
+                        why = "out of memory";
+                }
+                if (why) {
+                        json_t *id = json_is_object(req) ? json_incref(json_object_get(req, "id"))
+                                     : len <= BATCH_LINE_MAX ? recover_id(line, (size_t)len)
+                                                             : NULL;
+                        json_object_set_new(out, "id", id ? id : json_null());
+                        json_object_set_new(out, "line", json_integer(lineno));
                         json_t *e = json_object();
                         json_object_set_new(e, "code", json_string("MalformedPolicyDocument"));
-                        json_object_set_new(e, "message",
-                                            json_string(len > BATCH_LINE_MAX ? "request line too long"
-                                                        : req ? "a request must be a JSON object"
-                                                              : jerr.text));
+                        json_object_set_new(e, "message", json_string(why));
                         json_object_set_new(out, "error", e);
                 } else {
-                        batch_one(req, out);
+                        json_t *id = json_object_get(req, "id");
+                        json_object_set(out, "id", id ? id : json_null());
+                        batch_one(req, spans, out);
+                        if (json_object_get(out, "error"))
+                                json_object_set_new(out, "line", json_integer(lineno));
                 }
+                jsonspan_free(spans);
                 json_decref(req);
                 char *s = json_dumps(out, JSON_COMPACT);
                 json_decref(out);
                 if (!s || puts(s) == EOF)
                         ret = 2;
                 free(s);
-                fflush(stdout);
                 if (ret)
                         break;
+                /* Answers are buffered while more requests are waiting, and flushed
+                 * before reading would block, so a client that sends one request
+                 * at a time still gets each answer at once. */
+                struct pollfd pfd = {.fd = STDIN_FILENO, .events = POLLIN};
+                if (poll(&pfd, 1, 0) == 0 && fflush(stdout) == EOF)
+                        ret = 2;
         }
+        if (fflush(stdout) == EOF)
+                ret = 2;
         if (ferror(stdin))
                 ret = die("reading stdin: %s", strerror(errno));
         free(line);

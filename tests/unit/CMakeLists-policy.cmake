@@ -26,3 +26,8 @@ add_test(NAME test-policy-cli
           $<TARGET_FILE:policy-cli-driver> ${POLICY_TEST_DATA})
 
 set_tests_properties(test-policy test-policy-corpus test-policy-cli PROPERTIES LABELS unit)
+
+add_executable(test-policy-match ${CMAKE_CURRENT_LIST_DIR}/test-policy-match.c)
+target_link_libraries(test-policy-match PRIVATE roled_policy roled_warnings roled_sanitize)
+add_test(NAME test-policy-match COMMAND test-policy-match)
+set_tests_properties(test-policy-match PROPERTIES LABELS unit)

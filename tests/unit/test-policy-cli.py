@@ -71,6 +71,43 @@ if len(ans) == 5:
     check(ans[3]["id"] == 7 and ans[3]["error"]["code"] == "InvalidParameterValue", f"answer 3: {ans[3]}")
     check(ans[4]["id"] == "last" and ans[4]["decision"] == "allow", f"answer 4: {ans[4]}")
 
+# 2b. Lines that break: the answer names the line and, when it can still be read, the id.
+batch = "\n".join(['{"id": "broken", "policies": [}', '{"id": {"n": 5}, "action": "a:b", "policies": [1,}',
+                    'garbage', req("fine", "s3:GetObject")]) + "\n"
+rc, out, err = run(["eval", "--batch"], batch)
+ans = [json.loads(l) for l in out.splitlines()]
+check(rc == 0 and len(ans) == 4, f"broken lines: rc {rc}: {out}")
+if len(ans) == 4:
+    check(ans[0]["id"] == "broken" and ans[0]["line"] == 1 and "line 1 column" in ans[0]["error"]["message"],
+          f"broken 0: {ans[0]}")
+    check(ans[1]["id"] == {"n": 5} and ans[1]["line"] == 2, f"broken 1: {ans[1]}")
+    check(ans[2]["id"] is None and ans[2]["line"] == 3 and "error" in ans[2], f"broken 2: {ans[2]}")
+    check(ans[3] == {"id": "fine", "decision": "allow", "matched": {"policy": 0, "statement": 0, "sid": "R"}},
+          f"broken 3: {ans[3]}")
+
+# 2c. Over-limit requests name the limit they broke; a request at the limits is decided.
+like = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*",
+        "Condition": {"StringLike": {"k": "*" + "a" * 20000 + "b"}}}]}
+lim = lambda i, ctx, res="*": json.dumps({"id": i, "policies": [like], "action": "a:b", "resource": res, "context": ctx})
+batch = "\n".join([lim("long", {"k": "a" * (1 << 20)}), lim("values", {"k": ["x"] * 1025}),
+                    lim("keys", {f"k{i}": "x" for i in range(257)}), lim("bytes", {f"k{i}": "a" * 4096 for i in range(65)}),
+                    lim("resource", {}, "arn:" + "x" * 2100), lim("at-limits", {"k": ["a" * 4096] * 60})]) + "\n"
+rc, out, err = run(["eval", "--batch"], batch)
+ans = {a["id"]: a for a in map(json.loads, out.splitlines())}
+for i, limit in [("long", "POLICY_VALUE_MAX"), ("values", "POLICY_CONTEXT_VALUES_MAX"), ("keys", "POLICY_CONTEXT_KEYS_MAX"),
+                 ("bytes", "POLICY_CONTEXT_BYTES_MAX"), ("resource", "POLICY_RESOURCE_MAX")]:
+    a = ans.get(i, {})
+    check(a.get("error", {}).get("code") == "InvalidParameterValue" and limit in a["error"]["message"]
+          and "must be strings" not in a["error"]["message"], f"limit {i}: {a}")
+check(ans.get("at-limits", {}).get("decision") == "implicit-deny", f"at limits: {ans.get('at-limits')}")
+
+# 2d. Numbers, in the context and in a policy, are their JSON text.
+num = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*",
+       "Condition": {"StringEquals": {"k": 3.14}}}]}
+rc, out, err = run(["eval", "--batch"], '{"id": 1, "policies": [%s], "action": "a:b", "resource": "*", "context": {"k": 3.14}}\n'
+                   % json.dumps(num))
+check(rc == 0 and json.loads(out)["decision"] == "allow", f"number text: {out}")
+
 with tempfile.TemporaryDirectory() as tmp:
     def write(name, obj):
         path = os.path.join(tmp, name)

@@ -18,14 +18,20 @@
 
 #include <jansson.h>
 
+#include "jsonspan.h"
 #include "policy.h"
 
 #define MAX_POLICIES 16
 
-static int load(json_t *v, const char *name, Policy **pp, PolicyError *err)
+/* A policy given as an object is parsed from its own text in the line (numbers as written). */
+static int load(json_t *v, const JsonSpan *spans, const char *name, Policy **pp, PolicyError *err)
 {
+        const char *t;
+        size_t len;
         if (json_is_string(v))
                 return policy_parse(json_string_value(v), json_string_length(v), name, pp, err);
+        if (jsonspan_get(spans, v, &t, &len))
+                return policy_parse(t, len, name, pp, err);
         char *s = json_dumps(v, JSON_COMPACT);
         if (!s)
                 return -ENOMEM;
@@ -34,13 +40,16 @@ static int load(json_t *v, const char *name, Policy **pp, PolicyError *err)
         return r;
 }
 
-static int set_value(PolicyContext *ctx, const char *key, json_t *v)
+/* Numbers are their JSON text, as `rolectl policy eval --batch` reads them. */
+static int set_value(PolicyContext *ctx, const JsonSpan *spans, const char *key, json_t *v)
 {
         char buf[64];
+        const char *t;
+        size_t len;
         if (json_is_string(v))
                 return policy_context_set(ctx, key, json_string_value(v), true);
-        if (json_is_integer(v)) {
-                snprintf(buf, sizeof(buf), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+        if (json_is_number(v) && jsonspan_get(spans, v, &t, &len) && len < sizeof(buf)) {
+                snprintf(buf, sizeof(buf), "%.*s", (int)len, t);
                 return policy_context_set(ctx, key, buf, true);
         }
         if (json_is_boolean(v))
@@ -49,7 +58,7 @@ static int set_value(PolicyContext *ctx, const char *key, json_t *v)
 }
 
 /* Returns the outcome as a string: a decision or "error". */
-static const char *run_case(json_t *c, PolicyResult *res, char *msg, size_t size)
+static const char *run_case(json_t *c, const JsonSpan *spans, PolicyResult *res, char *msg, size_t size)
 {
         Policy *ps[MAX_POLICIES] = {0}, *session = NULL;
         PolicyContext *ctx = NULL;
@@ -67,20 +76,20 @@ static const char *run_case(json_t *c, PolicyResult *res, char *msg, size_t size
                         size_t i;
                         json_t *e;
                         assert(policy_context_set(ctx, key, NULL, true) == 0);
-                        json_array_foreach(v, i, e) assert(set_value(ctx, key, e) == 0);
+                        json_array_foreach(v, i, e) assert(set_value(ctx, spans, key, e) == 0);
                 } else {
-                        assert(set_value(ctx, key, v) == 0);
+                        assert(set_value(ctx, spans, key, v) == 0);
                 }
         }
         for (n = 0; n < json_array_size(pol) && n < MAX_POLICIES; n++) {
-                r = load(json_array_get(pol, n), "corpus", &ps[n], &err);
+                r = load(json_array_get(pol, n), spans, "corpus", &ps[n], &err);
                 if (r != 0) {
                         snprintf(msg, size, "policies[%zu]: %s: %s", n, err.reason, err.message);
                         goto done;
                 }
         }
         v = json_object_get(c, "sessionPolicy");
-        if (v && load(v, "session", &session, &err) != 0) {
+        if (v && load(v, spans, "session", &session, &err) != 0) {
                 snprintf(msg, size, "sessionPolicy: %s: %s", err.reason, err.message);
                 goto done;
         }
@@ -107,21 +116,24 @@ static int run_file(const char *path, size_t *n_cases)
                 fprintf(stderr, "%s: %s\n", path, strerror(errno));
                 return 1;
         }
-        while (getline(&line, &size, f) >= 0) {
+        ssize_t len;
+        while ((len = getline(&line, &size, f)) >= 0) {
                 json_error_t jerr;
                 PolicyResult res = {.statement = -1};
                 char msg[512];
                 lineno++;
                 if (line[strspn(line, " \t\r\n")] == '\0' || strncmp(line, "//", 2) == 0)
                         continue;
-                json_t *c = json_loads(line, JSON_REJECT_DUPLICATES, &jerr);
-                if (!c) {
-                        fprintf(stderr, "%s:%d: bad corpus line: %s\n", path, lineno, jerr.text);
+                json_t *c = json_loadb(line, (size_t)len, JSON_REJECT_DUPLICATES, &jerr);
+                JsonSpan *spans = NULL;
+                if (!c || jsonspan_new(&spans, line, (size_t)len, c) != 0) {
+                        fprintf(stderr, "%s:%d: bad corpus line: %s\n", path, lineno, c ? "spans" : jerr.text);
                         failures++;
+                        json_decref(c);
                         continue;
                 }
                 const char *expect = json_string_value(json_object_get(c, "expect"));
-                const char *got = run_case(c, &res, msg, sizeof(msg));
+                const char *got = run_case(c, spans, &res, msg, sizeof(msg));
                 json_t *es = json_object_get(c, "expectStatement"), *ep = json_object_get(c, "expectPolicy");
                 bool ok = expect && strcmp(expect, got) == 0;
                 if (ok && es && res.statement != json_integer_value(es))
@@ -137,6 +149,7 @@ static int run_file(const char *path, size_t *n_cases)
                         failures++;
                 }
                 (*n_cases)++;
+                jsonspan_free(spans);
                 json_decref(c);
         }
         free(line);
