@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sodium.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -273,9 +274,12 @@ static void fail_stream(Conn *c, int scan_error)
 {
         ProtoError code = scan_error == SCAN_E_TOO_LARGE ? PROTO_MESSAGE_TOO_LARGE
                                                          : PROTO_MALFORMED_MESSAGE;
-        const char *why = scan_error == SCAN_E_TOO_LARGE ? "message exceeds 65536 bytes"
+        char too_large[48];
+        const char *why = scan_error == SCAN_E_TOO_LARGE ? too_large
                           : scan_error == SCAN_E_TOO_DEEP ? "message nested too deeply"
                                                           : "not a MessagePack-RPC message";
+
+        snprintf(too_large, sizeof(too_large), "message exceeds %d bytes", PROTO_MESSAGE_MAX);
 
         log_info("closing connection of uid %u pid %d: %s", (unsigned)c->id.uid, (int)c->id.pid,
                  why);

@@ -18,11 +18,32 @@
 #include "conn.h"
 #include "log.h"
 
-/* Handler names are the upper-case enum names of proto.h, e.g. handle_GET_CREDENTIALS. */
-static const Handler handlers[PROTO_M_COUNT] = {
-#define HANDLER_ROW(e, name, flags) [PROTO_M_##e] = handle_##e,
-        PROTO_METHODS(HANDLER_ROW)
-#undef HANDLER_ROW
+typedef int (*Call)(Request *req, const msgpack_object *params);
+
+/*
+ * call_<WireName>() - decode @params into the method's request struct, then
+ * handle_<WireName>(). A parameter of the wrong type or a missing one is
+ * answered before the handler runs.
+ */
+#define CALL_DEFINE(name, req_type, rep_type)                                                      \
+        static int call_##name(Request *req, const msgpack_object *params)                         \
+        {                                                                                          \
+                Proto##req_type in;                                                                \
+                const char *field = "";                                                            \
+                int r = codec_decode_##req_type(params, &req->conn->zone, &in, &field);            \
+                                                                                                   \
+                if (r)                                                                             \
+                        return request_param_error(req, r, field);                                 \
+                return handle_##name(req, &in);                                                    \
+        }
+PROTO_PAYLOAD_METHODS(CALL_DEFINE)
+#undef CALL_DEFINE
+
+/* In PROTO_METHODS' order, which codec.c checks PROTO_PAYLOAD_METHODS follows. */
+static const Call calls[PROTO_M_COUNT] = {
+#define CALL_ROW(name, req_type, rep_type) call_##name,
+        PROTO_PAYLOAD_METHODS(CALL_ROW)
+#undef CALL_ROW
 };
 
 int request_fail(Request *req, ProtoError code, const char *fmt, ...)
@@ -80,12 +101,11 @@ int dispatch_message(Conn *c, const uint8_t *buf, size_t len, ProtoBuf *out)
                 .conn = c,
                 .id = &c->id,
                 .msg = &msg,
-                .params = msg.params,
                 .out = out,
         };
         mark = out->len;
         proto_pack_response_ok(out, msg.msgid);
-        r = handlers[msg.method](&req);
+        r = calls[msg.method](&req, msg.params);
         if (r == 0)
                 return 0;
         /* Drop the partial result (it may hold secrets) and answer the error instead. */

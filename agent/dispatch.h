@@ -2,7 +2,8 @@
 /*
  * dispatch.h - from one scanned message to one reply: decode the envelope,
  * find the method in the table generated from proto.h, check the admin flag,
- * call handle_<method>(), and turn its return code into the reply.
+ * decode its parameters into the method's request struct (codec.h), call
+ * handle_<WireName>(), and turn its return code into the reply.
  */
 #pragma once
 
@@ -12,6 +13,7 @@
 
 #include "agent.h"
 #include "identity.h"
+#include "codec.h"
 #include "rpc.h"
 
 typedef struct Conn Conn;
@@ -22,23 +24,23 @@ typedef struct Request {
         Conn *conn;
         const Identity *id;             /* the attested caller */
         const ProtoMsg *msg;
-        const msgpack_object *params;   /* NULL when no parameters were sent */
         ProtoBuf *out;                  /* the handler packs its result map here */
         char errmsg[512];               /* set by request_fail() */
 } Request;
 
 /*
- * Handlers: return 0 after packing the result map into req->out, a positive
- * ProtoError after request_fail(), or -errno (logged, answered Internal).
+ * Handlers, one per method: int handle_<WireName>(Request *req, const Proto<Req> *in),
+ * e.g. handle_GetCredentials(). @in is the decoded request; its strings point
+ * into the message until the handler returns. A handler returns 0 after
+ * encoding its reply struct into req->out, a positive ProtoError after
+ * request_fail(), or -errno (logged, answered Internal).
  */
-typedef int (*Handler)(Request *req);
-
 /* request_fail() - set the error message of @req and return @code. */
 int request_fail(Request *req, ProtoError code, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
 
 /*
- * request_param_error() - turn a proto_get_*() outcome for parameter @name
+ * request_param_error() - turn a codec_decode() outcome for parameter @name
  * into InvalidParameter / InvalidParameterValue (or pass -errno through).
  */
 int request_param_error(Request *req, int r, const char *name);
@@ -49,6 +51,6 @@ int request_param_error(Request *req, int r, const char *name);
  */
 int dispatch_message(Conn *c, const uint8_t *buf, size_t len, ProtoBuf *out);
 
-#define HANDLER_DECLARE(e, name, flags) int handle_##e(Request *req);
-PROTO_METHODS(HANDLER_DECLARE)
+#define HANDLER_DECLARE(name, req, rep) int handle_##name(Request *req, const Proto##req *in);
+PROTO_PAYLOAD_METHODS(HANDLER_DECLARE)
 #undef HANDLER_DECLARE

@@ -26,11 +26,6 @@
 #include "tokencache.h"
 #include "util.h"
 
-#define ACTION_MAX 256
-#define RESOURCE_MAX 2048
-#define CONTEXT_KEYS_MAX 64
-#define CONTEXT_KEY_MAX 128
-#define CONTEXT_VALUE_MAX 1024
 
 
 /* Copy a msgpack string into a NUL-terminated buffer, refusing embedded NULs. */
@@ -45,16 +40,16 @@ static bool copy_str(const msgpack_object *o, char *buf, size_t size)
 }
 
 /* Add the request's "context" map: string → string or [string]. */
-static int add_request_context(Request *req, PolicyContext *ctx, bool is_attested)
+static int add_request_context(Request *req, const msgpack_object *map, PolicyContext *ctx,
+                               bool is_attested)
 {
-        const msgpack_object *map = proto_get(req->params, "context");
-        char key[CONTEXT_KEY_MAX + 1], value[CONTEXT_VALUE_MAX + 1];
+        char key[PROTO_CONTEXT_KEY_MAX + 1], value[PROTO_CONTEXT_VALUE_MAX + 1];
 
         if (!map)
                 return 0;
-        if (map->type != MSGPACK_OBJECT_MAP || map->via.map.size > CONTEXT_KEYS_MAX)
+        if (map->type != MSGPACK_OBJECT_MAP || map->via.map.size > PROTO_CONTEXT_KEYS_MAX)
                 return request_fail(req, PROTO_INVALID_PARAMETER_VALUE,
-                                    "context must be a map of at most %d keys", CONTEXT_KEYS_MAX);
+                                    "context must be a map of at most %d keys", PROTO_CONTEXT_KEYS_MAX);
         for (uint32_t i = 0; i < map->via.map.size; i++) {
                 const msgpack_object *k = &map->via.map.ptr[i].key, *v = &map->via.map.ptr[i].val;
                 const msgpack_object *vals = v;
@@ -63,7 +58,7 @@ static int add_request_context(Request *req, PolicyContext *ctx, bool is_atteste
 
                 if (!copy_str(k, key, sizeof(key)) || !key[0])
                         return request_fail(req, PROTO_INVALID_PARAMETER_VALUE,
-                                            "context keys must be strings of 1..%d bytes", CONTEXT_KEY_MAX);
+                                            "context keys must be strings of 1..%d bytes", PROTO_CONTEXT_KEY_MAX);
                 if (v->type == MSGPACK_OBJECT_ARRAY) {
                         vals = v->via.array.ptr;
                         n = v->via.array.size;
@@ -77,7 +72,7 @@ static int add_request_context(Request *req, PolicyContext *ctx, bool is_atteste
                                 return request_fail(req, PROTO_INVALID_PARAMETER_VALUE,
                                                     "context value of %s must be a string (or an "
                                                     "array of strings) of at most %d bytes",
-                                                    key, CONTEXT_VALUE_MAX);
+                                                    key, PROTO_CONTEXT_VALUE_MAX);
                         r = policy_context_set(ctx, key, value, is_attested);
                         if (r)
                                 break;
@@ -96,57 +91,37 @@ static int add_request_context(Request *req, PolicyContext *ctx, bool is_atteste
         return 0;
 }
 
-static int read_target(Request *req, char *action, char *resource, char *region)
+/* Action, resource and region as NUL-terminated strings (a region holding a NUL is ignored). */
+static int read_target(Request *req, ProtoStr in_action, ProtoStr in_resource, ProtoStr in_region,
+                       char *action, char *resource, char *region)
 {
-        const char *s;
-        size_t n;
-        int r;
-
-        r = proto_get_str(req->params, "action", ACTION_MAX, &s, &n);
-        if (r)
-                return request_param_error(req, r, "action");
-        if (n == 0 || memchr(s, '\0', n))
+        if (!copy_strn(action, PROTO_ACTION_MAX + 1, in_action.ptr, in_action.len) || !action[0])
                 return request_fail(req, PROTO_INVALID_PARAMETER_VALUE, "action must not be empty");
-        memcpy(action, s, n);
-        action[n] = '\0';
-        r = proto_get_str(req->params, "resource", RESOURCE_MAX, &s, &n);
-        if (r)
-                return request_param_error(req, r, "resource");
-        if (n == 0 || memchr(s, '\0', n))
+        if (!copy_strn(resource, PROTO_RESOURCE_MAX + 1, in_resource.ptr, in_resource.len) ||
+            !resource[0])
                 return request_fail(req, PROTO_INVALID_PARAMETER_VALUE, "resource must not be empty");
-        memcpy(resource, s, n);
-        resource[n] = '\0';
-        region[0] = '\0';
-        r = proto_get_str(req->params, "region", 63, &s, &n);
-        if (r == 0 && !memchr(s, '\0', n)) {
-                memcpy(region, s, n);
-                region[n] = '\0';
-        } else if (r && r != RPC_E_MISSING) {
-                return request_param_error(req, r, "region");
-        }
+        if (!in_region.ptr || !copy_strn(region, PROTO_REGION_MAX + 1, in_region.ptr, in_region.len))
+                region[0] = '\0';
         return 0;
 }
 
 static void pack_decision(Request *req, const PolicyResult *res, const char *role,
                           const char *reason)
 {
-        msgpack_pack_map(&req->out->pk, reason ? 4 : 3);
-        proto_pack_kv_str(req->out, "decision", policy_decision_str(res->decision));
-        proto_pack_str(req->out, "matched");
-        if (res->statement >= 0) {
-                msgpack_pack_map(&req->out->pk, 3);
-                proto_pack_kv_str(req->out, "policy",
-                                  res->policy == POLICY_INDEX_SESSION ? "session policy"
-                                  : res->policy_name                 ? res->policy_name
-                                                                      : "permissions");
-                proto_pack_kv_uint(req->out, "statement", (uint64_t)res->statement);
-                proto_pack_kv_str(req->out, "sid", res->sid);
-        } else {
-                msgpack_pack_nil(&req->out->pk);
-        }
-        proto_pack_kv_str(req->out, "role", role);
-        if (reason)
-                proto_pack_kv_str(req->out, "reason", reason);
+        ProtoMatch match = {
+                .policy = proto_str(res->policy == POLICY_INDEX_SESSION ? "session policy"
+                                    : res->policy_name                 ? res->policy_name
+                                                                        : "permissions"),
+                .statement = (uint64_t)res->statement,
+                .sid = proto_str(res->sid),
+        };
+
+        codec_encode_DecisionRep(req->out, &(ProtoDecisionRep){
+                                                   .decision = proto_str(policy_decision_str(res->decision)),
+                                                   .matched = res->statement >= 0 ? &match : NULL,
+                                                   .role = proto_str(role),
+                                                   .reason = proto_str(reason),
+                                           });
 }
 
 /*
@@ -309,20 +284,12 @@ static int verify_token(Request *req, const char *tok, size_t len, const char *a
 }
 
 /* Authorize with a bare token: sessionToken and, optionally, accessKeyId. */
-static int token_claims(Request *req, TokenEntry **entryp)
+static int token_claims(Request *req, const ProtoAuthorizeReq *in, TokenEntry **entryp)
 {
-        const char *tok, *akid = NULL;
-        size_t len, akid_len = 0;
-        int r = proto_get_str(req->params, "sessionToken", PROTO_TOKEN_MAX, &tok, &len);
-
-        if (r)
-                return request_param_error(req, r, "sessionToken");
-        r = proto_get_str(req->params, "accessKeyId", 128, &akid, &akid_len);
-        if (r == RPC_E_MISSING)
-                akid = NULL;
-        else if (r)
-                return request_param_error(req, r, "accessKeyId");
-        return verify_token(req, tok, len, akid, akid_len, entryp);
+        if (!in->session_token.ptr)
+                return request_param_error(req, RPC_E_MISSING, "sessionToken");
+        return verify_token(req, in->session_token.ptr, in->session_token.len, in->access_key_id.ptr,
+                            in->access_key_id.len, entryp);
 }
 
 static int sigv4_fail(Request *req, int r)
@@ -465,22 +432,21 @@ static int evaluate(const RolePolicies *rp, const Policy *session, const char *a
         return policy_evaluate(&permissions, permissions ? 1 : 0, session, action, resource, ctx, res);
 }
 
-int handle_AUTHORIZE(Request *req)
+int handle_Authorize(Request *req, const ProtoAuthorizeReq *in)
 {
         Agent *a = req->agent;
-        const msgpack_object *signed_req = proto_get(req->params, "request");
         const TokenClaims *cl;
         TokenEntry *e;
         const Role *role;
         const RolePolicies *rp;
         const Policy *session = NULL;
-        char action[ACTION_MAX + 1], resource[RESOURCE_MAX + 1], region[64];
+        char action[PROTO_ACTION_MAX + 1], resource[PROTO_RESOURCE_MAX + 1], region[64];
         PolicyResult res = { .decision = POLICY_IMPLICIT_DENY, .statement = -1 };
         int r;
 
-        if ((r = read_target(req, action, resource, region)))
+        if ((r = read_target(req, in->action, in->resource, in->region, action, resource, region)))
                 return r;
-        r = signed_req ? signed_claims(req, signed_req, region, &e) : token_claims(req, &e);
+        r = in->request ? signed_claims(req, in->request, region, &e) : token_claims(req, in, &e);
         if (r)
                 return r;
         cl = &e->claims;
@@ -507,7 +473,7 @@ int handle_AUTHORIZE(Request *req)
                                  &e->ctx)))
                 return r;
         if ((r = refresh_context(e, agent_now(a), region)) ||
-            (r = add_request_context(req, e->ctx, false)))
+            (r = add_request_context(req, in->context, e->ctx, false)))
                 return r;
         r = evaluate(rp, session, action, resource, e->ctx, &res);
         if (r)
@@ -516,39 +482,33 @@ int handle_AUTHORIZE(Request *req)
         return 0;
 }
 
-int handle_SIMULATE(Request *req)
+int handle_Simulate(Request *req, const ProtoSimulateReq *in)
 {
         _cleanup_(policy_context_freep) PolicyContext *ctx = NULL;
         _cleanup_(policy_freep) Policy *session = NULL;
         Agent *a = req->agent;
         const Role *role;
         const RolePolicies *rp;
-        const char *name, *text;
-        size_t len, text_len;
-        char action[ACTION_MAX + 1], resource[RESOURCE_MAX + 1], region[64];
+        char action[PROTO_ACTION_MAX + 1], resource[PROTO_RESOURCE_MAX + 1], region[64];
         PolicyResult res = { .decision = POLICY_IMPLICIT_DENY, .statement = -1 };
         PolicyError err;
-        int r = proto_get_str(req->params, "role", PROTO_ROLE_NAME_MAX, &name, &len);
+        int r;
 
-        if (r)
-                return request_param_error(req, r, "role");
-        role = config_find_role(a->config, name, len);
+        role = config_find_role(a->config, in->role.ptr, in->role.len);
         if (!role)
-                return request_fail(req, PROTO_NO_SUCH_ENTITY, "role %.*s does not exist", (int)len,
-                                    name);
-        if ((r = read_target(req, action, resource, region)))
+                return request_fail(req, PROTO_NO_SUCH_ENTITY, "role %.*s does not exist",
+                                    (int)in->role.len, in->role.ptr);
+        if ((r = read_target(req, in->action, in->resource, in->region, action, resource, region)))
                 return r;
-        r = proto_get_str(req->params, "sessionPolicy", PROTO_POLICY_MAX, &text, &text_len);
-        if (r == 0) {
-                r = policy_parse(text, text_len, "session policy", &session, &err);
+        if (in->session_policy.ptr) {
+                r = policy_parse(in->session_policy.ptr, in->session_policy.len, "session policy",
+                                 &session, &err);
                 if (r == POLICY_E_MALFORMED)
                         return request_fail(req, PROTO_MALFORMED_POLICY_DOCUMENT,
                                             "session policy: %s: %s (statement %d)", err.reason,
                                             err.message, err.statement);
                 if (r)
                         return r;
-        } else if (r != RPC_E_MISSING) {
-                return request_param_error(req, r, "sessionPolicy");
         }
         r = policy_context_new(&ctx);
         if (r)
@@ -556,7 +516,7 @@ int handle_SIMULATE(Request *req)
         if (region[0] && (r = policy_context_set(ctx, "aws:RequestedRegion", region, true)))
                 return r;
         /* An administrator simulates any principal: every supplied key counts as attested. */
-        if ((r = add_request_context(req, ctx, true)))
+        if ((r = add_request_context(req, in->context, ctx, true)))
                 return r;
         rp = access_role_policies(a->config, a->access, role);
         r = evaluate(rp, session, action, resource, ctx, &res);

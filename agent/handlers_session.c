@@ -59,17 +59,18 @@ static void pack_credentials(Request *req, const Role *role, const Credentials *
         char iso[CIVIL_ISO8601_SIZE];
 
         civil_format_iso8601(cr->expires, iso);
-        msgpack_pack_map(&req->out->pk, 10);
-        proto_pack_kv_str(req->out, "accessKeyId", cr->akid);
-        proto_pack_kv_str(req->out, "secretAccessKey", cr->secret);
-        proto_pack_kv_strn(req->out, "sessionToken", cr->token, cr->token_len);
-        proto_pack_kv_uint(req->out, "expiration", (uint64_t)cr->expires);
-        proto_pack_kv_str(req->out, "expirationIso", iso);
-        proto_pack_kv_str(req->out, "role", role->name);
-        proto_pack_kv_str(req->out, "roleArn", role->arn);
-        proto_pack_kv_str(req->out, "assumedRoleArn", cr->assumed_role_arn);
-        proto_pack_kv_str(req->out, "sessionId", cr->sid);
-        proto_pack_kv_str(req->out, "issuer", "local");
+        codec_encode_CredentialsRep(req->out, &(ProtoCredentialsRep){
+                                                      .access_key_id = proto_str(cr->akid),
+                                                      .secret_access_key = proto_str(cr->secret),
+                                                      .session_token = { cr->token, cr->token_len },
+                                                      .expiration = (uint64_t)cr->expires,
+                                                      .expiration_iso = proto_str(iso),
+                                                      .role = proto_str(role->name),
+                                                      .role_arn = proto_str(role->arn),
+                                                      .assumed_role_arn = proto_str(cr->assumed_role_arn),
+                                                      .session_id = proto_str(cr->sid),
+                                                      .issuer = proto_str("local"),
+                                              });
 }
 
 /* The same answer for "no such role" and "not trusted", so names cannot be probed. */
@@ -96,13 +97,13 @@ static const Role *default_role(Request *req)
         return c->memo_default_role;
 }
 
-static int read_role(Request *req, bool is_required, Ask *ask)
+/* @in_role: the role parameter (absent: the default role; AssumeRole's decoder requires it). */
+static int read_role(Request *req, ProtoStr in_role, Ask *ask)
 {
-        const char *name;
-        size_t len;
-        int r = proto_get_str(req->params, "role", PROTO_ROLE_NAME_MAX, &name, &len);
+        const char *name = in_role.ptr;
+        size_t len = in_role.len;
 
-        if (r == RPC_E_MISSING && !is_required) {
+        if (!name) {
                 ask->role = default_role(req);
                 if (!ask->role)
                         return request_fail(req, PROTO_ACCESS_DENIED,
@@ -110,8 +111,6 @@ static int read_role(Request *req, bool is_required, Ask *ask)
                                             (unsigned)req->id->uid, req->id->user);
                 return 0;
         }
-        if (r)
-                return request_param_error(req, r, "role");
         if (!config_role_name_valid(name, len))
                 return request_fail(req, PROTO_INVALID_PARAMETER_VALUE,
                                     "role name must be 1..64 characters of [A-Za-z0-9+=,.@_-]");
@@ -121,21 +120,18 @@ static int read_role(Request *req, bool is_required, Ask *ask)
         return 0;
 }
 
-static int read_duration(Request *req, Ask *ask)
+static int read_duration(Request *req, ProtoOptUint in_duration, Ask *ask)
 {
-        uint64_t d;
+        uint64_t d = in_duration.value;
         uint32_t max = ask->role->max_session_duration;
-        int r = proto_get_uint(req->params, "durationSeconds", &d);
 
         if (ask->is_chained && max > CHAINED_DURATION_MAX)
                 max = CHAINED_DURATION_MAX;
-        if (r == RPC_E_MISSING) {
+        if (!in_duration.is_set) {
                 d = req->agent->config->default_duration;
                 ask->duration = (uint32_t)(d < max ? d : max);
                 return 0;
         }
-        if (r)
-                return request_param_error(req, r, "durationSeconds");
         if (d < PROTO_DURATION_MIN || d > max) {
                 if (ask->is_chained && d > CHAINED_DURATION_MAX)
                         return request_fail(req, PROTO_INVALID_PARAMETER_VALUE,
@@ -151,18 +147,15 @@ static int read_duration(Request *req, Ask *ask)
         return 0;
 }
 
-static int read_policy(Request *req, Ask *ask)
+static int read_policy(Request *req, ProtoStr in_policy, Ask *ask)
 {
         PolicyError err;
-        int r = proto_get_str(req->params, "policy", PROTO_POLICY_MAX, &ask->policy,
-                              &ask->policy_len);
+        int r;
 
-        if (r == RPC_E_MISSING) {
-                ask->policy = NULL;
+        ask->policy = in_policy.ptr;
+        ask->policy_len = in_policy.len;
+        if (!ask->policy)
                 return 0;
-        }
-        if (r)
-                return request_param_error(req, r, "policy");
         r = policy_parse(ask->policy, ask->policy_len, "session policy", &ask->session_policy, &err);
         if (r < 0)
                 return r;
@@ -383,7 +376,7 @@ static int issue(Request *req, Ask *ask, const char *key, const Session **sp)
         return r;
 }
 
-int handle_GET_CREDENTIALS(Request *req)
+int handle_GetCredentials(Request *req, const ProtoGetCredentialsReq *in)
 {
         _cleanup_(ask_deinit) Ask ask = { .source = TOKEN_CLAIMS_INIT };
         const Session *s;
@@ -392,8 +385,9 @@ int handle_GET_CREDENTIALS(Request *req)
         int64_t now = agent_now(req->agent);
         int r;
 
-        if ((r = read_role(req, false, &ask)) || (r = check_trust(req, &ask)) ||
-            (r = read_duration(req, &ask)) || (r = read_policy(req, &ask)))
+        if ((r = read_role(req, in->role, &ask)) || (r = check_trust(req, &ask)) ||
+            (r = read_duration(req, in->duration_seconds, &ask)) ||
+            (r = read_policy(req, in->policy, &ask)))
                 return r;
         key = memo_cache_key(req, &ask, buf, sizeof(buf), &r);
         if (!key)
@@ -425,17 +419,13 @@ static bool session_name_valid(const char *s, size_t n)
         return true;
 }
 
-static int read_chaining(Request *req, Ask *ask)
+static int read_chaining(Request *req, ProtoStr tok, Ask *ask)
 {
-        const char *tok;
-        size_t len;
-        int r = proto_get_str(req->params, "sessionToken", PROTO_TOKEN_MAX, &tok, &len);
+        int r;
 
-        if (r == RPC_E_MISSING)
+        if (!tok.ptr)
                 return 0;
-        if (r)
-                return request_param_error(req, r, "sessionToken");
-        r = issuer_local_verify(req->agent->keys, tok, len, agent_now(req->agent),
+        r = issuer_local_verify(req->agent->keys, tok.ptr, tok.len, agent_now(req->agent),
                                 req->agent->revoked, &ask->source);
         if (r == ISSUER_E_EXPIRED)
                 return request_fail(req, PROTO_EXPIRED_TOKEN,
@@ -453,19 +443,16 @@ static int read_chaining(Request *req, Ask *ask)
         return 0;
 }
 
-static int read_session_name(Request *req, Ask *ask)
+static int read_session_name(Request *req, ProtoStr name, Ask *ask)
 {
-        const char *s;
-        size_t n;
-        int r = proto_get_str(req->params, "sessionName", 64, &s, &n);
+        const char *s = name.ptr;
+        size_t n = name.len;
 
-        if (r == RPC_E_MISSING) {
+        if (!s) {
                 snprintf(ask->session_name, sizeof(ask->session_name), "%.52s-%d", req->id->user,
                          (int)req->id->pid);
                 return 0;
         }
-        if (r)
-                return request_param_error(req, r, "sessionName");
         if (!session_name_valid(s, n))
                 return request_fail(req, PROTO_INVALID_PARAMETER_VALUE,
                                     "sessionName must be 2..64 characters of [A-Za-z0-9_+=,.@-]");
@@ -474,15 +461,16 @@ static int read_session_name(Request *req, Ask *ask)
         return 0;
 }
 
-int handle_ASSUME_ROLE(Request *req)
+int handle_AssumeRole(Request *req, const ProtoAssumeRoleReq *in)
 {
         _cleanup_(ask_deinit) Ask ask = { .source = TOKEN_CLAIMS_INIT };
         const Session *s;
         int r;
 
-        if ((r = read_role(req, true, &ask)) || (r = read_chaining(req, &ask)) ||
-            (r = check_trust(req, &ask)) || (r = read_duration(req, &ask)) ||
-            (r = read_session_name(req, &ask)) || (r = read_policy(req, &ask)) ||
+        if ((r = read_role(req, in->role, &ask)) || (r = read_chaining(req, in->session_token, &ask)) ||
+            (r = check_trust(req, &ask)) || (r = read_duration(req, in->duration_seconds, &ask)) ||
+            (r = read_session_name(req, in->session_name, &ask)) ||
+            (r = read_policy(req, in->policy, &ask)) ||
             (r = check_session_limit(req)))
                 return r;
         r = issue(req, &ask, NULL, &s);
@@ -492,18 +480,20 @@ int handle_ASSUME_ROLE(Request *req)
         return 0;
 }
 
-int handle_REVOKE(Request *req)
+int handle_Revoke(Request *req, const ProtoRevokeReq *in)
 {
         _cleanup_free_ char *role = NULL;
-        uint64_t uid = req->id->uid;
+        uint64_t uid = in->uid.is_set ? in->uid.value : req->id->uid;
         size_t n = 0;
-        int r = proto_strndup(req->params, "role", PROTO_ROLE_NAME_MAX, &role);
+        int r;
 
-        if (r && r != RPC_E_MISSING)
-                return request_param_error(req, r, "role");
-        r = proto_get_uint(req->params, "uid", &uid);
-        if (r && r != RPC_E_MISSING)
-                return request_param_error(req, r, "uid");
+        if (in->role.ptr) {
+                if (memchr(in->role.ptr, '\0', in->role.len))
+                        return request_param_error(req, RPC_E_TYPE, "role");
+                role = strndup(in->role.ptr, in->role.len);
+                if (!role)
+                        return -ENOMEM;
+        }
         if (uid > UINT32_MAX)
                 return request_fail(req, PROTO_INVALID_PARAMETER_VALUE, "uid is out of range");
         if (uid != req->id->uid && !agent_is_admin(req->agent, req->id->uid))
@@ -512,7 +502,6 @@ int handle_REVOKE(Request *req)
         r = sessions_revoke(req->agent->sessions, (uint32_t)uid, role, req->agent->revoked, &n);
         if (r < 0)
                 return r;
-        msgpack_pack_map(&req->out->pk, 1);
-        proto_pack_kv_uint(req->out, "revoked", n);
+        codec_encode_RevokeRep(req->out, &(ProtoRevokeRep){ .revoked = n });
         return 0;
 }

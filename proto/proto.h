@@ -34,6 +34,14 @@
 #define PROTO_DURATION_DEFAULT 3600   /* seconds */
 #define PROTO_IDLE_TIMEOUT_MS 10000   /* a connection with a partial message */
 #define PROTO_PIPELINE_MAX 64         /* requests in flight per connection */
+#define PROTO_SESSION_NAME_MAX 64     /* AssumeRole sessionName: 2..64 [\w+=,.@-] */
+#define PROTO_AKID_MAX 128            /* Authorize accessKeyId, bytes */
+#define PROTO_ACTION_MAX 256          /* Authorize/Simulate action, bytes */
+#define PROTO_RESOURCE_MAX 2048       /* Authorize/Simulate resource, bytes */
+#define PROTO_REGION_MAX 63           /* Authorize/Simulate region, bytes */
+#define PROTO_CONTEXT_KEYS_MAX 64     /* keys in an Authorize/Simulate context map */
+#define PROTO_CONTEXT_KEY_MAX 128     /* bytes in a context key */
+#define PROTO_CONTEXT_VALUE_MAX 1024  /* bytes in a context value */
 
 /* MessagePack-RPC message types: the first element of the envelope array. */
 enum {
