@@ -13,6 +13,7 @@
 
 #include "clock.h"
 #include "listener.h"
+#include "uidcount.h"
 
 typedef struct Config Config;
 typedef struct Keys Keys;
@@ -23,12 +24,6 @@ typedef struct PolicyStore PolicyStore;
 typedef struct TokenCache TokenCache;
 typedef struct ExehashCache ExehashCache;
 typedef struct Conn Conn;
-
-/* Connections per uid, for the per-uid limit. */
-typedef struct UidCount {
-        uid_t uid;
-        unsigned n;
-} UidCount;
 
 typedef struct Agent {
         uv_loop_t *loop;
@@ -55,8 +50,7 @@ typedef struct Agent {
 
         Conn *conns;                    /* conn.c: every open connection */
         size_t n_conns;
-        UidCount *uid_counts;           /* conn.c */
-        size_t n_uid_counts;
+        UidCount conns_per_uid;         /* conn.c: attested connections per uid */
         unsigned max_conns_per_uid;
 
         int64_t started;                /* wall clock at start */

@@ -50,34 +50,12 @@ static void conn_ref(Conn *c)
         c->n_refs++;
 }
 
-static UidCount *uid_count(Agent *a, uid_t uid, bool create)
-{
-        for (size_t i = 0; i < a->n_uid_counts; i++)
-                if (a->uid_counts[i].uid == uid)
-                        return &a->uid_counts[i];
-        if (!create)
-                return NULL;
-        UidCount *n = realloc(a->uid_counts, (a->n_uid_counts + 1) * sizeof(*n));
-
-        if (!n)
-                return NULL;
-        a->uid_counts = n;
-        n[a->n_uid_counts] = (UidCount){ .uid = uid, .n = 0 };
-        return &n[a->n_uid_counts++];
-}
-
 static void uncount(Conn *c)
 {
-        Agent *a = c->agent;
-        UidCount *u;
-
         if (!c->is_counted)
                 return;
         c->is_counted = false;
-        u = uid_count(a, c->id.uid, false);
-        if (u && --u->n == 0) {
-                *u = a->uid_counts[--a->n_uid_counts];
-        }
+        uidcount_drop(&c->agent->conns_per_uid, c->id.uid);
 }
 
 static void conn_free(Conn *c)
@@ -87,11 +65,8 @@ static void conn_free(Conn *c)
                 free(c->rbuf);
         }
         proto_buf_deinit(&c->out);
-        free(c->memo_key);
-        if (c->memo_reply) {
-                sodium_memzero(c->memo_reply, c->memo_reply_len);
-                free(c->memo_reply);
-        }
+        if (c->handler_state && c->handler_state_free)
+                c->handler_state_free(c->handler_state);
         msgpack_zone_destroy(&c->zone);
         identity_deinit(&c->id);
         free(c);
@@ -416,7 +391,7 @@ static void on_attested(uv_work_t *req, int status)
         AttestWork *w = (AttestWork *)req;
         Conn *c = w->conn;
         Agent *agent = c->agent;
-        UidCount *u;
+        int r;
 
         safe_close(w->fd);
         if (status < 0 || w->result != 0) {
@@ -429,14 +404,17 @@ static void on_attested(uv_work_t *req, int status)
         c->id = w->id;
         if (c->is_closing)
                 goto out;
-        u = uid_count(agent, c->id.uid, true);
-        if (!u || u->n >= agent->max_conns_per_uid) {
-                log_warning("uid %u is over its limit of %u connections", (unsigned)c->id.uid,
-                            agent->max_conns_per_uid);
+        r = uidcount_add(&agent->conns_per_uid, c->id.uid, agent->max_conns_per_uid);
+        if (r) {
+                if (r == UIDCOUNT_E_LIMIT)
+                        log_warning("uid %u is over its limit of %u connections",
+                                    (unsigned)c->id.uid, agent->max_conns_per_uid);
+                else
+                        log_error("out of memory counting a connection of uid %u",
+                                  (unsigned)c->id.uid);
                 conn_close(c);
                 goto out;
         }
-        u->n++;
         c->is_counted = true;
         arm_timer(c);
         attest_exe(c);

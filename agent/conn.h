@@ -38,33 +38,13 @@ typedef struct Conn {
         msgpack_zone zone;              /* decoded request, cleared after each message */
         ProtoBuf out;                   /* replies of one read batch (secret: wiped) */
 
-        /* Per-connection memo of the caller's default role, valid for one config generation. */
-        unsigned memo_generation;
-        const void *memo_default_role;
-        bool has_memo;
-        /* The last role this connection was found to be trusted for (unchained), and when. */
-        const void *memo_trusted_role;
-        unsigned memo_trusted_generation;
         /*
-         * handlers_session.c: what the last cached GetCredentials computed, so
-         * that repeating it costs a lookup and a copy.  memo_key is the cache key
-         * for (memo_key_role, memo_key_duration) without a session policy;
-         * memo_reply is the packed result map for the session memo_reply_session
-         * (compared, never dereferenced: the akid and issue time rule out a new
-         * session at a recycled address).  Both hold for one config generation.
-         * memo_reply holds a secret: wiped when replaced and in conn_free().
+         * The handlers' own per-connection state (handlers_session.c keeps its
+         * memos here), opaque to the transport: conn_free() calls
+         * handler_state_free(handler_state) when both are set.
          */
-        char *memo_key;
-        const void *memo_key_role;
-        uint32_t memo_key_duration;
-        unsigned memo_key_generation;
-        uint8_t *memo_reply;
-        size_t memo_reply_len;
-        const void *memo_reply_session;
-        const void *memo_reply_role;
-        char memo_reply_akid[32];
-        int64_t memo_reply_issued;
-        unsigned memo_reply_generation;
+        void *handler_state;
+        void (*handler_state_free)(void *state);
 } Conn;
 
 /* conn_accept() - accept one connection from @server and attest its peer. */

@@ -25,6 +25,59 @@
 
 #define CHAINED_DURATION_MAX 3600
 
+/*
+ * What this file remembers per connection (Conn.handler_state), so that a
+ * repeated cached GetCredentials costs a lookup and a copy. Every memo holds
+ * for one config generation. Pointers in it are compared, never dereferenced
+ * (the akid and issue time rule out a new session at a recycled address).
+ */
+typedef struct Memo {
+        /* The caller's default role. */
+        const Role *default_role;
+        unsigned default_generation;
+        bool has_default;
+        /* The last role this connection was found to be trusted for (unchained). */
+        const Role *trusted_role;
+        unsigned trusted_generation;
+        /* The cache key for (key_role, key_duration) without a session policy. */
+        char *key;
+        const Role *key_role;
+        uint32_t key_duration;
+        unsigned key_generation;
+        /* The packed result map for session reply_session: holds a secret, wiped when dropped. */
+        uint8_t *reply;
+        size_t reply_len;
+        const Session *reply_session;
+        const Role *reply_role;
+        char reply_akid[ISSUER_AKID_LEN + 1];
+        int64_t reply_issued;
+        unsigned reply_generation;
+} Memo;
+
+static void memo_free(void *state)
+{
+        Memo *m = state;
+
+        free(m->key);
+        if (m->reply) {
+                sodium_memzero(m->reply, m->reply_len);
+                free(m->reply);
+        }
+        free(m);
+}
+
+/* The connection's memo, made on first use; NULL without memory (then nothing is memoised). */
+static Memo *memo_of(Request *req)
+{
+        Conn *c = req->conn;
+
+        if (!c->handler_state) {
+                c->handler_state = calloc(1, sizeof(Memo));
+                c->handler_state_free = memo_free;
+        }
+        return c->handler_state;
+}
+
 
 /* What GetCredentials and AssumeRole have in common once parameters are read. */
 typedef struct Ask {
@@ -87,14 +140,16 @@ static int deny_unknown(Request *req, const char *name, size_t len)
 /* The caller's default role, memoised on the connection for one config generation. */
 static const Role *default_role(Request *req)
 {
-        Conn *c = req->conn;
+        Memo *m = memo_of(req);
 
-        if (!c->has_memo || c->memo_generation != req->agent->config_generation) {
-                c->memo_default_role = trust_default_role(req->agent->config, req->id);
-                c->memo_generation = req->agent->config_generation;
-                c->has_memo = true;
+        if (!m)
+                return trust_default_role(req->agent->config, req->id);
+        if (!m->has_default || m->default_generation != req->agent->config_generation) {
+                m->default_role = trust_default_role(req->agent->config, req->id);
+                m->default_generation = req->agent->config_generation;
+                m->has_default = true;
         }
-        return c->memo_default_role;
+        return m->default_role;
 }
 
 /* @in_role: the role parameter (absent: the default role; AssumeRole's decoder requires it). */
@@ -171,14 +226,14 @@ static int read_policy(Request *req, ProtoStr in_policy, Ask *ask)
 static int check_trust(Request *req, const Ask *ask)
 {
         Agent *a = req->agent;
-        Conn *c = req->conn;
+        Memo *m = memo_of(req);
         const RolePolicies *rp = access_role_policies(a->config, a->access, ask->role);
         char why[TRUST_WHY_MAX];
         int r;
 
         /* Unchained, time-independent trust depends only on role, identity and config. */
-        if (!ask->is_chained && c->memo_trusted_role == ask->role &&
-            c->memo_trusted_generation == a->config_generation)
+        if (!ask->is_chained && m && m->trusted_role == ask->role &&
+            m->trusted_generation == a->config_generation)
                 return 0;
         r = access_trust(a->config, a->access, ask->role, req->id,
                          ask->is_chained ? ask->source.role : NULL, agent_now(a), why, sizeof(why));
@@ -186,9 +241,9 @@ static int check_trust(Request *req, const Ask *ask)
                 return request_fail(req, PROTO_ACCESS_DENIED, "%s", why);
         if (r)
                 return r;
-        if (!ask->is_chained && rp && rp->is_trust_static) {
-                c->memo_trusted_role = ask->role;
-                c->memo_trusted_generation = a->config_generation;
+        if (!ask->is_chained && m && rp && rp->is_trust_static) {
+                m->trusted_role = ask->role;
+                m->trusted_generation = a->config_generation;
         }
         return 0;
 }
@@ -273,8 +328,6 @@ static int cache_key(Request *req, const Ask *ask, char *buf, size_t size)
         return (n < 0 || (size_t)n >= size) ? -ENAMETOOLONG : 0;
 }
 
-_Static_assert(ISSUER_AKID_LEN < sizeof(((Conn *)0)->memo_reply_akid), "memo_reply_akid fits an akid");
-
 /*
  * The cache key of @ask, memoised on the connection: the identity key is fixed
  * at accept, so without a session policy the key only changes with the role,
@@ -284,29 +337,29 @@ _Static_assert(ISSUER_AKID_LEN < sizeof(((Conn *)0)->memo_reply_akid), "memo_rep
  */
 static const char *memo_cache_key(Request *req, const Ask *ask, char *buf, size_t size, int *rp)
 {
-        Conn *c = req->conn;
+        Memo *m = memo_of(req);
         unsigned generation = req->agent->config_generation;
         char *copy;
 
         *rp = 0;
-        if (!ask->policy && c->memo_key && c->memo_key_role == ask->role &&
-            c->memo_key_duration == ask->duration && c->memo_key_generation == generation)
-                return c->memo_key;
+        if (!ask->policy && m && m->key && m->key_role == ask->role &&
+            m->key_duration == ask->duration && m->key_generation == generation)
+                return m->key;
         *rp = cache_key(req, ask, buf, size);
         if (*rp < 0)
                 return NULL;
-        if (ask->policy)
+        if (ask->policy || !m)
                 return buf;
         /* Without memory for the memo, serve the request anyway. */
         copy = strdup(buf);
         if (!copy)
                 return buf;
-        free(c->memo_key);
-        c->memo_key = copy;
-        c->memo_key_role = ask->role;
-        c->memo_key_duration = ask->duration;
-        c->memo_key_generation = generation;
-        return c->memo_key;
+        free(m->key);
+        m->key = copy;
+        m->key_role = ask->role;
+        m->key_duration = ask->duration;
+        m->key_generation = generation;
+        return m->key;
 }
 
 /*
@@ -318,36 +371,37 @@ static const char *memo_cache_key(Request *req, const Ask *ask, char *buf, size_
  */
 static void pack_cached_credentials(Request *req, const Role *role, const Session *s)
 {
-        Conn *c = req->conn;
+        Memo *m = memo_of(req);
         unsigned generation = req->agent->config_generation;
         size_t mark = req->out->len;
         uint8_t *copy;
 
-        if (c->memo_reply && c->memo_reply_session == s && c->memo_reply_role == role &&
-            c->memo_reply_generation == generation && c->memo_reply_issued == s->creds.issued &&
-            strcmp(c->memo_reply_akid, s->creds.akid) == 0) {
-                proto_buf_append(req->out, c->memo_reply, c->memo_reply_len);
+        if (m && m->reply && m->reply_session == s && m->reply_role == role &&
+            m->reply_generation == generation && m->reply_issued == s->creds.issued &&
+            strcmp(m->reply_akid, s->creds.akid) == 0) {
+                proto_buf_append(req->out, m->reply, m->reply_len);
                 return;
         }
         pack_credentials(req, role, &s->creds);
-        if (req->out->is_oom)
+        if (req->out->is_oom || !m)
                 return;
         /* Without memory for the memo, the reply is still complete. */
         copy = malloc(req->out->len - mark);
         if (!copy)
                 return;
         memcpy(copy, req->out->data + mark, req->out->len - mark);
-        if (c->memo_reply) {
-                sodium_memzero(c->memo_reply, c->memo_reply_len);
-                free(c->memo_reply);
+        if (m->reply) {
+                sodium_memzero(m->reply, m->reply_len);
+                free(m->reply);
         }
-        c->memo_reply = copy;
-        c->memo_reply_len = req->out->len - mark;
-        c->memo_reply_session = s;
-        c->memo_reply_role = role;
-        c->memo_reply_generation = generation;
-        c->memo_reply_issued = s->creds.issued;
-        memcpy(c->memo_reply_akid, s->creds.akid, sizeof(s->creds.akid));
+        m->reply = copy;
+        m->reply_len = req->out->len - mark;
+        m->reply_session = s;
+        m->reply_role = role;
+        m->reply_generation = generation;
+        m->reply_issued = s->creds.issued;
+        _Static_assert(sizeof(m->reply_akid) >= sizeof(s->creds.akid), "reply_akid fits an akid");
+        memcpy(m->reply_akid, s->creds.akid, sizeof(s->creds.akid));
 }
 
 /*

@@ -124,7 +124,7 @@ static void agent_deinit(Agent *a)
         a->session_policies = policy_store_free(a->session_policies);
         a->tokens = tokencache_free(a->tokens);
         a->config = config_free(a->config);
-        free(a->uid_counts);
+        uidcount_deinit(&a->conns_per_uid);
         free(a->config_path);
         free(a->socket_path);
 }

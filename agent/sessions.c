@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "refresh.h"
+#include "uidcount.h"
 
 #define TABLE_INITIAL 64
 
@@ -28,55 +29,10 @@ typedef struct Table {
         uint8_t key[crypto_shorthash_KEYBYTES];
 } Table;
 
-/* Live sessions of one uid, for the per-uid limit. */
-typedef struct UidSessions {
-        uint32_t uid;
-        size_t n;
-} UidSessions;
-
 struct SessionCache {
         Table t;
-        UidSessions *uids;      /* one entry per uid holding sessions; few in practice */
-        size_t n_uids;
-        size_t size_uids;
+        UidCount uids;          /* live sessions per uid, for the per-uid limit */
 };
-
-static UidSessions *uid_entry(const SessionCache *cache, uint32_t uid)
-{
-        for (size_t i = 0; i < cache->n_uids; i++)
-                if (cache->uids[i].uid == uid)
-                        return &cache->uids[i];
-        return NULL;
-}
-
-static int uid_add(SessionCache *cache, uint32_t uid)
-{
-        UidSessions *u = uid_entry(cache, uid);
-
-        if (!u) {
-                if (cache->n_uids == cache->size_uids) {
-                        size_t size = cache->size_uids ? cache->size_uids * 2 : 8;
-                        UidSessions *n = realloc(cache->uids, size * sizeof(*n));
-
-                        if (!n)
-                                return -ENOMEM;
-                        cache->uids = n;
-                        cache->size_uids = size;
-                }
-                u = &cache->uids[cache->n_uids++];
-                *u = (UidSessions){ .uid = uid };
-        }
-        u->n++;
-        return 0;
-}
-
-static void uid_drop(SessionCache *cache, uint32_t uid)
-{
-        UidSessions *u = uid_entry(cache, uid);
-
-        if (u && --u->n == 0)
-                *u = cache->uids[--cache->n_uids];
-}
 
 typedef struct Revoked {
         Link link; /* first */
@@ -197,7 +153,7 @@ SessionCache *sessions_free(SessionCache *cache)
                 }
         }
         free(cache->t.buckets);
-        free(cache->uids);
+        uidcount_deinit(&cache->uids);
         free(cache);
         return NULL;
 }
@@ -244,12 +200,13 @@ int sessions_insert(SessionCache *cache, const char *key, Credentials *take, int
         r = table_reserve(&cache->t);
         if (r < 0)
                 return r;
-        r = uid_add(cache, uid);
-        if (r < 0)
-                return r;
+        /* The limit is the handler's to word (Throttling); here it only counts. */
+        r = uidcount_add(&cache->uids, uid, SIZE_MAX);
+        if (r)
+                return r < 0 ? r : -ENOSPC;
         s = malloc(sizeof(*s) + key_len + 1 + role_len + 1);
         if (!s) {
-                uid_drop(cache, uid);
+                uidcount_drop(&cache->uids, uid);
                 return -ENOMEM;
         }
         s->link.hash = hash;
@@ -277,7 +234,7 @@ int sessions_insert(SessionCache *cache, const char *key, Credentials *take, int
 
                 *old = o->link.next;
                 cache->t.n--;
-                uid_drop(cache, o->uid);
+                uidcount_drop(&cache->uids, o->uid);
                 session_free(o);
         }
         table_link(&cache->t, &s->link);
@@ -313,7 +270,7 @@ static int sweep(SessionCache *cache, bool (*pred)(const Session *, const void *
                         }
                         *p = s->link.next;
                         cache->t.n--;
-                        uid_drop(cache, s->uid);
+                        uidcount_drop(&cache->uids, s->uid);
                         session_free(s);
                         n++;
                 }
@@ -374,9 +331,7 @@ size_t sessions_count(const SessionCache *cache)
 
 size_t sessions_count_uid(const SessionCache *cache, uint32_t uid)
 {
-        const UidSessions *u = uid_entry(cache, uid);
-
-        return u ? u->n : 0;
+        return uidcount_get(&cache->uids, uid);
 }
 
 /* --- revocation set -------------------------------------------------------------------- */

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * uidcount.c - per-uid counters (see uidcount.h). Few uids hold anything at
+ * once, so a linear search of a dense array beats a hash table here.
+ */
+#include "uidcount.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+static UidCountEntry *find(const UidCount *u, uint32_t uid)
+{
+        for (size_t i = 0; i < u->n_entries; i++)
+                if (u->entries[i].uid == uid)
+                        return &u->entries[i];
+        return NULL;
+}
+
+void uidcount_deinit(UidCount *u)
+{
+        free(u->entries);
+        *u = (UidCount)UIDCOUNT_INIT;
+}
+
+int uidcount_add(UidCount *u, uint32_t uid, size_t max)
+{
+        UidCountEntry *e = find(u, uid);
+
+        if (e) {
+                if (e->n >= max)
+                        return UIDCOUNT_E_LIMIT;
+                e->n++;
+                return 0;
+        }
+        if (max == 0)
+                return UIDCOUNT_E_LIMIT;
+        if (u->n_entries == u->size_entries) {
+                size_t size = u->size_entries ? u->size_entries * 2 : 8;
+                UidCountEntry *n = realloc(u->entries, size * sizeof(*n));
+
+                if (!n)
+                        return -ENOMEM;
+                u->entries = n;
+                u->size_entries = size;
+        }
+        u->entries[u->n_entries++] = (UidCountEntry){ .uid = uid, .n = 1 };
+        return 0;
+}
+
+void uidcount_drop(UidCount *u, uint32_t uid)
+{
+        UidCountEntry *e = find(u, uid);
+
+        if (e && --e->n == 0)
+                *e = u->entries[--u->n_entries];
+}
+
+size_t uidcount_get(const UidCount *u, uint32_t uid)
+{
+        const UidCountEntry *e = find(u, uid);
+
+        return e ? e->n : 0;
+}
