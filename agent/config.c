@@ -37,7 +37,9 @@
 #define ROLED_RUNDIR "/run/roled"
 #endif
 
-#define SYSTEM_KEY_DIR "/var/lib/roled"
+#ifndef ROLED_STATEDIR
+#define ROLED_STATEDIR "/var/lib/roled"
+#endif
 #define DEFAULT_ACCOUNT "000000000000"
 #define DESCRIPTION_MAX 1000 /* IAM's limit */
 #define UNIT_NAME_MAX 255
@@ -237,6 +239,7 @@ Config *config_free(Config *config) {
                 role_done(&config->roles[i]);
         free(config->roles);
         free(config->path);
+        free(config->folder);
         free(config->socket);
         free(config->key_dir);
         free(config);
@@ -1281,18 +1284,23 @@ int config_load_mode(bool is_user_mode, const char *dir, uid_t agent_uid, Config
                 return -ENOMEM;
 
         r = path_kind(folder, &mode);
-        if (r == -ENOENT || (r == 0 && S_ISDIR(mode) && !exists(folder, "roled.ini") && !exists(folder, "roles.d")))
+        if (r == -ENOENT || (r == 0 && S_ISDIR(mode) && !exists(folder, "roled.ini") && !exists(folder, "roles.d"))) {
+                bool is_missing = r == -ENOENT;
+
                 r = config_new_default(agent_uid, &c);
-        else
+                if (r == 0)
+                        c->is_folder_missing = is_missing;
+        } else
                 r = config_load(folder, agent_uid, &c, err);
         if (r != 0)
                 return r;
+        c->folder = steal_pointer(&folder);
 
         if (!c->key_dir) {
                 if (is_user_mode)
                         r = xdg_dir("XDG_STATE_HOME", ".local/state", agent_uid, &c->key_dir);
                 else
-                        r = (c->key_dir = strdup(SYSTEM_KEY_DIR)) ? 0 : -ENOMEM;
+                        r = (c->key_dir = strdup(ROLED_STATEDIR)) ? 0 : -ENOMEM;
                 if (r < 0)
                         return r;
         }

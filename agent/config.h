@@ -167,6 +167,9 @@ typedef struct Role {
  * swapped as a whole on reload.
  *  path                  the folder (or roled.ini) it was loaded from; NULL when embedded
  *  is_default_embedded   built by config_new_default(), no files involved
+ *  folder                the folder config_load_mode() looked in (NULL from
+ *                        config_load() and config_new_default())
+ *  is_folder_missing     that folder does not exist (the embedded default serves)
  *  socket                socket path, NULL: the listener's default for the mode
  *  account               12 digits
  *  key_dir               signing-key folder, NULL: the mode's default
@@ -176,6 +179,8 @@ typedef struct Role {
 typedef struct Config {
         char *path;
         bool is_default_embedded;
+        char *folder;
+        bool is_folder_missing;
         char *socket;
         char account[CONFIG_ACCOUNT_LEN + 1];
         char *key_dir;

@@ -44,11 +44,12 @@ static void usage(FILE *f)
                 "  --log-level LEVEL  error, warning, info (default) or debug\n"
                 "  --version          print the version and exit\n"
                 "  --help             print this help and exit\n\n"
-                "System mode (default): socket %s/roled.sock, configuration in %s.\n"
+                "System mode (default): socket %s/roled.sock, configuration in %s,\n"
+                "keys in %s.\n"
                 "With no configuration in the mode's location, roled serves an embedded default:\n"
                 "one role 'default' (local issuer) that only the uid running roled may assume.\n"
                 "Signals: SIGTERM/SIGINT stop; SIGHUP reloads the configuration.\n",
-                ROLED_RUNDIR, ROLED_SYSCONFDIR);
+                ROLED_RUNDIR, ROLED_SYSCONFDIR, ROLED_STATEDIR);
 }
 
 static int64_t wall_clock(void *userdata)
@@ -208,6 +209,8 @@ int main(int argc, char **argv)
                 printf("%s: configuration OK (%zu role%s)\n",
                        a.config->is_default_embedded ? "embedded default" : a.config->path,
                        a.config->n_roles, a.config->n_roles == 1 ? "" : "s");
+                if (agent_config_warning(&a, why, sizeof(why)))
+                        printf("warning: %s\n", why);
                 agent_deinit(&a);
                 return 0;
         }
@@ -277,6 +280,8 @@ int main(int argc, char **argv)
                  a.config->n_roles, a.config->is_default_embedded ? "the embedded default" : a.config->path,
                  a.listener.path ? a.listener.path : "the socket passed by systemd",
                  a.is_user_mode ? "user" : "system");
+        if (agent_config_warning(&a, why, sizeof(why)))
+                log_warning("%s", why);
 
         uv_run(&loop, UV_RUN_DEFAULT);
         /* Drain: close callbacks of connections and handles run here. */

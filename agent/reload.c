@@ -9,6 +9,7 @@
 #include "reload.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -80,9 +81,33 @@ int agent_load_config(Agent *a, char *why, size_t why_len)
 
 int agent_reload(Agent *a, char *why, size_t why_len)
 {
+        char warning[1024];
         int r = agent_load_config(a, why, why_len);
 
-        if (r == 0)
+        if (r == 0) {
                 log_info("configuration reloaded: %zu role(s)", a->config->n_roles);
+                if (agent_config_warning(a, warning, sizeof(warning)))
+                        log_warning("%s", warning);
+        }
         return r;
+}
+
+bool agent_config_warning(const Agent *a, char *buf, size_t len)
+{
+        const Config *c = a->config;
+        const char *where = c->folder ? c->folder : c->path;
+
+        /* An administrator who put roles into the wrong folder (or none) must
+         * not find out from refused requests alone. */
+        if (c->is_default_embedded && where)
+                snprintf(buf, len,
+                         "%s %s: serving the embedded default (one role 'default' that only uid %u may assume)",
+                         where, c->is_folder_missing ? "does not exist" : "holds neither roled.ini nor roles.d/",
+                         (unsigned)a->uid);
+        else if (!c->is_default_embedded && c->n_roles == 0)
+                snprintf(buf, len, "no roles defined in %s (roles.d/*.ini): every request for credentials is "
+                         "refused until roles are added and the agent reloads", where ? where : "the configuration");
+        else
+                return false;
+        return true;
 }

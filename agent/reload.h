@@ -6,6 +6,7 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "agent.h"
@@ -18,3 +19,15 @@ int agent_load_config(Agent *a, char *why, size_t why_len);
  * Return: 0, or non-zero with @why set (the old configuration keeps serving).
  */
 int agent_reload(Agent *a, char *why, size_t why_len);
+
+/*
+ * agent_config_warning() - what an operator must hear about where the
+ * serving configuration came from: its folder is missing, or holds no
+ * configuration (the embedded default serves), or it defines no role at all
+ * (every request for credentials is refused).  Logged at start and after a
+ * reload, and printed by --check-config.
+ * @a: the agent, with a configuration installed
+ * @buf, @len: receive the message (no trailing newline)
+ * Return: true when there is something to say (then @buf holds it).
+ */
+bool agent_config_warning(const Agent *a, char *buf, size_t len);

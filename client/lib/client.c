@@ -10,6 +10,8 @@
  */
 #include "client.h"
 
+#include "agentuser.h"
+
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
@@ -90,9 +92,14 @@ void client_socket_search(SocketList *l)
         add_path(l, ROLED_RUNDIR, "/roled.sock");
 }
 
+#ifndef ROLED_STATEDIR
+#define ROLED_STATEDIR "/var/lib/roled"
+#endif
+
+/* Root, the caller itself, or the user the system agent runs as (agentuser.h). */
 static bool owner_ok(uid_t owner, uid_t euid)
 {
-        return owner == 0 || owner == euid;
+        return owner == 0 || owner == euid || agentuser_is(owner, ROLED_STATEDIR);
 }
 
 int client_check_trust(const char *path, uid_t euid, char *why, size_t why_size)

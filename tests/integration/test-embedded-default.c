@@ -3,7 +3,8 @@
  * test-embedded-default - with no configuration at all, roled serves the
  * embedded "default" role to its own uid (root here) without the caller
  * naming it, and denies every other uid with AccessDenied naming the role
- * and the reason.
+ * and the reason.  The log says so at start, and says when a configuration
+ * folder is missing or defines no role, instead of serving quietly.
  */
 #undef NDEBUG
 #include <roled/roled.h>
@@ -66,6 +67,45 @@ static void test_rolectl_both_uids(void)
         free(err);
 }
 
+/* An empty configuration folder: the start-up log names it and the embedded default. */
+static void test_log_names_empty_folder(void)
+{
+        char *log = agent_log(&agent);
+
+        CHECK_CONTAINS(log, "warning: ");
+        CHECK_CONTAINS(log, "holds neither roled.ini nor roles.d/: serving the embedded default");
+        free(log);
+}
+
+/* A configuration with an (empty) roles.d serves no role, and the log says so. */
+static void test_log_no_roles(void)
+{
+        TestAgent a;
+        char *log;
+
+        agent_spawn(config_new(NULL), &a);
+        log = agent_log(&a);
+        CHECK_CONTAINS(log, "warning: no roles defined in ");
+        CHECK_NOT_CONTAINS(log, "embedded default");
+        free(log);
+        agent_stop(&a);
+}
+
+/* The mode's folder does not exist: --check-config (and the start-up log) say so. */
+static void test_check_config_missing_folder(void)
+{
+        char xdg[300], *out = NULL, *err = NULL;
+        const char *env[] = { xdg, NULL };
+        const char *argv[] = { test_roled(), "--user", "--check-config", NULL };
+
+        snprintf(xdg, sizeof(xdg), "XDG_CONFIG_HOME=%s/no-such-folder", test_dir());
+        CHECK_INT(run_cmd(0, NULL, env, argv, &out, &err), ==, 0);
+        CHECK_CONTAINS(out, "embedded default: configuration OK (1 role)");
+        CHECK_CONTAINS(out, "no-such-folder/roled does not exist: serving the embedded default");
+        free(out);
+        free(err);
+}
+
 int main(int argc, char **argv)
 {
         AgentOpts o = AGENT_OPTS_INIT;
@@ -77,6 +117,9 @@ int main(int argc, char **argv)
         test_own_uid_gets_default();
         CHECK_INT(run_as(UID_BOB, bob_is_denied, NULL), ==, 0);
         test_rolectl_both_uids();
+        test_log_names_empty_folder();
         agent_stop(&agent);
+        test_log_no_roles();
+        test_check_config_missing_folder();
         return 0;
 }

@@ -4,7 +4,8 @@
  * owned by another uid (refused before connect()), a directory owned by
  * another uid, and a root-owned socket whose listening process runs as
  * another uid (refused via SO_PEERCRED).  Needs root to make files and
- * processes of uid 65534; exits 77 (skipped) otherwise.
+ * processes of uid 65534; exits 77 (skipped) otherwise.  The system agent's
+ * user, the owner of its state folder, is trusted.
  */
 #undef NDEBUG
 #include <assert.h>
@@ -24,6 +25,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "agentuser.h"
 #include "client.h"
 
 #define NOBODY 65534
@@ -118,12 +120,40 @@ static void test_peer_uid(void **state)
         unlink(path);
 }
 
+/*
+ * The system agent's user is the owner of its state folder (ROLED_STATEDIR,
+ * made for it by root): a socket and a peer of that uid are trusted, those
+ * of any other uid still are not.  A folder of our own stands in for
+ * /var/lib/roled; the packaging test (tests/packaging) connects to a real
+ * agent running as the packaged roled user.
+ */
+static void test_agent_user(void **state)
+{
+        char state_dir[128], link[160];
+
+        snprintf(state_dir, sizeof(state_dir), "%s/state", dir);
+        snprintf(link, sizeof(link), "%s/state-link", dir);
+        assert_false(agentuser_is(NOBODY, state_dir));
+        assert_int_equal(mkdir(state_dir, 0700), 0);
+        assert_int_equal(chown(state_dir, NOBODY, NOBODY), 0);
+        assert_true(agentuser_is(NOBODY, state_dir));
+        assert_false(agentuser_is(NOBODY - 1, state_dir));
+        /* Root is trusted anyway; a root-owned state folder adds no one. */
+        assert_false(agentuser_is(0, state_dir));
+        /* A symlink is not the folder, whoever owns its target. */
+        assert_int_equal(symlink(state_dir, link), 0);
+        assert_false(agentuser_is(NOBODY, link));
+        unlink(link);
+        rmdir(state_dir);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_socket_owner),
                 cmocka_unit_test(test_dir_owner),
                 cmocka_unit_test(test_peer_uid),
+                cmocka_unit_test(test_agent_user),
         };
         int r;
 

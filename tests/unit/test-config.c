@@ -426,7 +426,9 @@ static void test_default(void **state) {
         assert_int_equal(mkdir(dir, 0755), 0);
         assert_int_equal(config_load_mode(false, dir, 4242, &c, &err), 0);
         assert_true(c->is_default_embedded);
-        assert_string_equal(c->key_dir, "/var/lib/roled");
+        assert_string_equal(c->folder, dir);
+        assert_false(c->is_folder_missing);
+        assert_string_equal(c->key_dir, ROLED_STATEDIR);
         assert_non_null(c->socket);
         c = config_free(c);
 
@@ -441,8 +443,20 @@ static void test_default(void **state) {
         make_dir(dir, "roles.d");
         assert_int_equal(config_load_mode(true, dir, geteuid(), &c, &err), 0);
         assert_false(c->is_default_embedded);
+        assert_false(c->is_folder_missing);
+        assert_string_equal(c->folder, dir);
         assert_int_equal(c->n_roles, 0);
+        c = config_free(c);
         remove_tree(dir);
+
+        /* The mode's folder may be missing altogether (user mode here; the
+         * system folder is compiled in): the embedded default says so. */
+        setenv("XDG_CONFIG_HOME", dir, 1);
+        assert_int_equal(config_load_mode(true, NULL, 4242, &c, &err), 0);
+        assert_true(c->is_default_embedded);
+        assert_true(c->is_folder_missing);
+        assert_non_null(strstr(c->folder, "/roled"));
+        unsetenv("XDG_CONFIG_HOME");
 }
 
 /* The shipped examples load, and their policies compile with the policy engine. */
@@ -456,6 +470,8 @@ static void test_examples(void **state) {
         assert_int_equal(mkdir(dir, 0755), 0);
         assert_int_equal(chmod(dir, 0755), 0);
         copy_tree(ROLED_SOURCE_DIR "/packaging/examples", dir);
+        /* roled.ini is generated from roled.ini.in with this build's paths. */
+        copy_tree(ROLED_BINARY_DIR "/packaging/examples", dir);
         if (config_load(dir, geteuid(), &c, &err) != 0)
                 fail_msg("%s:%u: %s", err.file, err.line, err.message);
         assert_int_equal(c->n_roles, 3);
