@@ -363,6 +363,8 @@ static bool match_one(const Condition *c, const CondValue *v, const char *r, con
                  * "*"), so it must be compared, never globbed. */
                 if (v->pat.kind == PAT_LITERAL)
                         return strlen(r) == v->pat.len && memcmp(v->pat.text, r, v->pat.len) == 0;
+                if (v->pat.kind == PAT_GLOB)
+                        return glob_match_info(v->pat.text, v->pat.len, &v->pat.glob, r, strlen(r));
                 t = value_text(&v->pat, ctx, buf, sizeof(buf), &len);
                 return t && glob_match(t, len, r, strlen(r));
         case OP_NUM_EQ:

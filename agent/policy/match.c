@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "policy-internal.h"
@@ -116,11 +117,166 @@ static size_t match_end(const char *p, size_t plen, const char *s, size_t slen, 
         return e;
 }
 
+/* The character at s[i] (utf8_len() bytes) as a number: its code point, or 0x110000 + a stray byte. */
+static uint32_t char_at(const char *s, size_t i, size_t n, size_t *lenp)
+{
+        static const unsigned char lead_bits[] = {0, 0x7f, 0x1f, 0x0f, 0x07};
+        size_t k = utf8_len(s, i, n);
+        unsigned char c = (unsigned char)s[i];
+        uint32_t cp;
+
+        *lenp = k;
+        if (k == 1)
+                return c < 0x80 ? c : 0x110000u + c;
+        cp = c & lead_bits[k];
+        for (size_t j = 1; j < k; j++)
+                cp = (cp << 6) | ((unsigned char)s[i + j] & 0x3f);
+        return cp;
+}
+
+#define SHIFT_AND_CHARS POLICY_VALUE_MAX
+#define SHIFT_AND_WORDS (SHIFT_AND_CHARS / 64)
+
+typedef struct CharMask {
+        uint32_t cp;
+        uint64_t *mask;
+} CharMask;
+
+static int cmp_charmask(const void *a, const void *b)
+{
+        uint32_t x = ((const CharMask *)a)->cp, y = ((const CharMask *)b)->cp;
+        return (x > y) - (x < y);
+}
+
+/*
+ * The leftmost match of a segment with `?` in s[from, limit), Shift-And over
+ * characters: bit j of the state is set when the first j + 1 tokens match the
+ * characters just read, so each subject character costs one pass over
+ * ceil(segment characters / 64) words, whatever the pattern. The first
+ * match to end is also the leftmost to start (every match spans the same
+ * number of characters). Return: its end, NPOS for none, or -ENOMEM-ish
+ * SIZE_MAX - 1 when the masks cannot be allocated (the caller searches
+ * another way).
+ */
+#define SHIFT_AND_NOMEM (SIZE_MAX - 1)
+static size_t shift_and(const char *p, size_t plen, const char *s, size_t from, size_t limit)
+{
+        unsigned char bytes[SHIFT_AND_CHARS];
+        bool is_q[SHIFT_AND_CHARS];
+        uint32_t tok[SHIFT_AND_CHARS];
+        CharMask ents_stack[64];
+        uint64_t words_stack[512], state[SHIFT_AND_WORDS], q[SHIFT_AND_WORDS];
+        size_t nb = 0, n_tok = 0, n_ents = 0, k;
+
+        /* Tokens: the segment unescaped, then literal bytes grouped into characters. */
+        for (size_t i = 0; i < plen;) {
+                int t = next_token(p, plen, &i);
+                if (nb == SHIFT_AND_CHARS)
+                        return SHIFT_AND_NOMEM; /* longer than any subject the engine takes */
+                is_q[nb] = t < 0;
+                bytes[nb++] = t < 0 ? 0 : (unsigned char)t;
+        }
+        for (size_t i = 0; i < nb; i += k) {
+                if (is_q[i]) {
+                        tok[n_tok++] = UINT32_MAX;
+                        k = 1;
+                        continue;
+                }
+                size_t run = i;
+                while (run < nb && !is_q[run])
+                        run++;
+                tok[n_tok++] = char_at((const char *)bytes, i, run, &k);
+        }
+        size_t words = (n_tok + 63) / 64, n_lit = 0;
+        for (size_t j = 0; j < n_tok; j++)
+                n_lit += tok[j] != UINT32_MAX;
+        /* One mask per distinct literal character: the literal tokens sorted by
+         * character (each one's position rides in the mask pointer's place),
+         * then one mask per run of equal characters. */
+        CharMask *ents = n_lit <= sizeof(ents_stack) / sizeof(ents_stack[0]) ? ents_stack : malloc(n_lit * sizeof(*ents));
+        if (!ents)
+                return SHIFT_AND_NOMEM;
+        memset(q, 0, words * sizeof(*q));
+        for (size_t j = 0; j < n_tok; j++) {
+                if (tok[j] == UINT32_MAX)
+                        q[j / 64] |= 1ull << (j % 64);
+                else
+                        ents[n_ents++] = (CharMask){.cp = tok[j], .mask = (uint64_t *)(uintptr_t)j};
+        }
+        qsort(ents, n_ents, sizeof(*ents), cmp_charmask);
+        size_t n_uniq = 0;
+        for (size_t e = 0; e < n_ents; e++)
+                n_uniq += e == 0 || ents[e].cp != ents[e - 1].cp;
+        uint64_t *pool = n_uniq * words <= sizeof(words_stack) / sizeof(words_stack[0])
+                                 ? words_stack
+                                 : malloc(n_uniq * words * sizeof(*pool));
+        if (!pool) {
+                if (ents != ents_stack)
+                        free(ents);
+                return SHIFT_AND_NOMEM;
+        }
+        n_uniq = 0;
+        for (size_t e = 0; e < n_ents; e++) {
+                size_t j = (size_t)(uintptr_t)ents[e].mask;
+                if (n_uniq == 0 || ents[n_uniq - 1].cp != ents[e].cp) {
+                        uint64_t *m = pool + n_uniq * words;
+                        memcpy(m, q, words * sizeof(*m));
+                        ents[n_uniq++] = (CharMask){.cp = ents[e].cp, .mask = m};
+                }
+                ents[n_uniq - 1].mask[j / 64] |= 1ull << (j % 64);
+        }
+        n_ents = n_uniq;
+        /* ASCII characters find their mask in a table, others by binary search. */
+        const uint64_t *ascii[128];
+        for (size_t c = 0; c < 128; c++)
+                ascii[c] = q;
+        for (size_t e = 0; e < n_ents && ents[e].cp < 128; e++)
+                ascii[ents[e].cp] = ents[e].mask;
+
+        size_t end = NPOS;
+        uint64_t last = 1ull << ((n_tok - 1) % 64);
+        memset(state, 0, words * sizeof(*state));
+        for (size_t i = from; i < limit; i += k) {
+                const uint64_t *m;
+                if ((unsigned char)s[i] < 0x80) {
+                        k = 1;
+                        m = ascii[(unsigned char)s[i]];
+                } else {
+                        CharMask key = {.cp = char_at(s, i, limit, &k)};
+                        const CharMask *e = bsearch(&key, ents, n_ents, sizeof(*ents), cmp_charmask);
+                        m = e ? e->mask : q;
+                }
+                if (words == 1) {
+                        state[0] = ((state[0] << 1) | 1) & m[0];
+                        if (state[0] & last) {
+                                end = i + k;
+                                break;
+                        }
+                        continue;
+                }
+                uint64_t carry = 1;
+                for (size_t w = 0; w < words; w++) {
+                        uint64_t next = (state[w] << 1) | carry;
+                        carry = state[w] >> 63;
+                        state[w] = next & m[w];
+                }
+                if (state[words - 1] & last) {
+                        end = i + k;
+                        break;
+                }
+        }
+        if (ents != ents_stack)
+                free(ents);
+        if (pool != words_stack)
+                free(pool);
+        return end;
+}
+
 /*
  * The leftmost match of segment p[0, plen) in s[from, limit): its end, or NPOS.
  * A segment of plain bytes (the common case, escapes resolved) is found with
- * memmem(), linear in both lengths; one with `?` is tried at each candidate
- * start, which costs at most its length per byte of the subject.
+ * memmem(), linear in both lengths; one with `?` by shift_and(), which costs
+ * ceil(characters / 64) word operations per subject character.
  */
 static size_t find_segment(const char *p, size_t plen, const char *s, size_t from, size_t limit)
 {
@@ -141,6 +297,10 @@ static size_t find_segment(const char *p, size_t plen, const char *s, size_t fro
                 const char *m = memmem(s + from, limit - from, lit, n);
                 return m ? (size_t)(m - s) + n : NPOS;
         }
+        size_t end = shift_and(p, plen, s, from, limit);
+        if (end != SHIFT_AND_NOMEM)
+                return end;
+        /* Out of memory for the masks: try each start, at most the segment's length each. */
         int first = -1;
         size_t k0 = 0;
         if (plen > 0)
@@ -183,24 +343,37 @@ static size_t next_star(const char *p, size_t plen, size_t i)
  * with `?`: at most the segment's length per subject byte); nothing is
  * allocated.
  */
-bool glob_match(const char *p, size_t plen, const char *s, size_t slen)
+void glob_info(const char *p, size_t plen, GlobInfo *gi)
 {
-        size_t min = 0, first = NPOS, last = 0;
-
-        /* A pattern needs at least one byte per literal or `?`: a pattern longer
-         * than the subject is refused before any search. */
+        *gi = (GlobInfo){.first = NPOS};
         for (size_t i = 0; i < plen; i++) {
                 if (p[i] == '*') {
-                        if (first == NPOS)
-                                first = i;
-                        last = i;
+                        if (gi->first == NPOS)
+                                gi->first = i;
+                        gi->last = i;
                         continue;
                 }
                 if (p[i] == '\\' && i + 1 < plen)
                         i++;
-                min++;
+                gi->min++;
         }
-        if (min > slen)
+}
+
+bool glob_match(const char *p, size_t plen, const char *s, size_t slen)
+{
+        GlobInfo gi;
+
+        glob_info(p, plen, &gi);
+        return glob_match_info(p, plen, &gi, s, slen);
+}
+
+bool glob_match_info(const char *p, size_t plen, const GlobInfo *gi, const char *s, size_t slen)
+{
+        size_t first = gi->first, last = gi->last;
+
+        /* A pattern needs at least one byte per literal or `?`: a pattern longer
+         * than the subject is refused before any search. */
+        if (gi->min > slen)
                 return false;
         if (first == NPOS)
                 return match_at(p, plen, s, slen, 0) == slen;

@@ -241,6 +241,7 @@ static int compile_pattern(Parser *ps, const char *raw, unsigned flags, const ch
                 pat->kind = PAT_GLOB;
                 pat->text = arena_strndup(ps->arena, out, o);
                 pat->len = (uint32_t)o;
+                glob_info(out, o, &pat->glob);
         } else {
                 pat->kind = PAT_LITERAL;
                 pat->text = arena_strndup(ps->arena, lit, l);

@@ -50,6 +50,15 @@ typedef struct ArnSplit {
         uint32_t off[ARN_SEGS], len[ARN_SEGS];
 } ArnSplit;
 
+/*
+ * What glob_match_info() needs to know of a pattern before it looks at a
+ * subject: the bytes any match needs (one per literal or `?`), and where the
+ * first and last unescaped `*` are (first == SIZE_MAX: none).
+ */
+typedef struct GlobInfo {
+        size_t min, first, last;
+} GlobInfo;
+
 typedef struct Pattern {
         uint8_t kind;
         bool is_glob;    /* text is glob syntax (escapes), not a literal */
@@ -58,6 +67,7 @@ typedef struct Pattern {
         uint32_t len;
         uint32_t svc_hash;
         ArnSplit arn; /* for non-variable resource/ARN patterns */
+        GlobInfo glob; /* for PAT_GLOB */
         const TplPart *parts;
         uint32_t n_parts;
 } Pattern;
@@ -168,6 +178,8 @@ struct Policy {
 
 /* match.c */
 bool glob_match(const char *p, size_t plen, const char *s, size_t slen);
+void glob_info(const char *p, size_t plen, GlobInfo *gi);
+bool glob_match_info(const char *p, size_t plen, const GlobInfo *gi, const char *s, size_t slen);
 void arn_split(const char *s, size_t len, ArnSplit *out);
 bool arn_match(const char *p, size_t plen, const ArnSplit *ps, const char *s, const ArnSplit *ss);
 uint32_t svc_hash(const char *s, size_t len);

@@ -5,6 +5,12 @@
  */
 #pragma once
 
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "policy.h"
+
 /*
  * cmd_policy() - run `rolectl policy eval ...` or `rolectl policy validate ...`.
  * @argc, @argv: the arguments starting at the subcommand word (argv[0] == "policy")
@@ -15,3 +21,12 @@
  * 2 for bad usage or unreadable/invalid input, with one line on stderr.
  */
 int cmd_policy(int argc, char **argv);
+
+/*
+ * cli_policy_format_error() - "Statement[2].Condition.X: message" (or "line L
+ * column C: ..." for syntax errors) into @out, for a malformed document.
+ */
+void cli_policy_format_error(char *out, size_t size, const PolicyError *err);
+
+/* cli_policy_matched_json() - the "matched" member of an answer: a new reference. */
+json_t *cli_policy_matched_json(const PolicyResult *res);

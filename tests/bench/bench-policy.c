@@ -4,6 +4,13 @@
  * with wildcards, variables and conditions, and a 500-statement policy
  * (targets: median < 2 us and < 50 us per decision). Prints median and p99 per
  * decision over a rotating mix of allowed, denied and unmatched requests.
+ * Then the hostile patterns (target: every decision well under 1 ms): the
+ * StringLike pattern `*` + 20,000 x `a` + `b` against a context value of
+ * POLICY_VALUE_MAX `a`s (28 s against 1 MB before the matcher stopped
+ * backtracking), 60 segments of 30 `a`s between stars, and a segment of
+ * 1,000 `?a` pairs between stars (a `?` segment searched by Shift-And; it
+ * took 71 ms per value with a try-every-start search), each also against a
+ * context key holding 60 such values.
  * Not a test: nothing here asserts on time.
  * Usage: bench-policy [ITERATIONS]
  */
@@ -146,6 +153,86 @@ static void run(const char *label, const Policy *p, size_t n_stmts, size_t iters
         policy_context_free(ctx);
 }
 
+/* A StringLike policy on key "k" with pattern @pat, against @n_values values of @vlen `a`s. */
+static void run_hostile(const char *label, const char *pat, size_t n_values, size_t vlen, size_t iters)
+{
+        size_t plen = strlen(pat);
+        char *doc = malloc(plen + 256), *v = malloc(vlen + 1);
+        uint64_t *t = malloc(iters * sizeof(*t));
+        PolicyContext *ctx;
+        PolicyResult res;
+        PolicyError err;
+        Policy *p;
+
+        snprintf(doc, plen + 256,
+                 "{\"Version\":\"2012-10-17\",\"Statement\":{\"Effect\":\"Allow\",\"Action\":\"*\","
+                 "\"Resource\":\"*\",\"Condition\":{\"ForAnyValue:StringLike\":{\"k\":\"%s\"}}}}",
+                 pat);
+        if (policy_parse(doc, strlen(doc), "hostile", &p, &err) != 0) {
+                fprintf(stderr, "hostile parse: %s\n", err.message);
+                exit(1);
+        }
+        memset(v, 'a', vlen);
+        v[vlen] = '\0';
+        policy_context_new(&ctx);
+        for (size_t i = 0; i < n_values; i++)
+                if (policy_context_set(ctx, "k", v, true) != 0) {
+                        fprintf(stderr, "hostile context refused\n");
+                        exit(1);
+                }
+        const Policy *ps[] = {p};
+        for (size_t i = 0; i < iters; i++) {
+                uint64_t t0 = now_ns();
+                policy_evaluate(ps, 1, NULL, "svc:Act", "*", ctx, &res);
+                t[i] = now_ns() - t0;
+        }
+        qsort(t, iters, sizeof(*t), cmp_u64);
+        printf("%-28s pattern=%zuB values=%zux%zuB decisions=%zu  median=%.3f us  p99=%.3f us  max=%.3f us  (%s)\n",
+               label, plen, n_values, vlen, iters, t[iters / 2] / 1000.0, t[iters * 99 / 100] / 1000.0,
+               t[iters - 1] / 1000.0, policy_decision_str(res.decision));
+        free(t);
+        free(v);
+        free(doc);
+        policy_free(p);
+        policy_context_free(ctx);
+}
+
+static void hostile(size_t iters)
+{
+        size_t size = 64 * 1024;
+        char *pat = malloc(size);
+        size_t n = 0;
+
+        pat[n++] = '*';
+        memset(pat + n, 'a', 20000);
+        n += 20000;
+        pat[n++] = 'b';
+        pat[n] = '\0';
+        run_hostile("hostile *a{20000}b", pat, 1, POLICY_VALUE_MAX, iters);
+        run_hostile("hostile *a{20000}b, 60 values", pat, 60, POLICY_VALUE_MAX, iters / 10 ? iters / 10 : 1);
+        n = 0;
+        for (int k = 0; k < 60; k++) {
+                pat[n++] = '*';
+                memset(pat + n, 'a', 30);
+                n += 30;
+        }
+        pat[n++] = 'b';
+        pat[n++] = '*';
+        pat[n] = '\0';
+        run_hostile("hostile (*a{30}){60}b*", pat, 60, POLICY_VALUE_MAX, iters / 10 ? iters / 10 : 1);
+        n = 0;
+        pat[n++] = '*';
+        for (int k = 0; k < 1000; k++) {
+                pat[n++] = '?';
+                pat[n++] = 'a';
+        }
+        pat[n++] = 'c';
+        pat[n++] = '*';
+        pat[n] = '\0';
+        run_hostile("hostile *(?a){1000}c*", pat, 60, POLICY_VALUE_MAX, iters / 10 ? iters / 10 : 1);
+        free(pat);
+}
+
 int main(int argc, char **argv)
 {
         size_t iters = argc > 1 ? strtoull(argv[1], NULL, 10) : 200000;
@@ -162,5 +249,6 @@ int main(int argc, char **argv)
                (double)(now_ns() - t0) / (double)n_parse / 1000.0);
         policy_free(p20);
         policy_free(p500);
+        hostile(iters / 200 ? iters / 200 : 1);
         return 0;
 }

@@ -18,7 +18,8 @@ target_link_libraries(test-policy-corpus PRIVATE roled_policy roled_warnings rol
 add_test(NAME test-policy-corpus COMMAND test-policy-corpus ${POLICY_TEST_DATA})
 
 add_executable(policy-cli-driver ${CMAKE_CURRENT_LIST_DIR}/policy-cli-driver.c
-  ${CMAKE_CURRENT_LIST_DIR}/../../client/cli/cmd-policy.c)
+  ${CMAKE_CURRENT_LIST_DIR}/../../client/cli/cmd-policy.c
+  ${CMAKE_CURRENT_LIST_DIR}/../../client/cli/policy-batch.c)
 target_include_directories(policy-cli-driver PRIVATE ${CMAKE_CURRENT_LIST_DIR}/../../client/cli)
 target_link_libraries(policy-cli-driver PRIVATE roled_policy roled_warnings roled_sanitize PkgConfig::JANSSON)
 add_test(NAME test-policy-cli
