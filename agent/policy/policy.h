@@ -45,8 +45,9 @@
  * POLICY_CONTEXT_VALUES_MAX values per key, POLICY_VALUE_MAX bytes per value
  * and POLICY_CONTEXT_BYTES_MAX bytes in all (policy_context_set() refuses
  * more). Wildcards never backtrack (see glob_match() in match.c): matching
- * one pattern against one value costs time linear in their lengths, or, for a
- * run of text with `?`, at most that run's length per byte of the value.
+ * one pattern against one value costs time linear in their lengths, and a run
+ * of pattern text with `?` between two `*` costs ceil(its characters / 64)
+ * word operations per character of the value (Shift-And).
  * Evaluation never allocates, except inside libunistring when it case-folds a
  * long non-ASCII value (...IgnoreCase): variables expand into a bounded stack
  * buffer of POLICY_EXPAND_MAX bytes (a longer expansion does not match).
