@@ -177,6 +177,12 @@ typedef struct QueryIter {
         const char *p, *end;
 } QueryIter;
 
+/* query_iter() - an iterator over query[0, len); a NULL query (no query at all) is empty. */
+static QueryIter query_iter(const char *query, size_t len)
+{
+        return query ? (QueryIter){ query, query + len } : (QueryIter){ NULL, NULL };
+}
+
 static bool query_next(QueryIter *it, const char **namep, size_t *name_lenp,
                        const char **valuep, size_t *value_lenp)
 {
@@ -212,7 +218,7 @@ static bool param_is(const char *name, size_t name_len, const char *want)
 /* How many parameters of the raw query are named want (after decoding). */
 static size_t query_count(const char *query, size_t query_len, const char *want)
 {
-        QueryIter it = { query, query + query_len };
+        QueryIter it = query_iter(query, query_len);
         const char *n, *v;
         size_t n_len, v_len, count = 0;
 
@@ -575,7 +581,7 @@ int sigv4_parse_authorization(const char *value, size_t value_len, Sigv4Auth *au
 int sigv4_parse_presigned(const char *query, size_t query_len, Sigv4Auth *authp)
 {
         Sigv4Auth a = { .form = SIGV4_FORM_QUERY };
-        QueryIter it = { query, query + query_len };
+        QueryIter it = query_iter(query, query_len);
         const char *n, *v;
         size_t n_len, v_len;
         unsigned seen = 0;
@@ -755,7 +761,7 @@ int sigv4_parse_request(const Sigv4Request *req, Sigv4Result *resp)
                 res->security_token_len = b.len;
                 res->has_security_token = true;
         } else if (n_query_tokens) {
-                QueryIter it = { req->query, req->query + req->query_len };
+                QueryIter it = query_iter(req->query, req->query_len);
                 const char *n, *v;
                 size_t n_len, v_len;
 
@@ -827,7 +833,7 @@ static void put_canonical_uri(Buf *b, Scratch *s, const Sigv4Request *req, const
 
 static int put_canonical_query(Buf *b, Scratch *s, const Sigv4Request *req, const Sigv4Auth *a)
 {
-        QueryIter it = { req->query, req->query + req->query_len };
+        QueryIter it = query_iter(req->query, req->query_len);
         Buf q = { s->qbuf, 0, sizeof(s->qbuf) - 1, false };
         const char *n, *v;
         size_t n_len, v_len, n_pairs = 0;

@@ -4,9 +4,7 @@
 # ctest fuzz-policy-smoke runs the seed corpus through it.
 if(ROLED_FUZZ)
   add_executable(fuzz-policy ${CMAKE_CURRENT_LIST_DIR}/fuzz-policy.c)
-  target_compile_options(fuzz-policy PRIVATE -fsanitize=fuzzer,address,undefined)
-  target_link_options(fuzz-policy PRIVATE -fsanitize=fuzzer,address,undefined)
-  target_link_libraries(fuzz-policy PRIVATE roled_policy roled_warnings)
+  target_link_libraries(fuzz-policy PRIVATE roled_policy roled_warnings roled_fuzz)
 else()
   add_executable(fuzz-policy-replay ${CMAKE_CURRENT_LIST_DIR}/fuzz-policy.c)
   target_compile_definitions(fuzz-policy-replay PRIVATE FUZZ_POLICY_REPLAY)

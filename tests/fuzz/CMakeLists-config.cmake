@@ -1,0 +1,15 @@
+# SPDX-License-Identifier: MIT
+# fuzz-config: libFuzzer target for the INI configuration loader (ROLED_FUZZ=ON,
+# clang; agent/config.c is compiled into it for coverage, the rest of the agent
+# comes from roled_agent_core).  Always: the same entry point linked with
+# replay.c, and the ctest fuzz-smoke-config running corpus-config-seed/ through it.
+if(ROLED_FUZZ)
+  add_executable(fuzz-config ${CMAKE_CURRENT_LIST_DIR}/fuzz-config.c ${PROJECT_SOURCE_DIR}/agent/config.c)
+  target_link_libraries(fuzz-config PRIVATE roled_agent_core roled_warnings roled_fuzz)
+endif()
+add_executable(fuzz-config-replay ${CMAKE_CURRENT_LIST_DIR}/fuzz-config.c
+               ${CMAKE_CURRENT_LIST_DIR}/replay.c)
+target_link_libraries(fuzz-config-replay PRIVATE roled_agent_core roled_warnings roled_sanitize)
+add_test(NAME fuzz-smoke-config
+  COMMAND fuzz-config-replay ${CMAKE_CURRENT_LIST_DIR}/corpus-config-seed)
+set_tests_properties(fuzz-smoke-config PROPERTIES LABELS "unit;fuzz")
