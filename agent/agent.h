@@ -41,6 +41,7 @@ typedef struct Agent {
         Keys *keys;                     /* keys.c */
         SessionCache *sessions;         /* sessions.c */
         RevocationSet *revoked;         /* sessions.c: revoked access key ids until they expire */
+        char *key_dir;                  /* where keys were loaded; revfile.c keeps revoked.list there */
         AccessPolicies *access;         /* access.c: compiled role policies, swapped with config */
         PolicyStore *session_policies;  /* access.c: session policies of live sessions */
         TokenCache *tokens;             /* tokencache.c: verified session tokens (Authorize) */

@@ -18,7 +18,9 @@
 #include "dispatch.h"
 #include "issuer_local.h"
 #include "keys.h"
+#include "log.h"
 #include "policy.h"
+#include "revfile.h"
 #include "sessions.h"
 #include "trust.h"
 #include "util.h"
@@ -556,6 +558,18 @@ int handle_Revoke(Request *req, const ProtoRevokeReq *in)
         r = sessions_revoke(req->agent->sessions, (uint32_t)uid, role, req->agent->revoked, &n);
         if (r < 0)
                 return r;
+        /* The answer promises the revocation holds across restarts: write it down first. */
+        if (n && req->agent->key_dir) {
+                _cleanup_free_ char *err = NULL;
+
+                r = revfile_save(req->agent->key_dir, req->agent->revoked, agent_now(req->agent), &err);
+                if (r) {
+                        log_error("revoke: %s", err ? err : strerror(-r));
+                        return request_fail(req, PROTO_INTERNAL,
+                                            "the sessions are revoked, but only until the agent restarts: "
+                                            "the revocation list could not be written");
+                }
+        }
         codec_encode_RevokeRep(req->out, &(ProtoRevokeRep){ .revoked = n });
         return 0;
 }

@@ -11,6 +11,7 @@
  *   retired.keys  public keys replaced by keys_rotate() that may still verify
  *                 live tokens: records of 8-byte big-endian not-after time +
  *                 32-byte public key, 0600; absent until the first rotation
+ *   revoked.list  revoked sessions (revfile.h), beside the keys
  * Files are written to a temporary name with O_EXCL, fsynced and renamed.
  * This module knows files and keys; what tokens say is token.h's business.
  */

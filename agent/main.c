@@ -24,6 +24,7 @@
 #include "keys.h"
 #include "log.h"
 #include "reload.h"
+#include "revfile.h"
 #include "sessions.h"
 #include "tokencache.h"
 #include "util.h"
@@ -119,6 +120,7 @@ static void agent_deinit(Agent *a)
 {
         a->sessions = sessions_free(a->sessions);
         a->revoked = revocation_free(a->revoked);
+        free(a->key_dir);
         a->keys = keys_free(a->keys);
         a->exehash = exehash_cache_free(a->exehash);
         a->access = access_policies_free(a->access);
@@ -247,6 +249,15 @@ int main(int argc, char **argv)
         if (sessions_new(&a.sessions) < 0 || revocation_new(&a.revoked) < 0 ||
             policy_store_new(&a.session_policies) < 0 || tokencache_new(&a.tokens) < 0 || exehash_cache_new(&a.exehash, EXEHASH_CACHE_ENTRIES_DEFAULT) < 0) {
                 fprintf(stderr, "roled: out of memory\n");
+                agent_deinit(&a);
+                return 1;
+        }
+        /* Revocations outlive the process, so a restart never revives a revoked session. */
+        a.key_dir = strdup(a.config->key_dir);
+        r = a.key_dir ? revfile_load(a.key_dir, a.revoked, agent_now(&a), &err) : -ENOMEM;
+        if (r) {
+                fprintf(stderr, "roled: %s\n", err ? err : strerror(-r));
+                free(err);
                 agent_deinit(&a);
                 return 1;
         }

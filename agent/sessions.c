@@ -440,3 +440,17 @@ size_t revocation_count(const RevocationSet *set)
 {
         return set->t.n;
 }
+
+int revocation_foreach(const RevocationSet *set,
+                       int (*fn)(const char *akid, int64_t expires, void *arg), void *arg)
+{
+        for (size_t i = 0; i < set->t.n_buckets; i++)
+                for (const Link *l = set->t.buckets[i]; l; l = l->next) {
+                        const Revoked *r = (const Revoked *)l;
+                        int res = fn(r->akid, r->expires, arg);
+
+                        if (res)
+                                return res;
+                }
+        return 0;
+}

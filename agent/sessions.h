@@ -126,5 +126,13 @@ size_t revocation_expire(RevocationSet *set, int64_t now);
 /* revocation_count() - number of remembered entries. */
 size_t revocation_count(const RevocationSet *set);
 
+/*
+ * revocation_foreach() - call @fn(akid, expires, @arg) for every entry, in no
+ * particular order; stops at the first non-zero return and passes it on.
+ * @fn must not change @set.  Return: 0 or what @fn returned.
+ */
+int revocation_foreach(const RevocationSet *set,
+                       int (*fn)(const char *akid, int64_t expires, void *arg), void *arg);
+
 DEFINE_TRIVIAL_CLEANUP_FUNC(SessionCache, sessions_free);
 DEFINE_TRIVIAL_CLEANUP_FUNC(RevocationSet, revocation_free);

@@ -1,0 +1,216 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * revfile.c - revoked.list in the key directory (see revfile.h).
+ *
+ * Every access goes through a directory fd with O_NOFOLLOW, as keys.c does,
+ * and the file is checked (regular, ours, no group/other bits) before a byte
+ * of it is believed.  Lines are read one at a time with a fixed bound, so a
+ * long file costs time, never a large buffer.
+ */
+#include "revfile.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "safefile.h"
+#include "util.h"
+
+#define HEADER "roled-revoked 1\n"
+#define TMP_NAME "." REVFILE_NAME ".tmp"
+
+static void set_error(char **errorp, const char *fmt, ...) _printf_(2, 3);
+
+static void set_error(char **errorp, const char *fmt, ...)
+{
+        va_list ap;
+        char *s = NULL;
+
+        if (!errorp)
+                return;
+        va_start(ap, fmt);
+        if (vasprintf(&s, fmt, ap) < 0)
+                s = NULL;
+        va_end(ap);
+        free(*errorp);
+        *errorp = s;
+}
+
+static int open_dir(const char *dir, int *fdp, char **errorp)
+{
+        int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+        if (fd < 0) {
+                int r = -errno;
+
+                set_error(errorp, "%s: %s", dir, strerror(-r));
+                return r;
+        }
+        *fdp = fd;
+        return 0;
+}
+
+/* parse_line() - "AKID EXPIRES\n" into its parts.  Return: 0 or REVFILE_E_CORRUPT. */
+static int parse_line(char *line, size_t len, const char **akidp, int64_t *expiresp)
+{
+        char *sp, *end;
+        long long v;
+
+        if (len < 3 || line[len - 1] != '\n')
+                return REVFILE_E_CORRUPT;
+        line[len - 1] = '\0';
+        sp = strchr(line, ' ');
+        if (!sp || sp == line || (size_t)(sp - line) > TOKEN_AKID_MAX)
+                return REVFILE_E_CORRUPT;
+        *sp = '\0';
+        for (const char *p = line; *p; p++)
+                if (!((*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9')))
+                        return REVFILE_E_CORRUPT;
+        if (sp[1] < '0' || sp[1] > '9')
+                return REVFILE_E_CORRUPT;
+        errno = 0;
+        v = strtoll(sp + 1, &end, 10);
+        if (errno || *end || v <= 0)
+                return REVFILE_E_CORRUPT;
+        *akidp = line;
+        *expiresp = v;
+        return 0;
+}
+
+int revfile_load(const char *dir, RevocationSet *set, int64_t now, char **errorp)
+{
+        _cleanup_close_ int dir_fd = -1, fd = -1;
+        _cleanup_fclose_ FILE *f = NULL;
+        char line[REVFILE_LINE_MAX + 2];
+        unsigned line_no = 0;
+        struct stat st;
+        int r;
+
+        r = open_dir(dir, &dir_fd, errorp);
+        if (r)
+                return r;
+        fd = openat(dir_fd, REVFILE_NAME, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0) {
+                if (errno == ENOENT)
+                        return 0;
+                r = -errno;
+                set_error(errorp, "%s/%s: %s", dir, REVFILE_NAME, strerror(-r));
+                return r;
+        }
+        if (fstat(fd, &st) < 0) {
+                r = -errno;
+                set_error(errorp, "%s/%s: %s", dir, REVFILE_NAME, strerror(-r));
+                return r;
+        }
+        if (safefile_check(&st, &(SafeFileRule){ .type = S_IFREG, .owner = geteuid(), .forbidden = 0077 })) {
+                set_error(errorp, "%s/%s: not a regular file owned by uid %u with mode 0600", dir,
+                          REVFILE_NAME, (unsigned)geteuid());
+                return REVFILE_E_INSECURE;
+        }
+        f = fdopen(fd, "r");
+        if (!f)
+                return -errno;
+        fd = -1; /* f owns it now */
+        while (fgets(line, sizeof(line), f)) {
+                size_t len = strlen(line);
+                const char *akid;
+                int64_t expires;
+
+                line_no++;
+                if (line_no == 1) {
+                        if (strcmp(line, HEADER) != 0)
+                                goto corrupt;
+                        continue;
+                }
+                if (parse_line(line, len, &akid, &expires) != 0)
+                        goto corrupt;
+                if (expires <= now)
+                        continue;
+                r = revocation_add(set, akid, expires);
+                if (r < 0)
+                        return r;
+        }
+        if (ferror(f)) {
+                r = -EIO;
+                set_error(errorp, "%s/%s: read error", dir, REVFILE_NAME);
+                return r;
+        }
+        if (line_no == 0)
+                goto corrupt;
+        return 0;
+corrupt:
+        set_error(errorp, "%s/%s:%u: not a revocation list written by roled", dir, REVFILE_NAME,
+                  line_no);
+        return REVFILE_E_CORRUPT;
+}
+
+typedef struct SaveCtx {
+        FILE *f;
+        int64_t now;
+} SaveCtx;
+
+static int put_entry(const char *akid, int64_t expires, void *arg)
+{
+        SaveCtx *s = arg;
+
+        if (expires <= s->now)
+                return 0;
+        return fprintf(s->f, "%s %" PRId64 "\n", akid, expires) < 0 ? -EIO : 0;
+}
+
+int revfile_save(const char *dir, const RevocationSet *set, int64_t now, char **errorp)
+{
+        _cleanup_close_ int dir_fd = -1;
+        _cleanup_fclose_ FILE *f = NULL;
+        SaveCtx ctx = { .now = now };
+        int fd, r;
+
+        r = open_dir(dir, &dir_fd, errorp);
+        if (r)
+                return r;
+        /* A leftover from a crash; the directory is ours alone, so removing it is safe. */
+        if (unlinkat(dir_fd, TMP_NAME, 0) < 0 && errno != ENOENT) {
+                r = -errno;
+                goto fail;
+        }
+        fd = openat(dir_fd, TMP_NAME, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (fd < 0) {
+                r = -errno;
+                goto fail;
+        }
+        f = fdopen(fd, "w");
+        if (!f) {
+                r = -errno;
+                (void)close(fd);
+                goto fail_unlink;
+        }
+        ctx.f = f;
+        r = fputs(HEADER, f) < 0 ? -EIO : revocation_foreach(set, put_entry, &ctx);
+        if (r == 0 && fflush(f) != 0)
+                r = -errno;
+        if (r == 0 && fsync(fileno(f)) < 0)
+                r = -errno;
+        if (fclose(steal_pointer(&f)) != 0 && r == 0)
+                r = -errno;
+        if (r)
+                goto fail_unlink;
+        if (renameat(dir_fd, TMP_NAME, dir_fd, REVFILE_NAME) < 0) {
+                r = -errno;
+                goto fail_unlink;
+        }
+        if (fsync(dir_fd) < 0) {
+                r = -errno;
+                goto fail;
+        }
+        return 0;
+fail_unlink:
+        (void)unlinkat(dir_fd, TMP_NAME, 0);
+fail:
+        set_error(errorp, "%s/%s: cannot write: %s", dir, REVFILE_NAME, strerror(-r));
+        return r;
+}
