@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * access.c - roles' compiled policies, the attested context, trust decisions
- * and the session-policy store (see access.h).
+ * access.c - roles' compiled policies, the attested context and trust
+ * decisions (see access.h).
  *
  * Compilation happens once per configuration load, never per request.  The
  * [trust] shorthand becomes an ordinary JSON trust document that goes through
@@ -317,93 +317,4 @@ int access_trust(const Config *config, const AccessPolicies *aps, const Role *ro
                 return TRUST_E_DENIED;
         }
         return 0;
-}
-
-/* Session policies. */
-
-typedef struct StoredPolicy {
-        uint8_t digest[32];
-        Policy *policy;
-        int64_t expires;
-} StoredPolicy;
-
-struct PolicyStore {
-        StoredPolicy *items;
-        size_t n, size;
-};
-
-int policy_store_new(PolicyStore **storep)
-{
-        *storep = calloc(1, sizeof(**storep));
-        return *storep ? 0 : -ENOMEM;
-}
-
-PolicyStore *policy_store_free(PolicyStore *store)
-{
-        if (!store)
-                return NULL;
-        for (size_t i = 0; i < store->n; i++)
-                policy_free(store->items[i].policy);
-        free(store->items);
-        free(store);
-        return NULL;
-}
-
-static StoredPolicy *find(const PolicyStore *store, const uint8_t digest[32])
-{
-        for (size_t i = 0; i < store->n; i++)
-                if (memcmp(store->items[i].digest, digest, 32) == 0)
-                        return &store->items[i];
-        return NULL;
-}
-
-int policy_store_add(PolicyStore *store, const uint8_t digest[32], Policy *policy, int64_t expires)
-{
-        StoredPolicy *sp = find(store, digest);
-
-        if (sp) {
-                policy_free(policy);
-                if (expires > sp->expires)
-                        sp->expires = expires;
-                return 0;
-        }
-        if (store->n == store->size) {
-                size_t size = store->size ? store->size * 2 : 16;
-                StoredPolicy *items = realloc(store->items, size * sizeof(*items));
-
-                if (!items) {
-                        policy_free(policy);
-                        return -ENOMEM;
-                }
-                store->items = items;
-                store->size = size;
-        }
-        sp = &store->items[store->n++];
-        memcpy(sp->digest, digest, 32);
-        sp->policy = policy;
-        sp->expires = expires;
-        return 0;
-}
-
-const Policy *policy_store_get(const PolicyStore *store, const uint8_t digest[32])
-{
-        const StoredPolicy *sp = find(store, digest);
-
-        return sp ? sp->policy : NULL;
-}
-
-size_t policy_store_expire(PolicyStore *store, int64_t now)
-{
-        size_t n = 0;
-
-        for (size_t i = 0; i < store->n;) {
-                if (store->items[i].expires <= now) {
-                        policy_free(store->items[i].policy);
-                        store->items[i] = store->items[--store->n];
-                        n++;
-                } else {
-                        i++;
-                }
-        }
-        return n;
 }

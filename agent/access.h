@@ -2,14 +2,15 @@
 /*
  * access.h - the agent's use of the policy engine: every role's permissions
  * and trust compiled once per configuration, the attested request context,
- * trust decisions ("may this identity assume this role?"), and the store of
- * session policies that Authorize intersects with a role's permissions.
+ * and trust decisions ("may this identity assume this role?").
  *
  * The INI shorthand [trust] rules are compiled into an IAM trust document
  * (Principal {"Local": [...]} for users, groups, uids, gids and chained roles;
  * StringEquals conditions on roled:exe, roled:exe-sha256 and roled:unit for
  * the constraints), so one engine decides both that and a role's JSON
- * trust_policy.  When a role has both, both must allow.
+ * trust_policy.  When a role has both, both must allow.  The session
+ * policies Authorize intersects with a role's permissions are kept by
+ * policystore.c.
  */
 #pragma once
 
@@ -34,9 +35,6 @@ typedef struct AccessPolicies {
         RolePolicies *roles;
         size_t n_roles;
 } AccessPolicies;
-
-/* Session policies by SHA-256 digest, kept until the last session using them expires. */
-typedef struct PolicyStore PolicyStore;
 
 /*
  * access_compile() - compile every role of @config.
@@ -71,15 +69,3 @@ int access_trust(const Config *config, const AccessPolicies *aps, const Role *ro
 const RolePolicies *access_role_policies(const Config *config, const AccessPolicies *aps,
                                          const Role *role);
 
-int policy_store_new(PolicyStore **storep);
-PolicyStore *policy_store_free(PolicyStore *store);
-/*
- * policy_store_add() - keep @policy (taken) for sessions expiring at @expires;
- * when @digest is known already, the stored copy stays and @policy is freed.
- * Return: 0 or -ENOMEM (then @policy is freed too).
- */
-int policy_store_add(PolicyStore *store, const uint8_t digest[32], Policy *policy, int64_t expires);
-/* policy_store_get() - the stored policy for @digest, or NULL. */
-const Policy *policy_store_get(const PolicyStore *store, const uint8_t digest[32]);
-/* policy_store_expire() - drop policies whose sessions have all expired.  Return: count dropped. */
-size_t policy_store_expire(PolicyStore *store, int64_t now);

@@ -43,7 +43,7 @@ typedef struct Agent {
         RevocationSet *revoked;         /* sessions.c: revoked access key ids until they expire */
         char *key_dir;                  /* where keys were loaded; revfile.c keeps revoked.list there */
         AccessPolicies *access;         /* access.c: compiled role policies, swapped with config */
-        PolicyStore *session_policies;  /* access.c: session policies of live sessions */
+        PolicyStore *session_policies;  /* policystore.c: session policies of live sessions */
         TokenCache *tokens;             /* tokencache.c: verified session tokens (Authorize) */
         ExehashCache *exehash;         /* exehash.c */
         bool needs_exe_hash;            /* some trust rule asks for an executable hash */

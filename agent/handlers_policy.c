@@ -21,6 +21,7 @@
 #include "config.h"
 #include "dispatch.h"
 #include "issuer_local.h"
+#include "policystore.h"
 #include "sessions.h"
 #include "sigv4.h"
 #include "tokencache.h"

@@ -20,6 +20,7 @@
 #include "keys.h"
 #include "log.h"
 #include "policy.h"
+#include "policystore.h"
 #include "revfile.h"
 #include "sessions.h"
 #include "trust.h"
@@ -100,13 +101,33 @@ static void ask_deinit(Ask *ask)
         policy_free(ask->session_policy);
 }
 
-/* Keep the session policy for Authorize as long as a session that carries it lives. */
+/*
+ * Keep the session policy for Authorize as long as a session that carries it
+ * lives.  The store is bounded in bytes, in all and per uid, so session
+ * policies cannot grow the agent without limit; past a bound the caller is
+ * told to slow down, and identical policies cost nothing more.
+ */
 static int keep_policy(Request *req, Ask *ask, int64_t expires)
 {
+        int r;
+
         if (!ask->session_policy)
                 return 0;
-        return policy_store_add(req->agent->session_policies, ask->policy_digest,
-                                steal_pointer(&ask->session_policy), expires);
+        r = policy_store_add(req->agent->session_policies, ask->policy_digest,
+                             steal_pointer(&ask->session_policy), req->id->uid, expires);
+        switch (r) {
+        case POLICY_STORE_E_UID_FULL:
+                return request_fail(req, PROTO_THROTTLING,
+                                    "uid %u holds as many distinct session policies as the agent keeps "
+                                    "for one uid; reuse a policy, revoke sessions or let them expire",
+                                    (unsigned)req->id->uid);
+        case POLICY_STORE_E_FULL:
+                return request_fail(req, PROTO_THROTTLING,
+                                    "the agent holds as many distinct session policies as it keeps; "
+                                    "try again later");
+        default:
+                return r;
+        }
 }
 
 static void pack_credentials(Request *req, const Role *role, const Credentials *cr)

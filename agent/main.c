@@ -23,6 +23,7 @@
 #include "config.h"
 #include "keys.h"
 #include "log.h"
+#include "policystore.h"
 #include "reload.h"
 #include "revfile.h"
 #include "sessions.h"
@@ -247,7 +248,8 @@ int main(int argc, char **argv)
                 return 1;
         }
         if (sessions_new(&a.sessions) < 0 || revocation_new(&a.revoked) < 0 ||
-            policy_store_new(&a.session_policies) < 0 || tokencache_new(&a.tokens) < 0 || exehash_cache_new(&a.exehash, EXEHASH_CACHE_ENTRIES_DEFAULT) < 0) {
+            policy_store_new(&a.session_policies, POLICY_STORE_BYTES_MAX_DEFAULT,
+                             POLICY_STORE_UID_BYTES_MAX_DEFAULT) < 0 || tokencache_new(&a.tokens) < 0 || exehash_cache_new(&a.exehash, EXEHASH_CACHE_ENTRIES_DEFAULT) < 0) {
                 fprintf(stderr, "roled: out of memory\n");
                 agent_deinit(&a);
                 return 1;

@@ -64,3 +64,12 @@ void arena_release(Arena *a)
                 a->head = next;
         }
 }
+
+size_t arena_bytes(const Arena *a)
+{
+        size_t n = 0;
+
+        for (const ArenaChunk *c = a->head; c; c = c->next)
+                n += sizeof(*c) + c->size;
+        return n;
+}

@@ -930,6 +930,11 @@ size_t policy_n_statements(const Policy *p)
         return p->n_statements;
 }
 
+size_t policy_memory(const Policy *p)
+{
+        return sizeof(*p) + arena_bytes(&p->arena);
+}
+
 bool policy_needs_key(const Policy *p, const char *key)
 {
         for (size_t i = 0; i < p->n_keys; i++)

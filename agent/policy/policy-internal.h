@@ -23,6 +23,8 @@ void *arena_alloc(Arena *a, size_t size);
 char *arena_strndup(Arena *a, const char *s, size_t len);
 char *arena_strdup(Arena *a, const char *s);
 void arena_release(Arena *a);
+/* arena_bytes() - heap bytes the arena holds (its chunks, headers included). */
+size_t arena_bytes(const Arena *a);
 
 /*
  * A template: literal text interleaved with policy variables. Literal parts are

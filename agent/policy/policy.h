@@ -139,6 +139,9 @@ const char *policy_name(const Policy *p);
 /* policy_n_statements() - number of statements. */
 size_t policy_n_statements(const Policy *p);
 
+/* policy_memory() - heap bytes the compiled policy holds, for callers that bound what they keep. */
+size_t policy_memory(const Policy *p);
+
 /*
  * policy_needs_key() - does evaluating @p ever look at context key @key?
  * @key: a condition key, compared case-insensitively (e.g. "roled:exe-sha256")

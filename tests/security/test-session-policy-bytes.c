@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test-session-policy-bytes - session policies cannot grow the agent without
+ * bound: bob calls AssumeRole up to 3,000 times, each with a different ~10 KB
+ * session policy (once ~34 KB of agent memory each, ~100 MB in all), and is
+ * answered Throttling long before that, with the agent's memory grown by a
+ * few MiB at most; the same policy again still works (identical policies are
+ * stored once), and alice still gets a session with a policy of her own.
+ */
+#undef NDEBUG
+#include <unistd.h>
+
+#include "agent.h"
+
+#define CALLS_MAX 3000
+#define POLICY_LEN 10000
+
+static TestAgent agent;
+
+/* policy() - a valid ~POLICY_LEN-byte session policy unique to @n. */
+static void policy(unsigned n, char *buf, size_t size)
+{
+        size_t len = (size_t)snprintf(buf, size,
+                                      "{\"Version\": \"2012-10-17\", \"Statement\": [{\"Effect\": "
+                                      "\"Allow\", \"Action\": \"s3:GetObject\", \"Resource\": [");
+
+        for (unsigned i = 0; len + 200 < POLICY_LEN; i++)
+                len += (size_t)snprintf(buf + len, size - len,
+                                        "%s\"arn:aws:s3:::bucket-%u-%u/some/long/prefix/for/padding/*\"",
+                                        i ? ", " : "", n, i);
+        snprintf(buf + len, size - len, "]}]}");
+}
+
+/* assume() - AssumeRole of "shared" with session policy @n; the error code ("" on success). */
+static void assume(int fd, unsigned n, char *code, size_t size)
+{
+        static char text[POLICY_LEN + 256];
+        msgpack_unpacker up;
+        msgpack_unpacked u;
+        msgpack_sbuffer sb;
+        Resp r;
+
+        policy(n, text, sizeof(text));
+        msgpack_sbuffer_init(&sb);
+        pack_request(&sb, n + 1, "AssumeRole", 2, "role", "shared", "policy", text);
+        CHECK(msgpack_unpacker_init(&up, 65536));
+        msgpack_unpacked_init(&u);
+        CHECK(raw_send(fd, sb.data, sb.size) == 0);
+        CHECK_INT(raw_recv(fd, &up, &u, 10000), ==, 1);
+        CHECK(resp_parse(&u.data, &r));
+        CHECK_INT(r.msgid, ==, n + 1);
+        snprintf(code, size, "%s", r.code);
+        CHECK_MSG(!r.code[0] || strcmp(r.code, "Throttling") == 0, "AssumeRole %u: %s: %s", n, r.code,
+                  r.message);
+        msgpack_unpacked_destroy(&u);
+        msgpack_unpacker_destroy(&up);
+        msgpack_sbuffer_destroy(&sb);
+}
+
+static int bob(void *arg)
+{
+        int fd = raw_connect(agent.socket);
+        char code[64];
+        unsigned n;
+
+        (void)arg;
+        for (n = 0; n < CALLS_MAX; n++) {
+                assume(fd, n, code, sizeof(code));
+                if (code[0])
+                        break;
+        }
+        CHECK_MSG(n < CALLS_MAX, "%u distinct session policies were all stored", n);
+        CHECK_STREQ(code, "Throttling");
+        printf("bob: %u distinct 10 KB session policies stored, then Throttling\n", n);
+        /* A policy the agent already holds costs nothing: still served. */
+        assume(fd, 0, code, sizeof(code));
+        CHECK_STREQ(code, "");
+        close(fd);
+        return 0;
+}
+
+static int alice(void *arg)
+{
+        int fd = raw_connect(agent.socket);
+        char code[64];
+
+        (void)arg;
+        assume(fd, 100000, code, sizeof(code));
+        CHECK_STREQ(code, "");
+        close(fd);
+        return 0;
+}
+
+int main(int argc, char **argv)
+{
+        const char *cfg;
+        long before, after;
+
+        test_init(argc, argv);
+        cfg = config_new(NULL);
+        config_put(cfg, "roles.d/p.json",
+                   "{\"Version\": \"2012-10-17\", \"Statement\": [{\"Effect\": \"Allow\", "
+                   "\"Action\": \"s3:*\", \"Resource\": \"*\"}]}");
+        config_put(cfg, "roles.d/shared.ini",
+                   "[role]\nname = shared\npermissions = p.json\n[trust]\nuids = %d %d\n", UID_ALICE,
+                   UID_BOB);
+        agent_spawn(cfg, &agent);
+        check_served(agent.socket);
+        before = agent_rss_kb(&agent);
+        CHECK_INT(run_as(UID_BOB, bob, NULL), ==, 0);
+        CHECK_INT(run_as(UID_ALICE, alice, NULL), ==, 0);
+        check_served(agent.socket);
+        after = agent_rss_kb(&agent);
+        printf("agent RSS %ld KiB -> %ld KiB\n", before, after);
+        /* The per-uid bound is 4 MiB of compiled policies; sessions and allocator slack add a little. */
+        CHECK_MSG(after - before < 16 * 1024, "agent grew by %ld KiB", after - before);
+        agent_stop(&agent);
+        return 0;
+}
