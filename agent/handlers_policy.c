@@ -14,6 +14,7 @@
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "access.h"
 #include "civil.h"
@@ -381,12 +382,75 @@ static int read_signed_request(Request *req, const msgpack_object *m, Sigv4Reque
         return 0;
 }
 
+/* trimmed() - @s[0..@len) without leading and trailing blanks, in place. */
+static const char *trimmed(const char *s, size_t *lenp)
+{
+        size_t len = *lenp;
+
+        while (len && (*s == ' ' || *s == '\t'))
+                s++, len--;
+        while (len && (s[len - 1] == ' ' || s[len - 1] == '\t'))
+                len--;
+        *lenp = len;
+        return s;
+}
+
+/*
+ * The endpoint a signed request must have been made for: "service" and "host"
+ * (required with "request") and "region" (optional).  SigV4 signs the
+ * credential scope and the Host header, so once the signature checks out these
+ * say where the client meant to send the request; a request captured on its
+ * way to another service, region or host is refused instead of replayed here.
+ */
+static int check_endpoint(Request *req, const ProtoAuthorizeReq *in, const Sigv4Request *sr,
+                          const Sigv4Result *res, const char *region)
+{
+        const char *service = in->service.ptr, *host = in->host.ptr, *v, *seen = NULL;
+        size_t service_len = in->service.len, host_len = in->host.len, len, seen_len = 0;
+        unsigned n_host = 0;
+
+        if (!service)
+                return request_param_error(req, RPC_E_MISSING, "service");
+        if (!host)
+                return request_param_error(req, RPC_E_MISSING, "host");
+        if (strlen(res->auth.service) != service_len ||
+            memcmp(res->auth.service, service, service_len) != 0)
+                return request_fail(req, PROTO_SIGNATURE_DOES_NOT_MATCH,
+                                    "the request was signed for service '%s', not for this "
+                                    "endpoint's '%.*s'", res->auth.service, (int)service_len, service);
+        if (region[0] && strcmp(res->auth.region, region) != 0)
+                return request_fail(req, PROTO_SIGNATURE_DOES_NOT_MATCH,
+                                    "the request was signed for region '%s', not for this "
+                                    "endpoint's '%s'", res->auth.region, region);
+        for (size_t i = 0; i < sr->n_headers; i++) {
+                if (sr->headers[i].name_len != 4 || strncasecmp(sr->headers[i].name, "host", 4) != 0)
+                        continue;
+                len = sr->headers[i].value_len;
+                v = trimmed(sr->headers[i].value, &len);
+                if (n_host++ == 0) {
+                        seen = v;
+                        seen_len = len;
+                }
+        }
+        if (n_host != 1)
+                return request_fail(req, PROTO_SIGNATURE_DOES_NOT_MATCH,
+                                    "the request carries %u Host headers; exactly one is signed for "
+                                    "an endpoint", n_host);
+        if (seen_len != host_len || strncasecmp(seen, host, host_len) != 0)
+                return request_fail(req, PROTO_SIGNATURE_DOES_NOT_MATCH,
+                                    "the request was signed for host '%.*s', not for this endpoint's "
+                                    "'%.*s'", (int)(seen_len > 256 ? 256 : seen_len), seen,
+                                    (int)(host_len > 256 ? 256 : host_len), host);
+        return 0;
+}
+
 /*
  * Authorize with a whole SigV4-signed request: the token travels in
  * x-amz-security-token, and the signature is checked with the secret the
- * agent recomputes from the access key id.
+ * agent recomputes from the access key id.  The request must have been signed
+ * for the caller's endpoint (check_endpoint()).
  */
-static int signed_claims(Request *req, const msgpack_object *m, char *region,
+static int signed_claims(Request *req, const ProtoAuthorizeReq *in, char *region,
                          TokenEntry **entryp)
 {
         Sigv4Header headers[SIGV4_HEADERS_MAX];
@@ -399,12 +463,16 @@ static int signed_claims(Request *req, const msgpack_object *m, char *region,
 
         if (!res)
                 return -ENOMEM;
-        r = read_signed_request(req, m, &sr, headers, payload_hash);
+        r = read_signed_request(req, in->request, &sr, headers, payload_hash);
         if (r)
                 return r;
         r = sigv4_parse_request(&sr, res);
         if (r)
                 return sigv4_fail(req, r);
+        /* Cheap, and says what is wrong more precisely than a signature mismatch would. */
+        r = check_endpoint(req, in, &sr, res, region);
+        if (r)
+                return r;
         if (!res->has_security_token)
                 return request_fail(req, PROTO_INCOMPLETE_SIGNATURE,
                                     "the request carries no x-amz-security-token; roled's "
@@ -447,7 +515,7 @@ int handle_Authorize(Request *req, const ProtoAuthorizeReq *in)
 
         if ((r = read_target(req, in->action, in->resource, in->region, action, resource, region)))
                 return r;
-        r = in->request ? signed_claims(req, in->request, region, &e) : token_claims(req, in, &e);
+        r = in->request ? signed_claims(req, in, region, &e) : token_claims(req, in, &e);
         if (r)
                 return r;
         cl = &e->claims;

@@ -163,12 +163,14 @@ enum { PROTO_REQUIRED, PROTO_OPTIONAL, PROTO_NULLABLE };
         F(STR, permissions_policy, "permissionsPolicy", 0, PROTO_NULLABLE, -)                      \
         F(STRMAP, tags, "tags", 0, PROTO_REQUIRED, -)
 
-/* sessionToken is required unless request is given (the handler checks). */
+/* sessionToken is required unless request is given; service and host with request (the handler checks). */
 #define PROTO_AuthorizeReq(F)                                                                      \
         F(STR, action, "action", PROTO_ACTION_MAX, PROTO_REQUIRED, -)                              \
         F(STR, resource, "resource", PROTO_RESOURCE_MAX, PROTO_REQUIRED, -)                        \
         F(STR, region, "region", PROTO_REGION_MAX, PROTO_OPTIONAL, -)                              \
         F(RAW, request, "request", 0, PROTO_OPTIONAL, -)                                           \
+        F(STR, service, "service", PROTO_SERVICE_MAX, PROTO_OPTIONAL, -)                           \
+        F(STR, host, "host", PROTO_HOST_MAX, PROTO_OPTIONAL, -)                                    \
         F(STR, session_token, "sessionToken", PROTO_TOKEN_MAX, PROTO_OPTIONAL, -)                  \
         F(STR, access_key_id, "accessKeyId", PROTO_AKID_MAX, PROTO_OPTIONAL, -)                    \
         F(RAW, context, "context", 0, PROTO_OPTIONAL, -)

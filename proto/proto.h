@@ -39,6 +39,8 @@
 #define PROTO_ACTION_MAX 256          /* Authorize/Simulate action, bytes */
 #define PROTO_RESOURCE_MAX 2048       /* Authorize/Simulate resource, bytes */
 #define PROTO_REGION_MAX 63           /* Authorize/Simulate region, bytes */
+#define PROTO_SERVICE_MAX 64          /* Authorize service (a SigV4 scope's), bytes */
+#define PROTO_HOST_MAX 1024           /* Authorize host (a Host header's value), bytes */
 #define PROTO_CONTEXT_KEYS_MAX 64     /* keys in an Authorize/Simulate context map */
 #define PROTO_CONTEXT_KEY_MAX 128     /* bytes in a context key */
 #define PROTO_CONTEXT_VALUE_MAX 1024  /* bytes in a context value */

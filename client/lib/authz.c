@@ -68,11 +68,14 @@ static void pack_authorize(ProtoBuf *b, const void *arg)
         const roled_authz_request *r = arg;
         bool has_akid = !r->signed_request && r->access_key_id;
 
-        msgpack_pack_map(&b->pk, 3 + has_akid + !!r->region + !!r->n_context);
-        if (r->signed_request)
+        msgpack_pack_map(&b->pk, 3 + has_akid + !!r->region + !!r->n_context + 2 * !!r->signed_request);
+        if (r->signed_request) {
                 pack_signed_request(b, r->signed_request);
-        else
+                proto_pack_kv_str(b, "service", r->service);
+                proto_pack_kv_str(b, "host", r->host);
+        } else {
                 proto_pack_kv_str(b, "sessionToken", r->session_token);
+        }
         if (has_akid)
                 proto_pack_kv_str(b, "accessKeyId", r->access_key_id);
         proto_pack_kv_str(b, "action", r->action);
@@ -186,11 +189,13 @@ ROLED_EXPORT roled_status roled_authorize(roled_client *client, const roled_auth
 {
         if (!client || !req || !res || !req->action || !req->resource ||
             !req->session_token == !req->signed_request ||
-            (req->signed_request && !signed_request_ok(req->signed_request)) ||
+            (req->signed_request &&
+             (!signed_request_ok(req->signed_request) || !req->service || !req->host)) ||
             !context_ok(req->context, req->n_context)) {
                 if (client)
                         client_set_error(client, "roled_authorize(): needs an action, a resource "
-                                                 "and either a session token or a signed request");
+                                                 "and either a session token or a signed request "
+                                                 "with the service and host it must be signed for");
                 return ROLED_E_INVALID_ARGUMENT;
         }
         /* The token (or the signed request holding it) is a secret: its buffer is wiped. */

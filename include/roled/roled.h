@@ -298,9 +298,13 @@ typedef struct roled_authz_request {
         const roled_signed_request *signed_request; /* instead of @session_token */
         const char *action;          /* required, e.g. "s3:GetObject" (1..256 bytes) */
         const char *resource;        /* required, e.g. "arn:aws:s3:::bucket/key" (1..2048 bytes) */
-        const char *region;          /* aws:RequestedRegion; NULL: none (signed: the credential scope's) */
+        const char *region;          /* aws:RequestedRegion; NULL: none (signed: the credential scope's,
+                                      * and when set, the scope must name this region) */
         const roled_context_entry *context; /* extra keys; they can never override attested ones */
         size_t n_context;            /* at most 64 */
+        /* With @signed_request, required: the endpoint the request must have been signed for. */
+        const char *service;         /* the credential scope's service, e.g. "s3" */
+        const char *host;            /* the signed Host header, e.g. "127.0.0.1:8080" (case-insensitive) */
 } roled_authz_request;
 
 /* A question for roled_simulate(); zero-initialise, then set what you need. */
@@ -341,8 +345,10 @@ typedef struct roled_authz_result {
  * ROLED_E_INVALID_PARAMETER_VALUE (also: a context key that names an
  * attested key), ROLED_E_INVALID_PARAMETER; with a signed request
  * ROLED_E_SIGNATURE_DOES_NOT_MATCH, ROLED_E_INCOMPLETE_SIGNATURE,
+ * (also: signed for another service, region or host than @req names),
  * ROLED_E_REQUEST_EXPIRED; ROLED_E_INVALID_ARGUMENT (no action, resource
- * or session); or a connection error.  roled_client_last_error() has the
+ * or session, or a signed request without service and host); or a
+ * connection error.  roled_client_last_error() has the
  * agent's message.
  */
 ROLED_EXPORT roled_status roled_authorize(roled_client *client, const roled_authz_request *req,

@@ -6,7 +6,10 @@ Signs with botocore's SigV4Auth (service s3) using a credential_process JSON
 document (what `rolectl credential-process` prints) and prints the HTTP
 status on the first line and the body after it.  Test knobs: --tamper
 changes the signature after signing, --skew signs with a clock that many
-seconds off, --context KEY=VALUE adds a signed x-roled-context header.
+seconds off, --context KEY=VALUE adds a signed x-roled-context header;
+--service, --region and --host sign for another endpoint (a request captured
+on its way there and replayed to objstore: it is still sent to objstore's
+port, with the Host header it was signed with).
 """
 import argparse
 import datetime
@@ -27,6 +30,9 @@ def main():
     p.add_argument("--tamper", action="store_true")
     p.add_argument("--skew", type=int, default=0)
     p.add_argument("--context", help="KEY=VALUE, sent (and signed) as x-roled-context")
+    p.add_argument("--service", default="s3")
+    p.add_argument("--region", default="us-east-1")
+    p.add_argument("--host", help="sign for this Host instead of 127.0.0.1:PORT")
     p.add_argument("method")
     p.add_argument("path")
     a = p.parse_args()
@@ -50,11 +56,11 @@ def main():
                 datetime = SkewedDatetime
 
             botocore.auth.datetime = SkewedModule
-    url = "http://127.0.0.1:%d%s" % (a.port, a.path)
+    url = "http://%s%s" % (a.host or "127.0.0.1:%d" % a.port, a.path)
     req = AWSRequest(method=a.method, url=url, data=a.body.encode())
     if a.context:
         req.headers["x-roled-context"] = a.context
-    botocore.auth.SigV4Auth(creds, "s3", "us-east-1").add_auth(req)
+    botocore.auth.SigV4Auth(creds, a.service, a.region).add_auth(req)
     prepared = req.prepare()
     hdrs = dict(prepared.headers.items())
     if a.tamper:
@@ -62,7 +68,12 @@ def main():
         last = auth[-1]
         hdrs["Authorization"] = auth[:-1] + ("0" if last != "0" else "1")
     conn = http.client.HTTPConnection("127.0.0.1", a.port, timeout=10)
-    conn.request(a.method, a.path, body=prepared.body, headers=hdrs)
+    if not any(k.lower() == "host" for k in hdrs):
+        hdrs["Host"] = a.host or "127.0.0.1:%d" % a.port
+    conn.putrequest(a.method, a.path, skip_host=True, skip_accept_encoding=True)
+    for k, v in hdrs.items():
+        conn.putheader(k, v)
+    conn.endheaders(prepared.body or None)
     resp = conn.getresponse()
     body = resp.read().decode(errors="replace")
     sys.stdout.write("%d\n%s" % (resp.status, body))

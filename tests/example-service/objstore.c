@@ -21,7 +21,13 @@
  * decision and the deciding statement on deny, 403 with the agent's error
  * code for bad signatures or tokens, 400 for bad parameters.
  *
- * Usage: objstore [--socket PATH] [--port N]; it prints
+ * The service names itself to the agent as the endpoint the request must have
+ * been signed for -- service "s3", its region (--region, default us-east-1)
+ * and its own host "127.0.0.1:PORT" -- so a request signed for another
+ * service, region or host (captured on its way elsewhere) is refused with
+ * SignatureDoesNotMatch instead of being replayed here.
+ *
+ * Usage: objstore [--socket PATH] [--port N] [--region R]; it prints
  * "listening on 127.0.0.1:PORT" once ready and serves one connection at a
  * time until SIGTERM.  It uses only the public libroled API.
  */
@@ -243,6 +249,10 @@ static size_t context_from_headers(HttpRequest *rq, roled_context_entry *ctx, ch
         return n;
 }
 
+/* The endpoint this service is: what every request must have been signed for. */
+static char endpoint_host[64];
+static const char *endpoint_region = "us-east-1";
+
 static void serve(int fd, roled_client *client)
 {
         static char buf[HEAD_MAX + BODY_MAX + 1];
@@ -280,6 +290,7 @@ static void serve(int fd, roled_client *client)
         };
         q = (roled_authz_request){
                 .signed_request = &sr, .action = action, .resource = resource,
+                .service = "s3", .region = endpoint_region, .host = endpoint_host,
                 .context = ctx, .n_context = context_from_headers(&rq, ctx, keys, values),
         };
         st = roled_authorize(client, &q, &res);
@@ -341,8 +352,10 @@ int main(int argc, char **argv)
                         socket_path = argv[++i];
                 } else if (strcmp(argv[i], "--port") == 0 && i + 1 < argc) {
                         sa.sin_port = htons((uint16_t)atoi(argv[++i]));
+                } else if (strcmp(argv[i], "--region") == 0 && i + 1 < argc) {
+                        endpoint_region = argv[++i];
                 } else {
-                        fprintf(stderr, "usage: %s [--socket PATH] [--port N]\n", argv[0]);
+                        fprintf(stderr, "usage: %s [--socket PATH] [--port N] [--region R]\n", argv[0]);
                         return 2;
                 }
         }
@@ -365,7 +378,8 @@ int main(int argc, char **argv)
                 roled_client_close(client);
                 return 1;
         }
-        printf("listening on 127.0.0.1:%u\n", (unsigned)ntohs(sa.sin_port));
+        snprintf(endpoint_host, sizeof(endpoint_host), "127.0.0.1:%u", (unsigned)ntohs(sa.sin_port));
+        printf("listening on %s\n", endpoint_host);
         fflush(stdout);
         while (!is_stopping) {
                 struct timeval tv = { .tv_sec = IO_TIMEOUT_S };

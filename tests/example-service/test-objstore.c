@@ -5,8 +5,9 @@
  * requests from botocore (objstore-client.py) with credentials that
  * roledalice got from `rolectl credential-process`.  Allowed and denied
  * GETs (implicit, and an explicit Deny statement), ${aws:username} in a
- * PUT, a tampered signature, a skewed clock, a revoked session, and a
- * request context key that tries to override an attested one.
+ * PUT, a tampered signature, a skewed clock, a request signed for another
+ * service, region or host, a revoked session, and a request context key
+ * that tries to override an attested one.
  *
  * Arguments: roled rolectl objstore objstore-client.py.
  */
@@ -200,6 +201,37 @@ static void test_signature(void)
         free(body);
 }
 
+/*
+ * A request alice signed for another endpoint -- the issue's sqs in region
+ * xx-evil-9 at unrelated.example, and each of the three alone -- replayed to
+ * objstore within the 15-minute window is refused, though the signature is
+ * valid and the action allowed; alice's own request is still served.
+ */
+static void test_endpoint(void)
+{
+        char *body;
+
+        CHECK_INT(request(&body, "GET", "/bucket/public/hello", "--service", "sqs", "--region",
+                          "xx-evil-9", "--host", "unrelated.example", NULL),
+                  ==, 403);
+        CHECK_CONTAINS(body, "<Code>SignatureDoesNotMatch</Code>");
+        CHECK_CONTAINS(body, "'sqs'");
+        CHECK_NOT_CONTAINS(body, "hello world");
+        free(body);
+        CHECK_INT(request(&body, "GET", "/bucket/public/hello", "--region", "xx-evil-9", NULL), ==, 403);
+        CHECK_CONTAINS(body, "region 'xx-evil-9'");
+        free(body);
+        CHECK_INT(request(&body, "GET", "/bucket/public/hello", "--host", "unrelated.example", NULL), ==, 403);
+        CHECK_CONTAINS(body, "host 'unrelated.example'");
+        free(body);
+        CHECK_INT(request(&body, "GET", "/bucket/public/hello", "--service", "sqs", NULL), ==, 403);
+        CHECK_CONTAINS(body, "SignatureDoesNotMatch");
+        free(body);
+        CHECK_INT(request(&body, "GET", "/bucket/public/hello", NULL), ==, 200);
+        CHECK_STREQ(body, "hello world\n");
+        free(body);
+}
+
 static void test_revoked(void)
 {
         char *out = NULL, *err = NULL, *body;
@@ -240,6 +272,7 @@ int main(int argc, char **argv)
         test_decisions();
         test_context();
         test_signature();
+        test_endpoint();
         test_revoked();
         stop_service();
         agent_stop(&agent);
