@@ -150,7 +150,8 @@ const char *test_path(const char *what)
         static char paths[64][160];
         char *p = paths[n_paths % 64];
 
-        snprintf(p, sizeof(paths[0]), "%s/%s.%u", test_dir(), what, n_paths);
+        /* The pid keeps forked children that make paths at once from sharing one. */
+        snprintf(p, sizeof(paths[0]), "%s/%s.%d.%u", test_dir(), what, (int)getpid(), n_paths);
         n_paths++;
         return p;
 }
