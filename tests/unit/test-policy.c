@@ -815,6 +815,53 @@ static bool lint_has(const char *json, PolicyKind kind, const char *code, int st
         return found;
 }
 
+/* policy.h: the documented bounds on a request, each refused with nothing changed. */
+static void test_context_limits(void **state)
+{
+        PolicyContext *ctx;
+        PolicyResult res;
+        const char *const *v;
+        char *big = malloc(POLICY_VALUE_MAX + 2), key[32];
+        size_t n;
+
+        assert_int_equal(policy_context_new(&ctx), 0);
+        memset(big, 'x', POLICY_VALUE_MAX + 1);
+        big[POLICY_VALUE_MAX + 1] = '\0';
+        assert_int_equal(policy_context_set(ctx, "k", big, true), -E2BIG);
+        assert_false(policy_context_get(ctx, "k", NULL, NULL, NULL));
+        big[POLICY_VALUE_MAX] = '\0';
+        assert_int_equal(policy_context_set(ctx, "k", big, true), 0);
+        /* POLICY_CONTEXT_BYTES_MAX in all: 64 values of 4 KiB fill it exactly. */
+        for (int i = 1; i < POLICY_CONTEXT_BYTES_MAX / POLICY_VALUE_MAX; i++)
+                assert_int_equal(policy_context_set(ctx, "k", big, true), 0);
+        assert_int_equal(policy_context_set(ctx, "k2", "x", true), -E2BIG);
+        /* Dropping values gives their bytes back. */
+        policy_context_unset(ctx, "k");
+        assert_int_equal(policy_context_set(ctx, "k2", "x", true), 0);
+        for (int i = 1; i < POLICY_CONTEXT_VALUES_MAX; i++)
+                assert_int_equal(policy_context_set(ctx, "k2", "x", true), 0);
+        assert_int_equal(policy_context_set(ctx, "k2", "x", true), -E2BIG);
+        assert_true(policy_context_get(ctx, "k2", &v, &n, NULL));
+        assert_int_equal(n, POLICY_CONTEXT_VALUES_MAX);
+        for (int i = 1; i < POLICY_CONTEXT_KEYS_MAX; i++) {
+                snprintf(key, sizeof(key), "key%d", i);
+                assert_int_equal(policy_context_set(ctx, key, NULL, true), 0);
+        }
+        assert_int_equal(policy_context_set(ctx, "one:more", NULL, true), -E2BIG);
+        /* Action and resource lengths. */
+        Policy *p = parse_ok("{\"Version\":\"2012-10-17\",\"Statement\":{\"Effect\":\"Allow\",\"Action\":\"*\","
+                             "\"Resource\":\"*\"}}");
+        const Policy *ps[] = {p};
+        big[POLICY_RESOURCE_MAX] = '\0';
+        assert_int_equal(policy_evaluate(ps, 1, NULL, "s3:GetObject", big, NULL, &res), 0);
+        big[POLICY_RESOURCE_MAX] = 'x';
+        big[POLICY_RESOURCE_MAX + 1] = '\0';
+        assert_int_equal(policy_evaluate(ps, 1, NULL, "s3:GetObject", big, NULL, &res), -EINVAL);
+        policy_free(p);
+        policy_context_free(ctx);
+        free(big);
+}
+
 static void test_lint(void **state)
 {
         const char *broad = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"A\",\"Effect\":\"Allow\","
@@ -848,6 +895,12 @@ static void test_lint(void **state)
         const char *svc = "{\"Version\":\"2012-10-17\",\"Statement\":{\"Effect\":\"Deny\",\"Action\":\"s3:Get*\","
                           "\"Resource\":\"arn:aws:s*:::b\"}}";
         assert_true(lint_has(svc, POLICY_KIND_AUTO, "WildcardInService", 0));
+        const char *early = "{\"Version\":\"2012-10-17\",\"Statement\":{\"Effect\":\"Allow\",\"Action\":\"s3:Get*\","
+                            "\"Resource\":\"arn:aws:dynamodb:${aws:RequestedRegion}:123456789012:table/t\"}}";
+        assert_true(lint_has(early, POLICY_KIND_AUTO, "VariableBeforeResourcePart", 0));
+        const char *late = "{\"Version\":\"2012-10-17\",\"Statement\":{\"Effect\":\"Allow\",\"Action\":\"s3:Get*\","
+                           "\"Resource\":\"arn:aws:s3:::b/${aws:username}/*\"}}";
+        assert_false(lint_has(late, POLICY_KIND_AUTO, "VariableBeforeResourcePart", 0));
         assert_true(lint_has("{\"Version\":\"2012-10-17\",\"Statement\":{\"Sid\":\"a-b\",\"Effect\":\"Deny\","
                              "\"Action\":\"s3:Get*\",\"Resource\":\"*\"}}",
                              POLICY_KIND_AUTO, "InvalidSid", 0));
@@ -875,6 +928,7 @@ int main(void)
                 cmocka_unit_test(test_context_attested),
                 cmocka_unit_test(test_trust_document),
                 cmocka_unit_test(test_trust_rules),
+                cmocka_unit_test(test_context_limits),
                 cmocka_unit_test(test_lint),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
