@@ -198,7 +198,13 @@ static int cmd_eval(int argc, char **argv)
                         r = policy_context_set(ctx, optarg, eq + 1, true);
                         *eq = '=';
                         if (r != 0) {
-                                ret = die("--context %s: %s", optarg, r < 0 ? strerror(-r) : "refused");
+                                if (r == -E2BIG)
+                                        ret = die("--context %s: over a limit of the engine: %d bytes per value "
+                                                  "(POLICY_VALUE_MAX), %d values per key, %d keys, %d bytes in all",
+                                                  optarg, POLICY_VALUE_MAX, POLICY_CONTEXT_VALUES_MAX,
+                                                  POLICY_CONTEXT_KEYS_MAX, POLICY_CONTEXT_BYTES_MAX);
+                                else
+                                        ret = die("--context %s: %s", optarg, r < 0 ? strerror(-r) : "refused");
                                 goto out;
                         }
                         break;
@@ -246,6 +252,12 @@ static int cmd_eval(int argc, char **argv)
                         goto out;
         if (session_file && load_policy(session_file, &session) != 0)
                 goto out;
+        if (strlen(action) > POLICY_ACTION_MAX || strlen(resource) > POLICY_RESOURCE_MAX) {
+                ret = die("--action may have at most %d bytes (POLICY_ACTION_MAX) and --resource at most %d "
+                          "(POLICY_RESOURCE_MAX)",
+                          POLICY_ACTION_MAX, POLICY_RESOURCE_MAX);
+                goto out;
+        }
         r = policy_evaluate((const Policy *const *)policies, n_files, session, action, resource, ctx, &res);
         if (r < 0) {
                 ret = die("cannot evaluate: %s", strerror(-r));

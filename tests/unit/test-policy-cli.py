@@ -166,6 +166,10 @@ with tempfile.TemporaryDirectory() as tmp:
                        (["frobnicate"], "unknown command")]:
         rc, out, err = run(args)
         check(rc == 2 and len(err.strip().splitlines()) == 1, f"{what}: rc {rc}, stderr {err!r}")
+    rc, out, err = run(["eval", "--policy", s3, "--action", "a:b", "--resource", "arn:" + "x" * 2100])
+    check(rc == 2 and "POLICY_RESOURCE_MAX" in err, f"long resource: {rc} {err!r}")
+    rc, out, err = run(["eval", "--policy", s3, "--action", "a:b", "--resource", "*", "--context", "k=" + "x" * 5000])
+    check(rc == 2 and "POLICY_VALUE_MAX" in err, f"long context value: {rc} {err!r}")
     rc, out, err = run(["eval", "--policy", bad, "--action", "a:b", "--resource", "*"])
     check("MalformedPolicyDocument" in err and "Statement[0].Condition.StringEqulas" in err, f"malformed message: {err!r}")
     big = write("big.json", " " * 140000)
