@@ -48,9 +48,12 @@
  * one pattern against one value costs time linear in their lengths, and a run
  * of pattern text with `?` between two `*` costs ceil(its characters / 64)
  * word operations per character of the value (Shift-And).
- * Evaluation never allocates, except inside libunistring when it case-folds a
- * long non-ASCII value (...IgnoreCase): variables expand into a bounded stack
- * buffer of POLICY_EXPAND_MAX bytes (a longer expansion does not match).
+ * Evaluation does not allocate, with two exceptions: libunistring may when it
+ * case-folds a long non-ASCII value (...IgnoreCase), and the Shift-And masks
+ * of a `?` segment with more than 64 literal characters live on the heap (if
+ * that fails, the segment is searched start by start instead). Variables
+ * expand into a bounded stack buffer of POLICY_EXPAND_MAX bytes (a longer
+ * expansion does not match).
  */
 #pragma once
 
@@ -272,7 +275,7 @@ bool policy_context_get(const PolicyContext *ctx, const char *key, const char *c
  * @ctx:        request context; may be NULL (no keys)
  * @res:        receives the decision and the deciding statement
  *
- * Does not allocate (but see the note on ...IgnoreCase above). Return: 0;
+ * Does not allocate (but see the two exceptions above). Return: 0;
  * -EINVAL (NULL action/resource, an action longer than POLICY_ACTION_MAX, or
  * a resource longer than POLICY_RESOURCE_MAX).
  */
