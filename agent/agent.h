@@ -51,8 +51,14 @@ typedef struct Agent {
 
         Conn *conns;                    /* conn.c: every open connection */
         size_t n_conns;
-        UidCount conns_per_uid;         /* conn.c: attested connections per uid */
+        UidCount conns_per_uid;         /* conn.c: connections per uid (SO_PEERCRED at accept) */
+        UidCount parked_per_uid;        /* conn.c: connections waiting for a slot, per uid */
+        Conn *parked_head, *parked_tail; /* conn.c: those connections, oldest first */
+        size_t n_parked;
+        size_t max_parked;              /* main.c: a share of the descriptors, so waiting never starves others */
         unsigned max_conns_per_uid;
+        unsigned long max_fds;          /* soft RLIMIT_NOFILE, raised to the hard limit at start */
+        unsigned n_attesting;           /* conn.c: attestations in the thread pool */
 
         int64_t started;                /* wall clock at start */
         uint64_t n_requests;

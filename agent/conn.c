@@ -2,8 +2,12 @@
 /*
  * conn.c - one client connection (see conn.h).
  *
- * A new connection is attested, then (when a rule needs it) its executable
- * hashed, both in the thread pool; only then is it read.
+ * A new connection is counted against its uid at accept, from SO_PEERCRED,
+ * before any other work.  Within the uid's limit it is attested, then (when a
+ * rule needs it) its executable hashed, both in the thread pool; only then is
+ * it read.  Past the limit it is parked: accepted, neither attested nor read,
+ * until one of the uid's connections closes (oldest parked first) or
+ * CONN_PARK_MS pass (then it is answered Throttling and closed).
  *
  * Lifetime: a Conn holds one reference per open libuv handle (pipe, timer)
  * and one per queued work item (attestation, executable hash); conn_unref()
@@ -21,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "dispatch.h"
 #include "exehash.h"
@@ -50,12 +55,56 @@ static void conn_ref(Conn *c)
         c->n_refs++;
 }
 
+static void start_attest(Conn *c);
+
+static void unlink_parked(Conn *c)
+{
+        Agent *a = c->agent;
+
+        if (c->park_prev)
+                c->park_prev->park_next = c->park_next;
+        else
+                a->parked_head = c->park_next;
+        if (c->park_next)
+                c->park_next->park_prev = c->park_prev;
+        else
+                a->parked_tail = c->park_prev;
+        c->park_prev = c->park_next = NULL;
+        c->is_parked = false;
+        a->n_parked--;
+        uidcount_drop(&a->parked_per_uid, c->peer_uid);
+}
+
+/* A slot of @uid is free: the oldest connection of @uid that waits for one takes it. */
+static void admit_parked(Agent *a, uid_t uid)
+{
+        for (Conn *p = a->parked_head; p; p = p->park_next) {
+                if (p->peer_uid != uid)
+                        continue;
+                unlink_parked(p);
+                if (uidcount_add(&a->conns_per_uid, uid, a->max_conns_per_uid) != 0) {
+                        conn_close(p);
+                        return;
+                }
+                p->is_counted = true;
+                uv_timer_stop(&p->timer);
+                start_attest(p);
+                return;
+        }
+}
+
 static void uncount(Conn *c)
 {
+        Agent *a = c->agent;
+
+        if (c->is_parked)
+                unlink_parked(c);
         if (!c->is_counted)
                 return;
         c->is_counted = false;
-        uidcount_drop(&c->agent->conns_per_uid, c->id.uid);
+        uidcount_drop(&a->conns_per_uid, c->peer_uid);
+        if (!a->is_stopping && a->parked_head)
+                admit_parked(a, c->peer_uid);
 }
 
 static void conn_free(Conn *c)
@@ -390,45 +439,118 @@ static void on_attested(uv_work_t *req, int status)
 {
         AttestWork *w = (AttestWork *)req;
         Conn *c = w->conn;
-        Agent *agent = c->agent;
-        int r;
 
+        c->agent->n_attesting--;
         safe_close(w->fd);
-        if (status < 0 || w->result != 0) {
+        if (status < 0 || w->result != 0 || w->id.uid != c->peer_uid) {
                 if (!c->is_closing)
-                        log_info("refusing a connection whose peer cannot be attested: %s",
-                                 w->result < 0 ? strerror(-w->result) : "process gone or changed");
+                        log_info_ratelimited("refusing a connection whose peer cannot be attested: %s",
+                                             w->result < 0 ? strerror(-w->result) : "process gone or changed");
                 identity_deinit(&w->id);
+                conn_close(c);
                 goto out;
         }
         c->id = w->id;
         if (c->is_closing)
                 goto out;
-        r = uidcount_add(&agent->conns_per_uid, c->id.uid, agent->max_conns_per_uid);
-        if (r) {
-                if (r == UIDCOUNT_E_LIMIT)
-                        log_warning("uid %u is over its limit of %u connections",
-                                    (unsigned)c->id.uid, agent->max_conns_per_uid);
-                else
-                        log_error("out of memory counting a connection of uid %u",
-                                  (unsigned)c->id.uid);
-                conn_close(c);
-                goto out;
-        }
-        c->is_counted = true;
         arm_timer(c);
         attest_exe(c);
 out:
-        if (!c->is_closing && !c->is_counted)
-                conn_close(c);
         free(w);
         conn_unref(c);
+}
+
+/* Attest @c's peer in the thread pool; the connection is read once that is done. */
+static void start_attest(Conn *c)
+{
+        AttestWork *w = calloc(1, sizeof(*w));
+        int fd;
+
+        if (!w || uv_fileno((uv_handle_t *)&c->pipe, &fd) < 0) {
+                free(w);
+                conn_close(c);
+                return;
+        }
+        w->conn = c;
+        w->id = (Identity)IDENTITY_INIT;
+        w->fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+        if (w->fd < 0 || uv_queue_work(c->agent->loop, &w->req, attest_work, on_attested) < 0) {
+                safe_close(w->fd);
+                free(w);
+                conn_close(c);
+                return;
+        }
+        c->agent->n_attesting++;
+        conn_ref(c);
+}
+
+/*
+ * Answer Throttling (msgid 0: nothing of the peer's was read) and close.
+ * What the peer sent is dropped first, so the close is an orderly end of
+ * stream for it and the answer is read, not lost to a reset.
+ */
+static void throttle(Conn *c, const char *why)
+{
+        char sink[4096];
+        int fd;
+
+        if (uv_fileno((uv_handle_t *)&c->pipe, &fd) == 0)
+                for (int i = 0; i < 16 && recv(fd, sink, sizeof(sink), MSG_DONTWAIT) > 0; i++)
+                        ;
+        sodium_memzero(sink, sizeof(sink));
+        proto_pack_response_error(&c->out, 0, PROTO_THROTTLING, why);
+        flush(c);
+        conn_close(c);
+}
+
+static void on_park_timeout(uv_timer_t *t)
+{
+        Conn *c = t->data;
+        char why[160];
+
+        log_info_ratelimited("uid %u waited %d ms for one of its %u connections: answered Throttling",
+                             (unsigned)c->peer_uid, CONN_PARK_MS, c->agent->max_conns_per_uid);
+        snprintf(why, sizeof(why),
+                 "uid %u has %u connections open, the most the agent serves at once for one uid "
+                 "(max_connections_per_uid); try again later", (unsigned)c->peer_uid,
+                 c->agent->max_conns_per_uid);
+        throttle(c, why);
+}
+
+/* Over the uid's limit: wait for a slot (oldest first), unread, for at most CONN_PARK_MS. */
+static void park(Conn *c)
+{
+        Agent *a = c->agent;
+
+        /*
+         * Waiting connections hold only their socket, and only a share of the
+         * descriptors: past that, or past the uid's own bound, the answer is
+         * immediate, so a flood of one uid never keeps others from being accepted.
+         */
+        if (a->n_parked >= a->max_parked ||
+            uidcount_add(&a->parked_per_uid, c->peer_uid, CONN_PARKED_PER_UID_MAX) != 0) {
+                log_info_ratelimited("too many connections of uid %u are waiting: answered Throttling",
+                                     (unsigned)c->peer_uid);
+                throttle(c, "too many connections of this uid are waiting for the agent; "
+                            "try again later");
+                return;
+        }
+        c->is_parked = true;
+        a->n_parked++;
+        c->park_prev = a->parked_tail;
+        if (a->parked_tail)
+                a->parked_tail->park_next = c;
+        else
+                a->parked_head = c;
+        a->parked_tail = c;
+        uv_timer_start(&c->timer, on_park_timeout, CONN_PARK_MS, 0);
 }
 
 void conn_accept(Agent *agent, uv_stream_t *server)
 {
         Conn *c = calloc(1, sizeof(*c));
-        AttestWork *w;
+        struct ucred cred;
+        socklen_t cred_len = sizeof(cred);
         int fd, r;
 
         if (!c) {
@@ -456,24 +578,32 @@ void conn_accept(Agent *agent, uv_stream_t *server)
 
         r = uv_accept(server, (uv_stream_t *)&c->pipe);
         if (r < 0) {
-                log_warning("accept failed: %s", uv_strerror(r));
+                log_warning_ratelimited("accept failed: %s", uv_strerror(r));
                 conn_close(c);
                 return;
         }
-        w = calloc(1, sizeof(*w));
-        if (!w || uv_fileno((uv_handle_t *)&c->pipe, &fd) < 0) {
-                free(w);
+        /*
+         * Count the connection against its uid now, from the kernel's record,
+         * before any attestation work: a uid flooding the socket costs an
+         * accept and a getsockopt per connection, never a pidfd, a /proc read
+         * or a thread-pool job, and cannot hold the slots of other uids.
+         */
+        if (uv_fileno((uv_handle_t *)&c->pipe, &fd) < 0 ||
+            getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cred_len) < 0) {
                 conn_close(c);
                 return;
         }
-        w->conn = c;
-        w->id = (Identity)IDENTITY_INIT;
-        w->fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
-        if (w->fd < 0 || uv_queue_work(agent->loop, &w->req, attest_work, on_attested) < 0) {
-                safe_close(w->fd);
-                free(w);
+        c->peer_uid = cred.uid;
+        r = uidcount_add(&agent->conns_per_uid, cred.uid, agent->max_conns_per_uid);
+        if (r == UIDCOUNT_E_LIMIT) {
+                park(c);
+                return;
+        }
+        if (r) {
+                log_error("out of memory counting a connection of uid %u", (unsigned)cred.uid);
                 conn_close(c);
                 return;
         }
-        conn_ref(c);
+        c->is_counted = true;
+        start_attest(c);
 }

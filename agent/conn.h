@@ -18,6 +18,14 @@
 
 #define CONN_IDLE_MS (5 * 60 * 1000)     /* no request in flight, nothing buffered */
 #define CONN_WRITE_QUEUE_MAX (1u << 20)   /* stop reading while more is unsent */
+/*
+ * A uid's connections past max_connections_per_uid wait, accepted but not
+ * read or attested, for one of its slots (oldest first), at most
+ * CONN_PARK_MS; then they are answered Throttling and closed.  At most
+ * CONN_PARKED_PER_UID_MAX wait per uid; more are answered at once.
+ */
+#define CONN_PARK_MS 5000
+#define CONN_PARKED_PER_UID_MAX 4096
 
 typedef struct Conn {
         uv_pipe_t pipe;
@@ -28,7 +36,10 @@ typedef struct Conn {
         unsigned n_refs;                /* open handles + queued work */
 
         Identity id;                    /* attested at accept; never from the peer */
+        uid_t peer_uid;                 /* SO_PEERCRED at accept: what the per-uid limit counts */
         bool is_counted;                /* counted against the uid's connection limit */
+        bool is_parked;                 /* over that limit: waits, unread, on agent->parked_* */
+        Conn *park_prev, *park_next;
         bool is_closing;
         bool is_reading;
 

@@ -36,3 +36,23 @@ int harden_process(void)
         }
         return 0;
 }
+
+int harden_raise_nofile(unsigned long *limitp)
+{
+        struct rlimit rl;
+        int r = 0;
+
+        if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+                return -errno;
+        if (rl.rlim_cur < rl.rlim_max) {
+                rlim_t old = rl.rlim_cur;
+
+                rl.rlim_cur = rl.rlim_max;
+                if (setrlimit(RLIMIT_NOFILE, &rl) < 0) {
+                        r = -errno;
+                        rl.rlim_cur = old;
+                }
+        }
+        *limitp = rl.rlim_cur == RLIM_INFINITY ? (unsigned long)-1 : (unsigned long)rl.rlim_cur;
+        return r;
+}

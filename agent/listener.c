@@ -94,12 +94,40 @@ static int probe(const char *path)
         return (errno == ECONNREFUSED || errno == ENOENT) ? 0 : -errno;
 }
 
+static void on_backoff(uv_timer_t *t)
+{
+        Listener *l = t->data;
+
+        if (!l->is_open || !l->is_deferred)
+                return;
+        if (l->may_accept && !l->may_accept(l->userdata)) {
+                uv_timer_start(&l->backoff, on_backoff, LISTENER_BACKOFF_MS, 0);
+                return;
+        }
+        /* Taking the waiting connection (uv_accept()) makes libuv watch the socket again. */
+        l->is_deferred = false;
+        l->on_connection(l->userdata, (uv_stream_t *)&l->pipe);
+}
+
 static void on_connection(uv_stream_t *server, int status)
 {
         Listener *l = server->data;
 
         if (status < 0) {
-                log_warning("accept failed: %s", uv_strerror(status));
+                /*
+                 * EMFILE/ENFILE: libuv has already dropped what waited in the
+                 * backlog (its spare-descriptor trick).  Rate-limited: a flood
+                 * must not become a flood of log lines.
+                 */
+                log_warning_ratelimited("accept failed: %s", uv_strerror(status));
+                return;
+        }
+        if (l->may_accept && !l->may_accept(l->userdata)) {
+                if (!l->is_deferred)
+                        log_warning_ratelimited("no room for another connection (descriptors or "
+                                                "attestations at their limit): accepting again later");
+                l->is_deferred = true;
+                uv_timer_start(&l->backoff, on_backoff, LISTENER_BACKOFF_MS, 0);
                 return;
         }
         l->on_connection(l->userdata, server);
@@ -116,6 +144,8 @@ int listener_open(Listener *l, uv_loop_t *loop, const char *path, bool is_shared
         if (r < 0)
                 return r;
         l->pipe.data = l;
+        uv_timer_init(loop, &l->backoff);
+        l->backoff.data = l;
         l->is_open = true;
 
         fd = listener_activation_fd();
@@ -179,4 +209,6 @@ void listener_close(Listener *l)
         }
         if (!uv_is_closing((uv_handle_t *)&l->pipe))
                 uv_close((uv_handle_t *)&l->pipe, NULL);
+        if (!uv_is_closing((uv_handle_t *)&l->backoff))
+                uv_close((uv_handle_t *)&l->backoff, NULL);
 }

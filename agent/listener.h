@@ -15,12 +15,27 @@ enum {
         LISTENER_E_PATH,       /* the path is too long, or not a socket, or its directory is unsafe */
 };
 
+/* How long a deferred accept waits before the listener asks again whether there is room. */
+#define LISTENER_BACKOFF_MS 20
+
 typedef struct Listener {
         uv_pipe_t pipe;
+        uv_timer_t backoff;    /* offers a deferred connection again */
         char *path;            /* NULL when socket-activated */
         bool is_activated;     /* from LISTEN_FDS: systemd owns the path */
         bool is_open;
+        bool is_deferred;      /* a connection waits in the kernel until there is room */
         void (*on_connection)(void *userdata, uv_stream_t *server);
+        /*
+         * may_accept: NULL, or false while the agent has no room for another
+         * connection (descriptors near the limit, too many attestations in
+         * flight).  The connection is then left in the kernel's backlog, the
+         * listening socket is not watched (libuv stops while an accepted
+         * connection is not taken), and the backoff timer asks again: the
+         * agent never spins on accept() and EMFILE, and keeps serving the
+         * connections it has.
+         */
+        bool (*may_accept)(void *userdata);
         void *userdata;
 } Listener;
 

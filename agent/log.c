@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 static int max_level = LOG_LEVEL_INFO;
@@ -54,10 +55,11 @@ static const char *level_name(int level)
         }
 }
 
+static void write_line(int level, const char *text);
+
 void log_msg(int level, const char *fmt, ...)
 {
-        char text[1024], line[2200];
-        size_t n = 0;
+        char text[1024];
         va_list ap;
 
         if (level > max_level)
@@ -65,6 +67,55 @@ void log_msg(int level, const char *fmt, ...)
         va_start(ap, fmt);
         vsnprintf(text, sizeof(text), fmt, ap);
         va_end(ap);
+        write_line(level, text);
+}
+
+static unsigned long long now_ms(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+        return (unsigned long long)ts.tv_sec * 1000 + (unsigned long long)ts.tv_nsec / 1000000;
+}
+
+void log_msg_ratelimited(LogRateLimit *rl, int level, const char *fmt, ...)
+{
+        unsigned long long now;
+        char text[1024];
+        va_list ap;
+
+        if (level > max_level)
+                return;
+        now = now_ms();
+        if (rl->n_logged == 0 || now - rl->window_start_ms >= LOG_BURST_WINDOW_MS) {
+                if (rl->n_dropped) {
+                        snprintf(text, sizeof(text), "%llu similar messages were dropped in the last %llu s",
+                                 rl->n_dropped, (now - rl->window_start_ms) / 1000);
+                        write_line(level, text);
+                }
+                rl->window_start_ms = now;
+                rl->n_logged = 0;
+                rl->n_dropped = 0;
+        }
+        if (rl->n_logged >= LOG_BURST_MAX) {
+                rl->n_dropped++;
+                return;
+        }
+        rl->n_logged++;
+        va_start(ap, fmt);
+        vsnprintf(text, sizeof(text), fmt, ap);
+        va_end(ap);
+        if (rl->n_logged == LOG_BURST_MAX)
+                snprintf(text + strlen(text), sizeof(text) - strlen(text),
+                         " (more like this in the next %d s are dropped)", LOG_BURST_WINDOW_MS / 1000);
+        write_line(level, text);
+}
+
+static void write_line(int level, const char *text)
+{
+        char line[2200];
+        size_t n = 0;
+
         if (getenv("JOURNAL_STREAM"))
                 n = (size_t)snprintf(line, sizeof(line), "<%d>", level);
         else

@@ -117,6 +117,29 @@ static void on_connection(void *userdata, uv_stream_t *server)
         conn_accept(userdata, server);
 }
 
+/*
+ * Room for one more connection?  Each served one costs at most FDS_PER_CONN
+ * descriptors (the socket, the attestation's dup, the pidfd, the executable,
+ * the hash work's dup), a parked one (conn.c) only its socket, and
+ * FDS_RESERVED stay free for keys, configuration reloads and libuv;
+ * attestations in flight are capped so a flood of connections cannot queue
+ * unbounded work in the thread pool.  Parked connections may take at most a
+ * quarter of the descriptors (conn.c answers the rest at once), so one uid's
+ * waiting connections cannot stop the agent from accepting other uids'.
+ */
+#define FDS_PER_CONN 5
+#define FDS_RESERVED 64
+#define ATTESTING_MAX 128
+
+static bool may_accept(void *userdata)
+{
+        const Agent *a = userdata;
+        size_t served = a->n_conns - a->n_parked;
+
+        return a->n_attesting < ATTESTING_MAX &&
+               (served + 1) * FDS_PER_CONN + a->n_parked + FDS_RESERVED <= a->max_fds;
+}
+
 static void agent_deinit(Agent *a)
 {
         a->sessions = sessions_free(a->sessions);
@@ -129,6 +152,7 @@ static void agent_deinit(Agent *a)
         a->tokens = tokencache_free(a->tokens);
         a->config = config_free(a->config);
         uidcount_deinit(&a->conns_per_uid);
+        uidcount_deinit(&a->parked_per_uid);
         free(a->config_path);
         free(a->socket_path);
 }
@@ -228,6 +252,10 @@ int main(int argc, char **argv)
                 return 1;
         }
         signal(SIGPIPE, SIG_IGN);
+        r = harden_raise_nofile(&a.max_fds);
+        if (r < 0)
+                log_warning("cannot raise the descriptor limit: %s", strerror(-r));
+        a.max_parked = a.max_fds > FDS_RESERVED ? (a.max_fds - FDS_RESERVED) / 4 : 0;
 
         if (socket_arg)
                 a.socket_path = strdup(socket_arg);
@@ -267,6 +295,7 @@ int main(int argc, char **argv)
         uv_loop_init(&loop);
         a.loop = &loop;
         a.listener.on_connection = on_connection;
+        a.listener.may_accept = may_accept;
         a.listener.userdata = &a;
         r = listener_open(&a.listener, &loop, a.socket_path, !a.is_user_mode, why, sizeof(why));
         if (r) {
@@ -289,6 +318,8 @@ int main(int argc, char **argv)
         uv_timer_start(&a.sweep, on_sweep, SWEEP_INTERVAL_MS, SWEEP_INTERVAL_MS);
         uv_unref((uv_handle_t *)&a.sweep);
 
+        log_info("descriptor limit %lu: room for %lu served connections", a.max_fds,
+                 a.max_fds > FDS_RESERVED ? (a.max_fds - FDS_RESERVED) / FDS_PER_CONN : 0);
         log_info("roled %s serving %zu role(s) from %s on %s (%s mode)", ROLED_VERSION,
                  a.config->n_roles, a.config->is_default_embedded ? "the embedded default" : a.config->path,
                  a.listener.path ? a.listener.path : "the socket passed by systemd",

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * test-per-uid-limit - with max_connections_per_uid = 4 in roled.ini, bob's
- * fifth connection is closed at accept while his four are served and alice
- * still connects; once bob closes one, he may connect again.
+ * fifth connection waits unread (parked) while his four are served and alice
+ * still connects, and after CONN_PARK_MS it is answered Throttling and
+ * closed; once bob closes one of his four, a waiting connection of his takes
+ * the slot and is served.
  */
 #undef NDEBUG
 #include <fcntl.h>
@@ -22,6 +24,28 @@ static void whoami_on(int fd, uint32_t msgid)
         pack_request(&sb, msgid, "GetCallerIdentity", 0);
         check_answered(fd, sb.data, sb.size, msgid, "");
         msgpack_sbuffer_destroy(&sb);
+}
+
+/* A parked connection: no answer until the park ends, then Throttling (msgid 0). */
+static void expect_throttled(int fd)
+{
+        msgpack_unpacker up;
+        msgpack_unpacked u;
+        msgpack_sbuffer sb;
+        Resp r;
+
+        msgpack_sbuffer_init(&sb);
+        pack_request(&sb, 50, "GetCallerIdentity", 0);
+        CHECK(raw_send(fd, sb.data, sb.size) == 0);
+        msgpack_sbuffer_destroy(&sb);
+        CHECK(msgpack_unpacker_init(&up, 8192));
+        msgpack_unpacked_init(&u);
+        CHECK_INT(raw_recv(fd, &up, &u, 15000), ==, 1);
+        CHECK(resp_parse(&u.data, &r));
+        CHECK_STREQ(r.code, "Throttling");
+        CHECK_CONTAINS(r.message, "max_connections_per_uid");
+        msgpack_unpacked_destroy(&u);
+        msgpack_unpacker_destroy(&up);
 }
 
 static int alice(void *arg)
@@ -51,10 +75,17 @@ int main(int argc, char **argv)
                         fds[i] = raw_connect(agent.socket);
                         whoami_on(fds[i], (uint32_t)i + 1);
                 }
-                /* The kernel completes connect(); the agent closes it at accept. */
+                /* The kernel completes connect(); the agent parks it, then answers Throttling. */
                 extra = raw_connect(agent.socket);
+                expect_throttled(extra);
                 CHECK_MSG(raw_wait_closed(extra, 5000), "bob's connection %d was not closed", LIMIT + 1);
                 close(extra);
+                /* A parked connection takes the slot bob gives back. */
+                extra = raw_connect(agent.socket);
+                usleep(100 * 1000);
+                close(fds[1]);
+                whoami_on(extra, 60);
+                fds[1] = extra;
                 for (int i = 0; i < LIMIT; i++)
                         whoami_on(fds[i], (uint32_t)i + 10);
                 CHECK(write(done[1], "x", 1) == 1);
