@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test-burst-one-uid - a burst of 1,000 concurrent clients of one uid (a
+ * parallel build running credential_process) is served in full: alice opens
+ * 1,000 connections at once from 4 processes, each sends one request and
+ * hangs up once answered, as credential_process does.  With the default
+ * max_connections_per_uid (64) the rest wait for a slot instead of being
+ * hung up on, so every one of the 1,000 gets its answer.  Bob's latency
+ * alone and during the burst is reported (the 2x target is a benchmark's,
+ * not an assertion here).
+ */
+#undef NDEBUG
+#include <errno.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "agent.h"
+
+#define N_PROCS 4
+#define PER_PROC 250
+#define DEADLINE_MS 60000
+
+static TestAgent agent;
+
+static long long now_us(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* burst() - PER_PROC connections at once, one request each; exits with how many failed. */
+static int burst(void *arg)
+{
+        static struct pollfd pfd[PER_PROC];
+        static msgpack_unpacker up[PER_PROC];
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        long long end = now_us() + DEADLINE_MS * 1000LL;
+        unsigned n_open = 0, n_ok = 0, n_bad = 0;
+        msgpack_sbuffer sb;
+
+        (void)arg;
+        memcpy(sa.sun_path, agent.socket, strlen(agent.socket) + 1);
+        msgpack_sbuffer_init(&sb);
+        pack_request(&sb, 1, "GetCallerIdentity", 0);
+        for (int i = 0; i < PER_PROC; i++) {
+                int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+                CHECK(fd >= 0);
+                CHECK_MSG(connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0, "connect %d: %s", i,
+                          strerror(errno));
+                CHECK(raw_send(fd, sb.data, sb.size) == 0);
+                CHECK(msgpack_unpacker_init(&up[i], 4096));
+                pfd[i] = (struct pollfd){ .fd = fd, .events = POLLIN };
+                n_open++;
+        }
+        msgpack_sbuffer_destroy(&sb);
+        while (n_open > 0 && now_us() < end) {
+                int n = poll(pfd, PER_PROC, 1000);
+
+                CHECK(n >= 0 || errno == EINTR);
+                for (int i = 0; i < PER_PROC && n > 0; i++) {
+                        msgpack_unpacked u;
+                        Resp r;
+
+                        if (pfd[i].fd < 0 || !pfd[i].revents)
+                                continue;
+                        msgpack_unpacked_init(&u);
+                        if (raw_recv(pfd[i].fd, &up[i], &u, 1000) == 1 && resp_parse(&u.data, &r) &&
+                            r.code[0] == '\0' && r.msgid == 1) {
+                                n_ok++;
+                        } else {
+                                if (!n_bad++)
+                                        fprintf(stderr, "# connection %d: %s %s\n", i, r.code, r.message);
+                        }
+                        msgpack_unpacked_destroy(&u);
+                        msgpack_unpacker_destroy(&up[i]);
+                        close(pfd[i].fd);
+                        pfd[i].fd = -1;
+                        n_open--;
+                }
+        }
+        fprintf(stderr, "# pid %d: %u answered, %u failed, %u unanswered\n", (int)getpid(), n_ok, n_bad,
+                n_open);
+        return n_bad + n_open > 0;
+}
+
+static int latency(void *arg)
+{
+        long long t0 = now_us();
+
+        (void)arg;
+        check_served(agent.socket);
+        fprintf(stderr, "# uid %u: one request on a fresh connection in %lld us\n", (unsigned)getuid(),
+                now_us() - t0);
+        return 0;
+}
+
+int main(int argc, char **argv)
+{
+        pid_t pids[N_PROCS];
+
+        test_init(argc, argv);
+        agent_spawn(config_new(NULL), &agent);
+        CHECK_INT(run_as(UID_BOB, latency, NULL), ==, 0);
+        fflush(NULL);
+        for (int i = 0; i < N_PROCS; i++) {
+                pids[i] = fork();
+                CHECK(pids[i] >= 0);
+                if (pids[i] == 0) {
+                        become(UID_ALICE);
+                        _exit(burst(NULL));
+                }
+        }
+        usleep(50 * 1000);
+        CHECK_INT(run_as(UID_BOB, latency, NULL), ==, 0);
+        for (int i = 0; i < N_PROCS; i++)
+                if (wait_status(pids[i]) != 0) {
+                        char *log = agent_log(&agent);
+
+                        fprintf(stderr, "%.3000s\n", log);
+                        free(log);
+                        CHECK_MSG(false, "a client of the burst was not answered");
+                }
+        printf("%d concurrent clients of one uid, all answered\n", N_PROCS * PER_PROC);
+        check_served(agent.socket);
+        agent_stop(&agent);
+        return 0;
+}
