@@ -220,6 +220,7 @@ static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 }
 
 static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf);
+static void process(Conn *c);
 
 static void start_reading(Conn *c)
 {
@@ -238,11 +239,16 @@ static void on_write(uv_write_t *req, int status)
 
         sodium_memzero(w->data, w->len);
         free(w);
-        if (status < 0 && status != UV_ECANCELED)
+        if (status < 0 && status != UV_ECANCELED) {
                 conn_close(c);
-        else if (!c->is_reading &&
-                 uv_stream_get_write_queue_size((uv_stream_t *)&c->pipe) < CONN_WRITE_QUEUE_MAX / 2)
+        } else if (c->is_paused && !c->is_closing &&
+                   uv_stream_get_write_queue_size((uv_stream_t *)&c->pipe) < CONN_WRITE_QUEUE_MAX / 2) {
+                /* Caught up: answer what was left buffered, then read on. */
+                c->is_paused = false;
                 start_reading(c);
+                if (c->is_reading && c->rlen)
+                        process(c);
+        }
         conn_unref(c);
 }
 
@@ -288,9 +294,29 @@ static void flush(Conn *c)
         if (uv_stream_get_write_queue_size((uv_stream_t *)&c->pipe) > CONN_WRITE_QUEUE_MAX) {
                 uv_read_stop((uv_stream_t *)&c->pipe);
                 c->is_reading = false;
+                c->is_paused = true;
         }
 out:
         proto_buf_reset(&c->out);
+}
+
+/*
+ * After a burst, give back what a quiet connection does not need: a reply
+ * buffer grown past CONN_OUT_KEEP, and a read buffer grown past RBUF_INITIAL
+ * once nothing waits in it (both wiped on the way out).
+ */
+static void shrink(Conn *c)
+{
+        if (c->out.size > CONN_OUT_KEEP && c->out.len == 0) {
+                proto_buf_deinit(&c->out);
+                proto_buf_init(&c->out, true);
+        }
+        if (c->rlen == 0 && c->rsize > RBUF_INITIAL) {
+                sodium_memzero(c->rbuf, c->rsize);
+                free(c->rbuf);
+                c->rbuf = NULL;
+                c->rsize = 0;
+        }
 }
 
 /* Reply to a message that cannot be parsed, then close: the stream is out of sync. */
@@ -312,22 +338,30 @@ static void fail_stream(Conn *c, int scan_error)
         conn_close(c);
 }
 
-static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
+/*
+ * Answer the complete messages in c->rbuf, oldest first.  At most
+ * PROTO_PIPELINE_MAX are answered per pass, and the replies are flushed
+ * whenever CONN_OUT_FLUSH bytes of them are waiting, so neither the reply
+ * buffer nor the write queue grows with what a peer pipelines.  When the
+ * write queue is over CONN_WRITE_QUEUE_MAX (a peer that does not read its
+ * replies), flush() has stopped reading: the rest stays in c->rbuf, unparsed,
+ * until on_write() sees the queue drain and calls this again.
+ */
+static void process(Conn *c)
 {
-        Conn *c = stream->data;
         size_t consumed = 0;
+        unsigned n_answered = 0;
 
-        if (nread < 0) {
-                conn_close(c);
-                return;
-        }
-        if (nread == 0)
-                return;
-        c->rlen += (size_t)nread;
-        while (consumed < c->rlen && !c->is_closing) {
+        while (consumed < c->rlen && !c->is_closing && c->is_reading) {
                 size_t msg_len;
-                int r = scan_feed(&c->scan, c->rbuf + consumed, c->rlen - consumed, &msg_len);
+                int r;
 
+                if (n_answered == PROTO_PIPELINE_MAX) {
+                        flush(c);
+                        n_answered = 0;
+                        continue;
+                }
+                r = scan_feed(&c->scan, c->rbuf + consumed, c->rlen - consumed, &msg_len);
                 if (r == SCAN_E_INCOMPLETE)
                         break;
                 if (r) {
@@ -337,23 +371,42 @@ static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
                 r = dispatch_message(c, c->rbuf + consumed, msg_len, &c->out);
                 msgpack_zone_clear(&c->zone);
                 consumed += msg_len;
+                n_answered++;
                 scan_init(&c->scan, PROTO_MESSAGE_MAX);
                 if (r) {
                         fail_stream(c, SCAN_E_MALFORMED);
                         return;
                 }
+                if (c->out.len >= CONN_OUT_FLUSH)
+                        flush(c);
         }
         if (c->is_closing)
                 return;
-        /* Keep only the partial message, and wipe what was consumed. */
+        /* Keep only what is not answered yet, and wipe what was consumed. */
         if (consumed > 0) {
                 memmove(c->rbuf, c->rbuf + consumed, c->rlen - consumed);
                 sodium_memzero(c->rbuf + c->rlen - consumed, consumed);
                 c->rlen -= consumed;
         }
         flush(c);
-        if (!c->is_closing)
-                arm_timer(c);
+        if (c->is_closing)
+                return;
+        shrink(c);
+        arm_timer(c);
+}
+
+static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
+{
+        Conn *c = stream->data;
+
+        if (nread < 0) {
+                conn_close(c);
+                return;
+        }
+        if (nread == 0)
+                return;
+        c->rlen += (size_t)nread;
+        process(c);
 }
 
 static void on_hash_done(uv_work_t *req, int status)

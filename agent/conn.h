@@ -17,7 +17,9 @@
 #include "scan.h"
 
 #define CONN_IDLE_MS (5 * 60 * 1000)     /* no request in flight, nothing buffered */
-#define CONN_WRITE_QUEUE_MAX (1u << 20)   /* stop reading while more is unsent */
+#define CONN_WRITE_QUEUE_MAX (64u << 10)  /* stop reading (and answering) while more is unsent */
+#define CONN_OUT_FLUSH (16u << 10)        /* flush replies once this much waits in c->out */
+#define CONN_OUT_KEEP (64u << 10)         /* a reply buffer larger than this is freed when empty */
 /*
  * A uid's connections past max_connections_per_uid wait, accepted but not
  * read or attested, for one of its slots (oldest first), at most
@@ -42,6 +44,7 @@ typedef struct Conn {
         Conn *park_prev, *park_next;
         bool is_closing;
         bool is_reading;
+        bool is_paused;                 /* not read (nor answered) until the write queue drains */
 
         uint8_t *rbuf;                  /* received bytes: at most one partial message after the consumed ones */
         size_t rlen, rsize;
