@@ -339,9 +339,9 @@ static void fail_stream(Conn *c, int scan_error)
 }
 
 /*
- * Answer the complete messages in c->rbuf, oldest first.  At most
- * PROTO_PIPELINE_MAX are answered per pass, and the replies are flushed
- * whenever CONN_OUT_FLUSH bytes of them are waiting, so neither the reply
+ * Answer the complete messages in c->rbuf, oldest first.  The replies are
+ * flushed after every PROTO_PIPELINE_MAX answers and whenever CONN_OUT_FLUSH
+ * bytes of them are waiting, so neither the reply
  * buffer nor the write queue grows with what a peer pipelines.  When the
  * write queue is over CONN_WRITE_QUEUE_MAX (a peer that does not read its
  * replies), flush() has stopped reading: the rest stays in c->rbuf, unparsed,
