@@ -331,8 +331,8 @@ static void fail_stream(Conn *c, int scan_error)
 
         snprintf(too_large, sizeof(too_large), "message exceeds %d bytes", PROTO_MESSAGE_MAX);
 
-        log_info("closing connection of uid %u pid %d: %s", (unsigned)c->id.uid, (int)c->id.pid,
-                 why);
+        log_info_ratelimited("closing connection of uid %u pid %d: %s", (unsigned)c->id.uid,
+                             (int)c->id.pid, why);
         proto_pack_response_error(&c->out, 0, code, why);
         flush(c);
         conn_close(c);
@@ -419,8 +419,10 @@ static void on_hash_done(uv_work_t *req, int status)
                 c->id.has_exe_sha256 = true;
                 exehash_cache_insert(c->agent->exehash, &c->id.exe_key, w->sha256);
         } else {
-                log_warning("cannot hash executable %s of pid %d: %s", c->id.exe, (int)c->id.pid,
-                            w->result > 0 ? "too large, changed, or not a regular file" : strerror(-w->result));
+                log_warning_ratelimited("cannot hash executable %s of pid %d: %s", c->id.exe,
+                                        (int)c->id.pid,
+                                        w->result > 0 ? "too large, changed, or not a regular file"
+                                                      : strerror(-w->result));
         }
         safe_close(w->fd);
         free(w);

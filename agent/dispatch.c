@@ -113,8 +113,8 @@ int dispatch_message(Conn *c, const uint8_t *buf, size_t len, ProtoBuf *out)
         out->len = mark;
         out->is_oom = false;
         if (r < 0) {
-                log_error("%s for uid %u failed: %s", proto_method_name(msg.method),
-                          (unsigned)c->id.uid, strerror(-r));
+                log_ratelimited(LOG_LEVEL_ERROR, "%s for uid %u failed: %s",
+                                proto_method_name(msg.method), (unsigned)c->id.uid, strerror(-r));
                 proto_pack_response_error(out, msg.msgid, PROTO_INTERNAL,
                                           "internal error; see the agent's log");
         } else {
