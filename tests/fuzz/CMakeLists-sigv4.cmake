@@ -6,7 +6,7 @@
 if(ROLED_FUZZ)
   add_executable(fuzz-sigv4 ${CMAKE_CURRENT_LIST_DIR}/fuzz-sigv4.c ${PROJECT_SOURCE_DIR}/agent/sigv4.c)
   target_include_directories(fuzz-sigv4 PRIVATE ${PROJECT_SOURCE_DIR}/agent)
-  target_link_libraries(fuzz-sigv4 PRIVATE PkgConfig::SODIUM roled_warnings roled_fuzz)
+  target_link_libraries(fuzz-sigv4 PRIVATE PkgConfig::SODIUM roled_base roled_warnings roled_fuzz)
 endif()
 add_executable(fuzz-sigv4-replay ${CMAKE_CURRENT_LIST_DIR}/fuzz-sigv4.c
                ${CMAKE_CURRENT_LIST_DIR}/replay.c)
