@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "conn.h"
+#include "issuer_local.h"
 #include "log.h"
 
 typedef int (*Call)(Request *req, const msgpack_object *params);
@@ -65,6 +66,17 @@ int request_param_error(Request *req, int r, const char *name)
                                     name);
         return request_fail(req, PROTO_INVALID_PARAMETER_VALUE,
                             "parameter '%s' has the wrong type or is out of range", name);
+}
+
+int request_token_error(Request *req, int r)
+{
+        if (r < 0)
+                return r;
+        if (r == ISSUER_E_EXPIRED)
+                return request_fail(req, PROTO_EXPIRED_TOKEN,
+                                    "the security token included in the request is expired");
+        return request_fail(req, PROTO_INVALID_TOKEN,
+                            "the security token included in the request is invalid");
 }
 
 int dispatch_message(Conn *c, const uint8_t *buf, size_t len, ProtoBuf *out)

@@ -46,6 +46,12 @@ int request_fail(Request *req, ProtoError code, const char *fmt, ...)
 int request_param_error(Request *req, int r, const char *name);
 
 /*
+ * request_token_error() - turn a failed issuer_local_verify() of the token a
+ * request carries into ExpiredToken / InvalidClientTokenId (or pass -errno through).
+ */
+int request_token_error(Request *req, int r);
+
+/*
  * dispatch_message() - handle one whole message from @c and append the reply to @out.
  * Return: 0, or RPC_E_MALFORMED when the stream must be closed.
  */

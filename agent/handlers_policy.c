@@ -261,14 +261,8 @@ static int verify_token(Request *req, const char *tok, size_t len, const char *a
         e = tokencache_get(a->tokens, digest);
         if (!e) {
                 r = issuer_local_verify(a->keys, tok, len, now, NULL, &fresh);
-                if (r == ISSUER_E_EXPIRED)
-                        return request_fail(req, PROTO_EXPIRED_TOKEN,
-                                            "the security token included in the request is expired");
-                if (r > 0)
-                        return request_fail(req, PROTO_INVALID_TOKEN,
-                                            "the security token included in the request is invalid");
-                if (r < 0)
-                        return r;
+                if (r)
+                        return request_token_error(req, r);
                 e = tokencache_put(a->tokens, digest, &fresh);
         }
         cl = &e->claims;

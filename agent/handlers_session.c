@@ -504,14 +504,8 @@ static int read_chaining(Request *req, ProtoStr tok, Ask *ask)
                 return 0;
         r = issuer_local_verify(req->agent->keys, tok.ptr, tok.len, agent_now(req->agent),
                                 req->agent->revoked, &ask->source);
-        if (r == ISSUER_E_EXPIRED)
-                return request_fail(req, PROTO_EXPIRED_TOKEN,
-                                    "the security token included in the request is expired");
-        if (r > 0)
-                return request_fail(req, PROTO_INVALID_TOKEN,
-                                    "the security token included in the request is invalid");
-        if (r < 0)
-                return r;
+        if (r)
+                return request_token_error(req, r);
         if (ask->source.uid != req->id->uid)
                 return request_fail(req, PROTO_ACCESS_DENIED,
                                     "the session token belongs to uid %u, not to the caller (uid %u)",

@@ -54,12 +54,6 @@ static void usage(FILE *f)
                 ROLED_RUNDIR, ROLED_SYSCONFDIR, ROLED_STATEDIR);
 }
 
-static int64_t wall_clock(void *userdata)
-{
-        (void)userdata;
-        return (int64_t)time(NULL);
-}
-
 /* Create the parents of the key directory (0700), as ssh-keygen does for ~/.ssh. */
 static int make_parents(const char *path)
 {
@@ -169,7 +163,7 @@ int main(int argc, char **argv)
                 { "help", no_argument, NULL, 'h' },
                 {},
         };
-        Agent a = { .clock = { .now = wall_clock } };
+        Agent a = { .clock = CLOCK_SYSTEM };
         uv_loop_t loop;
         bool is_check = false;
         const char *config_arg = NULL, *socket_arg = NULL;
@@ -219,7 +213,7 @@ int main(int argc, char **argv)
                 return 1;
         }
         a.uid = getuid();
-        a.started = wall_clock(NULL);
+        a.started = agent_now(&a);
         if (config_arg) {
                 a.config_path = strdup(config_arg);
                 if (!a.config_path)

@@ -41,7 +41,3 @@ int secret_readonly(Secret *s)
         return sodium_mprotect_readonly(s) == 0 ? 0 : -errno;
 }
 
-int secret_readwrite(Secret *s)
-{
-        return sodium_mprotect_readwrite(s) == 0 ? 0 : -errno;
-}

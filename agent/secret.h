@@ -32,12 +32,9 @@ int secret_new(Secret **sp, size_t len);
 Secret *secret_free(Secret *s);
 
 /*
- * secret_readonly() - make @s read-only (writes fault) until secret_readwrite().
- * Return: 0 or -errno from mprotect().
+ * secret_readonly() - make @s read-only (writes fault) for good; secret_free()
+ * still wipes and frees it.  Return: 0 or -errno from mprotect().
  */
 int secret_readonly(Secret *s);
-
-/* secret_readwrite() - undo secret_readonly().  Return: 0 or -errno from mprotect(). */
-int secret_readwrite(Secret *s);
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(Secret, secret_free);

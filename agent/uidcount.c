@@ -8,6 +8,8 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "array.h"
+
 static UidCountEntry *find(const UidCount *u, uint32_t uid)
 {
         for (size_t i = 0; i < u->n_entries; i++)
@@ -34,15 +36,8 @@ int uidcount_add(UidCount *u, uint32_t uid, size_t max)
         }
         if (max == 0)
                 return UIDCOUNT_E_LIMIT;
-        if (u->n_entries == u->size_entries) {
-                size_t size = u->size_entries ? u->size_entries * 2 : 8;
-                UidCountEntry *n = realloc(u->entries, size * sizeof(*n));
-
-                if (!n)
-                        return -ENOMEM;
-                u->entries = n;
-                u->size_entries = size;
-        }
+        if (ARRAY_RESERVE(u->entries, u->n_entries, u->size_entries, 8))
+                return -ENOMEM;
         u->entries[u->n_entries++] = (UidCountEntry){ .uid = uid, .n = 1 };
         return 0;
 }

@@ -117,14 +117,8 @@ int policy_context_set(PolicyContext *ctx, const char *key, const char *value, b
         if (!e) {
                 if (ctx->n_entries >= POLICY_CONTEXT_KEYS_MAX)
                         return -E2BIG;
-                if (ctx->n_entries == ctx->size_entries) {
-                        size_t n = ctx->size_entries ? ctx->size_entries * 2 : 16;
-                        CtxEntry *ne = realloc(ctx->entries, n * sizeof(*ne));
-                        if (!ne)
-                                return -ENOMEM;
-                        ctx->entries = ne;
-                        ctx->size_entries = n;
-                }
+                if (ARRAY_RESERVE(ctx->entries, ctx->n_entries, ctx->size_entries, 16))
+                        return -ENOMEM;
                 char *k = strdup(key);
                 if (!k)
                         return -ENOMEM;
@@ -137,14 +131,8 @@ int policy_context_set(PolicyContext *ctx, const char *key, const char *value, b
         }
         if (e->n_values >= POLICY_CONTEXT_VALUES_MAX)
                 return -E2BIG;
-        if (e->n_values == e->size_values) {
-                size_t n = e->size_values ? e->size_values * 2 : 2;
-                char **nv = realloc(e->values, n * sizeof(*nv));
-                if (!nv)
-                        return -ENOMEM;
-                e->values = nv;
-                e->size_values = n;
-        }
+        if (ARRAY_RESERVE(e->values, e->n_values, e->size_values, 2))
+                return -ENOMEM;
         char *v = strdup(value);
         if (!v)
                 return -ENOMEM;

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "jsonspan.h"
 #include "util.h"
 
@@ -40,14 +41,8 @@ static int walk(Walk *w, const json_t *v, int depth)
 
         if (depth > 4096)
                 return -EINVAL;
-        if (w->n == w->size) {
-                size_t n = w->size ? w->size * 2 : 64;
-                const json_t **nn = realloc(w->nodes, n * sizeof(*nn));
-                if (!nn)
-                        return -ENOMEM;
-                w->nodes = nn;
-                w->size = n;
-        }
+        if (ARRAY_RESERVE(w->nodes, w->n, w->size, 64))
+                return -ENOMEM;
         w->nodes[w->n++] = v;
         if (json_is_object(v)) {
                 json_object_foreach((json_t *)v, key, child) {

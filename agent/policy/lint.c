@@ -30,14 +30,8 @@ static int add(PolicyLint *l, PolicySeverity sev, const char *code, int stmt, co
 {
         va_list ap;
 
-        if (l->n == l->size) {
-                size_t n = l->size ? l->size * 2 : 8;
-                PolicyFinding *nf = realloc(l->findings, n * sizeof(*nf));
-                if (!nf)
-                        return -ENOMEM;
-                l->findings = nf;
-                l->size = n;
-        }
+        if (ARRAY_RESERVE(l->findings, l->n, l->size, 8))
+                return -ENOMEM;
         PolicyFinding *f = &l->findings[l->n++];
         *f = (PolicyFinding){.severity = sev, .code = code, .statement = stmt};
         snprintf(f->field, sizeof(f->field), "%s", field ? field : "");

@@ -67,14 +67,8 @@ static int need_key(Parser *ps, const char *key)
         for (size_t i = 0; i < ps->n_keys; i++)
                 if (strcmp(ps->keys[i], lower) == 0)
                         return 0;
-        if (ps->n_keys == ps->size_keys) {
-                size_t n = ps->size_keys ? ps->size_keys * 2 : 16;
-                const char **nk = realloc(ps->keys, n * sizeof(*nk));
-                if (!nk)
-                        return -ENOMEM;
-                ps->keys = nk;
-                ps->size_keys = n;
-        }
+        if (ARRAY_RESERVE(ps->keys, ps->n_keys, ps->size_keys, 16))
+                return -ENOMEM;
         const char *k = arena_strdup(ps->arena, lower);
         if (!k)
                 return -ENOMEM;
@@ -941,95 +935,4 @@ bool policy_needs_key(const Policy *p, const char *key)
                 if (strcasecmp(p->keys[i], key) == 0)
                         return true;
         return false;
-}
-
-/* Compile one "kind:value" entry built from the rules. */
-static int rule(Parser *ps, const char *prefix, const char *value, Principal *pr)
-{
-        char buf[1024];
-        if (!value || !*value || (size_t)snprintf(buf, sizeof(buf), "%s%s", prefix, value) >= sizeof(buf))
-                return fail(ps, "InvalidPrincipal", "Principal.Local", "empty or overlong %s rule", prefix);
-        return compile_local(ps, buf, "Principal.Local", pr);
-}
-
-int policy_new_trust_from_rules(const PolicyTrustRules *rules, Policy **policyp)
-{
-        static const char *const assume[] = {"sts:AssumeRole"};
-        _cleanup_(policy_freep) Policy *p = NULL;
-        char buf[64];
-        size_t n, k = 0;
-        int r;
-
-        p = policy_new(rules->name);
-        if (!p)
-                return -ENOMEM;
-        Parser ps = {.arena = &p->arena, .stmt = 0, .version = VERSION_2012};
-        _cleanup_free_ const char **keys_guard = NULL;
-
-        n = rules->n_users + rules->n_groups + rules->n_uids + rules->n_gids + rules->n_exes +
-            rules->n_exe_sha256s + rules->n_units + rules->n_roles + (rules->is_anyone ? 1 : 0);
-        if (n == 0)
-                return POLICY_E_MALFORMED;
-        Statement *st = arena_alloc(&p->arena, sizeof(*st));
-        Principal *prs = arena_alloc(&p->arena, n * sizeof(*prs));
-        size_t n_actions = rules->n_actions ? rules->n_actions : 1;
-        const char *const *actions = rules->n_actions ? rules->actions : assume;
-        Pattern *acts = arena_alloc(&p->arena, n_actions * sizeof(*acts));
-        if (!st || !prs || !acts)
-                return -ENOMEM;
-        st->sid = "TrustRules";
-        st->has_principal = true;
-
-        r = 0;
-        for (size_t i = 0; r == 0 && i < rules->n_users; i++)
-                r = rule(&ps, "user:", rules->users[i], &prs[k++]);
-        for (size_t i = 0; r == 0 && i < rules->n_groups; i++)
-                r = rule(&ps, "group:", rules->groups[i], &prs[k++]);
-        for (size_t i = 0; r == 0 && i < rules->n_uids; i++) {
-                snprintf(buf, sizeof(buf), "%u-%u", rules->uids[i].lo, rules->uids[i].hi);
-                r = rule(&ps, "uid:", buf, &prs[k++]);
-        }
-        for (size_t i = 0; r == 0 && i < rules->n_gids; i++) {
-                snprintf(buf, sizeof(buf), "%u", rules->gids[i]);
-                r = rule(&ps, "gid:", buf, &prs[k++]);
-        }
-        for (size_t i = 0; r == 0 && i < rules->n_exes; i++)
-                r = rule(&ps, "exe:", rules->exes[i], &prs[k++]);
-        for (size_t i = 0; r == 0 && i < rules->n_exe_sha256s; i++)
-                r = rule(&ps, "exe-sha256:", rules->exe_sha256s[i], &prs[k++]);
-        for (size_t i = 0; r == 0 && i < rules->n_units; i++)
-                r = rule(&ps, "unit:", rules->units[i], &prs[k++]);
-        for (size_t i = 0; r == 0 && i < rules->n_roles; i++)
-                r = rule(&ps, "role:", rules->roles[i], &prs[k++]);
-        if (r == 0 && rules->is_anyone)
-                prs[k++] = (Principal){.kind = PR_ANY};
-        for (size_t i = 0; r == 0 && i < n_actions; i++) {
-                const char *a = actions[i];
-                const char *colon = a ? strchr(a, ':') : NULL;
-                if (!colon || colon == a) {
-                        r = POLICY_E_MALFORMED;
-                        break;
-                }
-                r = compile_pattern(&ps, a, PC_GLOB | PC_LOWER, "Action", &acts[i]);
-                if (r == 0 && strcspn(a, "*?") > (size_t)(colon - a)) {
-                        acts[i].has_svc = true;
-                        acts[i].svc_hash = svc_hash(a, (size_t)(colon - a));
-                }
-        }
-        keys_guard = ps.keys;
-        if (r != 0)
-                return r;
-        st->principals = prs;
-        st->n_principals = (uint32_t)n;
-        st->actions = acts;
-        st->n_actions = (uint32_t)n_actions;
-        p->statements = st;
-        p->n_statements = 1;
-        p->version = VERSION_2012;
-        r = finish(&ps, p);
-        if (r < 0)
-                return r;
-        *policyp = p;
-        p = NULL;
-        return 0;
 }

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "policy.h"
+#include "array.h"
 #include "util.h"
 
 /* Arena: a compiled policy is one arena, freed at once. */

@@ -155,53 +155,6 @@ size_t policy_memory(const Policy *p);
  */
 bool policy_needs_key(const Policy *p, const char *key);
 
-/* An inclusive uid range for PolicyTrustRules (a single uid: lo == hi). */
-typedef struct PolicyUidRange {
-        uint32_t lo, hi;
-} PolicyUidRange;
-
-/*
- * The agent's INI shorthand trust rules. Every listed identity is a principal;
- * any one of them may assume the role (OR, as in a Principal list). Arrays may
- * be NULL when their count is 0. @actions defaults to {"sts:AssumeRole"}; add
- * "sts:TagSession" / "sts:SetSourceIdentity" to allow those too.
- */
-typedef struct PolicyTrustRules {
-        const char *name; /* reported in results, e.g. "roles.d/web.ini"; may be NULL */
-        const char *const *users;
-        size_t n_users;
-        const char *const *groups;
-        size_t n_groups;
-        const PolicyUidRange *uids;
-        size_t n_uids;
-        const uint32_t *gids;
-        size_t n_gids;
-        const char *const *exes; /* absolute paths */
-        size_t n_exes;
-        const char *const *exe_sha256s; /* 64 hex digits */
-        size_t n_exe_sha256s;
-        const char *const *units;
-        size_t n_units;
-        const char *const *roles;
-        size_t n_roles;
-        bool is_anyone; /* "Local": "*" */
-        const char *const *actions;
-        size_t n_actions;
-} PolicyTrustRules;
-
-/*
- * policy_new_trust_from_rules() - compile shorthand trust rules into a trust
- * policy: one Allow statement, Sid "TrustRules", Action = @rules->actions,
- * Principal {"Local": [...]}. The result is evaluated like any parsed trust
- * document (action "sts:AssumeRole", resource the role ARN).
- * @rules:   the rules; the caller keeps them (everything is copied)
- * @policyp: receives the policy
- *
- * Return: 0; POLICY_E_MALFORMED if no principal is given or a value is
- * invalid (relative exe path, bad hash, uid range lo > hi, empty name); -ENOMEM.
- */
-int policy_new_trust_from_rules(const PolicyTrustRules *rules, Policy **policyp);
-
 /*
  * policy_context_new() - an empty request context.
  * Return: 0 (*ctxp owned by the caller; free with policy_context_free()); -ENOMEM.

@@ -729,78 +729,6 @@ static void test_trust_document(void **state)
 }
 
 /* The agent's INI shorthand compiles to the same engine. */
-static void test_trust_rules(void **state)
-{
-        static const char *users[] = {"alice"}, *exes[] = {"/usr/bin/backup"};
-        static const char *hashes[] = {"ab12ab12ab12ab12ab12ab12ab12ab12ab12ab12ab12ab12ab12ab12ab12ab12"};
-        static const PolicyUidRange uids[] = {{1000, 1999}};
-        static const char *actions[] = {"sts:AssumeRole", "sts:TagSession"};
-        PolicyTrustRules rules = {.name = "web.ini",
-                                  .users = users,
-                                  .n_users = 1,
-                                  .uids = uids,
-                                  .n_uids = 1,
-                                  .exes = exes,
-                                  .n_exes = 1,
-                                  .exe_sha256s = hashes,
-                                  .n_exe_sha256s = 1,
-                                  .actions = actions,
-                                  .n_actions = 2};
-        Policy *p = NULL;
-        PolicyResult res;
-        PolicyContext *c;
-
-        assert_int_equal(policy_new_trust_from_rules(&rules, &p), 0);
-        assert_true(policy_needs_key(p, "roled:exe-sha256"));
-        assert_true(policy_needs_key(p, "roled:uid"));
-        assert_false(policy_needs_key(p, "roled:unit"));
-        const Policy *ps[] = {p};
-
-        c = ctx_of("roled:uid=1500", NULL);
-        assert_int_equal(policy_evaluate(ps, 1, NULL, "sts:AssumeRole", "arn:aws:iam::0:role/web", c, &res), 0);
-        assert_int_equal(res.decision, ALLOW);
-        assert_string_equal(res.sid, "TrustRules");
-        assert_string_equal(res.policy_name, "web.ini");
-        assert_int_equal(policy_evaluate(ps, 1, NULL, "sts:SetSourceIdentity", "x", c, &res), 0);
-        assert_int_equal(res.decision, IMPLICIT);
-        policy_context_free(c);
-        c = ctx_of("roled:uid=999", "roled:exe=/usr/bin/backup", NULL);
-        assert_int_equal(policy_evaluate(ps, 1, NULL, "sts:AssumeRole", "x", c, &res), 0);
-        assert_int_equal(res.decision, ALLOW);
-        policy_context_free(c);
-        c = ctx_of("roled:uid=999", "roled:exe-sha256=AB12AB12AB12AB12AB12AB12AB12AB12AB12AB12AB12AB12AB12AB12AB12AB12",
-                   NULL);
-        assert_int_equal(policy_evaluate(ps, 1, NULL, "sts:AssumeRole", "x", c, &res), 0);
-        assert_int_equal(res.decision, ALLOW);
-        policy_context_free(c);
-        c = ctx_of("roled:uid=999", "roled:user=bob", "roled:exe=/usr/bin/other", NULL);
-        assert_int_equal(policy_evaluate(ps, 1, NULL, "sts:AssumeRole", "x", c, &res), 0);
-        assert_int_equal(res.decision, IMPLICIT);
-        policy_context_free(c);
-        policy_free(p);
-
-        /* Invalid rules are refused. */
-        static const char *rel[] = {"bin/backup"};
-        PolicyTrustRules bad = {.exes = rel, .n_exes = 1};
-        p = NULL;
-        assert_int_equal(policy_new_trust_from_rules(&bad, &p), POLICY_E_MALFORMED);
-        assert_null(p);
-        PolicyTrustRules empty = {0};
-        assert_int_equal(policy_new_trust_from_rules(&empty, &p), POLICY_E_MALFORMED);
-        static const PolicyUidRange backwards[] = {{10, 5}};
-        PolicyTrustRules bad_range = {.uids = backwards, .n_uids = 1};
-        assert_int_equal(policy_new_trust_from_rules(&bad_range, &p), POLICY_E_MALFORMED);
-        /* Default action is sts:AssumeRole; "*" is anyone. */
-        PolicyTrustRules anyone = {.is_anyone = true};
-        assert_int_equal(policy_new_trust_from_rules(&anyone, &p), 0);
-        const Policy *pa[] = {p};
-        assert_int_equal(policy_evaluate(pa, 1, NULL, "sts:AssumeRole", "x", NULL, &res), 0);
-        assert_int_equal(res.decision, ALLOW);
-        assert_int_equal(policy_evaluate(pa, 1, NULL, "sts:TagSession", "x", NULL, &res), 0);
-        assert_int_equal(res.decision, IMPLICIT);
-        policy_free(p);
-}
-
 static bool lint_has(const char *json, PolicyKind kind, const char *code, int stmt)
 {
         PolicyLint *l = NULL;
@@ -927,7 +855,6 @@ int main(void)
                 cmocka_unit_test(test_malformed),
                 cmocka_unit_test(test_context_attested),
                 cmocka_unit_test(test_trust_document),
-                cmocka_unit_test(test_trust_rules),
                 cmocka_unit_test(test_context_limits),
                 cmocka_unit_test(test_lint),
         };
