@@ -72,7 +72,7 @@ static void unlink_parked(Conn *c)
         c->park_prev = c->park_next = NULL;
         c->is_parked = false;
         a->n_parked--;
-        uidcount_drop(&a->parked_per_uid, c->peer_uid);
+        uidcount_drop(&a->parked_per_uid, c->peer_uid, 1);
 }
 
 /* A slot of @uid is free: the oldest connection of @uid that waits for one takes it. */
@@ -82,7 +82,7 @@ static void admit_parked(Agent *a, uid_t uid)
                 if (p->peer_uid != uid)
                         continue;
                 unlink_parked(p);
-                if (uidcount_add(&a->conns_per_uid, uid, a->max_conns_per_uid) != 0) {
+                if (uidcount_add(&a->conns_per_uid, uid, 1, a->max_conns_per_uid) != 0) {
                         conn_close(p);
                         return;
                 }
@@ -102,7 +102,7 @@ static void uncount(Conn *c)
         if (!c->is_counted)
                 return;
         c->is_counted = false;
-        uidcount_drop(&a->conns_per_uid, c->peer_uid);
+        uidcount_drop(&a->conns_per_uid, c->peer_uid, 1);
         if (!a->is_stopping && a->parked_head)
                 admit_parked(a, c->peer_uid);
 }
@@ -583,7 +583,7 @@ static void park(Conn *c)
          * immediate, so a flood of one uid never keeps others from being accepted.
          */
         if (a->n_parked >= a->max_parked ||
-            uidcount_add(&a->parked_per_uid, c->peer_uid, CONN_PARKED_PER_UID_MAX) != 0) {
+            uidcount_add(&a->parked_per_uid, c->peer_uid, 1, CONN_PARKED_PER_UID_MAX) != 0) {
                 log_info_ratelimited("too many connections of uid %u are waiting: answered Throttling",
                                      (unsigned)c->peer_uid);
                 throttle(c, "too many connections of this uid are waiting for the agent; "
@@ -649,7 +649,7 @@ void conn_accept(Agent *agent, uv_stream_t *server)
                 return;
         }
         c->peer_uid = cred.uid;
-        r = uidcount_add(&agent->conns_per_uid, cred.uid, agent->max_conns_per_uid);
+        r = uidcount_add(&agent->conns_per_uid, cred.uid, 1, agent->max_conns_per_uid);
         if (r == UIDCOUNT_E_LIMIT) {
                 park(c);
                 return;

@@ -6,7 +6,7 @@
  * Items sit in one array, found by comparing digests (the byte bound keeps
  * it to a few thousand: every compiled policy holds at least one 4 KiB arena
  * chunk) and removed by moving the last one into the hole.  Per-uid charges
- * live in a small array: few uids hold session policies at once.
+ * are a UidCount of bytes (uidcount.h), as connections and sessions are.
  */
 #include "policystore.h"
 
@@ -14,6 +14,9 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "array.h"
+#include "uidcount.h"
 
 typedef struct StoredPolicy {
         uint8_t digest[32];
@@ -23,17 +26,11 @@ typedef struct StoredPolicy {
         uint32_t uid;   /* charged to */
 } StoredPolicy;
 
-typedef struct UidBytes {
-        uint32_t uid;
-        size_t bytes;
-} UidBytes;
-
 struct PolicyStore {
         StoredPolicy *items;
         size_t n, size;
         size_t bytes, bytes_max, uid_bytes_max;
-        UidBytes *uids;
-        size_t n_uids, size_uids;
+        UidCount uid_bytes;     /* bytes charged to each uid */
 };
 
 int policy_store_new(PolicyStore **storep, size_t bytes_max, size_t uid_bytes_max)
@@ -55,7 +52,7 @@ PolicyStore *policy_store_free(PolicyStore *store)
         for (size_t i = 0; i < store->n; i++)
                 policy_free(store->items[i].policy);
         free(store->items);
-        free(store->uids);
+        uidcount_deinit(&store->uid_bytes);
         free(store);
         return NULL;
 }
@@ -68,52 +65,22 @@ static StoredPolicy *find(const PolicyStore *store, const uint8_t digest[32])
         return NULL;
 }
 
-static UidBytes *uid_find(const PolicyStore *store, uint32_t uid)
-{
-        for (size_t i = 0; i < store->n_uids; i++)
-                if (store->uids[i].uid == uid)
-                        return &store->uids[i];
-        return NULL;
-}
-
 size_t policy_store_uid_bytes(const PolicyStore *store, uint32_t uid)
 {
-        const UidBytes *u = uid_find(store, uid);
-
-        return u ? u->bytes : 0;
+        return uidcount_get(&store->uid_bytes, uid);
 }
 
 /* charge() - add @bytes to @uid's account, which must have room (checked by the caller). */
 static int charge(PolicyStore *store, uint32_t uid, size_t bytes)
 {
-        UidBytes *u = uid_find(store, uid);
+        int r = uidcount_add(&store->uid_bytes, uid, bytes, SIZE_MAX);
 
-        if (!u) {
-                if (store->n_uids == store->size_uids) {
-                        size_t size = store->size_uids ? store->size_uids * 2 : 8;
-                        UidBytes *a = realloc(store->uids, size * sizeof(*a));
-
-                        if (!a)
-                                return -ENOMEM;
-                        store->uids = a;
-                        store->size_uids = size;
-                }
-                u = &store->uids[store->n_uids++];
-                *u = (UidBytes){ .uid = uid };
-        }
-        u->bytes += bytes;
-        return 0;
+        return r > 0 ? -ENOSPC : r;
 }
 
 static void uncharge(PolicyStore *store, uint32_t uid, size_t bytes)
 {
-        UidBytes *u = uid_find(store, uid);
-
-        if (!u)
-                return;
-        u->bytes -= bytes < u->bytes ? bytes : u->bytes;
-        if (u->bytes == 0)
-                *u = store->uids[--store->n_uids];
+        uidcount_drop(&store->uid_bytes, uid, bytes);
 }
 
 /* has_room() - may @uid be charged @bytes more? */
@@ -163,16 +130,9 @@ int policy_store_add(PolicyStore *store, const uint8_t digest[32], Policy *polic
                 policy_free(policy);
                 return POLICY_STORE_E_UID_FULL;
         }
-        if (store->n == store->size) {
-                size_t size = store->size ? store->size * 2 : 16;
-                StoredPolicy *items = realloc(store->items, size * sizeof(*items));
-
-                if (!items) {
-                        policy_free(policy);
-                        return -ENOMEM;
-                }
-                store->items = items;
-                store->size = size;
+        if (ARRAY_RESERVE(store->items, store->n, store->size, 16)) {
+                policy_free(policy);
+                return -ENOMEM;
         }
         r = charge(store, uid, bytes);
         if (r < 0) {

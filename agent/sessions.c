@@ -201,12 +201,12 @@ int sessions_insert(SessionCache *cache, const char *key, Credentials *take, int
         if (r < 0)
                 return r;
         /* The limit is the handler's to word (Throttling); here it only counts. */
-        r = uidcount_add(&cache->uids, uid, SIZE_MAX);
+        r = uidcount_add(&cache->uids, uid, 1, SIZE_MAX);
         if (r)
                 return r < 0 ? r : -ENOSPC;
         s = malloc(sizeof(*s) + key_len + 1 + role_len + 1);
         if (!s) {
-                uidcount_drop(&cache->uids, uid);
+                uidcount_drop(&cache->uids, uid, 1);
                 return -ENOMEM;
         }
         s->link.hash = hash;
@@ -234,7 +234,7 @@ int sessions_insert(SessionCache *cache, const char *key, Credentials *take, int
 
                 *old = o->link.next;
                 cache->t.n--;
-                uidcount_drop(&cache->uids, o->uid);
+                uidcount_drop(&cache->uids, o->uid, 1);
                 session_free(o);
         }
         table_link(&cache->t, &s->link);
@@ -270,7 +270,7 @@ static int sweep(SessionCache *cache, bool (*pred)(const Session *, const void *
                         }
                         *p = s->link.next;
                         cache->t.n--;
-                        uidcount_drop(&cache->uids, s->uid);
+                        uidcount_drop(&cache->uids, s->uid, 1);
                         session_free(s);
                         n++;
                 }

@@ -24,29 +24,33 @@ void uidcount_deinit(UidCount *u)
         *u = (UidCount)UIDCOUNT_INIT;
 }
 
-int uidcount_add(UidCount *u, uint32_t uid, size_t max)
+int uidcount_add(UidCount *u, uint32_t uid, size_t n, size_t max)
 {
         UidCountEntry *e = find(u, uid);
+        size_t held = e ? e->n : 0;
 
-        if (e) {
-                if (e->n >= max)
-                        return UIDCOUNT_E_LIMIT;
-                e->n++;
-                return 0;
-        }
-        if (max == 0)
+        if (n > max || held > max - n)
                 return UIDCOUNT_E_LIMIT;
-        if (ARRAY_RESERVE(u->entries, u->n_entries, u->size_entries, 8))
-                return -ENOMEM;
-        u->entries[u->n_entries++] = (UidCountEntry){ .uid = uid, .n = 1 };
+        if (n == 0)
+                return 0;
+        if (!e) {
+                if (ARRAY_RESERVE(u->entries, u->n_entries, u->size_entries, 8))
+                        return -ENOMEM;
+                e = &u->entries[u->n_entries++];
+                *e = (UidCountEntry){ .uid = uid };
+        }
+        e->n += n;
         return 0;
 }
 
-void uidcount_drop(UidCount *u, uint32_t uid)
+void uidcount_drop(UidCount *u, uint32_t uid, size_t n)
 {
         UidCountEntry *e = find(u, uid);
 
-        if (e && --e->n == 0)
+        if (!e)
+                return;
+        e->n -= n < e->n ? n : e->n;
+        if (e->n == 0)
                 *e = u->entries[--u->n_entries];
 }
 

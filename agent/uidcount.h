@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * uidcount.h - how many of something each uid holds, for the per-uid limits:
+ * uidcount.h - how much of something each uid holds, for the per-uid limits:
  * the agent counts connections with one (conn.c), the session cache its
- * sessions with another (sessions.c). A small array of the uids that hold
- * any; the limits themselves are the caller's.
+ * sessions (sessions.c), the policy store the bytes of session policies
+ * (policystore.c). A small array of the uids that hold any; what a limit
+ * means and how it is reported are the caller's.
  */
 #pragma once
 
@@ -31,13 +32,13 @@ typedef struct UidCount {
 void uidcount_deinit(UidCount *u);
 
 /*
- * uidcount_add() - one more for @uid, unless it already holds @max.
+ * uidcount_add() - @n more for @uid, unless it would then hold more than @max.
  * Return: 0, UIDCOUNT_E_LIMIT or -ENOMEM (nothing counted on either).
  */
-int uidcount_add(UidCount *u, uint32_t uid, size_t max);
+int uidcount_add(UidCount *u, uint32_t uid, size_t n, size_t max);
 
-/* uidcount_drop() - one fewer for @uid (which must hold one). */
-void uidcount_drop(UidCount *u, uint32_t uid);
+/* uidcount_drop() - @n fewer for @uid (never below zero; the entry goes at zero). */
+void uidcount_drop(UidCount *u, uint32_t uid, size_t n);
 
 /* uidcount_get() - how many @uid holds. */
 size_t uidcount_get(const UidCount *u, uint32_t uid);
