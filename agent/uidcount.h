@@ -3,8 +3,9 @@
  * uidcount.h - how much of something each uid holds, for the per-uid limits:
  * the agent counts connections with one (conn.c), the session cache its
  * sessions (sessions.c), the policy store the bytes of session policies
- * (policystore.c). A small array of the uids that hold any; what a limit
- * means and how it is reported are the caller's.
+ * (policystore.c). Only uids that hold something have an entry; what a limit
+ * means and how it is reported are the caller's. A hash table keyed by uid:
+ * O(1) per call on average, however many uids hold something.
  */
 #pragma once
 
@@ -21,9 +22,9 @@ typedef struct UidCountEntry {
 } UidCountEntry;
 
 typedef struct UidCount {
-        UidCountEntry *entries; /* only uids with n > 0 */
-        size_t n_entries;
-        size_t size_entries;
+        UidCountEntry *entries; /* open addressing; a slot with n == 0 is free */
+        size_t n_entries;       /* uids with n > 0 */
+        size_t size_entries;    /* slots: 0 or a power of two */
 } UidCount;
 
 #define UIDCOUNT_INIT { NULL, 0, 0 }
