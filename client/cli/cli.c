@@ -14,6 +14,8 @@
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -74,6 +76,32 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
         return EXIT_USAGE;
 }
 
+int cli_bad_option(const char *cmd, int c, char **argv)
+{
+        /*
+         * getopt_long() leaves optind past an unknown long option or past an
+         * option missing its argument; inside a cluster of short options
+         * ("-xj") optind has not moved and only optopt names the culprit.
+         */
+        const char *prev = optind > 0 ? argv[optind - 1] : "";
+        char name[3] = { '-', (char)optopt, '\0' };
+        const char *opt = !strncmp(prev, "--", 2) || !optopt ? prev : name;
+        size_t eq = strcspn(opt, "=");
+
+        if (c == ':')
+                return cli_usage_error(cmd, "option '%s' needs an argument", opt);
+        return cli_usage_error(cmd, "unknown option '%.*s'", (int)eq, opt);
+}
+
+int cli_duration_error(const char *cmd, const char *text, int r)
+{
+        if (r == -ERANGE)
+                return cli_usage_error(cmd, "duration '%s' is out of range: 15m (900) to 12h (43200)",
+                                       text);
+        return cli_usage_error(cmd, "invalid duration '%s': seconds, or hours, minutes and seconds "
+                               "such as 900, 15m, 1h30m", text);
+}
+
 int cli_status_exit(roled_status st)
 {
         switch (st) {
@@ -90,6 +118,9 @@ int cli_status_exit(roled_status st)
         }
 }
 
+/* The socket of the agent cli_connect() reached, for naming it in errors ("" before). */
+static char agent_path[4096];
+
 int cli_fail(roled_client *client, roled_status st)
 {
         const char *msg = roled_client_last_error(client);
@@ -97,17 +128,58 @@ int cli_fail(roled_client *client, roled_status st)
         if (!*msg)
                 msg = roled_strerror(st);
         if ((int)st > 0 && (int)st < ROLED_E_NO_AGENT)
-                cli_error("%s: %s", roled_status_name(st), msg);
+                cli_error("%s: %s (agent at %s)", roled_status_name(st), msg,
+                          *agent_path ? agent_path : "?");
+        else if (*agent_path && !strstr(msg, agent_path))
+                cli_error("%s (agent at %s)", msg, agent_path);
         else
                 cli_error("%s", msg);
         return cli_status_exit(st);
 }
 
+/*
+ * user_socket() - the user agent's socket the library's search tries first
+ * (roled_client_connect(): $XDG_RUNTIME_DIR/roled/roled.sock), or NULL when
+ * there is no search (--socket, $ROLED_SOCKET) or no $XDG_RUNTIME_DIR.
+ */
+static const char *user_socket(char *buf, size_t size)
+{
+        const char *env = getenv("ROLED_SOCKET");
+        const char *xdg = getenv("XDG_RUNTIME_DIR");
+        int n;
+
+        if (cli_globals.socket_path || (env && *env) || !xdg || xdg[0] != '/')
+                return NULL;
+        n = snprintf(buf, size, "%s/roled/roled.sock", xdg);
+        return n > 0 && (size_t)n < size ? buf : NULL;
+}
+
 int cli_connect(roled_client **clientp)
 {
+        char ubuf[4096];
+        const char *user = user_socket(ubuf, sizeof(ubuf));
         roled_status st = roled_client_connect(cli_globals.socket_path, clientp);
+        const char *path;
 
-        return st == ROLED_OK ? EXIT_OK : cli_fail(NULL, st);
+        if (st != ROLED_OK) {
+                const char *msg = roled_client_last_error(NULL);
+
+                /* The library names the last socket it tried; name the user agent's too. */
+                if (user && *msg && !strstr(msg, user)) {
+                        cli_error("%s (and no user agent at %s)", msg, user);
+                        return cli_status_exit(st);
+                }
+                return cli_fail(NULL, st);
+        }
+        path = roled_client_socket_path(*clientp);
+        snprintf(agent_path, sizeof(agent_path), "%s", path);
+        if (cli_globals.is_verbose) {
+                if (user && !streq(path, user))
+                        cli_error("no user agent at %s; the system agent at %s answered", user, path);
+                else
+                        cli_error("the agent at %s answered", path);
+        }
+        return EXIT_OK;
 }
 
 int cli_get_credentials(const roled_request *req, roled_credentials *creds)
@@ -133,13 +205,14 @@ int cli_parse_options(int argc, char **argv, unsigned flags, CliOptions *optsp)
          * resolves abbreviations the same whatever the order.
          */
         struct option longopts[5];
-        char optstring[16];
+        char optstring[17];
         CliOptions opts = { 0 };
         size_t n = 0, k = 0;
-        int c;
+        int c, r;
 
         if (!(flags & CLI_OPT_PERMUTE))
                 optstring[k++] = '+';
+        optstring[k++] = ':';
         if (flags & CLI_OPT_ROLE) {
                 longopts[n++] = (struct option){ "role", required_argument, NULL, 'r' };
                 optstring[k++] = 'r';
@@ -165,8 +238,9 @@ int cli_parse_options(int argc, char **argv, unsigned flags, CliOptions *optsp)
                         opts.role = optarg;
                         break;
                 case 'd':
-                        if (cli_parse_duration(optarg, &opts.duration_seconds) < 0)
-                                return cli_usage_error(argv[0], "invalid duration '%s'", optarg);
+                        r = cli_parse_duration(optarg, &opts.duration_seconds);
+                        if (r < 0)
+                                return cli_duration_error(argv[0], optarg, r);
                         break;
                 case 'j':
                         opts.is_json = true;
@@ -175,8 +249,13 @@ int cli_parse_options(int argc, char **argv, unsigned flags, CliOptions *optsp)
                         cli_print_help(cli_find_command(argv[0]), stdout);
                         return EXIT_OK;
                 default:
-                        return cli_usage_error(argv[0], "unknown option");
+                        return cli_bad_option(argv[0], c, argv);
                 }
+        }
+        if (cli_globals.is_json) {
+                if (!(flags & CLI_OPT_JSON))
+                        return cli_usage_error(argv[0], "this command prints no JSON");
+                opts.is_json = true;
         }
         if (!(flags & CLI_OPT_OPERANDS) && optind < argc)
                 return cli_usage_error(argv[0], "unexpected argument '%s'", argv[optind]);
@@ -191,8 +270,8 @@ int cli_parse_duration(const char *s, uint32_t *secondsp)
 
         if (r < 0)
                 return r;
-        if (v == 0)
-                return -EINVAL;
+        if (v < CLI_DURATION_MIN)
+                return -ERANGE;
         *secondsp = v;
         return 0;
 }

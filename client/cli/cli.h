@@ -27,9 +27,14 @@ enum {
         EXIT_UNREACHABLE = 3, /* no agent, untrusted agent, timeout, broken connection */
 };
 
-/* Global options, parsed by main() before the subcommand. */
+/*
+ * Global options: main() takes them from before the command and from among
+ * its options (up to "--", and for exec up to the command to run).
+ */
 typedef struct CliGlobals {
         const char *socket_path; /* --socket, or NULL to search */
+        bool is_json;            /* -j/--json before the command */
+        bool is_verbose;         /* -v, --verbose */
 } CliGlobals;
 
 extern CliGlobals cli_globals;
@@ -40,6 +45,7 @@ typedef struct CliCommand {
         int (*run)(int argc, char **argv);
         const char *summary; /* one line, for `rolectl help` */
         const char *help;    /* man-style usage: NAME, SYNOPSIS, OPTIONS, EXIT STATUS */
+        bool is_passthrough; /* its first operand starts a command line rolectl leaves alone */
 } CliCommand;
 
 /* cli_find_command() - the command named @name, or NULL. */
@@ -51,6 +57,20 @@ void cli_print_help(const CliCommand *cmd, FILE *f);
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* cli_usage_error() - cli_error() plus a hint at `rolectl COMMAND --help`.  Return: EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/*
+ * cli_bad_option() - the one usage line for getopt_long()'s '?' or ':' (@c)
+ * after a loop whose optstring starts with ':' (after any '+'): "option
+ * '--role' needs an argument" or "unknown option '--x'".  getopt itself
+ * prints nothing (main() clears opterr).  Return: EXIT_USAGE.
+ */
+int cli_bad_option(const char *cmd, int c, char **argv);
+
+/*
+ * cli_duration_error() - the usage line for a duration cli_parse_duration()
+ * refused with @r: the grammar, or the allowed range.  Return: EXIT_USAGE.
+ */
+int cli_duration_error(const char *cmd, const char *text, int r);
 
 /* What cli_parse_options() accepts besides -h/--help, and how it treats operands. */
 enum {
@@ -107,14 +127,16 @@ int cli_get_credentials(const roled_request *req, roled_credentials *creds);
 int cli_status_exit(roled_status st);
 
 /*
- * cli_parse_duration() - parse a duration (base/duration.h: "900", "15m", "1h30m").
+ * cli_parse_duration() - parse a session duration (base/duration.h: "900",
+ * "15m", "1h30m", units in either case).
  * @s: the text; @secondsp: on 0, the duration in seconds
- * Return: 0, or -EINVAL (syntax, zero) or -ERANGE (over 12 h).  The agent
- * checks the role's own bounds.
+ * Return: 0, or -EINVAL (not the grammar) or -ERANGE (outside
+ * CLI_DURATION_MIN..CLI_DURATION_MAX).  The agent checks the role's own maximum.
  */
 int cli_parse_duration(const char *s, uint32_t *secondsp);
 
-#define CLI_DURATION_MAX 43200 /* 12 h, the longest session the protocol allows */
+#define CLI_DURATION_MIN 900   /* 15 min, PROTO_DURATION_MIN */
+#define CLI_DURATION_MAX 43200 /* 12 h, PROTO_DURATION_MAX */
 
 /*
  * cli_shell_quote() - append @s to @b quoted for POSIX sh: bare when it holds

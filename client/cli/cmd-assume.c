@@ -49,14 +49,15 @@ int cmd_assume(int argc, char **argv)
         JsonBuf out = JSON_BUF_INIT;
         roled_client *client = NULL;
         uint32_t duration = 0;
-        int c, r, output = OUT_PROCESS;
+        int c, r, output = cli_globals.is_json ? OUT_JSON : OUT_PROCESS;
         roled_status st;
 
-        while ((c = getopt_long(argc, argv, "d:p:n:cjeh", options, NULL)) != -1) {
+        while ((c = getopt_long(argc, argv, ":d:p:n:cjeh", options, NULL)) != -1) {
                 switch (c) {
                 case 'd':
-                        if (cli_parse_duration(optarg, &duration) < 0)
-                                return cli_usage_error(argv[0], "invalid duration '%s'", optarg);
+                        r = cli_parse_duration(optarg, &duration);
+                        if (r < 0)
+                                return cli_duration_error(argv[0], optarg, r);
                         break;
                 case 'p':
                         free(policy);
@@ -86,7 +87,7 @@ int cmd_assume(int argc, char **argv)
                         cli_print_help(cli_find_command(argv[0]), stdout);
                         return EXIT_OK;
                 default:
-                        return cli_usage_error(argv[0], "unknown option");
+                        return cli_bad_option(argv[0], c, argv);
                 }
         }
         if (optind != argc - 1)
@@ -130,7 +131,7 @@ const CliCommand cli_cmd_assume = {
 "                                   [--session-name NAME] [--chain] [--json | --env]\n"
 "\n"
 "OPTIONS\n"
-"    -d, --duration D      session lifetime: 900, 900s, 15m, 1h (default: the agent's)\n"
+"    -d, --duration D      session lifetime, 15m..12h: 900, 15m, 1h30m (default: the agent's)\n"
 "    -p, --policy FILE     a session policy (IAM JSON, at most 10240 bytes; - is stdin)\n"
 "    -n, --session-name N  the session name (default: <user>-<pid>)\n"
 "    -c, --chain           role chaining: present $AWS_SESSION_TOKEN as the source session\n"

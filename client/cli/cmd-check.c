@@ -147,12 +147,12 @@ int cmd_check(int argc, char **argv)
         const char *role = NULL, *action = NULL, *resource = NULL, *region = NULL;
         roled_client *client = NULL;
         roled_authz_result res;
-        bool is_json = false, is_session = false, use_simulate;
+        bool is_json = cli_globals.is_json, is_session = false, use_simulate;
         Context ctx = { .n = 0 };
         roled_status st;
         int c, r;
 
-        while ((c = getopt_long(argc, argv, "+r:a:R:c:g:p:sjh", options, NULL)) != -1) {
+        while ((c = getopt_long(argc, argv, "+:r:a:R:c:g:p:sjh", options, NULL)) != -1) {
                 switch (c) {
                 case 'r':
                         role = optarg;
@@ -203,7 +203,7 @@ int cmd_check(int argc, char **argv)
                         return EXIT_OK;
                 default:
                         context_deinit(&ctx);
-                        return cli_usage_error(argv[0], "unknown option");
+                        return cli_bad_option(argv[0], c, argv);
                 }
         }
         if (optind < argc || !role || !action || !resource) {

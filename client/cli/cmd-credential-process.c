@@ -20,7 +20,7 @@ int cmd_credential_process(int argc, char **argv)
         CliOptions opts;
         int r;
 
-        r = cli_parse_options(argc, argv, CLI_OPT_ROLE | CLI_OPT_DURATION, &opts);
+        r = cli_parse_options(argc, argv, CLI_OPT_ROLE | CLI_OPT_DURATION | CLI_OPT_JSON, &opts);
         if (r != CLI_GO_ON)
                 return r;
         req.role = opts.role;
@@ -42,7 +42,7 @@ const CliCommand cli_cmd_credential_process = {
 "    rolectl credential-process - credentials for AWS SDKs (credential_process)\n"
 "\n"
 "SYNOPSIS\n"
-"    rolectl [--socket PATH] credential-process [--role ROLE] [--duration D]\n"
+"    rolectl [--socket PATH] credential-process [--role ROLE] [--duration D] [--json]\n"
 "\n"
 "DESCRIPTION\n"
 "    Asks roled for the caller's credentials and prints them as the JSON object\n"
@@ -53,7 +53,8 @@ const CliCommand cli_cmd_credential_process = {
 "\n"
 "OPTIONS\n"
 "    -r, --role ROLE       the role (default: the caller's default role)\n"
-"    -d, --duration D      session lifetime: 900, 900s, 15m, 1h, 1h30m (default: the agent's)\n"
+"    -d, --duration D      session lifetime, 15m..12h: 900, 15m, 1h30m (default: the agent's)\n"
+"    -j, --json            accepted; the output is always JSON\n"
 "    -h, --help            this text\n"
 "\n"
 "EXIT STATUS\n"

@@ -63,7 +63,7 @@ const CliCommand cli_cmd_env = {
 "\n"
 "OPTIONS\n"
 "    -r, --role ROLE       the role (default: the caller's default role)\n"
-"    -d, --duration D      session lifetime: 900, 900s, 15m, 1h (default: the agent's)\n"
+"    -d, --duration D      session lifetime, 15m..12h: 900, 15m, 1h30m (default: the agent's)\n"
 "    -j, --json            a JSON object of the same variables instead\n"
 "    -h, --help            this text\n"
 "\n"

@@ -61,6 +61,7 @@ const CliCommand cli_cmd_exec = {
         .name = "exec",
         .run = cmd_exec,
         .summary = "run a command with a role's credentials in its environment",
+        .is_passthrough = true,
         .help =
 "NAME\n"
 "    rolectl exec - run a command with a role's credentials\n"
@@ -75,7 +76,7 @@ const CliCommand cli_cmd_exec = {
 "\n"
 "OPTIONS\n"
 "    -r, --role ROLE       the role (default: the caller's default role)\n"
-"    -d, --duration D      session lifetime: 900, 900s, 15m, 1h (default: the agent's)\n"
+"    -d, --duration D      session lifetime, 15m..12h: 900, 15m, 1h30m (default: the agent's)\n"
 "    -h, --help            this text\n"
 "\n"
 "EXIT STATUS\n"

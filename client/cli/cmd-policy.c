@@ -35,6 +35,8 @@ static void usage(FILE *f)
               f);
 }
 
+bool cmd_policy_is_json;
+
 static int die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 static int die(const char *fmt, ...)
@@ -46,6 +48,18 @@ static int die(const char *fmt, ...)
         va_end(ap);
         fputc('\n', stderr);
         return 2;
+}
+
+/* bad_option() - one line for getopt_long()'s '?' or ':' (@c; optstring starts with ':'). */
+static int bad_option(int c, char **argv)
+{
+        const char *prev = optind > 0 ? argv[optind - 1] : "";
+
+        if (c == ':')
+                return die("option '%s' needs an argument", prev);
+        if (optopt && strncmp(prev, "--", 2))
+                return die("unknown option '-%c'", optopt);
+        return die("unknown option '%.*s'", (int)strcspn(prev, "="), prev);
 }
 
 /* Read a whole file (at most POLICY_DOCUMENT_MAX bytes; "-" is stdin). */
@@ -160,7 +174,7 @@ static int cmd_eval(int argc, char **argv)
         };
         const char *files[POLICY_FILES_MAX], *session_file = NULL, *action = NULL, *resource = NULL;
         size_t n_files = 0;
-        bool is_json = false, is_batch = false, is_exit_status = false;
+        bool is_json = cmd_policy_is_json, is_batch = false, is_exit_status = false;
         Policy *policies[POLICY_FILES_MAX] = {0}, *session = NULL;
         PolicyContext *ctx = NULL;
         PolicyResult res;
@@ -170,7 +184,8 @@ static int cmd_eval(int argc, char **argv)
         if (r < 0)
                 return die("%s", strerror(-r));
         optind = 0;
-        while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        opterr = 0;
+        while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
                 switch (c) {
                 case 'p':
                         if (n_files == POLICY_FILES_MAX) {
@@ -223,7 +238,7 @@ static int cmd_eval(int argc, char **argv)
                         ret = 0;
                         goto out;
                 default:
-                        usage(stderr);
+                        ret = bad_option(c, argv);
                         goto out;
                 }
         }
@@ -301,14 +316,15 @@ static int cmd_validate(int argc, char **argv)
                 {},
         };
         PolicyKind kind = POLICY_KIND_AUTO;
-        bool is_json = false;
+        bool is_json = cmd_policy_is_json;
         PolicyLint *lint = NULL;
         char *buf = NULL;
         size_t len, n_err;
         int c, r;
 
         optind = 0;
-        while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        opterr = 0;
+        while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
                 switch (c) {
                 case 'j':
                         is_json = true;
@@ -323,8 +339,7 @@ static int cmd_validate(int argc, char **argv)
                         usage(stdout);
                         return 0;
                 default:
-                        usage(stderr);
-                        return 2;
+                        return bad_option(c, argv);
                 }
         }
         if (optind + 1 != argc)

@@ -5,6 +5,7 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <jansson.h>
@@ -21,6 +22,9 @@
  * 2 for bad usage or unreadable/invalid input, with one line on stderr.
  */
 int cmd_policy(int argc, char **argv);
+
+/* cmd_policy_is_json - rolectl's global --json came before "policy": as if --json were given. */
+extern bool cmd_policy_is_json;
 
 /*
  * cli_policy_format_error() - "Statement[2].Condition.X: message" (or "line L

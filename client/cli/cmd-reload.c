@@ -5,6 +5,7 @@
  * serving the old one; its file:line message is printed.
  */
 #include "cli.h"
+#include "cli-json.h"
 
 int cmd_reload(int argc, char **argv)
 {
@@ -14,7 +15,7 @@ int cmd_reload(int argc, char **argv)
         CliOptions opts;
         int r;
 
-        r = cli_parse_options(argc, argv, 0, &opts);
+        r = cli_parse_options(argc, argv, CLI_OPT_JSON, &opts);
         if (r != CLI_GO_ON)
                 return r;
         r = cli_connect(&client);
@@ -23,6 +24,8 @@ int cmd_reload(int argc, char **argv)
         st = roled_reload(client, &n);
         if (st != ROLED_OK)
                 r = cli_fail(client, st);
+        else if (opts.is_json)
+                r = cli_print_json(json_pack("{s:b, s:I}", "reloaded", 1, "roles", (json_int_t)n));
         else
                 printf("reloaded: %u role%s\n", n, n == 1 ? "" : "s");
         roled_client_close(client);
@@ -38,13 +41,14 @@ const CliCommand cli_cmd_reload = {
 "    rolectl reload - re-read the agent's configuration\n"
 "\n"
 "SYNOPSIS\n"
-"    rolectl [--socket PATH] reload\n"
+"    rolectl [--socket PATH] reload [--json]\n"
 "\n"
 "DESCRIPTION\n"
 "    Only root or the agent's own user may reload.  A configuration that fails to\n"
 "    load is rejected (the message names file and line) and the old one keeps serving.\n"
 "\n"
 "OPTIONS\n"
+"    -j, --json            print {\"reloaded\": true, \"roles\": N}\n"
 "    -h, --help            this text\n"
 "\n"
 "EXIT STATUS\n"

@@ -4,6 +4,7 @@
  * one role).  Revoked local tokens stop verifying online at once.
  */
 #include "cli.h"
+#include "cli-json.h"
 
 int cmd_revoke(int argc, char **argv)
 {
@@ -13,7 +14,7 @@ int cmd_revoke(int argc, char **argv)
         roled_status st;
         int r;
 
-        r = cli_parse_options(argc, argv, CLI_OPT_ROLE, &opts);
+        r = cli_parse_options(argc, argv, CLI_OPT_ROLE | CLI_OPT_JSON, &opts);
         if (r != CLI_GO_ON)
                 return r;
         r = cli_connect(&client);
@@ -22,6 +23,8 @@ int cmd_revoke(int argc, char **argv)
         st = roled_revoke(client, opts.role, &n);
         if (st != ROLED_OK)
                 r = cli_fail(client, st);
+        else if (opts.is_json)
+                r = cli_print_json(json_pack("{s:I}", "revoked", (json_int_t)n));
         else
                 printf("revoked: %u session%s\n", n, n == 1 ? "" : "s");
         roled_client_close(client);
@@ -37,10 +40,11 @@ const CliCommand cli_cmd_revoke = {
 "    rolectl revoke - end sessions\n"
 "\n"
 "SYNOPSIS\n"
-"    rolectl [--socket PATH] revoke [--role ROLE]\n"
+"    rolectl [--socket PATH] revoke [--role ROLE] [--json]\n"
 "\n"
 "OPTIONS\n"
 "    -r, --role ROLE       only sessions of this role\n"
+"    -j, --json            print {\"revoked\": N}\n"
 "    -h, --help            this text\n"
 "\n"
 "EXIT STATUS\n"

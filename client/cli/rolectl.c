@@ -4,6 +4,7 @@
  * subcommand lives in cmd-<name>.c (rolectl policy in cmd-policy.c, owned by
  * the policy engine); this file only dispatches, like wireguard-tools' wg.c.
  */
+#include <getopt.h>
 #include <string.h>
 
 #include "cli.h"
@@ -78,7 +79,7 @@ void cli_print_help(const CliCommand *cmd, FILE *f)
 
 static void usage(FILE *f)
 {
-        fputs("usage: rolectl [--socket PATH] COMMAND [ARGS...]\n"
+        fputs("usage: rolectl [--socket PATH] [--json] [--verbose] COMMAND [ARGS...]\n"
               "       rolectl --version | --help\n\n"
               "Short-lived AWS-shaped credentials from the local roled agent.\n\n"
               "Commands:\n", f);
@@ -87,8 +88,11 @@ static void usage(FILE *f)
         fputs("\nOptions:\n"
               "  --socket PATH        the agent's socket (default: $ROLED_SOCKET, then\n"
               "                       $XDG_RUNTIME_DIR/roled/roled.sock, then " ROLED_RUNDIR "/roled.sock)\n"
-              "  --version            print the version\n"
+              "  -j, --json           JSON output (every command that prints something)\n"
+              "  -v, --verbose        say which agent answered, and why another did not\n"
+              "  -V, --version        print the version\n"
               "  -h, --help           this text\n\n"
+              "Global options may also follow the command (before any \"--\").\n\n"
               "Exit status: 0 success, 1 the agent refused or failed, 2 usage error,\n"
               "3 the agent cannot be reached or is not trusted.\n"
               "'rolectl help COMMAND' or 'rolectl COMMAND --help' describes one command.\n", f);
@@ -115,25 +119,59 @@ static int cmd_help(int argc, char **argv)
         return EXIT_OK;
 }
 
+enum { NOT_GLOBAL, GLOBAL, GLOBAL_EXIT };
+
+/*
+ * global() - apply @argv[*ip] if it is a global option other than --json and
+ * --help (which mean something to each command too), moving *@ip past its
+ * argument.  Return: GLOBAL, NOT_GLOBAL, or GLOBAL_EXIT with *@exitp the exit
+ * code (--version printed, or a usage error reported).
+ */
+
+static int global(int argc, char **argv, int *ip, int *exitp)
+{
+        const char *a = argv[*ip];
+
+        if (streq(a, "--socket")) {
+                if (*ip + 1 >= argc) {
+                        cli_error("option '--socket' needs a path (see 'rolectl --help')");
+                        *exitp = EXIT_USAGE;
+                        return GLOBAL_EXIT;
+                }
+                cli_globals.socket_path = argv[++*ip];
+        } else if (!strncmp(a, "--socket=", 9)) {
+                cli_globals.socket_path = a + 9;
+        } else if (streq(a, "-v") || streq(a, "--verbose")) {
+                cli_globals.is_verbose = true;
+        } else if (streq(a, "-V") || streq(a, "--version")) {
+                fputs("rolectl " ROLED_VERSION "\n", stdout);
+                *exitp = EXIT_OK;
+                return GLOBAL_EXIT;
+        } else {
+                return NOT_GLOBAL;
+        }
+        return GLOBAL;
+}
+
 int main(int argc, char **argv)
 {
         const CliCommand *cmd;
-        int i;
+        bool is_in_options = true;
+        int i, n, ret;
 
+        /* Every usage error is one line of ours: getopt stays quiet. */
+        opterr = 0;
         for (i = 1; i < argc && argv[i][0] == '-'; i++) {
                 const char *a = argv[i];
 
-                if (streq(a, "--socket")) {
-                        if (++i >= argc) {
-                                cli_error("--socket needs a path (see 'rolectl --help')");
-                                return EXIT_USAGE;
-                        }
-                        cli_globals.socket_path = argv[i];
-                } else if (!strncmp(a, "--socket=", 9)) {
-                        cli_globals.socket_path = a + 9;
-                } else if (streq(a, "--version")) {
-                        fputs("rolectl " ROLED_VERSION "\n", stdout);
-                        return EXIT_OK;
+                switch (global(argc, argv, &i, &ret)) {
+                case GLOBAL:
+                        continue;
+                case GLOBAL_EXIT:
+                        return ret;
+                }
+                if (streq(a, "-j") || streq(a, "--json")) {
+                        cli_globals.is_json = true;
                 } else if (streq(a, "--help") || streq(a, "-h")) {
                         usage(stdout);
                         return EXIT_OK;
@@ -151,6 +189,33 @@ int main(int argc, char **argv)
                 cli_error("unknown command '%s' (see 'rolectl help')", argv[i]);
                 return EXIT_USAGE;
         }
+        /*
+         * Global options may also come among the command's own, up to "--"
+         * (and for exec, up to the command line it runs): they are taken out
+         * here, in place, so the command's getopt never sees them.
+         */
+        argv[0] = argv[i];
+        n = 1;
+        for (i++; i < argc; i++) {
+                if (is_in_options) {
+                        if (streq(argv[i], "--")) {
+                                is_in_options = false;
+                        } else if (argv[i][0] != '-') {
+                                if (cmd->is_passthrough)
+                                        is_in_options = false;
+                        } else {
+                                switch (global(argc, argv, &i, &ret)) {
+                                case GLOBAL:
+                                        continue;
+                                case GLOBAL_EXIT:
+                                        return ret;
+                                }
+                        }
+                }
+                argv[n++] = argv[i];
+        }
+        argv[n] = NULL;
+        cmd_policy_is_json = cli_globals.is_json;
         /* Subcommands see argv[0] == their name and parse the rest with getopt_long(). */
-        return cmd->run(argc - i, argv + i);
+        return cmd->run(n, argv);
 }
