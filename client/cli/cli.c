@@ -192,6 +192,13 @@ int cli_get_credentials(const roled_request *req, roled_credentials *creds)
                 return r;
         st = roled_get_credentials(client, req, creds);
         r = st == ROLED_OK ? EXIT_OK : cli_fail(client, st);
+        /*
+         * The agent refuses a duration over the role's maximum with
+         * InvalidParameterValue and names the range; like any duration out of
+         * range, that is a usage error.
+         */
+        if (st == ROLED_E_INVALID_PARAMETER_VALUE && req->duration_seconds)
+                r = EXIT_USAGE;
         roled_client_close(client);
         return r;
 }

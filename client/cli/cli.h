@@ -119,7 +119,8 @@ int cli_fail(roled_client *client, roled_status st);
 /*
  * cli_get_credentials() - connect, GetCredentials for @req, close.
  * @creds: filled on EXIT_OK; the caller clears it with roled_credentials_clear()
- * Return: EXIT_OK, or the exit code after one stderr line.
+ * Return: EXIT_OK, or the exit code after one stderr line (EXIT_USAGE when
+ * the agent refuses @req's duration as over the role's maximum).
  */
 int cli_get_credentials(const roled_request *req, roled_credentials *creds);
 
