@@ -15,6 +15,7 @@ prefix=$tmp/prefix
 libdir=$(dirname "$(find "$prefix" -name 'libroled.so' | head -n 1)")
 test -f "$prefix/include/roled/roled.h"
 test -x "$prefix/bin/rolectl"
+bash -c "source '$prefix/share/bash-completion/completions/rolectl' && complete -p rolectl" >/dev/null
 test -x "$prefix/sbin/roled"
 
 # pkg-config
