@@ -35,9 +35,9 @@ static int print_json(const roled_credentials *cr)
         cli_format_iso(cr->expiration, iso);
         o = json_pack("{s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "Version", 1,
                       "AccessKeyId", cr->access_key_id, "SecretAccessKey", cr->secret_access_key,
-                      "SessionToken", cr->session_token, "Expiration", iso, "Role", cr->role,
-                      "RoleArn", cr->role_arn, "AssumedRoleArn", cr->assumed_role_arn,
-                      "SessionId", cr->session_id, "Issuer", cr->issuer);
+                      "SessionToken", cr->session_token, "Expiration", iso, "role", cr->role,
+                      "roleArn", cr->role_arn, "assumedRoleArn", cr->assumed_role_arn,
+                      "sessionId", cr->session_id, "issuer", cr->issuer);
         return cli_emit_json(o);
 }
 

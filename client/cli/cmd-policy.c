@@ -284,7 +284,8 @@ static int cmd_eval(int argc, char **argv)
                 json_object_set_new(o, "matched", cli_policy_matched_json(&res));
                 if (res.policy_name)
                         json_object_set_new(o, "policyName", json_string(res.policy_name));
-                char *s = json_dumps(o, JSON_COMPACT);
+                /* The style of every rolectl --json: two-space indent, keys in order (not --batch: JSON lines). */
+                char *s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
                 json_decref(o);
                 if (s)
                         puts(s);
@@ -376,7 +377,8 @@ static int cmd_validate(int argc, char **argv)
                 json_object_set_new(o, "errors", json_integer((json_int_t)n_err));
                 json_object_set_new(o, "warnings", json_integer((json_int_t)(policy_lint_count(lint) - n_err)));
                 json_object_set_new(o, "findings", arr);
-                char *s = json_dumps(o, JSON_COMPACT);
+                /* The style of every rolectl --json: two-space indent, keys in order (not --batch: JSON lines). */
+                char *s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
                 json_decref(o);
                 if (s)
                         puts(s);
