@@ -220,6 +220,57 @@ static int lint_statement(PolicyLint *l, json_t *st, int i, bool is_trust, Polic
         return r;
 }
 
+/* add_parse_error() - @err from policy_parse() as an error finding of statement @stmt. */
+static int add_parse_error(PolicyLint *l, const PolicyError *err, int stmt)
+{
+        int r = add(l, POLICY_ERROR, err->reason, stmt, err->field, "%s", err->message);
+
+        if (r < 0)
+                return r;
+        l->findings[l->n - 1].line = err->line;
+        l->findings[l->n - 1].column = err->column;
+        return 0;
+}
+
+/*
+ * lint_statements_parse() - compile each statement of @root alone, in a
+ * document with @root's Version, and add the first error of each that fails
+ * (UnknownConditionOperator aside: the walk reports those).
+ * Return: 0 or -ENOMEM.
+ */
+static int lint_statements_parse(PolicyLint *l, json_t *root)
+{
+        json_t *stmts = json_object_get(root, "Statement"), *ver = json_object_get(root, "Version");
+
+        for (size_t i = 0; stmts && i < n_items(stmts); i++) {
+                json_t *doc = json_object(), *one = json_array();
+                PolicyError err;
+                Policy *p = NULL;
+                char *text;
+                int r;
+
+                if (!doc || !one || json_array_append(one, item(stmts, i)) < 0 ||
+                    json_object_set_new(doc, "Statement", one) < 0 ||
+                    (ver && json_object_set(doc, "Version", ver) < 0)) {
+                        json_decref(doc);
+                        return -ENOMEM;
+                }
+                text = json_dumps(doc, JSON_COMPACT);
+                json_decref(doc);
+                if (!text)
+                        return -ENOMEM;
+                r = policy_parse(text, strlen(text), NULL, &p, &err);
+                free(text);
+                policy_free(p);
+                if (r < 0)
+                        return r;
+                if (r == POLICY_E_MALFORMED && strcmp(err.reason, "UnknownConditionOperator") != 0 &&
+                    (r = add_parse_error(l, &err, (int)i)) < 0)
+                        return r;
+        }
+        return 0;
+}
+
 int policy_lint(const char *json, size_t len, PolicyKind kind, PolicyLint **lintp)
 {
         PolicyLint *l;
@@ -238,21 +289,33 @@ int policy_lint(const char *json, size_t len, PolicyKind kind, PolicyLint **lint
         p = policy_free(p);
         if (r < 0)
                 goto fail;
-        /* Unknown operators are all reported by the walk below, not just the first. */
-        if (r == POLICY_E_MALFORMED && strcmp(err.reason, "UnknownConditionOperator") != 0) {
-                r = add(l, POLICY_ERROR, err.reason, err.statement, err.field, "%s", err.message);
-                if (r < 0)
+        bool is_malformed = r == POLICY_E_MALFORMED;
+        if (len > POLICY_DOCUMENT_MAX || json_depth_ok(json, len) < 0)
+                root = NULL;
+        else
+                root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &jerr);
+        if (root && !json_is_object(root))
+                root = (json_decref(root), NULL);
+        /*
+         * The compiler stops at its first error.  When the document is JSON
+         * with statements, every statement is also compiled on its own, so
+         * each broken one is reported besides a document-level error
+         * (unknown operators, all of them, come from the walk below).
+         */
+        if (is_malformed && strcmp(err.reason, "UnknownConditionOperator") != 0) {
+                json_t *all = root ? json_object_get(root, "Statement") : NULL;
+
+                r = 0;
+                if (!all || err.statement < 0)
+                        r = add_parse_error(l, &err, err.statement);
+                if (r == 0 && (json_is_array(all) || json_is_object(all)))
+                        r = lint_statements_parse(l, root);
+                if (r < 0) {
+                        json_decref(root);
                         goto fail;
-                l->findings[l->n - 1].line = err.line;
-                l->findings[l->n - 1].column = err.column;
+                }
         }
-        if (len > POLICY_DOCUMENT_MAX || json_depth_ok(json, len) < 0) {
-                *lintp = l;
-                return 0;
-        }
-        root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &jerr);
-        if (!root || !json_is_object(root)) {
-                json_decref(root);
+        if (!root) {
                 *lintp = l;
                 return 0;
         }

@@ -197,6 +197,24 @@ with tempfile.TemporaryDirectory() as tmp:
     check(rc == 1 and "MissingPrincipal" in out, f"validate trust: {rc} {out!r}")
     rc, out, err = run(["validate"])
     check(rc == 2, f"validate usage: {rc}")
+    # Every error of a document, not only the compiler's first: one per broken statement,
+    # a document-level one besides them, and every unknown operator.
+    many = write("many.json", {"Version": "2012-10-17", "Bogus": 1, "Statement": [
+        {"Effect": "Allwo", "Action": "s3:GetObject", "Resource": "*"},
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*",
+         "Condition": {"StringEqualz": {"a": "b"}, "NumericEqualz": {"n": "1"}}},
+        {"Effect": "Deny", "Actoin": "x:y", "Resource": "*"},
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}]})
+    rc, out, err = run(["validate", many, "--json"])
+    j = json.loads(out) if out.strip() else {}
+    got = sorted((-1 if f["statement"] is None else f["statement"], f["code"])
+                 for f in j.get("findings", []) if f["severity"] == "error")
+    want = sorted([(-1, "UnknownElement"), (0, "InvalidEffect"), (1, "UnknownConditionOperator"),
+                   (1, "UnknownConditionOperator"), (2, "UnknownElement")])
+    check(rc == 1 and got == want and j.get("errors") == 5, f"validate every error: {rc} {got} {out!r}")
+    rc, out, err = run(["validate", many])
+    check(rc == 1 and "Statement[2].Actoin" in out and "Statement[0].Effect" in out and "Bogus" in out,
+          f"validate every error, text: {rc} {out!r}")
 
 print(f"{n_cases} corpus cases through the CLI, {failures} failure(s)")
 sys.exit(1 if failures else 0)
