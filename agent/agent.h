@@ -24,6 +24,7 @@ typedef struct PolicyStore PolicyStore;
 typedef struct TokenCache TokenCache;
 typedef struct ExehashCache ExehashCache;
 typedef struct Conn Conn;
+typedef struct Flights Flights;
 
 typedef struct Agent {
         uv_loop_t *loop;
@@ -46,6 +47,8 @@ typedef struct Agent {
         PolicyStore *session_policies;  /* policystore.c: session policies of live sessions */
         TokenCache *tokens;             /* tokencache.c: verified session tokens (Authorize) */
         ExehashCache *exehash;         /* exehash.c */
+        Flights *flights;               /* flights.c: upstream calls in flight, backoff */
+        void *issuer_state[4];          /* issuer.c: each driver's state, by RoleIssuer */
         bool needs_exe_hash;            /* some trust rule asks for an executable hash */
         Clock clock;
 

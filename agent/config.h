@@ -90,6 +90,7 @@ typedef enum ConfigLogLevel {
 
 typedef enum RoleIssuer {
         ROLE_ISSUER_LOCAL,
+        ROLE_ISSUER_COUNT,
 } RoleIssuer;
 
 /* IdRange - the inclusive id range lo..hi (lo == hi for one id). */

@@ -9,13 +9,16 @@
  * until one of the uid's connections closes (oldest parked first) or
  * CONN_PARK_MS pass (then it is answered Throttling and closed).
  *
- * Lifetime: a Conn holds one reference per open libuv handle (pipe, timer)
- * and one per queued work item (attestation, executable hash); conn_unref()
+ * Lifetime: a Conn holds one reference per open libuv handle (pipe, timer),
+ * one per queued work item (attestation, executable hash) and one per
+ * deferred reply (dispatch.c: a handler waiting on an upstream); conn_unref()
  * frees it when the last one goes, so a close that races with the thread
  * pool is safe.
  * The hot path for a cached request is one read(), the handler, and one
  * write() per read batch: replies are gathered in c->out and flushed with
- * uv_try_write(), falling back to a queued write that owns a copy.
+ * uv_try_write(), falling back to a queued write that owns a copy.  A
+ * deferred reply is packed into c->out later and sent with conn_send(),
+ * behind whatever is already queued, so replies never interleave.
  */
 #include "conn.h"
 
@@ -125,6 +128,16 @@ static void conn_unref(Conn *c)
 {
         if (--c->n_refs == 0)
                 conn_free(c);
+}
+
+void conn_hold(Conn *c)
+{
+        conn_ref(c);
+}
+
+void conn_release(Conn *c)
+{
+        conn_unref(c);
 }
 
 static void on_handle_closed(uv_handle_t *h)
@@ -317,6 +330,11 @@ static void shrink(Conn *c)
                 c->rbuf = NULL;
                 c->rsize = 0;
         }
+}
+
+void conn_send(Conn *c)
+{
+        flush(c);
 }
 
 /* Reply to a message that cannot be parsed, then close: the stream is out of sync. */

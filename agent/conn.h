@@ -35,7 +35,8 @@ typedef struct Conn {
         uint64_t idle_deadline;         /* loop time (ms) at which the idle timer closes the conn */
         Agent *agent;
         Conn *prev, *next;              /* agent->conns */
-        unsigned n_refs;                /* open handles + queued work */
+        unsigned n_refs;                /* open handles + queued work + deferred replies */
+        unsigned n_deferred;            /* dispatch.c: replies a handler will send later */
 
         Identity id;                    /* attested at accept; never from the peer */
         uid_t peer_uid;                 /* SO_PEERCRED at accept: what the per-uid limit counts */
@@ -65,5 +66,14 @@ typedef struct Conn {
 void conn_accept(Agent *agent, uv_stream_t *server);
 /* conn_close() - close @c (idempotent); it is freed once libuv is done with it. */
 void conn_close(Conn *c);
+/* conn_hold() - take a reference on @c (a deferred reply); conn_release() drops it. */
+void conn_hold(Conn *c);
+/* conn_release() - drop a reference; the last one frees @c. */
+void conn_release(Conn *c);
+/*
+ * conn_send() - send what was packed into c->out outside a read (a deferred
+ * reply), after the replies already queued.  Does nothing on a closing @c.
+ */
+void conn_send(Conn *c);
 /* conn_close_all() - close every connection (shutdown). */
 void conn_close_all(Agent *agent);

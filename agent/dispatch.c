@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "conn.h"
@@ -118,6 +119,11 @@ int dispatch_message(Conn *c, const uint8_t *buf, size_t len, ProtoBuf *out)
         mark = out->len;
         proto_pack_response_ok(out, msg.msgid);
         r = calls[msg.method](&req, msg.params);
+        if (r == 0 && req.is_deferred) {
+                /* The answer comes later: take the envelope back. */
+                out->len = mark;
+                return 0;
+        }
         if (r == 0)
                 return 0;
         /* Drop the partial result (it may hold secrets) and answer the error instead. */
@@ -133,4 +139,79 @@ int dispatch_message(Conn *c, const uint8_t *buf, size_t len, ProtoBuf *out)
                 proto_pack_response_error(out, msg.msgid, (ProtoError)r, req.errmsg);
         }
         return 0;
+}
+
+struct Deferred {
+        Conn *conn;
+        uint32_t msgid;
+        ProtoMethod method;
+};
+
+int request_defer(Request *req, Deferred **dp)
+{
+        Conn *c = req->conn;
+        Deferred *d;
+
+        if (c->n_deferred >= DEFERRED_MAX)
+                return request_fail(req, PROTO_THROTTLING,
+                                    "this connection already waits for %d answers", DEFERRED_MAX);
+        d = malloc(sizeof(*d));
+        if (!d)
+                return -ENOMEM;
+        *d = (Deferred){ .conn = c, .msgid = req->msg->msgid, .method = req->msg->method };
+        conn_hold(c);
+        c->n_deferred++;
+        req->is_deferred = true;
+        *dp = d;
+        return 0;
+}
+
+static void deferred_free(Deferred *d)
+{
+        d->conn->n_deferred--;
+        conn_release(d->conn);
+        free(d);
+}
+
+void deferred_reply(Deferred *d, DeferredPack pack, void *userdata)
+{
+        Conn *c = d->conn;
+        size_t mark = c->out.len;
+
+        if (!c->is_closing) {
+                proto_pack_response_ok(&c->out, d->msgid);
+                pack(&c->out, userdata);
+                if (c->out.is_oom) {
+                        sodium_memzero(c->out.data + mark, c->out.len - mark);
+                        c->out.len = mark;
+                        c->out.is_oom = false;
+                        proto_pack_response_error(&c->out, d->msgid, PROTO_INTERNAL,
+                                                  "internal error; see the agent's log");
+                }
+                conn_send(c);
+        }
+        deferred_free(d);
+}
+
+void deferred_fail(Deferred *d, int r, const char *fmt, ...)
+{
+        Conn *c = d->conn;
+        char msg[512];
+        va_list ap;
+
+        if (!c->is_closing) {
+                if (r < 0) {
+                        log_error("%s for uid %u failed: %s", proto_method_name(d->method),
+                                  (unsigned)c->id.uid, strerror(-r));
+                        proto_pack_response_error(&c->out, d->msgid, PROTO_INTERNAL,
+                                                  "internal error; see the agent's log");
+                } else {
+                        va_start(ap, fmt);
+                        vsnprintf(msg, sizeof(msg), fmt, ap);
+                        va_end(ap);
+                        proto_pack_response_error(&c->out, d->msgid, (ProtoError)r, msg);
+                }
+                conn_send(c);
+        }
+        deferred_free(d);
 }

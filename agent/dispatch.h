@@ -8,6 +8,7 @@
 #pragma once
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -26,7 +27,41 @@ typedef struct Request {
         const ProtoMsg *msg;
         ProtoBuf *out;                  /* the handler packs its result map here */
         char errmsg[512];               /* set by request_fail() */
+        bool is_deferred;               /* request_defer() took the reply over */
 } Request;
+
+/*
+ * Deferred - the reply to a request that a handler answers later (an upstream
+ * call).  It holds a reference to the connection; the reply goes through the
+ * connection's write path like any other, so replies never interleave, and
+ * other requests on the same or other connections are served meanwhile.
+ * If the connection closed in between, the reply is dropped.
+ */
+typedef struct Deferred Deferred;
+
+/* DEFERRED_MAX - deferred replies one connection may have outstanding (PROTO_PIPELINE_MAX). */
+#define DEFERRED_MAX PROTO_PIPELINE_MAX
+
+/*
+ * request_defer() - answer @req later: the handler returns 0 without packing
+ * anything and finishes *@dp with deferred_reply() or deferred_fail().
+ * Return: 0, or PROTO_THROTTLING (after request_fail()) when the connection
+ * already waits for DEFERRED_MAX replies.
+ */
+int request_defer(Request *req, Deferred **dp);
+
+/* A packer of a deferred result map: append it to @out. */
+typedef void (*DeferredPack)(ProtoBuf *out, void *userdata);
+
+/* deferred_reply() - answer with the result map @pack packs, and free @d. */
+void deferred_reply(Deferred *d, DeferredPack pack, void *userdata);
+
+/*
+ * deferred_fail() - answer with an error, as dispatch_message() would for a
+ * handler's return code @r (positive ProtoError, or -errno: logged, Internal),
+ * and free @d.
+ */
+void deferred_fail(Deferred *d, int r, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /*
  * Handlers, one per method: int handle_<WireName>(Request *req, const Proto<Req> *in),

@@ -16,6 +16,7 @@
 #include "config.h"
 #include "conn.h"
 #include "dispatch.h"
+#include "issuer.h"
 #include "keys.h"
 #include "reload.h"
 #include "sessions.h"
@@ -96,7 +97,7 @@ int handle_ListRoles(Request *req, const ProtoEmpty *in)
                         .description = proto_str(role->description ? role->description : ""),
                         .arn = proto_str(role->arn),
                         .max_session_duration = role->max_session_duration,
-                        .issuer = proto_str("local"),
+                        .issuer = proto_str(issuer_name(role->issuer)),
                         .is_default = role == def,
                         .is_assumable = is_assumable,
                 };
@@ -190,7 +191,7 @@ int handle_GetRole(Request *req, const ProtoGetRoleReq *in)
                 .role_id = proto_str(role->role_id),
                 .description = proto_str(role->description ? role->description : ""),
                 .max_session_duration = role->max_session_duration,
-                .issuer = proto_str("local"),
+                .issuer = proto_str(issuer_name(role->issuer)),
                 .file = proto_str(role->file ? role->file : "(embedded default)"),
                 .trust_rules = proto_str(rp ? rp->trust_rules_json : NULL),
                 .trust_policy = proto_str(role->trust_policy),

@@ -3,7 +3,8 @@
  * handlers_session.c - the methods that issue and end sessions:
  * GetCredentials (cached per role and caller identity), AssumeRole (always
  * fresh, with role chaining) and Revoke.  Trust decisions come from trust.c,
- * minting from issuer_local.c, the cache from sessions.c; this file only
+ * minting from the role's issuer (issuer.h) through single flight
+ * (flights.c), the cache from sessions.c; this file only
  * turns parameters into those calls and their results into replies.
  */
 #include <errno.h>
@@ -16,7 +17,8 @@
 #include "config.h"
 #include "conn.h"
 #include "dispatch.h"
-#include "issuer_local.h"
+#include "flights.h"
+#include "issuer.h"
 #include "keys.h"
 #include "log.h"
 #include "policy.h"
@@ -52,7 +54,7 @@ typedef struct Memo {
         size_t reply_len;
         const Session *reply_session;
         const Role *reply_role;
-        char reply_akid[ISSUER_AKID_LEN + 1];
+        char reply_akid[CREDENTIALS_AKID_MAX + 1];
         int64_t reply_issued;
         unsigned reply_generation;
 } Memo;
@@ -132,21 +134,7 @@ static int keep_policy(Request *req, Ask *ask, int64_t expires)
 
 static void pack_credentials(Request *req, const Role *role, const Credentials *cr)
 {
-        char iso[CIVIL_ISO8601_SIZE];
-
-        civil_format_iso8601(cr->expires, iso);
-        codec_encode_CredentialsRep(req->out, &(ProtoCredentialsRep){
-                                                      .access_key_id = proto_str(cr->akid),
-                                                      .secret_access_key = proto_str(cr->secret),
-                                                      .session_token = { cr->token, cr->token_len },
-                                                      .expiration = (uint64_t)cr->expires,
-                                                      .expiration_iso = proto_str(iso),
-                                                      .role = proto_str(role->name),
-                                                      .role_arn = proto_str(role->arn),
-                                                      .assumed_role_arn = proto_str(cr->assumed_role_arn),
-                                                      .session_id = proto_str(cr->sid),
-                                                      .issuer = proto_str("local"),
-                                              });
+        flights_pack_credentials(req->out, role->name, role->arn, cr);
 }
 
 /* The same answer for "no such role" and "not trusted", so names cannot be probed. */
@@ -271,49 +259,40 @@ static int check_trust(Request *req, const Ask *ask)
         return 0;
 }
 
-static int mint(Request *req, const Ask *ask, Credentials *cr)
+static IssueRequest issue_request(Request *req, const Ask *ask, const char *key)
 {
-        const Identity *id = req->id;
-        uint32_t gids[TOKEN_GIDS_MAX];
-        size_t n_gids = 0;
-        MintRequest m = {
-                .role = ask->role->name,
-                .role_arn = ask->role->arn,
-                .account = req->agent->config->account,
-                .session_name = ask->session_name[0] ? ask->session_name : NULL,
-                .uid = id->uid,
-                .gid = id->gid,
-                .user = id->user,
-                .exe = id->exe,
-                .unit = id->unit,
+        return (IssueRequest){
+                .config = req->agent->config,
+                .role = ask->role,
+                .id = req->id,
                 .duration = ask->duration,
+                .session_name = ask->session_name[0] ? ask->session_name : NULL,
+                .policy = ask->policy,
+                .policy_len = ask->policy_len,
                 .policy_digest = ask->policy ? ask->policy_digest : NULL,
                 .source_role = ask->is_chained ? ask->source.role : NULL,
-                .exe_sha256 = id->has_exe_sha256 ? id->exe_sha256 : NULL,
-                .cgroup = id->cgroup,
+                .cache_key = key,
                 .now = agent_now(req->agent),
         };
-        int r;
+}
 
-        /* The token carries every group, so Authorize can see them; the primary one first. */
-        gids[n_gids++] = id->gid;
-        for (size_t i = 0; i < id->n_gids; i++) {
-                if (id->gids[i] == id->gid)
-                        continue;
-                if (n_gids == TOKEN_GIDS_MAX)
-                        return request_fail(req, PROTO_INVALID_PARAMETER_VALUE,
-                                            "uid %u is in more than %d groups, more than a session "
-                                            "token can carry", (unsigned)id->uid, TOKEN_GIDS_MAX);
-                gids[n_gids++] = id->gids[i];
-        }
-        m.gids = gids;
-        m.n_gids = n_gids;
-        r = issuer_local_mint(req->agent->keys, &m, cr);
-        if (r == ISSUER_E_TOO_LONG)
+/* Turn what flights_issue() returned into the reply's status. */
+static int issue_result(Request *req, int r, const IssueError *err)
+{
+        switch (r) {
+        case ISSUER_E_TOO_LONG:
                 return request_fail(req, PROTO_INVALID_PARAMETER_VALUE,
                                     "the caller's identity does not fit in a session token "
                                     "(executable or cgroup path too long)");
-        return r;
+        case ISSUER_E_TOO_MANY_GROUPS:
+                return request_fail(req, PROTO_INVALID_PARAMETER_VALUE,
+                                    "uid %u is in more than %d groups, more than a session "
+                                    "token can carry", (unsigned)req->id->uid, TOKEN_GIDS_MAX);
+        case FLIGHTS_E_FAILED:
+                return request_fail(req, err->code, "%s", err->message);
+        default:
+                return r;
+        }
 }
 
 /*
@@ -428,29 +407,36 @@ static void pack_cached_credentials(Request *req, const Role *role, const Sessio
 }
 
 /*
- * issue() - mint a session and keep it: in the cache under @key, or, for
- * AssumeRole (@key NULL), under a key of its own that no lookup uses, so
- * Revoke still finds it.  The session policy is kept for Authorize.
+ * issue() - get a session for @ask through its issuer and keep it: in the
+ * cache under @key, or, for AssumeRole (@key NULL), under a key of its own
+ * that no lookup uses, so Revoke still finds it.  The session policy is kept
+ * for Authorize.  An issuer that answers later defers the reply: then
+ * issue() returns FLIGHTS_E_WAIT and the flight answers.
  */
-static int issue(Request *req, Ask *ask, const char *key, const Session **sp)
+static int issue(Request *req, Ask *ask, const char *key, const Session *stale,
+                 const Session **sp)
 {
-        Credentials cr = CREDENTIALS_INIT;
         char own_key[64];
-        int r = mint(req, ask, &cr);
+        uint8_t rnd[16];
+        char hex[33];
+        IssueError err = { .code = PROTO_INTERNAL };
+        IssueRequest ir;
+        bool is_new = false;
+        int r;
 
-        if (r)
-                return r;
-        r = keep_policy(req, ask, cr.expires);
-        if (r == 0) {
-                if (!key) {
-                        snprintf(own_key, sizeof(own_key), "assume\x1f%s", cr.sid);
-                        key = own_key;
-                }
-                r = sessions_insert(req->agent->sessions, key, &cr, cr.issued, cr.expires,
-                                    req->id->uid, ask->role->name, sp);
+        if (!key) {
+                randombytes_buf(rnd, sizeof(rnd));
+                sodium_bin2hex(hex, sizeof(hex), rnd, sizeof(rnd));
+                snprintf(own_key, sizeof(own_key), "assume\x1f%s", hex);
+                key = own_key;
         }
-        credentials_deinit(&cr);
-        return r;
+        ir = issue_request(req, ask, key);
+        r = flights_issue(req->agent->flights, req, &ir, stale, sp, &is_new, &err);
+        if (r)
+                return r == FLIGHTS_E_WAIT ? r : issue_result(req, r, &err);
+        if (is_new)
+                return keep_policy(req, ask, (*sp)->creds.expires);
+        return 0;
 }
 
 int handle_GetCredentials(Request *req, const ProtoGetCredentialsReq *in)
@@ -471,10 +457,13 @@ int handle_GetCredentials(Request *req, const ProtoGetCredentialsReq *in)
                 return r;
         s = sessions_lookup(req->agent->sessions, key, now);
         if (!s) {
-                if (!sessions_lookup_unexpired(req->agent->sessions, key, now) &&
-                    (r = check_session_limit(req)))
+                const Session *stale = sessions_lookup_unexpired(req->agent->sessions, key, now);
+
+                if (!stale && (r = check_session_limit(req)))
                         return r;
-                r = issue(req, &ask, key, &s);
+                r = issue(req, &ask, key, stale, &s);
+                if (r == FLIGHTS_E_WAIT)
+                        return 0;
                 if (r)
                         return r;
         }
@@ -502,8 +491,7 @@ static int read_chaining(Request *req, ProtoStr tok, Ask *ask)
 
         if (!tok.ptr)
                 return 0;
-        r = issuer_local_verify(req->agent->keys, tok.ptr, tok.len, agent_now(req->agent),
-                                req->agent->revoked, &ask->source);
+        r = issuer_verify(req->agent, tok.ptr, tok.len, agent_now(req->agent), &ask->source);
         if (r)
                 return request_token_error(req, r);
         if (ask->source.uid != req->id->uid)
@@ -544,7 +532,9 @@ int handle_AssumeRole(Request *req, const ProtoAssumeRoleReq *in)
             (r = read_policy(req, in->policy, &ask)) ||
             (r = check_session_limit(req)))
                 return r;
-        r = issue(req, &ask, NULL, &s);
+        r = issue(req, &ask, NULL, NULL, &s);
+        if (r == FLIGHTS_E_WAIT)
+                return 0;
         if (r)
                 return r;
         pack_credentials(req, ask.role, &s->creds);

@@ -16,16 +16,6 @@
 
 #include "sessions.h"
 
-void credentials_deinit(Credentials *c)
-{
-        if (c->token) {
-                sodium_memzero(c->token, c->token_len);
-                free(c->token);
-        }
-        free(c->assumed_role_arn);
-        sodium_memzero(c, sizeof(*c));
-}
-
 /* make_akid() - "ASIA" + 16 characters of RFC 4648 base32 from 80 random bits. */
 static void make_akid(char out[ISSUER_AKID_LEN + 1])
 {
@@ -74,6 +64,7 @@ int issuer_local_mint(const Keys *keys, const MintRequest *req, Credentials *out
         randombytes_buf(sid, sizeof(sid));
         sodium_bin2hex(c.sid, sizeof(c.sid), sid, sizeof(sid));
         issuer_local_secret_for(keys, c.akid, c.secret);
+        c.issuer = "local";
         c.issued = req->now;
         c.expires = req->now + req->duration;
         if (asprintf(&c.assumed_role_arn, "arn:aws:sts::%s:assumed-role/%s/%s", req->account,
@@ -149,3 +140,81 @@ int issuer_local_verify(const Keys *keys, const char *token, size_t len, int64_t
                 token_claims_deinit(&c);
         return 0;
 }
+
+/* The driver: the old mint() of handlers_session.c, behind issuer.h. */
+static int local_init(Agent *agent, void **statep)
+{
+        *statep = agent;
+        return 0;
+}
+
+static void local_fini(void *state)
+{
+        (void)state;
+}
+
+static int local_issue(void *state, const IssueRequest *req, Credentials *out, IssueError *err,
+                       IssueDone done, void *userdata)
+{
+        Agent *agent = state;
+        const Identity *id = req->id;
+        uint32_t gids[TOKEN_GIDS_MAX];
+        size_t n_gids = 0;
+        MintRequest m = {
+                .role = req->role->name,
+                .role_arn = req->role->arn,
+                .account = req->config->account,
+                .session_name = req->session_name,
+                .uid = id->uid,
+                .gid = id->gid,
+                .user = id->user,
+                .exe = id->exe,
+                .unit = id->unit,
+                .duration = req->duration,
+                .policy_digest = req->policy_digest,
+                .source_role = req->source_role,
+                .exe_sha256 = id->has_exe_sha256 ? id->exe_sha256 : NULL,
+                .cgroup = id->cgroup,
+                .now = req->now,
+        };
+
+        (void)err;
+        (void)done;
+        (void)userdata;
+        /* The token carries every group, so Authorize can see them; the primary one first. */
+        gids[n_gids++] = id->gid;
+        for (size_t i = 0; i < id->n_gids; i++) {
+                if (id->gids[i] == id->gid)
+                        continue;
+                if (n_gids == TOKEN_GIDS_MAX)
+                        return ISSUER_E_TOO_MANY_GROUPS;
+                gids[n_gids++] = id->gids[i];
+        }
+        m.gids = gids;
+        m.n_gids = n_gids;
+        return issuer_local_mint(agent->keys, &m, out);
+}
+
+static int local_verify(void *state, const char *token, size_t len, int64_t now,
+                        TokenClaims *claims)
+{
+        Agent *agent = state;
+
+        return issuer_local_verify(agent->keys, token, len, now, agent->revoked, claims);
+}
+
+static void local_describe(void *state, const Role *role, IssuerHealth *h)
+{
+        (void)state;
+        (void)role;
+        *h = (IssuerHealth){ .state = "local" };
+}
+
+const IssuerDriver issuer_local_driver = {
+        .name = "local",
+        .init = local_init,
+        .fini = local_fini,
+        .issue = local_issue,
+        .verify = local_verify,
+        .describe = local_describe,
+};

@@ -13,21 +13,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "credentials.h"
+#include "issuer.h"
 #include "keys.h"
 #include "token.h"
 
 #define ISSUER_AKID_LEN 20   /* "ASIA" + 16 base32 characters */
 #define ISSUER_SECRET_LEN 40
-#define ISSUER_SID_LEN 32    /* 16 random bytes, hex */
-
-enum {
-        ISSUER_E_MALFORMED = 1, /* verify: not a token we can read */
-        ISSUER_E_UNKNOWN_KEY,   /* verify: not signed by one of our keys (current or retired) */
-        ISSUER_E_BAD_SIGNATURE, /* verify: the signature does not verify */
-        ISSUER_E_EXPIRED,       /* verify: authentic but expired */
-        ISSUER_E_REVOKED,       /* verify: authentic, unexpired, but revoked */
-        ISSUER_E_TOO_LONG,      /* mint: a claim (e.g. the executable path) is over its token bound */
-};
+#define ISSUER_SID_LEN CREDENTIALS_SID_LEN
 
 /* Defined in sessions.h: access key ids revoked before their expiry. */
 typedef struct RevocationSet RevocationSet;
@@ -53,27 +46,8 @@ typedef struct MintRequest {
         int64_t now;                /* issue time, Unix seconds */
 } MintRequest;
 
-/*
- * Credentials - one minted session.  The secret and token are wiped by
- * credentials_deinit(); the struct is plain memory (not Secret) because a
- * cache holds many of them.  Moving one by struct copy is fine as long as
- * only one copy is deinit'ed (see sessions_insert()).
- */
-typedef struct Credentials {
-        char akid[ISSUER_AKID_LEN + 1];
-        char secret[ISSUER_SECRET_LEN + 1];
-        char sid[ISSUER_SID_LEN + 1];
-        char *token;            /* heap, NUL-terminated */
-        size_t token_len;
-        char *assumed_role_arn; /* heap: arn:aws:sts::<account>:assumed-role/<role>/<session> */
-        int64_t issued;
-        int64_t expires;
-} Credentials;
-
-#define CREDENTIALS_INIT {0}
-
-/* credentials_deinit() - wipe the secret and token, free, reset to CREDENTIALS_INIT.  Idempotent. */
-void credentials_deinit(Credentials *c);
+/* The local driver (issuer.h); its state is the Agent. */
+extern const IssuerDriver issuer_local_driver;
 
 /*
  * issuer_local_mint() - mint a new session.

@@ -19,8 +19,10 @@
 #include "agent.h"
 #include "conn.h"
 #include "exehash.h"
+#include "flights.h"
 #include "harden.h"
 #include "config.h"
+#include "issuer.h"
 #include "keys.h"
 #include "log.h"
 #include "policystore.h"
@@ -78,6 +80,8 @@ static void on_stop_signal(uv_signal_t *s, int signum)
         a->is_stopping = true;
         listener_close(&a->listener);
         conn_close_all(a);
+        /* Pending upstream calls end here; their handles close while the loop drains. */
+        issuers_fini(a);
         uv_close((uv_handle_t *)&a->sig_term, NULL);
         uv_close((uv_handle_t *)&a->sig_int, NULL);
         uv_close((uv_handle_t *)&a->sig_hup, NULL);
@@ -136,6 +140,7 @@ static bool may_accept(void *userdata)
 
 static void agent_deinit(Agent *a)
 {
+        a->flights = flights_free(a->flights);
         a->sessions = sessions_free(a->sessions);
         a->revoked = revocation_free(a->revoked);
         free(a->key_dir);
@@ -271,7 +276,8 @@ int main(int argc, char **argv)
         }
         if (sessions_new(&a.sessions) < 0 || revocation_new(&a.revoked) < 0 ||
             policy_store_new(&a.session_policies, POLICY_STORE_BYTES_MAX_DEFAULT,
-                             POLICY_STORE_UID_BYTES_MAX_DEFAULT) < 0 || tokencache_new(&a.tokens) < 0 || exehash_cache_new(&a.exehash, EXEHASH_CACHE_ENTRIES_DEFAULT) < 0) {
+                             POLICY_STORE_UID_BYTES_MAX_DEFAULT) < 0 || tokencache_new(&a.tokens) < 0 ||
+            flights_new(&a, &a.flights) < 0 || exehash_cache_new(&a.exehash, EXEHASH_CACHE_ENTRIES_DEFAULT) < 0) {
                 fprintf(stderr, "roled: out of memory\n");
                 agent_deinit(&a);
                 return 1;
@@ -288,6 +294,14 @@ int main(int argc, char **argv)
 
         uv_loop_init(&loop);
         a.loop = &loop;
+        r = issuers_init(&a);
+        if (r < 0) {
+                fprintf(stderr, "roled: starting the issuers: %s\n", strerror(-r));
+                uv_run(&loop, UV_RUN_DEFAULT);
+                uv_loop_close(&loop);
+                agent_deinit(&a);
+                return 1;
+        }
         a.listener.on_connection = on_connection;
         a.listener.may_accept = may_accept;
         a.listener.userdata = &a;
@@ -295,6 +309,7 @@ int main(int argc, char **argv)
         if (r) {
                 fprintf(stderr, "roled: %s\n", r < 0 && !*why ? uv_strerror(r) : why);
                 listener_close(&a.listener);
+                issuers_fini(&a);
                 uv_run(&loop, UV_RUN_DEFAULT);
                 uv_loop_close(&loop);
                 agent_deinit(&a);

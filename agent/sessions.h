@@ -14,7 +14,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "issuer_local.h"
+#include "credentials.h"
+#include "token.h"
+#include "util.h"
+
+typedef struct RevocationSet RevocationSet;
 
 /* Refresh rule (DESIGN.md section 6). */
 #define SESSIONS_JITTER_MAX 300  /* seconds: jitter is below min(5 min, lifetime/10) */

@@ -21,6 +21,7 @@
 
 #include "clock.h"
 #include "refresh.h"
+#include "issuer_local.h"
 #include "sessions.h"
 
 #define T0 1700000000
@@ -181,7 +182,7 @@ static void test_replace_and_keys(void **state)
 {
         SessionCache *cache = NULL;
         const Session *a, *b, *a2;
-        char akid[ISSUER_AKID_LEN + 1];
+        char akid[CREDENTIALS_AKID_MAX + 1];
 
         (void)state;
         fake_now = T0;
