@@ -73,6 +73,8 @@ enum {
 typedef struct RoleLines {
         unsigned trust_roles;
         unsigned default_roles;
+        unsigned aws;         /* first key of [aws] */
+        unsigned aws_policy;  /* [aws] session_policy */
 } RoleLines;
 
 typedef struct Parser {
@@ -229,7 +231,35 @@ static void role_done(Role *r) {
         }
         free(r->tag_keys);
         free(r->tag_values);
+        free(r->aws.role_arn);
+        free(r->aws.external_id);
+        free(r->aws.policy);
+        free(r->aws.policy_path);
+        free(r->aws.source_role);
+        free(r->aws.region);
+        free(r->aws.sts_endpoint);
         memset(r, 0, sizeof(*r));
+}
+
+static void free_secret_str(char *s) {
+        if (s) {
+                sodium_memzero(s, strlen(s));
+                free(s);
+        }
+}
+
+static void config_aws_done(ConfigAws *a) {
+        free(a->credentials_file);
+        free(a->profile);
+        free(a->region);
+        free(a->sts_endpoint);
+        free(a->ca_file);
+        free(a->mfa_serial);
+        free(a->mfa_process);
+        free(a->access_key_id);
+        free_secret_str(a->secret_access_key);
+        free_secret_str(a->session_token);
+        memset(a, 0, sizeof(*a));
 }
 
 Config *config_free(Config *config) {
@@ -242,6 +272,7 @@ Config *config_free(Config *config) {
         free(config->folder);
         free(config->socket);
         free(config->key_dir);
+        config_aws_done(&config->aws);
         free(config);
         return NULL;
 }
@@ -319,6 +350,9 @@ static void make_role_id(const char *name, char out[CONFIG_ROLE_ID_LEN + 1]) {
 
 static int finish_role(Role *r, const char *account) {
         make_role_id(r->name, r->role_id);
+        /* An aws role is the IAM role it maps to. */
+        if (r->issuer == ROLE_ISSUER_AWS)
+                return (r->arn = strdup(r->aws.role_arn)) ? 0 : -ENOMEM;
         if (asprintf(&r->arn, "arn:aws:iam::%s:role%s%s", account, r->path, r->name) < 0) {
                 r->arn = NULL;
                 return -ENOMEM;
@@ -766,10 +800,13 @@ static int role_key(Parser *p, unsigned line, const char *key, const char *value
         if (streq(key, "issuer")) {
                 if (!once(p, line, SEEN_ISSUER, "role", key))
                         return p->error;
-                if (!streq(value, "local"))
+                if (streq(value, "local"))
+                        r->issuer = ROLE_ISSUER_LOCAL;
+                else if (streq(value, "aws"))
+                        r->issuer = ROLE_ISSUER_AWS;
+                else
                         return p->error = set_error(p->err, p->file, line,
-                                                    "issuer: '%s' is not supported (only 'local')", value);
-                r->issuer = ROLE_ISSUER_LOCAL;
+                                                    "issuer: '%s' is not 'local' or 'aws'", value);
                 return 0;
         }
         if (streq(key, "permissions")) {
@@ -849,6 +886,308 @@ static int add_tag(Parser *p, unsigned line, const char *key, const char *value)
         return 0;
 }
 
+/* ---- [aws] ----------------------------------------------------------- */
+
+/* Set *@dst to @value once; a second time is a duplicate key. */
+static int set_once(Parser *p, unsigned line, const char *section, const char *key, char **dst,
+                    const char *value) {
+        if (*dst)
+                return p->error = set_error(p->err, p->file, line, "[%s] duplicate key '%s'", section, key);
+        return set_str(dst, value);
+}
+
+static bool chars_in(const char *s, const char *extra) {
+        for (; *s; s++)
+                if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+                      *s == '_' || strchr(extra, *s)))
+                        return false;
+        return true;
+}
+
+/* sts_endpoint: https://HOST[:PORT][/], or http:// for a loopback host only (tests, proxies). */
+static bool endpoint_valid(const char *s) {
+        const char *host;
+        size_t len = strlen(s);
+
+        if (len > 512 || strpbrk(s, " \t\"'\\?#@"))
+                return false;
+        if (strncmp(s, "https://", 8) == 0)
+                return s[8] != '\0' && s[8] != '/';
+        if (strncmp(s, "http://", 7) != 0)
+                return false;
+        host = s + 7;
+        return strncmp(host, "127.", 4) == 0 || strncmp(host, "[::1]", 5) == 0 ||
+               strncmp(host, "localhost", 9) == 0;
+}
+
+static bool region_valid(const char *s) {
+        size_t len = strlen(s);
+
+        return len >= 1 && len <= 32 && chars_in(s, "-");
+}
+
+/* arn:PARTITION:iam::ACCOUNT:role/[PATH/]NAME */
+static bool role_arn_valid(const char *s) {
+        const char *p;
+        size_t len = strlen(s);
+
+        if (len < 20 || len > 2048 || strncmp(s, "arn:", 4) != 0)
+                return false;
+        p = strchr(s + 4, ':');
+        if (!p || strncmp(p, ":iam::", 6) != 0)
+                return false;
+        p += 6;
+        if (strspn(p, "0123456789") != CONFIG_ACCOUNT_LEN || strncmp(p + CONFIG_ACCOUNT_LEN, ":role/", 6) != 0)
+                return false;
+        p += CONFIG_ACCOUNT_LEN + 6;
+        return *p && p[strlen(p) - 1] != '/' && chars_in(p, "+=,.@-/");
+}
+
+static int aws_key(Parser *p, unsigned line, const char *key, const char *value) {
+        ConfigAws *a = &p->config->aws;
+        size_t len = strlen(value);
+
+        a->is_set = true;
+        if (streq(key, "credentials_file")) {
+                if (value[0] != '/')
+                        return p->error = set_error(p->err, p->file, line,
+                                                    "credentials_file: must be an absolute path");
+                return set_once(p, line, "aws", key, &a->credentials_file, value);
+        }
+        if (streq(key, "profile")) {
+                if (len < 1 || len > 64 || !chars_in(value, "-.@+"))
+                        return p->error = set_error(p->err, p->file, line,
+                                                    "profile: '%s' is not 1..64 characters of [A-Za-z0-9_.@+-]", value);
+                return set_once(p, line, "aws", key, &a->profile, value);
+        }
+        if (streq(key, "imds")) {
+                if (streq(value, "off"))
+                        return 0;
+                if (streq(value, "on"))
+                        return p->error = set_error(p->err, p->file, line,
+                                                    "imds: 'on' is not supported yet; name a credentials_file");
+                return p->error = set_error(p->err, p->file, line, "imds: '%s' is not on or off", value);
+        }
+        if (streq(key, "region")) {
+                if (!region_valid(value))
+                        return p->error = set_error(p->err, p->file, line, "region: '%s' is not a region name", value);
+                return set_once(p, line, "aws", key, &a->region, value);
+        }
+        if (streq(key, "sts_endpoint")) {
+                if (!endpoint_valid(value))
+                        return p->error = set_error(p->err, p->file, line,
+                                                    "sts_endpoint: '%s' is not an https:// URL (http:// only for "
+                                                    "127.0.0.0/8, [::1] or localhost)", value);
+                return set_once(p, line, "aws", key, &a->sts_endpoint, value);
+        }
+        if (streq(key, "ca_file")) {
+                if (value[0] != '/')
+                        return p->error = set_error(p->err, p->file, line, "ca_file: must be an absolute path");
+                return set_once(p, line, "aws", key, &a->ca_file, value);
+        }
+        if (streq(key, "mfa_serial")) {
+                if (len < 9 || len > 256 || !chars_in(value, "+=/:,.@-"))
+                        return p->error = set_error(p->err, p->file, line,
+                                                    "mfa_serial: '%s' is not 9..256 characters of [\\w+=/:,.@-]", value);
+                /* Refused rather than ignored: STS would deny every call without the code. */
+                return p->error = set_error(p->err, p->file, line,
+                                            "mfa_serial: MFA is not supported yet");
+        }
+        if (streq(key, "mfa_process")) {
+                return p->error = set_error(p->err, p->file, line,
+                                            "mfa_process: MFA is not supported yet");
+        }
+        return p->error = set_error(p->err, p->file, line, "[aws] unknown key '%s'", key);
+}
+
+static int role_aws_key(Parser *p, unsigned line, const char *key, const char *value) {
+        RoleAws *a = &p->role->aws;
+        size_t len = strlen(value);
+
+        if (!p->lines->aws)
+                p->lines->aws = line;
+        if (streq(key, "role_arn")) {
+                if (!role_arn_valid(value))
+                        return p->error = set_error(p->err, p->file, line,
+                                                    "role_arn: '%s' is not arn:aws:iam::ACCOUNT:role/NAME", value);
+                return set_once(p, line, "aws", key, &a->role_arn, value);
+        }
+        if (streq(key, "external_id")) {
+                if (len < 2 || len > 1224 || !chars_in(value, "+=,.@:/-"))
+                        return p->error = set_error(p->err, p->file, line,
+                                                    "external_id: must be 2..1224 characters of [\\w+=,.@:/-]");
+                return set_once(p, line, "aws", key, &a->external_id, value);
+        }
+        if (streq(key, "session_policy")) {
+                if (p->lines->aws_policy)
+                        return p->error = set_error(p->err, p->file, line, "[aws] duplicate key '%s'", key);
+                p->lines->aws_policy = line;
+                if (streq(value, "inherit"))
+                        a->session_policy = AWS_SESSION_POLICY_INHERIT;
+                else if (streq(value, "none"))
+                        a->session_policy = AWS_SESSION_POLICY_NONE;
+                else {
+                        a->session_policy = AWS_SESSION_POLICY_FILE;
+                        return load_policy(p, line, key, value, &a->policy, &a->policy_len, &a->policy_path);
+                }
+                return 0;
+        }
+        if (streq(key, "source_role")) {
+                if (!config_role_name_valid(value, len))
+                        return p->error = set_error(p->err, p->file, line,
+                                                    "source_role: '%s' is not a role name", value);
+                return set_once(p, line, "aws", key, &a->source_role, value);
+        }
+        if (streq(key, "region")) {
+                if (!region_valid(value))
+                        return p->error = set_error(p->err, p->file, line, "region: '%s' is not a region name", value);
+                return set_once(p, line, "aws", key, &a->region, value);
+        }
+        if (streq(key, "sts_endpoint")) {
+                if (!endpoint_valid(value))
+                        return p->error = set_error(p->err, p->file, line,
+                                                    "sts_endpoint: '%s' is not an https:// URL (http:// only for "
+                                                    "127.0.0.0/8, [::1] or localhost)", value);
+                return set_once(p, line, "aws", key, &a->sts_endpoint, value);
+        }
+        return p->error = set_error(p->err, p->file, line, "[aws] unknown key '%s'", key);
+}
+
+/* The credentials file: AWS CLI INI, one [PROFILE] section; other profiles and keys are the file's business. */
+typedef struct CredsParse {
+        const char *profile;
+        ConfigAws *aws;
+        bool has_profile;
+        int error;
+} CredsParse;
+
+static int on_creds_key(void *user, const char *section, const char *key, const char *value) {
+        CredsParse *cp = user;
+        char **dst = NULL;
+
+        if (!streq(section, cp->profile))
+                return 1;
+        cp->has_profile = true;
+        if (streq(key, "aws_access_key_id"))
+                dst = &cp->aws->access_key_id;
+        else if (streq(key, "aws_secret_access_key"))
+                dst = &cp->aws->secret_access_key;
+        else if (streq(key, "aws_session_token"))
+                dst = &cp->aws->session_token;
+        if (!dst)
+                return 1;
+        if (*dst) {
+                free_secret_str(*dst);
+                *dst = NULL;
+        }
+        *dst = strdup(value);
+        if (!*dst) {
+                cp->error = -ENOMEM;
+                return 0;
+        }
+        return 1;
+}
+
+/*
+ * Read the source credentials: the file must be a regular file owned by root
+ * or the agent's uid with no group or other access at all (it holds a secret).
+ */
+static int load_aws_credentials(Config *c, uid_t agent_uid, ConfigError *err) {
+        ConfigAws *a = &c->aws;
+        const char *path = a->credentials_file;
+        char *text = NULL;
+        size_t len = 0;
+        struct stat st;
+        CredsParse cp = { .profile = a->profile ? a->profile : "default", .aws = a };
+        int r;
+
+        if (stat(path, &st) < 0)
+                return set_error(err, path, 0, "cannot access %s: %s", path, strerror(errno));
+        if (S_ISREG(st.st_mode) && (st.st_mode & 077))
+                return set_error(err, path, 0, "refusing %s: it holds a secret, so it must be mode 0600 "
+                                 "(it is %04o)", path, (unsigned)(st.st_mode & 07777)), CONFIG_E_UNSAFE;
+        r = read_safe(path, 64 * 1024, agent_uid, &text, &len, err);
+        if (r != 0)
+                return r;
+        r = ini_parse_string(text, on_creds_key, &cp);
+        sodium_memzero(text, len);
+        free(text);
+        if (cp.error)
+                return cp.error;
+        if (r != 0)
+                return set_error(err, path, r > 0 ? (unsigned)r : 0, "not an AWS credentials file");
+        if (!cp.has_profile)
+                return set_error(err, path, 0, "no [%s] profile", cp.profile);
+        if (!a->access_key_id || !a->secret_access_key)
+                return set_error(err, path, 0, "[%s] needs aws_access_key_id and aws_secret_access_key",
+                                 cp.profile);
+        if (strlen(a->access_key_id) < 16 || strlen(a->access_key_id) > 128 || !chars_in(a->access_key_id, "") ||
+            strlen(a->secret_access_key) > 128)
+                return set_error(err, path, 0, "[%s] aws_access_key_id or aws_secret_access_key is malformed",
+                                 cp.profile);
+        return 0;
+}
+
+void config_aws_endpoint(const Config *config, const Role *role, char *url, size_t url_size,
+                         const char **regionp) {
+        const char *region = role && role->aws.region ? role->aws.region
+                             : config->aws.region  ? config->aws.region
+                                                   : "us-east-1";
+        const char *endpoint = role && role->aws.sts_endpoint ? role->aws.sts_endpoint : config->aws.sts_endpoint;
+
+        if (endpoint)
+                snprintf(url, url_size, "%s", endpoint);
+        else
+                snprintf(url, url_size, "https://sts.%s.amazonaws.com/", region);
+        *regionp = region;
+}
+
+/* Checks of aws roles against each other and roled.ini. */
+static int finish_aws(Config *c, const RoleLines *lines, uid_t agent_uid, ConfigError *err) {
+        const Role *first_aws = NULL;
+        int r;
+
+        for (size_t i = 0; i < c->n_roles; i++) {
+                Role *role = &c->roles[i];
+                const Role *src;
+
+                if (role->issuer != ROLE_ISSUER_AWS) {
+                        if (lines[i].aws)
+                                return set_error(err, role->file, lines[i].aws,
+                                                 "[aws] is only for roles with issuer = aws");
+                        continue;
+                }
+                if (!role->aws.role_arn)
+                        return set_error(err, role->file, role->line, "issuer = aws needs [aws] role_arn");
+                /* The STS session must never be wider than the local role. */
+                if (role->aws.session_policy == AWS_SESSION_POLICY_INHERIT && !role->permissions)
+                        return set_error(err, role->file, role->line,
+                                         "session_policy = inherit needs permissions (the role's "
+                                         "document is the STS session policy); or say "
+                                         "session_policy = none");
+                if (!first_aws)
+                        first_aws = role;
+                if (!role->aws.source_role)
+                        continue;
+                src = config_find_role(c, role->aws.source_role, strlen(role->aws.source_role));
+                if (!src || src == role || src->issuer != ROLE_ISSUER_AWS || src->aws.source_role)
+                        return set_error(err, role->file, role->line,
+                                         "source_role: '%s' is not another aws role without a source_role of its own",
+                                         role->aws.source_role);
+                /* STS: a session assumed by role chaining lasts at most one hour. */
+                if (role->max_session_duration > 3600)
+                        role->max_session_duration = 3600;
+        }
+        if (first_aws && !c->aws.credentials_file)
+                return set_error(err, first_aws->file, first_aws->line,
+                                 "issuer = aws: roled.ini has no [aws] credentials_file (the agent's own "
+                                 "AWS credentials) to call STS with");
+        if (!c->aws.credentials_file)
+                return 0;
+        r = load_aws_credentials(c, agent_uid, err);
+        return r;
+}
+
 static int on_key(void *user, const char *section, const char *key, const char *value) {
         Parser *p = user;
         unsigned line;
@@ -864,8 +1203,12 @@ static int on_key(void *user, const char *section, const char *key, const char *
                 p->error = set_error(p->err, p->file, line, "key '%s' outside of a section", key);
                 return 0;
         }
-        if (p->kind == FILE_AGENT)
+        if (p->kind == FILE_AGENT && streq(section, "aws"))
+                r = aws_key(p, line, key, value);
+        else if (p->kind == FILE_AGENT)
                 r = agent_key(p, line, key, value);
+        else if (streq(section, "aws"))
+                r = role_aws_key(p, line, key, value);
         else if (streq(section, "role"))
                 r = role_key(p, line, key, value);
         else if (streq(section, "trust"))
@@ -901,8 +1244,8 @@ static bool has_delimiter(const char *s, size_t len) {
  * hands to on_key() (or rejects itself), in order.
  */
 static int prescan(Parser *p, const char *text, size_t len, unsigned *role_linep) {
-        static const char *const agent_sections[] = { "agent" };
-        static const char *const role_sections[] = { "role", "trust", "default", "tags" };
+        static const char *const agent_sections[] = { "agent", "aws" };
+        static const char *const role_sections[] = { "role", "trust", "default", "tags", "aws" };
         const char *const *names = p->kind == FILE_AGENT ? agent_sections : role_sections;
         size_t n_names = p->kind == FILE_AGENT ? ELEMENTSOF(agent_sections) : ELEMENTSOF(role_sections);
         const char *s = text, *end = text + len;
@@ -1098,7 +1441,11 @@ static int load_role_file(Parser *p, const char *path, RoleLines *lines) {
 }
 
 /* Checks across roles: unique names, chained roles that exist. Then derive ARNs and ids. */
-static int finish_config(Config *c, const RoleLines *lines, ConfigError *err) {
+static int finish_config(Config *c, const RoleLines *lines, uid_t agent_uid, ConfigError *err) {
+        int aws = finish_aws(c, lines, agent_uid, err);
+
+        if (aws != 0)
+                return aws;
         for (size_t i = 0; i < c->n_roles; i++) {
                 Role *r = &c->roles[i];
                 const Role *first = config_find_role(c, r->name, strlen(r->name));
@@ -1218,7 +1565,7 @@ static int load(const char *location, uid_t agent_uid, Config **configp, ConfigE
                         return r;
         }
 
-        r = finish_config(c, lines, err);
+        r = finish_config(c, lines, agent_uid, err);
         if (r != 0)
                 return r;
         *configp = steal_pointer(&c);

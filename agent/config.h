@@ -16,16 +16,24 @@
  *                            past it, new sessions get Throttling
  *   log_level                error|warning|info|debug (default info)
  *   default_duration         session lifetime when the request names none (default 1h)
+ * roled.ini, section [aws] (the aws issuer; see ConfigAws):
+ *   credentials_file, profile, imds, region, sts_endpoint, ca_file,
+ *   mfa_serial, mfa_process
  * roles.d/NAME.ini, read in byte order of the file name (other names are
  * ignored), each with exactly one [role] section:
  *   name                     required, 1..64 of [A-Za-z0-9+=,.@_-], unique
  *                            case-insensitively (as IAM role names are)
  *   description              free text
  *   max_session_duration     900s..12h (default 1h)
- *   issuer                   local (the only one so far)
+ *   issuer                   local (default) or aws (needs an [aws] section here
+ *                            and in roled.ini)
  *   permissions              IAM JSON policy file, relative to the INI file's folder
  *   trust_policy             optional IAM JSON trust document, same treatment
  *   path                     IAM role path, "/" or "/a/b/" (default "/")
+ * the section [aws] (issuer = aws only; see RoleAws): role_arn (required),
+ * external_id, session_policy = inherit|none|FILE, source_role, region,
+ * sts_endpoint; for these roles max_session_duration bounds DurationSeconds,
+ * and a role with a source_role is limited to 1 hour (STS role chaining);
  * and the selector sections [trust] and [default], each with the keys
  *   users   user names, or "*" for any user
  *   groups  group names         uids  numbers or ranges "1000-1999"
@@ -90,8 +98,67 @@ typedef enum ConfigLogLevel {
 
 typedef enum RoleIssuer {
         ROLE_ISSUER_LOCAL,
+        ROLE_ISSUER_AWS,
         ROLE_ISSUER_COUNT,
 } RoleIssuer;
+
+/* How an aws role's STS session policy is chosen ([aws] session_policy). */
+typedef enum AwsSessionPolicy {
+        AWS_SESSION_POLICY_INHERIT, /* the role's permissions document (default) */
+        AWS_SESSION_POLICY_NONE,    /* none: the IAM role's own permissions apply */
+        AWS_SESSION_POLICY_FILE,    /* a policy file of its own */
+} AwsSessionPolicy;
+
+/*
+ * RoleAws - a role's [aws] section (issuer = aws only).
+ *  role_arn        the IAM role to assume (required)
+ *  external_id     sts:ExternalId, or NULL
+ *  session_policy  inherit | none | FILE; policy/policy_len hold FILE's text
+ *  source_role     another aws role whose session is the source (role
+ *                  chaining: sessions at most 1 hour), or NULL
+ *  region, sts_endpoint  per-role overrides of roled.ini's [aws], or NULL
+ */
+typedef struct RoleAws {
+        char *role_arn;
+        char *external_id;
+        AwsSessionPolicy session_policy;
+        char *policy;
+        size_t policy_len;
+        char *policy_path;
+        char *source_role;
+        char *region;
+        char *sts_endpoint;
+} RoleAws;
+
+/*
+ * ConfigAws - roled.ini's [aws] section: where the agent's own (source)
+ * credentials come from and how STS is reached.
+ *  credentials_file  AWS CLI format; 0600 (no group/other access), owned
+ *                    by root or the agent's uid, else refused
+ *  profile           its section (default "default")
+ *  imds              take the host's role credentials from IMDSv2 (only "off" so far)
+ *  region            default us-east-1
+ *  sts_endpoint      default https://sts.<region>.amazonaws.com; http:// only
+ *                    for a loopback address
+ *  ca_file           added to the system trust store, or NULL
+ *  mfa_serial, mfa_process  MFA: refused for now (always NULL)
+ *  access_key_id, secret_access_key, session_token  the source credentials
+ *                    read from credentials_file (secret and token wiped on free)
+ */
+typedef struct ConfigAws {
+        bool is_set;
+        char *credentials_file;
+        char *profile;
+        bool imds;
+        char *region;
+        char *sts_endpoint;
+        char *ca_file;
+        char *mfa_serial;
+        char *mfa_process;
+        char *access_key_id;
+        char *secret_access_key;
+        char *session_token;
+} ConfigAws;
 
 /* IdRange - the inclusive id range lo..hi (lo == hi for one id). */
 typedef struct IdRange {
@@ -159,6 +226,7 @@ typedef struct Role {
         char **tag_keys;
         char **tag_values;
         size_t n_tags;
+        RoleAws aws;
         char *file;
         unsigned line;
 } Role;
@@ -189,6 +257,7 @@ typedef struct Config {
         unsigned max_sessions_per_uid;  /* live sessions one uid may hold (default 10000) */
         ConfigLogLevel log_level;
         uint32_t default_duration;
+        ConfigAws aws;
         Role *roles;
         size_t n_roles;
 } Config;
@@ -255,6 +324,13 @@ const Role *config_find_role(const Config *config, const char *name, size_t len)
  * (1..64 of [A-Za-z0-9+=,.@_-])?
  */
 bool config_role_name_valid(const char *name, size_t len);
+
+/*
+ * config_aws_endpoint() - the STS endpoint for @role (its own, roled.ini's,
+ * or the regional endpoint of the region) and the region it signs for.
+ */
+void config_aws_endpoint(const Config *config, const Role *role, char *url, size_t url_size,
+                         const char **regionp);
 
 /* config_log_level_name() - "error", "warning", "info" or "debug". */
 const char *config_log_level_name(ConfigLogLevel level);

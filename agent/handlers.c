@@ -106,10 +106,30 @@ int handle_ListRoles(Request *req, const ProtoEmpty *in)
         return 0;
 }
 
+/* The health of one issuer's upstream, as Status and GetRole show it. */
+static ProtoIssuerStatus issuer_status(Agent *a, RoleIssuer issuer, const Role *role,
+                                       IssuerHealth *h)
+{
+        issuer_describe(a, issuer, role, h);
+        return (ProtoIssuerStatus){
+                .issuer = proto_str(issuer_name(role ? role->issuer : issuer)),
+                .state = proto_str(h->state),
+                .calls = h->n_calls,
+                .last_success = (uint64_t)(h->last_success > 0 ? h->last_success : 0),
+                .last_failure = (uint64_t)(h->last_failure > 0 ? h->last_failure : 0),
+                .last_error = proto_str(h->last_error),
+        };
+}
+
 int handle_Status(Request *req, const ProtoEmpty *in)
 {
         Agent *a = req->agent;
         int64_t now = agent_now(a);
+        IssuerHealth health[ROLE_ISSUER_COUNT];
+        ProtoIssuerStatus issuers[ROLE_ISSUER_COUNT];
+
+        for (unsigned i = 0; i < ROLE_ISSUER_COUNT; i++)
+                issuers[i] = issuer_status(a, (RoleIssuer)i, NULL, &health[i]);
 
         codec_encode_StatusRep(req->out, &(ProtoStatusRep){
                                                  .version = proto_str(ROLED_VERSION),
@@ -124,6 +144,7 @@ int handle_Status(Request *req, const ProtoEmpty *in)
                                                  .config_path = proto_str(a->config->is_default_embedded ?
                                                                                   "(embedded default)" :
                                                                                   a->config->path),
+                                                 .issuers = { issuers, ROLE_ISSUER_COUNT },
                                          });
         return 0;
 }
@@ -173,6 +194,8 @@ int handle_GetRole(Request *req, const ProtoGetRoleReq *in)
         const char *name = in->role.ptr;
         int len = (int)in->role.len;
         char why[TRUST_WHY_MAX];
+        IssuerHealth health;
+        ProtoIssuerStatus upstream;
 
         role = config_find_role(a->config, name, in->role.len);
         /* Like IAM's GetRole, but only for those who may see it: admins and its principals. */
@@ -185,6 +208,7 @@ int handle_GetRole(Request *req, const ProtoGetRoleReq *in)
         if (!role)
                 return request_fail(req, PROTO_NO_SUCH_ENTITY, "role %.*s does not exist", len, name);
         rp = access_role_policies(a->config, a->access, role);
+        upstream = issuer_status(a, role->issuer, role, &health);
         codec_encode_GetRoleRep(req->out, &(ProtoGetRoleRep){
                 .name = proto_str(role->name),
                 .arn = proto_str(role->arn),
@@ -198,6 +222,7 @@ int handle_GetRole(Request *req, const ProtoGetRoleReq *in)
                 .permissions_policy = proto_str(role->permissions),
                 .tags = { (const char *const *)role->tag_keys, (const char *const *)role->tag_values,
                           role->n_tags },
+                .upstream = &upstream,
         });
         return 0;
 }

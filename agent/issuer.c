@@ -7,10 +7,12 @@
 
 #include <errno.h>
 
+#include "issuer_aws.h"
 #include "issuer_local.h"
 
 static const IssuerDriver *const drivers[ROLE_ISSUER_COUNT] = {
         [ROLE_ISSUER_LOCAL] = &issuer_local_driver,
+        [ROLE_ISSUER_AWS] = &issuer_aws_driver,
 };
 
 _Static_assert(ROLE_ISSUER_COUNT <= sizeof(((Agent *)0)->issuer_state) / sizeof(void *),

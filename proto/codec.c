@@ -60,6 +60,7 @@ typedef struct List {
 #define ROW_GetCallerIdentityRep(...) ROW(GetCallerIdentityRep, __VA_ARGS__)
 #define ROW_RoleSummary(...) ROW(RoleSummary, __VA_ARGS__)
 #define ROW_ListRolesRep(...) ROW(ListRolesRep, __VA_ARGS__)
+#define ROW_IssuerStatus(...) ROW(IssuerStatus, __VA_ARGS__)
 #define ROW_StatusRep(...) ROW(StatusRep, __VA_ARGS__)
 #define ROW_ReloadRep(...) ROW(ReloadRep, __VA_ARGS__)
 #define ROW_RevokeReq(...) ROW(RevokeReq, __VA_ARGS__)

@@ -123,6 +123,15 @@ enum { PROTO_REQUIRED, PROTO_OPTIONAL, PROTO_NULLABLE };
         F(BOOL, is_assumable, "assumable", 0, PROTO_REQUIRED, -)
 #define PROTO_ListRolesRep(F) F(LIST, roles, "roles", 0, PROTO_REQUIRED, RoleSummary)
 
+/* One issuer's upstream, in Status and GetRole. */
+#define PROTO_IssuerStatus(F)                                                                      \
+        F(STR, issuer, "issuer", 0, PROTO_REQUIRED, -)                                             \
+        F(STR, state, "state", 0, PROTO_REQUIRED, -)                                               \
+        F(UINT, calls, "calls", 0, PROTO_REQUIRED, -)                                              \
+        F(UINT, last_success, "lastSuccess", 0, PROTO_REQUIRED, -)                                 \
+        F(UINT, last_failure, "lastFailure", 0, PROTO_REQUIRED, -)                                 \
+        F(STR, last_error, "lastError", 0, PROTO_REQUIRED, -)
+
 #define PROTO_StatusRep(F)                                                                         \
         F(STR, version, "version", 0, PROTO_REQUIRED, -)                                          \
         F(UINT, protocol, "protocol", 0, PROTO_REQUIRED, -)                                        \
@@ -133,7 +142,8 @@ enum { PROTO_REQUIRED, PROTO_OPTIONAL, PROTO_NULLABLE };
         F(UINT, sessions, "sessions", 0, PROTO_REQUIRED, -)                                        \
         F(UINT, connections, "connections", 0, PROTO_REQUIRED, -)                                  \
         F(UINT, requests, "requests", 0, PROTO_REQUIRED, -)                                        \
-        F(STR, config_path, "configPath", 0, PROTO_REQUIRED, -)
+        F(STR, config_path, "configPath", 0, PROTO_REQUIRED, -)                                    \
+        F(LIST, issuers, "issuers", 0, PROTO_OPTIONAL, IssuerStatus)
 
 #define PROTO_ReloadRep(F) F(UINT, roles, "roles", 0, PROTO_REQUIRED, -)
 
@@ -161,7 +171,8 @@ enum { PROTO_REQUIRED, PROTO_OPTIONAL, PROTO_NULLABLE };
         F(STR, trust_rules, "trustRules", 0, PROTO_NULLABLE, -)                                    \
         F(STR, trust_policy, "trustPolicy", 0, PROTO_NULLABLE, -)                                  \
         F(STR, permissions_policy, "permissionsPolicy", 0, PROTO_NULLABLE, -)                      \
-        F(STRMAP, tags, "tags", 0, PROTO_REQUIRED, -)
+        F(STRMAP, tags, "tags", 0, PROTO_REQUIRED, -)                                              \
+        F(STRUCT, upstream, "upstream", 0, PROTO_OPTIONAL, IssuerStatus)
 
 /* sessionToken is required unless request is given; service and host with request (the handler checks). */
 #define PROTO_AuthorizeReq(F)                                                                      \
@@ -198,7 +209,7 @@ enum { PROTO_REQUIRED, PROTO_OPTIONAL, PROTO_NULLABLE };
 /* Every payload struct, each after the ones it contains: X(Struct). */
 #define PROTO_PAYLOADS(X)                                                                          \
         X(HelloReq) X(HelloRep) X(GetCredentialsReq) X(CredentialsRep) X(AssumeRoleReq)            \
-        X(GetCallerIdentityRep) X(RoleSummary) X(ListRolesRep) X(StatusRep) X(ReloadRep)           \
+        X(GetCallerIdentityRep) X(RoleSummary) X(ListRolesRep) X(IssuerStatus) X(StatusRep) X(ReloadRep)           \
         X(RevokeReq) X(RevokeRep) X(PublicKey) X(GetPublicKeysRep) X(GetRoleReq) X(GetRoleRep)     \
         X(AuthorizeReq) X(SimulateReq) X(Match) X(DecisionRep)
 

@@ -210,7 +210,12 @@ static const BadCase bad_roles[] = {
         { "[role]\nname = a\nname = b\n", 3, "duplicate key 'name'" },
         { "[role]\nname = a\n[role]\n", 3, "duplicate section [role]" },
         { "[role]\nname = bad name!\n", 2, "is not 1..64" },
-        { "[role]\nname = a\nissuer = aws\n", 3, "issuer: 'aws'" },
+        { "[role]\nname = a\nissuer = aws\n", 1, "issuer = aws needs [aws] role_arn" },
+        { "[role]\nname = a\nissuer = vault\n", 3, "issuer: 'vault'" },
+        { "[role]\nname = a\n[aws]\nrole_arn = arn:aws:iam::123456789012:role/x\n", 4, "[aws] is only for roles with issuer = aws" },
+        { "[role]\nname = a\nissuer = aws\n[aws]\nrole_arn = arn:aws:iam::12345:role/x\n", 5, "role_arn:" },
+        { "[role]\nname = a\nissuer = aws\n[aws]\nrole_arn = arn:aws:iam::123456789012:role/x\nrole_ar = y\n", 6, "[aws] unknown key 'role_ar'" },
+        { "[role]\nname = a\nissuer = aws\n[aws]\nrole_arn = arn:aws:iam::123456789012:role/x\nsession_policy = none\n", 1, "roled.ini has no [aws] credentials_file" },
         { "[role]\nname = a\nmax_session_duration = 13h\n", 3, "max_session_duration" },
         { "[role]\nname = a\nmax_session_duration = 899\n", 3, "max_session_duration" },
         { "[role]\nname = a\nmax_session_duration = 1d\n", 3, "max_session_duration" },
@@ -270,6 +275,16 @@ static const BadCase bad_agent[] = {
         { "[agent]\nkey_dir = keys\n", 2, "key_dir" },
         { "[agent]\nsockett = /x\n", 2, "unknown key 'sockett'" },
         { "[role]\nname = a\n", 1, "unknown section [role]" },
+        { "[aws]\nregoin = us-east-1\n", 2, "[aws] unknown key 'regoin'" },
+        { "[aws]\nsts_endpoint = http://sts.example.com/\n", 2, "http:// only for" },
+        { "[aws]\nsts_endpoint = ftp://127.0.0.1/\n", 2, "sts_endpoint" },
+        { "[aws]\nimds = on\n", 2, "imds: 'on' is not supported yet" },
+        { "[aws]\nimds = maybe\n", 2, "imds" },
+        { "[aws]\ncredentials_file = creds\n", 2, "absolute path" },
+        { "[aws]\nregion = us east\n", 2, "region" },
+        { "[aws]\nregion = a\nregion = b\n", 3, "duplicate key 'region'" },
+        { "[aws]\nmfa_serial = 123\n", 2, "mfa_serial" },
+        { "[aws]\nmfa_serial = arn:aws:iam::123456789012:mfa/ops\n", 2, "MFA is not supported yet" },
 };
 
 static void test_bad_agent(void **state) {
@@ -399,6 +414,77 @@ static void test_unsafe(void **state) {
         remove_tree(dir);
 }
 
+/* [aws] in roled.ini and roles.d: the source credentials file and an aws role. */
+static void test_aws(void **state) {
+        _cleanup_(config_freep) Config *c = NULL;
+        _cleanup_free_ char *dir = new_tree();
+        char ini[8192], path[4096];
+        ConfigError err;
+        const Role *r;
+
+        (void)state;
+        snprintf(path, sizeof(path), "%s/aws-credentials", dir);
+        snprintf(ini, sizeof(ini),
+                 "[agent]\n[aws]\ncredentials_file = %s\nprofile = prod\nregion = eu-west-1\n", path);
+        write_file(dir, "roled.ini", ini, 0644);
+        write_file(dir, "aws-credentials",
+                   "[default]\naws_access_key_id = AKIADEFAULTDEFAULT00\naws_secret_access_key = x\n"
+                   "[prod]\naws_access_key_id = AKIAPRODPRODPRODPROD\n"
+                   "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY\n"
+                   "aws_session_token = tok\nregion = ignored\n", 0600);
+        write_file(dir, "roles.d/a.ini",
+                   "[role]\nname = a\nissuer = aws\nmax_session_duration = 4h\n"
+                   "permissions = ../policies/p.json\n[aws]\nrole_arn = arn:aws:iam::123456789012:role/ci/a\n"
+                   "external_id = ext-123\n", 0644);
+        write_file(dir, "roles.d/b.ini",
+                   "[role]\nname = b\nissuer = aws\nmax_session_duration = 4h\n[aws]\n"
+                   "role_arn = arn:aws:iam::123456789012:role/b\nsource_role = a\nsession_policy = none\n", 0644);
+        assert_int_equal(config_load(dir, geteuid(), &c, &err), 0);
+        assert_string_equal(c->aws.access_key_id, "AKIAPRODPRODPRODPROD");
+        assert_string_equal(c->aws.session_token, "tok");
+        assert_string_equal(c->aws.region, "eu-west-1");
+        r = config_find_role(c, "a", 1);
+        assert_int_equal(r->issuer, ROLE_ISSUER_AWS);
+        assert_string_equal(r->arn, "arn:aws:iam::123456789012:role/ci/a");
+        assert_string_equal(r->aws.external_id, "ext-123");
+        assert_int_equal(r->aws.session_policy, AWS_SESSION_POLICY_INHERIT);
+        assert_int_equal(r->max_session_duration, 4 * 3600);
+        /* Role chaining: STS's one-hour limit. */
+        r = config_find_role(c, "b", 1);
+        assert_int_equal(r->max_session_duration, 3600);
+        assert_int_equal(r->aws.session_policy, AWS_SESSION_POLICY_NONE);
+        c = config_free(c);
+
+        /* The credentials file holds a secret: group or other access at all is refused. */
+        assert_int_equal(chmod(path, 0640), 0);
+        assert_int_equal(config_load(dir, geteuid(), &c, &err), CONFIG_E_UNSAFE);
+        assert_non_null(strstr(err.message, "must be mode 0600"));
+        assert_int_equal(chmod(path, 0600), 0);
+        if (geteuid() == 0) {
+                assert_int_equal(chown(path, 65534, 65534), 0);
+                assert_int_equal(config_load(dir, 0, &c, &err), CONFIG_E_UNSAFE);
+                assert_non_null(strstr(err.message, "owned by uid 65534"));
+                assert_int_equal(chown(path, 0, 0), 0);
+        }
+        /* A profile that is not there. */
+        write_file(dir, "aws-credentials", "[default]\naws_access_key_id = AKIADEFAULTDEFAULT00\n", 0600);
+        assert_int_equal(config_load(dir, geteuid(), &c, &err), CONFIG_E_INVALID);
+        assert_non_null(strstr(err.message, "no [prod] profile"));
+        /* A chain of chains, and inherit without permissions. */
+        write_file(dir, "aws-credentials",
+                   "[prod]\naws_access_key_id = AKIAPRODPRODPRODPROD\naws_secret_access_key = s\n", 0600);
+        write_file(dir, "roles.d/c.ini",
+                   "[role]\nname = c\nissuer = aws\n[aws]\nrole_arn = arn:aws:iam::123456789012:role/c\n"
+                   "source_role = b\nsession_policy = none\n", 0644);
+        assert_int_equal(config_load(dir, geteuid(), &c, &err), CONFIG_E_INVALID);
+        assert_non_null(strstr(err.message, "source_role: 'b'"));
+        write_file(dir, "roles.d/c.ini",
+                   "[role]\nname = c\nissuer = aws\n[aws]\nrole_arn = arn:aws:iam::123456789012:role/c\n", 0644);
+        assert_int_equal(config_load(dir, geteuid(), &c, &err), CONFIG_E_INVALID);
+        assert_non_null(strstr(err.message, "session_policy = inherit needs"));
+        remove_tree(dir);
+}
+
 static void test_default(void **state) {
         _cleanup_(config_freep) Config *c = NULL;
         _cleanup_free_ char *dir = new_tree();
@@ -512,7 +598,7 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_fixture),  cmocka_unit_test(test_bad_roles), cmocka_unit_test(test_bad_agent),
                 cmocka_unit_test(test_across_files), cmocka_unit_test(test_limits), cmocka_unit_test(test_unsafe),
-                cmocka_unit_test(test_default),  cmocka_unit_test(test_role_name), cmocka_unit_test(test_examples),
+                cmocka_unit_test(test_default), cmocka_unit_test(test_aws),  cmocka_unit_test(test_role_name), cmocka_unit_test(test_examples),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -167,7 +167,10 @@ class FakeSTS:
             raise StsError(403, "InvalidClientTokenId",
                            "The security token included in the request is invalid.")
         signed_names = signed.split(";")
-        for required in ("host", "x-amz-date", "x-amz-security-token"):
+        # Long-term keys (registered with token None) sign no security token and send none.
+        required_names = ("host", "x-amz-date") + (
+            ("x-amz-security-token",) if entry["token"] is not None else ())
+        for required in required_names:
             if required not in signed_names:
                 raise StsError(400, "IncompleteSignature", f"{required} is not a signed header")
         if signed_names != sorted(set(signed_names)):
@@ -175,7 +178,7 @@ class FakeSTS:
         for name in signed_names:
             if name not in lower:
                 raise StsError(400, "IncompleteSignature", f"signed header {name} is missing")
-        if lower["x-amz-security-token"] != [entry["token"]]:
+        if lower.get("x-amz-security-token") != (None if entry["token"] is None else [entry["token"]]):
             raise StsError(403, "InvalidClientTokenId",
                            "The security token included in the request is invalid.")
         if service != "sts" or region != self.region:

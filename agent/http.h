@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * http.h - HTTPS requests on the agent's libuv loop with libcurl's multi
+ * interface: curl tells us which sockets to watch (uv_poll) and when to
+ * wake it (uv_timer); nothing blocks the loop and no thread is started per
+ * request (name resolution runs in libcurl's own resolver thread).  TLS
+ * peer and host verification are always on.  What the bytes mean is the
+ * caller's business (sts.c).
+ */
+#pragma once
+
+#include <stddef.h>
+#include <uv.h>
+
+#define HTTP_BODY_MAX (64 * 1024)        /* response bytes kept; more is an error */
+#define HTTP_CONNECT_TIMEOUT_MS 5000
+#define HTTP_TIMEOUT_MS 15000
+
+enum {
+        HTTP_E_TRANSPORT = 1, /* no HTTP answer: DNS, connect, TLS, timeout, reset; see the message */
+        HTTP_E_TOO_LARGE,     /* the answer was over HTTP_BODY_MAX */
+};
+
+typedef struct Http Http;
+
+/*
+ * HttpPost - one POST; everything is copied by http_post().
+ *  headers   "Name: value" lines (NULL-terminated array)
+ *  ca_file   extra trust anchors next to the system store, or NULL
+ */
+typedef struct HttpPost {
+        const char *url;
+        const char *const *headers;
+        const char *body;
+        size_t body_len;
+        const char *ca_file;
+        long connect_timeout_ms;
+        long timeout_ms;
+} HttpPost;
+
+/*
+ * HttpDone - the outcome of a POST, called once from the loop.
+ * @r:      0 (an HTTP answer: @status and @body), HTTP_E_TRANSPORT or
+ *          HTTP_E_TOO_LARGE (@error says what), or -ECANCELED (http_free())
+ * @body:   the response body, NUL-terminated; wiped and freed after the call
+ */
+typedef void (*HttpDone)(void *userdata, int r, long status, const char *body, size_t len,
+                         const char *error);
+
+/* http_new() - a client on @loop.  Return: 0, -ENOMEM or -EIO (libcurl failed to start). */
+int http_new(uv_loop_t *loop, Http **hp);
+
+/* http_free() - cancel every request (HttpDone with -ECANCELED) and free once the handles closed. */
+void http_free(Http *h);
+
+/* http_post() - start a POST.  Return: 0 (@done will be called), -ENOMEM or -EIO. */
+int http_post(Http *h, const HttpPost *req, HttpDone done, void *userdata);
+
+/* http_in_flight() - requests started and not yet done. */
+size_t http_in_flight(const Http *h);

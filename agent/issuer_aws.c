@@ -1,0 +1,633 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * issuer_aws.c - the aws issuer (see issuer_aws.h).
+ *
+ * An issue() builds and signs the STS request at once and posts it through
+ * http.c; the answer comes back on the loop and goes to IssueDone.  A
+ * chained role first needs its source role's session: one AssumeRole per
+ * source role at a time (single flight), cached until five minutes before
+ * it expires, with the calls that wait on it queued on the Source and
+ * signed once it arrives.  Every buffer that held a secret is wiped.
+ */
+#include "issuer_aws.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdarg.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "http.h"
+#include "log.h"
+#include "sts.h"
+#include "util.h"
+
+#define SOURCE_MARGIN 300       /* seconds: renew a chaining source session this long before it expires */
+#define SOURCE_DURATION 3600
+#define SOURCE_SESSION_NAME "roled-chain"
+
+typedef struct AwsState AwsState;
+typedef struct Source Source;
+
+/* One STS call: for a caller (done set) or for a Source (source_fetch set). */
+typedef struct AwsCall {
+        struct AwsCall *next;   /* Source.waiting */
+        AwsState *st;
+        IssueDone done;
+        void *userdata;
+        Source *source_fetch;   /* this call fetches that source's session */
+        char *url;
+        char *region;
+        char *ca_file;
+        char *body;             /* the form body (may hold a policy): wiped */
+        size_t body_len;
+        char *what;             /* "sts:AssumeRole of arn:..." for messages */
+        int64_t started;
+} AwsCall;
+
+/* The cached session of a chaining source role, keyed by its role ARN. */
+struct Source {
+        struct Source *next;
+        char *role_arn;
+        Credentials creds;
+        bool has_creds;
+        bool is_in_flight;
+        AwsCall *waiting;       /* calls to sign with creds once they arrive */
+};
+
+struct AwsState {
+        Agent *agent;
+        Http *http;
+        Source *sources;
+        uint64_t n_calls;
+        int64_t last_success, last_failure;
+        bool is_failing;        /* the last call failed */
+        char last_error[512];
+};
+
+static void call_free(AwsCall *c)
+{
+        if (!c)
+                return;
+        if (c->body) {
+                sodium_memzero(c->body, c->body_len);
+                free(c->body);
+        }
+        free(c->url);
+        free(c->region);
+        free(c->ca_file);
+        free(c->what);
+        free(c);
+}
+
+/* ---- caller-derived names ---------------------------------------------------- */
+
+static bool sts_name_char(char c)
+{
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+               strchr("_+=,.@-", c);
+}
+
+void issuer_aws_session_name(const char *user, const char *exe, char out[65])
+{
+        const char *base = exe ? strrchr(exe, '/') : NULL;
+        size_t n = 0;
+
+        base = base ? base + 1 : exe ? exe : "";
+        snprintf(out, 65, "%s@%s", user && *user ? user : "nobody", *base ? base : "unknown");
+        for (; out[n]; n++)
+                if (!sts_name_char(out[n]))
+                        out[n] = '-';
+        if (n < 2)
+                snprintf(out, 65, "roled-caller");
+}
+
+/* SourceIdentity: the user name when it fits STS's rule, else "uid-N". */
+static void source_identity(const Identity *id, char out[65])
+{
+        size_t n = strlen(id->user);
+        bool ok = n >= 2 && n <= 64;
+
+        for (size_t i = 0; ok && i < n; i++)
+                ok = sts_name_char(id->user[i]);
+        if (ok)
+                snprintf(out, 65, "%s", id->user);
+        else
+                snprintf(out, 65, "uid-%u", (unsigned)id->uid);
+}
+
+/* A session tag value: STS's [\p{L}\p{Z}\p{N}_.:/=+\-@], at most 256 (the end of a long path). */
+static void tag_value(const char *s, char out[257])
+{
+        size_t n = strlen(s);
+
+        if (n > 256)
+                s += n - 256;
+        snprintf(out, 257, "%s", s);
+        for (char *p = out; *p; p++)
+                if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+                      strchr(" _.:/=+-@", *p)))
+                        *p = '_';
+}
+
+/* ---- errors and health --------------------------------------------------------- */
+
+/* set_msg() - the message of @e (cut at its size, which is fine for one log-sized line). */
+__attribute__((format(printf, 2, 3))) static void set_msg(IssueError *e, const char *fmt, ...)
+{
+        va_list ap;
+
+        va_start(ap, fmt);
+        vsnprintf(e->message, sizeof(e->message), fmt, ap);
+        va_end(ap);
+}
+
+/* STS's error code as the caller sees it; STS's own code and message stay in the message. */
+static void map_error(const char *code, long status, IssueError *e)
+{
+        static const struct {
+                const char *sts;
+                ProtoError code;
+                bool is_transient;
+        } map[] = {
+                { "AccessDenied", PROTO_ACCESS_DENIED, false },
+                { "ExpiredToken", PROTO_EXPIRED_TOKEN, false },
+                { "ExpiredTokenException", PROTO_EXPIRED_TOKEN, false },
+                { "RegionDisabledException", PROTO_REGION_DISABLED, false },
+                { "MalformedPolicyDocument", PROTO_MALFORMED_POLICY_DOCUMENT, false },
+                { "PackedPolicyTooLarge", PROTO_INVALID_PARAMETER_VALUE, false },
+                { "ValidationError", PROTO_INVALID_PARAMETER_VALUE, false },
+                { "InvalidClientTokenId", PROTO_INVALID_TOKEN, false },
+                { "SignatureDoesNotMatch", PROTO_SIGNATURE_DOES_NOT_MATCH, false },
+                { "IncompleteSignature", PROTO_INCOMPLETE_SIGNATURE, false },
+                { "RequestExpired", PROTO_REQUEST_EXPIRED, true },
+                { "Throttling", PROTO_THROTTLING, true },
+                { "ThrottlingException", PROTO_THROTTLING, true },
+                { "RequestLimitExceeded", PROTO_THROTTLING, true },
+                { "InternalFailure", PROTO_UPSTREAM_UNAVAILABLE, true },
+                { "ServiceUnavailable", PROTO_UPSTREAM_UNAVAILABLE, true },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(map); i++)
+                if (strcmp(code, map[i].sts) == 0) {
+                        e->code = map[i].code;
+                        e->is_transient = map[i].is_transient;
+                        return;
+                }
+        e->is_transient = status >= 500 || status == 429;
+        e->code = e->is_transient ? PROTO_UPSTREAM_UNAVAILABLE
+                  : status == 403 ? PROTO_ACCESS_DENIED
+                                  : PROTO_INVALID_PARAMETER_VALUE;
+}
+
+static void note_failure(AwsState *st, const IssueError *e)
+{
+        st->last_failure = agent_now(st->agent);
+        st->is_failing = true;
+        snprintf(st->last_error, sizeof(st->last_error), "%s", e->message);
+}
+
+static void finish(AwsCall *c, int r, Credentials *cr, const IssueError *e);
+
+/* ---- sources (role chaining) -------------------------------------------------- */
+
+static Source *source_find(AwsState *st, const char *arn)
+{
+        for (Source *s = st->sources; s; s = s->next)
+                if (strcmp(s->role_arn, arn) == 0)
+                        return s;
+        return NULL;
+}
+
+static void source_free(Source *s)
+{
+        credentials_deinit(&s->creds);
+        free(s->role_arn);
+        free(s);
+}
+
+/* ---- the call ----------------------------------------------------------------- */
+
+static void on_http(void *userdata, int r, long status, const char *body, size_t len,
+                    const char *error);
+
+/*
+ * Sign @c with @src now and post it.  Return: 0 (on_http() will finish it),
+ * or ISSUER_E_FAILED with *@e set: then the caller still owns @c.
+ */
+static int send_call(AwsCall *c, const StsSource *src, IssueError *e)
+{
+        AwsState *st = c->st;
+        char *headers[STS_HEADERS_MAX + 1];
+        HttpPost post;
+        int r;
+
+        r = sts_sign(c->url, c->region, src, c->body, c->body_len, agent_now(st->agent), headers);
+        if (r < 0) {
+                *e = (IssueError){ .code = PROTO_INTERNAL };
+                set_msg(e, "%s: cannot sign the request: %s", c->what,
+                         strerror(-r));
+                note_failure(st, e);
+                return ISSUER_E_FAILED;
+        }
+        post = (HttpPost){
+                .url = c->url,
+                .headers = (const char *const *)headers,
+                .body = c->body,
+                .body_len = c->body_len,
+                .ca_file = c->ca_file,
+        };
+        c->started = agent_now(st->agent);
+        r = http_post(st->http, &post, on_http, c);
+        sts_headers_free(headers);
+        if (r < 0) {
+                *e = (IssueError){ .code = PROTO_UPSTREAM_UNAVAILABLE, .is_transient = true };
+                set_msg(e, "%s: cannot start the request: %s",
+                         c->what, strerror(-r));
+                note_failure(st, e);
+                return ISSUER_E_FAILED;
+        }
+        st->n_calls++;
+        return 0;
+}
+
+/* The source session arrived (r == 0) or failed: sign the waiting calls or fail them. */
+static void source_done(Source *s, AwsState *st, int r, const IssueError *e)
+{
+        AwsCall *c = s->waiting;
+
+        s->waiting = NULL;
+        s->is_in_flight = false;
+        while (c) {
+                AwsCall *next = c->next;
+
+                c->next = NULL;
+                if (r == 0) {
+                        StsSource src = { s->creds.akid, s->creds.secret, s->creds.token };
+                        IssueError se;
+
+                        if (send_call(c, &src, &se))
+                                finish(c, ISSUER_E_FAILED, NULL, &se);
+                } else {
+                        IssueError ce = *e;
+
+                        set_msg(&ce, "%s: the source role's session: %s",
+                                 c->what, e->message);
+                        finish(c, r > 0 ? ISSUER_E_FAILED : r, NULL, &ce);
+                }
+                c = next;
+        }
+        (void)st;
+}
+
+static void finish(AwsCall *c, int r, Credentials *cr, const IssueError *e)
+{
+        AwsState *st = c->st;
+
+        if (r == ISSUER_E_FAILED && c->started)
+                note_failure(st, e);
+        if (c->source_fetch) {
+                Source *s = c->source_fetch;
+
+                if (r == 0) {
+                        credentials_deinit(&s->creds);
+                        s->creds = *cr;
+                        *cr = (Credentials)CREDENTIALS_INIT;
+                        s->has_creds = true;
+                }
+                source_done(s, st, r, e);
+        } else {
+                c->done(c->userdata, r, cr, e);
+        }
+        if (cr)
+                credentials_deinit(cr);
+        call_free(c);
+}
+
+static void on_http(void *userdata, int r, long status, const char *body, size_t len,
+                    const char *error)
+{
+        AwsCall *c = userdata;
+        AwsState *st = c->st;
+        IssueError e = { .code = PROTO_UPSTREAM_UNAVAILABLE, .is_transient = true };
+        StsAnswer a;
+        uint8_t rnd[16];
+        int64_t now = agent_now(st->agent);
+
+        if (r == -ECANCELED) {
+                set_msg(&e, "%s: cancelled: the agent is stopping", c->what);
+                finish(c, -ECANCELED, NULL, &e);
+                return;
+        }
+        if (r) {
+                set_msg(&e, "%s: STS at %s did not answer: %s", c->what,
+                         c->url, error);
+                log_warning("%s", e.message);
+                finish(c, ISSUER_E_FAILED, NULL, &e);
+                return;
+        }
+        r = sts_parse(status, body, len, &a);
+        if (r == STS_E_ERROR) {
+                map_error(a.code, status, &e);
+                set_msg(&e, "%s: STS answered %s: %s", c->what, a.code,
+                         a.message);
+                log_warning("%s (HTTP %ld)", e.message, status);
+                finish(c, ISSUER_E_FAILED, NULL, &e);
+                return;
+        }
+        if (r == 0 && a.creds.expires <= now) {
+                credentials_deinit(&a.creds);
+                r = STS_E_MALFORMED;
+        }
+        if (r) {
+                snprintf(e.message, sizeof(e.message),
+                         "%s: STS at %s gave an answer that is not STS XML with credentials (HTTP %ld)",
+                         c->what, c->url, status);
+                log_warning("%s", e.message);
+                finish(c, r < 0 ? r : ISSUER_E_FAILED, NULL, &e);
+                return;
+        }
+        st->last_success = now;
+        st->is_failing = false;
+        randombytes_buf(rnd, sizeof(rnd));
+        sodium_bin2hex(a.creds.sid, sizeof(a.creds.sid), rnd, sizeof(rnd));
+        a.creds.issuer = "aws";
+        a.creds.issued = now;
+        log_debug("%s: STS issued %s until %lld", c->what, a.creds.akid, (long long)a.creds.expires);
+        finish(c, 0, &a.creds, NULL);
+}
+
+/* A call to STS for @role (its endpoint, region and CA), with the body of @p. */
+static int new_call(AwsState *st, const Config *config, const Role *role, const StsParams *p,
+                    const char *what, AwsCall **cp)
+{
+        AwsCall *c = calloc(1, sizeof(*c));
+        char url[600];
+        const char *region;
+        int r;
+
+        if (!c)
+                return -ENOMEM;
+        c->st = st;
+        config_aws_endpoint(config, role, url, sizeof(url), &region);
+        c->url = strdup(url);
+        c->region = strdup(region);
+        c->what = strdup(what);
+        c->ca_file = config->aws.ca_file ? strdup(config->aws.ca_file) : NULL;
+        if (!c->url || !c->region || !c->what || (config->aws.ca_file && !c->ca_file)) {
+                call_free(c);
+                return -ENOMEM;
+        }
+        r = sts_body(p, &c->body, &c->body_len);
+        if (r < 0) {
+                call_free(c);
+                return r;
+        }
+        *cp = c;
+        return 0;
+}
+
+/* The session policy to send: compact JSON of the role's permissions (or its own file). */
+static int session_policy(const Role *role, const IssueRequest *req, char **policyp, IssueError *err)
+{
+        const char *text = NULL;
+        size_t len = 0;
+        json_t *doc;
+
+        *policyp = NULL;
+        if (req->policy && role->aws.session_policy != AWS_SESSION_POLICY_NONE) {
+                err->code = PROTO_INVALID_PARAMETER_VALUE;
+                snprintf(err->message, sizeof(err->message),
+                         "role %s already sends its own session policy to STS (session_policy = "
+                         "%s); a caller's session policy is only taken for session_policy = none",
+                         role->name,
+                         role->aws.session_policy == AWS_SESSION_POLICY_INHERIT ? "inherit" : "FILE");
+                return ISSUER_E_FAILED;
+        }
+        if (req->policy) {
+                text = req->policy;
+                len = req->policy_len;
+        } else if (role->aws.session_policy == AWS_SESSION_POLICY_INHERIT) {
+                text = role->permissions;
+                len = role->permissions_len;
+        } else if (role->aws.session_policy == AWS_SESSION_POLICY_FILE) {
+                text = role->aws.policy;
+                len = role->aws.policy_len;
+        }
+        if (!text)
+                return 0;
+        /* STS counts the policy's characters: send it without the indentation. */
+        doc = json_loadb(text, len, 0, NULL);
+        if (!doc)
+                return -EINVAL;
+        *policyp = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        json_decref(doc);
+        return *policyp ? 0 : -ENOMEM;
+}
+
+/*
+ * Send @c with @src_role's cached session, or queue it until the session
+ * arrives (starting the fetch).  Return: 0 (@c is taken), ISSUER_E_FAILED
+ * with *@e set or -errno (the caller still owns @c).
+ */
+static int via_source(AwsState *st, const Config *config, const Role *src_role, AwsCall *c,
+                      IssueError *e)
+{
+        Source *s = source_find(st, src_role->aws.role_arn);
+        int64_t now = agent_now(st->agent);
+        StsParams p = {
+                .action = STS_ASSUME_ROLE,
+                .role_arn = src_role->aws.role_arn,
+                .session_name = SOURCE_SESSION_NAME,
+                .duration = SOURCE_DURATION,
+                .external_id = src_role->aws.external_id,
+        };
+        StsSource base = { config->aws.access_key_id, config->aws.secret_access_key,
+                           config->aws.session_token };
+        char what[700];
+        AwsCall *fetch;
+        int r;
+
+        if (s && s->has_creds && now < s->creds.expires - SOURCE_MARGIN) {
+                StsSource src = { s->creds.akid, s->creds.secret, s->creds.token };
+
+                return send_call(c, &src, e);
+        }
+        if (!s) {
+                s = calloc(1, sizeof(*s));
+                if (!s || !(s->role_arn = strdup(src_role->aws.role_arn))) {
+                        free(s);
+                        return -ENOMEM;
+                }
+                s->next = st->sources;
+                st->sources = s;
+        }
+        c->next = s->waiting;
+        s->waiting = c;
+        if (s->is_in_flight)
+                return 0;
+        snprintf(what, sizeof(what), "sts:AssumeRole of source role %s (%s)", src_role->name,
+                 src_role->aws.role_arn);
+        r = new_call(st, config, src_role, &p, what, &fetch);
+        if (r < 0) {
+                s->waiting = c->next;
+                c->next = NULL;
+                return r;
+        }
+        fetch->source_fetch = s;
+        r = send_call(fetch, &base, e);
+        if (r) {
+                /* Nobody else waited (it was not in flight): hand @c back to the caller. */
+                s->waiting = c->next;
+                c->next = NULL;
+                call_free(fetch);
+                return r;
+        }
+        s->is_in_flight = true;
+        return 0;
+}
+
+static int aws_issue(void *state, const IssueRequest *req, Credentials *out, IssueError *err,
+                     IssueDone done, void *userdata)
+{
+        AwsState *st = state;
+        const Role *role = req->role;
+        const Config *config = req->config;
+        const Identity *id = req->id;
+        _cleanup_free_ char *policy = NULL;
+        char session[65], sid[65], host[65] = "", uid[16];
+        char v_user[257], v_exe[257], v_host[257], v_unit[257];
+        const char *keys[5], *values[5];
+        size_t n_tags = 0;
+        char what[700];
+        StsParams p;
+        AwsCall *c;
+        int r;
+
+        (void)out;
+        if (!config->aws.access_key_id) {
+                err->code = PROTO_UPSTREAM_UNAVAILABLE;
+                snprintf(err->message, sizeof(err->message),
+                         "role %s: the agent has no AWS source credentials ([aws] credentials_file)",
+                         role->name);
+                return ISSUER_E_FAILED;
+        }
+        r = session_policy(role, req, &policy, err);
+        if (r)
+                return r;
+        if (req->session_name)
+                snprintf(session, sizeof(session), "%s", req->session_name);
+        else
+                issuer_aws_session_name(id->user, id->exe, session);
+        source_identity(id, sid);
+        gethostname(host, sizeof(host) - 1);
+        snprintf(uid, sizeof(uid), "%u", (unsigned)id->uid);
+        tag_value(id->user, v_user);
+        tag_value(id->exe, v_exe);
+        tag_value(host, v_host);
+        keys[n_tags] = "roled:uid", values[n_tags++] = uid;
+        keys[n_tags] = "roled:user", values[n_tags++] = v_user;
+        keys[n_tags] = "roled:exe", values[n_tags++] = v_exe;
+        keys[n_tags] = "roled:host", values[n_tags++] = v_host;
+        if (id->unit[0]) {
+                tag_value(id->unit, v_unit);
+                keys[n_tags] = "roled:unit", values[n_tags++] = v_unit;
+        }
+        p = (StsParams){
+                .action = STS_ASSUME_ROLE,
+                .role_arn = role->aws.role_arn,
+                .session_name = session,
+                .duration = req->duration,
+                .policy = policy,
+                .external_id = role->aws.external_id,
+                .source_identity = sid,
+                .tag_keys = keys,
+                .tag_values = values,
+                .n_tags = n_tags,
+        };
+        snprintf(what, sizeof(what), "sts:AssumeRole of %s (%s) for %s", role->name,
+                 role->aws.role_arn, session);
+        r = new_call(st, config, role, &p, what, &c);
+        if (policy)
+                sodium_memzero(policy, strlen(policy));
+        if (r < 0)
+                return r;
+        c->done = done;
+        c->userdata = userdata;
+        if (role->aws.source_role) {
+                const Role *src = config_find_role(config, role->aws.source_role,
+                                                   strlen(role->aws.source_role));
+
+                r = src ? via_source(st, config, src, c, err) : -ENOENT;
+        } else {
+                StsSource base = { config->aws.access_key_id, config->aws.secret_access_key,
+                                   config->aws.session_token };
+
+                r = send_call(c, &base, err);
+        }
+        if (r) {
+                call_free(c);
+                return r;
+        }
+        return ISSUER_E_PENDING;
+}
+
+static int aws_init(Agent *agent, void **statep)
+{
+        AwsState *st = calloc(1, sizeof(*st));
+        int r;
+
+        if (!st)
+                return -ENOMEM;
+        st->agent = agent;
+        r = http_new(agent->loop, &st->http);
+        if (r < 0) {
+                free(st);
+                return r;
+        }
+        *statep = st;
+        return 0;
+}
+
+static void aws_fini(void *state)
+{
+        AwsState *st = state;
+
+        /* Cancels every call: callers get -ECANCELED, sources fail their waiters. */
+        http_free(st->http);
+        while (st->sources) {
+                Source *s = st->sources;
+
+                st->sources = s->next;
+                source_free(s);
+        }
+        free(st);
+}
+
+static void aws_describe(void *state, const Role *role, IssuerHealth *h)
+{
+        AwsState *st = state;
+
+        (void)role;
+        *h = (IssuerHealth){
+                .state = st->n_calls == 0 ? "unknown"
+                         : st->is_failing ? "failing"
+                                                               : "ok",
+                .last_success = st->last_success,
+                .last_failure = st->last_failure,
+                .n_calls = st->n_calls,
+        };
+        snprintf(h->last_error, sizeof(h->last_error), "%s", st->last_error);
+}
+
+const IssuerDriver issuer_aws_driver = {
+        .name = "aws",
+        .init = aws_init,
+        .fini = aws_fini,
+        .issue = aws_issue,
+        .verify = NULL,
+        .describe = aws_describe,
+};
