@@ -989,13 +989,13 @@ static int aws_key(Parser *p, unsigned line, const char *key, const char *value)
                 if (len < 9 || len > 256 || !chars_in(value, "+=/:,.@-"))
                         return p->error = set_error(p->err, p->file, line,
                                                     "mfa_serial: '%s' is not 9..256 characters of [\\w+=/:,.@-]", value);
-                /* Refused rather than ignored: STS would deny every call without the code. */
-                return p->error = set_error(p->err, p->file, line,
-                                            "mfa_serial: MFA is not supported yet");
+                return set_once(p, line, "aws", key, &a->mfa_serial, value);
         }
         if (streq(key, "mfa_process")) {
-                return p->error = set_error(p->err, p->file, line,
-                                            "mfa_process: MFA is not supported yet");
+                if (value[0] != '/' || len > 1024)
+                        return p->error = set_error(p->err, p->file, line,
+                                                    "mfa_process: must start with an absolute path");
+                return set_once(p, line, "aws", key, &a->mfa_process, value);
         }
         return p->error = set_error(p->err, p->file, line, "[aws] unknown key '%s'", key);
 }
@@ -1182,6 +1182,10 @@ static int finish_aws(Config *c, const RoleLines *lines, uid_t agent_uid, Config
                 return set_error(err, first_aws->file, first_aws->line,
                                  "issuer = aws: roled.ini has no [aws] credentials_file (the agent's own "
                                  "AWS credentials) to call STS with");
+        /* The code comes from mfa_process; there is no other way to hand it in yet. */
+        if (!!c->aws.mfa_serial != !!c->aws.mfa_process)
+                return set_error(err, c->path, 0, "[aws] mfa_serial and mfa_process go together "
+                                 "(the agent runs mfa_process to get the MFA code)");
         if (!c->aws.credentials_file)
                 return 0;
         r = load_aws_credentials(c, agent_uid, err);

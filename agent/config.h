@@ -141,7 +141,10 @@ typedef struct RoleAws {
  *  sts_endpoint      default https://sts.<region>.amazonaws.com; http:// only
  *                    for a loopback address
  *  ca_file           added to the system trust store, or NULL
- *  mfa_serial, mfa_process  MFA: refused for now (always NULL)
+ *  mfa_serial        MFA device serial or ARN: the agent's source credentials
+ *                    are first turned into a GetSessionToken session with a code
+ *  mfa_process       the command (absolute path, arguments split on spaces, no
+ *                    shell) whose standard output is that six-digit code
  *  access_key_id, secret_access_key, session_token  the source credentials
  *                    read from credentials_file (secret and token wiped on free)
  */

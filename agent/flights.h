@@ -18,7 +18,7 @@
 #include "sessions.h"
 
 #define FLIGHTS_MAX 65536            /* keys with a call in flight or in backoff */
-#define FLIGHTS_BACKOFF_MIN 1        /* seconds after the first transient failure */
+#define FLIGHTS_BACKOFF_MIN 4        /* seconds: the first transient failure waits 2..4 s */
 #define FLIGHTS_BACKOFF_MAX 300      /* seconds: the longest wait between attempts */
 
 enum {

@@ -22,6 +22,7 @@
 
 #include "http.h"
 #include "log.h"
+#include "mfa.h"
 #include "sts.h"
 #include "util.h"
 
@@ -58,10 +59,24 @@ struct Source {
         AwsCall *waiting;       /* calls to sign with creds once they arrive */
 };
 
+/*
+ * The MFA session (GetSessionToken with a code from mfa_process), the source
+ * of every call when mfa_serial is set.  While the code is being fetched the
+ * call's parameters wait here (copies; the secret wiped).
+ */
+typedef struct MfaState {
+        Source source;
+        MfaRun *run;
+        char *url, *region, *ca_file, *serial;
+        char *akid, *secret, *token;
+        uint64_t n_prompts;     /* mfa_process runs started */
+} MfaState;
+
 struct AwsState {
         Agent *agent;
         Http *http;
         Source *sources;
+        MfaState mfa;
         uint64_t n_calls;
         int64_t last_success, last_failure;
         bool is_failing;        /* the last call failed */
@@ -254,6 +269,22 @@ static int send_call(AwsCall *c, const StsSource *src, IssueError *e)
         return 0;
 }
 
+static int via_mfa(AwsState *st, const Config *config, AwsCall *c, IssueError *e);
+
+/*
+ * Send @c with the agent's own credentials, or, with mfa_serial, with the MFA
+ * session made from them.  Return: as send_call().
+ */
+static int send_base(AwsState *st, const Config *config, AwsCall *c, IssueError *e)
+{
+        StsSource base = { config->aws.access_key_id, config->aws.secret_access_key,
+                           config->aws.session_token };
+
+        if (config->aws.mfa_serial)
+                return via_mfa(st, config, c, e);
+        return send_call(c, &base, e);
+}
+
 /* The source session arrived (r == 0) or failed: sign the waiting calls or fail them. */
 static void source_done(Source *s, AwsState *st, int r, const IssueError *e)
 {
@@ -274,7 +305,7 @@ static void source_done(Source *s, AwsState *st, int r, const IssueError *e)
                 } else {
                         IssueError ce = *e;
 
-                        set_msg(&ce, "%s: the source role's session: %s",
+                        set_msg(&ce, "%s: its source session: %s",
                                  c->what, e->message);
                         finish(c, r > 0 ? ISSUER_E_FAILED : r, NULL, &ce);
                 }
@@ -445,8 +476,6 @@ static int via_source(AwsState *st, const Config *config, const Role *src_role, 
                 .duration = SOURCE_DURATION,
                 .external_id = src_role->aws.external_id,
         };
-        StsSource base = { config->aws.access_key_id, config->aws.secret_access_key,
-                           config->aws.session_token };
         char what[700];
         AwsCall *fetch;
         int r;
@@ -478,7 +507,7 @@ static int via_source(AwsState *st, const Config *config, const Role *src_role, 
                 return r;
         }
         fetch->source_fetch = s;
-        r = send_call(fetch, &base, e);
+        r = send_base(st, config, fetch, e);
         if (r) {
                 /* Nobody else waited (it was not in flight): hand @c back to the caller. */
                 s->waiting = c->next;
@@ -486,6 +515,130 @@ static int via_source(AwsState *st, const Config *config, const Role *src_role, 
                 call_free(fetch);
                 return r;
         }
+        s->is_in_flight = true;
+        return 0;
+}
+
+/* ---- MFA ---------------------------------------------------------------------- */
+
+static void free_str(char **p)
+{
+        if (*p) {
+                sodium_memzero(*p, strlen(*p));
+                free(*p);
+                *p = NULL;
+        }
+}
+
+static void mfa_clear(MfaState *m)
+{
+        free_str(&m->url);
+        free_str(&m->region);
+        free_str(&m->ca_file);
+        free_str(&m->serial);
+        free_str(&m->akid);
+        free_str(&m->secret);
+        free_str(&m->token);
+}
+
+/* The code arrived (or not): GetSessionToken with it, or fail every waiting call. */
+static void on_mfa_code(void *userdata, int r, const char *code, const char *why)
+{
+        AwsState *st = userdata;
+        MfaState *m = &st->mfa;
+        IssueError e = { .code = PROTO_ACCESS_DENIED };
+        StsParams p = {
+                .action = STS_GET_SESSION_TOKEN,
+                .duration = 43200,
+                .serial_number = m->serial,
+                .token_code = code,
+        };
+        StsSource base = { m->akid, m->secret, m->token };
+        AwsCall *c = NULL;
+
+        m->run = NULL;
+        if (r) {
+                if (r == -ECANCELED)
+                        e = (IssueError){ .code = PROTO_UPSTREAM_UNAVAILABLE, .is_transient = true };
+                set_msg(&e, "MFA: mfa_process gave no code: %s", why);
+                log_warning("%s", e.message);
+                note_failure(st, &e);
+                source_done(&m->source, st, r == -ECANCELED ? -ECANCELED : ISSUER_E_FAILED, &e);
+                mfa_clear(m);
+                return;
+        }
+        c = calloc(1, sizeof(*c));
+        if (c) {
+                c->st = st;
+                c->url = strdup(m->url);
+                c->region = strdup(m->region);
+                c->ca_file = m->ca_file ? strdup(m->ca_file) : NULL;
+                c->what = strdup("sts:GetSessionToken with MFA");
+                c->source_fetch = &m->source;
+        }
+        if (!c || !c->url || !c->region || !c->what || (m->ca_file && !c->ca_file) ||
+            sts_body(&p, &c->body, &c->body_len) < 0) {
+                call_free(c);
+                e = (IssueError){ .code = PROTO_INTERNAL };
+                set_msg(&e, "MFA: out of memory");
+                source_done(&m->source, st, ISSUER_E_FAILED, &e);
+                mfa_clear(m);
+                return;
+        }
+        r = send_call(c, &base, &e);
+        mfa_clear(m);
+        if (r) {
+                call_free(c);
+                source_done(&m->source, st, ISSUER_E_FAILED, &e);
+        }
+}
+
+/*
+ * Send @c with the cached MFA session, or queue it until there is one: the
+ * first caller starts mfa_process, everyone else waits for that one code.
+ * Return: as via_source().
+ */
+static int via_mfa(AwsState *st, const Config *config, AwsCall *c, IssueError *e)
+{
+        MfaState *m = &st->mfa;
+        Source *s = &m->source;
+        int64_t now = agent_now(st->agent);
+        char url[600];
+        const char *region;
+        int r;
+
+        if (s->has_creds && now < s->creds.expires - SOURCE_MARGIN) {
+                StsSource src = { s->creds.akid, s->creds.secret, s->creds.token };
+
+                return send_call(c, &src, e);
+        }
+        c->next = s->waiting;
+        s->waiting = c;
+        if (s->is_in_flight)
+                return 0;
+        config_aws_endpoint(config, NULL, url, sizeof(url), &region);
+        m->url = strdup(url);
+        m->region = strdup(region);
+        m->ca_file = config->aws.ca_file ? strdup(config->aws.ca_file) : NULL;
+        m->serial = strdup(config->aws.mfa_serial);
+        m->akid = strdup(config->aws.access_key_id);
+        m->secret = strdup(config->aws.secret_access_key);
+        m->token = config->aws.session_token ? strdup(config->aws.session_token) : NULL;
+        r = -ENOMEM;
+        if (m->url && m->region && m->serial && m->akid && m->secret &&
+            (!config->aws.ca_file || m->ca_file) && (!config->aws.session_token || m->token))
+                r = mfa_run(st->agent->loop, config->aws.mfa_process, on_mfa_code, st, &m->run);
+        if (r < 0) {
+                mfa_clear(m);
+                s->waiting = c->next;
+                c->next = NULL;
+                *e = (IssueError){ .code = PROTO_ACCESS_DENIED };
+                set_msg(e, "MFA: cannot run mfa_process: %s", strerror(-r));
+                note_failure(st, e);
+                return ISSUER_E_FAILED;
+        }
+        m->n_prompts++;
+        log_info("MFA: running mfa_process for a code (%llu so far)", (unsigned long long)m->n_prompts);
         s->is_in_flight = true;
         return 0;
 }
@@ -563,10 +716,7 @@ static int aws_issue(void *state, const IssueRequest *req, Credentials *out, Iss
 
                 r = src ? via_source(st, config, src, c, err) : -ENOENT;
         } else {
-                StsSource base = { config->aws.access_key_id, config->aws.secret_access_key,
-                                   config->aws.session_token };
-
-                r = send_call(c, &base, err);
+                r = send_base(st, config, c, err);
         }
         if (r) {
                 call_free(c);
@@ -597,7 +747,10 @@ static void aws_fini(void *state)
         AwsState *st = state;
 
         /* Cancels every call: callers get -ECANCELED, sources fail their waiters. */
+        if (st->mfa.run)
+                mfa_cancel(st->mfa.run);
         http_free(st->http);
+        credentials_deinit(&st->mfa.source.creds);
         while (st->sources) {
                 Source *s = st->sources;
 

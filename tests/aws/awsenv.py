@@ -157,7 +157,7 @@ class AwsTestCase(unittest.TestCase):
     @classmethod
     def write_ini(cls, endpoint=None, ca_file=None):
         cls.write(os.path.join(cls.cfg, "roled.ini"),
-                  f"[agent]\nkey_dir = {cls.tmp}/keys\nlog_level = debug\nmax_connections_per_uid = 1000\n\n[aws]\n"
+                  f"[agent]\nkey_dir = {cls.tmp}/keys\nlog_level = debug\nmax_connections_per_uid = 4000\n\n[aws]\n"
                   f"credentials_file = {cls.creds_file}\nregion = us-east-1\n"
                   f"sts_endpoint = {endpoint or cls.sts.url}\n"
                   f"ca_file = {ca_file or cls.ca.path}\n{cls.aws_extra}", 0o644)

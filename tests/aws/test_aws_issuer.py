@@ -9,8 +9,10 @@ policy it sends.
 """
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 
@@ -150,7 +152,7 @@ class AwsIssuer(AwsTestCase):
         self.assertEqual(e.exception.code, "Throttling")
         self.assertEqual(len(self.sts.log), attempts)
         self.sts.mode = "ok"
-        time.sleep(1.2)
+        time.sleep(4.1)                  # the first backoff is 2..4 s
         self.assertEqual(self.get("throttle")["issuer"], "aws")
         self.assertEqual(len(self.sts.log), attempts + 1)
 
@@ -274,6 +276,88 @@ class Sdks(AwsTestCase):
         self.assertEqual(p.returncode, 0, p.stderr.decode())
         self.assertEqual(json.loads(p.stdout),
                          f"arn:aws:sts::{ACCOUNT}:assumed-role/s3-reader/root@rolectl")
+
+
+MFA_SERIAL = f"arn:aws:iam::{ACCOUNT}:mfa/ops"
+
+
+class Mfa(AwsTestCase):
+    """mfa_serial: one mfa_process run and one GetSessionToken serve every caller."""
+
+    roles = {f"1{i}-m{i}.ini": role_ini(f"m{i}", ARN_S3, extra_aws="session_policy = none\n")
+             for i in range(5)}
+    sts_roles = {ARN_S3: 3600}
+
+    @classmethod
+    def setUpClass(cls):
+        # The class's temporary folder is made in super(); the script lives next to it.
+        cls.script_dir = tempfile.mkdtemp(prefix="roled-mfa-")
+        os.chmod(cls.script_dir, 0o755)
+        cls.count_file = os.path.join(cls.script_dir, "runs")
+        cls.code_file = os.path.join(cls.script_dir, "code")
+        script = os.path.join(cls.script_dir, "mfa-code")
+        with open(script, "w") as f:
+            f.write(f"#!/bin/sh\necho run >> {cls.count_file}\nsleep 0.3\ncat {cls.code_file}\n")
+        os.chmod(script, 0o755)
+        with open(cls.code_file, "w") as f:
+            f.write("123456\n")
+        cls.aws_extra = f"mfa_serial = {MFA_SERIAL}\nmfa_process = {script}\n"
+        super().setUpClass()
+        cls.sts.mfa_serial = MFA_SERIAL
+        cls.sts.mfa_code = "123456"
+
+    @classmethod
+    def tearDownClass(cls):
+        super().tearDownClass()
+        shutil.rmtree(cls.script_dir, ignore_errors=True)
+
+    def runs(self):
+        try:
+            with open(self.count_file) as f:
+                return len(f.read().splitlines())
+        except FileNotFoundError:
+            return 0
+
+    def test_one_code_for_many_callers(self):
+        clients = [Client(self.socket) for _ in range(5)]
+        try:
+            ids = [c.send("GetCredentials", role=f"m{i}") for i, c in enumerate(clients)]
+            replies = [c.recv(i) for c, i in zip(clients, ids)]
+        finally:
+            for c in clients:
+                c.close()
+        self.assertEqual([err for err, _ in replies], [None] * 5)
+        self.assertEqual(self.runs(), 1)
+        self.assertEqual(self.sts.count("GetSessionToken"), 1)
+        self.assertEqual(self.sts.count("AssumeRole"), 5)
+        gst = [c for c in self.sts.calls if c["action"] == "GetSessionToken"][0]
+        self.assertEqual(gst["params"]["SerialNumber"], MFA_SERIAL)
+        self.assertEqual(gst["akid"], SOURCE_AKID)
+        # Every AssumeRole was signed with the MFA session, not the long-term key.
+        for c in self.sts.calls:
+            if c["action"] == "AssumeRole":
+                self.assertIn(c["akid"], self.sts.mfa_keys)
+        # Later callers reuse the MFA session: no new prompt.
+        self.revoke_all()
+        self.client().call("GetCredentials", role="m0")
+        self.assertEqual(self.runs(), 1)
+
+    def test_wrong_code_is_refused(self):
+        self.stop_agent()
+        self.start_agent()            # a fresh agent: no MFA session cached
+        before = self.runs()
+        with open(self.code_file, "w") as f:
+            f.write("654321\n")
+        try:
+            with self.assertRaises(RpcError) as e:
+                self.client().call("GetCredentials", role="m1")
+        finally:
+            with open(self.code_file, "w") as f:
+                f.write("123456\n")
+        self.assertEqual(e.exception.code, "AccessDenied")
+        self.assertIn("invalid MFA one time pass code", e.exception.message)
+        self.assertEqual(self.runs(), before + 1)
+        self.assertEqual(self.sts.count("AssumeRole"), 0)
 
 
 class WrongCA(AwsTestCase):

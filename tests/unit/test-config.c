@@ -284,7 +284,7 @@ static const BadCase bad_agent[] = {
         { "[aws]\nregion = us east\n", 2, "region" },
         { "[aws]\nregion = a\nregion = b\n", 3, "duplicate key 'region'" },
         { "[aws]\nmfa_serial = 123\n", 2, "mfa_serial" },
-        { "[aws]\nmfa_serial = arn:aws:iam::123456789012:mfa/ops\n", 2, "MFA is not supported yet" },
+        { "[aws]\nmfa_process = ask-code\n", 2, "mfa_process: must start with an absolute path" },
 };
 
 static void test_bad_agent(void **state) {
@@ -482,6 +482,21 @@ static void test_aws(void **state) {
                    "[role]\nname = c\nissuer = aws\n[aws]\nrole_arn = arn:aws:iam::123456789012:role/c\n", 0644);
         assert_int_equal(config_load(dir, geteuid(), &c, &err), CONFIG_E_INVALID);
         assert_non_null(strstr(err.message, "session_policy = inherit needs"));
+        /* MFA: the serial and the command that prints the code go together. */
+        write_file(dir, "roles.d/c.ini",
+                   "[role]\nname = c\nissuer = aws\n[aws]\nrole_arn = arn:aws:iam::123456789012:role/c\n"
+                   "session_policy = none\n", 0644);
+        snprintf(ini, sizeof(ini), "[aws]\ncredentials_file = %s\nprofile = prod\n"
+                 "mfa_serial = arn:aws:iam::123456789012:mfa/ops\n", path);
+        write_file(dir, "roled.ini", ini, 0644);
+        assert_int_equal(config_load(dir, geteuid(), &c, &err), CONFIG_E_INVALID);
+        assert_non_null(strstr(err.message, "mfa_serial and mfa_process go together"));
+        snprintf(ini, sizeof(ini), "[aws]\ncredentials_file = %s\nprofile = prod\n"
+                 "mfa_serial = arn:aws:iam::123456789012:mfa/ops\nmfa_process = /usr/bin/ask code\n", path);
+        write_file(dir, "roled.ini", ini, 0644);
+        assert_int_equal(config_load(dir, geteuid(), &c, &err), 0);
+        assert_string_equal(c->aws.mfa_serial, "arn:aws:iam::123456789012:mfa/ops");
+        assert_string_equal(c->aws.mfa_process, "/usr/bin/ask code");
         remove_tree(dir);
 }
 

@@ -18,7 +18,8 @@ recomputed with botocore's signer and must match) with:
     (slow upstream), and a lifetime override for the credentials it issues.
 
 Every accepted call is recorded in calls (dict of action, params, akid and
-time); max_concurrent is the most requests it was answering at once.
+time); arrivals holds when each request had been read (before the delay);
+max_concurrent is the most requests it was answering at once.
 """
 import datetime
 import secrets
@@ -55,6 +56,7 @@ class UpstreamSTS(FakeSTS):
         self.mfa_serial = None
         self.mfa_code = None
         self.in_flight = 0
+        self.arrivals = []        # when each request had been read, before any delay
         self.max_concurrent = 0
         self.chained = set()      # akids minted by AssumeRole (role sessions)
         self.mfa_keys = set()     # akids minted by GetSessionToken with MFA
@@ -70,6 +72,7 @@ class UpstreamSTS(FakeSTS):
     def reset(self):
         with self._lock:
             self.calls.clear()
+            self.arrivals.clear()
             self.errors.clear()
             self.mode, self.delay, self.lifetime = "ok", 0.0, None
             self.max_concurrent = 0
@@ -91,10 +94,17 @@ class UpstreamSTS(FakeSTS):
             def log_message(self, fmt, *args):
                 pass
 
+            def setup(self):
+                # The TLS handshake runs here, in the connection's own thread, so
+                # parallel clients are not serialised behind the accepting thread.
+                self.request.do_handshake()
+                super().setup()
+
             def do_POST(self):
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
                 with sts._lock:
+                    sts.arrivals.append(time.time())
                     sts.in_flight += 1
                     sts.max_concurrent = max(sts.max_concurrent, sts.in_flight)
                     mode, delay = sts.mode, sts.delay
@@ -125,7 +135,8 @@ class UpstreamSTS(FakeSTS):
         self._server = Server(("127.0.0.1", 0), Handler)
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(self.certfile, self.keyfile)
-        self._server.socket = ctx.wrap_socket(self._server.socket, server_side=True)
+        self._server.socket = ctx.wrap_socket(self._server.socket, server_side=True,
+                                              do_handshake_on_connect=False)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
         return self
