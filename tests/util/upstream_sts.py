@@ -132,6 +132,9 @@ class UpstreamSTS(FakeSTS):
             daemon_threads = True
             request_queue_size = 1024
 
+            def handle_error(self, request, client_address):
+                pass  # e.g. a client that refuses our certificate: the test checks the client side
+
         self._server = Server(("127.0.0.1", 0), Handler)
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(self.certfile, self.keyfile)
