@@ -279,6 +279,7 @@ typedef enum Field {
 } Field;
 
 typedef struct Parse {
+        XML_Parser x;
         char parent[64], current[64];
         unsigned depth;
         Field field;
@@ -376,6 +377,19 @@ static void on_text(void *user, const XML_Char *s, int n)
         p->text[f] = t;
 }
 
+/* STS never sends a DTD: one means entity tricks, so stop at once. */
+static void on_doctype(void *user, const XML_Char *name, const XML_Char *sysid,
+                       const XML_Char *pubid, int has_internal_subset)
+{
+        Parse *p = user;
+
+        (void)name;
+        (void)sysid;
+        (void)pubid;
+        (void)has_internal_subset;
+        XML_StopParser(p->x, XML_FALSE);
+}
+
 static void parse_done(Parse *p)
 {
         for (int i = 0; i < F_COUNT; i++) {
@@ -411,7 +425,9 @@ int sts_parse(long status, const char *body, size_t len, StsAnswer *a)
         x = XML_ParserCreateNS(NULL, '|');
         if (!x)
                 return -ENOMEM;
+        p.x = x;
         XML_SetUserData(x, &p);
+        XML_SetStartDoctypeDeclHandler(x, on_doctype);
         XML_SetElementHandler(x, on_start, on_end);
         XML_SetCharacterDataHandler(x, on_text);
         if (len > INT32_MAX || XML_Parse(x, body, (int)len, 1) != XML_STATUS_OK) {
@@ -425,6 +441,10 @@ int sts_parse(long status, const char *body, size_t len, StsAnswer *a)
                 return -ENOMEM;
         }
         if (p.has_root_error || status >= 300) {
+                if (p.is_too_long) {
+                        parse_done(&p);
+                        return STS_E_MALFORMED;
+                }
                 one_line(a->code, sizeof(a->code), p.text[F_CODE] ? p.text[F_CODE] : "");
                 one_line(a->message, sizeof(a->message), p.text[F_MESSAGE] ? p.text[F_MESSAGE] : "");
                 parse_done(&p);

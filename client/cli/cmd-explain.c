@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * cmd-explain.c - `rolectl explain ROLE`: who may assume a role and what it
- * may do, from GetRole.  The trust the [trust] section compiles to is shown
+ * may do, from GetRole, and for a role whose issuer has an upstream (aws)
+ * that upstream's health from Status.  The trust the [trust] section compiles to is shown
  * as principals (users, groups, uids, gids, roles) and constraints (exe,
  * exe-sha256, unit); the JSON trust policy and each permissions statement
  * as Sid, Effect, actions, resources and conditions.  Only rendering lives
@@ -31,14 +32,15 @@ static json_t *doc_json(const char *text)
         return j ? j : json_string(text);
 }
 
-static int print_json(const roled_role *r)
+static int print_json(const roled_role *r, json_t *upstream)
 {
-        json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:I, s:s, s:s, s:o, s:o, s:o}", "name", r->name,
+        json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:I, s:s, s:s, s:o, s:o, s:o, s:O}", "name", r->name,
                               "arn", r->arn, "roleId", r->role_id, "description", r->description,
                               "maxSessionDuration", (json_int_t)r->max_session_duration, "issuer",
                               r->issuer, "file", r->file, "trustRules", doc_json(r->trust_rules_json),
                               "trustPolicy", doc_json(r->trust_policy_json), "permissionsPolicy",
-                              doc_json(r->permissions_policy_json));
+                              doc_json(r->permissions_policy_json), "upstream",
+                              upstream ? upstream : json_null());
 
         return cli_print_json(o);
 }
@@ -228,7 +230,44 @@ static void print_trust_rules(const char *text)
         json_decref(doc);
 }
 
-static void print_text(const roled_role *r)
+/*
+ * The upstream of @r's issuer, from the agent's Status (`issuers`), or NULL
+ * for the local issuer or an agent that does not report it.  New reference.
+ */
+static json_t *upstream_of(roled_client *client, const roled_role *r)
+{
+        char *text = NULL;
+        json_t *status, *list, *u, *found = NULL;
+        size_t i;
+
+        if (strcmp(r->issuer, "local") == 0 || roled_agent_status_json(client, &text) != ROLED_OK)
+                return NULL;
+        status = json_loads(text, 0, NULL);
+        free(text);
+        list = json_object_get(status, "issuers");
+        json_array_foreach(list, i, u) {
+                if (json_is_object(u) && json_is_string(json_object_get(u, "issuer")) &&
+                    strcmp(json_string_value(json_object_get(u, "issuer")), r->issuer) == 0) {
+                        found = json_incref(u);
+                        break;
+                }
+        }
+        json_decref(status);
+        return found;
+}
+
+static void print_upstream(const json_t *u)
+{
+        const char *err = json_string_value(json_object_get(u, "lastError"));
+
+        printf("%-12s %s, %lld call(s)", "upstream", json_string_value(json_object_get(u, "state")),
+               (long long)json_integer_value(json_object_get(u, "calls")));
+        if (err && *err)
+                printf("; last error: %s", err);
+        putchar('\n');
+}
+
+static void print_text(const roled_role *r, const json_t *upstream)
 {
         char dur[32];
 
@@ -239,6 +278,9 @@ static void print_text(const roled_role *r)
         printf("%-12s %s\n", "description", r->description[0] ? r->description : "-");
         printf("%-12s %s\n", "max session", dur);
         printf("%-12s %s\n", "defined in", r->file);
+        printf("%-12s %s\n", "issuer", r->issuer);
+        if (upstream)
+                print_upstream(upstream);
         printf("\nWho may assume it:\n");
         if (r->trust_rules_json)
                 print_trust_rules(r->trust_rules_json);
@@ -275,11 +317,16 @@ int cmd_explain(int argc, char **argv)
         st = roled_get_role(client, argv[optind], &role);
         if (st != ROLED_OK) {
                 r = cli_fail(client, st);
-        } else if (opts.is_json) {
-                r = print_json(&role);
         } else {
-                print_text(&role);
-                r = fflush(stdout) == 0 ? EXIT_OK : EXIT_DENIED;
+                json_t *upstream = upstream_of(client, &role);
+
+                if (opts.is_json) {
+                        r = print_json(&role, upstream);
+                } else {
+                        print_text(&role, upstream);
+                        r = fflush(stdout) == 0 ? EXIT_OK : EXIT_DENIED;
+                }
+                json_decref(upstream);
         }
         roled_role_clear(&role);
         roled_client_close(client);

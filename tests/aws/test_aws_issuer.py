@@ -166,6 +166,15 @@ class AwsIssuer(AwsTestCase):
         aws = [u for u in status["issuers"] if u["issuer"] == "aws"][0]
         self.assertEqual(aws["state"], "failing")
         self.assertIn("did not answer", aws["lastError"])
+        # rolectl status and explain show it.
+        _, out, _ = self.rolectl("status")
+        self.assertIn('"issuer":"aws","state":"failing"', out)
+        _, out, _ = self.rolectl("explain", "drop")
+        self.assertIn(f"arn          {ARN_OPS}\n", out)
+        self.assertIn("issuer       aws\n", out)
+        self.assertRegex(out, r"upstream     failing, \d+ call\(s\); last error: .*did not answer")
+        _, out, _ = self.rolectl("explain", "drop", "--json")
+        self.assertEqual(json.loads(out)["upstream"]["state"], "failing")
 
     def test_outage_served_until_expiry_never_after(self):
         self.sts.lifetime = 8            # refresh from 4 s before expiry

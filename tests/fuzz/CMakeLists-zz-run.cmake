@@ -5,7 +5,7 @@
 # the build tree, never to the source tree.
 set(ROLED_FUZZ_SECONDS 30 CACHE STRING "Seconds each fuzz-run-* test fuzzes")
 if(ROLED_FUZZ)
-  foreach(t policy scan token sigv4 config)
+  foreach(t policy scan token sigv4 config sts)
     if(NOT TARGET fuzz-${t})
       continue()
     endif()
