@@ -22,6 +22,7 @@
 #include "flights.h"
 #include "harden.h"
 #include "config.h"
+#include "configlint.h"
 #include "issuer.h"
 #include "keys.h"
 #include "log.h"
@@ -171,6 +172,7 @@ int main(int argc, char **argv)
         Agent a = { .clock = CLOCK_SYSTEM };
         uv_loop_t loop;
         bool is_check = false;
+        size_t n_lint = 0;
         const char *config_arg = NULL, *socket_arg = NULL;
         char why[1024], *err = NULL;
         int opt, r, level = -1;
@@ -237,6 +239,9 @@ int main(int argc, char **argv)
                        a.config->n_roles, a.config->n_roles == 1 ? "" : "s");
                 if (agent_config_warning(&a, why, sizeof(why)))
                         printf("warning: %s\n", why);
+                /* The linter's warnings too: a document may load and still grant too much. */
+                if (configlint_print(a.config, stdout, &n_lint) < 0)
+                        printf("warning: out of memory while linting the policies\n");
                 agent_deinit(&a);
                 return 0;
         }
