@@ -25,6 +25,7 @@ typedef struct TokenCache TokenCache;
 typedef struct ExehashCache ExehashCache;
 typedef struct Conn Conn;
 typedef struct Flights Flights;
+typedef struct Logins Logins;
 
 typedef struct Agent {
         uv_loop_t *loop;
@@ -45,6 +46,7 @@ typedef struct Agent {
         char *key_dir;                  /* where keys were loaded; revfile.c keeps revoked.list there */
         AccessPolicies *access;         /* access.c: compiled role policies, swapped with config */
         PolicyStore *session_policies;  /* policystore.c: session policies of live sessions */
+        Logins *logins;                 /* logins.c: open PAM logins per uid (Login) */
         TokenCache *tokens;             /* tokencache.c: verified session tokens (Authorize) */
         ExehashCache *exehash;         /* exehash.c */
         Flights *flights;               /* flights.c: upstream calls in flight, backoff */

@@ -18,6 +18,7 @@
 #include "rpc.h"
 
 typedef struct Conn Conn;
+typedef struct Role Role;
 
 /* What a handler sees of one request. */
 typedef struct Request {
@@ -95,3 +96,13 @@ int dispatch_message(Conn *c, const uint8_t *buf, size_t len, ProtoBuf *out);
 #define HANDLER_DECLARE(name, req, rep) int handle_##name(Request *req, const Proto##req *in);
 PROTO_PAYLOAD_METHODS(HANDLER_DECLARE)
 #undef HANDLER_DECLARE
+
+/*
+ * session_prewarm() - issue and cache a session of @role for @id (a login's
+ * identity, not the caller's), with the default duration, under the key
+ * GetCredentials would use for @id (handlers_session.c; for Login).
+ * @why: on TRUST_E_DENIED, why nothing was issued
+ * Return: 0 (issued, or already cached), TRUST_E_DENIED or -errno.
+ */
+int session_prewarm(Request *req, const Identity *id, const Role *role, char *why, size_t why_len);
+

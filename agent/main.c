@@ -26,6 +26,7 @@
 #include "issuer.h"
 #include "keys.h"
 #include "log.h"
+#include "logins.h"
 #include "policystore.h"
 #include "reload.h"
 #include "revfile.h"
@@ -150,6 +151,7 @@ static void agent_deinit(Agent *a)
         a->access = access_policies_free(a->access);
         a->session_policies = policy_store_free(a->session_policies);
         a->tokens = tokencache_free(a->tokens);
+        a->logins = logins_free(a->logins);
         a->config = config_free(a->config);
         uidcount_deinit(&a->conns_per_uid);
         uidcount_deinit(&a->parked_per_uid);
@@ -282,7 +284,7 @@ int main(int argc, char **argv)
         if (sessions_new(&a.sessions) < 0 || revocation_new(&a.revoked) < 0 ||
             policy_store_new(&a.session_policies, POLICY_STORE_BYTES_MAX_DEFAULT,
                              POLICY_STORE_UID_BYTES_MAX_DEFAULT) < 0 || tokencache_new(&a.tokens) < 0 ||
-            flights_new(&a, &a.flights) < 0 || exehash_cache_new(&a.exehash, EXEHASH_CACHE_ENTRIES_DEFAULT) < 0) {
+            flights_new(&a, &a.flights) < 0 || logins_new(&a.logins) < 0 || exehash_cache_new(&a.exehash, EXEHASH_CACHE_ENTRIES_DEFAULT) < 0) {
                 fprintf(stderr, "roled: out of memory\n");
                 agent_deinit(&a);
                 return 1;

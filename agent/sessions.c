@@ -311,6 +311,33 @@ int sessions_revoke(SessionCache *cache, uint32_t uid, const char *role, Revocat
         return 0;
 }
 
+typedef struct SinceMatch {
+        uint32_t uid;
+        int64_t since;
+} SinceMatch;
+
+static bool match_since(const Session *s, const void *arg)
+{
+        const SinceMatch *m = arg;
+
+        return s->uid == m->uid && s->creds.issued >= m->since;
+}
+
+int sessions_revoke_since(SessionCache *cache, uint32_t uid, int64_t since, RevocationSet *revoked,
+                          size_t *np)
+{
+        SinceMatch m = { .uid = uid, .since = since };
+        size_t n = 0;
+        int r;
+
+        r = sweep(cache, match_since, &m, remember_revoked, revoked, &n);
+        if (r < 0)
+                return r;
+        if (np)
+                *np = n;
+        return 0;
+}
+
 static bool match_expired(const Session *s, const void *arg)
 {
         return s->creds.expires <= *(const int64_t *)arg;

@@ -100,6 +100,13 @@ int sessions_insert(SessionCache *cache, const char *key, Credentials *take, int
 int sessions_revoke(SessionCache *cache, uint32_t uid, const char *role, RevocationSet *revoked,
                     size_t *np);
 
+/*
+ * sessions_revoke_since() - like sessions_revoke(), for the sessions of @uid
+ * issued at or after @since (Unix seconds): those of a login group.
+ */
+int sessions_revoke_since(SessionCache *cache, uint32_t uid, int64_t since, RevocationSet *revoked,
+                          size_t *np);
+
 /* sessions_expire() - drop (and wipe) every session with expires <= @now.  Return: how many. */
 size_t sessions_expire(SessionCache *cache, int64_t now);
 

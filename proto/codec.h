@@ -206,12 +206,30 @@ enum { PROTO_REQUIRED, PROTO_OPTIONAL, PROTO_NULLABLE };
         F(STR, role, "role", PROTO_ROLE_NAME_MAX, PROTO_REQUIRED, -)                               \
         F(STR, reason, "reason", 0, PROTO_OPTIONAL, -)
 
+/* Login: event is "start", "end" or "check" (the handler checks which fields each needs). */
+#define PROTO_LoginReq(F)                                                                          \
+        F(STR, event, "event", 16, PROTO_REQUIRED, -)                                              \
+        F(STR, user, "user", PROTO_USER_NAME_MAX, PROTO_OPTIONAL, -)                               \
+        F(STR, service, "service", PROTO_LOGIN_ITEM_MAX, PROTO_OPTIONAL, -)                        \
+        F(STR, tty, "tty", PROTO_LOGIN_ITEM_MAX, PROTO_OPTIONAL, -)                                \
+        F(STR, rhost, "rhost", PROTO_LOGIN_ITEM_MAX, PROTO_OPTIONAL, -)                            \
+        F(STR, role, "role", PROTO_ROLE_NAME_MAX, PROTO_OPTIONAL, -)                               \
+        F(STR, login_id, "loginId", PROTO_LOGIN_ID_MAX, PROTO_OPTIONAL, -)
+#define PROTO_LoginRep(F)                                                                          \
+        F(UINT, uid, "uid", 0, PROTO_REQUIRED, -)                                                  \
+        F(STR, login_id, "loginId", PROTO_LOGIN_ID_MAX, PROTO_OPTIONAL, -)                         \
+        F(UINT, logins, "logins", 0, PROTO_REQUIRED, -)                                            \
+        F(UINT, assumable, "assumable", 0, PROTO_REQUIRED, -)                                      \
+        F(STR, role, "role", PROTO_ROLE_NAME_MAX, PROTO_NULLABLE, -)                               \
+        F(STR, reason, "reason", 0, PROTO_OPTIONAL, -)                                             \
+        F(UINT, revoked, "revoked", 0, PROTO_REQUIRED, -)
+
 /* Every payload struct, each after the ones it contains: X(Struct). */
 #define PROTO_PAYLOADS(X)                                                                          \
         X(HelloReq) X(HelloRep) X(GetCredentialsReq) X(CredentialsRep) X(AssumeRoleReq)            \
         X(GetCallerIdentityRep) X(RoleSummary) X(ListRolesRep) X(IssuerStatus) X(StatusRep) X(ReloadRep)           \
         X(RevokeReq) X(RevokeRep) X(PublicKey) X(GetPublicKeysRep) X(GetRoleReq) X(GetRoleRep)     \
-        X(AuthorizeReq) X(SimulateReq) X(Match) X(DecisionRep)
+        X(AuthorizeReq) X(SimulateReq) X(Match) X(DecisionRep) X(LoginReq) X(LoginRep)
 
 /*
  * Each method's request and reply struct, in the order of PROTO_METHODS
@@ -229,7 +247,8 @@ enum { PROTO_REQUIRED, PROTO_OPTIONAL, PROTO_NULLABLE };
         X(GetPublicKeys, Empty, GetPublicKeysRep)                                                  \
         X(GetRole, GetRoleReq, GetRoleRep)                                                         \
         X(Authorize, AuthorizeReq, DecisionRep)                                                    \
-        X(Simulate, SimulateReq, DecisionRep)
+        X(Simulate, SimulateReq, DecisionRep)                                                      \
+        X(Login, LoginReq, LoginRep)
 
 /* C types of the kinds (see the field rows). */
 #define PROTO_CTYPE_STR(sub) ProtoStr

@@ -17,7 +17,8 @@
  * PROTO_VERSION - the protocol version negotiated by Hello.
  *
  * 1: first version: Hello, GetCredentials, AssumeRole, GetCallerIdentity,
- *    ListRoles, Status, Reload, Revoke, GetPublicKeys, GetRole, Authorize, Simulate.
+ *    ListRoles, Status, Reload, Revoke, GetPublicKeys, GetRole, Authorize, Simulate;
+ *    later Login (PAM logins; an agent without it answers UnsupportedOperation).
  */
 #define PROTO_VERSION 1
 #define PROTO_VERSION_MIN 1
@@ -44,6 +45,9 @@
 #define PROTO_CONTEXT_KEYS_MAX 64     /* keys in an Authorize/Simulate context map */
 #define PROTO_CONTEXT_KEY_MAX 128     /* bytes in a context key */
 #define PROTO_CONTEXT_VALUE_MAX 1024  /* bytes in a context value */
+#define PROTO_USER_NAME_MAX 256       /* Login user, bytes */
+#define PROTO_LOGIN_ITEM_MAX 256      /* Login service, tty, rhost, bytes each */
+#define PROTO_LOGIN_ID_MAX 64         /* Login loginId, bytes */
 
 /* MessagePack-RPC message types: the first element of the envelope array. */
 enum {
@@ -71,7 +75,8 @@ enum {
         X(GET_PUBLIC_KEYS, GetPublicKeys, PROTO_F_NONE)                                            \
         X(GET_ROLE, GetRole, PROTO_F_NONE)                                                         \
         X(AUTHORIZE, Authorize, PROTO_F_NONE)                                                      \
-        X(SIMULATE, Simulate, PROTO_F_ADMIN)
+        X(SIMULATE, Simulate, PROTO_F_ADMIN)                                                       \
+        X(LOGIN, Login, PROTO_F_ADMIN)
 
 typedef enum ProtoMethod {
 #define PROTO_X_ENUM(e, name, flags) PROTO_M_##e,

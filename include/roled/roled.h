@@ -400,6 +400,52 @@ ROLED_EXPORT void roled_role_clear(roled_role *role);
  */
 ROLED_EXPORT roled_status roled_get_role(roled_client *client, const char *name, roled_role *role);
 
+/*
+ * Logins (for PAM): pam_roled.so tells the agent that a login started or
+ * ended.  Root and the agent's user only.
+ */
+typedef enum roled_login_event {
+        ROLED_LOGIN_START = 0, /* a login of @user started: recorded, and a session pre-warmed */
+        ROLED_LOGIN_END,       /* the login @login_id ended; the last one of its uid ends its sessions */
+        ROLED_LOGIN_CHECK,     /* nothing recorded: how many roles may @user assume? */
+} roled_login_event;
+
+/* A Login request; zero-initialise, then set what the event needs. */
+typedef struct roled_login_request {
+        roled_login_event event;
+        const char *user;     /* START, CHECK: the user logging in */
+        const char *service;  /* START, optional: PAM_SERVICE */
+        const char *tty;      /* START, optional: PAM_TTY */
+        const char *rhost;    /* START, optional: PAM_RHOST */
+        const char *role;     /* START, optional: pre-warm this role instead of the default one */
+        const char *login_id; /* END: what START returned */
+} roled_login_request;
+
+/* The agent's answer to roled_login(). */
+typedef struct roled_login_result {
+        uint32_t uid;          /* the user's uid */
+        char login_id[65];     /* START: the login's id, for END */
+        uint32_t n_logins;     /* the uid's open logins after this event */
+        uint32_t n_assumable;  /* START, CHECK: roles the user may assume as a login shell */
+        char role[65];         /* START: the role pre-warmed; CHECK: the default role; "" when none */
+        char reason[256];      /* START: why nothing was pre-warmed ("" otherwise) */
+        uint32_t n_revoked;    /* END: sessions ended because the uid's last login ended */
+} roled_login_result;
+
+/*
+ * roled_login() - tell the agent about a login (Login).
+ * @client: connected client
+ * @req: the event and its fields
+ * @res: filled on ROLED_OK
+ * Return: ROLED_OK; ROLED_E_ACCESS_DENIED (not root or the agent's user),
+ * ROLED_E_NO_SUCH_ENTITY (unknown user, or END of an unknown login),
+ * ROLED_E_THROTTLING (too many open logins), ROLED_E_INVALID_ARGUMENT,
+ * ROLED_E_INVALID_PARAMETER(_VALUE), ROLED_E_UNSUPPORTED_OPERATION (an
+ * agent without Login), or a connection error.
+ */
+ROLED_EXPORT roled_status roled_login(roled_client *client, const roled_login_request *req,
+                                      roled_login_result *res);
+
 #ifdef __cplusplus
 }
 #endif

@@ -285,6 +285,33 @@ static void test_revoke(void **state)
         sessions_free(cache);
 }
 
+/* A login group's sessions: those of the uid issued at or after the group started. */
+static void test_revoke_since(void **state)
+{
+        SessionCache *cache = NULL;
+        RevocationSet *rev = NULL;
+        size_t n = 99;
+
+        (void)state;
+        assert_int_equal(sessions_new(&cache), 0);
+        assert_int_equal(revocation_new(&rev), 0);
+        fake_now = T0;
+        insert(cache, "before|1000", "web", 1000, 3600);
+        fake_now = T0 + 10;
+        insert(cache, "during|1000", "web", 1000, 3600);
+        insert(cache, "during|2000", "web", 2000, 3600);
+        assert_int_equal(sessions_revoke_since(cache, 1000, T0 + 10, rev, &n), 0);
+        assert_int_equal(n, 1);
+        assert_non_null(sessions_lookup(cache, "before|1000", T0 + 10));
+        assert_null(sessions_lookup(cache, "during|1000", T0 + 10));
+        assert_non_null(sessions_lookup(cache, "during|2000", T0 + 10));
+        assert_int_equal(revocation_count(rev), 1);
+        assert_int_equal(sessions_revoke_since(cache, 1000, T0 + 11, rev, &n), 0);
+        assert_int_equal(n, 0);
+        revocation_free(rev);
+        sessions_free(cache);
+}
+
 static void test_expire(void **state)
 {
         SessionCache *cache = NULL;
@@ -360,6 +387,7 @@ int main(void)
                 cmocka_unit_test(test_jitter_spread),
                 cmocka_unit_test(test_replace_and_keys),
                 cmocka_unit_test(test_revoke),
+                cmocka_unit_test(test_revoke_since),
                 cmocka_unit_test(test_expire),
                 cmocka_unit_test(test_many),
         };

@@ -1,0 +1,312 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * handlers_login.c - the Login method: pam_roled.so tells the agent that a
+ * login started or ended.  Open logins are kept by logins.c; the start of a
+ * login pre-warms a session (handlers_session.c's session_prewarm()) for the
+ * user as a login shell is attested, and the end of a uid's last login ends
+ * every session issued to that uid since its first login started.  The user
+ * is named by the caller, which is why Login is for root and the agent's user
+ * only (PROTO_F_ADMIN, checked by the dispatcher).
+ */
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "access.h"
+#include "config.h"
+#include "dispatch.h"
+#include "log.h"
+#include "logins.h"
+#include "revfile.h"
+#include "sessions.h"
+#include "trust.h"
+#include "util.h"
+
+#define SCRATCH_MAX (1024 * 1024) /* NSS buffer bound */
+
+/* A NUL-terminated copy of @s for names and log lines; non-printable bytes become '?'. */
+static char *printable_dup(ProtoStr s)
+{
+        char *out;
+
+        if (!s.ptr)
+                return strdup("-");
+        out = strndup(s.ptr, s.len);
+        if (!out)
+                return NULL;
+        for (char *p = out; *p; p++)
+                if ((unsigned char)*p < 0x20 || (unsigned char)*p == 0x7f)
+                        *p = '?';
+        return out;
+}
+
+/* Look @name up through NSS (getpwnam_r, getgrgid_r, getgrouplist), growing the buffer on ERANGE. */
+static int lookup_user(const char *name, struct passwd *pw, char **bufp)
+{
+        size_t size = 4096;
+
+        for (;;) {
+                struct passwd *pwp = NULL;
+                char *buf = malloc(size);
+                int r;
+
+                if (!buf)
+                        return -ENOMEM;
+                r = getpwnam_r(name, pw, buf, size, &pwp);
+                if (r == ERANGE && size < SCRATCH_MAX) {
+                        free(buf);
+                        size *= 2;
+                        continue;
+                }
+                if (r || !pwp) {
+                        free(buf);
+                        return r ? -r : -ENOENT;
+                }
+                *bufp = buf;
+                return 0;
+        }
+}
+
+static void group_name(gid_t gid, char *dst, size_t size, bool *has_namep)
+{
+        char buf[16384];
+        struct group gr, *grp = NULL;
+
+        if (getgrgid_r(gid, &gr, buf, sizeof(buf), &grp) == 0 && grp && strlen(grp->gr_name) < size) {
+                snprintf(dst, size, "%s", grp->gr_name);
+                *has_namep = true;
+                return;
+        }
+        snprintf(dst, size, "%u", (unsigned)gid);
+        *has_namep = false;
+}
+
+/*
+ * login_identity() - the identity of @user's login shell as the agent would
+ * attest it: uid, primary and supplementary groups (NSS), no executable and
+ * no unit.  Return: 0, 1 (no such user) or -errno.
+ */
+static int login_identity(const char *user, Identity *id)
+{
+        _cleanup_free_ char *buf = NULL;
+        _cleanup_free_ gid_t *groups = NULL;
+        struct passwd pw;
+        int n = 64, r;
+
+        r = lookup_user(user, &pw, &buf);
+        if (r == -ENOENT)
+                return 1;
+        if (r)
+                return r;
+        id->uid = pw.pw_uid;
+        id->gid = pw.pw_gid;
+        id->has_user_name = strlen(pw.pw_name) < sizeof(id->user);
+        snprintf(id->user, sizeof(id->user), id->has_user_name ? "%s" : "%.0s%u", pw.pw_name,
+                 (unsigned)pw.pw_uid);
+        group_name(pw.pw_gid, id->group, sizeof(id->group), &id->has_group_name);
+        for (;;) {
+                int want = n;
+                gid_t *g = reallocarray(groups, (size_t)n, sizeof(*g));
+
+                if (!g)
+                        return -ENOMEM;
+                groups = g;
+                if (getgrouplist(pw.pw_name, pw.pw_gid, groups, &want) >= 0) {
+                        n = want;
+                        break;
+                }
+                if (want <= n || want > IDENTITY_GROUPS_MAX)
+                        return -E2BIG;
+                n = want;
+        }
+        id->gid_names = calloc((size_t)n + 1, sizeof(*id->gid_names));
+        if (!id->gid_names)
+                return -ENOMEM;
+        id->gids = steal_pointer(&groups);
+        id->n_gids = (size_t)n;
+        for (size_t i = 0; i < id->n_gids; i++) {
+                char name[IDENTITY_NAME_MAX];
+                bool has_name;
+
+                group_name(id->gids[i], name, sizeof(name), &has_name);
+                if (has_name && !(id->gid_names[i] = strdup(name)))
+                        return -ENOMEM;
+        }
+        if (asprintf(&id->key, "%u:%u::", (unsigned)id->uid, (unsigned)id->gid) < 0) {
+                id->key = NULL;
+                return -ENOMEM;
+        }
+        return 0;
+}
+
+/* How many roles @id may assume (the full trust decision, JSON trust documents included). */
+static uint64_t count_assumable(Request *req, const Identity *id)
+{
+        const Agent *a = req->agent;
+        char why[TRUST_WHY_MAX];
+        uint64_t n = 0;
+
+        for (size_t i = 0; i < a->config->n_roles; i++)
+                n += access_trust(a->config, a->access, &a->config->roles[i], id, NULL, agent_now(a),
+                                  why, sizeof(why)) == 0;
+        return n;
+}
+
+/* The user named by the request, as an identity; fails the request when absent or unknown. */
+static int read_user(Request *req, const ProtoLoginReq *in, Identity *id)
+{
+        _cleanup_free_ char *user = NULL;
+        int r;
+
+        if (!in->user.ptr)
+                return request_param_error(req, RPC_E_MISSING, "user");
+        if (in->user.len == 0 || memchr(in->user.ptr, '\0', in->user.len))
+                return request_param_error(req, RPC_E_TYPE, "user");
+        user = strndup(in->user.ptr, in->user.len);
+        if (!user)
+                return -ENOMEM;
+        r = login_identity(user, id);
+        if (r == 1)
+                return request_fail(req, PROTO_NO_SUCH_ENTITY, "no such user");
+        return r;
+}
+
+static int login_check(Request *req, const ProtoLoginReq *in)
+{
+        _cleanup_(identity_deinit) Identity id = IDENTITY_INIT;
+        const Role *def;
+        int r;
+
+        if ((r = read_user(req, in, &id)))
+                return r;
+        def = trust_default_role(req->agent->config, &id);
+        codec_encode_LoginRep(req->out, &(ProtoLoginRep){
+                                                .uid = id.uid,
+                                                .logins = logins_count_uid(req->agent->logins, id.uid),
+                                                .assumable = count_assumable(req, &id),
+                                                .role = proto_str(def ? def->name : NULL),
+                                        });
+        return 0;
+}
+
+static int login_start(Request *req, const ProtoLoginReq *in)
+{
+        _cleanup_(identity_deinit) Identity id = IDENTITY_INIT;
+        _cleanup_free_ char *service = NULL, *tty = NULL, *rhost = NULL;
+        Agent *a = req->agent;
+        char login_id[LOGINS_ID_LEN + 1], why[TRUST_WHY_MAX] = "";
+        const Role *role = NULL;
+        int64_t group_start;
+        int r;
+
+        if ((r = read_user(req, in, &id)))
+                return r;
+        if (in->role.ptr) {
+                if (!config_role_name_valid(in->role.ptr, in->role.len))
+                        return request_fail(req, PROTO_INVALID_PARAMETER_VALUE,
+                                            "role name must be 1..64 characters of [A-Za-z0-9+=,.@_-]");
+                role = config_find_role(a->config, in->role.ptr, in->role.len);
+                if (!role)
+                        snprintf(why, sizeof(why), "role %.*s does not exist", (int)in->role.len,
+                                 in->role.ptr);
+        } else {
+                role = trust_default_role(a->config, &id);
+                if (!role)
+                        snprintf(why, sizeof(why), "uid %u (%s) has no default role",
+                                 (unsigned)id.uid, id.user);
+        }
+        service = printable_dup(in->service);
+        tty = printable_dup(in->tty);
+        rhost = printable_dup(in->rhost);
+        if (!service || !tty || !rhost)
+                return -ENOMEM;
+        r = logins_open(a->logins, id.uid, agent_now(a), login_id, &group_start);
+        if (r == LOGINS_E_UID_FULL)
+                return request_fail(req, PROTO_THROTTLING, "uid %u holds %d open logins, the most "
+                                    "the agent keeps for one uid", (unsigned)id.uid, LOGINS_PER_UID_MAX);
+        if (r == LOGINS_E_FULL)
+                return request_fail(req, PROTO_THROTTLING, "the agent holds as many open logins as it keeps");
+        if (r)
+                return r;
+        if (role) {
+                r = session_prewarm(req, &id, role, why, sizeof(why));
+                if (r < 0)
+                        log_warning("login %s of uid %u: pre-warming role %s failed: %s", login_id,
+                                    (unsigned)id.uid, role->name, strerror(-r));
+                if (r) {
+                        if (r < 0)
+                                snprintf(why, sizeof(why), "the agent could not issue a session");
+                        role = NULL;
+                }
+        }
+        log_info("login %s of uid %u (%s) started: service %s, tty %s, rhost %s; %s%s", login_id,
+                 (unsigned)id.uid, id.user, service, tty, rhost, role ? "pre-warmed role " : "nothing pre-warmed: ",
+                 role ? role->name : why);
+        codec_encode_LoginRep(req->out, &(ProtoLoginRep){
+                                                .uid = id.uid,
+                                                .login_id = proto_str(login_id),
+                                                .logins = logins_count_uid(a->logins, id.uid),
+                                                .assumable = count_assumable(req, &id),
+                                                .role = proto_str(role ? role->name : NULL),
+                                                .reason = proto_str(role ? NULL : why),
+                                        });
+        return 0;
+}
+
+static int login_end(Request *req, const ProtoLoginReq *in)
+{
+        Agent *a = req->agent;
+        int64_t group_start;
+        uint32_t uid;
+        size_t n_left, n = 0;
+        int r;
+
+        if (!in->login_id.ptr)
+                return request_param_error(req, RPC_E_MISSING, "loginId");
+        r = logins_close(a->logins, in->login_id.ptr, in->login_id.len, &uid, &n_left, &group_start);
+        if (r == LOGINS_E_UNKNOWN)
+                return request_fail(req, PROTO_NO_SUCH_ENTITY,
+                                    "no open login has that id (the agent may have restarted)");
+        if (n_left == 0) {
+                r = sessions_revoke_since(a->sessions, uid, group_start, a->revoked, &n);
+                if (r < 0)
+                        return r;
+                /* As Revoke does: the revocation must survive a restart. */
+                if (n && a->key_dir) {
+                        _cleanup_free_ char *err = NULL;
+
+                        r = revfile_save(a->key_dir, a->revoked, agent_now(a), &err);
+                        if (r)
+                                log_error("login end: %s", err ? err : strerror(-r));
+                }
+        }
+        log_info("login %.*s of uid %u ended; %zu open, %zu sessions ended", (int)in->login_id.len,
+                 in->login_id.ptr, (unsigned)uid, n_left, n);
+        codec_encode_LoginRep(req->out, &(ProtoLoginRep){
+                                                .uid = uid,
+                                                .logins = n_left,
+                                                .revoked = n,
+                                        });
+        return 0;
+}
+
+static bool event_is(ProtoStr s, const char *name)
+{
+        return s.len == strlen(name) && memcmp(s.ptr, name, s.len) == 0;
+}
+
+int handle_Login(Request *req, const ProtoLoginReq *in)
+{
+        if (event_is(in->event, "start"))
+                return login_start(req, in);
+        if (event_is(in->event, "end"))
+                return login_end(req, in);
+        if (event_is(in->event, "check"))
+                return login_check(req, in);
+        return request_fail(req, PROTO_INVALID_PARAMETER_VALUE,
+                            "event must be start, end or check");
+}

@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * prewarm.c - session_prewarm(): issue a session for a login's identity (not
+ * the caller's) and keep it in the session cache under the key GetCredentials
+ * would use for that identity.  The role's issuer driver is called directly:
+ * the Login reply must not wait for an upstream, so an issuer that answers
+ * later (aws) inserts the session from its callback, and Login says the
+ * role is being pre-warmed.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "access.h"
+#include "config.h"
+#include "dispatch.h"
+#include "issuer.h"
+#include "log.h"
+#include "sessions.h"
+#include "trust.h"
+
+/* What a later answer needs to keep the session; owns copies of everything. */
+typedef struct Later {
+        Agent *agent;
+        uint32_t uid;
+        char *key;
+        char *role;
+} Later;
+
+static void later_free(Later *l)
+{
+        if (!l)
+                return;
+        free(l->key);
+        free(l->role);
+        free(l);
+}
+
+static void keep(Agent *a, const char *key, Credentials *take, uint32_t uid, const char *role)
+{
+        int r = sessions_insert(a->sessions, key, take, take->issued, take->expires, uid, role, NULL);
+
+        if (r < 0)
+                log_warning("pre-warm of role %s for uid %u: %s", role, (unsigned)uid, strerror(-r));
+        credentials_deinit(take);
+}
+
+static void done(void *userdata, int r, Credentials *take, const IssueError *err)
+{
+        Later *l = userdata;
+
+        if (r == 0)
+                keep(l->agent, l->key, take, l->uid, l->role);
+        else if (r > 0)
+                log_warning("pre-warm of role %s for uid %u failed: %s", l->role, (unsigned)l->uid,
+                            err ? err->message : "the issuer refused");
+        later_free(l);
+}
+
+int session_prewarm(Request *req, const Identity *id, const Role *role, char *why, size_t why_len)
+{
+        Agent *a = req->agent;
+        int64_t now = agent_now(a);
+        uint32_t max = role->max_session_duration;
+        uint32_t duration = a->config->default_duration < max ? a->config->default_duration : max;
+        const IssuerDriver *d = issuer_driver(role->issuer);
+        Credentials cr = CREDENTIALS_INIT;
+        IssueError err = { .code = PROTO_INTERNAL };
+        char key[IDENTITY_PATH_MAX + 512];
+        IssueRequest ir;
+        Later *l;
+        int n, r;
+
+        r = access_trust(a->config, a->access, role, id, NULL, now, why, why_len);
+        if (r)
+                return r;
+        /* The key GetCredentials builds for this identity without a session policy. */
+        n = snprintf(key, sizeof(key), "%s\x1f%s\x1f%u\x1f-", role->name, id->key ? id->key : "",
+                     duration);
+        if (n < 0 || (size_t)n >= sizeof(key))
+                return -ENAMETOOLONG;
+        if (sessions_lookup(a->sessions, key, now))
+                return 0;
+        if (!sessions_lookup_unexpired(a->sessions, key, now) &&
+            sessions_count_uid(a->sessions, id->uid) >= a->config->max_sessions_per_uid) {
+                snprintf(why, why_len, "uid %u holds as many live sessions as the agent keeps for one uid",
+                         (unsigned)id->uid);
+                return TRUST_E_DENIED;
+        }
+        if (!d || !d->issue) {
+                snprintf(why, why_len, "role %s has no issuer", role->name);
+                return TRUST_E_DENIED;
+        }
+        l = calloc(1, sizeof(*l));
+        if (!l)
+                return -ENOMEM;
+        l->agent = a;
+        l->uid = id->uid;
+        l->key = strdup(key);
+        l->role = strdup(role->name);
+        if (!l->key || !l->role) {
+                later_free(l);
+                return -ENOMEM;
+        }
+        ir = (IssueRequest){
+                .config = a->config,
+                .role = role,
+                .id = id,
+                .duration = duration,
+                .cache_key = key,
+                .now = now,
+        };
+        r = d->issue(a->issuer_state[role->issuer], &ir, &cr, &err, done, l);
+        if (r == ISSUER_E_PENDING)
+                return 0; /* done() owns l now */
+        later_free(l);
+        if (r == 0) {
+                keep(a, key, &cr, id->uid, role->name);
+                return 0;
+        }
+        credentials_deinit(&cr);
+        if (r > 0) {
+                snprintf(why, why_len, "%s", r == ISSUER_E_FAILED ? err.message : "the issuer refused");
+                return TRUST_E_DENIED;
+        }
+        return r;
+}

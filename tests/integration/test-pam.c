@@ -1,0 +1,362 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test-pam - pam_roled.so in real PAM transactions against a live roled:
+ * pam-driver runs libpam under pam_wrapper with service files of this test
+ * that stack pam_roled with different arguments.  Covers the pre-warmed
+ * role and the exported environment, two concurrent logins of one user
+ * (the login's sessions end only with the last close, and another user's
+ * stay), the agent down (login goes on; with enforce it fails), permission
+ * denied (a PAM stack that is not root), account require_role, and
+ * malformed arguments (logged, ignored, the login still served).
+ */
+#undef NDEBUG
+#include <fcntl.h>
+#include <stdarg.h>
+#include <jansson.h>
+#include <roled/roled.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "agent.h"
+
+#define PAM_SUCCESS_RC 0
+#define PAM_PERM_DENIED_RC 6
+#define PAM_SESSION_ERR_RC 14
+
+static TestAgent agent;
+static const char *driver_path, *module_path, *service_dir;
+
+typedef struct Driver {
+        pid_t pid;
+        FILE *in, *out;
+        char *err_path;
+} Driver;
+
+static void driver_start(Driver *d, uid_t uid)
+{
+        int to[2], from[2];
+
+        d->err_path = strdup(test_path("pam-driver.err"));
+        CHECK(pipe(to) == 0 && pipe(from) == 0);
+        d->pid = fork();
+        CHECK(d->pid >= 0);
+        if (d->pid == 0) {
+                int fd = open(d->err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+                if (fd < 0 || dup2(to[0], 0) < 0 || dup2(from[1], 1) < 0 || dup2(fd, 2) < 0)
+                        _exit(127);
+                close(to[1]);
+                close(from[0]);
+                if (uid)
+                        become(uid);
+                setenv("LD_PRELOAD", "libpam_wrapper.so", 1);
+                setenv("PAM_WRAPPER", "1", 1);
+                setenv("PAM_WRAPPER_SERVICE_DIR", service_dir, 1);
+                setenv("PAM_WRAPPER_DEBUGLEVEL", "4", 1);
+                /* pam_wrapper dlopen()s libpam with RTLD_DEEPBIND, which ASan refuses; this
+                 * turns it off (pam_wrapper 1.1.4 reads the variable under uid_wrapper's name). */
+                setenv("UID_WRAPPER_DISABLE_DEEPBIND", "1", 1);
+                /* libpam_wrapper is preloaded before the sanitizer runtime of sanitized builds. */
+                setenv("ASAN_OPTIONS", "verify_asan_link_order=0:detect_leaks=1", 1);
+                setenv("ROLED_SOCKET", agent.socket, 1);
+                execl(driver_path, driver_path, (char *)NULL);
+                _exit(127);
+        }
+        close(to[0]);
+        close(from[1]);
+        d->in = fdopen(to[1], "w");
+        d->out = fdopen(from[0], "r");
+        CHECK(d->in && d->out);
+        setvbuf(d->in, NULL, _IOLBF, 0);
+}
+
+/* One command, its one answer line (static storage). */
+static const char *drive(Driver *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static const char *drive(Driver *d, const char *fmt, ...)
+{
+        static char line[1024];
+        va_list ap;
+
+        va_start(ap, fmt);
+        vfprintf(d->in, fmt, ap);
+        va_end(ap);
+        fputc('\n', d->in);
+        fflush(d->in);
+        CHECK_MSG(fgets(line, sizeof(line), d->out), "pam-driver died; stderr: %s",
+                  read_file(d->err_path));
+        line[strcspn(line, "\n")] = '\0';
+        return line;
+}
+
+static int drive_rc(Driver *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int drive_rc(Driver *d, const char *fmt, ...)
+{
+        char cmd[512];
+        const char *ans;
+        va_list ap;
+        int rc = -1;
+
+        va_start(ap, fmt);
+        vsnprintf(cmd, sizeof(cmd), fmt, ap);
+        va_end(ap);
+        ans = drive(d, "%s", cmd);
+        CHECK_MSG(sscanf(ans, "rc %d", &rc) == 1, "%s: answered \"%s\"", cmd, ans);
+        return rc;
+}
+
+/* The value pam_getenv() gives (static storage), "-" when unset. */
+static const char *drive_env(Driver *d, int h, const char *name)
+{
+        const char *ans = drive(d, "env %d %s", h, name);
+
+        CHECK_MSG(strncmp(ans, "env ", 4) == 0, "env: answered \"%s\"", ans);
+        return ans + 4;
+}
+
+/* Stop the driver; Return: what it wrote to stderr (heap), pam_syslog lines included. */
+static char *driver_stop(Driver *d)
+{
+        char *err;
+
+        fclose(d->in);
+        fclose(d->out);
+        CHECK_INT(wait_status(d->pid), ==, 0);
+        err = read_file(d->err_path);
+        free(d->err_path);
+        return err;
+}
+
+static void service(const char *name, const char *type, const char *args)
+{
+        char path[512], text[2048];
+
+        snprintf(path, sizeof(path), "%s/%s", service_dir, name);
+        snprintf(text, sizeof(text), "%s required %s %s\n", type, module_path, args);
+        write_file(path, 0644, text);
+}
+
+static long agent_sessions(void)
+{
+        roled_client *c;
+        char *text = NULL;
+        json_t *j;
+        long n;
+
+        CHECK_INT(roled_client_connect(agent.socket, &c), ==, ROLED_OK);
+        CHECK_INT(roled_agent_status_json(c, &text), ==, ROLED_OK);
+        j = json_loads(text, 0, NULL);
+        CHECK(j);
+        n = (long)json_integer_value(json_object_get(j, "sessions"));
+        json_decref(j);
+        free(text);
+        roled_client_close(c);
+        return n;
+}
+
+/* A session token of role dev for @uid, through rolectl credential-process (heap). */
+static char *token_of(uid_t uid)
+{
+        char *out = NULL;
+        json_t *j;
+        char *tok;
+
+        CHECK_INT(rolectl(uid, agent.socket, &out, NULL, "credential-process", "--role", "dev", NULL), ==, 0);
+        j = json_loads(out, 0, NULL);
+        CHECK_MSG(j, "credential-process printed %s", out);
+        tok = strdup(json_string_value(json_object_get(j, "SessionToken")));
+        json_decref(j);
+        free(out);
+        return tok;
+}
+
+/* Does the agent still honour @token (Authorize answers, whatever the decision)? */
+static roled_status authorize(const char *token)
+{
+        roled_authz_request q = { .session_token = token, .action = "s3:GetObject", .resource = "*" };
+        roled_authz_result res;
+        roled_client *c;
+        roled_status st;
+
+        CHECK_INT(roled_client_connect(agent.socket, &c), ==, ROLED_OK);
+        st = roled_authorize(c, &q, &res);
+        roled_client_close(c);
+        return st;
+}
+
+static void test_two_logins_pairing(void)
+{
+        char *carol = token_of(UID_CAROL), *alice = NULL, *err = NULL, *log = NULL;
+        Driver d;
+
+        CHECK_INT(agent_sessions(), ==, 1);
+        driver_start(&d, 0);
+        CHECK_INT(drive_rc(&d, "start 0 roled roledalice pts/1 host-one"), ==, PAM_SUCCESS_RC);
+        CHECK_INT(drive_rc(&d, "open 0"), ==, PAM_SUCCESS_RC);
+        /* Pre-warm: the agent holds alice's default role's session before she asks. */
+        CHECK_INT(agent_sessions(), ==, 2);
+        CHECK_STREQ(drive_env(&d, 0, "ROLED_SOCKET"), agent.socket);
+        CHECK_STREQ(drive_env(&d, 0, "AWS_PROFILE"), "dev");
+        log = agent_log(&agent);
+        CHECK_CONTAINS(log, "(roledalice) started: service roled, tty pts/1, rhost host-one; pre-warmed role dev");
+
+        CHECK_INT(drive_rc(&d, "start 1 roled roledalice pts/2 host-two"), ==, PAM_SUCCESS_RC);
+        CHECK_INT(drive_rc(&d, "open 1"), ==, PAM_SUCCESS_RC);
+        CHECK_INT(agent_sessions(), ==, 2); /* the pre-warmed session is shared */
+        alice = token_of(UID_ALICE);
+        CHECK_INT(agent_sessions(), ==, 3);
+
+        /* The first login ends: alice is still logged in, her sessions live. */
+        CHECK_INT(drive_rc(&d, "close 0"), ==, PAM_SUCCESS_RC);
+        CHECK_INT(agent_sessions(), ==, 3);
+        CHECK_INT(authorize(alice), ==, ROLED_OK);
+
+        /* The last one ends: the sessions of her logins end, carol's stay. */
+        CHECK_INT(drive_rc(&d, "close 1"), ==, PAM_SUCCESS_RC);
+        CHECK_INT(agent_sessions(), ==, 1);
+        CHECK_INT(authorize(alice), ==, ROLED_E_INVALID_TOKEN);
+        CHECK_INT(authorize(carol), ==, ROLED_OK);
+        /* Closing again is a no-op: the handle forgot its login. */
+        CHECK_INT(drive_rc(&d, "close 1"), ==, PAM_SUCCESS_RC);
+        CHECK_STREQ(drive(&d, "end 0"), "ok");
+        CHECK_STREQ(drive(&d, "end 1"), "ok");
+        err = driver_stop(&d);
+        CHECK_CONTAINS(err, "of uid 2101 ended, 1 open, 0 sessions ended");
+        CHECK_CONTAINS(err, "of uid 2101 ended, 0 open, 2 sessions ended");
+        /* A new login of alice after that starts a new group and pre-warms again. */
+        driver_start(&d, 0);
+        CHECK_INT(drive_rc(&d, "start 0 roled roledalice pts/3 host-three"), ==, PAM_SUCCESS_RC);
+        CHECK_INT(drive_rc(&d, "open 0"), ==, PAM_SUCCESS_RC);
+        CHECK_INT(agent_sessions(), ==, 2);
+        CHECK_INT(drive_rc(&d, "close 0"), ==, PAM_SUCCESS_RC);
+        CHECK_INT(agent_sessions(), ==, 1);
+        free(driver_stop(&d));
+        free(carol);
+        free(alice);
+        free(err);
+        free(log);
+}
+
+static void test_agent_down(void)
+{
+        char *err = NULL;
+        Driver d;
+
+        driver_start(&d, 0);
+        CHECK_INT(drive_rc(&d, "start 0 down roledalice pts/1 host"), ==, PAM_SUCCESS_RC);
+        CHECK_INT(drive_rc(&d, "open 0"), ==, PAM_SUCCESS_RC);
+        CHECK_INT(drive_rc(&d, "close 0"), ==, PAM_SUCCESS_RC);
+        CHECK_INT(drive_rc(&d, "start 1 down-enforce roledalice pts/1 host"), ==, PAM_SUCCESS_RC);
+        CHECK_INT(drive_rc(&d, "open 1"), ==, PAM_SESSION_ERR_RC);
+        CHECK_INT(drive_rc(&d, "start 2 acct-down-enforce roledalice pts/1 host"), ==, PAM_SUCCESS_RC);
+        CHECK_INT(drive_rc(&d, "acct 2"), ==, PAM_PERM_DENIED_RC);
+        err = driver_stop(&d);
+        CHECK_CONTAINS(err, "cannot reach roled at");
+        free(err);
+        CHECK_INT(agent_sessions(), ==, 1);
+}
+
+static void test_permission_denied(void)
+{
+        char *err = NULL;
+        Driver d;
+
+        /* A PAM stack that does not run as root may not declare logins. */
+        driver_start(&d, UID_ALICE);
+        CHECK_INT(drive_rc(&d, "start 0 roled roledalice pts/1 host"), ==, PAM_SUCCESS_RC);
+        CHECK_INT(drive_rc(&d, "open 0"), ==, PAM_SUCCESS_RC);
+        CHECK_INT(drive_rc(&d, "close 0"), ==, PAM_SUCCESS_RC);
+        CHECK_INT(drive_rc(&d, "start 1 enforce roledalice pts/1 host"), ==, PAM_SUCCESS_RC);
+        CHECK_INT(drive_rc(&d, "open 1"), ==, PAM_SESSION_ERR_RC);
+        err = driver_stop(&d);
+        CHECK_CONTAINS(err, "refused the login of roledalice: AccessDenied");
+        free(err);
+        CHECK_INT(agent_sessions(), ==, 1);
+}
+
+static void test_account_require_role(void)
+{
+        Driver d;
+
+        driver_start(&d, 0);
+        CHECK_INT(drive_rc(&d, "start 0 acct roledalice - -"), ==, PAM_SUCCESS_RC);
+        CHECK_INT(drive_rc(&d, "acct 0"), ==, PAM_SUCCESS_RC);
+        CHECK_INT(drive_rc(&d, "start 1 acct roledbob - -"), ==, PAM_SUCCESS_RC);
+        CHECK_INT(drive_rc(&d, "acct 1"), ==, PAM_PERM_DENIED_RC);
+        free(driver_stop(&d));
+}
+
+static void test_malformed_arguments(void)
+{
+        char *err = NULL;
+        Driver d;
+
+        driver_start(&d, 0);
+        CHECK_INT(drive_rc(&d, "start 0 bad roledalice pts/1 host"), ==, PAM_SUCCESS_RC);
+        CHECK_INT(drive_rc(&d, "open 0"), ==, PAM_SUCCESS_RC);
+        /* socket=relative was ignored: libroled's search ($ROLED_SOCKET) found the agent. */
+        CHECK_STREQ(drive_env(&d, 0, "ROLED_SOCKET"), agent.socket);
+        CHECK_STREQ(drive_env(&d, 0, "AWS_PROFILE"), "-");
+        CHECK_INT(agent_sessions(), ==, 2);
+        CHECK_INT(drive_rc(&d, "close 0"), ==, PAM_SUCCESS_RC);
+        CHECK_INT(agent_sessions(), ==, 1);
+        err = driver_stop(&d);
+        CHECK_CONTAINS(err, "ignoring unknown module argument 'bogus'");
+        CHECK_CONTAINS(err, "ignoring unknown module argument 'enforce_'");
+        CHECK_CONTAINS(err, "ignoring role=");
+        CHECK_CONTAINS(err, "ignoring socket=");
+        CHECK_CONTAINS(err, "ignoring aws_profile=");
+        CHECK_NOT_CONTAINS(err, "secret-looking-value");
+        free(err);
+}
+
+int main(int argc, char **argv)
+{
+        char long_arg[400];
+        const char *cfg;
+        char args[1024];
+
+        test_init(argc, argv);
+        driver_path = getenv("ROLED_TEST_PAM_DRIVER");
+        module_path = getenv("ROLED_TEST_PAM_MODULE");
+        CHECK_MSG(driver_path && module_path, "ROLED_TEST_PAM_DRIVER and ROLED_TEST_PAM_MODULE name "
+                  "pam-driver and pam_roled.so");
+        if (access("/usr/lib/x86_64-linux-gnu/libpam_wrapper.so", R_OK) != 0 &&
+            access("/usr/lib/libpam_wrapper.so", R_OK) != 0)
+                TEST_SKIP("libpam-wrapper is not installed");
+        cfg = config_new(NULL);
+        config_put(cfg, "roles.d/dev.ini",
+                   "[role]\nname = dev\n[trust]\nusers = roledalice, roledcarol\n"
+                   "[default]\nusers = roledalice, roledcarol\n");
+        agent_spawn(cfg, &agent);
+
+        service_dir = strdup(test_path("pam.d"));
+        CHECK(mkdir(service_dir, 0755) == 0);
+        snprintf(args, sizeof(args), "socket=%s debug aws_profile", agent.socket);
+        service("roled", "session", args);
+        snprintf(args, sizeof(args), "socket=%s enforce", agent.socket);
+        service("enforce", "session", args);
+        snprintf(args, sizeof(args), "socket=%s/nothing-listens debug", test_dir());
+        service("down", "session", args);
+        snprintf(args, sizeof(args), "socket=%s/nothing-listens enforce", test_dir());
+        service("down-enforce", "session", args);
+        snprintf(args, sizeof(args), "socket=%s/nothing-listens enforce require_role", test_dir());
+        service("acct-down-enforce", "account", args);
+        snprintf(args, sizeof(args), "socket=%s require_role debug", agent.socket);
+        service("acct", "account", args);
+        memset(long_arg, 'x', sizeof(long_arg) - 1);
+        long_arg[sizeof(long_arg) - 1] = '\0';
+        snprintf(args, sizeof(args),
+                 "bogus role=b!d socket=relative/path aws_profile=a;b enforce_=secret-looking-value "
+                 "= role= socket= debug %s", long_arg);
+        service("bad", "session", args);
+
+        test_two_logins_pairing();
+        test_agent_down();
+        test_permission_denied();
+        test_account_require_role();
+        test_malformed_arguments();
+        agent_stop(&agent);
+        return 0;
+}
