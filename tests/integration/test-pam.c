@@ -6,8 +6,9 @@
  * role and the exported environment, two concurrent logins of one user
  * (the login's sessions end only with the last close, and another user's
  * stay), the agent down (login goes on; with enforce it fails), permission
- * denied (a PAM stack that is not root), account require_role, and
- * malformed arguments (logged, ignored, the login still served).
+ * denied (a PAM stack that is not root), account require_role,
+ * malformed arguments (logged, ignored, the login still served), and the
+ * Login method's answers and errors through libroled.
  */
 #undef NDEBUG
 #include <fcntl.h>
@@ -311,6 +312,52 @@ static void test_malformed_arguments(void)
         free(err);
 }
 
+/* The Login method itself, through libroled: its answers and its errors. */
+static void test_login_method(void)
+{
+        roled_login_result res;
+        roled_client *c;
+        char *log;
+
+        CHECK_INT(roled_client_connect(agent.socket, &c), ==, ROLED_OK);
+        CHECK_INT(roled_login(c, &(roled_login_request){ .event = ROLED_LOGIN_CHECK, .user = "roledalice" },
+                              &res), ==, ROLED_OK);
+        CHECK_INT(res.uid, ==, UID_ALICE);
+        CHECK_INT(res.n_assumable, ==, 1);
+        CHECK_STREQ(res.role, "dev");
+        CHECK_INT(roled_login(c, &(roled_login_request){ .event = ROLED_LOGIN_CHECK, .user = "roledbob" },
+                              &res), ==, ROLED_OK);
+        CHECK_INT(res.n_assumable, ==, 0);
+        CHECK_STREQ(res.role, "");
+        /* bob has no role: his login is recorded, nothing is pre-warmed, and the reply says why. */
+        CHECK_INT(roled_login(c, &(roled_login_request){ .event = ROLED_LOGIN_START, .user = "roledbob",
+                                                          .service = "sshd\n", .tty = "pts/9" },
+                              &res), ==, ROLED_OK);
+        CHECK_STREQ(res.role, "");
+        CHECK_CONTAINS(res.reason, "has no default role");
+        CHECK_INT(res.n_logins, ==, 1);
+        CHECK_INT(roled_login(c, &(roled_login_request){ .event = ROLED_LOGIN_END, .login_id = res.login_id },
+                              &res), ==, ROLED_OK);
+        CHECK_INT(res.n_logins, ==, 0);
+        CHECK_INT(res.n_revoked, ==, 0);
+        /* A control character from PAM_SERVICE reaches the log as '?'. */
+        log = agent_log(&agent);
+        CHECK_CONTAINS(log, "service sshd?, tty pts/9");
+        free(log);
+        CHECK_INT(roled_login(c, &(roled_login_request){ .event = ROLED_LOGIN_END,
+                                                          .login_id = "00000000000000000000000000000000" },
+                              &res), ==, ROLED_E_NO_SUCH_ENTITY);
+        CHECK_INT(roled_login(c, &(roled_login_request){ .event = ROLED_LOGIN_START, .user = "no-such-user-here" },
+                              &res), ==, ROLED_E_NO_SUCH_ENTITY);
+        CHECK_INT(roled_login(c, &(roled_login_request){ .event = ROLED_LOGIN_START, .user = "roledalice",
+                                                          .role = "bad role" },
+                              &res), ==, ROLED_E_INVALID_PARAMETER_VALUE);
+        CHECK_INT(roled_login(c, &(roled_login_request){ .event = ROLED_LOGIN_END }, &res), ==,
+                  ROLED_E_INVALID_ARGUMENT);
+        roled_client_close(c);
+        CHECK_INT(agent_sessions(), ==, 1);
+}
+
 int main(int argc, char **argv)
 {
         char long_arg[400];
@@ -357,6 +404,7 @@ int main(int argc, char **argv)
         test_permission_denied();
         test_account_require_role();
         test_malformed_arguments();
+        test_login_method();
         agent_stop(&agent);
         return 0;
 }
