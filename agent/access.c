@@ -245,8 +245,12 @@ int access_identity_context(const Config *config, const Identity *id, const char
                     (r = policy_context_set(ctx, "roled:groups", id->gid_names[i], true)))
                         return r;
         }
-        /* A deleted executable's path names another file now: leave the key absent. */
-        if (id->exe[0] && !id->is_exe_deleted &&
+        /*
+         * The path means something only when it names, in the agent's
+         * namespace, the very file the process runs (identity.c checked);
+         * otherwise leave the key absent.
+         */
+        if (id->is_exe_path_verified &&
             (r = policy_context_set(ctx, "roled:exe", id->exe, true)))
                 return r;
         if (id->has_exe_sha256) {
@@ -291,14 +295,22 @@ int access_trust(const Config *config, const AccessPolicies *aps, const Role *ro
         PolicyResult res;
         int r;
 
-        if (rp && rp->trust_rules)
-                docs[n++] = rp->trust_rules;
-        if (rp && rp->trust_doc)
-                docs[n++] = rp->trust_doc;
-        if (n == 0) {
+        if (!rp || (!rp->trust_rules && !rp->trust_doc)) {
                 snprintf(why, why_len, "role %s: its trust policy names no principal", role->name);
                 return TRUST_E_DENIED;
         }
+        /*
+         * [trust] is decided by trust.c alone: exe rules compare file
+         * identities and namespaces there, which no context key can express
+         * (the compiled document is what GetRole shows).  The JSON
+         * trust_policy can only narrow it.
+         */
+        if (rp->trust_rules && trust_check(role, id, chained_role, why, why_len) != 0)
+                return TRUST_E_DENIED;
+        if (rp->trust_doc)
+                docs[n++] = rp->trust_doc;
+        if (n == 0)
+                return 0;
         r = access_identity_context(config, id, chained_role, now, &ctx);
         if (r)
                 return r;
@@ -309,11 +321,10 @@ int access_trust(const Config *config, const AccessPolicies *aps, const Role *ro
                         return r;
                 if (res.decision == POLICY_ALLOW)
                         continue;
-                if (trust_check(role, id, chained_role, why, why_len) == 0 || docs[i] != rp->trust_rules)
-                        snprintf(why, why_len, "role %s: trust policy %s: %s", role->name,
-                                 policy_name(docs[i]) ? policy_name(docs[i]) : "",
-                                 res.decision == POLICY_EXPLICIT_DENY ? "explicitly denied"
-                                                                       : "no statement allows this caller");
+                snprintf(why, why_len, "role %s: trust policy %s: %s", role->name,
+                         policy_name(docs[i]) ? policy_name(docs[i]) : "",
+                         res.decision == POLICY_EXPLICIT_DENY ? "explicitly denied"
+                                                               : "no statement allows this caller");
                 return TRUST_E_DENIED;
         }
         return 0;

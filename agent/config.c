@@ -208,6 +208,7 @@ static void trust_rules_done(TrustRules *t) {
         free(t->gids);
         free(t->roles);
         free(t->exes);
+        exerule_free(t->exe_rules);
         free(t->exe_sha256);
         free(t->units);
         memset(t, 0, sizeof(*t));
@@ -455,7 +456,7 @@ static bool name_valid(const char *s, size_t len) {
         return true;
 }
 
-/* Paths must be absolute and canonical, since they are compared with readlink(/proc/PID/exe). */
+/* Paths must be absolute and canonical: they are resolved in the agent's namespace (exerule.c) and shown in roled:exe. */
 static bool exe_valid(const char *s, size_t len) {
         if (len < 2 || len >= PATH_MAX || s[0] != '/' || s[len - 1] == '/')
                 return false;
@@ -596,6 +597,18 @@ static int add_selectors(Parser *p, unsigned line, TrustRules *t, const char *se
         static const char *const keys[] = { "users", "groups", "uids", "gids", "exe", "exe_sha256", "units", "roles" };
         bool known = false, any = false;
         const char *s = value;
+
+        if (streq(key, "exe_foreign_namespaces")) {
+                if (streq(value, "true") || streq(value, "yes"))
+                        t->is_exe_foreign_ns_allowed = true;
+                else if (streq(value, "false") || streq(value, "no"))
+                        t->is_exe_foreign_ns_allowed = false;
+                else
+                        return p->error = set_error(p->err, p->file, line,
+                                                    "[%s] exe_foreign_namespaces: '%s' is not true or false",
+                                                    section, value);
+                return 0;
+        }
 
         for (size_t i = 0; i < ELEMENTSOF(keys); i++)
                 if (streq(key, keys[i]))
@@ -1472,6 +1485,12 @@ static int finish_config(Config *c, const RoleLines *lines, uid_t agent_uid, Con
                 res = finish_role(r, c->account);
                 if (res < 0)
                         return res;
+                for (size_t s = 0; s < ELEMENTSOF(sets); s++) {
+                        TrustRules *t = s == 0 ? &r->trust : &r->defaults;
+
+                        if (t->n_exes && (res = exerule_new(&t->exe_rules, t->exes, t->n_exes)) < 0)
+                                return res;
+                }
         }
         return 0;
 }

@@ -38,8 +38,14 @@
  *   users   user names, or "*" for any user
  *   groups  group names         uids  numbers or ranges "1000-1999"
  *   gids    numbers or ranges   roles other role names (role chaining)
- *   exe     absolute canonical executable paths
+ *   exe     absolute canonical executable paths; matched by file identity:
+ *           the device and inode the path names in the agent's own mount
+ *           namespace (resolved at load and again when the file is replaced)
+ *           against those of the file the process runs, never by the path
  *   exe_sha256  64 hex digits (SHA-256 of the executable)
+ *   exe_foreign_namespaces  true|false (default false): whether exe and
+ *           exe_sha256 rules may match a process in another mount or user
+ *           namespace than the agent (a container); by default they never do
  *   units   systemd unit names (.service .scope .socket .mount .swap) of the
  *           system manager; "user:NAME" names a unit of a user manager
  * Lists are comma and/or space separated; a key may repeat to continue a
@@ -71,6 +77,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "exerule.h"
 #include "util.h"
 
 #define CONFIG_INI_MAX (1024 * 1024)   /* bytes in one INI file */
@@ -176,6 +183,7 @@ typedef struct IdRange {
  */
 typedef struct TrustRules {
         bool is_any_user;
+        bool is_exe_foreign_ns_allowed; /* exe_foreign_namespaces = true */
         char **users;
         size_t n_users;
         char **groups;
@@ -188,6 +196,7 @@ typedef struct TrustRules {
         size_t n_roles;
         char **exes;
         size_t n_exes;
+        ExeRules *exe_rules;    /* exes resolved to (device, inode); set once the file is parsed */
         uint8_t (*exe_sha256)[32];
         size_t n_exe_sha256;
         char **units;

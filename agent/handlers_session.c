@@ -242,6 +242,23 @@ static int check_trust(Request *req, const Ask *ask)
         char why[TRUST_WHY_MAX];
         int r;
 
+        /*
+         * An answer that rests on the executable is given only while the
+         * attested process lives and still runs that file: the connection
+         * may outlive it, or it may have called execve() since.  (Without
+         * an executable the agent may read, exe rules deny on their own.)
+         */
+        if (trust_uses_exe(ask->role) && req->id->has_exe_key) {
+                r = identity_check_exe(req->id);
+                if (r < 0)
+                        return r;
+                if (r)
+                        return request_fail(req, PROTO_ACCESS_DENIED,
+                                            "role %s: pid %d %s since it connected; credentials that "
+                                            "depend on the executable need a new connection",
+                                            ask->role->name, (int)req->id->pid,
+                                            r == IDENTITY_E_GONE ? "has exited" : "runs another executable");
+        }
         /* Unchained, time-independent trust depends only on role, identity and config. */
         if (!ask->is_chained && m && m->trusted_role == ask->role &&
             m->trusted_generation == a->config_generation)

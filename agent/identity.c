@@ -4,7 +4,9 @@
  * SO_PEERCRED, a pidfd (SO_PEERPIDFD, or pidfd_open() right away on older
  * kernels) and /proc/PID read through one directory fd. The process is
  * confirmed unchanged after the reads (pidfd not yet readable, same start
- * time), so a reused PID cannot lend its identity. Hashing the executable is
+ * time), so a reused PID cannot lend its identity.  The executable is read
+ * before and after the credentials, and judged by device and inode and by
+ * the namespaces it runs in, never by its path alone. Hashing the executable is
  * exehash.c's business, judging the result trust.c's.
  */
 #include "identity.h"
@@ -15,6 +17,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <poll.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -164,11 +167,13 @@ static int read_status(int dirfd, const struct ucred *cred, Identity *id) {
                 return -EBADMSG;
         if (ids[1] != cred->uid)
                 return IDENTITY_E_GONE;
+        id->ruid = (uid_t)ids[0];
         f = status_field(text, "Gid");
         if (!f || parse_ids(f, ids, ELEMENTSOF(ids), &n) != 0 || n != 4)
                 return -EBADMSG;
         if (ids[1] != cred->gid)
                 return IDENTITY_E_GONE;
+        id->rgid = (gid_t)ids[0];
 
         f = status_field(text, "Groups");
         if (!f)
@@ -362,6 +367,72 @@ static int read_exe(int dirfd, Identity *id) {
         return 0;
 }
 
+/* The executable's device and inode now, through the same directory fd. */
+static int stat_exe(int dirfd, struct stat *st) {
+        if (fstatat(dirfd, "exe", st, 0) < 0)
+                return gone_or(-errno);
+        return 0;
+}
+
+/*
+ * Read again after the credentials: a process caught in execve() of another
+ * (say setuid) program may show the old executable and the new ids, or the
+ * reverse.  Both reads naming the same file, with the ids read in between,
+ * means the ids belong to that file's process image.
+ */
+static int recheck_exe(int dirfd, const Identity *id) {
+        struct stat st;
+        int r;
+
+        if (!id->has_exe_key)
+                return 0;
+        r = stat_exe(dirfd, &st);
+        if (r != 0)
+                return r;
+        if (st.st_dev != id->exe_key.dev || st.st_ino != id->exe_key.ino)
+                return IDENTITY_E_GONE;
+        return 0;
+}
+
+typedef struct AgentNs {
+        int error;
+        struct stat mnt, user;
+} AgentNs;
+
+static AgentNs agent_ns;
+static pthread_once_t agent_ns_once = PTHREAD_ONCE_INIT;
+
+static void read_agent_ns(void) {
+        if (stat("/proc/self/ns/mnt", &agent_ns.mnt) < 0 || stat("/proc/self/ns/user", &agent_ns.user) < 0)
+                agent_ns.error = -errno;
+}
+
+static bool same_ns(int dirfd, const char *name, const struct stat *mine) {
+        struct stat st;
+
+        return fstatat(dirfd, name, &st, 0) == 0 && st.st_dev == mine->st_dev && st.st_ino == mine->st_ino;
+}
+
+/*
+ * Namespaces: a process in another user namespace may mount what it likes
+ * (unshare -Urm needs no privilege), so it is foreign; a namespace link the
+ * agent may not read counts as foreign too: the agent cannot tell.  Another
+ * mount namespace in the same user namespace only privileged code can make
+ * (systemd's sandboxing gives the agent and hardened services their own), so
+ * it alone is not foreign; executables are compared by device and inode in
+ * any case.  The path is verified only when it names, in our namespace, the
+ * very file the process runs.
+ */
+static void read_ns(int dirfd, Identity *id) {
+        struct stat st;
+
+        (void)pthread_once(&agent_ns_once, read_agent_ns);
+        id->is_foreign_ns = agent_ns.error != 0 || !same_ns(dirfd, "ns/user", &agent_ns.user);
+        id->is_exe_path_verified = !id->is_foreign_ns && id->has_exe_key && id->exe[0] &&
+                                   !id->is_exe_deleted && stat(id->exe, &st) == 0 &&
+                                   st.st_dev == id->exe_key.dev && st.st_ino == id->exe_key.ino;
+}
+
 /* The pid the pidfd refers to, from /proc/self/fdinfo (-1 once the process has been reaped). */
 static int pidfd_pid(int pidfd, pid_t *pidp) {
         _cleanup_free_ char *text = NULL;
@@ -379,6 +450,23 @@ static int pidfd_pid(int pidfd, pid_t *pidp) {
                 return -EBADMSG;
         v = strtol(f, NULL, 10);
         *pidp = (pid_t)v;
+        return 0;
+}
+
+int identity_check_exe(const Identity *id) {
+        struct stat st;
+        int r;
+
+        r = identity_check_alive(id);
+        if (r != 0)
+                return r;
+        if (!id->has_exe_key || id->proc_fd < 0)
+                return IDENTITY_E_EXE_CHANGED;
+        r = stat_exe(id->proc_fd, &st);
+        if (r != 0)
+                return r;
+        if (st.st_dev != id->exe_key.dev || st.st_ino != id->exe_key.ino)
+                return IDENTITY_E_EXE_CHANGED;
         return 0;
 }
 
@@ -424,7 +512,10 @@ static int open_pidfd(int fd, pid_t pid) {
 
 static int build_key(Identity *id) {
         const char *unit_prefix = id->is_user_unit ? "user:" : "";
-        const char *deleted = id->is_exe_deleted ? DELETED_SUFFIX : "";
+        /* A path that does not name the running file in our namespace must not share a key with one that does. */
+        const char *deleted = id->is_exe_deleted          ? DELETED_SUFFIX
+                              : !id->is_exe_path_verified && id->exe[0] ? " (unverified)"
+                                                                        : "";
 
         if (asprintf(&id->key, "%u:%u:%s%s:%s%s", (unsigned)id->uid, (unsigned)id->gid, unit_prefix,
                      id->unit, id->exe, deleted) < 0) {
@@ -500,12 +591,17 @@ int identity_from_socket(int fd, Identity *idp) {
         r = read_start_time(dirfd, &id.start_time);
         if (r != 0)
                 return r;
-        r = read_status(dirfd, &cred, &id);
-        if (r != 0)
-                return r;
+        /* The executable before and after the credentials: see recheck_exe(). */
         r = read_exe(dirfd, &id);
         if (r != 0)
                 return r;
+        r = read_status(dirfd, &cred, &id);
+        if (r != 0)
+                return r;
+        r = recheck_exe(dirfd, &id);
+        if (r != 0)
+                return r;
+        read_ns(dirfd, &id);
         r = read_cgroup(dirfd, &id);
         if (r != 0)
                 return r;
@@ -527,6 +623,7 @@ int identity_from_socket(int fd, Identity *idp) {
         if (r < 0)
                 return r;
 
+        id.proc_fd = steal_fd(&dirfd);
         *idp = id;
         id = (Identity)IDENTITY_INIT;
         return 0;
@@ -537,6 +634,7 @@ void identity_deinit(Identity *id) {
                 return;
         safe_close(id->pidfd);
         safe_close(id->exe_fd);
+        safe_close(id->proc_fd);
         if (id->gid_names)
                 for (size_t i = 0; i < id->n_gids; i++)
                         free(id->gid_names[i]);

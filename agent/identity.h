@@ -23,6 +23,7 @@
 enum {
         IDENTITY_E_GONE = 1,   /* the peer exited, was replaced, or changed credentials meanwhile */
         IDENTITY_E_UNATTESTED, /* the kernel gave no usable pid (peer in another PID namespace) */
+        IDENTITY_E_EXE_CHANGED, /* the process now runs another executable than the one attested */
 };
 
 /*
@@ -32,6 +33,8 @@ enum {
  *
  * Fields:
  *  pid, uid, gid   SO_PEERCRED at connect time (effective ids); /proc must agree
+ *  ruid, rgid      the real ids from /proc: what SCM_CREDENTIALS reports for
+ *                  each message the process sends (conn.c compares them)
  *  pidfd           pins the process: SO_PEERPIDFD, or pidfd_open() right away
  *  start_time      field 22 of /proc/PID/stat (clock ticks after boot)
  *  user, group     names of uid and gid; the decimal number when unresolved
@@ -46,8 +49,25 @@ enum {
  *                  rules then never match (the path names another file now)
  *  exe_fd          the mapped executable itself, opened through
  *                  /proc/PID/exe; -1 when unreadable. Hash this, not the path.
- *  exe_key         device, inode, size, mtime, ctime of exe_fd (exehash cache key)
+ *  exe_key         device, inode, size, mtime, ctime of exe_fd (exehash cache key);
+ *                  exe rules compare its device and inode with the file their
+ *                  path names in the agent's mount namespace, never the path
  *  has_exe_key     exe_key is valid
+ *  is_exe_path_verified
+ *                  exe, looked up in the agent's own mount namespace, is the
+ *                  very file the process runs (same device and inode) and the
+ *                  process shares the agent's namespaces: only then does the
+ *                  path mean anything (roled:exe is set only then)
+ *  is_foreign_ns   the process runs in another user namespace than the
+ *                  agent (or the agent may not tell): exe rules do not match
+ *                  it unless a role sets exe_foreign_namespaces.  Another
+ *                  mount namespace alone does not count: outside a new user
+ *                  namespace only privileged code can make one (systemd's
+ *                  sandboxing gives the agent and hardened services their
+ *                  own), and executables are compared by device and inode
+ *  proc_fd         /proc/PID of the process, kept open: identity_check_exe()
+ *                  looks through it (and through pidfd) before answering a
+ *                  request that depends on the executable
  *  has_exe_sha256, exe_sha256
  *                  set by the agent after exehash_fd(exe_fd); trust.c
  *                  needs them only for exe_sha256 rules
@@ -58,15 +78,19 @@ enum {
  *                  component below it, then is_user_unit is true
  *  key             the cache key "<uid>:<gid>:<unit>:<exe>", where <unit> is
  *                  "user:<name>" for user units and <exe> ends in " (deleted)"
- *                  for a deleted executable. Units never contain '/' and exe
+ *                  for a deleted executable and in " (unverified)" for a path
+ *                  that is not is_exe_path_verified. Units never contain '/' and exe
  *                  paths start with '/', so the key is unambiguous.
  */
 typedef struct Identity {
         pid_t pid;
         uid_t uid;
         gid_t gid;
+        uid_t ruid;
+        gid_t rgid;
         int pidfd;
         int exe_fd;
+        int proc_fd;
         uint64_t start_time;
         gid_t *gids;
         char **gid_names;
@@ -76,6 +100,8 @@ typedef struct Identity {
         bool is_exe_deleted;
         bool is_user_unit;
         bool has_exe_key;
+        bool is_exe_path_verified;
+        bool is_foreign_ns;
         bool has_exe_sha256;
         char user[IDENTITY_NAME_MAX];
         char group[IDENTITY_NAME_MAX];
@@ -87,7 +113,7 @@ typedef struct Identity {
         char *key;
 } Identity;
 
-#define IDENTITY_INIT { .pidfd = -1, .exe_fd = -1 }
+#define IDENTITY_INIT { .pidfd = -1, .exe_fd = -1, .proc_fd = -1 }
 
 /*
  * identity_from_socket() - attest the peer of a connected Unix socket.
@@ -95,7 +121,10 @@ typedef struct Identity {
  * @id: an IDENTITY_INIT (or deinitialised) struct; filled only on success,
  *      and the caller then owns its fds and allocations (identity_deinit())
  *
- * Blocks briefly: reads /proc and resolves names through NSS.
+ * Blocks briefly: reads /proc and resolves names through NSS.  The
+ * executable is read before and after the uid, gid and groups, and must be
+ * the same file both times, so ids read mid-execve() are never paired with
+ * the other program.
  * After the /proc reads it checks that the pidfd's process is still alive
  * and that /proc/PID still shows the same start time, so a reused PID can
  * never lend its identity.
@@ -110,6 +139,16 @@ int identity_from_socket(int fd, Identity *id);
  *         or -errno.
  */
 int identity_check_alive(const Identity *id);
+
+/*
+ * identity_check_exe() - is @id's process still alive and running the
+ * executable it was attested with (same device and inode)?  Two system calls:
+ * poll() on the pidfd and fstatat() of /proc/PID/exe through proc_fd.  For
+ * requests whose answer depends on the executable.
+ * @id: an attested identity
+ * Return: 0, IDENTITY_E_GONE, IDENTITY_E_EXE_CHANGED (an execve() since), or -errno.
+ */
+int identity_check_exe(const Identity *id);
 
 /*
  * identity_unit_from_cgroup() - derive the systemd unit from a cgroup v2 path.

@@ -674,12 +674,13 @@ static int aws_issue(void *state, const IssueRequest *req, Credentials *out, Iss
         if (req->session_name)
                 snprintf(session, sizeof(session), "%s", req->session_name);
         else
-                issuer_aws_session_name(id->user, id->exe, session);
+                issuer_aws_session_name(id->user, id->is_exe_path_verified ? id->exe : "", session);
         source_identity(id, sid);
         gethostname(host, sizeof(host) - 1);
         snprintf(uid, sizeof(uid), "%u", (unsigned)id->uid);
         tag_value(id->user, v_user);
-        tag_value(id->exe, v_exe);
+        /* Only a path that names the running file in the agent's namespace (identity.c). */
+        tag_value(id->is_exe_path_verified ? id->exe : "", v_exe);
         tag_value(host, v_host);
         keys[n_tags] = "roled:uid", values[n_tags++] = uid;
         keys[n_tags] = "roled:user", values[n_tags++] = v_user;

@@ -168,7 +168,8 @@ static int local_issue(void *state, const IssueRequest *req, Credentials *out, I
                 .uid = id->uid,
                 .gid = id->gid,
                 .user = id->user,
-                .exe = id->exe,
+                /* Only a path that names the running file in the agent's namespace. */
+                .exe = id->is_exe_path_verified ? id->exe : "",
                 .unit = id->unit,
                 .duration = req->duration,
                 .policy_digest = req->policy_digest,

@@ -58,9 +58,14 @@ static bool match_principal(const TrustRules *t, const Identity *id, const char 
         return false;
 }
 
-/* A deleted executable's path names some other file now, so path rules never match it. */
+/*
+ * By file identity: the device and inode of the file the process runs
+ * against those the rule paths name in the agent's mount namespace.  A
+ * deleted executable is no longer what any path names.
+ */
 static bool match_exe(const TrustRules *t, const Identity *id) {
-        return !id->is_exe_deleted && id->exe[0] && in_names(t->exes, t->n_exes, id->exe);
+        return id->has_exe_key && !id->is_exe_deleted &&
+               exerule_match(t->exe_rules, id->exe_key.dev, id->exe_key.ino, &id->exe_key.ctime);
 }
 
 static bool match_exe_sha256(const TrustRules *t, const Identity *id) {
@@ -113,6 +118,13 @@ static int check_rules(const Role *role, const TrustRules *t, const Identity *id
                 return deny(why, why_len, role, "uid %u (%s) is not a trusted principal", (unsigned)id->uid,
                             id->user);
         }
+        /* (An executable the agent may not look at matches nothing anyway: that reason is more useful.) */
+        if ((t->n_exes || t->n_exe_sha256) && id->has_exe_key && id->is_foreign_ns &&
+            !t->is_exe_foreign_ns_allowed)
+                return deny(why, why_len, role,
+                            "pid %d runs in another user namespace than the agent (a container, unshare -U); exe rules "
+                            "match only the agent's namespaces unless the role sets exe_foreign_namespaces = true",
+                            (int)id->pid);
         if (t->n_exes && !match_exe(t, id)) {
                 if (!id->exe[0])
                         return deny(why, why_len, role, "executable unknown");
@@ -149,6 +161,10 @@ const Role *trust_default_role(const Config *config, const Identity *id) {
                 if (trust_is_default_for(&config->roles[i], id))
                         return &config->roles[i];
         return NULL;
+}
+
+bool trust_uses_exe(const Role *role) {
+        return role->trust.n_exes || role->defaults.n_exes || trust_needs_exe_hash(role);
 }
 
 bool trust_needs_exe_hash(const Role *role) {

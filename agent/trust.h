@@ -51,6 +51,13 @@ bool trust_is_default_for(const Role *role, const Identity *id);
  */
 const Role *trust_default_role(const Config *config, const Identity *id);
 
+/*
+ * trust_uses_exe() - does a decision about @role depend on the executable
+ * (exe or exe_sha256 in [trust] or [default])?  Such answers are given only
+ * after identity_check_exe().
+ */
+bool trust_uses_exe(const Role *role);
+
 /* trust_needs_exe_hash() - does @role have exe_sha256 rules in [trust] or [default]? */
 bool trust_needs_exe_hash(const Role *role);
 

@@ -3,7 +3,8 @@
  * test-trust.c - trust decisions, table-driven: every selector kind, OR
  * between principals, AND between constraints, id ranges, supplementary
  * groups, chained roles, denial reasons, and default-role selection in
- * config order. Roles and identities are built in memory; no I/O.
+ * config order, exe rules by file identity and namespace.  Roles and
+ * identities are built in memory; exe rules stat() real files.
  */
 #undef NDEBUG
 #include <setjmp.h>
@@ -12,6 +13,8 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -21,12 +24,24 @@
 static char *alice_bob[] = { "alice", "bob" };
 static char *wheel[] = { "wheel" };
 static char *deployer[] = { "Deployer" };
-static char *python[] = { "/usr/bin/python3" };
+/* Exe rules name real files: they are matched by device and inode. */
+static char *python[] = { "/usr/bin/env" };
 static char *units_sys[] = { "deploy.service" };
 static char *units_user[] = { "user:deploy.service" };
 static IdRange r1000[] = { { 1000, 1999 } };
 static IdRange g50[] = { { 50, 50 } };
 static uint8_t hash_a[][32] = { { 0xaa, 1, 2, 3 } };
+
+/* The process shows @path, and runs the file at @file (a bind mount elsewhere may make them differ). */
+static void set_exe(Identity *id, const char *path, const char *file) {
+        struct stat st;
+
+        assert_int_equal(stat(file, &st), 0);
+        strcpy(id->exe, path);
+        exehash_key_from_stat(&st, &id->exe_key);
+        id->has_exe_key = true;
+        id->is_exe_path_verified = streq(path, file);
+}
 
 /* An identity: uid 1500 (carol), gid 100 (users), groups 100 and 50 (staff), python3 in deploy.service. */
 static Identity make_id(void) {
@@ -44,7 +59,7 @@ static Identity make_id(void) {
         id.has_group_name = true;
         strcpy(id.user, "carol");
         strcpy(id.group, "users");
-        strcpy(id.exe, "/usr/bin/python3");
+        set_exe(&id, "/usr/bin/env", "/usr/bin/env");
         strcpy(id.unit, "deploy.service");
         return id;
 }
@@ -57,6 +72,8 @@ typedef enum Mut {
         M_NO_STAFF,     /* no supplementary group 50/staff */
         M_GROUP_WHEEL,  /* supplementary group 10 named wheel */
         M_EXE_PERL,
+        M_EXE_SPOOFED,  /* shows the rule's path, runs another file */
+        M_FOREIGN_NS,   /* in another user namespace */
         M_EXE_DELETED,
         M_HASH_A,
         M_HASH_B,
@@ -91,7 +108,13 @@ static void mutate(Identity *id, Mut m) {
                 id->gid_names = wheel_names;
                 break;
         case M_EXE_PERL:
-                strcpy(id->exe, "/usr/bin/perl");
+                set_exe(id, "/usr/bin/true", "/usr/bin/true");
+                break;
+        case M_EXE_SPOOFED:
+                set_exe(id, "/usr/bin/env", "/usr/bin/true");
+                break;
+        case M_FOREIGN_NS:
+                id->is_foreign_ns = true;
                 break;
         case M_EXE_DELETED:
                 id->is_exe_deleted = true;
@@ -151,7 +174,15 @@ static const Case cases[] = {
         { "other chained role", { ROLES(deployer) }, M_NONE, "backup", TRUST_E_DENIED, "holding role backup" },
         { "exe allowed", { UIDS(r1000), EXES(python) }, M_NONE, NULL, 0, NULL },
         { "exe denied", { UIDS(r1000), EXES(python) }, M_EXE_PERL, NULL, TRUST_E_DENIED,
-          "role test: executable /usr/bin/perl is not allowed" },
+          "role test: executable /usr/bin/true is not allowed" },
+        { "exe by identity, not path", { UIDS(r1000), EXES(python) }, M_EXE_SPOOFED, NULL, TRUST_E_DENIED,
+          "executable /usr/bin/env is not allowed" },
+        { "exe in a foreign namespace", { UIDS(r1000), EXES(python) }, M_FOREIGN_NS, NULL, TRUST_E_DENIED,
+          "exe_foreign_namespaces = true" },
+        { "hash in a foreign namespace", { UIDS(r1000), HASHES(hash_a) }, M_FOREIGN_NS, NULL, TRUST_E_DENIED,
+          "another user namespace" },
+        { "foreign namespace allowed", { UIDS(r1000), EXES(python), .is_exe_foreign_ns_allowed = true },
+          M_FOREIGN_NS, NULL, 0, NULL },
         { "exe deleted", { UIDS(r1000), EXES(python) }, M_EXE_DELETED, NULL, TRUST_E_DENIED, "(deleted)" },
         { "hash unavailable", { UIDS(r1000), HASHES(hash_a) }, M_NONE, NULL, TRUST_E_DENIED,
           "role test: executable hash unavailable" },
@@ -169,7 +200,7 @@ static const Case cases[] = {
         { "AND: one constraint fails", { UIDS(r1000), EXES(python), UNITS(units_sys) }, M_NO_UNIT, NULL,
           TRUST_E_DENIED, "not in a systemd unit" },
         { "AND: another constraint fails", { UIDS(r1000), EXES(python), UNITS(units_sys) }, M_EXE_PERL, NULL,
-          TRUST_E_DENIED, "executable /usr/bin/perl" },
+          TRUST_E_DENIED, "executable /usr/bin/true" },
 };
 
 static void test_table(void **state) {
@@ -179,6 +210,9 @@ static void test_table(void **state) {
                 Identity id = make_id();
                 char why[TRUST_WHY_MAX] = "";
                 int r;
+
+                if (role.trust.n_exes)
+                        assert_int_equal(exerule_new(&role.trust.exe_rules, role.trust.exes, role.trust.n_exes), 0);
 
                 mutate(&id, cases[i].mut);
                 r = trust_check(&role, &id, cases[i].chained, why, sizeof(why));
@@ -190,6 +224,7 @@ static void test_table(void **state) {
                 }
                 /* A NULL reason buffer is fine and changes nothing. */
                 assert_int_equal(trust_check(&role, &id, cases[i].chained, NULL, 0), r);
+                role.trust.exe_rules = exerule_free(role.trust.exe_rules);
         }
 }
 
@@ -254,9 +289,50 @@ static void test_needs_hash(void **state) {
         assert_true(trust_config_needs_exe_hash(&config));
 }
 
+/* A rule's file replaced on disk (a package upgrade renames the new file over it): the new file matches. */
+static void test_exe_replaced(void **state) {
+        char dir[] = "/tmp/roled-test-trust-XXXXXX", path[64], tmp[64];
+        char *paths[1] = { path };
+        TrustRules t = { UIDS(r1000), .exes = paths, .n_exes = 1 };
+        Role role = { .name = "test" };
+        Identity id = make_id();
+        FILE *f;
+
+        (void)state;
+        assert_non_null(mkdtemp(dir));
+        snprintf(path, sizeof(path), "%s/prog", dir);
+        snprintf(tmp, sizeof(tmp), "%s/prog.new", dir);
+        f = fopen(path, "w");
+        assert_non_null(f);
+        fclose(f);
+        assert_int_equal(exerule_new(&t.exe_rules, t.exes, t.n_exes), 0);
+        role.trust = t;
+        set_exe(&id, path, path);
+        assert_int_equal(trust_check(&role, &id, NULL, NULL, 0), 0);
+
+        f = fopen(tmp, "w");
+        assert_non_null(f);
+        fclose(f);
+        assert_int_equal(rename(tmp, path), 0);
+        set_exe(&id, path, path);
+        assert_int_equal(trust_check(&role, &id, NULL, NULL, 0), 0);
+
+        /* The old file is not what the path names any more. */
+        f = fopen(tmp, "w");
+        assert_non_null(f);
+        fclose(f);
+        set_exe(&id, path, tmp);
+        assert_int_equal(trust_check(&role, &id, NULL, NULL, 0), TRUST_E_DENIED);
+        exerule_free(t.exe_rules);
+        unlink(tmp);
+        unlink(path);
+        rmdir(dir);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_table),
+                cmocka_unit_test(test_exe_replaced),
                 cmocka_unit_test(test_reason_truncated),
                 cmocka_unit_test(test_default_role),
                 cmocka_unit_test(test_needs_hash),
