@@ -14,7 +14,20 @@
  * deferred reply (dispatch.c: a handler waiting on an upstream); conn_unref()
  * frees it when the last one goes, so a close that races with the thread
  * pool is safe.
- * The hot path for a cached request is one read(), the handler, and one
+ * Reads are recvmsg() on a dup of the socket watched by a uv_poll_t (libuv
+ * reads streams with read(), which drops the sender): the listener set
+ * SO_PASSCRED, so the kernel attaches the sending process's pid, uid and gid
+ * to every chunk and never merges chunks of different senders.  A chunk from
+ * any process other than the attested one (a child that inherited the
+ * socket, a process it was handed to, a process that took the pid over) is
+ * refused: the connection gets an AccessDenied error naming both pids and is
+ * closed.  Refusing rather than attesting the newcomer keeps one identity
+ * per connection, so a request can never be answered with credentials
+ * meant for the other process sharing the stream; libroled opens a new
+ * connection after fork() for that reason.  This costs no system call: the
+ * credentials arrive with the bytes.
+ *
+ * The hot path for a cached request is one recvmsg(), the handler, and one
  * write() per read batch: replies are gathered in c->out and flushed with
  * uv_try_write(), falling back to a queued write that owns a copy.  A
  * deferred reply is packed into c->out later and sent with conn_send(),
@@ -145,6 +158,14 @@ static void on_handle_closed(uv_handle_t *h)
         conn_unref(h->data);
 }
 
+static void on_rpoll_closed(uv_handle_t *h)
+{
+        Conn *c = h->data;
+
+        c->rfd = safe_close(c->rfd);
+        conn_unref(c);
+}
+
 void conn_close(Conn *c)
 {
         Agent *a = c->agent;
@@ -162,6 +183,9 @@ void conn_close(Conn *c)
         c->prev = c->next = NULL;
         a->n_conns--;
         /* Pending writes are cancelled by uv_close(); their callbacks free their buffers. */
+        /* rfd is set once rpoll is initialised (open_read_side()). */
+        if (c->rfd >= 0)
+                uv_close((uv_handle_t *)&c->rpoll, on_rpoll_closed);
         uv_close((uv_handle_t *)&c->pipe, on_handle_closed);
         uv_close((uv_handle_t *)&c->timer, on_handle_closed);
 }
@@ -205,10 +229,9 @@ static void arm_timer(Conn *c)
         c->idle_deadline = deadline;
 }
 
-static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+/* Room for the next chunk at the end of c->rbuf (grown up to RBUF_MAX). */
+static void alloc_rbuf(Conn *c, uv_buf_t *buf)
 {
-        Conn *c = h->data;
-
         if (c->rsize - c->rlen < 1024 && c->rsize < RBUF_MAX) {
                 size_t size = c->rsize ? c->rsize * 2 : RBUF_INITIAL;
                 uint8_t *n;
@@ -232,17 +255,52 @@ static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
         buf->len = c->rsize - c->rlen;
 }
 
-static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf);
+static void on_readable(uv_poll_t *h, int status, int events);
 static void process(Conn *c);
+
+/*
+ * The read side: a second descriptor for the socket, made when reading
+ * first starts (a parked connection costs only its socket), so libuv's pipe
+ * keeps the write side to itself.
+ */
+static int open_read_side(Conn *c)
+{
+        int fd, r;
+
+        r = uv_fileno((uv_handle_t *)&c->pipe, &fd);
+        if (r < 0)
+                return r;
+        c->rfd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+        if (c->rfd < 0)
+                return -errno;
+        r = uv_poll_init(c->agent->loop, &c->rpoll, c->rfd);
+        if (r < 0) {
+                c->rfd = safe_close(c->rfd);
+                return r;
+        }
+        c->n_refs++;
+        return 0;
+}
 
 static void start_reading(Conn *c)
 {
         if (c->is_closing || c->is_reading)
                 return;
-        if (uv_read_start((uv_stream_t *)&c->pipe, on_alloc, on_read) == 0)
+        if (c->rfd < 0 && open_read_side(c) < 0) {
+                log_warning_ratelimited("cannot read from the connection of pid %d", (int)c->id.pid);
+                conn_close(c);
+                return;
+        }
+        if (uv_poll_start(&c->rpoll, UV_READABLE, on_readable) == 0)
                 c->is_reading = true;
         else
                 conn_close(c);
+}
+
+static void stop_reading(Conn *c)
+{
+        (void)uv_poll_stop(&c->rpoll);
+        c->is_reading = false;
 }
 
 static void on_write(uv_write_t *req, int status)
@@ -305,8 +363,7 @@ static void flush(Conn *c)
         conn_ref(c);
         /* A peer that does not read its replies must not make us buffer without bound. */
         if (uv_stream_get_write_queue_size((uv_stream_t *)&c->pipe) > CONN_WRITE_QUEUE_MAX) {
-                uv_read_stop((uv_stream_t *)&c->pipe);
-                c->is_reading = false;
+                stop_reading(c);
                 c->is_paused = true;
         }
 out:
@@ -413,18 +470,112 @@ static void process(Conn *c)
         arm_timer(c);
 }
 
-static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
+/*
+ * Bytes from a process other than the attested one: answer (msgid 0, the
+ * stream is not ours to parse any more) and close.  Both processes see the
+ * error; the attested one's next request reconnects.
+ */
+static void refuse_sender(Conn *c, const struct ucred *from)
 {
-        Conn *c = stream->data;
+        char why[256];
 
-        if (nread < 0) {
+        if (from)
+                snprintf(why, sizeof(why),
+                         "this connection belongs to pid %d; pid %d (uid %u) may not use it: "
+                         "each process needs its own connection (after fork(), connect again)",
+                         (int)c->id.pid, (int)from->pid, (unsigned)from->uid);
+        else
+                snprintf(why, sizeof(why), "the kernel did not name the sender of a message");
+        log_warning("closing the connection of pid %d (uid %u): %s", (int)c->id.pid,
+                    (unsigned)c->id.uid, why);
+        proto_pack_response_error(&c->out, 0, PROTO_ACCESS_DENIED, why);
+        flush(c);
+        conn_close(c);
+}
+
+/*
+ * The sender of one chunk, from SCM_CREDENTIALS (real ids, as /proc's first
+ * Uid/Gid fields).  Descriptors someone passed along are closed unseen.
+ */
+static bool is_attested_sender(Conn *c, struct msghdr *m, struct ucred *fromp, bool *has_fromp)
+{
+        bool is_ok = false;
+
+        *has_fromp = false;
+        for (struct cmsghdr *cm = CMSG_FIRSTHDR(m); cm; cm = CMSG_NXTHDR(m, cm)) {
+                if (cm->cmsg_level != SOL_SOCKET)
+                        continue;
+                if (cm->cmsg_type == SCM_RIGHTS) {
+                        size_t n = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+
+                        for (size_t i = 0; i < n; i++) {
+                                int fd;
+
+                                memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
+                                safe_close(fd);
+                        }
+                } else if (cm->cmsg_type == SCM_CREDENTIALS && cm->cmsg_len == CMSG_LEN(sizeof(*fromp))) {
+                        memcpy(fromp, CMSG_DATA(cm), sizeof(*fromp));
+                        *has_fromp = true;
+                        is_ok = fromp->pid == c->id.pid && fromp->uid == c->id.ruid &&
+                                fromp->gid == c->id.rgid;
+                }
+        }
+        return is_ok;
+}
+
+/*
+ * Read what is there, as libuv would: until the kernel has less than a
+ * full buffer (or a chunk of another sender ends the read early, which the
+ * next wakeup picks up), at most 32 times per wakeup for fairness.
+ */
+static void on_readable(uv_poll_t *h, int status, int events)
+{
+        Conn *c = h->data;
+
+        (void)events;
+        if (status < 0) {
                 conn_close(c);
                 return;
         }
-        if (nread == 0)
-                return;
-        c->rlen += (size_t)nread;
-        process(c);
+        for (int round = 0; round < 32 && c->is_reading && !c->is_closing; round++) {
+                union {
+                        struct cmsghdr align;
+                        char buf[CMSG_SPACE(sizeof(struct ucred)) + CMSG_SPACE(16 * sizeof(int))];
+                } control;
+                struct ucred from;
+                bool has_from;
+                uv_buf_t buf;
+                struct iovec iov;
+                struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf,
+                                    .msg_controllen = sizeof(control.buf) };
+                ssize_t n;
+
+                alloc_rbuf(c, &buf);
+                if (buf.len == 0) {
+                        conn_close(c);
+                        return;
+                }
+                iov = (struct iovec){ .iov_base = buf.base, .iov_len = buf.len };
+                n = recvmsg(c->rfd, &m, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+                        return;
+                if (n <= 0) {
+                        conn_close(c);
+                        return;
+                }
+                if (!is_attested_sender(c, &m, &from, &has_from)) {
+                        sodium_memzero(buf.base, (size_t)n);
+                        refuse_sender(c, has_from ? &from : NULL);
+                        return;
+                }
+                c->rlen += (size_t)n;
+                process(c);
+                if ((size_t)n < buf.len)
+                        return;
+        }
 }
 
 static void on_hash_done(uv_work_t *req, int status)
@@ -638,10 +789,12 @@ void conn_accept(Agent *agent, uv_stream_t *server)
                 free(c);
                 return;
         }
+        c->rfd = -1;
         uv_pipe_init(agent->loop, &c->pipe, 0);
         uv_timer_init(agent->loop, &c->timer);
         c->pipe.data = c;
         c->timer.data = c;
+        c->rpoll.data = c;
         c->n_refs = 2;
         c->next = agent->conns;
         if (agent->conns)
@@ -667,6 +820,8 @@ void conn_accept(Agent *agent, uv_stream_t *server)
                 return;
         }
         c->peer_uid = cred.uid;
+        /* Inherited from the listener already; set again in case the socket came from elsewhere. */
+        (void)setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &(int){ 1 }, sizeof(int));
         r = uidcount_add(&agent->conns_per_uid, cred.uid, 1, agent->max_conns_per_uid);
         if (r == UIDCOUNT_E_LIMIT) {
                 park(c);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * conn.h - one client connection: attestation at accept, message assembly
- * with the bounded scanner, the write path, idle timeouts and close.
+ * conn.h - one client connection: attestation at accept, the sender of
+ * every received chunk checked against the attested process, message
+ * assembly with the bounded scanner, the write path, idle timeouts and close.
  * What a message means is dispatch.c's business.
  */
 #pragma once
@@ -30,7 +31,9 @@
 #define CONN_PARKED_PER_UID_MAX 4096
 
 typedef struct Conn {
-        uv_pipe_t pipe;
+        uv_pipe_t pipe;                 /* writes (and accept); never read through libuv */
+        uv_poll_t rpoll;                /* readability of rfd */
+        int rfd;                        /* a dup of the socket for recvmsg(): owned, closed with rpoll */
         uv_timer_t timer;
         uint64_t idle_deadline;         /* loop time (ms) at which the idle timer closes the conn */
         Agent *agent;

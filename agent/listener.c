@@ -189,6 +189,20 @@ int listener_open(Listener *l, uv_loop_t *loop, const char *path, bool is_shared
                 if (chmod(path, is_shared ? 0666 : 0600) < 0)
                         return -errno;
         }
+        /*
+         * Accepted sockets inherit SO_PASSCRED from the listener, so every
+         * byte a client sends, even before accept() and before attestation,
+         * carries its sender (conn.c checks each chunk against the attested
+         * process).
+         */
+        r = uv_fileno((uv_handle_t *)&l->pipe, &fd);
+        if (r < 0)
+                return r;
+        if (setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &(int){ 1 }, sizeof(int)) < 0) {
+                r = -errno;
+                snprintf(errbuf, errlen, "cannot set SO_PASSCRED: %s", strerror(-r));
+                return r;
+        }
         r = uv_listen((uv_stream_t *)&l->pipe, 511, on_connection);
         if (r < 0) {
                 snprintf(errbuf, errlen, "cannot listen: %s", uv_strerror(r));

@@ -119,15 +119,16 @@ static void on_connection(void *userdata, uv_stream_t *server)
 
 /*
  * Room for one more connection?  Each served one costs at most FDS_PER_CONN
- * descriptors (the socket, the attestation's dup, the pidfd, the executable,
- * the hash work's dup), a parked one (conn.c) only its socket, and
+ * descriptors (the socket, its read side for recvmsg(), the attestation's
+ * dup, the pidfd, the /proc/PID directory, the executable, the hash job's
+ * dup), a parked one (conn.c) only its socket, and
  * FDS_RESERVED stay free for keys, configuration reloads and libuv;
  * attestations in flight are capped so a flood of connections cannot queue
  * unbounded work in the thread pool.  Parked connections may take at most a
  * quarter of the descriptors (conn.c answers the rest at once), so one uid's
  * waiting connections cannot stop the agent from accepting other uids'.
  */
-#define FDS_PER_CONN 5
+#define FDS_PER_CONN 7
 #define FDS_RESERVED 64
 #define ATTESTING_MAX 128
 

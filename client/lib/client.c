@@ -237,6 +237,7 @@ ROLED_EXPORT roled_status roled_client_connect(const char *socket_path, roled_cl
         }
         pthread_mutex_init(&c->lock, NULL);
         c->fd = fd;
+        c->pid = getpid();
         c->timeout_ms = CLIENT_TIMEOUT_DEFAULT_MS;
         memcpy(c->path, l.path[i < l.n ? i : 0], CLIENT_PATH_MAX);
         *clientp = c;
@@ -445,6 +446,7 @@ static roled_status reconnect(roled_client *c)
                 return st;
         }
         c->fd = fd;
+        c->pid = getpid();
         return ROLED_OK;
 }
 
@@ -472,6 +474,13 @@ roled_status client_call(roled_client *c, const char *method, ClientPackFn pack,
                 proto_buf_deinit(&req);
                 return ROLED_E_NOMEM;
         }
+        /*
+         * The agent serves a connection only to the process it attested (it
+         * checks the sender of every message): after fork() the child makes
+         * its own.  Closing our copy leaves the parent's connection alone.
+         */
+        if (c->fd >= 0 && c->pid != getpid())
+                drop_connection(c);
         for (int attempt = 0;; attempt++) {
                 if (c->fd < 0) {
                         st = reconnect(c);

@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <sys/un.h>
 #include <time.h>
 
@@ -43,6 +44,7 @@ typedef struct CacheEntry {
 struct roled_client {
         pthread_mutex_t lock; /* the socket, msgid, receive buffer, cache and keys */
         int fd;               /* -1 while disconnected */
+        pid_t pid;            /* the process that connected fd: a forked child reconnects */
         char path[CLIENT_PATH_MAX];
         uint32_t msgid;       /* last msgid sent; 0 is never used */
         int timeout_ms;

@@ -10,6 +10,10 @@
  * Thread safety: every function may be called from any thread; a roled_client
  * serialises its own socket use, and its credential cache is shared by all
  * threads using that client.
+ *
+ * fork(): the agent answers a connection only for the process it attested
+ * there, so a client used in a forked child opens a connection of its own
+ * (the child is attested as itself) and leaves the parent's alone.
  */
 #ifndef ROLED_ROLED_H
 #define ROLED_ROLED_H

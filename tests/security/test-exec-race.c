@@ -1,0 +1,288 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test-exec-race - attack 2 of issue 7: a process creates a socket, forks a
+ * child that keeps a copy, connects, and at once execve()s the trusted
+ * program; the child then sends requests on the shared connection.  Before
+ * the fix the connection carried the identity of whatever /proc/PID/exe
+ * showed when attestation ran (the trusted program about 2 times in 3), and
+ * every request on it was served, whoever sent it, even after the attested
+ * process had exited.  Now the agent checks the sender of every chunk
+ * (SCM_CREDENTIALS) against the attested process and refuses anyone else
+ * with an error naming both pids, so the race is lost every time.  It is
+ * run RACE_ROUNDS times per variant: trusted program still running or
+ * already exited, exe and exe_sha256 roles.  Every round must end with the
+ * refusal (never a grant, never silence).
+ *
+ * The genuine program is still served, and a libroled client that forks
+ * keeps working in both processes (the child opens its own connection).
+ */
+#undef NDEBUG
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <roled/roled.h>
+#include <sodium.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "agent.h"
+
+#define RACE_ROUNDS 40
+
+static TestAgent agent;
+static char genuine[PATH_MAX];
+
+/*
+ * One GetCredentials on @fd.  Return: 'G' granted, 'D' AccessDenied naming
+ * the pid the connection belongs to, 'C' closed unanswered, 'X' anything else.
+ */
+static char ask(int fd, const char *role)
+{
+        msgpack_sbuffer sb;
+        msgpack_unpacker up;
+        msgpack_unpacked u;
+        Resp r;
+        char verdict = 'X';
+        int n;
+
+        msgpack_sbuffer_init(&sb);
+        pack_request(&sb, 7, "GetCredentials", 1, "role", role);
+        if (raw_send(fd, sb.data, sb.size) != 0)
+                return 'C'; /* the agent closed it already */
+        msgpack_sbuffer_destroy(&sb);
+        msgpack_unpacker_init(&up, 4096);
+        msgpack_unpacked_init(&u);
+        n = raw_recv(fd, &up, &u, 10000);
+        if (n == 0 || n == -ECONNRESET || n == -EPIPE) {
+                verdict = 'C'; /* closed unanswered: the peer could not be attested (it exited) */
+        } else if (n == 1 && resp_parse(&u.data, &r)) {
+                if (!r.code[0])
+                        verdict = 'G';
+                else if (strcmp(r.code, "AccessDenied") == 0 && strstr(r.message, "belongs to pid"))
+                        verdict = 'D';
+        }
+        msgpack_unpacked_destroy(&u);
+        msgpack_unpacker_destroy(&up);
+        return verdict;
+}
+
+/* Client mode of the genuine copy: GetCredentials for ROLE over a fresh connection. */
+static int client(const char *socket, const char *role)
+{
+        int fd = raw_try_connect(socket);
+
+        return fd >= 0 && ask(fd, role) == 'G' ? 0 : 1;
+}
+
+typedef struct Race {
+        const char *role;
+        const char *mode;       /* what the trusted program does after execve(): "idle" or "exit" */
+        bool is_after_exit;     /* C asks only once P (the trusted program) has exited */
+} Race;
+
+/* Wait until @pid has exited (a zombie counts: its parent reaps it only at the end). */
+static void wait_gone(pid_t pid)
+{
+        int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+        struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
+
+        if (pidfd >= 0)
+                (void)poll(&pfd, 1, 5000);
+        close(pidfd);
+}
+
+/*
+ * One round, as the attacker (alice): P makes a socket and forks C; P
+ * connects and execve()s the trusted program; C waits until the socket is
+ * connected, sends GetCredentials, and writes its verdict to @report.
+ */
+static pid_t race_once(const Race *race, int report)
+{
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        pid_t p = fork();
+
+        CHECK(p >= 0);
+        if (p == 0) {
+                int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+                pid_t c;
+
+                if (fd < 0)
+                        _exit(2);
+                if (strlen(agent.socket) >= sizeof(sa.sun_path))
+                        _exit(2);
+                memcpy(sa.sun_path, agent.socket, strlen(agent.socket) + 1);
+                c = fork();
+                if (c < 0)
+                        _exit(2);
+                if (c == 0) {
+                        struct sockaddr_un peer;
+                        socklen_t len;
+                        char v = 'X';
+
+                        /* Spin until P has connected; then ask at once. */
+                        for (int i = 0; i < 2000000; i++) {
+                                len = sizeof(peer);
+                                if (getpeername(fd, (struct sockaddr *)&peer, &len) == 0) {
+                                        if (race->is_after_exit)
+                                                wait_gone(getppid());
+                                        v = ask(fd, race->role);
+                                        break;
+                                }
+                        }
+                        if (write(report, &v, 1) != 1)
+                                _exit(3);
+                        _exit(0);
+                }
+                if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+                        _exit(2);
+                execl(genuine, genuine, race->mode, (char *)NULL);
+                _exit(127);
+        }
+        return p;
+}
+
+static int attacker(void *arg)
+{
+        const Race *race = arg;
+        pid_t ps[RACE_ROUNDS];
+        int rep[2], granted = 0, denied = 0, other = 0;
+
+        CHECK(pipe(rep) == 0);
+        for (int i = 0; i < RACE_ROUNDS; i++) {
+                struct pollfd pfd = { .fd = rep[0], .events = POLLIN };
+                char v = 'X';
+
+                ps[i] = race_once(race, rep[1]);
+                if (poll(&pfd, 1, 15000) == 1 && read(rep[0], &v, 1) == 1) {
+                        granted += v == 'G';
+                        denied += v == 'D' || v == 'C';
+                        other += v == 'X';
+                } else {
+                        other++;
+                }
+        }
+        for (int i = 0; i < RACE_ROUNDS; i++)
+                (void)wait_status(ps[i]);
+        printf("race role=%s trusted program %s%s: %d granted, %d refused, %d other\n", race->role,
+               race->mode, race->is_after_exit ? ", asked after it exited" : "", granted, denied, other);
+        return granted > 0 ? 10 : other > 0 ? 11 : 0;
+}
+
+static void test_race(void)
+{
+        static const Race races[] = {
+                { "by-exe", "idle", false },
+                { "by-exe", "idle", true },
+                { "by-exe", "exit", false },
+                { "by-hash", "idle", false },
+                { "by-hash", "idle", true },
+        };
+
+        for (size_t i = 0; i < sizeof(races) / sizeof(races[0]); i++)
+                CHECK_INT(run_as(UID_ALICE, attacker, (void *)&races[i]), ==, 0);
+}
+
+static void test_genuine_served(void)
+{
+        const char *by_exe[] = { genuine, "client", agent.socket, "by-exe", NULL };
+        const char *by_hash[] = { genuine, "client", agent.socket, "by-hash", NULL };
+
+        CHECK_INT(run_cmd(UID_ALICE, NULL, NULL, by_exe, NULL, NULL), ==, 0);
+        CHECK_INT(run_cmd(UID_ALICE, NULL, NULL, by_hash, NULL, NULL), ==, 0);
+}
+
+static roled_status get_fresh(roled_client *c)
+{
+        roled_request req = { .role = "by-user", .is_fresh = true };
+        roled_credentials cr = { 0 };
+        roled_status s = roled_get_credentials(c, &req, &cr);
+
+        roled_credentials_clear(&cr);
+        return s;
+}
+
+/* A libroled client used on both sides of fork(): both keep being served. */
+static int forking_client(void *arg)
+{
+        roled_client *c;
+        pid_t pid;
+
+        (void)arg;
+        CHECK_INT(roled_client_connect(agent.socket, &c), ==, ROLED_OK);
+        CHECK_INT(get_fresh(c), ==, ROLED_OK);
+        fflush(NULL);
+        pid = fork();
+        CHECK(pid >= 0);
+        if (pid == 0)
+                _exit(get_fresh(c) == ROLED_OK && get_fresh(c) == ROLED_OK ? 0 : 1);
+        CHECK_INT(wait_status(pid), ==, 0);
+        CHECK_INT(get_fresh(c), ==, ROLED_OK);
+        roled_client_close(c);
+        return 0;
+}
+
+static void sha256_hex(const char *path, char hex[65])
+{
+        uint8_t d[32];
+        char *text;
+        struct stat st;
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+        CHECK(fd >= 0 && fstat(fd, &st) == 0);
+        text = malloc((size_t)st.st_size);
+        CHECK(text && read(fd, text, (size_t)st.st_size) == st.st_size);
+        crypto_hash_sha256(d, (const uint8_t *)text, (size_t)st.st_size);
+        sodium_bin2hex(hex, 65, d, sizeof(d));
+        free(text);
+        close(fd);
+}
+
+int main(int argc, char **argv)
+{
+        char self[PATH_MAX], hex[65];
+        const char *cfg;
+        ssize_t n;
+
+        if (argc == 4 && strcmp(argv[1], "client") == 0)
+                return client(argv[2], argv[3]);
+        if (argc == 2 && strcmp(argv[1], "idle") == 0) {
+                usleep(100 * 1000);
+                return 0;
+        }
+        if (argc == 2 && strcmp(argv[1], "exit") == 0)
+                return 0;
+        test_init(argc, argv);
+        CHECK(sodium_init() >= 0);
+        n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+        CHECK(n > 0);
+        self[n] = '\0';
+        snprintf(genuine, sizeof(genuine), "%s", test_path("trusted-program"));
+        {
+                const char *cp[] = { "/bin/cp", self, genuine, NULL };
+
+                CHECK_INT(run_cmd(0, NULL, NULL, cp, NULL, NULL), ==, 0);
+                CHECK(chmod(genuine, 0755) == 0);
+        }
+        sha256_hex(genuine, hex);
+
+        cfg = config_new(NULL);
+        config_put(cfg, "roles.d/10-by-exe.ini", "[role]\nname = by-exe\n[trust]\nusers = roledalice\nexe = %s\n",
+                   genuine);
+        config_put(cfg, "roles.d/20-by-hash.ini",
+                   "[role]\nname = by-hash\n[trust]\nusers = roledalice\nexe_sha256 = %s\n", hex);
+        config_put(cfg, "roles.d/30-by-user.ini", "[role]\nname = by-user\n[trust]\nusers = roledalice\n");
+        agent_spawn(cfg, &agent);
+
+        test_genuine_served();
+        test_race();
+        test_genuine_served();
+        CHECK_INT(run_as(UID_ALICE, forking_client, NULL), ==, 0);
+        check_served(agent.socket);
+        agent_stop(&agent);
+        return 0;
+}
