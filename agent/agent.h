@@ -23,6 +23,7 @@ typedef struct AccessPolicies AccessPolicies;
 typedef struct PolicyStore PolicyStore;
 typedef struct TokenCache TokenCache;
 typedef struct ExehashCache ExehashCache;
+typedef struct HashQueue HashQueue;
 typedef struct Conn Conn;
 typedef struct Flights Flights;
 typedef struct Logins Logins;
@@ -51,6 +52,7 @@ typedef struct Agent {
         ExehashCache *exehash;         /* exehash.c */
         Flights *flights;               /* flights.c: upstream calls in flight, backoff */
         void *issuer_state[4];          /* issuer.c: each driver's state, by RoleIssuer */
+        HashQueue *hashq;               /* hashq.c: executable hashes, off libuv's pool */
         bool needs_exe_hash;            /* some trust rule asks for an executable hash */
         Clock clock;
 

@@ -67,6 +67,7 @@ enum {
         SEEN_TRUST_POLICY = 1u << 11,
         SEEN_PATH = 1u << 12,
         SEEN_MAX_SESSIONS = 1u << 13,
+        SEEN_EXE_HASH_MAX = 1u << 14,
 };
 
 /* Where each role's chained-role lists were written, for the final check. */
@@ -278,6 +279,34 @@ Config *config_free(Config *config) {
         return NULL;
 }
 
+/* "1048576", "512K", "64M", "1G": bytes, binary units. */
+static int parse_size(const char *s, uint64_t *sizep) {
+        uint64_t v = 0, unit = 1;
+        const char *p = s;
+
+        if (*p < '0' || *p > '9')
+                return -EINVAL;
+        for (; *p >= '0' && *p <= '9'; p++) {
+                if (v > (UINT64_MAX - 9) / 10)
+                        return -ERANGE;
+                v = v * 10 + (uint64_t)(*p - '0');
+        }
+        if (*p == 'K' || *p == 'k')
+                unit = 1024;
+        else if (*p == 'M' || *p == 'm')
+                unit = 1024 * 1024;
+        else if (*p == 'G' || *p == 'g')
+                unit = 1024 * 1024 * 1024;
+        else if (*p)
+                return -EINVAL;
+        if (*p && p[1])
+                return -EINVAL;
+        if (v > UINT64_MAX / unit)
+                return -ERANGE;
+        *sizep = v * unit;
+        return 0;
+}
+
 static int config_alloc(Config **configp) {
         Config *c = calloc(1, sizeof(*c));
 
@@ -286,6 +315,7 @@ static int config_alloc(Config **configp) {
         strcpy(c->account, DEFAULT_ACCOUNT);
         c->max_connections_per_uid = 64;
         c->max_sessions_per_uid = 10000;
+        c->exe_hash_max_size = CONFIG_EXE_HASH_MAX_DEFAULT;
         c->log_level = CONFIG_LOG_INFO;
         c->default_duration = PROTO_DURATION_DEFAULT;
         *configp = c;
@@ -740,6 +770,16 @@ static int agent_key(Parser *p, unsigned line, const char *key, const char *valu
                         return p->error = set_error(p->err, p->file, line,
                                                     "max_sessions_per_uid: '%s' is not 1..10000000", value);
                 c->max_sessions_per_uid = v;
+                return 0;
+        }
+        if (streq(key, "exe_hash_max_size")) {
+                if (!once(p, line, SEEN_EXE_HASH_MAX, "agent", key))
+                        return p->error;
+                if (parse_size(value, &c->exe_hash_max_size) < 0 || c->exe_hash_max_size < 1024 * 1024 ||
+                    c->exe_hash_max_size > CONFIG_EXE_HASH_MAX_LIMIT)
+                        return p->error = set_error(p->err, p->file, line,
+                                                    "exe_hash_max_size: '%s' is not 1M..4G (bytes, or K, M, G)",
+                                                    value);
                 return 0;
         }
         if (streq(key, "log_level")) {

@@ -14,6 +14,9 @@
  *   max_connections_per_uid  1..65535 (default 64)
  *   max_sessions_per_uid     1..10000000 (default 10000): live sessions one uid may hold;
  *                            past it, new sessions get Throttling
+ *   exe_hash_max_size        1M..4G (default 64M; bytes, or K, M, G): the largest
+ *                            executable hashed for exe_sha256 rules; a larger one
+ *                            matches no exe_sha256 rule
  *   log_level                error|warning|info|debug (default info)
  *   default_duration         session lifetime when the request names none (default 1h)
  * roled.ini, section [aws] (the aws issuer; see ConfigAws):
@@ -90,6 +93,8 @@
 #define CONFIG_ACCOUNT_LEN 12
 #define CONFIG_ERROR_MAX 512
 #define CONFIG_TAGS_MAX 50              /* IAM: 50 tags per role */
+#define CONFIG_EXE_HASH_MAX_DEFAULT (64ull * 1024 * 1024)  /* exe_hash_max_size default */
+#define CONFIG_EXE_HASH_MAX_LIMIT (4ull * 1024 * 1024 * 1024)
 
 enum {
         CONFIG_E_INVALID = 1, /* a file is malformed or holds a bad value; see ConfigError */
@@ -267,6 +272,7 @@ typedef struct Config {
         char *key_dir;
         unsigned max_connections_per_uid;
         unsigned max_sessions_per_uid;  /* live sessions one uid may hold (default 10000) */
+        uint64_t exe_hash_max_size;     /* largest executable hashed for exe_sha256 rules, bytes */
         ConfigLogLevel log_level;
         uint32_t default_duration;
         ConfigAws aws;

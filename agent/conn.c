@@ -3,17 +3,20 @@
  * conn.c - one client connection (see conn.h).
  *
  * A new connection is counted against its uid at accept, from SO_PEERCRED,
- * before any other work.  Within the uid's limit it is attested, then (when a
- * rule needs it) its executable hashed, both in the thread pool; only then is
- * it read.  Past the limit it is parked: accepted, neither attested nor read,
- * until one of the uid's connections closes (oldest parked first) or
+ * before any other work.  Within the uid's limit it is attested in libuv's
+ * thread pool, then (when an exe_sha256 rule could decide something for it)
+ * its executable hashed in the hash queue's own threads (hashq.c); only then
+ * is it read.  Past the limit it is parked: accepted, neither attested nor
+ * read, until one of the uid's connections closes (oldest parked first) or
  * CONN_PARK_MS pass (then it is answered Throttling and closed).
  *
- * Lifetime: a Conn holds one reference per open libuv handle (pipe, timer),
- * one per queued work item (attestation, executable hash) and one per
- * deferred reply (dispatch.c: a handler waiting on an upstream); conn_unref()
+ * Lifetime: a Conn holds one reference per open libuv handle (pipe, read
+ * poll, timer), one per queued work item (attestation, a wait in the hash
+ * queue) and one per deferred reply (dispatch.c: a handler waiting on an
+ * upstream); conn_unref()
  * frees it when the last one goes, so a close that races with the thread
  * pool is safe.
+ *
  * Reads are recvmsg() on a dup of the socket watched by a uv_poll_t (libuv
  * reads streams with read(), which drops the sender): the listener set
  * SO_PASSCRED, so the kernel attaches the sending process's pid, uid and gid
@@ -45,6 +48,8 @@
 
 #include "dispatch.h"
 #include "exehash.h"
+#include "hashq.h"
+#include "trust.h"
 #include "log.h"
 #include "util.h"
 
@@ -57,14 +62,6 @@ typedef struct WriteReq {
         size_t len;
         uint8_t data[];
 } WriteReq;
-
-typedef struct HashWork {
-        uv_work_t req;
-        Conn *conn;
-        int fd;                 /* dup of the attested executable's fd: the work owns it */
-        int result;
-        uint8_t sha256[32];
-} HashWork;
 
 static void conn_ref(Conn *c)
 {
@@ -578,63 +575,59 @@ static void on_readable(uv_poll_t *h, int status, int events)
         }
 }
 
-static void on_hash_done(uv_work_t *req, int status)
+static void on_hashed(void *userdata, int result, const uint8_t sha256[EXEHASH_SIZE])
 {
-        HashWork *w = (HashWork *)req;
-        Conn *c = w->conn;
+        Conn *c = userdata;
 
-        if (status == 0 && w->result == 0) {
-                memcpy(c->id.exe_sha256, w->sha256, sizeof(w->sha256));
+        if (result == 0) {
+                memcpy(c->id.exe_sha256, sha256, EXEHASH_SIZE);
                 c->id.has_exe_sha256 = true;
-                exehash_cache_insert(c->agent->exehash, &c->id.exe_key, w->sha256);
         } else {
-                log_warning_ratelimited("cannot hash executable %s of pid %d: %s", c->id.exe,
-                                        (int)c->id.pid,
-                                        w->result > 0 ? "too large, changed, or not a regular file"
-                                                      : strerror(-w->result));
+                c->id.exe_hash_missing = result == EXEHASH_E_TOO_LARGE ? "larger than exe_hash_max_size"
+                                         : result == EXEHASH_E_CHANGED ? "the file changed while it was hashed"
+                                                                       : "it could not be hashed";
+                if (result != -ECANCELED)
+                        log_warning_ratelimited("cannot hash executable %s of pid %d: %s", c->id.exe,
+                                                (int)c->id.pid,
+                                                result > 0 ? c->id.exe_hash_missing : strerror(-result));
         }
-        safe_close(w->fd);
-        free(w);
         /* Serve the connection either way: rules that need the hash deny without it. */
         start_reading(c);
         conn_unref(c);
 }
 
-static void hash_work(uv_work_t *req)
-{
-        HashWork *w = (HashWork *)req;
-
-        w->result = exehash_fd(w->fd, EXEHASH_MAX_DEFAULT, w->sha256);
-}
-
-/* Hash the executable off the loop, unless the cache knows it; then read. */
+/*
+ * Hash the executable in the hash queue (hashq.c), unless the cache knows
+ * it or no exe_sha256 rule could decide anything for this caller; then read.
+ */
 static void attest_exe(Conn *c)
 {
-        HashWork *w;
+        Agent *a = c->agent;
+        int r;
 
-        if (!c->agent->needs_exe_hash || c->id.exe_fd < 0 || !c->id.has_exe_key) {
+        if (!a->needs_exe_hash || c->id.exe_fd < 0 || !c->id.has_exe_key ||
+            !trust_identity_needs_exe_hash(a->config, &c->id)) {
                 start_reading(c);
                 return;
         }
-        if (exehash_cache_lookup(c->agent->exehash, &c->id.exe_key, c->id.exe_sha256)) {
+        if (exehash_cache_lookup(a->exehash, &c->id.exe_key, c->id.exe_sha256)) {
                 c->id.has_exe_sha256 = true;
                 start_reading(c);
                 return;
         }
-        w = calloc(1, sizeof(*w));
-        if (!w) {
-                conn_close(c);
+        r = hashq_submit(a->hashq, &c->id.exe_key, c->id.exe_fd, c->id.uid, on_hashed, c);
+        if (r == 0) {
+                conn_ref(c);
                 return;
         }
-        w->conn = c;
-        w->fd = fcntl(c->id.exe_fd, F_DUPFD_CLOEXEC, 3);
-        if (w->fd < 0 || uv_queue_work(c->agent->loop, &w->req, hash_work, on_hash_done) < 0) {
-                safe_close(w->fd);
-                free(w);
-                start_reading(c);
-                return;
+        if (r == HASHQ_E_BUSY) {
+                c->id.exe_hash_missing = "too many executables of this uid are being hashed; try again";
+                log_info("not hashing executable %s of pid %d: uid %u is at its hash limit", c->id.exe,
+                         (int)c->id.pid, (unsigned)c->id.uid);
+        } else {
+                c->id.exe_hash_missing = "it could not be hashed";
         }
-        conn_ref(c);
+        start_reading(c);
 }
 
 typedef struct AttestWork {

@@ -17,6 +17,7 @@
 #include "conn.h"
 #include "dispatch.h"
 #include "issuer.h"
+#include "hashq.h"
 #include "keys.h"
 #include "reload.h"
 #include "sessions.h"
@@ -121,31 +122,61 @@ static ProtoIssuerStatus issuer_status(Agent *a, RoleIssuer issuer, const Role *
         };
 }
 
+/* A set optional uint. */
+static ProtoOptUint opt(uint64_t v)
+{
+        return (ProtoOptUint){ .value = v, .is_set = true };
+}
+
+/*
+ * Root and the agent's user see the agent: its pid, uptime, counters, the
+ * configuration path and the hash queue.  Anyone else sees their own
+ * sessions and connections only: how busy the agent is and where its
+ * configuration lives are not every local user's business.
+ */
 int handle_Status(Request *req, const ProtoEmpty *in)
 {
         Agent *a = req->agent;
         int64_t now = agent_now(a);
         IssuerHealth health[ROLE_ISSUER_COUNT];
         ProtoIssuerStatus issuers[ROLE_ISSUER_COUNT];
+        uid_t uid = req->id->uid;
+        ProtoStatusRep rep = {
+                .version = proto_str(ROLED_VERSION),
+                .protocol = PROTO_VERSION,
+                .mode = proto_str(a->is_user_mode ? "user" : "system"),
+        };
 
-        for (unsigned i = 0; i < ROLE_ISSUER_COUNT; i++)
-                issuers[i] = issuer_status(a, (RoleIssuer)i, NULL, &health[i]);
+        (void)in;
+        if (agent_is_admin(a, uid)) {
+                HashqStats hs = { 0 };
 
-        codec_encode_StatusRep(req->out, &(ProtoStatusRep){
-                                                 .version = proto_str(ROLED_VERSION),
-                                                 .protocol = PROTO_VERSION,
-                                                 .mode = proto_str(a->is_user_mode ? "user" : "system"),
-                                                 .pid = (uint64_t)getpid(),
-                                                 .uptime = (uint64_t)(now > a->started ? now - a->started : 0),
-                                                 .roles = a->config->n_roles,
-                                                 .sessions = sessions_count(a->sessions),
-                                                 .connections = a->n_conns,
-                                                 .requests = a->n_requests,
-                                                 .config_path = proto_str(a->config->is_default_embedded ?
-                                                                                  "(embedded default)" :
-                                                                                  a->config->path),
-                                                 .issuers = { issuers, ROLE_ISSUER_COUNT },
-                                         });
+                for (unsigned i = 0; i < ROLE_ISSUER_COUNT; i++)
+                        issuers[i] = issuer_status(a, (RoleIssuer)i, NULL, &health[i]);
+                rep.issuers.items = issuers;
+                rep.issuers.n = ROLE_ISSUER_COUNT;
+
+                if (a->hashq)
+                        hashq_stats(a->hashq, &hs);
+                rep.scope = proto_str("agent");
+                rep.sessions = sessions_count(a->sessions);
+                rep.connections = a->n_conns;
+                rep.pid = opt((uint64_t)getpid());
+                rep.uptime = opt((uint64_t)(now > a->started ? now - a->started : 0));
+                rep.roles = opt(a->config->n_roles);
+                rep.requests = opt(a->n_requests);
+                rep.config_path = proto_str(a->config->is_default_embedded ? "(embedded default)"
+                                                                            : a->config->path);
+                rep.exe_hashes_started = opt(hs.n_started);
+                rep.exe_hashes_joined = opt(hs.n_joined);
+                rep.exe_hashes_refused = opt(hs.n_refused);
+                rep.exe_hashes_active = opt(hs.n_active);
+        } else {
+                rep.scope = proto_str("caller");
+                rep.sessions = sessions_count_uid(a->sessions, uid);
+                rep.connections = uidcount_get(&a->conns_per_uid, uid);
+        }
+        codec_encode_StatusRep(req->out, &rep);
         return 0;
 }
 

@@ -71,6 +71,8 @@ enum {
  *  has_exe_sha256, exe_sha256
  *                  set by the agent after exehash_fd(exe_fd); trust.c
  *                  needs them only for exe_sha256 rules
+ *  exe_hash_missing why the agent did not hash (too large, queue busy), for
+ *                  the denial; NULL when it was never asked to
  *  cgroup          cgroup v2 path ("0::" line of /proc/PID/cgroup), may be empty
  *  unit            the systemd unit the process runs in, empty when none;
  *                  derived as systemd does: the first non-slice component, and
@@ -103,6 +105,7 @@ typedef struct Identity {
         bool is_exe_path_verified;
         bool is_foreign_ns;
         bool has_exe_sha256;
+        const char *exe_hash_missing;   /* static text: why there is no exe_sha256, or NULL */
         char user[IDENTITY_NAME_MAX];
         char group[IDENTITY_NAME_MAX];
         char exe[IDENTITY_PATH_MAX];

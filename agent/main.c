@@ -20,6 +20,7 @@
 #include "conn.h"
 #include "exehash.h"
 #include "flights.h"
+#include "hashq.h"
 #include "harden.h"
 #include "config.h"
 #include "configlint.h"
@@ -84,6 +85,9 @@ static void on_stop_signal(uv_signal_t *s, int signum)
         conn_close_all(a);
         /* Pending upstream calls end here; their handles close while the loop drains. */
         issuers_fini(a);
+        /* Connections waiting for a hash hold a reference until the queue cancels them. */
+        hashq_close(a->hashq);
+        a->hashq = NULL;
         uv_close((uv_handle_t *)&a->sig_term, NULL);
         uv_close((uv_handle_t *)&a->sig_int, NULL);
         uv_close((uv_handle_t *)&a->sig_hup, NULL);
@@ -310,6 +314,15 @@ int main(int argc, char **argv)
                 agent_deinit(&a);
                 return 1;
         }
+        r = hashq_new(&a.hashq, &loop, a.exehash, a.config->exe_hash_max_size);
+        if (r < 0) {
+                fprintf(stderr, "roled: cannot start the hash queue: %s\n", strerror(-r));
+                issuers_fini(&a);
+                uv_run(&loop, UV_RUN_DEFAULT);
+                uv_loop_close(&loop);
+                agent_deinit(&a);
+                return 1;
+        }
         a.listener.on_connection = on_connection;
         a.listener.may_accept = may_accept;
         a.listener.userdata = &a;
@@ -318,6 +331,8 @@ int main(int argc, char **argv)
                 fprintf(stderr, "roled: %s\n", r < 0 && !*why ? uv_strerror(r) : why);
                 listener_close(&a.listener);
                 issuers_fini(&a);
+                hashq_close(a.hashq);
+                a.hashq = NULL;
                 uv_run(&loop, UV_RUN_DEFAULT);
                 uv_loop_close(&loop);
                 agent_deinit(&a);

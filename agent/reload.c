@@ -16,6 +16,7 @@
 
 #include "access.h"
 #include "config.h"
+#include "hashq.h"
 #include "log.h"
 #include "tokencache.h"
 #include "trust.h"
@@ -62,6 +63,8 @@ static void install(Agent *a, Config *config, AccessPolicies *aps)
         a->config_generation++;
         a->needs_exe_hash = trust_config_needs_exe_hash(config);
         a->max_conns_per_uid = config->max_connections_per_uid;
+        if (a->hashq)
+                hashq_set_max_size(a->hashq, config->exe_hash_max_size);
         /* Cached contexts were built against the old roles; start afresh. */
         if (a->tokens)
                 tokencache_clear(a->tokens);

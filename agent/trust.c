@@ -133,7 +133,10 @@ static int check_rules(const Role *role, const TrustRules *t, const Identity *id
         }
         if (t->n_exe_sha256 && !match_exe_sha256(t, id)) {
                 if (!id->has_exe_sha256)
-                        return deny(why, why_len, role, "executable hash unavailable");
+                        return deny(why, why_len, role, "executable hash unavailable%s%s%s",
+                                    id->exe_hash_missing ? " (" : "",
+                                    id->exe_hash_missing ? id->exe_hash_missing : "",
+                                    id->exe_hash_missing ? ")" : "");
                 return deny(why, why_len, role, "executable %s: sha256 %02x%02x%02x%02x... is not allowed",
                             id->exe[0] ? id->exe : "(unknown)", id->exe_sha256[0], id->exe_sha256[1],
                             id->exe_sha256[2], id->exe_sha256[3]);
@@ -174,6 +177,22 @@ bool trust_needs_exe_hash(const Role *role) {
 bool trust_config_needs_exe_hash(const Config *config) {
         for (size_t i = 0; i < config->n_roles; i++)
                 if (trust_needs_exe_hash(&config->roles[i]))
+                        return true;
+        return false;
+}
+
+static bool section_needs_hash(const TrustRules *t, const Identity *id) {
+        if (!t->n_exe_sha256 || !has_principals(t))
+                return false;
+        if (id->is_foreign_ns && !t->is_exe_foreign_ns_allowed)
+                return false;
+        return t->n_roles > 0 || match_principal(t, id, NULL);
+}
+
+bool trust_identity_needs_exe_hash(const Config *config, const Identity *id) {
+        for (size_t i = 0; i < config->n_roles; i++)
+                if (section_needs_hash(&config->roles[i].trust, id) ||
+                    section_needs_hash(&config->roles[i].defaults, id))
                         return true;
         return false;
 }

@@ -61,5 +61,13 @@ bool trust_uses_exe(const Role *role);
 /* trust_needs_exe_hash() - does @role have exe_sha256 rules in [trust] or [default]? */
 bool trust_needs_exe_hash(const Role *role);
 
+/*
+ * trust_identity_needs_exe_hash() - could an exe_sha256 rule decide anything
+ * for @id: does a role with exe_sha256 rules name @id among the principals
+ * of that section (or accept chained roles there), with no namespace rule
+ * refusing it anyway?  Only then is its executable hashed.
+ */
+bool trust_identity_needs_exe_hash(const Config *config, const Identity *id);
+
 /* trust_config_needs_exe_hash() - does any role of @config have exe_sha256 rules? */
 bool trust_config_needs_exe_hash(const Config *config);

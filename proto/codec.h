@@ -132,17 +132,27 @@ enum { PROTO_REQUIRED, PROTO_OPTIONAL, PROTO_NULLABLE };
         F(UINT, last_failure, "lastFailure", 0, PROTO_REQUIRED, -)                                 \
         F(STR, last_error, "lastError", 0, PROTO_REQUIRED, -)
 
+/*
+ * Status: "scope" is "agent" for root and the agent's user (everything) or
+ * "caller" for anyone else (sessions and connections are the caller's own;
+ * the agent-wide counters and paths are left out).
+ */
 #define PROTO_StatusRep(F)                                                                         \
         F(STR, version, "version", 0, PROTO_REQUIRED, -)                                          \
         F(UINT, protocol, "protocol", 0, PROTO_REQUIRED, -)                                        \
         F(STR, mode, "mode", 0, PROTO_REQUIRED, -)                                                \
-        F(UINT, pid, "pid", 0, PROTO_REQUIRED, -)                                                  \
-        F(UINT, uptime, "uptime", 0, PROTO_REQUIRED, -)                                            \
-        F(UINT, roles, "roles", 0, PROTO_REQUIRED, -)                                              \
+        F(STR, scope, "scope", 0, PROTO_REQUIRED, -)                                              \
         F(UINT, sessions, "sessions", 0, PROTO_REQUIRED, -)                                        \
         F(UINT, connections, "connections", 0, PROTO_REQUIRED, -)                                  \
-        F(UINT, requests, "requests", 0, PROTO_REQUIRED, -)                                        \
-        F(STR, config_path, "configPath", 0, PROTO_REQUIRED, -)                                    \
+        F(OPT_UINT, pid, "pid", 0, PROTO_OPTIONAL, -)                                              \
+        F(OPT_UINT, uptime, "uptime", 0, PROTO_OPTIONAL, -)                                        \
+        F(OPT_UINT, roles, "roles", 0, PROTO_OPTIONAL, -)                                          \
+        F(OPT_UINT, requests, "requests", 0, PROTO_OPTIONAL, -)                                    \
+        F(STR, config_path, "configPath", 0, PROTO_OPTIONAL, -)                                    \
+        F(OPT_UINT, exe_hashes_started, "exeHashesStarted", 0, PROTO_OPTIONAL, -)                  \
+        F(OPT_UINT, exe_hashes_joined, "exeHashesJoined", 0, PROTO_OPTIONAL, -)                    \
+        F(OPT_UINT, exe_hashes_refused, "exeHashesRefused", 0, PROTO_OPTIONAL, -)                  \
+        F(OPT_UINT, exe_hashes_active, "exeHashesActive", 0, PROTO_OPTIONAL, -) \
         F(LIST, issuers, "issuers", 0, PROTO_OPTIONAL, IssuerStatus)
 
 #define PROTO_ReloadRep(F) F(UINT, roles, "roles", 0, PROTO_REQUIRED, -)

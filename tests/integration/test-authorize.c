@@ -539,9 +539,12 @@ int main(int argc, char **argv)
                    " {\"Sid\": \"HasExe\", \"Effect\": \"Allow\", \"Action\": \"s3:ListBucket\", "
                    "\"Resource\": \"*\", \"Condition\": {\"Null\": {\"roled:exe-sha256\": \"false\", "
                    "\"roled:exe\": \"false\"}}}\n]}\n");
-        /* exe_sha256 in a rule makes the agent hash callers, so sessions carry the hash. */
+        /*
+         * An exe_sha256 rule naming these callers among its principals makes
+         * the agent hash their executables, so their sessions carry the hash.
+         */
         config_put(cfg, "roles.d/zz-hash.ini",
-                   "[role]\nname = needs-hash\n[trust]\nusers = root\nexe_sha256 = %064d\n", 0);
+                   "[role]\nname = needs-hash\n[trust]\nusers = root roledbob roledcarol\nexe_sha256 = %064d\n", 0);
         config_put(cfg, "roles.d/by-group.ini",
                    "[role]\nname = by-group\npermissions = groups.json\n[trust]\nuids = 2102-2103\n"
                    "[tags]\nteam = ops\ncost-center = 42\n");

@@ -105,13 +105,26 @@ static void test_status(void)
         char *out = NULL, *err = NULL;
         json_t *j;
 
+        /* Anyone else sees their own sessions and connections, not the agent's counters or paths. */
         CHECK_INT(rolectl(UID_BOB, agent.socket, &out, &err, "status", "--json", NULL), ==, 0);
         j = parse(out);
         CHECK_STREQ(json_string_value(json_object_get(j, "mode")), "system");
+        CHECK_STREQ(json_string_value(json_object_get(j, "scope")), "caller");
+        CHECK_INT(json_integer_value(json_object_get(j, "protocol")), ==, 1);
+        CHECK_INT(json_integer_value(json_object_get(j, "connections")), ==, 1);
+        CHECK(!json_object_get(j, "pid") && !json_object_get(j, "configPath") &&
+              !json_object_get(j, "requests") && !json_object_get(j, "roles"));
+        json_decref(j);
+        free(out);
+        free(err);
+        /* Root (and the agent's user) see the agent. */
+        CHECK_INT(rolectl(0, agent.socket, &out, &err, "status", "--json", NULL), ==, 0);
+        j = parse(out);
+        CHECK_STREQ(json_string_value(json_object_get(j, "scope")), "agent");
         CHECK_INT(json_integer_value(json_object_get(j, "pid")), ==, agent.pid);
         CHECK_INT(json_integer_value(json_object_get(j, "roles")), ==, 2);
-        CHECK_INT(json_integer_value(json_object_get(j, "protocol")), ==, 1);
         CHECK_STREQ(json_string_value(json_object_get(j, "configPath")), agent.config);
+        CHECK(json_object_get(j, "exeHashesStarted") != NULL);
         json_decref(j);
         free(out);
         free(err);
