@@ -17,6 +17,7 @@
 
 #include "access.h"
 #include "agent.h"
+#include "configcheck.h"
 #include "conn.h"
 #include "exehash.h"
 #include "flights.h"
@@ -114,6 +115,12 @@ static void on_sweep(uv_timer_t *t)
         revocation_expire(a->revoked, agent_now(a));
         policy_store_expire(a->session_policies, agent_now(a));
         keys_prune(a->keys, agent_now(a));
+}
+
+static void print_config_warning(void *userdata, const char *warning)
+{
+        (void)userdata;
+        printf("warning: %s\n", warning);
 }
 
 static void on_connection(void *userdata, uv_stream_t *server)
@@ -249,6 +256,7 @@ int main(int argc, char **argv)
                 /* The linter's warnings too: a document may load and still grant too much. */
                 if (configlint_print(a.config, stdout, &n_lint) < 0)
                         printf("warning: out of memory while linting the policies\n");
+                (void)configcheck_run(a.config, print_config_warning, NULL);
                 agent_deinit(&a);
                 return 0;
         }
@@ -358,6 +366,7 @@ int main(int argc, char **argv)
                  a.is_user_mode ? "user" : "system");
         if (agent_config_warning(&a, why, sizeof(why)))
                 log_warning("%s", why);
+        (void)configcheck_run(a.config, log_config_warning, NULL);
 
         uv_run(&loop, UV_RUN_DEFAULT);
         /* Drain: close callbacks of connections and handles run here. */

@@ -16,6 +16,7 @@
 
 #include "access.h"
 #include "config.h"
+#include "configcheck.h"
 #include "hashq.h"
 #include "log.h"
 #include "tokencache.h"
@@ -91,8 +92,15 @@ int agent_reload(Agent *a, char *why, size_t why_len)
                 log_info("configuration reloaded: %zu role(s)", a->config->n_roles);
                 if (agent_config_warning(a, warning, sizeof(warning)))
                         log_warning("%s", warning);
+                (void)configcheck_run(a->config, log_config_warning, NULL);
         }
         return r;
+}
+
+void log_config_warning(void *userdata, const char *warning)
+{
+        (void)userdata;
+        log_warning("%s", warning);
 }
 
 bool agent_config_warning(const Agent *a, char *buf, size_t len)

@@ -31,3 +31,6 @@ int agent_reload(Agent *a, char *why, size_t why_len);
  * Return: true when there is something to say (then @buf holds it).
  */
 bool agent_config_warning(const Agent *a, char *buf, size_t len);
+
+/* log_config_warning() - a ConfigcheckFn (configcheck.h) that logs each warning. */
+void log_config_warning(void *userdata, const char *warning);

@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test-config-warnings - a configuration that loads but silently narrows or
+ * widens access gets a warning naming the file, the role and the mistake:
+ * a user or group that does not exist, an exe path that does not exist, a
+ * role nobody can assume, a role every local user can assume.  Checked on
+ * `roled --check-config`, in the agent's log at start, and after a reload;
+ * a clean role gets none.
+ */
+#undef NDEBUG
+#include <unistd.h>
+
+#include "agent.h"
+
+static const struct {
+        const char *file;
+        const char *text;
+        const char *warning; /* NULL: the role must not be warned about */
+} roles[] = {
+        { "10-clean.ini", "[role]\nname = clean\n[trust]\nusers = roledalice\ngroups = roledops\n", NULL },
+        { "20-no-user.ini", "[role]\nname = no-user\n[trust]\nusers = roledalice roled-nosuchuser\n",
+          "role no-user: [trust] users: no user named 'roled-nosuchuser'" },
+        { "30-no-group.ini", "[role]\nname = no-group\n[trust]\nusers = roledbob\n[default]\ngroups = roled-nosuchgroup\n",
+          "role no-group: [default] groups: no group named 'roled-nosuchgroup'" },
+        { "40-nobody.ini", "[role]\nname = nobody\n[trust]\nusers = roled-ghost\n",
+          "role nobody: nobody can assume this role" },
+        { "50-everyone.ini", "[role]\nname = everyone\n[trust]\nusers = *\n",
+          "role everyone: every local user can assume this role" },
+        { "60-missing-exe.ini", "[role]\nname = missing-exe\n[trust]\nusers = roledalice\nexe = /nonexistent/bin/tool\n",
+          "role missing-exe: [trust] exe: /nonexistent/bin/tool does not exist" },
+        /* Constrained, so not "everyone". */
+        { "70-any-in-unit.ini", "[role]\nname = any-in-unit\n[trust]\nusers = *\nunits = web.service\n", NULL },
+};
+
+static void check_warnings(const char *text, const char *where)
+{
+        for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++) {
+                if (roles[i].warning) {
+                        CHECK_MSG(strstr(text, roles[i].warning), "%s lacks \"%s\":\n%s", where, roles[i].warning,
+                                  text);
+                        /* File and line lead the warning. */
+                        CHECK_CONTAINS(text, roles[i].file);
+                }
+        }
+        CHECK_NOT_CONTAINS(text, "role clean:");
+        CHECK_NOT_CONTAINS(text, "role any-in-unit:");
+}
+
+int main(int argc, char **argv)
+{
+        const char *cfg;
+        char *out = NULL, *err = NULL, *log;
+        char rel[64];
+        TestAgent agent = { 0 };
+
+        test_init(argc, argv);
+        cfg = config_new(NULL);
+        for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++) {
+                snprintf(rel, sizeof(rel), "roles.d/%s", roles[i].file);
+                config_put(cfg, rel, "%s", roles[i].text);
+        }
+
+        /* --check-config: the configuration is valid (exit 0) and the warnings are printed. */
+        {
+                const char *argv_check[] = { test_roled(), "--check-config", "--config", cfg, NULL };
+
+                CHECK_INT(run_cmd(0, NULL, NULL, argv_check, &out, &err), ==, 0);
+                CHECK_CONTAINS(out, "configuration OK");
+                check_warnings(out, "--check-config");
+                free(out);
+                free(err);
+        }
+
+        /* At start, in the log. */
+        agent_spawn(cfg, &agent);
+        log = agent_log(&agent);
+        check_warnings(log, "the log at start");
+        CHECK_NOT_CONTAINS(log, "roled-late-ghost");
+        free(log);
+
+        /* On reload: a role added since is checked too. */
+        config_put(cfg, "roles.d/80-late.ini", "[role]\nname = late\n[trust]\nusers = roled-late-ghost roledbob\n");
+        CHECK_INT(rolectl(0, agent.socket, &out, &err, "reload", NULL), ==, 0);
+        free(out);
+        free(err);
+        log = agent_log(&agent);
+        CHECK_CONTAINS(log, "role late: [trust] users: no user named 'roled-late-ghost'");
+        free(log);
+
+        check_served(agent.socket);
+        agent_stop(&agent);
+        return 0;
+}
