@@ -483,8 +483,8 @@ static void refuse_sender(Conn *c, const struct ucred *from)
                          (int)c->id.pid, (int)from->pid, (unsigned)from->uid);
         else
                 snprintf(why, sizeof(why), "the kernel did not name the sender of a message");
-        log_warning("closing the connection of pid %d (uid %u): %s", (int)c->id.pid,
-                    (unsigned)c->id.uid, why);
+        log_warning_ratelimited("closing the connection of pid %d (uid %u): %s", (int)c->id.pid,
+                                (unsigned)c->id.uid, why);
         proto_pack_response_error(&c->out, 0, PROTO_ACCESS_DENIED, why);
         flush(c);
         conn_close(c);
@@ -622,7 +622,7 @@ static void attest_exe(Conn *c)
         }
         if (r == HASHQ_E_BUSY) {
                 c->id.exe_hash_missing = "too many executables of this uid are being hashed; try again";
-                log_info("not hashing executable %s of pid %d: uid %u is at its hash limit", c->id.exe,
+                log_info_ratelimited("not hashing executable %s of pid %d: uid %u is at its hash limit", c->id.exe,
                          (int)c->id.pid, (unsigned)c->id.uid);
         } else {
                 c->id.exe_hash_missing = "it could not be hashed";
