@@ -157,11 +157,43 @@ static int group_keys(PolicyContext *ctx, const TokenClaims *cl, bool is_named)
  * claims.  The time keys and aws:RequestedRegion are set per request by
  * refresh_context().
  */
+/*
+ * The keys a session of @role carries whoever its principal is: roled:role,
+ * aws:PrincipalArn, aws:userid, the role's tags as aws:PrincipalTag/<key>,
+ * aws:TokenIssueTime and the transport keys.  Authorize (from a token) and
+ * Simulate (for an administrator's what-if) both take them from here, so a
+ * simulation and a real session of the role see the same keys.
+ */
+static int role_session_keys(PolicyContext *ctx, const Role *role, const char *sid, int64_t issued)
+{
+        char buf[256], iso[CIVIL_ISO8601_SIZE];
+        int r;
+
+        if ((r = policy_context_set(ctx, "roled:role", role->name, true)) ||
+            (r = policy_context_set(ctx, "aws:PrincipalArn", role->arn, true)))
+                return r;
+        snprintf(buf, sizeof(buf), "%s:%s", role->role_id, sid);
+        if ((r = policy_context_set(ctx, "aws:userid", buf, true)))
+                return r;
+        /* The role's tags are the session principal's tags. */
+        for (size_t i = 0; i < role->n_tags; i++) {
+                snprintf(buf, sizeof(buf), "aws:PrincipalTag/%s", role->tag_keys[i]);
+                if ((r = policy_context_set(ctx, buf, role->tag_values[i], true)))
+                        return r;
+        }
+        civil_format_iso8601(issued, iso);
+        if ((r = policy_context_set(ctx, "aws:TokenIssueTime", iso, true)) ||
+            (r = policy_context_set(ctx, "aws:SecureTransport", "true", true)) ||
+            (r = policy_context_set(ctx, "aws:MultiFactorAuthPresent", "false", true)))
+                return r;
+        return 0;
+}
+
 static int session_context(const Role *role, const TokenClaims *cl, bool needs_group_names,
                            PolicyContext **ctxp)
 {
         _cleanup_(policy_context_freep) PolicyContext *ctx = NULL;
-        char buf[256], iso[CIVIL_ISO8601_SIZE];
+        char buf[256];
         int r;
 
         r = policy_context_new(&ctx);
@@ -176,9 +208,7 @@ static int session_context(const Role *role, const TokenClaims *cl, bool needs_g
         if ((r = group_keys(ctx, cl, needs_group_names)))
                 return r;
         if ((r = policy_context_set(ctx, "roled:user", cl->user, true)) ||
-            (r = policy_context_set(ctx, "aws:username", cl->user, true)) ||
-            (r = policy_context_set(ctx, "roled:role", cl->role, true)) ||
-            (r = policy_context_set(ctx, "aws:PrincipalArn", cl->arn, true)))
+            (r = policy_context_set(ctx, "aws:username", cl->user, true)))
                 return r;
         if (cl->exe && cl->exe[0] && (r = policy_context_set(ctx, "roled:exe", cl->exe, true)))
                 return r;
@@ -195,19 +225,7 @@ static int session_context(const Role *role, const TokenClaims *cl, bool needs_g
         }
         if (cl->source_role && (r = policy_context_set(ctx, "aws:SourceIdentity", cl->source_role, true)))
                 return r;
-        snprintf(buf, sizeof(buf), "%s:%s", role->role_id, cl->sid);
-        if ((r = policy_context_set(ctx, "aws:userid", buf, true)))
-                return r;
-        /* The role's tags are the session principal's tags. */
-        for (size_t i = 0; i < role->n_tags; i++) {
-                snprintf(buf, sizeof(buf), "aws:PrincipalTag/%s", role->tag_keys[i]);
-                if ((r = policy_context_set(ctx, buf, role->tag_values[i], true)))
-                        return r;
-        }
-        civil_format_iso8601(cl->issued, iso);
-        if ((r = policy_context_set(ctx, "aws:TokenIssueTime", iso, true)) ||
-            (r = policy_context_set(ctx, "aws:SecureTransport", "true", true)) ||
-            (r = policy_context_set(ctx, "aws:MultiFactorAuthPresent", "false", true)))
+        if ((r = role_session_keys(ctx, role, cl->sid, cl->issued)))
                 return r;
         *ctxp = steal_pointer(&ctx);
         return 0;
@@ -578,9 +596,25 @@ int handle_Simulate(Request *req, const ProtoSimulateReq *in)
                 return r;
         if (region[0] && (r = policy_context_set(ctx, "aws:RequestedRegion", region, true)))
                 return r;
-        /* An administrator simulates any principal: every supplied key counts as attested. */
+        /*
+         * What a real session of the role would carry (its tags, PrincipalArn,
+         * userid, roled:role...), then the administrator's keys, which
+         * describe any principal and count as attested (they replace ours).
+         */
+        if ((r = role_session_keys(ctx, role, "simulated", agent_now(a))))
+                return r;
         if ((r = add_request_context(req, in->context, ctx, true)))
                 return r;
+        /* A session's aws:username is its roled:user: keep them in step. */
+        {
+                const char *const *users = NULL;
+                size_t n_users = 0;
+
+                if (!policy_context_get(ctx, "aws:username", NULL, NULL, NULL) &&
+                    policy_context_get(ctx, "roled:user", &users, &n_users, NULL) && n_users == 1 &&
+                    (r = policy_context_set(ctx, "aws:username", users[0], true)))
+                        return r;
+        }
         rp = access_role_policies(a->config, a->access, role);
         r = evaluate(rp, session, action, resource, ctx, &res);
         if (r)

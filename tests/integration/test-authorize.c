@@ -507,6 +507,31 @@ static void test_session_groups(void)
         CHECK_INT(run_as(UID_BOB, groups_decision, (void *)"implicit-deny"), ==, 0);
 }
 
+/*
+ * An administrator's `rolectl check` (Simulate) sees what a real session of
+ * the role sees: its tags as aws:PrincipalTag (a policy variable and a
+ * condition key here), roled:role, aws:PrincipalArn.  groups_decision()
+ * showed a real session allowed on teams/ops and denied on teams/dev.
+ */
+static void test_simulate_matches_session(void)
+{
+        char *out = NULL, *err = NULL;
+
+        CHECK_INT(rolectl(0, agent.socket, &out, &err, "check", "--role", "by-group", "--action", "s3:DeleteObject",
+                          "--resource", "arn:aws:s3:::teams/ops/x", NULL),
+                  ==, 0);
+        CHECK_CONTAINS(out, "allow: role by-group");
+        CHECK_CONTAINS(out, "TeamFolder");
+        free(out);
+        free(err);
+        CHECK_INT(rolectl(0, agent.socket, &out, &err, "check", "--role", "by-group", "--action", "s3:DeleteObject",
+                          "--resource", "arn:aws:s3:::teams/dev/x", NULL),
+                  ==, 1);
+        CHECK_CONTAINS(out, "implicit-deny");
+        free(out);
+        free(err);
+}
+
 int main(int argc, char **argv)
 {
         const char *cfg;
@@ -550,6 +575,7 @@ int main(int argc, char **argv)
                    "[tags]\nteam = ops\ncost-center = 42\n");
         agent_spawn(cfg, &agent);
         test_session_groups();
+        test_simulate_matches_session();
         test_authorize();
         test_simulate();
         test_get_role();
