@@ -391,6 +391,19 @@ void conn_send(Conn *c)
         flush(c);
 }
 
+void conn_notify_uid(Agent *agent, uint32_t uid, Conn *self, const ProtoBuf *msg)
+{
+        for (Conn *c = agent->conns; c; c = c->next) {
+                if (c->is_closing || !c->is_counted || c->peer_uid != uid)
+                        continue;
+                /* A failed append leaves is_oom set, and flush() closes that connection. */
+                (void)proto_buf_append(&c->out, msg->data, msg->len);
+                /* @self is in the middle of a read batch: its replies go out together after it. */
+                if (c != self)
+                        flush(c);
+        }
+}
+
 /* Reply to a message that cannot be parsed, then close: the stream is out of sync. */
 static void fail_stream(Conn *c, int scan_error)
 {

@@ -78,5 +78,12 @@ void conn_release(Conn *c);
  * reply), after the replies already queued.  Does nothing on a closing @c.
  */
 void conn_send(Conn *c);
+/*
+ * conn_notify_uid() - send the whole notification @msg to every counted
+ * connection whose SO_PEERCRED uid is @uid (parked ones wait unread and get
+ * nothing).  @self, the connection whose request caused it, gets it after the
+ * replies of its current read batch; the others at once.
+ */
+void conn_notify_uid(Agent *agent, uint32_t uid, Conn *self, const ProtoBuf *msg);
 /* conn_close_all() - close every connection (shutdown). */
 void conn_close_all(Agent *agent);

@@ -558,6 +558,24 @@ int handle_AssumeRole(Request *req, const ProtoAssumeRoleReq *in)
         return 0;
 }
 
+/*
+ * notify_revoked() - tell every connection of @uid that its sessions (of
+ * @role, or all) are gone, so libroled drops them from its cache at once
+ * (SessionsRevoked, PROTOCOL.md section 5a).  Best effort: without memory
+ * the clients find out when they next renew.
+ */
+static void notify_revoked(Request *req, uint32_t uid, const char *role)
+{
+        ProtoBuf b;
+
+        proto_buf_init(&b, false);
+        proto_pack_notification(&b, PROTO_NOTE_SESSIONS_REVOKED);
+        codec_encode_SessionsRevokedNote(&b, &(ProtoSessionsRevokedNote){ .uid = uid, .role = proto_str(role) });
+        if (!b.is_oom)
+                conn_notify_uid(req->agent, uid, req->conn, &b);
+        proto_buf_deinit(&b);
+}
+
 int handle_Revoke(Request *req, const ProtoRevokeReq *in)
 {
         _cleanup_free_ char *role = NULL;
@@ -593,5 +611,7 @@ int handle_Revoke(Request *req, const ProtoRevokeReq *in)
                 }
         }
         codec_encode_RevokeRep(req->out, &(ProtoRevokeRep){ .revoked = n });
+        if (n > 0)
+                notify_revoked(req, (uint32_t)uid, role);
         return 0;
 }

@@ -233,13 +233,18 @@ enum { PROTO_REQUIRED, PROTO_OPTIONAL, PROTO_NULLABLE };
         F(STR, role, "role", PROTO_ROLE_NAME_MAX, PROTO_NULLABLE, -)                               \
         F(STR, reason, "reason", 0, PROTO_OPTIONAL, -)                                             \
         F(UINT, revoked, "revoked", 0, PROTO_REQUIRED, -)
+/* The params of the SessionsRevoked notification (PROTOCOL.md section 5a). */
+#define PROTO_SessionsRevokedNote(F)                                                               \
+        F(UINT, uid, "uid", 0, PROTO_REQUIRED, -)                                                  \
+        F(STR, role, "role", PROTO_ROLE_NAME_MAX, PROTO_OPTIONAL, -)
 
 /* Every payload struct, each after the ones it contains: X(Struct). */
 #define PROTO_PAYLOADS(X)                                                                          \
         X(HelloReq) X(HelloRep) X(GetCredentialsReq) X(CredentialsRep) X(AssumeRoleReq)            \
         X(GetCallerIdentityRep) X(RoleSummary) X(ListRolesRep) X(IssuerStatus) X(StatusRep) X(ReloadRep)           \
         X(RevokeReq) X(RevokeRep) X(PublicKey) X(GetPublicKeysRep) X(GetRoleReq) X(GetRoleRep)     \
-        X(AuthorizeReq) X(SimulateReq) X(Match) X(DecisionRep) X(LoginReq) X(LoginRep)
+        X(AuthorizeReq) X(SimulateReq) X(Match) X(DecisionRep) X(LoginReq) X(LoginRep)         \
+        X(SessionsRevokedNote)
 
 /*
  * Each method's request and reply struct, in the order of PROTO_METHODS

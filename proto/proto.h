@@ -56,6 +56,9 @@ enum {
         PROTO_NOTIFICATION = 2,
 };
 
+/* Notifications the agent sends (PROTOCOL.md section 5a); their params are codec.h structs. */
+#define PROTO_NOTE_SESSIONS_REVOKED "SessionsRevoked" /* ProtoSessionsRevokedNote */
+
 /* Method flags. */
 #define PROTO_F_NONE 0u
 #define PROTO_F_ADMIN 1u /* only root or the agent's own uid */
