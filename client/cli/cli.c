@@ -121,12 +121,10 @@ int cli_status_exit(roled_status st)
 /* The socket of the agent cli_connect() reached, for naming it in errors ("" before). */
 static char agent_path[4096];
 
-int cli_fail(roled_client *client, roled_status st)
+int cli_fail(const roled_error *err, roled_status st)
 {
-        const char *msg = roled_client_last_error(client);
+        const char *msg = err && err->status == st ? roled_error_message(err) : roled_strerror(st);
 
-        if (!*msg)
-                msg = roled_strerror(st);
         if ((int)st > 0 && (int)st < ROLED_E_NO_AGENT)
                 cli_error("%s: %s (agent at %s)", roled_status_name(st), msg,
                           *agent_path ? agent_path : "?");
@@ -158,18 +156,26 @@ int cli_connect(roled_client **clientp)
 {
         char ubuf[4096];
         const char *user = user_socket(ubuf, sizeof(ubuf));
-        roled_status st = roled_client_connect(cli_globals.socket_path, clientp);
+        roled_client_options o = ROLED_CLIENT_OPTIONS_INIT;
+        roled_error err = ROLED_ERROR_INIT;
+        roled_status st;
         const char *path;
 
+        o.socket_path = cli_globals.socket_path;
+        st = roled_client_connect(&o, clientp, &err);
         if (st != ROLED_OK) {
-                const char *msg = roled_client_last_error(NULL);
+                const char *msg = roled_error_message(&err);
+                int r;
 
                 /* The library names the last socket it tried; name the user agent's too. */
                 if (user && *msg && !strstr(msg, user)) {
                         cli_error("%s (and no user agent at %s)", msg, user);
-                        return cli_status_exit(st);
+                        r = cli_status_exit(st);
+                } else {
+                        r = cli_fail(&err, st);
                 }
-                return cli_fail(NULL, st);
+                roled_error_clear(&err);
+                return r;
         }
         path = roled_client_socket_path(*clientp);
         snprintf(agent_path, sizeof(agent_path), "%s", path);
@@ -182,16 +188,18 @@ int cli_connect(roled_client **clientp)
         return EXIT_OK;
 }
 
-int cli_get_credentials(const roled_request *req, roled_credentials *creds)
+int cli_get_credentials(const roled_credentials_request *req, roled_credentials **credsp)
 {
+        roled_error err = ROLED_ERROR_INIT;
         roled_client *client = NULL;
         roled_status st;
         int r = cli_connect(&client);
 
         if (r != EXIT_OK)
                 return r;
-        st = roled_get_credentials(client, req, creds);
-        r = st == ROLED_OK ? EXIT_OK : cli_fail(client, st);
+        st = roled_get_credentials(client, req, credsp, &err);
+        r = st == ROLED_OK ? EXIT_OK : cli_fail(&err, st);
+        roled_error_clear(&err);
         /*
          * The agent refuses a duration over the role's maximum with
          * InvalidParameterValue and names the range; like any duration out of
@@ -323,11 +331,11 @@ void cli_credential_process_json(JsonBuf *b, const roled_credentials *creds)
         char iso[CIVIL_ISO8601_SIZE];
 
         /* Expiration is formatted here from the number, so its shape never depends on the agent. */
-        cli_format_iso(creds->expiration, iso);
+        cli_format_iso(roled_credentials_expiration(creds), iso);
         json_rawz(b, "{\"Version\": 1");
-        kv(b, "AccessKeyId", creds->access_key_id);
-        kv(b, "SecretAccessKey", creds->secret_access_key);
-        kv(b, "SessionToken", creds->session_token ? creds->session_token : "");
+        kv(b, "AccessKeyId", roled_credentials_access_key_id(creds));
+        kv(b, "SecretAccessKey", roled_credentials_secret_access_key(creds));
+        kv(b, "SessionToken", roled_credentials_session_token(creds));
         kv(b, "Expiration", iso);
         json_rawz(b, "}\n");
 }
@@ -345,10 +353,10 @@ void cli_env_lines(JsonBuf *b, const roled_credentials *creds)
 {
         char iso[CIVIL_ISO8601_SIZE];
 
-        cli_format_iso(creds->expiration, iso);
-        export_line(b, CLI_ENV_ACCESS_KEY, creds->access_key_id);
-        export_line(b, CLI_ENV_SECRET_KEY, creds->secret_access_key);
-        export_line(b, CLI_ENV_TOKEN, creds->session_token ? creds->session_token : "");
+        cli_format_iso(roled_credentials_expiration(creds), iso);
+        export_line(b, CLI_ENV_ACCESS_KEY, roled_credentials_access_key_id(creds));
+        export_line(b, CLI_ENV_SECRET_KEY, roled_credentials_secret_access_key(creds));
+        export_line(b, CLI_ENV_TOKEN, roled_credentials_session_token(creds));
         export_line(b, CLI_ENV_EXPIRATION, iso);
 }
 

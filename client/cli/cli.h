@@ -112,17 +112,18 @@ int cli_connect(roled_client **clientp);
 /*
  * cli_fail() - report a failed call on one stderr line and pick the exit code:
  * "rolectl: AccessDenied: <agent message>" for the agent's answers, the
- * connection problem otherwise.  @client may be NULL.  Return: the exit code.
+ * connection problem otherwise.  @err (the call's, may be NULL) has the
+ * message.  Return: the exit code.
  */
-int cli_fail(roled_client *client, roled_status st);
+int cli_fail(const roled_error *err, roled_status st);
 
 /*
  * cli_get_credentials() - connect, GetCredentials for @req, close.
- * @creds: filled on EXIT_OK; the caller clears it with roled_credentials_clear()
+ * @credsp: a reference on EXIT_OK; the caller drops it with roled_credentials_unref()
  * Return: EXIT_OK, or the exit code after one stderr line (EXIT_USAGE when
  * the agent refuses @req's duration as over the role's maximum).
  */
-int cli_get_credentials(const roled_request *req, roled_credentials *creds);
+int cli_get_credentials(const roled_credentials_request *req, roled_credentials **credsp);
 
 /* cli_status_exit() - the exit code for @st (EXIT_OK, EXIT_DENIED or EXIT_UNREACHABLE). */
 int cli_status_exit(roled_status st);

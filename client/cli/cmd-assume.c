@@ -32,12 +32,12 @@ static int print_json(const roled_credentials *cr)
         char iso[CIVIL_ISO8601_SIZE];
         json_t *o;
 
-        cli_format_iso(cr->expiration, iso);
+        cli_format_iso(roled_credentials_expiration(cr), iso);
         o = json_pack("{s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "Version", 1,
-                      "AccessKeyId", cr->access_key_id, "SecretAccessKey", cr->secret_access_key,
-                      "SessionToken", cr->session_token, "Expiration", iso, "role", cr->role,
-                      "roleArn", cr->role_arn, "assumedRoleArn", cr->assumed_role_arn,
-                      "sessionId", cr->session_id, "issuer", cr->issuer);
+                      "AccessKeyId", roled_credentials_access_key_id(cr), "SecretAccessKey", roled_credentials_secret_access_key(cr),
+                      "SessionToken", roled_credentials_session_token(cr), "Expiration", iso, "role", roled_credentials_role(cr),
+                      "roleArn", roled_credentials_role_arn(cr), "assumedRoleArn", roled_credentials_assumed_role_arn(cr),
+                      "sessionId", roled_credentials_session_id(cr), "issuer", roled_credentials_issuer(cr));
         return cli_emit_json(o);
 }
 
@@ -45,7 +45,9 @@ int cmd_assume(int argc, char **argv)
 {
         _cleanup_free_ char *policy = NULL;
         const char *session_name = NULL, *source_token = NULL;
-        roled_credentials creds = { 0 };
+        roled_assume_role_request req = ROLED_ASSUME_ROLE_REQUEST_INIT;
+        roled_error err = ROLED_ERROR_INIT;
+        roled_credentials *creds = NULL;
         JsonBuf out = JSON_BUF_INIT;
         roled_client *client = NULL;
         uint32_t duration = 0;
@@ -95,26 +97,31 @@ int cmd_assume(int argc, char **argv)
         r = cli_connect(&client);
         if (r != EXIT_OK)
                 return r;
-        st = roled_assume_role(client, argv[optind], duration, policy, session_name, source_token,
-                               &creds);
-        r = st == ROLED_OK ? EXIT_OK : cli_fail(client, st);
+        req.role = argv[optind];
+        req.duration_seconds = duration;
+        req.session_policy = policy;
+        req.session_name = session_name;
+        req.source_token = source_token;
+        st = roled_assume_role(client, &req, &creds, &err);
+        r = st == ROLED_OK ? EXIT_OK : cli_fail(&err, st);
+        roled_error_clear(&err);
         roled_client_close(client);
         if (r != EXIT_OK)
                 return r;
         switch (output) {
         case OUT_JSON:
-                r = print_json(&creds);
+                r = print_json(creds);
                 break;
         case OUT_ENV:
-                cli_env_lines(&out, &creds);
+                cli_env_lines(&out, creds);
                 r = cli_emit(&out);
                 break;
         default:
-                cli_credential_process_json(&out, &creds);
+                cli_credential_process_json(&out, creds);
                 r = cli_emit(&out);
                 break;
         }
-        roled_credentials_clear(&creds);
+        roled_credentials_unref(creds);
         return r;
 }
 

@@ -133,7 +133,7 @@ static void command_line(JsonBuf *b, const char *exe, const char *role)
 }
 
 static int report(const char *path, const char *backup, bool is_changed, bool is_dry_run,
-                  const roled_role_info *roles, const AwsProfile *profiles, size_t n, bool is_json)
+                  const char *const *role_names, const AwsProfile *profiles, size_t n, bool is_json)
 {
         if (is_json) {
                 json_t *o = json_pack("{s:s, s:s?, s:b, s:b, s:[], s:[]}", "file", path, "backup",
@@ -145,12 +145,12 @@ static int report(const char *path, const char *backup, bool is_changed, bool is
                 for (size_t i = 0; o && i < n; i++)
                         json_array_append_new(profiles[i].is_skipped ? skipped : written,
                                               json_pack("{s:s, s:s}", "profile", profiles[i].name,
-                                                        "role", roles[i].name));
+                                                        "role", role_names[i]));
                 return cli_print_json(o);
         }
         for (size_t i = 0; i < n; i++)
                 printf("%s [profile %s] role %s\n", profiles[i].is_skipped ? "skipped" : "profile",
-                       profiles[i].name, roles[i].name);
+                       profiles[i].name, role_names[i]);
         if (is_dry_run)
                 printf("%s: would be %s (dry run)\n", path, is_changed ? "changed" : "unchanged");
         else if (is_changed)
@@ -169,7 +169,9 @@ int cmd_aws_config(int argc, char **argv)
         _cleanup_free_ AwsProfile *profiles = NULL;
         _cleanup_free_ char **names = NULL, **cmdv = NULL;
         bool is_oom = false;
-        roled_role_info *roles = NULL, *mine = NULL;
+        roled_role_list *roles = NULL;
+        const char **mine = NULL;
+        roled_error err = ROLED_ERROR_INIT;
         roled_client *client = NULL;
         JsonBuf text = JSON_BUF_INIT;
         bool is_json = cli_globals.is_json, is_dry_run = false, is_default = false, is_changed;
@@ -222,13 +224,15 @@ int cmd_aws_config(int argc, char **argv)
         r = cli_connect(&client);
         if (r != EXIT_OK)
                 return r;
-        st = roled_list_roles(client, &roles, &n_roles);
+        st = roled_list_roles(client, &roles, &err);
         if (st != ROLED_OK) {
-                r = cli_fail(client, st);
+                r = cli_fail(&err, st);
+                roled_error_clear(&err);
                 roled_client_close(client);
                 return r;
         }
         roled_client_close(client);
+        n_roles = roled_role_list_count(roles);
 
         /* Only roles the caller may assume; root sees every role but may assume few. */
         mine = calloc(n_roles ? n_roles : 1, sizeof(*mine));
@@ -243,14 +247,14 @@ int cmd_aws_config(int argc, char **argv)
         for (size_t i = 0; i < n_roles; i++) {
                 JsonBuf cmd = JSON_BUF_INIT;
 
-                if (!roles[i].is_assumable)
+                if (!roled_role_list_is_assumable(roles, i))
                         continue;
-                mine[n] = roles[i];
-                command_line(&cmd, exe, roles[i].name);
+                mine[n] = roled_role_list_name(roles, i);
+                command_line(&cmd, exe, roled_role_list_name(roles, i));
                 json_raw(&cmd, "", 1);
                 cmdv[n] = cmd.is_oom ? NULL : strdup(cmd.data);
                 json_buf_deinit(&cmd);
-                if (asprintf(&names[n], "%s%s", prefix, roles[i].name) < 0)
+                if (asprintf(&names[n], "%s%s", prefix, roled_role_list_name(roles, i)) < 0)
                         names[n] = NULL;
                 if (!cmdv[n] || !names[n])
                         is_oom = true;
@@ -322,7 +326,7 @@ out:
         }
         json_buf_deinit(&text);
         free(mine);
-        free(roles);
+        roled_role_list_unref(roles);
         return r;
 }
 

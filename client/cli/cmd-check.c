@@ -90,13 +90,15 @@ static bool is_admin(roled_client *client)
 
 static int print_json(const roled_authz_result *res, const char *method)
 {
-        json_t *matched = res->has_match
-                ? json_pack("{s:s, s:I, s:s?}", "policy", res->policy, "statement",
-                            (json_int_t)res->statement, "sid", res->sid[0] ? res->sid : NULL)
+        const char *sid = roled_authz_result_sid(res), *reason = roled_authz_result_reason(res);
+        json_t *matched = roled_authz_result_has_match(res)
+                ? json_pack("{s:s, s:I, s:s?}", "policy", roled_authz_result_policy(res), "statement",
+                            (json_int_t)roled_authz_result_statement(res), "sid", sid[0] ? sid : NULL)
                 : json_null();
         json_t *o = json_pack("{s:s, s:s, s:o, s:s?, s:s}", "decision",
-                              roled_decision_name(res->decision), "role", res->role, "matched",
-                              matched, "reason", res->reason[0] ? res->reason : NULL, "method", method);
+                              roled_decision_name(roled_authz_result_decision(res)), "role",
+                              roled_authz_result_role(res), "matched", matched, "reason",
+                              reason[0] ? reason : NULL, "method", method);
         int r = o ? json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : -1;
 
         json_decref(o);
@@ -109,14 +111,17 @@ static int print_json(const roled_authz_result *res, const char *method)
 
 static void print_text(const roled_authz_result *res)
 {
-        printf("%s: role %s", roled_decision_name(res->decision), res->role);
-        if (res->has_match) {
-                printf(", statement %u", res->statement);
-                if (res->sid[0])
-                        printf(" \"%s\"", res->sid);
-                printf(" of %s\n", res->policy);
-        } else if (res->reason[0]) {
-                printf(": %s\n", res->reason);
+        const char *sid = roled_authz_result_sid(res), *reason = roled_authz_result_reason(res);
+
+        printf("%s: role %s", roled_decision_name(roled_authz_result_decision(res)),
+               roled_authz_result_role(res));
+        if (roled_authz_result_has_match(res)) {
+                printf(", statement %u", roled_authz_result_statement(res));
+                if (sid[0])
+                        printf(" \"%s\"", sid);
+                printf(" of %s\n", roled_authz_result_policy(res));
+        } else if (reason[0]) {
+                printf(": %s\n", reason);
         } else {
                 printf(", no statement matched\n");
         }
@@ -124,20 +129,24 @@ static void print_text(const roled_authz_result *res)
 
 /* ask_as_session() - Authorize with a session of @role obtained for this caller. */
 static roled_status ask_as_session(roled_client *client, const char *role, const char *policy,
-                                   roled_authz_request *q, roled_authz_result *res)
+                                   roled_authz_request *q, roled_authz_result **resp,
+                                   roled_error *err)
 {
-        roled_credentials cr = { 0 };
-        roled_request req = { .role = role, .session_policy = policy };
-        roled_status st = roled_get_credentials(client, &req, &cr);
+        roled_credentials *cr = NULL;
+        roled_credentials_request req = ROLED_CREDENTIALS_REQUEST_INIT;
+        roled_status st;
 
+        req.role = role;
+        req.session_policy = policy;
+        st = roled_get_credentials(client, &req, &cr, err);
         if (st != ROLED_OK)
                 return st;
-        q->session_token = cr.session_token;
-        q->access_key_id = cr.access_key_id;
-        st = roled_authorize(client, q, res);
+        q->session_token = roled_credentials_session_token(cr);
+        q->access_key_id = roled_credentials_access_key_id(cr);
+        st = roled_authorize(client, q, resp, err);
         q->session_token = NULL;
         q->access_key_id = NULL;
-        roled_credentials_clear(&cr);
+        roled_credentials_unref(cr);
         return st;
 }
 
@@ -146,7 +155,8 @@ int cmd_check(int argc, char **argv)
         _cleanup_free_ char *policy = NULL;
         const char *role = NULL, *action = NULL, *resource = NULL, *region = NULL;
         roled_client *client = NULL;
-        roled_authz_result res;
+        roled_authz_result *res = NULL;
+        roled_error err = ROLED_ERROR_INIT;
         bool is_json = cli_globals.is_json, is_session = false, use_simulate;
         Context ctx = { .n = 0 };
         roled_status st;
@@ -219,30 +229,38 @@ int cmd_check(int argc, char **argv)
         }
         use_simulate = !is_session && is_admin(client);
         if (use_simulate) {
-                roled_simulate_request q = {
-                        .role = role, .action = action, .resource = resource, .region = region,
-                        .context = ctx.entries, .n_context = ctx.n, .session_policy = policy,
-                };
+                roled_simulate_request q = ROLED_SIMULATE_REQUEST_INIT;
 
-                st = roled_simulate(client, &q, &res);
+                q.role = role;
+                q.action = action;
+                q.resource = resource;
+                q.region = region;
+                q.context = ctx.entries;
+                q.n_context = ctx.n;
+                q.session_policy = policy;
+                st = roled_simulate(client, &q, &res, &err);
         } else {
-                roled_authz_request q = {
-                        .action = action, .resource = resource, .region = region,
-                        .context = ctx.entries, .n_context = ctx.n,
-                };
+                roled_authz_request q = ROLED_AUTHZ_REQUEST_INIT;
 
-                st = ask_as_session(client, role, policy, &q, &res);
+                q.action = action;
+                q.resource = resource;
+                q.region = region;
+                q.context = ctx.entries;
+                q.n_context = ctx.n;
+                st = ask_as_session(client, role, policy, &q, &res, &err);
         }
         if (st != ROLED_OK) {
-                r = cli_fail(client, st);
+                r = cli_fail(&err, st);
         } else if (is_json) {
-                r = print_json(&res, use_simulate ? "Simulate" : "Authorize") < 0 ? EXIT_DENIED
-                    : res.decision == ROLED_DECISION_ALLOW                    ? EXIT_OK
-                                                                               : EXIT_DENIED;
+                r = print_json(res, use_simulate ? "Simulate" : "Authorize") < 0 ? EXIT_DENIED
+                    : roled_authz_result_decision(res) == ROLED_DECISION_ALLOW ? EXIT_OK
+                                                                                : EXIT_DENIED;
         } else {
-                print_text(&res);
-                r = res.decision == ROLED_DECISION_ALLOW ? EXIT_OK : EXIT_DENIED;
+                print_text(res);
+                r = roled_authz_result_decision(res) == ROLED_DECISION_ALLOW ? EXIT_OK : EXIT_DENIED;
         }
+        roled_authz_result_unref(res);
+        roled_error_clear(&err);
         roled_client_close(client);
         context_deinit(&ctx);
         return r;

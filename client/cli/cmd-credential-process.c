@@ -14,8 +14,8 @@
 int cmd_credential_process(int argc, char **argv)
 {
         /* One process, one request: the in-process cache could never answer, so skip it. */
-        roled_request req = { .is_fresh = true };
-        roled_credentials creds = { 0 };
+        roled_credentials_request req = ROLED_CREDENTIALS_REQUEST_INIT;
+        roled_credentials *creds = NULL;
         JsonBuf out = JSON_BUF_INIT;
         CliOptions opts;
         int r;
@@ -23,13 +23,14 @@ int cmd_credential_process(int argc, char **argv)
         r = cli_parse_options(argc, argv, CLI_OPT_ROLE | CLI_OPT_DURATION | CLI_OPT_JSON, &opts);
         if (r != CLI_GO_ON)
                 return r;
+        req.flags = ROLED_CREDENTIALS_FRESH;
         req.role = opts.role;
         req.duration_seconds = opts.duration_seconds;
         r = cli_get_credentials(&req, &creds);
         if (r != EXIT_OK)
                 return r;
-        cli_credential_process_json(&out, &creds);
-        roled_credentials_clear(&creds);
+        cli_credential_process_json(&out, creds);
+        roled_credentials_unref(creds);
         return cli_emit(&out);
 }
 

@@ -13,17 +13,17 @@ static int print_json(const roled_credentials *creds)
         char iso[CIVIL_ISO8601_SIZE];
         json_t *o;
 
-        cli_format_iso(creds->expiration, iso);
-        o = json_pack("{s:s, s:s, s:s, s:s}", CLI_ENV_ACCESS_KEY, creds->access_key_id,
-                      CLI_ENV_SECRET_KEY, creds->secret_access_key, CLI_ENV_TOKEN,
-                      creds->session_token, CLI_ENV_EXPIRATION, iso);
+        cli_format_iso(roled_credentials_expiration(creds), iso);
+        o = json_pack("{s:s, s:s, s:s, s:s}", CLI_ENV_ACCESS_KEY, roled_credentials_access_key_id(creds),
+                      CLI_ENV_SECRET_KEY, roled_credentials_secret_access_key(creds), CLI_ENV_TOKEN,
+                      roled_credentials_session_token(creds), CLI_ENV_EXPIRATION, iso);
         return cli_emit_json(o);
 }
 
 int cmd_env(int argc, char **argv)
 {
-        roled_request req = { 0 };
-        roled_credentials creds = { 0 };
+        roled_credentials_request req = ROLED_CREDENTIALS_REQUEST_INIT;
+        roled_credentials *creds = NULL;
         JsonBuf out = JSON_BUF_INIT;
         CliOptions opts;
         int r;
@@ -37,12 +37,12 @@ int cmd_env(int argc, char **argv)
         if (r != EXIT_OK)
                 return r;
         if (opts.is_json) {
-                r = print_json(&creds);
+                r = print_json(creds);
         } else {
-                cli_env_lines(&out, &creds);
+                cli_env_lines(&out, creds);
                 r = cli_emit(&out);
         }
-        roled_credentials_clear(&creds);
+        roled_credentials_unref(creds);
         return r;
 }
 

@@ -15,12 +15,12 @@ static int set_env(const roled_credentials *creds)
 {
         char iso[CIVIL_ISO8601_SIZE];
 
-        cli_format_iso(creds->expiration, iso);
+        cli_format_iso(roled_credentials_expiration(creds), iso);
         /* A profile would make the SDKs ignore the variables we set. */
         if (unsetenv("AWS_PROFILE") < 0 || unsetenv("AWS_DEFAULT_PROFILE") < 0 ||
-            setenv(CLI_ENV_ACCESS_KEY, creds->access_key_id, 1) < 0 ||
-            setenv(CLI_ENV_SECRET_KEY, creds->secret_access_key, 1) < 0 ||
-            setenv(CLI_ENV_TOKEN, creds->session_token, 1) < 0 ||
+            setenv(CLI_ENV_ACCESS_KEY, roled_credentials_access_key_id(creds), 1) < 0 ||
+            setenv(CLI_ENV_SECRET_KEY, roled_credentials_secret_access_key(creds), 1) < 0 ||
+            setenv(CLI_ENV_TOKEN, roled_credentials_session_token(creds), 1) < 0 ||
             setenv(CLI_ENV_EXPIRATION, iso, 1) < 0)
                 return -errno;
         return 0;
@@ -28,8 +28,8 @@ static int set_env(const roled_credentials *creds)
 
 int cmd_exec(int argc, char **argv)
 {
-        roled_request req = { 0 };
-        roled_credentials creds = { 0 };
+        roled_credentials_request req = ROLED_CREDENTIALS_REQUEST_INIT;
+        roled_credentials *creds = NULL;
         CliOptions opts;
         int r;
 
@@ -44,8 +44,8 @@ int cmd_exec(int argc, char **argv)
         r = cli_get_credentials(&req, &creds);
         if (r != EXIT_OK)
                 return r;
-        r = set_env(&creds);
-        roled_credentials_clear(&creds);
+        r = set_env(creds);
+        roled_credentials_unref(creds);
         if (r < 0) {
                 cli_error("setting the environment: %s", strerror(-r));
                 return EXIT_DENIED;

@@ -34,12 +34,12 @@ static json_t *doc_json(const char *text)
 
 static int print_json(const roled_role *r, json_t *upstream)
 {
-        json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:I, s:s, s:s, s:o, s:o, s:o, s:O}", "name", r->name,
-                              "arn", r->arn, "roleId", r->role_id, "description", r->description,
-                              "maxSessionDuration", (json_int_t)r->max_session_duration, "issuer",
-                              r->issuer, "file", r->file, "trustRules", doc_json(r->trust_rules_json),
-                              "trustPolicy", doc_json(r->trust_policy_json), "permissionsPolicy",
-                              doc_json(r->permissions_policy_json), "upstream",
+        json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:I, s:s, s:s, s:o, s:o, s:o, s:O}", "name", roled_role_name(r),
+                              "arn", roled_role_arn(r), "roleId", roled_role_role_id(r), "description", roled_role_description(r),
+                              "maxSessionDuration", (json_int_t)roled_role_max_session_duration(r), "issuer",
+                              roled_role_issuer(r), "file", roled_role_file(r), "trustRules", doc_json(roled_role_trust_rules_json(r)),
+                              "trustPolicy", doc_json(roled_role_trust_policy_json(r)), "permissionsPolicy",
+                              doc_json(roled_role_permissions_policy_json(r)), "upstream",
                               upstream ? upstream : json_null());
 
         return cli_print_json(o);
@@ -240,14 +240,14 @@ static json_t *upstream_of(roled_client *client, const roled_role *r)
         json_t *status, *list, *u, *found = NULL;
         size_t i;
 
-        if (strcmp(r->issuer, "local") == 0 || roled_agent_status_json(client, &text) != ROLED_OK)
+        if (strcmp(roled_role_issuer(r), "local") == 0 || roled_agent_status_json(client, &text, NULL) != ROLED_OK)
                 return NULL;
         status = json_loads(text, 0, NULL);
         free(text);
         list = json_object_get(status, "issuers");
         json_array_foreach(list, i, u) {
                 if (json_is_object(u) && json_is_string(json_object_get(u, "issuer")) &&
-                    strcmp(json_string_value(json_object_get(u, "issuer")), r->issuer) == 0) {
+                    strcmp(json_string_value(json_object_get(u, "issuer")), roled_role_issuer(r)) == 0) {
                         found = json_incref(u);
                         break;
                 }
@@ -271,26 +271,26 @@ static void print_text(const roled_role *r, const json_t *upstream)
 {
         char dur[32];
 
-        duration_format(r->max_session_duration, dur, sizeof(dur));
-        printf("%-12s %s\n", "role", r->name);
-        printf("%-12s %s\n", "arn", r->arn);
-        printf("%-12s %s\n", "role id", r->role_id);
-        printf("%-12s %s\n", "description", r->description[0] ? r->description : "-");
+        duration_format(roled_role_max_session_duration(r), dur, sizeof(dur));
+        printf("%-12s %s\n", "role", roled_role_name(r));
+        printf("%-12s %s\n", "arn", roled_role_arn(r));
+        printf("%-12s %s\n", "role id", roled_role_role_id(r));
+        printf("%-12s %s\n", "description", roled_role_description(r)[0] ? roled_role_description(r) : "-");
         printf("%-12s %s\n", "max session", dur);
-        printf("%-12s %s\n", "defined in", r->file);
-        printf("%-12s %s\n", "issuer", r->issuer);
+        printf("%-12s %s\n", "defined in", roled_role_file(r));
+        printf("%-12s %s\n", "issuer", roled_role_issuer(r));
         if (upstream)
                 print_upstream(upstream);
         printf("\nWho may assume it:\n");
-        if (r->trust_rules_json)
-                print_trust_rules(r->trust_rules_json);
+        if (roled_role_trust_rules_json(r))
+                print_trust_rules(roled_role_trust_rules_json(r));
         else
                 printf("  [trust] rules: nobody (no principals)\n");
-        if (r->trust_policy_json)
-                print_document("trust policy (must also allow)", r->trust_policy_json);
+        if (roled_role_trust_policy_json(r))
+                print_document("trust policy (must also allow)", roled_role_trust_policy_json(r));
         printf("\nWhat it may do:\n");
-        if (r->permissions_policy_json)
-                print_document("permissions policy", r->permissions_policy_json);
+        if (roled_role_permissions_policy_json(r))
+                print_document("permissions policy", roled_role_permissions_policy_json(r));
         else
                 printf("  nothing (no permissions policy)\n");
 }
@@ -298,7 +298,8 @@ static void print_text(const roled_role *r, const json_t *upstream)
 int cmd_explain(int argc, char **argv)
 {
         roled_client *client = NULL;
-        roled_role role = { 0 };
+        roled_role *role = NULL;
+        roled_error err = ROLED_ERROR_INIT;
         CliOptions opts;
         roled_status st;
         int r;
@@ -314,21 +315,22 @@ int cmd_explain(int argc, char **argv)
         r = cli_connect(&client);
         if (r != EXIT_OK)
                 return r;
-        st = roled_get_role(client, argv[optind], &role);
+        st = roled_get_role(client, argv[optind], &role, &err);
         if (st != ROLED_OK) {
-                r = cli_fail(client, st);
+                r = cli_fail(&err, st);
         } else {
-                json_t *upstream = upstream_of(client, &role);
+                json_t *upstream = upstream_of(client, role);
 
                 if (opts.is_json) {
-                        r = print_json(&role, upstream);
+                        r = print_json(role, upstream);
                 } else {
-                        print_text(&role, upstream);
+                        print_text(role, upstream);
                         r = fflush(stdout) == 0 ? EXIT_OK : EXIT_DENIED;
                 }
                 json_decref(upstream);
         }
-        roled_role_clear(&role);
+        roled_role_unref(role);
+        roled_error_clear(&err);
         roled_client_close(client);
         return r;
 }

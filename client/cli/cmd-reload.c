@@ -10,6 +10,7 @@
 int cmd_reload(int argc, char **argv)
 {
         roled_client *client = NULL;
+        roled_error err = ROLED_ERROR_INIT;
         uint32_t n = 0;
         roled_status st;
         CliOptions opts;
@@ -21,13 +22,14 @@ int cmd_reload(int argc, char **argv)
         r = cli_connect(&client);
         if (r != EXIT_OK)
                 return r;
-        st = roled_reload(client, &n);
+        st = roled_reload(client, &n, &err);
         if (st != ROLED_OK)
-                r = cli_fail(client, st);
+                r = cli_fail(&err, st);
         else if (opts.is_json)
                 r = cli_print_json(json_pack("{s:b, s:I}", "reloaded", 1, "roles", (json_int_t)n));
         else
                 printf("reloaded: %u role%s\n", n, n == 1 ? "" : "s");
+        roled_error_clear(&err);
         roled_client_close(client);
         return r;
 }

@@ -9,6 +9,7 @@
 int cmd_revoke(int argc, char **argv)
 {
         roled_client *client = NULL;
+        roled_error err = ROLED_ERROR_INIT;
         CliOptions opts;
         uint32_t n = 0;
         roled_status st;
@@ -20,13 +21,14 @@ int cmd_revoke(int argc, char **argv)
         r = cli_connect(&client);
         if (r != EXIT_OK)
                 return r;
-        st = roled_revoke(client, opts.role, &n);
+        st = roled_revoke(client, opts.role, &n, &err);
         if (st != ROLED_OK)
-                r = cli_fail(client, st);
+                r = cli_fail(&err, st);
         else if (opts.is_json)
                 r = cli_print_json(json_pack("{s:I}", "revoked", (json_int_t)n));
         else
                 printf("revoked: %u session%s\n", n, n == 1 ? "" : "s");
+        roled_error_clear(&err);
         roled_client_close(client);
         return r;
 }

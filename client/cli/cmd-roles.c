@@ -10,41 +10,42 @@
 #include "cli.h"
 #include "cli-json.h"
 
-static int print_json(const roled_role_info *roles, size_t n)
+static int print_json(const roled_role_list *roles, size_t n)
 {
         json_t *arr = json_array();
 
         for (size_t i = 0; arr && i < n; i++)
                 json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:I, s:s, s:b, s:b}",
-                        "name", roles[i].name, "description", roles[i].description,
-                        "arn", roles[i].arn, "maxSessionDuration",
-                        (json_int_t)roles[i].max_session_duration, "issuer", roles[i].issuer,
-                        "isDefault", roles[i].is_default, "assumable", roles[i].is_assumable));
+                        "name", roled_role_list_name(roles, i), "description", roled_role_list_description(roles, i),
+                        "arn", roled_role_list_arn(roles, i), "maxSessionDuration",
+                        (json_int_t)roled_role_list_max_session_duration(roles, i), "issuer", roled_role_list_issuer(roles, i),
+                        "isDefault", roled_role_list_is_default(roles, i), "assumable", roled_role_list_is_assumable(roles, i)));
         return cli_print_json(arr);
 }
 
-static void print_table(const roled_role_info *roles, size_t n)
+static void print_table(const roled_role_list *roles, size_t n)
 {
         int w = 4;
 
         for (size_t i = 0; i < n; i++)
-                if ((int)strlen(roles[i].name) > w)
-                        w = (int)strlen(roles[i].name);
+                if ((int)strlen(roled_role_list_name(roles, i)) > w)
+                        w = (int)strlen(roled_role_list_name(roles, i));
         printf("%-*s  %-7s  %-9s  %-12s  %s\n", w, "NAME", "DEFAULT", "ASSUMABLE", "MAX DURATION",
                "DESCRIPTION");
         for (size_t i = 0; i < n; i++) {
                 char dur[32];
 
-                duration_format(roles[i].max_session_duration, dur, sizeof(dur));
-                printf("%-*s  %-7s  %-9s  %-12s  %s\n", w, roles[i].name,
-                       roles[i].is_default ? "*" : "", roles[i].is_assumable ? "yes" : "no", dur,
-                       roles[i].description);
+                duration_format(roled_role_list_max_session_duration(roles, i), dur, sizeof(dur));
+                printf("%-*s  %-7s  %-9s  %-12s  %s\n", w, roled_role_list_name(roles, i),
+                       roled_role_list_is_default(roles, i) ? "*" : "", roled_role_list_is_assumable(roles, i) ? "yes" : "no", dur,
+                       roled_role_list_description(roles, i));
         }
 }
 
 int cmd_roles(int argc, char **argv)
 {
-        roled_role_info *roles = NULL;
+        roled_role_list *roles = NULL;
+        roled_error err = ROLED_ERROR_INIT;
         roled_client *client = NULL;
         CliOptions opts;
         roled_status st;
@@ -57,14 +58,16 @@ int cmd_roles(int argc, char **argv)
         r = cli_connect(&client);
         if (r != EXIT_OK)
                 return r;
-        st = roled_list_roles(client, &roles, &n);
+        st = roled_list_roles(client, &roles, &err);
+        n = roled_role_list_count(roles);
         if (st != ROLED_OK)
-                r = cli_fail(client, st);
+                r = cli_fail(&err, st);
         else if (opts.is_json)
                 r = print_json(roles, n);
         else
                 print_table(roles, n);
-        free(roles);
+        roled_role_list_unref(roles);
+        roled_error_clear(&err);
         roled_client_close(client);
         return r;
 }

@@ -45,6 +45,7 @@ static int print_lines(roled_client *client, const char *text)
 int cmd_status(int argc, char **argv)
 {
         roled_client *client = NULL;
+        roled_error err = ROLED_ERROR_INIT;
         CliOptions opts;
         char *text = NULL;
         roled_status st;
@@ -56,14 +57,15 @@ int cmd_status(int argc, char **argv)
         r = cli_connect(&client);
         if (r != EXIT_OK)
                 return r;
-        st = roled_agent_status_json(client, &text);
+        st = roled_agent_status_json(client, &text, &err);
         if (st != ROLED_OK)
-                r = cli_fail(client, st);
+                r = cli_fail(&err, st);
         else if (opts.is_json)
                 r = printf("%s\n", text) < 0 ? EXIT_DENIED : EXIT_OK;
         else
                 r = print_lines(client, text);
         free(text);
+        roled_error_clear(&err);
         roled_client_close(client);
         return r;
 }

@@ -47,18 +47,18 @@ static void print_claims(const roled_token_claims *t, bool is_json)
 {
         char iat[CIVIL_ISO8601_SIZE], exp[CIVIL_ISO8601_SIZE], pol[65] = "";
 
-        cli_format_iso(t->issued, iat);
-        cli_format_iso(t->expires, exp);
-        if (t->has_policy)
-                sodium_bin2hex(pol, sizeof(pol), t->policy_sha256, sizeof(t->policy_sha256));
+        cli_format_iso(roled_token_claims_issued(t), iat);
+        cli_format_iso(roled_token_claims_expires(t), exp);
+        if (roled_token_claims_policy_sha256(t))
+                sodium_bin2hex(pol, sizeof(pol), roled_token_claims_policy_sha256(t), 32);
         if (is_json) {
                 json_t *o = json_pack("{s:b, s:s, s:s, s:s, s:s, s:I, s:I, s:s, s:s, s:s, s:s, s:s, s:s?, s:s?}",
-                        "valid", 1, "accessKeyId", t->access_key_id, "sessionId", t->session_id,
-                        "role", t->role, "roleArn", t->role_arn, "uid", (json_int_t)t->uid,
-                        "gid", (json_int_t)t->gid, "user", t->user, "exe", t->exe, "unit", t->unit,
+                        "valid", 1, "accessKeyId", roled_token_claims_access_key_id(t), "sessionId", roled_token_claims_session_id(t),
+                        "role", roled_token_claims_role(t), "roleArn", roled_token_claims_role_arn(t), "uid", (json_int_t)roled_token_claims_uid(t),
+                        "gid", (json_int_t)roled_token_claims_gid(t), "user", roled_token_claims_user(t), "exe", roled_token_claims_exe(t), "unit", roled_token_claims_unit(t),
                         "issued", iat, "expires", exp,
-                        "policySha256", t->has_policy ? pol : NULL,
-                        "sourceRole", t->source_role[0] ? t->source_role : NULL);
+                        "policySha256", roled_token_claims_policy_sha256(t) ? pol : NULL,
+                        "sourceRole", roled_token_claims_source_role(t)[0] ? roled_token_claims_source_role(t) : NULL);
 
                 if (o)
                         json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
@@ -67,18 +67,18 @@ static void print_claims(const roled_token_claims *t, bool is_json)
                 return;
         }
         printf("valid        yes (signature and expiry; revocation is checked by the agent)\n");
-        printf("role         %s (%s)\n", t->role, t->role_arn);
-        printf("access key   %s\n", t->access_key_id);
-        printf("session      %s\n", t->session_id);
-        printf("caller       uid %u (%s), gid %u\n", t->uid, t->user, t->gid);
-        printf("exe          %s\n", t->exe);
-        printf("unit         %s\n", t->unit[0] ? t->unit : "-");
+        printf("role         %s (%s)\n", roled_token_claims_role(t), roled_token_claims_role_arn(t));
+        printf("access key   %s\n", roled_token_claims_access_key_id(t));
+        printf("session      %s\n", roled_token_claims_session_id(t));
+        printf("caller       uid %u (%s), gid %u\n", roled_token_claims_uid(t), roled_token_claims_user(t), roled_token_claims_gid(t));
+        printf("exe          %s\n", roled_token_claims_exe(t));
+        printf("unit         %s\n", roled_token_claims_unit(t)[0] ? roled_token_claims_unit(t) : "-");
         printf("issued       %s\n", iat);
         printf("expires      %s\n", exp);
-        if (t->has_policy)
+        if (roled_token_claims_policy_sha256(t))
                 printf("policy       sha256:%s\n", pol);
-        if (t->source_role[0])
-                printf("chained from %s\n", t->source_role);
+        if (roled_token_claims_source_role(t)[0])
+                printf("chained from %s\n", roled_token_claims_source_role(t));
 }
 
 int cmd_verify_token(int argc, char **argv)
@@ -87,6 +87,7 @@ int cmd_verify_token(int argc, char **argv)
         const char *token = getenv(CLI_ENV_TOKEN);
         roled_token_claims *claims = NULL;
         roled_client *client = NULL;
+        roled_error err = ROLED_ERROR_INIT;
         CliOptions opts;
         roled_status st;
         int r;
@@ -110,21 +111,17 @@ int cmd_verify_token(int argc, char **argv)
                         return cli_usage_error(argv[0], "no token in $%s or on stdin", CLI_ENV_TOKEN);
                 token = buf;
         }
-        claims = calloc(1, sizeof(*claims));
-        if (!claims) {
-                cli_error("out of memory");
-                return EXIT_DENIED;
-        }
         r = cli_connect(&client);
         if (r == EXIT_OK) {
-                st = roled_verify_token(client, token, claims);
+                st = roled_verify_token(client, token, &claims, &err);
                 if (st == ROLED_OK)
                         print_claims(claims, opts.is_json);
                 else
-                        r = cli_fail(client, st);
+                        r = cli_fail(&err, st);
                 roled_client_close(client);
         }
-        free(claims);
+        roled_token_claims_unref(claims);
+        roled_error_clear(&err);
         return r;
 }
 

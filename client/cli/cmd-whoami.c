@@ -13,35 +13,42 @@ static int print_json(const roled_identity *id)
 {
         json_t *o, *groups = json_array();
 
-        for (size_t i = 0; groups && i < id->n_groups; i++)
-                json_array_append_new(groups, json_integer(id->groups[i]));
+        size_t n_groups;
+        const uint32_t *gids = roled_identity_groups(id, &n_groups);
+
+        for (size_t i = 0; groups && i < n_groups; i++)
+                json_array_append_new(groups, json_integer(gids[i]));
         o = json_pack("{s:I, s:s, s:I, s:s, s:o, s:I, s:s, s:s, s:s, s:s, s:s, s:s?}",
-                      "uid", (json_int_t)id->uid, "user", id->user, "gid", (json_int_t)id->gid,
-                      "group", id->group, "groups", groups, "pid", (json_int_t)id->pid, "exe",
-                      id->exe, "unit", id->unit, "cgroup", id->cgroup, "account", id->account,
-                      "arn", id->arn, "defaultRole", id->default_role[0] ? id->default_role : NULL);
+                      "uid", (json_int_t)roled_identity_uid(id), "user", roled_identity_user(id), "gid", (json_int_t)roled_identity_gid(id),
+                      "group", roled_identity_group(id), "groups", groups, "pid", (json_int_t)roled_identity_pid(id), "exe",
+                      roled_identity_exe(id), "unit", roled_identity_unit(id), "cgroup", roled_identity_cgroup(id), "account", roled_identity_account(id),
+                      "arn", roled_identity_arn(id), "defaultRole", roled_identity_default_role(id)[0] ? roled_identity_default_role(id) : NULL);
         return cli_print_json(o);
 }
 
 static void print_table(const roled_identity *id)
 {
-        printf("%-13s %u (%s)\n", "uid", id->uid, id->user);
-        printf("%-13s %u (%s)\n", "gid", id->gid, id->group);
+        printf("%-13s %u (%s)\n", "uid", roled_identity_uid(id), roled_identity_user(id));
+        printf("%-13s %u (%s)\n", "gid", roled_identity_gid(id), roled_identity_group(id));
         printf("%-13s", "groups");
-        for (size_t i = 0; i < id->n_groups; i++)
-                printf("%s%u", i ? ", " : " ", id->groups[i]);
-        printf("\n%-13s %u\n", "pid", id->pid);
-        printf("%-13s %s\n", "exe", id->exe);
-        printf("%-13s %s\n", "unit", id->unit[0] ? id->unit : "-");
-        printf("%-13s %s\n", "cgroup", id->cgroup[0] ? id->cgroup : "-");
-        printf("%-13s %s\n", "account", id->account);
-        printf("%-13s %s\n", "arn", id->arn);
-        printf("%-13s %s\n", "default role", id->default_role[0] ? id->default_role : "(none)");
+        size_t n_groups;
+        const uint32_t *gids = roled_identity_groups(id, &n_groups);
+
+        for (size_t i = 0; i < n_groups; i++)
+                printf("%s%u", i ? ", " : " ", gids[i]);
+        printf("\n%-13s %u\n", "pid", roled_identity_pid(id));
+        printf("%-13s %s\n", "exe", roled_identity_exe(id));
+        printf("%-13s %s\n", "unit", roled_identity_unit(id)[0] ? roled_identity_unit(id) : "-");
+        printf("%-13s %s\n", "cgroup", roled_identity_cgroup(id)[0] ? roled_identity_cgroup(id) : "-");
+        printf("%-13s %s\n", "account", roled_identity_account(id));
+        printf("%-13s %s\n", "arn", roled_identity_arn(id));
+        printf("%-13s %s\n", "default role", roled_identity_default_role(id)[0] ? roled_identity_default_role(id) : "(none)");
 }
 
 int cmd_whoami(int argc, char **argv)
 {
-        roled_identity *id;
+        roled_identity *id = NULL;
+        roled_error err = ROLED_ERROR_INIT;
         roled_client *client = NULL;
         CliOptions opts;
         roled_status st;
@@ -50,24 +57,19 @@ int cmd_whoami(int argc, char **argv)
         r = cli_parse_options(argc, argv, CLI_OPT_JSON, &opts);
         if (r != CLI_GO_ON)
                 return r;
-        /* roled_identity is a few KiB; keep it off the stack. */
-        id = calloc(1, sizeof(*id));
-        if (!id) {
-                cli_error("out of memory");
-                return EXIT_DENIED;
-        }
         r = cli_connect(&client);
         if (r == EXIT_OK) {
-                st = roled_whoami(client, id);
+                st = roled_whoami(client, &id, &err);
                 if (st != ROLED_OK)
-                        r = cli_fail(client, st);
+                        r = cli_fail(&err, st);
                 else if (opts.is_json)
                         r = print_json(id);
                 else
                         print_table(id);
                 roled_client_close(client);
         }
-        free(id);
+        roled_identity_unref(id);
+        roled_error_clear(&err);
         return r;
 }
 

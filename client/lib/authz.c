@@ -2,9 +2,9 @@
 /*
  * authz.c - the authorization calls of libroled: Authorize (may this
  * session do this?), Simulate (what would this role's permissions decide?)
- * and GetRole (a role's definition).  Each packs its params, makes one
- * client_call() and copies the result; transport is client.c's, every
- * decision is the agent's.
+ * and GetRole (a role's definition), with their result objects
+ * roled_authz_result and roled_role.  Each packs its params, makes one call
+ * through io.c and decodes the result map; every decision is the agent's.
  */
 #include "client.h"
 
@@ -127,184 +127,290 @@ static bool signed_request_ok(const roled_signed_request *sr)
         return true;
 }
 
-/* decode_decision() - the result map of Authorize/Simulate into @out. */
-static roled_status decode_decision(roled_client *c, const msgpack_object *m, roled_authz_result *out)
+static void pack_get_role(ProtoBuf *b, const void *arg)
 {
-        const msgpack_object *matched;
-        roled_status st;
-        uint32_t stmt;
-
-        memset(out, 0, sizeof(*out));
-        if (proto_str_eq(proto_get(m, "decision"), "allow"))
-                out->decision = ROLED_DECISION_ALLOW;
-        else if (proto_str_eq(proto_get(m, "decision"), "explicit-deny"))
-                out->decision = ROLED_DECISION_EXPLICIT_DENY;
-        else if (proto_str_eq(proto_get(m, "decision"), "implicit-deny"))
-                out->decision = ROLED_DECISION_IMPLICIT_DENY;
-        else {
-                client_set_error(c, "roled sent a bad 'decision' field");
-                return ROLED_E_PROTOCOL;
-        }
-        if ((st = result_str_opt(c, m, "role", out->role, sizeof(out->role))) ||
-            (st = result_str_opt(c, m, "reason", out->reason, sizeof(out->reason))))
-                return st;
-        matched = proto_get(m, "matched");
-        if (!matched)
-                return ROLED_OK;
-        if (matched->type != MSGPACK_OBJECT_MAP) {
-                client_set_error(c, "roled sent a bad 'matched' field");
-                return ROLED_E_PROTOCOL;
-        }
-        if ((st = result_str_opt(c, matched, "policy", out->policy, sizeof(out->policy))) ||
-            (st = result_u32(c, matched, "statement", &stmt)) ||
-            (st = result_str_opt(c, matched, "sid", out->sid, sizeof(out->sid))))
-                return st;
-        out->has_match = true;
-        out->statement = stmt;
-        return ROLED_OK;
+        msgpack_pack_map(&b->pk, 1);
+        proto_pack_kv_str(b, "role", arg);
 }
 
-/* decision_call() - Authorize or Simulate: one call, its decision copied into @res. */
-static roled_status decision_call(roled_client *c, const char *method, ClientPackFn pack,
-                                  const void *arg, bool is_secret, roled_authz_result *res)
+/* ---- roled_authz_result ---- */
+
+struct roled_authz_result {
+        ResultHead h;
+        roled_decision decision;
+        bool has_match;
+        char *policy;
+        uint32_t statement;
+        char *sid;
+        char *role;
+        char *reason;
+};
+
+static void authz_destroy(void *obj)
 {
-        roled_authz_result out;
-        ClientReply rep;
+        roled_authz_result *r = obj;
+
+        free(r->policy);
+        free(r->sid);
+        free(r->role);
+        free(r->reason);
+}
+
+RESULT_REFS(authz_result)
+RESULT_GET(authz_result, roled_decision, decision)
+RESULT_GET(authz_result, bool, has_match)
+RESULT_GET_STR(authz_result, policy)
+RESULT_GET(authz_result, uint32_t, statement)
+RESULT_GET_STR(authz_result, sid)
+RESULT_GET_STR(authz_result, role)
+RESULT_GET_STR(authz_result, reason)
+
+roled_status authz_decode(const msgpack_object *m, void **objp, roled_error *err)
+{
+        roled_authz_result *out = result_alloc(sizeof(*out), authz_destroy);
+        const msgpack_object *matched, *d = proto_get(m, "decision");
         roled_status st;
 
-        pthread_mutex_lock(&c->lock);
-        st = client_call(c, method, pack, arg, is_secret, &rep);
-        if (st == ROLED_OK) {
-                st = decode_decision(c, rep.msg.result, &out);
-                client_reply_done(c, &rep);
+        if (!out)
+                return error_set(err, ROLED_E_NOMEM, "out of memory");
+        if (proto_str_eq(d, "allow"))
+                out->decision = ROLED_DECISION_ALLOW;
+        else if (proto_str_eq(d, "explicit-deny"))
+                out->decision = ROLED_DECISION_EXPLICIT_DENY;
+        else if (proto_str_eq(d, "implicit-deny"))
+                out->decision = ROLED_DECISION_IMPLICIT_DENY;
+        else {
+                st = error_set(err, ROLED_E_PROTOCOL, "roled sent a bad 'decision' field");
+                goto fail;
         }
-        pthread_mutex_unlock(&c->lock);
-        if (st == ROLED_OK)
-                *res = out;
+        if ((st = result_dup(m, "role", PROTO_MESSAGE_MAX, false, false, &out->role, err)) ||
+            (st = result_dup(m, "reason", PROTO_MESSAGE_MAX, false, false, &out->reason, err)))
+                goto fail;
+        matched = proto_get(m, "matched");
+        if (matched) {
+                if (matched->type != MSGPACK_OBJECT_MAP) {
+                        st = error_set(err, ROLED_E_PROTOCOL, "roled sent a bad 'matched' field");
+                        goto fail;
+                }
+                if ((st = result_dup(matched, "policy", PROTO_MESSAGE_MAX, false, false, &out->policy, err)) ||
+                    (st = result_u32(matched, "statement", true, &out->statement, err)) ||
+                    (st = result_dup(matched, "sid", PROTO_MESSAGE_MAX, false, false, &out->sid, err)))
+                        goto fail;
+                out->has_match = true;
+        }
+        *objp = out;
+        return ROLED_OK;
+fail:
+        result_unref(out);
         return st;
 }
 
-ROLED_EXPORT roled_status roled_authorize(roled_client *client, const roled_authz_request *req,
-                                          roled_authz_result *res)
-{
-        if (!client || !req || !res || !req->action || !req->resource ||
-            !req->session_token == !req->signed_request ||
-            (req->signed_request &&
-             (!signed_request_ok(req->signed_request) || !req->service || !req->host)) ||
-            !context_ok(req->context, req->n_context)) {
-                if (client)
-                        client_set_error(client, "roled_authorize(): needs an action, a resource "
-                                                 "and either a session token or a signed request "
-                                                 "with the service and host it must be signed for");
-                return ROLED_E_INVALID_ARGUMENT;
-        }
-        /* The token (or the signed request holding it) is a secret: its buffer is wiped. */
-        return decision_call(client, "Authorize", pack_authorize, req, true, res);
-}
+/* A request copied by the size its caller compiled with; fields it did not know are zero. */
+typedef struct AuthzArgs {
+        roled_authz_request q;
+        roled_signed_request sr;
+} AuthzArgs;
 
-ROLED_EXPORT roled_status roled_simulate(roled_client *client, const roled_simulate_request *req,
-                                         roled_authz_result *res)
+static roled_status read_authz(const roled_authz_request *req, AuthzArgs *a, roled_error *err)
 {
-        if (!client || !req || !res || !req->role || !req->action || !req->resource ||
-            !context_ok(req->context, req->n_context)) {
-                if (client)
-                        client_set_error(client, "roled_simulate(): needs a role, an action and a resource");
-                return ROLED_E_INVALID_ARGUMENT;
-        }
-        return decision_call(client, "Simulate", pack_simulate, req, false, res);
-}
+        static const char why[] = "roled_authorize(): needs an action, a resource and either a "
+                                  "session token or a signed request with the service and host it "
+                                  "must be signed for (start from ROLED_AUTHZ_REQUEST_INIT)";
 
-ROLED_EXPORT void roled_role_clear(roled_role *role)
-{
-        if (!role)
-                return;
-        free(role->name);
-        free(role->arn);
-        free(role->role_id);
-        free(role->description);
-        free(role->issuer);
-        free(role->file);
-        free(role->trust_rules_json);
-        free(role->trust_policy_json);
-        free(role->permissions_policy_json);
-        memset(role, 0, sizeof(*role));
-}
-
-/*
- * dup_field() - a NUL-terminated heap copy of string field @key (at most
- * PROTO_MESSAGE_MAX bytes); absent or nil gives NULL unless @is_required.
- */
-static roled_status dup_field(roled_client *c, const msgpack_object *m, const char *key,
-                              bool is_required, char **outp)
-{
-        char *s = NULL;
-        int r = proto_strndup(m, key, PROTO_MESSAGE_MAX, &s);
-
-        if (r == -ENOMEM)
-                return ROLED_E_NOMEM;
-        if (r == RPC_E_MISSING && !is_required) {
-                *outp = NULL;
-                return ROLED_OK;
+        a->q = (roled_authz_request)ROLED_AUTHZ_REQUEST_INIT;
+        a->sr = (roled_signed_request)ROLED_SIGNED_REQUEST_INIT;
+        if (!req || req->size < sizeof(size_t))
+                return error_set(err, ROLED_E_INVALID_ARGUMENT, why);
+        memcpy(&a->q, req, req->size < sizeof(a->q) ? req->size : sizeof(a->q));
+        if (a->q.signed_request) {
+                if (a->q.signed_request->size < sizeof(size_t))
+                        return error_set(err, ROLED_E_INVALID_ARGUMENT,
+                                         "roled_authorize(): signed request without a size (ROLED_SIGNED_REQUEST_INIT)");
+                memcpy(&a->sr, a->q.signed_request,
+                       a->q.signed_request->size < sizeof(a->sr) ? a->q.signed_request->size : sizeof(a->sr));
+                a->q.signed_request = &a->sr;
         }
-        if (r) {
-                client_set_error(c, "roled sent a bad '%s' field", key);
-                return ROLED_E_PROTOCOL;
-        }
-        *outp = s;
+        if (!a->q.action || !a->q.resource || !a->q.session_token == !a->q.signed_request ||
+            (a->q.signed_request &&
+             (!signed_request_ok(a->q.signed_request) || !a->q.service || !a->q.host)) ||
+            !context_ok(a->q.context, a->q.n_context))
+                return error_set(err, ROLED_E_INVALID_ARGUMENT, why);
         return ROLED_OK;
 }
 
-typedef struct GetRoleParams {
-        const char *name;
-} GetRoleParams;
-
-static void pack_get_role(ProtoBuf *b, const void *arg)
+static void deliver_authz(roled_client *c, Op *op, roled_status st, void *obj, const roled_error *err)
 {
-        const GetRoleParams *p = arg;
-
-        msgpack_pack_map(&b->pk, 1);
-        proto_pack_kv_str(b, "role", p->name);
+        ((roled_authz_cb)op->cb)(c, st, obj, err, op->userdata);
 }
 
-ROLED_EXPORT roled_status roled_get_role(roled_client *client, const char *name, roled_role *role)
+ROLED_EXPORT roled_status roled_authorize(roled_client *client, const roled_authz_request *req,
+                                          roled_authz_result **resp, roled_error *err)
 {
-        GetRoleParams p = { .name = name };
-        roled_role out = { 0 };
-        const msgpack_object *m;
-        ClientReply rep;
+        int64_t start = client_now_ms();
+        AuthzArgs a;
+        roled_status st;
+        void *obj = NULL;
+        Op *op;
+
+        if (resp)
+                *resp = NULL;
+        if ((st = client_check(client, err)))
+                return st;
+        if (!resp)
+                return error_set(err, ROLED_E_INVALID_ARGUMENT, "roled_authorize(): resp is NULL");
+        if ((st = read_authz(req, &a, err)))
+                return st;
+        /* The token (or the signed request holding it) is a secret: the Op's buffer is wiped. */
+        op = op_new(client, OP_BLOCKING, "Authorize", pack_authorize, &a.q);
+        if (!op)
+                return error_set(err, ROLED_E_NOMEM, "out of memory");
+        st = io_call(client, op, start, authz_decode, &obj, err);
+        *resp = obj;
+        return st;
+}
+
+ROLED_EXPORT roled_status roled_authorize_async(roled_client *client,
+                                                const roled_authz_request *req, roled_authz_cb cb,
+                                                void *userdata, roled_error *err)
+{
+        AuthzArgs a;
+        roled_status st;
+        Op *op;
+
+        if ((st = client_check(client, err)))
+                return st;
+        if (!cb)
+                return error_set(err, ROLED_E_INVALID_ARGUMENT, "roled_authorize_async(): no callback");
+        if ((st = read_authz(req, &a, err)))
+                return st;
+        op = op_new(client, OP_ASYNC, "Authorize", pack_authorize, &a.q);
+        if (!op)
+                return error_set(err, ROLED_E_NOMEM, "out of memory");
+        op->decode = authz_decode;
+        op->deliver = deliver_authz;
+        op->cb = (void *)cb;
+        op->userdata = userdata;
+        return io_start_async(client, op, err);
+}
+
+ROLED_EXPORT roled_status roled_simulate(roled_client *client, const roled_simulate_request *req,
+                                         roled_authz_result **resp, roled_error *err)
+{
+        int64_t start = client_now_ms();
+        roled_simulate_request q = ROLED_SIMULATE_REQUEST_INIT;
+        roled_status st;
+        void *obj = NULL;
+        Op *op;
+
+        if (resp)
+                *resp = NULL;
+        if ((st = client_check(client, err)))
+                return st;
+        if (req && req->size >= sizeof(size_t))
+                memcpy(&q, req, req->size < sizeof(q) ? req->size : sizeof(q));
+        if (!resp || !req || req->size < sizeof(size_t) || !q.role || !q.action || !q.resource ||
+            !context_ok(q.context, q.n_context))
+                return error_set(err, ROLED_E_INVALID_ARGUMENT,
+                                 "roled_simulate(): needs a role, an action and a resource");
+        op = op_new(client, OP_BLOCKING, "Simulate", pack_simulate, &q);
+        if (!op)
+                return error_set(err, ROLED_E_NOMEM, "out of memory");
+        st = io_call(client, op, start, authz_decode, &obj, err);
+        *resp = obj;
+        return st;
+}
+
+/* ---- roled_role ---- */
+
+struct roled_role {
+        ResultHead h;
+        char *name, *arn, *role_id, *description, *issuer, *file;
+        uint32_t max_session_duration;
+        char *trust_rules_json, *trust_policy_json, *permissions_policy_json;
+};
+
+static void role_destroy(void *obj)
+{
+        roled_role *r = obj;
+
+        free(r->name);
+        free(r->arn);
+        free(r->role_id);
+        free(r->description);
+        free(r->issuer);
+        free(r->file);
+        free(r->trust_rules_json);
+        free(r->trust_policy_json);
+        free(r->permissions_policy_json);
+}
+
+RESULT_REFS(role)
+RESULT_GET_STR(role, name)
+RESULT_GET_STR(role, arn)
+RESULT_GET_STR(role, role_id)
+RESULT_GET_STR(role, description)
+RESULT_GET(role, uint32_t, max_session_duration)
+RESULT_GET_STR(role, issuer)
+RESULT_GET_STR(role, file)
+
+ROLED_EXPORT const char *roled_role_trust_rules_json(const roled_role *role)
+{
+        return role ? role->trust_rules_json : NULL;
+}
+
+ROLED_EXPORT const char *roled_role_trust_policy_json(const roled_role *role)
+{
+        return role ? role->trust_policy_json : NULL;
+}
+
+ROLED_EXPORT const char *roled_role_permissions_policy_json(const roled_role *role)
+{
+        return role ? role->permissions_policy_json : NULL;
+}
+
+roled_status role_decode(const msgpack_object *m, void **objp, roled_error *err)
+{
+        roled_role *r = result_alloc(sizeof(*r), role_destroy);
         roled_status st;
 
-        if (!client || !name || !role)
-                return ROLED_E_INVALID_ARGUMENT;
-        pthread_mutex_lock(&client->lock);
-        st = client_call(client, "GetRole", pack_get_role, &p, false, &rep);
-        if (st != ROLED_OK)
-                goto out;
-        m = rep.msg.result;
-        if ((st = dup_field(client, m, "name", true, &out.name)) ||
-            (st = dup_field(client, m, "arn", true, &out.arn)) ||
-            (st = dup_field(client, m, "roleId", false, &out.role_id)) ||
-            (st = dup_field(client, m, "description", false, &out.description)) ||
-            (st = dup_field(client, m, "issuer", false, &out.issuer)) ||
-            (st = dup_field(client, m, "file", false, &out.file)) ||
-            (st = dup_field(client, m, "trustRules", false, &out.trust_rules_json)) ||
-            (st = dup_field(client, m, "trustPolicy", false, &out.trust_policy_json)) ||
-            (st = dup_field(client, m, "permissionsPolicy", false, &out.permissions_policy_json)) ||
-            (st = result_u32_opt(client, m, "maxSessionDuration", &out.max_session_duration)))
-                goto done;
-        /* Absent descriptive fields become "", so callers can print them without checks. */
-        if ((!out.role_id && !(out.role_id = strdup(""))) ||
-            (!out.description && !(out.description = strdup(""))) ||
-            (!out.issuer && !(out.issuer = strdup(""))) || (!out.file && !(out.file = strdup(""))))
-                st = ROLED_E_NOMEM;
-done:
-        client_reply_done(client, &rep);
-out:
-        pthread_mutex_unlock(&client->lock);
-        if (st == ROLED_OK) {
-                *role = out;
-                return ROLED_OK;
+        if (!r)
+                return error_set(err, ROLED_E_NOMEM, "out of memory");
+        if ((st = result_dup(m, "name", PROTO_MESSAGE_MAX, true, false, &r->name, err)) ||
+            (st = result_dup(m, "arn", PROTO_MESSAGE_MAX, true, false, &r->arn, err)) ||
+            (st = result_dup(m, "roleId", PROTO_MESSAGE_MAX, false, false, &r->role_id, err)) ||
+            (st = result_dup(m, "description", PROTO_MESSAGE_MAX, false, false, &r->description, err)) ||
+            (st = result_dup(m, "issuer", PROTO_MESSAGE_MAX, false, false, &r->issuer, err)) ||
+            (st = result_dup(m, "file", PROTO_MESSAGE_MAX, false, false, &r->file, err)) ||
+            (st = result_dup(m, "trustRules", PROTO_MESSAGE_MAX, false, true, &r->trust_rules_json, err)) ||
+            (st = result_dup(m, "trustPolicy", PROTO_MESSAGE_MAX, false, true, &r->trust_policy_json, err)) ||
+            (st = result_dup(m, "permissionsPolicy", PROTO_MESSAGE_MAX, false, true,
+                             &r->permissions_policy_json, err)) ||
+            (st = result_u32(m, "maxSessionDuration", false, &r->max_session_duration, err))) {
+                result_unref(r);
+                return st;
         }
-        roled_role_clear(&out);
+        *objp = r;
+        return ROLED_OK;
+}
+
+ROLED_EXPORT roled_status roled_get_role(roled_client *client, const char *name,
+                                         roled_role **rolep, roled_error *err)
+{
+        int64_t start = client_now_ms();
+        roled_status st;
+        void *obj = NULL;
+        Op *op;
+
+        if (rolep)
+                *rolep = NULL;
+        if ((st = client_check(client, err)))
+                return st;
+        if (!name || !rolep)
+                return error_set(err, ROLED_E_INVALID_ARGUMENT, "roled_get_role(): needs a role name");
+        op = op_new(client, OP_BLOCKING, "GetRole", pack_get_role, name);
+        if (!op)
+                return error_set(err, ROLED_E_NOMEM, "out of memory");
+        st = io_call(client, op, start, role_decode, &obj, err);
+        *rolep = obj;
         return st;
 }

@@ -1,69 +1,62 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * client.c - the roled_client object and its connection to the agent.
+ * client.c - the roled_client object: finding the socket, trusting it both
+ * ways (file and directory owners before connect(), SO_PEERCRED after, as
+ * sssd's client does), the client's life from connect to close, and fork
+ * detection.  Talking over the connection is io.c's.
  *
- * Owns finding the socket, trusting it both ways (file and directory owners
- * before connect(), SO_PEERCRED after, as sssd's client does), and one
- * request/response round trip with a poll() deadline, using the shared codec
- * in proto/ for framing (scan_feed) and envelopes (proto_decode).  What the
- * calls send and how results are read lives in creds.c, info.c and verify.c.
+ * Fork: a client belongs to the process that created it.  A child that uses
+ * its parent's client gets ROLED_E_FORKED from every call (it would
+ * otherwise share the parent's connection, and with it the parent's attested
+ * identity and answers); it creates its own client.  roled_client_close() in
+ * the child only releases descriptors and memory.
  */
 #include "client.h"
 
 #include "agentuser.h"
 
-#include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
-#include <sodium.h>
-#include <stdarg.h>
 #include <stdio.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <time.h>
+#include <sodium.h>
 
-#define RBUF_INITIAL 4096
+static atomic_uint fork_generation;
+static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
 
-static __thread char tls_error[CLIENT_ERROR_MAX];
-static __thread const roled_client *tls_owner;
-
-void client_set_error(const roled_client *c, const char *fmt, ...)
+static void on_fork_child(void)
 {
-        va_list ap;
-
-        va_start(ap, fmt);
-        vsnprintf(tls_error, sizeof(tls_error), fmt, ap);
-        va_end(ap);
-        /* The text ends up on one stderr line of rolectl: no control characters. */
-        for (char *p = tls_error; *p; p++)
-                if ((unsigned char)*p < 0x20 || *p == 0x7f)
-                        *p = ' ';
-        tls_owner = c;
+        atomic_fetch_add(&fork_generation, 1);
 }
 
-void client_clear_error(const roled_client *c)
+static void register_atfork(void)
 {
-        tls_error[0] = '\0';
-        tls_owner = c;
+        (void)pthread_atfork(NULL, NULL, on_fork_child);
 }
 
-ROLED_EXPORT const char *roled_client_last_error(roled_client *client)
+int64_t client_now_ms(void)
 {
-        return tls_owner == client ? tls_error : "";
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-ROLED_EXPORT const char *roled_client_socket_path(roled_client *client)
+roled_status client_check(const roled_client *c, roled_error *err)
+{
+        if (!c)
+                return error_set(err, ROLED_E_INVALID_ARGUMENT, "no client given");
+        if (atomic_load_explicit(&fork_generation, memory_order_relaxed) != c->fork_generation)
+                return error_set(err, ROLED_E_FORKED,
+                                 "this roled_client was created before fork(); connect a new one in this process");
+        return ROLED_OK;
+}
+
+ROLED_EXPORT const char *roled_client_socket_path(const roled_client *client)
 {
         return client ? client->path : "";
-}
-
-ROLED_EXPORT void roled_client_set_timeout(roled_client *client, int timeout_ms)
-{
-        if (!client)
-                return;
-        pthread_mutex_lock(&client->lock);
-        client->timeout_ms = timeout_ms > 0 ? timeout_ms : CLIENT_TIMEOUT_DEFAULT_MS;
-        pthread_mutex_unlock(&client->lock);
 }
 
 static bool add_path(SocketList *l, const char *a, const char *b)
@@ -141,12 +134,7 @@ int client_check_trust(const char *path, uid_t euid, char *why, size_t why_size)
         return 0;
 }
 
-/*
- * connect_path() - trust-check and connect to @path.
- * Return: ROLED_OK with *@fdp set, ROLED_E_NO_AGENT (errno in *@errp),
- * ROLED_E_UNTRUSTED_AGENT, or ROLED_E_NOMEM; the thread's error says why.
- */
-static roled_status connect_path(const char *path, int *fdp, int *errp)
+roled_status client_connect_path(const char *path, int *fdp, int *errp, roled_error *err)
 {
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
         _cleanup_close_ int fd = -1;
@@ -160,384 +148,152 @@ static roled_status connect_path(const char *path, int *fdp, int *errp)
         r = client_check_trust(path, euid, why, sizeof(why));
         if (r < 0) {
                 *errp = -r;
-                client_set_error(NULL, "cannot reach roled at %s: %s", path, strerror(-r));
-                return ROLED_E_NO_AGENT;
+                return error_set(err, ROLED_E_NO_AGENT, "cannot reach roled at %s: %s", path,
+                                 strerror(-r));
         }
-        if (r > 0) {
-                client_set_error(NULL, "refusing untrusted roled socket %s: %s", path, why);
-                return ROLED_E_UNTRUSTED_AGENT;
-        }
-        /* Non-blocking: every wait goes through poll() with the request deadline. */
+        if (r > 0)
+                return error_set(err, ROLED_E_UNTRUSTED_AGENT,
+                                 "refusing untrusted roled socket %s: %s", path, why);
+        /* Non-blocking: every wait goes through poll() or the caller's event loop. */
         fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
         if (fd < 0) {
                 *errp = errno;
-                client_set_error(NULL, "cannot reach roled at %s: %s", path, strerror(errno));
-                return errno == ENOMEM || errno == ENOBUFS ? ROLED_E_NOMEM : ROLED_E_NO_AGENT;
+                return error_set(err, errno == ENOMEM || errno == ENOBUFS ? ROLED_E_NOMEM : ROLED_E_NO_AGENT,
+                                 "cannot reach roled at %s: %s", path, strerror(*errp));
         }
         memcpy(sa.sun_path, path, strlen(path) + 1);
         /* A Unix stream connect() completes or fails at once, except EAGAIN when the backlog is full. */
-        if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+        if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+            getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cred_len) < 0) {
                 *errp = errno;
-                client_set_error(NULL, "cannot reach roled at %s: %s", path, strerror(errno));
-                return ROLED_E_NO_AGENT;
+                return error_set(err, ROLED_E_NO_AGENT, "cannot reach roled at %s: %s", path,
+                                 strerror(*errp));
         }
-        if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cred_len) < 0) {
-                *errp = errno;
-                client_set_error(NULL, "cannot reach roled at %s: %s", path, strerror(errno));
-                return ROLED_E_NO_AGENT;
-        }
-        if (!owner_ok(cred.uid, euid)) {
-                client_set_error(NULL, "refusing untrusted roled at %s: peer runs as uid %u",
-                                 path, (unsigned)cred.uid);
-                return ROLED_E_UNTRUSTED_AGENT;
-        }
+        if (!owner_ok(cred.uid, euid))
+                return error_set(err, ROLED_E_UNTRUSTED_AGENT,
+                                 "refusing untrusted roled at %s: peer runs as uid %u", path,
+                                 (unsigned)cred.uid);
         *fdp = fd;
         fd = -1;
         return ROLED_OK;
 }
 
-ROLED_EXPORT roled_status roled_client_connect(const char *socket_path, roled_client **clientp)
+/* new_client() - the object with its locks and descriptors, not yet connected. */
+static roled_status new_client(const char *path, int timeout_ms, roled_client **cp, roled_error *err)
 {
-        SocketList l;
-        roled_client *c;
+        roled_client *c = calloc(1, sizeof(*c));
+        pthread_condattr_t ca;
+        struct epoll_event ev = { .events = EPOLLIN };
+
+        if (!c)
+                return error_set(err, ROLED_E_NOMEM, "out of memory");
+        c->fork_generation = atomic_load(&fork_generation);
+        c->fd = c->epfd = c->notify_fd = c->wake_fd = -1;
+        c->timeout_ms = timeout_ms > 0 ? timeout_ms : CLIENT_TIMEOUT_DEFAULT_MS;
+        memcpy(c->path, path, strlen(path) + 1);
+        pthread_mutex_init(&c->io, NULL);
+        pthread_mutex_init(&c->cache_lock, NULL);
+        pthread_mutex_init(&c->keys_lock, NULL);
+        pthread_condattr_init(&ca);
+        pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+        pthread_cond_init(&c->cond, &ca);
+        pthread_condattr_destroy(&ca);
+        proto_buf_init(&c->wbuf, true);
+        c->epfd = epoll_create1(EPOLL_CLOEXEC);
+        c->notify_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        c->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        ev.data.fd = c->notify_fd;
+        if (c->epfd < 0 || c->notify_fd < 0 || c->wake_fd < 0 ||
+            epoll_ctl(c->epfd, EPOLL_CTL_ADD, c->notify_fd, &ev) < 0) {
+                int e = errno;
+
+                roled_client_close(c);
+                return error_set(err, e == ENOMEM ? ROLED_E_NOMEM : ROLED_E_IO,
+                                 "cannot create the client's descriptors: %s", strerror(e));
+        }
+        *cp = c;
+        return ROLED_OK;
+}
+
+ROLED_EXPORT roled_status roled_client_connect(const roled_client_options *opts,
+                                               roled_client **clientp, roled_error *err)
+{
+        roled_client_options o = ROLED_CLIENT_OPTIONS_INIT;
+        roled_client *c = NULL;
         roled_status st = ROLED_E_NO_AGENT;
-        int fd = -1, err = 0;
+        SocketList l = { .n = 0 };
+        int fd = -1, e = 0;
         size_t i;
 
-        client_clear_error(NULL);
+        if (clientp)
+                *clientp = NULL;
         if (!clientp)
-                return ROLED_E_INVALID_ARGUMENT;
-        if (socket_path) {
-                l.n = 0;
-                if (!*socket_path || strlen(socket_path) >= CLIENT_PATH_MAX) {
-                        client_set_error(NULL, "socket path is empty or too long");
-                        return ROLED_E_INVALID_ARGUMENT;
-                }
-                memcpy(l.path[0], socket_path, strlen(socket_path) + 1);
+                return error_set(err, ROLED_E_INVALID_ARGUMENT, "roled_client_connect(): clientp is NULL");
+        if (opts) {
+                if (opts->size < sizeof(size_t))
+                        return error_set(err, ROLED_E_INVALID_ARGUMENT,
+                                         "roled_client_connect(): options without a size (use ROLED_CLIENT_OPTIONS_INIT)");
+                memcpy(&o, opts, opts->size < sizeof(o) ? opts->size : sizeof(o));
+        }
+        pthread_once(&atfork_once, register_atfork);
+        if (o.socket_path) {
+                size_t len = strlen(o.socket_path);
+
+                if (len == 0 || len >= CLIENT_PATH_MAX)
+                        return error_set(err, ROLED_E_INVALID_ARGUMENT,
+                                         "socket path is empty or longer than %zu bytes",
+                                         CLIENT_PATH_MAX - 1);
+                memcpy(l.path[0], o.socket_path, len + 1);
                 l.n = 1;
         } else {
                 client_socket_search(&l);
-                if (l.n == 0) {
-                        client_set_error(NULL, "socket path in ROLED_SOCKET or XDG_RUNTIME_DIR is too long");
-                        return ROLED_E_NO_AGENT;
-                }
+                if (l.n == 0)
+                        return error_set(err, ROLED_E_NO_AGENT,
+                                         "socket path in ROLED_SOCKET or XDG_RUNTIME_DIR is too long");
         }
         for (i = 0; i < l.n; i++) {
-                st = connect_path(l.path[i], &fd, &err);
+                st = client_connect_path(l.path[i], &fd, &e, err);
                 /* Fall through to the next candidate only when nothing is there at all. */
-                if (st != ROLED_E_NO_AGENT || (err != ENOENT && err != ECONNREFUSED))
+                if (st != ROLED_E_NO_AGENT || (e != ENOENT && e != ECONNREFUSED))
                         break;
         }
         if (st != ROLED_OK)
                 return st;
-        c = calloc(1, sizeof(*c));
-        if (!c) {
+        st = new_client(l.path[i], o.timeout_ms, &c, err);
+        if (st != ROLED_OK) {
                 safe_close(fd);
-                return ROLED_E_NOMEM;
+                return st;
         }
-        pthread_mutex_init(&c->lock, NULL);
         c->fd = fd;
-        c->pid = getpid();
-        c->timeout_ms = CLIENT_TIMEOUT_DEFAULT_MS;
-        memcpy(c->path, l.path[i < l.n ? i : 0], CLIENT_PATH_MAX);
+        {
+                struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
+
+                if (epoll_ctl(c->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+                        st = error_set(err, ROLED_E_IO, "epoll_ctl: %s", strerror(errno));
+                        roled_client_close(c);
+                        return st;
+                }
+        }
         *clientp = c;
         return ROLED_OK;
 }
 
-static void drop_connection(roled_client *c)
-{
-        c->fd = safe_close(c->fd);
-        if (c->rbuf)
-                sodium_memzero(c->rbuf, c->rsize);
-        c->rlen = 0;
-}
-
 ROLED_EXPORT void roled_client_close(roled_client *client)
 {
+        bool is_child;
+
         if (!client)
                 return;
-        drop_connection(client);
-        free(client->rbuf);
+        is_child = atomic_load(&fork_generation) != client->fork_generation;
+        io_close(client, is_child);
+        /* Nobody else uses the client now (the contract), so the cache needs no lock. */
         creds_cache_clear(client);
-        pthread_mutex_destroy(&client->lock);
+        if (!is_child) {
+                pthread_mutex_destroy(&client->io);
+                pthread_mutex_destroy(&client->cache_lock);
+                pthread_mutex_destroy(&client->keys_lock);
+                pthread_cond_destroy(&client->cond);
+        }
+        sodium_memzero(client->keys, sizeof(client->keys));
         free(client);
-}
-
-static int64_t now_ms(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* wait_fd() - poll @fd for @events until @deadline.  Return: 0, -ETIMEDOUT or -errno. */
-static int wait_fd(int fd, short events, int64_t deadline)
-{
-        struct pollfd p = { .fd = fd, .events = events };
-
-        for (;;) {
-                int64_t left = deadline - now_ms();
-                int r;
-
-                if (left <= 0)
-                        return -ETIMEDOUT;
-                r = poll(&p, 1, left > INT_MAX ? INT_MAX : (int)left);
-                if (r > 0)
-                        return 0;
-                if (r == 0)
-                        return -ETIMEDOUT;
-                if (errno != EINTR)
-                        return -errno;
-        }
-}
-
-static int send_all(int fd, const uint8_t *p, size_t n, int64_t deadline)
-{
-        while (n > 0) {
-                ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-
-                if (w < 0) {
-                        int r;
-
-                        if (errno == EINTR)
-                                continue;
-                        if (errno != EAGAIN)
-                                return -errno;
-                        r = wait_fd(fd, POLLOUT, deadline);
-                        if (r < 0)
-                                return r;
-                        continue;
-                }
-                p += w;
-                n -= (size_t)w;
-        }
-        return 0;
-}
-
-/* grow() - make room to receive more; secrets never stay behind in a freed buffer. */
-static int grow(roled_client *c)
-{
-        size_t size = c->rsize ? c->rsize * 2 : RBUF_INITIAL;
-        uint8_t *p;
-
-        if (size > PROTO_MESSAGE_MAX)
-                size = PROTO_MESSAGE_MAX;
-        p = malloc(size);
-        if (!p)
-                return -ENOMEM;
-        if (c->rbuf) {
-                memcpy(p, c->rbuf, c->rlen);
-                sodium_memzero(c->rbuf, c->rsize);
-                free(c->rbuf);
-        }
-        c->rbuf = p;
-        c->rsize = size;
-        return 0;
-}
-
-/* consume() - drop the first @n bytes of the receive buffer and wipe what they left behind. */
-static void consume(roled_client *c, size_t n)
-{
-        memmove(c->rbuf, c->rbuf + n, c->rlen - n);
-        sodium_memzero(c->rbuf + c->rlen - n, n);
-        c->rlen -= n;
-}
-
-/* One attempt at a round trip; *@is_retryablep tells whether the agent went away before answering. */
-static roled_status round_trip(roled_client *c, const ProtoBuf *req, uint32_t msgid,
-                               int64_t deadline, ClientReply *rep, bool *is_retryablep)
-{
-        bool got_bytes = false;
-        Scan scan;
-        int r;
-
-        *is_retryablep = false;
-        r = send_all(c->fd, req->data, req->len, deadline);
-        if (r == -ETIMEDOUT)
-                goto timeout;
-        if (r < 0) {
-                *is_retryablep = r == -EPIPE || r == -ECONNRESET || r == -ENOTCONN;
-                client_set_error(c, "sending to roled at %s: %s", c->path, strerror(-r));
-                return ROLED_E_IO;
-        }
-        scan_init(&scan, PROTO_MESSAGE_MAX);
-        for (;;) {
-                size_t len;
-                ssize_t n;
-
-                if (c->rlen > 0) {
-                        r = scan_feed(&scan, c->rbuf, c->rlen, &len);
-                        if (r == 0) {
-                                msgpack_zone_init(&rep->zone, 2048);
-                                rep->has_zone = true;
-                                rep->msg_len = len;
-                                if (proto_decode(c->rbuf, len, &rep->zone, &rep->obj, &rep->msg) != 0) {
-                                        client_set_error(c, "roled sent a malformed message");
-                                        return ROLED_E_PROTOCOL;
-                                }
-                                /*
-                                 * Only the response to the request in flight is ours; msgid 0
-                                 * carries the agent's last word before it closes the
-                                 * connection.  Notifications and stale answers are skipped.
-                                 */
-                                if (rep->msg.type == PROTO_RESPONSE &&
-                                    (rep->msg.msgid == msgid ||
-                                     (rep->msg.msgid == 0 && rep->msg.error)))
-                                        return ROLED_OK;
-                                client_reply_done(c, rep);
-                                scan_init(&scan, PROTO_MESSAGE_MAX);
-                                continue;
-                        }
-                        if (r != SCAN_E_INCOMPLETE) {
-                                client_set_error(c, "roled sent a %s message",
-                                                 r == SCAN_E_TOO_LARGE ? "too large" : "malformed");
-                                return ROLED_E_PROTOCOL;
-                        }
-                }
-                if (c->rlen == c->rsize) {
-                        if (c->rsize >= PROTO_MESSAGE_MAX) {
-                                client_set_error(c, "roled sent a too large message");
-                                return ROLED_E_PROTOCOL;
-                        }
-                        if (grow(c) < 0)
-                                return ROLED_E_NOMEM;
-                }
-                /* Wait first: right after a send or a partial message, recv() would say EAGAIN. */
-                r = wait_fd(c->fd, POLLIN, deadline);
-                if (r == -ETIMEDOUT)
-                        goto timeout;
-                if (r < 0) {
-                        client_set_error(c, "waiting for roled: %s", strerror(-r));
-                        return ROLED_E_IO;
-                }
-                n = recv(c->fd, c->rbuf + c->rlen, c->rsize - c->rlen, 0);
-                if (n > 0) {
-                        c->rlen += (size_t)n;
-                        got_bytes = true;
-                        continue;
-                }
-                if (n == 0) {
-                        *is_retryablep = !got_bytes;
-                        client_set_error(c, "roled at %s closed the connection", c->path);
-                        return ROLED_E_IO;
-                }
-                if (errno == EINTR || errno == EAGAIN)
-                        continue;
-                *is_retryablep = !got_bytes && errno == ECONNRESET;
-                client_set_error(c, "receiving from roled at %s: %s", c->path, strerror(errno));
-                return ROLED_E_IO;
-        }
-timeout:
-        client_set_error(c, "no answer from roled at %s within %d ms", c->path, c->timeout_ms);
-        return ROLED_E_TIMEOUT;
-}
-
-static roled_status reconnect(roled_client *c)
-{
-        int fd, err;
-        roled_status st;
-
-        drop_connection(c);
-        st = connect_path(c->path, &fd, &err);
-        if (st != ROLED_OK) {
-                /* connect_path() wrote the reason for a NULL client; hand it to this one. */
-                tls_owner = c;
-                return st;
-        }
-        c->fd = fd;
-        c->pid = getpid();
-        return ROLED_OK;
-}
-
-roled_status client_call(roled_client *c, const char *method, ClientPackFn pack, const void *arg,
-                         bool is_secret, ClientReply *rep)
-{
-        ProtoBuf req;
-        int64_t deadline = now_ms() + c->timeout_ms;
-        roled_status st;
-        uint32_t msgid;
-        bool is_retryable;
-
-        client_clear_error(c);
-        *rep = (ClientReply)CLIENT_REPLY_INIT;
-        if (++c->msgid == 0)
-                c->msgid = 1;
-        msgid = c->msgid;
-        proto_buf_init(&req, is_secret);
-        proto_pack_request(&req, msgid, method);
-        if (pack)
-                pack(&req, arg);
-        else
-                msgpack_pack_map(&req.pk, 0);
-        if (req.is_oom) {
-                proto_buf_deinit(&req);
-                return ROLED_E_NOMEM;
-        }
-        /*
-         * The agent serves a connection only to the process it attested (it
-         * checks the sender of every message): after fork() the child makes
-         * its own.  Closing our copy leaves the parent's connection alone.
-         */
-        if (c->fd >= 0 && c->pid != getpid())
-                drop_connection(c);
-        for (int attempt = 0;; attempt++) {
-                if (c->fd < 0) {
-                        st = reconnect(c);
-                        if (st != ROLED_OK)
-                                break;
-                }
-                st = round_trip(c, &req, msgid, deadline, rep, &is_retryable);
-                if (st == ROLED_OK || attempt > 0 || !is_retryable) {
-                        if (st != ROLED_OK)
-                                break;
-                        goto answered;
-                }
-                /* The agent closed an idle connection or restarted: reconnect once. */
-                drop_connection(c);
-        }
-        /* A failed exchange leaves the stream in an unknown state: start over next time. */
-        client_reply_done(c, rep);
-        drop_connection(c);
-        proto_buf_deinit(&req);
-        return st;
-
-answered:
-        proto_buf_deinit(&req);
-        /* A retry that succeeded leaves no error behind. */
-        client_clear_error(c);
-        if (rep->msg.error) {
-                ProtoError e = proto_error_code(rep->msg.error);
-                size_t len;
-                const char *m = proto_error_message(rep->msg.error, &len);
-
-                client_set_error(c, "%.*s", (int)(len > CLIENT_ERROR_MAX ? CLIENT_ERROR_MAX : len), m);
-                st = status_from_proto(e);
-                /* msgid 0: the agent is closing this connection. */
-                if (rep->msg.msgid == 0) {
-                        client_reply_done(c, rep);
-                        drop_connection(c);
-                } else {
-                        client_reply_done(c, rep);
-                }
-                return st == ROLED_OK ? ROLED_E_PROTOCOL : st;
-        }
-        if (!rep->msg.result || rep->msg.result->type != MSGPACK_OBJECT_MAP) {
-                client_reply_done(c, rep);
-                client_set_error(c, "roled sent a response without a result map");
-                return ROLED_E_PROTOCOL;
-        }
-        return ROLED_OK;
-}
-
-void client_reply_done(roled_client *c, ClientReply *rep)
-{
-        if (rep->has_zone) {
-                msgpack_zone_destroy(&rep->zone);
-                rep->has_zone = false;
-        }
-        if (rep->msg_len) {
-                consume(c, rep->msg_len);
-                rep->msg_len = 0;
-        }
 }

@@ -1,21 +1,29 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * client.h - libroled internals: the roled_client object, the trusted
- * connection and one request/response round trip over the shared codec.
+ * client.h - libroled internals: the roled_client object, its calls in
+ * flight (Op) and the pieces each file owns.
  *
- * client.c owns the socket (search order, trust checks, SO_PEERCRED, poll()
- * timeouts, transparent reconnect) and the per-thread error text; creds.c owns
- * the credential cache, info.c the small calls, verify.c the token keys.
- * Nothing here is exported: only roled_* in roled.h is.
+ * client.c finds and trusts the socket and owns the client's life (connect,
+ * close, fork detection); io.c is the asynchronous core: one connection,
+ * requests pipelined and matched by msgid, the agent's notifications, the
+ * blocking wait every blocking call is built on and roled_client_process();
+ * error.c the roled_error helpers; result.c the reference-counted result
+ * objects; creds.c the credential cache; info.c, authz.c and verify.c the
+ * calls.  Nothing here is exported: only roled_* in roled.h is.
+ *
+ * Locks: c->io guards the connection, the buffers and the Op lists and is
+ * never held across poll() or a callback; c->cache_lock guards the
+ * credential cache and c->keys_lock the verification keys, each held for a
+ * lookup or an update only.  Order: io, then cache_lock or keys_lock.
  */
 #pragma once
 
 #include <msgpack.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <sys/types.h>
 #include <sys/un.h>
 #include <time.h>
 
@@ -30,32 +38,107 @@
 #define CLIENT_ERROR_MAX 512
 #define CLIENT_CACHE_MAX 16 /* credential cache entries per client */
 #define CLIENT_KEYS_MAX 16  /* cached token verification keys */
-#define CLIENT_KEYS_TTL 300 /* seconds before public keys are fetched again */
+#define CLIENT_PEEK_MS 100  /* a cache-only client reads notifications at least this often */
+#define CLIENT_KEYS_TTL 300 /* seconds before public keys are fetched again (in the background) */
+
+/* What an Op's completion does. */
+typedef enum OpMode {
+        OP_BLOCKING, /* a thread waits on c->cond for it */
+        OP_ASYNC,    /* roled_client_process() decodes it and runs the user's callback */
+        OP_INTERNAL, /* on_done runs (under c->io) in whichever thread completes it */
+} OpMode;
+
+typedef enum OpState {
+        OP_QUEUED, /* not yet written to the send buffer */
+        OP_SENT,   /* in the send buffer or on the wire; msgid in flight */
+        OP_DONE,   /* status (and reply) set */
+} OpState;
+
+typedef struct Op Op;
+
+/*
+ * OpDecodeFn - turn a successful result map into the call's result object.
+ * Return: ROLED_OK with *@objp set, or an error with @err's message set.
+ */
+typedef roled_status (*OpDecodeFn)(const msgpack_object *result, void **objp, roled_error *err);
+/* OpDeliverFn - run the user's typed callback of an async call. */
+typedef void (*OpDeliverFn)(roled_client *c, Op *op, roled_status st, void *obj,
+                            const roled_error *err);
+
+/* One call: its request bytes, its place in the client's lists and its answer. */
+struct Op {
+        Op *prev, *next;       /* c->ops (QUEUED and SENT) or c->done */
+        OpMode mode;
+        OpState state;
+        uint32_t msgid;
+        unsigned n_sends;      /* a second send follows a connection the agent closed */
+        int64_t deadline;      /* CLOCK_MONOTONIC ms */
+        ProtoBuf req;          /* the whole request (wiped: it may hold a token or policy) */
+        /* The answer, set when state becomes OP_DONE. */
+        roled_status status;   /* ROLED_OK: rep_* hold a response (which may carry an agent error) */
+        char *errmsg;          /* local failures: why */
+        uint8_t *rep_buf;      /* a copy of the response bytes; wiped when freed */
+        size_t rep_len;
+        msgpack_zone *rep_zone;
+        msgpack_object rep_obj;
+        ProtoMsg rep_msg;
+        /* OP_ASYNC */
+        OpDecodeFn decode;
+        OpDeliverFn deliver;
+        void *cb;
+        void *userdata;
+        void *ready_obj;       /* answered without the agent (a cache hit): the result */
+        /* OP_INTERNAL: runs under c->io; must not take c->io or call back into the user. */
+        void (*on_done)(roled_client *c, Op *op);
+};
 
 /* One cached credential set, keyed by (role, duration, session policy). */
 typedef struct CacheEntry {
         char *role;   /* "" for the default role */
         uint32_t duration_seconds;
-        char *policy; /* NULL when none; compared in full, so no digest collisions */
-        time_t refresh_at; /* serve from the cache while now < refresh_at */
-        roled_credentials creds;
+        char *policy; /* NULL when none; compared in full */
+        time_t refresh_at; /* serve as fresh while now < refresh_at */
+        time_t expires;    /* serve at all (stale-if-error) while now < expires */
+        bool is_refreshing;
+        roled_credentials *creds;
 } CacheEntry;
 
 struct roled_client {
-        pthread_mutex_t lock; /* the socket, msgid, receive buffer, cache and keys */
-        int fd;               /* -1 while disconnected */
-        pid_t pid;            /* the process that connected fd: a forked child reconnects */
+        unsigned fork_generation; /* client_fork_generation() when created */
         char path[CLIENT_PATH_MAX];
-        uint32_t msgid;       /* last msgid sent; 0 is never used */
         int timeout_ms;
-        uint8_t *rbuf;        /* received, not yet consumed bytes; wiped once consumed */
+        int epfd;       /* what roled_client_get_fd() returns: holds fd and notify_fd */
+        int notify_fd;  /* eventfd: an async call finished in another thread */
+        int wake_fd;    /* eventfd: the blocking reader should look again (send buffer) */
+
+        pthread_mutex_t io;
+        pthread_cond_t cond; /* an Op finished, or the reader role is free */
+        int fd;              /* the connection, -1 while disconnected */
+        bool is_pollout;     /* fd is registered for EPOLLOUT */
+        bool has_reader;     /* a blocking thread is in poll() on fd */
+        atomic_llong peeked_ms; /* io_peek(): when the socket was last looked at for notifications */
+        uint32_t msgid;      /* last msgid used; 0 is never used */
+        uint8_t *rbuf;       /* received, not yet consumed; wiped once consumed */
         size_t rlen, rsize;
+        ProtoBuf wbuf;       /* requests not yet written (secret: wiped) */
+        Op *ops;             /* QUEUED and SENT, oldest first */
+        Op *ops_tail;
+        size_t n_sent;
+        Op *done;            /* finished OP_ASYNC ops for roled_client_process() */
+        Op *done_tail;
+
+        pthread_mutex_t cache_lock;
         CacheEntry cache[CLIENT_CACHE_MAX];
         size_t n_cache;
+
+        pthread_mutex_t keys_lock;
         TokenPublicKey keys[CLIENT_KEYS_MAX];
         size_t n_keys;
         time_t keys_fetched;  /* 0: never */
+        bool is_keys_fetching;
 };
+
+/* ---- client.c ---- */
 
 /* The candidate socket paths, in search order. */
 typedef struct SocketList {
@@ -75,67 +158,143 @@ void client_socket_search(SocketList *l);
  * client_check_trust() - lstat() the socket at @path and its directory.
  * @euid: the uid (besides root) allowed to own them
  * @why, @why_size: on 1, why the socket is not trusted
- *
- * Return: 0 when both are owned by root or @euid, @path is a socket and the
- * directory is not writable by others (unless sticky); 1 when not; -errno
- * when lstat() fails.
+ * Return: 0 when trusted; 1 when not; -errno when lstat() fails.
  */
 int client_check_trust(const char *path, uid_t euid, char *why, size_t why_size);
 
-/* A decoded response; borrows the client's receive buffer until client_reply_done(). */
-typedef struct ClientReply {
-        msgpack_zone zone;
-        msgpack_object obj;
-        ProtoMsg msg;
-        size_t msg_len; /* bytes of rbuf it occupies */
-        bool has_zone;
-} ClientReply;
+/*
+ * client_connect_path() - trust-check and connect to @path (non-blocking socket).
+ * Return: ROLED_OK with *@fdp set, ROLED_E_NO_AGENT (errno in *@errp),
+ * ROLED_E_UNTRUSTED_AGENT or ROLED_E_NOMEM, with @err's message set.
+ */
+roled_status client_connect_path(const char *path, int *fdp, int *errp, roled_error *err);
 
-#define CLIENT_REPLY_INIT { .has_zone = false }
+/* client_check() - the checks every call starts with (non-NULL, same process).  Return: ROLED_OK or the error, with @err set. */
+roled_status client_check(const roled_client *c, roled_error *err);
 
-/* Packs the params map of a request; @arg is the caller's. */
-typedef void (*ClientPackFn)(ProtoBuf *b, const void *arg);
+/* client_now_ms() - CLOCK_MONOTONIC in milliseconds. */
+int64_t client_now_ms(void);
+
+/* ---- error.c ---- */
+
+/* error_set() - record a failure in @err (NULL is fine); control characters become spaces.  Return: @st. */
+roled_status error_set(roled_error *err, roled_status st, const char *fmt, ...) _printf_(3, 4);
+/* error_copy() - @dst gets @src's status and message.  Return: @src->status. */
+roled_status error_copy(roled_error *dst, const roled_error *src);
+
+/* ---- io.c ---- */
 
 /*
- * client_call() - one request and its response; the caller holds c->lock.
- * @c:         the client (reconnected once, transparently, if the agent went away)
- * @method:    the wire method name
- * @pack:      packs the params map, or NULL for an empty one
- * @arg:       passed to @pack
- * @is_secret: the request carries a secret (a token or policy): wipe its buffer
- * @rep:       on ROLED_OK, the response, whose result map is rep->msg.result;
- *             the caller copies what it needs and then calls client_reply_done()
- *
- * Return: ROLED_OK, the agent's error mapped to a roled_status (message in the
- * thread's last error), ROLED_E_IO, ROLED_E_TIMEOUT, ROLED_E_PROTOCOL,
- * ROLED_E_NO_AGENT, ROLED_E_UNTRUSTED_AGENT or ROLED_E_NOMEM.
+ * op_new() - a call of @method whose params map @pack writes (NULL: empty).
+ * Return: the Op (owned by the caller until io_start()), or NULL on ENOMEM.
  */
-roled_status client_call(roled_client *c, const char *method, ClientPackFn pack, const void *arg,
-                         bool is_secret, ClientReply *rep);
+typedef void (*OpPackFn)(ProtoBuf *b, const void *arg);
+Op *op_new(roled_client *c, OpMode mode, const char *method, OpPackFn pack, const void *arg);
+/* op_free() - free @op and what it holds (wiping its bytes).  Return: NULL. */
+Op *op_free(Op *op);
 
-/* client_reply_done() - free @rep's zone and wipe and drop its bytes from the receive buffer. */
-void client_reply_done(roled_client *c, ClientReply *rep);
+/*
+ * io_call() - start @op (OP_BLOCKING) and wait for it until the client's
+ * timeout, counted from @start_ms.  On ROLED_OK the result map is decoded with
+ * @decode into *@objp.  Frees @op.  Return: ROLED_OK or the error (@err set).
+ */
+roled_status io_call(roled_client *c, Op *op, int64_t start_ms, OpDecodeFn decode, void **objp,
+                     roled_error *err);
 
-/* client_set_error() - set this thread's last error for @c (NULL: for a failed connect). */
-void client_set_error(const roled_client *c, const char *fmt, ...) _printf_(2, 3);
-/* client_clear_error() - forget this thread's last error. */
-void client_clear_error(const roled_client *c);
+/*
+ * io_call_read() - like io_call(), but @read_fn reads the result map itself
+ * (into @arg) before the Op is freed.
+ */
+typedef roled_status (*OpReadFn)(const msgpack_object *result, void *arg, roled_error *err);
+roled_status io_call_read(roled_client *c, Op *op, int64_t start_ms, OpReadFn read_fn, void *arg,
+                          roled_error *err);
+
+/*
+ * io_start_async() - queue @op (OP_ASYNC, or OP_INTERNAL) and send what can be sent.
+ * Takes @op.  Return: ROLED_OK, or the error (@err set; @op freed, nothing runs).
+ */
+roled_status io_start_async(roled_client *c, Op *op, roled_error *err);
+
+/* io_finish_ready() - queue an OP_ASYNC @op already answered (op->ready_obj) for roled_client_process(). */
+void io_finish_ready(roled_client *c, Op *op);
+
+/* io_pump() - read and write what can be done now, without waiting (a blocking-only user's chance to take background answers). */
+void io_pump(roled_client *c);
+
+/*
+ * io_peek() - at most every CLIENT_PEEK_MS, and only when c->io is free, read
+ * what the agent sent without waiting: a client served from its cache alone
+ * still learns of SessionsRevoked.  Never blocks.
+ */
+void io_peek(roled_client *c);
+
+/* io_close() - fail every call (callbacks run), close descriptors, free buffers.  @is_child: after fork, touch no lock. */
+void io_close(roled_client *c, bool is_child);
+
+/* ---- status.c ---- */
 
 /* status_from_proto() - the roled_status for an agent error code. */
 roled_status status_from_proto(ProtoError e);
 
 /*
- * Result-map readers: copy field @key into @dst[@size] / *@vp.  Return:
- * ROLED_OK, or ROLED_E_PROTOCOL (with @c's error set) when the field is
- * absent, mistyped or too long.  The _opt variants give "" / 0 when absent.
+ * result_dup() - a NUL-terminated heap copy of string field @key (at most
+ * @max bytes); absent gives "" (or NULL with @is_nullable), unless @is_required.
+ * Return: ROLED_OK, ROLED_E_PROTOCOL (@err set) or ROLED_E_NOMEM.
  */
-roled_status result_str(roled_client *c, const msgpack_object *map, const char *key, char *dst,
-                        size_t size);
-roled_status result_str_opt(roled_client *c, const msgpack_object *map, const char *key,
-                            char *dst, size_t size);
-roled_status result_u32(roled_client *c, const msgpack_object *map, const char *key, uint32_t *vp);
-roled_status result_u32_opt(roled_client *c, const msgpack_object *map, const char *key,
-                            uint32_t *vp);
+roled_status result_dup(const msgpack_object *map, const char *key, size_t max, bool is_required,
+                        bool is_nullable, char **outp, roled_error *err);
+/* result_u32() - uint field (absent: 0 unless @is_required).  Return: ROLED_OK or ROLED_E_PROTOCOL. */
+roled_status result_u32(const msgpack_object *map, const char *key, bool is_required,
+                        uint32_t *vp, roled_error *err);
 
-/* creds_cache_clear() - wipe and drop every cached credential set of @c. */
+/* ---- result.c ---- */
+
+/* The head of every result object: reference count and destructor. */
+typedef struct ResultHead {
+        atomic_uint n_refs;
+        void (*destroy)(void *obj); /* frees what the object holds, not the object */
+} ResultHead;
+
+/* result_alloc() - a zeroed object of @size bytes with one reference. */
+void *result_alloc(size_t size, void (*destroy)(void *obj));
+void *result_ref(void *obj);
+void *result_unref(void *obj);
+/* result_wipe_free() - wipe a heap string and free it.  Return: NULL. */
+char *result_wipe_free(char *s);
+
+/* Decoders the calls use, and their result types. */
+roled_status creds_decode(const msgpack_object *m, void **objp, roled_error *err);
+roled_status identity_decode(const msgpack_object *m, void **objp, roled_error *err);
+roled_status role_list_decode(const msgpack_object *m, void **objp, roled_error *err);
+roled_status authz_decode(const msgpack_object *m, void **objp, roled_error *err);
+roled_status role_decode(const msgpack_object *m, void **objp, roled_error *err);
+/* token_claims_new() - a roled_token_claims from verified claims (moved out of @tc). */
+roled_token_claims *token_claims_new(TokenClaims *tc);
+
+/* ---- creds.c ---- */
+
+/* creds_cache_clear() - drop every cached credential set of @c. */
 void creds_cache_clear(roled_client *c);
+/* creds_cache_revoked() - drop cached sets of @role ("" or NULL: all); the SessionsRevoked notification. */
+void creds_cache_revoked(roled_client *c, const char *role);
+
+/* Getter boilerplate for the result objects (their prototypes are in roled.h). */
+#define RESULT_REFS(type)                                                                          \
+        ROLED_EXPORT roled_##type *roled_##type##_ref(roled_##type *x)                             \
+        {                                                                                          \
+                return result_ref(x);                                                              \
+        }                                                                                          \
+        ROLED_EXPORT roled_##type *roled_##type##_unref(roled_##type *x)                           \
+        {                                                                                          \
+                return result_unref(x);                                                            \
+        }
+#define RESULT_GET_STR(type, field)                                                                \
+        ROLED_EXPORT const char *roled_##type##_##field(const roled_##type *x)                     \
+        {                                                                                          \
+                return x && x->field ? x->field : "";                                              \
+        }
+#define RESULT_GET(type, rtype, field)                                                             \
+        ROLED_EXPORT rtype roled_##type##_##field(const roled_##type *x)                           \
+        {                                                                                          \
+                return x ? x->field : (rtype)0;                                                    \
+        }

@@ -1,12 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * creds.c - GetCredentials and AssumeRole, and libroled's in-process cache.
+ * creds.c - GetCredentials and AssumeRole, the roled_credentials object and
+ * libroled's in-process credential cache.
  *
- * The cache is keyed by (role or default, duration, session policy) and serves
- * a credential set while now < expiration - margin, with the agent's rule for
- * the margin (refresh_margin() in base/refresh.h), so a service may call
- * roled_get_credentials() on every request.  Cached secrets are wiped when
- * replaced, evicted or when the client closes.  Transport is client.c's.
+ * The cache is keyed by (role or default, duration, session policy) and
+ * holds references to immutable credential objects, so a hit is a lookup
+ * and a reference count under c->cache_lock, which is never held across
+ * I/O.  An entry is fresh while now < expiration - margin (the agent's rule,
+ * refresh_margin() in base/refresh.h); past that one caller renews it while the others
+ * keep getting the cached set, and when the agent cannot answer the cached
+ * set is served until it expires (stale-if-error).  The agent's
+ * SessionsRevoked notification (io.c) drops entries at once.
  */
 #include "client.h"
 #include "civil.h"
@@ -15,76 +19,216 @@
 #include <sodium.h>
 #include <stdio.h>
 
-ROLED_EXPORT void roled_credentials_clear(roled_credentials *creds)
+struct roled_credentials {
+        ResultHead h;
+        char *access_key_id;
+        char *secret_access_key;
+        char *session_token;
+        time_t expiration;
+        char *expiration_iso;
+        char *role;
+        char *role_arn;
+        char *assumed_role_arn;
+        char *session_id;
+        char *issuer;
+};
+
+static void creds_destroy(void *obj)
 {
-        if (!creds)
-                return;
-        if (creds->session_token) {
-                sodium_memzero(creds->session_token, strlen(creds->session_token));
-                free(creds->session_token);
-        }
-        sodium_memzero(creds, sizeof(*creds));
+        roled_credentials *cr = obj;
+
+        result_wipe_free(cr->access_key_id);
+        result_wipe_free(cr->secret_access_key);
+        result_wipe_free(cr->session_token);
+        free(cr->expiration_iso);
+        free(cr->role);
+        free(cr->role_arn);
+        free(cr->assumed_role_arn);
+        free(cr->session_id);
+        free(cr->issuer);
 }
 
-static int creds_copy(roled_credentials *dst, const roled_credentials *src)
-{
-        char *tok = strdup(src->session_token);
+RESULT_REFS(credentials)
+RESULT_GET_STR(credentials, access_key_id)
+RESULT_GET_STR(credentials, secret_access_key)
+RESULT_GET_STR(credentials, session_token)
+RESULT_GET(credentials, time_t, expiration)
+RESULT_GET_STR(credentials, expiration_iso)
+RESULT_GET_STR(credentials, role)
+RESULT_GET_STR(credentials, role_arn)
+RESULT_GET_STR(credentials, assumed_role_arn)
+RESULT_GET_STR(credentials, session_id)
+RESULT_GET_STR(credentials, issuer)
 
-        if (!tok)
-                return -ENOMEM;
-        memcpy(dst, src, sizeof(*dst));
-        dst->session_token = tok;
-        return 0;
-}
-
-/* decode() - the credential map of a GetCredentials/AssumeRole result into @cr (cleared on failure). */
-static roled_status decode(roled_client *c, const msgpack_object *m, roled_credentials *cr)
+roled_status creds_decode(const msgpack_object *m, void **objp, roled_error *err)
 {
-        const char *tok;
-        size_t tok_len;
-        uint64_t exp;
+        roled_credentials *cr = result_alloc(sizeof(*cr), creds_destroy);
         roled_status st;
+        uint64_t exp;
 
-        memset(cr, 0, sizeof(*cr));
-        if ((st = result_str(c, m, "accessKeyId", cr->access_key_id, sizeof(cr->access_key_id))) ||
-            (st = result_str(c, m, "secretAccessKey", cr->secret_access_key,
-                             sizeof(cr->secret_access_key))) ||
-            (st = result_str_opt(c, m, "expirationIso", cr->expiration_iso,
-                                 sizeof(cr->expiration_iso))) ||
-            (st = result_str_opt(c, m, "role", cr->role, sizeof(cr->role))) ||
-            (st = result_str_opt(c, m, "roleArn", cr->role_arn, sizeof(cr->role_arn))) ||
-            (st = result_str_opt(c, m, "assumedRoleArn", cr->assumed_role_arn,
-                                 sizeof(cr->assumed_role_arn))) ||
-            (st = result_str_opt(c, m, "sessionId", cr->session_id, sizeof(cr->session_id))) ||
-            (st = result_str_opt(c, m, "issuer", cr->issuer, sizeof(cr->issuer))))
+        if (!cr)
+                return error_set(err, ROLED_E_NOMEM, "out of memory");
+        if ((st = result_dup(m, "accessKeyId", 128, true, false, &cr->access_key_id, err)) ||
+            (st = result_dup(m, "secretAccessKey", 128, true, false, &cr->secret_access_key, err)) ||
+            (st = result_dup(m, "sessionToken", PROTO_TOKEN_MAX, true, false, &cr->session_token, err)) ||
+            (st = result_dup(m, "role", PROTO_MESSAGE_MAX, false, false, &cr->role, err)) ||
+            (st = result_dup(m, "roleArn", PROTO_MESSAGE_MAX, false, false, &cr->role_arn, err)) ||
+            (st = result_dup(m, "assumedRoleArn", PROTO_MESSAGE_MAX, false, false, &cr->assumed_role_arn, err)) ||
+            (st = result_dup(m, "sessionId", PROTO_MESSAGE_MAX, false, false, &cr->session_id, err)) ||
+            (st = result_dup(m, "issuer", PROTO_MESSAGE_MAX, false, false, &cr->issuer, err)))
                 goto fail;
         if (proto_get_uint(m, "expiration", &exp) != 0 || exp > CIVIL_ISO8601_MAX) {
-                client_set_error(c, "roled sent a bad 'expiration' field");
-                st = ROLED_E_PROTOCOL;
+                st = error_set(err, ROLED_E_PROTOCOL, "roled sent a bad 'expiration' field");
                 goto fail;
         }
         cr->expiration = (time_t)exp;
-        if (!cr->expiration_iso[0])
-                (void)civil_format_iso8601(cr->expiration, cr->expiration_iso);
-        if (proto_get_str(m, "sessionToken", PROTO_TOKEN_MAX, &tok, &tok_len) != 0 ||
-            memchr(tok, '\0', tok_len)) {
-                client_set_error(c, "roled sent a bad 'sessionToken' field");
-                st = ROLED_E_PROTOCOL;
+        /* The ISO form is derived here, never taken on trust to disagree with the number. */
+        cr->expiration_iso = malloc(CIVIL_ISO8601_SIZE);
+        if (!cr->expiration_iso) {
+                st = error_set(err, ROLED_E_NOMEM, "out of memory");
                 goto fail;
         }
-        cr->session_token = strndup(tok, tok_len);
-        if (!cr->session_token) {
-                st = ROLED_E_NOMEM;
-                goto fail;
-        }
+        (void)civil_format_iso8601(cr->expiration, cr->expiration_iso);
+        *objp = cr;
         return ROLED_OK;
 fail:
-        roled_credentials_clear(cr);
+        result_unref(cr);
         return st;
 }
 
+/* ---- the cache ---- */
+
+static bool key_eq(const CacheEntry *e, const char *role, uint32_t duration, const char *policy)
+{
+        return e->duration_seconds == duration && streq(e->role, role ? role : "") &&
+               (e->policy ? policy && streq(e->policy, policy) : !policy);
+}
+
+static CacheEntry *find(roled_client *c, const roled_credentials_request *req)
+{
+        for (size_t i = 0; i < c->n_cache; i++)
+                if (key_eq(&c->cache[i], req->role, req->duration_seconds, req->session_policy))
+                        return &c->cache[i];
+        return NULL;
+}
+
+static void entry_clear(CacheEntry *e)
+{
+        free(e->role);
+        if (e->policy)
+                sodium_memzero(e->policy, strlen(e->policy));
+        free(e->policy);
+        result_unref(e->creds);
+        memset(e, 0, sizeof(*e));
+}
+
+/* remove_at() - drop entry @i, keeping the array dense. */
+static void remove_at(roled_client *c, size_t i)
+{
+        entry_clear(&c->cache[i]);
+        c->cache[i] = c->cache[--c->n_cache];
+        memset(&c->cache[c->n_cache], 0, sizeof(c->cache[0]));
+}
+
+void creds_cache_clear(roled_client *c)
+{
+        while (c->n_cache)
+                remove_at(c, c->n_cache - 1);
+}
+
+void creds_cache_revoked(roled_client *c, const char *role)
+{
+        pthread_mutex_lock(&c->cache_lock);
+        for (size_t i = c->n_cache; i-- > 0;)
+                if (!role || !*role || streq(c->cache[i].creds->role, role))
+                        remove_at(c, i);
+        pthread_mutex_unlock(&c->cache_lock);
+}
+
+/* store() - remember @cr under the key of @req; failing to cache is no error for the caller. */
+static void store(roled_client *c, const roled_credentials_request *req, roled_credentials *cr,
+                  time_t now)
+{
+        time_t lifetime = req->duration_seconds ? req->duration_seconds : PROTO_DURATION_DEFAULT;
+        CacheEntry e = { 0 }, *slot;
+
+        /* An agent-side session may have been minted longer than we asked for (role maximum). */
+        if (cr->expiration - now > lifetime)
+                lifetime = cr->expiration - now;
+        e.duration_seconds = req->duration_seconds;
+        e.refresh_at = cr->expiration - refresh_margin(lifetime);
+        e.expires = cr->expiration;
+        e.role = strdup(req->role ? req->role : "");
+        e.policy = req->session_policy ? strdup(req->session_policy) : NULL;
+        if (!e.role || (req->session_policy && !e.policy)) {
+                entry_clear(&e);
+                return;
+        }
+        e.creds = result_ref(cr);
+        pthread_mutex_lock(&c->cache_lock);
+        slot = find(c, req);
+        if (!slot && c->n_cache < CLIENT_CACHE_MAX)
+                slot = &c->cache[c->n_cache++];
+        if (!slot) {
+                /* Full: evict the entry that would be renewed first. */
+                slot = &c->cache[0];
+                for (size_t i = 1; i < c->n_cache; i++)
+                        if (c->cache[i].refresh_at < slot->refresh_at)
+                                slot = &c->cache[i];
+        }
+        entry_clear(slot);
+        *slot = e;
+        pthread_mutex_unlock(&c->cache_lock);
+}
+
+/* Errors that say the agent could not answer, not that the answer is no. */
+static bool is_unavailable(roled_status st)
+{
+        return st == ROLED_E_TIMEOUT || st == ROLED_E_IO || st == ROLED_E_NO_AGENT ||
+               st == ROLED_E_INTERNAL || st == ROLED_E_UPSTREAM_UNAVAILABLE ||
+               st == ROLED_E_THROTTLING;
+}
+
+typedef enum Lookup {
+        LOOKUP_MISS,   /* ask the agent; nothing to fall back on */
+        LOOKUP_HIT,    /* *crp is the answer */
+        LOOKUP_RENEW,  /* ask the agent; *crp (still valid) is the fallback, and this caller renews */
+} Lookup;
+
+static Lookup lookup(roled_client *c, const roled_credentials_request *req, time_t now,
+                     roled_credentials **crp)
+{
+        Lookup l = LOOKUP_MISS;
+        CacheEntry *e;
+
+        *crp = NULL;
+        pthread_mutex_lock(&c->cache_lock);
+        e = find(c, req);
+        if (e && now < e->refresh_at) {
+                *crp = result_ref(e->creds);
+                l = LOOKUP_HIT;
+        } else if (e && now < e->expires) {
+                *crp = result_ref(e->creds);
+                /* One caller renews; the others are served the valid set meanwhile. */
+                l = e->is_refreshing ? LOOKUP_HIT : LOOKUP_RENEW;
+                e->is_refreshing = true;
+        }
+        pthread_mutex_unlock(&c->cache_lock);
+        return l;
+}
+
+static void renew_done(roled_client *c, const roled_credentials_request *req)
+{
+        CacheEntry *e;
+
+        pthread_mutex_lock(&c->cache_lock);
+        e = find(c, req);
+        if (e)
+                e->is_refreshing = false;
+        pthread_mutex_unlock(&c->cache_lock);
+}
+
 typedef struct CredsParams {
-        const char *method;
         const char *role;
         uint32_t duration_seconds;
         const char *policy;
@@ -110,132 +254,251 @@ static void pack_params(ProtoBuf *b, const void *arg)
                 proto_pack_kv_str(b, "sessionToken", p->token);
 }
 
-/* fetch() - one GetCredentials/AssumeRole call; the caller holds c->lock. */
-static roled_status fetch(roled_client *c, const CredsParams *p, roled_credentials *creds)
+/* read_request() - @req (NULL: defaults) into @out, honouring its size.  Return: ROLED_OK or ROLED_E_INVALID_ARGUMENT. */
+static roled_status read_request(const roled_credentials_request *req,
+                                 roled_credentials_request *out, roled_error *err)
 {
-        ClientReply rep;
-        roled_status st;
-
-        /* A session token or policy in the request is wiped with the request buffer. */
-        st = client_call(c, p->method, pack_params, p, p->token || p->policy, &rep);
-        if (st != ROLED_OK)
-                return st;
-        st = decode(c, rep.msg.result, creds);
-        client_reply_done(c, &rep);
-        return st;
-}
-
-static bool key_eq(const CacheEntry *e, const char *role, uint32_t duration, const char *policy)
-{
-        return e->duration_seconds == duration && streq(e->role, role ? role : "") &&
-               (e->policy ? policy && streq(e->policy, policy) : !policy);
-}
-
-static void entry_clear(CacheEntry *e)
-{
-        free(e->role);
-        free(e->policy);
-        roled_credentials_clear(&e->creds);
-        memset(e, 0, sizeof(*e));
-}
-
-void creds_cache_clear(roled_client *c)
-{
-        for (size_t i = 0; i < c->n_cache; i++)
-                entry_clear(&c->cache[i]);
-        c->n_cache = 0;
-}
-
-/* store() - remember @creds under the key; failure to cache is not an error for the caller. */
-static void store(roled_client *c, const roled_request *req, const roled_credentials *creds,
-                  time_t now)
-{
-        const char *role = req->role ? req->role : "";
-        time_t lifetime = req->duration_seconds ? req->duration_seconds : PROTO_DURATION_DEFAULT;
-        CacheEntry e = { 0 }, *slot = NULL;
-
-        /* An agent-side session may have been minted longer than we asked for (role maximum). */
-        if (creds->expiration - now > lifetime)
-                lifetime = creds->expiration - now;
-        e.duration_seconds = req->duration_seconds;
-        e.refresh_at = creds->expiration - (time_t)refresh_margin(lifetime);
-        e.role = strdup(role);
-        e.policy = req->session_policy ? strdup(req->session_policy) : NULL;
-        if (!e.role || (req->session_policy && !e.policy) || creds_copy(&e.creds, creds) < 0) {
-                entry_clear(&e);
-                return;
-        }
-        for (size_t i = 0; i < c->n_cache && !slot; i++)
-                if (key_eq(&c->cache[i], req->role, req->duration_seconds, req->session_policy))
-                        slot = &c->cache[i];
-        if (!slot && c->n_cache < CLIENT_CACHE_MAX)
-                slot = &c->cache[c->n_cache++];
-        if (!slot) {
-                /* Full: evict the entry that would be refreshed first. */
-                slot = &c->cache[0];
-                for (size_t i = 1; i < c->n_cache; i++)
-                        if (c->cache[i].refresh_at < slot->refresh_at)
-                                slot = &c->cache[i];
-        }
-        entry_clear(slot);
-        *slot = e;
-}
-
-ROLED_EXPORT roled_status roled_get_credentials(roled_client *client, const roled_request *req,
-                                                roled_credentials *creds)
-{
-        static const roled_request none = { 0 };
-        CredsParams p = { .method = "GetCredentials" };
-        time_t now = time(NULL);
-        roled_status st;
-
-        if (!client || !creds)
-                return ROLED_E_INVALID_ARGUMENT;
+        *out = (roled_credentials_request)ROLED_CREDENTIALS_REQUEST_INIT;
         if (!req)
-                req = &none;
-        p.role = req->role;
-        p.duration_seconds = req->duration_seconds;
-        p.policy = req->session_policy;
-        pthread_mutex_lock(&client->lock);
-        if (!req->is_fresh) {
-                for (size_t i = 0; i < client->n_cache; i++) {
-                        CacheEntry *e = &client->cache[i];
+                return ROLED_OK;
+        if (req->size < sizeof(size_t))
+                return error_set(err, ROLED_E_INVALID_ARGUMENT,
+                                 "request without a size (start from ROLED_CREDENTIALS_REQUEST_INIT)");
+        memcpy(out, req, req->size < sizeof(*out) ? req->size : sizeof(*out));
+        out->size = sizeof(*out);
+        return ROLED_OK;
+}
 
-                        if (key_eq(e, req->role, req->duration_seconds, req->session_policy) &&
-                            now < e->refresh_at) {
-                                client_clear_error(client);
-                                st = creds_copy(creds, &e->creds) < 0 ? ROLED_E_NOMEM : ROLED_OK;
-                                pthread_mutex_unlock(&client->lock);
-                                return st;
-                        }
+ROLED_EXPORT roled_status roled_get_credentials(roled_client *client,
+                                                const roled_credentials_request *req,
+                                                roled_credentials **credsp, roled_error *err)
+{
+        int64_t start = client_now_ms();
+        roled_credentials_request r;
+        roled_credentials *cached = NULL, *cr = NULL;
+        CredsParams p;
+        time_t now = time(NULL);
+        roled_error e = ROLED_ERROR_INIT;
+        roled_status st;
+        Lookup l = LOOKUP_MISS;
+        Op *op;
+
+        if (credsp)
+                *credsp = NULL;
+        if ((st = client_check(client, err)))
+                return st;
+        if (!credsp)
+                return error_set(err, ROLED_E_INVALID_ARGUMENT, "roled_get_credentials(): credsp is NULL");
+        if ((st = read_request(req, &r, err)))
+                return st;
+        if (!(r.flags & ROLED_CREDENTIALS_FRESH)) {
+                io_peek(client);
+                l = lookup(client, &r, now, &cached);
+                if (l == LOOKUP_HIT) {
+                        *credsp = cached;
+                        return ROLED_OK;
                 }
         }
-        st = fetch(client, &p, creds);
-        if (st == ROLED_OK)
-                store(client, req, creds, now);
-        pthread_mutex_unlock(&client->lock);
+        p = (CredsParams){ .role = r.role, .duration_seconds = r.duration_seconds, .policy = r.session_policy };
+        op = op_new(client, OP_BLOCKING, "GetCredentials", pack_params, &p);
+        if (!op) {
+                st = error_set(&e, ROLED_E_NOMEM, "out of memory");
+        } else {
+                void *obj = NULL;
+
+                st = io_call(client, op, start, creds_decode, &obj, &e);
+                cr = obj;
+        }
+        if (l == LOOKUP_RENEW)
+                renew_done(client, &r);
+        if (st == ROLED_OK) {
+                store(client, &r, cr, now);
+                result_unref(cached);
+                *credsp = cr;
+                return ROLED_OK;
+        }
+        if (cached && is_unavailable(st) && time(NULL) < cached->expiration) {
+                /* Stale-if-error: the cached set is still valid, the agent just cannot say more. */
+                roled_error_clear(&e);
+                *credsp = cached;
+                return ROLED_OK;
+        }
+        result_unref(cached);
+        error_copy(err, &e);
+        roled_error_clear(&e);
         return st;
 }
 
-ROLED_EXPORT roled_status roled_assume_role(roled_client *client, const char *role,
-                                            uint32_t duration_seconds, const char *session_policy,
-                                            const char *session_name, const char *source_token,
-                                            roled_credentials *creds)
+/* ---- asynchronous ---- */
+
+static void deliver_creds(roled_client *c, Op *op, roled_status st, void *obj, const roled_error *err)
+{
+        roled_credentials_cb cb = (roled_credentials_cb)op->cb;
+
+        cb(c, st, obj, err, op->userdata);
+}
+
+/* An async GetCredentials stores what it got; a decode hook does that on the loop's thread. */
+typedef struct AsyncCreds {
+        roled_credentials_request req;
+        char *role, *policy;
+        time_t now;
+        roled_credentials_cb cb;
+        void *userdata;
+} AsyncCreds;
+
+static void deliver_and_store(roled_client *c, Op *op, roled_status st, void *obj,
+                              const roled_error *err)
+{
+        AsyncCreds *a = op->userdata;
+
+        if (st == ROLED_OK)
+                store(c, &a->req, obj, a->now);
+        a->cb(c, st, obj, err, a->userdata);
+        free(a->role);
+        free(a->policy);
+        free(a);
+}
+
+ROLED_EXPORT roled_status roled_get_credentials_async(roled_client *client,
+                                                      const roled_credentials_request *req,
+                                                      roled_credentials_cb cb, void *userdata,
+                                                      roled_error *err)
+{
+        roled_credentials_request r;
+        roled_credentials *cached = NULL;
+        AsyncCreds *a;
+        CredsParams p;
+        roled_status st;
+        Op *op;
+
+        if ((st = client_check(client, err)))
+                return st;
+        if (!cb)
+                return error_set(err, ROLED_E_INVALID_ARGUMENT, "roled_get_credentials_async(): no callback");
+        if ((st = read_request(req, &r, err)))
+                return st;
+        a = calloc(1, sizeof(*a));
+        if (!a)
+                return error_set(err, ROLED_E_NOMEM, "out of memory");
+        /* The request's strings are the caller's only until we return: keep copies for store(). */
+        a->role = r.role ? strdup(r.role) : NULL;
+        a->policy = r.session_policy ? strdup(r.session_policy) : NULL;
+        a->req = r;
+        a->req.role = a->role;
+        a->req.session_policy = a->policy;
+        a->now = time(NULL);
+        a->cb = cb;
+        a->userdata = userdata;
+        if ((r.role && !a->role) || (r.session_policy && !a->policy))
+                goto oom;
+        p = (CredsParams){ .role = r.role, .duration_seconds = r.duration_seconds, .policy = r.session_policy };
+        op = op_new(client, OP_ASYNC, "GetCredentials", pack_params, &p);
+        if (!op)
+                goto oom;
+        op->decode = creds_decode;
+        op->deliver = deliver_and_store;
+        op->userdata = a;
+        if (!(r.flags & ROLED_CREDENTIALS_FRESH) && lookup(client, &r, a->now, &cached) == LOOKUP_HIT) {
+                /* A hit is answered from roled_client_process() too, never from inside this call. */
+                op->ready_obj = cached;
+                op->deliver = deliver_creds;
+                op->cb = (void *)cb;
+                op->userdata = userdata;
+                free(a->role);
+                free(a->policy);
+                free(a);
+                io_finish_ready(client, op);
+                return ROLED_OK;
+        }
+        /* A renewal started here falls back on nothing: the asynchronous caller gets the agent's answer. */
+        if (cached) {
+                renew_done(client, &r);
+                result_unref(cached);
+        }
+        return io_start_async(client, op, err);
+oom:
+        free(a->role);
+        free(a->policy);
+        free(a);
+        return error_set(err, ROLED_E_NOMEM, "out of memory");
+}
+
+/* ---- AssumeRole ---- */
+
+static roled_status read_assume(const roled_assume_role_request *req, roled_assume_role_request *out,
+                                roled_error *err)
+{
+        *out = (roled_assume_role_request)ROLED_ASSUME_ROLE_REQUEST_INIT;
+        if (!req || req->size < sizeof(size_t))
+                return error_set(err, ROLED_E_INVALID_ARGUMENT,
+                                 "roled_assume_role(): needs a request (start from ROLED_ASSUME_ROLE_REQUEST_INIT)");
+        memcpy(out, req, req->size < sizeof(*out) ? req->size : sizeof(*out));
+        if (!out->role)
+                return error_set(err, ROLED_E_INVALID_ARGUMENT, "roled_assume_role(): needs a role");
+        return ROLED_OK;
+}
+
+static Op *assume_op(roled_client *c, OpMode mode, const roled_assume_role_request *r)
 {
         CredsParams p = {
-                .method = "AssumeRole",
-                .role = role,
-                .duration_seconds = duration_seconds,
-                .policy = session_policy,
-                .session_name = session_name,
-                .token = source_token,
+                .role = r->role,
+                .duration_seconds = r->duration_seconds,
+                .policy = r->session_policy,
+                .session_name = r->session_name,
+                .token = r->source_token,
         };
-        roled_status st;
 
-        if (!client || !role || !creds)
-                return ROLED_E_INVALID_ARGUMENT;
-        pthread_mutex_lock(&client->lock);
-        st = fetch(client, &p, creds);
-        pthread_mutex_unlock(&client->lock);
+        return op_new(c, mode, "AssumeRole", pack_params, &p);
+}
+
+ROLED_EXPORT roled_status roled_assume_role(roled_client *client,
+                                            const roled_assume_role_request *req,
+                                            roled_credentials **credsp, roled_error *err)
+{
+        int64_t start = client_now_ms();
+        roled_assume_role_request r;
+        roled_status st;
+        void *obj = NULL;
+        Op *op;
+
+        if (credsp)
+                *credsp = NULL;
+        if ((st = client_check(client, err)))
+                return st;
+        if (!credsp)
+                return error_set(err, ROLED_E_INVALID_ARGUMENT, "roled_assume_role(): credsp is NULL");
+        if ((st = read_assume(req, &r, err)))
+                return st;
+        op = assume_op(client, OP_BLOCKING, &r);
+        if (!op)
+                return error_set(err, ROLED_E_NOMEM, "out of memory");
+        st = io_call(client, op, start, creds_decode, &obj, err);
+        *credsp = obj;
         return st;
+}
+
+ROLED_EXPORT roled_status roled_assume_role_async(roled_client *client,
+                                                  const roled_assume_role_request *req,
+                                                  roled_credentials_cb cb, void *userdata,
+                                                  roled_error *err)
+{
+        roled_assume_role_request r;
+        roled_status st;
+        Op *op;
+
+        if ((st = client_check(client, err)))
+                return st;
+        if (!cb)
+                return error_set(err, ROLED_E_INVALID_ARGUMENT, "roled_assume_role_async(): no callback");
+        if ((st = read_assume(req, &r, err)))
+                return st;
+        op = assume_op(client, OP_ASYNC, &r);
+        if (!op)
+                return error_set(err, ROLED_E_NOMEM, "out of memory");
+        op->decode = creds_decode;
+        op->deliver = deliver_creds;
+        op->cb = (void *)cb;
+        op->userdata = userdata;
+        return io_start_async(client, op, err);
 }

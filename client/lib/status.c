@@ -2,7 +2,8 @@
 /*
  * status.c - roled_status: names, descriptions, and the one place where the
  * agent's wire error codes (proto.h PROTO_ERRORS) become roled_status values.
- * It also holds the small result-map readers every call uses.
+ * It also holds the library's version and the small result-map readers
+ * every call uses.
  */
 #include "client.h"
 
@@ -19,6 +20,11 @@ roled_status status_from_proto(ProtoError e)
         if ((int)e <= 0 || e >= PROTO_ERROR_COUNT)
                 return ROLED_E_INTERNAL;
         return (roled_status)e;
+}
+
+ROLED_EXPORT const char *roled_version(void)
+{
+        return ROLED_VERSION;
 }
 
 ROLED_EXPORT const char *roled_status_name(roled_status status)
@@ -42,6 +48,10 @@ ROLED_EXPORT const char *roled_status_name(roled_status status)
                 return "InvalidArgument";
         case ROLED_E_BAD_SIGNATURE:
                 return "BadSignature";
+        case ROLED_E_FORKED:
+                return "Forked";
+        case ROLED_E_CANCELLED:
+                return "Cancelled";
         default:
                 if ((int)status > 0 && (int)status < PROTO_ERROR_COUNT)
                         return proto_error_name((ProtoError)status);
@@ -106,53 +116,46 @@ ROLED_EXPORT const char *roled_strerror(roled_status status)
                 return "invalid argument";
         case ROLED_E_BAD_SIGNATURE:
                 return "the token does not verify";
+        case ROLED_E_FORKED:
+                return "the client belongs to the parent process (used after fork())";
+        case ROLED_E_CANCELLED:
+                return "the call was cancelled by closing the client";
         }
         return "unknown error";
 }
 
-static roled_status bad_field(roled_client *c, const char *key)
+roled_status result_dup(const msgpack_object *map, const char *key, size_t max, bool is_required,
+                        bool is_nullable, char **outp, roled_error *err)
 {
-        client_set_error(c, "roled sent a bad '%s' field", key);
-        return ROLED_E_PROTOCOL;
-}
+        char *s = NULL;
+        int r = proto_strndup(map, key, max, &s);
 
-roled_status result_str(roled_client *c, const msgpack_object *map, const char *key, char *dst,
-                        size_t size)
-{
-        const char *s;
-        size_t n;
-
-        if (proto_get_str(map, key, size - 1, &s, &n) != 0 || !copy_strn(dst, size, s, n))
-                return bad_field(c, key);
-        return ROLED_OK;
-}
-
-roled_status result_str_opt(roled_client *c, const msgpack_object *map, const char *key,
-                            char *dst, size_t size)
-{
-        if (!proto_get(map, key)) {
-                dst[0] = '\0';
+        if (r == -ENOMEM)
+                return error_set(err, ROLED_E_NOMEM, "out of memory");
+        if (r == RPC_E_MISSING && !is_required) {
+                *outp = is_nullable ? NULL : strdup("");
+                if (!is_nullable && !*outp)
+                        return error_set(err, ROLED_E_NOMEM, "out of memory");
                 return ROLED_OK;
         }
-        return result_str(c, map, key, dst, size);
-}
-
-roled_status result_u32(roled_client *c, const msgpack_object *map, const char *key, uint32_t *vp)
-{
-        uint64_t v;
-
-        if (proto_get_uint(map, key, &v) != 0 || v > UINT32_MAX)
-                return bad_field(c, key);
-        *vp = (uint32_t)v;
+        if (r)
+                return error_set(err, ROLED_E_PROTOCOL, "roled sent a bad '%s' field", key);
+        *outp = s;
         return ROLED_OK;
 }
 
-roled_status result_u32_opt(roled_client *c, const msgpack_object *map, const char *key,
-                            uint32_t *vp)
+roled_status result_u32(const msgpack_object *map, const char *key, bool is_required,
+                        uint32_t *vp, roled_error *err)
 {
-        if (!proto_get(map, key)) {
+        uint64_t v;
+        int r = proto_get_uint(map, key, &v);
+
+        if (r == RPC_E_MISSING && !is_required) {
                 *vp = 0;
                 return ROLED_OK;
         }
-        return result_u32(c, map, key, vp);
+        if (r || v > UINT32_MAX)
+                return error_set(err, ROLED_E_PROTOCOL, "roled sent a bad '%s' field", key);
+        *vp = (uint32_t)v;
+        return ROLED_OK;
 }

@@ -1,13 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * verify.c - roled_verify_token(): offline session-token verification.
+ * verify.c - roled_verify_token(): offline session-token verification, and
+ * the roled_token_claims object.
  *
- * The agent's public keys come from GetPublicKeys once and are cached in the
- * client for CLIENT_KEYS_TTL seconds (fetched again at once when a token names
- * a key we do not have, which is what a rotation looks like).  The token format
- * and the signature check are proto/token.c's; this file only feeds it keys and
- * turns its answers into roled_status.  libsodium is initialised here, lazily,
- * and nowhere else in libroled.
+ * The agent's public keys come from GetPublicKeys and are kept under
+ * c->keys_lock.  The first verification waits for them; afterwards a
+ * verification copies the keys out under the lock and checks the token
+ * without it.  Keys older than CLIENT_KEYS_TTL are fetched again in the
+ * background (an internal call, finished by whichever thread reads its
+ * answer) while the known keys keep verifying; only a token naming a key we
+ * do not have (a rotation) waits for a fresh set.  The token format and the
+ * signature check are proto/token.c's.  libsodium is initialised here,
+ * lazily, and nowhere else in libroled.
  */
 #include "client.h"
 
@@ -22,25 +26,88 @@ static void init_sodium(void)
         sodium_status = sodium_init();
 }
 
-/* fetch_keys() - GetPublicKeys into c->keys; the caller holds c->lock. */
-static roled_status fetch_keys(roled_client *c, time_t now)
-{
-        const msgpack_object *arr;
-        ClientReply rep;
-        roled_status st;
-        size_t n = 0;
+/* ---- roled_token_claims ---- */
 
-        st = client_call(c, "GetPublicKeys", NULL, NULL, false, &rep);
-        if (st != ROLED_OK)
-                return st;
-        arr = proto_get(rep.msg.result, "keys");
-        if (!arr || arr->type != MSGPACK_OBJECT_ARRAY) {
-                client_set_error(c, "roled sent a bad 'keys' field");
-                st = ROLED_E_PROTOCOL;
-                goto done;
+struct roled_token_claims {
+        ResultHead h;
+        TokenClaims tc;
+};
+
+static void claims_destroy(void *obj)
+{
+        token_claims_deinit(&((roled_token_claims *)obj)->tc);
+}
+
+roled_token_claims *token_claims_new(TokenClaims *tc)
+{
+        roled_token_claims *c = result_alloc(sizeof(*c), claims_destroy);
+
+        if (!c)
+                return NULL;
+        c->tc = *tc;
+        *tc = (TokenClaims)TOKEN_CLAIMS_INIT;
+        return c;
+}
+
+RESULT_REFS(token_claims)
+
+#define CLAIM_STR(name, field)                                                                     \
+        ROLED_EXPORT const char *roled_token_claims_##name(const roled_token_claims *c)            \
+        {                                                                                          \
+                return c && c->tc.field ? c->tc.field : "";                                        \
         }
-        for (uint32_t i = 0; i < arr->via.array.size && n < CLIENT_KEYS_MAX; i++) {
+CLAIM_STR(access_key_id, akid)
+CLAIM_STR(session_id, sid)
+CLAIM_STR(role, role)
+CLAIM_STR(role_arn, arn)
+CLAIM_STR(user, user)
+CLAIM_STR(exe, exe)
+CLAIM_STR(unit, unit)
+CLAIM_STR(source_role, source_role)
+
+ROLED_EXPORT uint32_t roled_token_claims_uid(const roled_token_claims *c)
+{
+        return c ? c->tc.uid : 0;
+}
+
+ROLED_EXPORT uint32_t roled_token_claims_gid(const roled_token_claims *c)
+{
+        return c ? c->tc.gid : 0;
+}
+
+ROLED_EXPORT time_t roled_token_claims_issued(const roled_token_claims *c)
+{
+        return c ? (time_t)c->tc.issued : 0;
+}
+
+ROLED_EXPORT time_t roled_token_claims_expires(const roled_token_claims *c)
+{
+        return c ? (time_t)c->tc.expires : 0;
+}
+
+ROLED_EXPORT const uint8_t *roled_token_claims_policy_sha256(const roled_token_claims *c)
+{
+        return c && c->tc.has_policy ? c->tc.policy_digest : NULL;
+}
+
+/* ---- keys ---- */
+
+typedef struct KeySet {
+        TokenPublicKey keys[CLIENT_KEYS_MAX];
+        size_t n;
+} KeySet;
+
+static roled_status read_keys(const msgpack_object *m, void *arg, roled_error *err)
+{
+        const msgpack_object *arr = proto_get(m, "keys");
+        KeySet *ks = arg;
+
+        ks->n = 0;
+        if (!arr || arr->type != MSGPACK_OBJECT_ARRAY)
+                return error_set(err, ROLED_E_PROTOCOL, "roled sent a bad 'keys' field");
+        for (uint32_t i = 0; i < arr->via.array.size && ks->n < CLIENT_KEYS_MAX; i++) {
                 const msgpack_object *k = &arr->via.array.ptr[i];
+                TokenPublicKey *key = &ks->keys[ks->n];
                 const uint8_t *pk;
                 size_t pk_len;
                 uint64_t not_after = 0;
@@ -48,106 +115,156 @@ static roled_status fetch_keys(roled_client *c, time_t now)
                 if (proto_get_bin(k, "publicKey", TOKEN_PUBLIC_KEY_SIZE, &pk, &pk_len) != 0 ||
                     pk_len != TOKEN_PUBLIC_KEY_SIZE ||
                     (proto_get(k, "notAfter") && proto_get_uint(k, "notAfter", &not_after) != 0) ||
-                    not_after > INT64_MAX) {
-                        client_set_error(c, "roled sent a bad public key");
-                        st = ROLED_E_PROTOCOL;
-                        goto done;
-                }
-                memcpy(c->keys[n].pk, pk, TOKEN_PUBLIC_KEY_SIZE);
+                    not_after > INT64_MAX)
+                        return error_set(err, ROLED_E_PROTOCOL, "roled sent a bad public key");
+                memcpy(key->pk, pk, TOKEN_PUBLIC_KEY_SIZE);
                 /* The key id is derived, not taken from the wire, so it always matches the key. */
-                token_key_id(c->keys[n].pk, c->keys[n].id);
-                c->keys[n].not_after = (int64_t)not_after;
-                n++;
+                token_key_id(key->pk, key->id);
+                key->not_after = (int64_t)not_after;
+                ks->n++;
         }
-        c->n_keys = n;
-        c->keys_fetched = now;
-done:
-        client_reply_done(c, &rep);
+        return ROLED_OK;
+}
+
+static void keys_store(roled_client *c, const KeySet *ks)
+{
+        pthread_mutex_lock(&c->keys_lock);
+        memcpy(c->keys, ks->keys, sizeof(ks->keys[0]) * ks->n);
+        c->n_keys = ks->n;
+        c->keys_fetched = time(NULL);
+        pthread_mutex_unlock(&c->keys_lock);
+}
+
+/* fetch_keys() - GetPublicKeys, waiting for the answer. */
+static roled_status fetch_keys(roled_client *c, int64_t start, roled_error *err)
+{
+        KeySet ks = { .n = 0 };
+        roled_status st;
+        Op *op = op_new(c, OP_BLOCKING, "GetPublicKeys", NULL, NULL);
+
+        if (!op)
+                return error_set(err, ROLED_E_NOMEM, "out of memory");
+        st = io_call_read(c, op, start, read_keys, &ks, err);
+        if (st == ROLED_OK)
+                keys_store(c, &ks);
         return st;
 }
 
-static void copy_claim(char *dst, size_t size, const char *s)
+/* Runs under c->io in whichever thread read the answer: takes only keys_lock. */
+static void background_keys_done(roled_client *c, Op *op)
 {
-        snprintf(dst, size, "%s", s ? s : "");
+        const ProtoMsg *m = &op->rep_msg;
+        KeySet ks = { .n = 0 };
+
+        if (op->status == ROLED_OK && !m->error && m->result && m->result->type == MSGPACK_OBJECT_MAP &&
+            read_keys(m->result, &ks, NULL) == ROLED_OK) {
+                keys_store(c, &ks);
+        }
+        pthread_mutex_lock(&c->keys_lock);
+        c->is_keys_fetching = false;
+        pthread_mutex_unlock(&c->keys_lock);
+}
+
+/* fetch_keys_background() - start GetPublicKeys unless one is in flight; the known keys stay in use. */
+static void fetch_keys_background(roled_client *c)
+{
+        Op *op;
+
+        pthread_mutex_lock(&c->keys_lock);
+        if (c->is_keys_fetching) {
+                pthread_mutex_unlock(&c->keys_lock);
+                return;
+        }
+        c->is_keys_fetching = true;
+        pthread_mutex_unlock(&c->keys_lock);
+        op = op_new(c, OP_INTERNAL, "GetPublicKeys", NULL, NULL);
+        if (!op) {
+                pthread_mutex_lock(&c->keys_lock);
+                c->is_keys_fetching = false;
+                pthread_mutex_unlock(&c->keys_lock);
+                return;
+        }
+        op->on_done = background_keys_done;
+        (void)io_start_async(c, op, NULL);
+}
+
+/* verify() - check @token against the keys we hold now.  Return: a token_verify() code. */
+static int verify(roled_client *c, const char *token, size_t len, time_t now, TokenClaims *tc,
+                  bool *is_stalep, bool *has_keysp)
+{
+        KeySet ks;
+
+        pthread_mutex_lock(&c->keys_lock);
+        memcpy(ks.keys, c->keys, sizeof(c->keys[0]) * c->n_keys);
+        ks.n = c->n_keys;
+        *has_keysp = c->keys_fetched != 0;
+        *is_stalep = c->keys_fetched != 0 && now - c->keys_fetched >= CLIENT_KEYS_TTL;
+        pthread_mutex_unlock(&c->keys_lock);
+        if (!*has_keysp)
+                return TOKEN_E_UNKNOWN_KEY;
+        return token_verify(token, len, ks.keys, ks.n, now, tc);
 }
 
 ROLED_EXPORT roled_status roled_verify_token(roled_client *client, const char *token,
-                                             roled_token_claims *claims)
+                                             roled_token_claims **claimsp, roled_error *err)
 {
+        int64_t start = client_now_ms();
         TokenClaims tc = TOKEN_CLAIMS_INIT;
         time_t now = time(NULL);
-        bool is_refetched = false;
+        bool is_stale, has_keys;
         roled_status st;
         size_t len;
         int r;
 
-        if (!client || !token || !claims)
-                return ROLED_E_INVALID_ARGUMENT;
+        if (claimsp)
+                *claimsp = NULL;
+        if ((st = client_check(client, err)))
+                return st;
+        if (!token || !claimsp)
+                return error_set(err, ROLED_E_INVALID_ARGUMENT, "roled_verify_token(): needs a token");
         len = strnlen(token, PROTO_TOKEN_MAX + 1);
-        if (len > PROTO_TOKEN_MAX) {
-                client_set_error(client, "token longer than %d bytes", PROTO_TOKEN_MAX);
-                return ROLED_E_INVALID_TOKEN;
-        }
+        if (len > PROTO_TOKEN_MAX)
+                return error_set(err, ROLED_E_INVALID_TOKEN, "token longer than %d bytes", PROTO_TOKEN_MAX);
         pthread_once(&sodium_once, init_sodium);
         if (sodium_status < 0)
-                return ROLED_E_INTERNAL;
-        pthread_mutex_lock(&client->lock);
-        client_clear_error(client);
-        if (client->keys_fetched == 0 || now - client->keys_fetched >= CLIENT_KEYS_TTL) {
-                st = fetch_keys(client, now);
+                return error_set(err, ROLED_E_INTERNAL, "libsodium failed to initialise");
+        /* Take any background answer that has arrived, without waiting. */
+        io_pump(client);
+        r = verify(client, token, len, now, &tc, &is_stale, &has_keys);
+        if (r == TOKEN_E_UNKNOWN_KEY) {
+                /* First use, or the agent rotated its key since we fetched: this one waits. */
+                st = fetch_keys(client, start, err);
                 if (st != ROLED_OK)
-                        goto out;
-                is_refetched = true;
-        }
-        r = token_verify(token, len, client->keys, client->n_keys, now, &tc);
-        if (r == TOKEN_E_UNKNOWN_KEY && !is_refetched) {
-                /* The agent may have rotated its key since we fetched. */
-                st = fetch_keys(client, now);
-                if (st != ROLED_OK)
-                        goto out;
-                r = token_verify(token, len, client->keys, client->n_keys, now, &tc);
+                        return st;
+                r = verify(client, token, len, now, &tc, &is_stale, &has_keys);
+        } else if (is_stale) {
+                fetch_keys_background(client);
         }
         switch (r) {
         case 0:
-                memset(claims, 0, sizeof(*claims));
-                copy_claim(claims->access_key_id, sizeof(claims->access_key_id), tc.akid);
-                copy_claim(claims->session_id, sizeof(claims->session_id), tc.sid);
-                copy_claim(claims->role, sizeof(claims->role), tc.role);
-                copy_claim(claims->role_arn, sizeof(claims->role_arn), tc.arn);
-                copy_claim(claims->user, sizeof(claims->user), tc.user);
-                copy_claim(claims->exe, sizeof(claims->exe), tc.exe);
-                copy_claim(claims->unit, sizeof(claims->unit), tc.unit);
-                copy_claim(claims->source_role, sizeof(claims->source_role), tc.source_role);
-                claims->uid = tc.uid;
-                claims->gid = tc.gid;
-                claims->issued = (time_t)tc.issued;
-                claims->expires = (time_t)tc.expires;
-                claims->has_policy = tc.has_policy;
-                memcpy(claims->policy_sha256, tc.policy_digest, sizeof(claims->policy_sha256));
-                st = ROLED_OK;
-                break;
+                *claimsp = token_claims_new(&tc);
+                if (!*claimsp) {
+                        token_claims_deinit(&tc);
+                        return error_set(err, ROLED_E_NOMEM, "out of memory");
+                }
+                return ROLED_OK;
         case TOKEN_E_EXPIRED:
-                client_set_error(client, "the session token has expired");
-                st = ROLED_E_EXPIRED_TOKEN;
+                st = error_set(err, ROLED_E_EXPIRED_TOKEN, "the session token has expired");
                 break;
         case TOKEN_E_UNKNOWN_KEY:
-                client_set_error(client, "the token is signed by a key the agent does not trust");
-                st = ROLED_E_BAD_SIGNATURE;
+                st = error_set(err, ROLED_E_BAD_SIGNATURE, "the token is signed by a key the agent does not trust");
                 break;
         case TOKEN_E_BAD_SIGNATURE:
-                client_set_error(client, "the token signature does not verify");
-                st = ROLED_E_BAD_SIGNATURE;
+                st = error_set(err, ROLED_E_BAD_SIGNATURE, "the token signature does not verify");
                 break;
         case TOKEN_E_MALFORMED:
-                client_set_error(client, "not a roled session token");
-                st = ROLED_E_INVALID_TOKEN;
+                st = error_set(err, ROLED_E_INVALID_TOKEN, "not a roled session token");
                 break;
         default:
-                st = r == -ENOMEM ? ROLED_E_NOMEM : ROLED_E_INTERNAL;
+                st = r == -ENOMEM ? error_set(err, ROLED_E_NOMEM, "out of memory")
+                                  : error_set(err, ROLED_E_INTERNAL, "token verification failed (%d)", r);
                 break;
         }
-out:
         token_claims_deinit(&tc);
-        pthread_mutex_unlock(&client->lock);
         return st;
 }

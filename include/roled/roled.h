@@ -4,16 +4,27 @@
  *
  * A process links libroled to obtain short-lived, AWS-shaped credentials for
  * a role from the local roled agent, to ask who the agent thinks it is, to
- * list the roles it may assume, and to verify session tokens.  This is the
- * only header users include; everything else in the library is hidden.
+ * list the roles it may assume, to verify session tokens and to ask the agent
+ * whether a session may do something.  This is the only header users include.
+ * libroled(3) is the manual; every function below names its THREAD SAFETY,
+ * BLOCKING and ERRORS there and in short here.
  *
- * Thread safety: every function may be called from any thread; a roled_client
- * serialises its own socket use, and its credential cache is shared by all
- * threads using that client.
- *
- * fork(): the agent answers a connection only for the process it attested
- * there, so a client used in a forked child opens a connection of its own
- * (the child is attested as itself) and leaves the parent's alone.
+ * Shape, in the manner of sd-bus and libcurl's multi interface:
+ *  - a roled_client is one connection with any number of calls in flight
+ *    (pipelined, matched by msgid);
+ *  - an event loop drives it with roled_client_get_fd(), _get_events(),
+ *    _get_timeout() and _process(), and starts calls with the *_async()
+ *    functions, whose callbacks run inside roled_client_process();
+ *  - the blocking calls are built on the same core: any thread may make them
+ *    at any time, several at once on one client, each bounded as a whole by
+ *    the client's timeout;
+ *  - results are opaque, reference-counted objects read through getters;
+ *    secrets in them are wiped when the last reference goes;
+ *  - every call takes an optional roled_error for its status and message;
+ *  - fork(): a client belongs to the process that connected it.  The agent
+ *    answers a connection only for the process it attested there, so in a
+ *    forked child every call fails with ROLED_E_FORKED and the child
+ *    connects a client of its own; the parent's connection is untouched.
  */
 #ifndef ROLED_ROLED_H
 #define ROLED_ROLED_H
@@ -28,6 +39,11 @@ extern "C" {
 #endif
 
 #define ROLED_EXPORT __attribute__((visibility("default")))
+
+/* The version of the header; roled_version() is the library's. */
+#define ROLED_VERSION_MAJOR 0
+#define ROLED_VERSION_MINOR 1
+#define ROLED_VERSION_PATCH 0
 
 /*
  * roled_status - what a call returned.  0 is success; the AWS-named codes are
@@ -63,196 +79,304 @@ typedef enum roled_status {
         ROLED_E_NOMEM,
         ROLED_E_INVALID_ARGUMENT, /* bad argument to a library call */
         ROLED_E_BAD_SIGNATURE,    /* roled_verify_token(): the token does not verify */
+        ROLED_E_FORKED,           /* the client was created by another process (used after fork()) */
+        ROLED_E_CANCELLED,        /* an asynchronous call ended by roled_client_close() */
 } roled_status;
 
-/* roled_strerror() - a static English description of @status. */
+/* roled_strerror() - a static English description of @status.  Any thread; never blocks. */
 ROLED_EXPORT const char *roled_strerror(roled_status status);
-/* roled_status_name() - the wire/AWS name of @status ("AccessDenied", ...), or a short name. */
+/* roled_status_name() - the wire/AWS name of @status ("AccessDenied", ...).  Any thread; never blocks. */
 ROLED_EXPORT const char *roled_status_name(roled_status status);
+/* roled_version() - the library's version, "MAJOR.MINOR.PATCH".  Any thread; never blocks. */
+ROLED_EXPORT const char *roled_version(void);
+
+/*
+ * roled_error - what went wrong with one call.  Declare it with
+ * ROLED_ERROR_INIT, pass it to any number of calls (each failure replaces
+ * the previous message, each success leaves it as it was) and release it
+ * with roled_error_clear().  The message is one line and never holds a
+ * secret.  Belongs to the caller: one roled_error per thread at a time.
+ */
+typedef struct roled_error {
+        size_t size;         /* sizeof(roled_error), set by ROLED_ERROR_INIT */
+        roled_status status; /* ROLED_OK until a call fails */
+        char *message;       /* heap, owned by the struct; NULL: use roled_error_message() */
+} roled_error;
+
+#define ROLED_ERROR_INIT { sizeof(roled_error), ROLED_OK, NULL }
+
+/* roled_error_message() - @err's message, or roled_strerror(@err->status) when it has none. */
+ROLED_EXPORT const char *roled_error_message(const roled_error *err);
+/* roled_error_clear() - free the message and reset @err to ROLED_ERROR_INIT (NULL is fine). */
+ROLED_EXPORT void roled_error_clear(roled_error *err);
 
 typedef struct roled_client roled_client;
 
+/* Options for roled_client_connect(); start from ROLED_CLIENT_OPTIONS_INIT. */
+typedef struct roled_client_options {
+        size_t size;             /* sizeof(roled_client_options), set by the _INIT macro */
+        const char *socket_path; /* NULL: $ROLED_SOCKET, then $XDG_RUNTIME_DIR/roled/roled.sock, then /run/roled/roled.sock */
+        int timeout_ms;          /* bound on each whole call; <= 0: 5000 */
+} roled_client_options;
+
+#define ROLED_CLIENT_OPTIONS_INIT { sizeof(roled_client_options), NULL, 0 }
+
 /*
- * roled_client_connect() - find and connect to the agent.
- * @socket_path: the socket to use, or NULL to search $ROLED_SOCKET, then
- *               $XDG_RUNTIME_DIR/roled/roled.sock, then /run/roled/roled.sock
- * @clientp: the new client, owned by the caller (roled_client_close())
+ * roled_client_connect() - find, check and connect to the agent.
+ * @opts: options, or NULL for the defaults
+ * @clientp: the new client (roled_client_close()); NULL on failure
+ * @err: optional
  *
  * Checks that the socket and its directory belong to root or to this
  * process's effective uid, that the directory is not writable by others
  * (unless sticky), and that the peer's SO_PEERCRED uid is root or this uid.
- * When searching, a candidate where nothing listens (no file, or connection
- * refused) is skipped; $ROLED_SOCKET, when set, is the only candidate.
- * On failure roled_client_last_error(NULL) says which socket and why, e.g.
- * "cannot reach roled at /run/roled/roled.sock: No such file or directory".
- * Return: ROLED_OK, ROLED_E_NO_AGENT, ROLED_E_UNTRUSTED_AGENT,
- * ROLED_E_INVALID_ARGUMENT (path empty or too long), ROLED_E_NOMEM.
+ * When searching, a candidate where nothing listens is skipped.
+ * THREAD SAFETY: any thread.  BLOCKING: connect() on a Unix socket only.
+ * ERRORS: ROLED_E_NO_AGENT, ROLED_E_UNTRUSTED_AGENT, ROLED_E_INVALID_ARGUMENT
+ * (path empty or too long, @clientp NULL), ROLED_E_NOMEM.
  */
-ROLED_EXPORT roled_status roled_client_connect(const char *socket_path, roled_client **clientp);
-/* roled_client_close() - close and free @client (NULL is fine); wipes cached secrets. */
+ROLED_EXPORT roled_status roled_client_connect(const roled_client_options *opts,
+                                               roled_client **clientp, roled_error *err);
+/*
+ * roled_client_close() - end every call in flight (async callbacks run with
+ * ROLED_E_CANCELLED), close and free @client (NULL is fine); wipes cached
+ * secrets.  THREAD SAFETY: once, when no other thread uses @client.
+ * BLOCKING: no.  In a child after fork() it only frees memory.
+ */
 ROLED_EXPORT void roled_client_close(roled_client *client);
+/* roled_client_socket_path() - the socket @client connected to (borrowed).  Any thread; never blocks. */
+ROLED_EXPORT const char *roled_client_socket_path(const roled_client *client);
+
 /*
- * roled_client_last_error() - the message for the last failed call made by
- * this thread on @client ("" if none): the agent's message for its errors, a
- * description for local ones; NULL @client: the last failed
- * roled_client_connect() of this thread.  One line, never holds secrets.
- * Valid until this thread's next call.
+ * Event-loop integration.  roled_client_get_fd() is one file descriptor that
+ * stays the same for the client's life (it is an epoll instance holding the
+ * connection, whichever connection that is now); poll it for
+ * roled_client_get_events() and, whenever it is ready or
+ * roled_client_get_timeout() milliseconds have passed, call
+ * roled_client_process().  THREAD SAFETY: any thread, but callbacks of
+ * asynchronous calls run only inside roled_client_process(), so call it from
+ * one thread (the loop's).  BLOCKING: never.
  */
-ROLED_EXPORT const char *roled_client_last_error(roled_client *client);
+ROLED_EXPORT int roled_client_get_fd(roled_client *client);
+/* roled_client_get_events() - the poll(2) events to wait for on roled_client_get_fd() (POLLIN). */
+ROLED_EXPORT short roled_client_get_events(roled_client *client);
+/* roled_client_get_timeout() - ms until roled_client_process() must run at the latest; -1: no deadline. */
+ROLED_EXPORT int roled_client_get_timeout(roled_client *client);
 /*
- * roled_client_set_timeout() - per-request timeout in milliseconds (default
- * 5000; a value <= 0 restores the default).
+ * roled_client_process() - read and write what can be done without
+ * blocking, act on the agent's notifications, end calls whose time is up,
+ * and run the callbacks of finished asynchronous calls.
+ * ERRORS: ROLED_E_FORKED, ROLED_E_INVALID_ARGUMENT; a broken connection is
+ * reported to the calls it ends, not here.
  */
-ROLED_EXPORT void roled_client_set_timeout(roled_client *client, int timeout_ms);
-/* roled_client_socket_path() - the socket @client connected to (borrowed). */
-ROLED_EXPORT const char *roled_client_socket_path(roled_client *client);
+ROLED_EXPORT roled_status roled_client_process(roled_client *client, roled_error *err);
 
-/* Credentials, as AWS STS shapes them.  Strings are NUL-terminated. */
-typedef struct roled_credentials {
-        char access_key_id[33];
-        char secret_access_key[64];
-        char *session_token;        /* heap, owned by the struct */
-        time_t expiration;          /* Unix seconds */
-        char expiration_iso[32];    /* YYYY-MM-DDTHH:MM:SSZ */
-        char role[65];
-        char role_arn[257];
-        char assumed_role_arn[384];
-        char session_id[65];
-        char issuer[16];
-} roled_credentials;
+/*
+ * Credentials, as AWS STS shapes them: an immutable, reference-counted
+ * object.  Getters never return NULL for a valid object ("" when absent).
+ * roled_credentials_ref() adds a reference; roled_credentials_unref() drops
+ * one and wipes the secrets with the last (NULL is fine; returns NULL).
+ * THREAD SAFETY: an object may be read and ref/unref'd from any thread.
+ */
+typedef struct roled_credentials roled_credentials;
+ROLED_EXPORT roled_credentials *roled_credentials_ref(roled_credentials *creds);
+ROLED_EXPORT roled_credentials *roled_credentials_unref(roled_credentials *creds);
+ROLED_EXPORT const char *roled_credentials_access_key_id(const roled_credentials *creds);
+ROLED_EXPORT const char *roled_credentials_secret_access_key(const roled_credentials *creds);
+ROLED_EXPORT const char *roled_credentials_session_token(const roled_credentials *creds);
+ROLED_EXPORT time_t roled_credentials_expiration(const roled_credentials *creds); /* Unix seconds */
+ROLED_EXPORT const char *roled_credentials_expiration_iso(const roled_credentials *creds); /* YYYY-MM-DDTHH:MM:SSZ */
+ROLED_EXPORT const char *roled_credentials_role(const roled_credentials *creds);
+ROLED_EXPORT const char *roled_credentials_role_arn(const roled_credentials *creds);
+ROLED_EXPORT const char *roled_credentials_assumed_role_arn(const roled_credentials *creds);
+ROLED_EXPORT const char *roled_credentials_session_id(const roled_credentials *creds);
+ROLED_EXPORT const char *roled_credentials_issuer(const roled_credentials *creds);
 
-/* roled_credentials_clear() - wipe and free what @creds holds (safe on a zeroed struct). */
-ROLED_EXPORT void roled_credentials_clear(roled_credentials *creds);
+#define ROLED_CREDENTIALS_FRESH 1u /* bypass libroled's in-process cache */
 
-/* Options for roled_get_credentials(); zero-initialise, then set what you need. */
-typedef struct roled_request {
+/* What roled_get_credentials() asks for; start from ROLED_CREDENTIALS_REQUEST_INIT. */
+typedef struct roled_credentials_request {
+        size_t size;                 /* sizeof(roled_credentials_request) */
         const char *role;            /* NULL: the caller's default role */
         uint32_t duration_seconds;   /* 0: the agent's default */
         const char *session_policy;  /* NULL: none */
-        bool is_fresh;               /* true: bypass libroled's in-process cache */
-} roled_request;
+        unsigned flags;              /* ROLED_CREDENTIALS_* */
+} roled_credentials_request;
+
+#define ROLED_CREDENTIALS_REQUEST_INIT { sizeof(roled_credentials_request), NULL, 0, NULL, 0 }
+
+/* Completion of an asynchronous credentials call: @creds is the callback's to unref (NULL on error). */
+typedef void (*roled_credentials_cb)(roled_client *client, roled_status status,
+                                     roled_credentials *creds, const roled_error *err,
+                                     void *userdata);
 
 /*
  * roled_get_credentials() - credentials for a role.
- * @client: connected client
- * @req: options, or NULL for the default role with default duration
- * @creds: filled on ROLED_OK; the caller clears it with roled_credentials_clear()
+ * @req: what to ask, or NULL for the default role with default duration
+ * @credsp: a new reference on ROLED_OK, NULL otherwise
  *
- * Answers come from libroled's in-process cache (keyed by role, duration and
- * session policy) while now < expiration - margin, where margin =
- * max(20 minutes, lifetime / 4) capped at lifetime / 2 -- the rule the agent
- * renews by; otherwise, or with @req->is_fresh, the agent is asked and the
- * cache updated.
- * Return: ROLED_OK or a roled_status (roled_client_last_error() has the agent's message).
+ * Served from libroled's in-process cache (keyed by role, duration and
+ * session policy) while now < expiration - margin, margin = max(20 min,
+ * lifetime / 4) capped at lifetime / 2, the rule the agent renews by; then
+ * the agent is asked.  When the agent cannot answer (ROLED_E_TIMEOUT,
+ * ROLED_E_IO, ROLED_E_NO_AGENT, Internal, UpstreamUnavailable) the cached
+ * set is served until it actually expires (stale-if-error).  While one
+ * thread renews an entry, others get the cached set at once.  The agent's
+ * SessionsRevoked notification empties the matching entries: in a client
+ * driven by roled_client_process() as soon as it runs, otherwise at the
+ * next call that comes 100 ms or more after the previous look.
+ * THREAD SAFETY: any thread.  BLOCKING: not on a cache hit (a short lock);
+ * otherwise until the answer or the client's timeout.
+ * ERRORS: the agent's (AccessDenied, NoSuchEntity, InvalidParameterValue,
+ * MalformedPolicyDocument, UpstreamUnavailable, Throttling), ROLED_E_TIMEOUT,
+ * ROLED_E_IO, ROLED_E_NO_AGENT, ROLED_E_UNTRUSTED_AGENT, ROLED_E_PROTOCOL,
+ * ROLED_E_NOMEM, ROLED_E_INVALID_ARGUMENT, ROLED_E_FORKED.
  */
-ROLED_EXPORT roled_status roled_get_credentials(roled_client *client, const roled_request *req,
-                                                roled_credentials *creds);
+ROLED_EXPORT roled_status roled_get_credentials(roled_client *client,
+                                                const roled_credentials_request *req,
+                                                roled_credentials **credsp, roled_error *err);
+/*
+ * roled_get_credentials_async() - the same, answered through @cb from
+ * roled_client_process() (a cache hit too: never from inside this call).
+ * Return: ROLED_OK when @cb will run; otherwise the error and @cb never runs.
+ */
+ROLED_EXPORT roled_status roled_get_credentials_async(roled_client *client,
+                                                      const roled_credentials_request *req,
+                                                      roled_credentials_cb cb, void *userdata,
+                                                      roled_error *err);
+
+/* What roled_assume_role() asks for; start from ROLED_ASSUME_ROLE_REQUEST_INIT. */
+typedef struct roled_assume_role_request {
+        size_t size;                 /* sizeof(roled_assume_role_request) */
+        const char *role;            /* required */
+        uint32_t duration_seconds;   /* 0: the agent's default */
+        const char *session_policy;  /* NULL: none */
+        const char *session_name;    /* NULL: <user>-<pid> */
+        const char *source_token;    /* the caller's current session token, for role chaining */
+} roled_assume_role_request;
+
+#define ROLED_ASSUME_ROLE_REQUEST_INIT { sizeof(roled_assume_role_request), NULL, 0, NULL, NULL, NULL }
 
 /*
- * roled_assume_role() - a fresh (uncached) session for @role.
- * @session_name: NULL for the default; @source_token: the caller's current
- * session token for role chaining, or NULL.
+ * roled_assume_role() - a fresh (uncached) session.  THREAD SAFETY: any
+ * thread.  BLOCKING: until the answer or the client's timeout.  ERRORS: as
+ * roled_get_credentials(), plus ROLED_E_INVALID_TOKEN for a bad source token.
  */
-ROLED_EXPORT roled_status roled_assume_role(roled_client *client, const char *role,
-                                            uint32_t duration_seconds, const char *session_policy,
-                                            const char *session_name, const char *source_token,
-                                            roled_credentials *creds);
+ROLED_EXPORT roled_status roled_assume_role(roled_client *client,
+                                            const roled_assume_role_request *req,
+                                            roled_credentials **credsp, roled_error *err);
+ROLED_EXPORT roled_status roled_assume_role_async(roled_client *client,
+                                                  const roled_assume_role_request *req,
+                                                  roled_credentials_cb cb, void *userdata,
+                                                  roled_error *err);
 
-/* The identity the agent attested for this connection. */
-typedef struct roled_identity {
-        uint32_t uid, gid, pid;
-        char user[257];
-        char group[257];
-        uint32_t groups[64];
-        size_t n_groups;
-        char exe[4096];
-        char unit[256];
-        char cgroup[512];
-        char account[16];
-        char arn[384];
-        char default_role[65]; /* "" when none */
-} roled_identity;
+/* The identity the agent attested for this connection (GetCallerIdentity); reference-counted. */
+typedef struct roled_identity roled_identity;
+ROLED_EXPORT roled_identity *roled_identity_ref(roled_identity *id);
+ROLED_EXPORT roled_identity *roled_identity_unref(roled_identity *id);
+ROLED_EXPORT uint32_t roled_identity_uid(const roled_identity *id);
+ROLED_EXPORT uint32_t roled_identity_gid(const roled_identity *id);
+ROLED_EXPORT uint32_t roled_identity_pid(const roled_identity *id);
+ROLED_EXPORT const char *roled_identity_user(const roled_identity *id);
+ROLED_EXPORT const char *roled_identity_group(const roled_identity *id);
+/* roled_identity_groups() - every gid the agent saw (primary and supplementary); *@n_groupsp gets the count. */
+ROLED_EXPORT const uint32_t *roled_identity_groups(const roled_identity *id, size_t *n_groupsp);
+ROLED_EXPORT const char *roled_identity_exe(const roled_identity *id);
+ROLED_EXPORT const char *roled_identity_unit(const roled_identity *id);
+ROLED_EXPORT const char *roled_identity_cgroup(const roled_identity *id);
+ROLED_EXPORT const char *roled_identity_account(const roled_identity *id);
+ROLED_EXPORT const char *roled_identity_arn(const roled_identity *id);
+ROLED_EXPORT const char *roled_identity_default_role(const roled_identity *id); /* "" when none */
 
-/* roled_whoami() - GetCallerIdentity. */
-ROLED_EXPORT roled_status roled_whoami(roled_client *client, roled_identity *id);
+typedef void (*roled_identity_cb)(roled_client *client, roled_status status, roled_identity *id,
+                                  const roled_error *err, void *userdata);
+/* roled_whoami() - GetCallerIdentity.  Any thread; blocks until the answer or the timeout; connection errors. */
+ROLED_EXPORT roled_status roled_whoami(roled_client *client, roled_identity **idp, roled_error *err);
+ROLED_EXPORT roled_status roled_whoami_async(roled_client *client, roled_identity_cb cb,
+                                             void *userdata, roled_error *err);
 
-typedef struct roled_role_info {
-        char name[65];
-        char description[256];
-        char arn[257];
-        uint32_t max_session_duration;
-        char issuer[16];
-        bool is_default;
-        bool is_assumable;
-} roled_role_info;
+/* The roles visible to the caller (ListRoles); reference-counted, read by index. */
+typedef struct roled_role_list roled_role_list;
+ROLED_EXPORT roled_role_list *roled_role_list_ref(roled_role_list *list);
+ROLED_EXPORT roled_role_list *roled_role_list_unref(roled_role_list *list);
+ROLED_EXPORT size_t roled_role_list_count(const roled_role_list *list);
+/* Getters for entry @i < roled_role_list_count(); out of range gives "" / 0 / false. */
+ROLED_EXPORT const char *roled_role_list_name(const roled_role_list *list, size_t i);
+ROLED_EXPORT const char *roled_role_list_description(const roled_role_list *list, size_t i);
+ROLED_EXPORT const char *roled_role_list_arn(const roled_role_list *list, size_t i);
+ROLED_EXPORT uint32_t roled_role_list_max_session_duration(const roled_role_list *list, size_t i);
+ROLED_EXPORT const char *roled_role_list_issuer(const roled_role_list *list, size_t i);
+ROLED_EXPORT bool roled_role_list_is_default(const roled_role_list *list, size_t i);
+ROLED_EXPORT bool roled_role_list_is_assumable(const roled_role_list *list, size_t i);
 
-/*
- * roled_list_roles() - roles visible to the caller.
- * @rolesp: array of *@n_rolesp entries, owned by the caller (free())
- */
-ROLED_EXPORT roled_status roled_list_roles(roled_client *client, roled_role_info **rolesp,
-                                           size_t *n_rolesp);
+/* roled_list_roles() - ListRoles.  Any thread; blocks until the answer or the timeout; connection errors. */
+ROLED_EXPORT roled_status roled_list_roles(roled_client *client, roled_role_list **listp,
+                                           roled_error *err);
 
 /*
  * roled_revoke() - end the caller's sessions (of @role, or all when NULL);
- * *@n_revokedp (may be NULL) gets the count.  Also empties @client's cache.
+ * *@n_revokedp (may be NULL) gets the count.  Empties @client's cache of
+ * them; the agent also tells every other connection of this uid.
+ * Any thread; blocks until the answer or the timeout; connection errors.
  */
-ROLED_EXPORT roled_status roled_revoke(roled_client *client, const char *role, uint32_t *n_revokedp);
+ROLED_EXPORT roled_status roled_revoke(roled_client *client, const char *role,
+                                       uint32_t *n_revokedp, roled_error *err);
 
 /*
  * roled_reload() - ask the agent to re-read its configuration (admin only);
  * *@n_rolesp (may be NULL) gets the number of roles now loaded.
+ * ERRORS: ROLED_E_ACCESS_DENIED, ROLED_E_INVALID_PARAMETER_VALUE (broken
+ * configuration: the message names file:line), connection errors.
  */
-ROLED_EXPORT roled_status roled_reload(roled_client *client, uint32_t *n_rolesp);
+ROLED_EXPORT roled_status roled_reload(roled_client *client, uint32_t *n_rolesp, roled_error *err);
 
-/*
- * roled_agent_status_json() - the agent's Status as a JSON object text.
- * @jsonp: heap string owned by the caller (free()).
- */
-ROLED_EXPORT roled_status roled_agent_status_json(roled_client *client, char **jsonp);
+/* roled_agent_status_json() - the agent's Status as a JSON object text; *@jsonp is the caller's (free()). */
+ROLED_EXPORT roled_status roled_agent_status_json(roled_client *client, char **jsonp,
+                                                  roled_error *err);
 
-/* Claims carried by a verified session token. */
-typedef struct roled_token_claims {
-        char access_key_id[33];
-        char session_id[65];
-        char role[65];
-        char role_arn[257];
-        uint32_t uid, gid;
-        char user[257];
-        char exe[4096];
-        char unit[257];
-        time_t issued, expires;
-        bool has_policy;
-        uint8_t policy_sha256[32];
-        char source_role[65]; /* "" unless chained */
-} roled_token_claims;
+/* Claims carried by a verified session token; reference-counted. */
+typedef struct roled_token_claims roled_token_claims;
+ROLED_EXPORT roled_token_claims *roled_token_claims_ref(roled_token_claims *claims);
+ROLED_EXPORT roled_token_claims *roled_token_claims_unref(roled_token_claims *claims);
+ROLED_EXPORT const char *roled_token_claims_access_key_id(const roled_token_claims *claims);
+ROLED_EXPORT const char *roled_token_claims_session_id(const roled_token_claims *claims);
+ROLED_EXPORT const char *roled_token_claims_role(const roled_token_claims *claims);
+ROLED_EXPORT const char *roled_token_claims_role_arn(const roled_token_claims *claims);
+ROLED_EXPORT uint32_t roled_token_claims_uid(const roled_token_claims *claims);
+ROLED_EXPORT uint32_t roled_token_claims_gid(const roled_token_claims *claims);
+ROLED_EXPORT const char *roled_token_claims_user(const roled_token_claims *claims);
+ROLED_EXPORT const char *roled_token_claims_exe(const roled_token_claims *claims);
+ROLED_EXPORT const char *roled_token_claims_unit(const roled_token_claims *claims);
+ROLED_EXPORT time_t roled_token_claims_issued(const roled_token_claims *claims);
+ROLED_EXPORT time_t roled_token_claims_expires(const roled_token_claims *claims);
+/* roled_token_claims_policy_sha256() - the session policy's SHA-256 (32 bytes), or NULL when none. */
+ROLED_EXPORT const uint8_t *roled_token_claims_policy_sha256(const roled_token_claims *claims);
+ROLED_EXPORT const char *roled_token_claims_source_role(const roled_token_claims *claims); /* "" unless chained */
 
 /*
  * roled_verify_token() - verify a session token offline.
- * @client: used once to fetch and cache the agent's public keys (GetPublicKeys)
- * @token: the session token
- * @claims: filled on ROLED_OK
+ * @claims: a new reference on ROLED_OK, NULL otherwise
  *
- * Checks the signature against the agent's keys and the expiry against the
- * clock.  It does not know about revocation: ask the agent (Authorize) for that.
- * The keys are fetched again after 5 minutes, or at once when the token names
- * a key the client does not have (rotation).
- * Return: ROLED_OK, ROLED_E_BAD_SIGNATURE (wrong or unknown key),
- * ROLED_E_EXPIRED_TOKEN (authentic but expired), ROLED_E_INVALID_TOKEN (not
- * a roled token, or too long), or a connection error.
+ * Checks the signature against the agent's public keys and the expiry
+ * against the clock; it does not know about revocation (roled_authorize()
+ * does).  The keys come from the agent once; after 5 minutes they are
+ * fetched again in the background while the known keys keep verifying, so a
+ * slow or stopped agent does not delay verification.  Only a token naming a
+ * key the client does not have (rotation) waits for the agent.
+ * THREAD SAFETY: any thread.  BLOCKING: no, except for the first call and an
+ * unknown key (then until the answer or the timeout).
+ * ERRORS: ROLED_E_BAD_SIGNATURE, ROLED_E_EXPIRED_TOKEN (authentic but
+ * expired), ROLED_E_INVALID_TOKEN (not a roled token, or too long),
+ * connection errors while fetching keys, ROLED_E_INVALID_ARGUMENT, ROLED_E_FORKED.
  */
 ROLED_EXPORT roled_status roled_verify_token(roled_client *client, const char *token,
-                                             roled_token_claims *claims);
+                                             roled_token_claims **claimsp, roled_error *err);
 
 /*
- * Authorization: "may this session do this?"
- *
- * A local service that received a caller's roled credentials asks the agent
- * with roled_authorize(); an administrator asks about a role with
- * roled_simulate(); anyone the role trusts reads its definition with
- * roled_get_role().  The agent evaluates IAM policies by AWS's rules:
- * an explicit Deny wins, otherwise an Allow is needed (in the session
- * policy too, when the session has one).
+ * Authorization: "may this session do this?"  A local service that
+ * received a caller's roled credentials asks with roled_authorize(); an
+ * administrator asks about a role with roled_simulate(); anyone the role
+ * trusts reads its definition with roled_get_role().
  */
 
 /* roled_decision - the outcome of an evaluation. */
@@ -278,6 +402,7 @@ typedef struct roled_header {
  * signature (Authorization header or presigned query) and X-Amz-Date.
  */
 typedef struct roled_signed_request {
+        size_t size;                 /* sizeof(roled_signed_request) */
         const char *method;          /* "GET", ... */
         const char *path;            /* raw, as on the request line, without the query */
         const char *query;           /* raw, without '?'; NULL or "": none */
@@ -288,6 +413,8 @@ typedef struct roled_signed_request {
         size_t body_len;
 } roled_signed_request;
 
+#define ROLED_SIGNED_REQUEST_INIT { sizeof(roled_signed_request), NULL, NULL, NULL, NULL, 0, NULL, NULL, 0 }
+
 /* One extra request context key with one or more values (an IAM multi-valued key when > 1). */
 typedef struct roled_context_entry {
         const char *key;            /* e.g. "s3:prefix"; at most 128 bytes */
@@ -295,8 +422,9 @@ typedef struct roled_context_entry {
         size_t n_values;            /* 0: the key is present with no value */
 } roled_context_entry;
 
-/* A question for roled_authorize(); zero-initialise, then set what you need. */
+/* A question for roled_authorize(); start from ROLED_AUTHZ_REQUEST_INIT. */
 typedef struct roled_authz_request {
+        size_t size;                 /* sizeof(roled_authz_request) */
         const char *session_token;   /* the caller's session token, or NULL with @signed_request */
         const char *access_key_id;   /* optional with @session_token: must be the token's */
         const roled_signed_request *signed_request; /* instead of @session_token */
@@ -311,8 +439,12 @@ typedef struct roled_authz_request {
         const char *host;            /* the signed Host header, e.g. "127.0.0.1:8080" (case-insensitive) */
 } roled_authz_request;
 
-/* A question for roled_simulate(); zero-initialise, then set what you need. */
+#define ROLED_AUTHZ_REQUEST_INIT \
+        { sizeof(roled_authz_request), NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL }
+
+/* A question for roled_simulate(); start from ROLED_SIMULATE_REQUEST_INIT. */
 typedef struct roled_simulate_request {
+        size_t size;                 /* sizeof(roled_simulate_request) */
         const char *role;            /* required */
         const char *action;          /* required */
         const char *resource;        /* required */
@@ -322,87 +454,80 @@ typedef struct roled_simulate_request {
         const char *session_policy;  /* JSON to intersect with, or NULL */
 } roled_simulate_request;
 
-/* The agent's answer to roled_authorize() and roled_simulate(). */
-typedef struct roled_authz_result {
-        roled_decision decision;
-        bool has_match;              /* a statement decided; the next three fields describe it */
-        char policy[4096];           /* "session policy", or the permissions policy's file */
-        uint32_t statement;          /* 0-based index in that policy */
-        char sid[256];               /* "" when the statement has no Sid */
-        char role[65];               /* the role whose permissions were evaluated */
-        char reason[512];            /* "" unless the agent denied without evaluating */
-} roled_authz_result;
+#define ROLED_SIMULATE_REQUEST_INIT { sizeof(roled_simulate_request), NULL, NULL, NULL, NULL, NULL, 0, NULL }
+
+/* The agent's answer to roled_authorize() and roled_simulate(); reference-counted. */
+typedef struct roled_authz_result roled_authz_result;
+ROLED_EXPORT roled_authz_result *roled_authz_result_ref(roled_authz_result *res);
+ROLED_EXPORT roled_authz_result *roled_authz_result_unref(roled_authz_result *res);
+ROLED_EXPORT roled_decision roled_authz_result_decision(const roled_authz_result *res);
+/* roled_authz_result_has_match() - a statement decided; _policy, _statement and _sid describe it. */
+ROLED_EXPORT bool roled_authz_result_has_match(const roled_authz_result *res);
+ROLED_EXPORT const char *roled_authz_result_policy(const roled_authz_result *res); /* "session policy", or the policy's file */
+ROLED_EXPORT uint32_t roled_authz_result_statement(const roled_authz_result *res); /* 0-based */
+ROLED_EXPORT const char *roled_authz_result_sid(const roled_authz_result *res);    /* "" when none */
+ROLED_EXPORT const char *roled_authz_result_role(const roled_authz_result *res);
+ROLED_EXPORT const char *roled_authz_result_reason(const roled_authz_result *res); /* "" unless denied without evaluating */
+
+typedef void (*roled_authz_cb)(roled_client *client, roled_status status, roled_authz_result *res,
+                               const roled_error *err, void *userdata);
 
 /*
  * roled_authorize() - may the session behind @req do @req->action on
- * @req->resource?  (Authorize)
- * @client: connected client
- * @req: the session (token, or a whole signed request) and the question
- * @res: filled on ROLED_OK, whatever the decision
- *
- * The agent verifies the token (signature, expiry, revocation) and takes
- * the principal's context keys (roled:*, aws:username = the local user,
- * aws:userid, aws:PrincipalArn, ...) from its signed claims.  A deny is a
- * decision, not an error: check @res->decision.
- * Return: ROLED_OK; ROLED_E_INVALID_TOKEN (bad or revoked token, or an
- * access key id that is not the token's), ROLED_E_EXPIRED_TOKEN,
- * ROLED_E_INVALID_PARAMETER_VALUE (also: a context key that names an
- * attested key), ROLED_E_INVALID_PARAMETER; with a signed request
- * ROLED_E_SIGNATURE_DOES_NOT_MATCH, ROLED_E_INCOMPLETE_SIGNATURE,
- * (also: signed for another service, region or host than @req names),
- * ROLED_E_REQUEST_EXPIRED; ROLED_E_INVALID_ARGUMENT (no action, resource
- * or session, or a signed request without service and host); or a
- * connection error.  roled_client_last_error() has the
- * agent's message.
+ * @req->resource?  (Authorize)  A deny is a decision, not an error.
+ * @resp: a new reference on ROLED_OK, whatever the decision; NULL otherwise
+ * THREAD SAFETY: any thread; several threads' calls are pipelined on the one
+ * connection.  BLOCKING: until the answer or the client's timeout.
+ * ERRORS: ROLED_E_INVALID_TOKEN (bad or revoked token, or an access key id
+ * that is not the token's), ROLED_E_EXPIRED_TOKEN,
+ * ROLED_E_INVALID_PARAMETER(_VALUE); with a signed request
+ * ROLED_E_SIGNATURE_DOES_NOT_MATCH (also: signed for another service, region
+ * or host than @req names), ROLED_E_INCOMPLETE_SIGNATURE,
+ * ROLED_E_REQUEST_EXPIRED; ROLED_E_INVALID_ARGUMENT (no action, resource or
+ * session, or a signed request without service and host); connection
+ * errors; ROLED_E_FORKED.
  */
 ROLED_EXPORT roled_status roled_authorize(roled_client *client, const roled_authz_request *req,
-                                          roled_authz_result *res);
+                                          roled_authz_result **resp, roled_error *err);
+ROLED_EXPORT roled_status roled_authorize_async(roled_client *client,
+                                                const roled_authz_request *req, roled_authz_cb cb,
+                                                void *userdata, roled_error *err);
 
 /*
- * roled_simulate() - what would @req->role's permissions decide for this
- * action, resource and context?  (Simulate; root or the agent's user only)
- * @client: connected client
- * @req: the role, the question and an optional session policy
- * @res: filled on ROLED_OK, whatever the decision
- *
- * Return: ROLED_OK; ROLED_E_ACCESS_DENIED (not an administrator),
- * ROLED_E_NO_SUCH_ENTITY, ROLED_E_MALFORMED_POLICY_DOCUMENT,
- * ROLED_E_INVALID_PARAMETER(_VALUE), ROLED_E_INVALID_ARGUMENT, or a
- * connection error.
+ * roled_simulate() - what would @req->role's permissions decide?  (Simulate;
+ * root or the agent's user only.)  Blocking like roled_authorize().
+ * ERRORS: ROLED_E_ACCESS_DENIED, ROLED_E_NO_SUCH_ENTITY,
+ * ROLED_E_MALFORMED_POLICY_DOCUMENT, ROLED_E_INVALID_PARAMETER(_VALUE),
+ * ROLED_E_INVALID_ARGUMENT, connection errors.
  */
 ROLED_EXPORT roled_status roled_simulate(roled_client *client, const roled_simulate_request *req,
-                                         roled_authz_result *res);
+                                         roled_authz_result **resp, roled_error *err);
 
-/* A role's definition, as IAM's GetRole shows it.  Every string is heap, owned by the struct. */
-typedef struct roled_role {
-        char *name;
-        char *arn;
-        char *role_id;               /* "AROA..." */
-        char *description;           /* "" when none */
-        uint32_t max_session_duration; /* seconds */
-        char *issuer;
-        char *file;                  /* where the role is defined */
-        char *trust_rules_json;      /* the IAM trust document [trust] compiles to, or NULL */
-        char *trust_policy_json;     /* the role's JSON trust document, or NULL */
-        char *permissions_policy_json; /* its permissions policy, or NULL */
-} roled_role;
-
-/* roled_role_clear() - free what @role holds and zero it (safe on a zeroed struct). */
-ROLED_EXPORT void roled_role_clear(roled_role *role);
+/* A role's definition, as IAM's GetRole shows it; reference-counted. */
+typedef struct roled_role roled_role;
+ROLED_EXPORT roled_role *roled_role_ref(roled_role *role);
+ROLED_EXPORT roled_role *roled_role_unref(roled_role *role);
+ROLED_EXPORT const char *roled_role_name(const roled_role *role);
+ROLED_EXPORT const char *roled_role_arn(const roled_role *role);
+ROLED_EXPORT const char *roled_role_role_id(const roled_role *role);     /* "AROA..." */
+ROLED_EXPORT const char *roled_role_description(const roled_role *role);
+ROLED_EXPORT uint32_t roled_role_max_session_duration(const roled_role *role);
+ROLED_EXPORT const char *roled_role_issuer(const roled_role *role);
+ROLED_EXPORT const char *roled_role_file(const roled_role *role);
+/* The three documents are NULL when the role has none. */
+ROLED_EXPORT const char *roled_role_trust_rules_json(const roled_role *role);
+ROLED_EXPORT const char *roled_role_trust_policy_json(const roled_role *role);
+ROLED_EXPORT const char *roled_role_permissions_policy_json(const roled_role *role);
 
 /*
- * roled_get_role() - a role's definition (GetRole).
- * @client: connected client
- * @name: the role name
- * @role: filled on ROLED_OK; the caller frees it with roled_role_clear()
- *
- * Administrators see every role; others only roles that trust them.
- * Return: ROLED_OK; ROLED_E_ACCESS_DENIED (not trusted, or no such role for
- * a non-administrator), ROLED_E_NO_SUCH_ENTITY (administrators only),
- * ROLED_E_INVALID_PARAMETER_VALUE, ROLED_E_INVALID_ARGUMENT, ROLED_E_NOMEM,
- * or a connection error.
+ * roled_get_role() - a role's definition (GetRole).  Administrators see
+ * every role; others only roles that trust them.  Blocking like
+ * roled_authorize().  ERRORS: ROLED_E_ACCESS_DENIED, ROLED_E_NO_SUCH_ENTITY
+ * (administrators only), ROLED_E_INVALID_PARAMETER_VALUE,
+ * ROLED_E_INVALID_ARGUMENT, connection errors.
  */
-ROLED_EXPORT roled_status roled_get_role(roled_client *client, const char *name, roled_role *role);
+ROLED_EXPORT roled_status roled_get_role(roled_client *client, const char *name,
+                                         roled_role **rolep, roled_error *err);
 
 /*
  * Logins (for PAM): pam_roled.so tells the agent that a login started or

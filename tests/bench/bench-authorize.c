@@ -97,8 +97,8 @@ static uint8_t *pack(uint32_t msgid, const roled_credentials *cr, const char *ac
         proto_buf_init(&b, true);
         proto_pack_request(&b, msgid, "Authorize");
         msgpack_pack_map(&b.pk, 4);
-        proto_pack_kv_str(&b, "sessionToken", cr->session_token);
-        proto_pack_kv_str(&b, "accessKeyId", cr->access_key_id);
+        proto_pack_kv_str(&b, "sessionToken", roled_credentials_session_token(cr));
+        proto_pack_kv_str(&b, "accessKeyId", roled_credentials_access_key_id(cr));
         proto_pack_kv_str(&b, "action", action);
         proto_pack_kv_str(&b, "resource", resource);
         if (b.is_oom) {
@@ -160,8 +160,10 @@ int main(int argc, char **argv)
         double duration = 5, warmup = 1;
         int n_conns = 32, opt, ep;
         roled_client *client;
-        roled_credentials cr = { 0 };
-        roled_request rq = { 0 };
+        roled_client_options o = ROLED_CLIENT_OPTIONS_INIT;
+        roled_credentials_request rq = ROLED_CREDENTIALS_REQUEST_INIT;
+        roled_error err = ROLED_ERROR_INIT;
+        roled_credentials *cr = NULL;
         roled_status st;
         Conn *conns;
         uint64_t done = 0, errors = 0, total = 0;
@@ -188,16 +190,17 @@ int main(int argc, char **argv)
                 fprintf(stderr, "%s: --socket is required; 1..%d connections\n", argv[0], CONNS_MAX);
                 return 2;
         }
-        st = roled_client_connect(path, &client);
+        o.socket_path = path;
+        st = roled_client_connect(&o, &client, &err);
         rq.role = role;
         if (st == ROLED_OK)
-                st = roled_get_credentials(client, &rq, &cr);
+                st = roled_get_credentials(client, &rq, &cr, &err);
+        roled_client_close(client);
         if (st != ROLED_OK) {
-                fprintf(stderr, "%s: %s: %s\n", argv[0], roled_status_name(st),
-                        roled_client_last_error(st == ROLED_E_NO_AGENT ? NULL : client));
+                fprintf(stderr, "%s: %s: %s\n", argv[0], roled_status_name(st), roled_error_message(&err));
+                roled_error_clear(&err);
                 return 1;
         }
-        roled_client_close(client);
         conns = calloc((size_t)n_conns, sizeof(*conns));
         ep = epoll_create1(EPOLL_CLOEXEC);
         if (!conns || ep < 0) {
@@ -209,7 +212,7 @@ int main(int argc, char **argv)
                 struct epoll_event ev = { .events = EPOLLIN, .data.ptr = c };
 
                 c->msgid = (uint32_t)i + 1;
-                c->req = pack(c->msgid, &cr, action, resource, &c->req_len);
+                c->req = pack(c->msgid, cr, action, resource, &c->req_len);
                 c->fd = dial(path);
                 if (!c->req || c->fd < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, c->fd, &ev) < 0) {
                         perror("connect");
@@ -217,7 +220,7 @@ int main(int argc, char **argv)
                 }
                 scan_init(&c->scan, PROTO_MESSAGE_MAX);
         }
-        roled_credentials_clear(&cr);
+        cr = roled_credentials_unref(cr);
         t0 = now_ns();
         t_measure = t0 + (int64_t)(warmup * 1e9);
         t_end = t_measure + (int64_t)(duration * 1e9);

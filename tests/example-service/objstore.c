@@ -259,9 +259,10 @@ static void serve(int fd, roled_client *client)
         roled_context_entry ctx[CONTEXT_MAX];
         char keys[CONTEXT_MAX][129], resource[2100], msg[5200];
         const char *values[CONTEXT_MAX], *action;
-        roled_authz_result res;
-        roled_signed_request sr;
-        roled_authz_request q;
+        roled_signed_request sr = ROLED_SIGNED_REQUEST_INIT;
+        roled_authz_request q = ROLED_AUTHZ_REQUEST_INIT;
+        roled_error err = ROLED_ERROR_INIT;
+        roled_authz_result *res = NULL;
         HttpRequest rq;
         roled_status st;
         Object *o;
@@ -283,37 +284,49 @@ static void serve(int fd, roled_client *client)
                 return;
         }
         snprintf(resource, sizeof(resource), "arn:aws:s3:::%s", rq.path + 1);
-        sr = (roled_signed_request){
-                .method = rq.method, .path = rq.path, .query = rq.query,
-                .headers = rq.headers, .n_headers = rq.n_headers,
-                .body = rq.body, .body_len = rq.body_len,
-        };
-        q = (roled_authz_request){
-                .signed_request = &sr, .action = action, .resource = resource,
-                .service = "s3", .region = endpoint_region, .host = endpoint_host,
-                .context = ctx, .n_context = context_from_headers(&rq, ctx, keys, values),
-        };
-        st = roled_authorize(client, &q, &res);
+        sr.method = rq.method;
+        sr.path = rq.path;
+        sr.query = rq.query;
+        sr.headers = rq.headers;
+        sr.n_headers = rq.n_headers;
+        sr.body = rq.body;
+        sr.body_len = rq.body_len;
+        q.signed_request = &sr;
+        q.action = action;
+        q.resource = resource;
+        q.service = "s3";
+        q.region = endpoint_region;
+        q.host = endpoint_host;
+        q.context = ctx;
+        q.n_context = context_from_headers(&rq, ctx, keys, values);
+        st = roled_authorize(client, &q, &res, &err);
         if (st != ROLED_OK) {
                 bool is_param = st == ROLED_E_INVALID_PARAMETER || st == ROLED_E_INVALID_PARAMETER_VALUE;
                 bool is_agent = (int)st < 100;
 
                 reply_error(fd, is_param ? 400 : is_agent ? 403 : 503,
                             is_param ? "Bad Request" : is_agent ? "Forbidden" : "Service Unavailable",
-                            roled_status_name(st), roled_client_last_error(client));
+                            roled_status_name(st), roled_error_message(&err));
+                roled_error_clear(&err);
                 return;
         }
-        if (res.decision != ROLED_DECISION_ALLOW) {
-                if (res.has_match)
+        if (roled_authz_result_decision(res) != ROLED_DECISION_ALLOW) {
+                const char *reason = roled_authz_result_reason(res);
+
+                if (roled_authz_result_has_match(res))
                         snprintf(msg, sizeof(msg), "%s: role %s, statement %u \"%s\" of %s",
-                                 roled_decision_name(res.decision), res.role, res.statement, res.sid,
-                                 res.policy);
+                                 roled_decision_name(roled_authz_result_decision(res)),
+                                 roled_authz_result_role(res), roled_authz_result_statement(res),
+                                 roled_authz_result_sid(res), roled_authz_result_policy(res));
                 else
-                        snprintf(msg, sizeof(msg), "%s: role %s, %s", roled_decision_name(res.decision),
-                                 res.role, res.reason[0] ? res.reason : "no statement matched");
+                        snprintf(msg, sizeof(msg), "%s: role %s, %s",
+                                 roled_decision_name(roled_authz_result_decision(res)),
+                                 roled_authz_result_role(res), reason[0] ? reason : "no statement matched");
+                roled_authz_result_unref(res);
                 reply_error(fd, 403, "Forbidden", "AccessDenied", msg);
                 return;
         }
+        roled_authz_result_unref(res);
         o = object_find(rq.path + 1);
         if (action[3] == 'P') {
                 code = object_put(rq.path + 1, rq.body, rq.body_len);
@@ -343,6 +356,8 @@ int main(int argc, char **argv)
         struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
         socklen_t sa_len = sizeof(sa);
         struct sigaction act = { .sa_handler = on_term };
+        roled_client_options opts = ROLED_CLIENT_OPTIONS_INIT;
+        roled_error err = ROLED_ERROR_INIT;
         roled_client *client;
         roled_status st;
         int lfd, one = 1;
@@ -362,9 +377,11 @@ int main(int argc, char **argv)
         /* Without SA_RESTART, SIGTERM interrupts accept() and the loop ends. */
         sigaction(SIGTERM, &act, NULL);
         sigaction(SIGINT, &act, NULL);
-        st = roled_client_connect(socket_path, &client);
+        opts.socket_path = socket_path;
+        st = roled_client_connect(&opts, &client, &err);
         if (st != ROLED_OK) {
-                fprintf(stderr, "objstore: %s\n", roled_client_last_error(NULL));
+                fprintf(stderr, "objstore: %s\n", roled_error_message(&err));
+                roled_error_clear(&err);
                 return 1;
         }
         object_put("bucket/public/hello", "hello world\n", 12);

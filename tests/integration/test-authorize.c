@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "libtest.h"
 
 static TestAgent agent;
 
@@ -38,42 +39,42 @@ static roled_client *connect_agent(void)
 {
         roled_client *c = NULL;
 
-        CHECK_INT(roled_client_connect(agent.socket, &c), ==, ROLED_OK);
+        CHECK_INT(t_connect(agent.socket, &c), ==, ROLED_OK);
         return c;
 }
 
 /* creds() - a session of role s3 for this process, optionally narrowed. */
-static void creds(roled_client *c, const char *policy, roled_credentials *cr)
+static void creds(roled_client *c, const char *policy, roled_credentials **cr)
 {
-        roled_request req = { .role = "s3", .session_policy = policy, .is_fresh = true };
+        roled_credentials_request req = { .size = sizeof(roled_credentials_request), .role = "s3", .session_policy = policy, .flags = ROLED_CREDENTIALS_FRESH };
 
-        CHECK_INT(roled_get_credentials(c, &req, cr), ==, ROLED_OK);
+        CHECK_INT(t_get_credentials(c, &req, cr), ==, ROLED_OK);
 }
 
 /* authorize() - Authorize @action on arn:aws:s3:::@object with @cr's token. */
 static roled_status authorize(roled_client *c, const roled_credentials *cr, const char *action,
                               const char *object, const roled_context_entry *ctx, size_t n_ctx,
-                              roled_authz_result *res)
+                              roled_authz_result **res)
 {
         char arn[512];
-        roled_authz_request q = {
-                .session_token = cr->session_token, .access_key_id = cr->access_key_id,
+        roled_authz_request q = { .size = sizeof(roled_authz_request),
+                .session_token = roled_credentials_session_token(cr), .access_key_id = roled_credentials_access_key_id(cr),
                 .action = action, .resource = arn, .context = ctx, .n_context = n_ctx,
         };
 
         snprintf(arn, sizeof(arn), "arn:aws:s3:::%s", object);
-        return roled_authorize(c, &q, res);
+        return t_authorize(c, &q, res);
 }
 
 static void check_match(const roled_authz_result *res, roled_decision d, uint32_t stmt, const char *sid)
 {
-        CHECK_MSG(res->decision == d, "decision %s, want %s", roled_decision_name(res->decision),
+        CHECK_MSG(roled_authz_result_decision(res) == d, "decision %s, want %s", roled_decision_name(roled_authz_result_decision(res)),
                   roled_decision_name(d));
-        CHECK(res->has_match);
-        CHECK_INT(res->statement, ==, stmt);
-        CHECK_STREQ(res->sid, sid);
-        CHECK_STREQ(res->role, "s3");
-        CHECK_CONTAINS(res->policy, "s3.json");
+        CHECK(roled_authz_result_has_match(res));
+        CHECK_INT(roled_authz_result_statement(res), ==, stmt);
+        CHECK_STREQ(roled_authz_result_sid(res), sid);
+        CHECK_STREQ(roled_authz_result_role(res), "s3");
+        CHECK_CONTAINS(roled_authz_result_policy(res), "s3.json");
 }
 
 static int alice_decisions(void *arg)
@@ -81,48 +82,48 @@ static int alice_decisions(void *arg)
         static const char *const prefix_tmp[] = { "tmp" }, *const prefix_two[] = { "x", "scratch" };
         const roled_context_entry tmp = { "s3:prefix", prefix_tmp, 1 }, two = { "s3:prefix", prefix_two, 2 };
         roled_client *c = connect_agent();
-        roled_credentials cr = { 0 };
-        roled_authz_result res;
-        roled_authz_request q = { .action = "s3:GetObject", .resource = "arn:aws:s3:::data/a" };
+        T_AUTO(roled_credentials) cr = NULL;
+        T_AUTO(roled_authz_result) res = NULL;
+        roled_authz_request q = { .size = sizeof(roled_authz_request), .action = "s3:GetObject", .resource = "arn:aws:s3:::data/a" };
 
         (void)arg;
         creds(c, NULL, &cr);
-        CHECK_INT(authorize(c, &cr, "s3:GetObject", "data/a", NULL, 0, &res), ==, ROLED_OK);
-        check_match(&res, ROLED_DECISION_ALLOW, 0, "Read");
-        CHECK_STREQ(res.reason, "");
-        CHECK_INT(authorize(c, &cr, "s3:GetObject", "data/secret/a", NULL, 0, &res), ==, ROLED_OK);
-        check_match(&res, ROLED_DECISION_EXPLICIT_DENY, 2, "NoSecret");
-        CHECK_INT(authorize(c, &cr, "s3:GetObject", "other/a", NULL, 0, &res), ==, ROLED_OK);
-        CHECK(res.decision == ROLED_DECISION_IMPLICIT_DENY);
-        CHECK(!res.has_match);
-        CHECK_STREQ(res.role, "s3");
+        CHECK_INT(authorize(c, cr, "s3:GetObject", "data/a", NULL, 0, &res), ==, ROLED_OK);
+        check_match(res, ROLED_DECISION_ALLOW, 0, "Read");
+        CHECK_STREQ(roled_authz_result_reason(res), "");
+        CHECK_INT(authorize(c, cr, "s3:GetObject", "data/secret/a", NULL, 0, &res), ==, ROLED_OK);
+        check_match(res, ROLED_DECISION_EXPLICIT_DENY, 2, "NoSecret");
+        CHECK_INT(authorize(c, cr, "s3:GetObject", "other/a", NULL, 0, &res), ==, ROLED_OK);
+        CHECK(roled_authz_result_decision(res) == ROLED_DECISION_IMPLICIT_DENY);
+        CHECK(!roled_authz_result_has_match(res));
+        CHECK_STREQ(roled_authz_result_role(res), "s3");
 
         /* ${aws:username} is the local user the session was issued to. */
-        CHECK_INT(authorize(c, &cr, "s3:PutObject", "home/roledalice/f", NULL, 0, &res), ==, ROLED_OK);
-        check_match(&res, ROLED_DECISION_ALLOW, 1, "Home");
-        CHECK_INT(authorize(c, &cr, "s3:PutObject", "home/roledbob/f", NULL, 0, &res), ==, ROLED_OK);
-        CHECK(res.decision == ROLED_DECISION_IMPLICIT_DENY);
+        CHECK_INT(authorize(c, cr, "s3:PutObject", "home/roledalice/f", NULL, 0, &res), ==, ROLED_OK);
+        check_match(res, ROLED_DECISION_ALLOW, 1, "Home");
+        CHECK_INT(authorize(c, cr, "s3:PutObject", "home/roledbob/f", NULL, 0, &res), ==, ROLED_OK);
+        CHECK(roled_authz_result_decision(res) == ROLED_DECISION_IMPLICIT_DENY);
 
         /* Request context: one value, and a multi-valued key; a statement without a Sid. */
-        CHECK_INT(authorize(c, &cr, "s3:DeleteObject", "any/f", NULL, 0, &res), ==, ROLED_OK);
-        CHECK(res.decision == ROLED_DECISION_IMPLICIT_DENY);
-        CHECK_INT(authorize(c, &cr, "s3:DeleteObject", "any/f", &tmp, 1, &res), ==, ROLED_OK);
-        check_match(&res, ROLED_DECISION_ALLOW, 3, "");
-        CHECK_INT(authorize(c, &cr, "s3:DeleteObject", "any/f", &two, 1, &res), ==, ROLED_OK);
-        CHECK(res.decision == ROLED_DECISION_ALLOW);
+        CHECK_INT(authorize(c, cr, "s3:DeleteObject", "any/f", NULL, 0, &res), ==, ROLED_OK);
+        CHECK(roled_authz_result_decision(res) == ROLED_DECISION_IMPLICIT_DENY);
+        CHECK_INT(authorize(c, cr, "s3:DeleteObject", "any/f", &tmp, 1, &res), ==, ROLED_OK);
+        check_match(res, ROLED_DECISION_ALLOW, 3, "");
+        CHECK_INT(authorize(c, cr, "s3:DeleteObject", "any/f", &two, 1, &res), ==, ROLED_OK);
+        CHECK(roled_authz_result_decision(res) == ROLED_DECISION_ALLOW);
 
         /* An access key id that is not the token's. */
-        q.session_token = cr.session_token;
+        q.session_token = roled_credentials_session_token(cr);
         q.access_key_id = "ASIAAAAAAAAAAAAAAAAA";
-        CHECK_INT(roled_authorize(c, &q, &res), ==, ROLED_E_INVALID_TOKEN);
+        CHECK_INT(t_authorize(c, &q, &res), ==, ROLED_E_INVALID_TOKEN);
         /* A token that is not one. */
         q.session_token = "bm90IGEgdG9rZW4=";
         q.access_key_id = NULL;
-        CHECK_INT(roled_authorize(c, &q, &res), ==, ROLED_E_INVALID_TOKEN);
+        CHECK_INT(t_authorize(c, &q, &res), ==, ROLED_E_INVALID_TOKEN);
         /* Neither a token nor a signed request. */
         q.session_token = NULL;
-        CHECK_INT(roled_authorize(c, &q, &res), ==, ROLED_E_INVALID_ARGUMENT);
-        roled_credentials_clear(&cr);
+        CHECK_INT(t_authorize(c, &q, &res), ==, ROLED_E_INVALID_ARGUMENT);
+        cr = roled_credentials_unref(cr);
         roled_client_close(c);
         return 0;
 }
@@ -132,20 +133,20 @@ static int alice_attested(void *arg)
         static const char *const bob[] = { "roledbob" }, *const uid[] = { "0" };
         const roled_context_entry user = { "aws:username", bob, 1 }, roled_uid = { "roled:uid", uid, 1 };
         roled_client *c = connect_agent();
-        roled_credentials cr = { 0 };
-        roled_authz_result res;
+        T_AUTO(roled_credentials) cr = NULL;
+        T_AUTO(roled_authz_result) res = NULL;
 
         (void)arg;
         creds(c, NULL, &cr);
         /* Claiming to be bob would turn ${aws:username} into bob's home: refused. */
-        CHECK_INT(authorize(c, &cr, "s3:PutObject", "home/roledbob/f", &user, 1, &res), ==,
+        CHECK_INT(authorize(c, cr, "s3:PutObject", "home/roledbob/f", &user, 1, &res), ==,
                   ROLED_E_INVALID_PARAMETER_VALUE);
-        CHECK_CONTAINS(roled_client_last_error(c), "aws:username");
-        CHECK_CONTAINS(roled_client_last_error(c), "attested");
-        CHECK_INT(authorize(c, &cr, "s3:GetObject", "data/a", &roled_uid, 1, &res), ==,
+        CHECK_CONTAINS(t_last_error(), "aws:username");
+        CHECK_CONTAINS(t_last_error(), "attested");
+        CHECK_INT(authorize(c, cr, "s3:GetObject", "data/a", &roled_uid, 1, &res), ==,
                   ROLED_E_INVALID_PARAMETER_VALUE);
-        CHECK_CONTAINS(roled_client_last_error(c), "roled:uid");
-        roled_credentials_clear(&cr);
+        CHECK_CONTAINS(t_last_error(), "roled:uid");
+        cr = roled_credentials_unref(cr);
         roled_client_close(c);
         return 0;
 }
@@ -153,20 +154,20 @@ static int alice_attested(void *arg)
 static int alice_session_policy(void *arg)
 {
         roled_client *c = connect_agent();
-        roled_credentials cr = { 0 };
-        roled_authz_result res;
+        T_AUTO(roled_credentials) cr = NULL;
+        T_AUTO(roled_authz_result) res = NULL;
 
         (void)arg;
         creds(c, public_only, &cr);
         /* The role allows data/a, the session policy does not: both must allow. */
-        CHECK_INT(authorize(c, &cr, "s3:GetObject", "data/a", NULL, 0, &res), ==, ROLED_OK);
-        CHECK(res.decision == ROLED_DECISION_IMPLICIT_DENY);
-        CHECK_INT(authorize(c, &cr, "s3:GetObject", "data/public/a", NULL, 0, &res), ==, ROLED_OK);
-        CHECK(res.decision == ROLED_DECISION_ALLOW);
+        CHECK_INT(authorize(c, cr, "s3:GetObject", "data/a", NULL, 0, &res), ==, ROLED_OK);
+        CHECK(roled_authz_result_decision(res) == ROLED_DECISION_IMPLICIT_DENY);
+        CHECK_INT(authorize(c, cr, "s3:GetObject", "data/public/a", NULL, 0, &res), ==, ROLED_OK);
+        CHECK(roled_authz_result_decision(res) == ROLED_DECISION_ALLOW);
         /* Nor does the session policy allow what the role allows elsewhere. */
-        CHECK_INT(authorize(c, &cr, "s3:PutObject", "home/roledalice/f", NULL, 0, &res), ==, ROLED_OK);
-        CHECK(res.decision == ROLED_DECISION_IMPLICIT_DENY);
-        roled_credentials_clear(&cr);
+        CHECK_INT(authorize(c, cr, "s3:PutObject", "home/roledalice/f", NULL, 0, &res), ==, ROLED_OK);
+        CHECK(roled_authz_result_decision(res) == ROLED_DECISION_IMPLICIT_DENY);
+        cr = roled_credentials_unref(cr);
         roled_client_close(c);
         return 0;
 }
@@ -174,19 +175,19 @@ static int alice_session_policy(void *arg)
 static int alice_revoked(void *arg)
 {
         roled_client *c = connect_agent();
-        roled_credentials cr = { 0 };
-        roled_authz_result res;
+        T_AUTO(roled_credentials) cr = NULL;
+        T_AUTO(roled_authz_result) res = NULL;
         uint32_t n = 0;
 
         (void)arg;
         creds(c, NULL, &cr);
-        CHECK_INT(authorize(c, &cr, "s3:GetObject", "data/a", NULL, 0, &res), ==, ROLED_OK);
-        CHECK(res.decision == ROLED_DECISION_ALLOW);
-        CHECK_INT(roled_revoke(c, "s3", &n), ==, ROLED_OK);
+        CHECK_INT(authorize(c, cr, "s3:GetObject", "data/a", NULL, 0, &res), ==, ROLED_OK);
+        CHECK(roled_authz_result_decision(res) == ROLED_DECISION_ALLOW);
+        CHECK_INT(t_revoke(c, "s3", &n), ==, ROLED_OK);
         CHECK_INT(n, >=, 1);
-        CHECK_INT(authorize(c, &cr, "s3:GetObject", "data/a", NULL, 0, &res), ==, ROLED_E_INVALID_TOKEN);
-        CHECK_CONTAINS(roled_client_last_error(c), "revoked");
-        roled_credentials_clear(&cr);
+        CHECK_INT(authorize(c, cr, "s3:GetObject", "data/a", NULL, 0, &res), ==, ROLED_E_INVALID_TOKEN);
+        CHECK_CONTAINS(t_last_error(), "revoked");
+        cr = roled_credentials_unref(cr);
         roled_client_close(c);
         return 0;
 }
@@ -201,23 +202,23 @@ static void test_authorize(void)
 
 static roled_status simulate(const char *role, const char *action, const char *resource,
                              const roled_context_entry *ctx, size_t n_ctx, const char *policy,
-                             roled_authz_result *res, char *err, size_t err_size)
+                             roled_authz_result **res, char *err, size_t err_size)
 {
         roled_client *c = connect_agent();
-        roled_simulate_request q = {
+        roled_simulate_request q = { .size = sizeof(roled_simulate_request),
                 .role = role, .action = action, .resource = resource,
                 .context = ctx, .n_context = n_ctx, .session_policy = policy,
         };
-        roled_status st = roled_simulate(c, &q, res);
+        roled_status st = t_simulate(c, &q, res);
 
-        snprintf(err, err_size, "%s", roled_client_last_error(c));
+        snprintf(err, err_size, "%s", t_last_error());
         roled_client_close(c);
         return st;
 }
 
 static int bob_simulate(void *arg)
 {
-        roled_authz_result res;
+        T_AUTO(roled_authz_result) res = NULL;
         char err[512];
 
         (void)arg;
@@ -231,32 +232,32 @@ static void test_simulate(void)
 {
         static const char *const bob[] = { "roledbob" };
         const roled_context_entry user = { "aws:username", bob, 1 };
-        roled_authz_result res;
+        T_AUTO(roled_authz_result) res = NULL;
         char err[512];
 
         CHECK_INT(run_as(UID_BOB, bob_simulate, NULL), ==, 0);
         CHECK_INT(simulate("s3", "s3:GetObject", "arn:aws:s3:::data/a", NULL, 0, NULL, &res, err,
                            sizeof(err)),
                   ==, ROLED_OK);
-        check_match(&res, ROLED_DECISION_ALLOW, 0, "Read");
+        check_match(res, ROLED_DECISION_ALLOW, 0, "Read");
         CHECK_INT(simulate("s3", "s3:GetObject", "arn:aws:s3:::data/secret/k", NULL, 0, NULL, &res,
                            err, sizeof(err)),
                   ==, ROLED_OK);
-        check_match(&res, ROLED_DECISION_EXPLICIT_DENY, 2, "NoSecret");
+        check_match(res, ROLED_DECISION_EXPLICIT_DENY, 2, "NoSecret");
         /* An administrator simulates any principal: aws:username is taken as given. */
         CHECK_INT(simulate("s3", "s3:PutObject", "arn:aws:s3:::home/roledbob/f", &user, 1, NULL,
                            &res, err, sizeof(err)),
                   ==, ROLED_OK);
-        check_match(&res, ROLED_DECISION_ALLOW, 1, "Home");
+        check_match(res, ROLED_DECISION_ALLOW, 1, "Home");
         CHECK_INT(simulate("s3", "s3:GetObject", "arn:aws:s3:::data/a", NULL, 0, public_only, &res,
                            err, sizeof(err)),
                   ==, ROLED_OK);
-        CHECK(res.decision == ROLED_DECISION_IMPLICIT_DENY);
+        CHECK(roled_authz_result_decision(res) == ROLED_DECISION_IMPLICIT_DENY);
         CHECK_INT(simulate("nopolicy", "s3:GetObject", "arn:aws:s3:::data/a", NULL, 0, NULL, &res,
                            err, sizeof(err)),
                   ==, ROLED_OK);
-        CHECK(res.decision == ROLED_DECISION_IMPLICIT_DENY);
-        CHECK(!res.has_match);
+        CHECK(roled_authz_result_decision(res) == ROLED_DECISION_IMPLICIT_DENY);
+        CHECK(!roled_authz_result_has_match(res));
         CHECK_INT(simulate("nosuchrole", "s3:GetObject", "arn:aws:s3:::data/a", NULL, 0, NULL, &res,
                            err, sizeof(err)),
                   ==, ROLED_E_NO_SUCH_ENTITY);
@@ -265,10 +266,10 @@ static void test_simulate(void)
                   ==, ROLED_E_MALFORMED_POLICY_DOCUMENT);
 }
 
-static roled_status get_role(const char *name, roled_role *r)
+static roled_status get_role(const char *name, roled_role **r)
 {
         roled_client *c = connect_agent();
-        roled_status st = roled_get_role(c, name, r);
+        roled_status st = t_get_role(c, name, r);
 
         roled_client_close(c);
         return st;
@@ -276,33 +277,33 @@ static roled_status get_role(const char *name, roled_role *r)
 
 static int get_role_expect(void *arg)
 {
-        roled_role r = { 0 };
+        T_AUTO(roled_role) r = NULL;
         roled_status want = (roled_status)(intptr_t)arg;
 
         CHECK_INT(get_role("s3", &r), ==, want);
         if (want == ROLED_OK)
-                CHECK_STREQ(r.name, "s3");
-        roled_role_clear(&r);
+                CHECK_STREQ(roled_role_name(r), "s3");
+        r = roled_role_unref(r);
         return 0;
 }
 
 static void test_get_role(void)
 {
-        roled_role r = { 0 };
+        T_AUTO(roled_role) r = NULL;
 
         CHECK_INT(get_role("s3", &r), ==, ROLED_OK);
-        CHECK_STREQ(r.name, "s3");
-        CHECK_CONTAINS(r.arn, ":role/s3");
-        CHECK(!strncmp(r.role_id, "AROA", 4));
-        CHECK_STREQ(r.description, "object store access");
-        CHECK_INT(r.max_session_duration, ==, 7200);
-        CHECK_CONTAINS(r.file, "s3.ini");
-        CHECK_CONTAINS(r.trust_rules_json, "user:roledalice");
-        CHECK(r.trust_policy_json == NULL);
-        CHECK_CONTAINS(r.permissions_policy_json, "NoSecret");
-        roled_role_clear(&r);
-        CHECK(r.name == NULL);
-        roled_role_clear(&r);
+        CHECK_STREQ(roled_role_name(r), "s3");
+        CHECK_CONTAINS(roled_role_arn(r), ":role/s3");
+        CHECK(!strncmp(roled_role_role_id(r), "AROA", 4));
+        CHECK_STREQ(roled_role_description(r), "object store access");
+        CHECK_INT(roled_role_max_session_duration(r), ==, 7200);
+        CHECK_CONTAINS(roled_role_file(r), "s3.ini");
+        CHECK_CONTAINS(roled_role_trust_rules_json(r), "user:roledalice");
+        CHECK(roled_role_trust_policy_json(r) == NULL);
+        CHECK_CONTAINS(roled_role_permissions_policy_json(r), "NoSecret");
+        r = roled_role_unref(r);
+        CHECK(r == NULL);
+        r = roled_role_unref(r);
         CHECK_INT(get_role("nosuchrole", &r), ==, ROLED_E_NO_SUCH_ENTITY);
         CHECK_INT(run_as(UID_ALICE, get_role_expect, (void *)(intptr_t)ROLED_OK), ==, 0);
         /* bob is not a principal of s3: refused, like a role that does not exist. */
@@ -467,36 +468,36 @@ static int groups_decision(void *arg)
 {
         const char *want = arg;
         roled_client *c = connect_agent();
-        roled_credentials cr = { 0 };
-        roled_request req = { .role = "by-group", .is_fresh = true };
-        roled_authz_result res;
-        roled_authz_request q = { .action = "s3:GetObject", .resource = "arn:aws:s3:::ops/log" };
+        T_AUTO(roled_credentials) cr = NULL;
+        roled_credentials_request req = { .size = sizeof(roled_credentials_request), .role = "by-group", .flags = ROLED_CREDENTIALS_FRESH };
+        T_AUTO(roled_authz_result) res = NULL;
+        roled_authz_request q = { .size = sizeof(roled_authz_request), .action = "s3:GetObject", .resource = "arn:aws:s3:::ops/log" };
 
-        CHECK_INT(roled_get_credentials(c, &req, &cr), ==, ROLED_OK);
-        q.session_token = cr.session_token;
-        CHECK_INT(roled_authorize(c, &q, &res), ==, ROLED_OK);
-        CHECK_STREQ(roled_decision_name(res.decision), want);
-        if (res.decision == ROLED_DECISION_ALLOW)
-                CHECK_STREQ(res.sid, "OpsByName");
+        CHECK_INT(t_get_credentials(c, &req, &cr), ==, ROLED_OK);
+        q.session_token = roled_credentials_session_token(cr);
+        CHECK_INT(t_authorize(c, &q, &res), ==, ROLED_OK);
+        CHECK_STREQ(roled_decision_name(roled_authz_result_decision(res)), want);
+        if (roled_authz_result_decision(res) == ROLED_DECISION_ALLOW)
+                CHECK_STREQ(roled_authz_result_sid(res), "OpsByName");
         q.action = "s3:PutObject";
-        CHECK_INT(roled_authorize(c, &q, &res), ==, ROLED_OK);
-        CHECK_STREQ(roled_decision_name(res.decision), want);
-        if (res.decision == ROLED_DECISION_ALLOW)
-                CHECK_STREQ(res.sid, "OpsByGid");
+        CHECK_INT(t_authorize(c, &q, &res), ==, ROLED_OK);
+        CHECK_STREQ(roled_decision_name(roled_authz_result_decision(res)), want);
+        if (roled_authz_result_decision(res) == ROLED_DECISION_ALLOW)
+                CHECK_STREQ(roled_authz_result_sid(res), "OpsByGid");
         /* The executable and cgroup keys are present for every session: a Null check on them. */
         q.action = "s3:ListBucket";
-        CHECK_INT(roled_authorize(c, &q, &res), ==, ROLED_OK);
-        CHECK_STREQ(roled_decision_name(res.decision), "allow");
-        CHECK_STREQ(res.sid, "HasExe");
+        CHECK_INT(t_authorize(c, &q, &res), ==, ROLED_OK);
+        CHECK_STREQ(roled_decision_name(roled_authz_result_decision(res)), "allow");
+        CHECK_STREQ(roled_authz_result_sid(res), "HasExe");
         /* The role's [tags] are the session's aws:PrincipalTag keys, also as a policy variable. */
         q.action = "s3:DeleteObject";
         q.resource = "arn:aws:s3:::teams/ops/x";
-        CHECK_INT(roled_authorize(c, &q, &res), ==, ROLED_OK);
-        CHECK_STREQ(res.sid, "TeamFolder");
+        CHECK_INT(t_authorize(c, &q, &res), ==, ROLED_OK);
+        CHECK_STREQ(roled_authz_result_sid(res), "TeamFolder");
         q.resource = "arn:aws:s3:::teams/dev/x";
-        CHECK_INT(roled_authorize(c, &q, &res), ==, ROLED_OK);
-        CHECK_STREQ(roled_decision_name(res.decision), "implicit-deny");
-        roled_credentials_clear(&cr);
+        CHECK_INT(t_authorize(c, &q, &res), ==, ROLED_OK);
+        CHECK_STREQ(roled_decision_name(roled_authz_result_decision(res)), "implicit-deny");
+        cr = roled_credentials_unref(cr);
         roled_client_close(c);
         return 0;
 }

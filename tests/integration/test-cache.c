@@ -11,26 +11,27 @@
 #include <sys/mman.h>
 
 #include "agent.h"
+#include "libtest.h"
 
 static TestAgent agent;
 static char (*akids)[33]; /* MAP_SHARED: one slot per child */
 
-static void fresh(roled_client *c, roled_credentials *cr)
+static void fresh(roled_client *c, roled_credentials **cr)
 {
-        roled_request req = { .role = "cached", .is_fresh = true };
+        roled_credentials_request req = { .size = sizeof(roled_credentials_request), .role = "cached", .flags = ROLED_CREDENTIALS_FRESH };
 
-        CHECK_INT(roled_get_credentials(c, &req, cr), ==, ROLED_OK);
+        CHECK_INT(t_get_credentials(c, &req, cr), ==, ROLED_OK);
 }
 
 static int report_akid(void *arg)
 {
         roled_client *c;
-        roled_credentials cr = { 0 };
+        T_AUTO(roled_credentials) cr = NULL;
 
-        CHECK_INT(roled_client_connect(agent.socket, &c), ==, ROLED_OK);
+        CHECK_INT(t_connect(agent.socket, &c), ==, ROLED_OK);
         fresh(c, &cr);
-        snprintf(akids[(intptr_t)arg], 33, "%s", cr.access_key_id);
-        roled_credentials_clear(&cr);
+        snprintf(akids[(intptr_t)arg], 33, "%s", roled_credentials_access_key_id(cr));
+        cr = roled_credentials_unref(cr);
         roled_client_close(c);
         return 0;
 }
@@ -38,20 +39,20 @@ static int report_akid(void *arg)
 static void test_same_process(void)
 {
         roled_client *c;
-        roled_credentials a = { 0 }, b = { 0 };
-        roled_request req = { .role = "cached" };
+        T_AUTO(roled_credentials) a = NULL, *b = NULL;
+        roled_credentials_request req = { .size = sizeof(roled_credentials_request), .role = "cached" };
 
-        CHECK_INT(roled_client_connect(agent.socket, &c), ==, ROLED_OK);
-        CHECK_INT(roled_get_credentials(c, &req, &a), ==, ROLED_OK);
-        CHECK_INT(roled_get_credentials(c, &req, &b), ==, ROLED_OK);
-        CHECK_STREQ(a.access_key_id, b.access_key_id);
-        roled_credentials_clear(&b);
+        CHECK_INT(t_connect(agent.socket, &c), ==, ROLED_OK);
+        CHECK_INT(t_get_credentials(c, &req, &a), ==, ROLED_OK);
+        CHECK_INT(t_get_credentials(c, &req, &b), ==, ROLED_OK);
+        CHECK_STREQ(roled_credentials_access_key_id(a), roled_credentials_access_key_id(b));
+        b = roled_credentials_unref(b);
         /* Past libroled's cache, the agent's cache answers the same session. */
         fresh(c, &b);
-        CHECK_STREQ(a.access_key_id, b.access_key_id);
-        CHECK_STREQ(a.session_token, b.session_token);
-        roled_credentials_clear(&a);
-        roled_credentials_clear(&b);
+        CHECK_STREQ(roled_credentials_access_key_id(a), roled_credentials_access_key_id(b));
+        CHECK_STREQ(roled_credentials_session_token(a), roled_credentials_session_token(b));
+        a = roled_credentials_unref(a);
+        b = roled_credentials_unref(b);
         roled_client_close(c);
 }
 
@@ -74,26 +75,26 @@ static void test_processes_and_uids(void)
 static void test_revoke(void)
 {
         roled_client *c;
-        roled_credentials old = { 0 }, now = { 0 }, x = { 0 };
+        T_AUTO(roled_credentials) old = NULL, *now = NULL, *x = NULL;
         uint32_t n = 0;
 
-        CHECK_INT(roled_client_connect(agent.socket, &c), ==, ROLED_OK);
+        CHECK_INT(t_connect(agent.socket, &c), ==, ROLED_OK);
         fresh(c, &old);
         /* The old token chains while it is live ... */
-        CHECK_INT(roled_assume_role(c, "next", 0, NULL, NULL, old.session_token, &x), ==, ROLED_OK);
-        roled_credentials_clear(&x);
-        CHECK_INT(roled_revoke(c, "cached", &n), ==, ROLED_OK);
+        CHECK_INT(t_assume_role(c, "next", 0, NULL, NULL, roled_credentials_session_token(old), &x), ==, ROLED_OK);
+        x = roled_credentials_unref(x);
+        CHECK_INT(t_revoke(c, "cached", &n), ==, ROLED_OK);
         CHECK_INT(n, >=, 1);
         fresh(c, &now);
-        CHECK(strcmp(old.access_key_id, now.access_key_id) != 0);
+        CHECK(strcmp(roled_credentials_access_key_id(old), roled_credentials_access_key_id(now)) != 0);
         /* ... and not once revoked. */
-        CHECK_INT(roled_assume_role(c, "next", 0, NULL, NULL, old.session_token, &x), ==,
+        CHECK_INT(t_assume_role(c, "next", 0, NULL, NULL, roled_credentials_session_token(old), &x), ==,
                   ROLED_E_INVALID_TOKEN);
         /* The new session chains. */
-        CHECK_INT(roled_assume_role(c, "next", 0, NULL, NULL, now.session_token, &x), ==, ROLED_OK);
-        roled_credentials_clear(&x);
-        roled_credentials_clear(&old);
-        roled_credentials_clear(&now);
+        CHECK_INT(t_assume_role(c, "next", 0, NULL, NULL, roled_credentials_session_token(now), &x), ==, ROLED_OK);
+        x = roled_credentials_unref(x);
+        old = roled_credentials_unref(old);
+        now = roled_credentials_unref(now);
         roled_client_close(c);
         /* Revoking root's sessions left alice's alone: hers is still the cached one. */
         CHECK_INT(run_as(UID_ALICE, report_akid, (void *)5), ==, 0);

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "agent.h"
+#include "libtest.h"
 
 static TestAgent agent;
 
@@ -46,38 +47,38 @@ static void check_shape(const roled_credentials *cr, uint32_t duration)
 {
         time_t now = time(NULL);
 
-        CHECK_INT(strlen(cr->access_key_id), ==, 20);
-        CHECK(strncmp(cr->access_key_id, "ASIA", 4) == 0);
-        CHECK(is_base32(cr->access_key_id + 4, 16));
-        CHECK_INT(strlen(cr->secret_access_key), ==, 40);
-        CHECK(cr->session_token && strlen(cr->session_token) > 64);
-        CHECK(strlen(cr->session_token) <= 4096);
-        CHECK_MSG(cr->expiration >= now + duration - 60 && cr->expiration <= now + duration + 5,
-                  "expiration %lld, now %lld, duration %u", (long long)cr->expiration,
+        CHECK_INT(strlen(roled_credentials_access_key_id(cr)), ==, 20);
+        CHECK(strncmp(roled_credentials_access_key_id(cr), "ASIA", 4) == 0);
+        CHECK(is_base32(roled_credentials_access_key_id(cr) + 4, 16));
+        CHECK_INT(strlen(roled_credentials_secret_access_key(cr)), ==, 40);
+        CHECK(roled_credentials_session_token(cr) && strlen(roled_credentials_session_token(cr)) > 64);
+        CHECK(strlen(roled_credentials_session_token(cr)) <= 4096);
+        CHECK_MSG(roled_credentials_expiration(cr) >= now + duration - 60 && roled_credentials_expiration(cr) <= now + duration + 5,
+                  "expiration %lld, now %lld, duration %u", (long long)roled_credentials_expiration(cr),
                   (long long)now, duration);
-        CHECK(is_iso8601(cr->expiration_iso));
-        CHECK_INT(parse_iso(cr->expiration_iso), ==, cr->expiration);
-        CHECK_STREQ(cr->role_arn, "arn:aws:iam::123456789012:role/shape");
-        CHECK_CONTAINS(cr->assumed_role_arn, "arn:aws:sts::123456789012:assumed-role/shape/");
-        CHECK_STREQ(cr->issuer, "local");
-        CHECK(strlen(cr->session_id) >= 16);
+        CHECK(is_iso8601(roled_credentials_expiration_iso(cr)));
+        CHECK_INT(parse_iso(roled_credentials_expiration_iso(cr)), ==, roled_credentials_expiration(cr));
+        CHECK_STREQ(roled_credentials_role_arn(cr), "arn:aws:iam::123456789012:role/shape");
+        CHECK_CONTAINS(roled_credentials_assumed_role_arn(cr), "arn:aws:sts::123456789012:assumed-role/shape/");
+        CHECK_STREQ(roled_credentials_issuer(cr), "local");
+        CHECK(strlen(roled_credentials_session_id(cr)) >= 16);
 }
 
 static void test_libroled_shape(void)
 {
         roled_client *c;
-        roled_credentials cr = { 0 };
-        roled_request req = { .role = "shape", .duration_seconds = 1800, .is_fresh = true };
+        T_AUTO(roled_credentials) cr = NULL;
+        roled_credentials_request req = { .size = sizeof(roled_credentials_request), .role = "shape", .duration_seconds = 1800, .flags = ROLED_CREDENTIALS_FRESH };
 
-        CHECK_INT(roled_client_connect(agent.socket, &c), ==, ROLED_OK);
-        CHECK_INT(roled_get_credentials(c, &req, &cr), ==, ROLED_OK);
-        check_shape(&cr, 1800);
-        roled_credentials_clear(&cr);
-        CHECK_INT(roled_assume_role(c, "shape", 0, NULL, "shape-test", NULL, &cr), ==, ROLED_OK);
+        CHECK_INT(t_connect(agent.socket, &c), ==, ROLED_OK);
+        CHECK_INT(t_get_credentials(c, &req, &cr), ==, ROLED_OK);
+        check_shape(cr, 1800);
+        cr = roled_credentials_unref(cr);
+        CHECK_INT(t_assume_role(c, "shape", 0, NULL, "shape-test", NULL, &cr), ==, ROLED_OK);
         /* No duration asked: the agent's default (1 h), under the role's 2 h. */
-        check_shape(&cr, 3600);
-        CHECK_CONTAINS(cr.assumed_role_arn, "assumed-role/shape/shape-test");
-        roled_credentials_clear(&cr);
+        check_shape(cr, 3600);
+        CHECK_CONTAINS(roled_credentials_assumed_role_arn(cr), "assumed-role/shape/shape-test");
+        cr = roled_credentials_unref(cr);
         roled_client_close(c);
 }
 
@@ -128,26 +129,26 @@ static void duration_refused(const char *duration, const char *seconds, const ch
 static void test_duration_bounds(void)
 {
         roled_client *c;
-        roled_credentials cr = { 0 };
-        roled_request req = { .role = "shape", .duration_seconds = 899, .is_fresh = true };
+        T_AUTO(roled_credentials) cr = NULL;
+        roled_credentials_request req = { .size = sizeof(roled_credentials_request), .role = "shape", .duration_seconds = 899, .flags = ROLED_CREDENTIALS_FRESH };
 
         duration_refused("899", "899", "15m (900) to 12h (43200)");
         duration_refused("7201", "7201", "900..7200");
         duration_refused("12h", "43200", "900..7200");
-        CHECK_INT(roled_client_connect(agent.socket, &c), ==, ROLED_OK);
-        CHECK_INT(roled_get_credentials(c, &req, &cr), ==, ROLED_E_INVALID_PARAMETER_VALUE);
+        CHECK_INT(t_connect(agent.socket, &c), ==, ROLED_OK);
+        CHECK_INT(t_get_credentials(c, &req, &cr), ==, ROLED_E_INVALID_PARAMETER_VALUE);
         req.duration_seconds = 7201;
-        CHECK_INT(roled_get_credentials(c, &req, &cr), ==, ROLED_E_INVALID_PARAMETER_VALUE);
-        CHECK_CONTAINS(roled_client_last_error(c), "shape");
+        CHECK_INT(t_get_credentials(c, &req, &cr), ==, ROLED_E_INVALID_PARAMETER_VALUE);
+        CHECK_CONTAINS(t_last_error(), "shape");
         /* The bounds themselves are fine. */
         req.duration_seconds = 900;
-        CHECK_INT(roled_get_credentials(c, &req, &cr), ==, ROLED_OK);
-        check_shape(&cr, 900);
-        roled_credentials_clear(&cr);
+        CHECK_INT(t_get_credentials(c, &req, &cr), ==, ROLED_OK);
+        check_shape(cr, 900);
+        cr = roled_credentials_unref(cr);
         req.duration_seconds = 7200;
-        CHECK_INT(roled_get_credentials(c, &req, &cr), ==, ROLED_OK);
-        check_shape(&cr, 7200);
-        roled_credentials_clear(&cr);
+        CHECK_INT(t_get_credentials(c, &req, &cr), ==, ROLED_OK);
+        check_shape(cr, 7200);
+        cr = roled_credentials_unref(cr);
         roled_client_close(c);
 }
 

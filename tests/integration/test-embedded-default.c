@@ -10,41 +10,42 @@
 #include <roled/roled.h>
 
 #include "agent.h"
+#include "libtest.h"
 
 static TestAgent agent;
 
 static void test_own_uid_gets_default(void)
 {
         roled_client *c;
-        roled_credentials cr = { 0 };
-        roled_identity id;
+        T_AUTO(roled_credentials) cr = NULL;
+        T_AUTO(roled_identity) id = NULL;
 
-        CHECK_INT(roled_client_connect(agent.socket, &c), ==, ROLED_OK);
-        CHECK_INT(roled_whoami(c, &id), ==, ROLED_OK);
-        CHECK_STREQ(id.default_role, "default");
-        CHECK_INT(roled_get_credentials(c, NULL, &cr), ==, ROLED_OK);
-        CHECK_STREQ(cr.role, "default");
-        CHECK_STREQ(cr.issuer, "local");
-        CHECK(strncmp(cr.access_key_id, "ASIA", 4) == 0);
-        roled_credentials_clear(&cr);
+        CHECK_INT(t_connect(agent.socket, &c), ==, ROLED_OK);
+        CHECK_INT(t_whoami(c, &id), ==, ROLED_OK);
+        CHECK_STREQ(roled_identity_default_role(id), "default");
+        CHECK_INT(t_get_credentials(c, NULL, &cr), ==, ROLED_OK);
+        CHECK_STREQ(roled_credentials_role(cr), "default");
+        CHECK_STREQ(roled_credentials_issuer(cr), "local");
+        CHECK(strncmp(roled_credentials_access_key_id(cr), "ASIA", 4) == 0);
+        cr = roled_credentials_unref(cr);
         roled_client_close(c);
 }
 
 static int bob_is_denied(void *arg)
 {
         roled_client *c;
-        roled_credentials cr = { 0 };
-        roled_request req = { .role = "default" };
+        T_AUTO(roled_credentials) cr = NULL;
+        roled_credentials_request req = { .size = sizeof(roled_credentials_request), .role = "default" };
 
         (void)arg;
-        CHECK_INT(roled_client_connect(agent.socket, &c), ==, ROLED_OK);
+        CHECK_INT(t_connect(agent.socket, &c), ==, ROLED_OK);
         /* No default role for bob ... */
-        CHECK_INT(roled_get_credentials(c, NULL, &cr), ==, ROLED_E_ACCESS_DENIED);
-        CHECK_CONTAINS(roled_client_last_error(c), "no default role");
+        CHECK_INT(t_get_credentials(c, NULL, &cr), ==, ROLED_E_ACCESS_DENIED);
+        CHECK_CONTAINS(t_last_error(), "no default role");
         /* ... and naming the role is refused with the role and the reason. */
-        CHECK_INT(roled_get_credentials(c, &req, &cr), ==, ROLED_E_ACCESS_DENIED);
-        CHECK_CONTAINS(roled_client_last_error(c), "default");
-        CHECK_CONTAINS(roled_client_last_error(c), "not a trusted principal");
+        CHECK_INT(t_get_credentials(c, &req, &cr), ==, ROLED_E_ACCESS_DENIED);
+        CHECK_CONTAINS(t_last_error(), "default");
+        CHECK_CONTAINS(t_last_error(), "not a trusted principal");
         roled_client_close(c);
         return 0;
 }

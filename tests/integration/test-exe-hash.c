@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "libtest.h"
 
 static TestAgent agent;
 
@@ -27,17 +28,17 @@ static TestAgent agent;
 static int child(const char *socket, const char *role)
 {
         roled_client *c;
-        roled_credentials cr = { 0 };
-        roled_request req = { .role = role, .is_fresh = true };
+        T_AUTO(roled_credentials) cr = NULL;
+        roled_credentials_request req = { .size = sizeof(roled_credentials_request), .role = role, .flags = ROLED_CREDENTIALS_FRESH };
         char go;
         roled_status s;
 
         if (read(STDIN_FILENO, &go, 1) != 1)
                 return 2;
-        if (roled_client_connect(socket, &c) != ROLED_OK)
+        if (t_connect(socket, &c) != ROLED_OK)
                 return 2;
-        s = roled_get_credentials(c, &req, &cr);
-        roled_credentials_clear(&cr);
+        s = t_get_credentials(c, &req, &cr);
+        cr = roled_credentials_unref(cr);
         roled_client_close(c);
         return s == ROLED_OK ? 0 : s == ROLED_E_ACCESS_DENIED ? 1 : 2;
 }

@@ -4,7 +4,7 @@
  * answers without a round trip (the agent is stopped and the credentials
  * still come), is_fresh then fails with a connection error, the client
  * reconnects once the agent is back, one client is safe to share between
- * threads, and roled_verify_token() verifies offline and rejects a
+ * threads, and t_verify_token() verifies offline and rejects a
  * tampered token with ROLED_E_BAD_SIGNATURE.
  */
 #undef NDEBUG
@@ -13,6 +13,7 @@
 #include <sodium.h>
 
 #include "agent.h"
+#include "libtest.h"
 
 #define N_THREADS 8
 #define N_CALLS 200
@@ -23,41 +24,41 @@ static const char *cfg;
 static void test_cache_without_agent_and_reconnect(void)
 {
         roled_client *c;
-        roled_credentials a = { 0 }, b = { 0 };
-        roled_request req = { .role = "lib" };
-        roled_token_claims claims;
+        T_AUTO(roled_credentials) a = NULL, *b = NULL;
+        roled_credentials_request req = { .size = sizeof(roled_credentials_request), .role = "lib" };
+        T_AUTO(roled_token_claims) claims = NULL;
         roled_status s;
 
-        CHECK_INT(roled_client_connect(agent.socket, &c), ==, ROLED_OK);
-        CHECK_INT(roled_get_credentials(c, &req, &a), ==, ROLED_OK);
+        CHECK_INT(t_connect(agent.socket, &c), ==, ROLED_OK);
+        CHECK_INT(t_get_credentials(c, &req, &a), ==, ROLED_OK);
         /* Fetches and keeps the agent's public keys. */
-        CHECK_INT(roled_verify_token(c, a.session_token, &claims), ==, ROLED_OK);
+        CHECK_INT(t_verify_token(c, roled_credentials_session_token(a), &claims), ==, ROLED_OK);
         agent_stop(&agent);
 
         /* No agent: the in-process cache still answers, and tokens verify offline. */
-        CHECK_INT(roled_get_credentials(c, &req, &b), ==, ROLED_OK);
-        CHECK_STREQ(a.access_key_id, b.access_key_id);
-        CHECK_STREQ(a.secret_access_key, b.secret_access_key);
-        CHECK_STREQ(a.session_token, b.session_token);
-        roled_credentials_clear(&b);
-        CHECK_INT(roled_verify_token(c, a.session_token, &claims), ==, ROLED_OK);
-        CHECK_STREQ(claims.access_key_id, a.access_key_id);
-        CHECK_STREQ(claims.role, "lib");
-        CHECK_INT(claims.uid, ==, 0);
-        CHECK_INT(claims.expires, ==, a.expiration);
+        CHECK_INT(t_get_credentials(c, &req, &b), ==, ROLED_OK);
+        CHECK_STREQ(roled_credentials_access_key_id(a), roled_credentials_access_key_id(b));
+        CHECK_STREQ(roled_credentials_secret_access_key(a), roled_credentials_secret_access_key(b));
+        CHECK_STREQ(roled_credentials_session_token(a), roled_credentials_session_token(b));
+        b = roled_credentials_unref(b);
+        CHECK_INT(t_verify_token(c, roled_credentials_session_token(a), &claims), ==, ROLED_OK);
+        CHECK_STREQ(roled_token_claims_access_key_id(claims), roled_credentials_access_key_id(a));
+        CHECK_STREQ(roled_token_claims_role(claims), "lib");
+        CHECK_INT(roled_token_claims_uid(claims), ==, 0);
+        CHECK_INT(roled_token_claims_expires(claims), ==, roled_credentials_expiration(a));
 
-        req.is_fresh = true;
-        s = roled_get_credentials(c, &req, &b);
+        req.flags = ROLED_CREDENTIALS_FRESH;
+        s = t_get_credentials(c, &req, &b);
         CHECK_MSG(s == ROLED_E_NO_AGENT || s == ROLED_E_IO, "is_fresh without agent: %s",
                   roled_status_name(s));
-        CHECK(roled_client_last_error(c)[0]);
+        CHECK(t_last_error()[0]);
 
         /* The agent comes back on the same socket: the same client reconnects. */
         agent_spawn(cfg, &agent);
-        CHECK_INT(roled_get_credentials(c, &req, &b), ==, ROLED_OK);
-        CHECK_STREQ(b.role, "lib");
-        roled_credentials_clear(&a);
-        roled_credentials_clear(&b);
+        CHECK_INT(t_get_credentials(c, &req, &b), ==, ROLED_OK);
+        CHECK_STREQ(roled_credentials_role(b), "lib");
+        a = roled_credentials_unref(a);
+        b = roled_credentials_unref(b);
         roled_client_close(c);
 }
 
@@ -72,26 +73,26 @@ typedef struct Worker {
 static void *work(void *arg)
 {
         Worker *w = arg;
-        roled_identity id;
+        T_AUTO(roled_identity) id = NULL;
 
         w->is_same = true;
         for (int i = 0; i < N_CALLS; i++) {
-                roled_credentials cr = { 0 };
-                roled_request req = { .role = "lib", .is_fresh = (i % 4 == 0) };
+                T_AUTO(roled_credentials) cr = NULL;
+                roled_credentials_request req = { .size = sizeof(roled_credentials_request), .role = "lib", .flags = ((i % 4 == 0)) ? ROLED_CREDENTIALS_FRESH : 0 };
 
                 if (i % 10 == 5) {
-                        if (roled_whoami(w->client, &id) == ROLED_OK && id.uid == 0)
+                        if (t_whoami(w->client, &id) == ROLED_OK && roled_identity_uid(id) == 0)
                                 w->n_ok++;
                         continue;
                 }
-                if (roled_get_credentials(w->client, &req, &cr) != ROLED_OK)
+                if (t_get_credentials(w->client, &req, &cr) != ROLED_OK)
                         continue;
                 w->n_ok++;
                 if (!w->akid[0])
-                        snprintf(w->akid, sizeof(w->akid), "%s", cr.access_key_id);
-                else if (strcmp(w->akid, cr.access_key_id) != 0)
+                        snprintf(w->akid, sizeof(w->akid), "%s", roled_credentials_access_key_id(cr));
+                else if (strcmp(w->akid, roled_credentials_access_key_id(cr)) != 0)
                         w->is_same = false;
-                roled_credentials_clear(&cr);
+                cr = roled_credentials_unref(cr);
         }
         return NULL;
 }
@@ -101,7 +102,7 @@ static void test_threads(void)
         roled_client *c;
         Worker w[N_THREADS] = { 0 };
 
-        CHECK_INT(roled_client_connect(agent.socket, &c), ==, ROLED_OK);
+        CHECK_INT(t_connect(agent.socket, &c), ==, ROLED_OK);
         for (int i = 0; i < N_THREADS; i++) {
                 w[i].client = c;
                 CHECK(pthread_create(&w[i].thread, NULL, work, &w[i]) == 0);
@@ -145,26 +146,26 @@ static char *tamper(const char *token, const char *find, long pos)
 static void test_verify_token(void)
 {
         roled_client *c;
-        roled_credentials cr = { 0 };
-        roled_request req = { .role = "lib", .is_fresh = true };
-        roled_token_claims claims;
+        T_AUTO(roled_credentials) cr = NULL;
+        roled_credentials_request req = { .size = sizeof(roled_credentials_request), .role = "lib", .flags = ROLED_CREDENTIALS_FRESH };
+        T_AUTO(roled_token_claims) claims = NULL;
         char *bad;
 
-        CHECK_INT(roled_client_connect(agent.socket, &c), ==, ROLED_OK);
-        CHECK_INT(roled_get_credentials(c, &req, &cr), ==, ROLED_OK);
-        CHECK_INT(roled_verify_token(c, cr.session_token, &claims), ==, ROLED_OK);
-        CHECK_STREQ(claims.session_id, cr.session_id);
-        CHECK_STREQ(claims.role_arn, cr.role_arn);
-        CHECK_STREQ(claims.source_role, "");
+        CHECK_INT(t_connect(agent.socket, &c), ==, ROLED_OK);
+        CHECK_INT(t_get_credentials(c, &req, &cr), ==, ROLED_OK);
+        CHECK_INT(t_verify_token(c, roled_credentials_session_token(cr), &claims), ==, ROLED_OK);
+        CHECK_STREQ(roled_token_claims_session_id(claims), roled_credentials_session_id(cr));
+        CHECK_STREQ(roled_token_claims_role_arn(claims), roled_credentials_role_arn(cr));
+        CHECK_STREQ(roled_token_claims_source_role(claims), "");
         /* A flipped signature bit. */
-        bad = tamper(cr.session_token, NULL, -1);
-        CHECK_INT(roled_verify_token(c, bad, &claims), ==, ROLED_E_BAD_SIGNATURE);
+        bad = tamper(roled_credentials_session_token(cr), NULL, -1);
+        CHECK_INT(t_verify_token(c, bad, &claims), ==, ROLED_E_BAD_SIGNATURE);
         free(bad);
         /* A claim changed (another access key id): the claims parse, the signature does not hold. */
-        bad = tamper(cr.session_token, cr.access_key_id + 4, 3);
-        CHECK_INT(roled_verify_token(c, bad, &claims), ==, ROLED_E_BAD_SIGNATURE);
+        bad = tamper(roled_credentials_session_token(cr), roled_credentials_access_key_id(cr) + 4, 3);
+        CHECK_INT(t_verify_token(c, bad, &claims), ==, ROLED_E_BAD_SIGNATURE);
         free(bad);
-        roled_credentials_clear(&cr);
+        cr = roled_credentials_unref(cr);
         roled_client_close(c);
 }
 

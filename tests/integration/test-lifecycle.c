@@ -15,18 +15,19 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "libtest.h"
 
 static const char *cfg;
 
 static void check_serves(const char *socket)
 {
         roled_client *c;
-        roled_credentials cr = { 0 };
-        roled_request req = { .role = "life", .is_fresh = true };
+        T_AUTO(roled_credentials) cr = NULL;
+        roled_credentials_request req = { .size = sizeof(roled_credentials_request), .role = "life", .flags = ROLED_CREDENTIALS_FRESH };
 
-        CHECK_INT(roled_client_connect(socket, &c), ==, ROLED_OK);
-        CHECK_MSG(roled_get_credentials(c, &req, &cr) == ROLED_OK, "%s", roled_client_last_error(c));
-        roled_credentials_clear(&cr);
+        CHECK_INT(t_connect(socket, &c), ==, ROLED_OK);
+        CHECK_MSG(t_get_credentials(c, &req, &cr) == ROLED_OK, "%s", t_last_error());
+        cr = roled_credentials_unref(cr);
         roled_client_close(c);
 }
 
@@ -97,8 +98,8 @@ static void test_socket_activation(void)
         agent_spawn_opts(cfg, &o, &a);
         close(fd);
         check_serves(path);
-        CHECK_INT(roled_client_connect(path, &c), ==, ROLED_OK);
-        CHECK_INT(roled_agent_status_json(c, &json), ==, ROLED_OK);
+        CHECK_INT(t_connect(path, &c), ==, ROLED_OK);
+        CHECK_INT(t_agent_status_json(c, &json), ==, ROLED_OK);
         CHECK_CONTAINS(json, "\"mode\"");
         free(json);
         roled_client_close(c);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "libtest.h"
 
 static TestAgent agent;
 static const char *cfg;
@@ -20,12 +21,12 @@ static char bad_file[512];
 static size_t n_roles(void)
 {
         roled_client *c;
-        roled_role_info *roles = NULL;
-        size_t n = 0;
+        T_AUTO(roled_role_list) roles = NULL;
+        size_t n;
 
-        CHECK_INT(roled_client_connect(agent.socket, &c), ==, ROLED_OK);
-        CHECK_INT(roled_list_roles(c, &roles, &n), ==, ROLED_OK);
-        free(roles);
+        CHECK_INT(t_connect(agent.socket, &c), ==, ROLED_OK);
+        CHECK_INT(t_list_roles(c, &roles), ==, ROLED_OK);
+        n = roled_role_list_count(roles);
         roled_client_close(c);
         return n;
 }
@@ -33,13 +34,13 @@ static size_t n_roles(void)
 static roled_status get(const char *role)
 {
         roled_client *c;
-        roled_credentials cr = { 0 };
-        roled_request req = { .role = role, .is_fresh = true };
+        T_AUTO(roled_credentials) cr = NULL;
+        roled_credentials_request req = { .size = sizeof(roled_credentials_request), .role = role, .flags = ROLED_CREDENTIALS_FRESH };
         roled_status s;
 
-        CHECK_INT(roled_client_connect(agent.socket, &c), ==, ROLED_OK);
-        s = roled_get_credentials(c, &req, &cr);
-        roled_credentials_clear(&cr);
+        CHECK_INT(t_connect(agent.socket, &c), ==, ROLED_OK);
+        s = t_get_credentials(c, &req, &cr);
+        cr = roled_credentials_unref(cr);
         roled_client_close(c);
         return s;
 }
@@ -96,9 +97,9 @@ static void test_broken_reload(void)
         CHECK_INT(count_lines(err), ==, 1);
         free(out);
         free(err);
-        CHECK_INT(roled_client_connect(agent.socket, &c), ==, ROLED_OK);
-        CHECK_INT(roled_reload(c, &n), ==, ROLED_E_INVALID_PARAMETER_VALUE);
-        CHECK_CONTAINS(roled_client_last_error(c), where);
+        CHECK_INT(t_connect(agent.socket, &c), ==, ROLED_OK);
+        CHECK_INT(t_reload(c, &n), ==, ROLED_E_INVALID_PARAMETER_VALUE);
+        CHECK_CONTAINS(t_last_error(), where);
         roled_client_close(c);
 
         /* SIGHUP with the same broken file: logged, rejected. */

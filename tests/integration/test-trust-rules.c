@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "libtest.h"
 
 static TestAgent agent;
 static char self_exe[PATH_MAX];
@@ -21,17 +22,17 @@ static char *shared; /* MAP_SHARED page: a token handed from one child to anothe
 static roled_status get(const char *role, char *err, size_t err_len)
 {
         roled_client *c;
-        roled_credentials cr = { 0 };
-        roled_request req = { .role = role, .is_fresh = true };
+        T_AUTO(roled_credentials) cr = NULL;
+        roled_credentials_request req = { .size = sizeof(roled_credentials_request), .role = role, .flags = ROLED_CREDENTIALS_FRESH };
         roled_status s;
 
-        CHECK_INT(roled_client_connect(agent.socket, &c), ==, ROLED_OK);
-        s = roled_get_credentials(c, &req, &cr);
+        CHECK_INT(t_connect(agent.socket, &c), ==, ROLED_OK);
+        s = t_get_credentials(c, &req, &cr);
         if (err)
-                snprintf(err, err_len, "%s", roled_client_last_error(c));
+                snprintf(err, err_len, "%s", t_last_error());
         if (s == ROLED_OK)
-                CHECK_STREQ(cr.role, role ? role : cr.role);
-        roled_credentials_clear(&cr);
+                CHECK_STREQ(roled_credentials_role(cr), role ? role : roled_credentials_role(cr));
+        cr = roled_credentials_unref(cr);
         roled_client_close(c);
         return s;
 }
@@ -105,21 +106,21 @@ static void test_exe_via_rolectl(void)
 static int default_role(void *arg)
 {
         roled_client *c;
-        roled_credentials cr = { 0 };
-        roled_identity id;
+        T_AUTO(roled_credentials) cr = NULL;
+        T_AUTO(roled_identity) id = NULL;
         const char *want = arg;
 
-        CHECK_INT(roled_client_connect(agent.socket, &c), ==, ROLED_OK);
-        CHECK_INT(roled_whoami(c, &id), ==, ROLED_OK);
+        CHECK_INT(t_connect(agent.socket, &c), ==, ROLED_OK);
+        CHECK_INT(t_whoami(c, &id), ==, ROLED_OK);
         if (want) {
-                CHECK_STREQ(id.default_role, want);
-                CHECK_INT(roled_get_credentials(c, NULL, &cr), ==, ROLED_OK);
-                CHECK_STREQ(cr.role, want);
+                CHECK_STREQ(roled_identity_default_role(id), want);
+                CHECK_INT(t_get_credentials(c, NULL, &cr), ==, ROLED_OK);
+                CHECK_STREQ(roled_credentials_role(cr), want);
         } else {
-                CHECK_STREQ(id.default_role, "");
-                CHECK_INT(roled_get_credentials(c, NULL, &cr), ==, ROLED_E_ACCESS_DENIED);
+                CHECK_STREQ(roled_identity_default_role(id), "");
+                CHECK_INT(t_get_credentials(c, NULL, &cr), ==, ROLED_E_ACCESS_DENIED);
         }
-        roled_credentials_clear(&cr);
+        cr = roled_credentials_unref(cr);
         roled_client_close(c);
         return 0;
 }
@@ -133,33 +134,33 @@ static void test_default_role(void)
 static int chaining(void *arg)
 {
         roled_client *c;
-        roled_credentials a = { 0 }, b = { 0 }, x = { 0 };
-        roled_token_claims claims;
+        T_AUTO(roled_credentials) a = NULL, *b = NULL, *x = NULL;
+        T_AUTO(roled_token_claims) claims = NULL;
 
         (void)arg;
-        CHECK_INT(roled_client_connect(agent.socket, &c), ==, ROLED_OK);
-        CHECK_INT(roled_assume_role(c, "chain-a", 0, NULL, NULL, NULL, &a), ==, ROLED_OK);
+        CHECK_INT(t_connect(agent.socket, &c), ==, ROLED_OK);
+        CHECK_MSG(t_assume_role(c, "chain-a", 0, NULL, NULL, NULL, &a) == ROLED_OK, "%s", t_last_error());
         /* chain-b trusts only sessions of chain-a. */
-        CHECK_INT(roled_assume_role(c, "chain-b", 0, NULL, NULL, NULL, &x), ==, ROLED_E_ACCESS_DENIED);
-        CHECK_INT(roled_assume_role(c, "chain-b", 900, NULL, "chained", a.session_token, &b), ==,
+        CHECK_INT(t_assume_role(c, "chain-b", 0, NULL, NULL, NULL, &x), ==, ROLED_E_ACCESS_DENIED);
+        CHECK_INT(t_assume_role(c, "chain-b", 900, NULL, "chained", roled_credentials_session_token(a), &b), ==,
                   ROLED_OK);
-        CHECK_STREQ(b.role, "chain-b");
-        CHECK_CONTAINS(b.assumed_role_arn, "assumed-role/chain-b/chained");
-        CHECK_INT(roled_verify_token(c, b.session_token, &claims), ==, ROLED_OK);
-        CHECK_STREQ(claims.source_role, "chain-a");
-        CHECK_STREQ(claims.role, "chain-b");
+        CHECK_STREQ(roled_credentials_role(b), "chain-b");
+        CHECK_CONTAINS(roled_credentials_assumed_role_arn(b), "assumed-role/chain-b/chained");
+        CHECK_INT(t_verify_token(c, roled_credentials_session_token(b), &claims), ==, ROLED_OK);
+        CHECK_STREQ(roled_token_claims_source_role(claims), "chain-a");
+        CHECK_STREQ(roled_token_claims_role(claims), "chain-b");
         /* A chained session lasts at most an hour, whatever the role allows (2 h here). */
-        CHECK_INT(roled_assume_role(c, "chain-b", 7200, NULL, NULL, a.session_token, &x), ==,
+        CHECK_INT(t_assume_role(c, "chain-b", 7200, NULL, NULL, roled_credentials_session_token(a), &x), ==,
                   ROLED_E_INVALID_PARAMETER_VALUE);
-        CHECK_CONTAINS(roled_client_last_error(c), "1 hour");
+        CHECK_CONTAINS(t_last_error(), "1 hour");
         /* chain-d trusts another role, not chain-a. */
-        CHECK_INT(roled_assume_role(c, "chain-d", 0, NULL, NULL, a.session_token, &x), ==,
+        CHECK_INT(t_assume_role(c, "chain-d", 0, NULL, NULL, roled_credentials_session_token(a), &x), ==,
                   ROLED_E_ACCESS_DENIED);
-        CHECK_CONTAINS(roled_client_last_error(c), "chain-d");
+        CHECK_CONTAINS(t_last_error(), "chain-d");
         /* Hand chain-a's token to the parent, for bob to try. */
-        snprintf(shared, 8192, "%s", a.session_token);
-        roled_credentials_clear(&a);
-        roled_credentials_clear(&b);
+        snprintf(shared, 8192, "%s", roled_credentials_session_token(a));
+        a = roled_credentials_unref(a);
+        b = roled_credentials_unref(b);
         roled_client_close(c);
         return 0;
 }
@@ -167,13 +168,13 @@ static int chaining(void *arg)
 static int stolen_token(void *arg)
 {
         roled_client *c;
-        roled_credentials x = { 0 };
+        T_AUTO(roled_credentials) x = NULL;
 
         (void)arg;
-        CHECK_INT(roled_client_connect(agent.socket, &c), ==, ROLED_OK);
-        CHECK_INT(roled_assume_role(c, "chain-b", 0, NULL, NULL, shared, &x), ==,
+        CHECK_INT(t_connect(agent.socket, &c), ==, ROLED_OK);
+        CHECK_INT(t_assume_role(c, "chain-b", 0, NULL, NULL, shared, &x), ==,
                   ROLED_E_ACCESS_DENIED);
-        CHECK_CONTAINS(roled_client_last_error(c), "belongs to uid 2101");
+        CHECK_CONTAINS(t_last_error(), "belongs to uid 2101");
         roled_client_close(c);
         return 0;
 }

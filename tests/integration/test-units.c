@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "libtest.h"
 
 static TestAgent agent;
 static char root[512];      /* cgroup v2 mount point */
@@ -66,12 +67,11 @@ static int ask(void *arg)
 {
         const Ask *a = arg;
         roled_client *c;
-        roled_credentials cr = { 0 };
-        roled_request req = { .role = a->role, .is_fresh = true };
-        roled_identity *id = calloc(1, sizeof(*id));
+        T_AUTO(roled_credentials) cr = NULL;
+        roled_credentials_request req = { .size = sizeof(roled_credentials_request), .role = a->role, .flags = ROLED_CREDENTIALS_FRESH };
+        T_AUTO(roled_identity) id = NULL;
         roled_status s;
 
-        CHECK(id);
         if (a->cgroup) {
                 char path[1024];
                 FILE *f;
@@ -82,18 +82,17 @@ static int ask(void *arg)
                 fprintf(f, "0\n");
                 CHECK_INT(fclose(f), ==, 0);
         }
-        CHECK_INT(roled_client_connect(agent.socket, &c), ==, ROLED_OK);
-        CHECK_INT(roled_whoami(c, id), ==, ROLED_OK);
-        CHECK_STREQ(id->unit, a->want_unit);
-        s = roled_get_credentials(c, a->role ? &req : NULL, &cr);
+        CHECK_INT(t_connect(agent.socket, &c), ==, ROLED_OK);
+        CHECK_INT(t_whoami(c, &id), ==, ROLED_OK);
+        CHECK_STREQ(roled_identity_unit(id), a->want_unit);
+        s = t_get_credentials(c, a->role ? &req : NULL, &cr);
         CHECK_MSG(s == a->want, "cgroup %s role %s: got %s (%s), want %s", a->cgroup ? a->cgroup : "-",
-                  a->role ? a->role : "(default)", roled_status_name(s), roled_client_last_error(c),
+                  a->role ? a->role : "(default)", roled_status_name(s), t_last_error(),
                   roled_status_name(a->want));
         if (s == ROLED_OK && !a->role)
-                CHECK_STREQ(cr.role, "by-unit");
-        roled_credentials_clear(&cr);
+                CHECK_STREQ(roled_credentials_role(cr), "by-unit");
+        cr = roled_credentials_unref(cr);
         roled_client_close(c);
-        free(id);
         return 0;
 }
 

@@ -8,36 +8,37 @@
 #include <roled/roled.h>
 
 #include "agent.h"
+#include "libtest.h"
 
 static TestAgent agent;
 
 static int ask(void *arg)
 {
         roled_client *c;
-        roled_credentials cr = { 0 };
-        roled_request req = { .role = "guarded", .is_fresh = true };
+        T_AUTO(roled_credentials) cr = NULL;
+        roled_credentials_request req = { .size = sizeof(roled_credentials_request), .role = "guarded", .flags = ROLED_CREDENTIALS_FRESH };
         roled_status s;
         bool is_trusted = arg == (void *)1, is_admin = arg == (void *)2;
         char missing_msg[512];
 
-        CHECK_INT(roled_client_connect(agent.socket, &c), ==, ROLED_OK);
-        s = roled_get_credentials(c, &req, &cr);
+        CHECK_INT(t_connect(agent.socket, &c), ==, ROLED_OK);
+        s = t_get_credentials(c, &req, &cr);
         if (is_trusted) {
-                CHECK_MSG(s == ROLED_OK, "%s", roled_client_last_error(c));
-                CHECK_STREQ(cr.role, "guarded");
+                CHECK_MSG(s == ROLED_OK, "%s", t_last_error());
+                CHECK_STREQ(roled_credentials_role(cr), "guarded");
         } else {
                 CHECK_INT(s, ==, ROLED_E_ACCESS_DENIED);
-                CHECK_CONTAINS(roled_client_last_error(c), "guarded");
-                CHECK(cr.session_token == NULL);
+                CHECK_CONTAINS(t_last_error(), "guarded");
+                CHECK(cr == NULL);
         }
         if (!is_trusted && !is_admin) {
                 /* A role that does not exist looks the same from here. */
                 req.role = "no-such-role";
-                CHECK_INT(roled_get_credentials(c, &req, &cr), ==, ROLED_E_ACCESS_DENIED);
-                snprintf(missing_msg, sizeof(missing_msg), "%s", roled_client_last_error(c));
+                CHECK_INT(t_get_credentials(c, &req, &cr), ==, ROLED_E_ACCESS_DENIED);
+                snprintf(missing_msg, sizeof(missing_msg), "%s", t_last_error());
                 CHECK_CONTAINS(missing_msg, "not a trusted principal");
         }
-        roled_credentials_clear(&cr);
+        cr = roled_credentials_unref(cr);
         roled_client_close(c);
         return 0;
 }

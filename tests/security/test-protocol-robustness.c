@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "libtest.h"
 
 #define N_MESSAGES 4000
 #define N_CONNS 8
@@ -52,8 +53,8 @@ int main(int argc, char **argv)
 {
         msgpack_sbuffer seeds[6];
         roled_client *c;
-        roled_credentials cr = { 0 };
-        roled_request req = { .role = "fz", .is_fresh = true };
+        T_AUTO(roled_credentials) cr = NULL;
+        roled_credentials_request req = { .size = sizeof(roled_credentials_request), .role = "fz", .flags = ROLED_CREDENTIALS_FRESH };
         int fds[N_CONNS], n_sent[N_CONNS] = { 0 };
         uint8_t buf[2048];
         const char *cfg;
@@ -64,13 +65,13 @@ int main(int argc, char **argv)
         config_put(cfg, "roles.d/fz.ini", "[role]\nname = fz\nmax_session_duration = 2h\n[trust]\nusers = root\n");
         config_put(cfg, "roles.d/fz2.ini", "[role]\nname = fz2\n[trust]\nroles = fz\n");
         agent_spawn(cfg, &agent);
-        CHECK_INT(roled_client_connect(agent.socket, &c), ==, ROLED_OK);
-        CHECK_INT(roled_get_credentials(c, &req, &cr), ==, ROLED_OK);
+        CHECK_INT(t_connect(agent.socket, &c), ==, ROLED_OK);
+        CHECK_INT(t_get_credentials(c, &req, &cr), ==, ROLED_OK);
 
         for (size_t i = 0; i < 6; i++)
                 msgpack_sbuffer_init(&seeds[i]);
         pack_request(&seeds[0], 1, "GetCredentials", 2, "role", "fz", "durationSeconds", "#1800");
-        pack_request(&seeds[1], 2, "AssumeRole", 3, "role", "fz2", "sessionToken", cr.session_token,
+        pack_request(&seeds[1], 2, "AssumeRole", 3, "role", "fz2", "sessionToken", roled_credentials_session_token(cr),
                      "sessionName", "fuzz");
         pack_request(&seeds[2], 3, "Hello", 2, "version", "#1", "client", "fuzzer");
         pack_request(&seeds[3], 4, "GetCredentials", 2, "role", "fz",
@@ -142,10 +143,10 @@ int main(int argc, char **argv)
 
         CHECK(agent_alive(&agent));
         check_served(agent.socket);
-        roled_credentials_clear(&cr);
-        req.is_fresh = true;
-        CHECK_INT(roled_get_credentials(c, &req, &cr), ==, ROLED_OK);
-        roled_credentials_clear(&cr);
+        cr = roled_credentials_unref(cr);
+        req.flags = ROLED_CREDENTIALS_FRESH;
+        CHECK_INT(t_get_credentials(c, &req, &cr), ==, ROLED_OK);
+        cr = roled_credentials_unref(cr);
         roled_client_close(c);
         for (size_t i = 0; i < 6; i++)
                 msgpack_sbuffer_destroy(&seeds[i]);

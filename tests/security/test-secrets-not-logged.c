@@ -10,6 +10,7 @@
 #include <roled/roled.h>
 
 #include "agent.h"
+#include "libtest.h"
 
 #define N_SECRETS 8
 
@@ -20,8 +21,8 @@ static size_t n_secrets;
 static void keep(const roled_credentials *cr)
 {
         CHECK(n_secrets + 2 <= sizeof(secrets) / sizeof(secrets[0]));
-        secrets[n_secrets++] = strdup(cr->secret_access_key);
-        secrets[n_secrets++] = strdup(cr->session_token);
+        secrets[n_secrets++] = strdup(roled_credentials_secret_access_key(cr));
+        secrets[n_secrets++] = strdup(roled_credentials_session_token(cr));
 }
 
 /* No 16-byte window of a secret key, and no 24-byte window of a token past its key-id prefix. */
@@ -43,12 +44,12 @@ static void check_clean(const char *text, const char *what)
 static int bob_denied(void *arg)
 {
         roled_client *c;
-        roled_credentials cr = { 0 };
-        roled_request req = { .role = "s1", .is_fresh = true };
+        T_AUTO(roled_credentials) cr = NULL;
+        roled_credentials_request req = { .size = sizeof(roled_credentials_request), .role = "s1", .flags = ROLED_CREDENTIALS_FRESH };
 
-        CHECK_INT(roled_client_connect(agent.socket, &c), ==, ROLED_OK);
-        CHECK_INT(roled_get_credentials(c, &req, &cr), ==, ROLED_E_ACCESS_DENIED);
-        CHECK_INT(roled_assume_role(c, "s2", 0, NULL, NULL, (const char *)arg, &cr), ==,
+        CHECK_INT(t_connect(agent.socket, &c), ==, ROLED_OK);
+        CHECK_INT(t_get_credentials(c, &req, &cr), ==, ROLED_E_ACCESS_DENIED);
+        CHECK_INT(t_assume_role(c, "s2", 0, NULL, NULL, (const char *)arg, &cr), ==,
                   ROLED_E_ACCESS_DENIED);
         roled_client_close(c);
         return 0;
@@ -59,8 +60,8 @@ int main(int argc, char **argv)
         AgentOpts o = AGENT_OPTS_INIT;
         const char *cfg;
         roled_client *c;
-        roled_credentials a = { 0 }, b = { 0 }, x = { 0 };
-        roled_request req = { .role = "s1", .is_fresh = true };
+        T_AUTO(roled_credentials) a = NULL, *b = NULL, *x = NULL;
+        roled_credentials_request req = { .size = sizeof(roled_credentials_request), .role = "s1", .flags = ROLED_CREDENTIALS_FRESH };
         char *log, *out = NULL, *err = NULL, env[4200];
         const char *envs[] = { env, NULL };
         const char *argv_assume[] = { NULL, "assume", "s2", "--chain", NULL };
@@ -72,24 +73,24 @@ int main(int argc, char **argv)
         o.log_level = "debug";
         agent_spawn_opts(cfg, &o, &agent);
 
-        CHECK_INT(roled_client_connect(agent.socket, &c), ==, ROLED_OK);
-        CHECK_INT(roled_get_credentials(c, &req, &a), ==, ROLED_OK);
-        keep(&a);
-        CHECK_INT(roled_assume_role(c, "s1", 900, NULL, "secret-test", NULL, &b), ==, ROLED_OK);
-        keep(&b);
-        roled_credentials_clear(&b);
-        CHECK_INT(roled_assume_role(c, "s2", 0, NULL, NULL, a.session_token, &b), ==, ROLED_OK);
-        keep(&b);
-        CHECK_INT(run_as(UID_BOB, bob_denied, a.session_token), ==, 0);
-        CHECK_INT(roled_revoke(c, NULL, NULL), ==, ROLED_OK);
-        CHECK_INT(roled_assume_role(c, "s2", 0, NULL, NULL, a.session_token, &x), ==,
+        CHECK_INT(t_connect(agent.socket, &c), ==, ROLED_OK);
+        CHECK_INT(t_get_credentials(c, &req, &a), ==, ROLED_OK);
+        keep(a);
+        CHECK_INT(t_assume_role(c, "s1", 900, NULL, "secret-test", NULL, &b), ==, ROLED_OK);
+        keep(b);
+        b = roled_credentials_unref(b);
+        CHECK_INT(t_assume_role(c, "s2", 0, NULL, NULL, roled_credentials_session_token(a), &b), ==, ROLED_OK);
+        keep(b);
+        CHECK_INT(run_as(UID_BOB, bob_denied, (void *)roled_credentials_session_token(a)), ==, 0);
+        CHECK_INT(t_revoke(c, NULL, NULL), ==, ROLED_OK);
+        CHECK_INT(t_assume_role(c, "s2", 0, NULL, NULL, roled_credentials_session_token(a), &x), ==,
                   ROLED_E_INVALID_TOKEN);
-        CHECK_INT(roled_assume_role(c, "s2", 0, NULL, NULL, b.session_token, &x), ==,
+        CHECK_INT(t_assume_role(c, "s2", 0, NULL, NULL, roled_credentials_session_token(b), &x), ==,
                   ROLED_E_INVALID_TOKEN);
         roled_client_close(c);
 
         /* rolectl presenting a revoked token: refused, and the token is not echoed. */
-        snprintf(env, sizeof(env), "AWS_SESSION_TOKEN=%s", a.session_token);
+        snprintf(env, sizeof(env), "AWS_SESSION_TOKEN=%s", roled_credentials_session_token(a));
         argv_assume[0] = test_rolectl();
         CHECK_INT(run_cmd(0, agent.socket, envs, argv_assume, &out, &err), ==, 1);
         CHECK_CONTAINS(err, "InvalidClientTokenId");
@@ -106,8 +107,8 @@ int main(int argc, char **argv)
         /* ...without a secret in it. */
         check_clean(log, "the agent's log");
         free(log);
-        roled_credentials_clear(&a);
-        roled_credentials_clear(&b);
+        a = roled_credentials_unref(a);
+        b = roled_credentials_unref(b);
         for (size_t i = 0; i < n_secrets; i++)
                 free(secrets[i]);
         return 0;

@@ -11,40 +11,41 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "libtest.h"
 
 static TestAgent agent;
 
 static roled_status assume(roled_client *c, char *err, size_t len)
 {
-        roled_credentials cr = { 0 };
-        roled_status s = roled_assume_role(c, "shared", 0, NULL, NULL, NULL, &cr);
+        T_AUTO(roled_credentials) cr = NULL;
+        roled_status s = t_assume_role(c, "shared", 0, NULL, NULL, NULL, &cr);
 
-        snprintf(err, len, "%s", roled_client_last_error(c));
-        roled_credentials_clear(&cr);
+        snprintf(err, len, "%s", t_last_error());
+        cr = roled_credentials_unref(cr);
         return s;
 }
 
 static int bob(void *arg)
 {
         roled_client *c;
-        roled_credentials cr = { 0 };
-        roled_request req = { .role = "shared", .is_fresh = true };
+        T_AUTO(roled_credentials) cr = NULL;
+        roled_credentials_request req = { .size = sizeof(roled_credentials_request), .role = "shared", .flags = ROLED_CREDENTIALS_FRESH };
         uint32_t n = 0;
         char err[512];
 
         (void)arg;
-        CHECK_INT(roled_client_connect(agent.socket, &c), ==, ROLED_OK);
+        CHECK_INT(t_connect(agent.socket, &c), ==, ROLED_OK);
         /* One cached session (GetCredentials), then two fresh ones: three in all. */
-        CHECK_INT(roled_get_credentials(c, &req, &cr), ==, ROLED_OK);
-        roled_credentials_clear(&cr);
+        CHECK_INT(t_get_credentials(c, &req, &cr), ==, ROLED_OK);
+        cr = roled_credentials_unref(cr);
         CHECK_INT(assume(c, err, sizeof(err)), ==, ROLED_OK);
         CHECK_INT(assume(c, err, sizeof(err)), ==, ROLED_OK);
         CHECK_INT(assume(c, err, sizeof(err)), ==, ROLED_E_THROTTLING);
         CHECK_CONTAINS(err, "max_sessions_per_uid");
         /* The cached session is still served: asking again creates nothing. */
-        CHECK_INT(roled_get_credentials(c, &req, &cr), ==, ROLED_OK);
-        roled_credentials_clear(&cr);
-        CHECK_INT(roled_revoke(c, NULL, &n), ==, ROLED_OK);
+        CHECK_INT(t_get_credentials(c, &req, &cr), ==, ROLED_OK);
+        cr = roled_credentials_unref(cr);
+        CHECK_INT(t_revoke(c, NULL, &n), ==, ROLED_OK);
         CHECK_INT(n, ==, 3);
         CHECK_INT(assume(c, err, sizeof(err)), ==, ROLED_OK);
         roled_client_close(c);
@@ -57,7 +58,7 @@ static int alice(void *arg)
         char err[512];
 
         (void)arg;
-        CHECK_INT(roled_client_connect(agent.socket, &c), ==, ROLED_OK);
+        CHECK_INT(t_connect(agent.socket, &c), ==, ROLED_OK);
         CHECK_INT(assume(c, err, sizeof(err)), ==, ROLED_OK);
         roled_client_close(c);
         return 0;

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "libtest.h"
 
 #define N_SLOW 100
 
@@ -21,7 +22,7 @@ int main(int argc, char **argv)
         int slow[N_SLOW], silent;
         size_t half;
         roled_client *c;
-        roled_identity id;
+        T_AUTO(roled_identity) id = NULL;
 
         test_init(argc, argv);
         agent_spawn(config_new("max_connections_per_uid = 1000\n"), &agent);
@@ -35,10 +36,9 @@ int main(int argc, char **argv)
         silent = raw_connect(agent.socket);
 
         /* A good client, with a 2 s request timeout, is answered meanwhile. */
-        CHECK_INT(roled_client_connect(agent.socket, &c), ==, ROLED_OK);
-        roled_client_set_timeout(c, 2000);
+        CHECK_INT(t_connect_timeout(agent.socket, 2000, &c), ==, ROLED_OK);
         for (int i = 0; i < 20; i++)
-                CHECK_INT(roled_whoami(c, &id), ==, ROLED_OK);
+                CHECK_INT(t_whoami(c, &id), ==, ROLED_OK);
         roled_client_close(c);
 
         /* One stalled client finishes its request and is answered. */

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "libtest.h"
 
 static TestAgent agent;
 static volatile size_t *received; /* MAP_SHARED: bytes the fake agent got */
@@ -80,9 +81,9 @@ static int refuses(void *arg)
         char *out = NULL, *err = NULL;
         int r;
 
-        CHECK_INT(roled_client_connect(path, &c), ==, ROLED_E_UNTRUSTED_AGENT);
+        CHECK_INT(t_connect(path, &c), ==, ROLED_E_UNTRUSTED_AGENT);
         CHECK(c == NULL);
-        CHECK_CONTAINS(roled_client_last_error(NULL), path);
+        CHECK_CONTAINS(t_last_error(), path);
         r = rolectl(getuid(), path, &out, &err, "credential-process", NULL);
         CHECK_MSG(r == 3, "rolectl exited %d: %s", r, err);
         CHECK_INT(count_lines(err), ==, 1);
@@ -95,11 +96,11 @@ static int refuses(void *arg)
 static int trusts_real_agent(void *arg)
 {
         roled_client *c;
-        roled_identity id;
+        T_AUTO(roled_identity) id = NULL;
 
         (void)arg;
-        CHECK_INT(roled_client_connect(agent.socket, &c), ==, ROLED_OK);
-        CHECK_INT(roled_whoami(c, &id), ==, ROLED_OK);
+        CHECK_INT(t_connect(agent.socket, &c), ==, ROLED_OK);
+        CHECK_INT(t_whoami(c, &id), ==, ROLED_OK);
         roled_client_close(c);
         return 0;
 }

@@ -25,6 +25,7 @@
 #include <getopt.h>
 
 #include "cli.h"
+#include "client.h"
 
 /*
  * cli.c's option loop prints help through rolectl.c, which holds main(); these
@@ -132,27 +133,36 @@ static void test_json_escape(void **state)
         check_json_roundtrip_n("a\0b", 3, "a\0b", 3);
 }
 
-static roled_credentials sample(void)
+/* sample() - a credentials object decoded, as libroled does, from a result map. */
+static roled_credentials *sample(void)
 {
-        roled_credentials c = { 0 };
+        msgpack_zone zone;
+        msgpack_object obj;
+        ProtoBuf b;
+        void *c = NULL;
 
-        snprintf(c.access_key_id, sizeof(c.access_key_id), "ASIAABCDEFGHIJKLMNOP");
-        snprintf(c.secret_access_key, sizeof(c.secret_access_key),
-                 "abcd/EFGH+ijkl0123456789abcdefghijklmnop");
-        c.session_token = strdup("AQID+/v=\"weird'token\\");
-        assert_non_null(c.session_token);
-        c.expiration = 1900000000; /* 2030-03-17T17:46:40Z */
+        proto_buf_init(&b, true);
+        msgpack_pack_map(&b.pk, 4);
+        proto_pack_kv_str(&b, "accessKeyId", "ASIAABCDEFGHIJKLMNOP");
+        proto_pack_kv_str(&b, "secretAccessKey", "abcd/EFGH+ijkl0123456789abcdefghijklmnop");
+        proto_pack_kv_str(&b, "sessionToken", "AQID+/v=\"weird'token\\");
+        proto_pack_kv_uint(&b, "expiration", 1900000000); /* 2030-03-17T17:46:40Z */
+        msgpack_zone_init(&zone, 1024);
+        assert_int_equal(msgpack_unpack((const char *)b.data, b.len, NULL, &zone, &obj), MSGPACK_UNPACK_SUCCESS);
+        assert_int_equal(creds_decode(&obj, &c, NULL), ROLED_OK);
+        msgpack_zone_destroy(&zone);
+        proto_buf_deinit(&b);
         return c;
 }
 
 static void test_credential_process_json(void **state)
 {
-        roled_credentials c = sample();
+        roled_credentials *c = sample();
         JsonBuf b = JSON_BUF_INIT;
         json_error_t err;
         json_t *o;
 
-        cli_credential_process_json(&b, &c);
+        cli_credential_process_json(&b, c);
         assert_false(b.is_oom);
         assert_int_equal(b.data[b.len - 1], '\n');
         o = json_loads(b.data, 0, &err);
@@ -161,16 +171,18 @@ static void test_credential_process_json(void **state)
         /* Version must be the JSON number 1: SDKs reject the string "1". */
         assert_true(json_is_integer(json_object_get(o, "Version")));
         assert_int_equal(json_integer_value(json_object_get(o, "Version")), 1);
-        assert_string_equal(json_string_value(json_object_get(o, "AccessKeyId")), c.access_key_id);
+        assert_string_equal(json_string_value(json_object_get(o, "AccessKeyId")),
+                            roled_credentials_access_key_id(c));
         assert_string_equal(json_string_value(json_object_get(o, "SecretAccessKey")),
-                            c.secret_access_key);
-        assert_string_equal(json_string_value(json_object_get(o, "SessionToken")), c.session_token);
+                            roled_credentials_secret_access_key(c));
+        assert_string_equal(json_string_value(json_object_get(o, "SessionToken")),
+                            roled_credentials_session_token(c));
         assert_string_equal(json_string_value(json_object_get(o, "Expiration")),
                             "2030-03-17T17:46:40Z");
         json_decref(o);
         json_buf_deinit(&b);
         assert_null(b.data);
-        roled_credentials_clear(&c);
+        roled_credentials_unref(c);
 }
 
 /* sh_output() - run @script with /bin/sh -c and return its standard output (heap). */
@@ -234,11 +246,11 @@ static void test_shell_quote(void **state)
 
 static void test_env_lines(void **state)
 {
-        roled_credentials c = sample();
+        roled_credentials *c = sample();
         JsonBuf b = JSON_BUF_INIT;
         char *out;
 
-        cli_env_lines(&b, &c);
+        cli_env_lines(&b, c);
         json_rawz(&b, "printf '%s|%s|%s|%s' \"$AWS_ACCESS_KEY_ID\" \"$AWS_SECRET_ACCESS_KEY\" "
                       "\"$AWS_SESSION_TOKEN\" \"$AWS_CREDENTIAL_EXPIRATION\"");
         assert_false(b.is_oom);
@@ -248,7 +260,7 @@ static void test_env_lines(void **state)
                                  "AQID+/v=\"weird'token\\|2030-03-17T17:46:40Z");
         free(out);
         json_buf_deinit(&b);
-        roled_credentials_clear(&c);
+        roled_credentials_unref(c);
 }
 
 static void test_format_iso(void **state)

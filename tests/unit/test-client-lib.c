@@ -4,7 +4,7 @@
  * socket search order, "no agent", the round trip (notifications and stale
  * msgids skipped), error mapping and messages, the credential cache and its
  * margin rule, transparent reconnect, the request timeout, and the msgpack to
- * JSON writer behind roled_agent_status_json().
+ * JSON writer behind t_agent_status_json().
  */
 #undef NDEBUG
 #include <assert.h>
@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "client.h"
+#include "../util/libtest.h"
 #include "jsonw.h"
 
 /* The fake agent: one thread, one connection at a time, scripted by method. */
@@ -275,21 +276,20 @@ static void test_search_connects_user_socket(void **state)
 {
         Fake *f = fake_start("roled");
         roled_client *c = NULL;
-        roled_identity *id = calloc(1, sizeof(*id));
+        T_AUTO(roled_identity) id = NULL;
+        size_t n_groups;
 
-        assert_non_null(id);
         unsetenv("ROLED_SOCKET");
         setenv("XDG_RUNTIME_DIR", f->dir, 1);
-        assert_int_equal(roled_client_connect(NULL, &c), ROLED_OK);
+        assert_int_equal(t_connect(NULL, &c), ROLED_OK);
         assert_string_equal(roled_client_socket_path(c), f->path);
-        assert_int_equal(roled_whoami(c, id), ROLED_OK);
-        assert_int_equal(id->uid, 1001);
-        assert_string_equal(id->user, "bob");
-        assert_int_equal(id->n_groups, 2);
-        assert_int_equal(id->groups[1], 27);
+        assert_int_equal(t_whoami(c, &id), ROLED_OK);
+        assert_int_equal(roled_identity_uid(id), 1001);
+        assert_string_equal(roled_identity_user(id), "bob");
+        assert_int_equal(roled_identity_groups(id, &n_groups)[1], 27);
+        assert_int_equal(n_groups, 2);
         roled_client_close(c);
         unsetenv("XDG_RUNTIME_DIR");
-        free(id);
         fake_stop(f);
 }
 
@@ -301,21 +301,21 @@ static void test_no_agent(void **state)
 
         make_tmpdir(dir, sizeof(dir));
         snprintf(path, sizeof(path), "%s/roled.sock", dir);
-        assert_int_equal(roled_client_connect(path, &c), ROLED_E_NO_AGENT);
+        assert_int_equal(t_connect(path, &c), ROLED_E_NO_AGENT);
         assert_null(c);
-        assert_non_null(strstr(roled_client_last_error(NULL), path));
-        assert_non_null(strstr(roled_client_last_error(NULL), "No such file or directory"));
+        assert_non_null(strstr(t_last_error(), path));
+        assert_non_null(strstr(t_last_error(), "No such file or directory"));
 
         /* $ROLED_SOCKET is the only candidate when set. */
         setenv("ROLED_SOCKET", path, 1);
-        assert_int_equal(roled_client_connect(NULL, &c), ROLED_E_NO_AGENT);
+        assert_int_equal(t_connect(NULL, &c), ROLED_E_NO_AGENT);
         unsetenv("ROLED_SOCKET");
 
         /* A user dir without a socket falls through to the system socket. */
         setenv("XDG_RUNTIME_DIR", dir, 1);
         if (lstat(ROLED_RUNDIR "/roled.sock", &st) < 0) {
-                assert_int_equal(roled_client_connect(NULL, &c), ROLED_E_NO_AGENT);
-                assert_non_null(strstr(roled_client_last_error(NULL), ROLED_RUNDIR "/roled.sock"));
+                assert_int_equal(t_connect(NULL, &c), ROLED_E_NO_AGENT);
+                assert_non_null(strstr(t_last_error(), ROLED_RUNDIR "/roled.sock"));
         }
         unsetenv("XDG_RUNTIME_DIR");
 
@@ -327,8 +327,8 @@ static void test_no_agent(void **state)
                 snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
                 assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
                 close(fd);
-                assert_int_equal(roled_client_connect(path, &c), ROLED_E_NO_AGENT);
-                assert_non_null(strstr(roled_client_last_error(NULL), "Connection refused"));
+                assert_int_equal(t_connect(path, &c), ROLED_E_NO_AGENT);
+                assert_non_null(strstr(t_last_error(), "Connection refused"));
                 unlink(path);
         }
         rmdir(dir);
@@ -341,11 +341,11 @@ static void test_untrusted_dir_mode(void **state)
 
         /* A directory anyone may write to lets anyone plant a socket... */
         assert_int_equal(chmod(f->dir, 0777), 0);
-        assert_int_equal(roled_client_connect(f->path, &c), ROLED_E_UNTRUSTED_AGENT);
-        assert_non_null(strstr(roled_client_last_error(NULL), "writable by others"));
+        assert_int_equal(t_connect(f->path, &c), ROLED_E_UNTRUSTED_AGENT);
+        assert_non_null(strstr(t_last_error(), "writable by others"));
         /* ...unless it is sticky, like /tmp. */
         assert_int_equal(chmod(f->dir, 01777), 0);
-        assert_int_equal(roled_client_connect(f->path, &c), ROLED_OK);
+        assert_int_equal(t_connect(f->path, &c), ROLED_OK);
         roled_client_close(c);
         fake_stop(f);
 }
@@ -353,48 +353,47 @@ static void test_untrusted_dir_mode(void **state)
 static void test_credentials_and_cache(void **state)
 {
         Fake *f = fake_start("");
-        roled_request req = { .role = "deploy" };
-        roled_credentials cr = { 0 }, cr2 = { 0 };
+        roled_credentials_request req = { .size = sizeof(roled_credentials_request), .role = "deploy" };
+        T_AUTO(roled_credentials) cr = NULL, *cr2 = NULL;
         roled_client *c = NULL;
 
-        assert_int_equal(roled_client_connect(f->path, &c), ROLED_OK);
-        assert_int_equal(roled_get_credentials(c, &req, &cr), ROLED_OK);
-        assert_string_equal(cr.access_key_id, "ASIAAAAAAAAAAAAAAAAA");
-        assert_string_equal(cr.session_token, "dG9rZW4=");
-        assert_string_equal(cr.role, "deploy");
-        assert_true(cr.expiration > time(NULL) + 3000);
+        assert_int_equal(t_connect(f->path, &c), ROLED_OK);
+        assert_int_equal(t_get_credentials(c, &req, &cr), ROLED_OK);
+        assert_string_equal(roled_credentials_access_key_id(cr), "ASIAAAAAAAAAAAAAAAAA");
+        assert_string_equal(roled_credentials_session_token(cr), "dG9rZW4=");
+        assert_string_equal(roled_credentials_role(cr), "deploy");
+        assert_true(roled_credentials_expiration(cr) > time(NULL) + 3000);
         assert_int_equal(fake_count(f, PROTO_M_GET_CREDENTIALS), 1);
 
         /* Same key: from the cache. */
-        assert_int_equal(roled_get_credentials(c, &req, &cr2), ROLED_OK);
-        assert_string_equal(cr2.secret_access_key, cr.secret_access_key);
+        assert_int_equal(t_get_credentials(c, &req, &cr2), ROLED_OK);
+        assert_string_equal(roled_credentials_secret_access_key(cr2), roled_credentials_secret_access_key(cr));
         assert_int_equal(fake_count(f, PROTO_M_GET_CREDENTIALS), 1);
-        roled_credentials_clear(&cr2);
+        cr2 = roled_credentials_unref(cr2);
 
         /* Another duration, another policy, the default role, or is_fresh: the agent. */
         req.duration_seconds = 900;
-        assert_int_equal(roled_get_credentials(c, &req, &cr2), ROLED_OK);
-        roled_credentials_clear(&cr2);
+        assert_int_equal(t_get_credentials(c, &req, &cr2), ROLED_OK);
+        cr2 = roled_credentials_unref(cr2);
         req.session_policy = "{}";
-        assert_int_equal(roled_get_credentials(c, &req, &cr2), ROLED_OK);
-        roled_credentials_clear(&cr2);
-        assert_int_equal(roled_get_credentials(c, NULL, &cr2), ROLED_OK);
-        roled_credentials_clear(&cr2);
+        assert_int_equal(t_get_credentials(c, &req, &cr2), ROLED_OK);
+        cr2 = roled_credentials_unref(cr2);
+        assert_int_equal(t_get_credentials(c, NULL, &cr2), ROLED_OK);
+        cr2 = roled_credentials_unref(cr2);
         assert_int_equal(fake_count(f, PROTO_M_GET_CREDENTIALS), 4);
-        req.is_fresh = true;
-        assert_int_equal(roled_get_credentials(c, &req, &cr2), ROLED_OK);
-        roled_credentials_clear(&cr2);
+        req.flags = ROLED_CREDENTIALS_FRESH;
+        assert_int_equal(t_get_credentials(c, &req, &cr2), ROLED_OK);
+        cr2 = roled_credentials_unref(cr2);
         assert_int_equal(fake_count(f, PROTO_M_GET_CREDENTIALS), 5);
-        req.is_fresh = false;
-        assert_int_equal(roled_get_credentials(c, &req, &cr2), ROLED_OK);
-        roled_credentials_clear(&cr2);
+        req.flags = 0;
+        assert_int_equal(t_get_credentials(c, &req, &cr2), ROLED_OK);
+        cr2 = roled_credentials_unref(cr2);
         assert_int_equal(fake_count(f, PROTO_M_GET_CREDENTIALS), 5);
         /* All of it over one connection. */
         assert_int_equal(f->n_connections, 1);
 
-        roled_credentials_clear(&cr);
-        assert_null(cr.session_token);
-        assert_int_equal(cr.access_key_id[0], 0);
+        cr = roled_credentials_unref(cr);
+        assert_null(cr);
         roled_client_close(c);
         fake_stop(f);
 }
@@ -405,18 +404,17 @@ static void test_agent_error(void **state)
         roled_client *c = NULL;
         uint32_t n = 7;
 
-        assert_int_equal(roled_client_connect(f->path, &c), ROLED_OK);
-        assert_int_equal(roled_revoke(c, "deploy", &n), ROLED_E_ACCESS_DENIED);
+        assert_int_equal(t_connect(f->path, &c), ROLED_OK);
+        assert_int_equal(t_revoke(c, "deploy", &n), ROLED_E_ACCESS_DENIED);
         assert_int_equal(n, 7);
         /* The message is the agent's, on one line. */
-        assert_string_equal(roled_client_last_error(c),
+        assert_string_equal(t_last_error(),
                             "role deploy: uid 1001 (bob) is not a trusted principal");
         assert_string_equal(roled_status_name(ROLED_E_ACCESS_DENIED), "AccessDenied");
         assert_string_equal(roled_status_name(ROLED_E_INTERNAL), "Internal");
         assert_string_equal(roled_status_name(ROLED_E_NO_AGENT), "NoAgent");
         assert_int_equal(status_from_proto(PROTO_INVALID_TOKEN), ROLED_E_INVALID_TOKEN);
         assert_int_equal(status_from_proto(PROTO_THROTTLING), ROLED_E_THROTTLING);
-        /* Another thread sees no error of ours. */
         roled_client_close(c);
         fake_stop(f);
 }
@@ -424,21 +422,19 @@ static void test_agent_error(void **state)
 static void test_reconnect(void **state)
 {
         Fake *f = fake_start("");
-        roled_identity *id = calloc(1, sizeof(*id));
+        T_AUTO(roled_identity) id = NULL;
         roled_client *c = NULL;
 
-        assert_non_null(id);
         f->is_one_per_conn = true;
-        assert_int_equal(roled_client_connect(f->path, &c), ROLED_OK);
+        assert_int_equal(t_connect(f->path, &c), ROLED_OK);
         /* The fake closes after each answer, as the agent does with idle connections. */
         for (int i = 0; i < 3; i++) {
-                assert_int_equal(roled_whoami(c, id), ROLED_OK);
-                assert_string_equal(roled_client_last_error(c), "");
+                assert_int_equal(t_whoami(c, &id), ROLED_OK);
+                assert_string_equal(t_last_error(), "");
         }
         assert_int_equal(fake_count(f, PROTO_M_GET_CALLER_IDENTITY), 3);
         assert_int_equal(f->n_connections, 3);
         roled_client_close(c);
-        free(id);
         fake_stop(f);
 }
 
@@ -450,18 +446,17 @@ static void test_timeout(void **state)
         char *json = NULL;
         long ms;
 
-        assert_int_equal(roled_client_connect(f->path, &c), ROLED_OK);
-        roled_client_set_timeout(c, 200);
+        assert_int_equal(t_connect_timeout(f->path, 200, &c), ROLED_OK);
         clock_gettime(CLOCK_MONOTONIC, &t0);
-        assert_int_equal(roled_reload(c, NULL), ROLED_E_TIMEOUT);
+        assert_int_equal(t_reload(c, NULL), ROLED_E_TIMEOUT);
         clock_gettime(CLOCK_MONOTONIC, &t1);
         ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
         assert_true(ms >= 190 && ms < 2000);
-        assert_non_null(strstr(roled_client_last_error(c), "within 200 ms"));
-        /* The client starts over on a new connection. */
-        assert_int_equal(roled_agent_status_json(c, &json), ROLED_OK);
+        assert_non_null(strstr(t_last_error(), "within 200 ms"));
+        /* The connection stays: a late answer would be dropped by its msgid. */
+        assert_int_equal(t_agent_status_json(c, &json), ROLED_OK);
         free(json);
-        assert_int_equal(f->n_connections, 2);
+        assert_int_equal(f->n_connections, 1);
         roled_client_close(c);
         fake_stop(f);
 }
@@ -474,8 +469,8 @@ static void test_status_json(void **state)
         char *text = NULL;
         json_t *o;
 
-        assert_int_equal(roled_client_connect(f->path, &c), ROLED_OK);
-        assert_int_equal(roled_agent_status_json(c, &text), ROLED_OK);
+        assert_int_equal(t_connect(f->path, &c), ROLED_OK);
+        assert_int_equal(t_agent_status_json(c, &text), ROLED_OK);
         o = json_loads(text, 0, &err);
         assert_non_null(o);
         assert_string_equal(json_string_value(json_object_get(o, "version")), "0.1.0 \"q\"");

@@ -27,6 +27,7 @@
 
 #include "agentuser.h"
 #include "client.h"
+#include "../util/libtest.h"
 
 #define NOBODY 65534
 
@@ -54,14 +55,14 @@ static void test_socket_owner(void **state)
         fd = bind_socket(path);
         assert_int_equal(listen(fd, 4), 0);
         /* Root's own socket is fine... */
-        assert_int_equal(roled_client_connect(path, &c), ROLED_OK);
+        assert_int_equal(t_connect(path, &c), ROLED_OK);
         roled_client_close(c);
         c = NULL;
         /* ...the same socket owned by someone else is not, even though root listens. */
         assert_int_equal(chown(path, NOBODY, NOBODY), 0);
-        assert_int_equal(roled_client_connect(path, &c), ROLED_E_UNTRUSTED_AGENT);
+        assert_int_equal(t_connect(path, &c), ROLED_E_UNTRUSTED_AGENT);
         assert_null(c);
-        assert_non_null(strstr(roled_client_last_error(NULL), "socket owned by uid 65534"));
+        assert_non_null(strstr(t_last_error(), "socket owned by uid 65534"));
         close(fd);
         unlink(path);
 }
@@ -78,8 +79,8 @@ static void test_dir_owner(void **state)
         fd = bind_socket(path);
         assert_int_equal(listen(fd, 4), 0);
         assert_int_equal(chown(sub, NOBODY, NOBODY), 0);
-        assert_int_equal(roled_client_connect(path, &c), ROLED_E_UNTRUSTED_AGENT);
-        assert_non_null(strstr(roled_client_last_error(NULL), "owned by uid 65534"));
+        assert_int_equal(t_connect(path, &c), ROLED_E_UNTRUSTED_AGENT);
+        assert_non_null(strstr(t_last_error(), "owned by uid 65534"));
         close(fd);
         unlink(path);
         rmdir(sub);
@@ -110,9 +111,9 @@ static void test_peer_uid(void **state)
         }
         close(sync[1]);
         assert_int_equal(read(sync[0], &ready, 1), 1);
-        assert_int_equal(roled_client_connect(path, &c), ROLED_E_UNTRUSTED_AGENT);
+        assert_int_equal(t_connect(path, &c), ROLED_E_UNTRUSTED_AGENT);
         assert_null(c);
-        assert_non_null(strstr(roled_client_last_error(NULL), "peer runs as uid 65534"));
+        assert_non_null(strstr(t_last_error(), "peer runs as uid 65534"));
         kill(pid, SIGTERM);
         assert_int_equal(waitpid(pid, &status, 0), pid);
         close(sync[0]);
