@@ -3,9 +3,34 @@
 # through libroled and rolectl (root only; skipped with 77 otherwise).
 include(${PROJECT_SOURCE_DIR}/tests/util/roled-tests.cmake)
 foreach(t embedded-default trust-rules credentials cache rolectl rolectl-cli aws-config check-config-lint libroled reload lifecycle exe-hash units
-          kill9-under-load config-warnings)
+          kill9-under-load config-warnings libroled-threads libroled-contract)
   roled_system_test(test-${t} integration ${CMAKE_CURRENT_LIST_DIR}/test-${t}.c)
 endforeach()
+
+# The README's C example, exactly as README.md prints it (test-libroled-contract
+# runs it with and without an agent).
+set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/README.md)
+file(READ ${PROJECT_SOURCE_DIR}/README.md readme_text)
+string(REGEX MATCH "test-readme-example[^\n]*\n```c\n(.*)\n```\n\nlibroled caches" readme_match "${readme_text}")
+if(NOT CMAKE_MATCH_1)
+  message(FATAL_ERROR "README.md: the C example block (marked test-readme-example) is missing")
+endif()
+file(WRITE ${CMAKE_CURRENT_BINARY_DIR}/readme-example.c "${CMAKE_MATCH_1}\n")
+add_executable(readme-example ${CMAKE_CURRENT_BINARY_DIR}/readme-example.c)
+target_link_libraries(readme-example PRIVATE libroled roled_warnings roled_sanitize)
+set_tests_properties(test-libroled-contract PROPERTIES
+  ENVIRONMENT "ROLED_README_EXAMPLE=$<TARGET_FILE:readme-example>")
+set_tests_properties(test-libroled-threads PROPERTIES
+  ENVIRONMENT "ROLED_UV_CLIENT=$<TARGET_FILE:uv-client>")
+
+# The threaded test again, built with ThreadSanitizer in its own small build
+# (tests/tsan); not under the ASan preset, whose runtime excludes TSan's.
+if(NOT ROLED_SANITIZE AND NOT ROLED_FUZZ)
+  add_test(NAME test-libroled-threads-tsan COMMAND ${PROJECT_SOURCE_DIR}/tests/tsan/run-tsan
+    ${CMAKE_BINARY_DIR}/tsan ${PROJECT_SOURCE_DIR} $<TARGET_FILE:roled> $<TARGET_FILE:rolectl>)
+  set_tests_properties(test-libroled-threads-tsan PROPERTIES LABELS integration
+    SKIP_RETURN_CODE 77 TIMEOUT 600)
+endif()
 
 # pam_roled under pam_wrapper: pam-driver runs libpam, test-pam the scenarios.
 if(ROLED_BUILD_PAM)

@@ -42,6 +42,10 @@ typedef struct Fake {
         unsigned n_requests[PROTO_M_COUNT];
         unsigned n_connections;
         bool is_one_per_conn; /* close each connection after one answer */
+        /* Set by a test while the fake runs (under lock): */
+        unsigned creds_lifetime; /* seconds until the credentials expire (0: 3600) */
+        bool is_silent;          /* answer nothing, like a stopped agent */
+        bool is_denying;         /* GetCredentials: AccessDenied */
 } Fake;
 
 /* make_tmpdir() - a fresh private directory /tmp/roled-test-?????? (mkdtemp's template). */
@@ -78,15 +82,28 @@ static void send_buf(int fd, ProtoBuf *b)
 /* answer() - reply to one request; returns false when the fake should stay silent. */
 static bool answer(Fake *f, int fd, const ProtoMsg *m)
 {
+        unsigned lifetime;
+        bool is_silent, is_denying;
         ProtoBuf b;
 
         proto_buf_init(&b, false);
         pthread_mutex_lock(&f->lock);
         if (m->method >= 0)
                 f->n_requests[m->method]++;
+        lifetime = f->creds_lifetime ? f->creds_lifetime : 3600;
+        is_silent = f->is_silent;
+        is_denying = f->is_denying;
         pthread_mutex_unlock(&f->lock);
+        if (is_silent) {
+                proto_buf_deinit(&b);
+                return false;
+        }
         switch (m->method) {
         case PROTO_M_GET_CREDENTIALS:
+                if (is_denying) {
+                        proto_pack_response_error(&b, m->msgid, PROTO_ACCESS_DENIED, "role deploy: not trusted");
+                        break;
+                }
                 /* A notification and a stale answer first: the client must skip both. */
                 proto_pack_notification(&b, "CredentialsRenewed");
                 msgpack_pack_map(&b.pk, 0);
@@ -95,7 +112,7 @@ static bool answer(Fake *f, int fd, const ProtoMsg *m)
                 pack_creds(&b, 1);
                 send_buf(fd, &b);
                 proto_pack_response_ok(&b, m->msgid);
-                pack_creds(&b, (uint64_t)time(NULL) + 3600);
+                pack_creds(&b, (uint64_t)time(NULL) + lifetime);
                 break;
         case PROTO_M_REVOKE:
                 proto_pack_response_error(&b, m->msgid, PROTO_ACCESS_DENIED,
@@ -398,6 +415,60 @@ static void test_credentials_and_cache(void **state)
         fake_stop(f);
 }
 
+static void fake_set(Fake *f, unsigned lifetime, bool is_silent, bool is_denying)
+{
+        pthread_mutex_lock(&f->lock);
+        f->creds_lifetime = lifetime;
+        f->is_silent = is_silent;
+        f->is_denying = is_denying;
+        pthread_mutex_unlock(&f->lock);
+}
+
+/*
+ * Stale-if-error: credentials due for renewal but not expired are served when
+ * the agent does not answer, never when it answers no, and never once expired.
+ */
+static void test_stale_if_error(void **state)
+{
+        Fake *f = fake_start("");
+        roled_credentials_request req = { .size = sizeof(req), .role = "deploy" };
+        T_AUTO(roled_credentials) cr = NULL, *cr2 = NULL;
+        roled_client *c = NULL;
+
+        /* 10 minutes left of a 1 h session: past the 20-minute margin, so every call asks. */
+        fake_set(f, 600, false, false);
+        assert_int_equal(t_connect_timeout(f->path, 300, &c), ROLED_OK);
+        assert_int_equal(t_get_credentials(c, &req, &cr), ROLED_OK);
+        assert_int_equal(t_get_credentials(c, &req, &cr2), ROLED_OK);
+        assert_int_equal(fake_count(f, PROTO_M_GET_CREDENTIALS), 2);
+        assert_true(cr2 != cr);
+
+        /* The agent stops answering: the cached set, still valid, is the answer. */
+        fake_set(f, 600, true, false);
+        assert_int_equal(t_get_credentials(c, &req, &cr2), ROLED_OK);
+        assert_string_equal(t_last_error(), "");
+        assert_int_equal(fake_count(f, PROTO_M_GET_CREDENTIALS), 3);
+        assert_true(roled_credentials_expiration(cr2) > time(NULL));
+
+        /* An answer that says no is not masked. */
+        fake_set(f, 600, false, true);
+        assert_int_equal(t_get_credentials(c, &req, &cr2), ROLED_E_ACCESS_DENIED);
+        assert_null(cr2);
+        assert_string_equal(t_last_error(), "role deploy: not trusted");
+
+        /* A set that expires in a second is served stale only until it expires. */
+        fake_set(f, 1, false, false);
+        req.duration_seconds = 900;
+        assert_int_equal(t_get_credentials(c, &req, &cr2), ROLED_OK);
+        fake_set(f, 1, true, false);
+        while (time(NULL) < roled_credentials_expiration(cr2))
+                usleep(50 * 1000);
+        assert_int_equal(t_get_credentials(c, &req, &cr2), ROLED_E_TIMEOUT);
+        assert_non_null(strstr(t_last_error(), "within 300 ms"));
+        roled_client_close(c);
+        fake_stop(f);
+}
+
 static void test_agent_error(void **state)
 {
         Fake *f = fake_start("");
@@ -492,6 +563,7 @@ int main(void)
                 cmocka_unit_test(test_no_agent),
                 cmocka_unit_test(test_untrusted_dir_mode),
                 cmocka_unit_test(test_credentials_and_cache),
+                cmocka_unit_test(test_stale_if_error),
                 cmocka_unit_test(test_agent_error),
                 cmocka_unit_test(test_reconnect),
                 cmocka_unit_test(test_timeout),
