@@ -3,8 +3,11 @@
  * authz.c - the authorization calls of libroled: Authorize (may this
  * session do this?), Simulate (what would this role's permissions decide?)
  * and GetRole (a role's definition), with their result objects
- * roled_authz_result and roled_role.  Each packs its params, makes one call
- * through io.c and decodes the result map; every decision is the agent's.
+ * roled_authz_result and roled_role.  Each makes one call through io.c;
+ * replies are decoded with proto/codec.h (DecisionRep, GetRoleRep), as is
+ * GetRole's request.  Authorize and Simulate requests are packed here: their
+ * "context" and "request" fields are RAW in the codec (the agent walks them
+ * itself), so there is no struct to fill for them.  Every decision is the agent's.
  */
 #include "client.h"
 
@@ -129,8 +132,7 @@ static bool signed_request_ok(const roled_signed_request *sr)
 
 static void pack_get_role(ProtoBuf *b, const void *arg)
 {
-        msgpack_pack_map(&b->pk, 1);
-        proto_pack_kv_str(b, "role", arg);
+        codec_encode_GetRoleReq(b, &(ProtoGetRoleReq){ .role = proto_str(arg) });
 }
 
 /* ---- roled_authz_result ---- */
@@ -165,36 +167,42 @@ RESULT_GET_STR(authz_result, sid)
 RESULT_GET_STR(authz_result, role)
 RESULT_GET_STR(authz_result, reason)
 
-roled_status authz_decode(const msgpack_object *m, void **objp, roled_error *err)
+roled_status authz_decode(const msgpack_object *m, msgpack_zone *zone, void **objp, roled_error *err)
 {
-        roled_authz_result *out = result_alloc(sizeof(*out), authz_destroy);
-        const msgpack_object *matched, *d = proto_get(m, "decision");
+        static const struct { const char *name; roled_decision d; } decisions[] = {
+                { "allow", ROLED_DECISION_ALLOW },
+                { "explicit-deny", ROLED_DECISION_EXPLICIT_DENY },
+                { "implicit-deny", ROLED_DECISION_IMPLICIT_DENY },
+        };
+        roled_authz_result *out;
+        ProtoDecisionRep rep;
+        const char *field = NULL;
         roled_status st;
+        size_t i;
 
+        if ((st = result_decoded(codec_decode_DecisionRep(m, zone, &rep, &field), field, err)))
+                return st;
+        for (i = 0; i < ELEMENTSOF(decisions); i++)
+                if (rep.decision.len == strlen(decisions[i].name) &&
+                    memcmp(rep.decision.ptr, decisions[i].name, rep.decision.len) == 0)
+                        break;
+        if (i == ELEMENTSOF(decisions))
+                return error_set(err, ROLED_E_PROTOCOL, "roled sent a bad 'decision' field");
+        out = result_alloc(sizeof(*out), authz_destroy);
         if (!out)
                 return error_set(err, ROLED_E_NOMEM, "out of memory");
-        if (proto_str_eq(d, "allow"))
-                out->decision = ROLED_DECISION_ALLOW;
-        else if (proto_str_eq(d, "explicit-deny"))
-                out->decision = ROLED_DECISION_EXPLICIT_DENY;
-        else if (proto_str_eq(d, "implicit-deny"))
-                out->decision = ROLED_DECISION_IMPLICIT_DENY;
-        else {
-                st = error_set(err, ROLED_E_PROTOCOL, "roled sent a bad 'decision' field");
+        out->decision = decisions[i].d;
+        if ((st = result_strdup(rep.role, "role", false, &out->role, err)) ||
+            (st = result_strdup(rep.reason, "reason", false, &out->reason, err)))
                 goto fail;
-        }
-        if ((st = result_dup(m, "role", PROTO_MESSAGE_MAX, false, false, &out->role, err)) ||
-            (st = result_dup(m, "reason", PROTO_MESSAGE_MAX, false, false, &out->reason, err)))
-                goto fail;
-        matched = proto_get(m, "matched");
-        if (matched) {
-                if (matched->type != MSGPACK_OBJECT_MAP) {
-                        st = error_set(err, ROLED_E_PROTOCOL, "roled sent a bad 'matched' field");
+        if (rep.matched) {
+                if (rep.matched->statement > UINT32_MAX) {
+                        st = error_set(err, ROLED_E_PROTOCOL, "roled sent a bad 'statement' field");
                         goto fail;
                 }
-                if ((st = result_dup(matched, "policy", PROTO_MESSAGE_MAX, false, false, &out->policy, err)) ||
-                    (st = result_u32(matched, "statement", true, &out->statement, err)) ||
-                    (st = result_dup(matched, "sid", PROTO_MESSAGE_MAX, false, false, &out->sid, err)))
+                out->statement = (uint32_t)rep.matched->statement;
+                if ((st = result_strdup(rep.matched->policy, "policy", false, &out->policy, err)) ||
+                    (st = result_strdup(rep.matched->sid, "sid", false, &out->sid, err)))
                         goto fail;
                 out->has_match = true;
         }
@@ -261,7 +269,7 @@ ROLED_EXPORT roled_status roled_authorize(roled_client *client, const roled_auth
         if ((st = read_authz(req, &a, err)))
                 return st;
         /* The token (or the signed request holding it) is a secret: the Op's buffer is wiped. */
-        op = op_new(client, OP_BLOCKING, "Authorize", pack_authorize, &a.q);
+        op = op_new(client, OP_BLOCKING, PROTO_M_AUTHORIZE, pack_authorize, &a.q);
         if (!op)
                 return error_set(err, ROLED_E_NOMEM, "out of memory");
         st = io_call(client, op, start, authz_decode, &obj, err);
@@ -283,7 +291,7 @@ ROLED_EXPORT roled_status roled_authorize_async(roled_client *client,
                 return error_set(err, ROLED_E_INVALID_ARGUMENT, "roled_authorize_async(): no callback");
         if ((st = read_authz(req, &a, err)))
                 return st;
-        op = op_new(client, OP_ASYNC, "Authorize", pack_authorize, &a.q);
+        op = op_new(client, OP_ASYNC, PROTO_M_AUTHORIZE, pack_authorize, &a.q);
         if (!op)
                 return error_set(err, ROLED_E_NOMEM, "out of memory");
         op->decode = authz_decode;
@@ -312,7 +320,7 @@ ROLED_EXPORT roled_status roled_simulate(roled_client *client, const roled_simul
             !context_ok(q.context, q.n_context))
                 return error_set(err, ROLED_E_INVALID_ARGUMENT,
                                  "roled_simulate(): needs a role, an action and a resource");
-        op = op_new(client, OP_BLOCKING, "Simulate", pack_simulate, &q);
+        op = op_new(client, OP_BLOCKING, PROTO_M_SIMULATE, pack_simulate, &q);
         if (!op)
                 return error_set(err, ROLED_E_NOMEM, "out of memory");
         st = io_call(client, op, start, authz_decode, &obj, err);
@@ -368,24 +376,31 @@ ROLED_EXPORT const char *roled_role_permissions_policy_json(const roled_role *ro
         return role ? role->permissions_policy_json : NULL;
 }
 
-roled_status role_decode(const msgpack_object *m, void **objp, roled_error *err)
+roled_status role_decode(const msgpack_object *m, msgpack_zone *zone, void **objp, roled_error *err)
 {
-        roled_role *r = result_alloc(sizeof(*r), role_destroy);
+        roled_role *r;
+        ProtoGetRoleRep rep;
+        const char *field = NULL;
         roled_status st;
 
+        if ((st = result_decoded(codec_decode_GetRoleRep(m, zone, &rep, &field), field, err)))
+                return st;
+        if (rep.max_session_duration > UINT32_MAX)
+                return error_set(err, ROLED_E_PROTOCOL, "roled sent a bad 'maxSessionDuration' field");
+        r = result_alloc(sizeof(*r), role_destroy);
         if (!r)
                 return error_set(err, ROLED_E_NOMEM, "out of memory");
-        if ((st = result_dup(m, "name", PROTO_MESSAGE_MAX, true, false, &r->name, err)) ||
-            (st = result_dup(m, "arn", PROTO_MESSAGE_MAX, true, false, &r->arn, err)) ||
-            (st = result_dup(m, "roleId", PROTO_MESSAGE_MAX, false, false, &r->role_id, err)) ||
-            (st = result_dup(m, "description", PROTO_MESSAGE_MAX, false, false, &r->description, err)) ||
-            (st = result_dup(m, "issuer", PROTO_MESSAGE_MAX, false, false, &r->issuer, err)) ||
-            (st = result_dup(m, "file", PROTO_MESSAGE_MAX, false, false, &r->file, err)) ||
-            (st = result_dup(m, "trustRules", PROTO_MESSAGE_MAX, false, true, &r->trust_rules_json, err)) ||
-            (st = result_dup(m, "trustPolicy", PROTO_MESSAGE_MAX, false, true, &r->trust_policy_json, err)) ||
-            (st = result_dup(m, "permissionsPolicy", PROTO_MESSAGE_MAX, false, true,
-                             &r->permissions_policy_json, err)) ||
-            (st = result_u32(m, "maxSessionDuration", false, &r->max_session_duration, err))) {
+        r->max_session_duration = (uint32_t)rep.max_session_duration;
+        if ((st = result_strdup(rep.name, "name", false, &r->name, err)) ||
+            (st = result_strdup(rep.arn, "arn", false, &r->arn, err)) ||
+            (st = result_strdup(rep.role_id, "roleId", false, &r->role_id, err)) ||
+            (st = result_strdup(rep.description, "description", false, &r->description, err)) ||
+            (st = result_strdup(rep.issuer, "issuer", false, &r->issuer, err)) ||
+            (st = result_strdup(rep.file, "file", false, &r->file, err)) ||
+            (st = result_strdup(rep.trust_rules, "trustRules", true, &r->trust_rules_json, err)) ||
+            (st = result_strdup(rep.trust_policy, "trustPolicy", true, &r->trust_policy_json, err)) ||
+            (st = result_strdup(rep.permissions_policy, "permissionsPolicy", true,
+                                &r->permissions_policy_json, err))) {
                 result_unref(r);
                 return st;
         }
@@ -407,7 +422,7 @@ ROLED_EXPORT roled_status roled_get_role(roled_client *client, const char *name,
                 return st;
         if (!name || !rolep)
                 return error_set(err, ROLED_E_INVALID_ARGUMENT, "roled_get_role(): needs a role name");
-        op = op_new(client, OP_BLOCKING, "GetRole", pack_get_role, name);
+        op = op_new(client, OP_BLOCKING, PROTO_M_GET_ROLE, pack_get_role, name);
         if (!op)
                 return error_set(err, ROLED_E_NOMEM, "out of memory");
         st = io_call(client, op, start, role_decode, &obj, err);

@@ -28,6 +28,7 @@
 #include <time.h>
 
 #include "roled/roled.h"
+#include "codec.h"
 #include "rpc.h"
 #include "scan.h"
 #include "token.h"
@@ -60,7 +61,8 @@ typedef struct Op Op;
  * OpDecodeFn - turn a successful result map into the call's result object.
  * Return: ROLED_OK with *@objp set, or an error with @err's message set.
  */
-typedef roled_status (*OpDecodeFn)(const msgpack_object *result, void **objp, roled_error *err);
+typedef roled_status (*OpDecodeFn)(const msgpack_object *result, msgpack_zone *zone, void **objp,
+                                   roled_error *err);
 /* OpDeliverFn - run the user's typed callback of an async call. */
 typedef void (*OpDeliverFn)(roled_client *c, Op *op, roled_status st, void *obj,
                             const roled_error *err);
@@ -185,11 +187,11 @@ roled_status error_copy(roled_error *dst, const roled_error *src);
 /* ---- io.c ---- */
 
 /*
- * op_new() - a call of @method whose params map @pack writes (NULL: empty).
+ * op_new() - a call of @method whose params map @pack writes (NULL: an empty map).
  * Return: the Op (owned by the caller until io_start()), or NULL on ENOMEM.
  */
 typedef void (*OpPackFn)(ProtoBuf *b, const void *arg);
-Op *op_new(roled_client *c, OpMode mode, const char *method, OpPackFn pack, const void *arg);
+Op *op_new(roled_client *c, OpMode mode, ProtoMethod method, OpPackFn pack, const void *arg);
 /* op_free() - free @op and what it holds (wiping its bytes).  Return: NULL. */
 Op *op_free(Op *op);
 
@@ -205,7 +207,8 @@ roled_status io_call(roled_client *c, Op *op, int64_t start_ms, OpDecodeFn decod
  * io_call_read() - like io_call(), but @read_fn reads the result map itself
  * (into @arg) before the Op is freed.
  */
-typedef roled_status (*OpReadFn)(const msgpack_object *result, void *arg, roled_error *err);
+typedef roled_status (*OpReadFn)(const msgpack_object *result, msgpack_zone *zone, void *arg,
+                                 roled_error *err);
 roled_status io_call_read(roled_client *c, Op *op, int64_t start_ms, OpReadFn read_fn, void *arg,
                           roled_error *err);
 
@@ -237,15 +240,17 @@ void io_close(roled_client *c, bool is_child);
 roled_status status_from_proto(ProtoError e);
 
 /*
- * result_dup() - a NUL-terminated heap copy of string field @key (at most
- * @max bytes); absent gives "" (or NULL with @is_nullable), unless @is_required.
- * Return: ROLED_OK, ROLED_E_PROTOCOL (@err set) or ROLED_E_NOMEM.
+ * result_decoded() - the outcome of a codec_decode_<Struct>() of a result:
+ * ROLED_OK for 0, ROLED_E_NOMEM, or ROLED_E_PROTOCOL naming @field.
  */
-roled_status result_dup(const msgpack_object *map, const char *key, size_t max, bool is_required,
-                        bool is_nullable, char **outp, roled_error *err);
-/* result_u32() - uint field (absent: 0 unless @is_required).  Return: ROLED_OK or ROLED_E_PROTOCOL. */
-roled_status result_u32(const msgpack_object *map, const char *key, bool is_required,
-                        uint32_t *vp, roled_error *err);
+roled_status result_decoded(int r, const char *field, roled_error *err);
+/*
+ * result_strdup() - a NUL-terminated heap copy of the decoded string @s;
+ * absent gives "" (NULL with @is_nullable).
+ * Return: ROLED_OK, ROLED_E_PROTOCOL (a NUL byte inside; names @field) or ROLED_E_NOMEM.
+ */
+roled_status result_strdup(ProtoStr s, const char *field, bool is_nullable, char **outp,
+                           roled_error *err);
 
 /* ---- result.c ---- */
 
@@ -263,11 +268,11 @@ void *result_unref(void *obj);
 char *result_wipe_free(char *s);
 
 /* Decoders the calls use, and their result types. */
-roled_status creds_decode(const msgpack_object *m, void **objp, roled_error *err);
-roled_status identity_decode(const msgpack_object *m, void **objp, roled_error *err);
-roled_status role_list_decode(const msgpack_object *m, void **objp, roled_error *err);
-roled_status authz_decode(const msgpack_object *m, void **objp, roled_error *err);
-roled_status role_decode(const msgpack_object *m, void **objp, roled_error *err);
+roled_status creds_decode(const msgpack_object *m, msgpack_zone *zone, void **objp, roled_error *err);
+roled_status identity_decode(const msgpack_object *m, msgpack_zone *zone, void **objp, roled_error *err);
+roled_status role_list_decode(const msgpack_object *m, msgpack_zone *zone, void **objp, roled_error *err);
+roled_status authz_decode(const msgpack_object *m, msgpack_zone *zone, void **objp, roled_error *err);
+roled_status role_decode(const msgpack_object *m, msgpack_zone *zone, void **objp, roled_error *err);
 /* token_claims_new() - a roled_token_claims from verified claims (moved out of @tc). */
 roled_token_claims *token_claims_new(TokenClaims *tc);
 

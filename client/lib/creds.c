@@ -60,28 +60,30 @@ RESULT_GET_STR(credentials, assumed_role_arn)
 RESULT_GET_STR(credentials, session_id)
 RESULT_GET_STR(credentials, issuer)
 
-roled_status creds_decode(const msgpack_object *m, void **objp, roled_error *err)
+roled_status creds_decode(const msgpack_object *m, msgpack_zone *zone, void **objp, roled_error *err)
 {
-        roled_credentials *cr = result_alloc(sizeof(*cr), creds_destroy);
+        roled_credentials *cr;
+        ProtoCredentialsRep rep;
+        const char *field = NULL;
         roled_status st;
-        uint64_t exp;
 
+        if ((st = result_decoded(codec_decode_CredentialsRep(m, zone, &rep, &field), field, err)))
+                return st;
+        if (rep.expiration > CIVIL_ISO8601_MAX)
+                return error_set(err, ROLED_E_PROTOCOL, "roled sent a bad 'expiration' field");
+        cr = result_alloc(sizeof(*cr), creds_destroy);
         if (!cr)
                 return error_set(err, ROLED_E_NOMEM, "out of memory");
-        if ((st = result_dup(m, "accessKeyId", 128, true, false, &cr->access_key_id, err)) ||
-            (st = result_dup(m, "secretAccessKey", 128, true, false, &cr->secret_access_key, err)) ||
-            (st = result_dup(m, "sessionToken", PROTO_TOKEN_MAX, true, false, &cr->session_token, err)) ||
-            (st = result_dup(m, "role", PROTO_MESSAGE_MAX, false, false, &cr->role, err)) ||
-            (st = result_dup(m, "roleArn", PROTO_MESSAGE_MAX, false, false, &cr->role_arn, err)) ||
-            (st = result_dup(m, "assumedRoleArn", PROTO_MESSAGE_MAX, false, false, &cr->assumed_role_arn, err)) ||
-            (st = result_dup(m, "sessionId", PROTO_MESSAGE_MAX, false, false, &cr->session_id, err)) ||
-            (st = result_dup(m, "issuer", PROTO_MESSAGE_MAX, false, false, &cr->issuer, err)))
+        cr->expiration = (time_t)rep.expiration;
+        if ((st = result_strdup(rep.access_key_id, "accessKeyId", false, &cr->access_key_id, err)) ||
+            (st = result_strdup(rep.secret_access_key, "secretAccessKey", false, &cr->secret_access_key, err)) ||
+            (st = result_strdup(rep.session_token, "sessionToken", false, &cr->session_token, err)) ||
+            (st = result_strdup(rep.role, "role", false, &cr->role, err)) ||
+            (st = result_strdup(rep.role_arn, "roleArn", false, &cr->role_arn, err)) ||
+            (st = result_strdup(rep.assumed_role_arn, "assumedRoleArn", false, &cr->assumed_role_arn, err)) ||
+            (st = result_strdup(rep.session_id, "sessionId", false, &cr->session_id, err)) ||
+            (st = result_strdup(rep.issuer, "issuer", false, &cr->issuer, err)))
                 goto fail;
-        if (proto_get_uint(m, "expiration", &exp) != 0 || exp > CIVIL_ISO8601_MAX) {
-                st = error_set(err, ROLED_E_PROTOCOL, "roled sent a bad 'expiration' field");
-                goto fail;
-        }
-        cr->expiration = (time_t)exp;
         /* The ISO form is derived here, never taken on trust to disagree with the number. */
         cr->expiration_iso = malloc(CIVIL_ISO8601_SIZE);
         if (!cr->expiration_iso) {
@@ -236,22 +238,33 @@ typedef struct CredsParams {
         const char *token;
 } CredsParams;
 
-static void pack_params(ProtoBuf *b, const void *arg)
+static ProtoOptUint opt_uint(uint32_t v)
+{
+        return (ProtoOptUint){ .value = v, .is_set = v != 0 };
+}
+
+static void pack_get_credentials(ProtoBuf *b, const void *arg)
 {
         const CredsParams *p = arg;
-        uint32_t n = !!p->role + !!p->duration_seconds + !!p->policy + !!p->session_name + !!p->token;
 
-        msgpack_pack_map(&b->pk, n);
-        if (p->role)
-                proto_pack_kv_str(b, "role", p->role);
-        if (p->duration_seconds)
-                proto_pack_kv_uint(b, "durationSeconds", p->duration_seconds);
-        if (p->policy)
-                proto_pack_kv_str(b, "policy", p->policy);
-        if (p->session_name)
-                proto_pack_kv_str(b, "sessionName", p->session_name);
-        if (p->token)
-                proto_pack_kv_str(b, "sessionToken", p->token);
+        codec_encode_GetCredentialsReq(b, &(ProtoGetCredentialsReq){
+                .role = proto_str(p->role),
+                .duration_seconds = opt_uint(p->duration_seconds),
+                .policy = proto_str(p->policy),
+        });
+}
+
+static void pack_assume_role(ProtoBuf *b, const void *arg)
+{
+        const CredsParams *p = arg;
+
+        codec_encode_AssumeRoleReq(b, &(ProtoAssumeRoleReq){
+                .role = proto_str(p->role),
+                .duration_seconds = opt_uint(p->duration_seconds),
+                .policy = proto_str(p->policy),
+                .session_name = proto_str(p->session_name),
+                .session_token = proto_str(p->token),
+        });
 }
 
 /* read_request() - @req (NULL: defaults) into @out, honouring its size.  Return: ROLED_OK or ROLED_E_INVALID_ARGUMENT. */
@@ -300,7 +313,7 @@ ROLED_EXPORT roled_status roled_get_credentials(roled_client *client,
                 }
         }
         p = (CredsParams){ .role = r.role, .duration_seconds = r.duration_seconds, .policy = r.session_policy };
-        op = op_new(client, OP_BLOCKING, "GetCredentials", pack_params, &p);
+        op = op_new(client, OP_BLOCKING, PROTO_M_GET_CREDENTIALS, pack_get_credentials, &p);
         if (!op) {
                 st = error_set(&e, ROLED_E_NOMEM, "out of memory");
         } else {
@@ -393,7 +406,7 @@ ROLED_EXPORT roled_status roled_get_credentials_async(roled_client *client,
         if ((r.role && !a->role) || (r.session_policy && !a->policy))
                 goto oom;
         p = (CredsParams){ .role = r.role, .duration_seconds = r.duration_seconds, .policy = r.session_policy };
-        op = op_new(client, OP_ASYNC, "GetCredentials", pack_params, &p);
+        op = op_new(client, OP_ASYNC, PROTO_M_GET_CREDENTIALS, pack_get_credentials, &p);
         if (!op)
                 goto oom;
         op->decode = creds_decode;
@@ -449,7 +462,7 @@ static Op *assume_op(roled_client *c, OpMode mode, const roled_assume_role_reque
                 .token = r->source_token,
         };
 
-        return op_new(c, mode, "AssumeRole", pack_params, &p);
+        return op_new(c, mode, PROTO_M_ASSUME_ROLE, pack_assume_role, &p);
 }
 
 ROLED_EXPORT roled_status roled_assume_role(roled_client *client,

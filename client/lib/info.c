@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * info.c - the small calls of libroled: GetCallerIdentity (roled_identity),
- * ListRoles (roled_role_list), Revoke, Reload and Status.  Each packs its
- * params, makes one call through io.c and decodes the result map into an
- * object or a count.
+ * ListRoles (roled_role_list), Revoke, Reload and Status.  Each makes one
+ * call through io.c; params and results go through proto/codec.h's structs
+ * (Status is turned into JSON as it comes).
  */
 #include "client.h"
 
@@ -54,48 +54,41 @@ ROLED_EXPORT const uint32_t *roled_identity_groups(const roled_identity *id, siz
         return id ? id->groups : NULL;
 }
 
-roled_status identity_decode(const msgpack_object *m, void **objp, roled_error *err)
+roled_status identity_decode(const msgpack_object *m, msgpack_zone *zone, void **objp, roled_error *err)
 {
-        roled_identity *id = result_alloc(sizeof(*id), identity_destroy);
-        const msgpack_object *groups;
+        roled_identity *id;
+        ProtoGetCallerIdentityRep rep;
+        const char *field = NULL;
         roled_status st;
 
+        if ((st = result_decoded(codec_decode_GetCallerIdentityRep(m, zone, &rep, &field), field, err)))
+                return st;
+        if (rep.uid > UINT32_MAX || rep.gid > UINT32_MAX || rep.pid > UINT32_MAX)
+                return error_set(err, ROLED_E_PROTOCOL, "roled sent a bad 'uid', 'gid' or 'pid' field");
+        id = result_alloc(sizeof(*id), identity_destroy);
         if (!id)
                 return error_set(err, ROLED_E_NOMEM, "out of memory");
-        if ((st = result_u32(m, "uid", true, &id->uid, err)) ||
-            (st = result_u32(m, "gid", true, &id->gid, err)) ||
-            (st = result_u32(m, "pid", false, &id->pid, err)) ||
-            (st = result_dup(m, "user", PROTO_MESSAGE_MAX, false, false, &id->user, err)) ||
-            (st = result_dup(m, "group", PROTO_MESSAGE_MAX, false, false, &id->group, err)) ||
-            (st = result_dup(m, "exe", PROTO_MESSAGE_MAX, false, false, &id->exe, err)) ||
-            (st = result_dup(m, "unit", PROTO_MESSAGE_MAX, false, false, &id->unit, err)) ||
-            (st = result_dup(m, "cgroup", PROTO_MESSAGE_MAX, false, false, &id->cgroup, err)) ||
-            (st = result_dup(m, "account", PROTO_MESSAGE_MAX, false, false, &id->account, err)) ||
-            (st = result_dup(m, "arn", PROTO_MESSAGE_MAX, false, false, &id->arn, err)) ||
-            (st = result_dup(m, "defaultRole", PROTO_MESSAGE_MAX, false, false, &id->default_role, err)))
+        id->uid = (uint32_t)rep.uid;
+        id->gid = (uint32_t)rep.gid;
+        id->pid = (uint32_t)rep.pid;
+        if ((st = result_strdup(rep.user, "user", false, &id->user, err)) ||
+            (st = result_strdup(rep.group, "group", false, &id->group, err)) ||
+            (st = result_strdup(rep.exe, "exe", false, &id->exe, err)) ||
+            (st = result_strdup(rep.unit, "unit", false, &id->unit, err)) ||
+            (st = result_strdup(rep.cgroup, "cgroup", false, &id->cgroup, err)) ||
+            (st = result_strdup(rep.account, "account", false, &id->account, err)) ||
+            (st = result_strdup(rep.arn, "arn", false, &id->arn, err)) ||
+            (st = result_strdup(rep.default_role, "defaultRole", false, &id->default_role, err)))
                 goto fail;
-        groups = proto_get(m, "groups");
-        if (groups) {
-                if (groups->type != MSGPACK_OBJECT_ARRAY) {
-                        st = error_set(err, ROLED_E_PROTOCOL, "roled sent a bad 'groups' field");
-                        goto fail;
-                }
-                /* Every group the agent sent: the message size is the only bound. */
-                id->groups = calloc(groups->via.array.size + 1, sizeof(*id->groups));
-                if (!id->groups) {
-                        st = error_set(err, ROLED_E_NOMEM, "out of memory");
-                        goto fail;
-                }
-                for (uint32_t i = 0; i < groups->via.array.size; i++) {
-                        const msgpack_object *g = &groups->via.array.ptr[i];
-
-                        if (g->type != MSGPACK_OBJECT_POSITIVE_INTEGER || g->via.u64 > UINT32_MAX) {
-                                st = error_set(err, ROLED_E_PROTOCOL, "roled sent a bad 'groups' field");
-                                goto fail;
-                        }
-                        id->groups[id->n_groups++] = (uint32_t)g->via.u64;
-                }
+        /* Every group the agent sent: the message size is the only bound. */
+        id->groups = calloc(rep.groups.n + 1, sizeof(*id->groups));
+        if (!id->groups) {
+                st = error_set(err, ROLED_E_NOMEM, "out of memory");
+                goto fail;
         }
+        if (rep.groups.n)
+                memcpy(id->groups, rep.groups.items, rep.groups.n * sizeof(*id->groups));
+        id->n_groups = rep.groups.n;
         *objp = id;
         return ROLED_OK;
 fail:
@@ -121,7 +114,7 @@ ROLED_EXPORT roled_status roled_whoami(roled_client *client, roled_identity **id
                 return st;
         if (!idp)
                 return error_set(err, ROLED_E_INVALID_ARGUMENT, "roled_whoami(): idp is NULL");
-        op = op_new(client, OP_BLOCKING, "GetCallerIdentity", NULL, NULL);
+        op = op_new(client, OP_BLOCKING, PROTO_M_GET_CALLER_IDENTITY, NULL, NULL);
         if (!op)
                 return error_set(err, ROLED_E_NOMEM, "out of memory");
         st = io_call(client, op, start, identity_decode, &obj, err);
@@ -139,7 +132,7 @@ ROLED_EXPORT roled_status roled_whoami_async(roled_client *client, roled_identit
                 return st;
         if (!cb)
                 return error_set(err, ROLED_E_INVALID_ARGUMENT, "roled_whoami_async(): no callback");
-        op = op_new(client, OP_ASYNC, "GetCallerIdentity", NULL, NULL);
+        op = op_new(client, OP_ASYNC, PROTO_M_GET_CALLER_IDENTITY, NULL, NULL);
         if (!op)
                 return error_set(err, ROLED_E_NOMEM, "out of memory");
         op->decode = identity_decode;
@@ -225,50 +218,40 @@ ROLED_EXPORT bool roled_role_list_is_assumable(const roled_role_list *list, size
         return entry(list, i)->is_assumable;
 }
 
-static roled_status role_info(const msgpack_object *m, RoleInfo *r, roled_error *err)
+roled_status role_list_decode(const msgpack_object *m, msgpack_zone *zone, void **objp, roled_error *err)
 {
+        roled_role_list *l;
+        ProtoListRolesRep rep;
+        const char *field = NULL;
         roled_status st;
-        bool b;
 
-        if (m->type != MSGPACK_OBJECT_MAP)
-                return error_set(err, ROLED_E_PROTOCOL, "roled sent a bad 'roles' entry");
-        if ((st = result_dup(m, "name", PROTO_MESSAGE_MAX, true, false, &r->name, err)) ||
-            (st = result_dup(m, "description", PROTO_MESSAGE_MAX, false, false, &r->description, err)) ||
-            (st = result_dup(m, "arn", PROTO_MESSAGE_MAX, false, false, &r->arn, err)) ||
-            (st = result_dup(m, "issuer", PROTO_MESSAGE_MAX, false, false, &r->issuer, err)) ||
-            (st = result_u32(m, "maxSessionDuration", false, &r->max_session_duration, err)))
+        if ((st = result_decoded(codec_decode_ListRolesRep(m, zone, &rep, &field), field, err)))
                 return st;
-        if (proto_get_bool(m, "isDefault", &b) == 0)
-                r->is_default = b;
-        if (proto_get_bool(m, "assumable", &b) == 0)
-                r->is_assumable = b;
-        return ROLED_OK;
-}
-
-roled_status role_list_decode(const msgpack_object *m, void **objp, roled_error *err)
-{
-        roled_role_list *l = result_alloc(sizeof(*l), role_list_destroy);
-        const msgpack_object *arr = proto_get(m, "roles");
-        roled_status st;
-        uint32_t n;
-
+        l = result_alloc(sizeof(*l), role_list_destroy);
         if (!l)
                 return error_set(err, ROLED_E_NOMEM, "out of memory");
-        if (arr && arr->type != MSGPACK_OBJECT_ARRAY) {
-                st = error_set(err, ROLED_E_PROTOCOL, "roled sent a bad 'roles' field");
-                goto fail;
-        }
-        n = arr ? arr->via.array.size : 0;
-        l->roles = calloc((size_t)n + 1, sizeof(*l->roles));
+        l->roles = calloc(rep.roles.n + 1, sizeof(*l->roles));
         if (!l->roles) {
                 st = error_set(err, ROLED_E_NOMEM, "out of memory");
                 goto fail;
         }
-        for (uint32_t i = 0; i < n; i++) {
+        for (size_t i = 0; i < rep.roles.n; i++) {
+                const ProtoRoleSummary *r = &rep.roles.items[i];
+                RoleInfo *out = &l->roles[i];
+
                 /* Counted first, so the destructor frees a partly filled entry too. */
                 l->n++;
-                st = role_info(&arr->via.array.ptr[i], &l->roles[i], err);
-                if (st != ROLED_OK)
+                if (r->max_session_duration > UINT32_MAX) {
+                        st = error_set(err, ROLED_E_PROTOCOL, "roled sent a bad 'maxSessionDuration' field");
+                        goto fail;
+                }
+                out->max_session_duration = (uint32_t)r->max_session_duration;
+                out->is_default = r->is_default;
+                out->is_assumable = r->is_assumable;
+                if ((st = result_strdup(r->name, "name", false, &out->name, err)) ||
+                    (st = result_strdup(r->description, "description", false, &out->description, err)) ||
+                    (st = result_strdup(r->arn, "arn", false, &out->arn, err)) ||
+                    (st = result_strdup(r->issuer, "issuer", false, &out->issuer, err)))
                         goto fail;
         }
         *objp = l;
@@ -292,7 +275,7 @@ ROLED_EXPORT roled_status roled_list_roles(roled_client *client, roled_role_list
                 return st;
         if (!listp)
                 return error_set(err, ROLED_E_INVALID_ARGUMENT, "roled_list_roles(): listp is NULL");
-        op = op_new(client, OP_BLOCKING, "ListRoles", NULL, NULL);
+        op = op_new(client, OP_BLOCKING, PROTO_M_LIST_ROLES, NULL, NULL);
         if (!op)
                 return error_set(err, ROLED_E_NOMEM, "out of memory");
         st = io_call(client, op, start, role_list_decode, &obj, err);
@@ -302,32 +285,39 @@ ROLED_EXPORT roled_status roled_list_roles(roled_client *client, roled_role_list
 
 /* ---- calls answered by one count ---- */
 
-typedef struct Count {
-        const char *field;
-        uint32_t n;
-} Count;
-
-static roled_status read_count(const msgpack_object *m, void *arg, roled_error *err)
+static roled_status read_revoked(const msgpack_object *m, msgpack_zone *zone, void *arg, roled_error *err)
 {
-        Count *cnt = arg;
+        ProtoRevokeRep rep;
+        const char *field = NULL;
+        roled_status st = result_decoded(codec_decode_RevokeRep(m, zone, &rep, &field), field, err);
 
-        return result_u32(m, cnt->field, false, &cnt->n, err);
+        if (st == ROLED_OK)
+                *(uint64_t *)arg = rep.revoked;
+        return st;
 }
 
-static void pack_role(ProtoBuf *b, const void *arg)
+static roled_status read_reloaded(const msgpack_object *m, msgpack_zone *zone, void *arg, roled_error *err)
 {
-        const char *role = arg;
+        ProtoReloadRep rep;
+        const char *field = NULL;
+        roled_status st = result_decoded(codec_decode_ReloadRep(m, zone, &rep, &field), field, err);
 
-        msgpack_pack_map(&b->pk, role ? 1 : 0);
-        if (role)
-                proto_pack_kv_str(b, "role", role);
+        if (st == ROLED_OK)
+                *(uint64_t *)arg = rep.roles;
+        return st;
 }
 
-static roled_status count_call(roled_client *c, const char *method, OpPackFn pack,
-                               const void *arg, const char *field, uint32_t *np, roled_error *err)
+static void pack_revoke(ProtoBuf *b, const void *arg)
+{
+        codec_encode_RevokeReq(b, &(ProtoRevokeReq){ .role = proto_str(arg) });
+}
+
+/* count_call() - a call whose result is one count, read by @read_fn. */
+static roled_status count_call(roled_client *c, ProtoMethod method, OpPackFn pack, const void *arg,
+                               OpReadFn read_fn, uint32_t *np, roled_error *err)
 {
         int64_t start = client_now_ms();
-        Count cnt = { .field = field };
+        uint64_t n = 0;
         roled_status st;
         Op *op;
 
@@ -336,16 +326,16 @@ static roled_status count_call(roled_client *c, const char *method, OpPackFn pac
         op = op_new(c, OP_BLOCKING, method, pack, arg);
         if (!op)
                 return error_set(err, ROLED_E_NOMEM, "out of memory");
-        st = io_call_read(c, op, start, read_count, &cnt, err);
+        st = io_call_read(c, op, start, read_fn, &n, err);
         if (st == ROLED_OK && np)
-                *np = cnt.n;
+                *np = n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
         return st;
 }
 
 ROLED_EXPORT roled_status roled_revoke(roled_client *client, const char *role,
                                        uint32_t *n_revokedp, roled_error *err)
 {
-        roled_status st = count_call(client, "Revoke", pack_role, role, "revoked", n_revokedp, err);
+        roled_status st = count_call(client, PROTO_M_REVOKE, pack_revoke, role, read_revoked, n_revokedp, err);
 
         /* Our own cached credentials for those sessions are dead now (the agent's notification says so too). */
         if (st == ROLED_OK)
@@ -355,10 +345,10 @@ ROLED_EXPORT roled_status roled_revoke(roled_client *client, const char *role,
 
 ROLED_EXPORT roled_status roled_reload(roled_client *client, uint32_t *n_rolesp, roled_error *err)
 {
-        return count_call(client, "Reload", NULL, NULL, "roles", n_rolesp, err);
+        return count_call(client, PROTO_M_RELOAD, NULL, NULL, read_reloaded, n_rolesp, err);
 }
 
-static roled_status read_json(const msgpack_object *m, void *arg, roled_error *err)
+static roled_status read_json(const msgpack_object *m, msgpack_zone *zone, void *arg, roled_error *err)
 {
         JsonBuf *b = arg;
 
@@ -382,7 +372,7 @@ ROLED_EXPORT roled_status roled_agent_status_json(roled_client *client, char **j
                 return st;
         if (!jsonp)
                 return error_set(err, ROLED_E_INVALID_ARGUMENT, "roled_agent_status_json(): jsonp is NULL");
-        op = op_new(client, OP_BLOCKING, "Status", NULL, NULL);
+        op = op_new(client, OP_BLOCKING, PROTO_M_STATUS, NULL, NULL);
         if (!op)
                 return error_set(err, ROLED_E_NOMEM, "out of memory");
         st = io_call_read(client, op, start, read_json, &b, err);

@@ -61,7 +61,7 @@ static void list_remove(Op **head, Op **tail, Op *op)
         op->prev = op->next = NULL;
 }
 
-Op *op_new(roled_client *c, OpMode mode, const char *method, OpPackFn pack, const void *arg)
+Op *op_new(roled_client *c, OpMode mode, ProtoMethod method, OpPackFn pack, const void *arg)
 {
         Op *op = calloc(1, sizeof(*op));
 
@@ -71,7 +71,7 @@ Op *op_new(roled_client *c, OpMode mode, const char *method, OpPackFn pack, cons
         op->state = OP_QUEUED;
         proto_buf_init(&op->req, true);
         /* A placeholder msgid, replaced by set_msgid() when the Op is sent. */
-        proto_pack_request(&op->req, UINT32_MAX, method);
+        proto_pack_request(&op->req, UINT32_MAX, proto_method_name(method));
         if (pack)
                 pack(&op->req, arg);
         else
@@ -318,21 +318,23 @@ static Op *find_sent(roled_client *c, uint32_t msgid)
 }
 
 /* notification() - act on what the agent tells us unasked. */
-static void notification(roled_client *c, const ProtoMsg *m)
+static void notification(roled_client *c, const ProtoMsg *m, msgpack_zone *zone)
 {
-        static const char revoked[] = "SessionsRevoked";
-        char *role = NULL;
+        static const char revoked[] = PROTO_NOTE_SESSIONS_REVOKED;
+        ProtoSessionsRevokedNote note;
+        const char *field;
+        char role[PROTO_ROLE_NAME_MAX + 1];
 
         if (m->method_name_len != sizeof(revoked) - 1 ||
             memcmp(m->method_name, revoked, sizeof(revoked) - 1) != 0)
                 return; /* unknown notifications are ignored, as unknown fields are */
-        if (proto_strndup(m->params, "role", PROTO_ROLE_NAME_MAX, &role) == -ENOMEM) {
-                /* Without memory to read which role, forget them all: safe, merely slower. */
+        /* A note we cannot read (or no memory to read it) forgets them all: safe, merely slower. */
+        if (codec_decode_SessionsRevokedNote(m->params, zone, &note, &field) != 0 || !note.role.ptr ||
+            !copy_strn(role, sizeof(role), note.role.ptr, note.role.len)) {
                 creds_cache_revoked(c, NULL);
                 return;
         }
         creds_cache_revoked(c, role);
-        free(role);
 }
 
 /*
@@ -362,7 +364,7 @@ static bool take_message(roled_client *c, size_t len)
         }
         m = &tmp.rep_msg;
         if (m->type == PROTO_NOTIFICATION) {
-                notification(c, m);
+                notification(c, m, tmp.rep_zone);
                 op_drop_reply(&tmp);
                 return true;
         }
@@ -570,7 +572,7 @@ static roled_status decode_op(Op *op, OpDecodeFn decode, void **objp, roled_erro
         }
         if (!m->result || m->result->type != MSGPACK_OBJECT_MAP)
                 return error_set(err, ROLED_E_PROTOCOL, "roled sent a response without a result map");
-        return decode ? decode(m->result, objp, err) : ROLED_OK;
+        return decode ? decode(m->result, op->rep_zone, objp, err) : ROLED_OK;
 }
 
 /* ---- blocking calls ---- */
@@ -670,7 +672,7 @@ roled_status io_call_read(roled_client *c, Op *op, int64_t start_ms, OpReadFn re
         wait(c, op, start_ms);
         st = decode_op(op, NULL, &obj, err);
         if (st == ROLED_OK)
-                st = read_fn(op->rep_msg.result, arg, err);
+                st = read_fn(op->rep_msg.result, op->rep_zone, arg, err);
         op_free(op);
         return st;
 }

@@ -124,38 +124,29 @@ ROLED_EXPORT const char *roled_strerror(roled_status status)
         return "unknown error";
 }
 
-roled_status result_dup(const msgpack_object *map, const char *key, size_t max, bool is_required,
-                        bool is_nullable, char **outp, roled_error *err)
+roled_status result_decoded(int r, const char *field, roled_error *err)
 {
-        char *s = NULL;
-        int r = proto_strndup(map, key, max, &s);
-
+        if (r == 0)
+                return ROLED_OK;
         if (r == -ENOMEM)
                 return error_set(err, ROLED_E_NOMEM, "out of memory");
-        if (r == RPC_E_MISSING && !is_required) {
-                *outp = is_nullable ? NULL : strdup("");
-                if (!is_nullable && !*outp)
-                        return error_set(err, ROLED_E_NOMEM, "out of memory");
-                return ROLED_OK;
-        }
-        if (r)
-                return error_set(err, ROLED_E_PROTOCOL, "roled sent a bad '%s' field", key);
-        *outp = s;
-        return ROLED_OK;
+        return error_set(err, ROLED_E_PROTOCOL, "roled sent a bad '%s' field", field ? field : "?");
 }
 
-roled_status result_u32(const msgpack_object *map, const char *key, bool is_required,
-                        uint32_t *vp, roled_error *err)
+roled_status result_strdup(ProtoStr s, const char *field, bool is_nullable, char **outp,
+                           roled_error *err)
 {
-        uint64_t v;
-        int r = proto_get_uint(map, key, &v);
+        char *p;
 
-        if (r == RPC_E_MISSING && !is_required) {
-                *vp = 0;
-                return ROLED_OK;
+        if (!s.ptr) {
+                *outp = is_nullable ? NULL : strdup("");
+                return is_nullable || *outp ? ROLED_OK : error_set(err, ROLED_E_NOMEM, "out of memory");
         }
-        if (r || v > UINT32_MAX)
-                return error_set(err, ROLED_E_PROTOCOL, "roled sent a bad '%s' field", key);
-        *vp = (uint32_t)v;
+        if (memchr(s.ptr, '\0', s.len))
+                return error_set(err, ROLED_E_PROTOCOL, "roled sent a bad '%s' field", field);
+        p = strndup(s.ptr, s.len);
+        if (!p)
+                return error_set(err, ROLED_E_NOMEM, "out of memory");
+        *outp = p;
         return ROLED_OK;
 }

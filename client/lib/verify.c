@@ -97,30 +97,26 @@ typedef struct KeySet {
         size_t n;
 } KeySet;
 
-static roled_status read_keys(const msgpack_object *m, void *arg, roled_error *err)
+static roled_status read_keys(const msgpack_object *m, msgpack_zone *zone, void *arg, roled_error *err)
 {
-        const msgpack_object *arr = proto_get(m, "keys");
+        ProtoGetPublicKeysRep rep;
+        const char *field = NULL;
         KeySet *ks = arg;
+        roled_status st;
 
         ks->n = 0;
-        if (!arr || arr->type != MSGPACK_OBJECT_ARRAY)
-                return error_set(err, ROLED_E_PROTOCOL, "roled sent a bad 'keys' field");
-        for (uint32_t i = 0; i < arr->via.array.size && ks->n < CLIENT_KEYS_MAX; i++) {
-                const msgpack_object *k = &arr->via.array.ptr[i];
+        if ((st = result_decoded(codec_decode_GetPublicKeysRep(m, zone, &rep, &field), field, err)))
+                return st;
+        for (size_t i = 0; i < rep.keys.n && ks->n < CLIENT_KEYS_MAX; i++) {
+                const ProtoPublicKey *k = &rep.keys.items[i];
                 TokenPublicKey *key = &ks->keys[ks->n];
-                const uint8_t *pk;
-                size_t pk_len;
-                uint64_t not_after = 0;
 
-                if (proto_get_bin(k, "publicKey", TOKEN_PUBLIC_KEY_SIZE, &pk, &pk_len) != 0 ||
-                    pk_len != TOKEN_PUBLIC_KEY_SIZE ||
-                    (proto_get(k, "notAfter") && proto_get_uint(k, "notAfter", &not_after) != 0) ||
-                    not_after > INT64_MAX)
+                if (k->public_key.len != TOKEN_PUBLIC_KEY_SIZE || k->not_after > INT64_MAX)
                         return error_set(err, ROLED_E_PROTOCOL, "roled sent a bad public key");
-                memcpy(key->pk, pk, TOKEN_PUBLIC_KEY_SIZE);
+                memcpy(key->pk, k->public_key.ptr, TOKEN_PUBLIC_KEY_SIZE);
                 /* The key id is derived, not taken from the wire, so it always matches the key. */
                 token_key_id(key->pk, key->id);
-                key->not_after = (int64_t)not_after;
+                key->not_after = (int64_t)k->not_after;
                 ks->n++;
         }
         return ROLED_OK;
@@ -140,7 +136,7 @@ static roled_status fetch_keys(roled_client *c, int64_t start, roled_error *err)
 {
         KeySet ks = { .n = 0 };
         roled_status st;
-        Op *op = op_new(c, OP_BLOCKING, "GetPublicKeys", NULL, NULL);
+        Op *op = op_new(c, OP_BLOCKING, PROTO_M_GET_PUBLIC_KEYS, NULL, NULL);
 
         if (!op)
                 return error_set(err, ROLED_E_NOMEM, "out of memory");
@@ -157,7 +153,7 @@ static void background_keys_done(roled_client *c, Op *op)
         KeySet ks = { .n = 0 };
 
         if (op->status == ROLED_OK && !m->error && m->result && m->result->type == MSGPACK_OBJECT_MAP &&
-            read_keys(m->result, &ks, NULL) == ROLED_OK) {
+            read_keys(m->result, op->rep_zone, &ks, NULL) == ROLED_OK) {
                 keys_store(c, &ks);
         }
         pthread_mutex_lock(&c->keys_lock);
@@ -177,7 +173,7 @@ static void fetch_keys_background(roled_client *c)
         }
         c->is_keys_fetching = true;
         pthread_mutex_unlock(&c->keys_lock);
-        op = op_new(c, OP_INTERNAL, "GetPublicKeys", NULL, NULL);
+        op = op_new(c, OP_INTERNAL, PROTO_M_GET_PUBLIC_KEYS, NULL, NULL);
         if (!op) {
                 pthread_mutex_lock(&c->keys_lock);
                 c->is_keys_fetching = false;

@@ -149,7 +149,7 @@ static roled_credentials *sample(void)
         proto_pack_kv_uint(&b, "expiration", 1900000000); /* 2030-03-17T17:46:40Z */
         msgpack_zone_init(&zone, 1024);
         assert_int_equal(msgpack_unpack((const char *)b.data, b.len, NULL, &zone, &obj), MSGPACK_UNPACK_SUCCESS);
-        assert_int_equal(creds_decode(&obj, &c, NULL), ROLED_OK);
+        assert_int_equal(creds_decode(&obj, &zone, &c, NULL), ROLED_OK);
         msgpack_zone_destroy(&zone);
         proto_buf_deinit(&b);
         return c;

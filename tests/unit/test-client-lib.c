@@ -134,14 +134,14 @@ static bool answer(Fake *f, int fd, const ProtoMsg *m)
                 break;
         case PROTO_M_GET_CALLER_IDENTITY:
                 proto_pack_response_ok(&b, m->msgid);
-                msgpack_pack_map(&b.pk, 4);
-                proto_pack_kv_uint(&b, "uid", 1001);
-                proto_pack_kv_uint(&b, "gid", 1001);
-                proto_pack_kv_str(&b, "user", "bob");
-                proto_pack_str(&b, "groups");
-                msgpack_pack_array(&b.pk, 2);
-                msgpack_pack_uint32(&b.pk, 1001);
-                msgpack_pack_uint32(&b.pk, 27);
+                codec_encode_GetCallerIdentityRep(&b, &(ProtoGetCallerIdentityRep){
+                        .uid = 1001, .gid = 1001, .user = proto_str("bob"), .group = proto_str("bob"),
+                        .groups = { (const uint32_t[]){ 1001, 27 }, 2 }, .pid = 42,
+                        .exe = proto_str("/usr/bin/x"), .unit = proto_str(""), .cgroup = proto_str("/"),
+                        .account = proto_str("000000000000"),
+                        .arn = proto_str("arn:aws:iam::000000000000:user/bob"),
+                        .identity_key = proto_str("1001:1001::/usr/bin/x"),
+                });
                 break;
         default:
                 proto_pack_response_error(&b, m->msgid, PROTO_UNSUPPORTED_OPERATION, "no");
