@@ -7,7 +7,7 @@
  */
 #include "client.h"
 
-#include "jsonw.h"
+#include "jsonmp.h"
 
 /* ---- roled_identity ---- */
 

@@ -29,7 +29,7 @@
 
 #include "client.h"
 #include "../util/libtest.h"
-#include "jsonw.h"
+#include "jsonmp.h"
 
 /* The fake agent: one thread, one connection at a time, scripted by method. */
 typedef struct Fake {

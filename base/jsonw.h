@@ -1,13 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * jsonw.h - a tiny JSON text writer: a growable buffer, string escaping and
- * a msgpack-to-JSON conversion.  It exists so that the credential_process
- * path of rolectl and roled_agent_status_json() need no JSON library; the
- * buffer may hold secrets and is wiped when grown or freed.
+ * jsonw.h - a tiny JSON text writer: a growable buffer and string escaping,
+ * in the base layer so that rolectl's credential_process path and libroled
+ * (jsonmp.c: Status as JSON) need no JSON library.  The buffer may hold
+ * secrets and is wiped when grown or freed.
  */
 #pragma once
 
-#include <msgpack.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -34,5 +33,3 @@ void json_rawz(JsonBuf *b, const char *s);
 void json_str(JsonBuf *b, const char *s, size_t n);
 /* json_uint() - append a decimal unsigned integer. */
 void json_uint(JsonBuf *b, uint64_t v);
-/* json_msgpack() - append @o as JSON (map keys must be strings; bin becomes null). */
-void json_msgpack(JsonBuf *b, const msgpack_object *o);
