@@ -89,6 +89,9 @@ class Client:
                 raise ConnectionError("agent closed the connection")
             self.unpacker.feed(data)
             for msg in self.unpacker:
+                # Notifications ([2, method, params], e.g. SessionsRevoked) answer nothing.
+                if msg[0] == 2:
+                    continue
                 self.replies[msg[1]] = (msg[2], msg[3])
         return self.replies.pop(msgid)
 
