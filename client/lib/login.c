@@ -1,20 +1,73 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * login.c - roled_login(): the Login method, for pam_roled.so.  Packs the
- * request with the shared codec's LoginReq rows and copies the reply; the
- * transport is client.c's.
+ * request with the shared codec's LoginReq rows and decodes the reply into a
+ * reference-counted roled_login_result; the transport is io.c's.
  */
 #include "client.h"
 
+#include <stdlib.h>
 #include <string.h>
-
-#include "codec.h"
 
 static const char *const event_names[] = {
         [ROLED_LOGIN_START] = "start",
         [ROLED_LOGIN_END] = "end",
         [ROLED_LOGIN_CHECK] = "check",
 };
+
+struct roled_login_result {
+        ResultHead h;
+        uint32_t uid, logins, assumable, revoked;
+        char *login_id, *role, *reason;
+};
+
+static void login_result_destroy(void *obj)
+{
+        roled_login_result *r = obj;
+
+        free(r->login_id);
+        free(r->role);
+        free(r->reason);
+}
+
+RESULT_REFS(login_result)
+RESULT_GET(login_result, uint32_t, uid)
+RESULT_GET_STR(login_result, login_id)
+RESULT_GET(login_result, uint32_t, logins)
+RESULT_GET(login_result, uint32_t, assumable)
+RESULT_GET_STR(login_result, role)
+RESULT_GET_STR(login_result, reason)
+RESULT_GET(login_result, uint32_t, revoked)
+
+static roled_status login_decode(const msgpack_object *m, msgpack_zone *zone, void **objp,
+                                 roled_error *err)
+{
+        roled_login_result *r;
+        ProtoLoginRep rep;
+        const char *field = NULL;
+        roled_status st;
+
+        if ((st = result_decoded(codec_decode_LoginRep(m, zone, &rep, &field), field, err)))
+                return st;
+        if (rep.uid > UINT32_MAX || rep.logins > UINT32_MAX || rep.assumable > UINT32_MAX ||
+            rep.revoked > UINT32_MAX)
+                return error_set(err, ROLED_E_PROTOCOL, "roled sent a count out of range in Login");
+        r = result_alloc(sizeof(*r), login_result_destroy);
+        if (!r)
+                return error_set(err, ROLED_E_NOMEM, "out of memory");
+        r->uid = (uint32_t)rep.uid;
+        r->logins = (uint32_t)rep.logins;
+        r->assumable = (uint32_t)rep.assumable;
+        r->revoked = (uint32_t)rep.revoked;
+        if ((st = result_strdup(rep.login_id, "loginId", false, &r->login_id, err)) ||
+            (st = result_strdup(rep.role, "role", false, &r->role, err)) ||
+            (st = result_strdup(rep.reason, "reason", false, &r->reason, err))) {
+                result_unref(r);
+                return st;
+        }
+        *objp = r;
+        return ROLED_OK;
+}
 
 static void pack_login(ProtoBuf *b, const void *arg)
 {
@@ -32,38 +85,35 @@ static void pack_login(ProtoBuf *b, const void *arg)
 }
 
 ROLED_EXPORT roled_status roled_login(roled_client *client, const roled_login_request *req,
-                                      roled_login_result *res)
+                                      roled_login_result **resp, roled_error *err)
 {
-        roled_login_result out = { 0 };
-        const msgpack_object *m;
-        ClientReply rep;
+        int64_t start = client_now_ms();
+        roled_login_request q = { 0 };
+        roled_login_result *r;
         roled_status st;
+        void *obj = NULL;
+        Op *op;
 
-        if (!client || !req || !res || (unsigned)req->event > ROLED_LOGIN_CHECK ||
-            (req->event == ROLED_LOGIN_END ? !req->login_id : !req->user))
-                return ROLED_E_INVALID_ARGUMENT;
-        pthread_mutex_lock(&client->lock);
-        st = client_call(client, "Login", pack_login, req, false, &rep);
-        if (st != ROLED_OK)
-                goto out;
-        m = rep.msg.result;
-        if ((st = result_u32(client, m, "uid", &out.uid)) ||
-            (st = result_str_opt(client, m, "loginId", out.login_id, sizeof(out.login_id))) ||
-            (st = result_u32_opt(client, m, "logins", &out.n_logins)) ||
-            (st = result_u32_opt(client, m, "assumable", &out.n_assumable)) ||
-            (st = result_str_opt(client, m, "role", out.role, sizeof(out.role))) ||
-            (st = result_str_opt(client, m, "reason", out.reason, sizeof(out.reason))) ||
-            (st = result_u32_opt(client, m, "revoked", &out.n_revoked)))
-                goto done;
-        if (req->event == ROLED_LOGIN_START && !out.login_id[0]) {
-                client_set_error(client, "roled sent no 'loginId'");
-                st = ROLED_E_PROTOCOL;
-                goto done;
+        if (resp)
+                *resp = NULL;
+        if ((st = client_check(client, err)))
+                return st;
+        if (req && req->size >= sizeof(size_t))
+                memcpy(&q, req, req->size < sizeof(q) ? req->size : sizeof(q));
+        if (!resp || !req || req->size < sizeof(size_t) || (unsigned)q.event > ROLED_LOGIN_CHECK ||
+            (q.event == ROLED_LOGIN_END ? !q.login_id : !q.user))
+                return error_set(err, ROLED_E_INVALID_ARGUMENT,
+                                 "roled_login(): needs a known event, and a user (start, check) or a login id (end)");
+        op = op_new(client, OP_BLOCKING, PROTO_M_LOGIN, pack_login, &q);
+        if (!op)
+                return error_set(err, ROLED_E_NOMEM, "out of memory");
+        if ((st = io_call(client, op, start, login_decode, &obj, err)))
+                return st;
+        r = obj;
+        if (q.event == ROLED_LOGIN_START && !r->login_id[0]) {
+                result_unref(r);
+                return error_set(err, ROLED_E_PROTOCOL, "roled sent no 'loginId'");
         }
-        *res = out;
-done:
-        client_reply_done(client, &rep);
-out:
-        pthread_mutex_unlock(&client->lock);
-        return st;
+        *resp = r;
+        return ROLED_OK;
 }

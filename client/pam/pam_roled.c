@@ -32,11 +32,15 @@ static void free_data(pam_handle_t *pamh, void *data, int error_status)
 /* connect() - a client for @o's socket (or libroled's search); logs why not. */
 static roled_status connect_agent(pam_handle_t *pamh, const PamOptions *o, roled_client **cp)
 {
-        roled_status st = roled_client_connect(o->socket[0] ? o->socket : NULL, cp);
+        roled_client_options opts = ROLED_CLIENT_OPTIONS_INIT;
+        roled_error err = ROLED_ERROR_INIT;
+        roled_status st;
 
+        opts.socket_path = o->socket[0] ? o->socket : NULL;
+        st = roled_client_connect(&opts, cp, &err);
         if (st != ROLED_OK)
-                pam_syslog(pamh, o->is_enforce ? LOG_ERR : LOG_NOTICE, "%s",
-                           roled_client_last_error(NULL));
+                pam_syslog(pamh, o->is_enforce ? LOG_ERR : LOG_NOTICE, "%s", roled_error_message(&err));
+        roled_error_clear(&err);
         return st;
 }
 
@@ -68,9 +72,11 @@ static int soft_fail(const PamOptions *o, int fail)
 
 EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
-        roled_login_request req = { .event = ROLED_LOGIN_START };
-        roled_login_result res;
+        roled_login_request req = ROLED_LOGIN_REQUEST_INIT;
+        roled_error err = ROLED_ERROR_INIT;
+        roled_login_result *res = NULL;
         roled_client *c = NULL;
+        const char *role;
         PamOptions o;
         char *id;
         roled_status st;
@@ -78,6 +84,7 @@ EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const ch
 
         (void)flags;
         options_parse(pamh, argc, argv, &o);
+        req.event = ROLED_LOGIN_START;
         if (pam_get_user(pamh, &req.user, NULL) != PAM_SUCCESS || !req.user || !req.user[0]) {
                 pam_syslog(pamh, LOG_ERR, "cannot determine the user");
                 return soft_fail(&o, PAM_SESSION_ERR);
@@ -91,42 +98,51 @@ EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const ch
                 return soft_fail(&o, r);
         if (connect_agent(pamh, &o, &c) != ROLED_OK)
                 return soft_fail(&o, PAM_SESSION_ERR);
-        st = roled_login(c, &req, &res);
+        st = roled_login(c, &req, &res, &err);
         if (st != ROLED_OK) {
                 pam_syslog(pamh, o.is_enforce ? LOG_ERR : LOG_NOTICE,
                            "roled at %s refused the login of %s: %s: %s",
                            roled_client_socket_path(c), req.user, roled_status_name(st),
-                           roled_client_last_error(c));
+                           roled_error_message(&err));
+                roled_error_clear(&err);
                 roled_client_close(c);
                 return soft_fail(&o, PAM_SESSION_ERR);
         }
         if (!o.socket[0] && (r = put_env(pamh, "ROLED_SOCKET", roled_client_socket_path(c))) != PAM_SUCCESS) {
+                roled_login_result_unref(res);
                 roled_client_close(c);
                 return soft_fail(&o, r);
         }
         roled_client_close(c);
+        role = roled_login_result_role(res);
         if (o.is_debug)
                 pam_syslog(pamh, LOG_DEBUG, "login %s of %s (uid %u) started, %u open; %s%s",
-                           res.login_id, req.user, res.uid, res.n_logins,
-                           res.role[0] ? "pre-warmed role " : "nothing pre-warmed: ",
-                           res.role[0] ? res.role : res.reason);
-        if (o.has_aws_profile && (o.aws_profile[0] || res.role[0]) &&
-            (r = put_env(pamh, "AWS_PROFILE", o.aws_profile[0] ? o.aws_profile : res.role)) != PAM_SUCCESS)
+                           roled_login_result_login_id(res), req.user, roled_login_result_uid(res),
+                           roled_login_result_logins(res),
+                           role[0] ? "pre-warmed role " : "nothing pre-warmed: ",
+                           role[0] ? role : roled_login_result_reason(res));
+        if (o.has_aws_profile && (o.aws_profile[0] || role[0]) &&
+            (r = put_env(pamh, "AWS_PROFILE", o.aws_profile[0] ? o.aws_profile : role)) != PAM_SUCCESS) {
+                roled_login_result_unref(res);
                 return soft_fail(&o, r);
-        id = strdup(res.login_id);
+        }
+        id = strdup(roled_login_result_login_id(res));
         if (!id || pam_set_data(pamh, DATA_LOGIN_ID, id, free_data) != PAM_SUCCESS) {
                 free(id);
                 pam_syslog(pamh, LOG_ERR, "cannot remember login %s: its sessions will outlive it",
-                           res.login_id);
+                           roled_login_result_login_id(res));
+                roled_login_result_unref(res);
                 return soft_fail(&o, PAM_BUF_ERR);
         }
+        roled_login_result_unref(res);
         return PAM_SUCCESS;
 }
 
 EXPORT int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
-        roled_login_request req = { .event = ROLED_LOGIN_END };
-        roled_login_result res;
+        roled_login_request req = ROLED_LOGIN_REQUEST_INIT;
+        roled_error err = ROLED_ERROR_INIT;
+        roled_login_result *res = NULL;
         roled_client *c = NULL;
         const void *data = NULL;
         PamOptions o;
@@ -139,30 +155,36 @@ EXPORT int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, const c
                         pam_syslog(pamh, LOG_DEBUG, "no roled login to end");
                 return PAM_SUCCESS;
         }
+        req.event = ROLED_LOGIN_END;
         req.login_id = data;
         if (connect_agent(pamh, &o, &c) != ROLED_OK)
                 return soft_fail(&o, PAM_SESSION_ERR);
-        st = roled_login(c, &req, &res);
+        st = roled_login(c, &req, &res, &err);
         if (st != ROLED_OK) {
                 pam_syslog(pamh, o.is_enforce ? LOG_ERR : LOG_NOTICE,
                            "roled at %s did not end login %s: %s: %s", roled_client_socket_path(c),
-                           req.login_id, roled_status_name(st), roled_client_last_error(c));
+                           req.login_id, roled_status_name(st), roled_error_message(&err));
+                roled_error_clear(&err);
                 roled_client_close(c);
                 return soft_fail(&o, PAM_SESSION_ERR);
         }
         roled_client_close(c);
         if (o.is_debug)
                 pam_syslog(pamh, LOG_DEBUG, "login %s of uid %u ended, %u open, %u sessions ended",
-                           req.login_id, res.uid, res.n_logins, res.n_revoked);
+                           req.login_id, roled_login_result_uid(res), roled_login_result_logins(res),
+                           roled_login_result_revoked(res));
+        roled_login_result_unref(res);
         (void)pam_set_data(pamh, DATA_LOGIN_ID, NULL, NULL);
         return PAM_SUCCESS;
 }
 
 EXPORT int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
-        roled_login_request req = { .event = ROLED_LOGIN_CHECK };
-        roled_login_result res;
+        roled_login_request req = ROLED_LOGIN_REQUEST_INIT;
+        roled_error err = ROLED_ERROR_INIT;
+        roled_login_result *res = NULL;
         roled_client *c = NULL;
+        uint32_t n_assumable;
         PamOptions o;
         roled_status st;
 
@@ -170,25 +192,29 @@ EXPORT int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char 
         options_parse(pamh, argc, argv, &o);
         if (!o.is_require_role)
                 return PAM_IGNORE;
+        req.event = ROLED_LOGIN_CHECK;
         if (pam_get_user(pamh, &req.user, NULL) != PAM_SUCCESS || !req.user || !req.user[0])
                 return PAM_USER_UNKNOWN;
         if (connect_agent(pamh, &o, &c) != ROLED_OK)
                 return o.is_enforce ? PAM_PERM_DENIED : PAM_IGNORE;
-        st = roled_login(c, &req, &res);
+        st = roled_login(c, &req, &res, &err);
         if (st != ROLED_OK) {
                 pam_syslog(pamh, o.is_enforce ? LOG_ERR : LOG_NOTICE,
                            "roled at %s cannot check %s: %s: %s", roled_client_socket_path(c),
-                           req.user, roled_status_name(st), roled_client_last_error(c));
+                           req.user, roled_status_name(st), roled_error_message(&err));
+                roled_error_clear(&err);
                 roled_client_close(c);
                 return o.is_enforce ? PAM_PERM_DENIED : PAM_IGNORE;
         }
         roled_client_close(c);
-        if (res.n_assumable == 0) {
+        n_assumable = roled_login_result_assumable(res);
+        roled_login_result_unref(res);
+        if (n_assumable == 0) {
                 pam_syslog(pamh, LOG_NOTICE, "denying %s: the user may assume no role (require_role)",
                            req.user);
                 return PAM_PERM_DENIED;
         }
         if (o.is_debug)
-                pam_syslog(pamh, LOG_DEBUG, "%s may assume %u roles", req.user, res.n_assumable);
+                pam_syslog(pamh, LOG_DEBUG, "%s may assume %u roles", req.user, n_assumable);
         return PAM_SUCCESS;
 }

@@ -539,41 +539,46 @@ typedef enum roled_login_event {
         ROLED_LOGIN_CHECK,     /* nothing recorded: how many roles may @user assume? */
 } roled_login_event;
 
-/* A Login request; zero-initialise, then set what the event needs. */
+/* A Login request; start from ROLED_LOGIN_REQUEST_INIT, then set what the event needs. */
 typedef struct roled_login_request {
+        size_t size;              /* sizeof(roled_login_request) */
         roled_login_event event;
-        const char *user;     /* START, CHECK: the user logging in */
-        const char *service;  /* START, optional: PAM_SERVICE */
-        const char *tty;      /* START, optional: PAM_TTY */
-        const char *rhost;    /* START, optional: PAM_RHOST */
-        const char *role;     /* START, optional: pre-warm this role instead of the default one */
-        const char *login_id; /* END: what START returned */
+        const char *user;         /* START, CHECK: the user logging in */
+        const char *service;      /* START, optional: PAM_SERVICE */
+        const char *tty;          /* START, optional: PAM_TTY */
+        const char *rhost;        /* START, optional: PAM_RHOST */
+        const char *role;         /* START, optional: pre-warm this role instead of the default one */
+        const char *login_id;     /* END: what START returned */
 } roled_login_request;
 
-/* The agent's answer to roled_login(). */
-typedef struct roled_login_result {
-        uint32_t uid;          /* the user's uid */
-        char login_id[65];     /* START: the login's id, for END */
-        uint32_t n_logins;     /* the uid's open logins after this event */
-        uint32_t n_assumable;  /* START, CHECK: roles the user may assume as a login shell */
-        char role[65];         /* START: the role pre-warmed; CHECK: the default role; "" when none */
-        char reason[256];      /* START: why nothing was pre-warmed ("" otherwise) */
-        uint32_t n_revoked;    /* END: sessions ended because the uid's last login ended */
-} roled_login_result;
+#define ROLED_LOGIN_REQUEST_INIT \
+        { sizeof(roled_login_request), ROLED_LOGIN_START, NULL, NULL, NULL, NULL, NULL, NULL }
+
+/* The agent's answer to roled_login(); reference-counted.  Strings are "" when absent. */
+typedef struct roled_login_result roled_login_result;
+ROLED_EXPORT roled_login_result *roled_login_result_ref(roled_login_result *res);
+ROLED_EXPORT roled_login_result *roled_login_result_unref(roled_login_result *res);
+ROLED_EXPORT uint32_t roled_login_result_uid(const roled_login_result *res);          /* the user's uid */
+ROLED_EXPORT const char *roled_login_result_login_id(const roled_login_result *res);  /* START: the id for END */
+ROLED_EXPORT uint32_t roled_login_result_logins(const roled_login_result *res);       /* the uid's open logins after this event */
+ROLED_EXPORT uint32_t roled_login_result_assumable(const roled_login_result *res);    /* START, CHECK: roles the user may assume as a login shell */
+ROLED_EXPORT const char *roled_login_result_role(const roled_login_result *res);      /* START: pre-warmed; CHECK: the default role */
+ROLED_EXPORT const char *roled_login_result_reason(const roled_login_result *res);    /* START: why nothing was pre-warmed */
+ROLED_EXPORT uint32_t roled_login_result_revoked(const roled_login_result *res);      /* END: sessions ended with the uid's last login */
 
 /*
  * roled_login() - tell the agent about a login (Login).
- * @client: connected client
  * @req: the event and its fields
- * @res: filled on ROLED_OK
- * Return: ROLED_OK; ROLED_E_ACCESS_DENIED (not root or the agent's user),
+ * @resp: a new reference on ROLED_OK, NULL otherwise
+ * THREAD SAFETY: any thread.  BLOCKING: until the answer or the client's timeout.
+ * ERRORS: ROLED_E_ACCESS_DENIED (not root or the agent's user),
  * ROLED_E_NO_SUCH_ENTITY (unknown user, or END of an unknown login),
  * ROLED_E_THROTTLING (too many open logins), ROLED_E_INVALID_ARGUMENT,
  * ROLED_E_INVALID_PARAMETER(_VALUE), ROLED_E_UNSUPPORTED_OPERATION (an
- * agent without Login), or a connection error.
+ * agent without Login), connection errors, ROLED_E_FORKED.
  */
 ROLED_EXPORT roled_status roled_login(roled_client *client, const roled_login_request *req,
-                                      roled_login_result *res);
+                                      roled_login_result **resp, roled_error *err);
 
 #ifdef __cplusplus
 }

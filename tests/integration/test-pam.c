@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "libtest.h"
 
 #define PAM_SUCCESS_RC 0
 #define PAM_PERM_DENIED_RC 6
@@ -145,8 +146,8 @@ static long agent_sessions(void)
         json_t *j;
         long n;
 
-        CHECK_INT(roled_client_connect(agent.socket, &c), ==, ROLED_OK);
-        CHECK_INT(roled_agent_status_json(c, &text), ==, ROLED_OK);
+        CHECK_INT(t_connect(agent.socket, &c), ==, ROLED_OK);
+        CHECK_INT(t_agent_status_json(c, &text), ==, ROLED_OK);
         j = json_loads(text, 0, NULL);
         CHECK(j);
         n = (long)json_integer_value(json_object_get(j, "sessions"));
@@ -175,13 +176,16 @@ static char *token_of(uid_t uid)
 /* Does the agent still honour @token (Authorize answers, whatever the decision)? */
 static roled_status authorize(const char *token)
 {
-        roled_authz_request q = { .session_token = token, .action = "s3:GetObject", .resource = "*" };
-        roled_authz_result res;
+        roled_authz_request q = ROLED_AUTHZ_REQUEST_INIT;
+        T_AUTO(roled_authz_result) res = NULL;
         roled_client *c;
         roled_status st;
 
-        CHECK_INT(roled_client_connect(agent.socket, &c), ==, ROLED_OK);
-        st = roled_authorize(c, &q, &res);
+        q.session_token = token;
+        q.action = "s3:GetObject";
+        q.resource = "*";
+        CHECK_INT(t_connect(agent.socket, &c), ==, ROLED_OK);
+        st = t_authorize(c, &q, &res);
         roled_client_close(c);
         return st;
 }
@@ -315,44 +319,46 @@ static void test_malformed_arguments(void)
 /* The Login method itself, through libroled: its answers and its errors. */
 static void test_login_method(void)
 {
-        roled_login_result res;
+        T_AUTO(roled_login_result) res = NULL;
+        char login_id[64];
         roled_client *c;
         char *log;
 
-        CHECK_INT(roled_client_connect(agent.socket, &c), ==, ROLED_OK);
-        CHECK_INT(roled_login(c, &(roled_login_request){ .event = ROLED_LOGIN_CHECK, .user = "roledalice" },
-                              &res), ==, ROLED_OK);
-        CHECK_INT(res.uid, ==, UID_ALICE);
-        CHECK_INT(res.n_assumable, ==, 1);
-        CHECK_STREQ(res.role, "dev");
-        CHECK_INT(roled_login(c, &(roled_login_request){ .event = ROLED_LOGIN_CHECK, .user = "roledbob" },
-                              &res), ==, ROLED_OK);
-        CHECK_INT(res.n_assumable, ==, 0);
-        CHECK_STREQ(res.role, "");
+        CHECK_INT(t_connect(agent.socket, &c), ==, ROLED_OK);
+        CHECK_INT(t_login(c, T_LOGIN_REQ(.event = ROLED_LOGIN_CHECK, .user = "roledalice"),
+                          &res), ==, ROLED_OK);
+        CHECK_INT(roled_login_result_uid(res), ==, UID_ALICE);
+        CHECK_INT(roled_login_result_assumable(res), ==, 1);
+        CHECK_STREQ(roled_login_result_role(res), "dev");
+        CHECK_INT(t_login(c, T_LOGIN_REQ(.event = ROLED_LOGIN_CHECK, .user = "roledbob"),
+                          &res), ==, ROLED_OK);
+        CHECK_INT(roled_login_result_assumable(res), ==, 0);
+        CHECK_STREQ(roled_login_result_role(res), "");
         /* bob has no role: his login is recorded, nothing is pre-warmed, and the reply says why. */
-        CHECK_INT(roled_login(c, &(roled_login_request){ .event = ROLED_LOGIN_START, .user = "roledbob",
-                                                          .service = "sshd\n", .tty = "pts/9" },
-                              &res), ==, ROLED_OK);
-        CHECK_STREQ(res.role, "");
-        CHECK_CONTAINS(res.reason, "has no default role");
-        CHECK_INT(res.n_logins, ==, 1);
-        CHECK_INT(roled_login(c, &(roled_login_request){ .event = ROLED_LOGIN_END, .login_id = res.login_id },
-                              &res), ==, ROLED_OK);
-        CHECK_INT(res.n_logins, ==, 0);
-        CHECK_INT(res.n_revoked, ==, 0);
+        CHECK_INT(t_login(c, T_LOGIN_REQ(.event = ROLED_LOGIN_START, .user = "roledbob",
+                                         .service = "sshd\n", .tty = "pts/9"),
+                          &res), ==, ROLED_OK);
+        CHECK_STREQ(roled_login_result_role(res), "");
+        CHECK_CONTAINS(roled_login_result_reason(res), "has no default role");
+        CHECK_INT(roled_login_result_logins(res), ==, 1);
+        snprintf(login_id, sizeof(login_id), "%s", roled_login_result_login_id(res));
+        CHECK_INT(t_login(c, T_LOGIN_REQ(.event = ROLED_LOGIN_END, .login_id = login_id),
+                          &res), ==, ROLED_OK);
+        CHECK_INT(roled_login_result_logins(res), ==, 0);
+        CHECK_INT(roled_login_result_revoked(res), ==, 0);
         /* A control character from PAM_SERVICE reaches the log as '?'. */
         log = agent_log(&agent);
         CHECK_CONTAINS(log, "service sshd?, tty pts/9");
         free(log);
-        CHECK_INT(roled_login(c, &(roled_login_request){ .event = ROLED_LOGIN_END,
-                                                          .login_id = "00000000000000000000000000000000" },
-                              &res), ==, ROLED_E_NO_SUCH_ENTITY);
-        CHECK_INT(roled_login(c, &(roled_login_request){ .event = ROLED_LOGIN_START, .user = "no-such-user-here" },
-                              &res), ==, ROLED_E_NO_SUCH_ENTITY);
-        CHECK_INT(roled_login(c, &(roled_login_request){ .event = ROLED_LOGIN_START, .user = "roledalice",
-                                                          .role = "bad role" },
-                              &res), ==, ROLED_E_INVALID_PARAMETER_VALUE);
-        CHECK_INT(roled_login(c, &(roled_login_request){ .event = ROLED_LOGIN_END }, &res), ==,
+        CHECK_INT(t_login(c, T_LOGIN_REQ(.event = ROLED_LOGIN_END,
+                                         .login_id = "00000000000000000000000000000000"),
+                          &res), ==, ROLED_E_NO_SUCH_ENTITY);
+        CHECK_INT(t_login(c, T_LOGIN_REQ(.event = ROLED_LOGIN_START, .user = "no-such-user-here"),
+                          &res), ==, ROLED_E_NO_SUCH_ENTITY);
+        CHECK_INT(t_login(c, T_LOGIN_REQ(.event = ROLED_LOGIN_START, .user = "roledalice",
+                                         .role = "bad role"),
+                          &res), ==, ROLED_E_INVALID_PARAMETER_VALUE);
+        CHECK_INT(t_login(c, T_LOGIN_REQ(.event = ROLED_LOGIN_END), &res), ==,
                   ROLED_E_INVALID_ARGUMENT);
         roled_client_close(c);
         CHECK_INT(agent_sessions(), ==, 1);

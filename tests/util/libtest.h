@@ -37,6 +37,7 @@ static inline void t_claims_unrefp(roled_token_claims **p) { roled_token_claims_
 static inline void t_authz_unrefp(roled_authz_result **p) { roled_authz_result_unref(*p); }
 static inline void t_role_unrefp(roled_role **p) { roled_role_unref(*p); }
 static inline void t_role_list_unrefp(roled_role_list **p) { roled_role_list_unref(*p); }
+static inline void t_login_unrefp(roled_login_result **p) { roled_login_result_unref(*p); }
 
 #define T_AUTO_roled_credentials __attribute__((cleanup(t_creds_unrefp)))
 #define T_AUTO_roled_identity __attribute__((cleanup(t_identity_unrefp)))
@@ -44,6 +45,7 @@ static inline void t_role_list_unrefp(roled_role_list **p) { roled_role_list_unr
 #define T_AUTO_roled_authz_result __attribute__((cleanup(t_authz_unrefp)))
 #define T_AUTO_roled_role __attribute__((cleanup(t_role_unrefp)))
 #define T_AUTO_roled_role_list __attribute__((cleanup(t_role_list_unrefp)))
+#define T_AUTO_roled_login_result __attribute__((cleanup(t_login_unrefp)))
 /* T_AUTO(roled_credentials) x = NULL; -- x is unref'd at the end of its scope. */
 #define T_AUTO(type) T_AUTO_##type type *
 
@@ -161,3 +163,16 @@ static inline roled_status t_agent_status_json(roled_client *c, char **jsonp)
 
         return t_note(roled_agent_status_json(c, jsonp, &e), &e);
 }
+
+static inline roled_status t_login(roled_client *c, const roled_login_request *req,
+                                   roled_login_result **resp)
+{
+        roled_error e = ROLED_ERROR_INIT;
+
+        roled_login_result_unref(*resp);
+        return t_note(roled_login(c, req, resp, &e), &e);
+}
+
+/* T_LOGIN_REQ(fields) - a roled_login_request (size set) with @fields. */
+#define T_LOGIN_REQ(...) (&(roled_login_request){ .size = sizeof(roled_login_request), __VA_ARGS__ })
+
