@@ -14,7 +14,8 @@
  * refusal (never a grant, never silence).
  *
  * The genuine program is still served, and a libroled client that forks
- * keeps working in both processes (the child opens its own connection).
+ * keeps working in the parent, while in the child it answers ROLED_E_FORKED
+ * and a client of the child's own is served.
  */
 #undef NDEBUG
 #include <errno.h>
@@ -31,6 +32,7 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "libtest.h"
 
 #define RACE_ROUNDS 40
 
@@ -198,28 +200,39 @@ static void test_genuine_served(void)
 
 static roled_status get_fresh(roled_client *c)
 {
-        roled_request req = { .role = "by-user", .is_fresh = true };
-        roled_credentials cr = { 0 };
-        roled_status s = roled_get_credentials(c, &req, &cr);
+        roled_credentials_request req = ROLED_CREDENTIALS_REQUEST_INIT;
+        T_AUTO(roled_credentials) cr = NULL;
 
-        roled_credentials_clear(&cr);
-        return s;
+        req.role = "by-user";
+        req.flags = ROLED_CREDENTIALS_FRESH;
+        return t_get_credentials(c, &req, &cr);
 }
 
-/* A libroled client used on both sides of fork(): both keep being served. */
+/*
+ * A libroled client on both sides of fork(): the parent's client keeps being
+ * served; in the child the inherited client answers ROLED_E_FORKED (it never
+ * writes to the parent's connection) and a client of the child's own is served.
+ */
 static int forking_client(void *arg)
 {
         roled_client *c;
         pid_t pid;
 
         (void)arg;
-        CHECK_INT(roled_client_connect(agent.socket, &c), ==, ROLED_OK);
+        CHECK_INT(t_connect(agent.socket, &c), ==, ROLED_OK);
         CHECK_INT(get_fresh(c), ==, ROLED_OK);
         fflush(NULL);
         pid = fork();
         CHECK(pid >= 0);
-        if (pid == 0)
-                _exit(get_fresh(c) == ROLED_OK && get_fresh(c) == ROLED_OK ? 0 : 1);
+        if (pid == 0) {
+                roled_client *own = NULL;
+                bool ok = get_fresh(c) == ROLED_E_FORKED && t_connect(agent.socket, &own) == ROLED_OK &&
+                          get_fresh(own) == ROLED_OK && get_fresh(own) == ROLED_OK;
+
+                roled_client_close(own);
+                roled_client_close(c);
+                _exit(ok ? 0 : 1);
+        }
         CHECK_INT(wait_status(pid), ==, 0);
         CHECK_INT(get_fresh(c), ==, ROLED_OK);
         roled_client_close(c);
