@@ -81,7 +81,7 @@ static void test_log_names_empty_folder(void)
 /* A configuration with an (empty) roles.d serves no role, and the log says so. */
 static void test_log_no_roles(void)
 {
-        TestAgent a;
+        TestAgent a = { 0 };
         char *log;
 
         agent_spawn(config_new(NULL), &a);
