@@ -269,6 +269,7 @@ static void print_upstream(const json_t *u)
 
 static void print_text(const roled_role *r, const json_t *upstream)
 {
+        const char *trust_rules;
         char dur[32];
 
         duration_format(roled_role_max_session_duration(r), dur, sizeof(dur));
@@ -282,8 +283,9 @@ static void print_text(const roled_role *r, const json_t *upstream)
         if (upstream)
                 print_upstream(upstream);
         printf("\nWho may assume it:\n");
-        if (roled_role_trust_rules_json(r))
-                print_trust_rules(roled_role_trust_rules_json(r));
+        trust_rules = roled_role_trust_rules_json(r);
+        if (trust_rules)
+                print_trust_rules(trust_rules);
         else
                 printf("  [trust] rules: nobody (no principals)\n");
         if (roled_role_trust_policy_json(r))
