@@ -65,6 +65,15 @@ void deferred_reply(Deferred *d, DeferredPack pack, void *userdata);
 void deferred_fail(Deferred *d, int r, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /*
+ * notify_revoked() - send SessionsRevoked (PROTOCOL.md section 5a) to every
+ * connection of @uid, for its sessions of @role (NULL: all), so libroled
+ * caches drop them at once. @req's own connection gets it too, appended to
+ * its output: call it after the reply is encoded. Used by Revoke and by the
+ * end of a uid's last login (handlers_session.c).
+ */
+void notify_revoked(Request *req, uint32_t uid, const char *role);
+
+/*
  * Handlers, one per method: int handle_<WireName>(Request *req, const Proto<Req> *in),
  * e.g. handle_GetCredentials(). @in is the decoded request; its strings point
  * into the message until the handler returns. A handler returns 0 after

@@ -291,6 +291,9 @@ static int login_end(Request *req, const ProtoLoginReq *in)
                                                 .logins = n_left,
                                                 .revoked = n,
                                         });
+        /* After the reply: the notification is appended to this connection's output too. */
+        if (n > 0)
+                notify_revoked(req, uid, NULL);
         return 0;
 }
 

@@ -564,7 +564,7 @@ int handle_AssumeRole(Request *req, const ProtoAssumeRoleReq *in)
  * (SessionsRevoked, PROTOCOL.md section 5a).  Best effort: without memory
  * the clients find out when they next renew.
  */
-static void notify_revoked(Request *req, uint32_t uid, const char *role)
+void notify_revoked(Request *req, uint32_t uid, const char *role)
 {
         ProtoBuf b;
 

@@ -18,6 +18,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <pwd.h>
+
 #include <roled/roled.h>
 
 #include "agent.h"
@@ -182,6 +184,58 @@ static void test_revoked_seen_by_cached_client(void)
         roled_client_close(looped);
 }
 
+/*
+ * The end of a uid's last login (Login end, as pam_roled's close_session
+ * sends it) revokes the sessions issued since the login started, and a
+ * loop-driven client of that uid drops them from its cache at once.
+ */
+static void test_login_end_seen_by_cached_client(void)
+{
+        roled_client *admin = connect_agent(), *looped = connect_agent();
+        roled_login_request start = ROLED_LOGIN_REQUEST_INIT, end = ROLED_LOGIN_REQUEST_INIT;
+        roled_login_result *res = NULL;
+        roled_error err = ROLED_ERROR_INIT;
+        roled_credentials *b, *x;
+        struct passwd *pw = getpwuid(getuid());
+        char *login_id, *out = NULL, *errout = NULL;
+
+        CHECK(pw != NULL);
+        /* Start from no session of the role, so the next one is issued inside the login. */
+        CHECK_INT(rolectl(0, agent.socket, &out, &errout, "revoke", "--role", "lib", NULL), ==, 0);
+        free(out);
+        free(errout);
+        wait_readable(looped);
+        start.event = ROLED_LOGIN_START;
+        start.user = pw->pw_name;
+        start.service = "test";
+        CHECK_MSG(roled_login(admin, &start, &res, &err) == ROLED_OK, "%s", roled_error_message(&err));
+        login_id = strdup(roled_login_result_login_id(res));
+        CHECK(login_id != NULL && login_id[0] != '\0');
+        roled_login_result_unref(res);
+
+        b = get_creds(looped, "lib");
+        x = get_creds(looped, "lib");
+        CHECK_STREQ(roled_credentials_access_key_id(x), roled_credentials_access_key_id(b));
+        roled_credentials_unref(x);
+
+        end.event = ROLED_LOGIN_END;
+        end.login_id = login_id;
+        CHECK_MSG(roled_login(admin, &end, &res, &err) == ROLED_OK, "%s", roled_error_message(&err));
+        CHECK_MSG(roled_login_result_revoked(res) > 0, "the login's session was not ended");
+        roled_login_result_unref(res);
+
+        wait_readable(looped);
+        x = get_creds(looped, "lib");
+        CHECK_MSG(strcmp(roled_credentials_access_key_id(x), roled_credentials_access_key_id(b)) != 0,
+                  "a session ended with the last login was served from the cache");
+        roled_credentials_unref(x);
+        roled_credentials_unref(b);
+        roled_error_clear(&err);
+        free(login_id);
+        roled_client_close(admin);
+        roled_client_close(looped);
+}
+
 static void test_fork(void)
 {
         roled_client *c = connect_agent();
@@ -322,6 +376,7 @@ int main(int argc, char **argv)
         test_connect_failure();
         test_errors_per_call();
         test_revoked_seen_by_cached_client();
+        test_login_end_seen_by_cached_client();
         test_fork();
         test_long_arn_and_many_groups();
         test_references();
