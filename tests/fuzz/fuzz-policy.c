@@ -29,6 +29,7 @@
 
 #include "policy-internal.h"
 #include "policy.h"
+#include "../util/glob-ref.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static int fuzz_legacy(const uint8_t *data, size_t size);
@@ -185,37 +186,6 @@ static void fuzz_statement(Reader *rd)
         }
         free(text);
         policy_context_free(ctx);
-}
-
-/* The reference matcher of tests/unit/test-policy-match.c: every way a `*` can match. */
-static size_t ref_char_len(const char *s, size_t i, size_t slen)
-{
-        unsigned char c = (unsigned char)s[i];
-        size_t n = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
-        return n <= slen - i ? n : 1;
-}
-
-static bool ref_match(const char *p, size_t plen, const char *s, size_t slen)
-{
-        if (plen == 0)
-                return slen == 0;
-        if (p[0] == '*') {
-                for (size_t i = 0;; i += ref_char_len(s, i, slen)) {
-                        if (ref_match(p + 1, plen - 1, s + i, slen - i))
-                                return true;
-                        if (i >= slen)
-                                return false;
-                }
-        }
-        if (slen == 0)
-                return false;
-        if (p[0] == '?') {
-                size_t n = ref_char_len(s, 0, slen);
-                return ref_match(p + 1, plen - 1, s + n, slen - n);
-        }
-        if (p[0] == '\\' && plen > 1)
-                return s[0] == p[1] && ref_match(p + 2, plen - 2, s + 1, slen - 1);
-        return s[0] == p[0] && ref_match(p + 1, plen - 1, s + 1, slen - 1);
 }
 
 /* Valid UTF-8 only: there the matcher's character rule and the reference's agree. */

@@ -15,36 +15,7 @@
 
 #include "policy-internal.h"
 
-static size_t ref_char_len(const char *s, size_t i, size_t slen)
-{
-        unsigned char c = (unsigned char)s[i];
-        size_t n = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
-        return n <= slen - i ? n : 1;
-}
-
-/* `*` takes whole characters: any number of them, tried one after the other. */
-static bool ref_match(const char *p, size_t plen, const char *s, size_t slen)
-{
-        if (plen == 0)
-                return slen == 0;
-        if (p[0] == '*') {
-                for (size_t i = 0;; i += ref_char_len(s, i, slen)) {
-                        if (ref_match(p + 1, plen - 1, s + i, slen - i))
-                                return true;
-                        if (i >= slen)
-                                return false;
-                }
-        }
-        if (slen == 0)
-                return false;
-        if (p[0] == '?') {
-                size_t n = ref_char_len(s, 0, slen);
-                return ref_match(p + 1, plen - 1, s + n, slen - n);
-        }
-        if (p[0] == '\\' && plen > 1)
-                return s[0] == p[1] && ref_match(p + 2, plen - 2, s + 1, slen - 1);
-        return s[0] == p[0] && ref_match(p + 1, plen - 1, s + 1, slen - 1);
-}
+#include "../util/glob-ref.h"
 
 static const char *const atoms[] = {"a", "b", "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80", "*", "?", "\\*", "\\?",
                                     "\\\\"};
