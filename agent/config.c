@@ -1235,10 +1235,10 @@ static int finish_aws(Config *c, const RoleLines *lines, uid_t agent_uid, Config
                 return set_error(err, first_aws->file, first_aws->line,
                                  "issuer = aws: roled.ini has no [aws] credentials_file (the agent's own "
                                  "AWS credentials) to call STS with");
-        /* The code comes from mfa_process; there is no other way to hand it in yet. */
-        if (!!c->aws.mfa_serial != !!c->aws.mfa_process)
-                return set_error(err, c->path, 0, "[aws] mfa_serial and mfa_process go together "
-                                 "(the agent runs mfa_process to get the MFA code)");
+        /* Without mfa_serial no code is ever asked for, so a process to ask for one is a mistake. */
+        if (c->aws.mfa_process && !c->aws.mfa_serial)
+                return set_error(err, c->path, 0, "[aws] mfa_process needs mfa_serial (the MFA device "
+                                 "the code is for)");
         if (!c->aws.credentials_file)
                 return 0;
         r = load_aws_credentials(c, agent_uid, err);

@@ -155,8 +155,9 @@ typedef struct RoleAws {
  *  ca_file           added to the system trust store, or NULL
  *  mfa_serial        MFA device serial or ARN: the agent's source credentials
  *                    are first turned into a GetSessionToken session with a code
+ *                    (from mfa_process, or else from the Mfa method: rolectl mfa)
  *  mfa_process       the command (absolute path, arguments split on spaces, no
- *                    shell) whose standard output is that six-digit code
+ *                    shell) whose standard output is that six-digit code, or NULL
  *  access_key_id, secret_access_key, session_token  the source credentials
  *                    read from credentials_file (secret and token wiped on free)
  */

@@ -173,6 +173,12 @@ static void deferred_free(Deferred *d)
         free(d);
 }
 
+void request_undefer(Request *req, Deferred *d)
+{
+        req->is_deferred = false;
+        deferred_free(d);
+}
+
 void deferred_reply(Deferred *d, DeferredPack pack, void *userdata)
 {
         Conn *c = d->conn;

@@ -51,6 +51,13 @@ typedef struct Deferred Deferred;
  */
 int request_defer(Request *req, Deferred **dp);
 
+/*
+ * request_undefer() - take back request_defer() while the handler still runs
+ * (what it was to wait for could not start): free @d; the handler then
+ * answers as usual.
+ */
+void request_undefer(Request *req, Deferred *d);
+
 /* A packer of a deferred result map: append it to @out. */
 typedef void (*DeferredPack)(ProtoBuf *out, void *userdata);
 

@@ -7,7 +7,10 @@
  * chained role first needs its source role's session: one AssumeRole per
  * source role at a time (single flight), cached until five minutes before
  * it expires, with the calls that wait on it queued on the Source and
- * signed once it arrives.  Every buffer that held a secret is wiped.
+ * signed once it arrives.  With mfa_serial every call is signed with the
+ * MFA session (GetSessionToken with a code), whose code comes from
+ * mfa_process or from the Mfa method (rolectl mfa CODE): calls that need it
+ * and find none wait for the code.  Every buffer that held a secret is wiped.
  */
 #include "issuer_aws.h"
 
@@ -39,7 +42,10 @@ typedef struct AwsCall {
         AwsState *st;
         IssueDone done;
         void *userdata;
+        uint32_t uid;           /* the caller it is for (who may supply an MFA code) */
         Source *source_fetch;   /* this call fetches that source's session */
+        AwsMfaDone mfa_done;    /* this call checks an Mfa method's code */
+        void *mfa_userdata;
         char *url;
         char *region;
         char *ca_file;
@@ -60,16 +66,22 @@ struct Source {
 };
 
 /*
- * The MFA session (GetSessionToken with a code from mfa_process), the source
- * of every call when mfa_serial is set.  While the code is being fetched the
- * call's parameters wait here (copies; the secret wiped).
+ * The MFA session (GetSessionToken with a code), the source of every call
+ * when mfa_serial is set.  While mfa_process runs, its call's parameters
+ * wait here (copies; the secret wiped).  Without mfa_process the calls that
+ * need a session wait for a code from the Mfa method, at most
+ * MFA_TIMEOUT_MS from the first of them (timer).
  */
 typedef struct MfaState {
         Source source;
         MfaRun *run;
+        uv_timer_t *timer;      /* heap: freed in its close callback */
+        AwsCall *check;         /* the GetSessionToken of an Mfa method's code in flight */
+        bool has_process;       /* mfa_process was configured when the check started */
         char *url, *region, *ca_file, *serial;
         char *akid, *secret, *token;
         uint64_t n_prompts;     /* mfa_process runs started */
+        uint64_t n_codes;       /* codes taken from the Mfa method */
 } MfaState;
 
 struct AwsState {
@@ -314,13 +326,17 @@ static void source_done(Source *s, AwsState *st, int r, const IssueError *e)
         (void)st;
 }
 
+static void mfa_checked(AwsCall *c, int r, Credentials *cr, const IssueError *e);
+
 static void finish(AwsCall *c, int r, Credentials *cr, const IssueError *e)
 {
         AwsState *st = c->st;
 
         if (r == ISSUER_E_FAILED && c->started)
                 note_failure(st, e);
-        if (c->source_fetch) {
+        if (c->mfa_done) {
+                mfa_checked(c, r, cr, e);
+        } else if (c->source_fetch) {
                 Source *s = c->source_fetch;
 
                 if (r == 0) {
@@ -593,10 +609,29 @@ static void on_mfa_code(void *userdata, int r, const char *code, const char *why
         }
 }
 
+static void on_mfa_timer_closed(uv_handle_t *h)
+{
+        free(h);
+}
+
+/* No code came from the Mfa method in time: fail every call that waited for one. */
+static void on_mfa_timeout(uv_timer_t *t)
+{
+        AwsState *st = t->data;
+        IssueError e = { .code = PROTO_ACCESS_DENIED };
+
+        set_msg(&e, "MFA: no code arrived within %d s; supply one with 'rolectl mfa CODE' "
+                "([aws] mfa_serial is set and there is no mfa_process)", MFA_TIMEOUT_MS / 1000);
+        log_warning("%s", e.message);
+        note_failure(st, &e);
+        source_done(&st->mfa.source, st, ISSUER_E_FAILED, &e);
+}
+
 /*
- * Send @c with the cached MFA session, or queue it until there is one: the
- * first caller starts mfa_process, everyone else waits for that one code.
- * Return: as via_source().
+ * Send @c with the cached MFA session, or queue it until there is one: with
+ * mfa_process the first caller starts it and everyone else waits for that
+ * one code; without, every caller waits for a code from the Mfa method (at
+ * most MFA_TIMEOUT_MS from the first).  Return: as via_source().
  */
 static int via_mfa(AwsState *st, const Config *config, AwsCall *c, IssueError *e)
 {
@@ -614,6 +649,14 @@ static int via_mfa(AwsState *st, const Config *config, AwsCall *c, IssueError *e
         }
         c->next = s->waiting;
         s->waiting = c;
+        if (!config->aws.mfa_process) {
+                if (!uv_is_active((uv_handle_t *)m->timer)) {
+                        uv_timer_start(m->timer, on_mfa_timeout, MFA_TIMEOUT_MS, 0);
+                        log_warning("MFA: a call to STS waits for a code: supply it with 'rolectl mfa CODE' "
+                                   "within %d s", MFA_TIMEOUT_MS / 1000);
+                }
+                return 0;
+        }
         if (s->is_in_flight)
                 return 0;
         config_aws_endpoint(config, NULL, url, sizeof(url), &region);
@@ -640,6 +683,125 @@ static int via_mfa(AwsState *st, const Config *config, AwsCall *c, IssueError *e
         m->n_prompts++;
         log_info("MFA: running mfa_process for a code (%llu so far)", (unsigned long long)m->n_prompts);
         s->is_in_flight = true;
+        return 0;
+}
+
+/* Does a call of @uid wait for the MFA session (itself, or through a source role's fetch)? */
+static bool mfa_is_waited_for_by(const MfaState *m, uint32_t uid)
+{
+        for (const AwsCall *c = m->source.waiting; c; c = c->next) {
+                if (!c->source_fetch && c->uid == uid)
+                        return true;
+                if (c->source_fetch)
+                        for (const AwsCall *w = c->source_fetch->waiting; w; w = w->next)
+                                if (w->uid == uid)
+                                        return true;
+        }
+        return false;
+}
+
+/*
+ * The GetSessionToken of an Mfa method's code was answered.  Right: the
+ * session is kept and every waiting call goes out with it.  Wrong (or no
+ * answer): the supplier is told STS's error; callers waiting for a code from
+ * the Mfa method keep waiting for a better one, while with mfa_process
+ * (whose run this check stood in for) they get the error too.
+ */
+static void mfa_checked(AwsCall *c, int r, Credentials *cr, const IssueError *e)
+{
+        AwsState *st = c->st;
+        MfaState *m = &st->mfa;
+        Source *s = &m->source;
+        size_t n = 0;
+        int64_t expires;
+
+        m->check = NULL;
+        if (r != 0) {
+                if (m->has_process && s->waiting) {
+                        IssueError ce = *e;
+
+                        source_done(s, st, r > 0 ? ISSUER_E_FAILED : r, &ce);
+                }
+                s->is_in_flight = false;
+                c->mfa_done(c->mfa_userdata, r, 0, 0, e);
+                return;
+        }
+        expires = cr->expires;
+        credentials_deinit(&s->creds);
+        s->creds = *cr;
+        *cr = (Credentials)CREDENTIALS_INIT;
+        s->has_creds = true;
+        for (const AwsCall *w = s->waiting; w; w = w->next)
+                n++;
+        uv_timer_stop(m->timer);
+        log_info("MFA: the code was accepted; the MFA session lasts until %lld; %zu waiting call(s) go out",
+                 (long long)expires, n);
+        source_done(s, st, 0, NULL);
+        c->mfa_done(c->mfa_userdata, 0, expires, n, NULL);
+}
+
+int issuer_aws_mfa(Agent *agent, const Config *config, uint32_t uid, const char *code,
+                   AwsMfaDone done, void *userdata, IssueError *err)
+{
+        AwsState *st = agent->issuer_state[ROLE_ISSUER_AWS];
+        MfaState *m = &st->mfa;
+        StsParams p = {
+                .action = STS_GET_SESSION_TOKEN,
+                .duration = 43200,
+                .serial_number = config->aws.mfa_serial,
+                .token_code = code,
+        };
+        StsSource base = { config->aws.access_key_id, config->aws.secret_access_key,
+                           config->aws.session_token };
+        AwsCall *c;
+        int r;
+
+        if (!config->aws.mfa_serial) {
+                err->code = PROTO_NO_SUCH_ENTITY;
+                set_msg(err, "the agent has no [aws] mfa_serial, so it needs no MFA code");
+                return ISSUER_E_FAILED;
+        }
+        if (!config->aws.access_key_id) {
+                err->code = PROTO_UPSTREAM_UNAVAILABLE;
+                set_msg(err, "the agent has no AWS source credentials to use the MFA code with");
+                return ISSUER_E_FAILED;
+        }
+        /*
+         * The MFA session serves every local caller, so a code is taken from
+         * root and the agent's user, and from a user only while a request of
+         * theirs waits for one; anyone else's never reaches STS.
+         */
+        if (!agent_is_admin(agent, uid) && !mfa_is_waited_for_by(m, uid)) {
+                err->code = PROTO_ACCESS_DENIED;
+                set_msg(err, "an MFA code is taken from root, the agent's user, or a user whose request "
+                        "waits for one; no request of uid %u waits for one", (unsigned)uid);
+                return ISSUER_E_FAILED;
+        }
+        if (m->check || m->run) {
+                err->code = PROTO_THROTTLING;
+                set_msg(err, "%s; try again once it has answered",
+                        m->check ? "another MFA code is being checked with STS"
+                                 : "mfa_process is running for a code");
+                return ISSUER_E_FAILED;
+        }
+        r = new_call(st, config, NULL, &p, "sts:GetSessionToken with an MFA code from rolectl mfa", &c);
+        if (r < 0)
+                return r;
+        c->uid = uid;
+        c->mfa_done = done;
+        c->mfa_userdata = userdata;
+        r = send_call(c, &base, err);
+        if (r) {
+                call_free(c);
+                return r;
+        }
+        m->check = c;
+        m->has_process = config->aws.mfa_process != NULL;
+        /* With mfa_process, callers that come meanwhile wait for this code instead of starting it. */
+        if (m->has_process)
+                m->source.is_in_flight = true;
+        m->n_codes++;
+        log_info("MFA: uid %u supplied a code; checking it with sts:GetSessionToken", (unsigned)uid);
         return 0;
 }
 
@@ -711,6 +873,7 @@ static int aws_issue(void *state, const IssueRequest *req, Credentials *out, Iss
                 return r;
         c->done = done;
         c->userdata = userdata;
+        c->uid = (uint32_t)id->uid;
         if (role->aws.source_role) {
                 const Role *src = config_find_role(config, role->aws.source_role,
                                                    strlen(role->aws.source_role));
@@ -734,8 +897,16 @@ static int aws_init(Agent *agent, void **statep)
         if (!st)
                 return -ENOMEM;
         st->agent = agent;
+        st->mfa.timer = malloc(sizeof(*st->mfa.timer));
+        if (!st->mfa.timer) {
+                free(st);
+                return -ENOMEM;
+        }
+        uv_timer_init(agent->loop, st->mfa.timer);
+        st->mfa.timer->data = st;
         r = http_new(agent->loop, &st->http);
         if (r < 0) {
+                uv_close((uv_handle_t *)st->mfa.timer, on_mfa_timer_closed);
                 free(st);
                 return r;
         }
@@ -751,6 +922,14 @@ static void aws_fini(void *state)
         if (st->mfa.run)
                 mfa_cancel(st->mfa.run);
         http_free(st->http);
+        /* Calls that waited for a code from the Mfa method (none is coming now). */
+        if (st->mfa.source.waiting) {
+                IssueError e = { .code = PROTO_UPSTREAM_UNAVAILABLE, .is_transient = true };
+
+                set_msg(&e, "MFA: cancelled: the agent is stopping");
+                source_done(&st->mfa.source, st, -ECANCELED, &e);
+        }
+        uv_close((uv_handle_t *)st->mfa.timer, on_mfa_timer_closed);
         credentials_deinit(&st->mfa.source.creds);
         while (st->sources) {
                 Source *s = st->sources;

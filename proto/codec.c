@@ -75,6 +75,8 @@ typedef struct List {
 #define ROW_DecisionRep(...) ROW(DecisionRep, __VA_ARGS__)
 #define ROW_LoginReq(...) ROW(LoginReq, __VA_ARGS__)
 #define ROW_LoginRep(...) ROW(LoginRep, __VA_ARGS__)
+#define ROW_MfaReq(...) ROW(MfaReq, __VA_ARGS__)
+#define ROW_MfaRep(...) ROW(MfaRep, __VA_ARGS__)
 #define ROW_SessionsRevokedNote(...) ROW(SessionsRevokedNote, __VA_ARGS__)
 
 #define DEFINE_SCHEMA(S)                                                                           \

@@ -233,6 +233,11 @@ enum { PROTO_REQUIRED, PROTO_OPTIONAL, PROTO_NULLABLE };
         F(STR, role, "role", PROTO_ROLE_NAME_MAX, PROTO_NULLABLE, -)                               \
         F(STR, reason, "reason", 0, PROTO_OPTIONAL, -)                                             \
         F(UINT, revoked, "revoked", 0, PROTO_REQUIRED, -)
+/* Mfa: the code is six digits (the handler checks them); it is never logged or echoed. */
+#define PROTO_MfaReq(F) F(STR, code, "code", PROTO_MFA_CODE_LEN, PROTO_REQUIRED, -)
+#define PROTO_MfaRep(F)                                                                            \
+        F(UINT, expiration, "expiration", 0, PROTO_REQUIRED, -)                                    \
+        F(UINT, released, "released", 0, PROTO_REQUIRED, -)
 /* The params of the SessionsRevoked notification (PROTOCOL.md section 5a). */
 #define PROTO_SessionsRevokedNote(F)                                                               \
         F(UINT, uid, "uid", 0, PROTO_REQUIRED, -)                                                  \
@@ -244,7 +249,7 @@ enum { PROTO_REQUIRED, PROTO_OPTIONAL, PROTO_NULLABLE };
         X(GetCallerIdentityRep) X(RoleSummary) X(ListRolesRep) X(IssuerStatus) X(StatusRep) X(ReloadRep)           \
         X(RevokeReq) X(RevokeRep) X(PublicKey) X(GetPublicKeysRep) X(GetRoleReq) X(GetRoleRep)     \
         X(AuthorizeReq) X(SimulateReq) X(Match) X(DecisionRep) X(LoginReq) X(LoginRep)         \
-        X(SessionsRevokedNote)
+        X(MfaReq) X(MfaRep) X(SessionsRevokedNote)
 
 /*
  * Each method's request and reply struct, in the order of PROTO_METHODS
@@ -263,7 +268,8 @@ enum { PROTO_REQUIRED, PROTO_OPTIONAL, PROTO_NULLABLE };
         X(GetRole, GetRoleReq, GetRoleRep)                                                         \
         X(Authorize, AuthorizeReq, DecisionRep)                                                    \
         X(Simulate, SimulateReq, DecisionRep)                                                      \
-        X(Login, LoginReq, LoginRep)
+        X(Login, LoginReq, LoginRep)                                                               \
+        X(Mfa, MfaReq, MfaRep)
 
 /* C types of the kinds (see the field rows). */
 #define PROTO_CTYPE_STR(sub) ProtoStr

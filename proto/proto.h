@@ -18,7 +18,8 @@
  *
  * 1: first version: Hello, GetCredentials, AssumeRole, GetCallerIdentity,
  *    ListRoles, Status, Reload, Revoke, GetPublicKeys, GetRole, Authorize, Simulate;
- *    later Login (PAM logins; an agent without it answers UnsupportedOperation).
+ *    later Login (PAM logins; an agent without it answers UnsupportedOperation)
+ *    and Mfa (an MFA code for the aws issuer; likewise).
  */
 #define PROTO_VERSION 1
 #define PROTO_VERSION_MIN 1
@@ -48,6 +49,7 @@
 #define PROTO_USER_NAME_MAX 256       /* Login user, bytes */
 #define PROTO_LOGIN_ITEM_MAX 256      /* Login service, tty, rhost, bytes each */
 #define PROTO_LOGIN_ID_MAX 64         /* Login loginId, bytes */
+#define PROTO_MFA_CODE_LEN 6          /* Mfa code: exactly six ASCII digits */
 
 /* MessagePack-RPC message types: the first element of the envelope array. */
 enum {
@@ -79,7 +81,8 @@ enum {
         X(GET_ROLE, GetRole, PROTO_F_NONE)                                                         \
         X(AUTHORIZE, Authorize, PROTO_F_NONE)                                                      \
         X(SIMULATE, Simulate, PROTO_F_ADMIN)                                                       \
-        X(LOGIN, Login, PROTO_F_ADMIN)
+        X(LOGIN, Login, PROTO_F_ADMIN)                                                             \
+        X(MFA, Mfa, PROTO_F_NONE)
 
 typedef enum ProtoMethod {
 #define PROTO_X_ENUM(e, name, flags) PROTO_M_##e,

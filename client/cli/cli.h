@@ -186,7 +186,7 @@ int cli_read_policy(const char *path, char **textp);
 
 extern const CliCommand cli_cmd_credential_process, cli_cmd_env, cli_cmd_exec, cli_cmd_whoami,
         cli_cmd_roles, cli_cmd_assume, cli_cmd_status, cli_cmd_reload, cli_cmd_revoke,
-        cli_cmd_verify_token, cli_cmd_check, cli_cmd_explain, cli_cmd_aws_config;
+        cli_cmd_verify_token, cli_cmd_check, cli_cmd_explain, cli_cmd_aws_config, cli_cmd_mfa;
 
 int cmd_credential_process(int argc, char **argv);
 int cmd_env(int argc, char **argv);
@@ -197,6 +197,7 @@ int cmd_assume(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_reload(int argc, char **argv);
 int cmd_revoke(int argc, char **argv);
+int cmd_mfa(int argc, char **argv);
 int cmd_verify_token(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_explain(int argc, char **argv);

@@ -60,6 +60,7 @@ static const CliCommand *const commands[] = {
         &cli_cmd_check,
         &cli_cmd_explain,
         &cli_cmd_aws_config,
+        &cli_cmd_mfa,
         &cli_cmd_policy,
         &cli_cmd_help,
 };

@@ -580,6 +580,30 @@ ROLED_EXPORT uint32_t roled_login_result_revoked(const roled_login_result *res);
 ROLED_EXPORT roled_status roled_login(roled_client *client, const roled_login_request *req,
                                       roled_login_result **resp, roled_error *err);
 
+/*
+ * roled_mfa() - hand the agent an MFA code for its aws issuer (roled.ini
+ * [aws] mfa_serial; the Mfa method).  The agent exchanges its source
+ * credentials for an MFA session (STS GetSessionToken with the code), which
+ * then signs every AssumeRole for every local caller until it expires, and
+ * sends the requests that waited for it.  Root and the agent's user may send
+ * a code at any time; another user only while a request of theirs waits for
+ * the MFA session.  The code is wiped from the library's buffers once sent.
+ * @code: six ASCII digits
+ * @expirationp: may be NULL; when the MFA session ends (Unix seconds)
+ * @n_releasedp: may be NULL; requests that had waited for it
+ * THREAD SAFETY: any thread.  BLOCKING: until STS has answered (up to 15 s
+ * when it is slow: give the client a timeout_ms above that) or the client's
+ * timeout.
+ * ERRORS: ROLED_E_ACCESS_DENIED (not allowed to send a code, or STS refused
+ * it: the message keeps STS's code and message), ROLED_E_NO_SUCH_ENTITY (the
+ * agent has no mfa_serial), ROLED_E_THROTTLING (another code or mfa_process
+ * is in progress), ROLED_E_UPSTREAM_UNAVAILABLE, ROLED_E_INVALID_ARGUMENT
+ * (not six digits), ROLED_E_UNSUPPORTED_OPERATION (an agent without Mfa),
+ * connection errors, ROLED_E_FORKED.
+ */
+ROLED_EXPORT roled_status roled_mfa(roled_client *client, const char *code, int64_t *expirationp,
+                                    uint32_t *n_releasedp, roled_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cmd-mfa.c - `rolectl mfa [CODE]`: hand the agent an MFA code for its aws
+ * issuer (roled_mfa()).  The code comes from the command line or, without
+ * one (or with "-"), from the first line of standard input, which keeps it
+ * out of other users' sight in /proc/PID/cmdline.  It is wiped once sent.
+ */
+#include <sodium.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "cli-json.h"
+
+#define CODE_LEN 6
+
+/* Read the code from stdin into @code (a prompt on stderr when stdin is a terminal). */
+static int read_code(char code[CODE_LEN + 1])
+{
+        char line[64];
+        size_t n;
+
+        if (isatty(STDIN_FILENO))
+                fputs("MFA code: ", stderr);
+        if (!fgets(line, sizeof(line), stdin)) {
+                cli_error("mfa: no code on standard input");
+                return EXIT_USAGE;
+        }
+        n = strcspn(line, "\r\n");
+        line[n] = '\0';
+        if (n > CODE_LEN) {
+                sodium_memzero(line, sizeof(line));
+                return cli_usage_error("mfa", "an MFA code is six digits");
+        }
+        memcpy(code, line, n + 1);
+        sodium_memzero(line, sizeof(line));
+        return EXIT_OK;
+}
+
+int cmd_mfa(int argc, char **argv)
+{
+        roled_client *client = NULL;
+        roled_error err = ROLED_ERROR_INIT;
+        char code[CODE_LEN + 1] = "";
+        char iso[CIVIL_ISO8601_SIZE];
+        int64_t expiration = 0;
+        uint32_t n = 0;
+        roled_status st;
+        CliOptions opts;
+        int r;
+
+        r = cli_parse_options(argc, argv, CLI_OPT_JSON | CLI_OPT_OPERANDS, &opts);
+        if (r != CLI_GO_ON)
+                return r;
+        if (argc - optind > 1)
+                return cli_usage_error("mfa", "one code at most");
+        if (argc - optind == 1 && !streq(argv[optind], "-")) {
+                if (strlen(argv[optind]) > CODE_LEN)
+                        return cli_usage_error("mfa", "an MFA code is six digits");
+                memcpy(code, argv[optind], strlen(argv[optind]) + 1);
+        } else {
+                r = read_code(code);
+                if (r != EXIT_OK)
+                        return r;
+        }
+        if (strlen(code) != CODE_LEN || strspn(code, "0123456789") != CODE_LEN) {
+                sodium_memzero(code, sizeof(code));
+                return cli_usage_error("mfa", "an MFA code is six digits");
+        }
+        r = cli_connect(&client);
+        if (r != EXIT_OK) {
+                sodium_memzero(code, sizeof(code));
+                return r;
+        }
+        st = roled_mfa(client, code, &expiration, &n, &err);
+        sodium_memzero(code, sizeof(code));
+        cli_format_iso(expiration, iso);
+        if (st != ROLED_OK)
+                r = cli_fail(&err, st);
+        else if (opts.is_json)
+                r = cli_print_json(json_pack("{s:I, s:s, s:I}", "expiration", (json_int_t)expiration,
+                                             "expirationIso", iso, "released", (json_int_t)n));
+        else
+                printf("MFA session until %s; %u waiting request%s went on\n", iso, n, n == 1 ? "" : "s");
+        roled_error_clear(&err);
+        roled_client_close(client);
+        return r;
+}
+
+const CliCommand cli_cmd_mfa = {
+        .name = "mfa",
+        .run = cmd_mfa,
+        .summary = "hand the agent an MFA code for its aws issuer",
+        .help =
+"NAME\n"
+"    rolectl mfa - hand the agent an MFA code for its aws issuer\n"
+"\n"
+"SYNOPSIS\n"
+"    rolectl [--socket PATH] mfa [--json] [CODE | -]\n"
+"\n"
+"DESCRIPTION\n"
+"    With [aws] mfa_serial in roled.ini, the agent signs every STS AssumeRole\n"
+"    with an MFA session: its own credentials exchanged with STS GetSessionToken\n"
+"    and the six-digit CODE, kept for its lifetime (12 hours), so one code\n"
+"    serves every local user.  Requests that need the MFA session and find none\n"
+"    wait for a code (at most 60 s) unless mfa_process supplies one.  This sends\n"
+"    the code at once and prints when the MFA session ends.  Root and the\n"
+"    agent's user may send a code at any time; another user only while a\n"
+"    request of theirs waits for one.  Without CODE, or with -, the code is\n"
+"    read from standard input (a CODE on the command line is visible to other\n"
+"    local users in the process list while rolectl runs).\n"
+"\n"
+"OPTIONS\n"
+"    -j, --json            print {\"expiration\": T, \"expirationIso\": \"...\", \"released\": N}\n"
+"    -h, --help            this text\n"
+"\n"
+"EXIT STATUS\n"
+"    0 accepted; 1 refused (by the agent, or by STS: its code and message are\n"
+"    printed); 2 usage error (not six digits); 3 the agent cannot be reached.\n",
+};
