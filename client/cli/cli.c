@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * cli.c - helpers every rolectl subcommand uses: error lines and exit codes,
- * the shared option loop, connecting and GetCredentials, durations, shell
- * quoting and the credential_process JSON.
+ * the shared option loop, one agent call (cli_call(): connect, call, report,
+ * exit code), durations, shell quoting and the credential_process JSON.
  *
  * Everything here is on the credential_process path, so it uses no JSON
  * library and no stdio for output: text is built in a JsonBuf (wiped
@@ -14,7 +14,6 @@
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -121,7 +120,13 @@ int cli_status_exit(roled_status st)
 /* The socket of the agent cli_connect() reached, for naming it in errors ("" before). */
 static char agent_path[4096];
 
-int cli_fail(const roled_error *err, roled_status st)
+/*
+ * fail() - report a failed call on one stderr line: "AccessDenied: <agent
+ * message> (agent at PATH)" for the agent's answers, the connection problem
+ * otherwise.  @err (the call's, may be NULL) has the message.
+ * Return: cli_status_exit(@st).
+ */
+static int fail(const roled_error *err, roled_status st)
 {
         const char *msg = err && err->status == st ? roled_error_message(err) : roled_strerror(st);
 
@@ -152,7 +157,8 @@ static const char *user_socket(char *buf, size_t size)
         return n > 0 && (size_t)n < size ? buf : NULL;
 }
 
-int cli_connect(roled_client **clientp)
+/* connect_agent() - the agent at --socket, or the search.  Return: EXIT_OK, or the exit code after one stderr line. */
+static int connect_agent(roled_client **clientp)
 {
         char ubuf[4096];
         const char *user = user_socket(ubuf, sizeof(ubuf));
@@ -172,7 +178,7 @@ int cli_connect(roled_client **clientp)
                         cli_error("%s (and no user agent at %s)", msg, user);
                         r = cli_status_exit(st);
                 } else {
-                        r = cli_fail(&err, st);
+                        r = fail(&err, st);
                 }
                 roled_error_clear(&err);
                 return r;
@@ -188,27 +194,95 @@ int cli_connect(roled_client **clientp)
         return EXIT_OK;
 }
 
-int cli_get_credentials(const roled_credentials_request *req, roled_credentials **credsp)
+static void release(CliCall *c)
+{
+        roled_credentials_unref(c->creds);
+        roled_identity_unref(c->identity);
+        roled_role_list_unref(c->roles);
+        roled_role_unref(c->role);
+        roled_token_claims_unref(c->claims);
+        roled_authz_result_unref(c->authz);
+        free(c->text);
+}
+
+int cli_call(CliCallFn call, CliUseFn use, CliCall *c, roled_status *statusp)
 {
         roled_error err = ROLED_ERROR_INIT;
         roled_client *client = NULL;
-        roled_status st;
-        int r = cli_connect(&client);
+        roled_status st = ROLED_OK;
+        int r = connect_agent(&client);
 
-        if (r != EXIT_OK)
-                return r;
-        st = roled_get_credentials(client, req, credsp, &err);
-        r = st == ROLED_OK ? EXIT_OK : cli_fail(&err, st);
-        roled_error_clear(&err);
-        /*
-         * The agent refuses a duration over the role's maximum with
-         * InvalidParameterValue and names the range; like any duration out of
-         * range, that is a usage error.
-         */
-        if (st == ROLED_E_INVALID_PARAMETER_VALUE && req->duration_seconds)
-                r = EXIT_USAGE;
-        roled_client_close(client);
+        if (r == EXIT_OK) {
+                st = call(client, c, &err);
+                if (st != ROLED_OK)
+                        r = fail(&err, st);
+                else if (use)
+                        r = use(client, c);
+                roled_error_clear(&err);
+                roled_client_close(client);
+        }
+        release(c);
+        if (statusp)
+                *statusp = st;
         return r;
+}
+
+int cli_run(const CliCommand *cmd, int argc, char **argv)
+{
+        CliCall c = { .n_operands = 0 };
+        roled_status st;
+        int r = cli_parse_options(argc, argv, cmd->options, &c.opts);
+
+        if (r != CLI_GO_ON)
+                return r;
+        c.operands = argv + optind;
+        c.n_operands = argc - optind;
+        r = cli_call(cmd->call, cmd->use, &c, &st);
+        if (st == ROLED_E_INVALID_PARAMETER_VALUE && c.opts.duration_seconds)
+                r = EXIT_USAGE;
+        return r;
+}
+
+static roled_status get_credentials(roled_client *client, CliCall *c, unsigned flags, roled_error *err)
+{
+        roled_credentials_request req = ROLED_CREDENTIALS_REQUEST_INIT;
+
+        req.flags = flags;
+        req.role = c->opts.role;
+        req.duration_seconds = c->opts.duration_seconds;
+        return roled_get_credentials(client, &req, &c->creds, err);
+}
+
+roled_status cli_call_get_credentials(roled_client *client, CliCall *c, roled_error *err)
+{
+        return get_credentials(client, c, 0, err);
+}
+
+roled_status cli_call_get_fresh_credentials(roled_client *client, CliCall *c, roled_error *err)
+{
+        return get_credentials(client, c, ROLED_CREDENTIALS_FRESH, err);
+}
+
+int cli_option(int c, char **argv, CliOptions *opts)
+{
+        int r;
+
+        switch (c) {
+        case 'r':
+                opts->role = optarg;
+                return CLI_GO_ON;
+        case 'd':
+                r = cli_parse_duration(optarg, &opts->duration_seconds);
+                return r < 0 ? cli_duration_error(argv[0], optarg, r) : CLI_GO_ON;
+        case 'j':
+                opts->is_json = true;
+                return CLI_GO_ON;
+        case 'h':
+                cli_print_help(cli_find_command(argv[0]), stdout);
+                return EXIT_OK;
+        default:
+                return cli_bad_option(argv[0], c, argv);
+        }
 }
 
 int cli_parse_options(int argc, char **argv, unsigned flags, CliOptions *optsp)
@@ -223,9 +297,9 @@ int cli_parse_options(int argc, char **argv, unsigned flags, CliOptions *optsp)
         char optstring[17];
         CliOptions opts = { 0 };
         size_t n = 0, k = 0;
-        int c, r;
+        int c, r, n_operands;
 
-        if (!(flags & CLI_OPT_PERMUTE))
+        if (!(flags & (CLI_OPT_PERMUTE | CLI_OPT_ONE_ROLE)))
                 optstring[k++] = '+';
         optstring[k++] = ':';
         if (flags & CLI_OPT_ROLE) {
@@ -248,32 +322,23 @@ int cli_parse_options(int argc, char **argv, unsigned flags, CliOptions *optsp)
         optstring[k] = '\0';
 
         while ((c = getopt_long(argc, argv, optstring, longopts, NULL)) != -1) {
-                switch (c) {
-                case 'r':
-                        opts.role = optarg;
-                        break;
-                case 'd':
-                        r = cli_parse_duration(optarg, &opts.duration_seconds);
-                        if (r < 0)
-                                return cli_duration_error(argv[0], optarg, r);
-                        break;
-                case 'j':
-                        opts.is_json = true;
-                        break;
-                case 'h':
-                        cli_print_help(cli_find_command(argv[0]), stdout);
-                        return EXIT_OK;
-                default:
-                        return cli_bad_option(argv[0], c, argv);
-                }
+                r = cli_option(c, argv, &opts);
+                if (r != CLI_GO_ON)
+                        return r;
         }
         if (cli_globals.is_json) {
                 if (!(flags & CLI_OPT_JSON))
                         return cli_usage_error(argv[0], "this command prints no JSON");
                 opts.is_json = true;
         }
-        if (!(flags & CLI_OPT_OPERANDS) && optind < argc)
-                return cli_usage_error(argv[0], "unexpected argument '%s'", argv[optind]);
+        if ((flags & CLI_OPT_COMMAND) && optind >= argc)
+                return cli_usage_error(argv[0], "no command given");
+        if ((flags & CLI_OPT_ONE_ROLE) && optind >= argc)
+                return cli_usage_error(argv[0], "a ROLE is required");
+        n_operands = flags & (CLI_OPT_OPERANDS | CLI_OPT_COMMAND) ? argc - optind
+                     : flags & CLI_OPT_ONE_ROLE ? 1 : 0;
+        if (optind + n_operands < argc)
+                return cli_usage_error(argv[0], "unexpected argument '%s'", argv[optind + n_operands]);
         *optsp = opts;
         return CLI_GO_ON;
 }
@@ -378,31 +443,45 @@ int cli_emit(JsonBuf *b)
         return EXIT_OK;
 }
 
-int cli_read_policy(const char *path, char **textp)
+/* read_file() - the whole of @path into *@textp.  Return: 0, -EFBIG, -ENOMEM, -EIO or fopen()'s -errno. */
+static int read_file(const char *path, char **textp)
 {
         FILE *f = streq(path, "-") ? stdin : fopen(path, "re");
         _cleanup_free_ char *buf = NULL;
-        size_t n;
+        size_t n = 0;
+        int r = 0;
 
         if (!f)
                 return -errno;
         buf = malloc(CLI_POLICY_FILE_MAX + 2);
-        if (!buf) {
-                if (f != stdin)
-                        fclose(f);
-                return -ENOMEM;
-        }
-        n = fread(buf, 1, CLI_POLICY_FILE_MAX + 1, f);
-        if (ferror(f)) {
-                if (f != stdin)
-                        fclose(f);
-                return -EIO;
-        }
+        if (buf)
+                n = fread(buf, 1, CLI_POLICY_FILE_MAX + 1, f);
+        if (!buf)
+                r = -ENOMEM;
+        else if (ferror(f))
+                r = -EIO;
+        else if (n > CLI_POLICY_FILE_MAX)
+                r = -EFBIG;
         if (f != stdin)
                 fclose(f);
-        if (n > CLI_POLICY_FILE_MAX)
-                return -EFBIG;
+        if (r < 0)
+                return r;
         buf[n] = '\0';
         *textp = steal_pointer(&buf);
         return 0;
+}
+
+int cli_read_policy(const char *what, const char *path, char **textp)
+{
+        int r;
+
+        free(*textp);
+        *textp = NULL;
+        r = read_file(path, textp);
+        if (r < 0) {
+                cli_error("cannot read %s %s: %s", what, path,
+                          r == -EFBIG ? "larger than 10240 bytes" : strerror(-r));
+                return EXIT_USAGE;
+        }
+        return EXIT_OK;
 }

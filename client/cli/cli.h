@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * cli.h - what rolectl's subcommands share: exit codes, the global options,
- * the common subcommand options (--json, --role, --duration, --help),
- * turning a roled_status into one stderr line and an exit code, durations,
- * shell quoting and the credential_process JSON.  Each subcommand lives in its
- * own cmd-<name>.c; rolectl.c holds main() and the command table.
+ * the common subcommand options (--json, --role, --duration, --help), one
+ * agent request (cli_call(), cli_run(): connect, call, one stderr line and an
+ * exit code on failure), durations, shell quoting and the credential_process
+ * JSON.  Each subcommand lives in its own cmd-<name>.c as a CliCommand;
+ * rolectl.c holds main() and the command table.
  */
 #pragma once
 
@@ -39,14 +40,7 @@ typedef struct CliGlobals {
 
 extern CliGlobals cli_globals;
 
-/* A subcommand: cmd(argc, argv) gets argv[0] == its name; returns the exit code. */
-typedef struct CliCommand {
-        const char *name;
-        int (*run)(int argc, char **argv);
-        const char *summary; /* one line, for `rolectl help` */
-        const char *help;    /* man-style usage: NAME, SYNOPSIS, OPTIONS, EXIT STATUS */
-        bool is_passthrough; /* its first operand starts a command line rolectl leaves alone */
-} CliCommand;
+typedef struct CliCommand CliCommand;
 
 /* cli_find_command() - the command named @name, or NULL. */
 const CliCommand *cli_find_command(const char *name);
@@ -79,6 +73,8 @@ enum {
         CLI_OPT_DURATION = 1 << 2, /* -d, --duration D (checked with cli_parse_duration()) */
         CLI_OPT_OPERANDS = 1 << 3, /* operands are the caller's to check; without it, any is an error */
         CLI_OPT_PERMUTE = 1 << 4,  /* options may also follow operands; without it, the first operand ends them */
+        CLI_OPT_COMMAND = 1 << 5,  /* the operands are a command line to run: one at least */
+        CLI_OPT_ONE_ROLE = 1 << 6, /* one operand, a ROLE, which options may also follow */
 };
 
 /* The options cli_parse_options() found; unset ones stay zero. */
@@ -104,26 +100,86 @@ typedef struct CliOptions {
 int cli_parse_options(int argc, char **argv, unsigned flags, CliOptions *optsp);
 
 /*
- * cli_connect() - connect to the agent (cli_globals.socket_path or the search).
- * Return: EXIT_OK with *@clientp set, or the exit code after one stderr line.
+ * cli_option() - one step of a command's own getopt_long() loop, for what
+ * cli_parse_options() accepts too: -r ROLE, -d D, -j, -h, and getopt's '?'
+ * and ':' (@c).  A command with options of its own calls it from its
+ * switch's default (its optstring starts with ':', after any '+').
+ * Return: CLI_GO_ON with @opts updated, or the exit code to return at once:
+ * EXIT_OK after --help, EXIT_USAGE after one stderr line.
  */
-int cli_connect(roled_client **clientp);
+int cli_option(int c, char **argv, CliOptions *opts);
 
 /*
- * cli_fail() - report a failed call on one stderr line and pick the exit code:
- * "rolectl: AccessDenied: <agent message>" for the agent's answers, the
- * connection problem otherwise.  @err (the call's, may be NULL) has the
- * message.  Return: the exit code.
+ * One run of a command that asks the agent something: what it asks with, and
+ * what the agent answered.  The call fills the answer fields it needs;
+ * cli_call() releases them all afterwards.
  */
-int cli_fail(const roled_error *err, roled_status st);
+typedef struct CliCall {
+        CliOptions opts;
+        char **operands; /* argv after the options (cli_run()), borrowed */
+        int n_operands;
+        void *data;      /* the command's own state, for commands that parse their own options */
+        roled_credentials *creds;
+        roled_identity *identity;
+        roled_role_list *roles;
+        roled_role *role;
+        roled_token_claims *claims;
+        roled_authz_result *authz;
+        char *text;      /* heap */
+        int64_t time;    /* a time in the answer (Mfa: when the MFA session ends) */
+        uint32_t count;
+} CliCall;
+
+/* Makes the request(s) on @client and keeps the answer in @c.  Return: the call's status. */
+typedef roled_status (*CliCallFn)(roled_client *client, CliCall *c, roled_error *err);
+/* Uses the answer (prints it, writes it, runs a command with it).  Return: the exit code. */
+typedef int (*CliUseFn)(roled_client *client, const CliCall *c);
 
 /*
- * cli_get_credentials() - connect, GetCredentials for @req, close.
- * @credsp: a reference on EXIT_OK; the caller drops it with roled_credentials_unref()
- * Return: EXIT_OK, or the exit code after one stderr line (EXIT_USAGE when
- * the agent refuses @req's duration as over the role's maximum).
+ * A subcommand.  Commands that ask the agent one thing set .options, .call
+ * and .use, and cli_run() does the rest; the others (their own options, no
+ * agent) set .run.
  */
-int cli_get_credentials(const roled_credentials_request *req, roled_credentials **credsp);
+struct CliCommand {
+        const char *name;
+        const char *summary; /* one line, for `rolectl help` */
+        const char *help;    /* man-style usage: NAME, SYNOPSIS, OPTIONS, EXIT STATUS */
+        bool is_passthrough; /* its first operand starts a command line rolectl leaves alone */
+        int (*run)(int argc, char **argv); /* argv[0] == the command's name; returns the exit code */
+        unsigned options;    /* CLI_OPT_*, for cli_run() */
+        CliCallFn call;
+        CliUseFn use;        /* runs after .call returned ROLED_OK; NULL: nothing to print */
+};
+
+/*
+ * cli_call() - the steps every agent request of rolectl shares: connect
+ * (cli_globals.socket_path or the search), @call, @use on success, close,
+ * release the answer in @c.  A failed connect or call is reported on one
+ * stderr line: "rolectl: AccessDenied: <agent message> (agent at PATH)" for
+ * the agent's answers, the connection problem otherwise.
+ * @statusp: the call's status (ROLED_OK when it never ran), or NULL
+ * Return: the exit code: @use's (EXIT_OK without one), or the failure's
+ * (cli_status_exit()).
+ */
+int cli_call(CliCallFn call, CliUseFn use, CliCall *c, roled_status *statusp);
+
+/*
+ * cli_run() - run @cmd (argv[0] its name): cli_parse_options() with
+ * @cmd->options, then cli_call() with @cmd->call and @cmd->use.  When
+ * --duration was given and the agent refuses it as over the role's maximum
+ * (InvalidParameterValue), that is a usage error, like any duration out of
+ * range.
+ * Return: the exit code.
+ */
+int cli_run(const CliCommand *cmd, int argc, char **argv);
+
+/*
+ * cli_call_get_credentials(), cli_call_get_fresh_credentials() - CliCallFn:
+ * GetCredentials for the role and duration in @c->opts, into @c->creds (the
+ * second skips the in-process cache: for one-request processes).
+ */
+roled_status cli_call_get_credentials(roled_client *client, CliCall *c, roled_error *err);
+roled_status cli_call_get_fresh_credentials(roled_client *client, CliCall *c, roled_error *err);
 
 /* cli_status_exit() - the exit code for @st (EXIT_OK, EXIT_DENIED or EXIT_UNREACHABLE). */
 int cli_status_exit(roled_status st);
@@ -173,10 +229,12 @@ int cli_emit(JsonBuf *b);
 
 /*
  * cli_read_policy() - the whole of @path ("-": stdin) into a NUL-terminated
- * heap string *@textp, owned by the caller.
- * Return: 0, -EFBIG (over CLI_POLICY_FILE_MAX bytes), -ENOMEM, -EIO or -errno of fopen().
+ * heap string *@textp, owned by the caller (what *@textp held is freed).
+ * @what: how the error names the file ("policy", "session policy")
+ * Return: EXIT_OK, or EXIT_USAGE after one stderr line (unreadable, or over
+ * CLI_POLICY_FILE_MAX bytes).
  */
-int cli_read_policy(const char *path, char **textp);
+int cli_read_policy(const char *what, const char *path, char **textp);
 
 /* The AWS_* variables rolectl env and rolectl exec set. */
 #define CLI_ENV_ACCESS_KEY "AWS_ACCESS_KEY_ID"
@@ -187,19 +245,3 @@ int cli_read_policy(const char *path, char **textp);
 extern const CliCommand cli_cmd_credential_process, cli_cmd_env, cli_cmd_exec, cli_cmd_whoami,
         cli_cmd_roles, cli_cmd_assume, cli_cmd_status, cli_cmd_reload, cli_cmd_revoke,
         cli_cmd_verify_token, cli_cmd_check, cli_cmd_explain, cli_cmd_aws_config, cli_cmd_mfa;
-
-int cmd_credential_process(int argc, char **argv);
-int cmd_env(int argc, char **argv);
-int cmd_exec(int argc, char **argv);
-int cmd_whoami(int argc, char **argv);
-int cmd_roles(int argc, char **argv);
-int cmd_assume(int argc, char **argv);
-int cmd_status(int argc, char **argv);
-int cmd_reload(int argc, char **argv);
-int cmd_revoke(int argc, char **argv);
-int cmd_mfa(int argc, char **argv);
-int cmd_verify_token(int argc, char **argv);
-int cmd_check(int argc, char **argv);
-int cmd_explain(int argc, char **argv);
-int cmd_aws_config(int argc, char **argv);
-

@@ -14,6 +14,7 @@
 #include "cli.h"
 #include "cli-json.h"
 
+/* The output, kept in CliCall.count. */
 enum { OUT_PROCESS, OUT_JSON, OUT_ENV };
 
 static const struct option options[] = {
@@ -41,88 +42,69 @@ static int print_json(const roled_credentials *cr)
         return cli_emit_json(o);
 }
 
-int cmd_assume(int argc, char **argv)
+/* call() - AssumeRole with the request in @c->data. */
+static roled_status call(roled_client *client, CliCall *c, roled_error *err)
+{
+        return roled_assume_role(client, c->data, &c->creds, err);
+}
+
+static int print(roled_client *client, const CliCall *c)
+{
+        JsonBuf out = JSON_BUF_INIT;
+
+        (void)client;
+        switch (c->count) {
+        case OUT_JSON:
+                return print_json(c->creds);
+        case OUT_ENV:
+                cli_env_lines(&out, c->creds);
+                return cli_emit(&out);
+        default:
+                cli_credential_process_json(&out, c->creds);
+                return cli_emit(&out);
+        }
+}
+
+static int cmd_assume(int argc, char **argv)
 {
         _cleanup_free_ char *policy = NULL;
-        const char *session_name = NULL, *source_token = NULL;
         roled_assume_role_request req = ROLED_ASSUME_ROLE_REQUEST_INIT;
-        roled_error err = ROLED_ERROR_INIT;
-        roled_credentials *creds = NULL;
-        JsonBuf out = JSON_BUF_INIT;
-        roled_client *client = NULL;
-        uint32_t duration = 0;
-        int c, r, output = cli_globals.is_json ? OUT_JSON : OUT_PROCESS;
-        roled_status st;
+        CliCall c = { .data = &req, .count = cli_globals.is_json ? OUT_JSON : OUT_PROCESS };
+        int r, o;
 
-        while ((c = getopt_long(argc, argv, ":d:p:n:cjeh", options, NULL)) != -1) {
-                switch (c) {
-                case 'd':
-                        r = cli_parse_duration(optarg, &duration);
-                        if (r < 0)
-                                return cli_duration_error(argv[0], optarg, r);
-                        break;
+        while ((o = getopt_long(argc, argv, ":d:p:n:cjeh", options, NULL)) != -1) {
+                switch (o) {
                 case 'p':
-                        free(policy);
-                        policy = NULL;
-                        r = cli_read_policy(optarg, &policy);
-                        if (r < 0) {
-                                cli_error("cannot read policy %s: %s", optarg,
-                                          r == -EFBIG ? "larger than 10240 bytes" : strerror(-r));
-                                return EXIT_USAGE;
-                        }
+                        r = cli_read_policy("policy", optarg, &policy);
+                        if (r != EXIT_OK)
+                                return r;
                         break;
                 case 'n':
-                        session_name = optarg;
+                        req.session_name = optarg;
                         break;
                 case 'c':
-                        source_token = getenv(CLI_ENV_TOKEN);
-                        if (!source_token || !*source_token)
+                        req.source_token = getenv(CLI_ENV_TOKEN);
+                        if (!req.source_token || !*req.source_token)
                                 return cli_usage_error(argv[0], "--chain needs $%s", CLI_ENV_TOKEN);
                         break;
                 case 'j':
-                        output = OUT_JSON;
+                        c.count = OUT_JSON;
                         break;
                 case 'e':
-                        output = OUT_ENV;
+                        c.count = OUT_ENV;
                         break;
-                case 'h':
-                        cli_print_help(cli_find_command(argv[0]), stdout);
-                        return EXIT_OK;
                 default:
-                        return cli_bad_option(argv[0], c, argv);
+                        r = cli_option(o, argv, &c.opts);
+                        if (r != CLI_GO_ON)
+                                return r;
                 }
         }
         if (optind != argc - 1)
                 return cli_usage_error(argv[0], optind >= argc ? "no role given" : "too many arguments");
-        r = cli_connect(&client);
-        if (r != EXIT_OK)
-                return r;
         req.role = argv[optind];
-        req.duration_seconds = duration;
+        req.duration_seconds = c.opts.duration_seconds;
         req.session_policy = policy;
-        req.session_name = session_name;
-        req.source_token = source_token;
-        st = roled_assume_role(client, &req, &creds, &err);
-        r = st == ROLED_OK ? EXIT_OK : cli_fail(&err, st);
-        roled_error_clear(&err);
-        roled_client_close(client);
-        if (r != EXIT_OK)
-                return r;
-        switch (output) {
-        case OUT_JSON:
-                r = print_json(creds);
-                break;
-        case OUT_ENV:
-                cli_env_lines(&out, creds);
-                r = cli_emit(&out);
-                break;
-        default:
-                cli_credential_process_json(&out, creds);
-                r = cli_emit(&out);
-                break;
-        }
-        roled_credentials_unref(creds);
-        return r;
+        return cli_call(call, print, &c, NULL);
 }
 
 const CliCommand cli_cmd_assume = {

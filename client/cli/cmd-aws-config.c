@@ -161,7 +161,13 @@ static int report(const char *path, const char *backup, bool is_changed, bool is
         return EXIT_OK;
 }
 
-int cmd_aws_config(int argc, char **argv)
+/* list_roles() - ListRoles into *@c->data: the command keeps the list past cli_call(). */
+static roled_status list_roles(roled_client *client, CliCall *c, roled_error *err)
+{
+        return roled_list_roles(client, c->data, err);
+}
+
+static int cmd_aws_config(int argc, char **argv)
 {
         const char *prefix = "roled-", *file = NULL;
         char path[PATH_MAX], backup[PATH_MAX + 32], exe[PATH_MAX];
@@ -171,18 +177,16 @@ int cmd_aws_config(int argc, char **argv)
         bool is_oom = false;
         roled_role_list *roles = NULL;
         const char **mine = NULL;
-        roled_error err = ROLED_ERROR_INIT;
-        roled_client *client = NULL;
         JsonBuf text = JSON_BUF_INIT;
-        bool is_json = cli_globals.is_json, is_dry_run = false, is_default = false, is_changed;
+        CliCall c = { .data = &roles, .opts.is_json = cli_globals.is_json };
+        bool is_dry_run = false, is_default = false, is_changed;
         size_t n_roles = 0, n = 0, old_len = 0;
         mode_t mode = 0600;
-        roled_status st;
         ssize_t k;
-        int c, r;
+        int o, r;
 
-        while ((c = getopt_long(argc, argv, ":f:p:njh", options, NULL)) != -1) {
-                switch (c) {
+        while ((o = getopt_long(argc, argv, ":f:p:njh", options, NULL)) != -1) {
+                switch (o) {
                 case 'f':
                         file = optarg;
                         break;
@@ -192,14 +196,10 @@ int cmd_aws_config(int argc, char **argv)
                 case 'n':
                         is_dry_run = true;
                         break;
-                case 'j':
-                        is_json = true;
-                        break;
-                case 'h':
-                        cli_print_help(cli_find_command(argv[0]), stdout);
-                        return EXIT_OK;
                 default:
-                        return cli_bad_option(argv[0], c, argv);
+                        r = cli_option(o, argv, &c.opts);
+                        if (r != CLI_GO_ON)
+                                return r;
                 }
         }
         if (optind < argc)
@@ -221,17 +221,9 @@ int cmd_aws_config(int argc, char **argv)
         }
         exe[k] = '\0';
 
-        r = cli_connect(&client);
+        r = cli_call(list_roles, NULL, &c, NULL);
         if (r != EXIT_OK)
                 return r;
-        st = roled_list_roles(client, &roles, &err);
-        if (st != ROLED_OK) {
-                r = cli_fail(&err, st);
-                roled_error_clear(&err);
-                roled_client_close(client);
-                return r;
-        }
-        roled_client_close(client);
         n_roles = roled_role_list_count(roles);
 
         /* Only roles the caller may assume; root sees every role but may assume few. */
@@ -318,7 +310,7 @@ int cmd_aws_config(int argc, char **argv)
                         goto out;
                 }
         }
-        r = report(path, *backup ? backup : NULL, is_changed, is_dry_run, mine, profiles, n, is_json);
+        r = report(path, *backup ? backup : NULL, is_changed, is_dry_run, mine, profiles, n, c.opts.is_json);
 out:
         for (size_t i = 0; names && cmdv && i < n; i++) {
                 free(names[i]);

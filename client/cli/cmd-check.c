@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cli-json.h"
 
 #define CONTEXT_MAX 64 /* PROTOCOL.md: at most 64 context keys (and values per key) */
 
@@ -99,14 +100,8 @@ static int print_json(const roled_authz_result *res, const char *method)
                               roled_decision_name(roled_authz_result_decision(res)), "role",
                               roled_authz_result_role(res), "matched", matched, "reason",
                               reason[0] ? reason : NULL, "method", method);
-        int r = o ? json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : -1;
 
-        json_decref(o);
-        if (r < 0 || putchar('\n') == EOF) {
-                cli_error("writing to standard output failed");
-                return -1;
-        }
-        return 0;
+        return cli_print_json(o) == EXIT_OK ? 0 : -1;
 }
 
 static void print_text(const roled_authz_result *res)
@@ -150,119 +145,117 @@ static roled_status ask_as_session(roled_client *client, const char *role, const
         return st;
 }
 
-int cmd_check(int argc, char **argv)
-{
-        _cleanup_free_ char *policy = NULL;
-        const char *role = NULL, *action = NULL, *resource = NULL, *region = NULL;
-        roled_client *client = NULL;
-        roled_authz_result *res = NULL;
-        roled_error err = ROLED_ERROR_INIT;
-        bool is_json = cli_globals.is_json, is_session = false, use_simulate;
-        Context ctx = { .n = 0 };
-        roled_status st;
-        int c, r;
+/* The question, in CliCall.data. */
+typedef struct Check {
+        const char *action, *resource, *region;
+        char *policy; /* --session-policy, heap */
+        bool is_session, use_simulate;
+        Context ctx;
+} Check;
 
-        while ((c = getopt_long(argc, argv, "+:r:a:R:c:g:p:sjh", options, NULL)) != -1) {
-                switch (c) {
-                case 'r':
-                        role = optarg;
-                        break;
+/* call() - Simulate for an administrator, else Authorize as a session of the role. */
+static roled_status call(roled_client *client, CliCall *c, roled_error *err)
+{
+        Check *x = c->data;
+
+        x->use_simulate = !x->is_session && is_admin(client);
+        if (x->use_simulate) {
+                roled_simulate_request q = ROLED_SIMULATE_REQUEST_INIT;
+
+                q.role = c->opts.role;
+                q.action = x->action;
+                q.resource = x->resource;
+                q.region = x->region;
+                q.context = x->ctx.entries;
+                q.n_context = x->ctx.n;
+                q.session_policy = x->policy;
+                return roled_simulate(client, &q, &c->authz, err);
+        } else {
+                roled_authz_request q = ROLED_AUTHZ_REQUEST_INIT;
+
+                q.action = x->action;
+                q.resource = x->resource;
+                q.region = x->region;
+                q.context = x->ctx.entries;
+                q.n_context = x->ctx.n;
+                return ask_as_session(client, c->opts.role, x->policy, &q, &c->authz, err);
+        }
+}
+
+/* print() - the decision; exit 0 for allow, 1 for deny. */
+static int print(roled_client *client, const CliCall *c)
+{
+        const Check *x = c->data;
+        int r = roled_authz_result_decision(c->authz) == ROLED_DECISION_ALLOW ? EXIT_OK : EXIT_DENIED;
+
+        (void)client;
+        if (!c->opts.is_json)
+                print_text(c->authz);
+        else if (print_json(c->authz, x->use_simulate ? "Simulate" : "Authorize") < 0)
+                r = EXIT_DENIED;
+        return r;
+}
+
+/* parse() - the command line into @c and @x.  Return: CLI_GO_ON, or the exit code. */
+static int parse(int argc, char **argv, CliCall *c, Check *x)
+{
+        int o, r;
+
+        c->opts.is_json = cli_globals.is_json;
+        while ((o = getopt_long(argc, argv, "+:r:a:R:c:g:p:sjh", options, NULL)) != -1) {
+                switch (o) {
                 case 'a':
-                        action = optarg;
+                        x->action = optarg;
                         break;
                 case 'R':
-                        resource = optarg;
+                        x->resource = optarg;
                         break;
                 case 'c':
-                        r = context_add(&ctx, optarg);
-                        if (r < 0) {
-                                context_deinit(&ctx);
-                                if (r == -ENOMEM) {
-                                        cli_error("out of memory");
-                                        return EXIT_DENIED;
-                                }
+                        r = context_add(&x->ctx, optarg);
+                        if (r == -ENOMEM) {
+                                cli_error("out of memory");
+                                return EXIT_DENIED;
+                        }
+                        if (r < 0)
                                 return cli_usage_error(argv[0], r == -E2BIG
                                                        ? "at most %d context keys and values per key"
                                                        : "--context needs KEY=VALUE (at most %d keys)",
                                                        CONTEXT_MAX);
-                        }
                         break;
                 case 'g':
-                        region = optarg;
+                        x->region = optarg;
                         break;
                 case 'p':
-                        free(policy);
-                        policy = NULL;
-                        r = cli_read_policy(optarg, &policy);
-                        if (r < 0) {
-                                context_deinit(&ctx);
-                                cli_error("cannot read session policy %s: %s", optarg,
-                                          r == -EFBIG ? "larger than 10240 bytes" : strerror(-r));
-                                return EXIT_USAGE;
-                        }
+                        r = cli_read_policy("session policy", optarg, &x->policy);
+                        if (r != EXIT_OK)
+                                return r;
                         break;
                 case 's':
-                        is_session = true;
+                        x->is_session = true;
                         break;
-                case 'j':
-                        is_json = true;
-                        break;
-                case 'h':
-                        context_deinit(&ctx);
-                        cli_print_help(cli_find_command(argv[0]), stdout);
-                        return EXIT_OK;
                 default:
-                        context_deinit(&ctx);
-                        return cli_bad_option(argv[0], c, argv);
+                        r = cli_option(o, argv, &c->opts);
+                        if (r != CLI_GO_ON)
+                                return r;
                 }
         }
-        if (optind < argc || !role || !action || !resource) {
-                context_deinit(&ctx);
-                if (optind < argc)
-                        return cli_usage_error(argv[0], "unexpected argument '%s'", argv[optind]);
+        if (optind < argc)
+                return cli_usage_error(argv[0], "unexpected argument '%s'", argv[optind]);
+        if (!c->opts.role || !x->action || !x->resource)
                 return cli_usage_error(argv[0], "--role, --action and --resource are required");
-        }
-        r = cli_connect(&client);
-        if (r != EXIT_OK) {
-                context_deinit(&ctx);
-                return r;
-        }
-        use_simulate = !is_session && is_admin(client);
-        if (use_simulate) {
-                roled_simulate_request q = ROLED_SIMULATE_REQUEST_INIT;
+        return CLI_GO_ON;
+}
 
-                q.role = role;
-                q.action = action;
-                q.resource = resource;
-                q.region = region;
-                q.context = ctx.entries;
-                q.n_context = ctx.n;
-                q.session_policy = policy;
-                st = roled_simulate(client, &q, &res, &err);
-        } else {
-                roled_authz_request q = ROLED_AUTHZ_REQUEST_INIT;
+static int cmd_check(int argc, char **argv)
+{
+        Check x = { .ctx.n = 0 };
+        CliCall c = { .data = &x };
+        int r = parse(argc, argv, &c, &x);
 
-                q.action = action;
-                q.resource = resource;
-                q.region = region;
-                q.context = ctx.entries;
-                q.n_context = ctx.n;
-                st = ask_as_session(client, role, policy, &q, &res, &err);
-        }
-        if (st != ROLED_OK) {
-                r = cli_fail(&err, st);
-        } else if (is_json) {
-                r = print_json(res, use_simulate ? "Simulate" : "Authorize") < 0 ? EXIT_DENIED
-                    : roled_authz_result_decision(res) == ROLED_DECISION_ALLOW ? EXIT_OK
-                                                                                : EXIT_DENIED;
-        } else {
-                print_text(res);
-                r = roled_authz_result_decision(res) == ROLED_DECISION_ALLOW ? EXIT_OK : EXIT_DENIED;
-        }
-        roled_authz_result_unref(res);
-        roled_error_clear(&err);
-        roled_client_close(client);
-        context_deinit(&ctx);
+        if (r == CLI_GO_ON)
+                r = cli_call(call, print, &c, NULL);
+        context_deinit(&x.ctx);
+        free(x.policy);
         return r;
 }
 

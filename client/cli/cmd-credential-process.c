@@ -11,32 +11,21 @@
  */
 #include "cli.h"
 
-int cmd_credential_process(int argc, char **argv)
+static int print(roled_client *client, const CliCall *c)
 {
-        /* One process, one request: the in-process cache could never answer, so skip it. */
-        roled_credentials_request req = ROLED_CREDENTIALS_REQUEST_INIT;
-        roled_credentials *creds = NULL;
         JsonBuf out = JSON_BUF_INIT;
-        CliOptions opts;
-        int r;
 
-        r = cli_parse_options(argc, argv, CLI_OPT_ROLE | CLI_OPT_DURATION | CLI_OPT_JSON, &opts);
-        if (r != CLI_GO_ON)
-                return r;
-        req.flags = ROLED_CREDENTIALS_FRESH;
-        req.role = opts.role;
-        req.duration_seconds = opts.duration_seconds;
-        r = cli_get_credentials(&req, &creds);
-        if (r != EXIT_OK)
-                return r;
-        cli_credential_process_json(&out, creds);
-        roled_credentials_unref(creds);
+        (void)client;
+        cli_credential_process_json(&out, c->creds);
         return cli_emit(&out);
 }
 
 const CliCommand cli_cmd_credential_process = {
         .name = "credential-process",
-        .run = cmd_credential_process,
+        .options = CLI_OPT_ROLE | CLI_OPT_DURATION | CLI_OPT_JSON,
+        /* One process, one request: the in-process cache could never answer, so skip it. */
+        .call = cli_call_get_fresh_credentials,
+        .use = print,
         .summary = "print credentials as an AWS credential_process helper",
         .help =
 "NAME\n"

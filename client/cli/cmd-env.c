@@ -8,47 +8,30 @@
 #include "cli.h"
 #include "cli-json.h"
 
-static int print_json(const roled_credentials *creds)
+/* print() - export lines, or a JSON object of the same variables. */
+static int print(roled_client *client, const CliCall *c)
 {
+        const roled_credentials *creds = c->creds;
         char iso[CIVIL_ISO8601_SIZE];
-        json_t *o;
-
-        cli_format_iso(roled_credentials_expiration(creds), iso);
-        o = json_pack("{s:s, s:s, s:s, s:s}", CLI_ENV_ACCESS_KEY, roled_credentials_access_key_id(creds),
-                      CLI_ENV_SECRET_KEY, roled_credentials_secret_access_key(creds), CLI_ENV_TOKEN,
-                      roled_credentials_session_token(creds), CLI_ENV_EXPIRATION, iso);
-        return cli_emit_json(o);
-}
-
-int cmd_env(int argc, char **argv)
-{
-        roled_credentials_request req = ROLED_CREDENTIALS_REQUEST_INIT;
-        roled_credentials *creds = NULL;
         JsonBuf out = JSON_BUF_INIT;
-        CliOptions opts;
-        int r;
 
-        r = cli_parse_options(argc, argv, CLI_OPT_ROLE | CLI_OPT_DURATION | CLI_OPT_JSON, &opts);
-        if (r != CLI_GO_ON)
-                return r;
-        req.role = opts.role;
-        req.duration_seconds = opts.duration_seconds;
-        r = cli_get_credentials(&req, &creds);
-        if (r != EXIT_OK)
-                return r;
-        if (opts.is_json) {
-                r = print_json(creds);
-        } else {
+        (void)client;
+        if (!c->opts.is_json) {
                 cli_env_lines(&out, creds);
-                r = cli_emit(&out);
+                return cli_emit(&out);
         }
-        roled_credentials_unref(creds);
-        return r;
+        cli_format_iso(roled_credentials_expiration(creds), iso);
+        return cli_emit_json(json_pack("{s:s, s:s, s:s, s:s}", CLI_ENV_ACCESS_KEY,
+                                       roled_credentials_access_key_id(creds), CLI_ENV_SECRET_KEY,
+                                       roled_credentials_secret_access_key(creds), CLI_ENV_TOKEN,
+                                       roled_credentials_session_token(creds), CLI_ENV_EXPIRATION, iso));
 }
 
 const CliCommand cli_cmd_env = {
         .name = "env",
-        .run = cmd_env,
+        .options = CLI_OPT_ROLE | CLI_OPT_DURATION | CLI_OPT_JSON,
+        .call = cli_call_get_credentials,
+        .use = print,
         .summary = "print credentials as shell export lines",
         .help =
 "NAME\n"

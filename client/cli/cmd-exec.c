@@ -26,42 +26,34 @@ static int set_env(const roled_credentials *creds)
         return 0;
 }
 
-int cmd_exec(int argc, char **argv)
+/*
+ * run() - replace rolectl with the command in @c's operands (libroled's
+ * descriptors are close-on-exec).  Return: only on failure, the exit code.
+ */
+static int run(roled_client *client, const CliCall *c)
 {
-        roled_credentials_request req = ROLED_CREDENTIALS_REQUEST_INIT;
-        roled_credentials *creds = NULL;
-        CliOptions opts;
-        int r;
+        int r = set_env(c->creds);
 
-        /* Everything after the first operand is CMD's, options included. */
-        r = cli_parse_options(argc, argv, CLI_OPT_ROLE | CLI_OPT_DURATION | CLI_OPT_OPERANDS, &opts);
-        if (r != CLI_GO_ON)
-                return r;
-        if (optind >= argc)
-                return cli_usage_error(argv[0], "no command given");
-        req.role = opts.role;
-        req.duration_seconds = opts.duration_seconds;
-        r = cli_get_credentials(&req, &creds);
-        if (r != EXIT_OK)
-                return r;
-        r = set_env(creds);
-        roled_credentials_unref(creds);
+        (void)client;
         if (r < 0) {
                 cli_error("setting the environment: %s", strerror(-r));
                 return EXIT_DENIED;
         }
-        execvp(argv[optind], argv + optind);
+        execvp(c->operands[0], c->operands);
         /* Like a shell: 127 when the command is not found, 126 when it cannot run. */
         r = errno;
-        cli_error("%s: %s", argv[optind], strerror(r));
+        cli_error("%s: %s", c->operands[0], strerror(r));
         return r == ENOENT ? 127 : 126;
 }
 
 const CliCommand cli_cmd_exec = {
         .name = "exec",
-        .run = cmd_exec,
         .summary = "run a command with a role's credentials in its environment",
         .is_passthrough = true,
+        /* Everything after the first operand is CMD's, options included. */
+        .options = CLI_OPT_ROLE | CLI_OPT_DURATION | CLI_OPT_COMMAND,
+        .call = cli_call_get_credentials,
+        .use = run,
         .help =
 "NAME\n"
 "    rolectl exec - run a command with a role's credentials\n"

@@ -297,49 +297,33 @@ static void print_text(const roled_role *r, const json_t *upstream)
                 printf("  nothing (no permissions policy)\n");
 }
 
-int cmd_explain(int argc, char **argv)
+static roled_status call(roled_client *client, CliCall *c, roled_error *err)
 {
-        roled_client *client = NULL;
-        roled_role *role = NULL;
-        roled_error err = ROLED_ERROR_INIT;
-        CliOptions opts;
-        roled_status st;
+        return roled_get_role(client, c->operands[0], &c->role, err);
+}
+
+/* print() - the role as JSON or text, with its upstream's health when it has one. */
+static int print(roled_client *client, const CliCall *c)
+{
+        json_t *upstream = upstream_of(client, c->role);
         int r;
 
-        /* `rolectl explain ROLE --json` as well as `--json ROLE`. */
-        r = cli_parse_options(argc, argv, CLI_OPT_JSON | CLI_OPT_OPERANDS | CLI_OPT_PERMUTE, &opts);
-        if (r != CLI_GO_ON)
-                return r;
-        if (optind == argc)
-                return cli_usage_error(argv[0], "a ROLE is required");
-        if (optind + 1 < argc)
-                return cli_usage_error(argv[0], "unexpected argument '%s'", argv[optind + 1]);
-        r = cli_connect(&client);
-        if (r != EXIT_OK)
-                return r;
-        st = roled_get_role(client, argv[optind], &role, &err);
-        if (st != ROLED_OK) {
-                r = cli_fail(&err, st);
+        if (c->opts.is_json) {
+                r = print_json(c->role, upstream);
         } else {
-                json_t *upstream = upstream_of(client, role);
-
-                if (opts.is_json) {
-                        r = print_json(role, upstream);
-                } else {
-                        print_text(role, upstream);
-                        r = fflush(stdout) == 0 ? EXIT_OK : EXIT_DENIED;
-                }
-                json_decref(upstream);
+                print_text(c->role, upstream);
+                r = fflush(stdout) == 0 ? EXIT_OK : EXIT_DENIED;
         }
-        roled_role_unref(role);
-        roled_error_clear(&err);
-        roled_client_close(client);
+        json_decref(upstream);
         return r;
 }
 
 const CliCommand cli_cmd_explain = {
         .name = "explain",
-        .run = cmd_explain,
+        /* `rolectl explain ROLE --json` as well as `--json ROLE`. */
+        .options = CLI_OPT_JSON | CLI_OPT_ONE_ROLE,
+        .call = call,
+        .use = print,
         .summary = "show who may assume a role and what it may do (GetRole)",
         .help =
 "NAME\n"

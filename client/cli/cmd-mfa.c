@@ -37,19 +37,36 @@ static int read_code(char code[CODE_LEN + 1])
         return EXIT_OK;
 }
 
-int cmd_mfa(int argc, char **argv)
+/* call() - Mfa with the code in @c->data, which is wiped once sent. */
+static roled_status call(roled_client *client, CliCall *c, roled_error *err)
 {
-        roled_client *client = NULL;
-        roled_error err = ROLED_ERROR_INIT;
-        char code[CODE_LEN + 1] = "";
+        roled_status st = roled_mfa(client, c->data, &c->time, &c->count, err);
+
+        sodium_memzero(c->data, CODE_LEN + 1);
+        return st;
+}
+
+static int print(roled_client *client, const CliCall *c)
+{
         char iso[CIVIL_ISO8601_SIZE];
-        int64_t expiration = 0;
-        uint32_t n = 0;
-        roled_status st;
-        CliOptions opts;
+
+        (void)client;
+        cli_format_iso(c->time, iso);
+        if (c->opts.is_json)
+                return cli_print_json(json_pack("{s:I, s:s, s:I}", "expiration", (json_int_t)c->time,
+                                                "expirationIso", iso, "released", (json_int_t)c->count));
+        printf("MFA session until %s; %u waiting request%s went on\n", iso, c->count,
+               c->count == 1 ? "" : "s");
+        return EXIT_OK;
+}
+
+static int cmd_mfa(int argc, char **argv)
+{
+        char code[CODE_LEN + 1] = "";
+        CliCall c = { .data = code };
         int r;
 
-        r = cli_parse_options(argc, argv, CLI_OPT_JSON | CLI_OPT_OPERANDS, &opts);
+        r = cli_parse_options(argc, argv, CLI_OPT_JSON | CLI_OPT_OPERANDS, &c.opts);
         if (r != CLI_GO_ON)
                 return r;
         if (argc - optind > 1)
@@ -67,23 +84,9 @@ int cmd_mfa(int argc, char **argv)
                 sodium_memzero(code, sizeof(code));
                 return cli_usage_error("mfa", "an MFA code is six digits");
         }
-        r = cli_connect(&client);
-        if (r != EXIT_OK) {
-                sodium_memzero(code, sizeof(code));
-                return r;
-        }
-        st = roled_mfa(client, code, &expiration, &n, &err);
+        r = cli_call(call, print, &c, NULL);
+        /* A connection that failed never reached call(). */
         sodium_memzero(code, sizeof(code));
-        cli_format_iso(expiration, iso);
-        if (st != ROLED_OK)
-                r = cli_fail(&err, st);
-        else if (opts.is_json)
-                r = cli_print_json(json_pack("{s:I, s:s, s:I}", "expiration", (json_int_t)expiration,
-                                             "expirationIso", iso, "released", (json_int_t)n));
-        else
-                printf("MFA session until %s; %u waiting request%s went on\n", iso, n, n == 1 ? "" : "s");
-        roled_error_clear(&err);
-        roled_client_close(client);
         return r;
 }
 

@@ -7,36 +7,25 @@
 #include "cli.h"
 #include "cli-json.h"
 
-int cmd_reload(int argc, char **argv)
+static roled_status call(roled_client *client, CliCall *c, roled_error *err)
 {
-        roled_client *client = NULL;
-        roled_error err = ROLED_ERROR_INIT;
-        uint32_t n = 0;
-        roled_status st;
-        CliOptions opts;
-        int r;
+        return roled_reload(client, &c->count, err);
+}
 
-        r = cli_parse_options(argc, argv, CLI_OPT_JSON, &opts);
-        if (r != CLI_GO_ON)
-                return r;
-        r = cli_connect(&client);
-        if (r != EXIT_OK)
-                return r;
-        st = roled_reload(client, &n, &err);
-        if (st != ROLED_OK)
-                r = cli_fail(&err, st);
-        else if (opts.is_json)
-                r = cli_print_json(json_pack("{s:b, s:I}", "reloaded", 1, "roles", (json_int_t)n));
-        else
-                printf("reloaded: %u role%s\n", n, n == 1 ? "" : "s");
-        roled_error_clear(&err);
-        roled_client_close(client);
-        return r;
+static int print(roled_client *client, const CliCall *c)
+{
+        (void)client;
+        if (c->opts.is_json)
+                return cli_print_json(json_pack("{s:b, s:I}", "reloaded", 1, "roles", (json_int_t)c->count));
+        printf("reloaded: %u role%s\n", c->count, c->count == 1 ? "" : "s");
+        return EXIT_OK;
 }
 
 const CliCommand cli_cmd_reload = {
         .name = "reload",
-        .run = cmd_reload,
+        .options = CLI_OPT_JSON,
+        .call = call,
+        .use = print,
         .summary = "make the agent re-read its configuration (admin)",
         .help =
 "NAME\n"

@@ -23,10 +23,21 @@ static int print_json(const roled_role_list *roles, size_t n)
         return cli_print_json(arr);
 }
 
-static void print_table(const roled_role_list *roles, size_t n)
+static roled_status call(roled_client *client, CliCall *c, roled_error *err)
 {
+        return roled_list_roles(client, &c->roles, err);
+}
+
+/* print() - the JSON array, or a table with a column per field. */
+static int print(roled_client *client, const CliCall *c)
+{
+        const roled_role_list *roles = c->roles;
+        size_t n = roled_role_list_count(roles);
         int w = 4;
 
+        (void)client;
+        if (c->opts.is_json)
+                return print_json(roles, n);
         for (size_t i = 0; i < n; i++)
                 if ((int)strlen(roled_role_list_name(roles, i)) > w)
                         w = (int)strlen(roled_role_list_name(roles, i));
@@ -40,41 +51,14 @@ static void print_table(const roled_role_list *roles, size_t n)
                        roled_role_list_is_default(roles, i) ? "*" : "", roled_role_list_is_assumable(roles, i) ? "yes" : "no", dur,
                        roled_role_list_description(roles, i));
         }
-}
-
-int cmd_roles(int argc, char **argv)
-{
-        roled_role_list *roles = NULL;
-        roled_error err = ROLED_ERROR_INIT;
-        roled_client *client = NULL;
-        CliOptions opts;
-        roled_status st;
-        size_t n = 0;
-        int r;
-
-        r = cli_parse_options(argc, argv, CLI_OPT_JSON, &opts);
-        if (r != CLI_GO_ON)
-                return r;
-        r = cli_connect(&client);
-        if (r != EXIT_OK)
-                return r;
-        st = roled_list_roles(client, &roles, &err);
-        n = roled_role_list_count(roles);
-        if (st != ROLED_OK)
-                r = cli_fail(&err, st);
-        else if (opts.is_json)
-                r = print_json(roles, n);
-        else
-                print_table(roles, n);
-        roled_role_list_unref(roles);
-        roled_error_clear(&err);
-        roled_client_close(client);
-        return r;
+        return EXIT_OK;
 }
 
 const CliCommand cli_cmd_roles = {
         .name = "roles",
-        .run = cmd_roles,
+        .options = CLI_OPT_JSON,
+        .call = call,
+        .use = print,
         .summary = "list the roles you may see and assume (ListRoles)",
         .help =
 "NAME\n"

@@ -10,13 +10,21 @@
 
 #include "cli.h"
 
-static int print_lines(roled_client *client, const char *text)
+static roled_status call(roled_client *client, CliCall *c, roled_error *err)
 {
-        json_error_t err;
-        json_t *o = json_loads(text, 0, &err);
+        return roled_agent_status_json(client, &c->text, err);
+}
+
+/* print() - the JSON object as it came, or "key value" lines with the socket first. */
+static int print(roled_client *client, const CliCall *c)
+{
+        json_t *o;
         const char *key;
         json_t *v;
 
+        if (c->opts.is_json)
+                return printf("%s\n", c->text) < 0 ? EXIT_DENIED : EXIT_OK;
+        o = json_loads(c->text, 0, NULL);
         if (!json_is_object(o)) {
                 json_decref(o);
                 cli_error("roled sent a status that is not a JSON object");
@@ -42,37 +50,11 @@ static int print_lines(roled_client *client, const char *text)
         return EXIT_OK;
 }
 
-int cmd_status(int argc, char **argv)
-{
-        roled_client *client = NULL;
-        roled_error err = ROLED_ERROR_INIT;
-        CliOptions opts;
-        char *text = NULL;
-        roled_status st;
-        int r;
-
-        r = cli_parse_options(argc, argv, CLI_OPT_JSON, &opts);
-        if (r != CLI_GO_ON)
-                return r;
-        r = cli_connect(&client);
-        if (r != EXIT_OK)
-                return r;
-        st = roled_agent_status_json(client, &text, &err);
-        if (st != ROLED_OK)
-                r = cli_fail(&err, st);
-        else if (opts.is_json)
-                r = printf("%s\n", text) < 0 ? EXIT_DENIED : EXIT_OK;
-        else
-                r = print_lines(client, text);
-        free(text);
-        roled_error_clear(&err);
-        roled_client_close(client);
-        return r;
-}
-
 const CliCommand cli_cmd_status = {
         .name = "status",
-        .run = cmd_status,
+        .options = CLI_OPT_JSON,
+        .call = call,
+        .use = print,
         .summary = "show the agent's status",
         .help =
 "NAME\n"

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cli-json.h"
 
 #define TOKEN_TEXT_MAX 4096 /* PROTOCOL.md: a session token is at most 4096 bytes */
 
@@ -43,7 +44,7 @@ static int read_token(char *buf, size_t size)
         return 0;
 }
 
-static void print_claims(const roled_token_claims *t, bool is_json)
+static int print_claims(const roled_token_claims *t, bool is_json)
 {
         char iat[CIVIL_ISO8601_SIZE], exp[CIVIL_ISO8601_SIZE], pol[65] = "";
 
@@ -60,11 +61,7 @@ static void print_claims(const roled_token_claims *t, bool is_json)
                         "policySha256", roled_token_claims_policy_sha256(t) ? pol : NULL,
                         "sourceRole", roled_token_claims_source_role(t)[0] ? roled_token_claims_source_role(t) : NULL);
 
-                if (o)
-                        json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-                putchar('\n');
-                json_decref(o);
-                return;
+                return cli_print_json(o);
         }
         printf("valid        yes (signature and expiry; revocation is checked by the agent)\n");
         printf("role         %s (%s)\n", roled_token_claims_role(t), roled_token_claims_role_arn(t));
@@ -79,20 +76,29 @@ static void print_claims(const roled_token_claims *t, bool is_json)
                 printf("policy       sha256:%s\n", pol);
         if (roled_token_claims_source_role(t)[0])
                 printf("chained from %s\n", roled_token_claims_source_role(t));
+        return EXIT_OK;
 }
 
-int cmd_verify_token(int argc, char **argv)
+/* call() - VerifyToken for the token in @c->data. */
+static roled_status call(roled_client *client, CliCall *c, roled_error *err)
+{
+        return roled_verify_token(client, c->data, &c->claims, err);
+}
+
+static int print(roled_client *client, const CliCall *c)
+{
+        (void)client;
+        return print_claims(c->claims, c->opts.is_json);
+}
+
+static int cmd_verify_token(int argc, char **argv)
 {
         _cleanup_free_ char *buf = NULL;
         const char *token = getenv(CLI_ENV_TOKEN);
-        roled_token_claims *claims = NULL;
-        roled_client *client = NULL;
-        roled_error err = ROLED_ERROR_INIT;
-        CliOptions opts;
-        roled_status st;
+        CliCall c = { .n_operands = 0 };
         int r;
 
-        r = cli_parse_options(argc, argv, CLI_OPT_JSON, &opts);
+        r = cli_parse_options(argc, argv, CLI_OPT_JSON, &c.opts);
         if (r != CLI_GO_ON)
                 return r;
         if (!token || !*token) {
@@ -111,18 +117,8 @@ int cmd_verify_token(int argc, char **argv)
                         return cli_usage_error(argv[0], "no token in $%s or on stdin", CLI_ENV_TOKEN);
                 token = buf;
         }
-        r = cli_connect(&client);
-        if (r == EXIT_OK) {
-                st = roled_verify_token(client, token, &claims, &err);
-                if (st == ROLED_OK)
-                        print_claims(claims, opts.is_json);
-                else
-                        r = cli_fail(&err, st);
-                roled_client_close(client);
-        }
-        roled_token_claims_unref(claims);
-        roled_error_clear(&err);
-        return r;
+        c.data = (void *)token;
+        return cli_call(call, print, &c, NULL);
 }
 
 const CliCommand cli_cmd_verify_token = {

@@ -26,14 +26,24 @@ static int print_json(const roled_identity *id)
         return cli_print_json(o);
 }
 
-static void print_table(const roled_identity *id)
+static roled_status call(roled_client *client, CliCall *c, roled_error *err)
 {
-        printf("%-13s %u (%s)\n", "uid", roled_identity_uid(id), roled_identity_user(id));
-        printf("%-13s %u (%s)\n", "gid", roled_identity_gid(id), roled_identity_group(id));
-        printf("%-13s", "groups");
+        return roled_whoami(client, &c->identity, err);
+}
+
+/* print() - the JSON object, or one "key value" line per field. */
+static int print(roled_client *client, const CliCall *c)
+{
+        const roled_identity *id = c->identity;
         size_t n_groups;
         const uint32_t *gids = roled_identity_groups(id, &n_groups);
 
+        (void)client;
+        if (c->opts.is_json)
+                return print_json(id);
+        printf("%-13s %u (%s)\n", "uid", roled_identity_uid(id), roled_identity_user(id));
+        printf("%-13s %u (%s)\n", "gid", roled_identity_gid(id), roled_identity_group(id));
+        printf("%-13s", "groups");
         for (size_t i = 0; i < n_groups; i++)
                 printf("%s%u", i ? ", " : " ", gids[i]);
         printf("\n%-13s %u\n", "pid", roled_identity_pid(id));
@@ -43,39 +53,14 @@ static void print_table(const roled_identity *id)
         printf("%-13s %s\n", "account", roled_identity_account(id));
         printf("%-13s %s\n", "arn", roled_identity_arn(id));
         printf("%-13s %s\n", "default role", roled_identity_default_role(id)[0] ? roled_identity_default_role(id) : "(none)");
-}
-
-int cmd_whoami(int argc, char **argv)
-{
-        roled_identity *id = NULL;
-        roled_error err = ROLED_ERROR_INIT;
-        roled_client *client = NULL;
-        CliOptions opts;
-        roled_status st;
-        int r;
-
-        r = cli_parse_options(argc, argv, CLI_OPT_JSON, &opts);
-        if (r != CLI_GO_ON)
-                return r;
-        r = cli_connect(&client);
-        if (r == EXIT_OK) {
-                st = roled_whoami(client, &id, &err);
-                if (st != ROLED_OK)
-                        r = cli_fail(&err, st);
-                else if (opts.is_json)
-                        r = print_json(id);
-                else
-                        print_table(id);
-                roled_client_close(client);
-        }
-        roled_identity_unref(id);
-        roled_error_clear(&err);
-        return r;
+        return EXIT_OK;
 }
 
 const CliCommand cli_cmd_whoami = {
         .name = "whoami",
-        .run = cmd_whoami,
+        .options = CLI_OPT_JSON,
+        .call = call,
+        .use = print,
         .summary = "show the identity the agent sees (GetCallerIdentity)",
         .help =
 "NAME\n"

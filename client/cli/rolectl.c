@@ -219,5 +219,5 @@ int main(int argc, char **argv)
         argv[n] = NULL;
         cmd_policy_is_json = cli_globals.is_json;
         /* Subcommands see argv[0] == their name and parse the rest with getopt_long(). */
-        return cmd->run(n, argv);
+        return cmd->run ? cmd->run(n, argv) : cli_run(cmd, n, argv);
 }

@@ -352,6 +352,19 @@ static void test_parse_options(void **state)
                 assert_true(opts.is_json);
                 assert_string_equal(argv[optind], "admin");
         }
+        {
+                char *argv[] = { "explain", "--json", "admin", NULL };
+
+                assert_int_equal(parse(argv, CLI_OPT_JSON | CLI_OPT_ONE_ROLE, &opts), CLI_GO_ON);
+                assert_true(opts.is_json);
+                assert_int_equal(optind, 2);
+        }
+        {
+                char *argv[] = { "exec", "--", "cmd", "-x", NULL };
+
+                assert_int_equal(parse(argv, cred | CLI_OPT_COMMAND, &opts), CLI_GO_ON);
+                assert_string_equal(argv[optind], "cmd");
+        }
 
         /* Every refusal leaves *opts alone. */
         opts = (CliOptions){ .role = "untouched" };
@@ -379,6 +392,21 @@ static void test_parse_options(void **state)
                 char *argv[] = { "credential-process", "--role", NULL };
 
                 assert_int_equal(parse(argv, cred, &opts), EXIT_USAGE);
+        }
+        {
+                char *argv[] = { "explain", NULL };
+
+                assert_int_equal(parse(argv, CLI_OPT_JSON | CLI_OPT_ONE_ROLE, &opts), EXIT_USAGE);
+        }
+        {
+                char *argv[] = { "explain", "a", "--json", "b", NULL };
+
+                assert_int_equal(parse(argv, CLI_OPT_JSON | CLI_OPT_ONE_ROLE, &opts), EXIT_USAGE);
+        }
+        {
+                char *argv[] = { "exec", "--role", "deploy", NULL };
+
+                assert_int_equal(parse(argv, cred | CLI_OPT_COMMAND, &opts), EXIT_USAGE);
         }
         assert_string_equal(opts.role, "untouched");
 
