@@ -1014,12 +1014,10 @@ static int aws_key(Parser *p, unsigned line, const char *key, const char *value)
                 return set_once(p, line, "aws", key, &a->profile, value);
         }
         if (streq(key, "imds")) {
-                if (streq(value, "off"))
-                        return 0;
-                if (streq(value, "on"))
-                        return p->error = set_error(p->err, p->file, line,
-                                                    "imds: 'on' is not supported yet; name a credentials_file");
-                return p->error = set_error(p->err, p->file, line, "imds: '%s' is not on or off", value);
+                if (!streq(value, "off") && !streq(value, "on"))
+                        return p->error = set_error(p->err, p->file, line, "imds: '%s' is not on or off", value);
+                a->imds = streq(value, "on");
+                return 0;
         }
         if (streq(key, "region")) {
                 if (!region_valid(value))
@@ -1231,10 +1229,15 @@ static int finish_aws(Config *c, const RoleLines *lines, uid_t agent_uid, Config
                 if (role->max_session_duration > 3600)
                         role->max_session_duration = 3600;
         }
-        if (first_aws && !c->aws.credentials_file)
+        if (first_aws && !c->aws.credentials_file && !c->aws.imds)
                 return set_error(err, first_aws->file, first_aws->line,
                                  "issuer = aws: roled.ini has no [aws] credentials_file (the agent's own "
-                                 "AWS credentials) to call STS with");
+                                 "AWS credentials) and no imds = on to call STS with");
+        /* STS takes GetSessionToken only with an IAM user's long-term keys, never an instance role's. */
+        if (c->aws.mfa_serial && !c->aws.credentials_file)
+                return set_error(err, c->path, 0, "[aws] mfa_serial needs credentials_file (an IAM "
+                                 "user's keys: STS refuses GetSessionToken with an instance role's "
+                                 "credentials from IMDS)");
         /* Without mfa_serial no code is ever asked for, so a process to ask for one is a mistake. */
         if (c->aws.mfa_process && !c->aws.mfa_serial)
                 return set_error(err, c->path, 0, "[aws] mfa_process needs mfa_serial (the MFA device "

@@ -148,7 +148,8 @@ typedef struct RoleAws {
  *  credentials_file  AWS CLI format; 0600 (no group/other access), owned
  *                    by root or the agent's uid, else refused
  *  profile           its section (default "default")
- *  imds              take the host's role credentials from IMDSv2 (only "off" so far)
+ *  imds              with no credentials_file: the instance role's credentials
+ *                    from IMDSv2 (imds.c)
  *  region            default us-east-1
  *  sts_endpoint      default https://sts.<region>.amazonaws.com; http:// only
  *                    for a loopback address

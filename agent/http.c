@@ -243,6 +243,8 @@ int http_new(uv_loop_t *loop, Http **hp)
         curl_multi_setopt(h->multi, CURLMOPT_SOCKETDATA, h);
         curl_multi_setopt(h->multi, CURLMOPT_TIMERFUNCTION, on_timer);
         curl_multi_setopt(h->multi, CURLMOPT_TIMERDATA, h);
+        /* Upstream connections at once; more requests wait in libcurl's queue. */
+        curl_multi_setopt(h->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)HTTP_CONNECTIONS_MAX);
         uv_timer_init(loop, &h->timer);
         h->timer.data = h;
         /* The timer does not keep the loop alive: pending calls are cancelled at shutdown. */
@@ -305,8 +307,6 @@ int http_post(Http *h, const HttpPost *req, HttpDone done, void *userdata)
         }
         if (curl_easy_setopt(c->easy, CURLOPT_URL, req->url) != CURLE_OK ||
             curl_easy_setopt(c->easy, CURLOPT_PROTOCOLS_STR, "https,http") != CURLE_OK ||
-            curl_easy_setopt(c->easy, CURLOPT_POSTFIELDSIZE, (long)req->body_len) != CURLE_OK ||
-            curl_easy_setopt(c->easy, CURLOPT_COPYPOSTFIELDS, req->body) != CURLE_OK ||
             curl_easy_setopt(c->easy, CURLOPT_HTTPHEADER, c->headers) != CURLE_OK ||
             curl_easy_setopt(c->easy, CURLOPT_WRITEFUNCTION, on_write) != CURLE_OK ||
             curl_easy_setopt(c->easy, CURLOPT_WRITEDATA, c) != CURLE_OK ||
@@ -322,6 +322,16 @@ int http_post(Http *h, const HttpPost *req, HttpDone done, void *userdata)
             curl_easy_setopt(c->easy, CURLOPT_TIMEOUT_MS,
                              req->timeout_ms > 0 ? req->timeout_ms : HTTP_TIMEOUT_MS) != CURLE_OK)
                 goto fail;
+        /* GET has no body; PUT sends its body like a POST under another name. */
+        if (req->method && strcmp(req->method, "GET") == 0) {
+                if (curl_easy_setopt(c->easy, CURLOPT_HTTPGET, 1L) != CURLE_OK)
+                        goto fail;
+        } else if (curl_easy_setopt(c->easy, CURLOPT_POSTFIELDSIZE, (long)req->body_len) != CURLE_OK ||
+                   curl_easy_setopt(c->easy, CURLOPT_COPYPOSTFIELDS, req->body ? req->body : "") != CURLE_OK ||
+                   (req->method && strcmp(req->method, "PUT") == 0 &&
+                    curl_easy_setopt(c->easy, CURLOPT_CUSTOMREQUEST, "PUT") != CURLE_OK)) {
+                goto fail;
+        }
         /* ca_file adds to the system store: CAINFO is the file, CAPATH stays the system folder. */
         if (req->ca_file && (curl_easy_setopt(c->easy, CURLOPT_CAINFO, req->ca_file) != CURLE_OK ||
                              curl_easy_setopt(c->easy, CURLOPT_CAPATH, SYSTEM_CA_PATH) != CURLE_OK))

@@ -15,6 +15,13 @@
 #define HTTP_BODY_MAX (64 * 1024)        /* response bytes kept; more is an error */
 #define HTTP_CONNECT_TIMEOUT_MS 5000
 #define HTTP_TIMEOUT_MS 15000
+/*
+ * HTTP_CONNECTIONS_MAX - connections open at once (CURLMOPT_MAX_TOTAL_CONNECTIONS):
+ * the bound on upstream calls running in parallel; more wait in libcurl's
+ * queue (their timeouts run meanwhile).  The callers that can start calls
+ * are bounded by the flights and per-uid connection limits.
+ */
+#define HTTP_CONNECTIONS_MAX 128
 
 enum {
         HTTP_E_TRANSPORT = 1, /* no HTTP answer: DNS, connect, TLS, timeout, reset; see the message */
@@ -24,11 +31,13 @@ enum {
 typedef struct Http Http;
 
 /*
- * HttpPost - one POST; everything is copied by http_post().
+ * HttpPost - one request; everything is copied by http_post().
+ *  method    NULL or "POST", "PUT" (both send the body) or "GET" (no body)
  *  headers   "Name: value" lines (NULL-terminated array)
  *  ca_file   extra trust anchors next to the system store, or NULL
  */
 typedef struct HttpPost {
+        const char *method;
         const char *url;
         const char *const *headers;
         const char *body;
@@ -53,7 +62,7 @@ int http_new(uv_loop_t *loop, Http **hp);
 /* http_free() - cancel every request (HttpDone with -ECANCELED) and free once the handles closed. */
 void http_free(Http *h);
 
-/* http_post() - start a POST.  Return: 0 (@done will be called), -ENOMEM or -EIO. */
+/* http_post() - start the request (a POST unless @req->method says otherwise).  Return: 0 (@done will be called), -ENOMEM or -EIO. */
 int http_post(Http *h, const HttpPost *req, HttpDone done, void *userdata);
 
 /* http_in_flight() - requests started and not yet done. */

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "http.h"
+#include "imds.h"
 #include "log.h"
 #include "mfa.h"
 #include "sts.h"
@@ -32,6 +33,8 @@
 #define SOURCE_MARGIN 300       /* seconds: renew a chaining source session this long before it expires */
 #define SOURCE_DURATION 3600
 #define SOURCE_SESSION_NAME "roled-chain"
+#define IMDS_REFRESH_MARGIN 300 /* seconds: fetch the instance role's credentials again this long before they expire */
+#define IMDS_MIN_LEFT 60        /* seconds: never sign with instance credentials that end sooner */
 
 typedef struct AwsState AwsState;
 typedef struct Source Source;
@@ -87,6 +90,8 @@ typedef struct MfaState {
 struct AwsState {
         Agent *agent;
         Http *http;
+        Imds *imds;
+        Source imds_source;     /* the instance role's credentials ([aws] imds = on, no credentials_file) */
         Source *sources;
         MfaState mfa;
         uint64_t n_calls;
@@ -282,10 +287,12 @@ static int send_call(AwsCall *c, const StsSource *src, IssueError *e)
 }
 
 static int via_mfa(AwsState *st, const Config *config, AwsCall *c, IssueError *e);
+static int via_imds(AwsState *st, AwsCall *c, IssueError *e);
 
 /*
- * Send @c with the agent's own credentials, or, with mfa_serial, with the MFA
- * session made from them.  Return: as send_call().
+ * Send @c with the agent's own credentials (credentials_file, or the
+ * instance role's from IMDS), or, with mfa_serial, with the MFA session made
+ * from them.  Return: as send_call(), or 0 when @c waits (taken).
  */
 static int send_base(AwsState *st, const Config *config, AwsCall *c, IssueError *e)
 {
@@ -294,6 +301,8 @@ static int send_base(AwsState *st, const Config *config, AwsCall *c, IssueError 
 
         if (config->aws.mfa_serial)
                 return via_mfa(st, config, c, e);
+        if (!config->aws.access_key_id && config->aws.imds)
+                return via_imds(st, c, e);
         return send_call(c, &base, e);
 }
 
@@ -532,6 +541,85 @@ static int via_source(AwsState *st, const Config *config, const Role *src_role, 
                 return r;
         }
         s->is_in_flight = true;
+        return 0;
+}
+
+/* ---- IMDS ---------------------------------------------------------------------- */
+
+static void on_imds(void *userdata, int r, Credentials *take, const char *why)
+{
+        AwsState *st = userdata;
+        Source *s = &st->imds_source;
+        IssueError e = { .code = PROTO_UPSTREAM_UNAVAILABLE, .is_transient = true };
+
+        s->is_in_flight = false;
+        if (r == 0) {
+                credentials_deinit(&s->creds);
+                s->creds = *take;
+                *take = (Credentials)CREDENTIALS_INIT;
+                s->has_creds = true;
+                source_done(s, st, 0, NULL);
+                return;
+        }
+        set_msg(&e, "the agent's source credentials: %s", why);
+        if (r != -ECANCELED) {
+                log_warning("%s", e.message);
+                note_failure(st, &e);
+        }
+        /* Credentials fetched before and still good go on serving until shortly before they end. */
+        if (r != -ECANCELED && s->has_creds && agent_now(st->agent) < s->creds.expires - IMDS_MIN_LEFT)
+                source_done(s, st, 0, NULL);
+        else
+                source_done(s, st, r == -ECANCELED ? -ECANCELED : ISSUER_E_FAILED, &e);
+}
+
+/* Start fetching the instance role's credentials.  Return: 0, or ISSUER_E_FAILED with *@e set. */
+static int imds_start(AwsState *st, IssueError *e)
+{
+        Source *s = &st->imds_source;
+        int r;
+
+        if (s->is_in_flight)
+                return 0;
+        r = imds_fetch(st->imds, agent_now(st->agent), on_imds, st);
+        if (r < 0) {
+                *e = (IssueError){ .code = PROTO_UPSTREAM_UNAVAILABLE, .is_transient = true };
+                if (r == -EINVAL)
+                        set_msg(e, "the agent's source credentials: %s names no usable IMDS endpoint",
+                                IMDS_ENDPOINT_ENV);
+                else
+                        set_msg(e, "the agent's source credentials: cannot ask IMDS: %s", strerror(-r));
+                note_failure(st, e);
+                return ISSUER_E_FAILED;
+        }
+        s->is_in_flight = true;
+        return 0;
+}
+
+/*
+ * Send @c with the instance role's credentials from IMDS: at once while they
+ * have more than IMDS_REFRESH_MARGIN left; with the current ones and a fetch
+ * started in the background when fewer (but more than IMDS_MIN_LEFT) remain;
+ * else after a fetch (queued; one fetch at a time).  Return: as via_source().
+ */
+static int via_imds(AwsState *st, AwsCall *c, IssueError *e)
+{
+        Source *s = &st->imds_source;
+        int64_t now = agent_now(st->agent);
+        int r;
+
+        if (s->has_creds && now < s->creds.expires - IMDS_MIN_LEFT) {
+                StsSource src = { s->creds.akid, s->creds.secret, s->creds.token };
+
+                if (now >= s->creds.expires - IMDS_REFRESH_MARGIN && imds_start(st, e) != 0)
+                        log_warning("%s", e->message);
+                return send_call(c, &src, e);
+        }
+        r = imds_start(st, e);
+        if (r)
+                return r;
+        c->next = s->waiting;
+        s->waiting = c;
         return 0;
 }
 
@@ -823,10 +911,10 @@ static int aws_issue(void *state, const IssueRequest *req, Credentials *out, Iss
         int r;
 
         (void)out;
-        if (!config->aws.access_key_id) {
+        if (!config->aws.access_key_id && !config->aws.imds) {
                 err->code = PROTO_UPSTREAM_UNAVAILABLE;
                 snprintf(err->message, sizeof(err->message),
-                         "role %s: the agent has no AWS source credentials ([aws] credentials_file)",
+                         "role %s: the agent has no AWS source credentials ([aws] credentials_file or imds = on)",
                          role->name);
                 return ISSUER_E_FAILED;
         }
@@ -905,6 +993,11 @@ static int aws_init(Agent *agent, void **statep)
         uv_timer_init(agent->loop, st->mfa.timer);
         st->mfa.timer->data = st;
         r = http_new(agent->loop, &st->http);
+        if (r == 0) {
+                r = imds_new(st->http, &st->imds);
+                if (r < 0)
+                        http_free(st->http);
+        }
         if (r < 0) {
                 uv_close((uv_handle_t *)st->mfa.timer, on_mfa_timer_closed);
                 free(st);
@@ -930,6 +1023,8 @@ static void aws_fini(void *state)
                 source_done(&st->mfa.source, st, -ECANCELED, &e);
         }
         uv_close((uv_handle_t *)st->mfa.timer, on_mfa_timer_closed);
+        st->imds = imds_free(st->imds);
+        credentials_deinit(&st->imds_source.creds);
         credentials_deinit(&st->mfa.source.creds);
         while (st->sources) {
                 Source *s = st->sources;

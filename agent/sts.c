@@ -242,8 +242,7 @@ static int digits(const char *s, int n, int *vp)
         return 0;
 }
 
-/* STS's Expiration: "YYYY-MM-DDTHH:MM:SS[.fff]Z" (fractions dropped). */
-static int parse_time(const char *s, int64_t *tp)
+int sts_parse_time(const char *s, int64_t *tp)
 {
         int y, mo, d, h, mi, se;
         const char *p = s + 19;
@@ -454,7 +453,7 @@ int sts_parse(long status, const char *body, size_t len, StsAnswer *a)
         if (!p.has_root_result || p.is_too_long || !p.text[F_AKID] || !p.text[F_SECRET] ||
             !p.text[F_TOKEN] || !p.text[F_EXPIRATION] || p.len[F_AKID] > CREDENTIALS_AKID_MAX ||
             p.len[F_SECRET] > CREDENTIALS_SECRET_MAX ||
-            parse_time(p.text[F_EXPIRATION], &c.expires) < 0)
+            sts_parse_time(p.text[F_EXPIRATION], &c.expires) < 0)
                 goto out;
         memcpy(c.akid, p.text[F_AKID], p.len[F_AKID] + 1);
         memcpy(c.secret, p.text[F_SECRET], p.len[F_SECRET] + 1);

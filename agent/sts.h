@@ -83,6 +83,12 @@ int sts_body(const StsParams *p, char **bodyp, size_t *lenp);
 int sts_sign(const char *url, const char *region, const StsSource *src, const char *body,
              size_t len, int64_t now, char *headers[STS_HEADERS_MAX + 1]);
 
+/*
+ * sts_parse_time() - STS's (and IMDS's) Expiration, "YYYY-MM-DDTHH:MM:SS[.fff]Z"
+ * (fractions dropped), in Unix seconds.  Return: 0 or -EINVAL.
+ */
+int sts_parse_time(const char *s, int64_t *tp);
+
 /* sts_headers_free() - wipe and free what sts_sign() made. */
 void sts_headers_free(char *headers[STS_HEADERS_MAX + 1]);
 

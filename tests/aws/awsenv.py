@@ -113,6 +113,8 @@ class AwsTestCase(unittest.TestCase):
     roles = {}            # file name -> text (roles.d)
     policies = {}         # file name -> text (next to roles.d)
     aws_extra = ""        # more [aws] lines for roled.ini
+    use_imds = False      # [aws] imds = on instead of credentials_file
+    agent_env = {}        # more environment for the agent
     sts_roles = {}        # role ARN -> max duration
 
     @classmethod
@@ -161,13 +163,14 @@ class AwsTestCase(unittest.TestCase):
     def write_ini(cls, endpoint=None, ca_file=None):
         cls.write(os.path.join(cls.cfg, "roled.ini"),
                   f"[agent]\nkey_dir = {cls.tmp}/keys\nlog_level = debug\nmax_connections_per_uid = 4000\n\n[aws]\n"
-                  f"credentials_file = {cls.creds_file}\nregion = us-east-1\n"
+                  + ("imds = on\n" if cls.use_imds else f"credentials_file = {cls.creds_file}\n")
+                  + "region = us-east-1\n"
                   f"sts_endpoint = {endpoint or cls.sts.url}\n"
                   f"ca_file = {ca_file or cls.ca.path}\n{cls.aws_extra}", 0o644)
 
     @classmethod
     def start_agent(cls):
-        env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL": "C.UTF-8"}
+        env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL": "C.UTF-8", **cls.agent_env}
         cls.log = open(cls.log_path, "ab")
         cls.proc = subprocess.Popen([ROLED, "--config", cls.cfg, "--socket", cls.socket],
                                     env=env, stdin=subprocess.DEVNULL, stdout=cls.log,
