@@ -15,7 +15,8 @@ recomputed with botocore's signer and must match) with:
   * STS's XML answers and ErrorResponse envelopes (aws-compat.md 3.3, 3.4);
   * faults: errors queued with fail_next(), mode "throttle" (400 Throttling),
     "down" (connection closed without an answer), a delay per answer
-    (slow upstream), and a lifetime override for the credentials it issues.
+    (slow upstream), a gate that holds every answer until the test opens it,
+    and a lifetime override for the credentials it issues.
 
 Every accepted call is recorded in calls (dict of action, params, akid and
 time); arrivals holds when each request had been read (before the delay);
@@ -58,6 +59,7 @@ class UpstreamSTS(FakeSTS):
         self.in_flight = 0
         self.arrivals = []        # when each request had been read, before any delay
         self.max_concurrent = 0
+        self.gate = None          # a threading.Event: every answer waits until it is set
         self.chained = set()      # akids minted by AssumeRole (role sessions)
         self.mfa_keys = set()     # akids minted by GetSessionToken with MFA
 
@@ -76,6 +78,7 @@ class UpstreamSTS(FakeSTS):
             self.errors.clear()
             self.mode, self.delay, self.lifetime = "ok", 0.0, None
             self.max_concurrent = 0
+            self.gate = None
 
     def count(self, action=None):
         with self._lock:
@@ -107,8 +110,10 @@ class UpstreamSTS(FakeSTS):
                     sts.arrivals.append(time.time())
                     sts.in_flight += 1
                     sts.max_concurrent = max(sts.max_concurrent, sts.in_flight)
-                    mode, delay = sts.mode, sts.delay
+                    mode, delay, gate = sts.mode, sts.delay, sts.gate
                 try:
+                    if gate is not None:
+                        gate.wait(60)
                     if delay:
                         time.sleep(delay)
                     if mode == "down":
