@@ -7,10 +7,13 @@
  *                     the same role for --duration seconds (cache hits);
  *                     prints calls/s, p50/p99 (every 64th call timed) and how
  *                     many requests the agent served meanwhile (Status).
- *   --mode authorize: roled_authorize() with the role's session token, first
- *                     from 1 thread, then from 2 threads sharing the one
- *                     client (pipelined), each for --duration seconds;
- *                     prints both rates and their ratio.
+ *   --mode authorize: roled_authorize() with the role's session token from
+ *                     1 thread, from 2 threads sharing one client
+ *                     (pipelined) and from 2 threads with a client each,
+ *                     each for --duration seconds, the three interleaved
+ *                     --rounds times (default 3); prints the median rates
+ *                     and the ratios to 1 thread, the target being that 2
+ *                     threads on one client scale like 2 clients.
  */
 #include <getopt.h>
 #include <pthread.h>
@@ -20,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #define THREADS_MAX 64
@@ -34,6 +38,7 @@ typedef struct Bench {
 
 typedef struct Worker {
         Bench *b;
+        roled_client *client; /* NULL: b->client */
         pthread_t thread;
         uint64_t n_calls;
         uint64_t n_errors;
@@ -81,12 +86,25 @@ static void *authorize_worker(void *arg)
         while (atomic_load_explicit(&w->b->is_running, memory_order_relaxed)) {
                 roled_authz_result *res = NULL;
 
-                if (roled_authorize(w->b->client, &q, &res, NULL) != ROLED_OK)
+                if (roled_authorize(w->client ? w->client : w->b->client, &q, &res, NULL) != ROLED_OK)
                         w->n_errors++;
                 roled_authz_result_unref(res);
                 w->n_calls++;
         }
         return NULL;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+        double x = *(const double *)a, y = *(const double *)b;
+
+        return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+        qsort(v, (size_t)n, sizeof(v[0]), cmp_double);
+        return v[n / 2];
 }
 
 static int cmp_u32(const void *a, const void *b)
@@ -96,12 +114,26 @@ static int cmp_u32(const void *a, const void *b)
         return x < y ? -1 : x > y;
 }
 
-/* run() - @n threads of @fn for @duration seconds; returns calls/s, fills the totals. */
-static double run(Bench *b, Worker *w, int n, void *(*fn)(void *), double duration, uint64_t *errorsp)
+/* What a run cost this process per call: CPU time and context switches (load does not inflate these). */
+typedef struct Cost {
+        double cpu_us;
+        double n_csw;
+} Cost;
+
+static double tv_us(struct timeval tv)
+{
+        return (double)tv.tv_sec * 1e6 + (double)tv.tv_usec;
+}
+
+/* run() - @n threads of @fn for @duration seconds; returns calls/s, fills the totals and @costp. */
+static double run(Bench *b, Worker *w, int n, void *(*fn)(void *), double duration, uint64_t *errorsp,
+                  Cost *costp)
 {
         uint64_t calls = 0, errors = 0;
+        struct rusage u0, u1;
         int64_t t0;
 
+        getrusage(RUSAGE_SELF, &u0);
         atomic_store(&b->is_running, true);
         t0 = now_ns();
         for (int i = 0; i < n; i++) {
@@ -121,7 +153,14 @@ static double run(Bench *b, Worker *w, int n, void *(*fn)(void *), double durati
                 calls += w[i].n_calls;
                 errors += w[i].n_errors;
         }
+        getrusage(RUSAGE_SELF, &u1);
         *errorsp = errors;
+        if (costp && calls) {
+                costp->cpu_us = (tv_us(u1.ru_utime) + tv_us(u1.ru_stime) - tv_us(u0.ru_utime) -
+                                 tv_us(u0.ru_stime)) / (double)calls;
+                costp->n_csw = (double)(u1.ru_nvcsw + u1.ru_nivcsw - u0.ru_nvcsw - u0.ru_nivcsw) /
+                               (double)calls;
+        }
         return (double)calls / ((double)(now_ns() - t0) / 1e9);
 }
 
@@ -143,7 +182,8 @@ int main(int argc, char **argv)
         static const struct option options[] = {
                 { "socket", required_argument, NULL, 's' }, { "role", required_argument, NULL, 'r' },
                 { "threads", required_argument, NULL, 't' }, { "duration", required_argument, NULL, 'd' },
-                { "mode", required_argument, NULL, 'm' },    {},
+                { "mode", required_argument, NULL, 'm' },    { "rounds", required_argument, NULL, 'n' },
+                {},
         };
         roled_client_options o = ROLED_CLIENT_OPTIONS_INIT;
         roled_credentials_request req = ROLED_CREDENTIALS_REQUEST_INIT;
@@ -153,22 +193,24 @@ int main(int argc, char **argv)
         static Worker w[THREADS_MAX];
         Bench b = { 0 };
         double duration = 5;
-        int n_threads = 16, opt;
+        int n_threads = 16, n_rounds = 3, opt;
         uint64_t errors;
 
-        while ((opt = getopt_long(argc, argv, "s:r:t:d:m:", options, NULL)) != -1) {
+        while ((opt = getopt_long(argc, argv, "s:r:t:d:m:n:", options, NULL)) != -1) {
                 switch (opt) {
                 case 's': o.socket_path = optarg; break;
                 case 'r': b.role = optarg; break;
                 case 't': n_threads = atoi(optarg); break;
                 case 'd': duration = atof(optarg); break;
                 case 'm': mode = optarg; break;
+                case 'n': n_rounds = atoi(optarg); break;
                 default: return 2;
                 }
         }
-        if (!b.role || n_threads < 1 || n_threads > THREADS_MAX || duration <= 0) {
+        if (!b.role || n_threads < 1 || n_threads > THREADS_MAX || duration <= 0 || n_rounds < 1 ||
+            n_rounds > 99) {
                 fprintf(stderr, "usage: %s --socket PATH --role ROLE [--mode cached|authorize] "
-                                "[--threads 1..%d] [--duration S]\n", argv[0], THREADS_MAX);
+                                "[--threads 1..%d] [--duration S] [--rounds N]\n", argv[0], THREADS_MAX);
                 return 2;
         }
         req.role = b.role;
@@ -188,7 +230,7 @@ int main(int argc, char **argv)
                 static uint32_t all[SAMPLES_MAX];
                 long long before = agent_requests(b.client), after;
                 size_t n = 0;
-                double rate = run(&b, w, n_threads, cached_worker, duration, &errors);
+                double rate = run(&b, w, n_threads, cached_worker, duration, &errors, NULL);
 
                 after = agent_requests(b.client);
                 for (int i = 0; i < n_threads; i++)
@@ -201,12 +243,41 @@ int main(int argc, char **argv)
                        n ? all[n * 99 / 100] / 1e3 : 0, (unsigned long long)errors,
                        after >= 0 && before >= 0 ? after - before - 1 : -1);
         } else if (strcmp(mode, "authorize") == 0) {
-                uint64_t e1, e2;
-                double one = run(&b, w, 1, authorize_worker, duration, &e1);
-                double two = run(&b, w, 2, authorize_worker, duration, &e2);
+                double one[99], two[99], sep[99];
+                uint64_t e, errors_all = 0;
+                Cost c1, c2, cs;
+                roled_client *other = NULL;
 
-                printf("authorize: 1 thread %.0f/s, 2 threads on one client %.0f/s, ratio %.2f, %llu errors\n",
-                       one, two, two / one, (unsigned long long)(e1 + e2));
+                /* The second client of the "2 clients" runs; its first call connects it. */
+                if (roled_client_connect(&o, &other, &err) != ROLED_OK) {
+                        fprintf(stderr, "%s: %s\n", argv[0], roled_error_message(&err));
+                        roled_error_clear(&err);
+                        return 1;
+                }
+                for (int r = 0; r < n_rounds; r++) {
+                        one[r] = run(&b, w, 1, authorize_worker, duration, &e, &c1);
+                        errors_all += e;
+                        two[r] = run(&b, w, 2, authorize_worker, duration, &e, &c2);
+                        errors_all += e;
+                        w[1].client = other;
+                        sep[r] = run(&b, w, 2, authorize_worker, duration, &e, &cs);
+                        w[1].client = NULL;
+                        errors_all += e;
+                        printf("round %d: 1 thread %.0f/s (%.1f us CPU, %.2f csw per call), "
+                               "2 threads on one client %.0f/s (%.1f us, %.2f csw), "
+                               "2 clients %.0f/s (%.1f us, %.2f csw)\n",
+                               r + 1, one[r], c1.cpu_us, c1.n_csw, two[r], c2.cpu_us, c2.n_csw, sep[r],
+                               cs.cpu_us, cs.n_csw);
+                }
+                {
+                        double m1 = median(one, n_rounds), m2 = median(two, n_rounds),
+                               ms = median(sep, n_rounds);
+
+                        printf("authorize: 1 thread %.0f/s, 2 threads on one client %.0f/s, ratio %.2f, "
+                               "2 clients %.0f/s, ratio %.2f, %llu errors (medians of %d rounds)\n",
+                               m1, m2, m2 / m1, ms, ms / m1, (unsigned long long)errors_all, n_rounds);
+                }
+                roled_client_close(other);
         } else {
                 return 2;
         }
