@@ -404,6 +404,16 @@ void conn_notify_uid(Agent *agent, uint32_t uid, Conn *self, const ProtoBuf *msg
         }
 }
 
+void conn_notify_uid_except(Agent *agent, uint32_t uid, const Conn *except, const ProtoBuf *msg)
+{
+        for (Conn *c = agent->conns; c; c = c->next) {
+                if (c == except || c->is_closing || !c->is_counted || c->peer_uid != uid)
+                        continue;
+                (void)proto_buf_append(&c->out, msg->data, msg->len);
+                flush(c);
+        }
+}
+
 /* Reply to a message that cannot be parsed, then close: the stream is out of sync. */
 static void fail_stream(Conn *c, int scan_error)
 {

@@ -85,5 +85,11 @@ void conn_send(Conn *c);
  * replies of its current read batch; the others at once.
  */
 void conn_notify_uid(Agent *agent, uint32_t uid, Conn *self, const ProtoBuf *msg);
+/*
+ * conn_notify_uid_except() - like conn_notify_uid(), but @except (may be
+ * NULL) gets nothing and every other connection gets @msg at once: for a
+ * notification raised while @except's handler is writing its reply.
+ */
+void conn_notify_uid_except(Agent *agent, uint32_t uid, const Conn *except, const ProtoBuf *msg);
 /* conn_close_all() - close every connection (shutdown). */
 void conn_close_all(Agent *agent);

@@ -19,6 +19,7 @@
 #include "codec.h"
 #include "conn.h"
 #include "log.h"
+#include "renewal.h"
 #include "util.h"
 
 #define BUCKETS 1024
@@ -213,12 +214,17 @@ static void on_done(void *userdata, int r, Credentials *take, const IssueError *
 
         f->is_in_flight = false;
         if (r == 0) {
+                Renewal rn;
+
+                renewal_capture(a, f->key, now, &rn);
                 r = sessions_insert(a->sessions, f->key, take, take->issued, take->expires, f->uid,
                                     f->role, &s);
                 credentials_deinit(take);
                 if (r == 0) {
                         f->n_failures = 0;
                         f->has_last_err = false;
+                        /* Called from the issuer's completion, outside any handler. */
+                        renewal_notify(a, NULL, &rn);
                 }
                 answer_waiters(f, s, NULL, r);
         } else if (r == ISSUER_E_FAILED) {
@@ -311,6 +317,9 @@ int flights_issue(Flights *t, Request *req, const IssueRequest *ir, const Sessio
         }
         r = issuer_issue(a, ir, &cr, err, on_done, f);
         if (r == 0) {
+                Renewal rn;
+
+                renewal_capture(a, ir->cache_key, ir->now, &rn);
                 r = sessions_insert(a->sessions, ir->cache_key, &cr, cr.issued, cr.expires,
                                     ir->id->uid, ir->role->name, &s);
                 credentials_deinit(&cr);
@@ -318,6 +327,8 @@ int flights_issue(Flights *t, Request *req, const IssueRequest *ir, const Sessio
                 maybe_drop(f, ir->now);
                 if (r)
                         return r;
+                /* This connection's handler is writing its reply: the new session is in it. */
+                renewal_notify(a, req->conn, &rn);
                 *sp = s;
                 *is_newp = true;
                 return 0;

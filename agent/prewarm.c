@@ -17,6 +17,7 @@
 #include "dispatch.h"
 #include "issuer.h"
 #include "log.h"
+#include "renewal.h"
 #include "sessions.h"
 #include "trust.h"
 
@@ -37,12 +38,19 @@ static void later_free(Later *l)
         free(l);
 }
 
-static void keep(Agent *a, const char *key, Credentials *take, uint32_t uid, const char *role)
+/* keep() - cache the session; @except: the connection whose handler is replying now (NULL: none). */
+static void keep(Agent *a, const Conn *except, const char *key, Credentials *take, uint32_t uid,
+                 const char *role)
 {
-        int r = sessions_insert(a->sessions, key, take, take->issued, take->expires, uid, role, NULL);
+        Renewal rn;
+        int r;
 
+        renewal_capture(a, key, agent_now(a), &rn);
+        r = sessions_insert(a->sessions, key, take, take->issued, take->expires, uid, role, NULL);
         if (r < 0)
                 log_warning("pre-warm of role %s for uid %u: %s", role, (unsigned)uid, strerror(-r));
+        else
+                renewal_notify(a, except, &rn);
         credentials_deinit(take);
 }
 
@@ -51,7 +59,7 @@ static void done(void *userdata, int r, Credentials *take, const IssueError *err
         Later *l = userdata;
 
         if (r == 0)
-                keep(l->agent, l->key, take, l->uid, l->role);
+                keep(l->agent, NULL, l->key, take, l->uid, l->role);
         else if (r > 0)
                 log_warning("pre-warm of role %s for uid %u failed: %s", l->role, (unsigned)l->uid,
                             err ? err->message : "the issuer refused");
@@ -116,7 +124,7 @@ int session_prewarm(Request *req, const Identity *id, const Role *role, char *wh
                 return 0; /* done() owns l now */
         later_free(l);
         if (r == 0) {
-                keep(a, key, &cr, id->uid, role->name);
+                keep(a, req->conn, key, &cr, id->uid, role->name);
                 return 0;
         }
         credentials_deinit(&cr);

@@ -78,6 +78,7 @@ typedef struct List {
 #define ROW_MfaReq(...) ROW(MfaReq, __VA_ARGS__)
 #define ROW_MfaRep(...) ROW(MfaRep, __VA_ARGS__)
 #define ROW_SessionsRevokedNote(...) ROW(SessionsRevokedNote, __VA_ARGS__)
+#define ROW_SessionRenewedNote(...) ROW(SessionRenewedNote, __VA_ARGS__)
 
 #define DEFINE_SCHEMA(S)                                                                           \
         static const Field fields_##S[] = { PROTO_##S(ROW_##S) };                                  \

@@ -242,6 +242,11 @@ enum { PROTO_REQUIRED, PROTO_OPTIONAL, PROTO_NULLABLE };
 #define PROTO_SessionsRevokedNote(F)                                                               \
         F(UINT, uid, "uid", 0, PROTO_REQUIRED, -)                                                  \
         F(STR, role, "role", PROTO_ROLE_NAME_MAX, PROTO_OPTIONAL, -)
+/* The params of the SessionRenewed notification (PROTOCOL.md section 5a). */
+#define PROTO_SessionRenewedNote(F)                                                                \
+        F(UINT, uid, "uid", 0, PROTO_REQUIRED, -)                                                  \
+        F(STR, role, "role", PROTO_ROLE_NAME_MAX, PROTO_REQUIRED, -)                               \
+        F(STR, access_key_id, "accessKeyId", PROTO_AKID_MAX, PROTO_REQUIRED, -)
 
 /* Every payload struct, each after the ones it contains: X(Struct). */
 #define PROTO_PAYLOADS(X)                                                                          \
@@ -249,7 +254,7 @@ enum { PROTO_REQUIRED, PROTO_OPTIONAL, PROTO_NULLABLE };
         X(GetCallerIdentityRep) X(RoleSummary) X(ListRolesRep) X(IssuerStatus) X(StatusRep) X(ReloadRep)           \
         X(RevokeReq) X(RevokeRep) X(PublicKey) X(GetPublicKeysRep) X(GetRoleReq) X(GetRoleRep)     \
         X(AuthorizeReq) X(SimulateReq) X(Match) X(DecisionRep) X(LoginReq) X(LoginRep)         \
-        X(MfaReq) X(MfaRep) X(SessionsRevokedNote)
+        X(MfaReq) X(MfaRep) X(SessionsRevokedNote) X(SessionRenewedNote)
 
 /*
  * Each method's request and reply struct, in the order of PROTO_METHODS

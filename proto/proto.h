@@ -19,7 +19,8 @@
  * 1: first version: Hello, GetCredentials, AssumeRole, GetCallerIdentity,
  *    ListRoles, Status, Reload, Revoke, GetPublicKeys, GetRole, Authorize, Simulate;
  *    later Login (PAM logins; an agent without it answers UnsupportedOperation)
- *    and Mfa (an MFA code for the aws issuer; likewise).
+ *    and Mfa (an MFA code for the aws issuer; likewise); the SessionRenewed
+ *    notification (clients ignore notifications they do not know).
  */
 #define PROTO_VERSION 1
 #define PROTO_VERSION_MIN 1
@@ -60,6 +61,7 @@ enum {
 
 /* Notifications the agent sends (PROTOCOL.md section 5a); their params are codec.h structs. */
 #define PROTO_NOTE_SESSIONS_REVOKED "SessionsRevoked" /* ProtoSessionsRevokedNote */
+#define PROTO_NOTE_SESSION_RENEWED "SessionRenewed"   /* ProtoSessionRenewedNote */
 
 /* Method flags. */
 #define PROTO_F_NONE 0u

@@ -326,6 +326,12 @@ roled_token_claims *token_claims_new(TokenClaims *tc);
 void creds_cache_clear(roled_client *c);
 /* creds_cache_revoked() - drop cached sets of @role ("" or NULL: all); the SessionsRevoked notification. */
 void creds_cache_revoked(roled_client *c, const char *role);
+/*
+ * creds_cache_renewed() - the agent replaced the session of access key id
+ * @akid (SessionRenewed): entries holding it are due for renewal now; they
+ * still serve other threads, and stale-if-error, until they expire.
+ */
+void creds_cache_renewed(roled_client *c, const char *akid);
 
 /* Getter boilerplate for the result objects (their prototypes are in roled.h). */
 #define RESULT_REFS(type)                                                                          \

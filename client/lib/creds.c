@@ -10,7 +10,9 @@
  * refresh_margin() in base/refresh.h); past that one caller renews it while the others
  * keep getting the cached set, and when the agent cannot answer the cached
  * set is served until it expires (stale-if-error).  The agent's
- * SessionsRevoked notification (io.c) drops entries at once.
+ * SessionsRevoked notification (io.c) drops entries at once; its
+ * SessionRenewed notification makes the entry holding the replaced
+ * credentials due for renewal at once (the next call fetches the new set).
  */
 #include "client.h"
 #include "civil.h"
@@ -144,6 +146,15 @@ void creds_cache_revoked(roled_client *c, const char *role)
         for (size_t i = c->n_cache; i-- > 0;)
                 if (!role || !*role || streq(c->cache[i].creds->role, role))
                         remove_at(c, i);
+        pthread_mutex_unlock(&c->cache_lock);
+}
+
+void creds_cache_renewed(roled_client *c, const char *akid)
+{
+        pthread_mutex_lock(&c->cache_lock);
+        for (size_t i = 0; i < c->n_cache; i++)
+                if (streq(c->cache[i].creds->access_key_id, akid))
+                        c->cache[i].refresh_at = 0;
         pthread_mutex_unlock(&c->cache_lock);
 }
 

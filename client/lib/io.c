@@ -321,15 +321,39 @@ static Op *find_sent(roled_client *c, uint32_t msgid)
         return NULL;
 }
 
+/* is_note() - is @m the notification named @name? */
+static bool is_note(const ProtoMsg *m, const char *name)
+{
+        size_t n = strlen(name);
+
+        return m->method_name_len == n && memcmp(m->method_name, name, n) == 0;
+}
+
+/* renewed() - SessionRenewed: cached credentials with that access key id are due for renewal. */
+static void renewed(roled_client *c, const ProtoMsg *m, msgpack_zone *zone)
+{
+        ProtoSessionRenewedNote note;
+        const char *field;
+        char akid[PROTO_AKID_MAX + 1];
+
+        /* The old credentials stay valid: a note we cannot read changes nothing. */
+        if (codec_decode_SessionRenewedNote(m->params, zone, &note, &field) != 0 ||
+            !copy_strn(akid, sizeof(akid), note.access_key_id.ptr, note.access_key_id.len))
+                return;
+        creds_cache_renewed(c, akid);
+}
+
 void io_notification(roled_client *c, const ProtoMsg *m, msgpack_zone *zone)
 {
-        static const char revoked[] = PROTO_NOTE_SESSIONS_REVOKED;
         ProtoSessionsRevokedNote note;
         const char *field;
         char role[PROTO_ROLE_NAME_MAX + 1];
 
-        if (m->method_name_len != sizeof(revoked) - 1 ||
-            memcmp(m->method_name, revoked, sizeof(revoked) - 1) != 0)
+        if (is_note(m, PROTO_NOTE_SESSION_RENEWED)) {
+                renewed(c, m, zone);
+                return;
+        }
+        if (!is_note(m, PROTO_NOTE_SESSIONS_REVOKED))
                 return; /* unknown notifications are ignored, as unknown fields are */
         /* A note we cannot read (or no memory to read it) forgets them all: safe, merely slower. */
         if (codec_decode_SessionsRevokedNote(m->params, zone, &note, &field) != 0 || !note.role.ptr ||

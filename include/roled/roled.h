@@ -223,9 +223,11 @@ typedef void (*roled_credentials_cb)(roled_client *client, roled_status status,
  * ROLED_E_IO, ROLED_E_NO_AGENT, Internal, UpstreamUnavailable) the cached
  * set is served until it actually expires (stale-if-error).  While one
  * thread renews an entry, others get the cached set at once.  The agent's
- * SessionsRevoked notification empties the matching entries: in a client
- * driven by roled_client_process() as soon as it runs, otherwise at the
- * next call that comes 100 ms or more after the previous look.
+ * SessionsRevoked notification empties the matching entries, and its
+ * SessionRenewed notification (a session replaced ahead of its expiry) makes
+ * the entry holding the old credentials due for renewal: in a client driven
+ * by roled_client_process() as soon as it runs, otherwise at the next call
+ * that comes 100 ms or more after the previous look.
  * THREAD SAFETY: any thread.  BLOCKING: not on a cache hit (a short lock);
  * otherwise until the answer or the client's timeout.
  * ERRORS: the agent's (AccessDenied, NoSuchEntity, InvalidParameterValue,

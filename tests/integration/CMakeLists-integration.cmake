@@ -7,6 +7,15 @@ foreach(t embedded-default trust-rules credentials cache rolectl rolectl-cli aws
   roled_system_test(test-${t} integration ${CMAKE_CURRENT_LIST_DIR}/test-${t}.c)
 endforeach()
 
+# libroled as time passes: the agent under libfaketime (renewal), libroled's
+# clock moved by the test's own time() (background key fetch); it rotates the
+# agent's keys with keys_rotate() from the agent core.
+roled_system_test(test-libroled-time integration ${CMAKE_CURRENT_LIST_DIR}/test-libroled-time.c)
+target_link_libraries(test-libroled-time PRIVATE roled_agent_core)
+find_file(ROLED_LIBFAKETIME libfaketime.so.1
+  PATHS /usr/lib/${CMAKE_LIBRARY_ARCHITECTURE}/faketime /usr/lib/faketime NO_DEFAULT_PATH)
+set_tests_properties(test-libroled-time PROPERTIES ENVIRONMENT "ROLED_TEST_FAKETIME=${ROLED_LIBFAKETIME}")
+
 # The README's C example, exactly as README.md prints it (test-libroled-contract
 # runs it with and without an agent).
 set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/README.md)
