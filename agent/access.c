@@ -317,6 +317,12 @@ int access_trust(const Config *config, const AccessPolicies *aps, const Role *ro
         /* Every document must allow on its own: the JSON trust_policy only narrows [trust]. */
         for (size_t i = 0; i < n; i++) {
                 r = policy_evaluate(&docs[i], 1, NULL, "sts:AssumeRole", role->arn, ctx, &res);
+                if (r == POLICY_E_WORK_LIMIT) {
+                        snprintf(why, why_len, "role %s: trust policy %s: denied without a decision (more "
+                                 "matching work than one decision may take, POLICY_WORK_MAX)",
+                                 role->name, policy_name(docs[i]) ? policy_name(docs[i]) : "");
+                        return TRUST_E_DENIED;
+                }
                 if (r)
                         return r;
                 if (res.decision == POLICY_ALLOW)

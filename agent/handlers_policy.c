@@ -504,13 +504,29 @@ static int signed_claims(Request *req, const ProtoAuthorizeReq *in, char *region
         return 0;
 }
 
-/* A role without a permissions policy may do nothing: no identity policy, implicit deny. */
+/*
+ * A role without a permissions policy may do nothing: no identity policy,
+ * implicit deny. A decision the engine refuses for the work it needs
+ * (POLICY_E_WORK_LIMIT: hostile patterns against a large context) is a deny
+ * whose *reasonp says so; otherwise *reasonp is NULL.
+ */
 static int evaluate(const RolePolicies *rp, const Policy *session, const char *action,
-                    const char *resource, const PolicyContext *ctx, PolicyResult *res)
+                    const char *resource, const PolicyContext *ctx, PolicyResult *res,
+                    const char **reasonp)
 {
         const Policy *permissions = rp ? rp->permissions : NULL;
+        int r;
 
-        return policy_evaluate(&permissions, permissions ? 1 : 0, session, action, resource, ctx, res);
+        *reasonp = NULL;
+        r = policy_evaluate(&permissions, permissions ? 1 : 0, session, action, resource, ctx, res);
+        if (r == POLICY_E_WORK_LIMIT) {
+                *res = (PolicyResult){ .decision = POLICY_IMPLICIT_DENY, .policy = POLICY_INDEX_NONE,
+                                       .statement = -1 };
+                *reasonp = "denied without a decision: matching the policies against this request "
+                           "needs more work than the agent spends on one (POLICY_WORK_MAX)";
+                return 0;
+        }
+        return r;
 }
 
 int handle_Authorize(Request *req, const ProtoAuthorizeReq *in)
@@ -523,6 +539,7 @@ int handle_Authorize(Request *req, const ProtoAuthorizeReq *in)
         const Policy *session = NULL;
         char action[PROTO_ACTION_MAX + 1], resource[PROTO_RESOURCE_MAX + 1], region[64];
         PolicyResult res = { .decision = POLICY_IMPLICIT_DENY, .statement = -1 };
+        const char *reason;
         int r;
 
         if ((r = read_target(req, in->action, in->resource, in->region, action, resource, region)))
@@ -556,10 +573,10 @@ int handle_Authorize(Request *req, const ProtoAuthorizeReq *in)
         if ((r = refresh_context(e, agent_now(a), region)) ||
             (r = add_request_context(req, in->context, e->ctx, false)))
                 return r;
-        r = evaluate(rp, session, action, resource, e->ctx, &res);
+        r = evaluate(rp, session, action, resource, e->ctx, &res, &reason);
         if (r)
                 return r;
-        pack_decision(req, &res, role->name, NULL);
+        pack_decision(req, &res, role->name, reason);
         return 0;
 }
 
@@ -572,6 +589,7 @@ int handle_Simulate(Request *req, const ProtoSimulateReq *in)
         const RolePolicies *rp;
         char action[PROTO_ACTION_MAX + 1], resource[PROTO_RESOURCE_MAX + 1], region[64];
         PolicyResult res = { .decision = POLICY_IMPLICIT_DENY, .statement = -1 };
+        const char *reason;
         PolicyError err;
         int r;
 
@@ -616,9 +634,9 @@ int handle_Simulate(Request *req, const ProtoSimulateReq *in)
                         return r;
         }
         rp = access_role_policies(a->config, a->access, role);
-        r = evaluate(rp, session, action, resource, ctx, &res);
+        r = evaluate(rp, session, action, resource, ctx, &res, &reason);
         if (r)
                 return r;
-        pack_decision(req, &res, role->name, NULL);
+        pack_decision(req, &res, role->name, reason);
         return 0;
 }

@@ -299,6 +299,9 @@ static bool binary_equal(const char *r, const uint8_t *bin, size_t bin_len)
         return off == bin_len;
 }
 
+/* What folding a byte costs, in Work units (bench-policy's IgnoreCase row). */
+#define CASEFOLD_UNITS_PER_BYTE 12
+
 static bool is_ascii(const char *s, size_t len)
 {
         for (size_t i = 0; i < len; i++)
@@ -313,12 +316,18 @@ static bool is_ascii(const char *s, size_t len)
  * "STRASSE". ASCII-only pairs take the short way. A value that is not valid
  * UTF-8 cannot be folded; it then compares ASCII-case-insensitively.
  */
-static bool casefold_equal(const char *a, size_t alen, const char *b, size_t blen)
+static bool casefold_equal(const char *a, size_t alen, const char *b, size_t blen, Work *w)
 {
         int res;
 
+        if (!work_charge(w, (alen + blen) / 2))
+                return false;
         if (is_ascii(a, alen) && is_ascii(b, blen))
                 return alen == blen && strncasecmp(a, b, alen) == 0;
+        /* Folding runs character by character through libunistring, and
+         * allocates when a value is long. */
+        if (!work_charge(w, CASEFOLD_UNITS_PER_BYTE * (alen + blen)))
+                return false;
         if (u8_casecmp((const uint8_t *)a, alen, (const uint8_t *)b, blen, NULL, NULL, &res) == 0)
                 return res == 0;
         return alen == blen && strncasecmp(a, b, alen) == 0;
@@ -337,8 +346,13 @@ static const char *value_text(const Pattern *pat, const PolicyContext *ctx, char
         return buf;
 }
 
-/* One request value against one policy value, the positive form of the operator. */
-static bool match_one(const Condition *c, const CondValue *v, const char *r, const PolicyContext *ctx)
+/*
+ * One request value @r (@rlen bytes) against one policy value, the positive
+ * form of the operator, charged to @w (see Work): a few units a pair, the
+ * bytes compared, and what the wildcard matcher spends.
+ */
+static bool match_one(const Condition *c, const CondValue *v, const char *r, size_t rlen,
+                      const PolicyContext *ctx, Work *w)
 {
         char buf[POLICY_EXPAND_MAX];
         const char *t;
@@ -346,33 +360,35 @@ static bool match_one(const Condition *c, const CondValue *v, const char *r, con
         double num;
         int64_t date;
 
+        if (!work_charge(w, 8))
+                return false;
         switch (c->op) {
         case OP_STR_EQ:
         case OP_STR_EQ_IC:
         case OP_BOOL:
                 t = value_text(&v->pat, ctx, buf, sizeof(buf), &len);
-                if (!t)
+                if (!t || !work_charge(w, v->pat.kind == PAT_VAR ? len : 0))
                         return false;
                 if (c->op == OP_STR_EQ)
-                        return strlen(r) == len && memcmp(t, r, len) == 0;
+                        return rlen == len && memcmp(t, r, len) == 0;
                 if (c->op == OP_BOOL)
                         return strcasecmp(t, r) == 0;
-                return casefold_equal(t, len, r, strlen(r));
+                return casefold_equal(t, len, r, rlen, w);
         case OP_STR_LIKE:
                 /* A wildcard-free value is compiled unescaped ("${*}" became a bare
                  * "*"), so it must be compared, never globbed. */
                 if (v->pat.kind == PAT_LITERAL)
-                        return strlen(r) == v->pat.len && memcmp(v->pat.text, r, v->pat.len) == 0;
+                        return rlen == v->pat.len && memcmp(v->pat.text, r, v->pat.len) == 0;
                 if (v->pat.kind == PAT_GLOB)
-                        return glob_match_info(v->pat.text, v->pat.len, &v->pat.glob, r, strlen(r));
+                        return glob_match_info(v->pat.text, v->pat.len, &v->pat.glob, r, rlen, w);
                 t = value_text(&v->pat, ctx, buf, sizeof(buf), &len);
-                return t && glob_match(t, len, r, strlen(r));
+                return t && glob_match(t, len, r, rlen, w);
         case OP_NUM_EQ:
         case OP_NUM_LT:
         case OP_NUM_LE:
         case OP_NUM_GT:
         case OP_NUM_GE:
-                if (parse_number(r, &num) < 0)
+                if (!work_charge(w, 64) || parse_number(r, &num) < 0)
                         return false;
                 switch (c->op) {
                 case OP_NUM_EQ:
@@ -391,7 +407,7 @@ static bool match_one(const Condition *c, const CondValue *v, const char *r, con
         case OP_DATE_LE:
         case OP_DATE_GT:
         case OP_DATE_GE:
-                if (parse_date(r, &date) < 0)
+                if (!work_charge(w, 64) || parse_date(r, &date) < 0)
                         return false;
                 switch (c->op) {
                 case OP_DATE_EQ:
@@ -406,30 +422,35 @@ static bool match_one(const Condition *c, const CondValue *v, const char *r, con
                         return date >= v->date;
                 }
         case OP_BINARY:
-                return binary_equal(r, v->bin, v->bin_len);
+                return work_charge(w, rlen) && binary_equal(r, v->bin, v->bin_len);
         case OP_IP: {
                 uint8_t fam, addr[16], prefix;
-                if (strchr(r, '/') || parse_cidr(r, &fam, addr, &prefix) < 0)
+                if (!work_charge(w, 64) || strchr(r, '/') || parse_cidr(r, &fam, addr, &prefix) < 0)
                         return false;
                 return fam == v->family && prefix_equal(addr, v->addr, v->prefix);
         }
         case OP_ARN: {
                 ArnSplit rs;
-                size_t rlen = strlen(r);
+                if (!work_charge(w, rlen / 4))
+                        return false;
                 arn_split(r, rlen, &rs);
                 if (rs.n < ARN_SEGS)
                         return false;
-                return pattern_match_arn(&v->pat, ctx, r, rlen, &rs);
+                return pattern_match_arn(&v->pat, ctx, r, rlen, &rs, w);
         }
         default:
                 return false;
         }
 }
 
-static bool any_match(const Condition *c, const char *r, const PolicyContext *ctx)
+static bool any_match(const Condition *c, const char *r, const PolicyContext *ctx, Work *w)
 {
-        for (uint32_t i = 0; i < c->n_values; i++)
-                if (match_one(c, &c->values[i], r, ctx))
+        size_t rlen = strlen(r);
+
+        if (!work_charge(w, rlen / 8))
+                return false;
+        for (uint32_t i = 0; i < c->n_values && !work_out(w); i++)
+                if (match_one(c, &c->values[i], r, rlen, ctx, w))
                         return true;
         return false;
 }
@@ -448,7 +469,7 @@ static bool any_match(const Condition *c, const char *r, const PolicyContext *ct
  *   where a request value passes a negated operator if it matches no
  *   policy value.
  */
-bool condition_eval(const Condition *c, const PolicyContext *ctx)
+bool condition_eval(const Condition *c, const PolicyContext *ctx, Work *w)
 {
         const CtxEntry *e = ctx ? context_find(ctx, c->key) : NULL;
         bool is_present = e && e->n_values > 0;
@@ -466,20 +487,21 @@ bool condition_eval(const Condition *c, const PolicyContext *ctx)
                         return false;
                 return c->is_negated;
         }
+        /* Past the work limit the answer is never used (policy_evaluate() refuses): stop. */
         switch (c->set) {
         case SET_ALL:
-                for (size_t i = 0; i < e->n_values; i++)
-                        if (any_match(c, e->values[i], ctx) == c->is_negated)
+                for (size_t i = 0; i < e->n_values && !work_out(w); i++)
+                        if (any_match(c, e->values[i], ctx, w) == c->is_negated)
                                 return false;
                 return true;
         case SET_ANY:
-                for (size_t i = 0; i < e->n_values; i++)
-                        if (any_match(c, e->values[i], ctx) != c->is_negated)
+                for (size_t i = 0; i < e->n_values && !work_out(w); i++)
+                        if (any_match(c, e->values[i], ctx, w) != c->is_negated)
                                 return true;
                 return false;
         default:
-                for (size_t i = 0; i < e->n_values; i++)
-                        if (any_match(c, e->values[i], ctx))
+                for (size_t i = 0; i < e->n_values && !work_out(w); i++)
+                        if (any_match(c, e->values[i], ctx, w))
                                 return !c->is_negated;
                 return c->is_negated;
         }

@@ -116,7 +116,7 @@ static bool action_match(const Statement *st, const Request *rq)
                                 return true;
                         break;
                 default:
-                        if (glob_match(p->text, p->len, rq->action, rq->action_len))
+                        if (glob_match(p->text, p->len, rq->action, rq->action_len, rq->work))
                                 return true;
                         break;
                 }
@@ -135,7 +135,7 @@ static bool statement_match(const Statement *st, const Request *rq)
                 m = false;
                 for (uint32_t i = 0; !m && i < st->n_resources; i++)
                         m = pattern_match_arn(&st->resources[i], rq->ctx, rq->resource, rq->resource_len,
-                                              &rq->rsplit);
+                                              &rq->rsplit, rq->work);
                 if (m == st->is_not_resource)
                         return false;
         }
@@ -148,7 +148,7 @@ static bool statement_match(const Statement *st, const Request *rq)
         }
         /* IAM:reference_policies_multi-value-conditions: operators and keys are AND'ed. */
         for (uint32_t i = 0; i < st->n_conds; i++)
-                if (!condition_eval(&st->conds[i], rq->ctx))
+                if (!condition_eval(&st->conds[i], rq->ctx, rq->work))
                         return false;
         return true;
 }
@@ -164,12 +164,13 @@ static void decide(PolicyResult *res, PolicyDecision d, const Policy *p, int ind
 
 /*
  * Scan one policy: return true at the first matching Deny (written to @deny);
- * otherwise note the first matching Allow in @allow (if not set yet).
+ * otherwise note the first matching Allow in @allow (if not set yet). Stops
+ * when the work meter runs out (the caller refuses the decision).
  */
 static bool scan(const Policy *p, int index, const Request *rq, PolicyResult *deny,
                  PolicyResult *allow, bool *has_allowp)
 {
-        for (size_t j = 0; j < p->n_statements; j++) {
+        for (size_t j = 0; j < p->n_statements && work_charge(rq->work, 4); j++) {
                 const Statement *st = &p->statements[j];
                 if (!st->is_deny && *has_allowp)
                         continue;
@@ -192,6 +193,7 @@ int policy_evaluate(const Policy *const *identity, size_t n_identity, const Poli
         char action_lc[POLICY_ACTION_MAX + 1];
         PolicyResult deny, allow, session_allow;
         bool has_allow = false, has_session_allow = false;
+        Work work = {0};
         Request rq;
         size_t alen;
 
@@ -211,16 +213,21 @@ int policy_evaluate(const Policy *const *identity, size_t n_identity, const Poli
                 .resource = resource,
                 .resource_len = strlen(resource),
                 .ctx = ctx,
+                .work = &work,
         };
         arn_split(resource, rq.resource_len, &rq.rsplit);
 
-        for (size_t i = 0; i < n_identity; i++) {
-                if (scan(identity[i], (int)i, &rq, &deny, &allow, &has_allow)) {
-                        *res = deny;
-                        return 0;
-                }
+        bool is_denied = false;
+        for (size_t i = 0; i < n_identity && !is_denied; i++)
+                is_denied = scan(identity[i], (int)i, &rq, &deny, &allow, &has_allow);
+        if (session && !is_denied)
+                is_denied = scan(session, POLICY_INDEX_SESSION, &rq, &deny, &session_allow, &has_session_allow);
+        /* Past the limit some match answered without looking: no part of this decision stands. */
+        if (work_out(&work)) {
+                *res = (PolicyResult){.decision = POLICY_IMPLICIT_DENY, .policy = POLICY_INDEX_NONE, .statement = -1};
+                return POLICY_E_WORK_LIMIT;
         }
-        if (session && scan(session, POLICY_INDEX_SESSION, &rq, &deny, &session_allow, &has_session_allow)) {
+        if (is_denied) {
                 *res = deny;
                 return 0;
         }

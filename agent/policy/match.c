@@ -134,152 +134,491 @@ static uint32_t char_at(const char *s, size_t i, size_t n, size_t *lenp)
         return cp;
 }
 
-#define SHIFT_AND_CHARS POLICY_VALUE_MAX
-#define SHIFT_AND_WORDS (SHIFT_AND_CHARS / 64)
+#define SEG_TOKENS_MAX POLICY_VALUE_MAX /* longer than any subject the engine takes */
+#define SEG_STACK_WORDS 4096             /* bitsets that fit on the stack (32 KiB) */
+#define TOK_ANY UINT32_MAX               /* the token of a `?` */
 
-typedef struct CharMask {
-        uint32_t cp;
-        uint64_t *mask;
-} CharMask;
-
-static int cmp_charmask(const void *a, const void *b)
+static int cmp_u32(const void *a, const void *b)
 {
-        uint32_t x = ((const CharMask *)a)->cp, y = ((const CharMask *)b)->cp;
+        uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
         return (x > y) - (x < y);
 }
 
 /*
- * The leftmost match of a segment with `?` in s[from, limit), Shift-And over
- * characters: bit j of the state is set when the first j + 1 tokens match the
- * characters just read, so each subject character costs one pass over
- * ceil(segment characters / 64) words, whatever the pattern. The first
- * match to end is also the leftmost to start (every match spans the same
- * number of characters). Return: its end, NPOS for none, or -ENOMEM-ish
- * SIZE_MAX - 1 when the masks cannot be allocated (the caller searches
- * another way).
+ * Split segment p[0, plen) into tokens: TOK_ANY for `?`, else the literal
+ * character (char_at() of the unescaped bytes, so a multi-byte character is
+ * one token, as in the subject). Return: the number of tokens, or SIZE_MAX
+ * when there are more than SEG_TOKENS_MAX.
  */
-#define SHIFT_AND_NOMEM (SIZE_MAX - 1)
-static size_t shift_and(const char *p, size_t plen, const char *s, size_t from, size_t limit)
+static size_t tokenize(const char *p, size_t plen, uint32_t *tok)
 {
-        unsigned char bytes[SHIFT_AND_CHARS];
-        bool is_q[SHIFT_AND_CHARS];
-        uint32_t tok[SHIFT_AND_CHARS];
-        CharMask ents_stack[64];
-        uint64_t words_stack[512], state[SHIFT_AND_WORDS], q[SHIFT_AND_WORDS];
-        size_t nb = 0, n_tok = 0, n_ents = 0, k;
+        unsigned char bytes[SEG_TOKENS_MAX];
+        bool is_q[SEG_TOKENS_MAX];
+        size_t nb = 0, n_tok = 0, k;
 
-        /* Tokens: the segment unescaped, then literal bytes grouped into characters. */
         for (size_t i = 0; i < plen;) {
                 int t = next_token(p, plen, &i);
-                if (nb == SHIFT_AND_CHARS)
-                        return SHIFT_AND_NOMEM; /* longer than any subject the engine takes */
+                if (nb == SEG_TOKENS_MAX)
+                        return SIZE_MAX;
                 is_q[nb] = t < 0;
                 bytes[nb++] = t < 0 ? 0 : (unsigned char)t;
         }
-        for (size_t i = 0; i < nb; i += k) {
+        /* A literal character never spans a `?`: decode within the run of literal bytes. */
+        for (size_t i = 0, run = 0; i < nb; i += k) {
                 if (is_q[i]) {
-                        tok[n_tok++] = UINT32_MAX;
+                        tok[n_tok++] = TOK_ANY;
                         k = 1;
                         continue;
                 }
-                size_t run = i;
-                while (run < nb && !is_q[run])
-                        run++;
+                if (bytes[i] < 0x80) {
+                        tok[n_tok++] = bytes[i];
+                        k = 1;
+                        continue;
+                }
+                if (run <= i)
+                        for (run = i; run < nb && !is_q[run];)
+                                run++;
                 tok[n_tok++] = char_at((const char *)bytes, i, run, &k);
         }
-        size_t words = (n_tok + 63) / 64, n_lit = 0;
-        for (size_t j = 0; j < n_tok; j++)
-                n_lit += tok[j] != UINT32_MAX;
-        /* One mask per distinct literal character: the literal tokens sorted by
-         * character (each one's position rides in the mask pointer's place),
-         * then one mask per run of equal characters. */
-        CharMask *ents = n_lit <= sizeof(ents_stack) / sizeof(ents_stack[0]) ? ents_stack : malloc(n_lit * sizeof(*ents));
-        if (!ents)
-                return SHIFT_AND_NOMEM;
-        memset(q, 0, words * sizeof(*q));
-        for (size_t j = 0; j < n_tok; j++) {
-                if (tok[j] == UINT32_MAX)
-                        q[j / 64] |= 1ull << (j % 64);
-                else
-                        ents[n_ents++] = (CharMask){.cp = tok[j], .mask = (uint64_t *)(uintptr_t)j};
-        }
-        qsort(ents, n_ents, sizeof(*ents), cmp_charmask);
-        size_t n_uniq = 0;
-        for (size_t e = 0; e < n_ents; e++)
-                n_uniq += e == 0 || ents[e].cp != ents[e - 1].cp;
-        uint64_t *pool = n_uniq * words <= sizeof(words_stack) / sizeof(words_stack[0])
-                                 ? words_stack
-                                 : malloc(n_uniq * words * sizeof(*pool));
-        if (!pool) {
-                if (ents != ents_stack)
-                        free(ents);
-                return SHIFT_AND_NOMEM;
-        }
-        n_uniq = 0;
-        for (size_t e = 0; e < n_ents; e++) {
-                size_t j = (size_t)(uintptr_t)ents[e].mask;
-                if (n_uniq == 0 || ents[n_uniq - 1].cp != ents[e].cp) {
-                        uint64_t *m = pool + n_uniq * words;
-                        memcpy(m, q, words * sizeof(*m));
-                        ents[n_uniq++] = (CharMask){.cp = ents[e].cp, .mask = m};
-                }
-                ents[n_uniq - 1].mask[j / 64] |= 1ull << (j % 64);
-        }
-        n_ents = n_uniq;
-        /* ASCII characters find their mask in a table, others by binary search. */
-        const uint64_t *ascii[128];
-        for (size_t c = 0; c < 128; c++)
-                ascii[c] = q;
-        for (size_t e = 0; e < n_ents && ents[e].cp < 128; e++)
-                ascii[ents[e].cp] = ents[e].mask;
+        return n_tok;
+}
 
-        size_t end = NPOS;
-        uint64_t last = 1ull << ((n_tok - 1) % 64);
-        memset(state, 0, words * sizeof(*state));
-        for (size_t i = from; i < limit; i += k) {
-                const uint64_t *m;
-                if ((unsigned char)s[i] < 0x80) {
-                        k = 1;
-                        m = ascii[(unsigned char)s[i]];
-                } else {
-                        CharMask key = {.cp = char_at(s, i, limit, &k)};
-                        const CharMask *e = bsearch(&key, ents, n_ents, sizeof(*ents), cmp_charmask);
-                        m = e ? e->mask : q;
+/*
+ * The subject as bitsets, one per distinct literal character of a segment
+ * (bit k of a set: the subject's character k is that character), filled
+ * lazily: a search only reads as far as it has to.
+ */
+typedef struct Sets {
+        const char *s;
+        size_t i, limit;        /* next byte to read, end of the subject */
+        size_t nc;              /* characters read */
+        size_t words, n_zeroed; /* words per set; words cleared so far in each */
+        size_t n_ids, n_ascii;
+        const int16_t *ascii_id;
+        const uint32_t *others; /* the non-ASCII characters, sorted: ids n_ascii... */
+        size_t n_others;
+        uint64_t *bits;
+} Sets;
+
+/*
+ * Read the subject until @want characters are in the sets (or it ends),
+ * charging @w: two units a byte, sixteen more a non-ASCII character (a
+ * binary search), one a cleared word. The word being filled stays in a
+ * register while the character repeats. Words are cleared one ahead of the
+ * characters read, and all of them once the subject ends, so bits_at()
+ * never reads one that was not.
+ */
+static bool sets_read(Sets *st, size_t want, Work *w)
+{
+        size_t i0 = st->i, n_wide = 0, k, acc_at = SIZE_MAX;
+        uint64_t acc = 0;
+
+        for (; st->nc < want && st->i < st->limit; st->i += k, st->nc++) {
+                size_t nc = st->nc;
+                long id;
+                if (nc / 64 + 2 > st->n_zeroed) {
+                        for (size_t x = 0; x < st->n_ids; x++)
+                                st->bits[x * st->words + st->n_zeroed] = 0;
+                        st->n_zeroed++;
                 }
-                if (words == 1) {
-                        state[0] = ((state[0] << 1) | 1) & m[0];
-                        if (state[0] & last) {
-                                end = i + k;
-                                break;
+                if ((unsigned char)st->s[st->i] < 0x80) {
+                        k = 1;
+                        id = st->ascii_id[(unsigned char)st->s[st->i]];
+                } else {
+                        uint32_t cp = char_at(st->s, st->i, st->limit, &k);
+                        const uint32_t *e = st->n_others ? bsearch(&cp, st->others, st->n_others,
+                                                                   sizeof(*st->others), cmp_u32)
+                                                         : NULL;
+                        id = e ? (long)(st->n_ascii + (size_t)(e - st->others)) : -1;
+                        n_wide++;
+                }
+                if (id >= 0) {
+                        size_t at = (size_t)id * st->words + nc / 64;
+                        if (at != acc_at) {
+                                if (acc_at != SIZE_MAX)
+                                        st->bits[acc_at] |= acc;
+                                acc_at = at;
+                                acc = 0;
+                        }
+                        acc |= 1ull << (nc % 64);
+                }
+        }
+        if (acc_at != SIZE_MAX)
+                st->bits[acc_at] |= acc;
+        size_t n_clear = 0;
+        if (st->i >= st->limit) {
+                n_clear = (st->words - st->n_zeroed) * st->n_ids;
+                for (size_t x = 0; x < st->n_ids; x++)
+                        memset(st->bits + x * st->words + st->n_zeroed, 0,
+                               (st->words - st->n_zeroed) * sizeof(*st->bits));
+                st->n_zeroed = st->words;
+        }
+        return work_charge(w, 2 * (st->i - i0) + 16 * n_wide + n_clear + st->n_ids * (st->i - i0) / 64);
+}
+
+/* The 64 bits of bitset @t that start at bit @b. */
+static inline uint64_t bits_at(const uint64_t *t, size_t b)
+{
+        size_t x = b / 64, r = b % 64;
+        return r ? (t[x] >> r) | (t[x + 1] << (64 - r)) : t[x];
+}
+
+/* dst[x] &= the 64 bits of @src from bit 64x + @d, for words [0, @n): in place when dst == src (reads run ahead). */
+static void and_shifted(uint64_t *dst, const uint64_t *src, size_t d, size_t n)
+{
+        for (size_t x = 0; x < n; x++)
+                dst[x] &= bits_at(src, 64 * x + d);
+}
+
+/* OR the 64 bits @v into @t at bit @b. */
+static inline void or_at(uint64_t *t, size_t b, uint64_t v)
+{
+        size_t x = b / 64, r = b % 64;
+        t[x] |= v << r;
+        if (r)
+                t[x + 1] |= v >> (64 - r);
+}
+
+#define LEVELS_MAX 13 /* doubling levels: runs of up to 2^13 - 1 > SEG_TOKENS_MAX tokens */
+
+static inline bool has_bit(const uint64_t *t, size_t b)
+{
+        return (t[b / 64] >> (b % 64)) & 1;
+}
+
+/*
+ * Offsets J (ascending, all under @n_tok, in @mem as bits) split into runs of step @d: a run
+ * starts at each j with j - d not in J and goes on while j + d is. The cost
+ * of taking them with doubling tables (see columns()), in word operations;
+ * *levelsp: the tables needed.
+ */
+static size_t runs_cost(const uint32_t *off, size_t n_j, const uint64_t *mem, size_t n_tok, size_t d,
+                        size_t words, size_t n_sw, size_t *levelsp)
+{
+        size_t cost = 0, levels = 0;
+
+        for (size_t a = 0; a < n_j; a++) {
+                size_t j = off[a], n = 0;
+                if (j >= d && has_bit(mem, j - d))
+                        continue;
+                for (size_t k = j; k < n_tok && has_bit(mem, k); k += d)
+                        n++;
+                cost += ((size_t)__builtin_popcountll(n)) * n_sw;
+                while (levels < LEVELS_MAX && (1ull << levels) <= n)
+                        levels++;
+        }
+        *levelsp = levels;
+        return cost + levels * words;
+}
+
+/*
+ * Whole-subject passes for the characters where they are cheaper than the
+ * block by block search's worst case (one word per token per 64 starts), so
+ * that a segment built to make every start fail late, on one token, is still
+ * decided in a few passes. For character c at offsets J and its set T:
+ * - runs: J as runs o, o + d, ..., o + (n-1)d of one step d (the first gap
+ *   between offsets, or the period of the gaps, whichever splits J into
+ *   fewer): start i survives a run when T holds i + o + kd for every k.
+ *   Tables X_k (X_0 = T, X_k+1 = X_k AND X_k shifted by 2^k d: 2^k terms
+ *   each) are built once, and a run of n takes one pass per bit of n;
+ * - kills: every position k where the subject is not c kills the starts
+ *   k - j, j in J: J reversed, ORed into a dead set once per such k.
+ * The chosen characters' tokens leave lit_bit[] (the rest stay for the
+ * blocks); *alive holds the starts they leave, @n_starts of them. Return:
+ * the number of literal tokens left; SIZE_MAX when @w ran out.
+ */
+static size_t columns(const Sets *st, uint32_t *lit_bit, size_t n_lit, size_t n_tok, size_t n_starts,
+                      uint64_t *alive, uint64_t *scratch, Work *w)
+{
+        size_t words = st->words, bits_per_set = words * 64, n_sw = (n_starts + 63) / 64;
+        size_t rev_words = (n_tok + 63) / 64, dead_off = rev_words * 64, kept = 0;
+        uint64_t *rev = scratch, *dead = rev + rev_words + 1, *x = dead + 2 * rev_words + words + 2;
+        uint32_t off[SEG_TOKENS_MAX];
+        uint16_t fail[SEG_TOKENS_MAX];
+
+        for (size_t s = 0; s < n_sw; s++)
+                alive[s] = ~0ull;
+        if (n_starts % 64)
+                alive[n_sw - 1] = (1ull << (n_starts % 64)) - 1;
+        for (size_t g = 0, e; g < n_lit; g = e) {
+                size_t id = lit_bit[g] / bits_per_set, lo = id * bits_per_set, n_j;
+                const uint64_t *t = st->bits + id * words;
+                for (e = g; e < n_lit && lit_bit[e] >= lo && lit_bit[e] < lo + bits_per_set; e++)
+                        off[e - g] = lit_bit[e] - (uint32_t)lo;
+                n_j = e - g;
+                if (!work_charge(w, 4 * n_j + words))
+                        return SIZE_MAX;
+                /* J as bits (here, reversed: bit n_tok - 1 - j), for the runs and the kills. */
+                memset(rev, 0, (rev_words + 1) * sizeof(*rev));
+                for (size_t a = 0; a < n_j; a++)
+                        rev[off[a] / 64] |= 1ull << (off[a] % 64);
+                /* Steps: the first gap, and the period of the gaps (KMP's failure function). */
+                size_t steps[2] = {n_j > 1 ? off[1] - off[0] : 1, 0};
+                if (n_j > 2) {
+                        size_t n_gaps = n_j - 1;
+                        fail[0] = 0;
+                        for (size_t i = 1, k = 0; i < n_gaps; i++) {
+                                while (k > 0 && off[i + 1] - off[i] != off[k + 1] - off[k])
+                                        k = fail[k - 1];
+                                if (off[i + 1] - off[i] == off[k + 1] - off[k])
+                                        k++;
+                                fail[i] = (uint16_t)k;
+                        }
+                        size_t period = n_gaps - fail[n_gaps - 1];
+                        steps[1] = off[period] - off[0];
+                }
+                size_t cost_blocks = n_j * n_sw, n_other = 0, best_step = 0, cost_runs = SIZE_MAX, levels = 0;
+                for (size_t c = 0; c < 2; c++) {
+                        size_t lv, cost;
+                        if (steps[c] == 0 || (c == 1 && steps[1] == steps[0]))
+                                continue;
+                        cost = runs_cost(off, n_j, rev, n_tok, steps[c], words, n_sw, &lv);
+                        if (cost < cost_runs) {
+                                cost_runs = cost;
+                                best_step = steps[c];
+                                levels = lv;
+                        }
+                }
+                for (size_t y = 0; y * 64 < st->nc; y++) {
+                        uint64_t m = y * 64 + 64 <= st->nc ? ~0ull : (1ull << (st->nc % 64)) - 1;
+                        n_other += (size_t)__builtin_popcountll(~t[y] & m);
+                }
+                size_t cost_kills = n_other * (rev_words + 1) + words;
+                if (cost_blocks <= cost_runs && cost_blocks <= cost_kills) {
+                        memmove(lit_bit + kept, lit_bit + g, n_j * sizeof(*lit_bit));
+                        kept += n_j;
+                        continue;
+                }
+                if (!work_charge(w, 2 * (cost_runs < cost_kills ? cost_runs : cost_kills)))
+                        return SIZE_MAX;
+                if (cost_runs < cost_kills) {
+                        /* x + k * words: X_k for k >= 1 (X_0 is T). */
+                        size_t d = best_step;
+                        for (size_t k = 1; k < levels; k++) {
+                                const uint64_t *prev = k == 1 ? t : x + (k - 2) * words;
+                                uint64_t *cur = x + (k - 1) * words;
+                                size_t dk = d << (k - 1), n = dk / 64 + 2 < words ? words - 2 - dk / 64 : 0;
+                                /* Only words whose reads stay inside the table: the rest lie past
+                                 * every start plus its run, never read. */
+                                memcpy(cur, prev, words * sizeof(*cur));
+                                and_shifted(cur, prev, dk, n);
+                        }
+                        for (size_t a = 0; a < n_j; a++) {
+                                size_t j = off[a], n = 0;
+                                if (j >= d && has_bit(rev, j - d))
+                                        continue;
+                                for (size_t k = j; k < n_tok && has_bit(rev, k); k += d)
+                                        n++;
+                                for (size_t k = 0, shift = j; n; k++, n >>= 1) {
+                                        if (!(n & 1))
+                                                continue;
+                                        and_shifted(alive, k == 0 ? t : x + (k - 1) * words, shift, n_sw);
+                                        shift += d << k;
+                                }
                         }
                         continue;
                 }
-                uint64_t carry = 1;
-                for (size_t w = 0; w < words; w++) {
-                        uint64_t next = (state[w] << 1) | carry;
-                        carry = state[w] >> 63;
-                        state[w] = next & m[w];
+                /* Reversed offsets: bit n_tok - 1 - j for each j in J. */
+                memset(rev, 0, (rev_words + 1) * sizeof(*rev));
+                for (size_t a = 0; a < n_j; a++) {
+                        size_t j = n_tok - 1 - off[a];
+                        rev[j / 64] |= 1ull << (j % 64);
                 }
-                if (state[words - 1] & last) {
-                        end = i + k;
-                        break;
+                /* dead bit dead_off + i: start i meets a position that is not c. */
+                memset(dead, 0, (2 * rev_words + words + 2) * sizeof(*dead));
+                for (size_t y = 0; y * 64 < st->nc; y++) {
+                        uint64_t m = y * 64 + 64 <= st->nc ? ~0ull : (1ull << (st->nc % 64)) - 1;
+                        for (uint64_t z = ~t[y] & m; z; z &= z - 1) {
+                                size_t k = y * 64 + (size_t)__builtin_ctzll(z);
+                                /* Start k - j is bit dead_off + k - (n_tok - 1) + (n_tok - 1 - j). */
+                                for (size_t v = 0; v < rev_words; v++)
+                                        or_at(dead, dead_off + k + 1 - n_tok + 64 * v, rev[v]);
+                        }
                 }
+                for (size_t s = 0; s < n_sw; s++)
+                        alive[s] &= ~bits_at(dead, dead_off + 64 * s);
         }
-        if (ents != ents_stack)
-                free(ents);
-        if (pool != words_stack)
-                free(pool);
+        return kept;
+}
+
+/*
+ * The leftmost match of the tokens tok[0, n_tok) (some `?`) in s[from, limit):
+ * its end, NPOS for none, or SEG_NOMEM when the bitsets cannot be allocated.
+ *
+ * Candidates rather than states: start k survives literal token j when bit
+ * k + j of its character's set is on, so 64 starts are tested against a
+ * token in one word operation, and `?` tokens cost nothing. Starts are tried
+ * 64 at a time from the left, reading the subject only as far as they reach;
+ * each block takes the tokens rarest character first (by the first block's
+ * text) and stops at the first token that leaves none of its starts, so a
+ * match near the start costs about the segment's length, as a Shift-And
+ * would. When that could cost many passes over the subject (the worst case
+ * is one word operation per literal token per 64 starts that fit: a long
+ * segment with many starts), the whole subject is read first: a literal it
+ * lacks ends the search, and columns() decides the characters it can in a
+ * few passes (segments built so that every start fails late, on one token).
+ * Nothing here grows with the segment's length per subject character the way
+ * a Shift-And's ceil(length / 64) words do.
+ */
+#define SEG_NOMEM (SIZE_MAX - 1)
+static size_t find_tokens(const uint32_t *tok, size_t n_tok, const char *s, size_t from, size_t limit, Work *w)
+{
+        uint64_t stack[SEG_STACK_WORDS], scratch_stack[SEG_STACK_WORDS], *scratch = scratch_stack;
+        uint32_t others[SEG_TOKENS_MAX];      /* distinct non-ASCII literal characters, sorted */
+        uint32_t lit_bit[SEG_TOKENS_MAX];     /* literal tokens, grouped by character: bit of start 0 */
+        uint32_t count[SEG_TOKENS_MAX + 128]; /* per character: occurrences in the first block's text */
+        uint32_t slot[SEG_TOKENS_MAX + 128];  /* per character: literal tokens, then its first slot */
+        uint16_t order[SEG_TOKENS_MAX + 128]; /* characters, rarest first */
+        int16_t ascii_id[128];
+        size_t n_others = 0, n_ids = 0, n_lit = 0;
+
+        if (!work_charge(w, 32))
+                return NPOS;
+        /* Number the distinct literal characters: ASCII first, then the others. */
+        memset(ascii_id, -1, sizeof(ascii_id));
+        for (size_t j = 0; j < n_tok; j++) {
+                if (tok[j] == TOK_ANY)
+                        continue;
+                n_lit++;
+                if (tok[j] >= 128)
+                        others[n_others++] = tok[j];
+                else if (ascii_id[tok[j]] < 0)
+                        ascii_id[tok[j]] = (int16_t)n_ids++;
+        }
+        size_t n_ascii = n_ids;
+        if (n_others) {
+                qsort(others, n_others, sizeof(*others), cmp_u32);
+                size_t u = 0;
+                for (size_t e = 0; e < n_others; e++)
+                        if (u == 0 || others[u - 1] != others[e])
+                                others[u++] = others[e];
+                n_others = u;
+                n_ids += u;
+        }
+
+        /* Per set: every start plus every offset, and the word bits_at() reads past it. */
+        size_t words = (limit - from) / 64 + 3;
+        Sets st = {.s = s, .i = from, .limit = limit, .words = words, .n_ids = n_ids, .n_ascii = n_ascii,
+                   .ascii_id = ascii_id, .others = others, .n_others = n_others};
+        if (n_ids * words > UINT32_MAX / 64)
+                return SEG_NOMEM; /* lit_bit[] numbers the bits in 32 bits: search start by start */
+        st.bits = n_ids * words <= SEG_STACK_WORDS ? stack : malloc(n_ids * words * sizeof(*st.bits));
+        if (!st.bits)
+                return SEG_NOMEM;
+
+        size_t end = NPOS;
+        if (!sets_read(&st, 64 + n_tok - 1, w))
+                goto out;
+        /* Literal tokens grouped by character, the rarest in the first block's text first. */
+        for (size_t id = 0; id < n_ids; id++) {
+                order[id] = (uint16_t)id;
+                slot[id] = 0;
+                count[id] = 0;
+                for (size_t x = 0; x < st.n_zeroed && x < words; x++)
+                        count[id] += (uint32_t)__builtin_popcountll(st.bits[id * words + x]);
+        }
+        for (size_t a = 1; a < n_ids; a++) { /* insertion sort: stable, and usually a handful */
+                uint16_t x = order[a];
+                size_t b = a;
+                for (; b > 0 && count[order[b - 1]] > count[x]; b--)
+                        order[b] = order[b - 1];
+                order[b] = x;
+        }
+        uint16_t id_of[SEG_TOKENS_MAX];
+        for (size_t j = 0; j < n_tok; j++) {
+                if (tok[j] == TOK_ANY)
+                        continue;
+                size_t id = tok[j] < 128 ? (size_t)ascii_id[tok[j]]
+                                         : n_ascii + (size_t)((const uint32_t *)bsearch(&tok[j], others, n_others,
+                                                                                        sizeof(*others), cmp_u32) -
+                                                              others);
+                id_of[j] = (uint16_t)id;
+                slot[id_of[j]]++;
+        }
+        for (size_t a = 0, next = 0; a < n_ids; a++) {
+                size_t id = order[a], n = slot[id];
+                slot[id] = (uint32_t)next;
+                next += n;
+        }
+        for (size_t j = 0; j < n_tok; j++)
+                if (tok[j] != TOK_ANY)
+                        lit_bit[slot[id_of[j]]++] = (uint32_t)(id_of[j] * words * 64 + j);
+        /* Tokens read, numbered, sorted into slots: four passes over the segment. */
+        if (!work_charge(w, 2 * n_ids + 4 * n_tok))
+                goto out;
+
+        /*
+         * When the blocks' worst case is many passes' worth (a long segment,
+         * many starts), read the whole subject and let columns() take the
+         * characters it can decide in fewer.
+         */
+        uint64_t *alive0 = NULL;
+        size_t most_starts = limit - from >= n_tok ? limit - from - n_tok + 1 : 0;
+        if (n_lit * ((most_starts + 63) / 64) > 8 * (words + n_ids)) {
+                if (!sets_read(&st, SIZE_MAX, w))
+                        goto out;
+                if (st.nc < n_tok)
+                        goto out;
+                /* A literal character the subject lacks: no start fits. */
+                for (size_t id = 0; id < n_ids; id++) {
+                        uint64_t any = 0;
+                        for (size_t x = 0; x < words; x++)
+                                any |= st.bits[id * words + x];
+                        if (!any)
+                                goto out;
+                }
+                size_t n_sw = (st.nc - n_tok + 1 + 63) / 64, n_rev = (n_tok + 63) / 64;
+                size_t n_scratch = n_sw + 3 * n_rev + words + 4 + (LEVELS_MAX - 1) * words;
+                scratch = n_scratch <= SEG_STACK_WORDS ? scratch_stack : malloc(n_scratch * sizeof(*scratch));
+                if (!scratch) {
+                        end = SEG_NOMEM;
+                        goto out;
+                }
+                alive0 = scratch;
+                n_lit = columns(&st, lit_bit, n_lit, n_tok, st.nc - n_tok + 1, alive0, scratch + n_sw, w);
+                if (n_lit == SIZE_MAX)
+                        goto out;
+        }
+
+        for (size_t base = 0;; base += 64) {
+                if (!sets_read(&st, base + 64 + n_tok - 1, w))
+                        goto out;
+                if (st.nc < base + n_tok)
+                        break; /* no start left that fits */
+                size_t n_starts = st.nc - n_tok + 1 - base;
+                uint64_t alive = n_starts >= 64 ? ~0ull : (1ull << n_starts) - 1;
+                if (alive0)
+                        alive &= alive0[base / 64];
+                size_t t = 0;
+                for (; t < n_lit && alive; t++)
+                        alive &= bits_at(st.bits, base + lit_bit[t]);
+                if (!work_charge(w, 3 * t + 2))
+                        goto out;
+                if (!alive)
+                        continue;
+                /* The leftmost surviving start: walk to the end of its match. */
+                size_t first = base + (size_t)__builtin_ctzll(alive), i = from;
+                for (size_t c = 0; c < first + n_tok; c++)
+                        i += utf8_len(s, i, limit);
+                end = i;
+                break;
+        }
+out:
+        if (scratch != scratch_stack)
+                free(scratch);
+        if (st.bits != stack)
+                free(st.bits);
         return end;
 }
 
 /*
  * The leftmost match of segment p[0, plen) in s[from, limit): its end, or NPOS.
  * A segment of plain bytes (the common case, escapes resolved) is found with
- * memmem(), linear in both lengths; one with `?` by shift_and(), which costs
- * ceil(characters / 64) word operations per subject character.
+ * memmem(), linear in both lengths; one with `?` by find_tokens().
  */
-static size_t find_segment(const char *p, size_t plen, const char *s, size_t from, size_t limit)
+static size_t find_segment(const char *p, size_t plen, const char *s, size_t from, size_t limit, Work *w)
 {
+        uint32_t tok[SEG_TOKENS_MAX];
         char lit[POLICY_VALUE_MAX];
         size_t n = 0;
         bool has_q = false;
@@ -294,13 +633,23 @@ static size_t find_segment(const char *p, size_t plen, const char *s, size_t fro
                         has_q = true; /* too long to copy: take the general path */
         }
         if (!has_q) {
+                /* memmem() sets up per call (a table or a factorization of the
+                 * needle), then scans: a byte at a time for a needle of two or
+                 * more, as memchr() (many bytes a step) for one. */
                 const char *m = memmem(s + from, limit - from, lit, n);
+                size_t scanned = m ? (size_t)(m - s) - from + n : limit - from;
+                if (!work_charge(w, 256 + n + (n == 1 ? scanned / 8 : scanned)))
+                        return NPOS;
                 return m ? (size_t)(m - s) + n : NPOS;
         }
-        size_t end = shift_and(p, plen, s, from, limit);
-        if (end != SHIFT_AND_NOMEM)
-                return end;
-        /* Out of memory for the masks: try each start, at most the segment's length each. */
+        size_t n_tok = tokenize(p, plen, tok);
+        if (n_tok != SIZE_MAX) {
+                size_t end = find_tokens(tok, n_tok, s, from, limit, w);
+                if (end != SEG_NOMEM)
+                        return end;
+        }
+        /* Longer than any subject the engine takes, or out of memory for the
+         * bitsets: try each start, at most the segment's length each. */
         int first = -1;
         size_t k0 = 0;
         if (plen > 0)
@@ -314,6 +663,8 @@ static size_t find_segment(const char *p, size_t plen, const char *s, size_t fro
                                 return NPOS;
                         i = (size_t)(c - s);
                 }
+                if (!work_charge(w, plen))
+                        return NPOS;
                 size_t e = match_at(p, plen, s, limit, i);
                 if (e != NPOS)
                         return e;
@@ -324,11 +675,15 @@ static size_t find_segment(const char *p, size_t plen, const char *s, size_t fro
 /* Index of the next unescaped `*` in p[i, plen), or plen. */
 static size_t next_star(const char *p, size_t plen, size_t i)
 {
-        for (; i < plen; i++) {
-                if (p[i] == '*')
-                        return i;
-                if (p[i] == '\\')
-                        i++;
+        /* @i starts a token (it follows a `*`), so a `*` is escaped exactly when
+         * an odd run of backslashes, which cannot reach back past @i, precedes it. */
+        for (const char *c; i < plen && (c = memchr(p + i, '*', plen - i)); ) {
+                size_t j = (size_t)(c - p), bs = 0;
+                while (j - bs > i && p[j - 1 - bs] == '\\')
+                        bs++;
+                if (bs % 2 == 0)
+                        return j;
+                i = j + 1;
         }
         return plen;
 }
@@ -359,21 +714,26 @@ void glob_info(const char *p, size_t plen, GlobInfo *gi)
         }
 }
 
-bool glob_match(const char *p, size_t plen, const char *s, size_t slen)
+bool glob_match(const char *p, size_t plen, const char *s, size_t slen, Work *w)
 {
         GlobInfo gi;
 
+        if (!work_charge(w, plen))
+                return false;
         glob_info(p, plen, &gi);
-        return glob_match_info(p, plen, &gi, s, slen);
+        return glob_match_info(p, plen, &gi, s, slen, w);
 }
 
-bool glob_match_info(const char *p, size_t plen, const GlobInfo *gi, const char *s, size_t slen)
+bool glob_match_info(const char *p, size_t plen, const GlobInfo *gi, const char *s, size_t slen, Work *w)
 {
         size_t first = gi->first, last = gi->last;
 
         /* A pattern needs at least one byte per literal or `?`: a pattern longer
          * than the subject is refused before any search. */
         if (gi->min > slen)
+                return false;
+        /* The pattern once through character loops (segments charge their searches). */
+        if (!work_charge(w, plen + 4))
                 return false;
         if (first == NPOS)
                 return match_at(p, plen, s, slen, 0) == slen;
@@ -386,7 +746,7 @@ bool glob_match_info(const char *p, size_t plen, const GlobInfo *gi, const char 
         for (size_t i = first + 1; i < last;) {
                 size_t j = next_star(p, last, i);
                 if (j > i) {
-                        pos = find_segment(p + i, j - i, s, pos, tail);
+                        pos = find_segment(p + i, j - i, s, pos, tail, w);
                         if (pos == NPOS)
                                 return false;
                 }
@@ -432,21 +792,21 @@ static bool ends_in_star(const char *p, size_t len)
  * there; a pattern with fewer components whose last one ends in `*` covers
  * the rest ("arn:aws:ec2:*"). Non-ARN patterns or subjects: one glob.
  */
-bool arn_match(const char *p, size_t plen, const ArnSplit *ps, const char *s, const ArnSplit *ss)
+bool arn_match(const char *p, size_t plen, const ArnSplit *ps, const char *s, const ArnSplit *ss, Work *w)
 {
         size_t slen = ss->n ? ss->off[ss->n - 1] + ss->len[ss->n - 1] : strlen(s);
 
         if (ps->n == 0 || ss->n < ARN_SEGS)
-                return glob_match(p, plen, s, slen);
+                return glob_match(p, plen, s, slen, w);
         for (unsigned k = 0; k < ps->n; k++) {
                 const char *pk = p + ps->off[k];
                 size_t pl = ps->len[k];
                 if (k + 1 == ps->n && ps->n < ARN_SEGS) {
                         if (!ends_in_star(pk, pl))
                                 return false;
-                        return glob_match(pk, pl, s + ss->off[k], slen - ss->off[k]);
+                        return glob_match(pk, pl, s + ss->off[k], slen - ss->off[k], w);
                 }
-                if (!glob_match(pk, pl, s + ss->off[k], ss->len[k]))
+                if (!glob_match(pk, pl, s + ss->off[k], ss->len[k], w))
                         return false;
         }
         return true;
@@ -519,23 +879,25 @@ int expand(const Pattern *pat, const PolicyContext *ctx, char *buf, size_t size,
 }
 
 bool pattern_match_arn(const Pattern *pat, const PolicyContext *ctx, const char *s, size_t slen,
-                       const ArnSplit *ss)
+                       const ArnSplit *ss, Work *w)
 {
         char buf[POLICY_EXPAND_MAX];
         ArnSplit ps;
         size_t len;
 
+        if (!work_charge(w, 4 + slen / 8))
+                return false;
         switch (pat->kind) {
         case PAT_ANY:
                 return true;
         case PAT_LITERAL:
                 return slen == pat->len && memcmp(s, pat->text, slen) == 0;
         case PAT_GLOB:
-                return arn_match(pat->text, pat->len, &pat->arn, s, ss);
+                return arn_match(pat->text, pat->len, &pat->arn, s, ss, w);
         default:
-                if (expand(pat, ctx, buf, sizeof(buf), &len) != 0)
+                if (expand(pat, ctx, buf, sizeof(buf), &len) != 0 || !work_charge(w, len))
                         return false;
                 arn_split(buf, len, &ps);
-                return arn_match(buf, len, &ps, s, ss);
+                return arn_match(buf, len, &ps, s, ss, w);
         }
 }

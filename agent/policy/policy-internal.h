@@ -179,12 +179,39 @@ struct Policy {
         size_t n_keys;
 };
 
+/*
+ * The work one decision has spent matching, in units of about a nanosecond
+ * of this engine's slowest per-byte loops (a byte through a character loop,
+ * a word of a bitset, eight bytes through memcmp() or memmem()). Matching
+ * charges before it works, and once the meter passes POLICY_WORK_MAX every
+ * match answers false at once; policy_evaluate() then refuses the decision
+ * (POLICY_E_WORK_LIMIT), so nothing decided past the limit is ever used.
+ * A NULL meter never runs out (tests, lint).
+ */
+typedef struct Work {
+        uint64_t spent;
+} Work;
+
+/* work_charge() - add @units; false when the meter has run out. */
+static inline bool work_charge(Work *w, uint64_t units)
+{
+        if (!w)
+                return true;
+        w->spent += units;
+        return w->spent <= POLICY_WORK_MAX;
+}
+
+static inline bool work_out(const Work *w)
+{
+        return w && w->spent > POLICY_WORK_MAX;
+}
+
 /* match.c */
-bool glob_match(const char *p, size_t plen, const char *s, size_t slen);
+bool glob_match(const char *p, size_t plen, const char *s, size_t slen, Work *w);
 void glob_info(const char *p, size_t plen, GlobInfo *gi);
-bool glob_match_info(const char *p, size_t plen, const GlobInfo *gi, const char *s, size_t slen);
+bool glob_match_info(const char *p, size_t plen, const GlobInfo *gi, const char *s, size_t slen, Work *w);
 void arn_split(const char *s, size_t len, ArnSplit *out);
-bool arn_match(const char *p, size_t plen, const ArnSplit *ps, const char *s, const ArnSplit *ss);
+bool arn_match(const char *p, size_t plen, const ArnSplit *ps, const char *s, const ArnSplit *ss, Work *w);
 uint32_t svc_hash(const char *s, size_t len);
 
 /* The evaluation-time view of one request. */
@@ -196,6 +223,7 @@ typedef struct Request {
         size_t resource_len;
         ArnSplit rsplit;
         const PolicyContext *ctx;
+        Work *work;
 } Request;
 
 /* context.c */
@@ -226,12 +254,12 @@ int expand(const Pattern *pat, const PolicyContext *ctx, char *buf, size_t size,
 
 /* Does pattern @pat (a resource or ARN pattern) match @s? */
 bool pattern_match_arn(const Pattern *pat, const PolicyContext *ctx, const char *s, size_t slen,
-                       const ArnSplit *ss);
+                       const ArnSplit *ss, Work *w);
 
 /* condition.c */
 int condition_op_lookup(const char *name, uint8_t *opp, uint8_t *setp, bool *negatedp,
                         bool *if_existsp);
-bool condition_eval(const Condition *c, const PolicyContext *ctx);
+bool condition_eval(const Condition *c, const PolicyContext *ctx, Work *w);
 int parse_date(const char *s, int64_t *msp);
 int parse_number(const char *s, double *vp);
 int parse_cidr(const char *s, uint8_t *familyp, uint8_t addr[16], uint8_t *prefixp);

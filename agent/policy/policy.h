@@ -45,15 +45,33 @@
  * POLICY_CONTEXT_VALUES_MAX values per key, POLICY_VALUE_MAX bytes per value
  * and POLICY_CONTEXT_BYTES_MAX bytes in all (policy_context_set() refuses
  * more). Wildcards never backtrack (see glob_match() in match.c): matching
- * one pattern against one value costs time linear in their lengths, and a run
- * of pattern text with `?` between two `*` costs ceil(its characters / 64)
- * word operations per character of the value (Shift-And).
+ * one pattern against one value costs time linear in their lengths for plain
+ * text between stars, and a run with `?` between two `*` at most one word
+ * operation per literal character per 64 places it could start (under 70,000
+ * for a 4 KiB value, whatever the run's length), usually far less.
+ *
+ * Work per decision: what no single match costs can still add up (thousands
+ * of patterns in a 128 KiB document, each against 256 KiB of values), so
+ * policy_evaluate() meters the matching work of a decision, in units of
+ * roughly a nanosecond here (a byte through a character loop, a bitset word,
+ * a memmem() call's setup, eight bytes through memchr()-speed code, twelve
+ * units a byte of Unicode case folding), and past POLICY_WORK_MAX units it
+ * stops and refuses the decision: POLICY_E_WORK_LIMIT, an implicit deny with
+ * no deciding statement, never an allow. That is a few milliseconds of
+ * matching. A statement with two StringLike patterns against a 100-byte
+ * value takes about 460 units; POLICY_STATEMENT_MAX such statements against
+ * 64 values of 100 bytes about 420,000, of 1 KiB about 1,460,000. Every
+ * hostile single pattern in tests/bench/bench-policy against 60 values of
+ * 4 KiB is decided exactly, except two built to defeat the `?` search, which
+ * are refused. AWS bounds requests far below these limits and would decide
+ * them; refusing is the one place roled does not.
+ *
  * Evaluation does not allocate, with two exceptions: libunistring may when it
- * case-folds a long non-ASCII value (...IgnoreCase), and the Shift-And masks
- * of a `?` segment with more than 64 literal characters live on the heap (if
- * that fails, the segment is searched start by start instead). Variables
- * expand into a bounded stack buffer of POLICY_EXPAND_MAX bytes (a longer
- * expansion does not match).
+ * case-folds a long non-ASCII value (...IgnoreCase), and the bitsets of a `?`
+ * segment with more than about 60 distinct literal characters live on the
+ * heap (if that fails, the segment is searched start by start instead).
+ * Variables expand into a bounded stack buffer of POLICY_EXPAND_MAX bytes (a
+ * longer expansion does not match).
  */
 #pragma once
 
@@ -73,12 +91,14 @@
 #define POLICY_CONTEXT_VALUES_MAX 1024  /* values of one key */
 #define POLICY_VALUE_MAX 4096           /* bytes in one context value (a Linux path, roled:exe) */
 #define POLICY_CONTEXT_BYTES_MAX 262144 /* bytes of all values of a context together */
+#define POLICY_WORK_MAX 2000000         /* matching work per decision, in units of about 1 ns (see below) */
 
 /* Documented outcomes (positive; failures are -errno). */
 enum {
         POLICY_E_MALFORMED = 1, /* MalformedPolicyDocument: PolicyError says where and why */
         POLICY_E_ATTESTED,      /* context: key is attested, a request value may not change it */
         POLICY_E_RESERVED,      /* context: key is in a namespace only attested values may use */
+        POLICY_E_WORK_LIMIT,    /* evaluate: the decision needs more than POLICY_WORK_MAX work; refused */
 };
 
 typedef struct Policy Policy;
@@ -229,8 +249,11 @@ bool policy_context_get(const PolicyContext *ctx, const char *key, const char *c
  * @res:        receives the decision and the deciding statement
  *
  * Does not allocate (but see the two exceptions above). Return: 0;
- * -EINVAL (NULL action/resource, an action longer than POLICY_ACTION_MAX, or
- * a resource longer than POLICY_RESOURCE_MAX).
+ * POLICY_E_WORK_LIMIT (matching needed more than POLICY_WORK_MAX units of
+ * work, see above: refused, and *res is an implicit deny with policy
+ * POLICY_INDEX_NONE and no statement, so a caller that reads only the
+ * decision still denies); -EINVAL (NULL action/resource, an action longer
+ * than POLICY_ACTION_MAX, or a resource longer than POLICY_RESOURCE_MAX).
  */
 int policy_evaluate(const Policy *const *identity, size_t n_identity, const Policy *session,
                     const char *action, const char *resource, const PolicyContext *ctx,

@@ -278,6 +278,13 @@ static int cmd_eval(int argc, char **argv)
                 ret = die("cannot evaluate: %s", strerror(-r));
                 goto out;
         }
+        if (r == POLICY_E_WORK_LIMIT) {
+                /* Refused, never allowed: the exit status is that of a deny. */
+                ret = die("EvaluationLimitExceeded: matching these policies against this request needs more "
+                    "than %d units of work (POLICY_WORK_MAX); denied without a decision",
+                    POLICY_WORK_MAX);
+                goto out;
+        }
         if (is_json) {
                 json_t *o = json_object();
                 json_object_set_new(o, "decision", json_string(policy_decision_str(res.decision)));

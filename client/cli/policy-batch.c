@@ -750,6 +750,15 @@ static void batch_one(const BatchReq *rq, json_t *out)
                 snprintf(msg, sizeof(msg), "cannot evaluate: %s", strerror(-r));
                 goto error;
         }
+        if (r == POLICY_E_WORK_LIMIT) {
+                /* An error line has no decision, so nothing reads this as an allow. */
+                code = "EvaluationLimitExceeded";
+                snprintf(msg, sizeof(msg),
+                         "matching these policies against this request needs more than %d units of work "
+                         "(POLICY_WORK_MAX); denied without a decision",
+                         POLICY_WORK_MAX);
+                goto error;
+        }
         json_object_set_new(out, "decision", json_string(policy_decision_str(res.decision)));
         json_object_set_new(out, "matched", cli_policy_matched_json(&res));
         goto out;

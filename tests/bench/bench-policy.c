@@ -4,13 +4,17 @@
  * with wildcards, variables and conditions, and a 500-statement policy
  * (targets: median < 2 us and < 50 us per decision). Prints median and p99 per
  * decision over a rotating mix of allowed, denied and unmatched requests.
- * Then the hostile patterns (target: every decision well under 1 ms): the
- * StringLike pattern `*` + 20,000 x `a` + `b` against a context value of
- * POLICY_VALUE_MAX `a`s (28 s against 1 MB before the matcher stopped
- * backtracking), 60 segments of 30 `a`s between stars, and a segment of
- * 1,000 `?a` pairs between stars (a `?` segment searched by Shift-And; it
- * took 71 ms per value with a try-every-start search), each also against a
- * context key holding 60 such values.
+ * Then the hostile patterns (CPU time per decision; target: a few ms at
+ * most, and exact wherever the work limit allows): the StringLike pattern
+ * `*` + 20,000 x `a` + `b` against a context value of POLICY_VALUE_MAX `a`s
+ * (28 s against 1 MB before the matcher stopped backtracking), 60 segments of
+ * 30 `a`s between stars, a segment of 1,000 `?a` pairs and a `c` between
+ * stars (9.8 ms with a Shift-And search), the same against values where every
+ * start fails late, and `?` + 2,047 `a`s against values with a `b` every
+ * 2,047 bytes, each against a context key holding 60 such values; then
+ * policies whose cost is their number of patterns (10,000 patterns, 1,000
+ * statements, Unicode IgnoreCase on 4 KiB values), which the engine refuses
+ * at POLICY_WORK_MAX ("refused" in the outcome column).
  * Not a test: nothing here asserts on time.
  * Usage: bench-policy [ITERATIONS]
  */
@@ -160,26 +164,37 @@ static void run(const char *label, const Policy *p, size_t n_stmts, size_t iters
         policy_context_free(ctx);
 }
 
-/* A StringLike policy on key "k" with pattern @pat, against @n_values values of @vlen `a`s. */
-static void run_hostile(const char *label, const char *pat, size_t n_values, size_t vlen, size_t iters)
+/*
+ * A policy of @n_stmts statements, each with the condition @op on key "k"
+ * against the JSON value @values, evaluated against @n_values values of
+ * @vlen bytes: @fill repeated. Prints the CPU time per decision and the
+ * outcome ("refused" when the engine stops at POLICY_WORK_MAX).
+ */
+static void run_cond(const char *label, size_t n_stmts, const char *op, const char *values, size_t n_values,
+                     size_t vlen, const char *fill, size_t iters)
 {
-        size_t plen = strlen(pat);
-        char *doc = malloc(plen + 256), *v = malloc(vlen + 1);
+        size_t vjlen = strlen(values), size = n_stmts * (vjlen + 160) + 64;
+        char *doc = malloc(size), *v = malloc(vlen + 1);
         uint64_t *t = malloc(iters * sizeof(*t));
         PolicyContext *ctx;
         PolicyResult res;
         PolicyError err;
         Policy *p;
+        int r = 0;
 
-        snprintf(doc, plen + 256,
-                 "{\"Version\":\"2012-10-17\",\"Statement\":{\"Effect\":\"Allow\",\"Action\":\"*\","
-                 "\"Resource\":\"*\",\"Condition\":{\"ForAnyValue:StringLike\":{\"k\":\"%s\"}}}}",
-                 pat);
+        size_t n = (size_t)snprintf(doc, size, "{\"Version\":\"2012-10-17\",\"Statement\":[");
+        for (size_t i = 0; i < n_stmts; i++)
+                n += (size_t)snprintf(doc + n, size - n,
+                                      "%s{\"Effect\":\"Allow\",\"Action\":\"*\",\"Resource\":\"*\","
+                                      "\"Condition\":{\"%s\":{\"k\":%s}}}",
+                                      i ? "," : "", op, values);
+        snprintf(doc + n, size - n, "]}");
         if (policy_parse(doc, strlen(doc), "hostile", &p, &err) != 0) {
-                fprintf(stderr, "hostile parse: %s\n", err.message);
+                fprintf(stderr, "%s: parse: %s\n", label, err.message);
                 exit(1);
         }
-        memset(v, 'a', vlen);
+        for (size_t i = 0, k = strlen(fill); i < vlen; i++)
+                v[i] = fill[i % k];
         v[vlen] = '\0';
         policy_context_new(&ctx);
         for (size_t i = 0; i < n_values; i++)
@@ -192,14 +207,15 @@ static void run_hostile(const char *label, const char *pat, size_t n_values, siz
          * the engine's cost (the 20/500-statement rows above are wall time). */
         for (size_t i = 0; i < iters; i++) {
                 uint64_t t0 = cpu_ns();
-                policy_evaluate(ps, 1, NULL, "svc:Act", "*", ctx, &res);
+                r = policy_evaluate(ps, 1, NULL, "svc:Act", "*", ctx, &res);
                 t[i] = cpu_ns() - t0;
         }
         qsort(t, iters, sizeof(*t), cmp_u64);
-        printf("%-28s pattern=%zuB values=%zux%zuB decisions=%zu  median=%.3f us  p99=%.3f us  max=%.3f us  "
+        printf("%-34s doc=%zuB values=%zux%zuB decisions=%zu  median=%.3f us  p99=%.3f us  max=%.3f us  "
                "(CPU time; %s)\n",
-               label, plen, n_values, vlen, iters, t[iters / 2] / 1000.0, t[iters * 99 / 100] / 1000.0,
-               t[iters - 1] / 1000.0, policy_decision_str(res.decision));
+               label, strlen(doc), n_values, vlen, iters, t[iters / 2] / 1000.0, t[iters * 99 / 100] / 1000.0,
+               t[iters - 1] / 1000.0,
+               r == POLICY_E_WORK_LIMIT ? "refused: POLICY_WORK_MAX" : policy_decision_str(res.decision));
         free(t);
         free(v);
         free(doc);
@@ -207,9 +223,20 @@ static void run_hostile(const char *label, const char *pat, size_t n_values, siz
         policy_context_free(ctx);
 }
 
+/* One ForAnyValue:StringLike statement with pattern @pat. */
+static void run_hostile(const char *label, const char *pat, size_t n_values, size_t vlen, const char *fill,
+                        size_t iters)
+{
+        char *json = malloc(strlen(pat) + 3);
+
+        sprintf(json, "\"%s\"", pat);
+        run_cond(label, 1, "ForAnyValue:StringLike", json, n_values, vlen, fill, iters);
+        free(json);
+}
+
 static void hostile(size_t iters)
 {
-        size_t size = 64 * 1024;
+        size_t size = 160 * 1024;
         char *pat = malloc(size);
         size_t n = 0;
 
@@ -218,8 +245,8 @@ static void hostile(size_t iters)
         n += 20000;
         pat[n++] = 'b';
         pat[n] = '\0';
-        run_hostile("hostile *a{20000}b", pat, 1, POLICY_VALUE_MAX, iters);
-        run_hostile("hostile *a{20000}b, 60 values", pat, 60, POLICY_VALUE_MAX, iters / 10 ? iters / 10 : 1);
+        run_hostile("hostile *a{20000}b", pat, 1, POLICY_VALUE_MAX, "a", iters);
+        run_hostile("hostile *a{20000}b, 60 values", pat, 60, POLICY_VALUE_MAX, "a", iters / 10 ? iters / 10 : 1);
         n = 0;
         for (int k = 0; k < 60; k++) {
                 pat[n++] = '*';
@@ -229,7 +256,7 @@ static void hostile(size_t iters)
         pat[n++] = 'b';
         pat[n++] = '*';
         pat[n] = '\0';
-        run_hostile("hostile (*a{30}){60}b*", pat, 60, POLICY_VALUE_MAX, iters / 10 ? iters / 10 : 1);
+        run_hostile("hostile (*a{30}){60}b*", pat, 60, POLICY_VALUE_MAX, "a", iters / 10 ? iters / 10 : 1);
         n = 0;
         pat[n++] = '*';
         for (int k = 0; k < 1000; k++) {
@@ -239,7 +266,63 @@ static void hostile(size_t iters)
         pat[n++] = 'c';
         pat[n++] = '*';
         pat[n] = '\0';
-        run_hostile("hostile *(?a){1000}c*", pat, 60, POLICY_VALUE_MAX, iters / 10 ? iters / 10 : 1);
+        run_hostile("hostile *(?a){1000}c*", pat, 60, POLICY_VALUE_MAX, "a", iters / 10 ? iters / 10 : 1);
+        /*
+         * The same pattern where every literal is common and each start fails
+         * on exactly one token, late: values of `ca` pairs with one `a` in
+         * 1,000 spoilt (every `c` lines up with the final `c`).
+         */
+        char *fill = malloc(4096);
+        for (int k = 0; k < 1000; k++)
+                memcpy(fill + 2 * k, k == 999 ? "cb" : "ca", 2);
+        fill[2000] = '\0';
+        run_hostile("hostile *(?a){1000}c*, ca", pat, 60, POLICY_VALUE_MAX, fill, iters / 10 ? iters / 10 : 1);
+        /* One `?`, then 2,047 `a`s, against values with a `b` every 2,047 bytes:
+         * every start fits, and each fails on exactly one of its 2,047 tokens. */
+        n = 0;
+        pat[n++] = '*';
+        pat[n++] = '?';
+        memset(pat + n, 'a', 2047);
+        n += 2047;
+        pat[n++] = '*';
+        pat[n] = '\0';
+        memset(fill, 'a', 2046);
+        fill[2046] = 'b';
+        fill[2047] = '\0';
+        run_hostile("hostile *?a{2047}*, a{2046}b", pat, 60, POLICY_VALUE_MAX, fill, iters / 10 ? iters / 10 : 1);
+        free(fill);
+
+        /*
+         * Work no single pattern needs, only their number: 10,000 patterns
+         * `*zNNNN*` (a 128 KiB document) against 60 values of 4 KiB is
+         * 600,000 subject scans; 1,000 statements of one such pattern each;
+         * 30 non-ASCII values of 4 KiB under StringEqualsIgnoreCase (Unicode
+         * folding). The engine stops at POLICY_WORK_MAX and refuses.
+         */
+        n = 0;
+        pat[n++] = '[';
+        for (int k = 0; k < 10000; k++)
+                n += (size_t)sprintf(pat + n, "%s\"*z%04d*\"", k ? "," : "", k);
+        pat[n++] = ']';
+        pat[n] = '\0';
+        run_cond("many: 10,000 patterns", 1, "ForAnyValue:StringLike", pat, 60, POLICY_VALUE_MAX, "a",
+                 iters / 10 ? iters / 10 : 1);
+        run_cond("many: 1,000 statements", 1000, "ForAnyValue:StringLike", "\"*z*\"", 60, POLICY_VALUE_MAX, "a",
+                 iters / 10 ? iters / 10 : 1);
+        char *big = malloc(32 * 4200 + 16);
+        n = 0;
+        big[n++] = '[';
+        for (int k = 0; k < 30; k++) {
+                n += (size_t)sprintf(big + n, "%s\"", k ? "," : "");
+                for (int j = 0; j < 2047; j++)
+                        n += (size_t)sprintf(big + n, "\xc3\x85");
+                n += (size_t)sprintf(big + n, "%c\"", 'A' + k % 26);
+        }
+        big[n++] = ']';
+        big[n] = '\0';
+        run_cond("many: IgnoreCase 30x4 KiB", 1, "ForAnyValue:StringEqualsIgnoreCase", big, 60, POLICY_VALUE_MAX - 1,
+                 "\xc3\xa5", iters / 10 ? iters / 10 : 1);
+        free(big);
         free(pat);
 }
 

@@ -213,7 +213,7 @@ static void fuzz_glob(const uint8_t *data, size_t size)
                 return;
         const char *p = (const char *)data, *s = (const char *)nul + 1;
         size_t plen = (size_t)(nul - data), slen = size - plen - 1;
-        bool got = glob_match(p, plen, s, slen);
+        bool got = glob_match(p, plen, s, slen, NULL);
         if (plen <= 12 && slen <= 16 && is_utf8(p, plen) && is_utf8(s, slen) && got != ref_match(p, plen, s, slen))
                 abort();
 }

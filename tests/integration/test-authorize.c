@@ -172,6 +172,53 @@ static int alice_session_policy(void *arg)
         return 0;
 }
 
+/*
+ * A caller who may narrow its own session can hand the agent a session policy
+ * that is cheap to parse and dear to apply: 1,000 StringLike patterns (9 KiB)
+ * matched against 50 request values of 1,000 bytes each, about 64 ms of
+ * matching per Authorize if nothing stopped it. The engine stops at
+ * POLICY_WORK_MAX and the agent answers a deny that says why; the same
+ * session is still decided normally for a request of ordinary size.
+ */
+static int alice_costly_session_policy(void *arg)
+{
+        roled_client *c = connect_agent();
+        T_AUTO(roled_credentials) cr = NULL;
+        T_AUTO(roled_authz_result) res = NULL;
+        static char policy[10240], value[1001]; /* PROTO_POLICY_MAX, PROTO_CONTEXT_VALUE_MAX */
+        const char *values[50], *near[] = { "xz0007x" };
+        size_t n = 0;
+
+        (void)arg;
+        n += (size_t)snprintf(policy + n, sizeof(policy) - n,
+                              "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\","
+                              "\"Action\":\"s3:GetObject\",\"Resource\":\"*\",\"Condition\":"
+                              "{\"ForAnyValue:StringLike\":{\"k\":[");
+        for (int i = 0; i < 1000; i++)
+                n += (size_t)snprintf(policy + n, sizeof(policy) - n, "%s\"*z%04d*\"", i ? "," : "", i);
+        snprintf(policy + n, sizeof(policy) - n, "]}}}]}");
+        memset(value, 'a', sizeof(value) - 1);
+        for (size_t i = 0; i < 50; i++)
+                values[i] = value;
+        const roled_context_entry costly = { "k", values, 50 }, ordinary = { "k", near, 1 };
+
+        creds(c, policy, &cr);
+        CHECK_INT(authorize(c, cr, "s3:GetObject", "data/a", &costly, 1, &res), ==, ROLED_OK);
+        CHECK(roled_authz_result_decision(res) == ROLED_DECISION_IMPLICIT_DENY);
+        CHECK(!roled_authz_result_has_match(res));
+        CHECK_CONTAINS(roled_authz_result_reason(res), "POLICY_WORK_MAX");
+        /* The session and the agent still decide what they can afford to. */
+        CHECK_INT(authorize(c, cr, "s3:GetObject", "data/a", &ordinary, 1, &res), ==, ROLED_OK);
+        CHECK(roled_authz_result_decision(res) == ROLED_DECISION_ALLOW);
+        CHECK_STREQ(roled_authz_result_reason(res), "");
+        CHECK_INT(authorize(c, cr, "s3:GetObject", "data/a", NULL, 0, &res), ==, ROLED_OK);
+        CHECK(roled_authz_result_decision(res) == ROLED_DECISION_IMPLICIT_DENY);
+        CHECK_STREQ(roled_authz_result_reason(res), "");
+        cr = roled_credentials_unref(cr);
+        roled_client_close(c);
+        return 0;
+}
+
 static int alice_revoked(void *arg)
 {
         roled_client *c = connect_agent();
@@ -197,6 +244,7 @@ static void test_authorize(void)
         CHECK_INT(run_as(UID_ALICE, alice_decisions, NULL), ==, 0);
         CHECK_INT(run_as(UID_ALICE, alice_attested, NULL), ==, 0);
         CHECK_INT(run_as(UID_ALICE, alice_session_policy, NULL), ==, 0);
+        CHECK_INT(run_as(UID_ALICE, alice_costly_session_policy, NULL), ==, 0);
         CHECK_INT(run_as(UID_ALICE, alice_revoked, NULL), ==, 0);
 }
 

@@ -115,6 +115,20 @@ for i, limit in [("long", "POLICY_VALUE_MAX"), ("values", "POLICY_CONTEXT_VALUES
           and "must be strings" not in a["error"]["message"], f"limit {i}: {a}")
 check(ans.get("at-limits", {}).get("decision") == "implicit-deny", f"at limits: {ans.get('at-limits')}")
 
+# 2c'. A decision that needs more matching work than POLICY_WORK_MAX is refused, with no decision to
+# misread: 4,000 patterns of a Deny (the last would match) against 60 values of 4 KiB. The next line
+# is answered as usual.
+costly = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"},
+          {"Effect": "Deny", "Action": "*", "Resource": "*",
+           "Condition": {"ForAnyValue:StringLike": {"k": ["*z%04d*" % i for i in range(4000)] + ["*a*"]}}}]}
+line = lambda i, ctx: json.dumps({"id": i, "policies": [costly], "action": "a:b", "resource": "*", "context": ctx})
+rc, out, err = run(["eval", "--batch"], line("costly", {"k": ["a" * 4096] * 60}) + "\n" + line("cheap", {"k": "xa"}) + "\n")
+ans = {a["id"]: a for a in map(json.loads, out.splitlines())}
+c = ans.get("costly", {})
+check(rc == 0 and c.get("error", {}).get("code") == "EvaluationLimitExceeded" and "POLICY_WORK_MAX" in c["error"]["message"]
+      and "decision" not in c, f"work limit: {c}")
+check(ans.get("cheap", {}).get("decision") == "explicit-deny", f"after the work limit: {ans.get('cheap')}")
+
 # 2d. Numbers, in the context and in a policy, are their JSON text.
 num = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*",
        "Condition": {"StringEquals": {"k": 3.14}}}]}
@@ -170,6 +184,12 @@ with tempfile.TemporaryDirectory() as tmp:
     check(rc == 2 and "POLICY_RESOURCE_MAX" in err, f"long resource: {rc} {err!r}")
     rc, out, err = run(["eval", "--policy", s3, "--action", "a:b", "--resource", "*", "--context", "k=" + "x" * 5000])
     check(rc == 2 and "POLICY_VALUE_MAX" in err, f"long context value: {rc} {err!r}")
+    costly_file = write("costly.json", costly)
+    for flags in [[], ["--exit-status"], ["--json"]]:
+        rc, out, err = run(["eval", "--policy", costly_file, "--action", "a:b", "--resource", "*"] + flags +
+                           sum([["--context", "k=" + "a" * 4096] for _ in range(60)], []))
+        check(rc == 2 and out == "" and "EvaluationLimitExceeded" in err and "POLICY_WORK_MAX" in err,
+              f"work limit {flags}: rc {rc}, out {out!r}, stderr {err!r}")
     rc, out, err = run(["eval", "--policy", bad, "--action", "a:b", "--resource", "*"])
     check("MalformedPolicyDocument" in err and "Statement[0].Condition.StringEqulas" in err, f"malformed message: {err!r}")
     big = write("big.json", " " * 140000)

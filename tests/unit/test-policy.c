@@ -790,6 +790,139 @@ static void test_context_limits(void **state)
         free(big);
 }
 
+/* @n_values values of key "k": @vlen bytes of @fill repeated; @at (if not NULL) written at @off of the last. */
+static PolicyContext *ctx_values(size_t n_values, size_t vlen, char fill, const char *at, size_t off)
+{
+        PolicyContext *ctx;
+        char *v = malloc(vlen + 1);
+
+        assert_int_equal(policy_context_new(&ctx), 0);
+        memset(v, fill, vlen);
+        v[vlen] = '\0';
+        for (size_t i = 0; i < n_values; i++) {
+                if (at && i + 1 == n_values)
+                        memcpy(v + off, at, strlen(at));
+                assert_int_equal(policy_context_set(ctx, "k", v, true), 0);
+        }
+        free(v);
+        return ctx;
+}
+
+/* Evaluate @json for any action on any resource; the decision, and the return in *rp. */
+static PolicyDecision eval_work(const char *json, const PolicyContext *ctx, int *rp)
+{
+        Policy *p = parse_ok(json);
+        PolicyResult res = {.decision = POLICY_ALLOW};
+        const Policy *ps[] = {p};
+
+        *rp = policy_evaluate(ps, 1, NULL, "svc:Act", "arn:aws:svc:::x", ctx, &res);
+        if (*rp == POLICY_E_WORK_LIMIT) {
+                assert_int_equal(res.policy, POLICY_INDEX_NONE);
+                assert_int_equal(res.statement, -1);
+        }
+        policy_free(p);
+        return res.decision;
+}
+
+/*
+ * The work one decision may take (POLICY_WORK_MAX). What no single pattern
+ * costs but their number does (thousands of patterns against the largest
+ * context) is refused, and a refusal is a deny, also where the statement the
+ * meter cut short was a Deny that would have matched. Hostile single patterns
+ * (a long `?` segment, many star-separated segments) against the largest
+ * context are decided exactly, either way, and so is a policy of the most
+ * statements against a context of ordinary values.
+ */
+static void test_work_limit(void **state)
+{
+        size_t size = 128 * 1024, n;
+        char *doc = malloc(size);
+        PolicyContext *ctx;
+        int r;
+
+        (void)state;
+        /* Allow everything, unless some value is like one of 4,000 patterns (the last matches). */
+        n = (size_t)snprintf(doc, size, "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\","
+                                        "\"Action\":\"*\",\"Resource\":\"*\"},{\"Effect\":\"Deny\",\"Action\":\"*\","
+                                        "\"Resource\":\"*\",\"Condition\":{\"ForAnyValue:StringLike\":{\"k\":[");
+        for (int i = 0; i < 4000; i++)
+                n += (size_t)snprintf(doc + n, size - n, "\"*z%04d*\",", i);
+        snprintf(doc + n, size - n, "\"*a*\"]}}}]}");
+        ctx = ctx_values(60, POLICY_VALUE_MAX, 'a', NULL, 0);
+        assert_int_equal(eval_work(doc, ctx, &r), IMPLICIT);
+        assert_int_equal(r, POLICY_E_WORK_LIMIT);
+        policy_context_free(ctx);
+        /* The same policy against one short value is decided: the Deny matches. */
+        ctx = ctx_of("k=xa", NULL);
+        assert_int_equal(eval_work(doc, ctx, &r), DENY);
+        assert_int_equal(r, 0);
+        policy_context_free(ctx);
+
+        /* `*(?a){1000}c*`: no value has a `c` after 1,000 `?a`; then one does. */
+#define LIKE                                                                                                   \
+        "{\"Version\":\"2012-10-17\",\"Statement\":{\"Effect\":\"Allow\",\"Action\":\"*\",\"Resource\":\"*\","         \
+        "\"Condition\":{\"ForAnyValue:StringLike\":{\"k\":\"%s\"}}}}"
+        char *pat = malloc(8192);
+        n = 0;
+        pat[n++] = '*';
+        for (int i = 0; i < 1000; i++) {
+                pat[n++] = '?';
+                pat[n++] = 'a';
+        }
+        pat[n++] = 'c';
+        pat[n++] = '*';
+        pat[n] = '\0';
+        snprintf(doc, size, LIKE, pat);
+        ctx = ctx_values(60, POLICY_VALUE_MAX, 'a', NULL, 0);
+        assert_int_equal(eval_work(doc, ctx, &r), IMPLICIT);
+        assert_int_equal(r, 0);
+        policy_context_free(ctx);
+        ctx = ctx_values(60, POLICY_VALUE_MAX, 'a', "c", 3001);
+        assert_int_equal(eval_work(doc, ctx, &r), ALLOW);
+        assert_int_equal(r, 0);
+        policy_context_free(ctx);
+        /* `(*a{30}){60}b*`: 60 segments that each match at once, then a `b` at the very end. */
+        n = 0;
+        for (int k = 0; k < 60; k++) {
+                pat[n++] = '*';
+                memset(pat + n, 'a', 30);
+                n += 30;
+        }
+        memcpy(pat + n, "b*", 3);
+        snprintf(doc, size, LIKE, pat);
+        ctx = ctx_values(60, POLICY_VALUE_MAX, 'a', NULL, 0);
+        assert_int_equal(eval_work(doc, ctx, &r), IMPLICIT);
+        assert_int_equal(r, 0);
+        policy_context_free(ctx);
+        ctx = ctx_values(60, POLICY_VALUE_MAX, 'a', "b", POLICY_VALUE_MAX - 1);
+        assert_int_equal(eval_work(doc, ctx, &r), ALLOW);
+        assert_int_equal(r, 0);
+        policy_context_free(ctx);
+
+        /* POLICY_STATEMENT_MAX statements of everyday shapes, 64 keys of 100 bytes: decided. */
+        n = (size_t)snprintf(doc, size, "{\"Version\":\"2012-10-17\",\"Statement\":[");
+        for (int i = 0; i < POLICY_STATEMENT_MAX; i++)
+                n += (size_t)snprintf(doc + n, size - n,
+                                      "%s{\"Effect\":\"Allow\",\"Action\":\"svc:Act\",\"Resource\":\"arn:aws:svc:::%d*\","
+                                      "\"Condition\":{\"StringLike\":{\"k%d\":[\"*/x%d/*\",\"?y*\"]}}}",
+                                      i ? "," : "", i, i % 64, i);
+        snprintf(doc + n, size - n, "]}");
+        assert_true(strlen(doc) < POLICY_DOCUMENT_MAX);
+        assert_int_equal(policy_context_new(&ctx), 0);
+        for (int i = 0; i < 64; i++) {
+                char key[16], v[101];
+                snprintf(key, sizeof(key), "k%d", i);
+                memset(v, 'v', 100);
+                v[100] = '\0';
+                assert_int_equal(policy_context_set(ctx, key, v, true), 0);
+        }
+        assert_int_equal(eval_work(doc, ctx, &r), IMPLICIT);
+        assert_int_equal(r, 0);
+        policy_context_free(ctx);
+        free(pat);
+        free(doc);
+}
+
 static void test_lint(void **state)
 {
         const char *broad = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"A\",\"Effect\":\"Allow\","
@@ -856,6 +989,7 @@ int main(void)
                 cmocka_unit_test(test_context_attested),
                 cmocka_unit_test(test_trust_document),
                 cmocka_unit_test(test_context_limits),
+                cmocka_unit_test(test_work_limit),
                 cmocka_unit_test(test_lint),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
