@@ -157,8 +157,12 @@ static const char *user_socket(char *buf, size_t size)
         return n > 0 && (size_t)n < size ? buf : NULL;
 }
 
-/* connect_agent() - the agent at --socket, or the search.  Return: EXIT_OK, or the exit code after one stderr line. */
-static int connect_agent(roled_client **clientp)
+/*
+ * connect_agent() - the agent at --socket, or the search, with calls bounded
+ * by @timeout_ms (0: libroled's default).  Return: EXIT_OK, or the exit code
+ * after one stderr line.
+ */
+static int connect_agent(roled_client **clientp, int timeout_ms)
 {
         char ubuf[4096];
         const char *user = user_socket(ubuf, sizeof(ubuf));
@@ -168,6 +172,7 @@ static int connect_agent(roled_client **clientp)
         const char *path;
 
         o.socket_path = cli_globals.socket_path;
+        o.timeout_ms = timeout_ms;
         st = roled_client_connect(&o, clientp, &err);
         if (st != ROLED_OK) {
                 const char *msg = roled_error_message(&err);
@@ -210,7 +215,7 @@ int cli_call(CliCallFn call, CliUseFn use, CliCall *c, roled_status *statusp)
         roled_error err = ROLED_ERROR_INIT;
         roled_client *client = NULL;
         roled_status st = ROLED_OK;
-        int r = connect_agent(&client);
+        int r = connect_agent(&client, c->timeout_ms);
 
         if (r == EXIT_OK) {
                 st = call(client, c, &err);

@@ -128,6 +128,7 @@ typedef struct CliCall {
         char *text;      /* heap */
         int64_t time;    /* a time in the answer (Mfa: when the MFA session ends) */
         uint32_t count;
+        int timeout_ms;  /* bound on the call; 0: libroled's default (5 s) */
 } CliCall;
 
 /* Makes the request(s) on @client and keeps the answer in @c.  Return: the call's status. */

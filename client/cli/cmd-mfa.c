@@ -13,6 +13,7 @@
 #include "cli-json.h"
 
 #define CODE_LEN 6
+#define MFA_CALL_TIMEOUT_MS 20000 /* the agent's STS timeout (agent/http.h, 15 s) and some */
 
 /* Read the code from stdin into @code (a prompt on stderr when stdin is a terminal). */
 static int read_code(char code[CODE_LEN + 1])
@@ -63,7 +64,8 @@ static int print(roled_client *client, const CliCall *c)
 static int cmd_mfa(int argc, char **argv)
 {
         char code[CODE_LEN + 1] = "";
-        CliCall c = { .data = code };
+        /* The agent answers once STS has, which may take its whole 15 s HTTP timeout. */
+        CliCall c = { .data = code, .timeout_ms = MFA_CALL_TIMEOUT_MS };
         int r;
 
         r = cli_parse_options(argc, argv, CLI_OPT_JSON | CLI_OPT_OPERANDS, &c.opts);
@@ -107,7 +109,8 @@ const CliCommand cli_cmd_mfa = {
 "    and the six-digit CODE, kept for its lifetime (12 hours), so one code\n"
 "    serves every local user.  Requests that need the MFA session and find none\n"
 "    wait for a code (at most 60 s) unless mfa_process supplies one.  This sends\n"
-"    the code at once and prints when the MFA session ends.  Root and the\n"
+"    the code at once and prints when the MFA session ends (waiting up to 20 s\n"
+"    for STS).  Root and the\n"
 "    agent's user may send a code at any time; another user only while a\n"
 "    request of theirs waits for one.  Without CODE, or with -, the code is\n"
 "    read from standard input (a CODE on the command line is visible to other\n"

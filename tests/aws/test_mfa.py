@@ -171,6 +171,15 @@ class MfaCode(AwsTestCase):
         self.assertEqual(self.sts.count("GetSessionToken"), 1)
 
 
+    def test_slow_sts_is_waited_for(self):
+        # Beyond libroled's default 5 s: rolectl mfa waits as long as the agent's STS call may take.
+        self.sts.delay = 6
+        rc, out, err = self.rolectl_as(0, "mfa", CODE)
+        self.assertEqual(rc, 0, err)
+        self.assertIn("MFA session until", out)
+        self.assertEqual(self.sts.count("GetSessionToken"), 1)
+
+
 class NoMfa(AwsTestCase):
     roles = {"10-s3.ini": role_ini("s3", ARN, extra_aws="session_policy = none\n")}
     sts_roles = {ARN: 3600}
