@@ -170,7 +170,9 @@ static void decide(PolicyResult *res, PolicyDecision d, const Policy *p, int ind
 static bool scan(const Policy *p, int index, const Request *rq, PolicyResult *deny,
                  PolicyResult *allow, bool *has_allowp)
 {
-        for (size_t j = 0; j < p->n_statements && work_charge(rq->work, 4); j++) {
+        /* The scan itself, charged at once: a store per statement would cost more than the rest. */
+        work_charge(rq->work, 4 * p->n_statements);
+        for (size_t j = 0; j < p->n_statements && !work_out(rq->work); j++) {
                 const Statement *st = &p->statements[j];
                 if (!st->is_deny && *has_allowp)
                         continue;
