@@ -66,9 +66,15 @@ static void pack_signed_request(ProtoBuf *b, const roled_signed_request *sr)
                 proto_pack_kv_bin(b, "body", sr->body ? sr->body : "", sr->body ? sr->body_len : 0);
 }
 
+/* A request copied by the size its caller compiled with; fields it did not know are zero. */
+typedef struct AuthzArgs {
+        roled_authz_request q;
+        roled_signed_request sr;
+} AuthzArgs;
+
 static void pack_authorize(ProtoBuf *b, const void *arg)
 {
-        const roled_authz_request *r = arg;
+        const roled_authz_request *r = &((const AuthzArgs *)arg)->q;
         bool has_akid = !r->signed_request && r->access_key_id;
 
         msgpack_pack_map(&b->pk, 3 + has_akid + !!r->region + !!r->n_context + 2 * !!r->signed_request);
@@ -132,7 +138,7 @@ static bool signed_request_ok(const roled_signed_request *sr)
 
 static void pack_get_role(ProtoBuf *b, const void *arg)
 {
-        codec_encode_GetRoleReq(b, &(ProtoGetRoleReq){ .role = proto_str(arg) });
+        codec_encode_GetRoleReq(b, &(ProtoGetRoleReq){ .role = proto_str(*(const char *const *)arg) });
 }
 
 /* ---- roled_authz_result ---- */
@@ -213,14 +219,11 @@ fail:
         return st;
 }
 
-/* A request copied by the size its caller compiled with; fields it did not know are zero. */
-typedef struct AuthzArgs {
-        roled_authz_request q;
-        roled_signed_request sr;
-} AuthzArgs;
-
-static roled_status read_authz(const roled_authz_request *req, AuthzArgs *a, roled_error *err)
+/* read_authz() - CallKind.read of Authorize: @reqp into the AuthzArgs @ap. */
+static roled_status read_authz(const void *reqp, void *ap, roled_error *err)
 {
+        const roled_authz_request *req = reqp;
+        AuthzArgs *a = ap;
         static const char why[] = "roled_authorize(): needs an action, a resource and either a "
                                   "session token or a signed request with the service and host it "
                                   "must be signed for (start from ROLED_AUTHZ_REQUEST_INIT)";
@@ -251,30 +254,37 @@ static void deliver_authz(roled_client *c, Op *op, roled_status st, void *obj, c
         ((roled_authz_cb)op->cb)(c, st, obj, err, op->userdata);
 }
 
+/* read_simulate() - CallKind.read of Simulate: @reqp into the roled_simulate_request @qp. */
+static roled_status read_simulate(const void *reqp, void *qp, roled_error *err)
+{
+        const roled_simulate_request *req = reqp;
+        roled_simulate_request *q = qp;
+
+        *q = (roled_simulate_request)ROLED_SIMULATE_REQUEST_INIT;
+        if (req && req->size >= sizeof(size_t))
+                memcpy(q, req, req->size < sizeof(*q) ? req->size : sizeof(*q));
+        if (!req || req->size < sizeof(size_t) || !q->role || !q->action || !q->resource ||
+            !context_ok(q->context, q->n_context))
+                return error_set(err, ROLED_E_INVALID_ARGUMENT,
+                                 "roled_simulate(): needs a role, an action and a resource");
+        return ROLED_OK;
+}
+
+/* The token (or the signed request holding it) is a secret: the Op's buffer is wiped. */
+static const CallKind authorize_call = {
+        "roled_authorize", PROTO_M_AUTHORIZE, read_authz, pack_authorize, authz_decode, deliver_authz,
+};
+
+static const CallKind simulate_call = {
+        "roled_simulate", PROTO_M_SIMULATE, read_simulate, pack_simulate, authz_decode, NULL,
+};
+
 ROLED_EXPORT roled_status roled_authorize(roled_client *client, const roled_authz_request *req,
                                           roled_authz_result **resp, roled_error *err)
 {
-        int64_t start = client_now_ms();
         AuthzArgs a;
-        roled_status st;
-        void *obj = NULL;
-        Op *op;
 
-        if (resp)
-                *resp = NULL;
-        if ((st = client_check(client, err)))
-                return st;
-        if (!resp)
-                return error_set(err, ROLED_E_INVALID_ARGUMENT, "roled_authorize(): resp is NULL");
-        if ((st = read_authz(req, &a, err)))
-                return st;
-        /* The token (or the signed request holding it) is a secret: the Op's buffer is wiped. */
-        op = op_new(client, OP_BLOCKING, PROTO_M_AUTHORIZE, pack_authorize, &a.q);
-        if (!op)
-                return error_set(err, ROLED_E_NOMEM, "out of memory");
-        st = io_call(client, op, start, authz_decode, &obj, err);
-        *resp = obj;
-        return st;
+        return call_blocking(client, &authorize_call, req, &a, resp, err);
 }
 
 ROLED_EXPORT roled_status roled_authorize_async(roled_client *client,
@@ -282,50 +292,16 @@ ROLED_EXPORT roled_status roled_authorize_async(roled_client *client,
                                                 void *userdata, roled_error *err)
 {
         AuthzArgs a;
-        roled_status st;
-        Op *op;
 
-        if ((st = client_check(client, err)))
-                return st;
-        if (!cb)
-                return error_set(err, ROLED_E_INVALID_ARGUMENT, "roled_authorize_async(): no callback");
-        if ((st = read_authz(req, &a, err)))
-                return st;
-        op = op_new(client, OP_ASYNC, PROTO_M_AUTHORIZE, pack_authorize, &a.q);
-        if (!op)
-                return error_set(err, ROLED_E_NOMEM, "out of memory");
-        op->decode = authz_decode;
-        op->deliver = deliver_authz;
-        op->cb = (void *)cb;
-        op->userdata = userdata;
-        return io_start_async(client, op, err);
+        return call_async(client, &authorize_call, req, &a, (void *)cb, userdata, err);
 }
 
 ROLED_EXPORT roled_status roled_simulate(roled_client *client, const roled_simulate_request *req,
                                          roled_authz_result **resp, roled_error *err)
 {
-        int64_t start = client_now_ms();
-        roled_simulate_request q = ROLED_SIMULATE_REQUEST_INIT;
-        roled_status st;
-        void *obj = NULL;
-        Op *op;
+        roled_simulate_request q;
 
-        if (resp)
-                *resp = NULL;
-        if ((st = client_check(client, err)))
-                return st;
-        if (req && req->size >= sizeof(size_t))
-                memcpy(&q, req, req->size < sizeof(q) ? req->size : sizeof(q));
-        if (!resp || !req || req->size < sizeof(size_t) || !q.role || !q.action || !q.resource ||
-            !context_ok(q.context, q.n_context))
-                return error_set(err, ROLED_E_INVALID_ARGUMENT,
-                                 "roled_simulate(): needs a role, an action and a resource");
-        op = op_new(client, OP_BLOCKING, PROTO_M_SIMULATE, pack_simulate, &q);
-        if (!op)
-                return error_set(err, ROLED_E_NOMEM, "out of memory");
-        st = io_call(client, op, start, authz_decode, &obj, err);
-        *resp = obj;
-        return st;
+        return call_blocking(client, &simulate_call, req, &q, resp, err);
 }
 
 /* ---- roled_role ---- */
@@ -361,20 +337,10 @@ RESULT_GET(role, uint32_t, max_session_duration)
 RESULT_GET_STR(role, issuer)
 RESULT_GET_STR(role, file)
 
-ROLED_EXPORT const char *roled_role_trust_rules_json(const roled_role *role)
-{
-        return role ? role->trust_rules_json : NULL;
-}
-
-ROLED_EXPORT const char *roled_role_trust_policy_json(const roled_role *role)
-{
-        return role ? role->trust_policy_json : NULL;
-}
-
-ROLED_EXPORT const char *roled_role_permissions_policy_json(const roled_role *role)
-{
-        return role ? role->permissions_policy_json : NULL;
-}
+/* The documents are NULL when the role has none. */
+RESULT_GET(role, const char *, trust_rules_json)
+RESULT_GET(role, const char *, trust_policy_json)
+RESULT_GET(role, const char *, permissions_policy_json)
 
 roled_status role_decode(const msgpack_object *m, msgpack_zone *zone, void **objp, roled_error *err)
 {
@@ -408,24 +374,23 @@ roled_status role_decode(const msgpack_object *m, msgpack_zone *zone, void **obj
         return ROLED_OK;
 }
 
+/* read_name() - CallKind.read of GetRole: the role name @req, which pack_get_role() reads from @namep. */
+static roled_status read_name(const void *req, void *namep, roled_error *err)
+{
+        if (!req)
+                return error_set(err, ROLED_E_INVALID_ARGUMENT, "roled_get_role(): needs a role name");
+        *(const char **)namep = req;
+        return ROLED_OK;
+}
+
+static const CallKind get_role_call = {
+        "roled_get_role", PROTO_M_GET_ROLE, read_name, pack_get_role, role_decode, NULL,
+};
+
 ROLED_EXPORT roled_status roled_get_role(roled_client *client, const char *name,
                                          roled_role **rolep, roled_error *err)
 {
-        int64_t start = client_now_ms();
-        roled_status st;
-        void *obj = NULL;
-        Op *op;
+        const char *q;
 
-        if (rolep)
-                *rolep = NULL;
-        if ((st = client_check(client, err)))
-                return st;
-        if (!name || !rolep)
-                return error_set(err, ROLED_E_INVALID_ARGUMENT, "roled_get_role(): needs a role name");
-        op = op_new(client, OP_BLOCKING, PROTO_M_GET_ROLE, pack_get_role, name);
-        if (!op)
-                return error_set(err, ROLED_E_NOMEM, "out of memory");
-        st = io_call(client, op, start, role_decode, &obj, err);
-        *rolep = obj;
-        return st;
+        return call_blocking(client, &get_role_call, name, &q, rolep, err);
 }

@@ -278,6 +278,54 @@ void lane_call(roled_client *c, Lane *lane, Op *op);
 /* lane_close() - close @lane's connection and free its buffer. */
 void lane_close(Lane *lane);
 
+/* ---- call.c ---- */
+
+/* A method as the calls see it. */
+typedef struct CallKind {
+        const char *name; /* the public function, for argument errors: "roled_whoami" */
+        ProtoMethod method;
+        /*
+         * read() - check the caller's request @req and copy what pack() needs
+         * into @q (the call's own storage, honouring @req's size field).
+         * NULL: pack() reads @req as it is.  Return: ROLED_OK or the error.
+         */
+        roled_status (*read)(const void *req, void *q, roled_error *err);
+        OpPackFn pack;       /* NULL: an empty params map */
+        OpDecodeFn decode;   /* the result map into the call's result object */
+        OpDeliverFn deliver; /* the _async form: runs the user's typed callback */
+} CallKind;
+
+/*
+ * call_check() - what a blocking call checks first: the client
+ * (client_check()), then @resultp, the caller's result pointer (NULL is
+ * refused).  Return: ROLED_OK or the error, with @err set.
+ */
+roled_status call_check(const roled_client *c, const CallKind *k, const void *resultp, roled_error *err);
+/*
+ * call_wait() - one blocking call of @k: params packed from @arg (read only
+ * here), waited for until the client's timeout counted from @start_ms, the
+ * result decoded into *@objp.  Return: ROLED_OK or the error (@err set).
+ */
+roled_status call_wait(roled_client *c, const CallKind *k, const void *arg, int64_t start_ms, void **objp,
+                       roled_error *err);
+/*
+ * call_blocking() - a whole blocking call: call_check(), @k->read of @req
+ * into @q, call_wait().
+ * @resultp: the caller's roled_<result> ** (of @k->decode's type): the
+ *           result, NULL on failure
+ * Return: ROLED_OK or the error (@err set).
+ */
+roled_status call_blocking(roled_client *c, const CallKind *k, const void *req, void *q, void *resultp,
+                           roled_error *err);
+/*
+ * call_async() - a whole _async call: client_check(), a NULL @cb refused,
+ * @k->read of @req into @q, the Op queued; @cb (the user's typed callback,
+ * run by @k->deliver) gets the result from roled_client_process().
+ * Return: ROLED_OK when @cb will run; otherwise the error and @cb never runs.
+ */
+roled_status call_async(roled_client *c, const CallKind *k, const void *req, void *q, void *cb, void *userdata,
+                        roled_error *err);
+
 /* ---- status.c ---- */
 
 /* status_from_proto() - the roled_status for an agent error code. */

@@ -450,56 +450,39 @@ oom:
 
 /* ---- AssumeRole ---- */
 
-static roled_status read_assume(const roled_assume_role_request *req, roled_assume_role_request *out,
-                                roled_error *err)
+/* read_assume() - CallKind.read of AssumeRole: @reqp into the CredsParams @pp. */
+static roled_status read_assume(const void *reqp, void *pp, roled_error *err)
 {
-        *out = (roled_assume_role_request)ROLED_ASSUME_ROLE_REQUEST_INIT;
+        roled_assume_role_request r = ROLED_ASSUME_ROLE_REQUEST_INIT;
+        const roled_assume_role_request *req = reqp;
+
         if (!req || req->size < sizeof(size_t))
                 return error_set(err, ROLED_E_INVALID_ARGUMENT,
                                  "roled_assume_role(): needs a request (start from ROLED_ASSUME_ROLE_REQUEST_INIT)");
-        memcpy(out, req, req->size < sizeof(*out) ? req->size : sizeof(*out));
-        if (!out->role)
+        memcpy(&r, req, req->size < sizeof(r) ? req->size : sizeof(r));
+        if (!r.role)
                 return error_set(err, ROLED_E_INVALID_ARGUMENT, "roled_assume_role(): needs a role");
+        *(CredsParams *)pp = (CredsParams){
+                .role = r.role,
+                .duration_seconds = r.duration_seconds,
+                .policy = r.session_policy,
+                .session_name = r.session_name,
+                .token = r.source_token,
+        };
         return ROLED_OK;
 }
 
-static Op *assume_op(roled_client *c, OpMode mode, const roled_assume_role_request *r)
-{
-        CredsParams p = {
-                .role = r->role,
-                .duration_seconds = r->duration_seconds,
-                .policy = r->session_policy,
-                .session_name = r->session_name,
-                .token = r->source_token,
-        };
-
-        return op_new(c, mode, PROTO_M_ASSUME_ROLE, pack_assume_role, &p);
-}
+static const CallKind assume_role_call = {
+        "roled_assume_role", PROTO_M_ASSUME_ROLE, read_assume, pack_assume_role, creds_decode, deliver_creds,
+};
 
 ROLED_EXPORT roled_status roled_assume_role(roled_client *client,
                                             const roled_assume_role_request *req,
                                             roled_credentials **credsp, roled_error *err)
 {
-        int64_t start = client_now_ms();
-        roled_assume_role_request r;
-        roled_status st;
-        void *obj = NULL;
-        Op *op;
+        CredsParams p;
 
-        if (credsp)
-                *credsp = NULL;
-        if ((st = client_check(client, err)))
-                return st;
-        if (!credsp)
-                return error_set(err, ROLED_E_INVALID_ARGUMENT, "roled_assume_role(): credsp is NULL");
-        if ((st = read_assume(req, &r, err)))
-                return st;
-        op = assume_op(client, OP_BLOCKING, &r);
-        if (!op)
-                return error_set(err, ROLED_E_NOMEM, "out of memory");
-        st = io_call(client, op, start, creds_decode, &obj, err);
-        *credsp = obj;
-        return st;
+        return call_blocking(client, &assume_role_call, req, &p, credsp, err);
 }
 
 ROLED_EXPORT roled_status roled_assume_role_async(roled_client *client,
@@ -507,22 +490,7 @@ ROLED_EXPORT roled_status roled_assume_role_async(roled_client *client,
                                                   roled_credentials_cb cb, void *userdata,
                                                   roled_error *err)
 {
-        roled_assume_role_request r;
-        roled_status st;
-        Op *op;
+        CredsParams p;
 
-        if ((st = client_check(client, err)))
-                return st;
-        if (!cb)
-                return error_set(err, ROLED_E_INVALID_ARGUMENT, "roled_assume_role_async(): no callback");
-        if ((st = read_assume(req, &r, err)))
-                return st;
-        op = assume_op(client, OP_ASYNC, &r);
-        if (!op)
-                return error_set(err, ROLED_E_NOMEM, "out of memory");
-        op->decode = creds_decode;
-        op->deliver = deliver_creds;
-        op->cb = (void *)cb;
-        op->userdata = userdata;
-        return io_start_async(client, op, err);
+        return call_async(client, &assume_role_call, req, &p, (void *)cb, userdata, err);
 }

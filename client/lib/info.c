@@ -101,45 +101,19 @@ static void deliver_identity(roled_client *c, Op *op, roled_status st, void *obj
         ((roled_identity_cb)op->cb)(c, st, obj, err, op->userdata);
 }
 
+static const CallKind whoami_call = {
+        "roled_whoami", PROTO_M_GET_CALLER_IDENTITY, NULL, NULL, identity_decode, deliver_identity,
+};
+
 ROLED_EXPORT roled_status roled_whoami(roled_client *client, roled_identity **idp, roled_error *err)
 {
-        int64_t start = client_now_ms();
-        roled_status st;
-        void *obj = NULL;
-        Op *op;
-
-        if (idp)
-                *idp = NULL;
-        if ((st = client_check(client, err)))
-                return st;
-        if (!idp)
-                return error_set(err, ROLED_E_INVALID_ARGUMENT, "roled_whoami(): idp is NULL");
-        op = op_new(client, OP_BLOCKING, PROTO_M_GET_CALLER_IDENTITY, NULL, NULL);
-        if (!op)
-                return error_set(err, ROLED_E_NOMEM, "out of memory");
-        st = io_call(client, op, start, identity_decode, &obj, err);
-        *idp = obj;
-        return st;
+        return call_blocking(client, &whoami_call, NULL, NULL, idp, err);
 }
 
 ROLED_EXPORT roled_status roled_whoami_async(roled_client *client, roled_identity_cb cb,
                                              void *userdata, roled_error *err)
 {
-        roled_status st;
-        Op *op;
-
-        if ((st = client_check(client, err)))
-                return st;
-        if (!cb)
-                return error_set(err, ROLED_E_INVALID_ARGUMENT, "roled_whoami_async(): no callback");
-        op = op_new(client, OP_ASYNC, PROTO_M_GET_CALLER_IDENTITY, NULL, NULL);
-        if (!op)
-                return error_set(err, ROLED_E_NOMEM, "out of memory");
-        op->decode = identity_decode;
-        op->deliver = deliver_identity;
-        op->cb = (void *)cb;
-        op->userdata = userdata;
-        return io_start_async(client, op, err);
+        return call_async(client, &whoami_call, NULL, NULL, (void *)cb, userdata, err);
 }
 
 /* ---- roled_role_list ---- */
@@ -183,40 +157,19 @@ static const RoleInfo *entry(const roled_role_list *l, size_t i)
         return l && i < l->n ? &l->roles[i] : &none;
 }
 
-ROLED_EXPORT const char *roled_role_list_name(const roled_role_list *list, size_t i)
-{
-        return entry(list, i)->name;
-}
-
-ROLED_EXPORT const char *roled_role_list_description(const roled_role_list *list, size_t i)
-{
-        return entry(list, i)->description;
-}
-
-ROLED_EXPORT const char *roled_role_list_arn(const roled_role_list *list, size_t i)
-{
-        return entry(list, i)->arn;
-}
-
-ROLED_EXPORT uint32_t roled_role_list_max_session_duration(const roled_role_list *list, size_t i)
-{
-        return entry(list, i)->max_session_duration;
-}
-
-ROLED_EXPORT const char *roled_role_list_issuer(const roled_role_list *list, size_t i)
-{
-        return entry(list, i)->issuer;
-}
-
-ROLED_EXPORT bool roled_role_list_is_default(const roled_role_list *list, size_t i)
-{
-        return entry(list, i)->is_default;
-}
-
-ROLED_EXPORT bool roled_role_list_is_assumable(const roled_role_list *list, size_t i)
-{
-        return entry(list, i)->is_assumable;
-}
+/* Getters of the list's entry @i; out of range, or no list, gives "" and 0. */
+#define ENTRY_GET(rtype, field)                                                                    \
+        ROLED_EXPORT rtype roled_role_list_##field(const roled_role_list *list, size_t i)          \
+        {                                                                                          \
+                return entry(list, i)->field;                                                      \
+        }
+ENTRY_GET(const char *, name)
+ENTRY_GET(const char *, description)
+ENTRY_GET(const char *, arn)
+ENTRY_GET(uint32_t, max_session_duration)
+ENTRY_GET(const char *, issuer)
+ENTRY_GET(bool, is_default)
+ENTRY_GET(bool, is_assumable)
 
 roled_status role_list_decode(const msgpack_object *m, msgpack_zone *zone, void **objp, roled_error *err)
 {
@@ -261,26 +214,14 @@ fail:
         return st;
 }
 
+static const CallKind list_roles_call = {
+        "roled_list_roles", PROTO_M_LIST_ROLES, NULL, NULL, role_list_decode, NULL,
+};
+
 ROLED_EXPORT roled_status roled_list_roles(roled_client *client, roled_role_list **listp,
                                            roled_error *err)
 {
-        int64_t start = client_now_ms();
-        roled_status st;
-        void *obj = NULL;
-        Op *op;
-
-        if (listp)
-                *listp = NULL;
-        if ((st = client_check(client, err)))
-                return st;
-        if (!listp)
-                return error_set(err, ROLED_E_INVALID_ARGUMENT, "roled_list_roles(): listp is NULL");
-        op = op_new(client, OP_BLOCKING, PROTO_M_LIST_ROLES, NULL, NULL);
-        if (!op)
-                return error_set(err, ROLED_E_NOMEM, "out of memory");
-        st = io_call(client, op, start, role_list_decode, &obj, err);
-        *listp = obj;
-        return st;
+        return call_blocking(client, &list_roles_call, NULL, NULL, listp, err);
 }
 
 /* ---- calls answered by one count ---- */

@@ -84,36 +84,33 @@ static void pack_login(ProtoBuf *b, const void *arg)
                                  });
 }
 
+/* read_login() - CallKind.read of Login: @reqp into the roled_login_request @qp. */
+static roled_status read_login(const void *reqp, void *qp, roled_error *err)
+{
+        const roled_login_request *req = reqp;
+        roled_login_request *q = qp;
+
+        *q = (roled_login_request){ 0 };
+        if (req && req->size >= sizeof(size_t))
+                memcpy(q, req, req->size < sizeof(*q) ? req->size : sizeof(*q));
+        if (!req || req->size < sizeof(size_t) || (unsigned)q->event > ROLED_LOGIN_CHECK ||
+            (q->event == ROLED_LOGIN_END ? !q->login_id : !q->user))
+                return error_set(err, ROLED_E_INVALID_ARGUMENT,
+                                 "roled_login(): needs a known event, and a user (start, check) or a login id (end)");
+        return ROLED_OK;
+}
+
+static const CallKind login_call = { "roled_login", PROTO_M_LOGIN, read_login, pack_login, login_decode, NULL };
+
 ROLED_EXPORT roled_status roled_login(roled_client *client, const roled_login_request *req,
                                       roled_login_result **resp, roled_error *err)
 {
-        int64_t start = client_now_ms();
-        roled_login_request q = { 0 };
-        roled_login_result *r;
-        roled_status st;
-        void *obj = NULL;
-        Op *op;
+        roled_login_request q;
+        roled_status st = call_blocking(client, &login_call, req, &q, resp, err);
 
-        if (resp)
-                *resp = NULL;
-        if ((st = client_check(client, err)))
-                return st;
-        if (req && req->size >= sizeof(size_t))
-                memcpy(&q, req, req->size < sizeof(q) ? req->size : sizeof(q));
-        if (!resp || !req || req->size < sizeof(size_t) || (unsigned)q.event > ROLED_LOGIN_CHECK ||
-            (q.event == ROLED_LOGIN_END ? !q.login_id : !q.user))
-                return error_set(err, ROLED_E_INVALID_ARGUMENT,
-                                 "roled_login(): needs a known event, and a user (start, check) or a login id (end)");
-        op = op_new(client, OP_BLOCKING, PROTO_M_LOGIN, pack_login, &q);
-        if (!op)
-                return error_set(err, ROLED_E_NOMEM, "out of memory");
-        if ((st = io_call(client, op, start, login_decode, &obj, err)))
-                return st;
-        r = obj;
-        if (q.event == ROLED_LOGIN_START && !r->login_id[0]) {
-                result_unref(r);
+        if (st == ROLED_OK && q.event == ROLED_LOGIN_START && !(*resp)->login_id[0]) {
+                *resp = result_unref(*resp);
                 return error_set(err, ROLED_E_PROTOCOL, "roled sent no 'loginId'");
         }
-        *resp = r;
-        return ROLED_OK;
+        return st;
 }
