@@ -786,24 +786,20 @@ static void park(Conn *c)
         uv_timer_start(&c->timer, on_park_timeout, CONN_PARK_MS, 0);
 }
 
-void conn_accept(Agent *agent, uv_stream_t *server)
+/* conn_new() - a connection on agent->conns with its pipe and timer initialised, nothing open yet. */
+static Conn *conn_new(Agent *agent)
 {
         Conn *c = calloc(1, sizeof(*c));
-        struct ucred cred;
-        socklen_t cred_len = sizeof(cred);
-        int fd, r;
 
-        if (!c) {
-                log_error("out of memory accepting a connection");
-                return;
-        }
+        if (!c)
+                return NULL;
         c->agent = agent;
         c->id = (Identity)IDENTITY_INIT;
         scan_init(&c->scan, PROTO_MESSAGE_MAX);
         proto_buf_init(&c->out, true);
         if (!msgpack_zone_init(&c->zone, 2048)) {
                 free(c);
-                return;
+                return NULL;
         }
         c->rfd = -1;
         uv_pipe_init(agent->loop, &c->pipe, 0);
@@ -817,7 +813,50 @@ void conn_accept(Agent *agent, uv_stream_t *server)
                 agent->conns->prev = c;
         agent->conns = c;
         agent->n_conns++;
+        return c;
+}
 
+int conn_adopt(Agent *agent, int fd, Identity *id)
+{
+        Conn *c = conn_new(agent);
+        int r;
+
+        if (!c) {
+                safe_close(fd);
+                return -ENOMEM;
+        }
+        r = uv_pipe_open(&c->pipe, fd);
+        if (r < 0) {
+                safe_close(fd);
+                conn_close(c);
+                return r;
+        }
+        (void)setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &(int){ 1 }, sizeof(int));
+        c->peer_uid = id->uid;
+        r = uidcount_add(&agent->conns_per_uid, c->peer_uid, 1, UINT32_MAX);
+        if (r) {
+                conn_close(c);
+                return r < 0 ? r : -EUSERS;
+        }
+        c->is_counted = true;
+        c->id = *id;
+        *id = (Identity)IDENTITY_INIT;
+        arm_timer(c);
+        start_reading(c);
+        return 0;
+}
+
+void conn_accept(Agent *agent, uv_stream_t *server)
+{
+        Conn *c = conn_new(agent);
+        struct ucred cred;
+        socklen_t cred_len = sizeof(cred);
+        int fd, r;
+
+        if (!c) {
+                log_error("out of memory accepting a connection");
+                return;
+        }
         r = uv_accept(server, (uv_stream_t *)&c->pipe);
         if (r < 0) {
                 log_warning_ratelimited("accept failed: %s", uv_strerror(r));

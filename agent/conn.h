@@ -67,6 +67,15 @@ typedef struct Conn {
 
 /* conn_accept() - accept one connection from @server and attest its peer. */
 void conn_accept(Agent *agent, uv_stream_t *server);
+/*
+ * conn_adopt() - serve @fd, a connected socket whose peer is @id, as if it
+ * had been accepted and attested (tests drive dispatch over a socketpair with
+ * an injected identity this way).  Every chunk read must still come from
+ * @id's pid, real uid and real gid (SCM_CREDENTIALS).  Takes @fd, closed on
+ * failure, and @id's contents (reset to IDENTITY_INIT).
+ * Return: 0 or -errno.
+ */
+int conn_adopt(Agent *agent, int fd, Identity *id);
 /* conn_close() - close @c (idempotent); it is freed once libuv is done with it. */
 void conn_close(Conn *c);
 /* conn_hold() - take a reference on @c (a deferred reply); conn_release() drops it. */

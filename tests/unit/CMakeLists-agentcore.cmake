@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: MIT
 # Unit tests of the agent's configuration, trust rules, caller identity, executable hashing,
-# per-uid counters and the session-policy store.
-foreach(t config trust identity exehash uidcount policystore logins)
+# per-uid counters, the session-policy store, and the request layer (dispatch and the
+# handlers over a socketpair, no root).
+foreach(t config trust identity exehash uidcount policystore logins dispatch)
   add_executable(test-${t} ${CMAKE_CURRENT_SOURCE_DIR}/test-${t}.c)
   target_link_libraries(test-${t} PRIVATE roled_agent_core PkgConfig::CMOCKA roled_warnings roled_sanitize)
   target_compile_definitions(test-${t} PRIVATE ROLED_TEST_DATA="${PROJECT_SOURCE_DIR}/tests/data"
