@@ -5,6 +5,7 @@
  * request supplied it). Attested values can never be overridden by request
  * values, and the caller-describing namespaces only accept attested values.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,12 +13,52 @@
 
 #include "policy-internal.h"
 
+/*
+ * Keys are found by a hash of their case-folded bytes once a context has
+ * more than INDEX_FROM of them (a policy of many conditions against a
+ * context of many keys would otherwise compare every key for every
+ * condition); smaller contexts, the usual ones, are scanned.
+ */
+#define INDEX_FROM 16
+#define INDEX_SLOTS 512 /* a power of two, at least twice POLICY_CONTEXT_KEYS_MAX */
+
 struct PolicyContext {
         CtxEntry *entries;
         size_t n_entries;
         size_t size_entries;
-        size_t n_bytes; /* of all values, for POLICY_CONTEXT_BYTES_MAX */
+        size_t n_bytes;  /* of all values, for POLICY_CONTEXT_BYTES_MAX */
+        uint16_t *index; /* INDEX_SLOTS slots: entry + 1, 0 for none; NULL while small */
 };
+
+/* FNV-1a over the bytes as strcasecmp() compares them. */
+static uint32_t key_hash(const char *key)
+{
+        uint32_t h = 2166136261u;
+        for (const unsigned char *c = (const unsigned char *)key; *c; c++)
+                h = (h ^ (uint32_t)tolower(*c)) * 16777619u;
+        return h;
+}
+
+static void index_add(PolicyContext *ctx, size_t i)
+{
+        size_t s = ctx->entries[i].hash & (INDEX_SLOTS - 1);
+        while (ctx->index[s])
+                s = (s + 1) & (INDEX_SLOTS - 1);
+        ctx->index[s] = (uint16_t)(i + 1);
+}
+
+/* After entries moved or left: index them again (or drop the index). */
+static void index_rebuild(PolicyContext *ctx)
+{
+        if (ctx->n_entries <= INDEX_FROM) {
+                free(ctx->index);
+                ctx->index = NULL;
+                return;
+        }
+        memset(ctx->index, 0, INDEX_SLOTS * sizeof(*ctx->index));
+        for (size_t i = 0; i < ctx->n_entries; i++)
+                index_add(ctx, i);
+}
 
 int policy_context_new(PolicyContext **ctxp)
 {
@@ -55,15 +96,25 @@ PolicyContext *policy_context_free(PolicyContext *ctx)
         for (size_t i = 0; i < ctx->n_entries; i++)
                 entry_deinit(ctx, &ctx->entries[i]);
         free(ctx->entries);
+        free(ctx->index);
         free(ctx);
         return NULL;
 }
 
 const CtxEntry *context_find(const PolicyContext *ctx, const char *key)
 {
-        for (size_t i = 0; i < ctx->n_entries; i++)
-                if (strcasecmp(ctx->entries[i].key, key) == 0)
-                        return &ctx->entries[i];
+        if (!ctx->index) {
+                for (size_t i = 0; i < ctx->n_entries; i++)
+                        if (strcasecmp(ctx->entries[i].key, key) == 0)
+                                return &ctx->entries[i];
+                return NULL;
+        }
+        uint32_t h = key_hash(key);
+        for (size_t s = h & (INDEX_SLOTS - 1); ctx->index[s]; s = (s + 1) & (INDEX_SLOTS - 1)) {
+                const CtxEntry *e = &ctx->entries[ctx->index[s] - 1];
+                if (e->hash == h && strcasecmp(e->key, key) == 0)
+                        return e;
+        }
         return NULL;
 }
 
@@ -122,8 +173,19 @@ int policy_context_set(PolicyContext *ctx, const char *key, const char *value, b
                 char *k = strdup(key);
                 if (!k)
                         return -ENOMEM;
+                uint16_t *index = ctx->index;
+                if (!index && ctx->n_entries >= INDEX_FROM && !(index = malloc(INDEX_SLOTS * sizeof(*index)))) {
+                        free(k);
+                        return -ENOMEM;
+                }
                 e = &ctx->entries[ctx->n_entries++];
-                *e = (CtxEntry){.key = k, .is_attested = is_attested};
+                *e = (CtxEntry){.key = k, .is_attested = is_attested, .hash = key_hash(key)};
+                if (ctx->index) {
+                        index_add(ctx, ctx->n_entries - 1);
+                } else if (index) {
+                        ctx->index = index;
+                        index_rebuild(ctx);
+                }
         }
         if (!value) {
                 e->is_set = true;
@@ -149,6 +211,7 @@ void policy_context_unset(PolicyContext *ctx, const char *key)
                 return;
         entry_deinit(ctx, e);
         *e = ctx->entries[--ctx->n_entries];
+        index_rebuild(ctx);
 }
 
 void policy_context_clear_request(PolicyContext *ctx)
@@ -161,6 +224,7 @@ void policy_context_clear_request(PolicyContext *ctx)
                         entry_deinit(ctx, &ctx->entries[i]);
         }
         ctx->n_entries = j;
+        index_rebuild(ctx);
 }
 
 bool policy_context_get(const PolicyContext *ctx, const char *key, const char *const **valuesp,

@@ -229,6 +229,7 @@ typedef struct Request {
 /* context.c */
 typedef struct CtxEntry {
         char *key;
+        uint32_t hash; /* of the key, case-folded (context.c's index) */
         bool is_attested;
         bool is_set; /* given as a set (policy_context_set() with a NULL value) */
         char **values;

@@ -14,7 +14,8 @@
  * 2,047 bytes, each against a context key holding 60 such values; then
  * policies whose cost is their number of patterns (10,000 patterns, 1,000
  * statements, Unicode IgnoreCase on 4 KiB values), which the engine refuses
- * at POLICY_WORK_MAX ("refused" in the outcome column).
+ * at POLICY_WORK_MAX ("refused" in the outcome column), and 2,500 conditions
+ * against 256 keys.
  * Not a test: nothing here asserts on time.
  * Usage: bench-policy [ITERATIONS]
  */
@@ -234,6 +235,54 @@ static void run_hostile(const char *label, const char *pat, size_t n_values, siz
         free(json);
 }
 
+/*
+ * Many conditions against many keys: one statement with 2,500 keys under
+ * StringEqualsIfExists (a 128 KiB document; none is in the context, so every
+ * one is looked up and passes), against a context of POLICY_CONTEXT_KEYS_MAX
+ * keys sharing a long prefix.
+ */
+static void many_keys(size_t iters)
+{
+        size_t size = POLICY_DOCUMENT_MAX, n;
+        char *doc = malloc(size), key[64];
+        uint64_t *t = malloc(iters * sizeof(*t));
+        PolicyContext *ctx;
+        PolicyResult res;
+        PolicyError err;
+        Policy *p;
+        int r = 0;
+
+        n = (size_t)snprintf(doc, size, "{\"Version\":\"2012-10-17\",\"Statement\":{\"Effect\":\"Allow\",\"Action\":\"*\","
+                                         "\"Resource\":\"*\",\"Condition\":{\"StringEqualsIfExists\":{");
+        for (int i = 0; i < 2500; i++)
+                n += (size_t)snprintf(doc + n, size - n, "%s\"aws:PrincipalTag/absent-%04d\":\"x\"", i ? "," : "", i);
+        snprintf(doc + n, size - n, "}}}}");
+        if (policy_parse(doc, strlen(doc), "keys", &p, &err) != 0) {
+                fprintf(stderr, "many keys: parse: %s\n", err.message);
+                exit(1);
+        }
+        policy_context_new(&ctx);
+        for (int i = 0; i < POLICY_CONTEXT_KEYS_MAX; i++) {
+                snprintf(key, sizeof(key), "aws:PrincipalTag/present-%04d", i);
+                policy_context_set(ctx, key, "v", true);
+        }
+        const Policy *ps[] = {p};
+        for (size_t i = 0; i < iters; i++) {
+                uint64_t t0 = cpu_ns();
+                r = policy_evaluate(ps, 1, NULL, "svc:Act", "*", ctx, &res);
+                t[i] = cpu_ns() - t0;
+        }
+        qsort(t, iters, sizeof(*t), cmp_u64);
+        printf("%-34s doc=%zuB keys=%d decisions=%zu  median=%.3f us  p99=%.3f us  max=%.3f us  (CPU time; %s)\n",
+               "many: 2,500 conditions, 256 keys", strlen(doc), POLICY_CONTEXT_KEYS_MAX, iters, t[iters / 2] / 1000.0,
+               t[iters * 99 / 100] / 1000.0, t[iters - 1] / 1000.0,
+               r == POLICY_E_WORK_LIMIT ? "refused: POLICY_WORK_MAX" : policy_decision_str(res.decision));
+        free(t);
+        free(doc);
+        policy_free(p);
+        policy_context_free(ctx);
+}
+
 static void hostile(size_t iters)
 {
         size_t size = 160 * 1024;
@@ -322,6 +371,7 @@ static void hostile(size_t iters)
         big[n] = '\0';
         run_cond("many: IgnoreCase 30x4 KiB", 1, "ForAnyValue:StringEqualsIgnoreCase", big, 60, POLICY_VALUE_MAX - 1,
                  "\xc3\xa5", iters / 10 ? iters / 10 : 1);
+        many_keys(iters / 10 ? iters / 10 : 1);
         free(big);
         free(pat);
 }

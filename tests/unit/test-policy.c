@@ -790,6 +790,66 @@ static void test_context_limits(void **state)
         free(big);
 }
 
+/*
+ * Keys are found case-insensitively whatever the context's size (past 16
+ * keys through an index), also after keys leave (unset, request keys
+ * cleared) and come back.
+ */
+static void test_context_many_keys(void **state)
+{
+        PolicyContext *ctx;
+        const char *const *v;
+        char key[32], want[32];
+        size_t n;
+        bool is_attested;
+
+        (void)state;
+        assert_int_equal(policy_context_new(&ctx), 0);
+        for (int i = 0; i < 200; i++) {
+                snprintf(key, sizeof(key), "svc:Key%d", i);
+                snprintf(want, sizeof(want), "v%d", i);
+                assert_int_equal(policy_context_set(ctx, key, want, i % 3 == 0), 0);
+        }
+        for (int i = 0; i < 200; i++) {
+                snprintf(key, sizeof(key), "SVC:KEY%d", i);
+                snprintf(want, sizeof(want), "v%d", i);
+                assert_true(policy_context_get(ctx, key, &v, &n, &is_attested));
+                assert_int_equal(n, 1);
+                assert_string_equal(v[0], want);
+                assert_int_equal(is_attested, i % 3 == 0);
+        }
+        assert_false(policy_context_get(ctx, "svc:Key200", &v, &n, NULL));
+        policy_context_unset(ctx, "svc:key0");
+        assert_false(policy_context_get(ctx, "svc:Key0", &v, &n, NULL));
+        assert_true(policy_context_get(ctx, "svc:Key199", &v, &n, NULL));
+        assert_string_equal(v[0], "v199");
+        /* Request keys leave: 66 attested stay (3, 6, ..., 198), found through the rebuilt index. */
+        policy_context_clear_request(ctx);
+        for (int i = 1; i < 200; i++) {
+                snprintf(key, sizeof(key), "svc:key%d", i);
+                assert_int_equal(policy_context_get(ctx, key, &v, &n, NULL), i % 3 == 0);
+        }
+        /* Down to a few keys (no index), and up again. */
+        for (int i = 3; i < 190; i += 3) {
+                snprintf(key, sizeof(key), "svc:Key%d", i);
+                policy_context_unset(ctx, key);
+        }
+        assert_true(policy_context_get(ctx, "svc:key195", &v, &n, NULL));
+        for (int i = 0; i < 40; i++) {
+                snprintf(key, sizeof(key), "other:k%d", i);
+                assert_int_equal(policy_context_set(ctx, key, "x", false), 0);
+        }
+        assert_true(policy_context_get(ctx, "OTHER:K39", &v, &n, NULL));
+        assert_true(policy_context_get(ctx, "svc:key198", &v, &n, NULL));
+        assert_false(policy_context_get(ctx, "svc:key3", &v, &n, NULL));
+        /* A condition sees them too. */
+        assert_int_equal(eval_ctx("{\"Version\":\"2012-10-17\",\"Statement\":{\"Effect\":\"Allow\",\"Action\":\"*\","
+                                  "\"Resource\":\"*\",\"Condition\":{\"StringEquals\":{\"Other:K17\":\"x\"}}}}",
+                                  "a:b", "*", ctx),
+                         ALLOW);
+        policy_context_free(ctx);
+}
+
 /* @n_values values of key "k": @vlen bytes of @fill repeated; @at (if not NULL) written at @off of the last. */
 static PolicyContext *ctx_values(size_t n_values, size_t vlen, char fill, const char *at, size_t off)
 {
@@ -989,6 +1049,7 @@ int main(void)
                 cmocka_unit_test(test_context_attested),
                 cmocka_unit_test(test_trust_document),
                 cmocka_unit_test(test_context_limits),
+                cmocka_unit_test(test_context_many_keys),
                 cmocka_unit_test(test_work_limit),
                 cmocka_unit_test(test_lint),
         };
