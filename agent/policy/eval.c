@@ -33,18 +33,22 @@ static const CtxEntry *attested(const PolicyContext *ctx, const char *key)
         return e && e->is_attested ? e : NULL;
 }
 
-static bool has_value(const PolicyContext *ctx, const char *key, const char *value, bool is_ci)
+static bool has_value(const PolicyContext *ctx, const char *key, const char *value, bool is_ci, Work *w)
 {
         const CtxEntry *e = attested(ctx, key);
+        if (e && !work_charge(w, 8 * e->n_values))
+                return false;
         for (size_t i = 0; e && i < e->n_values; i++)
                 if (is_ci ? strcasecmp(e->values[i], value) == 0 : strcmp(e->values[i], value) == 0)
                         return true;
         return false;
 }
 
-static bool has_id_in(const PolicyContext *ctx, const char *key, uint32_t lo, uint32_t hi)
+static bool has_id_in(const PolicyContext *ctx, const char *key, uint32_t lo, uint32_t hi, Work *w)
 {
         const CtxEntry *e = attested(ctx, key);
+        if (e && !work_charge(w, 16 * e->n_values))
+                return false;
         for (size_t i = 0; e && i < e->n_values; i++) {
                 const char *s = e->values[i];
                 char *end;
@@ -60,17 +64,20 @@ static bool has_id_in(const PolicyContext *ctx, const char *key, uint32_t lo, ui
         return false;
 }
 
-static bool principal_match(const Principal *pr, const PolicyContext *ctx)
+/* Charged to @w: a few units per attested value compared (see Work). */
+static bool principal_match(const Principal *pr, const PolicyContext *ctx, Work *w)
 {
         switch (pr->kind) {
         case PR_ANY:
                 return true;
         case PR_AWS_ARN:
-                return has_value(ctx, "aws:PrincipalArn", pr->value, false);
+                return has_value(ctx, "aws:PrincipalArn", pr->value, false, w);
         case PR_AWS_ACCOUNT: {
-                if (has_value(ctx, "aws:PrincipalAccount", pr->value, false))
+                if (has_value(ctx, "aws:PrincipalAccount", pr->value, false, w))
                         return true;
                 const CtxEntry *e = attested(ctx, "aws:PrincipalArn");
+                if (e && !work_charge(w, 32 * e->n_values))
+                        return false;
                 for (size_t i = 0; e && i < e->n_values; i++) {
                         ArnSplit as;
                         arn_split(e->values[i], strlen(e->values[i]), &as);
@@ -81,22 +88,22 @@ static bool principal_match(const Principal *pr, const PolicyContext *ctx)
                 return false;
         }
         case PR_USER:
-                return has_value(ctx, "roled:user", pr->value, false);
+                return has_value(ctx, "roled:user", pr->value, false, w);
         case PR_UID:
-                return has_id_in(ctx, "roled:uid", pr->lo, pr->hi);
+                return has_id_in(ctx, "roled:uid", pr->lo, pr->hi, w);
         case PR_GROUP:
-                return has_value(ctx, "roled:groups", pr->value, false);
+                return has_value(ctx, "roled:groups", pr->value, false, w);
         case PR_GID:
-                return has_id_in(ctx, "roled:gid", pr->lo, pr->hi) ||
-                       has_id_in(ctx, "roled:gids", pr->lo, pr->hi);
+                return has_id_in(ctx, "roled:gid", pr->lo, pr->hi, w) ||
+                       has_id_in(ctx, "roled:gids", pr->lo, pr->hi, w);
         case PR_EXE:
-                return has_value(ctx, "roled:exe", pr->value, false);
+                return has_value(ctx, "roled:exe", pr->value, false, w);
         case PR_EXE_SHA256:
-                return has_value(ctx, "roled:exe-sha256", pr->value, true);
+                return has_value(ctx, "roled:exe-sha256", pr->value, true, w);
         case PR_UNIT:
-                return has_value(ctx, "roled:unit", pr->value, false);
+                return has_value(ctx, "roled:unit", pr->value, false, w);
         case PR_ROLE:
-                return has_value(ctx, "roled:role", pr->value, false);
+                return has_value(ctx, "roled:role", pr->value, false, w);
         default:
                 return false;
         }
@@ -142,7 +149,7 @@ static bool statement_match(const Statement *st, const Request *rq)
         if (st->has_principal) {
                 m = false;
                 for (uint32_t i = 0; !m && i < st->n_principals; i++)
-                        m = principal_match(&st->principals[i], rq->ctx);
+                        m = principal_match(&st->principals[i], rq->ctx, rq->work);
                 if (m == st->is_not_principal)
                         return false;
         }

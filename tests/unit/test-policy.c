@@ -959,6 +959,27 @@ static void test_work_limit(void **state)
         assert_int_equal(r, 0);
         policy_context_free(ctx);
 
+        /* Principals are metered too: 8,000 group principals against 1,024 attested groups. */
+        n = (size_t)snprintf(doc, size, "{\"Version\":\"2012-10-17\",\"Statement\":{\"Effect\":\"Allow\","
+                                        "\"Action\":\"*\",\"Principal\":{\"Local\":[");
+        for (int i = 0; i < 8000; i++)
+                n += (size_t)snprintf(doc + n, size - n, "%s\"group:g%04d\"", i ? "," : "", i);
+        snprintf(doc + n, size - n, "]}}}");
+        assert_int_equal(policy_context_new(&ctx), 0);
+        for (int i = 0; i < POLICY_CONTEXT_VALUES_MAX; i++) {
+                char g[16];
+                snprintf(g, sizeof(g), "h%04d", i);
+                assert_int_equal(policy_context_set(ctx, "roled:groups", g, true), 0);
+        }
+        assert_int_equal(eval_work(doc, ctx, &r), IMPLICIT);
+        assert_int_equal(r, POLICY_E_WORK_LIMIT);
+        policy_context_free(ctx);
+        /* The same document for a caller of one group (the last principal): allowed. */
+        ctx = ctx_of("roled:groups=g7999", NULL);
+        assert_int_equal(eval_work(doc, ctx, &r), ALLOW);
+        assert_int_equal(r, 0);
+        policy_context_free(ctx);
+
         /* POLICY_STATEMENT_MAX statements of everyday shapes, 64 keys of 100 bytes: decided. */
         n = (size_t)snprintf(doc, size, "{\"Version\":\"2012-10-17\",\"Statement\":[");
         for (int i = 0; i < POLICY_STATEMENT_MAX; i++)
