@@ -35,6 +35,14 @@
 #define SOURCE_SESSION_NAME "roled-chain"
 #define IMDS_REFRESH_MARGIN 300 /* seconds: fetch the instance role's credentials again this long before they expire */
 #define IMDS_MIN_LEFT 60        /* seconds: never sign with instance credentials that end sooner */
+/*
+ * Wrong MFA codes STS refused from users other than root and the agent's
+ * user, per window: a user who can make a request wait must not be able to
+ * guess codes (10^6 of them) at STS's pace.  Five per five minutes is a
+ * typist's worth of mistakes.
+ */
+#define MFA_WRONG_MAX 5
+#define MFA_WRONG_WINDOW 300    /* seconds */
 
 typedef struct AwsState AwsState;
 typedef struct Source Source;
@@ -49,6 +57,7 @@ typedef struct AwsCall {
         Source *source_fetch;   /* this call fetches that source's session */
         AwsMfaDone mfa_done;    /* this call checks an Mfa method's code */
         void *mfa_userdata;
+        bool is_admin;          /* ... sent by root or the agent's user */
         char *url;
         char *region;
         char *ca_file;
@@ -85,6 +94,8 @@ typedef struct MfaState {
         char *akid, *secret, *token;
         uint64_t n_prompts;     /* mfa_process runs started */
         uint64_t n_codes;       /* codes taken from the Mfa method */
+        int64_t wrong_since;    /* start of the window of ... */
+        unsigned n_wrong;       /* ... wrong codes from other users (MFA_WRONG_MAX) */
 } MfaState;
 
 struct AwsState {
@@ -804,6 +815,17 @@ static void mfa_checked(AwsCall *c, int r, Credentials *cr, const IssueError *e)
         int64_t expires;
 
         m->check = NULL;
+        if (r == ISSUER_E_FAILED && !c->is_admin && e->code == PROTO_ACCESS_DENIED) {
+                int64_t now = agent_now(st->agent);
+
+                if (now >= m->wrong_since + MFA_WRONG_WINDOW) {
+                        m->wrong_since = now;
+                        m->n_wrong = 0;
+                }
+                m->n_wrong++;
+                log_warning("MFA: STS refused the code uid %u sent (%u from users other than root "
+                            "and the agent's user in %d s)", (unsigned)c->uid, m->n_wrong, MFA_WRONG_WINDOW);
+        }
         if (r != 0) {
                 if (m->has_process && s->waiting) {
                         IssueError ce = *e;
@@ -865,6 +887,14 @@ int issuer_aws_mfa(Agent *agent, const Config *config, uint32_t uid, const char 
                         "waits for one; no request of uid %u waits for one", (unsigned)uid);
                 return ISSUER_E_FAILED;
         }
+        if (!agent_is_admin(agent, uid) && m->n_wrong >= MFA_WRONG_MAX &&
+            agent_now(agent) < m->wrong_since + MFA_WRONG_WINDOW) {
+                err->code = PROTO_THROTTLING;
+                set_msg(err, "%u wrong MFA codes from users other than root and the agent's user "
+                        "in %d s; try again in %lld s, or have root send the code", m->n_wrong,
+                        MFA_WRONG_WINDOW, (long long)(m->wrong_since + MFA_WRONG_WINDOW - agent_now(agent)));
+                return ISSUER_E_FAILED;
+        }
         if (m->check || m->run) {
                 err->code = PROTO_THROTTLING;
                 set_msg(err, "%s; try again once it has answered",
@@ -876,6 +906,7 @@ int issuer_aws_mfa(Agent *agent, const Config *config, uint32_t uid, const char 
         if (r < 0)
                 return r;
         c->uid = uid;
+        c->is_admin = agent_is_admin(agent, uid);
         c->mfa_done = done;
         c->mfa_userdata = userdata;
         r = send_call(c, &base, err);

@@ -600,7 +600,7 @@ ROLED_EXPORT roled_status roled_login(roled_client *client, const roled_login_re
  * ERRORS: ROLED_E_ACCESS_DENIED (not allowed to send a code, or STS refused
  * it: the message keeps STS's code and message), ROLED_E_NO_SUCH_ENTITY (the
  * agent has no mfa_serial), ROLED_E_THROTTLING (another code or mfa_process
- * is in progress), ROLED_E_UPSTREAM_UNAVAILABLE, ROLED_E_INVALID_ARGUMENT
+ * is in progress, or too many wrong codes from users: 5 per 5 minutes), ROLED_E_UPSTREAM_UNAVAILABLE, ROLED_E_INVALID_ARGUMENT
  * (not six digits), ROLED_E_UNSUPPORTED_OPERATION (an agent without Mfa),
  * connection errors, ROLED_E_FORKED.
  */

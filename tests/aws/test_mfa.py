@@ -171,6 +171,30 @@ class MfaCode(AwsTestCase):
         self.assertEqual(self.sts.count("GetSessionToken"), 1)
 
 
+    def test_wrong_codes_from_users_are_limited(self):
+        pid, out_r = self.waiting_request(WAITER, "m0")
+        try:
+            for n in range(5):
+                with self.assertRaises(RpcError) as e:
+                    Client_as(WAITER, self.socket, "Mfa", code=f"00000{n}")
+                self.assertEqual(e.exception.code, "AccessDenied")
+                self.assertIn("invalid MFA one time pass code", e.exception.message)
+            self.assertEqual(len(self.gst_attempts()), 5)
+            # The sixth, even the right one, is refused without asking STS: no guessing at STS's pace.
+            with self.assertRaises(RpcError) as e:
+                Client_as(WAITER, self.socket, "Mfa", code=CODE)
+            self.assertEqual(e.exception.code, "Throttling")
+            self.assertIn("5 wrong MFA codes", e.exception.message)
+            self.assertEqual(len(self.gst_attempts()), 5)
+            # Root is not limited: its code releases the waiting request.
+            rc, out, err = self.rolectl_as(0, "mfa", CODE)
+            self.assertEqual(rc, 0, err)
+            self.assertIn("1 waiting request went on", out)
+        finally:
+            result = self.collect(pid, out_r)
+        self.assertIsNone(result["err"], result)
+        self.assertEqual(self.sts.count("GetSessionToken"), 1)
+
     def test_slow_sts_is_waited_for(self):
         # Beyond libroled's default 5 s: rolectl mfa waits as long as the agent's STS call may take.
         self.sts.delay = 6
