@@ -69,7 +69,9 @@
  * Evaluation does not allocate, with two exceptions: libunistring may when it
  * case-folds a long non-ASCII value (...IgnoreCase), and the bitsets of a `?`
  * segment with more than about 60 distinct literal characters live on the
- * heap (if that fails, the segment is searched start by start instead).
+ * heap (if that fails, the segment is searched start by start instead). The
+ * `?` search keeps its tables on the stack instead: about 190 KiB at its
+ * deepest, so evaluate on a thread with an ordinary (8 MiB) stack.
  * Variables expand into a bounded stack buffer of POLICY_EXPAND_MAX bytes (a
  * longer expansion does not match).
  */
