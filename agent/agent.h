@@ -13,6 +13,7 @@
 
 #include "clock.h"
 #include "listener.h"
+#include "localfs.h"
 #include "uidcount.h"
 
 typedef struct Config Config;
@@ -27,6 +28,7 @@ typedef struct HashQueue HashQueue;
 typedef struct Conn Conn;
 typedef struct Flights Flights;
 typedef struct Logins Logins;
+typedef struct NameCache NameCache;
 
 typedef struct Agent {
         uv_loop_t *loop;
@@ -66,6 +68,8 @@ typedef struct Agent {
         unsigned max_conns_per_uid;
         unsigned long max_fds;          /* soft RLIMIT_NOFILE, raised to the hard limit at start */
         unsigned n_attesting;           /* conn.c: attestations in the thread pool */
+        NameCache *names;               /* namecache.c: user and group names, briefly; NULL: always NSS */
+        LocalFs localfs;                /* localfs.c: devices the loop may look up and open files on */
 
         int64_t started;                /* wall clock at start */
         uint64_t n_requests;

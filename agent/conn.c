@@ -3,22 +3,30 @@
  * conn.c - one client connection (see conn.h).
  *
  * A new connection is counted against its uid at accept, from SO_PEERCRED,
- * before any other work.  Within the uid's limit it is attested in libuv's
- * thread pool, then (when an exe_sha256 rule could decide something for it)
- * its executable hashed in the hash queue's own threads (hashq.c); only then
- * is it read.  Past the limit it is parked: accepted, neither attested nor
- * read, until one of the uid's connections closes (oldest parked first) or
- * CONN_PARK_MS pass (then it is answered Throttling and closed).
+ * before any other work.  Within the uid's limit it is attested at once, on
+ * the loop, from the kernel alone (identity_attest(): socket options and
+ * procfs).  What may wait (NSS, a path lookup or an open on a network or FUSE
+ * filesystem) stays off the loop: names come from a short-lived cache
+ * (namecache.c) and the executable's path is checked on the loop only when
+ * it lives on a local filesystem (localfs.c); otherwise the rest of the
+ * attestation runs in libuv's thread pool.  Then (when an exe_sha256 rule
+ * could decide something for it) its executable is hashed in the hash
+ * queue's own threads (hashq.c); only then is it read.  Past the limit it
+ * is parked: accepted, neither attested nor read, until one of the uid's
+ * connections closes (oldest parked first) or CONN_PARK_MS pass (then it is
+ * answered Throttling and closed).
  *
- * Lifetime: a Conn holds one reference per open libuv handle (pipe, read
- * poll, timer), one per queued work item (attestation, a wait in the hash
+ * Lifetime: a Conn holds one reference per open libuv handle (pipe,
+ * timer), one per queued work item (attestation, a wait in the hash
  * queue) and one per deferred reply (dispatch.c: a handler waiting on an
  * upstream); conn_unref()
  * frees it when the last one goes, so a close that races with the thread
  * pool is safe.
  *
- * Reads are recvmsg() on a dup of the socket watched by a uv_poll_t (libuv
- * reads streams with read(), which drops the sender): the listener set
+ * Reads are recvmsg() on the socket itself (libuv reads streams with read(),
+ * which drops the sender): libuv's pipe only says when the socket is
+ * readable, its alloc callback offering no buffer (libuv then calls the read
+ * callback with UV_ENOBUFS without reading anything).  The listener set
  * SO_PASSCRED, so the kernel attaches the sending process's pid, uid and gid
  * to every chunk and never merges chunks of different senders.  A chunk from
  * any process other than the attested one (a child that inherited the
@@ -49,6 +57,7 @@
 #include "dispatch.h"
 #include "exehash.h"
 #include "hashq.h"
+#include "namecache.h"
 #include "trust.h"
 #include "log.h"
 #include "util.h"
@@ -123,7 +132,8 @@ static void uncount(Conn *c)
 static void conn_free(Conn *c)
 {
         if (c->rbuf) {
-                sodium_memzero(c->rbuf, c->rsize);
+                /* Consumed bytes were wiped as they were answered; past rlen nothing was kept. */
+                sodium_memzero(c->rbuf, c->rlen);
                 free(c->rbuf);
         }
         proto_buf_deinit(&c->out);
@@ -155,14 +165,6 @@ static void on_handle_closed(uv_handle_t *h)
         conn_unref(h->data);
 }
 
-static void on_rpoll_closed(uv_handle_t *h)
-{
-        Conn *c = h->data;
-
-        c->rfd = safe_close(c->rfd);
-        conn_unref(c);
-}
-
 void conn_close(Conn *c)
 {
         Agent *a = c->agent;
@@ -180,9 +182,6 @@ void conn_close(Conn *c)
         c->prev = c->next = NULL;
         a->n_conns--;
         /* Pending writes are cancelled by uv_close(); their callbacks free their buffers. */
-        /* rfd is set once rpoll is initialised (open_read_side()). */
-        if (c->rfd >= 0)
-                uv_close((uv_handle_t *)&c->rpoll, on_rpoll_closed);
         uv_close((uv_handle_t *)&c->pipe, on_handle_closed);
         uv_close((uv_handle_t *)&c->timer, on_handle_closed);
 }
@@ -252,43 +251,22 @@ static void alloc_rbuf(Conn *c, uv_buf_t *buf)
         buf->len = c->rsize - c->rlen;
 }
 
-static void on_readable(uv_poll_t *h, int status, int events);
+static void on_readable(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf);
 static void process(Conn *c);
 
-/*
- * The read side: a second descriptor for the socket, made when reading
- * first starts (a parked connection costs only its socket), so libuv's pipe
- * keeps the write side to itself.
- */
-static int open_read_side(Conn *c)
+/* libuv is never given a buffer: it only reports readability (UV_ENOBUFS), and on_readable() reads. */
+static void no_buffer(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 {
-        int fd, r;
-
-        r = uv_fileno((uv_handle_t *)&c->pipe, &fd);
-        if (r < 0)
-                return r;
-        c->rfd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
-        if (c->rfd < 0)
-                return -errno;
-        r = uv_poll_init(c->agent->loop, &c->rpoll, c->rfd);
-        if (r < 0) {
-                c->rfd = safe_close(c->rfd);
-                return r;
-        }
-        c->n_refs++;
-        return 0;
+        (void)h;
+        (void)suggested;
+        *buf = uv_buf_init(NULL, 0);
 }
 
 static void start_reading(Conn *c)
 {
         if (c->is_closing || c->is_reading)
                 return;
-        if (c->rfd < 0 && open_read_side(c) < 0) {
-                log_warning_ratelimited("cannot read from the connection of pid %d", (int)c->id.pid);
-                conn_close(c);
-                return;
-        }
-        if (uv_poll_start(&c->rpoll, UV_READABLE, on_readable) == 0)
+        if (uv_read_start((uv_stream_t *)&c->pipe, no_buffer, on_readable) == 0)
                 c->is_reading = true;
         else
                 conn_close(c);
@@ -296,7 +274,7 @@ static void start_reading(Conn *c)
 
 static void stop_reading(Conn *c)
 {
-        (void)uv_poll_stop(&c->rpoll);
+        (void)uv_read_stop((uv_stream_t *)&c->pipe);
         c->is_reading = false;
 }
 
@@ -549,12 +527,13 @@ static bool is_attested_sender(Conn *c, struct msghdr *m, struct ucred *fromp, b
  * full buffer (or a chunk of another sender ends the read early, which the
  * next wakeup picks up), at most 32 times per wakeup for fairness.
  */
-static void on_readable(uv_poll_t *h, int status, int events)
+static void on_readable(uv_stream_t *stream, ssize_t nread, const uv_buf_t *unused)
 {
-        Conn *c = h->data;
+        Conn *c = stream->data;
+        int fd;
 
-        (void)events;
-        if (status < 0) {
+        (void)unused;
+        if (nread != UV_ENOBUFS || uv_fileno((uv_handle_t *)&c->pipe, &fd) < 0) {
                 conn_close(c);
                 return;
         }
@@ -577,7 +556,7 @@ static void on_readable(uv_poll_t *h, int status, int events)
                         return;
                 }
                 iov = (struct iovec){ .iov_base = buf.base, .iov_len = buf.len };
-                n = recvmsg(c->rfd, &m, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+                n = recvmsg(fd, &m, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
                 if (n < 0 && errno == EINTR)
                         continue;
                 if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
@@ -622,19 +601,25 @@ static void on_hashed(void *userdata, int result, const uint8_t sha256[EXEHASH_S
 /*
  * Hash the executable in the hash queue (hashq.c), unless the cache knows
  * it or no exe_sha256 rule could decide anything for this caller; then read.
+ * The executable was opened by identity_finish() (IDENTITY_OPEN_EXE) when
+ * the configuration has exe_sha256 rules.
  */
 static void attest_exe(Conn *c)
 {
         Agent *a = c->agent;
         int r;
 
-        if (!a->needs_exe_hash || c->id.exe_fd < 0 || !c->id.has_exe_key ||
-            !trust_identity_needs_exe_hash(a->config, &c->id)) {
+        if (!a->needs_exe_hash || !c->id.has_exe_key || !trust_identity_needs_exe_hash(a->config, &c->id)) {
                 start_reading(c);
                 return;
         }
         if (exehash_cache_lookup(a->exehash, &c->id.exe_key, c->id.exe_sha256)) {
                 c->id.has_exe_sha256 = true;
+                start_reading(c);
+                return;
+        }
+        if (c->id.exe_fd < 0) {
+                c->id.exe_hash_missing = "it could not be hashed";
                 start_reading(c);
                 return;
         }
@@ -653,26 +638,40 @@ static void attest_exe(Conn *c)
         start_reading(c);
 }
 
+static void refuse_unattested(Conn *c, int result)
+{
+        if (!c->is_closing)
+                log_info_ratelimited("refusing a connection whose peer cannot be attested: %s",
+                                     result < 0 ? strerror(-result) : "process gone or changed");
+        conn_close(c);
+}
+
+/* Attested (c->id complete): serve once the executable is hashed, if it must be. */
+static void attested(Conn *c)
+{
+        arm_timer(c);
+        attest_exe(c);
+}
+
 typedef struct AttestWork {
         uv_work_t req;
         Conn *conn;
-        int fd;                 /* dup of the connection's socket: the work owns it */
+        unsigned flags;         /* identity_finish() flags */
         int result;
-        Identity id;            /* moved into the Conn on success */
+        Identity id;            /* from identity_attest(); moved back into the Conn when finished */
 } AttestWork;
 
 /*
- * Attestation reads /proc and resolves user and group names through NSS,
- * which may ask a directory service: it runs in the thread pool so a slow
- * lookup never stalls the loop, and the connection is not read until it is
- * done.  The worker uses its own dup of the socket, so a close meanwhile
- * cannot pull the descriptor from under it.
+ * The rest of an attestation that may wait: NSS (which may ask a directory
+ * service) and a path lookup or open on a filesystem that is not local.
+ * The connection is not read until it is done.  Everything the worker
+ * touches is its own (the identity and its descriptors moved into the work).
  */
 static void attest_work(uv_work_t *req)
 {
         AttestWork *w = (AttestWork *)req;
 
-        w->result = identity_from_socket(w->fd, &w->id);
+        w->result = identity_finish(&w->id, w->flags);
 }
 
 static void on_attested(uv_work_t *req, int status)
@@ -681,47 +680,90 @@ static void on_attested(uv_work_t *req, int status)
         Conn *c = w->conn;
 
         c->agent->n_attesting--;
-        safe_close(w->fd);
-        if (status < 0 || w->result != 0 || w->id.uid != c->peer_uid) {
-                if (!c->is_closing)
-                        log_info_ratelimited("refusing a connection whose peer cannot be attested: %s",
-                                             w->result < 0 ? strerror(-w->result) : "process gone or changed");
+        if (status < 0 || w->result != 0) {
                 identity_deinit(&w->id);
-                conn_close(c);
+                refuse_unattested(c, w->result);
                 goto out;
         }
+        if (c->agent->names)
+                namecache_learn(c->agent->names, &w->id, uv_now(c->agent->loop));
         c->id = w->id;
         if (c->is_closing)
                 goto out;
-        arm_timer(c);
-        attest_exe(c);
+        attested(c);
 out:
         free(w);
         conn_unref(c);
 }
 
-/* Attest @c's peer in the thread pool; the connection is read once that is done. */
-static void start_attest(Conn *c)
+/* Finish attesting @c in the thread pool; @id moves into the work. */
+static void finish_in_pool(Conn *c, Identity *id, unsigned flags)
 {
-        AttestWork *w = calloc(1, sizeof(*w));
-        int fd;
+        AttestWork *w = malloc(sizeof(*w));
 
-        if (!w || uv_fileno((uv_handle_t *)&c->pipe, &fd) < 0) {
-                free(w);
+        if (!w) {
+                identity_deinit(id);
                 conn_close(c);
                 return;
         }
         w->conn = c;
-        w->id = (Identity)IDENTITY_INIT;
-        w->fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
-        if (w->fd < 0 || uv_queue_work(c->agent->loop, &w->req, attest_work, on_attested) < 0) {
-                safe_close(w->fd);
+        w->flags = flags;
+        w->result = 0;
+        w->id = *id;
+        *id = (Identity)IDENTITY_INIT;
+        if (uv_queue_work(c->agent->loop, &w->req, attest_work, on_attested) < 0) {
+                identity_deinit(&w->id);
                 free(w);
                 conn_close(c);
                 return;
         }
         c->agent->n_attesting++;
         conn_ref(c);
+}
+
+/*
+ * Attest @c's peer: the kernel's part at once, on the loop.  When every name
+ * is cached and the executable (if any is to be looked at) lives on a local
+ * filesystem, nothing left can wait and the attestation ends here too;
+ * otherwise the rest goes to the thread pool.  The connection is read once
+ * that is done.
+ */
+static void start_attest(Conn *c)
+{
+        Agent *a = c->agent;
+        unsigned flags = a->needs_exe_hash ? IDENTITY_OPEN_EXE : 0;
+        int fd, r;
+
+        if (uv_fileno((uv_handle_t *)&c->pipe, &fd) < 0) {
+                conn_close(c);
+                return;
+        }
+        r = identity_attest(fd, &c->peer_cred, &c->id);
+        if (r != 0) {
+                refuse_unattested(c, r);
+                return;
+        }
+        r = a->names ? namecache_fill(a->names, &c->id, uv_now(a->loop)) : NAMECACHE_E_MISS;
+        if (r < 0) {
+                refuse_unattested(c, r);
+                return;
+        }
+        if (r == NAMECACHE_E_MISS)
+                flags |= IDENTITY_RESOLVE_NAMES;
+        if ((flags & IDENTITY_RESOLVE_NAMES) ||
+            (c->id.has_exe_key && !localfs_has(&a->localfs, c->id.exe_key.dev))) {
+                Identity id = c->id;
+
+                c->id = (Identity)IDENTITY_INIT;
+                finish_in_pool(c, &id, flags);
+                return;
+        }
+        r = identity_finish(&c->id, flags);
+        if (r != 0) {
+                refuse_unattested(c, r);
+                return;
+        }
+        attested(c);
 }
 
 /*
@@ -801,12 +843,10 @@ static Conn *conn_new(Agent *agent)
                 free(c);
                 return NULL;
         }
-        c->rfd = -1;
         uv_pipe_init(agent->loop, &c->pipe, 0);
         uv_timer_init(agent->loop, &c->timer);
         c->pipe.data = c;
         c->timer.data = c;
-        c->rpoll.data = c;
         c->n_refs = 2;
         c->next = agent->conns;
         if (agent->conns)
@@ -870,13 +910,29 @@ void conn_accept(Agent *agent, uv_stream_t *server)
          * or a thread-pool job, and cannot hold the slots of other uids.
          */
         if (uv_fileno((uv_handle_t *)&c->pipe, &fd) < 0 ||
-            getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cred_len) < 0) {
+            getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cred_len) < 0 || cred_len != sizeof(cred)) {
                 conn_close(c);
                 return;
         }
         c->peer_uid = cred.uid;
-        /* Inherited from the listener already; set again in case the socket came from elsewhere. */
-        (void)setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &(int){ 1 }, sizeof(int));
+        c->peer_cred = cred;
+        /*
+         * SO_PASSCRED comes from the listener: the kernel copies it to each
+         * connection as it is made.  Connections made before the agent set
+         * it on a socket systemd passed (socket activation) lack it, and
+         * without it recvmsg() names no sender and every message is refused.
+         * Those wait first in the queue, so once one accepted socket has the
+         * flag, all later ones have it too.
+         */
+        if (!agent->listener.is_passcred_inherited) {
+                int on = 0;
+                socklen_t on_len = sizeof(on);
+
+                if (getsockopt(fd, SOL_SOCKET, SO_PASSCRED, &on, &on_len) == 0 && on)
+                        agent->listener.is_passcred_inherited = true;
+                else
+                        (void)setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &(int){ 1 }, sizeof(int));
+        }
         r = uidcount_add(&agent->conns_per_uid, cred.uid, 1, agent->max_conns_per_uid);
         if (r == UIDCOUNT_E_LIMIT) {
                 park(c);

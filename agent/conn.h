@@ -31,9 +31,7 @@
 #define CONN_PARKED_PER_UID_MAX 4096
 
 typedef struct Conn {
-        uv_pipe_t pipe;                 /* writes (and accept); never read through libuv */
-        uv_poll_t rpoll;                /* readability of rfd */
-        int rfd;                        /* a dup of the socket for recvmsg(): owned, closed with rpoll */
+        uv_pipe_t pipe;                 /* writes, accept, and readability; never read through libuv */
         uv_timer_t timer;
         uint64_t idle_deadline;         /* loop time (ms) at which the idle timer closes the conn */
         Agent *agent;
@@ -43,6 +41,7 @@ typedef struct Conn {
 
         Identity id;                    /* attested at accept; never from the peer */
         uid_t peer_uid;                 /* SO_PEERCRED at accept: what the per-uid limit counts */
+        struct ucred peer_cred;         /* all of SO_PEERCRED at accept, for the attestation */
         bool is_counted;                /* counted against the uid's connection limit */
         bool is_parked;                 /* over that limit: waits, unread, on agent->parked_* */
         Conn *park_prev, *park_next;

@@ -3,11 +3,19 @@
  * identity.c - attest the peer of a Unix socket from the kernel alone:
  * SO_PEERCRED, a pidfd (SO_PEERPIDFD, or pidfd_open() right away on older
  * kernels) and /proc/PID read through one directory fd. The process is
- * confirmed unchanged after the reads (pidfd not yet readable, same start
- * time), so a reused PID cannot lend its identity.  The executable is read
- * before and after the credentials, and judged by device and inode and by
- * the namespaces it runs in, never by its path alone. Hashing the executable is
- * exehash.c's business, judging the result trust.c's.
+ * confirmed alive after the reads (its pidfd not yet readable): a pid cannot
+ * be reused before its process has exited, so everything read through
+ * /proc/PID was that process's and a reused PID cannot lend its identity.
+ * The executable is read before and after the credentials, and judged by
+ * device and inode and by the namespaces it runs in, never by its path
+ * alone. Hashing the executable is exehash.c's business, judging the result
+ * trust.c's.
+ *
+ * Two steps, so that the agent can attest on its loop: identity_attest()
+ * asks only the kernel (socket options, procfs, and statx() of the
+ * executable without asking its filesystem to revalidate), which never
+ * waits on anything a caller controls; identity_finish() does what may
+ * wait: a path lookup of the executable, opening it, and NSS.
  */
 #include "identity.h"
 
@@ -25,6 +33,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -87,33 +96,33 @@ static int read_proc(int dirfd, const char *name, char **textp, size_t *lenp) {
         return 0;
 }
 
-/* Field 22 of /proc/PID/stat; fields are counted after the parenthesised comm, which may hold anything. */
-static int read_start_time(int dirfd, uint64_t *startp) {
-        _cleanup_free_ char *text = NULL;
-        char *p, *end;
-        unsigned long long v;
-        int r;
+/*
+ * Read @name below @dirfd into @buf (NUL-terminated) with one read(), when
+ * it fits.  The files read this way (status, cgroup) are single-record
+ * seq_files: the kernel renders the whole file before the first read, so a
+ * read shorter than asked for has returned all of it.
+ * Return: 0, 1 when the file is @size - 1 bytes or larger (use read_proc()),
+ *         IDENTITY_E_GONE, or -errno.
+ */
+static int read_small(int dirfd, const char *name, char *buf, size_t size) {
+        _cleanup_close_ int fd = -1;
+        ssize_t n;
 
-        r = read_proc(dirfd, "stat", &text, NULL);
-        if (r != 0)
-                return r;
-        p = strrchr(text, ')');
-        if (!p)
-                return -EBADMSG;
-        p++;
-        /* After ")" comes field 3 (state); skip fields 3..21. */
-        for (int field = 3; field < 22; field++) {
-                p += strspn(p, " ");
-                p += strcspn(p, " ");
-        }
-        p += strspn(p, " ");
-        errno = 0;
-        v = strtoull(p, &end, 10);
-        if (errno != 0 || end == p)
-                return -EBADMSG;
-        *startp = v;
+        fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return gone_or(-errno);
+        do
+                n = read(fd, buf, size - 1);
+        while (n < 0 && errno == EINTR);
+        if (n < 0)
+                return gone_or(-errno);
+        if ((size_t)n == size - 1)
+                return 1;
+        buf[n] = '\0';
         return 0;
 }
+
+#define SMALL_READ 4096
 
 /* Find "@key:\t" at the start of a line of @text; return the rest of that line (NUL or newline ended). */
 static const char *status_field(const char *text, const char *key) {
@@ -149,18 +158,25 @@ static int parse_ids(const char *s, uint32_t *ids, size_t n, size_t *countp) {
         return 0;
 }
 
+/* Count the ids on the line at @s (up to newline or NUL). */
+static size_t count_ids(const char *s) {
+        size_t n = 0;
+
+        for (;;) {
+                s += strspn(s, " \t");
+                if (*s == '\n' || *s == '\0')
+                        return n;
+                n++;
+                s += strcspn(s, " \t\n");
+        }
+}
+
 /* The uid and gid lines must agree with SO_PEERCRED (effective ids); groups come from "Groups:". */
-static int read_status(int dirfd, const struct ucred *cred, Identity *id) {
-        _cleanup_free_ char *text = NULL;
-        _cleanup_free_ uint32_t *groups = NULL;
+static int parse_status(const char *text, const struct ucred *cred, Identity *id) {
         uint32_t ids[4];
         const char *f;
         size_t n, n_groups = 0;
         int r;
-
-        r = read_proc(dirfd, "status", &text, NULL);
-        if (r != 0)
-                return r;
 
         f = status_field(text, "Uid");
         if (!f || parse_ids(f, ids, ELEMENTSOF(ids), &n) != 0 || n != 4)
@@ -178,21 +194,36 @@ static int read_status(int dirfd, const struct ucred *cred, Identity *id) {
         f = status_field(text, "Groups");
         if (!f)
                 return -EBADMSG;
-        groups = calloc(IDENTITY_GROUPS_MAX, sizeof(*groups));
-        if (!groups)
-                return -ENOMEM;
-        r = parse_ids(f, groups, IDENTITY_GROUPS_MAX, &n_groups);
-        if (r < 0)
-                return r;
-
-        id->gids = calloc(n_groups ? n_groups : 1, sizeof(*id->gids));
-        id->gid_names = calloc(n_groups ? n_groups : 1, sizeof(*id->gid_names));
+        n = count_ids(f);
+        if (n > IDENTITY_GROUPS_MAX)
+                return -E2BIG;
+        id->gids = calloc(n ? n : 1, sizeof(*id->gids));
+        id->gid_names = calloc(n ? n : 1, sizeof(*id->gid_names));
         if (!id->gids || !id->gid_names)
                 return -ENOMEM;
-        for (size_t i = 0; i < n_groups; i++)
-                id->gids[i] = (gid_t)groups[i];
+        /* gid_t is uint32_t on Linux. */
+        r = parse_ids(f, (uint32_t *)id->gids, n, &n_groups);
+        if (r < 0)
+                return r;
         id->n_gids = n_groups;
         return 0;
+}
+
+static int read_status(int dirfd, const struct ucred *cred, Identity *id) {
+        _cleanup_free_ char *text = NULL;
+        char buf[SMALL_READ];
+        int r;
+
+        r = read_small(dirfd, "status", buf, sizeof(buf));
+        if (r == 0)
+                return parse_status(buf, cred, id);
+        if (r != 1)
+                return r;
+        /* Thousands of groups: read it whole. */
+        r = read_proc(dirfd, "status", &text, NULL);
+        if (r != 0)
+                return r;
+        return parse_status(text, cred, id);
 }
 
 /*
@@ -300,12 +331,18 @@ int identity_unit_from_cgroup(const char *cgroup, char *unit, size_t unit_size, 
 }
 
 static int read_cgroup(int dirfd, Identity *id) {
-        _cleanup_free_ char *text = NULL;
-        const char *line;
+        _cleanup_free_ char *heap = NULL;
+        char buf[SMALL_READ];
+        const char *text = buf, *line;
         size_t len;
         int r;
 
-        r = read_proc(dirfd, "cgroup", &text, NULL);
+        r = read_small(dirfd, "cgroup", buf, sizeof(buf));
+        if (r == 1) {
+                /* Many cgroup v1 hierarchies with long paths: read it whole. */
+                r = read_proc(dirfd, "cgroup", &heap, NULL);
+                text = heap;
+        }
         if (r != 0)
                 return r;
         for (line = text; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL)
@@ -326,16 +363,40 @@ static int read_cgroup(int dirfd, Identity *id) {
 }
 
 /*
- * The executable: its path (readlink) and the mapped file itself (open
- * through the magic link, so a file renamed or replaced on disk meanwhile
- * does not matter). A non-root agent may not look at other users' or
- * non-dumpable processes' exe: that leaves exe empty and exe_fd -1, which no
- * exe rule matches.
+ * Device, inode, size and times of the executable, through the magic link,
+ * from what the kernel has (AT_STATX_DONT_SYNC: a network or FUSE
+ * filesystem is not asked, so this never waits on a server or on a FUSE
+ * daemon the caller runs).  Device and inode never need asking.
+ */
+static int statx_exe(int dirfd, struct stat *st) {
+        struct statx sx;
+
+        if (statx(dirfd, "exe", AT_STATX_DONT_SYNC, STATX_INO | STATX_SIZE | STATX_MTIME | STATX_CTIME, &sx) < 0)
+                return -errno;
+        memset(st, 0, sizeof(*st));
+        st->st_dev = makedev(sx.stx_dev_major, sx.stx_dev_minor);
+        st->st_ino = sx.stx_ino;
+        st->st_size = (off_t)sx.stx_size;
+        st->st_mtim.tv_sec = sx.stx_mtime.tv_sec;
+        st->st_mtim.tv_nsec = sx.stx_mtime.tv_nsec;
+        st->st_ctim.tv_sec = sx.stx_ctime.tv_sec;
+        st->st_ctim.tv_nsec = sx.stx_ctime.tv_nsec;
+        return 0;
+}
+
+/*
+ * The executable: its path (readlink) and the file it names by device and
+ * inode (through the magic link, so a file renamed or replaced on disk
+ * meanwhile does not matter). A non-root agent may not look at other users'
+ * or non-dumpable processes' exe: that leaves exe empty and no key, which no
+ * exe rule matches.  The file itself is opened only for hashing
+ * (identity_open_exe()).
  */
 static int read_exe(int dirfd, Identity *id) {
         struct stat st;
         ssize_t n;
         size_t dl = strlen(DELETED_SUFFIX);
+        int r;
 
         n = readlinkat(dirfd, "exe", id->exe, sizeof(id->exe));
         if (n < 0) {
@@ -351,26 +412,13 @@ static int read_exe(int dirfd, Identity *id) {
                 id->exe[n - dl] = '\0';
                 id->is_exe_deleted = true;
         }
-
-        id->exe_fd = openat(dirfd, "exe", O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        if (id->exe_fd >= 0) {
-                if (fstat(id->exe_fd, &st) < 0)
-                        return -errno;
-        } else {
-                if (errno != EACCES && errno != EPERM)
-                        return gone_or(-errno);
-                if (fstatat(dirfd, "exe", &st, 0) < 0)
-                        return (errno == EACCES || errno == EPERM) ? 0 : gone_or(-errno);
-        }
+        r = statx_exe(dirfd, &st);
+        if (r == -EACCES || r == -EPERM)
+                return 0;
+        if (r < 0)
+                return gone_or(r);
         exehash_key_from_stat(&st, &id->exe_key);
         id->has_exe_key = true;
-        return 0;
-}
-
-/* The executable's device and inode now, through the same directory fd. */
-static int stat_exe(int dirfd, struct stat *st) {
-        if (fstatat(dirfd, "exe", st, 0) < 0)
-                return gone_or(-errno);
         return 0;
 }
 
@@ -386,9 +434,9 @@ static int recheck_exe(int dirfd, const Identity *id) {
 
         if (!id->has_exe_key)
                 return 0;
-        r = stat_exe(dirfd, &st);
+        r = statx_exe(dirfd, &st);
         if (r != 0)
-                return r;
+                return gone_or(r);
         if (st.st_dev != id->exe_key.dev || st.st_ino != id->exe_key.ino)
                 return IDENTITY_E_GONE;
         return 0;
@@ -420,14 +468,20 @@ static bool same_ns(int dirfd, const char *name, const struct stat *mine) {
  * mount namespace in the same user namespace only privileged code can make
  * (systemd's sandboxing gives the agent and hardened services their own), so
  * it alone is not foreign; executables are compared by device and inode in
- * any case.  The path is verified only when it names, in our namespace, the
- * very file the process runs.
+ * any case.
  */
 static void read_ns(int dirfd, Identity *id) {
-        struct stat st;
-
         (void)pthread_once(&agent_ns_once, read_agent_ns);
         id->is_foreign_ns = agent_ns.error != 0 || !same_ns(dirfd, "ns/user", &agent_ns.user);
+}
+
+/*
+ * The path is verified only when it names, in our namespace, the very file
+ * the process runs.  A path lookup: it may wait on the filesystem.
+ */
+static void verify_exe_path(Identity *id) {
+        struct stat st;
+
         id->is_exe_path_verified = !id->is_foreign_ns && id->has_exe_key && id->exe[0] &&
                                    !id->is_exe_deleted && stat(id->exe, &st) == 0 &&
                                    st.st_dev == id->exe_key.dev && st.st_ino == id->exe_key.ino;
@@ -462,9 +516,9 @@ int identity_check_exe(const Identity *id) {
                 return r;
         if (!id->has_exe_key || id->proc_fd < 0)
                 return IDENTITY_E_EXE_CHANGED;
-        r = stat_exe(id->proc_fd, &st);
+        r = statx_exe(id->proc_fd, &st);
         if (r != 0)
-                return r;
+                return gone_or(r);
         if (st.st_dev != id->exe_key.dev || st.st_ino != id->exe_key.ino)
                 return IDENTITY_E_EXE_CHANGED;
         return 0;
@@ -489,7 +543,8 @@ int identity_check_alive(const Identity *id) {
 
 static int open_pidfd(int fd, pid_t pid) {
         socklen_t len = sizeof(int);
-        int pidfd = -1;
+        int pidfd = -1, r;
+        pid_t is;
 
         if (getsockopt(fd, SOL_SOCKET, SO_PEERPIDFD, &pidfd, &len) == 0 && pidfd >= 0)
                 return pidfd;
@@ -507,6 +562,18 @@ static int open_pidfd(int fd, pid_t pid) {
         pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
         if (pidfd < 0)
                 return errno == ESRCH ? -IDENTITY_E_GONE : -errno;
+        /*
+         * The pidfd must name the pid SO_PEERCRED gave (the kernel's
+         * SO_PEERPIDFD names the peer's struct pid itself, so only this path
+         * needs the check).
+         */
+        r = pidfd_pid(pidfd, &is);
+        if (r == 0 && is != pid)
+                r = is == 0 ? -IDENTITY_E_UNATTESTED : -IDENTITY_E_GONE;
+        if (r != 0) {
+                close(pidfd);
+                return r;
+        }
         return pidfd;
 }
 
@@ -541,6 +608,8 @@ static int resolve_names(Identity *id) {
                 r = lookup_name(false, id->gids[i], name, sizeof(name), &resolved);
                 if (r < 0)
                         return r;
+                free(id->gid_names[i]);
+                id->gid_names[i] = NULL;
                 if (resolved) {
                         id->gid_names[i] = strdup(name);
                         if (!id->gid_names[i])
@@ -550,52 +619,36 @@ static int resolve_names(Identity *id) {
         return 0;
 }
 
-int identity_from_socket(int fd, Identity *idp) {
+int identity_attest(int fd, const struct ucred *cred, Identity *idp) {
         _cleanup_(identity_deinit) Identity id = IDENTITY_INIT;
         _cleanup_close_ int dirfd = -1;
-        struct ucred cred;
-        socklen_t len = sizeof(cred);
         char path[64];
-        uint64_t start_after;
-        pid_t pidfd_is;
         int r;
 
-        if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
-                return -errno;
-        if (len != sizeof(cred) || cred.pid <= 0)
+        if (cred->pid <= 0)
                 return IDENTITY_E_UNATTESTED;
-        id.pid = cred.pid;
-        id.uid = cred.uid;
-        id.gid = cred.gid;
+        id.pid = cred->pid;
+        id.uid = cred->uid;
+        id.gid = cred->gid;
 
-        id.pidfd = open_pidfd(fd, cred.pid);
+        id.pidfd = open_pidfd(fd, cred->pid);
         if (id.pidfd < 0) {
                 r = id.pidfd;
                 id.pidfd = -1;
-                return r == -IDENTITY_E_GONE ? IDENTITY_E_GONE : r;
+                return r == -IDENTITY_E_GONE ? IDENTITY_E_GONE : r == -IDENTITY_E_UNATTESTED ? IDENTITY_E_UNATTESTED : r;
         }
-        r = pidfd_pid(id.pidfd, &pidfd_is);
-        if (r < 0)
-                return r;
-        if (pidfd_is <= 0)
-                return pidfd_is == 0 ? IDENTITY_E_UNATTESTED : IDENTITY_E_GONE;
-        if (pidfd_is != cred.pid)
-                return IDENTITY_E_GONE;
 
         /* One directory fd: once the process dies, reads through it fail instead of reaching a successor. */
-        (void)snprintf(path, sizeof(path), "/proc/%d", (int)cred.pid);
+        (void)snprintf(path, sizeof(path), "/proc/%d", (int)cred->pid);
         dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (dirfd < 0)
                 return gone_or(-errno);
 
-        r = read_start_time(dirfd, &id.start_time);
-        if (r != 0)
-                return r;
         /* The executable before and after the credentials: see recheck_exe(). */
         r = read_exe(dirfd, &id);
         if (r != 0)
                 return r;
-        r = read_status(dirfd, &cred, &id);
+        r = read_status(dirfd, cred, &id);
         if (r != 0)
                 return r;
         r = recheck_exe(dirfd, &id);
@@ -606,24 +659,80 @@ int identity_from_socket(int fd, Identity *idp) {
         if (r != 0)
                 return r;
 
-        r = read_start_time(dirfd, &start_after);
-        if (r != 0)
-                return r;
-        if (start_after != id.start_time)
-                return IDENTITY_E_GONE;
+        /*
+         * Still alive after the reads: the pid was not free to be reused
+         * meanwhile, so /proc/PID was this process all along.
+         */
         r = identity_check_alive(&id);
         if (r != 0)
                 return r;
 
-        /* Names last: NSS may be slow, and nothing here depends on the process any more. */
-        r = resolve_names(&id);
-        if (r < 0)
-                return r;
-        r = build_key(&id);
-        if (r < 0)
-                return r;
-
         id.proc_fd = steal_fd(&dirfd);
+        *idp = id;
+        id = (Identity)IDENTITY_INIT;
+        return 0;
+}
+
+int identity_open_exe(Identity *id) {
+        struct stat st;
+        int fd;
+
+        if (id->exe_fd >= 0 || !id->has_exe_key || id->proc_fd < 0)
+                return 0;
+        fd = openat(id->proc_fd, "exe", O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return (errno == EACCES || errno == EPERM) ? 0 : gone_or(-errno);
+        if (fstat(fd, &st) < 0) {
+                int r = -errno;
+
+                close(fd);
+                return r;
+        }
+        if (st.st_dev != id->exe_key.dev || st.st_ino != id->exe_key.ino) {
+                close(fd);
+                return IDENTITY_E_EXE_CHANGED;
+        }
+        /* What the open file says now is what a hash of it is filed under. */
+        exehash_key_from_stat(&st, &id->exe_key);
+        id->exe_fd = fd;
+        return 0;
+}
+
+int identity_finish(Identity *id, unsigned flags) {
+        int r;
+
+        verify_exe_path(id);
+        if (flags & IDENTITY_RESOLVE_NAMES) {
+                r = resolve_names(id);
+                if (r < 0)
+                        return r;
+        }
+        if (flags & IDENTITY_OPEN_EXE) {
+                r = identity_open_exe(id);
+                if (r != 0)
+                        return r;
+        }
+        free(id->key);
+        id->key = NULL;
+        return build_key(id);
+}
+
+int identity_from_socket(int fd, Identity *idp) {
+        _cleanup_(identity_deinit) Identity id = IDENTITY_INIT;
+        struct ucred cred;
+        socklen_t len = sizeof(cred);
+        int r;
+
+        if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
+                return -errno;
+        if (len != sizeof(cred))
+                return IDENTITY_E_UNATTESTED;
+        r = identity_attest(fd, &cred, &id);
+        if (r != 0)
+                return r;
+        r = identity_finish(&id, IDENTITY_RESOLVE_NAMES | IDENTITY_OPEN_EXE);
+        if (r != 0)
+                return r;
         *idp = id;
         id = (Identity)IDENTITY_INIT;
         return 0;

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 
 #include "exehash.h"
@@ -36,7 +37,6 @@ enum {
  *  ruid, rgid      the real ids from /proc: what SCM_CREDENTIALS reports for
  *                  each message the process sends (conn.c compares them)
  *  pidfd           pins the process: SO_PEERPIDFD, or pidfd_open() right away
- *  start_time      field 22 of /proc/PID/stat (clock ticks after boot)
  *  user, group     names of uid and gid; the decimal number when unresolved
  *                  (then has_user_name / has_group_name are false, and
  *                  name-based trust rules never match)
@@ -48,7 +48,9 @@ enum {
  *  is_exe_deleted  the executable was deleted or replaced after exec; path
  *                  rules then never match (the path names another file now)
  *  exe_fd          the mapped executable itself, opened through
- *                  /proc/PID/exe; -1 when unreadable. Hash this, not the path.
+ *                  /proc/PID/exe by identity_open_exe() when it is to be
+ *                  hashed; -1 until then and when unreadable. Hash this,
+ *                  not the path.
  *  exe_key         device, inode, size, mtime, ctime of exe_fd (exehash cache key);
  *                  exe rules compare its device and inode with the file their
  *                  path names in the agent's mount namespace, never the path
@@ -93,7 +95,6 @@ typedef struct Identity {
         int pidfd;
         int exe_fd;
         int proc_fd;
-        uint64_t start_time;
         gid_t *gids;
         char **gid_names;
         size_t n_gids;
@@ -119,19 +120,53 @@ typedef struct Identity {
 #define IDENTITY_INIT { .pidfd = -1, .exe_fd = -1, .proc_fd = -1 }
 
 /*
- * identity_from_socket() - attest the peer of a connected Unix socket.
- * @fd: the accepted socket (call right after accept())
+ * identity_attest() - attest the peer of a connected Unix socket from the
+ * kernel alone: everything but names, the path check and the key.
+ * @fd: the accepted socket
+ * @cred: its SO_PEERCRED (read at accept)
  * @id: an IDENTITY_INIT (or deinitialised) struct; filled only on success,
  *      and the caller then owns its fds and allocations (identity_deinit())
  *
- * Blocks briefly: reads /proc and resolves names through NSS.  The
- * executable is read before and after the uid, gid and groups, and must be
- * the same file both times, so ids read mid-execve() are never paired with
- * the other program.
- * After the /proc reads it checks that the pidfd's process is still alive
- * and that /proc/PID still shows the same start time, so a reused PID can
- * never lend its identity.
+ * Never waits on anything a caller controls, so it may run on the loop:
+ * socket options, procfs reads through one /proc/PID directory fd, and
+ * statx() of the executable without revalidation.  The executable is read
+ * before and after the uid, gid and groups, and must be the same file both
+ * times, so ids read mid-execve() are never paired with the other program.
+ * After the reads it checks that the pidfd's process is still alive, so a
+ * reused PID can never lend its identity.
  * Return: 0, IDENTITY_E_GONE, IDENTITY_E_UNATTESTED, or -errno.
+ */
+int identity_attest(int fd, const struct ucred *cred, Identity *id);
+
+enum {
+        IDENTITY_RESOLVE_NAMES = 1 << 0, /* user and group names through NSS (else the caller set them) */
+        IDENTITY_OPEN_EXE = 1 << 1,      /* open exe_fd (identity_open_exe()) */
+};
+
+/*
+ * identity_finish() - the steps of attestation that may wait: check that
+ * the executable's path names, in the agent's namespace, the file the
+ * process runs (a path lookup: is_exe_path_verified), then per @flags
+ * resolve names and open the executable; then build the key.
+ * @id: from identity_attest(); names already set unless IDENTITY_RESOLVE_NAMES
+ * Return: 0, IDENTITY_E_GONE, IDENTITY_E_EXE_CHANGED, or -errno.
+ */
+int identity_finish(Identity *id, unsigned flags);
+
+/*
+ * identity_open_exe() - open the executable @id runs (for hashing) through
+ * proc_fd, and check it is the file attested (device and inode).  Opening
+ * may wait on the file's filesystem.  Nothing to do (0) when it is open
+ * already, when there is no key, or when the agent may not open it.
+ * Return: 0, IDENTITY_E_EXE_CHANGED, IDENTITY_E_GONE, or -errno.
+ */
+int identity_open_exe(Identity *id);
+
+/*
+ * identity_from_socket() - identity_attest() from the socket's own
+ * SO_PEERCRED, then identity_finish() resolving names and opening the
+ * executable.  Blocks on NSS: not for the loop.
+ * Return: as identity_attest() and identity_finish().
  */
 int identity_from_socket(int fd, Identity *id);
 

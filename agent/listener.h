@@ -23,6 +23,7 @@ typedef struct Listener {
         uv_timer_t backoff;    /* offers a deferred connection again */
         char *path;            /* NULL when socket-activated */
         bool is_activated;     /* from LISTEN_FDS: systemd owns the path */
+        bool is_passcred_inherited; /* conn.c: an accepted socket came with SO_PASSCRED from the listener */
         bool is_open;
         bool is_deferred;      /* a connection waits in the kernel until there is room */
         void (*on_connection)(void *userdata, uv_stream_t *server);

@@ -29,6 +29,7 @@
 #include "keys.h"
 #include "log.h"
 #include "logins.h"
+#include "namecache.h"
 #include "policystore.h"
 #include "reload.h"
 #include "revfile.h"
@@ -89,6 +90,7 @@ static void on_stop_signal(uv_signal_t *s, int signum)
         /* Connections waiting for a hash hold a reference until the queue cancels them. */
         hashq_close(a->hashq);
         a->hashq = NULL;
+        localfs_close(&a->localfs);
         uv_close((uv_handle_t *)&a->sig_term, NULL);
         uv_close((uv_handle_t *)&a->sig_int, NULL);
         uv_close((uv_handle_t *)&a->sig_hup, NULL);
@@ -130,9 +132,9 @@ static void on_connection(void *userdata, uv_stream_t *server)
 
 /*
  * Room for one more connection?  Each served one costs at most FDS_PER_CONN
- * descriptors (the socket, its read side for recvmsg(), the attestation's
- * dup, the pidfd, the /proc/PID directory, the executable, the hash job's
- * dup), a parked one (conn.c) only its socket, and
+ * descriptors (the socket, the pidfd, the /proc/PID directory, a /proc
+ * file being read, the executable, the hash job's dup, and one to spare),
+ * a parked one (conn.c) only its socket, and
  * FDS_RESERVED stay free for keys, configuration reloads and libuv;
  * attestations in flight are capped so a flood of connections cannot queue
  * unbounded work in the thread pool.  Parked connections may take at most a
@@ -164,6 +166,7 @@ static void agent_deinit(Agent *a)
         a->session_policies = policy_store_free(a->session_policies);
         a->tokens = tokencache_free(a->tokens);
         a->logins = logins_free(a->logins);
+        a->names = namecache_free(a->names);
         a->config = config_free(a->config);
         uidcount_deinit(&a->conns_per_uid);
         uidcount_deinit(&a->parked_per_uid);
@@ -183,7 +186,7 @@ int main(int argc, char **argv)
                 { "help", no_argument, NULL, 'h' },
                 {},
         };
-        Agent a = { .clock = CLOCK_SYSTEM };
+        Agent a = { .clock = CLOCK_SYSTEM, .localfs = LOCALFS_INIT };
         uv_loop_t loop;
         bool is_check = false;
         size_t n_lint = 0;
@@ -297,7 +300,8 @@ int main(int argc, char **argv)
         if (sessions_new(&a.sessions) < 0 || revocation_new(&a.revoked) < 0 ||
             policy_store_new(&a.session_policies, POLICY_STORE_BYTES_MAX_DEFAULT,
                              POLICY_STORE_UID_BYTES_MAX_DEFAULT) < 0 || tokencache_new(&a.tokens) < 0 ||
-            flights_new(&a, &a.flights) < 0 || logins_new(&a.logins) < 0 || exehash_cache_new(&a.exehash, EXEHASH_CACHE_ENTRIES_DEFAULT) < 0) {
+            flights_new(&a, &a.flights) < 0 || logins_new(&a.logins) < 0 || namecache_new(&a.names) < 0 ||
+            exehash_cache_new(&a.exehash, EXEHASH_CACHE_ENTRIES_DEFAULT) < 0) {
                 fprintf(stderr, "roled: out of memory\n");
                 agent_deinit(&a);
                 return 1;
@@ -331,6 +335,10 @@ int main(int argc, char **argv)
                 agent_deinit(&a);
                 return 1;
         }
+        r = localfs_open(&a.localfs, &loop);
+        if (r < 0)
+                log_warning("cannot watch the mount table: %s; attesting every caller in the thread pool",
+                            uv_strerror(r));
         a.listener.on_connection = on_connection;
         a.listener.may_accept = may_accept;
         a.listener.userdata = &a;
@@ -338,6 +346,7 @@ int main(int argc, char **argv)
         if (r) {
                 fprintf(stderr, "roled: %s\n", r < 0 && !*why ? uv_strerror(r) : why);
                 listener_close(&a.listener);
+                localfs_close(&a.localfs);
                 issuers_fini(&a);
                 hashq_close(a.hashq);
                 a.hashq = NULL;

@@ -19,6 +19,7 @@
 #include "configcheck.h"
 #include "hashq.h"
 #include "log.h"
+#include "namecache.h"
 #include "tokencache.h"
 #include "trust.h"
 #include "util.h"
@@ -66,6 +67,9 @@ static void install(Agent *a, Config *config, AccessPolicies *aps)
         a->max_conns_per_uid = config->max_connections_per_uid;
         if (a->hashq)
                 hashq_set_max_size(a->hashq, config->exe_hash_max_size);
+        /* Names are resolved afresh after a reload (a renamed user or group shows at once). */
+        if (a->names)
+                namecache_clear(a->names);
         /* Cached contexts were built against the old roles; start afresh. */
         if (a->tokens)
                 tokencache_clear(a->tokens);
