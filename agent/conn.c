@@ -48,6 +48,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,6 +79,161 @@ static void conn_ref(Conn *c)
 }
 
 static void start_attest(Conn *c);
+static void read_now(Conn *c);
+static void conn_unref(Conn *c);
+
+enum {
+        TURN_ATTEST = 1,        /* attest, then read */
+        TURN_READ,              /* read and answer what is there */
+};
+
+/*
+ * Turns: fairness between uids.  A busy uid's connections do not work when
+ * their event comes; they queue (oldest first, holding a reference), and
+ * after each poll the loop gives turns for at most CONN_TURN_SLICE_US, then
+ * polls again without waiting.  So a quiet uid's connection, whose events
+ * are served during the poll, waits behind at most one slice of a flood, not
+ * behind all of it.  A uid alone on the agent pays only the queueing.
+ */
+static bool is_busy(const Conn *c)
+{
+        const Agent *a = c->agent;
+
+        return uidcount_get(&a->conns_per_uid, c->peer_uid) > CONN_FAIR_SHARE ||
+               uidcount_get(&a->parked_per_uid, c->peer_uid) > 0;
+}
+
+static void give_turns(uv_check_t *h);
+static void no_buffer(uv_handle_t *h, size_t suggested, uv_buf_t *buf);
+static void on_readable(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf);
+
+static void noop_idle(uv_idle_t *h)
+{
+        (void)h;
+}
+
+static void queue_turn(Conn *c, uint8_t turn)
+{
+        Agent *a = c->agent;
+
+        if (c->turn) {
+                /* Attesting comes first, and reading follows it anyway. */
+                return;
+        }
+        if (!a->has_turns) {
+                uv_check_init(a->loop, &a->turns);
+                uv_idle_init(a->loop, &a->turns_more);
+                a->turns.data = a->turns_more.data = a;
+                uv_check_start(&a->turns, give_turns);
+                uv_unref((uv_handle_t *)&a->turns);
+                a->has_turns = true;
+        }
+        c->turn = turn;
+        c->turn_next = NULL;
+        if (a->turns_tail)
+                a->turns_tail->turn_next = c;
+        else
+                a->turns_head = c;
+        a->turns_tail = c;
+        conn_ref(c);
+        /* A turn given by the next check phase: the poll before it must not wait. */
+        uv_idle_start(&a->turns_more, noop_idle);
+}
+
+/*
+ * Is anyone else waiting (so that a slice of turns should end)?  Another
+ * uid with a connection, or a connection not accepted yet, which may be
+ * anyone's: one poll() of the listening socket per slice.
+ */
+static bool has_others(Agent *a, uid_t uid)
+{
+        struct pollfd p = { .fd = -1, .events = POLLIN };
+
+        if (a->n_conns > uidcount_get(&a->conns_per_uid, uid) + uidcount_get(&a->parked_per_uid, uid))
+                return true;
+        if (!a->listener.is_open || a->listener.is_deferred ||
+            uv_fileno((uv_handle_t *)&a->listener.pipe, &p.fd) < 0)
+                return false;
+        return poll(&p, 1, 0) > 0;
+}
+
+/*
+ * The turns left for the next check phase: their sockets unwatched until
+ * then, or libuv would report each of them again at every poll meanwhile.
+ */
+static void unwatch_waiting(Agent *a)
+{
+        for (Conn *c = a->turns_head; c; c = c->turn_next)
+                if (c->turn == TURN_READ && c->is_reading && !c->is_unwatched && !c->is_closing) {
+                        (void)uv_read_stop((uv_stream_t *)&c->pipe);
+                        c->is_unwatched = true;
+                }
+}
+
+static void give_turns(uv_check_t *h)
+{
+        Agent *a = h->data;
+        uint64_t slice = (uint64_t)CONN_TURN_SLICE_US * 1000, end = uv_hrtime() + slice;
+
+        while (a->turns_head) {
+                Conn *c = a->turns_head;
+                uint8_t turn = c->turn;
+                uid_t uid = c->peer_uid;
+
+                a->turns_head = c->turn_next;
+                if (!a->turns_head)
+                        a->turns_tail = NULL;
+                c->turn_next = NULL;
+                c->turn = 0;
+                if (!c->is_closing) {
+                        c->is_in_turn = true;
+                        if (turn == TURN_ATTEST) {
+                                start_attest(c);
+                        } else {
+                                if (c->is_reading)
+                                        read_now(c);
+                                /* Its socket was left unwatched while it waited: watch it again. */
+                                if (c->is_unwatched && !c->is_closing) {
+                                        c->is_unwatched = false;
+                                        if (c->is_reading &&
+                                            uv_read_start((uv_stream_t *)&c->pipe, no_buffer, on_readable) < 0)
+                                                conn_close(c);
+                                }
+                        }
+                        c->is_in_turn = false;
+                }
+                conn_unref(c);
+                /* A slice is over: go on only while nobody else waits. */
+                if (a->turns_head && uv_hrtime() >= end) {
+                        if (has_others(a, uid)) {
+                                unwatch_waiting(a);
+                                break;
+                        }
+                        end = uv_hrtime() + slice;
+                }
+        }
+        if (!a->turns_head)
+                uv_idle_stop(&a->turns_more);
+}
+
+/* Shutdown: the turns' handles close with the connections. */
+static void close_turns(Agent *a)
+{
+        while (a->turns_head) {
+                Conn *c = a->turns_head;
+
+                a->turns_head = c->turn_next;
+                c->turn_next = NULL;
+                c->turn = 0;
+                conn_unref(c);
+        }
+        a->turns_tail = NULL;
+        if (a->has_turns) {
+                a->has_turns = false;
+                uv_close((uv_handle_t *)&a->turns, NULL);
+                uv_close((uv_handle_t *)&a->turns_more, NULL);
+        }
+}
 
 static void unlink_parked(Conn *c)
 {
@@ -110,7 +266,8 @@ static void admit_parked(Agent *a, uid_t uid)
                 }
                 p->is_counted = true;
                 uv_timer_stop(&p->timer);
-                start_attest(p);
+                /* A uid with connections waiting is busy: its attestations take turns. */
+                queue_turn(p, TURN_ATTEST);
                 return;
         }
 }
@@ -190,6 +347,7 @@ void conn_close_all(Agent *agent)
 {
         while (agent->conns)
                 conn_close(agent->conns);
+        close_turns(agent);
 }
 
 static void on_timeout(uv_timer_t *t)
@@ -251,7 +409,6 @@ static void alloc_rbuf(Conn *c, uv_buf_t *buf)
         buf->len = c->rsize - c->rlen;
 }
 
-static void on_readable(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf);
 static void process(Conn *c);
 
 /* libuv is never given a buffer: it only reports readability (UV_ENOBUFS), and on_readable() reads. */
@@ -266,6 +423,7 @@ static void start_reading(Conn *c)
 {
         if (c->is_closing || c->is_reading)
                 return;
+        c->is_unwatched = false;
         if (uv_read_start((uv_stream_t *)&c->pipe, no_buffer, on_readable) == 0)
                 c->is_reading = true;
         else
@@ -527,13 +685,11 @@ static bool is_attested_sender(Conn *c, struct msghdr *m, struct ucred *fromp, b
  * full buffer (or a chunk of another sender ends the read early, which the
  * next wakeup picks up), at most 32 times per wakeup for fairness.
  */
-static void on_readable(uv_stream_t *stream, ssize_t nread, const uv_buf_t *unused)
+static void read_now(Conn *c)
 {
-        Conn *c = stream->data;
         int fd;
 
-        (void)unused;
-        if (nread != UV_ENOBUFS || uv_fileno((uv_handle_t *)&c->pipe, &fd) < 0) {
+        if (uv_fileno((uv_handle_t *)&c->pipe, &fd) < 0) {
                 conn_close(c);
                 return;
         }
@@ -575,6 +731,25 @@ static void on_readable(uv_stream_t *stream, ssize_t nread, const uv_buf_t *unus
                 if ((size_t)n < buf.len)
                         return;
         }
+}
+
+/* The socket is readable: read now, or (a busy uid) when the connection's turn comes. */
+static void on_readable(uv_stream_t *stream, ssize_t nread, const uv_buf_t *unused)
+{
+        Conn *c = stream->data;
+
+        (void)unused;
+        if (nread != UV_ENOBUFS) {
+                conn_close(c);
+                return;
+        }
+        if (c->turn)
+                return; /* queued already (libuv reports the socket again until it is read) */
+        if (!c->is_in_turn && is_busy(c)) {
+                queue_turn(c, TURN_READ);
+                return;
+        }
+        read_now(c);
 }
 
 static void on_hashed(void *userdata, int result, const uint8_t sha256[EXEHASH_SIZE])
@@ -651,6 +826,13 @@ static void attested(Conn *c)
 {
         arm_timer(c);
         attest_exe(c);
+        /*
+         * A credential_process client sends its request as soon as it is
+         * connected, so it is usually here already: answer it now rather
+         * than one poll later (an empty socket costs one recvmsg()).
+         */
+        if (c->is_reading && !c->is_closing)
+                read_now(c);
 }
 
 typedef struct AttestWork {
@@ -944,5 +1126,8 @@ void conn_accept(Agent *agent, uv_stream_t *server)
                 return;
         }
         c->is_counted = true;
-        start_attest(c);
+        if (is_busy(c))
+                queue_turn(c, TURN_ATTEST);
+        else
+                start_attest(c);
 }

@@ -28,6 +28,14 @@
  * CONN_PARKED_PER_UID_MAX wait per uid; more are answered at once.
  */
 #define CONN_PARK_MS 5000
+/*
+ * Fairness between uids: a uid with more than CONN_FAIR_SHARE connections
+ * (or any parked) is busy, and its connections' work (attestation, reading
+ * and answering) waits for a turn after the loop's poll, CONN_TURN_SLICE_US
+ * of it at a time; other uids' connections are served as their events come.
+ */
+#define CONN_FAIR_SHARE 8
+#define CONN_TURN_SLICE_US 300
 #define CONN_PARKED_PER_UID_MAX 4096
 
 typedef struct Conn {
@@ -47,6 +55,10 @@ typedef struct Conn {
         Conn *park_prev, *park_next;
         bool is_closing;
         bool is_reading;
+        uint8_t turn;                   /* the work waiting on agent->turns_* (TURN_*), or 0 */
+        bool is_in_turn;                /* its turn is being given now: work, don't queue */
+        bool is_unwatched;              /* reading, but libuv not watching the socket until the turn */
+        Conn *turn_next;
         bool is_paused;                 /* not read (nor answered) until the write queue drains */
 
         uint8_t *rbuf;                  /* received bytes: at most one partial message after the consumed ones */
