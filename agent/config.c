@@ -68,6 +68,8 @@ enum {
         SEEN_PATH = 1u << 12,
         SEEN_MAX_SESSIONS = 1u << 13,
         SEEN_EXE_HASH_MAX = 1u << 14,
+        SEEN_POLICY_BYTES = 1u << 15,
+        SEEN_POLICY_UID_BYTES = 1u << 16,
 };
 
 /* Where each role's chained-role lists were written, for the final check. */
@@ -316,6 +318,8 @@ static int config_alloc(Config **configp) {
         c->max_connections_per_uid = 64;
         c->max_sessions_per_uid = 10000;
         c->exe_hash_max_size = CONFIG_EXE_HASH_MAX_DEFAULT;
+        c->session_policy_bytes_max = CONFIG_SESSION_POLICY_BYTES_DEFAULT;
+        c->session_policy_uid_bytes_max = CONFIG_SESSION_POLICY_UID_BYTES_DEFAULT;
         c->log_level = CONFIG_LOG_INFO;
         c->default_duration = PROTO_DURATION_DEFAULT;
         *configp = c;
@@ -779,6 +783,28 @@ static int agent_key(Parser *p, unsigned line, const char *key, const char *valu
                     c->exe_hash_max_size > CONFIG_EXE_HASH_MAX_LIMIT)
                         return p->error = set_error(p->err, p->file, line,
                                                     "exe_hash_max_size: '%s' is not 1M..4G (bytes, or K, M, G)",
+                                                    value);
+                return 0;
+        }
+        if (streq(key, "session_policy_bytes_max")) {
+                if (!once(p, line, SEEN_POLICY_BYTES, "agent", key))
+                        return p->error;
+                if (parse_size(value, &c->session_policy_bytes_max) < 0 ||
+                    c->session_policy_bytes_max < 1024 * 1024 ||
+                    c->session_policy_bytes_max > CONFIG_SESSION_POLICY_BYTES_LIMIT)
+                        return p->error = set_error(p->err, p->file, line,
+                                                    "session_policy_bytes_max: '%s' is not 1M..4G (bytes, or K, M, G)",
+                                                    value);
+                return 0;
+        }
+        if (streq(key, "session_policy_uid_bytes_max")) {
+                if (!once(p, line, SEEN_POLICY_UID_BYTES, "agent", key))
+                        return p->error;
+                if (parse_size(value, &c->session_policy_uid_bytes_max) < 0 ||
+                    c->session_policy_uid_bytes_max < 64 * 1024 ||
+                    c->session_policy_uid_bytes_max > CONFIG_SESSION_POLICY_BYTES_LIMIT)
+                        return p->error = set_error(p->err, p->file, line,
+                                                    "session_policy_uid_bytes_max: '%s' is not 64K..4G (bytes, or K, M, G)",
                                                     value);
                 return 0;
         }
@@ -1403,6 +1429,10 @@ static int parse_file(Parser *p, const char *path, unsigned *role_linep) {
                 return r == -2 ? -ENOMEM : -EIO;
         if (r > 0)
                 return set_error(p->err, path, (unsigned)r, "syntax error (expected 'key = value')");
+        if ((p->seen & (SEEN_POLICY_BYTES | SEEN_POLICY_UID_BYTES)) &&
+            p->config->session_policy_uid_bytes_max > p->config->session_policy_bytes_max)
+                return set_error(p->err, path, 0,
+                                 "session_policy_uid_bytes_max is larger than session_policy_bytes_max");
         return 0;
 }
 

@@ -17,6 +17,11 @@
  *   exe_hash_max_size        1M..4G (default 64M; bytes, or K, M, G): the largest
  *                            executable hashed for exe_sha256 rules; a larger one
  *                            matches no exe_sha256 rule
+ *   session_policy_bytes_max 1M..4G (default 64M): memory the session policies of
+ *                            live sessions may hold, all uids together
+ *   session_policy_uid_bytes_max
+ *                            64K..4G (default 4M), at most session_policy_bytes_max:
+ *                            the same for one uid; past either, Throttling
  *   log_level                error|warning|info|debug (default info)
  *   default_duration         session lifetime when the request names none (default 1h)
  * roled.ini, section [aws] (the aws issuer; see ConfigAws):
@@ -95,6 +100,9 @@
 #define CONFIG_TAGS_MAX 50              /* IAM: 50 tags per role */
 #define CONFIG_EXE_HASH_MAX_DEFAULT (64ull * 1024 * 1024)  /* exe_hash_max_size default */
 #define CONFIG_EXE_HASH_MAX_LIMIT (4ull * 1024 * 1024 * 1024)
+#define CONFIG_SESSION_POLICY_BYTES_DEFAULT (64ull << 20)     /* session_policy_bytes_max default */
+#define CONFIG_SESSION_POLICY_UID_BYTES_DEFAULT (4ull << 20)  /* session_policy_uid_bytes_max default */
+#define CONFIG_SESSION_POLICY_BYTES_LIMIT (4ull * 1024 * 1024 * 1024) /* the largest session_policy_*bytes_max */
 
 enum {
         CONFIG_E_INVALID = 1, /* a file is malformed or holds a bad value; see ConfigError */
@@ -275,6 +283,8 @@ typedef struct Config {
         unsigned max_connections_per_uid;
         unsigned max_sessions_per_uid;  /* live sessions one uid may hold (default 10000) */
         uint64_t exe_hash_max_size;     /* largest executable hashed for exe_sha256 rules, bytes */
+        uint64_t session_policy_bytes_max;     /* policystore.c's bound, all uids */
+        uint64_t session_policy_uid_bytes_max; /* and per uid */
         ConfigLogLevel log_level;
         uint32_t default_duration;
         ConfigAws aws;

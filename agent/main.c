@@ -298,8 +298,8 @@ int main(int argc, char **argv)
                 return 1;
         }
         if (sessions_new(&a.sessions) < 0 || revocation_new(&a.revoked) < 0 ||
-            policy_store_new(&a.session_policies, POLICY_STORE_BYTES_MAX_DEFAULT,
-                             POLICY_STORE_UID_BYTES_MAX_DEFAULT) < 0 || tokencache_new(&a.tokens) < 0 ||
+            policy_store_new(&a.session_policies, (size_t)a.config->session_policy_bytes_max,
+                             (size_t)a.config->session_policy_uid_bytes_max) < 0 || tokencache_new(&a.tokens) < 0 ||
             flights_new(&a, &a.flights) < 0 || logins_new(&a.logins) < 0 || namecache_new(&a.names) < 0 ||
             exehash_cache_new(&a.exehash, EXEHASH_CACHE_ENTRIES_DEFAULT) < 0) {
                 fprintf(stderr, "roled: out of memory\n");

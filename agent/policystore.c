@@ -45,6 +45,12 @@ int policy_store_new(PolicyStore **storep, size_t bytes_max, size_t uid_bytes_ma
         return 0;
 }
 
+void policy_store_set_limits(PolicyStore *store, size_t bytes_max, size_t uid_bytes_max)
+{
+        store->bytes_max = bytes_max;
+        store->uid_bytes_max = uid_bytes_max;
+}
+
 PolicyStore *policy_store_free(PolicyStore *store)
 {
         if (!store)

@@ -18,9 +18,11 @@
 
 #include "policy.h"
 
-/* Defaults: room for a few thousand distinct session policies in all, a hundred or so per uid. */
-#define POLICY_STORE_BYTES_MAX_DEFAULT (64u << 20)
-#define POLICY_STORE_UID_BYTES_MAX_DEFAULT (4u << 20)
+/*
+ * The bounds come from roled.ini (session_policy_bytes_max and
+ * session_policy_uid_bytes_max; config.h has the defaults: room for a few
+ * thousand distinct session policies in all, a hundred or so per uid).
+ */
 
 enum {
         POLICY_STORE_E_FULL = 1, /* the agent-wide bound would be exceeded */
@@ -35,6 +37,12 @@ typedef struct PolicyStore PolicyStore;
  * Return: 0 or -ENOMEM; the caller frees *@storep.
  */
 int policy_store_new(PolicyStore **storep, size_t bytes_max, size_t uid_bytes_max);
+
+/*
+ * policy_store_set_limits() - new bounds (configuration reload), for what is
+ * added from now on; what is stored stays until its sessions expire.
+ */
+void policy_store_set_limits(PolicyStore *store, size_t bytes_max, size_t uid_bytes_max);
 
 /* policy_store_free() - free every policy and the store (NULL is fine).  Return: NULL. */
 PolicyStore *policy_store_free(PolicyStore *store);

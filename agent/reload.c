@@ -20,6 +20,7 @@
 #include "hashq.h"
 #include "log.h"
 #include "namecache.h"
+#include "policystore.h"
 #include "tokencache.h"
 #include "trust.h"
 #include "util.h"
@@ -67,6 +68,9 @@ static void install(Agent *a, Config *config, AccessPolicies *aps)
         a->max_conns_per_uid = config->max_connections_per_uid;
         if (a->hashq)
                 hashq_set_max_size(a->hashq, config->exe_hash_max_size);
+        if (a->session_policies)
+                policy_store_set_limits(a->session_policies, (size_t)config->session_policy_bytes_max,
+                                        (size_t)config->session_policy_uid_bytes_max);
         /* Names are resolved afresh after a reload (a renamed user or group shows at once). */
         if (a->names)
                 namecache_clear(a->names);

@@ -6,6 +6,8 @@
  * answered Throttling long before that, with the agent's memory grown by a
  * few MiB at most; the same policy again still works (identical policies are
  * stored once), and alice still gets a session with a policy of her own.
+ * Then the same against an agent whose roled.ini sets
+ * session_policy_uid_bytes_max = 1M: bob is refused after about a quarter as many.
  */
 #undef NDEBUG
 #include <unistd.h>
@@ -65,13 +67,13 @@ static void assume(int fd, unsigned n, char *code, size_t size)
         msgpack_sbuffer_destroy(&sb);
 }
 
+/* bob() - distinct policies until Throttling; @arg: the most that may be stored (unsigned), or NULL. */
 static int bob(void *arg)
 {
         int fd = raw_connect(agent.socket);
         char code[64];
         unsigned n;
 
-        (void)arg;
         for (n = 0; n < CALLS_MAX; n++) {
                 assume(fd, n, code, sizeof(code));
                 if (code[0])
@@ -80,6 +82,8 @@ static int bob(void *arg)
         CHECK_MSG(n < CALLS_MAX, "%u distinct session policies were all stored", n);
         CHECK_STREQ(code, "Throttling");
         printf("bob: %u distinct 10 KB session policies stored, then Throttling\n", n);
+        if (arg)
+                CHECK_MSG(n <= *(const unsigned *)arg, "%u stored, more than %u", n, *(const unsigned *)arg);
         /* A policy the agent already holds costs nothing: still served. */
         assume(fd, 0, code, sizeof(code));
         CHECK_STREQ(code, "");
@@ -99,20 +103,27 @@ static int alice(void *arg)
         return 0;
 }
 
-int main(int argc, char **argv)
+static const char *config(const char *ini)
 {
-        const char *cfg;
-        long before, after;
+        const char *cfg = config_new(ini);
 
-        test_init(argc, argv);
-        cfg = config_new(NULL);
         config_put(cfg, "roles.d/p.json",
                    "{\"Version\": \"2012-10-17\", \"Statement\": [{\"Effect\": \"Allow\", "
                    "\"Action\": \"s3:*\", \"Resource\": \"*\"}]}");
         config_put(cfg, "roles.d/shared.ini",
                    "[role]\nname = shared\npermissions = p.json\n[trust]\nuids = %d %d\n", UID_ALICE,
                    UID_BOB);
-        agent_spawn(cfg, &agent);
+        return cfg;
+}
+
+int main(int argc, char **argv)
+{
+        /* 1 MiB holds about 16 of these (~60 KB compiled each); the default 4 MiB about 67. */
+        unsigned small_max = 40;
+        long before, after;
+
+        test_init(argc, argv);
+        agent_spawn(config(NULL), &agent);
         check_served(agent.socket);
         before = agent_rss_kb(&agent);
         CHECK_INT(run_as(UID_BOB, bob, NULL), ==, 0);
@@ -129,6 +140,12 @@ int main(int argc, char **argv)
 #ifndef UNDER_ASAN
         CHECK_MSG(after - before < 16 * 1024, "agent grew by %ld KiB", after - before);
 #endif
+        agent_stop(&agent);
+
+        /* The per-uid bound comes from roled.ini. */
+        agent_spawn(config("session_policy_uid_bytes_max = 1M\n"), &agent);
+        CHECK_INT(run_as(UID_BOB, bob, &small_max), ==, 0);
+        CHECK_INT(run_as(UID_ALICE, alice, NULL), ==, 0);
         agent_stop(&agent);
         return 0;
 }

@@ -270,6 +270,14 @@ static const BadCase bad_agent[] = {
         { "[agent]\naccount = 12345\n", 2, "not 12 digits" },
         { "[agent]\nlog_level = verbose\n", 2, "log_level" },
         { "[agent]\nmax_connections_per_uid = 0\n", 2, "max_connections_per_uid" },
+        { "[agent]\nsession_policy_bytes_max = 512K\n", 2, "session_policy_bytes_max: '512K' is not 1M..4G" },
+        { "[agent]\nsession_policy_bytes_max = 5G\n", 2, "session_policy_bytes_max" },
+        { "[agent]\nsession_policy_uid_bytes_max = 1000\n", 2, "session_policy_uid_bytes_max: '1000' is not 64K..4G" },
+        { "[agent]\nsession_policy_uid_bytes_max = 2M\nsession_policy_uid_bytes_max = 2M\n", 3, "duplicate key" },
+        { "[agent]\nsession_policy_uid_bytes_max = 8M\nsession_policy_bytes_max = 4M\n", 0,
+          "session_policy_uid_bytes_max is larger than session_policy_bytes_max" },
+        { "[agent]\nsession_policy_uid_bytes_max = 128M\n", 0,
+          "session_policy_uid_bytes_max is larger than session_policy_bytes_max" },
         { "[agent]\ndefault_duration = 5m\n", 2, "default_duration" },
         { "[agent]\nsocket = relative.sock\n", 2, "socket" },
         { "[agent]\nkey_dir = keys\n", 2, "key_dir" },
@@ -303,6 +311,23 @@ static void test_bad_agent(void **state) {
                         fail_msg("case %zu: r=%d line=%u message '%s'", i, r, err.line, err.message);
                 remove_tree(dir);
         }
+}
+
+static void test_policy_bytes(void **state) {
+        _cleanup_(config_freep) Config *c = NULL, *d = NULL;
+        _cleanup_free_ char *dir = new_tree();
+        ConfigError err;
+
+        (void)state;
+        assert_int_equal(config_load(dir, geteuid(), &c, &err), 0);
+        assert_int_equal(c->session_policy_bytes_max, 64ull << 20);
+        assert_int_equal(c->session_policy_uid_bytes_max, 4ull << 20);
+        /* Order does not matter: the per-uid bound is checked against the total once both are read. */
+        write_file(dir, "roled.ini", "[agent]\nsession_policy_uid_bytes_max = 100M\nsession_policy_bytes_max = 1G\n", 0644);
+        assert_int_equal(config_load(dir, geteuid(), &d, &err), 0);
+        assert_int_equal(d->session_policy_bytes_max, 1ull << 30);
+        assert_int_equal(d->session_policy_uid_bytes_max, 100ull << 20);
+        remove_tree(dir);
 }
 
 static void test_across_files(void **state) {
@@ -619,6 +644,7 @@ static void test_role_name(void **state) {
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_fixture),  cmocka_unit_test(test_bad_roles), cmocka_unit_test(test_bad_agent),
+                cmocka_unit_test(test_policy_bytes),
                 cmocka_unit_test(test_across_files), cmocka_unit_test(test_limits), cmocka_unit_test(test_unsafe),
                 cmocka_unit_test(test_default), cmocka_unit_test(test_aws),  cmocka_unit_test(test_role_name), cmocka_unit_test(test_examples),
         };

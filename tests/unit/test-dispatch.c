@@ -174,8 +174,8 @@ static int setup(void **state)
         agent.key_dir = strdup(agent.config->key_dir);
         assert_int_equal(sessions_new(&agent.sessions), 0);
         assert_int_equal(revocation_new(&agent.revoked), 0);
-        assert_int_equal(policy_store_new(&agent.session_policies, POLICY_STORE_BYTES_MAX_DEFAULT,
-                                          POLICY_STORE_UID_BYTES_MAX_DEFAULT), 0);
+        assert_int_equal(policy_store_new(&agent.session_policies, agent.config->session_policy_bytes_max,
+                                          agent.config->session_policy_uid_bytes_max), 0);
         assert_int_equal(tokencache_new(&agent.tokens), 0);
         assert_int_equal(flights_new(&agent, &agent.flights), 0);
         assert_int_equal(logins_new(&agent.logins), 0);
