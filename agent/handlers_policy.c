@@ -287,7 +287,7 @@ static int verify_token(Request *req, const char *tok, size_t len, const char *a
         if (now >= cl->expires)
                 return request_fail(req, PROTO_EXPIRED_TOKEN,
                                     "the security token included in the request is expired");
-        if (revocation_contains(a->revoked, cl->akid, now))
+        if (revocation_revokes(a->revoked, cl, now))
                 return request_fail(req, PROTO_INVALID_TOKEN,
                                     "the security token included in the request was revoked");
         if (akid && (akid_len != strlen(cl->akid) || memcmp(akid, cl->akid, akid_len) != 0))

@@ -580,6 +580,8 @@ int handle_Revoke(Request *req, const ProtoRevokeReq *in)
 {
         _cleanup_free_ char *role = NULL;
         uint64_t uid = in->uid.is_set ? in->uid.value : req->id->uid;
+        bool is_cut;
+        int64_t now;
         size_t n = 0;
         int r;
 
@@ -598,11 +600,29 @@ int handle_Revoke(Request *req, const ProtoRevokeReq *in)
         r = sessions_revoke(req->agent->sessions, (uint32_t)uid, role, req->agent->revoked, &n);
         if (r < 0)
                 return r;
+        /*
+         * Sessions issued before a restart are not in the cache: a cut revokes
+         * every session of the uid (and role) issued before now, until the
+         * longest of them would have expired.
+         */
+        now = agent_now(req->agent);
+        is_cut = false;
+        /* No session can have a role that is no valid role name: nothing to cut (nor to write down). */
+        if (!role || config_role_name_valid(role, strlen(role))) {
+                r = revocation_cut(req->agent->revoked, (uint32_t)uid, role ? role : "", now,
+                                   now + PROTO_DURATION_MAX);
+                if (r < 0)
+                        return r;
+                if (r == REVOCATION_E_FULL)
+                        return request_fail(req, PROTO_THROTTLING,
+                                            "too many revocations by uid and role are in force; try again later");
+                is_cut = r == 0;
+        }
         /* The answer promises the revocation holds across restarts: write it down first. */
-        if (n && req->agent->key_dir) {
+        if ((n || is_cut) && req->agent->key_dir) {
                 _cleanup_free_ char *err = NULL;
 
-                r = revfile_save(req->agent->key_dir, req->agent->revoked, agent_now(req->agent), &err);
+                r = revfile_save(req->agent->key_dir, req->agent->revoked, now, &err);
                 if (r) {
                         log_error("revoke: %s", err ? err : strerror(-r));
                         return request_fail(req, PROTO_INTERNAL,
@@ -611,7 +631,8 @@ int handle_Revoke(Request *req, const ProtoRevokeReq *in)
                 }
         }
         codec_encode_RevokeRep(req->out, &(ProtoRevokeRep){ .revoked = n });
-        if (n > 0)
+        /* Sessions from before a restart may have ended too: their holders are told as well. */
+        if (n > 0 || is_cut)
                 notify_revoked(req, (uint32_t)uid, role);
         return 0;
 }

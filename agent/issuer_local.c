@@ -130,7 +130,7 @@ int issuer_local_verify(const Keys *keys, const char *token, size_t len, int64_t
         default:
                 return r < 0 ? r : ISSUER_E_MALFORMED;
         }
-        if (revoked && revocation_contains(revoked, c.akid, now)) {
+        if (revoked && revocation_revokes(revoked, &c, now)) {
                 token_claims_deinit(&c);
                 return ISSUER_E_REVOKED;
         }

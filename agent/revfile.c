@@ -2,6 +2,10 @@
 /*
  * revfile.c - revoked.list in the key directory (see revfile.h).
  *
+ * Lines: "AKID EXPIRES" for a revoked session, "@UID BEFORE UNTIL ROLE" for
+ * a cut (sessions.h; ROLE "*" for every role).  Version 1 files (no cuts)
+ * still load.
+ *
  * Every access goes through a directory fd with O_NOFOLLOW, as keys.c does,
  * and the file is checked (regular, ours, no group/other bits) before a byte
  * of it is believed.  Lines are read one at a time with a fixed bound, so a
@@ -21,7 +25,8 @@
 #include "safefile.h"
 #include "util.h"
 
-#define HEADER "roled-revoked 1\n"
+#define HEADER "roled-revoked 2\n"
+#define HEADER_V1 "roled-revoked 1\n"
 #define TMP_NAME "." REVFILE_NAME ".tmp"
 
 static void set_error(char **errorp, const char *fmt, ...) _printf_(2, 3);
@@ -82,6 +87,44 @@ static int parse_line(char *line, size_t len, const char **akidp, int64_t *expir
         return 0;
 }
 
+static bool is_role_char(char ch)
+{
+        return (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
+               strchr("+=,.@_-", ch) != NULL;
+}
+
+/* parse_cut() - "@UID BEFORE UNTIL ROLE\n" into its parts.  Return: 0 or REVFILE_E_CORRUPT. */
+static int parse_cut(char *line, size_t len, uint32_t *uidp, int64_t *beforep, int64_t *untilp,
+                     const char **rolep)
+{
+        unsigned long long uid;
+        long long before, until;
+        int role_at = 0;
+        char *role;
+
+        if (len < 3 || line[0] != '@' || line[len - 1] != '\n')
+                return REVFILE_E_CORRUPT;
+        line[len - 1] = '\0';
+        if (sscanf(line, "@%llu %lld %lld %n", &uid, &before, &until, &role_at) != 3 || role_at == 0 ||
+            uid > UINT32_MAX || before <= 0 || until <= 0)
+                return REVFILE_E_CORRUPT;
+        role = line + role_at;
+        if (strcmp(role, "*") == 0) {
+                role[0] = '\0';
+        } else {
+                if (!role[0] || strlen(role) > PROTO_ROLE_NAME_MAX)
+                        return REVFILE_E_CORRUPT;
+                for (const char *p = role; *p; p++)
+                        if (!is_role_char(*p))
+                                return REVFILE_E_CORRUPT;
+        }
+        *uidp = (uint32_t)uid;
+        *beforep = before;
+        *untilp = until;
+        *rolep = role;
+        return 0;
+}
+
 int revfile_load(const char *dir, RevocationSet *set, int64_t now, char **errorp)
 {
         _cleanup_close_ int dir_fd = -1, fd = -1;
@@ -123,8 +166,22 @@ int revfile_load(const char *dir, RevocationSet *set, int64_t now, char **errorp
 
                 line_no++;
                 if (line_no == 1) {
-                        if (strcmp(line, HEADER) != 0)
+                        if (strcmp(line, HEADER) != 0 && strcmp(line, HEADER_V1) != 0)
                                 goto corrupt;
+                        continue;
+                }
+                if (line[0] == '@') {
+                        const char *role;
+                        uint32_t uid;
+                        int64_t before;
+
+                        if (parse_cut(line, len, &uid, &before, &expires, &role) != 0)
+                                goto corrupt;
+                        if (expires <= now)
+                                continue;
+                        r = revocation_cut(set, uid, role, before, expires);
+                        if (r < 0)
+                                return r;
                         continue;
                 }
                 if (parse_line(line, len, &akid, &expires) != 0)
@@ -163,6 +220,18 @@ static int put_entry(const char *akid, int64_t expires, void *arg)
         return fprintf(s->f, "%s %" PRId64 "\n", akid, expires) < 0 ? -EIO : 0;
 }
 
+static int put_cut(uint32_t uid, const char *role, int64_t before, int64_t until, void *arg)
+{
+        SaveCtx *s = arg;
+
+        if (until <= s->now)
+                return 0;
+        return fprintf(s->f, "@%" PRIu32 " %" PRId64 " %" PRId64 " %s\n", uid, before, until,
+                       role[0] ? role : "*") < 0
+                       ? -EIO
+                       : 0;
+}
+
 int revfile_save(const char *dir, const RevocationSet *set, int64_t now, char **errorp)
 {
         _cleanup_close_ int dir_fd = -1;
@@ -191,6 +260,8 @@ int revfile_save(const char *dir, const RevocationSet *set, int64_t now, char **
         }
         ctx.f = f;
         r = fputs(HEADER, f) < 0 ? -EIO : revocation_foreach(set, put_entry, &ctx);
+        if (r == 0)
+                r = revocation_foreach_cut(set, put_cut, &ctx);
         if (r == 0 && fflush(f) != 0)
                 r = -errno;
         if (r == 0 && fsync(fileno(f)) < 0)

@@ -18,8 +18,14 @@
 #include "sessions.h"
 
 #define REVFILE_NAME "revoked.list"
-/* The longest line a valid file holds: akid, space, up to 19 digits, newline. */
-#define REVFILE_LINE_MAX (TOKEN_AKID_MAX + 1 + 19 + 1)
+/*
+ * The longest line a valid file holds: akid, space, up to 19 digits, newline;
+ * or a cut: '@', 10 digits, two times a space and 19 digits, a space, a role
+ * name, newline.
+ */
+#define REVFILE_LINE_MAX_AKID (TOKEN_AKID_MAX + 1 + 19 + 1)
+#define REVFILE_LINE_MAX_CUT (1 + 10 + 2 * (1 + 19) + 1 + PROTO_ROLE_NAME_MAX + 1)
+#define REVFILE_LINE_MAX (REVFILE_LINE_MAX_AKID > REVFILE_LINE_MAX_CUT ? REVFILE_LINE_MAX_AKID : REVFILE_LINE_MAX_CUT)
 
 enum {
         REVFILE_E_INSECURE = 1, /* not a regular file of ours, or open to group/others */

@@ -40,8 +40,16 @@ typedef struct Revoked {
         char akid[TOKEN_AKID_MAX + 1];
 } Revoked;
 
+typedef struct RevocationCut {
+        uint32_t uid;
+        char role[PROTO_ROLE_NAME_MAX + 1]; /* "" for every role */
+        int64_t before, until;
+} RevocationCut;
+
 struct RevocationSet {
         Table t;
+        RevocationCut *cuts;    /* few: searched in order */
+        size_t n_cuts, size_cuts;
 };
 
 _Static_assert(offsetof(Session, link) == 0, "Session must start with its Link");
@@ -391,6 +399,7 @@ RevocationSet *revocation_free(RevocationSet *set)
                 }
         }
         free(set->t.buckets);
+        free(set->cuts);
         free(set);
         return NULL;
 }
@@ -460,7 +469,81 @@ size_t revocation_expire(RevocationSet *set, int64_t now)
                         n++;
                 }
         }
+        for (size_t i = 0; i < set->n_cuts;) {
+                if (set->cuts[i].until > now) {
+                        i++;
+                        continue;
+                }
+                set->cuts[i] = set->cuts[--set->n_cuts];
+                n++;
+        }
         return n;
+}
+
+int revocation_cut(RevocationSet *set, uint32_t uid, const char *role, int64_t before, int64_t until)
+{
+        size_t len = strnlen(role, PROTO_ROLE_NAME_MAX + 1);
+        RevocationCut *c;
+
+        if (len > PROTO_ROLE_NAME_MAX)
+                return -EINVAL;
+        for (size_t i = 0; i < set->n_cuts; i++) {
+                c = &set->cuts[i];
+                if (c->uid != uid || strcmp(c->role, role) != 0)
+                        continue;
+                if (before <= c->before && until <= c->until)
+                        return REVOCATION_E_UNCHANGED;
+                if (before > c->before)
+                        c->before = before;
+                if (until > c->until)
+                        c->until = until;
+                return 0;
+        }
+        if (set->n_cuts == REVOCATION_CUTS_MAX)
+                return REVOCATION_E_FULL;
+        if (set->n_cuts == set->size_cuts) {
+                size_t size = set->size_cuts ? set->size_cuts * 2 : 8;
+                RevocationCut *p = realloc(set->cuts, size * sizeof(*p));
+
+                if (!p)
+                        return -ENOMEM;
+                set->cuts = p;
+                set->size_cuts = size;
+        }
+        c = &set->cuts[set->n_cuts++];
+        c->uid = uid;
+        memcpy(c->role, role, len + 1);
+        c->before = before;
+        c->until = until;
+        return 0;
+}
+
+bool revocation_revokes(const RevocationSet *set, const TokenClaims *c, int64_t now)
+{
+        if (c->akid && revocation_contains(set, c->akid, now))
+                return true;
+        for (size_t i = 0; i < set->n_cuts; i++) {
+                const RevocationCut *k = &set->cuts[i];
+
+                if (k->uid == c->uid && now < k->until && c->issued < k->before &&
+                    (!k->role[0] || (c->role && strcmp(k->role, c->role) == 0)))
+                        return true;
+        }
+        return false;
+}
+
+int revocation_foreach_cut(const RevocationSet *set,
+                           int (*fn)(uint32_t uid, const char *role, int64_t before, int64_t until, void *arg),
+                           void *arg)
+{
+        for (size_t i = 0; i < set->n_cuts; i++) {
+                const RevocationCut *k = &set->cuts[i];
+                int res = fn(k->uid, k->role, k->before, k->until, arg);
+
+                if (res)
+                        return res;
+        }
+        return 0;
 }
 
 size_t revocation_count(const RevocationSet *set)
