@@ -119,6 +119,9 @@ static ProtoIssuerStatus issuer_status(Agent *a, RoleIssuer issuer, const Role *
                 .last_success = (uint64_t)(h->last_success > 0 ? h->last_success : 0),
                 .last_failure = (uint64_t)(h->last_failure > 0 ? h->last_failure : 0),
                 .last_error = proto_str(h->last_error),
+                .source = proto_str(h->source),
+                .mfa_expires = { (uint64_t)(h->mfa_expires > 0 ? h->mfa_expires : 0), h->has_mfa },
+                .mfa_waiting = { h->n_mfa_waiting, h->has_mfa },
         };
 }
 

@@ -82,6 +82,10 @@ typedef struct IssuerHealth {
         int64_t last_failure;      /* Unix seconds, 0: never */
         uint64_t n_calls;          /* upstream calls started */
         char last_error[512];      /* "" when none */
+        const char *source;        /* aws: "credentials_file" or "imds"; NULL otherwise */
+        bool has_mfa;              /* aws with mfa_serial: the two below mean something */
+        int64_t mfa_expires;       /* when the MFA session ends (Unix seconds), 0: none */
+        uint64_t n_mfa_waiting;    /* requests waiting for the MFA session (a code) */
 } IssuerHealth;
 
 typedef struct IssuerDriver {

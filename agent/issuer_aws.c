@@ -1080,6 +1080,24 @@ static void aws_describe(void *state, const Role *role, IssuerHealth *h)
                 .n_calls = st->n_calls,
         };
         snprintf(h->last_error, sizeof(h->last_error), "%s", st->last_error);
+        if (st->agent->config && st->agent->config->aws.is_set) {
+                const ConfigAws *a = &st->agent->config->aws;
+                const Source *s = &st->mfa.source;
+
+                h->source = a->credentials_file ? "credentials_file" : a->imds ? "imds" : NULL;
+                h->has_mfa = a->mfa_serial != NULL;
+                if (h->has_mfa && s->has_creds && agent_now(st->agent) < s->creds.expires)
+                        h->mfa_expires = s->creds.expires;
+                /* The calls of the waiting requests (a source role's fetch stands for its own waiters). */
+                for (const AwsCall *c = s->waiting; c; c = c->next) {
+                        if (!c->source_fetch) {
+                                h->n_mfa_waiting++;
+                                continue;
+                        }
+                        for (const AwsCall *w = c->source_fetch->waiting; w; w = w->next)
+                                h->n_mfa_waiting++;
+                }
+        }
 }
 
 const IssuerDriver issuer_aws_driver = {

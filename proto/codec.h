@@ -130,7 +130,10 @@ enum { PROTO_REQUIRED, PROTO_OPTIONAL, PROTO_NULLABLE };
         F(UINT, calls, "calls", 0, PROTO_REQUIRED, -)                                              \
         F(UINT, last_success, "lastSuccess", 0, PROTO_REQUIRED, -)                                 \
         F(UINT, last_failure, "lastFailure", 0, PROTO_REQUIRED, -)                                 \
-        F(STR, last_error, "lastError", 0, PROTO_REQUIRED, -)
+        F(STR, last_error, "lastError", 0, PROTO_REQUIRED, -)                                      \
+        F(STR, source, "source", 0, PROTO_OPTIONAL, -)                                             \
+        F(OPT_UINT, mfa_expires, "mfaExpires", 0, PROTO_OPTIONAL, -)                               \
+        F(OPT_UINT, mfa_waiting, "mfaWaiting", 0, PROTO_OPTIONAL, -)
 
 /*
  * Status: "scope" is "agent" for root and the agent's user (everything) or

@@ -262,9 +262,24 @@ static void print_upstream(const json_t *u)
 
         printf("%-12s %s, %lld call(s)", "upstream", json_string_value(json_object_get(u, "state")),
                (long long)json_integer_value(json_object_get(u, "calls")));
+        const json_t *source = json_object_get(u, "source");
+        const json_t *mfa_expires = json_object_get(u, "mfaExpires");
+
         if (err && *err)
                 printf("; last error: %s", err);
         putchar('\n');
+        if (json_is_string(source))
+                printf("%-12s %s\n", "source", json_string_value(source));
+        if (json_is_integer(mfa_expires)) {
+                json_int_t until = json_integer_value(mfa_expires);
+                json_int_t waiting = json_integer_value(json_object_get(u, "mfaWaiting"));
+                char iso[CIVIL_ISO8601_SIZE];
+
+                cli_format_iso((int64_t)until, iso);
+                printf("%-12s %s%s; %lld request(s) wait for a code%s\n", "mfa",
+                       until > 0 ? "session until " : "no session", until > 0 ? iso : "",
+                       (long long)waiting, waiting > 0 ? " (rolectl mfa CODE)" : "");
+        }
 }
 
 static void print_text(const roled_role *r, const json_t *upstream)

@@ -87,6 +87,9 @@ class Imds(AwsTestCase):
         self.assertEqual(call["action"], "AssumeRole")
         self.assertEqual(call["akid"], self.imds.keys[-1])    # verified with its secret and token
         self.assertNotEqual(call["akid"], SOURCE_AKID)
+        aws = [u for u in self.client().call("Status")["issuers"] if u["issuer"] == "aws"][0]
+        self.assertEqual(aws["source"], "imds")
+        self.assertNotIn("mfaWaiting", aws)                  # no mfa_serial
         # The instance credentials are kept: another role's call asks IMDS nothing more.
         self.get("r1")
         self.assertEqual(self.sts.calls[1]["akid"], self.imds.keys[-1])

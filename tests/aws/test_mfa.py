@@ -94,12 +94,20 @@ class MfaCode(AwsTestCase):
         os.waitpid(pid, 0)
         return json.loads(data)
 
+    def aws_status(self):
+        return [u for u in self.client().call("Status")["issuers"] if u["issuer"] == "aws"][0]
+
     def gst_attempts(self):
         return [(akid, outcome) for akid, outcome in self.sts.log[self.log_mark:] if akid == SOURCE_AKID]
 
     def test_waiting_users_code_reaches_sts_and_releases_the_request(self):
         pid, out_r = self.waiting_request(WAITER, "m0")
         try:
+            # Status and explain tell the operator a code is wanted.
+            aws = self.aws_status()
+            self.assertEqual((aws["source"], aws["mfaExpires"], aws["mfaWaiting"]), ("credentials_file", 0, 1))
+            _, out, _ = self.rolectl("explain", "m0")
+            self.assertIn("mfa          no session; 1 request(s) wait for a code (rolectl mfa CODE)\n", out)
             # A user with no waiting request is refused; the code never reaches STS.
             with self.assertRaises(RpcError) as e:
                 Client_as(OTHER, self.socket, "Mfa", code=CODE)
@@ -129,6 +137,11 @@ class MfaCode(AwsTestCase):
             result = self.collect(pid, out_r)
         self.assertIsNone(result["err"], result)
         self.assertEqual(result["cr"]["issuer"], "aws")
+        aws = self.aws_status()
+        self.assertEqual(aws["mfaWaiting"], 0)
+        self.assertAlmostEqual(aws["mfaExpires"], time.time() + 43200, delta=60)
+        _, out, _ = self.rolectl("explain", "m0")
+        self.assertRegex(out, r"mfa          session until \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ; 0 request\(s\) wait for a code\n")
         gst = [c for c in self.sts.calls if c["action"] == "GetSessionToken"]
         self.assertEqual(len(gst), 1)
         self.assertEqual(gst[0]["akid"], SOURCE_AKID)           # signed with the source key
