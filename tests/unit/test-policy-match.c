@@ -190,11 +190,13 @@ static void test_late_failures(void)
                         if (shapes[k].period) {
                                 /* One period shorter than the run, so every window meets the spoilt byte. */
                                 repeat(period, &per, shapes[k].period, n - 1);
-                                period[per - 1] = 'b'; /* an `a`, or the last byte of an é */
                         } else {
                                 repeat(period, &per, "a", n);
-                                period[per - 1] = 'b';
                         }
+                        /* Spoil the last byte (an `a`, or the last byte of an é). */
+                        if (per == 0 || per >= sizeof(period))
+                                abort();
+                        period[per - 1] = 'b';
                         while (slen + per <= POLICY_VALUE_MAX)
                                 repeat(s, &slen, period, 1);
                         if (planted) {
