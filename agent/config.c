@@ -28,6 +28,7 @@
 #include "duration.h"
 #include "proto.h"
 #include "safefile.h"
+#include "names.h"
 #include "util.h"
 
 #ifndef ROLED_SYSCONFDIR
@@ -327,16 +328,7 @@ static int config_alloc(Config **configp) {
 }
 
 bool config_role_name_valid(const char *name, size_t len) {
-        if (len < 1 || len > CONFIG_ROLE_NAME_MAX)
-                return false;
-        for (size_t i = 0; i < len; i++) {
-                char c = name[i];
-
-                if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                      strchr("+=,.@_-", c)) || c == '\0')
-                        return false;
-        }
-        return true;
+        return name_valid(name, len, 1, CONFIG_ROLE_NAME_MAX, NAME_IAM_EXTRA);
 }
 
 const char *config_log_level_name(ConfigLogLevel level) {
@@ -481,7 +473,7 @@ static bool parse_range(const char *s, size_t len, IdRange *rp) {
 }
 
 /* User and group names: printable ASCII, none of the list separators or ':' */
-static bool name_valid(const char *s, size_t len) {
+static bool unix_name_valid(const char *s, size_t len) {
         if (len == 0 || len > 255)
                 return false;
         for (size_t i = 0; i < len; i++)
@@ -557,12 +549,12 @@ static int add_selector(Parser *p, unsigned line, TrustRules *t, const char *sec
                         t->is_any_user = true;
                         return 0;
                 }
-                if (!name_valid(s, len))
+                if (!unix_name_valid(s, len))
                         goto invalid;
                 return push_str(&t->users, &t->n_users, s, len);
         }
         if (streq(key, "groups")) {
-                if (!name_valid(s, len))
+                if (!unix_name_valid(s, len))
                         goto invalid;
                 return push_str(&t->groups, &t->n_groups, s, len);
         }

@@ -26,6 +26,7 @@
 #include "revfile.h"
 #include "sessions.h"
 #include "trust.h"
+#include "names.h"
 #include "util.h"
 
 #define CHAINED_DURATION_MAX 3600
@@ -488,18 +489,10 @@ int handle_GetCredentials(Request *req, const ProtoGetCredentialsReq *in)
         return 0;
 }
 
+/* STS's RoleSessionName: 2..64 characters of IAM's name alphabet. */
 static bool session_name_valid(const char *s, size_t n)
 {
-        if (n < 2 || n > 64)
-                return false;
-        for (size_t i = 0; i < n; i++) {
-                char ch = s[i];
-
-                if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-                      (ch >= '0' && ch <= '9') || strchr("_+=,.@-", ch)))
-                        return false;
-        }
-        return true;
+        return name_valid(s, n, 2, 64, NAME_IAM_EXTRA);
 }
 
 static int read_chaining(Request *req, ProtoStr tok, Ask *ask)

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "secbuf.h"
 
 #define SYSTEM_CA_PATH "/etc/ssl/certs"
 
@@ -196,24 +197,11 @@ static size_t on_write(char *data, size_t size, size_t n, void *userp)
                 c->is_too_large = true;
                 return 0;
         }
-        if (c->len + len + 1 > c->size) {
-                size_t want = c->len + len + 1;
-                size_t size_new = c->size ? c->size : 1024;
-
-                while (size_new < want)
-                        size_new *= 2;
-                /* Copy and wipe rather than realloc(): the bytes may hold credentials. */
-                b = malloc(size_new);
-                if (!b)
-                        return 0;
-                if (c->body) {
-                        memcpy(b, c->body, c->len);
-                        sodium_memzero(c->body, c->size);
-                        free(c->body);
-                }
-                c->body = b;
-                c->size = size_new;
-        }
+        /* The bytes may hold credentials: secbuf_grow() wipes what it leaves. */
+        b = secbuf_grow(c->body, c->len, &c->size, len + 1, 1024, SIZE_MAX);
+        if (!b)
+                return 0;
+        c->body = b;
         memcpy(c->body + c->len, data, len);
         c->len += len;
         c->body[c->len] = '\0';

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "names.h"
 #include "sts.h"
 
 #define TOKEN_MAX 1024          /* bytes of an IMDS session token we accept */
@@ -189,13 +190,7 @@ static int send_step(Imds *i)
 
 static bool role_name_ok(const char *s, size_t n)
 {
-        if (n < 1 || n > IMDS_ROLE_MAX)
-                return false;
-        for (size_t k = 0; k < n; k++)
-                if (!((s[k] >= 'a' && s[k] <= 'z') || (s[k] >= 'A' && s[k] <= 'Z') ||
-                      (s[k] >= '0' && s[k] <= '9') || strchr("_+=,.@-", s[k])))
-                        return false;
-        return true;
+        return name_valid(s, n, 1, IMDS_ROLE_MAX, NAME_IAM_EXTRA);
 }
 
 /* The credentials document: {"Code": "Success", "AccessKeyId", "SecretAccessKey", "Token", "Expiration"}. */

@@ -28,6 +28,7 @@
 #include "log.h"
 #include "mfa.h"
 #include "sts.h"
+#include "names.h"
 #include "util.h"
 
 #define SOURCE_MARGIN 300       /* seconds: renew a chaining source session this long before it expires */
@@ -130,8 +131,7 @@ static void call_free(AwsCall *c)
 
 static bool sts_name_char(char c)
 {
-        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-               strchr("_+=,.@-", c);
+        return name_char_valid(c, NAME_IAM_EXTRA);
 }
 
 void issuer_aws_session_name(const char *user, const char *exe, char out[65])

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "civil.h"
+#include "secbuf.h"
 #include "sigv4.h"
 
 /* ---- form body ------------------------------------------------------------ */
@@ -29,27 +30,16 @@ typedef struct Form {
 
 static void form_put(Form *f, const char *s, size_t n)
 {
+        char *d;
+
         if (f->is_oom)
                 return;
-        if (f->len + n + 1 > f->size) {
-                size_t size = f->size ? f->size : 512;
-                char *d;
-
-                while (size < f->len + n + 1)
-                        size *= 2;
-                d = malloc(size);
-                if (!d) {
-                        f->is_oom = true;
-                        return;
-                }
-                if (f->data) {
-                        memcpy(d, f->data, f->len);
-                        sodium_memzero(f->data, f->size);
-                        free(f->data);
-                }
-                f->data = d;
-                f->size = size;
+        d = secbuf_grow(f->data, f->len, &f->size, n + 1, 512, SIZE_MAX);
+        if (!d) {
+                f->is_oom = true;
+                return;
         }
+        f->data = d;
         memcpy(f->data + f->len, s, n);
         f->len += n;
         f->data[f->len] = '\0';

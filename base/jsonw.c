@@ -7,6 +7,8 @@
  */
 #include "jsonw.h"
 
+#include "secbuf.h"
+
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,27 +25,16 @@ void json_buf_deinit(JsonBuf *b)
 
 void json_raw(JsonBuf *b, const char *s, size_t n)
 {
+        char *p;
+
         if (b->is_oom)
                 return;
-        if (n + 1 > b->size - b->len || !b->data) {
-                size_t size = b->size ? b->size : 1024;
-                char *p;
-
-                while (size - b->len < n + 1)
-                        size *= 2;
-                p = malloc(size);
-                if (!p) {
-                        b->is_oom = true;
-                        return;
-                }
-                if (b->data) {
-                        memcpy(p, b->data, b->len);
-                        explicit_bzero(b->data, b->size);
-                        free(b->data);
-                }
-                b->data = p;
-                b->size = size;
+        p = secbuf_grow(b->data, b->len, &b->size, n + 1, 1024, SIZE_MAX);
+        if (!p) {
+                b->is_oom = true;
+                return;
         }
+        b->data = p;
         memcpy(b->data + b->len, s, n);
         b->len += n;
         b->data[b->len] = '\0';

@@ -29,6 +29,8 @@
  */
 #include "client.h"
 
+#include "secbuf.h"
+
 #include <limits.h>
 #include <poll.h>
 #include <sodium.h>
@@ -441,23 +443,14 @@ static void consume(roled_client *c, size_t n)
         c->rlen -= n;
 }
 
+/* grow() - a receive buffer twice as large (at most PROTO_MESSAGE_MAX), the old one wiped. */
 static int grow(roled_client *c)
 {
-        size_t size = c->rsize ? c->rsize * 2 : RBUF_INITIAL;
-        uint8_t *p;
+        uint8_t *p = secbuf_grow(c->rbuf, c->rlen, &c->rsize, 1, RBUF_INITIAL, PROTO_MESSAGE_MAX);
 
-        if (size > PROTO_MESSAGE_MAX)
-                size = PROTO_MESSAGE_MAX;
-        p = malloc(size);
         if (!p)
                 return -ENOMEM;
-        if (c->rbuf) {
-                memcpy(p, c->rbuf, c->rlen);
-                sodium_memzero(c->rbuf, c->rsize);
-                free(c->rbuf);
-        }
         c->rbuf = p;
-        c->rsize = size;
         return 0;
 }
 

@@ -16,6 +16,8 @@
  */
 #include "client.h"
 
+#include "secbuf.h"
+
 #include <limits.h>
 #include <poll.h>
 #include <sodium.h>
@@ -159,23 +161,15 @@ static void consume(Lane *lane, size_t n)
         lane->rlen -= n;
 }
 
+/* grow() - a receive buffer twice as large (at most PROTO_MESSAGE_MAX), the old one wiped. */
 static int grow(Lane *lane)
 {
-        size_t size = lane->rsize ? lane->rsize * 2 : LANE_RBUF_INITIAL;
-        uint8_t *p;
+        uint8_t *p = secbuf_grow(lane->rbuf, lane->rlen, &lane->rsize, 1, LANE_RBUF_INITIAL,
+                                 PROTO_MESSAGE_MAX);
 
-        if (size > PROTO_MESSAGE_MAX)
-                size = PROTO_MESSAGE_MAX;
-        p = malloc(size);
         if (!p)
                 return -ENOMEM;
-        if (lane->rbuf) {
-                memcpy(p, lane->rbuf, lane->rlen);
-                sodium_memzero(lane->rbuf, lane->rsize);
-                free(lane->rbuf);
-        }
         lane->rbuf = p;
-        lane->rsize = size;
         return 0;
 }
 

@@ -5,6 +5,8 @@
  */
 #include "options.h"
 
+#include "names.h"
+
 #include <security/pam_ext.h>
 #include <stdio.h>
 #include <string.h>
@@ -12,35 +14,13 @@
 
 static bool role_valid(const char *s)
 {
-        size_t n = strlen(s);
-
-        if (n < 1 || n > PAM_ROLED_ROLE_MAX)
-                return false;
-        for (size_t i = 0; i < n; i++) {
-                char ch = s[i];
-
-                if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-                      (ch >= '0' && ch <= '9') || strchr("+=,.@_-", ch)))
-                        return false;
-        }
-        return true;
+        return name_valid(s, strlen(s), 1, PAM_ROLED_ROLE_MAX, NAME_IAM_EXTRA);
 }
 
 /* AWS profile names: what ~/.aws/config accepts in a [profile NAME] header, without spaces. */
 static bool profile_valid(const char *s)
 {
-        size_t n = strlen(s);
-
-        if (n < 1 || n > PAM_ROLED_PROFILE_MAX)
-                return false;
-        for (size_t i = 0; i < n; i++) {
-                char ch = s[i];
-
-                if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-                      (ch >= '0' && ch <= '9') || strchr("+=,.@_-/", ch)))
-                        return false;
-        }
-        return true;
+        return name_valid(s, strlen(s), 1, PAM_ROLED_PROFILE_MAX, NAME_IAM_EXTRA "/");
 }
 
 static bool flag(const char *arg, const char *name, bool *b)

@@ -23,7 +23,9 @@
 #include "civil.h"
 #include "duration.h"
 #include "refresh.h"
+#include "names.h"
 #include "safefile.h"
+#include "secbuf.h"
 #include "util.h"
 
 static void test_iso8601(void **state)
@@ -221,13 +223,60 @@ static void test_safefile_read(void **state)
         assert_int_equal(rmdir(dir), 0);
 }
 
+static void test_secbuf_grow(void **state)
+{
+        size_t size = 0;
+        char *b, *p;
+
+        (void)state;
+        /* From nothing: the initial size, clamped to the maximum. */
+        b = secbuf_grow(NULL, 0, &size, 10, 64, 48);
+        assert_non_null(b);
+        assert_int_equal(size, 48);
+        memcpy(b, "0123456789", 10);
+        /* Room already there: the same buffer. */
+        assert_ptr_equal(secbuf_grow(b, 10, &size, 38, 64, 1 << 20), b);
+        /* More: doubled until it fits, the bytes kept. */
+        p = secbuf_grow(b, 10, &size, 100, 64, 1 << 20);
+        assert_non_null(p);
+        assert_int_equal(size, 192);
+        assert_memory_equal(p, "0123456789", 10);
+        b = p;
+        /* Past the maximum: refused, nothing changed. */
+        assert_null(secbuf_grow(b, 10, &size, 1 << 20, 64, 1 << 20));
+        assert_int_equal(size, 192);
+        /* Up to the maximum exactly. */
+        p = secbuf_grow(b, 10, &size, 300, 64, 310);
+        assert_non_null(p);
+        assert_int_equal(size, 310);
+        assert_memory_equal(p, "0123456789", 10);
+        free(p);
+}
+
+static void test_names(void **state)
+{
+        (void)state;
+        assert_true(name_valid("deploy-ci_1+=,.@", 16, 1, 64, NAME_IAM_EXTRA));
+        assert_false(name_valid("", 0, 1, 64, NAME_IAM_EXTRA));
+        assert_false(name_valid("a", 1, 2, 64, NAME_IAM_EXTRA));
+        assert_false(name_valid("abc", 3, 1, 2, NAME_IAM_EXTRA));
+        assert_false(name_valid("a b", 3, 1, 64, NAME_IAM_EXTRA));
+        assert_false(name_valid("a/b", 3, 1, 64, NAME_IAM_EXTRA));
+        assert_true(name_valid("a/b", 3, 1, 64, NAME_IAM_EXTRA "/"));
+        /* A NUL inside the counted bytes is refused, though strchr() finds the terminator. */
+        assert_false(name_valid("ab\0c", 4, 1, 64, NAME_IAM_EXTRA));
+        assert_false(name_char_valid('\0', NAME_IAM_EXTRA));
+        assert_false(name_valid("r\xc3\xa9le", 5, 1, 64, NAME_IAM_EXTRA));
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_iso8601),         cmocka_unit_test(test_civil_days),
                 cmocka_unit_test(test_duration),        cmocka_unit_test(test_duration_format),
                 cmocka_unit_test(test_refresh_margin),  cmocka_unit_test(test_safefile_check),
-                cmocka_unit_test(test_safefile_read),
+                cmocka_unit_test(test_safefile_read),   cmocka_unit_test(test_secbuf_grow),
+                cmocka_unit_test(test_names),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
