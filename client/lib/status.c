@@ -27,101 +27,72 @@ ROLED_EXPORT const char *roled_version(void)
         return ROLED_VERSION;
 }
 
+/* Descriptions of the agent's codes (and ROLED_OK), indexed by roled_status (PROTO_ERRORS' order). */
+static const char *const agent_texts[PROTO_ERROR_COUNT] = {
+        [ROLED_OK] = "success",
+        [ROLED_E_ACCESS_DENIED] = "access denied",
+        [ROLED_E_NO_SUCH_ENTITY] = "no such role",
+        [ROLED_E_INVALID_PARAMETER] = "a required parameter is missing",
+        [ROLED_E_INVALID_PARAMETER_VALUE] = "a parameter has the wrong type or is out of range",
+        [ROLED_E_MALFORMED_POLICY_DOCUMENT] = "the session policy does not parse",
+        [ROLED_E_EXPIRED_TOKEN] = "the session token has expired",
+        [ROLED_E_INVALID_TOKEN] = "the session token does not verify or was revoked",
+        [ROLED_E_REGION_DISABLED] = "region disabled",
+        [ROLED_E_THROTTLING] = "too many requests",
+        [ROLED_E_UPSTREAM_UNAVAILABLE] = "the issuer's upstream could not be reached",
+        [ROLED_E_UNSUPPORTED_VERSION] = "protocol version not supported by the agent",
+        [ROLED_E_UNSUPPORTED_OPERATION] = "operation not supported by the agent",
+        [ROLED_E_MESSAGE_TOO_LARGE] = "message too large",
+        [ROLED_E_MALFORMED_MESSAGE] = "the agent could not parse the request",
+        [ROLED_E_INTERNAL] = "the agent failed internally",
+        [ROLED_E_SIGNATURE_DOES_NOT_MATCH] = "the request signature does not match",
+        [ROLED_E_INCOMPLETE_SIGNATURE] = "the request signature is missing or malformed",
+        [ROLED_E_REQUEST_EXPIRED] = "the signed request is too old or not yet valid",
+};
+
+/* This side's codes, from ROLED_E_NO_AGENT on: name and description. */
+typedef struct LocalCode {
+        const char *name, *text;
+} LocalCode;
+
+static const LocalCode local_codes[] = {
+        [ROLED_E_NO_AGENT - ROLED_E_NO_AGENT] = { "NoAgent", "cannot reach roled" },
+        [ROLED_E_UNTRUSTED_AGENT - ROLED_E_NO_AGENT] = { "UntrustedAgent", "the agent socket is not trusted" },
+        [ROLED_E_PROTOCOL - ROLED_E_NO_AGENT] = { "ProtocolError", "the agent sent an invalid answer" },
+        [ROLED_E_IO - ROLED_E_NO_AGENT] = { "IOError", "the connection to the agent failed" },
+        [ROLED_E_TIMEOUT - ROLED_E_NO_AGENT] = { "Timeout", "the agent did not answer in time" },
+        [ROLED_E_NOMEM - ROLED_E_NO_AGENT] = { "OutOfMemory", "out of memory" },
+        [ROLED_E_INVALID_ARGUMENT - ROLED_E_NO_AGENT] = { "InvalidArgument", "invalid argument" },
+        [ROLED_E_BAD_SIGNATURE - ROLED_E_NO_AGENT] = { "BadSignature", "the token does not verify" },
+        [ROLED_E_FORKED - ROLED_E_NO_AGENT] = { "Forked",
+                                                "the client belongs to the parent process (used after fork())" },
+        [ROLED_E_CANCELLED - ROLED_E_NO_AGENT] = { "Cancelled",
+                                                   "the call was cancelled by closing the client" },
+};
+_Static_assert(ELEMENTSOF(local_codes) == ROLED_E_CANCELLED - ROLED_E_NO_AGENT + 1, "every local code");
+
+/* local_code() - @status's row in local_codes, or NULL. */
+static const LocalCode *local_code(roled_status status)
+{
+        size_t i = (size_t)status - ROLED_E_NO_AGENT;
+
+        return (int)status >= ROLED_E_NO_AGENT && i < ELEMENTSOF(local_codes) ? &local_codes[i] : NULL;
+}
+
 ROLED_EXPORT const char *roled_status_name(roled_status status)
 {
-        switch (status) {
-        case ROLED_OK:
+        if (status == ROLED_OK)
                 return "OK";
-        case ROLED_E_NO_AGENT:
-                return "NoAgent";
-        case ROLED_E_UNTRUSTED_AGENT:
-                return "UntrustedAgent";
-        case ROLED_E_PROTOCOL:
-                return "ProtocolError";
-        case ROLED_E_IO:
-                return "IOError";
-        case ROLED_E_TIMEOUT:
-                return "Timeout";
-        case ROLED_E_NOMEM:
-                return "OutOfMemory";
-        case ROLED_E_INVALID_ARGUMENT:
-                return "InvalidArgument";
-        case ROLED_E_BAD_SIGNATURE:
-                return "BadSignature";
-        case ROLED_E_FORKED:
-                return "Forked";
-        case ROLED_E_CANCELLED:
-                return "Cancelled";
-        default:
-                if ((int)status > 0 && (int)status < PROTO_ERROR_COUNT)
-                        return proto_error_name((ProtoError)status);
-                return "Unknown";
-        }
+        if ((int)status > 0 && (int)status < PROTO_ERROR_COUNT)
+                return proto_error_name((ProtoError)status);
+        return local_code(status) ? local_code(status)->name : "Unknown";
 }
 
 ROLED_EXPORT const char *roled_strerror(roled_status status)
 {
-        switch (status) {
-        case ROLED_OK:
-                return "success";
-        case ROLED_E_ACCESS_DENIED:
-                return "access denied";
-        case ROLED_E_NO_SUCH_ENTITY:
-                return "no such role";
-        case ROLED_E_INVALID_PARAMETER:
-                return "a required parameter is missing";
-        case ROLED_E_INVALID_PARAMETER_VALUE:
-                return "a parameter has the wrong type or is out of range";
-        case ROLED_E_MALFORMED_POLICY_DOCUMENT:
-                return "the session policy does not parse";
-        case ROLED_E_EXPIRED_TOKEN:
-                return "the session token has expired";
-        case ROLED_E_INVALID_TOKEN:
-                return "the session token does not verify or was revoked";
-        case ROLED_E_REGION_DISABLED:
-                return "region disabled";
-        case ROLED_E_THROTTLING:
-                return "too many requests";
-        case ROLED_E_UPSTREAM_UNAVAILABLE:
-                return "the issuer's upstream could not be reached";
-        case ROLED_E_UNSUPPORTED_VERSION:
-                return "protocol version not supported by the agent";
-        case ROLED_E_UNSUPPORTED_OPERATION:
-                return "operation not supported by the agent";
-        case ROLED_E_MESSAGE_TOO_LARGE:
-                return "message too large";
-        case ROLED_E_MALFORMED_MESSAGE:
-                return "the agent could not parse the request";
-        case ROLED_E_INTERNAL:
-                return "the agent failed internally";
-        case ROLED_E_SIGNATURE_DOES_NOT_MATCH:
-                return "the request signature does not match";
-        case ROLED_E_INCOMPLETE_SIGNATURE:
-                return "the request signature is missing or malformed";
-        case ROLED_E_REQUEST_EXPIRED:
-                return "the signed request is too old or not yet valid";
-        case ROLED_E_NO_AGENT:
-                return "cannot reach roled";
-        case ROLED_E_UNTRUSTED_AGENT:
-                return "the agent socket is not trusted";
-        case ROLED_E_PROTOCOL:
-                return "the agent sent an invalid answer";
-        case ROLED_E_IO:
-                return "the connection to the agent failed";
-        case ROLED_E_TIMEOUT:
-                return "the agent did not answer in time";
-        case ROLED_E_NOMEM:
-                return "out of memory";
-        case ROLED_E_INVALID_ARGUMENT:
-                return "invalid argument";
-        case ROLED_E_BAD_SIGNATURE:
-                return "the token does not verify";
-        case ROLED_E_FORKED:
-                return "the client belongs to the parent process (used after fork())";
-        case ROLED_E_CANCELLED:
-                return "the call was cancelled by closing the client";
-        }
-        return "unknown error";
+        if ((int)status >= 0 && (int)status < PROTO_ERROR_COUNT)
+                return agent_texts[status];
+        return local_code(status) ? local_code(status)->text : "unknown error";
 }
 
 roled_status result_decoded(int r, const char *field, roled_error *err)
