@@ -23,7 +23,6 @@
 #include "trust.h"
 #include "util.h"
 
-
 static int append_fmt(json_t *array, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int append_fmt(json_t *array, const char *fmt, ...)
 {
@@ -105,7 +104,8 @@ static int rules_document(const Config *config, const TrustRules *t, json_t **do
         if (!stmt)
                 return -ENOMEM;
         if (json_object_size(equals) > 0 &&
-            json_object_set_new(stmt, "Condition", json_pack("{s:O}", "StringEquals", equals)) < 0) {
+            json_object_set_new(stmt, "Condition", json_pack("{s:O}", "StringEquals", equals)) <
+                    0) {
                 json_decref(stmt);
                 return -ENOMEM;
         }
@@ -147,12 +147,14 @@ static int compile_role(const Config *config, const Role *role, RolePolicies *rp
                                  role->trust_policy_path ? role->trust_policy_path : role->name,
                                  &rp->trust_doc, &err);
                 if (r == POLICY_E_MALFORMED)
-                        return malformed(why, why_len, role->trust_policy_path, "trust policy", &err);
+                        return malformed(why, why_len, role->trust_policy_path, "trust policy",
+                                         &err);
                 if (r)
                         return r;
         }
-        rp->is_trust_static = !(rp->trust_doc && (policy_needs_key(rp->trust_doc, "aws:CurrentTime") ||
-                                                  policy_needs_key(rp->trust_doc, "aws:EpochTime")));
+        rp->is_trust_static =
+                !(rp->trust_doc && (policy_needs_key(rp->trust_doc, "aws:CurrentTime") ||
+                                    policy_needs_key(rp->trust_doc, "aws:EpochTime")));
         r = rules_document(config, &role->trust, &doc);
         if (r || !doc)
                 return r;
@@ -181,7 +183,6 @@ AccessPolicies *access_policies_free(AccessPolicies *aps)
         free(aps);
         return NULL;
 }
-
 
 int access_compile(const Config *config, AccessPolicies **apsp, char *why, size_t why_len)
 {
@@ -232,9 +233,8 @@ int access_identity_context(const Config *config, const Identity *id, const char
         if ((r = set_u32(ctx, "roled:uid", id->uid)) || (r = set_u32(ctx, "roled:gid", id->gid)) ||
             (r = set_u32(ctx, "roled:gids", id->gid)))
                 return r;
-        if (id->has_user_name &&
-            ((r = policy_context_set(ctx, "roled:user", id->user, true)) ||
-             (r = policy_context_set(ctx, "aws:username", id->user, true))))
+        if (id->has_user_name && ((r = policy_context_set(ctx, "roled:user", id->user, true)) ||
+                                  (r = policy_context_set(ctx, "aws:username", id->user, true))))
                 return r;
         if (id->has_group_name && (r = policy_context_set(ctx, "roled:groups", id->group, true)))
                 return r;
@@ -250,8 +250,7 @@ int access_identity_context(const Config *config, const Identity *id, const char
          * namespace, the very file the process runs (identity.c checked);
          * otherwise leave the key absent.
          */
-        if (id->is_exe_path_verified &&
-            (r = policy_context_set(ctx, "roled:exe", id->exe, true)))
+        if (id->is_exe_path_verified && (r = policy_context_set(ctx, "roled:exe", id->exe, true)))
                 return r;
         if (id->has_exe_sha256) {
                 sodium_bin2hex(buf, 65, id->exe_sha256, 32);
@@ -273,7 +272,8 @@ int access_identity_context(const Config *config, const Identity *id, const char
         snprintf(buf, sizeof(buf), "arn:aws:iam::%s:user/%s", config->account, id->user);
         if ((r = policy_context_set(ctx, "aws:PrincipalArn", buf, true)))
                 return r;
-        if ((r = civil_format_iso8601(now, buf)) || (r = policy_context_set(ctx, "aws:CurrentTime", buf, true)))
+        if ((r = civil_format_iso8601(now, buf)) ||
+            (r = policy_context_set(ctx, "aws:CurrentTime", buf, true)))
                 return r;
         snprintf(buf, sizeof(buf), "%lld", (long long)now);
         if ((r = policy_context_set(ctx, "aws:EpochTime", buf, true)) ||
@@ -318,7 +318,8 @@ int access_trust(const Config *config, const AccessPolicies *aps, const Role *ro
         for (size_t i = 0; i < n; i++) {
                 r = policy_evaluate(&docs[i], 1, NULL, "sts:AssumeRole", role->arn, ctx, &res);
                 if (r == POLICY_E_WORK_LIMIT) {
-                        snprintf(why, why_len, "role %s: trust policy %s: denied without a decision (more "
+                        snprintf(why, why_len,
+                                 "role %s: trust policy %s: denied without a decision (more "
                                  "matching work than one decision may take, POLICY_WORK_MAX)",
                                  role->name, policy_name(docs[i]) ? policy_name(docs[i]) : "");
                         return TRUST_E_DENIED;
@@ -330,7 +331,7 @@ int access_trust(const Config *config, const AccessPolicies *aps, const Role *ro
                 snprintf(why, why_len, "role %s: trust policy %s: %s", role->name,
                          policy_name(docs[i]) ? policy_name(docs[i]) : "",
                          res.decision == POLICY_EXPLICIT_DENY ? "explicitly denied"
-                                                               : "no statement allows this caller");
+                                                              : "no statement allows this caller");
                 return TRUST_E_DENIED;
         }
         return 0;

@@ -28,7 +28,8 @@ typedef struct RolePolicies {
         Policy *trust_rules;    /* compiled [trust]; NULL when the section lists no principal */
         char *trust_rules_json; /* the trust document [trust] was compiled from (for GetRole) */
         Policy *trust_doc;      /* the JSON trust_policy; NULL when none */
-        bool is_trust_static;   /* trust reads no time keys: a decision may be memoised per connection */
+        bool is_trust_static; /* trust reads no time keys: a decision may be memoised per connection
+                               */
 } RolePolicies;
 
 typedef struct AccessPolicies {
@@ -68,4 +69,3 @@ int access_trust(const Config *config, const AccessPolicies *aps, const Role *ro
 /* access_role_policies() - the compiled documents of @role (which must belong to @config). */
 const RolePolicies *access_role_policies(const Config *config, const AccessPolicies *aps,
                                          const Role *role);
-

@@ -34,48 +34,48 @@ typedef struct Agent {
         uv_loop_t *loop;
         Listener listener;
         uv_signal_t sig_term, sig_int, sig_hup;
-        uv_timer_t sweep;               /* periodic expiry of cached sessions */
+        uv_timer_t sweep; /* periodic expiry of cached sessions */
 
         bool is_user_mode;
-        uid_t uid;                      /* the agent's own uid (admin besides root) */
-        char *config_path;              /* directory or roled.ini; NULL: embedded default */
+        uid_t uid;         /* the agent's own uid (admin besides root) */
+        char *config_path; /* directory or roled.ini; NULL: embedded default */
         char *socket_path;
 
-        Config *config;                 /* config.c; swapped whole on reload */
-        unsigned config_generation;     /* bumped on every successful reload */
-        Keys *keys;                     /* keys.c */
-        SessionCache *sessions;         /* sessions.c */
-        RevocationSet *revoked;         /* sessions.c: revoked access key ids until they expire */
-        char *key_dir;                  /* where keys were loaded; revfile.c keeps revoked.list there */
-        AccessPolicies *access;         /* access.c: compiled role policies, swapped with config */
-        PolicyStore *session_policies;  /* policystore.c: session policies of live sessions */
-        Logins *logins;                 /* logins.c: open PAM logins per uid (Login) */
-        TokenCache *tokens;             /* tokencache.c: verified session tokens (Authorize) */
+        Config *config;             /* config.c; swapped whole on reload */
+        unsigned config_generation; /* bumped on every successful reload */
+        Keys *keys;                 /* keys.c */
+        SessionCache *sessions;     /* sessions.c */
+        RevocationSet *revoked;     /* sessions.c: revoked access key ids until they expire */
+        char *key_dir;              /* where keys were loaded; revfile.c keeps revoked.list there */
+        AccessPolicies *access;     /* access.c: compiled role policies, swapped with config */
+        PolicyStore *session_policies; /* policystore.c: session policies of live sessions */
+        Logins *logins;                /* logins.c: open PAM logins per uid (Login) */
+        TokenCache *tokens;            /* tokencache.c: verified session tokens (Authorize) */
         ExehashCache *exehash;         /* exehash.c */
-        Flights *flights;               /* flights.c: upstream calls in flight, backoff */
-        void *issuer_state[4];          /* issuer.c: each driver's state, by RoleIssuer */
-        HashQueue *hashq;               /* hashq.c: executable hashes, off libuv's pool */
-        bool needs_exe_hash;            /* some trust rule asks for an executable hash */
+        Flights *flights;              /* flights.c: upstream calls in flight, backoff */
+        void *issuer_state[4];         /* issuer.c: each driver's state, by RoleIssuer */
+        HashQueue *hashq;              /* hashq.c: executable hashes, off libuv's pool */
+        bool needs_exe_hash;           /* some trust rule asks for an executable hash */
         Clock clock;
 
-        Conn *conns;                    /* conn.c: every open connection */
+        Conn *conns; /* conn.c: every open connection */
         size_t n_conns;
-        UidCount conns_per_uid;         /* conn.c: connections per uid (SO_PEERCRED at accept) */
-        UidCount parked_per_uid;        /* conn.c: connections waiting for a slot, per uid */
+        UidCount conns_per_uid;          /* conn.c: connections per uid (SO_PEERCRED at accept) */
+        UidCount parked_per_uid;         /* conn.c: connections waiting for a slot, per uid */
         Conn *parked_head, *parked_tail; /* conn.c: those connections, oldest first */
         size_t n_parked;
-        size_t max_parked;              /* main.c: a share of the descriptors, so waiting never starves others */
+        size_t max_parked; /* main.c: a share of the descriptors, so waiting never starves others */
         unsigned max_conns_per_uid;
-        unsigned long max_fds;          /* soft RLIMIT_NOFILE, raised to the hard limit at start */
-        unsigned n_attesting;           /* conn.c: attestations in the thread pool */
-        Conn *turns_head, *turns_tail;  /* conn.c: busy uids' connections waiting for their turn */
-        uv_check_t turns;               /* conn.c: gives those turns after each poll */
-        uv_idle_t turns_more;           /* conn.c: active while turns are left: poll without waiting */
-        bool has_turns;                 /* conn.c: turns and turns_more are initialised */
-        NameCache *names;               /* namecache.c: user and group names, briefly; NULL: always NSS */
-        LocalFs localfs;                /* localfs.c: devices the loop may look up and open files on */
+        unsigned long max_fds;         /* soft RLIMIT_NOFILE, raised to the hard limit at start */
+        unsigned n_attesting;          /* conn.c: attestations in the thread pool */
+        Conn *turns_head, *turns_tail; /* conn.c: busy uids' connections waiting for their turn */
+        uv_check_t turns;              /* conn.c: gives those turns after each poll */
+        uv_idle_t turns_more; /* conn.c: active while turns are left: poll without waiting */
+        bool has_turns;       /* conn.c: turns and turns_more are initialised */
+        NameCache *names;     /* namecache.c: user and group names, briefly; NULL: always NSS */
+        LocalFs localfs;      /* localfs.c: devices the loop may look up and open files on */
 
-        int64_t started;                /* wall clock at start */
+        int64_t started; /* wall clock at start */
         uint64_t n_requests;
         bool is_stopping;
 } Agent;

@@ -44,8 +44,7 @@
 #define DEFAULT_ACCOUNT "000000000000"
 #define DESCRIPTION_MAX 1000 /* IAM's limit */
 #define UNIT_NAME_MAX 255
-#define SOCKET_PATH_MAX 107  /* sun_path less the NUL */
-
+#define SOCKET_PATH_MAX 107 /* sun_path less the NUL */
 
 typedef enum FileKind {
         FILE_AGENT,
@@ -77,13 +76,13 @@ enum {
 typedef struct RoleLines {
         unsigned trust_roles;
         unsigned default_roles;
-        unsigned aws;         /* first key of [aws] */
-        unsigned aws_policy;  /* [aws] session_policy */
+        unsigned aws;        /* first key of [aws] */
+        unsigned aws_policy; /* [aws] session_policy */
 } RoleLines;
 
 typedef struct Parser {
-        const char *file;    /* the file being parsed, for messages */
-        const char *folder;  /* its folder, for relative policy paths */
+        const char *file;   /* the file being parsed, for messages */
+        const char *folder; /* its folder, for relative policy paths */
         FileKind kind;
         uid_t agent_uid;
         Config *config;
@@ -93,11 +92,13 @@ typedef struct Parser {
         size_t n_key_lines;
         size_t next_key;
         unsigned seen;
-        int error;           /* first CONFIG_E_* or -errno */
+        int error; /* first CONFIG_E_* or -errno */
         ConfigError *err;
 } Parser;
 
-_printf_(4, 5) static int set_error(ConfigError *err, const char *file, unsigned line, const char *fmt, ...) {
+_printf_(4, 5) static int set_error(ConfigError *err, const char *file, unsigned line,
+                                    const char *fmt, ...)
+{
         va_list ap;
 
         snprintf(err->file, sizeof(err->file), "%s", file ? file : "");
@@ -109,7 +110,8 @@ _printf_(4, 5) static int set_error(ConfigError *err, const char *file, unsigned
 }
 
 /* The folder part of @path ("." when there is none), newly allocated. */
-static char *folder_of(const char *path) {
+static char *folder_of(const char *path)
+{
         const char *slash = strrchr(path, '/');
 
         if (!slash)
@@ -123,31 +125,41 @@ static char *folder_of(const char *path) {
  * Configuration and its folders belong to root or the agent's uid and are
  * writable by no one else; @type is S_IFREG or S_IFDIR.
  */
-static int check_safe(const struct stat *st, mode_t type, uid_t agent_uid, const char *path, ConfigError *err) {
-        const SafeFileRule rule = { .type = type, .owner = agent_uid, .is_root_ok = true, .forbidden = S_IWGRP | S_IWOTH };
+static int check_safe(const struct stat *st, mode_t type, uid_t agent_uid, const char *path,
+                      ConfigError *err)
+{
+        const SafeFileRule rule = {
+                .type = type, .owner = agent_uid, .is_root_ok = true, .forbidden = S_IWGRP | S_IWOTH
+        };
 
         switch (safefile_check(st, &rule)) {
         case 0:
                 return 0;
         case SAFEFILE_E_TYPE:
-                return set_error(err, path, 0, type == S_IFDIR ? "%s is not a folder" : "%s is not a regular file", path);
+                return set_error(
+                        err, path, 0,
+                        type == S_IFDIR ? "%s is not a folder" : "%s is not a regular file", path);
         case SAFEFILE_E_OWNER:
-                set_error(err, path, 0, "refusing %s: owned by uid %u, not root or the agent's uid %u", path,
+                set_error(err, path, 0,
+                          "refusing %s: owned by uid %u, not root or the agent's uid %u", path,
                           (unsigned)st->st_uid, (unsigned)agent_uid);
                 return CONFIG_E_UNSAFE;
         default:
-                set_error(err, path, 0, "refusing %s: writable by group or others (mode %04o)", path,
-                          (unsigned)(st->st_mode & 07777));
+                set_error(err, path, 0, "refusing %s: writable by group or others (mode %04o)",
+                          path, (unsigned)(st->st_mode & 07777));
                 return CONFIG_E_UNSAFE;
         }
 }
 
-/* A folder holding configuration must be as safe as the files: whoever can write it can swap them. */
-static int check_folder(const char *path, uid_t agent_uid, ConfigError *err) {
+/* A folder holding configuration must be as safe as the files: whoever can write it can swap them.
+ */
+static int check_folder(const char *path, uid_t agent_uid, ConfigError *err)
+{
         struct stat st;
 
         if (stat(path, &st) < 0)
-                return set_error(err, path, 0, "cannot access folder %s: %s", path, strerror(errno));
+                return set_error(err, path, 0, "cannot access folder %s: %s", path,
+                                 strerror(errno));
         return check_safe(&st, S_IFDIR, agent_uid, path, err);
 }
 
@@ -155,7 +167,9 @@ static int check_folder(const char *path, uid_t agent_uid, ConfigError *err) {
  * Read the regular file @path (at most @max bytes) after checking its owner
  * and mode, and its folder's. The text is NUL-terminated; *@lenp excludes the NUL.
  */
-static int read_safe(const char *path, size_t max, uid_t agent_uid, char **textp, size_t *lenp, ConfigError *err) {
+static int read_safe(const char *path, size_t max, uid_t agent_uid, char **textp, size_t *lenp,
+                     ConfigError *err)
+{
         _cleanup_close_ int fd = -1;
         _cleanup_free_ char *buf = NULL, *folder = NULL;
         struct stat st;
@@ -195,7 +209,8 @@ static int read_safe(const char *path, size_t max, uid_t agent_uid, char **textp
         return 0;
 }
 
-static void trust_rules_done(TrustRules *t) {
+static void trust_rules_done(TrustRules *t)
+{
         for (size_t i = 0; i < t->n_users; i++)
                 free(t->users[i]);
         for (size_t i = 0; i < t->n_groups; i++)
@@ -218,7 +233,8 @@ static void trust_rules_done(TrustRules *t) {
         memset(t, 0, sizeof(*t));
 }
 
-static void role_done(Role *r) {
+static void role_done(Role *r)
+{
         free(r->name);
         free(r->description);
         free(r->path);
@@ -246,14 +262,16 @@ static void role_done(Role *r) {
         memset(r, 0, sizeof(*r));
 }
 
-static void free_secret_str(char *s) {
+static void free_secret_str(char *s)
+{
         if (s) {
                 sodium_memzero(s, strlen(s));
                 free(s);
         }
 }
 
-static void config_aws_done(ConfigAws *a) {
+static void config_aws_done(ConfigAws *a)
+{
         free(a->credentials_file);
         free(a->profile);
         free(a->region);
@@ -267,7 +285,8 @@ static void config_aws_done(ConfigAws *a) {
         memset(a, 0, sizeof(*a));
 }
 
-Config *config_free(Config *config) {
+Config *config_free(Config *config)
+{
         if (!config)
                 return NULL;
         for (size_t i = 0; i < config->n_roles; i++)
@@ -283,7 +302,8 @@ Config *config_free(Config *config) {
 }
 
 /* "1048576", "512K", "64M", "1G": bytes, binary units. */
-static int parse_size(const char *s, uint64_t *sizep) {
+static int parse_size(const char *s, uint64_t *sizep)
+{
         uint64_t v = 0, unit = 1;
         const char *p = s;
 
@@ -310,7 +330,8 @@ static int parse_size(const char *s, uint64_t *sizep) {
         return 0;
 }
 
-static int config_alloc(Config **configp) {
+static int config_alloc(Config **configp)
+{
         Config *c = calloc(1, sizeof(*c));
 
         if (!c)
@@ -327,11 +348,13 @@ static int config_alloc(Config **configp) {
         return 0;
 }
 
-bool config_role_name_valid(const char *name, size_t len) {
+bool config_role_name_valid(const char *name, size_t len)
+{
         return name_valid(name, len, 1, CONFIG_ROLE_NAME_MAX, NAME_IAM_EXTRA);
 }
 
-const char *config_log_level_name(ConfigLogLevel level) {
+const char *config_log_level_name(ConfigLogLevel level)
+{
         switch (level) {
         case CONFIG_LOG_ERROR:
                 return "error";
@@ -345,7 +368,8 @@ const char *config_log_level_name(ConfigLogLevel level) {
         return "info";
 }
 
-const Role *config_find_role(const Config *config, const char *name, size_t len) {
+const Role *config_find_role(const Config *config, const char *name, size_t len)
+{
         for (size_t i = 0; i < config->n_roles; i++) {
                 const Role *r = &config->roles[i];
 
@@ -356,7 +380,8 @@ const Role *config_find_role(const Config *config, const char *name, size_t len)
 }
 
 /* Role id: "AROA" and 17 base32 characters of SHA-256(name). */
-static void make_role_id(const char *name, char out[CONFIG_ROLE_ID_LEN + 1]) {
+static void make_role_id(const char *name, char out[CONFIG_ROLE_ID_LEN + 1])
+{
         static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
         uint8_t h[crypto_hash_sha256_BYTES];
         unsigned bits = 0, nbits = 0;
@@ -375,7 +400,8 @@ static void make_role_id(const char *name, char out[CONFIG_ROLE_ID_LEN + 1]) {
         out[o] = '\0';
 }
 
-static int finish_role(Role *r, const char *account) {
+static int finish_role(Role *r, const char *account)
+{
         make_role_id(r->name, r->role_id);
         /* An aws role is the IAM role it maps to. */
         if (r->issuer == ROLE_ISSUER_AWS)
@@ -387,7 +413,8 @@ static int finish_role(Role *r, const char *account) {
         return 0;
 }
 
-int config_new_default(uid_t uid, Config **configp) {
+int config_new_default(uid_t uid, Config **configp)
+{
         _cleanup_(config_freep) Config *c = NULL;
         Role *r;
         int res;
@@ -423,7 +450,8 @@ int config_new_default(uid_t uid, Config **configp) {
 
 /* ---- values ---------------------------------------------------------- */
 
-static int push_str(char ***arrp, size_t *np, const char *s, size_t len) {
+static int push_str(char ***arrp, size_t *np, const char *s, size_t len)
+{
         char **a = realloc(*arrp, (*np + 1) * sizeof(*a));
 
         if (!a)
@@ -436,7 +464,8 @@ static int push_str(char ***arrp, size_t *np, const char *s, size_t len) {
         return 0;
 }
 
-static bool parse_u32(const char *s, size_t len, uint32_t *vp) {
+static bool parse_u32(const char *s, size_t len, uint32_t *vp)
+{
         uint64_t v = 0;
 
         if (len == 0 || len > 10)
@@ -453,7 +482,8 @@ static bool parse_u32(const char *s, size_t len, uint32_t *vp) {
 }
 
 /* "N" or "N-M", N <= M, never (uint32_t)-1 (the kernel's "no id"). */
-static bool parse_range(const char *s, size_t len, IdRange *rp) {
+static bool parse_range(const char *s, size_t len, IdRange *rp)
+{
         const char *dash = memchr(s, '-', len);
         IdRange r;
 
@@ -473,7 +503,8 @@ static bool parse_range(const char *s, size_t len, IdRange *rp) {
 }
 
 /* User and group names: printable ASCII, none of the list separators or ':' */
-static bool unix_name_valid(const char *s, size_t len) {
+static bool unix_name_valid(const char *s, size_t len)
+{
         if (len == 0 || len > 255)
                 return false;
         for (size_t i = 0; i < len; i++)
@@ -482,8 +513,10 @@ static bool unix_name_valid(const char *s, size_t len) {
         return true;
 }
 
-/* Paths must be absolute and canonical: they are resolved in the agent's namespace (exerule.c) and shown in roled:exe. */
-static bool exe_valid(const char *s, size_t len) {
+/* Paths must be absolute and canonical: they are resolved in the agent's namespace (exerule.c) and
+ * shown in roled:exe. */
+static bool exe_valid(const char *s, size_t len)
+{
         if (len < 2 || len >= PATH_MAX || s[0] != '/' || s[len - 1] == '/')
                 return false;
         for (size_t i = 0; i < len; i++) {
@@ -504,8 +537,10 @@ static bool exe_valid(const char *s, size_t len) {
         return true;
 }
 
-static bool unit_valid(const char *s, size_t len) {
-        static const char *const suffixes[] = { ".service", ".scope", ".socket", ".mount", ".swap" };
+static bool unit_valid(const char *s, size_t len)
+{
+        static const char *const suffixes[] = { ".service", ".scope", ".socket", ".mount",
+                                                ".swap" };
         bool ok = false;
 
         if (len > 5 && memcmp(s, "user:", 5) == 0) {
@@ -518,7 +553,8 @@ static bool unit_valid(const char *s, size_t len) {
                 char c = s[i];
 
                 if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                      strchr(":_.\\@-", c)) || c == '\0')
+                      strchr(":_.\\@-", c)) ||
+                    c == '\0')
                         return false;
         }
         for (size_t i = 0; i < ELEMENTSOF(suffixes); i++) {
@@ -530,20 +566,23 @@ static bool unit_valid(const char *s, size_t len) {
         return ok;
 }
 
-static bool hex_digest(const char *s, size_t len, uint8_t out[32]) {
+static bool hex_digest(const char *s, size_t len, uint8_t out[32])
+{
         size_t bin_len;
 
         if (len != 64)
                 return false;
         for (size_t i = 0; i < len; i++)
-                if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f') || (s[i] >= 'A' && s[i] <= 'F')))
+                if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f') ||
+                      (s[i] >= 'A' && s[i] <= 'F')))
                         return false;
         return sodium_hex2bin(out, 32, s, len, NULL, &bin_len, NULL) == 0 && bin_len == 32;
 }
 
 /* One entry of a selector list; @line for messages. */
-static int add_selector(Parser *p, unsigned line, TrustRules *t, const char *section, const char *key,
-                        const char *s, size_t len) {
+static int add_selector(Parser *p, unsigned line, TrustRules *t, const char *section,
+                        const char *key, const char *s, size_t len)
+{
         if (streq(key, "users")) {
                 if (len == 1 && s[0] == '*') {
                         t->is_any_user = true;
@@ -575,9 +614,10 @@ static int add_selector(Parser *p, unsigned line, TrustRules *t, const char *sec
         }
         if (streq(key, "exe")) {
                 if (!exe_valid(s, len))
-                        return p->error = set_error(p->err, p->file, line,
-                                                    "[%s] exe: '%.*s' is not an absolute, canonical path",
-                                                    section, (int)len, s);
+                        return p->error = set_error(
+                                       p->err, p->file, line,
+                                       "[%s] exe: '%.*s' is not an absolute, canonical path",
+                                       section, (int)len, s);
                 return push_str(&t->exes, &t->n_exes, s, len);
         }
         if (streq(key, "exe_sha256")) {
@@ -586,8 +626,8 @@ static int add_selector(Parser *p, unsigned line, TrustRules *t, const char *sec
 
                 if (!hex_digest(s, len, d))
                         return p->error = set_error(p->err, p->file, line,
-                                                    "[%s] exe_sha256: '%.*s' is not 64 hex digits", section,
-                                                    (int)len, s);
+                                                    "[%s] exe_sha256: '%.*s' is not 64 hex digits",
+                                                    section, (int)len, s);
                 a = realloc(t->exe_sha256, (t->n_exe_sha256 + 1) * sizeof(*a));
                 if (!a)
                         return -ENOMEM;
@@ -599,7 +639,8 @@ static int add_selector(Parser *p, unsigned line, TrustRules *t, const char *sec
                 if (!unit_valid(s, len))
                         return p->error = set_error(
                                        p->err, p->file, line,
-                                       "[%s] units: '%.*s' is not a unit name (.service, .scope, .socket, .mount, .swap; optional user: prefix)",
+                                       "[%s] units: '%.*s' is not a unit name (.service, .scope, "
+                                       ".socket, .mount, .swap; optional user: prefix)",
                                        section, (int)len, s);
                 return push_str(&t->units, &t->n_units, s, len);
         }
@@ -615,12 +656,15 @@ static int add_selector(Parser *p, unsigned line, TrustRules *t, const char *sec
         return p->error = set_error(p->err, p->file, line, "[%s] unknown key '%s'", section, key);
 
 invalid:
-        return p->error = set_error(p->err, p->file, line, "[%s] %s: invalid entry '%.*s'", section, key, (int)len, s);
+        return p->error = set_error(p->err, p->file, line, "[%s] %s: invalid entry '%.*s'", section,
+                                    key, (int)len, s);
 }
 
-static int add_selectors(Parser *p, unsigned line, TrustRules *t, const char *section, const char *key,
-                         const char *value) {
-        static const char *const keys[] = { "users", "groups", "uids", "gids", "exe", "exe_sha256", "units", "roles" };
+static int add_selectors(Parser *p, unsigned line, TrustRules *t, const char *section,
+                         const char *key, const char *value)
+{
+        static const char *const keys[] = { "users", "groups",     "uids",  "gids",
+                                            "exe",   "exe_sha256", "units", "roles" };
         bool known = false, any = false;
         const char *s = value;
 
@@ -630,9 +674,10 @@ static int add_selectors(Parser *p, unsigned line, TrustRules *t, const char *se
                 else if (streq(value, "false") || streq(value, "no"))
                         t->is_exe_foreign_ns_allowed = false;
                 else
-                        return p->error = set_error(p->err, p->file, line,
-                                                    "[%s] exe_foreign_namespaces: '%s' is not true or false",
-                                                    section, value);
+                        return p->error = set_error(
+                                       p->err, p->file, line,
+                                       "[%s] exe_foreign_namespaces: '%s' is not true or false",
+                                       section, value);
                 return 0;
         }
 
@@ -640,7 +685,8 @@ static int add_selectors(Parser *p, unsigned line, TrustRules *t, const char *se
                 if (streq(key, keys[i]))
                         known = true;
         if (!known)
-                return p->error = set_error(p->err, p->file, line, "[%s] unknown key '%s'", section, key);
+                return p->error = set_error(p->err, p->file, line, "[%s] unknown key '%s'", section,
+                                            key);
 
         for (;;) {
                 size_t len;
@@ -657,13 +703,16 @@ static int add_selectors(Parser *p, unsigned line, TrustRules *t, const char *se
                 s += len;
         }
         if (!any)
-                return p->error = set_error(p->err, p->file, line, "[%s] %s: empty list", section, key);
+                return p->error = set_error(p->err, p->file, line, "[%s] %s: empty list", section,
+                                            key);
         return 0;
 }
 
-/* Load a policy document named by @value (relative to the INI file's folder) and check it is a JSON object. */
-static int load_policy(Parser *p, unsigned line, const char *key, const char *value, char **textp, size_t *lenp,
-                       char **pathp) {
+/* Load a policy document named by @value (relative to the INI file's folder) and check it is a JSON
+ * object. */
+static int load_policy(Parser *p, unsigned line, const char *key, const char *value, char **textp,
+                       size_t *lenp, char **pathp)
+{
         _cleanup_free_ char *path = NULL, *text = NULL;
         ConfigError inner;
         json_error_t jerr;
@@ -690,11 +739,12 @@ static int load_policy(Parser *p, unsigned line, const char *key, const char *va
         }
         doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
         if (!doc)
-                return p->error = set_error(p->err, p->file, line, "%s: %s:%d: invalid JSON: %s", key, path,
-                                            jerr.line, jerr.text);
+                return p->error = set_error(p->err, p->file, line, "%s: %s:%d: invalid JSON: %s",
+                                            key, path, jerr.line, jerr.text);
         if (!json_is_object(doc)) {
                 json_decref(doc);
-                return p->error = set_error(p->err, p->file, line, "%s: %s: not a JSON object", key, path);
+                return p->error = set_error(p->err, p->file, line, "%s: %s: not a JSON object", key,
+                                            path);
         }
         json_decref(doc);
         *textp = steal_pointer(&text);
@@ -703,16 +753,19 @@ static int load_policy(Parser *p, unsigned line, const char *key, const char *va
         return 0;
 }
 
-static bool once(Parser *p, unsigned line, unsigned bit, const char *section, const char *key) {
+static bool once(Parser *p, unsigned line, unsigned bit, const char *section, const char *key)
+{
         if (p->seen & bit) {
-                p->error = set_error(p->err, p->file, line, "[%s] duplicate key '%s'", section, key);
+                p->error =
+                        set_error(p->err, p->file, line, "[%s] duplicate key '%s'", section, key);
                 return false;
         }
         p->seen |= bit;
         return true;
 }
 
-static int set_str(char **dst, const char *value) {
+static int set_str(char **dst, const char *value)
+{
         char *s = strdup(value);
 
         if (!s)
@@ -722,7 +775,8 @@ static int set_str(char **dst, const char *value) {
         return 0;
 }
 
-static int agent_key(Parser *p, unsigned line, const char *key, const char *value) {
+static int agent_key(Parser *p, unsigned line, const char *key, const char *value)
+{
         Config *c = p->config;
         uint32_t v;
 
@@ -730,16 +784,19 @@ static int agent_key(Parser *p, unsigned line, const char *key, const char *valu
                 if (!once(p, line, SEEN_SOCKET, "agent", key))
                         return p->error;
                 if (value[0] != '/' || strlen(value) > SOCKET_PATH_MAX)
-                        return p->error = set_error(p->err, p->file, line,
-                                                    "socket: must be an absolute path of at most %d bytes",
-                                                    SOCKET_PATH_MAX);
+                        return p->error = set_error(
+                                       p->err, p->file, line,
+                                       "socket: must be an absolute path of at most %d bytes",
+                                       SOCKET_PATH_MAX);
                 return set_str(&c->socket, value);
         }
         if (streq(key, "account")) {
                 if (!once(p, line, SEEN_ACCOUNT, "agent", key))
                         return p->error;
-                if (strlen(value) != CONFIG_ACCOUNT_LEN || strspn(value, "0123456789") != CONFIG_ACCOUNT_LEN)
-                        return p->error = set_error(p->err, p->file, line, "account: '%s' is not 12 digits", value);
+                if (strlen(value) != CONFIG_ACCOUNT_LEN ||
+                    strspn(value, "0123456789") != CONFIG_ACCOUNT_LEN)
+                        return p->error = set_error(p->err, p->file, line,
+                                                    "account: '%s' is not 12 digits", value);
                 strcpy(c->account, value);
                 return 0;
         }
@@ -747,7 +804,8 @@ static int agent_key(Parser *p, unsigned line, const char *key, const char *valu
                 if (!once(p, line, SEEN_KEY_DIR, "agent", key))
                         return p->error;
                 if (value[0] != '/')
-                        return p->error = set_error(p->err, p->file, line, "key_dir: must be an absolute path");
+                        return p->error = set_error(p->err, p->file, line,
+                                                    "key_dir: must be an absolute path");
                 return set_str(&c->key_dir, value);
         }
         if (streq(key, "max_connections_per_uid")) {
@@ -755,7 +813,8 @@ static int agent_key(Parser *p, unsigned line, const char *key, const char *valu
                         return p->error;
                 if (!parse_u32(value, strlen(value), &v) || v < 1 || v > 65535)
                         return p->error = set_error(p->err, p->file, line,
-                                                    "max_connections_per_uid: '%s' is not 1..65535", value);
+                                                    "max_connections_per_uid: '%s' is not 1..65535",
+                                                    value);
                 c->max_connections_per_uid = v;
                 return 0;
         }
@@ -764,18 +823,21 @@ static int agent_key(Parser *p, unsigned line, const char *key, const char *valu
                         return p->error;
                 if (!parse_u32(value, strlen(value), &v) || v < 1 || v > 10000000)
                         return p->error = set_error(p->err, p->file, line,
-                                                    "max_sessions_per_uid: '%s' is not 1..10000000", value);
+                                                    "max_sessions_per_uid: '%s' is not 1..10000000",
+                                                    value);
                 c->max_sessions_per_uid = v;
                 return 0;
         }
         if (streq(key, "exe_hash_max_size")) {
                 if (!once(p, line, SEEN_EXE_HASH_MAX, "agent", key))
                         return p->error;
-                if (parse_size(value, &c->exe_hash_max_size) < 0 || c->exe_hash_max_size < 1024 * 1024 ||
+                if (parse_size(value, &c->exe_hash_max_size) < 0 ||
+                    c->exe_hash_max_size < 1024 * 1024 ||
                     c->exe_hash_max_size > CONFIG_EXE_HASH_MAX_LIMIT)
-                        return p->error = set_error(p->err, p->file, line,
-                                                    "exe_hash_max_size: '%s' is not 1M..4G (bytes, or K, M, G)",
-                                                    value);
+                        return p->error = set_error(
+                                       p->err, p->file, line,
+                                       "exe_hash_max_size: '%s' is not 1M..4G (bytes, or K, M, G)",
+                                       value);
                 return 0;
         }
         if (streq(key, "session_policy_bytes_max")) {
@@ -785,7 +847,8 @@ static int agent_key(Parser *p, unsigned line, const char *key, const char *valu
                     c->session_policy_bytes_max < 1024 * 1024 ||
                     c->session_policy_bytes_max > CONFIG_SESSION_POLICY_BYTES_LIMIT)
                         return p->error = set_error(p->err, p->file, line,
-                                                    "session_policy_bytes_max: '%s' is not 1M..4G (bytes, or K, M, G)",
+                                                    "session_policy_bytes_max: '%s' is not 1M..4G "
+                                                    "(bytes, or K, M, G)",
                                                     value);
                 return 0;
         }
@@ -796,13 +859,14 @@ static int agent_key(Parser *p, unsigned line, const char *key, const char *valu
                     c->session_policy_uid_bytes_max < 64 * 1024 ||
                     c->session_policy_uid_bytes_max > CONFIG_SESSION_POLICY_BYTES_LIMIT)
                         return p->error = set_error(p->err, p->file, line,
-                                                    "session_policy_uid_bytes_max: '%s' is not 64K..4G (bytes, or K, M, G)",
+                                                    "session_policy_uid_bytes_max: '%s' is not "
+                                                    "64K..4G (bytes, or K, M, G)",
                                                     value);
                 return 0;
         }
         if (streq(key, "log_level")) {
-                static const ConfigLogLevel levels[] = { CONFIG_LOG_ERROR, CONFIG_LOG_WARNING, CONFIG_LOG_INFO,
-                                                         CONFIG_LOG_DEBUG };
+                static const ConfigLogLevel levels[] = { CONFIG_LOG_ERROR, CONFIG_LOG_WARNING,
+                                                         CONFIG_LOG_INFO, CONFIG_LOG_DEBUG };
 
                 if (!once(p, line, SEEN_LOG_LEVEL, "agent", key))
                         return p->error;
@@ -812,22 +876,26 @@ static int agent_key(Parser *p, unsigned line, const char *key, const char *valu
                                 return 0;
                         }
                 return p->error = set_error(p->err, p->file, line,
-                                            "log_level: '%s' is not error, warning, info or debug", value);
+                                            "log_level: '%s' is not error, warning, info or debug",
+                                            value);
         }
         if (streq(key, "default_duration")) {
                 if (!once(p, line, SEEN_DEFAULT_DURATION, "agent", key))
                         return p->error;
                 if (duration_parse(value, UINT32_MAX, &v) != 0 || v < PROTO_DURATION_MIN ||
                     v > PROTO_DURATION_MAX)
-                        return p->error = set_error(p->err, p->file, line,
-                                                    "default_duration: '%s' is not a duration of 900s..12h", value);
+                        return p->error = set_error(
+                                       p->err, p->file, line,
+                                       "default_duration: '%s' is not a duration of 900s..12h",
+                                       value);
                 c->default_duration = v;
                 return 0;
         }
         return p->error = set_error(p->err, p->file, line, "[agent] unknown key '%s'", key);
 }
 
-static bool iam_path_valid(const char *s) {
+static bool iam_path_valid(const char *s)
+{
         size_t len = strlen(s);
 
         if (len < 1 || len > CONFIG_ROLE_PATH_MAX || s[0] != '/' || s[len - 1] != '/')
@@ -838,7 +906,8 @@ static bool iam_path_valid(const char *s) {
         return true;
 }
 
-static int role_key(Parser *p, unsigned line, const char *key, const char *value) {
+static int role_key(Parser *p, unsigned line, const char *key, const char *value)
+{
         Role *r = p->role;
         uint32_t v;
 
@@ -846,15 +915,18 @@ static int role_key(Parser *p, unsigned line, const char *key, const char *value
                 if (!once(p, line, SEEN_NAME, "role", key))
                         return p->error;
                 if (!config_role_name_valid(value, strlen(value)))
-                        return p->error = set_error(p->err, p->file, line,
-                                                    "name: '%s' is not 1..64 characters of [A-Za-z0-9+=,.@_-]", value);
+                        return p->error = set_error(
+                                       p->err, p->file, line,
+                                       "name: '%s' is not 1..64 characters of [A-Za-z0-9+=,.@_-]",
+                                       value);
                 return set_str(&r->name, value);
         }
         if (streq(key, "description")) {
                 if (!once(p, line, SEEN_DESCRIPTION, "role", key))
                         return p->error;
                 if (strlen(value) > DESCRIPTION_MAX)
-                        return p->error = set_error(p->err, p->file, line, "description: longer than %d bytes",
+                        return p->error = set_error(p->err, p->file, line,
+                                                    "description: longer than %d bytes",
                                                     DESCRIPTION_MAX);
                 return set_str(&r->description, value);
         }
@@ -863,8 +935,10 @@ static int role_key(Parser *p, unsigned line, const char *key, const char *value
                         return p->error;
                 if (duration_parse(value, UINT32_MAX, &v) != 0 || v < PROTO_DURATION_MIN ||
                     v > PROTO_DURATION_MAX)
-                        return p->error = set_error(p->err, p->file, line,
-                                                    "max_session_duration: '%s' is not a duration of 900s..12h", value);
+                        return p->error = set_error(
+                                       p->err, p->file, line,
+                                       "max_session_duration: '%s' is not a duration of 900s..12h",
+                                       value);
                 r->max_session_duration = v;
                 return 0;
         }
@@ -883,7 +957,8 @@ static int role_key(Parser *p, unsigned line, const char *key, const char *value
         if (streq(key, "permissions")) {
                 if (!once(p, line, SEEN_PERMISSIONS, "role", key))
                         return p->error;
-                return load_policy(p, line, key, value, &r->permissions, &r->permissions_len, &r->permissions_path);
+                return load_policy(p, line, key, value, &r->permissions, &r->permissions_len,
+                                   &r->permissions_path);
         }
         if (streq(key, "trust_policy")) {
                 if (!once(p, line, SEEN_TRUST_POLICY, "role", key))
@@ -896,7 +971,8 @@ static int role_key(Parser *p, unsigned line, const char *key, const char *value
                         return p->error;
                 if (!iam_path_valid(value))
                         return p->error = set_error(p->err, p->file, line,
-                                                    "path: '%s' must start and end with '/' (at most 512 printable characters)",
+                                                    "path: '%s' must start and end with '/' (at "
+                                                    "most 512 printable characters)",
                                                     value);
                 return set_str(&r->path, value);
         }
@@ -905,7 +981,8 @@ static int role_key(Parser *p, unsigned line, const char *key, const char *value
 
 /* inih's convention: non-zero means "go on". Errors are kept in the Parser. */
 /* IAM tag characters, ASCII subset: letters, digits, space and _ . : / = + - @ */
-static bool tag_text_valid(const char *s, size_t len) {
+static bool tag_text_valid(const char *s, size_t len)
+{
         for (size_t i = 0; i < len; i++) {
                 char c = s[i];
 
@@ -917,7 +994,8 @@ static bool tag_text_valid(const char *s, size_t len) {
 }
 
 /* [tags] KEY = VALUE: the role's IAM tags, for aws:PrincipalTag/KEY in policies. */
-static int add_tag(Parser *p, unsigned line, const char *key, const char *value) {
+static int add_tag(Parser *p, unsigned line, const char *key, const char *value)
+{
         Role *r = p->role;
         size_t klen = strlen(key), vlen = strlen(value);
         char **keys, **values;
@@ -925,16 +1003,19 @@ static int add_tag(Parser *p, unsigned line, const char *key, const char *value)
         if (klen == 0 || klen > 128 || !tag_text_valid(key, klen))
                 return p->error = set_error(p->err, p->file, line,
                                             "[tags] key '%s' must be 1..128 characters of "
-                                            "[A-Za-z0-9 _.:/=+@-]", key);
+                                            "[A-Za-z0-9 _.:/=+@-]",
+                                            key);
         if (vlen > 256 || !tag_text_valid(value, vlen))
                 return p->error = set_error(p->err, p->file, line,
                                             "[tags] %s: value must be 0..256 characters of "
-                                            "[A-Za-z0-9 _.:/=+@-]", key);
+                                            "[A-Za-z0-9 _.:/=+@-]",
+                                            key);
         for (size_t i = 0; i < r->n_tags; i++)
                 if (strcasecmp(r->tag_keys[i], key) == 0)
                         return p->error = set_error(p->err, p->file, line,
                                                     "[tags] duplicate key '%s' (tag keys are "
-                                                    "case-insensitive)", key);
+                                                    "case-insensitive)",
+                                                    key);
         if (r->n_tags == CONFIG_TAGS_MAX)
                 return p->error = set_error(p->err, p->file, line, "[tags] more than %d tags",
                                             CONFIG_TAGS_MAX);
@@ -961,22 +1042,26 @@ static int add_tag(Parser *p, unsigned line, const char *key, const char *value)
 
 /* Set *@dst to @value once; a second time is a duplicate key. */
 static int set_once(Parser *p, unsigned line, const char *section, const char *key, char **dst,
-                    const char *value) {
+                    const char *value)
+{
         if (*dst)
-                return p->error = set_error(p->err, p->file, line, "[%s] duplicate key '%s'", section, key);
+                return p->error = set_error(p->err, p->file, line, "[%s] duplicate key '%s'",
+                                            section, key);
         return set_str(dst, value);
 }
 
-static bool chars_in(const char *s, const char *extra) {
+static bool chars_in(const char *s, const char *extra)
+{
         for (; *s; s++)
-                if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
-                      *s == '_' || strchr(extra, *s)))
+                if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+                      (*s >= '0' && *s <= '9') || *s == '_' || strchr(extra, *s)))
                         return false;
         return true;
 }
 
 /* sts_endpoint: https://HOST[:PORT][/], or http:// for a loopback host only (tests, proxies). */
-static bool endpoint_valid(const char *s) {
+static bool endpoint_valid(const char *s)
+{
         const char *host;
         size_t len = strlen(s);
 
@@ -991,14 +1076,16 @@ static bool endpoint_valid(const char *s) {
                strncmp(host, "localhost", 9) == 0;
 }
 
-static bool region_valid(const char *s) {
+static bool region_valid(const char *s)
+{
         size_t len = strlen(s);
 
         return len >= 1 && len <= 32 && chars_in(s, "-");
 }
 
 /* arn:PARTITION:iam::ACCOUNT:role/[PATH/]NAME */
-static bool role_arn_valid(const char *s) {
+static bool role_arn_valid(const char *s)
+{
         const char *p;
         size_t len = strlen(s);
 
@@ -1008,13 +1095,15 @@ static bool role_arn_valid(const char *s) {
         if (!p || strncmp(p, ":iam::", 6) != 0)
                 return false;
         p += 6;
-        if (strspn(p, "0123456789") != CONFIG_ACCOUNT_LEN || strncmp(p + CONFIG_ACCOUNT_LEN, ":role/", 6) != 0)
+        if (strspn(p, "0123456789") != CONFIG_ACCOUNT_LEN ||
+            strncmp(p + CONFIG_ACCOUNT_LEN, ":role/", 6) != 0)
                 return false;
         p += CONFIG_ACCOUNT_LEN + 6;
         return *p && p[strlen(p) - 1] != '/' && chars_in(p, "+=,.@-/");
 }
 
-static int aws_key(Parser *p, unsigned line, const char *key, const char *value) {
+static int aws_key(Parser *p, unsigned line, const char *key, const char *value)
+{
         ConfigAws *a = &p->config->aws;
         size_t len = strlen(value);
 
@@ -1027,49 +1116,60 @@ static int aws_key(Parser *p, unsigned line, const char *key, const char *value)
         }
         if (streq(key, "profile")) {
                 if (len < 1 || len > 64 || !chars_in(value, "-.@+"))
-                        return p->error = set_error(p->err, p->file, line,
-                                                    "profile: '%s' is not 1..64 characters of [A-Za-z0-9_.@+-]", value);
+                        return p->error = set_error(
+                                       p->err, p->file, line,
+                                       "profile: '%s' is not 1..64 characters of [A-Za-z0-9_.@+-]",
+                                       value);
                 return set_once(p, line, "aws", key, &a->profile, value);
         }
         if (streq(key, "imds")) {
                 if (!streq(value, "off") && !streq(value, "on"))
-                        return p->error = set_error(p->err, p->file, line, "imds: '%s' is not on or off", value);
+                        return p->error = set_error(p->err, p->file, line,
+                                                    "imds: '%s' is not on or off", value);
                 a->imds = streq(value, "on");
                 return 0;
         }
         if (streq(key, "region")) {
                 if (!region_valid(value))
-                        return p->error = set_error(p->err, p->file, line, "region: '%s' is not a region name", value);
+                        return p->error = set_error(p->err, p->file, line,
+                                                    "region: '%s' is not a region name", value);
                 return set_once(p, line, "aws", key, &a->region, value);
         }
         if (streq(key, "sts_endpoint")) {
                 if (!endpoint_valid(value))
                         return p->error = set_error(p->err, p->file, line,
-                                                    "sts_endpoint: '%s' is not an https:// URL (http:// only for "
-                                                    "127.0.0.0/8, [::1] or localhost)", value);
+                                                    "sts_endpoint: '%s' is not an https:// URL "
+                                                    "(http:// only for "
+                                                    "127.0.0.0/8, [::1] or localhost)",
+                                                    value);
                 return set_once(p, line, "aws", key, &a->sts_endpoint, value);
         }
         if (streq(key, "ca_file")) {
                 if (value[0] != '/')
-                        return p->error = set_error(p->err, p->file, line, "ca_file: must be an absolute path");
+                        return p->error = set_error(p->err, p->file, line,
+                                                    "ca_file: must be an absolute path");
                 return set_once(p, line, "aws", key, &a->ca_file, value);
         }
         if (streq(key, "mfa_serial")) {
                 if (len < 9 || len > 256 || !chars_in(value, "+=/:,.@-"))
-                        return p->error = set_error(p->err, p->file, line,
-                                                    "mfa_serial: '%s' is not 9..256 characters of [\\w+=/:,.@-]", value);
+                        return p->error = set_error(
+                                       p->err, p->file, line,
+                                       "mfa_serial: '%s' is not 9..256 characters of [\\w+=/:,.@-]",
+                                       value);
                 return set_once(p, line, "aws", key, &a->mfa_serial, value);
         }
         if (streq(key, "mfa_process")) {
                 if (value[0] != '/' || len > 1024)
-                        return p->error = set_error(p->err, p->file, line,
-                                                    "mfa_process: must start with an absolute path");
+                        return p->error =
+                                       set_error(p->err, p->file, line,
+                                                 "mfa_process: must start with an absolute path");
                 return set_once(p, line, "aws", key, &a->mfa_process, value);
         }
         return p->error = set_error(p->err, p->file, line, "[aws] unknown key '%s'", key);
 }
 
-static int role_aws_key(Parser *p, unsigned line, const char *key, const char *value) {
+static int role_aws_key(Parser *p, unsigned line, const char *key, const char *value)
+{
         RoleAws *a = &p->role->aws;
         size_t len = strlen(value);
 
@@ -1077,19 +1177,23 @@ static int role_aws_key(Parser *p, unsigned line, const char *key, const char *v
                 p->lines->aws = line;
         if (streq(key, "role_arn")) {
                 if (!role_arn_valid(value))
-                        return p->error = set_error(p->err, p->file, line,
-                                                    "role_arn: '%s' is not arn:aws:iam::ACCOUNT:role/NAME", value);
+                        return p->error = set_error(
+                                       p->err, p->file, line,
+                                       "role_arn: '%s' is not arn:aws:iam::ACCOUNT:role/NAME",
+                                       value);
                 return set_once(p, line, "aws", key, &a->role_arn, value);
         }
         if (streq(key, "external_id")) {
                 if (len < 2 || len > 1224 || !chars_in(value, "+=,.@:/-"))
-                        return p->error = set_error(p->err, p->file, line,
-                                                    "external_id: must be 2..1224 characters of [\\w+=,.@:/-]");
+                        return p->error = set_error(
+                                       p->err, p->file, line,
+                                       "external_id: must be 2..1224 characters of [\\w+=,.@:/-]");
                 return set_once(p, line, "aws", key, &a->external_id, value);
         }
         if (streq(key, "session_policy")) {
                 if (p->lines->aws_policy)
-                        return p->error = set_error(p->err, p->file, line, "[aws] duplicate key '%s'", key);
+                        return p->error = set_error(p->err, p->file, line,
+                                                    "[aws] duplicate key '%s'", key);
                 p->lines->aws_policy = line;
                 if (streq(value, "inherit"))
                         a->session_policy = AWS_SESSION_POLICY_INHERIT;
@@ -1097,7 +1201,8 @@ static int role_aws_key(Parser *p, unsigned line, const char *key, const char *v
                         a->session_policy = AWS_SESSION_POLICY_NONE;
                 else {
                         a->session_policy = AWS_SESSION_POLICY_FILE;
-                        return load_policy(p, line, key, value, &a->policy, &a->policy_len, &a->policy_path);
+                        return load_policy(p, line, key, value, &a->policy, &a->policy_len,
+                                           &a->policy_path);
                 }
                 return 0;
         }
@@ -1109,20 +1214,24 @@ static int role_aws_key(Parser *p, unsigned line, const char *key, const char *v
         }
         if (streq(key, "region")) {
                 if (!region_valid(value))
-                        return p->error = set_error(p->err, p->file, line, "region: '%s' is not a region name", value);
+                        return p->error = set_error(p->err, p->file, line,
+                                                    "region: '%s' is not a region name", value);
                 return set_once(p, line, "aws", key, &a->region, value);
         }
         if (streq(key, "sts_endpoint")) {
                 if (!endpoint_valid(value))
                         return p->error = set_error(p->err, p->file, line,
-                                                    "sts_endpoint: '%s' is not an https:// URL (http:// only for "
-                                                    "127.0.0.0/8, [::1] or localhost)", value);
+                                                    "sts_endpoint: '%s' is not an https:// URL "
+                                                    "(http:// only for "
+                                                    "127.0.0.0/8, [::1] or localhost)",
+                                                    value);
                 return set_once(p, line, "aws", key, &a->sts_endpoint, value);
         }
         return p->error = set_error(p->err, p->file, line, "[aws] unknown key '%s'", key);
 }
 
-/* The credentials file: AWS CLI INI, one [PROFILE] section; other profiles and keys are the file's business. */
+/* The credentials file: AWS CLI INI, one [PROFILE] section; other profiles and keys are the file's
+ * business. */
 typedef struct CredsParse {
         const char *profile;
         ConfigAws *aws;
@@ -1130,7 +1239,8 @@ typedef struct CredsParse {
         int error;
 } CredsParse;
 
-static int on_creds_key(void *user, const char *section, const char *key, const char *value) {
+static int on_creds_key(void *user, const char *section, const char *key, const char *value)
+{
         CredsParse *cp = user;
         char **dst = NULL;
 
@@ -1161,7 +1271,8 @@ static int on_creds_key(void *user, const char *section, const char *key, const 
  * Read the source credentials: the file must be a regular file owned by root
  * or the agent's uid with no group or other access at all (it holds a secret).
  */
-static int load_aws_credentials(Config *c, uid_t agent_uid, ConfigError *err) {
+static int load_aws_credentials(Config *c, uid_t agent_uid, ConfigError *err)
+{
         ConfigAws *a = &c->aws;
         const char *path = a->credentials_file;
         char *text = NULL;
@@ -1173,8 +1284,11 @@ static int load_aws_credentials(Config *c, uid_t agent_uid, ConfigError *err) {
         if (stat(path, &st) < 0)
                 return set_error(err, path, 0, "cannot access %s: %s", path, strerror(errno));
         if (S_ISREG(st.st_mode) && (st.st_mode & 077))
-                return set_error(err, path, 0, "refusing %s: it holds a secret, so it must be mode 0600 "
-                                 "(it is %04o)", path, (unsigned)(st.st_mode & 07777)), CONFIG_E_UNSAFE;
+                return set_error(err, path, 0,
+                                 "refusing %s: it holds a secret, so it must be mode 0600 "
+                                 "(it is %04o)",
+                                 path, (unsigned)(st.st_mode & 07777)),
+                       CONFIG_E_UNSAFE;
         r = read_safe(path, 64 * 1024, agent_uid, &text, &len, err);
         if (r != 0)
                 return r;
@@ -1188,21 +1302,25 @@ static int load_aws_credentials(Config *c, uid_t agent_uid, ConfigError *err) {
         if (!cp.has_profile)
                 return set_error(err, path, 0, "no [%s] profile", cp.profile);
         if (!a->access_key_id || !a->secret_access_key)
-                return set_error(err, path, 0, "[%s] needs aws_access_key_id and aws_secret_access_key",
+                return set_error(err, path, 0,
+                                 "[%s] needs aws_access_key_id and aws_secret_access_key",
                                  cp.profile);
-        if (strlen(a->access_key_id) < 16 || strlen(a->access_key_id) > 128 || !chars_in(a->access_key_id, "") ||
-            strlen(a->secret_access_key) > 128)
-                return set_error(err, path, 0, "[%s] aws_access_key_id or aws_secret_access_key is malformed",
+        if (strlen(a->access_key_id) < 16 || strlen(a->access_key_id) > 128 ||
+            !chars_in(a->access_key_id, "") || strlen(a->secret_access_key) > 128)
+                return set_error(err, path, 0,
+                                 "[%s] aws_access_key_id or aws_secret_access_key is malformed",
                                  cp.profile);
         return 0;
 }
 
 void config_aws_endpoint(const Config *config, const Role *role, char *url, size_t url_size,
-                         const char **regionp) {
+                         const char **regionp)
+{
         const char *region = role && role->aws.region ? role->aws.region
-                             : config->aws.region  ? config->aws.region
-                                                   : "us-east-1";
-        const char *endpoint = role && role->aws.sts_endpoint ? role->aws.sts_endpoint : config->aws.sts_endpoint;
+                             : config->aws.region     ? config->aws.region
+                                                      : "us-east-1";
+        const char *endpoint =
+                role && role->aws.sts_endpoint ? role->aws.sts_endpoint : config->aws.sts_endpoint;
 
         if (endpoint)
                 snprintf(url, url_size, "%s", endpoint);
@@ -1212,7 +1330,8 @@ void config_aws_endpoint(const Config *config, const Role *role, char *url, size
 }
 
 /* Checks of aws roles against each other and roled.ini. */
-static int finish_aws(Config *c, const RoleLines *lines, uid_t agent_uid, ConfigError *err) {
+static int finish_aws(Config *c, const RoleLines *lines, uid_t agent_uid, ConfigError *err)
+{
         const Role *first_aws = NULL;
         int r;
 
@@ -1227,7 +1346,8 @@ static int finish_aws(Config *c, const RoleLines *lines, uid_t agent_uid, Config
                         continue;
                 }
                 if (!role->aws.role_arn)
-                        return set_error(err, role->file, role->line, "issuer = aws needs [aws] role_arn");
+                        return set_error(err, role->file, role->line,
+                                         "issuer = aws needs [aws] role_arn");
                 /* The STS session must never be wider than the local role. */
                 if (role->aws.session_policy == AWS_SESSION_POLICY_INHERIT && !role->permissions)
                         return set_error(err, role->file, role->line,
@@ -1241,24 +1361,30 @@ static int finish_aws(Config *c, const RoleLines *lines, uid_t agent_uid, Config
                 src = config_find_role(c, role->aws.source_role, strlen(role->aws.source_role));
                 if (!src || src == role || src->issuer != ROLE_ISSUER_AWS || src->aws.source_role)
                         return set_error(err, role->file, role->line,
-                                         "source_role: '%s' is not another aws role without a source_role of its own",
+                                         "source_role: '%s' is not another aws role without a "
+                                         "source_role of its own",
                                          role->aws.source_role);
                 /* STS: a session assumed by role chaining lasts at most one hour. */
                 if (role->max_session_duration > 3600)
                         role->max_session_duration = 3600;
         }
         if (first_aws && !c->aws.credentials_file && !c->aws.imds)
-                return set_error(err, first_aws->file, first_aws->line,
-                                 "issuer = aws: roled.ini has no [aws] credentials_file (the agent's own "
-                                 "AWS credentials) and no imds = on to call STS with");
-        /* STS takes GetSessionToken only with an IAM user's long-term keys, never an instance role's. */
+                return set_error(
+                        err, first_aws->file, first_aws->line,
+                        "issuer = aws: roled.ini has no [aws] credentials_file (the agent's own "
+                        "AWS credentials) and no imds = on to call STS with");
+        /* STS takes GetSessionToken only with an IAM user's long-term keys, never an instance
+         * role's. */
         if (c->aws.mfa_serial && !c->aws.credentials_file)
-                return set_error(err, c->path, 0, "[aws] mfa_serial needs credentials_file (an IAM "
+                return set_error(err, c->path, 0,
+                                 "[aws] mfa_serial needs credentials_file (an IAM "
                                  "user's keys: STS refuses GetSessionToken with an instance role's "
                                  "credentials from IMDS)");
-        /* Without mfa_serial no code is ever asked for, so a process to ask for one is a mistake. */
+        /* Without mfa_serial no code is ever asked for, so a process to ask for one is a mistake.
+         */
         if (c->aws.mfa_process && !c->aws.mfa_serial)
-                return set_error(err, c->path, 0, "[aws] mfa_process needs mfa_serial (the MFA device "
+                return set_error(err, c->path, 0,
+                                 "[aws] mfa_process needs mfa_serial (the MFA device "
                                  "the code is for)");
         if (!c->aws.credentials_file)
                 return 0;
@@ -1266,7 +1392,8 @@ static int finish_aws(Config *c, const RoleLines *lines, uid_t agent_uid, Config
         return r;
 }
 
-static int on_key(void *user, const char *section, const char *key, const char *value) {
+static int on_key(void *user, const char *section, const char *key, const char *value)
+{
         Parser *p = user;
         unsigned line;
         int r;
@@ -1301,7 +1428,8 @@ static int on_key(void *user, const char *section, const char *key, const char *
 }
 
 /* As inih looks for it: '=' or ':' before any inline comment (";" after whitespace). */
-static bool has_delimiter(const char *s, size_t len) {
+static bool has_delimiter(const char *s, size_t len)
+{
         bool was_space = false;
 
         for (size_t i = 0; i < len; i++) {
@@ -1321,11 +1449,13 @@ static bool has_delimiter(const char *s, size_t len) {
  * misspelt section would otherwise pass). Every remaining line is one inih
  * hands to on_key() (or rejects itself), in order.
  */
-static int prescan(Parser *p, const char *text, size_t len, unsigned *role_linep) {
+static int prescan(Parser *p, const char *text, size_t len, unsigned *role_linep)
+{
         static const char *const agent_sections[] = { "agent", "aws" };
         static const char *const role_sections[] = { "role", "trust", "default", "tags", "aws" };
         const char *const *names = p->kind == FILE_AGENT ? agent_sections : role_sections;
-        size_t n_names = p->kind == FILE_AGENT ? ELEMENTSOF(agent_sections) : ELEMENTSOF(role_sections);
+        size_t n_names =
+                p->kind == FILE_AGENT ? ELEMENTSOF(agent_sections) : ELEMENTSOF(role_sections);
         const char *s = text, *end = text + len;
         unsigned line = 0, seen_sections = 0;
 
@@ -1345,7 +1475,8 @@ static int prescan(Parser *p, const char *text, size_t len, unsigned *role_linep
                         ll--;
                 if (ll > CONFIG_LINE_MAX)
                         return p->error = set_error(p->err, p->file, line,
-                                                    "line longer than %d bytes (repeat the key to continue a list)",
+                                                    "line longer than %d bytes (repeat the key to "
+                                                    "continue a list)",
                                                     CONFIG_LINE_MAX);
                 while (t < start + ll && (*t == ' ' || *t == '\t'))
                         t++;
@@ -1354,33 +1485,39 @@ static int prescan(Parser *p, const char *text, size_t len, unsigned *role_linep
                         continue;
                 if (t != start)
                         return p->error = set_error(p->err, p->file, line,
-                                                    "indented line (continuation lines are not supported; repeat the key instead)");
+                                                    "indented line (continuation lines are not "
+                                                    "supported; repeat the key instead)");
                 if (*t == '[') {
                         const char *close = memchr(t, ']', tl);
                         size_t name_len;
                         bool known = false;
 
                         if (!close)
-                                return p->error = set_error(p->err, p->file, line, "section header without ']'");
+                                return p->error = set_error(p->err, p->file, line,
+                                                            "section header without ']'");
                         name_len = (size_t)(close - t - 1);
                         for (size_t i = 0; i < n_names; i++) {
-                                if (strlen(names[i]) != name_len || memcmp(t + 1, names[i], name_len) != 0)
+                                if (strlen(names[i]) != name_len ||
+                                    memcmp(t + 1, names[i], name_len) != 0)
                                         continue;
                                 known = true;
                                 if (seen_sections & (1u << i))
-                                        return p->error = set_error(p->err, p->file, line, "duplicate section [%s]",
+                                        return p->error = set_error(p->err, p->file, line,
+                                                                    "duplicate section [%s]",
                                                                     names[i]);
                                 seen_sections |= 1u << i;
                                 if (p->kind == FILE_ROLE && i == 0)
                                         *role_linep = line;
                         }
                         if (!known)
-                                return p->error = set_error(p->err, p->file, line, "unknown section [%.*s]",
-                                                            (int)name_len, t + 1);
+                                return p->error = set_error(p->err, p->file, line,
+                                                            "unknown section [%.*s]", (int)name_len,
+                                                            t + 1);
                         continue;
                 }
                 if (!has_delimiter(t, tl))
-                        return p->error = set_error(p->err, p->file, line, "syntax error (expected 'key = value')");
+                        return p->error = set_error(p->err, p->file, line,
+                                                    "syntax error (expected 'key = value')");
                 unsigned *a = realloc(p->key_lines, (p->n_key_lines + 1) * sizeof(*a));
 
                 if (!a)
@@ -1394,7 +1531,8 @@ static int prescan(Parser *p, const char *text, size_t len, unsigned *role_linep
 /* ---- files ------------------------------------------------------------ */
 
 /* Parse one INI file into p->config (FILE_AGENT) or p->role (FILE_ROLE). */
-static int parse_file(Parser *p, const char *path, unsigned *role_linep) {
+static int parse_file(Parser *p, const char *path, unsigned *role_linep)
+{
         _cleanup_free_ char *text = NULL, *folder = NULL;
         size_t len;
         int r;
@@ -1420,26 +1558,31 @@ static int parse_file(Parser *p, const char *path, unsigned *role_linep) {
         if (r < 0)
                 return r == -2 ? -ENOMEM : -EIO;
         if (r > 0)
-                return set_error(p->err, path, (unsigned)r, "syntax error (expected 'key = value')");
+                return set_error(p->err, path, (unsigned)r,
+                                 "syntax error (expected 'key = value')");
         if ((p->seen & (SEEN_POLICY_BYTES | SEEN_POLICY_UID_BYTES)) &&
             p->config->session_policy_uid_bytes_max > p->config->session_policy_bytes_max)
-                return set_error(p->err, path, 0,
-                                 "session_policy_uid_bytes_max is larger than session_policy_bytes_max");
+                return set_error(
+                        p->err, path, 0,
+                        "session_policy_uid_bytes_max is larger than session_policy_bytes_max");
         return 0;
 }
 
-static int cmp_names(const void *a, const void *b) {
+static int cmp_names(const void *a, const void *b)
+{
         return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static void free_names(char **names, size_t n) {
+static void free_names(char **names, size_t n)
+{
         for (size_t i = 0; i < n; i++)
                 free(names[i]);
         free(names);
 }
 
 /* The NAME.ini entries of @dir, sorted bytewise; hidden files are skipped. */
-static int list_role_files(const char *dir, char ***namesp, size_t *np, ConfigError *err) {
+static int list_role_files(const char *dir, char ***namesp, size_t *np, ConfigError *err)
+{
         DIR *d;
         struct dirent *de;
         char **names = NULL;
@@ -1456,7 +1599,8 @@ static int list_role_files(const char *dir, char ***namesp, size_t *np, ConfigEr
                 if (de->d_name[0] == '.' || len <= 4 || strcmp(de->d_name + len - 4, ".ini") != 0)
                         continue;
                 if (n == CONFIG_ROLES_MAX) {
-                        r = set_error(err, dir, 0, "more than %d role files in %s", CONFIG_ROLES_MAX, dir);
+                        r = set_error(err, dir, 0, "more than %d role files in %s",
+                                      CONFIG_ROLES_MAX, dir);
                         break;
                 }
                 a = realloc(names, (n + 1) * sizeof(*a));
@@ -1486,7 +1630,8 @@ static int list_role_files(const char *dir, char ***namesp, size_t *np, ConfigEr
         return 0;
 }
 
-static int load_role_file(Parser *p, const char *path, RoleLines *lines) {
+static int load_role_file(Parser *p, const char *path, RoleLines *lines)
+{
         Config *c = p->config;
         Role *roles, *r;
         unsigned role_line = 0;
@@ -1523,7 +1668,8 @@ static int load_role_file(Parser *p, const char *path, RoleLines *lines) {
 }
 
 /* Checks across roles: unique names, chained roles that exist. Then derive ARNs and ids. */
-static int finish_config(Config *c, const RoleLines *lines, uid_t agent_uid, ConfigError *err) {
+static int finish_config(Config *c, const RoleLines *lines, uid_t agent_uid, ConfigError *err)
+{
         int aws = finish_aws(c, lines, agent_uid, err);
 
         if (aws != 0)
@@ -1533,7 +1679,8 @@ static int finish_config(Config *c, const RoleLines *lines, uid_t agent_uid, Con
                 const Role *first = config_find_role(c, r->name, strlen(r->name));
 
                 if (first != r)
-                        return set_error(err, r->file, r->line, "role name '%s' is already used by %s:%u", r->name,
+                        return set_error(err, r->file, r->line,
+                                         "role name '%s' is already used by %s:%u", r->name,
                                          first->file, first->line);
         }
         for (size_t i = 0; i < c->n_roles; i++) {
@@ -1544,8 +1691,10 @@ static int finish_config(Config *c, const RoleLines *lines, uid_t agent_uid, Con
 
                 for (size_t s = 0; s < ELEMENTSOF(sets); s++)
                         for (size_t k = 0; k < sets[s]->n_roles; k++)
-                                if (!config_find_role(c, sets[s]->roles[k], strlen(sets[s]->roles[k])))
-                                        return set_error(err, r->file, set_lines[s], "roles: no role named '%s'",
+                                if (!config_find_role(c, sets[s]->roles[k],
+                                                      strlen(sets[s]->roles[k])))
+                                        return set_error(err, r->file, set_lines[s],
+                                                         "roles: no role named '%s'",
                                                          sets[s]->roles[k]);
                 res = finish_role(r, c->account);
                 if (res < 0)
@@ -1560,7 +1709,8 @@ static int finish_config(Config *c, const RoleLines *lines, uid_t agent_uid, Con
         return 0;
 }
 
-static int path_kind(const char *path, mode_t *modep) {
+static int path_kind(const char *path, mode_t *modep)
+{
         struct stat st;
 
         if (stat(path, &st) < 0)
@@ -1569,7 +1719,8 @@ static int path_kind(const char *path, mode_t *modep) {
         return 0;
 }
 
-static int load(const char *location, uid_t agent_uid, Config **configp, ConfigError *err) {
+static int load(const char *location, uid_t agent_uid, Config **configp, ConfigError *err)
+{
         _cleanup_(config_freep) Config *c = NULL;
         _cleanup_free_ char *ini = NULL, *folder = NULL, *roles_dir = NULL;
         _cleanup_free_ RoleLines *lines = NULL;
@@ -1660,7 +1811,8 @@ static int load(const char *location, uid_t agent_uid, Config **configp, ConfigE
         return 0;
 }
 
-int config_load(const char *dir, uid_t agent_uid, Config **configp, ConfigError *err) {
+int config_load(const char *dir, uid_t agent_uid, Config **configp, ConfigError *err)
+{
         ConfigError scratch;
 
         if (!err)
@@ -1669,8 +1821,10 @@ int config_load(const char *dir, uid_t agent_uid, Config **configp, ConfigError 
         return load(dir, agent_uid, configp, err);
 }
 
-/* $VAR/roled when $VAR is an absolute path, else $HOME/@fallback/roled (HOME from passwd if unset). */
-static int xdg_dir(const char *var, const char *fallback, uid_t uid, char **dirp) {
+/* $VAR/roled when $VAR is an absolute path, else $HOME/@fallback/roled (HOME from passwd if unset).
+ */
+static int xdg_dir(const char *var, const char *fallback, uid_t uid, char **dirp)
+{
         const char *v = getenv(var), *home = getenv("HOME");
         _cleanup_free_ char *scratch = NULL;
         struct passwd pw, *pwp = NULL;
@@ -1681,14 +1835,16 @@ static int xdg_dir(const char *var, const char *fallback, uid_t uid, char **dirp
                 scratch = malloc(16384);
                 if (!scratch)
                         return -ENOMEM;
-                if (getpwuid_r(uid, &pw, scratch, 16384, &pwp) != 0 || !pwp || pwp->pw_dir[0] != '/')
+                if (getpwuid_r(uid, &pw, scratch, 16384, &pwp) != 0 || !pwp ||
+                    pwp->pw_dir[0] != '/')
                         return -ENOENT;
                 home = pwp->pw_dir;
         }
         return asprintf(dirp, "%s/%s/roled", home, fallback) < 0 ? -ENOMEM : 0;
 }
 
-static bool exists(const char *folder, const char *name) {
+static bool exists(const char *folder, const char *name)
+{
         _cleanup_free_ char *path = NULL;
 
         if (asprintf(&path, "%s/%s", folder, name) < 0)
@@ -1696,7 +1852,9 @@ static bool exists(const char *folder, const char *name) {
         return access(path, F_OK) == 0;
 }
 
-int config_load_mode(bool is_user_mode, const char *dir, uid_t agent_uid, Config **configp, ConfigError *err) {
+int config_load_mode(bool is_user_mode, const char *dir, uid_t agent_uid, Config **configp,
+                     ConfigError *err)
+{
         _cleanup_(config_freep) Config *c = NULL;
         _cleanup_free_ char *folder = NULL;
         ConfigError scratch;
@@ -1719,7 +1877,8 @@ int config_load_mode(bool is_user_mode, const char *dir, uid_t agent_uid, Config
                 return -ENOMEM;
 
         r = path_kind(folder, &mode);
-        if (r == -ENOENT || (r == 0 && S_ISDIR(mode) && !exists(folder, "roled.ini") && !exists(folder, "roles.d"))) {
+        if (r == -ENOENT || (r == 0 && S_ISDIR(mode) && !exists(folder, "roled.ini") &&
+                             !exists(folder, "roles.d"))) {
                 bool is_missing = r == -ENOENT;
 
                 r = config_new_default(agent_uid, &c);

@@ -94,15 +94,17 @@
 #define CONFIG_ROLES_MAX 4096          /* role files in roles.d */
 #define CONFIG_ROLE_NAME_MAX 64
 #define CONFIG_ROLE_PATH_MAX 512
-#define CONFIG_ROLE_ID_LEN 21          /* "AROA" + 17 base32 chars */
+#define CONFIG_ROLE_ID_LEN 21 /* "AROA" + 17 base32 chars */
 #define CONFIG_ACCOUNT_LEN 12
 #define CONFIG_ERROR_MAX 512
-#define CONFIG_TAGS_MAX 50              /* IAM: 50 tags per role */
-#define CONFIG_EXE_HASH_MAX_DEFAULT (64ull * 1024 * 1024)  /* exe_hash_max_size default */
+#define CONFIG_TAGS_MAX 50                                /* IAM: 50 tags per role */
+#define CONFIG_EXE_HASH_MAX_DEFAULT (64ull * 1024 * 1024) /* exe_hash_max_size default */
 #define CONFIG_EXE_HASH_MAX_LIMIT (4ull * 1024 * 1024 * 1024)
-#define CONFIG_SESSION_POLICY_BYTES_DEFAULT (64ull << 20)     /* session_policy_bytes_max default */
-#define CONFIG_SESSION_POLICY_UID_BYTES_DEFAULT (4ull << 20)  /* session_policy_uid_bytes_max default */
-#define CONFIG_SESSION_POLICY_BYTES_LIMIT (4ull * 1024 * 1024 * 1024) /* the largest session_policy_*bytes_max */
+#define CONFIG_SESSION_POLICY_BYTES_DEFAULT (64ull << 20) /* session_policy_bytes_max default */
+#define CONFIG_SESSION_POLICY_UID_BYTES_DEFAULT                                                    \
+        (4ull << 20) /* session_policy_uid_bytes_max default */
+#define CONFIG_SESSION_POLICY_BYTES_LIMIT                                                          \
+        (4ull * 1024 * 1024 * 1024) /* the largest session_policy_*bytes_max */
 
 enum {
         CONFIG_E_INVALID = 1, /* a file is malformed or holds a bad value; see ConfigError */
@@ -211,7 +213,7 @@ typedef struct TrustRules {
         size_t n_roles;
         char **exes;
         size_t n_exes;
-        ExeRules *exe_rules;    /* exes resolved to (device, inode); set once the file is parsed */
+        ExeRules *exe_rules; /* exes resolved to (device, inode); set once the file is parsed */
         uint8_t (*exe_sha256)[32];
         size_t n_exe_sha256;
         char **units;
@@ -281,8 +283,8 @@ typedef struct Config {
         char account[CONFIG_ACCOUNT_LEN + 1];
         char *key_dir;
         unsigned max_connections_per_uid;
-        unsigned max_sessions_per_uid;  /* live sessions one uid may hold (default 10000) */
-        uint64_t exe_hash_max_size;     /* largest executable hashed for exe_sha256 rules, bytes */
+        unsigned max_sessions_per_uid; /* live sessions one uid may hold (default 10000) */
+        uint64_t exe_hash_max_size;    /* largest executable hashed for exe_sha256 rules, bytes */
         uint64_t session_policy_bytes_max;     /* policystore.c's bound, all uids */
         uint64_t session_policy_uid_bytes_max; /* and per uid */
         ConfigLogLevel log_level;
@@ -347,7 +349,6 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(Config, config_free);
  * case-insensitively as IAM does. Return: a role borrowed from @config, or NULL.
  */
 const Role *config_find_role(const Config *config, const char *name, size_t len);
-
 
 /*
  * config_role_name_valid() - does @name[0..@len) follow IAM's RoleName rule

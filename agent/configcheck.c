@@ -29,8 +29,8 @@ _printf_(3, 4) static void warn(Check *ck, const Role *role, const char *fmt, ..
         va_list ap;
         int n;
 
-        n = snprintf(msg, sizeof(msg), "%s:%u: role %s: ", role->file ? role->file : "(embedded)", role->line,
-                     role->name);
+        n = snprintf(msg, sizeof(msg), "%s:%u: role %s: ", role->file ? role->file : "(embedded)",
+                     role->line, role->name);
         if (n < 0 || (size_t)n >= sizeof(msg))
                 n = 0;
         va_start(ap, fmt);
@@ -55,7 +55,8 @@ static bool name_exists(bool is_user, const char *name)
                 if (!p)
                         return true;
                 buf = p;
-                r = is_user ? getpwnam_r(name, &pw, buf, size, &pwp) : getgrnam_r(name, &gr, buf, size, &grp);
+                r = is_user ? getpwnam_r(name, &pw, buf, size, &pwp)
+                            : getgrnam_r(name, &gr, buf, size, &grp);
                 if (r == ERANGE && size < 1024 * 1024) {
                         size *= 4;
                         continue;
@@ -76,22 +77,23 @@ static bool check_section(Check *ck, const Role *role, const TrustRules *t, cons
                 if (name_exists(true, t->users[i]))
                         can_match = true;
                 else
-                        warn(ck, role, "[%s] users: no user named '%s'; the entry matches nobody", section,
-                             t->users[i]);
+                        warn(ck, role, "[%s] users: no user named '%s'; the entry matches nobody",
+                             section, t->users[i]);
         }
         for (size_t i = 0; i < t->n_groups; i++) {
                 if (name_exists(false, t->groups[i]))
                         can_match = true;
                 else
-                        warn(ck, role, "[%s] groups: no group named '%s'; the entry matches nobody", section,
-                             t->groups[i]);
+                        warn(ck, role, "[%s] groups: no group named '%s'; the entry matches nobody",
+                             section, t->groups[i]);
         }
         for (size_t i = 0; i < t->n_exes; i++) {
                 if (exerule_is_resolved(t->exe_rules, i))
                         n_resolved++;
                 else
                         warn(ck, role,
-                             "[%s] exe: %s does not exist (or the agent may not see it); it matches nothing "
+                             "[%s] exe: %s does not exist (or the agent may not see it); it "
+                             "matches nothing "
                              "until it does",
                              section, t->exes[i]);
         }
@@ -118,11 +120,14 @@ size_t configcheck_run(const Config *config, ConfigcheckFn fn, void *userdata)
 
                 (void)check_section(&ck, role, &role->defaults, "default");
                 if (!can_trust && !role->trust_policy)
-                        warn(&ck, role, "nobody can assume this role: [trust] names no principal that exists%s",
+                        warn(&ck, role,
+                             "nobody can assume this role: [trust] names no principal that "
+                             "exists%s",
                              role->trust.n_exes ? " or no exe path that exists" : "");
                 else if (is_everyone(&role->trust) && !role->trust_policy)
                         warn(&ck, role,
-                             "every local user can assume this role: [trust] allows any user with no exe, "
+                             "every local user can assume this role: [trust] allows any user with "
+                             "no exe, "
                              "exe_sha256 or units constraint (and no trust_policy)");
         }
         return ck.n;

@@ -46,8 +46,8 @@ int configlint_print(const Config *c, FILE *f, size_t *n_warningsp)
                 const Role *role = &c->roles[i];
 
                 if (role->permissions)
-                        r = lint_one(role, role->permissions, role->permissions_len, role->permissions_path,
-                                     POLICY_KIND_IDENTITY, f, &n);
+                        r = lint_one(role, role->permissions, role->permissions_len,
+                                     role->permissions_path, POLICY_KIND_IDENTITY, f, &n);
                 if (r == 0 && role->trust_policy)
                         r = lint_one(role, role->trust_policy, role->trust_policy_len,
                                      role->trust_policy_path, POLICY_KIND_TRUST, f, &n);

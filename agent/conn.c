@@ -83,8 +83,8 @@ static void read_now(Conn *c);
 static void conn_unref(Conn *c);
 
 enum {
-        TURN_ATTEST = 1,        /* attest, then read */
-        TURN_READ,              /* read and answer what is there */
+        TURN_ATTEST = 1, /* attest, then read */
+        TURN_READ,       /* read and answer what is there */
 };
 
 /*
@@ -149,7 +149,8 @@ static bool has_others(Agent *a, uid_t uid)
 {
         struct pollfd p = { .fd = -1, .events = POLLIN };
 
-        if (a->n_conns > uidcount_get(&a->conns_per_uid, uid) + uidcount_get(&a->parked_per_uid, uid))
+        if (a->n_conns >
+            uidcount_get(&a->conns_per_uid, uid) + uidcount_get(&a->parked_per_uid, uid))
                 return true;
         if (!a->listener.is_open || a->listener.is_deferred ||
             uv_fileno((uv_handle_t *)&a->listener.pipe, &p.fd) < 0)
@@ -196,7 +197,8 @@ static void give_turns(uv_check_t *h)
                                 if (c->is_unwatched && !c->is_closing) {
                                         c->is_unwatched = false;
                                         if (c->is_reading &&
-                                            uv_read_start((uv_stream_t *)&c->pipe, no_buffer, on_readable) < 0)
+                                            uv_read_start((uv_stream_t *)&c->pipe, no_buffer,
+                                                          on_readable) < 0)
                                                 conn_close(c);
                                 }
                         }
@@ -411,7 +413,8 @@ static void alloc_rbuf(Conn *c, uv_buf_t *buf)
 
 static void process(Conn *c);
 
-/* libuv is never given a buffer: it only reports readability (UV_ENOBUFS), and on_readable() reads. */
+/* libuv is never given a buffer: it only reports readability (UV_ENOBUFS), and on_readable() reads.
+ */
 static void no_buffer(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 {
         (void)h;
@@ -446,7 +449,8 @@ static void on_write(uv_write_t *req, int status)
         if (status < 0 && status != UV_ECANCELED) {
                 conn_close(c);
         } else if (c->is_paused && !c->is_closing &&
-                   uv_stream_get_write_queue_size((uv_stream_t *)&c->pipe) < CONN_WRITE_QUEUE_MAX / 2) {
+                   uv_stream_get_write_queue_size((uv_stream_t *)&c->pipe) <
+                           CONN_WRITE_QUEUE_MAX / 2) {
                 /* Caught up: answer what was left buffered, then read on. */
                 c->is_paused = false;
                 start_reading(c);
@@ -553,10 +557,10 @@ void conn_notify_uid_except(Agent *agent, uint32_t uid, const Conn *except, cons
 /* Reply to a message that cannot be parsed, then close: the stream is out of sync. */
 static void fail_stream(Conn *c, int scan_error)
 {
-        ProtoError code = scan_error == SCAN_E_TOO_LARGE ? PROTO_MESSAGE_TOO_LARGE
-                                                         : PROTO_MALFORMED_MESSAGE;
+        ProtoError code =
+                scan_error == SCAN_E_TOO_LARGE ? PROTO_MESSAGE_TOO_LARGE : PROTO_MALFORMED_MESSAGE;
         char too_large[48];
-        const char *why = scan_error == SCAN_E_TOO_LARGE ? too_large
+        const char *why = scan_error == SCAN_E_TOO_LARGE  ? too_large
                           : scan_error == SCAN_E_TOO_DEEP ? "message nested too deeply"
                                                           : "not a MessagePack-RPC message";
 
@@ -670,7 +674,8 @@ static bool is_attested_sender(Conn *c, struct msghdr *m, struct ucred *fromp, b
                                 memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
                                 safe_close(fd);
                         }
-                } else if (cm->cmsg_type == SCM_CREDENTIALS && cm->cmsg_len == CMSG_LEN(sizeof(*fromp))) {
+                } else if (cm->cmsg_type == SCM_CREDENTIALS &&
+                           cm->cmsg_len == CMSG_LEN(sizeof(*fromp))) {
                         memcpy(fromp, CMSG_DATA(cm), sizeof(*fromp));
                         *has_fromp = true;
                         is_ok = fromp->pid == c->id.pid && fromp->uid == c->id.ruid &&
@@ -702,7 +707,9 @@ static void read_now(Conn *c)
                 bool has_from;
                 uv_buf_t buf;
                 struct iovec iov;
-                struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf,
+                struct msghdr m = { .msg_iov = &iov,
+                                    .msg_iovlen = 1,
+                                    .msg_control = control.buf,
                                     .msg_controllen = sizeof(control.buf) };
                 ssize_t n;
 
@@ -760,13 +767,15 @@ static void on_hashed(void *userdata, int result, const uint8_t sha256[EXEHASH_S
                 memcpy(c->id.exe_sha256, sha256, EXEHASH_SIZE);
                 c->id.has_exe_sha256 = true;
         } else {
-                c->id.exe_hash_missing = result == EXEHASH_E_TOO_LARGE ? "larger than exe_hash_max_size"
-                                         : result == EXEHASH_E_CHANGED ? "the file changed while it was hashed"
-                                                                       : "it could not be hashed";
+                c->id.exe_hash_missing =
+                        result == EXEHASH_E_TOO_LARGE ? "larger than exe_hash_max_size"
+                        : result == EXEHASH_E_CHANGED ? "the file changed while it was hashed"
+                                                      : "it could not be hashed";
                 if (result != -ECANCELED)
-                        log_warning_ratelimited("cannot hash executable %s of pid %d: %s", c->id.exe,
-                                                (int)c->id.pid,
-                                                result > 0 ? c->id.exe_hash_missing : strerror(-result));
+                        log_warning_ratelimited("cannot hash executable %s of pid %d: %s",
+                                                c->id.exe, (int)c->id.pid,
+                                                result > 0 ? c->id.exe_hash_missing
+                                                           : strerror(-result));
         }
         /* Serve the connection either way: rules that need the hash deny without it. */
         start_reading(c);
@@ -784,7 +793,8 @@ static void attest_exe(Conn *c)
         Agent *a = c->agent;
         int r;
 
-        if (!a->needs_exe_hash || !c->id.has_exe_key || !trust_identity_needs_exe_hash(a->config, &c->id)) {
+        if (!a->needs_exe_hash || !c->id.has_exe_key ||
+            !trust_identity_needs_exe_hash(a->config, &c->id)) {
                 start_reading(c);
                 return;
         }
@@ -804,9 +814,11 @@ static void attest_exe(Conn *c)
                 return;
         }
         if (r == HASHQ_E_BUSY) {
-                c->id.exe_hash_missing = "too many executables of this uid are being hashed; try again";
-                log_info_ratelimited("not hashing executable %s of pid %d: uid %u is at its hash limit", c->id.exe,
-                         (int)c->id.pid, (unsigned)c->id.uid);
+                c->id.exe_hash_missing =
+                        "too many executables of this uid are being hashed; try again";
+                log_info_ratelimited(
+                        "not hashing executable %s of pid %d: uid %u is at its hash limit",
+                        c->id.exe, (int)c->id.pid, (unsigned)c->id.uid);
         } else {
                 c->id.exe_hash_missing = "it could not be hashed";
         }
@@ -838,9 +850,9 @@ static void attested(Conn *c)
 typedef struct AttestWork {
         uv_work_t req;
         Conn *conn;
-        unsigned flags;         /* identity_finish() flags */
+        unsigned flags; /* identity_finish() flags */
         int result;
-        Identity id;            /* from identity_attest(); moved back into the Conn when finished */
+        Identity id; /* from identity_attest(); moved back into the Conn when finished */
 } AttestWork;
 
 /*
@@ -972,12 +984,13 @@ static void on_park_timeout(uv_timer_t *t)
         Conn *c = t->data;
         char why[160];
 
-        log_info_ratelimited("uid %u waited %d ms for one of its %u connections: answered Throttling",
-                             (unsigned)c->peer_uid, CONN_PARK_MS, c->agent->max_conns_per_uid);
+        log_info_ratelimited(
+                "uid %u waited %d ms for one of its %u connections: answered Throttling",
+                (unsigned)c->peer_uid, CONN_PARK_MS, c->agent->max_conns_per_uid);
         snprintf(why, sizeof(why),
                  "uid %u has %u connections open, the most the agent serves at once for one uid "
-                 "(max_connections_per_uid); try again later", (unsigned)c->peer_uid,
-                 c->agent->max_conns_per_uid);
+                 "(max_connections_per_uid); try again later",
+                 (unsigned)c->peer_uid, c->agent->max_conns_per_uid);
         throttle(c, why);
 }
 
@@ -993,8 +1006,9 @@ static void park(Conn *c)
          */
         if (a->n_parked >= a->max_parked ||
             uidcount_add(&a->parked_per_uid, c->peer_uid, 1, CONN_PARKED_PER_UID_MAX) != 0) {
-                log_info_ratelimited("too many connections of uid %u are waiting: answered Throttling",
-                                     (unsigned)c->peer_uid);
+                log_info_ratelimited(
+                        "too many connections of uid %u are waiting: answered Throttling",
+                        (unsigned)c->peer_uid);
                 throttle(c, "too many connections of this uid are waiting for the agent; "
                             "try again later");
                 return;
@@ -1010,7 +1024,8 @@ static void park(Conn *c)
         uv_timer_start(&c->timer, on_park_timeout, CONN_PARK_MS, 0);
 }
 
-/* conn_new() - a connection on agent->conns with its pipe and timer initialised, nothing open yet. */
+/* conn_new() - a connection on agent->conns with its pipe and timer initialised, nothing open yet.
+ */
 static Conn *conn_new(Agent *agent)
 {
         Conn *c = calloc(1, sizeof(*c));
@@ -1092,7 +1107,8 @@ void conn_accept(Agent *agent, uv_stream_t *server)
          * or a thread-pool job, and cannot hold the slots of other uids.
          */
         if (uv_fileno((uv_handle_t *)&c->pipe, &fd) < 0 ||
-            getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cred_len) < 0 || cred_len != sizeof(cred)) {
+            getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cred_len) < 0 ||
+            cred_len != sizeof(cred)) {
                 conn_close(c);
                 return;
         }

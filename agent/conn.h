@@ -18,9 +18,9 @@
 #include "scan.h"
 
 #define CONN_IDLE_MS (5 * 60 * 1000)     /* no request in flight, nothing buffered */
-#define CONN_WRITE_QUEUE_MAX (64u << 10)  /* stop reading (and answering) while more is unsent */
-#define CONN_OUT_FLUSH (16u << 10)        /* flush replies once this much waits in c->out */
-#define CONN_OUT_KEEP (64u << 10)         /* a reply buffer larger than this is freed when empty */
+#define CONN_WRITE_QUEUE_MAX (64u << 10) /* stop reading (and answering) while more is unsent */
+#define CONN_OUT_FLUSH (16u << 10)       /* flush replies once this much waits in c->out */
+#define CONN_OUT_KEEP (64u << 10)        /* a reply buffer larger than this is freed when empty */
 /*
  * A uid's connections past max_connections_per_uid wait, accepted but not
  * read or attested, for one of its slots (oldest first), at most
@@ -39,33 +39,33 @@
 #define CONN_PARKED_PER_UID_MAX 4096
 
 typedef struct Conn {
-        uv_pipe_t pipe;                 /* writes, accept, and readability; never read through libuv */
+        uv_pipe_t pipe; /* writes, accept, and readability; never read through libuv */
         uv_timer_t timer;
-        uint64_t idle_deadline;         /* loop time (ms) at which the idle timer closes the conn */
+        uint64_t idle_deadline; /* loop time (ms) at which the idle timer closes the conn */
         Agent *agent;
-        Conn *prev, *next;              /* agent->conns */
-        unsigned n_refs;                /* open handles + queued work + deferred replies */
-        unsigned n_deferred;            /* dispatch.c: replies a handler will send later */
+        Conn *prev, *next;   /* agent->conns */
+        unsigned n_refs;     /* open handles + queued work + deferred replies */
+        unsigned n_deferred; /* dispatch.c: replies a handler will send later */
 
-        Identity id;                    /* attested at accept; never from the peer */
-        uid_t peer_uid;                 /* SO_PEERCRED at accept: what the per-uid limit counts */
-        struct ucred peer_cred;         /* all of SO_PEERCRED at accept, for the attestation */
-        bool is_counted;                /* counted against the uid's connection limit */
-        bool is_parked;                 /* over that limit: waits, unread, on agent->parked_* */
+        Identity id;            /* attested at accept; never from the peer */
+        uid_t peer_uid;         /* SO_PEERCRED at accept: what the per-uid limit counts */
+        struct ucred peer_cred; /* all of SO_PEERCRED at accept, for the attestation */
+        bool is_counted;        /* counted against the uid's connection limit */
+        bool is_parked;         /* over that limit: waits, unread, on agent->parked_* */
         Conn *park_prev, *park_next;
         bool is_closing;
         bool is_reading;
-        uint8_t turn;                   /* the work waiting on agent->turns_* (TURN_*), or 0 */
-        bool is_in_turn;                /* its turn is being given now: work, don't queue */
-        bool is_unwatched;              /* reading, but libuv not watching the socket until the turn */
+        uint8_t turn;      /* the work waiting on agent->turns_* (TURN_*), or 0 */
+        bool is_in_turn;   /* its turn is being given now: work, don't queue */
+        bool is_unwatched; /* reading, but libuv not watching the socket until the turn */
         Conn *turn_next;
-        bool is_paused;                 /* not read (nor answered) until the write queue drains */
+        bool is_paused; /* not read (nor answered) until the write queue drains */
 
-        uint8_t *rbuf;                  /* received bytes: at most one partial message after the consumed ones */
+        uint8_t *rbuf; /* received bytes: at most one partial message after the consumed ones */
         size_t rlen, rsize;
         Scan scan;
-        msgpack_zone zone;              /* decoded request, cleared after each message */
-        ProtoBuf out;                   /* replies of one read batch (secret: wiped) */
+        msgpack_zone zone; /* decoded request, cleared after each message */
+        ProtoBuf out;      /* replies of one read batch (secret: wiped) */
 
         /*
          * The handlers' own per-connection state (handlers_session.c keeps its

@@ -24,7 +24,7 @@ typedef struct Credentials {
         char akid[CREDENTIALS_AKID_MAX + 1];
         char secret[CREDENTIALS_SECRET_MAX + 1];
         char sid[CREDENTIALS_SID_LEN + 1];
-        char *token;            /* heap, NUL-terminated */
+        char *token; /* heap, NUL-terminated */
         size_t token_len;
         char *assumed_role_arn; /* heap: arn:aws:sts::<account>:assumed-role/<role>/<session> */
         const char *issuer;
@@ -32,7 +32,11 @@ typedef struct Credentials {
         int64_t expires;
 } Credentials;
 
-#define CREDENTIALS_INIT {0}
+#define CREDENTIALS_INIT                                                                           \
+        {                                                                                          \
+                0                                                                                  \
+        }
 
-/* credentials_deinit() - wipe the secret and token, free, reset to CREDENTIALS_INIT.  Idempotent. */
+/* credentials_deinit() - wipe the secret and token, free, reset to CREDENTIALS_INIT.  Idempotent.
+ */
 void credentials_deinit(Credentials *c);

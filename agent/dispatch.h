@@ -24,11 +24,11 @@ typedef struct Role Role;
 typedef struct Request {
         Agent *agent;
         Conn *conn;
-        const Identity *id;             /* the attested caller */
+        const Identity *id; /* the attested caller */
         const ProtoMsg *msg;
-        ProtoBuf *out;                  /* the handler packs its result map here */
-        char errmsg[512];               /* set by request_fail() */
-        bool is_deferred;               /* request_defer() took the reply over */
+        ProtoBuf *out;    /* the handler packs its result map here */
+        char errmsg[512]; /* set by request_fail() */
+        bool is_deferred; /* request_defer() took the reply over */
 } Request;
 
 /*
@@ -121,4 +121,3 @@ PROTO_PAYLOAD_METHODS(HANDLER_DECLARE)
  * Return: 0 (issued, or already cached), TRUST_E_DENIED or -errno.
  */
 int session_prewarm(Request *req, const Identity *id, const Role *role, char *why, size_t why_len);
-

@@ -31,7 +31,8 @@ struct ExehashCache {
         uint64_t tick;
 };
 
-void exehash_key_from_stat(const struct stat *st, ExehashKey *key) {
+void exehash_key_from_stat(const struct stat *st, ExehashKey *key)
+{
         memset(key, 0, sizeof(*key));
         key->dev = st->st_dev;
         key->ino = st->st_ino;
@@ -40,13 +41,15 @@ void exehash_key_from_stat(const struct stat *st, ExehashKey *key) {
         key->ctime = st->st_ctim;
 }
 
-static bool key_equal(const ExehashKey *a, const ExehashKey *b) {
+static bool key_equal(const ExehashKey *a, const ExehashKey *b)
+{
         return a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
                a->mtime.tv_sec == b->mtime.tv_sec && a->mtime.tv_nsec == b->mtime.tv_nsec &&
                a->ctime.tv_sec == b->ctime.tv_sec && a->ctime.tv_nsec == b->ctime.tv_nsec;
 }
 
-int exehash_fd(int fd, uint64_t max, uint8_t out[EXEHASH_SIZE]) {
+int exehash_fd(int fd, uint64_t max, uint8_t out[EXEHASH_SIZE])
+{
         _cleanup_free_ uint8_t *buf = NULL;
         crypto_hash_sha256_state state;
         struct stat before, after;
@@ -93,7 +96,8 @@ int exehash_fd(int fd, uint64_t max, uint8_t out[EXEHASH_SIZE]) {
         return 0;
 }
 
-int exehash_cache_new(ExehashCache **cachep, size_t max_entries) {
+int exehash_cache_new(ExehashCache **cachep, size_t max_entries)
+{
         ExehashCache *c;
 
         if (max_entries == 0)
@@ -111,7 +115,8 @@ int exehash_cache_new(ExehashCache **cachep, size_t max_entries) {
         return 0;
 }
 
-ExehashCache *exehash_cache_free(ExehashCache *cache) {
+ExehashCache *exehash_cache_free(ExehashCache *cache)
+{
         if (!cache)
                 return NULL;
         free(cache->entries);
@@ -119,14 +124,16 @@ ExehashCache *exehash_cache_free(ExehashCache *cache) {
         return NULL;
 }
 
-static CacheEntry *find(ExehashCache *cache, const ExehashKey *key) {
+static CacheEntry *find(ExehashCache *cache, const ExehashKey *key)
+{
         for (size_t i = 0; i < cache->n_entries; i++)
                 if (key_equal(&cache->entries[i].key, key))
                         return &cache->entries[i];
         return NULL;
 }
 
-bool exehash_cache_lookup(ExehashCache *cache, const ExehashKey *key, uint8_t out[EXEHASH_SIZE]) {
+bool exehash_cache_lookup(ExehashCache *cache, const ExehashKey *key, uint8_t out[EXEHASH_SIZE])
+{
         CacheEntry *e = find(cache, key);
 
         if (!e)
@@ -136,7 +143,9 @@ bool exehash_cache_lookup(ExehashCache *cache, const ExehashKey *key, uint8_t ou
         return true;
 }
 
-void exehash_cache_insert(ExehashCache *cache, const ExehashKey *key, const uint8_t hash[EXEHASH_SIZE]) {
+void exehash_cache_insert(ExehashCache *cache, const ExehashKey *key,
+                          const uint8_t hash[EXEHASH_SIZE])
+{
         CacheEntry *e = find(cache, key);
 
         if (!e) {
@@ -154,6 +163,7 @@ void exehash_cache_insert(ExehashCache *cache, const ExehashKey *key, const uint
         e->last_used = ++cache->tick;
 }
 
-size_t exehash_cache_size(const ExehashCache *cache) {
+size_t exehash_cache_size(const ExehashCache *cache)
+{
         return cache->n_entries;
 }

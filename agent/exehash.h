@@ -16,8 +16,8 @@
 #include <sys/types.h>
 #include <time.h>
 
-#define EXEHASH_SIZE 32                             /* bytes of a SHA-256 digest */
-#define EXEHASH_MAX_DEFAULT (256ull * 1024 * 1024)  /* largest file hashed by default */
+#define EXEHASH_SIZE 32                            /* bytes of a SHA-256 digest */
+#define EXEHASH_MAX_DEFAULT (256ull * 1024 * 1024) /* largest file hashed by default */
 #define EXEHASH_CACHE_ENTRIES_DEFAULT 1024
 
 enum {
@@ -89,7 +89,8 @@ bool exehash_cache_lookup(ExehashCache *cache, const ExehashKey *key, uint8_t ou
  * @key: the file version the digest was computed for
  * @hash: the digest (copied)
  */
-void exehash_cache_insert(ExehashCache *cache, const ExehashKey *key, const uint8_t hash[EXEHASH_SIZE]);
+void exehash_cache_insert(ExehashCache *cache, const ExehashKey *key,
+                          const uint8_t hash[EXEHASH_SIZE]);
 
 /* exehash_cache_size() - number of entries currently stored. */
 size_t exehash_cache_size(const ExehashCache *cache);

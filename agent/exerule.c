@@ -22,7 +22,7 @@ typedef struct ExeId {
 struct ExeRules {
         char *const *paths;
         size_t n;
-        uint64_t resolved_ns;   /* CLOCK_MONOTONIC_COARSE of the last resolution */
+        uint64_t resolved_ns;        /* CLOCK_MONOTONIC_COARSE of the last resolution */
         struct timespec resolved_at; /* CLOCK_REALTIME_COARSE of it, for file times */
         ExeId ids[];
 };
@@ -74,7 +74,8 @@ ExeRules *exerule_free(ExeRules *rules)
 static bool find(const ExeRules *rules, dev_t dev, ino_t ino)
 {
         for (size_t i = 0; i < rules->n; i++)
-                if (rules->ids[i].is_resolved && rules->ids[i].dev == dev && rules->ids[i].ino == ino)
+                if (rules->ids[i].is_resolved && rules->ids[i].dev == dev &&
+                    rules->ids[i].ino == ino)
                         return true;
         return false;
 }
@@ -90,8 +91,10 @@ bool exerule_match(ExeRules *rules, dev_t dev, ino_t ino, const struct timespec 
                 return false;
         if (find(rules, dev, ino))
                 return true;
-        /* Has a path been given a new file since?  Only worth a look for a file newer than our look. */
-        if (!is_newer(ctime, &rules->resolved_at) && now_ns() - rules->resolved_ns < EXERULE_REFRESH_NS)
+        /* Has a path been given a new file since?  Only worth a look for a file newer than our
+         * look. */
+        if (!is_newer(ctime, &rules->resolved_at) &&
+            now_ns() - rules->resolved_ns < EXERULE_REFRESH_NS)
                 return false;
         resolve(rules);
         return find(rules, dev, ino);

@@ -29,14 +29,14 @@ typedef struct Flight {
         Flights *table;
         uint64_t hash;
         char *key;
-        char *role;             /* role name and ARN at the time of the call, for the replies */
+        char *role; /* role name and ARN at the time of the call, for the replies */
         char *role_arn;
-        uint32_t uid;           /* the owner of the session it caches */
+        uint32_t uid; /* the owner of the session it caches */
         bool is_in_flight;
         Deferred **waiters;
         size_t n_waiters, waiters_size;
-        unsigned n_failures;    /* transient failures in a row */
-        int64_t retry_at;       /* no new call before this (Unix seconds) */
+        unsigned n_failures; /* transient failures in a row */
+        int64_t retry_at;    /* no new call before this (Unix seconds) */
         IssueError last_err;
         bool has_last_err;
 } Flight;
@@ -136,18 +136,19 @@ void flights_pack_credentials(ProtoBuf *out, const char *role, const char *role_
         char iso[CIVIL_ISO8601_SIZE];
 
         civil_format_iso8601(cr->expires, iso);
-        codec_encode_CredentialsRep(out, &(ProtoCredentialsRep){
-                                                 .access_key_id = proto_str(cr->akid),
-                                                 .secret_access_key = proto_str(cr->secret),
-                                                 .session_token = { cr->token, cr->token_len },
-                                                 .expiration = (uint64_t)cr->expires,
-                                                 .expiration_iso = proto_str(iso),
-                                                 .role = proto_str(role),
-                                                 .role_arn = proto_str(role_arn),
-                                                 .assumed_role_arn = proto_str(cr->assumed_role_arn),
-                                                 .session_id = proto_str(cr->sid),
-                                                 .issuer = proto_str(cr->issuer ? cr->issuer : "local"),
-                                         });
+        codec_encode_CredentialsRep(out,
+                                    &(ProtoCredentialsRep){
+                                            .access_key_id = proto_str(cr->akid),
+                                            .secret_access_key = proto_str(cr->secret),
+                                            .session_token = { cr->token, cr->token_len },
+                                            .expiration = (uint64_t)cr->expires,
+                                            .expiration_iso = proto_str(iso),
+                                            .role = proto_str(role),
+                                            .role_arn = proto_str(role_arn),
+                                            .assumed_role_arn = proto_str(cr->assumed_role_arn),
+                                            .session_id = proto_str(cr->sid),
+                                            .issuer = proto_str(cr->issuer ? cr->issuer : "local"),
+                                    });
 }
 
 typedef struct PackSession {

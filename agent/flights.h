@@ -17,13 +17,13 @@
 #include "issuer.h"
 #include "sessions.h"
 
-#define FLIGHTS_MAX 65536            /* keys with a call in flight or in backoff */
-#define FLIGHTS_BACKOFF_MIN 4        /* seconds: the first transient failure waits 2..4 s */
-#define FLIGHTS_BACKOFF_MAX 300      /* seconds: the longest wait between attempts */
+#define FLIGHTS_MAX 65536       /* keys with a call in flight or in backoff */
+#define FLIGHTS_BACKOFF_MIN 4   /* seconds: the first transient failure waits 2..4 s */
+#define FLIGHTS_BACKOFF_MAX 300 /* seconds: the longest wait between attempts */
 
 enum {
-        FLIGHTS_E_WAIT = 1,     /* the request waits on a flight: its reply is deferred */
-        FLIGHTS_E_FAILED,       /* the issuer failed; the IssueError says how */
+        FLIGHTS_E_WAIT = 1, /* the request waits on a flight: its reply is deferred */
+        FLIGHTS_E_FAILED,   /* the issuer failed; the IssueError says how */
 };
 
 typedef struct Flights Flights;

@@ -31,12 +31,13 @@ int handle_Hello(Request *req, const ProtoHelloReq *in)
                 return request_fail(req, PROTO_UNSUPPORTED_VERSION,
                                     "protocol version %llu is not supported (%d..%d are)",
                                     (unsigned long long)version, PROTO_VERSION_MIN, PROTO_VERSION);
-        codec_encode_HelloRep(req->out, &(ProtoHelloRep){
-                                                .version = version < PROTO_VERSION ? version : PROTO_VERSION,
-                                                .agent = proto_str("roled " ROLED_VERSION),
-                                                .mode = proto_str(req->agent->is_user_mode ? "user" : "system"),
-                                                .uid = req->agent->uid,
-                                        });
+        codec_encode_HelloRep(
+                req->out, &(ProtoHelloRep){
+                                  .version = version < PROTO_VERSION ? version : PROTO_VERSION,
+                                  .agent = proto_str("roled " ROLED_VERSION),
+                                  .mode = proto_str(req->agent->is_user_mode ? "user" : "system"),
+                                  .uid = req->agent->uid,
+                          });
         return 0;
 }
 
@@ -57,21 +58,22 @@ int handle_GetCallerIdentity(Request *req, const ProtoEmpty *in)
                 if (id->gids[i] != id->gid)
                         groups[n_groups++] = id->gids[i];
         snprintf(arn, sizeof(arn), "arn:aws:iam::%s:user/%s", config->account, id->user);
-        codec_encode_GetCallerIdentityRep(req->out, &(ProtoGetCallerIdentityRep){
-                                                            .uid = id->uid,
-                                                            .gid = id->gid,
-                                                            .user = proto_str(id->user),
-                                                            .group = proto_str(id->group),
-                                                            .groups = { groups, n_groups },
-                                                            .pid = (uint64_t)id->pid,
-                                                            .exe = proto_str(id->exe),
-                                                            .unit = proto_str(id->unit),
-                                                            .cgroup = proto_str(id->cgroup),
-                                                            .account = proto_str(config->account),
-                                                            .arn = proto_str(arn),
-                                                            .default_role = proto_str(def ? def->name : NULL),
-                                                            .identity_key = proto_str(id->key ? id->key : ""),
-                                                    });
+        codec_encode_GetCallerIdentityRep(req->out,
+                                          &(ProtoGetCallerIdentityRep){
+                                                  .uid = id->uid,
+                                                  .gid = id->gid,
+                                                  .user = proto_str(id->user),
+                                                  .group = proto_str(id->group),
+                                                  .groups = { groups, n_groups },
+                                                  .pid = (uint64_t)id->pid,
+                                                  .exe = proto_str(id->exe),
+                                                  .unit = proto_str(id->unit),
+                                                  .cgroup = proto_str(id->cgroup),
+                                                  .account = proto_str(config->account),
+                                                  .arn = proto_str(arn),
+                                                  .default_role = proto_str(def ? def->name : NULL),
+                                                  .identity_key = proto_str(id->key ? id->key : ""),
+                                          });
         return 0;
 }
 
@@ -169,7 +171,7 @@ int handle_Status(Request *req, const ProtoEmpty *in)
                 rep.roles = opt(a->config->n_roles);
                 rep.requests = opt(a->n_requests);
                 rep.config_path = proto_str(a->config->is_default_embedded ? "(embedded default)"
-                                                                            : a->config->path);
+                                                                           : a->config->path);
                 rep.exe_hashes_started = opt(hs.n_started);
                 rep.exe_hashes_joined = opt(hs.n_joined);
                 rep.exe_hashes_refused = opt(hs.n_refused);
@@ -190,7 +192,8 @@ int handle_Reload(Request *req, const ProtoEmpty *in)
 
         if (r)
                 return request_fail(req, PROTO_INVALID_PARAMETER_VALUE,
-                                    "new configuration rejected, the old one keeps serving: %s", why);
+                                    "new configuration rejected, the old one keeps serving: %s",
+                                    why);
         codec_encode_ReloadRep(req->out, &(ProtoReloadRep){ .roles = req->agent->config->n_roles });
         return 0;
 }
@@ -240,23 +243,26 @@ int handle_GetRole(Request *req, const ProtoGetRoleReq *in)
                                     "role %.*s: uid %u (%s) is not a trusted principal", len, name,
                                     (unsigned)req->id->uid, req->id->user);
         if (!role)
-                return request_fail(req, PROTO_NO_SUCH_ENTITY, "role %.*s does not exist", len, name);
+                return request_fail(req, PROTO_NO_SUCH_ENTITY, "role %.*s does not exist", len,
+                                    name);
         rp = access_role_policies(a->config, a->access, role);
         upstream = issuer_status(a, role->issuer, role, &health);
-        codec_encode_GetRoleRep(req->out, &(ProtoGetRoleRep){
-                .name = proto_str(role->name),
-                .arn = proto_str(role->arn),
-                .role_id = proto_str(role->role_id),
-                .description = proto_str(role->description ? role->description : ""),
-                .max_session_duration = role->max_session_duration,
-                .issuer = proto_str(issuer_name(role->issuer)),
-                .file = proto_str(role->file ? role->file : "(embedded default)"),
-                .trust_rules = proto_str(rp ? rp->trust_rules_json : NULL),
-                .trust_policy = proto_str(role->trust_policy),
-                .permissions_policy = proto_str(role->permissions),
-                .tags = { (const char *const *)role->tag_keys, (const char *const *)role->tag_values,
-                          role->n_tags },
-                .upstream = &upstream,
-        });
+        codec_encode_GetRoleRep(
+                req->out,
+                &(ProtoGetRoleRep){
+                        .name = proto_str(role->name),
+                        .arn = proto_str(role->arn),
+                        .role_id = proto_str(role->role_id),
+                        .description = proto_str(role->description ? role->description : ""),
+                        .max_session_duration = role->max_session_duration,
+                        .issuer = proto_str(issuer_name(role->issuer)),
+                        .file = proto_str(role->file ? role->file : "(embedded default)"),
+                        .trust_rules = proto_str(rp ? rp->trust_rules_json : NULL),
+                        .trust_policy = proto_str(role->trust_policy),
+                        .permissions_policy = proto_str(role->permissions),
+                        .tags = { (const char *const *)role->tag_keys,
+                                  (const char *const *)role->tag_values, role->n_tags },
+                        .upstream = &upstream,
+                });
         return 0;
 }

@@ -44,7 +44,8 @@ static char *printable_dup(ProtoStr s)
         return out;
 }
 
-/* Look @name up through NSS (getpwnam_r, getgrgid_r, getgrouplist), growing the buffer on ERANGE. */
+/* Look @name up through NSS (getpwnam_r, getgrgid_r, getgrouplist), growing the buffer on ERANGE.
+ */
 static int lookup_user(const char *name, struct passwd *pw, char **bufp)
 {
         size_t size = 4096;
@@ -76,7 +77,8 @@ static void group_name(gid_t gid, char *dst, size_t size, bool *has_namep)
         char buf[16384];
         struct group gr, *grp = NULL;
 
-        if (getgrgid_r(gid, &gr, buf, sizeof(buf), &grp) == 0 && grp && strlen(grp->gr_name) < size) {
+        if (getgrgid_r(gid, &gr, buf, sizeof(buf), &grp) == 0 && grp &&
+            strlen(grp->gr_name) < size) {
                 snprintf(dst, size, "%s", grp->gr_name);
                 *has_namep = true;
                 return;
@@ -151,8 +153,8 @@ static uint64_t count_assumable(Request *req, const Identity *id)
         uint64_t n = 0;
 
         for (size_t i = 0; i < a->config->n_roles; i++)
-                n += access_trust(a->config, a->access, &a->config->roles[i], id, NULL, agent_now(a),
-                                  why, sizeof(why)) == 0;
+                n += access_trust(a->config, a->access, &a->config->roles[i], id, NULL,
+                                  agent_now(a), why, sizeof(why)) == 0;
         return n;
 }
 
@@ -184,12 +186,13 @@ static int login_check(Request *req, const ProtoLoginReq *in)
         if ((r = read_user(req, in, &id)))
                 return r;
         def = trust_default_role(req->agent->config, &id);
-        codec_encode_LoginRep(req->out, &(ProtoLoginRep){
-                                                .uid = id.uid,
-                                                .logins = logins_count_uid(req->agent->logins, id.uid),
-                                                .assumable = count_assumable(req, &id),
-                                                .role = proto_str(def ? def->name : NULL),
-                                        });
+        codec_encode_LoginRep(req->out,
+                              &(ProtoLoginRep){
+                                      .uid = id.uid,
+                                      .logins = logins_count_uid(req->agent->logins, id.uid),
+                                      .assumable = count_assumable(req, &id),
+                                      .role = proto_str(def ? def->name : NULL),
+                              });
         return 0;
 }
 
@@ -207,8 +210,9 @@ static int login_start(Request *req, const ProtoLoginReq *in)
                 return r;
         if (in->role.ptr) {
                 if (!config_role_name_valid(in->role.ptr, in->role.len))
-                        return request_fail(req, PROTO_INVALID_PARAMETER_VALUE,
-                                            "role name must be 1..64 characters of [A-Za-z0-9+=,.@_-]");
+                        return request_fail(
+                                req, PROTO_INVALID_PARAMETER_VALUE,
+                                "role name must be 1..64 characters of [A-Za-z0-9+=,.@_-]");
                 role = config_find_role(a->config, in->role.ptr, in->role.len);
                 if (!role)
                         snprintf(why, sizeof(why), "role %.*s does not exist", (int)in->role.len,
@@ -226,10 +230,13 @@ static int login_start(Request *req, const ProtoLoginReq *in)
                 return -ENOMEM;
         r = logins_open(a->logins, id.uid, agent_now(a), login_id, &group_start);
         if (r == LOGINS_E_UID_FULL)
-                return request_fail(req, PROTO_THROTTLING, "uid %u holds %d open logins, the most "
-                                    "the agent keeps for one uid", (unsigned)id.uid, LOGINS_PER_UID_MAX);
+                return request_fail(req, PROTO_THROTTLING,
+                                    "uid %u holds %d open logins, the most "
+                                    "the agent keeps for one uid",
+                                    (unsigned)id.uid, LOGINS_PER_UID_MAX);
         if (r == LOGINS_E_FULL)
-                return request_fail(req, PROTO_THROTTLING, "the agent holds as many open logins as it keeps");
+                return request_fail(req, PROTO_THROTTLING,
+                                    "the agent holds as many open logins as it keeps");
         if (r)
                 return r;
         if (role) {
@@ -244,8 +251,8 @@ static int login_start(Request *req, const ProtoLoginReq *in)
                 }
         }
         log_info("login %s of uid %u (%s) started: service %s, tty %s, rhost %s; %s%s", login_id,
-                 (unsigned)id.uid, id.user, service, tty, rhost, role ? "pre-warmed role " : "nothing pre-warmed: ",
-                 role ? role->name : why);
+                 (unsigned)id.uid, id.user, service, tty, rhost,
+                 role ? "pre-warmed role " : "nothing pre-warmed: ", role ? role->name : why);
         codec_encode_LoginRep(req->out, &(ProtoLoginRep){
                                                 .uid = id.uid,
                                                 .login_id = proto_str(login_id),
@@ -267,7 +274,8 @@ static int login_end(Request *req, const ProtoLoginReq *in)
 
         if (!in->login_id.ptr)
                 return request_param_error(req, RPC_E_MISSING, "loginId");
-        r = logins_close(a->logins, in->login_id.ptr, in->login_id.len, &uid, &n_left, &group_start);
+        r = logins_close(a->logins, in->login_id.ptr, in->login_id.len, &uid, &n_left,
+                         &group_start);
         if (r == LOGINS_E_UNKNOWN)
                 return request_fail(req, PROTO_NO_SUCH_ENTITY,
                                     "no open login has that id (the agent may have restarted)");

@@ -28,8 +28,6 @@
 #include "tokencache.h"
 #include "util.h"
 
-
-
 /* Copy a msgpack string into a NUL-terminated buffer, refusing embedded NULs. */
 static bool copy_str(const msgpack_object *o, char *buf, size_t size)
 {
@@ -51,7 +49,8 @@ static int add_request_context(Request *req, const msgpack_object *map, PolicyCo
                 return 0;
         if (map->type != MSGPACK_OBJECT_MAP || map->via.map.size > PROTO_CONTEXT_KEYS_MAX)
                 return request_fail(req, PROTO_INVALID_PARAMETER_VALUE,
-                                    "context must be a map of at most %d keys", PROTO_CONTEXT_KEYS_MAX);
+                                    "context must be a map of at most %d keys",
+                                    PROTO_CONTEXT_KEYS_MAX);
         for (uint32_t i = 0; i < map->via.map.size; i++) {
                 const msgpack_object *k = &map->via.map.ptr[i].key, *v = &map->via.map.ptr[i].val;
                 const msgpack_object *vals = v;
@@ -60,7 +59,8 @@ static int add_request_context(Request *req, const msgpack_object *map, PolicyCo
 
                 if (!copy_str(k, key, sizeof(key)) || !key[0])
                         return request_fail(req, PROTO_INVALID_PARAMETER_VALUE,
-                                            "context keys must be strings of 1..%d bytes", PROTO_CONTEXT_KEY_MAX);
+                                            "context keys must be strings of 1..%d bytes",
+                                            PROTO_CONTEXT_KEY_MAX);
                 if (v->type == MSGPACK_OBJECT_ARRAY) {
                         vals = v->via.array.ptr;
                         n = v->via.array.size;
@@ -81,9 +81,11 @@ static int add_request_context(Request *req, const msgpack_object *map, PolicyCo
                 }
         check:
                 if (r == POLICY_E_ATTESTED || r == POLICY_E_RESERVED)
-                        return request_fail(req, PROTO_INVALID_PARAMETER_VALUE,
-                                            "context key %s describes the principal and is attested "
-                                            "by the agent; a request cannot set it", key);
+                        return request_fail(
+                                req, PROTO_INVALID_PARAMETER_VALUE,
+                                "context key %s describes the principal and is attested "
+                                "by the agent; a request cannot set it",
+                                key);
                 if (r == -E2BIG)
                         return request_fail(req, PROTO_INVALID_PARAMETER_VALUE,
                                             "context has too many keys or values");
@@ -101,8 +103,10 @@ static int read_target(Request *req, ProtoStr in_action, ProtoStr in_resource, P
                 return request_fail(req, PROTO_INVALID_PARAMETER_VALUE, "action must not be empty");
         if (!copy_strn(resource, PROTO_RESOURCE_MAX + 1, in_resource.ptr, in_resource.len) ||
             !resource[0])
-                return request_fail(req, PROTO_INVALID_PARAMETER_VALUE, "resource must not be empty");
-        if (!in_region.ptr || !copy_strn(region, PROTO_REGION_MAX + 1, in_region.ptr, in_region.len))
+                return request_fail(req, PROTO_INVALID_PARAMETER_VALUE,
+                                    "resource must not be empty");
+        if (!in_region.ptr ||
+            !copy_strn(region, PROTO_REGION_MAX + 1, in_region.ptr, in_region.len))
                 region[0] = '\0';
         return 0;
 }
@@ -112,18 +116,19 @@ static void pack_decision(Request *req, const PolicyResult *res, const char *rol
 {
         ProtoMatch match = {
                 .policy = proto_str(res->policy == POLICY_INDEX_SESSION ? "session policy"
-                                    : res->policy_name                 ? res->policy_name
+                                    : res->policy_name                  ? res->policy_name
                                                                         : "permissions"),
                 .statement = (uint64_t)res->statement,
                 .sid = proto_str(res->sid),
         };
 
-        codec_encode_DecisionRep(req->out, &(ProtoDecisionRep){
-                                                   .decision = proto_str(policy_decision_str(res->decision)),
-                                                   .matched = res->statement >= 0 ? &match : NULL,
-                                                   .role = proto_str(role),
-                                                   .reason = proto_str(reason),
-                                           });
+        codec_encode_DecisionRep(req->out,
+                                 &(ProtoDecisionRep){
+                                         .decision = proto_str(policy_decision_str(res->decision)),
+                                         .matched = res->statement >= 0 ? &match : NULL,
+                                         .role = proto_str(role),
+                                         .reason = proto_str(reason),
+                                 });
 }
 
 /*
@@ -223,7 +228,8 @@ static int session_context(const Role *role, const TokenClaims *cl, bool needs_g
                 if ((r = policy_context_set(ctx, "roled:exe-sha256", hex, true)))
                         return r;
         }
-        if (cl->source_role && (r = policy_context_set(ctx, "aws:SourceIdentity", cl->source_role, true)))
+        if (cl->source_role &&
+            (r = policy_context_set(ctx, "aws:SourceIdentity", cl->source_role, true)))
                 return r;
         if ((r = role_session_keys(ctx, role, cl->sid, cl->issued)))
                 return r;
@@ -302,8 +308,8 @@ static int token_claims(Request *req, const ProtoAuthorizeReq *in, TokenEntry **
 {
         if (!in->session_token.ptr)
                 return request_param_error(req, RPC_E_MISSING, "sessionToken");
-        return verify_token(req, in->session_token.ptr, in->session_token.len, in->access_key_id.ptr,
-                            in->access_key_id.len, entryp);
+        return verify_token(req, in->session_token.ptr, in->session_token.len,
+                            in->access_key_id.ptr, in->access_key_id.len, entryp);
 }
 
 static int sigv4_fail(Request *req, int r)
@@ -321,8 +327,9 @@ static int sigv4_fail(Request *req, int r)
                 return request_fail(req, PROTO_INCOMPLETE_SIGNATURE,
                                     "x-amz-security-token must be among the signed headers");
         default:
-                return r < 0 ? r : request_fail(req, PROTO_INCOMPLETE_SIGNATURE, "%s",
-                                                sigv4_error_code(r));
+                return r < 0 ? r
+                             : request_fail(req, PROTO_INCOMPLETE_SIGNATURE, "%s",
+                                            sigv4_error_code(r));
         }
 }
 
@@ -345,9 +352,10 @@ static int read_signed_request(Request *req, const msgpack_object *m, Sigv4Reque
         if (r && r != RPC_E_MISSING)
                 return request_param_error(req, r, "request.query");
         if (!hs || hs->type != MSGPACK_OBJECT_ARRAY || hs->via.array.size > SIGV4_HEADERS_MAX)
-                return request_fail(req, PROTO_INVALID_PARAMETER_VALUE,
-                                    "request.headers must be an array of at most %d [name, value] pairs",
-                                    SIGV4_HEADERS_MAX);
+                return request_fail(
+                        req, PROTO_INVALID_PARAMETER_VALUE,
+                        "request.headers must be an array of at most %d [name, value] pairs",
+                        SIGV4_HEADERS_MAX);
         for (uint32_t i = 0; i < hs->via.array.size; i++) {
                 const msgpack_object *h = &hs->via.array.ptr[i];
 
@@ -429,13 +437,16 @@ static int check_endpoint(Request *req, const ProtoAuthorizeReq *in, const Sigv4
             memcmp(res->auth.service, service, service_len) != 0)
                 return request_fail(req, PROTO_SIGNATURE_DOES_NOT_MATCH,
                                     "the request was signed for service '%s', not for this "
-                                    "endpoint's '%.*s'", res->auth.service, (int)service_len, service);
+                                    "endpoint's '%.*s'",
+                                    res->auth.service, (int)service_len, service);
         if (region[0] && strcmp(res->auth.region, region) != 0)
                 return request_fail(req, PROTO_SIGNATURE_DOES_NOT_MATCH,
                                     "the request was signed for region '%s', not for this "
-                                    "endpoint's '%s'", res->auth.region, region);
+                                    "endpoint's '%s'",
+                                    res->auth.region, region);
         for (size_t i = 0; i < sr->n_headers; i++) {
-                if (sr->headers[i].name_len != 4 || strncasecmp(sr->headers[i].name, "host", 4) != 0)
+                if (sr->headers[i].name_len != 4 ||
+                    strncasecmp(sr->headers[i].name, "host", 4) != 0)
                         continue;
                 len = sr->headers[i].value_len;
                 v = trimmed(sr->headers[i].value, &len);
@@ -445,14 +456,18 @@ static int check_endpoint(Request *req, const ProtoAuthorizeReq *in, const Sigv4
                 }
         }
         if (n_host != 1)
-                return request_fail(req, PROTO_SIGNATURE_DOES_NOT_MATCH,
-                                    "the request carries %u Host headers; exactly one is signed for "
-                                    "an endpoint", n_host);
+                return request_fail(
+                        req, PROTO_SIGNATURE_DOES_NOT_MATCH,
+                        "the request carries %u Host headers; exactly one is signed for "
+                        "an endpoint",
+                        n_host);
         if (seen_len != host_len || strncasecmp(seen, host, host_len) != 0)
-                return request_fail(req, PROTO_SIGNATURE_DOES_NOT_MATCH,
-                                    "the request was signed for host '%.*s', not for this endpoint's "
-                                    "'%.*s'", (int)(seen_len > 256 ? 256 : seen_len), seen,
-                                    (int)(host_len > 256 ? 256 : host_len), host);
+                return request_fail(
+                        req, PROTO_SIGNATURE_DOES_NOT_MATCH,
+                        "the request was signed for host '%.*s', not for this endpoint's "
+                        "'%.*s'",
+                        (int)(seen_len > 256 ? 256 : seen_len), seen,
+                        (int)(host_len > 256 ? 256 : host_len), host);
         return 0;
 }
 
@@ -489,8 +504,8 @@ static int signed_claims(Request *req, const ProtoAuthorizeReq *in, char *region
                 return request_fail(req, PROTO_INCOMPLETE_SIGNATURE,
                                     "the request carries no x-amz-security-token; roled's "
                                     "credentials are temporary and need one");
-        r = verify_token(req, res->security_token, res->security_token_len,
-                         res->auth.access_key_id, strlen(res->auth.access_key_id), &e);
+        r = verify_token(req, res->security_token, res->security_token_len, res->auth.access_key_id,
+                         strlen(res->auth.access_key_id), &e);
         if (r)
                 return r;
         issuer_local_secret_for(req->agent->keys, e->claims.akid, secret);
@@ -520,7 +535,8 @@ static int evaluate(const RolePolicies *rp, const Policy *session, const char *a
         *reasonp = NULL;
         r = policy_evaluate(&permissions, permissions ? 1 : 0, session, action, resource, ctx, res);
         if (r == POLICY_E_WORK_LIMIT) {
-                *res = (PolicyResult){ .decision = POLICY_IMPLICIT_DENY, .policy = POLICY_INDEX_NONE,
+                *res = (PolicyResult){ .decision = POLICY_IMPLICIT_DENY,
+                                       .policy = POLICY_INDEX_NONE,
                                        .statement = -1 };
                 *reasonp = "denied without a decision: matching the policies against this request "
                            "needs more work than the agent spends on one (POLICY_WORK_MAX)";
@@ -557,18 +573,21 @@ int handle_Authorize(Request *req, const ProtoAuthorizeReq *in)
         if (cl->has_policy) {
                 session = policy_store_get(a->session_policies, cl->policy_digest);
                 if (!session) {
-                        /* Fail closed: a narrowed session must never be judged without its narrowing. */
+                        /* Fail closed: a narrowed session must never be judged without its
+                         * narrowing. */
                         pack_decision(req, &res, role->name,
-                                      "the session policy of this session is no longer known to the agent");
+                                      "the session policy of this session is no longer known to "
+                                      "the agent");
                         return 0;
                 }
         }
         /* The attested part is built once per token and kept with it in the cache. */
         if (!e->ctx &&
-            (r = session_context(role, cl,
-                                 (rp && rp->permissions && policy_needs_key(rp->permissions, "roled:groups")) ||
-                                         (session && policy_needs_key(session, "roled:groups")),
-                                 &e->ctx)))
+            (r = session_context(
+                     role, cl,
+                     (rp && rp->permissions && policy_needs_key(rp->permissions, "roled:groups")) ||
+                             (session && policy_needs_key(session, "roled:groups")),
+                     &e->ctx)))
                 return r;
         if ((r = refresh_context(e, agent_now(a), region)) ||
             (r = add_request_context(req, in->context, e->ctx, false)))

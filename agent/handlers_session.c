@@ -84,17 +84,16 @@ static Memo *memo_of(Request *req)
         return c->handler_state;
 }
 
-
 /* What GetCredentials and AssumeRole have in common once parameters are read. */
 typedef struct Ask {
         const Role *role;
         uint32_t duration;
-        const char *policy;             /* session policy text (in the message), or NULL */
+        const char *policy; /* session policy text (in the message), or NULL */
         size_t policy_len;
         uint8_t policy_digest[32];
         char session_name[PROTO_ROLE_NAME_MAX + 1];
-        Policy *session_policy;         /* compiled policy, kept in the store once a session uses it */
-        TokenClaims source;             /* chaining: the caller's current session */
+        Policy *session_policy; /* compiled policy, kept in the store once a session uses it */
+        TokenClaims source;     /* chaining: the caller's current session */
         bool is_chained;
 } Ask;
 
@@ -120,14 +119,16 @@ static int keep_policy(Request *req, Ask *ask, int64_t expires)
                              steal_pointer(&ask->session_policy), req->id->uid, expires);
         switch (r) {
         case POLICY_STORE_E_UID_FULL:
-                return request_fail(req, PROTO_THROTTLING,
-                                    "uid %u holds as many distinct session policies as the agent keeps "
-                                    "for one uid; reuse a policy, revoke sessions or let them expire",
-                                    (unsigned)req->id->uid);
+                return request_fail(
+                        req, PROTO_THROTTLING,
+                        "uid %u holds as many distinct session policies as the agent keeps "
+                        "for one uid; reuse a policy, revoke sessions or let them expire",
+                        (unsigned)req->id->uid);
         case POLICY_STORE_E_FULL:
-                return request_fail(req, PROTO_THROTTLING,
-                                    "the agent holds as many distinct session policies as it keeps; "
-                                    "try again later");
+                return request_fail(
+                        req, PROTO_THROTTLING,
+                        "the agent holds as many distinct session policies as it keeps; "
+                        "try again later");
         default:
                 return r;
         }
@@ -142,8 +143,8 @@ static void pack_credentials(Request *req, const Role *role, const Credentials *
 static int deny_unknown(Request *req, const char *name, size_t len)
 {
         if (agent_is_admin(req->agent, req->id->uid))
-                return request_fail(req, PROTO_NO_SUCH_ENTITY, "role %.*s does not exist",
-                                    (int)len, name);
+                return request_fail(req, PROTO_NO_SUCH_ENTITY, "role %.*s does not exist", (int)len,
+                                    name);
         return request_fail(req, PROTO_ACCESS_DENIED,
                             "role %.*s: uid %u (%s) is not a trusted principal", (int)len, name,
                             (unsigned)req->id->uid, req->id->user);
@@ -205,10 +206,10 @@ static int read_duration(Request *req, ProtoOptUint in_duration, Ask *ask)
                                             "durationSeconds %llu exceeds the 1 hour session limit "
                                             "for roles assumed by role chaining",
                                             (unsigned long long)d);
-                return request_fail(req, PROTO_INVALID_PARAMETER_VALUE,
-                                    "durationSeconds %llu is outside %d..%u (role %s allows at most %u)",
-                                    (unsigned long long)d, PROTO_DURATION_MIN, max,
-                                    ask->role->name, max);
+                return request_fail(
+                        req, PROTO_INVALID_PARAMETER_VALUE,
+                        "durationSeconds %llu is outside %d..%u (role %s allows at most %u)",
+                        (unsigned long long)d, PROTO_DURATION_MIN, max, ask->role->name, max);
         }
         ask->duration = (uint32_t)d;
         return 0;
@@ -223,7 +224,8 @@ static int read_policy(Request *req, ProtoStr in_policy, Ask *ask)
         ask->policy_len = in_policy.len;
         if (!ask->policy)
                 return 0;
-        r = policy_parse(ask->policy, ask->policy_len, "session policy", &ask->session_policy, &err);
+        r = policy_parse(ask->policy, ask->policy_len, "session policy", &ask->session_policy,
+                         &err);
         if (r < 0)
                 return r;
         if (r)
@@ -254,11 +256,12 @@ static int check_trust(Request *req, const Ask *ask)
                 if (r < 0)
                         return r;
                 if (r)
-                        return request_fail(req, PROTO_ACCESS_DENIED,
-                                            "role %s: pid %d %s since it connected; credentials that "
-                                            "depend on the executable need a new connection",
-                                            ask->role->name, (int)req->id->pid,
-                                            r == IDENTITY_E_GONE ? "has exited" : "runs another executable");
+                        return request_fail(
+                                req, PROTO_ACCESS_DENIED,
+                                "role %s: pid %d %s since it connected; credentials that "
+                                "depend on the executable need a new connection",
+                                ask->role->name, (int)req->id->pid,
+                                r == IDENTITY_E_GONE ? "has exited" : "runs another executable");
         }
         /* Unchained, time-independent trust depends only on role, identity and config. */
         if (!ask->is_chained && m && m->trusted_role == ask->role &&
@@ -305,7 +308,8 @@ static int issue_result(Request *req, int r, const IssueError *err)
         case ISSUER_E_TOO_MANY_GROUPS:
                 return request_fail(req, PROTO_INVALID_PARAMETER_VALUE,
                                     "uid %u is in more than %d groups, more than a session "
-                                    "token can carry", (unsigned)req->id->uid, TOKEN_GIDS_MAX);
+                                    "token can carry",
+                                    (unsigned)req->id->uid, TOKEN_GIDS_MAX);
         case FLIGHTS_E_FAILED:
                 return request_fail(req, err->code, "%s", err->message);
         default:
@@ -431,8 +435,7 @@ static void pack_cached_credentials(Request *req, const Role *role, const Sessio
  * for Authorize.  An issuer that answers later defers the reply: then
  * issue() returns FLIGHTS_E_WAIT and the flight answers.
  */
-static int issue(Request *req, Ask *ask, const char *key, const Session *stale,
-                 const Session **sp)
+static int issue(Request *req, Ask *ask, const char *key, const Session *stale, const Session **sp)
 {
         char own_key[64];
         uint8_t rnd[16];
@@ -505,9 +508,10 @@ static int read_chaining(Request *req, ProtoStr tok, Ask *ask)
         if (r)
                 return request_token_error(req, r);
         if (ask->source.uid != req->id->uid)
-                return request_fail(req, PROTO_ACCESS_DENIED,
-                                    "the session token belongs to uid %u, not to the caller (uid %u)",
-                                    (unsigned)ask->source.uid, (unsigned)req->id->uid);
+                return request_fail(
+                        req, PROTO_ACCESS_DENIED,
+                        "the session token belongs to uid %u, not to the caller (uid %u)",
+                        (unsigned)ask->source.uid, (unsigned)req->id->uid);
         ask->is_chained = true;
         return 0;
 }
@@ -536,11 +540,11 @@ int handle_AssumeRole(Request *req, const ProtoAssumeRoleReq *in)
         const Session *s;
         int r;
 
-        if ((r = read_role(req, in->role, &ask)) || (r = read_chaining(req, in->session_token, &ask)) ||
-            (r = check_trust(req, &ask)) || (r = read_duration(req, in->duration_seconds, &ask)) ||
+        if ((r = read_role(req, in->role, &ask)) ||
+            (r = read_chaining(req, in->session_token, &ask)) || (r = check_trust(req, &ask)) ||
+            (r = read_duration(req, in->duration_seconds, &ask)) ||
             (r = read_session_name(req, in->session_name, &ask)) ||
-            (r = read_policy(req, in->policy, &ask)) ||
-            (r = check_session_limit(req)))
+            (r = read_policy(req, in->policy, &ask)) || (r = check_session_limit(req)))
                 return r;
         r = issue(req, &ask, NULL, NULL, &s);
         if (r == FLIGHTS_E_WAIT)
@@ -563,7 +567,8 @@ void notify_revoked(Request *req, uint32_t uid, const char *role)
 
         proto_buf_init(&b, false);
         proto_pack_notification(&b, PROTO_NOTE_SESSIONS_REVOKED);
-        codec_encode_SessionsRevokedNote(&b, &(ProtoSessionsRevokedNote){ .uid = uid, .role = proto_str(role) });
+        codec_encode_SessionsRevokedNote(
+                &b, &(ProtoSessionsRevokedNote){ .uid = uid, .role = proto_str(role) });
         if (!b.is_oom)
                 conn_notify_uid(req->agent, uid, req->conn, &b);
         proto_buf_deinit(&b);
@@ -588,8 +593,9 @@ int handle_Revoke(Request *req, const ProtoRevokeReq *in)
         if (uid > UINT32_MAX)
                 return request_fail(req, PROTO_INVALID_PARAMETER_VALUE, "uid is out of range");
         if (uid != req->id->uid && !agent_is_admin(req->agent, req->id->uid))
-                return request_fail(req, PROTO_ACCESS_DENIED,
-                                    "only root and the agent's user may revoke another uid's sessions");
+                return request_fail(
+                        req, PROTO_ACCESS_DENIED,
+                        "only root and the agent's user may revoke another uid's sessions");
         r = sessions_revoke(req->agent->sessions, (uint32_t)uid, role, req->agent->revoked, &n);
         if (r < 0)
                 return r;
@@ -600,7 +606,8 @@ int handle_Revoke(Request *req, const ProtoRevokeReq *in)
          */
         now = agent_now(req->agent);
         is_cut = false;
-        /* No session can have a role that is no valid role name: nothing to cut (nor to write down). */
+        /* No session can have a role that is no valid role name: nothing to cut (nor to write
+         * down). */
         if (!role || config_role_name_valid(role, strlen(role))) {
                 r = revocation_cut(req->agent->revoked, (uint32_t)uid, role ? role : "", now,
                                    now + PROTO_DURATION_MAX);
@@ -608,7 +615,8 @@ int handle_Revoke(Request *req, const ProtoRevokeReq *in)
                         return r;
                 if (r == REVOCATION_E_FULL)
                         return request_fail(req, PROTO_THROTTLING,
-                                            "too many revocations by uid and role are in force; try again later");
+                                            "too many revocations by uid and role are in force; "
+                                            "try again later");
                 is_cut = r == 0;
         }
         /* The answer promises the revocation holds across restarts: write it down first. */
@@ -618,9 +626,10 @@ int handle_Revoke(Request *req, const ProtoRevokeReq *in)
                 r = revfile_save(req->agent->key_dir, req->agent->revoked, now, &err);
                 if (r) {
                         log_error("revoke: %s", err ? err : strerror(-r));
-                        return request_fail(req, PROTO_INTERNAL,
-                                            "the sessions are revoked, but only until the agent restarts: "
-                                            "the revocation list could not be written");
+                        return request_fail(
+                                req, PROTO_INTERNAL,
+                                "the sessions are revoked, but only until the agent restarts: "
+                                "the revocation list could not be written");
                 }
         }
         codec_encode_RevokeRep(req->out, &(ProtoRevokeRep){ .revoked = n });

@@ -28,13 +28,13 @@ typedef struct Waiter {
 
 typedef struct Job {
         ExehashKey key;
-        uid_t uid;              /* who started it: counted against that uid */
+        uid_t uid; /* who started it: counted against that uid */
         int fd;
         uint64_t max_size;
         int result;
         uint8_t sha256[EXEHASH_SIZE];
-        Waiter *waiters;        /* loop thread only */
-        struct Job *next;       /* pending or finished list (under the mutex) */
+        Waiter *waiters;  /* loop thread only */
+        struct Job *next; /* pending or finished list (under the mutex) */
 } Job;
 
 struct HashQueue {
@@ -43,14 +43,14 @@ struct HashQueue {
         ExehashCache *cache;
         uint64_t max_size;
 
-        Job *active[HASHQ_JOBS_MAX];    /* loop thread: queued or being hashed */
+        Job *active[HASHQ_JOBS_MAX]; /* loop thread: queued or being hashed */
         unsigned n_active;
         HashqStats stats;
 
         pthread_mutex_t lock;
         pthread_cond_t cond;
-        Job *pending, **pending_tail;   /* FIFO for the threads */
-        Job *finished;                  /* back to the loop */
+        Job *pending, **pending_tail; /* FIFO for the threads */
+        Job *finished;                /* back to the loop */
         bool is_stopping;
         pthread_t threads[HASHQ_THREADS];
         unsigned n_threads;
@@ -153,7 +153,8 @@ int hashq_new(HashQueue **qp, uv_loop_t *loop, ExehashCache *cache, uint64_t max
                 return r;
         }
         q->async.data = q;
-        /* Pending hashes keep their connections, and so the loop, alive; the queue itself does not. */
+        /* Pending hashes keep their connections, and so the loop, alive; the queue itself does not.
+         */
         uv_unref((uv_handle_t *)&q->async);
         for (; q->n_threads < HASHQ_THREADS; q->n_threads++) {
                 r = pthread_create(&q->threads[q->n_threads], NULL, worker, q);
@@ -171,7 +172,8 @@ void hashq_set_max_size(HashQueue *q, uint64_t max_size)
         q->max_size = max_size;
 }
 
-int hashq_submit(HashQueue *q, const ExehashKey *key, int fd, uid_t uid, HashqDoneFn done, void *userdata)
+int hashq_submit(HashQueue *q, const ExehashKey *key, int fd, uid_t uid, HashqDoneFn done,
+                 void *userdata)
 {
         _cleanup_free_ Waiter *w = calloc(1, sizeof(*w));
         Job *j = NULL;

@@ -16,12 +16,12 @@
 
 #include "exehash.h"
 
-#define HASHQ_THREADS 2          /* hashing threads: at most this many cores go to hashing */
-#define HASHQ_PER_UID_MAX 2      /* distinct files one uid may have queued or being hashed */
-#define HASHQ_JOBS_MAX 64        /* distinct files queued or being hashed, all uids together */
+#define HASHQ_THREADS 2     /* hashing threads: at most this many cores go to hashing */
+#define HASHQ_PER_UID_MAX 2 /* distinct files one uid may have queued or being hashed */
+#define HASHQ_JOBS_MAX 64   /* distinct files queued or being hashed, all uids together */
 
 enum {
-        HASHQ_E_BUSY = 1,        /* the uid (or the whole queue) is at its limit: not hashed */
+        HASHQ_E_BUSY = 1, /* the uid (or the whole queue) is at its limit: not hashed */
 };
 
 typedef struct HashQueue HashQueue;
@@ -36,10 +36,10 @@ typedef void (*HashqDoneFn)(void *userdata, int result, const uint8_t sha256[EXE
 
 /* What the queue has done since start (Status shows it to admins). */
 typedef struct HashqStats {
-        uint64_t n_started;      /* hashes computed (or begun) */
-        uint64_t n_joined;       /* waiters that joined a hash already queued for the same file */
-        uint64_t n_refused;      /* submissions refused with HASHQ_E_BUSY */
-        unsigned n_active;       /* distinct files queued or being hashed now */
+        uint64_t n_started; /* hashes computed (or begun) */
+        uint64_t n_joined;  /* waiters that joined a hash already queued for the same file */
+        uint64_t n_refused; /* submissions refused with HASHQ_E_BUSY */
+        unsigned n_active;  /* distinct files queued or being hashed now */
 } HashqStats;
 
 /*
@@ -63,7 +63,8 @@ void hashq_set_max_size(HashQueue *q, uint64_t max_size);
  *        hashq_submit())
  * Return: 0 (queued or joined), HASHQ_E_BUSY (@done will not be called), or -errno.
  */
-int hashq_submit(HashQueue *q, const ExehashKey *key, int fd, uid_t uid, HashqDoneFn done, void *userdata);
+int hashq_submit(HashQueue *q, const ExehashKey *key, int fd, uid_t uid, HashqDoneFn done,
+                 void *userdata);
 
 /* hashq_stats() - counters and the current load. */
 void hashq_stats(const HashQueue *q, HashqStats *st);

@@ -26,7 +26,7 @@ typedef struct Call {
         Http *http;
         CURL *easy;
         struct curl_slist *headers;
-        char *body;             /* received */
+        char *body; /* received */
         size_t len, size;
         bool is_too_large;
         char error[CURL_ERROR_SIZE];
@@ -95,7 +95,8 @@ static void collect(Http *h)
                 unlink_call(c);
                 if (c->is_too_large) {
                         r = HTTP_E_TOO_LARGE;
-                        snprintf(c->error, sizeof(c->error), "answer larger than %d bytes", HTTP_BODY_MAX);
+                        snprintf(c->error, sizeof(c->error), "answer larger than %d bytes",
+                                 HTTP_BODY_MAX);
                 } else if (m->data.result != CURLE_OK) {
                         r = HTTP_E_TRANSPORT;
                         if (!c->error[0])
@@ -306,7 +307,8 @@ int http_post(Http *h, const HttpPost *req, HttpDone done, void *userdata)
             curl_easy_setopt(c->easy, CURLOPT_SSL_VERIFYHOST, 2L) != CURLE_OK ||
             curl_easy_setopt(c->easy, CURLOPT_USERAGENT, "roled/" ROLED_VERSION) != CURLE_OK ||
             curl_easy_setopt(c->easy, CURLOPT_CONNECTTIMEOUT_MS,
-                             req->connect_timeout_ms > 0 ? req->connect_timeout_ms : HTTP_CONNECT_TIMEOUT_MS) != CURLE_OK ||
+                             req->connect_timeout_ms > 0 ? req->connect_timeout_ms
+                                                         : HTTP_CONNECT_TIMEOUT_MS) != CURLE_OK ||
             curl_easy_setopt(c->easy, CURLOPT_TIMEOUT_MS,
                              req->timeout_ms > 0 ? req->timeout_ms : HTTP_TIMEOUT_MS) != CURLE_OK)
                 goto fail;
@@ -314,8 +316,10 @@ int http_post(Http *h, const HttpPost *req, HttpDone done, void *userdata)
         if (req->method && strcmp(req->method, "GET") == 0) {
                 if (curl_easy_setopt(c->easy, CURLOPT_HTTPGET, 1L) != CURLE_OK)
                         goto fail;
-        } else if (curl_easy_setopt(c->easy, CURLOPT_POSTFIELDSIZE, (long)req->body_len) != CURLE_OK ||
-                   curl_easy_setopt(c->easy, CURLOPT_COPYPOSTFIELDS, req->body ? req->body : "") != CURLE_OK ||
+        } else if (curl_easy_setopt(c->easy, CURLOPT_POSTFIELDSIZE, (long)req->body_len) !=
+                           CURLE_OK ||
+                   curl_easy_setopt(c->easy, CURLOPT_COPYPOSTFIELDS, req->body ? req->body : "") !=
+                           CURLE_OK ||
                    (req->method && strcmp(req->method, "PUT") == 0 &&
                     curl_easy_setopt(c->easy, CURLOPT_CUSTOMREQUEST, "PUT") != CURLE_OK)) {
                 goto fail;

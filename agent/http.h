@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <uv.h>
 
-#define HTTP_BODY_MAX (64 * 1024)        /* response bytes kept; more is an error */
+#define HTTP_BODY_MAX (64 * 1024) /* response bytes kept; more is an error */
 #define HTTP_CONNECT_TIMEOUT_MS 5000
 #define HTTP_TIMEOUT_MS 15000
 /*
@@ -24,8 +24,9 @@
 #define HTTP_CONNECTIONS_MAX 128
 
 enum {
-        HTTP_E_TRANSPORT = 1, /* no HTTP answer: DNS, connect, TLS, timeout, reset; see the message */
-        HTTP_E_TOO_LARGE,     /* the answer was over HTTP_BODY_MAX */
+        HTTP_E_TRANSPORT =
+                1,        /* no HTTP answer: DNS, connect, TLS, timeout, reset; see the message */
+        HTTP_E_TOO_LARGE, /* the answer was over HTTP_BODY_MAX */
 };
 
 typedef struct Http Http;
@@ -59,10 +60,12 @@ typedef void (*HttpDone)(void *userdata, int r, long status, const char *body, s
 /* http_new() - a client on @loop.  Return: 0, -ENOMEM or -EIO (libcurl failed to start). */
 int http_new(uv_loop_t *loop, Http **hp);
 
-/* http_free() - cancel every request (HttpDone with -ECANCELED) and free once the handles closed. */
+/* http_free() - cancel every request (HttpDone with -ECANCELED) and free once the handles closed.
+ */
 void http_free(Http *h);
 
-/* http_post() - start the request (a POST unless @req->method says otherwise).  Return: 0 (@done will be called), -ENOMEM or -EIO. */
+/* http_post() - start the request (a POST unless @req->method says otherwise).  Return: 0 (@done
+ * will be called), -ENOMEM or -EIO. */
 int http_post(Http *h, const HttpPost *req, HttpDone done, void *userdata);
 
 /* http_in_flight() - requests started and not yet done. */

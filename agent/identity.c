@@ -49,12 +49,14 @@
 #define DELETED_SUFFIX " (deleted)"
 
 /* The process behind @dirfd is gone when /proc answers ESRCH or ENOENT. */
-static int gone_or(int r) {
+static int gone_or(int r)
+{
         return (r == -ESRCH || r == -ENOENT) ? IDENTITY_E_GONE : r;
 }
 
 /* Read the whole (small, procfs) file @name below @dirfd into a NUL-terminated heap buffer. */
-static int read_proc(int dirfd, const char *name, char **textp, size_t *lenp) {
+static int read_proc(int dirfd, const char *name, char **textp, size_t *lenp)
+{
         _cleanup_close_ int fd = -1;
         _cleanup_free_ char *buf = NULL;
         size_t size = 4096, len = 0;
@@ -104,7 +106,8 @@ static int read_proc(int dirfd, const char *name, char **textp, size_t *lenp) {
  * Return: 0, 1 when the file is @size - 1 bytes or larger (use read_proc()),
  *         IDENTITY_E_GONE, or -errno.
  */
-static int read_small(int dirfd, const char *name, char *buf, size_t size) {
+static int read_small(int dirfd, const char *name, char *buf, size_t size)
+{
         _cleanup_close_ int fd = -1;
         ssize_t n;
 
@@ -124,8 +127,10 @@ static int read_small(int dirfd, const char *name, char *buf, size_t size) {
 
 #define SMALL_READ 4096
 
-/* Find "@key:\t" at the start of a line of @text; return the rest of that line (NUL or newline ended). */
-static const char *status_field(const char *text, const char *key) {
+/* Find "@key:\t" at the start of a line of @text; return the rest of that line (NUL or newline
+ * ended). */
+static const char *status_field(const char *text, const char *key)
+{
         size_t klen = strlen(key);
 
         for (const char *p = text; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
@@ -135,7 +140,8 @@ static const char *status_field(const char *text, const char *key) {
 }
 
 /* Parse up to @n unsigned ids from @s (stops at newline). */
-static int parse_ids(const char *s, uint32_t *ids, size_t n, size_t *countp) {
+static int parse_ids(const char *s, uint32_t *ids, size_t n, size_t *countp)
+{
         size_t count = 0;
 
         for (;;) {
@@ -159,7 +165,8 @@ static int parse_ids(const char *s, uint32_t *ids, size_t n, size_t *countp) {
 }
 
 /* Count the ids on the line at @s (up to newline or NUL). */
-static size_t count_ids(const char *s) {
+static size_t count_ids(const char *s)
+{
         size_t n = 0;
 
         for (;;) {
@@ -172,7 +179,8 @@ static size_t count_ids(const char *s) {
 }
 
 /* The uid and gid lines must agree with SO_PEERCRED (effective ids); groups come from "Groups:". */
-static int parse_status(const char *text, const struct ucred *cred, Identity *id) {
+static int parse_status(const char *text, const struct ucred *cred, Identity *id)
+{
         uint32_t ids[4];
         const char *f;
         size_t n, n_groups = 0;
@@ -209,7 +217,8 @@ static int parse_status(const char *text, const struct ucred *cred, Identity *id
         return 0;
 }
 
-static int read_status(int dirfd, const struct ucred *cred, Identity *id) {
+static int read_status(int dirfd, const struct ucred *cred, Identity *id)
+{
         _cleanup_free_ char *text = NULL;
         char buf[SMALL_READ];
         int r;
@@ -230,7 +239,8 @@ static int read_status(int dirfd, const struct ucred *cred, Identity *id) {
  * Resolve a user (@is_user) or group name into @buf. Unknown ids and names
  * that do not fit give the decimal number and false in *@resolvedp.
  */
-static int lookup_name(bool is_user, uint32_t xid, char *buf, size_t size, bool *resolvedp) {
+static int lookup_name(bool is_user, uint32_t xid, char *buf, size_t size, bool *resolvedp)
+{
         _cleanup_free_ char *scratch = NULL;
         size_t scratch_size = 1024;
         const char *name = NULL;
@@ -271,8 +281,10 @@ static int lookup_name(bool is_user, uint32_t xid, char *buf, size_t size, bool 
         return 0;
 }
 
-int identity_unit_from_cgroup(const char *cgroup, char *unit, size_t unit_size, bool *is_user_unitp) {
-        static const char *const suffixes[] = { ".service", ".scope", ".socket", ".mount", ".swap" };
+int identity_unit_from_cgroup(const char *cgroup, char *unit, size_t unit_size, bool *is_user_unitp)
+{
+        static const char *const suffixes[] = { ".service", ".scope", ".socket", ".mount",
+                                                ".swap" };
         const char *p = cgroup;
         bool is_user = false;
 
@@ -330,7 +342,8 @@ int identity_unit_from_cgroup(const char *cgroup, char *unit, size_t unit_size, 
         return 0;
 }
 
-static int read_cgroup(int dirfd, Identity *id) {
+static int read_cgroup(int dirfd, Identity *id)
+{
         _cleanup_free_ char *heap = NULL;
         char buf[SMALL_READ];
         const char *text = buf, *line;
@@ -368,10 +381,12 @@ static int read_cgroup(int dirfd, Identity *id) {
  * filesystem is not asked, so this never waits on a server or on a FUSE
  * daemon the caller runs).  Device and inode never need asking.
  */
-static int statx_exe(int dirfd, struct stat *st) {
+static int statx_exe(int dirfd, struct stat *st)
+{
         struct statx sx;
 
-        if (statx(dirfd, "exe", AT_STATX_DONT_SYNC, STATX_INO | STATX_SIZE | STATX_MTIME | STATX_CTIME, &sx) < 0)
+        if (statx(dirfd, "exe", AT_STATX_DONT_SYNC,
+                  STATX_INO | STATX_SIZE | STATX_MTIME | STATX_CTIME, &sx) < 0)
                 return -errno;
         memset(st, 0, sizeof(*st));
         st->st_dev = makedev(sx.stx_dev_major, sx.stx_dev_minor);
@@ -392,7 +407,8 @@ static int statx_exe(int dirfd, struct stat *st) {
  * exe rule matches.  The file itself is opened only for hashing
  * (identity_open_exe()).
  */
-static int read_exe(int dirfd, Identity *id) {
+static int read_exe(int dirfd, Identity *id)
+{
         struct stat st;
         ssize_t n;
         size_t dl = strlen(DELETED_SUFFIX);
@@ -428,7 +444,8 @@ static int read_exe(int dirfd, Identity *id) {
  * reverse.  Both reads naming the same file, with the ids read in between,
  * means the ids belong to that file's process image.
  */
-static int recheck_exe(int dirfd, const Identity *id) {
+static int recheck_exe(int dirfd, const Identity *id)
+{
         struct stat st;
         int r;
 
@@ -450,15 +467,19 @@ typedef struct AgentNs {
 static AgentNs agent_ns;
 static pthread_once_t agent_ns_once = PTHREAD_ONCE_INIT;
 
-static void read_agent_ns(void) {
-        if (stat("/proc/self/ns/mnt", &agent_ns.mnt) < 0 || stat("/proc/self/ns/user", &agent_ns.user) < 0)
+static void read_agent_ns(void)
+{
+        if (stat("/proc/self/ns/mnt", &agent_ns.mnt) < 0 ||
+            stat("/proc/self/ns/user", &agent_ns.user) < 0)
                 agent_ns.error = -errno;
 }
 
-static bool same_ns(int dirfd, const char *name, const struct stat *mine) {
+static bool same_ns(int dirfd, const char *name, const struct stat *mine)
+{
         struct stat st;
 
-        return fstatat(dirfd, name, &st, 0) == 0 && st.st_dev == mine->st_dev && st.st_ino == mine->st_ino;
+        return fstatat(dirfd, name, &st, 0) == 0 && st.st_dev == mine->st_dev &&
+               st.st_ino == mine->st_ino;
 }
 
 /*
@@ -470,7 +491,8 @@ static bool same_ns(int dirfd, const char *name, const struct stat *mine) {
  * it alone is not foreign; executables are compared by device and inode in
  * any case.
  */
-static void read_ns(int dirfd, Identity *id) {
+static void read_ns(int dirfd, Identity *id)
+{
         (void)pthread_once(&agent_ns_once, read_agent_ns);
         id->is_foreign_ns = agent_ns.error != 0 || !same_ns(dirfd, "ns/user", &agent_ns.user);
 }
@@ -479,7 +501,8 @@ static void read_ns(int dirfd, Identity *id) {
  * The path is verified only when it names, in our namespace, the very file
  * the process runs.  A path lookup: it may wait on the filesystem.
  */
-static void verify_exe_path(Identity *id) {
+static void verify_exe_path(Identity *id)
+{
         struct stat st;
 
         id->is_exe_path_verified = !id->is_foreign_ns && id->has_exe_key && id->exe[0] &&
@@ -488,7 +511,8 @@ static void verify_exe_path(Identity *id) {
 }
 
 /* The pid the pidfd refers to, from /proc/self/fdinfo (-1 once the process has been reaped). */
-static int pidfd_pid(int pidfd, pid_t *pidp) {
+static int pidfd_pid(int pidfd, pid_t *pidp)
+{
         _cleanup_free_ char *text = NULL;
         char name[64];
         const char *f;
@@ -507,7 +531,8 @@ static int pidfd_pid(int pidfd, pid_t *pidp) {
         return 0;
 }
 
-int identity_check_exe(const Identity *id) {
+int identity_check_exe(const Identity *id)
+{
         struct stat st;
         int r;
 
@@ -524,7 +549,8 @@ int identity_check_exe(const Identity *id) {
         return 0;
 }
 
-int identity_check_alive(const Identity *id) {
+int identity_check_alive(const Identity *id)
+{
         struct pollfd pfd = { .fd = id->pidfd, .events = POLLIN };
         int n;
 
@@ -541,7 +567,8 @@ int identity_check_alive(const Identity *id) {
         return 0;
 }
 
-static int open_pidfd(int fd, pid_t pid) {
+static int open_pidfd(int fd, pid_t pid)
+{
         socklen_t len = sizeof(int);
         int pidfd = -1, r;
         pid_t is;
@@ -577,10 +604,12 @@ static int open_pidfd(int fd, pid_t pid) {
         return pidfd;
 }
 
-static int build_key(Identity *id) {
+static int build_key(Identity *id)
+{
         const char *unit_prefix = id->is_user_unit ? "user:" : "";
-        /* A path that does not name the running file in our namespace must not share a key with one that does. */
-        const char *deleted = id->is_exe_deleted          ? DELETED_SUFFIX
+        /* A path that does not name the running file in our namespace must not share a key with one
+         * that does. */
+        const char *deleted = id->is_exe_deleted                        ? DELETED_SUFFIX
                               : !id->is_exe_path_verified && id->exe[0] ? " (unverified)"
                                                                         : "";
 
@@ -592,7 +621,8 @@ static int build_key(Identity *id) {
         return 0;
 }
 
-static int resolve_names(Identity *id) {
+static int resolve_names(Identity *id)
+{
         int r;
 
         r = lookup_name(true, id->uid, id->user, sizeof(id->user), &id->has_user_name);
@@ -619,7 +649,8 @@ static int resolve_names(Identity *id) {
         return 0;
 }
 
-int identity_attest(int fd, const struct ucred *cred, Identity *idp) {
+int identity_attest(int fd, const struct ucred *cred, Identity *idp)
+{
         _cleanup_(identity_deinit) Identity id = IDENTITY_INIT;
         _cleanup_close_ int dirfd = -1;
         char path[64];
@@ -635,10 +666,13 @@ int identity_attest(int fd, const struct ucred *cred, Identity *idp) {
         if (id.pidfd < 0) {
                 r = id.pidfd;
                 id.pidfd = -1;
-                return r == -IDENTITY_E_GONE ? IDENTITY_E_GONE : r == -IDENTITY_E_UNATTESTED ? IDENTITY_E_UNATTESTED : r;
+                return r == -IDENTITY_E_GONE         ? IDENTITY_E_GONE
+                       : r == -IDENTITY_E_UNATTESTED ? IDENTITY_E_UNATTESTED
+                                                     : r;
         }
 
-        /* One directory fd: once the process dies, reads through it fail instead of reaching a successor. */
+        /* One directory fd: once the process dies, reads through it fail instead of reaching a
+         * successor. */
         (void)snprintf(path, sizeof(path), "/proc/%d", (int)cred->pid);
         dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (dirfd < 0)
@@ -673,7 +707,8 @@ int identity_attest(int fd, const struct ucred *cred, Identity *idp) {
         return 0;
 }
 
-int identity_open_exe(Identity *id) {
+int identity_open_exe(Identity *id)
+{
         struct stat st;
         int fd;
 
@@ -698,7 +733,8 @@ int identity_open_exe(Identity *id) {
         return 0;
 }
 
-int identity_finish(Identity *id, unsigned flags) {
+int identity_finish(Identity *id, unsigned flags)
+{
         int r;
 
         verify_exe_path(id);
@@ -717,7 +753,8 @@ int identity_finish(Identity *id, unsigned flags) {
         return build_key(id);
 }
 
-int identity_from_socket(int fd, Identity *idp) {
+int identity_from_socket(int fd, Identity *idp)
+{
         _cleanup_(identity_deinit) Identity id = IDENTITY_INIT;
         struct ucred cred;
         socklen_t len = sizeof(cred);
@@ -738,7 +775,8 @@ int identity_from_socket(int fd, Identity *idp) {
         return 0;
 }
 
-void identity_deinit(Identity *id) {
+void identity_deinit(Identity *id)
+{
         if (!id)
                 return;
         safe_close(id->pidfd);

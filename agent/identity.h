@@ -15,10 +15,10 @@
 
 #include "exehash.h"
 
-#define IDENTITY_NAME_MAX 64    /* user/group name incl. NUL; longer names fall back to the number */
-#define IDENTITY_PATH_MAX 4096  /* executable path incl. NUL (PATH_MAX) */
-#define IDENTITY_CGROUP_MAX 1024 /* cgroup v2 path incl. NUL */
-#define IDENTITY_UNIT_MAX 256   /* systemd unit name incl. NUL (systemd's limit) */
+#define IDENTITY_NAME_MAX 64   /* user/group name incl. NUL; longer names fall back to the number */
+#define IDENTITY_PATH_MAX 4096 /* executable path incl. NUL (PATH_MAX) */
+#define IDENTITY_CGROUP_MAX 1024  /* cgroup v2 path incl. NUL */
+#define IDENTITY_UNIT_MAX 256     /* systemd unit name incl. NUL (systemd's limit) */
 #define IDENTITY_GROUPS_MAX 65536 /* supplementary groups (the kernel's NGROUPS_MAX) */
 
 enum {
@@ -106,7 +106,7 @@ typedef struct Identity {
         bool is_exe_path_verified;
         bool is_foreign_ns;
         bool has_exe_sha256;
-        const char *exe_hash_missing;   /* static text: why there is no exe_sha256, or NULL */
+        const char *exe_hash_missing; /* static text: why there is no exe_sha256, or NULL */
         char user[IDENTITY_NAME_MAX];
         char group[IDENTITY_NAME_MAX];
         char exe[IDENTITY_PATH_MAX];
@@ -117,7 +117,10 @@ typedef struct Identity {
         char *key;
 } Identity;
 
-#define IDENTITY_INIT { .pidfd = -1, .exe_fd = -1, .proc_fd = -1 }
+#define IDENTITY_INIT                                                                              \
+        {                                                                                          \
+                .pidfd = -1, .exe_fd = -1, .proc_fd = -1                                           \
+        }
 
 /*
  * identity_attest() - attest the peer of a connected Unix socket from the
@@ -139,8 +142,9 @@ typedef struct Identity {
 int identity_attest(int fd, const struct ucred *cred, Identity *id);
 
 enum {
-        IDENTITY_RESOLVE_NAMES = 1 << 0, /* user and group names through NSS (else the caller set them) */
-        IDENTITY_OPEN_EXE = 1 << 1,      /* open exe_fd (identity_open_exe()) */
+        IDENTITY_RESOLVE_NAMES =
+                1 << 0, /* user and group names through NSS (else the caller set them) */
+        IDENTITY_OPEN_EXE = 1 << 1, /* open exe_fd (identity_open_exe()) */
 };
 
 /*
@@ -196,7 +200,8 @@ int identity_check_exe(const Identity *id);
  * @is_user_unitp: receives true when the unit belongs to a user manager
  * Return: 0, or -ENAMETOOLONG when the unit name does not fit.
  */
-int identity_unit_from_cgroup(const char *cgroup, char *unit, size_t unit_size, bool *is_user_unitp);
+int identity_unit_from_cgroup(const char *cgroup, char *unit, size_t unit_size,
+                              bool *is_user_unitp);
 
 /*
  * identity_deinit() - close the fds and free the allocations of @id, leaving

@@ -24,8 +24,8 @@
 #include "names.h"
 #include "sts.h"
 
-#define TOKEN_MAX 1024          /* bytes of an IMDS session token we accept */
-#define TOKEN_MARGIN 60         /* seconds: ask for a new token this long before the old one ends */
+#define TOKEN_MAX 1024  /* bytes of an IMDS session token we accept */
+#define TOKEN_MARGIN 60 /* seconds: ask for a new token this long before the old one ends */
 
 typedef enum Step { STEP_TOKEN, STEP_ROLE, STEP_CREDS } Step;
 
@@ -42,7 +42,8 @@ struct Imds {
         void *userdata;
 };
 
-/* An override must stay on this host's own link: loopback or link-local, plain http:// like IMDS itself. */
+/* An override must stay on this host's own link: loopback or link-local, plain http:// like IMDS
+ * itself. */
 static bool endpoint_usable(const char *url)
 {
         char host[128];
@@ -106,8 +107,10 @@ int imds_new(Http *http, Imds **ip)
                         if (i->endpoint[strlen(i->endpoint) - 1] == '/')
                                 i->endpoint[strlen(i->endpoint) - 1] = '\0';
                 } else {
-                        log_error("%s=%s is not http:// on a loopback or link-local address; IMDS is "
-                                  "not used", IMDS_ENDPOINT_ENV, env);
+                        log_error(
+                                "%s=%s is not http:// on a loopback or link-local address; IMDS is "
+                                "not used",
+                                IMDS_ENDPOINT_ENV, env);
                 }
         } else {
                 snprintf(i->endpoint, sizeof(i->endpoint), "%s", IMDS_ENDPOINT_DEFAULT);
@@ -169,11 +172,13 @@ static int send_step(Imds *i)
         switch (i->step) {
         case STEP_TOKEN:
                 snprintf(url, sizeof(url), "%s/latest/api/token", i->endpoint);
-                snprintf(auth, sizeof(auth), "X-aws-ec2-metadata-token-ttl-seconds: %d", IMDS_TOKEN_TTL);
+                snprintf(auth, sizeof(auth), "X-aws-ec2-metadata-token-ttl-seconds: %d",
+                         IMDS_TOKEN_TTL);
                 req.method = "PUT";
                 break;
         case STEP_ROLE:
-                snprintf(url, sizeof(url), "%s/latest/meta-data/iam/security-credentials/", i->endpoint);
+                snprintf(url, sizeof(url), "%s/latest/meta-data/iam/security-credentials/",
+                         i->endpoint);
                 snprintf(auth, sizeof(auth), "X-aws-ec2-metadata-token: %s", i->token);
                 break;
         case STEP_CREDS:
@@ -193,7 +198,8 @@ static bool role_name_ok(const char *s, size_t n)
         return name_valid(s, n, 1, IMDS_ROLE_MAX, NAME_IAM_EXTRA);
 }
 
-/* The credentials document: {"Code": "Success", "AccessKeyId", "SecretAccessKey", "Token", "Expiration"}. */
+/* The credentials document: {"Code": "Success", "AccessKeyId", "SecretAccessKey", "Token",
+ * "Expiration"}. */
 static int parse_creds(const char *body, size_t len, Credentials *cr, char *why, size_t why_len)
 {
         json_t *doc = json_loadb(body, len, JSON_REJECT_DUPLICATES, NULL);
@@ -201,9 +207,11 @@ static int parse_creds(const char *body, size_t len, Credentials *cr, char *why,
         Credentials c = CREDENTIALS_INIT;
         int r = IMDS_E_FAILED;
 
-        if (!doc || json_unpack(doc, "{s?s, s:s, s:s, s:s, s:s}", "Code", &code, "AccessKeyId", &akid,
-                                "SecretAccessKey", &secret, "Token", &token, "Expiration", &exp) < 0) {
-                snprintf(why, why_len, "the credentials document is not JSON with AccessKeyId, "
+        if (!doc ||
+            json_unpack(doc, "{s?s, s:s, s:s, s:s, s:s}", "Code", &code, "AccessKeyId", &akid,
+                        "SecretAccessKey", &secret, "Token", &token, "Expiration", &exp) < 0) {
+                snprintf(why, why_len,
+                         "the credentials document is not JSON with AccessKeyId, "
                          "SecretAccessKey, Token and Expiration");
                 goto out;
         }
@@ -214,7 +222,8 @@ static int parse_creds(const char *body, size_t len, Credentials *cr, char *why,
         if (strlen(akid) < 16 || strlen(akid) > CREDENTIALS_AKID_MAX || strlen(secret) < 1 ||
             strlen(secret) > CREDENTIALS_SECRET_MAX || !*token || strlen(token) > 8192 ||
             sts_parse_time(exp, &c.expires) < 0) {
-                snprintf(why, why_len, "the credentials document holds a malformed key, token or Expiration");
+                snprintf(why, why_len,
+                         "the credentials document holds a malformed key, token or Expiration");
                 goto out;
         }
         c.token = strdup(token);
@@ -242,7 +251,7 @@ out:
 
 static const char *step_name(Step s)
 {
-        return s == STEP_TOKEN ? "PUT /latest/api/token"
+        return s == STEP_TOKEN  ? "PUT /latest/api/token"
                : s == STEP_ROLE ? "GET /latest/meta-data/iam/security-credentials/"
                                 : "GET /latest/meta-data/iam/security-credentials/ROLE";
 }
@@ -275,7 +284,8 @@ static void on_answer(void *userdata, int r, long status, const char *body, size
                 return;
         }
         if (status == 404 && i->step == STEP_ROLE) {
-                finish(i, IMDS_E_FAILED, NULL, "IMDS at %s: the instance has no IAM role", i->endpoint);
+                finish(i, IMDS_E_FAILED, NULL, "IMDS at %s: the instance has no IAM role",
+                       i->endpoint);
                 return;
         }
         if (status != 200) {
@@ -300,7 +310,8 @@ static void on_answer(void *userdata, int r, long status, const char *body, size
                 /* One role per instance profile: the first line. */
                 n = strcspn(body, "\r\n");
                 if (!role_name_ok(body, n)) {
-                        finish(i, IMDS_E_FAILED, NULL, "IMDS at %s named no usable IAM role", i->endpoint);
+                        finish(i, IMDS_E_FAILED, NULL, "IMDS at %s named no usable IAM role",
+                               i->endpoint);
                         return;
                 }
                 memcpy(i->role, body, n);

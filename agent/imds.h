@@ -21,12 +21,13 @@
 
 #define IMDS_ENDPOINT_DEFAULT "http://169.254.169.254"
 #define IMDS_ENDPOINT_ENV "AWS_EC2_METADATA_SERVICE_ENDPOINT"
-#define IMDS_TOKEN_TTL 21600         /* seconds asked for the session token (the most IMDS grants) */
-#define IMDS_TIMEOUT_MS 2000         /* each request; IMDS answers on the host's own link */
-#define IMDS_ROLE_MAX 64             /* IAM role name */
+#define IMDS_TOKEN_TTL 21600 /* seconds asked for the session token (the most IMDS grants) */
+#define IMDS_TIMEOUT_MS 2000 /* each request; IMDS answers on the host's own link */
+#define IMDS_ROLE_MAX 64     /* IAM role name */
 
 enum {
-        IMDS_E_FAILED = 1, /* no credentials: the message says why (unreachable, no role, bad answer) */
+        IMDS_E_FAILED =
+                1, /* no credentials: the message says why (unreachable, no role, bad answer) */
 };
 
 typedef struct Imds Imds;
@@ -42,7 +43,8 @@ typedef void (*ImdsDone)(void *userdata, int r, Credentials *take, const char *w
 /* imds_new() - a client using @http (borrowed; it must outlive the Imds).  Return: 0 or -ENOMEM. */
 int imds_new(Http *http, Imds **ip);
 
-/* imds_free() - free (NULL is fine; no fetch may be running: free the Http first).  Return: NULL. */
+/* imds_free() - free (NULL is fine; no fetch may be running: free the Http first).  Return: NULL.
+ */
 Imds *imds_free(Imds *i);
 
 /*

@@ -27,11 +27,11 @@ enum {
         ISSUER_E_BAD_SIGNATURE, /* verify: the signature does not verify */
         ISSUER_E_EXPIRED,       /* verify: authentic but expired */
         ISSUER_E_REVOKED,       /* verify: authentic, unexpired, but revoked */
-        ISSUER_E_TOO_LONG,      /* issue: a claim (e.g. the executable path) is over its token bound */
+        ISSUER_E_TOO_LONG, /* issue: a claim (e.g. the executable path) is over its token bound */
         ISSUER_E_TOO_MANY_GROUPS, /* issue: the caller is in more groups than a token carries */
-        ISSUER_E_FAILED,        /* issue: refused or failed; the IssueError says how */
-        ISSUER_E_PENDING,       /* issue: the answer comes later through IssueDone */
-        ISSUER_E_UNSUPPORTED,   /* the driver does not do this (e.g. verify for aws) */
+        ISSUER_E_FAILED,          /* issue: refused or failed; the IssueError says how */
+        ISSUER_E_PENDING,         /* issue: the answer comes later through IssueDone */
+        ISSUER_E_UNSUPPORTED,     /* the driver does not do this (e.g. verify for aws) */
 };
 
 /*
@@ -77,15 +77,15 @@ typedef void (*IssueDone)(void *userdata, int r, Credentials *take, const IssueE
 
 /* IssuerHealth - what status and explain show about an issuer's upstream. */
 typedef struct IssuerHealth {
-        const char *state;         /* "ok", "failing", "unknown" (no call yet) or "local" */
-        int64_t last_success;      /* Unix seconds, 0: never */
-        int64_t last_failure;      /* Unix seconds, 0: never */
-        uint64_t n_calls;          /* upstream calls started */
-        char last_error[512];      /* "" when none */
-        const char *source;        /* aws: "credentials_file" or "imds"; NULL otherwise */
-        bool has_mfa;              /* aws with mfa_serial: the two below mean something */
-        int64_t mfa_expires;       /* when the MFA session ends (Unix seconds), 0: none */
-        uint64_t n_mfa_waiting;    /* requests waiting for the MFA session (a code) */
+        const char *state;      /* "ok", "failing", "unknown" (no call yet) or "local" */
+        int64_t last_success;   /* Unix seconds, 0: never */
+        int64_t last_failure;   /* Unix seconds, 0: never */
+        uint64_t n_calls;       /* upstream calls started */
+        char last_error[512];   /* "" when none */
+        const char *source;     /* aws: "credentials_file" or "imds"; NULL otherwise */
+        bool has_mfa;           /* aws with mfa_serial: the two below mean something */
+        int64_t mfa_expires;    /* when the MFA session ends (Unix seconds), 0: none */
+        uint64_t n_mfa_waiting; /* requests waiting for the MFA session (a code) */
 } IssuerHealth;
 
 typedef struct IssuerDriver {
@@ -106,8 +106,7 @@ typedef struct IssuerDriver {
          * verify() - verify a session token this issuer minted (NULL: cannot).
          * Return: 0 (claims filled when not NULL), ISSUER_E_* or -errno.
          */
-        int (*verify)(void *state, const char *token, size_t len, int64_t now,
-                      TokenClaims *claims);
+        int (*verify)(void *state, const char *token, size_t len, int64_t now, TokenClaims *claims);
         /* describe() - the upstream's health, for status and explain (@role may be NULL). */
         void (*describe)(void *state, const Role *role, IssuerHealth *h);
 } IssuerDriver;

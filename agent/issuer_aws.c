@@ -31,11 +31,13 @@
 #include "names.h"
 #include "util.h"
 
-#define SOURCE_MARGIN 300       /* seconds: renew a chaining source session this long before it expires */
+/* Seconds: renew a chaining source session this long before it expires. */
+#define SOURCE_MARGIN 300
 #define SOURCE_DURATION 3600
 #define SOURCE_SESSION_NAME "roled-chain"
-#define IMDS_REFRESH_MARGIN 300 /* seconds: fetch the instance role's credentials again this long before they expire */
-#define IMDS_MIN_LEFT 60        /* seconds: never sign with instance credentials that end sooner */
+/* Seconds: fetch the instance role's credentials again this long before they expire. */
+#define IMDS_REFRESH_MARGIN 300
+#define IMDS_MIN_LEFT 60 /* seconds: never sign with instance credentials that end sooner */
 /*
  * Wrong MFA codes STS refused from users other than root and the agent's
  * user, per window: a user who can make a request wait must not be able to
@@ -43,28 +45,28 @@
  * typist's worth of mistakes.
  */
 #define MFA_WRONG_MAX 5
-#define MFA_WRONG_WINDOW 300    /* seconds */
+#define MFA_WRONG_WINDOW 300 /* seconds */
 
 typedef struct AwsState AwsState;
 typedef struct Source Source;
 
 /* One STS call: for a caller (done set) or for a Source (source_fetch set). */
 typedef struct AwsCall {
-        struct AwsCall *next;   /* Source.waiting */
+        struct AwsCall *next; /* Source.waiting */
         AwsState *st;
         IssueDone done;
         void *userdata;
-        uint32_t uid;           /* the caller it is for (who may supply an MFA code) */
-        Source *source_fetch;   /* this call fetches that source's session */
-        AwsMfaDone mfa_done;    /* this call checks an Mfa method's code */
+        uint32_t uid;         /* the caller it is for (who may supply an MFA code) */
+        Source *source_fetch; /* this call fetches that source's session */
+        AwsMfaDone mfa_done;  /* this call checks an Mfa method's code */
         void *mfa_userdata;
-        bool is_admin;          /* ... sent by root or the agent's user */
+        bool is_admin; /* ... sent by root or the agent's user */
         char *url;
         char *region;
         char *ca_file;
-        char *body;             /* the form body (may hold a policy): wiped */
+        char *body; /* the form body (may hold a policy): wiped */
         size_t body_len;
-        char *what;             /* "sts:AssumeRole of arn:..." for messages */
+        char *what; /* "sts:AssumeRole of arn:..." for messages */
         int64_t started;
 } AwsCall;
 
@@ -75,7 +77,7 @@ struct Source {
         Credentials creds;
         bool has_creds;
         bool is_in_flight;
-        AwsCall *waiting;       /* calls to sign with creds once they arrive */
+        AwsCall *waiting; /* calls to sign with creds once they arrive */
 };
 
 /*
@@ -88,27 +90,28 @@ struct Source {
 typedef struct MfaState {
         Source source;
         MfaRun *run;
-        uv_timer_t *timer;      /* heap: freed in its close callback */
-        AwsCall *check;         /* the GetSessionToken of an Mfa method's code in flight */
-        bool has_process;       /* mfa_process was configured when the check started */
+        uv_timer_t *timer; /* heap: freed in its close callback */
+        AwsCall *check;    /* the GetSessionToken of an Mfa method's code in flight */
+        bool has_process;  /* mfa_process was configured when the check started */
         char *url, *region, *ca_file, *serial;
         char *akid, *secret, *token;
-        uint64_t n_prompts;     /* mfa_process runs started */
-        uint64_t n_codes;       /* codes taken from the Mfa method */
-        int64_t wrong_since;    /* start of the window of ... */
-        unsigned n_wrong;       /* ... wrong codes from other users (MFA_WRONG_MAX) */
+        uint64_t n_prompts;  /* mfa_process runs started */
+        uint64_t n_codes;    /* codes taken from the Mfa method */
+        int64_t wrong_since; /* start of the window of ... */
+        unsigned n_wrong;    /* ... wrong codes from other users (MFA_WRONG_MAX) */
 } MfaState;
 
 struct AwsState {
         Agent *agent;
         Http *http;
         Imds *imds;
-        Source imds_source;     /* the instance role's credentials ([aws] imds = on, no credentials_file) */
+        Source imds_source; /* the instance role's credentials ([aws] imds = on, no
+                               credentials_file) */
         Source *sources;
         MfaState mfa;
         uint64_t n_calls;
         int64_t last_success, last_failure;
-        bool is_failing;        /* the last call failed */
+        bool is_failing; /* the last call failed */
         char last_error[512];
 };
 
@@ -171,8 +174,8 @@ static void tag_value(const char *s, char out[257])
                 s += n - 256;
         snprintf(out, 257, "%s", s);
         for (char *p = out; *p; p++)
-                if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-                      strchr(" _.:/=+-@", *p)))
+                if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+                      (*p >= '0' && *p <= '9') || strchr(" _.:/=+-@", *p)))
                         *p = '_';
 }
 
@@ -271,8 +274,7 @@ static int send_call(AwsCall *c, const StsSource *src, IssueError *e)
         r = sts_sign(c->url, c->region, src, c->body, c->body_len, agent_now(st->agent), headers);
         if (r < 0) {
                 *e = (IssueError){ .code = PROTO_INTERNAL };
-                set_msg(e, "%s: cannot sign the request: %s", c->what,
-                         strerror(-r));
+                set_msg(e, "%s: cannot sign the request: %s", c->what, strerror(-r));
                 note_failure(st, e);
                 return ISSUER_E_FAILED;
         }
@@ -288,8 +290,7 @@ static int send_call(AwsCall *c, const StsSource *src, IssueError *e)
         sts_headers_free(headers);
         if (r < 0) {
                 *e = (IssueError){ .code = PROTO_UPSTREAM_UNAVAILABLE, .is_transient = true };
-                set_msg(e, "%s: cannot start the request: %s",
-                         c->what, strerror(-r));
+                set_msg(e, "%s: cannot start the request: %s", c->what, strerror(-r));
                 note_failure(st, e);
                 return ISSUER_E_FAILED;
         }
@@ -337,8 +338,7 @@ static void source_done(Source *s, AwsState *st, int r, const IssueError *e)
                 } else {
                         IssueError ce = *e;
 
-                        set_msg(&ce, "%s: its source session: %s",
-                                 c->what, e->message);
+                        set_msg(&ce, "%s: its source session: %s", c->what, e->message);
                         finish(c, r > 0 ? ISSUER_E_FAILED : r, NULL, &ce);
                 }
                 c = next;
@@ -390,8 +390,7 @@ static void on_http(void *userdata, int r, long status, const char *body, size_t
                 return;
         }
         if (r) {
-                set_msg(&e, "%s: STS at %s did not answer: %s", c->what,
-                         c->url, error);
+                set_msg(&e, "%s: STS at %s did not answer: %s", c->what, c->url, error);
                 log_warning("%s", e.message);
                 finish(c, ISSUER_E_FAILED, NULL, &e);
                 return;
@@ -399,8 +398,7 @@ static void on_http(void *userdata, int r, long status, const char *body, size_t
         r = sts_parse(status, body, len, &a);
         if (r == STS_E_ERROR) {
                 map_error(a.code, status, &e);
-                set_msg(&e, "%s: STS answered %s: %s", c->what, a.code,
-                         a.message);
+                set_msg(&e, "%s: STS answered %s: %s", c->what, a.code, a.message);
                 log_warning("%s (HTTP %ld)", e.message, status);
                 finish(c, ISSUER_E_FAILED, NULL, &e);
                 return;
@@ -411,7 +409,8 @@ static void on_http(void *userdata, int r, long status, const char *body, size_t
         }
         if (r) {
                 snprintf(e.message, sizeof(e.message),
-                         "%s: STS at %s gave an answer that is not STS XML with credentials (HTTP %ld)",
+                         "%s: STS at %s gave an answer that is not STS XML with credentials (HTTP "
+                         "%ld)",
                          c->what, c->url, status);
                 log_warning("%s", e.message);
                 finish(c, r < 0 ? r : ISSUER_E_FAILED, NULL, &e);
@@ -423,7 +422,8 @@ static void on_http(void *userdata, int r, long status, const char *body, size_t
         sodium_bin2hex(a.creds.sid, sizeof(a.creds.sid), rnd, sizeof(rnd));
         a.creds.issuer = "aws";
         a.creds.issued = now;
-        log_debug("%s: STS issued %s until %lld", c->what, a.creds.akid, (long long)a.creds.expires);
+        log_debug("%s: STS issued %s until %lld", c->what, a.creds.akid,
+                  (long long)a.creds.expires);
         finish(c, 0, &a.creds, NULL);
 }
 
@@ -458,7 +458,8 @@ static int new_call(AwsState *st, const Config *config, const Role *role, const 
 }
 
 /* The session policy to send: compact JSON of the role's permissions (or its own file). */
-static int session_policy(const Role *role, const IssueRequest *req, char **policyp, IssueError *err)
+static int session_policy(const Role *role, const IssueRequest *req, char **policyp,
+                          IssueError *err)
 {
         const char *text = NULL;
         size_t len = 0;
@@ -471,7 +472,8 @@ static int session_policy(const Role *role, const IssueRequest *req, char **poli
                          "role %s already sends its own session policy to STS (session_policy = "
                          "%s); a caller's session policy is only taken for session_policy = none",
                          role->name,
-                         role->aws.session_policy == AWS_SESSION_POLICY_INHERIT ? "inherit" : "FILE");
+                         role->aws.session_policy == AWS_SESSION_POLICY_INHERIT ? "inherit"
+                                                                                : "FILE");
                 return ISSUER_E_FAILED;
         }
         if (req->policy) {
@@ -578,7 +580,8 @@ static void on_imds(void *userdata, int r, Credentials *take, const char *why)
                 note_failure(st, &e);
         }
         /* Credentials fetched before and still good go on serving until shortly before they end. */
-        if (r != -ECANCELED && s->has_creds && agent_now(st->agent) < s->creds.expires - IMDS_MIN_LEFT)
+        if (r != -ECANCELED && s->has_creds &&
+            agent_now(st->agent) < s->creds.expires - IMDS_MIN_LEFT)
                 source_done(s, st, 0, NULL);
         else
                 source_done(s, st, r == -ECANCELED ? -ECANCELED : ISSUER_E_FAILED, &e);
@@ -596,10 +599,12 @@ static int imds_start(AwsState *st, IssueError *e)
         if (r < 0) {
                 *e = (IssueError){ .code = PROTO_UPSTREAM_UNAVAILABLE, .is_transient = true };
                 if (r == -EINVAL)
-                        set_msg(e, "the agent's source credentials: %s names no usable IMDS endpoint",
+                        set_msg(e,
+                                "the agent's source credentials: %s names no usable IMDS endpoint",
                                 IMDS_ENDPOINT_ENV);
                 else
-                        set_msg(e, "the agent's source credentials: cannot ask IMDS: %s", strerror(-r));
+                        set_msg(e, "the agent's source credentials: cannot ask IMDS: %s",
+                                strerror(-r));
                 note_failure(st, e);
                 return ISSUER_E_FAILED;
         }
@@ -674,7 +679,8 @@ static void on_mfa_code(void *userdata, int r, const char *code, const char *why
         m->run = NULL;
         if (r) {
                 if (r == -ECANCELED)
-                        e = (IssueError){ .code = PROTO_UPSTREAM_UNAVAILABLE, .is_transient = true };
+                        e = (IssueError){ .code = PROTO_UPSTREAM_UNAVAILABLE,
+                                          .is_transient = true };
                 set_msg(&e, "MFA: mfa_process gave no code: %s", why);
                 log_warning("%s", e.message);
                 note_failure(st, &e);
@@ -719,8 +725,10 @@ static void on_mfa_timeout(uv_timer_t *t)
         AwsState *st = t->data;
         IssueError e = { .code = PROTO_ACCESS_DENIED };
 
-        set_msg(&e, "MFA: no code arrived within %d s; supply one with 'rolectl mfa CODE' "
-                "([aws] mfa_serial is set and there is no mfa_process)", MFA_TIMEOUT_MS / 1000);
+        set_msg(&e,
+                "MFA: no code arrived within %d s; supply one with 'rolectl mfa CODE' "
+                "([aws] mfa_serial is set and there is no mfa_process)",
+                MFA_TIMEOUT_MS / 1000);
         log_warning("%s", e.message);
         note_failure(st, &e);
         source_done(&st->mfa.source, st, ISSUER_E_FAILED, &e);
@@ -751,8 +759,10 @@ static int via_mfa(AwsState *st, const Config *config, AwsCall *c, IssueError *e
         if (!config->aws.mfa_process) {
                 if (!uv_is_active((uv_handle_t *)m->timer)) {
                         uv_timer_start(m->timer, on_mfa_timeout, MFA_TIMEOUT_MS, 0);
-                        log_warning("MFA: a call to STS waits for a code: supply it with 'rolectl mfa CODE' "
-                                   "within %d s", MFA_TIMEOUT_MS / 1000);
+                        log_warning("MFA: a call to STS waits for a code: supply it with 'rolectl "
+                                    "mfa CODE' "
+                                    "within %d s",
+                                    MFA_TIMEOUT_MS / 1000);
                 }
                 return 0;
         }
@@ -780,7 +790,8 @@ static int via_mfa(AwsState *st, const Config *config, AwsCall *c, IssueError *e
                 return ISSUER_E_FAILED;
         }
         m->n_prompts++;
-        log_info("MFA: running mfa_process for a code (%llu so far)", (unsigned long long)m->n_prompts);
+        log_info("MFA: running mfa_process for a code (%llu so far)",
+                 (unsigned long long)m->n_prompts);
         s->is_in_flight = true;
         return 0;
 }
@@ -824,7 +835,8 @@ static void mfa_checked(AwsCall *c, int r, Credentials *cr, const IssueError *e)
                 }
                 m->n_wrong++;
                 log_warning("MFA: STS refused the code uid %u sent (%u from users other than root "
-                            "and the agent's user in %d s)", (unsigned)c->uid, m->n_wrong, MFA_WRONG_WINDOW);
+                            "and the agent's user in %d s)",
+                            (unsigned)c->uid, m->n_wrong, MFA_WRONG_WINDOW);
         }
         if (r != 0) {
                 if (m->has_process && s->waiting) {
@@ -844,7 +856,8 @@ static void mfa_checked(AwsCall *c, int r, Credentials *cr, const IssueError *e)
         for (const AwsCall *w = s->waiting; w; w = w->next)
                 n++;
         uv_timer_stop(m->timer);
-        log_info("MFA: the code was accepted; the MFA session lasts until %lld; %zu waiting call(s) go out",
+        log_info("MFA: the code was accepted; the MFA session lasts until %lld; %zu waiting "
+                 "call(s) go out",
                  (long long)expires, n);
         source_done(s, st, 0, NULL);
         c->mfa_done(c->mfa_userdata, 0, expires, n, NULL);
@@ -883,16 +896,20 @@ int issuer_aws_mfa(Agent *agent, const Config *config, uint32_t uid, const char 
          */
         if (!agent_is_admin(agent, uid) && !mfa_is_waited_for_by(m, uid)) {
                 err->code = PROTO_ACCESS_DENIED;
-                set_msg(err, "an MFA code is taken from root, the agent's user, or a user whose request "
-                        "waits for one; no request of uid %u waits for one", (unsigned)uid);
+                set_msg(err,
+                        "an MFA code is taken from root, the agent's user, or a user whose request "
+                        "waits for one; no request of uid %u waits for one",
+                        (unsigned)uid);
                 return ISSUER_E_FAILED;
         }
         if (!agent_is_admin(agent, uid) && m->n_wrong >= MFA_WRONG_MAX &&
             agent_now(agent) < m->wrong_since + MFA_WRONG_WINDOW) {
                 err->code = PROTO_THROTTLING;
-                set_msg(err, "%u wrong MFA codes from users other than root and the agent's user "
-                        "in %d s; try again in %lld s, or have root send the code", m->n_wrong,
-                        MFA_WRONG_WINDOW, (long long)(m->wrong_since + MFA_WRONG_WINDOW - agent_now(agent)));
+                set_msg(err,
+                        "%u wrong MFA codes from users other than root and the agent's user "
+                        "in %d s; try again in %lld s, or have root send the code",
+                        m->n_wrong, MFA_WRONG_WINDOW,
+                        (long long)(m->wrong_since + MFA_WRONG_WINDOW - agent_now(agent)));
                 return ISSUER_E_FAILED;
         }
         if (m->check || m->run) {
@@ -902,7 +919,8 @@ int issuer_aws_mfa(Agent *agent, const Config *config, uint32_t uid, const char 
                                  : "mfa_process is running for a code");
                 return ISSUER_E_FAILED;
         }
-        r = new_call(st, config, NULL, &p, "sts:GetSessionToken with an MFA code from rolectl mfa", &c);
+        r = new_call(st, config, NULL, &p, "sts:GetSessionToken with an MFA code from rolectl mfa",
+                     &c);
         if (r < 0)
                 return r;
         c->uid = uid;
@@ -916,11 +934,13 @@ int issuer_aws_mfa(Agent *agent, const Config *config, uint32_t uid, const char 
         }
         m->check = c;
         m->has_process = config->aws.mfa_process != NULL;
-        /* With mfa_process, callers that come meanwhile wait for this code instead of starting it. */
+        /* With mfa_process, callers that come meanwhile wait for this code instead of starting it.
+         */
         if (m->has_process)
                 m->source.is_in_flight = true;
         m->n_codes++;
-        log_info("MFA: uid %u supplied a code; checking it with sts:GetSessionToken", (unsigned)uid);
+        log_info("MFA: uid %u supplied a code; checking it with sts:GetSessionToken",
+                 (unsigned)uid);
         return 0;
 }
 
@@ -945,7 +965,8 @@ static int aws_issue(void *state, const IssueRequest *req, Credentials *out, Iss
         if (!config->aws.access_key_id && !config->aws.imds) {
                 err->code = PROTO_UPSTREAM_UNAVAILABLE;
                 snprintf(err->message, sizeof(err->message),
-                         "role %s: the agent has no AWS source credentials ([aws] credentials_file or imds = on)",
+                         "role %s: the agent has no AWS source credentials ([aws] credentials_file "
+                         "or imds = on)",
                          role->name);
                 return ISSUER_E_FAILED;
         }
@@ -1074,7 +1095,7 @@ static void aws_describe(void *state, const Role *role, IssuerHealth *h)
         *h = (IssuerHealth){
                 .state = st->n_calls == 0 ? "unknown"
                          : st->is_failing ? "failing"
-                                                               : "ok",
+                                          : "ok",
                 .last_success = st->last_success,
                 .last_failure = st->last_failure,
                 .n_calls = st->n_calls,
@@ -1088,7 +1109,8 @@ static void aws_describe(void *state, const Role *role, IssuerHealth *h)
                 h->has_mfa = a->mfa_serial != NULL;
                 if (h->has_mfa && s->has_creds && agent_now(st->agent) < s->creds.expires)
                         h->mfa_expires = s->creds.expires;
-                /* The calls of the waiting requests (a source role's fetch stands for its own waiters). */
+                /* The calls of the waiting requests (a source role's fetch stands for its own
+                 * waiters). */
                 for (const AwsCall *c = s->waiting; c; c = c->next) {
                         if (!c->source_fetch) {
                                 h->n_mfa_waiting++;

@@ -123,10 +123,14 @@ int issuer_local_verify(const Keys *keys, const char *token, size_t len, int64_t
         switch (r) {
         case 0:
                 break;
-        case TOKEN_E_MALFORMED: return ISSUER_E_MALFORMED;
-        case TOKEN_E_UNKNOWN_KEY: return ISSUER_E_UNKNOWN_KEY;
-        case TOKEN_E_BAD_SIGNATURE: return ISSUER_E_BAD_SIGNATURE;
-        case TOKEN_E_EXPIRED: return ISSUER_E_EXPIRED;
+        case TOKEN_E_MALFORMED:
+                return ISSUER_E_MALFORMED;
+        case TOKEN_E_UNKNOWN_KEY:
+                return ISSUER_E_UNKNOWN_KEY;
+        case TOKEN_E_BAD_SIGNATURE:
+                return ISSUER_E_BAD_SIGNATURE;
+        case TOKEN_E_EXPIRED:
+                return ISSUER_E_EXPIRED;
         default:
                 return r < 0 ? r : ISSUER_E_MALFORMED;
         }

@@ -18,7 +18,7 @@
 #include "keys.h"
 #include "token.h"
 
-#define ISSUER_AKID_LEN 20   /* "ASIA" + 16 base32 characters */
+#define ISSUER_AKID_LEN 20 /* "ASIA" + 16 base32 characters */
 #define ISSUER_SECRET_LEN 40
 #define ISSUER_SID_LEN CREDENTIALS_SID_LEN
 
@@ -27,23 +27,23 @@ typedef struct RevocationSet RevocationSet;
 
 /* What to mint; every pointer is borrowed for the duration of the call. */
 typedef struct MintRequest {
-        const char *role;           /* role name */
-        const char *role_arn;       /* arn:aws:iam::<account>:role/<name> */
-        const char *account;        /* account id for the assumed-role ARN */
-        const char *session_name;   /* NULL: the user name */
+        const char *role;         /* role name */
+        const char *role_arn;     /* arn:aws:iam::<account>:role/<name> */
+        const char *account;      /* account id for the assumed-role ARN */
+        const char *session_name; /* NULL: the user name */
         uint32_t uid;
         uint32_t gid;
         const char *user;
         const char *exe;
-        const char *unit;           /* NULL or "" when not in a unit */
-        int64_t duration;           /* seconds, PROTO_DURATION_MIN..PROTO_DURATION_MAX */
+        const char *unit;             /* NULL or "" when not in a unit */
+        int64_t duration;             /* seconds, PROTO_DURATION_MIN..PROTO_DURATION_MAX */
         const uint8_t *policy_digest; /* SHA-256 of the session policy, or NULL */
-        const char *source_role;    /* role of the chaining session, or NULL */
-        const uint32_t *gids;       /* primary and supplementary groups (at most TOKEN_GIDS_MAX) */
+        const char *source_role;      /* role of the chaining session, or NULL */
+        const uint32_t *gids; /* primary and supplementary groups (at most TOKEN_GIDS_MAX) */
         size_t n_gids;
-        const uint8_t *exe_sha256;  /* the executable's SHA-256 when the agent hashed it, or NULL */
-        const char *cgroup;         /* cgroup v2 path, or NULL / "" */
-        int64_t now;                /* issue time, Unix seconds */
+        const uint8_t *exe_sha256; /* the executable's SHA-256 when the agent hashed it, or NULL */
+        const char *cgroup;        /* cgroup v2 path, or NULL / "" */
+        int64_t now;               /* issue time, Unix seconds */
 } MintRequest;
 
 /* The local driver (issuer.h); its state is the Agent. */
@@ -65,8 +65,7 @@ int issuer_local_mint(const Keys *keys, const MintRequest *req, Credentials *out
  * @out: 40 characters and a NUL; the caller wipes it when done.
  * Works for any string; it is up to the caller to have checked that @akid is ours.
  */
-void issuer_local_secret_for(const Keys *keys, const char *akid,
-                             char out[ISSUER_SECRET_LEN + 1]);
+void issuer_local_secret_for(const Keys *keys, const char *akid, char out[ISSUER_SECRET_LEN + 1]);
 
 /*
  * issuer_local_verify() - verify one of our session tokens online.

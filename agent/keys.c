@@ -74,7 +74,8 @@ static int check_stat(const struct stat *st, const char *dir, const char *name, 
         const char *sep = name ? "/" : "";
         bool is_dir = name == NULL;
         uid_t uid = geteuid();
-        const SafeFileRule rule = { .type = is_dir ? S_IFDIR : S_IFREG, .owner = uid,
+        const SafeFileRule rule = { .type = is_dir ? S_IFDIR : S_IFREG,
+                                    .owner = uid,
                                     .forbidden = is_dir ? 0022 : 0077 };
 
         switch (safefile_check(st, &rule)) {
@@ -91,8 +92,8 @@ static int check_stat(const struct stat *st, const char *dir, const char *name, 
         default:
                 set_error(errorp, "%s%s%s: mode %04o is %s", dir, sep, name ? name : "",
                           (unsigned)(st->st_mode & 07777),
-                          is_dir ? "writable by group or others" :
-                                   "accessible by group or others (want 0600)");
+                          is_dir ? "writable by group or others"
+                                 : "accessible by group or others (want 0600)");
                 break;
         }
         return KEYS_E_INSECURE;
@@ -163,7 +164,8 @@ static int read_key_file(const Keys *k, const char *name, uint8_t *buf, size_t s
         return 0;
 }
 
-/* write_key_file() - atomically replace @name with @data: temp file (O_EXCL, 0600), fsync, rename. */
+/* write_key_file() - atomically replace @name with @data: temp file (O_EXCL, 0600), fsync, rename.
+ */
 static int write_key_file(const Keys *k, const char *name, const void *data, size_t len,
                           char **errorp)
 {
@@ -216,7 +218,8 @@ fail:
         return r;
 }
 
-/* load_secret() - load a 32-byte key file into a new Secret of @secret_size, creating it if missing. */
+/* load_secret() - load a 32-byte key file into a new Secret of @secret_size, creating it if
+ * missing. */
 static int load_secret(const Keys *k, const char *name, size_t secret_size, Secret **sp,
                        char **errorp)
 {

@@ -124,8 +124,9 @@ static void on_connection(uv_stream_t *server, int status)
         }
         if (l->may_accept && !l->may_accept(l->userdata)) {
                 if (!l->is_deferred)
-                        log_warning_ratelimited("no room for another connection (descriptors or "
-                                                "attestations at their limit): accepting again later");
+                        log_warning_ratelimited(
+                                "no room for another connection (descriptors or "
+                                "attestations at their limit): accepting again later");
                 l->is_deferred = true;
                 uv_timer_start(&l->backoff, on_backoff, LISTENER_BACKOFF_MS, 0);
                 return;

@@ -12,7 +12,7 @@
 
 enum {
         LISTENER_E_IN_USE = 1, /* another agent answers on the socket path */
-        LISTENER_E_PATH,       /* the path is too long, or not a socket, or its directory is unsafe */
+        LISTENER_E_PATH, /* the path is too long, or not a socket, or its directory is unsafe */
 };
 
 /* How long a deferred accept waits before the listener asks again whether there is room. */
@@ -20,12 +20,13 @@ enum {
 
 typedef struct Listener {
         uv_pipe_t pipe;
-        uv_timer_t backoff;    /* offers a deferred connection again */
-        char *path;            /* NULL when socket-activated */
-        bool is_activated;     /* from LISTEN_FDS: systemd owns the path */
-        bool is_passcred_inherited; /* conn.c: an accepted socket came with SO_PASSCRED from the listener */
+        uv_timer_t backoff;         /* offers a deferred connection again */
+        char *path;                 /* NULL when socket-activated */
+        bool is_activated;          /* from LISTEN_FDS: systemd owns the path */
+        bool is_passcred_inherited; /* conn.c: an accepted socket came with SO_PASSCRED from the
+                                       listener */
         bool is_open;
-        bool is_deferred;      /* a connection waits in the kernel until there is room */
+        bool is_deferred; /* a connection waits in the kernel until there is room */
         void (*on_connection)(void *userdata, uv_stream_t *server);
         /*
          * may_accept: NULL, or false while the agent has no room for another

@@ -20,8 +20,9 @@
 
 /* Filesystems whose lookups and opens are served by the kernel alone. */
 static const char *const local_types[] = {
-        "bcachefs", "btrfs", "devtmpfs", "erofs", "exfat", "ext2", "ext3", "ext4", "f2fs", "iso9660",
-        "jfs", "nilfs2", "overlay", "ramfs", "reiserfs", "squashfs", "tmpfs", "vfat", "xfs", "zfs",
+        "bcachefs", "btrfs",    "devtmpfs", "erofs", "exfat",  "ext2",    "ext3",
+        "ext4",     "f2fs",     "iso9660",  "jfs",   "nilfs2", "overlay", "ramfs",
+        "reiserfs", "squashfs", "tmpfs",    "vfat",  "xfs",    "zfs",
 };
 
 bool localfs_is_local_type(const char *fstype)
@@ -107,8 +108,9 @@ static void reload(LocalFs *l)
         l->is_stale = false;
         r = read_table(&text);
         if (r < 0) {
-                log_warning_ratelimited("cannot read %s: %s; attesting every caller in the thread pool",
-                                        MOUNTINFO, strerror(-r));
+                log_warning_ratelimited(
+                        "cannot read %s: %s; attesting every caller in the thread pool", MOUNTINFO,
+                        strerror(-r));
                 free(l->devs);
                 l->devs = NULL;
                 l->n_devs = 0;

@@ -18,16 +18,19 @@
 #include <uv.h>
 
 typedef struct LocalFs {
-        uv_poll_t watch;        /* POLLPRI on fd: the mount table changed */
-        int fd;                 /* /proc/self/mountinfo, watched; -1 when not open */
-        dev_t *devs;            /* devices of local filesystems */
+        uv_poll_t watch; /* POLLPRI on fd: the mount table changed */
+        int fd;          /* /proc/self/mountinfo, watched; -1 when not open */
+        dev_t *devs;     /* devices of local filesystems */
         size_t n_devs;
-        bool is_stale;          /* read the table again before the next answer */
-        bool is_always_stale;   /* the watch failed: read it before every answer */
+        bool is_stale;        /* read the table again before the next answer */
+        bool is_always_stale; /* the watch failed: read it before every answer */
         bool is_watched;
 } LocalFs;
 
-#define LOCALFS_INIT { .fd = -1, .is_stale = true }
+#define LOCALFS_INIT                                                                               \
+        {                                                                                          \
+                .fd = -1, .is_stale = true                                                         \
+        }
 
 /*
  * localfs_open() - read the mount table and watch it for changes.  Without

@@ -89,7 +89,8 @@ void log_msg_ratelimited(LogRateLimit *rl, int level, const char *fmt, ...)
         now = now_ms();
         if (rl->n_logged == 0 || now - rl->window_start_ms >= LOG_BURST_WINDOW_MS) {
                 if (rl->n_dropped) {
-                        snprintf(text, sizeof(text), "%llu similar messages were dropped in the last %llu s",
+                        snprintf(text, sizeof(text),
+                                 "%llu similar messages were dropped in the last %llu s",
                                  rl->n_dropped, (now - rl->window_start_ms) / 1000);
                         write_line(level, text);
                 }
@@ -107,7 +108,8 @@ void log_msg_ratelimited(LogRateLimit *rl, int level, const char *fmt, ...)
         va_end(ap);
         if (rl->n_logged == LOG_BURST_MAX)
                 snprintf(text + strlen(text), sizeof(text) - strlen(text),
-                         " (more like this in the next %d s are dropped)", LOG_BURST_WINDOW_MS / 1000);
+                         " (more like this in the next %d s are dropped)",
+                         LOG_BURST_WINDOW_MS / 1000);
         write_line(level, text);
 }
 

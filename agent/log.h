@@ -35,8 +35,8 @@ void log_msg(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3
 
 typedef struct LogRateLimit {
         unsigned long long window_start_ms; /* CLOCK_MONOTONIC */
-        unsigned n_logged;                   /* in this window */
-        unsigned long long n_dropped;        /* since the last line written */
+        unsigned n_logged;                  /* in this window */
+        unsigned long long n_dropped;       /* since the last line written */
 } LogRateLimit;
 
 /* log_msg_ratelimited() - log_msg() under @rl. */

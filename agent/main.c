@@ -284,7 +284,8 @@ int main(int argc, char **argv)
         else if (a.config->socket)
                 a.socket_path = strdup(a.config->socket);
         if (!a.socket_path && !getenv("LISTEN_FDS")) {
-                fprintf(stderr, "roled: no socket path: XDG_RUNTIME_DIR is not set (use --socket)\n");
+                fprintf(stderr,
+                        "roled: no socket path: XDG_RUNTIME_DIR is not set (use --socket)\n");
                 agent_deinit(&a);
                 return 1;
         }
@@ -299,8 +300,9 @@ int main(int argc, char **argv)
         }
         if (sessions_new(&a.sessions) < 0 || revocation_new(&a.revoked) < 0 ||
             policy_store_new(&a.session_policies, (size_t)a.config->session_policy_bytes_max,
-                             (size_t)a.config->session_policy_uid_bytes_max) < 0 || tokencache_new(&a.tokens) < 0 ||
-            flights_new(&a, &a.flights) < 0 || logins_new(&a.logins) < 0 || namecache_new(&a.names) < 0 ||
+                             (size_t)a.config->session_policy_uid_bytes_max) < 0 ||
+            tokencache_new(&a.tokens) < 0 || flights_new(&a, &a.flights) < 0 ||
+            logins_new(&a.logins) < 0 || namecache_new(&a.names) < 0 ||
             exehash_cache_new(&a.exehash, EXEHASH_CACHE_ENTRIES_DEFAULT) < 0) {
                 fprintf(stderr, "roled: out of memory\n");
                 agent_deinit(&a);
@@ -337,7 +339,8 @@ int main(int argc, char **argv)
         }
         r = localfs_open(&a.localfs, &loop);
         if (r < 0)
-                log_warning("cannot watch the mount table: %s; attesting every caller in the thread pool",
+                log_warning("cannot watch the mount table: %s; attesting every caller in the "
+                            "thread pool",
                             uv_strerror(r));
         a.listener.on_connection = on_connection;
         a.listener.may_accept = may_accept;
@@ -370,7 +373,8 @@ int main(int argc, char **argv)
         log_info("descriptor limit %lu: room for %lu served connections", a.max_fds,
                  a.max_fds > FDS_RESERVED ? (a.max_fds - FDS_RESERVED) / FDS_PER_CONN : 0);
         log_info("roled %s serving %zu role(s) from %s on %s (%s mode)", ROLED_VERSION,
-                 a.config->n_roles, a.config->is_default_embedded ? "the embedded default" : a.config->path,
+                 a.config->n_roles,
+                 a.config->is_default_embedded ? "the embedded default" : a.config->path,
                  a.listener.path ? a.listener.path : "the socket passed by systemd",
                  a.is_user_mode ? "user" : "system");
         if (agent_config_warning(&a, why, sizeof(why)))

@@ -21,7 +21,7 @@ struct MfaRun {
         uv_process_t process;
         uv_pipe_t out;
         uv_timer_t timer;
-        unsigned n_open;        /* handles not yet closed */
+        unsigned n_open; /* handles not yet closed */
         bool has_exited, has_eof, is_done;
         int64_t exit_status;
         int term_signal;

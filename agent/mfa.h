@@ -10,12 +10,13 @@
 
 #include <uv.h>
 
-#define MFA_TIMEOUT_MS 60000   /* a human may be asked: one minute */
+#define MFA_TIMEOUT_MS 60000 /* a human may be asked: one minute */
 #define MFA_OUTPUT_MAX 64
 #define MFA_ARGS_MAX 16
 
 enum {
-        MFA_E_FAILED = 1, /* the command failed, timed out or printed no six-digit code; see the message */
+        MFA_E_FAILED =
+                1, /* the command failed, timed out or printed no six-digit code; see the message */
 };
 
 typedef struct MfaRun MfaRun;

@@ -14,10 +14,10 @@
 #include <string.h>
 
 typedef struct NameEntry {
-        uint64_t at;                    /* loop time (ms) it was learnt; 0: empty */
+        uint64_t at; /* loop time (ms) it was learnt; 0: empty */
         uint32_t xid;
         bool is_user;
-        bool is_resolved;               /* false: NSS knew no name (or it was too long) */
+        bool is_resolved; /* false: NSS knew no name (or it was too long) */
         char name[IDENTITY_NAME_MAX];
 } NameEntry;
 
@@ -47,7 +47,8 @@ void namecache_clear(NameCache *c)
                 c->slots[i].at = 0;
 }
 
-#define PROBE 8 /* an entry lives in one of PROBE slots from its hash (the oldest there gives way) */
+#define PROBE                                                                                      \
+        8 /* an entry lives in one of PROBE slots from its hash (the oldest there gives way) */
 
 static size_t home(bool is_user, uint32_t xid)
 {
@@ -76,7 +77,8 @@ static const NameEntry *find(NameCache *c, bool is_user, uint32_t xid, uint64_t 
         return NULL;
 }
 
-static void put(NameCache *c, bool is_user, uint32_t xid, const char *name, bool is_resolved, uint64_t now_ms)
+static void put(NameCache *c, bool is_user, uint32_t xid, const char *name, bool is_resolved,
+                uint64_t now_ms)
 {
         size_t h = home(is_user, xid);
         NameEntry *e = NULL, *victim = NULL;
@@ -86,7 +88,8 @@ static void put(NameCache *c, bool is_user, uint32_t xid, const char *name, bool
 
                 if (s->at != 0 && s->is_user == is_user && s->xid == xid)
                         e = s;
-                else if (!victim || (is_fresh(victim, now_ms) && (!is_fresh(s, now_ms) || s->at < victim->at)))
+                else if (!victim ||
+                         (is_fresh(victim, now_ms) && (!is_fresh(s, now_ms) || s->at < victim->at)))
                         victim = s;
         }
         if (!e)
@@ -147,6 +150,6 @@ void namecache_learn(NameCache *c, const Identity *id, uint64_t now_ms)
         put(c, true, id->uid, id->user, id->has_user_name, now_ms);
         put(c, false, id->gid, id->group, id->has_group_name, now_ms);
         for (size_t i = 0; i < id->n_gids; i++)
-                put(c, false, id->gids[i], id->gid_names[i] ? id->gid_names[i] : "", id->gid_names[i] != NULL,
-                    now_ms);
+                put(c, false, id->gids[i], id->gid_names[i] ? id->gid_names[i] : "",
+                    id->gid_names[i] != NULL, now_ms);
 }

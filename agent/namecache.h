@@ -18,10 +18,10 @@
 #include "identity.h"
 
 #define NAMECACHE_TTL_MS 10000
-#define NAMECACHE_SLOTS 1024     /* a power of two; about 80 KiB */
+#define NAMECACHE_SLOTS 1024 /* a power of two; about 80 KiB */
 
 enum {
-        NAMECACHE_E_MISS = 1,    /* some name is not cached (or too old): resolve through NSS */
+        NAMECACHE_E_MISS = 1, /* some name is not cached (or too old): resolve through NSS */
 };
 
 typedef struct NameCache NameCache;

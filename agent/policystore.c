@@ -23,14 +23,14 @@ typedef struct StoredPolicy {
         Policy *policy;
         int64_t expires;
         size_t bytes;
-        uint32_t uid;   /* charged to */
+        uint32_t uid; /* charged to */
 } StoredPolicy;
 
 struct PolicyStore {
         StoredPolicy *items;
         size_t n, size;
         size_t bytes, bytes_max, uid_bytes_max;
-        UidCount uid_bytes;     /* bytes charged to each uid */
+        UidCount uid_bytes; /* bytes charged to each uid */
 };
 
 int policy_store_new(PolicyStore **storep, size_t bytes_max, size_t uid_bytes_max)

@@ -38,7 +38,8 @@ static void later_free(Later *l)
         free(l);
 }
 
-/* keep() - cache the session; @except: the connection whose handler is replying now (NULL: none). */
+/* keep() - cache the session; @except: the connection whose handler is replying now (NULL: none).
+ */
 static void keep(Agent *a, const Conn *except, const char *key, Credentials *take, uint32_t uid,
                  const char *role)
 {
@@ -48,7 +49,8 @@ static void keep(Agent *a, const Conn *except, const char *key, Credentials *tak
         renewal_capture(a, key, agent_now(a), &rn);
         r = sessions_insert(a->sessions, key, take, take->issued, take->expires, uid, role, NULL);
         if (r < 0)
-                log_warning("pre-warm of role %s for uid %u: %s", role, (unsigned)uid, strerror(-r));
+                log_warning("pre-warm of role %s for uid %u: %s", role, (unsigned)uid,
+                            strerror(-r));
         else
                 renewal_notify(a, except, &rn);
         credentials_deinit(take);
@@ -92,7 +94,8 @@ int session_prewarm(Request *req, const Identity *id, const Role *role, char *wh
                 return 0;
         if (!sessions_lookup_unexpired(a->sessions, key, now) &&
             sessions_count_uid(a->sessions, id->uid) >= a->config->max_sessions_per_uid) {
-                snprintf(why, why_len, "uid %u holds as many live sessions as the agent keeps for one uid",
+                snprintf(why, why_len,
+                         "uid %u holds as many live sessions as the agent keeps for one uid",
                          (unsigned)id->uid);
                 return TRUST_E_DENIED;
         }
@@ -129,7 +132,8 @@ int session_prewarm(Request *req, const Identity *id, const Role *role, char *wh
         }
         credentials_deinit(&cr);
         if (r > 0) {
-                snprintf(why, why_len, "%s", r == ISSUER_E_FAILED ? err.message : "the issuer refused");
+                snprintf(why, why_len, "%s",
+                         r == ISSUER_E_FAILED ? err.message : "the issuer refused");
                 return TRUST_E_DENIED;
         }
         return r;

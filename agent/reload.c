@@ -25,7 +25,6 @@
 #include "trust.h"
 #include "util.h"
 
-
 static int load(Agent *a, Config **configp, AccessPolicies **apsp, char *why, size_t why_len)
 {
         ConfigError err = { .line = 0 };
@@ -69,7 +68,8 @@ static void install(Agent *a, Config *config, AccessPolicies *aps)
         if (a->hashq)
                 hashq_set_max_size(a->hashq, config->exe_hash_max_size);
         if (a->session_policies)
-                policy_store_set_limits(a->session_policies, (size_t)config->session_policy_bytes_max,
+                policy_store_set_limits(a->session_policies,
+                                        (size_t)config->session_policy_bytes_max,
                                         (size_t)config->session_policy_uid_bytes_max);
         /* Names are resolved afresh after a reload (a renamed user or group shows at once). */
         if (a->names)
@@ -120,12 +120,17 @@ bool agent_config_warning(const Agent *a, char *buf, size_t len)
          * not find out from refused requests alone. */
         if (c->is_default_embedded && where)
                 snprintf(buf, len,
-                         "%s %s: serving the embedded default (one role 'default' that only uid %u may assume)",
-                         where, c->is_folder_missing ? "does not exist" : "holds neither roled.ini nor roles.d/",
+                         "%s %s: serving the embedded default (one role 'default' that only uid %u "
+                         "may assume)",
+                         where,
+                         c->is_folder_missing ? "does not exist"
+                                              : "holds neither roled.ini nor roles.d/",
                          (unsigned)a->uid);
         else if (!c->is_default_embedded && c->n_roles == 0)
-                snprintf(buf, len, "no roles defined in %s (roles.d/*.ini): every request for credentials is "
-                         "refused until roles are added and the agent reloads", where ? where : "the configuration");
+                snprintf(buf, len,
+                         "no roles defined in %s (roles.d/*.ini): every request for credentials is "
+                         "refused until roles are added and the agent reloads",
+                         where ? where : "the configuration");
         else
                 return false;
         return true;

@@ -29,10 +29,10 @@ void renewal_notify(Agent *a, const Conn *except, const Renewal *rn)
         proto_buf_init(&b, false);
         proto_pack_notification(&b, PROTO_NOTE_SESSION_RENEWED);
         codec_encode_SessionRenewedNote(&b, &(ProtoSessionRenewedNote){
-                .uid = rn->uid,
-                .role = proto_str(rn->role),
-                .access_key_id = proto_str(rn->akid),
-        });
+                                                    .uid = rn->uid,
+                                                    .role = proto_str(rn->role),
+                                                    .access_key_id = proto_str(rn->akid),
+                                            });
         if (!b.is_oom)
                 conn_notify_uid_except(a, rn->uid, except, &b);
         proto_buf_deinit(&b);

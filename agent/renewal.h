@@ -28,7 +28,8 @@ typedef struct Renewal {
         char akid[CREDENTIALS_AKID_MAX + 1];
 } Renewal;
 
-/* renewal_capture() - fill @rn from the unexpired session cached under @key (is_set false: none). */
+/* renewal_capture() - fill @rn from the unexpired session cached under @key (is_set false: none).
+ */
 void renewal_capture(const Agent *a, const char *key, int64_t now, Renewal *rn);
 
 /*

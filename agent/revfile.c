@@ -105,8 +105,8 @@ static int parse_cut(char *line, size_t len, uint32_t *uidp, int64_t *beforep, i
         if (len < 3 || line[0] != '@' || line[len - 1] != '\n')
                 return REVFILE_E_CORRUPT;
         line[len - 1] = '\0';
-        if (sscanf(line, "@%llu %lld %lld %n", &uid, &before, &until, &role_at) != 3 || role_at == 0 ||
-            uid > UINT32_MAX || before <= 0 || until <= 0)
+        if (sscanf(line, "@%llu %lld %lld %n", &uid, &before, &until, &role_at) != 3 ||
+            role_at == 0 || uid > UINT32_MAX || before <= 0 || until <= 0)
                 return REVFILE_E_CORRUPT;
         role = line + role_at;
         if (strcmp(role, "*") == 0) {
@@ -150,7 +150,8 @@ int revfile_load(const char *dir, RevocationSet *set, int64_t now, char **errorp
                 set_error(errorp, "%s/%s: %s", dir, REVFILE_NAME, strerror(-r));
                 return r;
         }
-        if (safefile_check(&st, &(SafeFileRule){ .type = S_IFREG, .owner = geteuid(), .forbidden = 0077 })) {
+        if (safefile_check(&st, &(SafeFileRule){
+                                        .type = S_IFREG, .owner = geteuid(), .forbidden = 0077 })) {
                 set_error(errorp, "%s/%s: not a regular file owned by uid %u with mode 0600", dir,
                           REVFILE_NAME, (unsigned)geteuid());
                 return REVFILE_E_INSECURE;

@@ -25,7 +25,9 @@
  */
 #define REVFILE_LINE_MAX_AKID (TOKEN_AKID_MAX + 1 + 19 + 1)
 #define REVFILE_LINE_MAX_CUT (1 + 10 + 2 * (1 + 19) + 1 + PROTO_ROLE_NAME_MAX + 1)
-#define REVFILE_LINE_MAX (REVFILE_LINE_MAX_AKID > REVFILE_LINE_MAX_CUT ? REVFILE_LINE_MAX_AKID : REVFILE_LINE_MAX_CUT)
+#define REVFILE_LINE_MAX                                                                           \
+        (REVFILE_LINE_MAX_AKID > REVFILE_LINE_MAX_CUT ? REVFILE_LINE_MAX_AKID                      \
+                                                      : REVFILE_LINE_MAX_CUT)
 
 enum {
         REVFILE_E_INSECURE = 1, /* not a regular file of ours, or open to group/others */

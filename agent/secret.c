@@ -40,4 +40,3 @@ int secret_readonly(Secret *s)
 {
         return sodium_mprotect_readonly(s) == 0 ? 0 : -errno;
 }
-

@@ -31,7 +31,7 @@ typedef struct Table {
 
 struct SessionCache {
         Table t;
-        UidCount uids;          /* live sessions per uid, for the per-uid limit */
+        UidCount uids; /* live sessions per uid, for the per-uid limit */
 };
 
 typedef struct Revoked {
@@ -48,7 +48,7 @@ typedef struct RevocationCut {
 
 struct RevocationSet {
         Table t;
-        RevocationCut *cuts;    /* few: searched in order */
+        RevocationCut *cuts; /* few: searched in order */
         size_t n_cuts, size_cuts;
 };
 
@@ -177,8 +177,7 @@ static Link **find(const SessionCache *cache, const char *key, uint64_t hash)
         return NULL;
 }
 
-const Session *sessions_lookup_unexpired(const SessionCache *cache, const char *key,
-                                         int64_t now)
+const Session *sessions_lookup_unexpired(const SessionCache *cache, const char *key, int64_t now)
 {
         Link **p = find(cache, key, table_hash(&cache->t, key));
         const Session *s = p ? (const Session *)*p : NULL;
@@ -252,9 +251,8 @@ int sessions_insert(SessionCache *cache, const char *key, Credentials *take, int
 }
 
 /* sweep() - remove every session for which @pred is true, calling @on_drop first. */
-static int sweep(SessionCache *cache, bool (*pred)(const Session *, const void *),
-                 const void *arg, int (*on_drop)(const Session *, void *), void *drop_arg,
-                 size_t *np)
+static int sweep(SessionCache *cache, bool (*pred)(const Session *, const void *), const void *arg,
+                 int (*on_drop)(const Session *, void *), void *drop_arg, size_t *np)
 {
         size_t n = 0;
 
@@ -480,7 +478,8 @@ size_t revocation_expire(RevocationSet *set, int64_t now)
         return n;
 }
 
-int revocation_cut(RevocationSet *set, uint32_t uid, const char *role, int64_t before, int64_t until)
+int revocation_cut(RevocationSet *set, uint32_t uid, const char *role, int64_t before,
+                   int64_t until)
 {
         size_t len = strnlen(role, PROTO_ROLE_NAME_MAX + 1);
         RevocationCut *c;
@@ -533,7 +532,8 @@ bool revocation_revokes(const RevocationSet *set, const TokenClaims *c, int64_t 
 }
 
 int revocation_foreach_cut(const RevocationSet *set,
-                           int (*fn)(uint32_t uid, const char *role, int64_t before, int64_t until, void *arg),
+                           int (*fn)(uint32_t uid, const char *role, int64_t before, int64_t until,
+                                     void *arg),
                            void *arg)
 {
         for (size_t i = 0; i < set->n_cuts; i++) {

@@ -21,7 +21,7 @@
 typedef struct RevocationSet RevocationSet;
 
 /* Refresh rule (DESIGN.md section 6). */
-#define SESSIONS_JITTER_MAX 300  /* seconds: jitter is below min(5 min, lifetime/10) */
+#define SESSIONS_JITTER_MAX 300 /* seconds: jitter is below min(5 min, lifetime/10) */
 
 /* Hash chain header; first member of every table entry. */
 typedef struct SessionLink {
@@ -31,17 +31,18 @@ typedef struct SessionLink {
 
 /* One cached session; fields are read-only for callers. */
 typedef struct Session {
-        SessionLink link;     /* must stay first */
-        int64_t refresh_at;   /* served by sessions_lookup() while now < refresh_at */
+        SessionLink link;   /* must stay first */
+        int64_t refresh_at; /* served by sessions_lookup() while now < refresh_at */
         uint32_t uid;
-        Credentials creds;    /* owned; creds.issued/expires as passed to sessions_insert() */
-        const char *role;     /* points into the same allocation */
-        char key[];           /* the cache key, NUL-terminated, then the role */
+        Credentials creds; /* owned; creds.issued/expires as passed to sessions_insert() */
+        const char *role;  /* points into the same allocation */
+        char key[];        /* the cache key, NUL-terminated, then the role */
 } Session;
 
 typedef struct SessionCache SessionCache;
 
-/* sessions_jitter_max() - exclusive upper bound of the jitter: min(SESSIONS_JITTER_MAX, lifetime/10). */
+/* sessions_jitter_max() - exclusive upper bound of the jitter: min(SESSIONS_JITTER_MAX,
+ * lifetime/10). */
 int64_t sessions_jitter_max(int64_t lifetime);
 
 /* sessions_new() - an empty cache.  Return: 0 or -ENOMEM; the caller frees *@cachep. */
@@ -65,8 +66,7 @@ const Session *sessions_lookup(const SessionCache *cache, const char *key, int64
  * that is due for refresh as long as @now < expires: for serving while the
  * upstream is down.
  */
-const Session *sessions_lookup_unexpired(const SessionCache *cache, const char *key,
-                                         int64_t now);
+const Session *sessions_lookup_unexpired(const SessionCache *cache, const char *key, int64_t now);
 
 /*
  * sessions_insert() - cache a session under @key, replacing (and wiping) any
@@ -128,7 +128,8 @@ RevocationSet *revocation_free(RevocationSet *set);
  */
 int revocation_add(RevocationSet *set, const char *akid, int64_t expires);
 
-/* revocation_contains() - is @akid revoked (and its session not yet expired at @now)?  Never allocates. */
+/* revocation_contains() - is @akid revoked (and its session not yet expired at @now)?  Never
+ * allocates. */
 bool revocation_contains(const RevocationSet *set, const char *akid, int64_t now);
 
 /* revocation_expire() - forget entries with expires <= @now.  Return: how many. */
@@ -155,7 +156,8 @@ enum {
  *         wider cut was there, REVOCATION_E_FULL, -EINVAL (@role too long)
  *         or -ENOMEM.
  */
-int revocation_cut(RevocationSet *set, uint32_t uid, const char *role, int64_t before, int64_t until);
+int revocation_cut(RevocationSet *set, uint32_t uid, const char *role, int64_t before,
+                   int64_t until);
 
 /*
  * revocation_revokes() - is the session @c (its access key id, uid, role
@@ -169,7 +171,8 @@ bool revocation_revokes(const RevocationSet *set, const TokenClaims *c, int64_t 
  * every cut; stops at the first non-zero return and passes it on.
  */
 int revocation_foreach_cut(const RevocationSet *set,
-                           int (*fn)(uint32_t uid, const char *role, int64_t before, int64_t until, void *arg),
+                           int (*fn)(uint32_t uid, const char *role, int64_t before, int64_t until,
+                                     void *arg),
                            void *arg);
 
 /* revocation_count() - number of remembered entries. */

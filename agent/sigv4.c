@@ -85,8 +85,8 @@ static bool is_lower_hex(char c)
 
 static bool is_unreserved(unsigned char c)
 {
-        return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || is_digit((char)c) ||
-               c == '-' || c == '_' || c == '.' || c == '~';
+        return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || is_digit((char)c) || c == '-' ||
+               c == '_' || c == '.' || c == '~';
 }
 
 /* RFC 9110 token characters (header names, methods). */
@@ -183,8 +183,8 @@ static QueryIter query_iter(const char *query, size_t len)
         return query ? (QueryIter){ query, query + len } : (QueryIter){ NULL, NULL };
 }
 
-static bool query_next(QueryIter *it, const char **namep, size_t *name_lenp,
-                       const char **valuep, size_t *value_lenp)
+static bool query_next(QueryIter *it, const char **namep, size_t *name_lenp, const char **valuep,
+                       size_t *value_lenp)
 {
         while (it->p && it->p < it->end) {
                 const char *amp = memchr(it->p, '&', (size_t)(it->end - it->p));
@@ -286,8 +286,8 @@ static int parse_http_date(const char *s, size_t n, char amz[SIGV4_AMZ_DATE_LEN 
         const char *mp;
         int m;
 
-        if (n != 29 || memcmp(s + 3, ", ", 2) != 0 || s[7] != ' ' || s[11] != ' ' ||
-            s[16] != ' ' || s[19] != ':' || s[22] != ':' || memcmp(s + 25, " GMT", 4) != 0)
+        if (n != 29 || memcmp(s + 3, ", ", 2) != 0 || s[7] != ' ' || s[11] != ' ' || s[16] != ' ' ||
+            s[19] != ':' || s[22] != ':' || memcmp(s + 25, " GMT", 4) != 0)
                 return SIGV4_E_MALFORMED;
         for (mp = wdays; *mp; mp += 3)
                 if (memcmp(mp, s, 3) == 0)
@@ -518,8 +518,8 @@ int sigv4_parse_authorization(const char *value, size_t value_len, Sigv4Auth *au
                 end--;
         if ((size_t)(end - p) > SIGV4_AUTHORIZATION_MAX)
                 return SIGV4_E_TOO_LARGE;
-        if ((size_t)(end - p) <= strlen(ALGORITHM) || memcmp(p, ALGORITHM, strlen(ALGORITHM)) != 0 ||
-            p[strlen(ALGORITHM)] != ' ')
+        if ((size_t)(end - p) <= strlen(ALGORITHM) ||
+            memcmp(p, ALGORITHM, strlen(ALGORITHM)) != 0 || p[strlen(ALGORITHM)] != ' ')
                 return SIGV4_E_MALFORMED;
         p += strlen(ALGORITHM);
         while (p < end && *p == ' ')
@@ -656,7 +656,8 @@ int sigv4_parse_presigned(const char *query, size_t query_len, Sigv4Auth *authp)
                 if (r != 0)
                         return r;
         }
-        if ((seen & (ALG | CRED | DATE | EXPIRES | SH | SIG)) != (ALG | CRED | DATE | EXPIRES | SH | SIG))
+        if ((seen & (ALG | CRED | DATE | EXPIRES | SH | SIG)) !=
+            (ALG | CRED | DATE | EXPIRES | SH | SIG))
                 return SIGV4_E_MALFORMED;
         *authp = a;
         return 0;
@@ -677,8 +678,7 @@ static int request_time(const Sigv4Request *req, const Sigv4Auth *a,
                 memcpy(amz, a->amz_date, sizeof(a->amz_date));
                 return parse_amz_date(amz, strlen(amz), tp);
         }
-        if (header_count(req, "x-amz-date", &h) > 1 ||
-            (!h && header_count(req, "date", &h) != 1))
+        if (header_count(req, "x-amz-date", &h) > 1 || (!h && header_count(req, "date", &h) != 1))
                 return SIGV4_E_MALFORMED;
         put_folded(&b, h->value, h->value_len);
         if (b.is_full)
@@ -731,7 +731,8 @@ int sigv4_parse_request(const Sigv4Request *req, Sigv4Result *resp)
                 if (r != 0)
                         goto out;
                 /* The time the signature covers must itself be signed. */
-                if (!is_signed(&res->auth, header_count(req, "x-amz-date", NULL) ? "x-amz-date" : "date")) {
+                if (!is_signed(&res->auth,
+                               header_count(req, "x-amz-date", NULL) ? "x-amz-date" : "date")) {
                         r = SIGV4_E_MALFORMED;
                         goto out;
                 }
@@ -803,7 +804,8 @@ static void put_canonical_uri(Buf *b, Scratch *s, const Sigv4Request *req, const
                 return;
         }
 
-        /* RFC 3986 dot-segment removal, with empty segments dropped (botocore's remove_dot_segments). */
+        /* RFC 3986 dot-segment removal, with empty segments dropped (botocore's
+         * remove_dot_segments). */
         for (size_t i = 0; i < n;) {
                 size_t j = i;
 
@@ -1040,14 +1042,14 @@ static int build_into(int (*build)(const Sigv4Request *, const Sigv4Auth *, cons
         return 0;
 }
 
-int sigv4_canonical_request(const Sigv4Request *req, const Sigv4Auth *auth,
-                            const Sigv4Options *opt, char *buf, size_t size, size_t *lenp)
+int sigv4_canonical_request(const Sigv4Request *req, const Sigv4Auth *auth, const Sigv4Options *opt,
+                            char *buf, size_t size, size_t *lenp)
 {
         return build_into(build_canonical, req, auth, opt, buf, size, lenp);
 }
 
-int sigv4_string_to_sign(const Sigv4Request *req, const Sigv4Auth *auth,
-                         const Sigv4Options *opt, char *buf, size_t size, size_t *lenp)
+int sigv4_string_to_sign(const Sigv4Request *req, const Sigv4Auth *auth, const Sigv4Options *opt,
+                         char *buf, size_t size, size_t *lenp)
 {
         return build_into(build_string_to_sign, req, auth, opt, buf, size, lenp);
 }
@@ -1062,8 +1064,8 @@ static void hmac(const uint8_t *key, size_t key_len, const char *msg, uint8_t ou
         sodium_memzero(&st, sizeof(st));
 }
 
-int sigv4_signing_key(const char *secret, const char *date, const char *region,
-                      const char *service, uint8_t key[SIGV4_KEY_LEN])
+int sigv4_signing_key(const char *secret, const char *date, const char *region, const char *service,
+                      uint8_t key[SIGV4_KEY_LEN])
 {
         uint8_t k_secret[4 + SIGV4_SECRET_MAX], k[SIGV4_KEY_LEN];
         size_t len = strlen(secret);
@@ -1084,7 +1086,8 @@ int sigv4_signing_key(const char *secret, const char *date, const char *region,
 
 /* sign_with() - the signature of a request, using caller-provided scratch. */
 static int sign_with(const Sigv4Request *req, const Sigv4Auth *a, const char *secret,
-                     const Sigv4Options *opt, Scratch *s, char signature[SIGV4_SIGNATURE_HEX_LEN + 1])
+                     const Sigv4Options *opt, Scratch *s,
+                     char signature[SIGV4_SIGNATURE_HEX_LEN + 1])
 {
         Buf b = { s->sts, 0, sizeof(s->sts) - 1, false };
         uint8_t key[SIGV4_KEY_LEN], mac[crypto_auth_hmacsha256_BYTES];

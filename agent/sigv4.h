@@ -13,14 +13,14 @@
 #include <stdint.h>
 
 /* Bounds on what a request may carry; anything larger is SIGV4_E_TOO_LARGE. */
-#define SIGV4_HEADERS_MAX 64              /* header lines in a request */
-#define SIGV4_HEADER_NAME_MAX 128         /* bytes in one header name */
-#define SIGV4_HEADER_VALUE_MAX 8192       /* bytes in one header value */
+#define SIGV4_HEADERS_MAX 64        /* header lines in a request */
+#define SIGV4_HEADER_NAME_MAX 128   /* bytes in one header name */
+#define SIGV4_HEADER_VALUE_MAX 8192 /* bytes in one header value */
 #define SIGV4_METHOD_MAX 32
-#define SIGV4_PATH_MAX 4096               /* raw path as sent */
-#define SIGV4_QUERY_MAX 12288             /* raw query string as sent */
+#define SIGV4_PATH_MAX 4096   /* raw path as sent */
+#define SIGV4_QUERY_MAX 12288 /* raw query string as sent */
 #define SIGV4_QUERY_PARAMS_MAX 64
-#define SIGV4_CANONICAL_MAX 16384         /* canonical request, bytes */
+#define SIGV4_CANONICAL_MAX 16384 /* canonical request, bytes */
 #define SIGV4_STRING_TO_SIGN_MAX 512
 #define SIGV4_AUTHORIZATION_MAX 2048      /* Authorization header value */
 #define SIGV4_SIGNED_HEADERS_LEN_MAX 1024 /* "a;b;c" */
@@ -28,14 +28,14 @@
 #define SIGV4_REGION_MAX 32
 #define SIGV4_SERVICE_MAX 64
 #define SIGV4_SECRET_MAX 128
-#define SIGV4_TOKEN_MAX 8192              /* decoded x-amz-security-token */
-#define SIGV4_PAYLOAD_HASH_MAX 128        /* hex digest or e.g. UNSIGNED-PAYLOAD */
-#define SIGV4_EXPIRES_MAX 604800          /* X-Amz-Expires: seven days */
-#define SIGV4_SKEW_DEFAULT 900            /* X-Amz-Date may be 15 minutes off `now` */
+#define SIGV4_TOKEN_MAX 8192       /* decoded x-amz-security-token */
+#define SIGV4_PAYLOAD_HASH_MAX 128 /* hex digest or e.g. UNSIGNED-PAYLOAD */
+#define SIGV4_EXPIRES_MAX 604800   /* X-Amz-Expires: seven days */
+#define SIGV4_SKEW_DEFAULT 900     /* X-Amz-Date may be 15 minutes off `now` */
 
 #define SIGV4_SIGNATURE_HEX_LEN 64
-#define SIGV4_AMZ_DATE_LEN 16             /* YYYYMMDDTHHMMSSZ */
-#define SIGV4_DATE_LEN 8                  /* YYYYMMDD */
+#define SIGV4_AMZ_DATE_LEN 16 /* YYYYMMDDTHHMMSSZ */
+#define SIGV4_DATE_LEN 8      /* YYYYMMDD */
 #define SIGV4_KEY_LEN 32
 
 /* Positive outcomes; the comment names the AWS error code a peer should see. */
@@ -67,37 +67,37 @@ typedef struct Sigv4Header {
  * set; with neither, the payload is empty.
  */
 typedef struct Sigv4Request {
-        const char *method;          /* "GET", "POST", ... */
+        const char *method; /* "GET", "POST", ... */
         size_t method_len;
-        const char *path;            /* raw, as sent: "/a%20b/" */
+        const char *path; /* raw, as sent: "/a%20b/" */
         size_t path_len;
-        const char *query;           /* raw, as sent, without '?'; may be NULL */
+        const char *query; /* raw, as sent, without '?'; may be NULL */
         size_t query_len;
         const Sigv4Header *headers;
         size_t n_headers;
-        const char *payload_hash;    /* NUL-terminated hex digest or UNSIGNED-PAYLOAD, or NULL */
-        const uint8_t *payload;      /* the body, hashed here when payload_hash is NULL */
+        const char *payload_hash; /* NUL-terminated hex digest or UNSIGNED-PAYLOAD, or NULL */
+        const uint8_t *payload;   /* the body, hashed here when payload_hash is NULL */
         size_t payload_len;
-        int64_t now;                 /* Unix seconds, for the time check */
+        int64_t now; /* Unix seconds, for the time check */
 } Sigv4Request;
 
 /* Path rules; by default they follow the service in the credential scope. */
 enum {
-        SIGV4_F_S3_PATH = 1u << 0,      /* S3 rules for any service: path as sent, no normalization */
+        SIGV4_F_S3_PATH = 1u << 0, /* S3 rules for any service: path as sent, no normalization */
         SIGV4_F_NO_NORMALIZE = 1u << 1, /* encode the path but keep '.', '..' and '//' */
 };
 
 /* Sigv4Options - knobs; a NULL Sigv4Options * means all defaults. */
 typedef struct Sigv4Options {
-        unsigned flags;    /* SIGV4_F_* */
-        int64_t max_skew;  /* seconds; 0 means SIGV4_SKEW_DEFAULT */
+        unsigned flags;   /* SIGV4_F_* */
+        int64_t max_skew; /* seconds; 0 means SIGV4_SKEW_DEFAULT */
 } Sigv4Options;
 
 /* Sigv4Auth - the parsed Authorization header or presigned query parameters. */
 typedef struct Sigv4Auth {
         Sigv4Form form;
         char access_key_id[SIGV4_ACCESS_KEY_ID_MAX + 1];
-        char date[SIGV4_DATE_LEN + 1];         /* credential scope date */
+        char date[SIGV4_DATE_LEN + 1]; /* credential scope date */
         char region[SIGV4_REGION_MAX + 1];
         char service[SIGV4_SERVICE_MAX + 1];
         char signed_headers[SIGV4_SIGNED_HEADERS_LEN_MAX + 1]; /* sorted, unique, "a;b;c" */
@@ -178,8 +178,8 @@ int sigv4_parse_request(const Sigv4Request *req, Sigv4Result *resp);
  * %-escape), SIGV4_E_TOO_LARGE (a bound, or @buf too small), or -EINVAL when
  * both payload_hash and payload are set.
  */
-int sigv4_canonical_request(const Sigv4Request *req, const Sigv4Auth *auth,
-                            const Sigv4Options *opt, char *buf, size_t size, size_t *lenp);
+int sigv4_canonical_request(const Sigv4Request *req, const Sigv4Auth *auth, const Sigv4Options *opt,
+                            char *buf, size_t size, size_t *lenp);
 
 /*
  * sigv4_string_to_sign() - build the string to sign.
@@ -193,8 +193,8 @@ int sigv4_canonical_request(const Sigv4Request *req, const Sigv4Auth *auth,
  * Return: as sigv4_canonical_request(), SIGV4_E_MALFORMED also for a missing
  * or unparsable request time.
  */
-int sigv4_string_to_sign(const Sigv4Request *req, const Sigv4Auth *auth,
-                         const Sigv4Options *opt, char *buf, size_t size, size_t *lenp);
+int sigv4_string_to_sign(const Sigv4Request *req, const Sigv4Auth *auth, const Sigv4Options *opt,
+                         char *buf, size_t size, size_t *lenp);
 
 /*
  * sigv4_signing_key() - derive kSigning from the secret and the credential scope.
@@ -206,8 +206,8 @@ int sigv4_string_to_sign(const Sigv4Request *req, const Sigv4Auth *auth,
  *
  * Return: 0, or -EINVAL when @secret is over SIGV4_SECRET_MAX.
  */
-int sigv4_signing_key(const char *secret, const char *date, const char *region,
-                      const char *service, uint8_t key[SIGV4_KEY_LEN]);
+int sigv4_signing_key(const char *secret, const char *date, const char *region, const char *service,
+                      uint8_t key[SIGV4_KEY_LEN]);
 
 /*
  * sigv4_sign() - compute a request's signature.

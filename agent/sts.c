@@ -167,7 +167,8 @@ int sts_sign(const char *url, const char *region, const StsSource *src, const ch
 
         memset(headers, 0, (STS_HEADERS_MAX + 1) * sizeof(*headers));
         if (split_url(url, host, sizeof(host), &path) < 0 || civil_format_iso8601(now, iso) < 0 ||
-            strlen(src->access_key_id) > SIGV4_ACCESS_KEY_ID_MAX || strlen(region) > SIGV4_REGION_MAX)
+            strlen(src->access_key_id) > SIGV4_ACCESS_KEY_ID_MAX ||
+            strlen(region) > SIGV4_REGION_MAX)
                 return -EINVAL;
         /* "YYYY-MM-DDTHH:MM:SSZ" -> "YYYYMMDDTHHMMSSZ" */
         snprintf(amz_date, sizeof(amz_date), "%.4s%.2s%.2sT%.2s%.2s%.2sZ", iso, iso + 5, iso + 8,
@@ -190,11 +191,16 @@ int sts_sign(const char *url, const char *region, const StsSource *src, const ch
                                     : "content-type;host;x-amz-date");
         auth.n_signed_headers = n_hs;
         req = (Sigv4Request){
-                .method = "POST", .method_len = 4,
-                .path = path, .path_len = strlen(path),
-                .query = "", .query_len = 0,
-                .headers = hs, .n_headers = n_hs,
-                .payload = (const uint8_t *)body, .payload_len = len,
+                .method = "POST",
+                .method_len = 4,
+                .path = path,
+                .path_len = strlen(path),
+                .query = "",
+                .query_len = 0,
+                .headers = hs,
+                .n_headers = n_hs,
+                .payload = (const uint8_t *)body,
+                .payload_len = len,
                 .now = now,
         };
         r = sigv4_sign(&req, &auth, src->secret_access_key, NULL, auth.signature);
@@ -206,7 +212,8 @@ int sts_sign(const char *url, const char *region, const StsSource *src, const ch
         if ((r = header(&headers[n_hs++], "Host", host)) ||
             (r = header(&headers[n_hs++], "Content-Type", content_type)) ||
             (r = header(&headers[n_hs++], "X-Amz-Date", amz_date)) ||
-            (src->session_token && (r = header(&headers[n_hs++], "X-Amz-Security-Token", src->session_token))) ||
+            (src->session_token &&
+             (r = header(&headers[n_hs++], "X-Amz-Security-Token", src->session_token))) ||
             (r = header(&headers[n_hs++], "Authorization", authz)) ||
             (r = header(&headers[n_hs++], "Accept", "text/xml")) ||
             /* No "Expect: 100-continue" round trip. */
@@ -435,7 +442,8 @@ int sts_parse(long status, const char *body, size_t len, StsAnswer *a)
                         return STS_E_MALFORMED;
                 }
                 one_line(a->code, sizeof(a->code), p.text[F_CODE] ? p.text[F_CODE] : "");
-                one_line(a->message, sizeof(a->message), p.text[F_MESSAGE] ? p.text[F_MESSAGE] : "");
+                one_line(a->message, sizeof(a->message),
+                         p.text[F_MESSAGE] ? p.text[F_MESSAGE] : "");
                 parse_done(&p);
                 return a->code[0] ? STS_E_ERROR : STS_E_MALFORMED;
         }

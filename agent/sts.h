@@ -51,7 +51,7 @@ typedef struct StsParams {
 typedef struct StsSource {
         const char *access_key_id;
         const char *secret_access_key;
-        const char *session_token;      /* NULL for long-term keys */
+        const char *session_token; /* NULL for long-term keys */
 } StsSource;
 
 /*
@@ -59,7 +59,7 @@ typedef struct StsSource {
  * an error's code and message (control characters replaced, so one line).
  */
 typedef struct StsAnswer {
-        Credentials creds;              /* akid, secret, token, assumed_role_arn, expires */
+        Credentials creds; /* akid, secret, token, assumed_role_arn, expires */
         char code[STS_CODE_MAX];
         char message[STS_MESSAGE_MAX];
 } StsAnswer;

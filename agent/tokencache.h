@@ -25,8 +25,8 @@ typedef struct TokenCache TokenCache;
 /* What is remembered about one verified token. */
 typedef struct TokenEntry {
         TokenClaims claims;
-        PolicyContext *ctx;     /* the session's attested context, built on first use; owned */
-        int64_t ctx_second;     /* the second ctx's time keys describe (-1: none yet) */
+        PolicyContext *ctx; /* the session's attested context, built on first use; owned */
+        int64_t ctx_second; /* the second ctx's time keys describe (-1: none yet) */
 } TokenEntry;
 
 int tokencache_new(TokenCache **cachep);

@@ -15,26 +15,30 @@
 
 #include "util.h"
 
-static bool in_ranges(const IdRange *r, size_t n, uint32_t v) {
+static bool in_ranges(const IdRange *r, size_t n, uint32_t v)
+{
         for (size_t i = 0; i < n; i++)
                 if (v >= r[i].lo && v <= r[i].hi)
                         return true;
         return false;
 }
 
-static bool in_names(char *const *names, size_t n, const char *name) {
+static bool in_names(char *const *names, size_t n, const char *name)
+{
         for (size_t i = 0; i < n; i++)
                 if (streq(names[i], name))
                         return true;
         return false;
 }
 
-static bool has_principals(const TrustRules *t) {
+static bool has_principals(const TrustRules *t)
+{
         return t->is_any_user || t->n_users || t->n_groups || t->n_uids || t->n_gids || t->n_roles;
 }
 
 /* Principals: users ∪ groups ∪ uids ∪ gids ∪ roles. */
-static bool match_principal(const TrustRules *t, const Identity *id, const char *chained_role) {
+static bool match_principal(const TrustRules *t, const Identity *id, const char *chained_role)
+{
         if (t->is_any_user)
                 return true;
         if (id->has_user_name && in_names(t->users, t->n_users, id->user))
@@ -63,12 +67,14 @@ static bool match_principal(const TrustRules *t, const Identity *id, const char 
  * against those the rule paths name in the agent's mount namespace.  A
  * deleted executable is no longer what any path names.
  */
-static bool match_exe(const TrustRules *t, const Identity *id) {
+static bool match_exe(const TrustRules *t, const Identity *id)
+{
         return id->has_exe_key && !id->is_exe_deleted &&
                exerule_match(t->exe_rules, id->exe_key.dev, id->exe_key.ino, &id->exe_key.ctime);
 }
 
-static bool match_exe_sha256(const TrustRules *t, const Identity *id) {
+static bool match_exe_sha256(const TrustRules *t, const Identity *id)
+{
         if (!id->has_exe_sha256)
                 return false;
         for (size_t i = 0; i < t->n_exe_sha256; i++)
@@ -78,7 +84,8 @@ static bool match_exe_sha256(const TrustRules *t, const Identity *id) {
 }
 
 /* Rules keep "user:" on user-manager units; the identity keeps a flag. */
-static bool match_unit(const TrustRules *t, const Identity *id) {
+static bool match_unit(const TrustRules *t, const Identity *id)
+{
         if (!id->unit[0])
                 return false;
         for (size_t i = 0; i < t->n_units; i++) {
@@ -93,7 +100,8 @@ static bool match_unit(const TrustRules *t, const Identity *id) {
         return false;
 }
 
-_printf_(4, 5) static int deny(char *why, size_t why_len, const Role *role, const char *fmt, ...) {
+_printf_(4, 5) static int deny(char *why, size_t why_len, const Role *role, const char *fmt, ...)
+{
         va_list ap;
         int n;
 
@@ -109,21 +117,26 @@ _printf_(4, 5) static int deny(char *why, size_t why_len, const Role *role, cons
 }
 
 /* Check @t against @id; on failure write the reason (if @why) and return TRUST_E_DENIED. */
-static int check_rules(const Role *role, const TrustRules *t, const Identity *id, const char *chained_role,
-                       char *why, size_t why_len) {
+static int check_rules(const Role *role, const TrustRules *t, const Identity *id,
+                       const char *chained_role, char *why, size_t why_len)
+{
         if (!has_principals(t) || !match_principal(t, id, chained_role)) {
                 if (chained_role)
-                        return deny(why, why_len, role, "uid %u (%s) holding role %s is not a trusted principal",
+                        return deny(why, why_len, role,
+                                    "uid %u (%s) holding role %s is not a trusted principal",
                                     (unsigned)id->uid, id->user, chained_role);
-                return deny(why, why_len, role, "uid %u (%s) is not a trusted principal", (unsigned)id->uid,
-                            id->user);
+                return deny(why, why_len, role, "uid %u (%s) is not a trusted principal",
+                            (unsigned)id->uid, id->user);
         }
-        /* (An executable the agent may not look at matches nothing anyway: that reason is more useful.) */
+        /* (An executable the agent may not look at matches nothing anyway: that reason is more
+         * useful.) */
         if ((t->n_exes || t->n_exe_sha256) && id->has_exe_key && id->is_foreign_ns &&
             !t->is_exe_foreign_ns_allowed)
                 return deny(why, why_len, role,
-                            "pid %d runs in another user namespace than the agent (a container, unshare -U); exe rules "
-                            "match only the agent's namespaces unless the role sets exe_foreign_namespaces = true",
+                            "pid %d runs in another user namespace than the agent (a container, "
+                            "unshare -U); exe rules "
+                            "match only the agent's namespaces unless the role sets "
+                            "exe_foreign_namespaces = true",
                             (int)id->pid);
         if (t->n_exes && !match_exe(t, id)) {
                 if (!id->exe[0])
@@ -137,51 +150,60 @@ static int check_rules(const Role *role, const TrustRules *t, const Identity *id
                                     id->exe_hash_missing ? " (" : "",
                                     id->exe_hash_missing ? id->exe_hash_missing : "",
                                     id->exe_hash_missing ? ")" : "");
-                return deny(why, why_len, role, "executable %s: sha256 %02x%02x%02x%02x... is not allowed",
-                            id->exe[0] ? id->exe : "(unknown)", id->exe_sha256[0], id->exe_sha256[1],
-                            id->exe_sha256[2], id->exe_sha256[3]);
+                return deny(why, why_len, role,
+                            "executable %s: sha256 %02x%02x%02x%02x... is not allowed",
+                            id->exe[0] ? id->exe : "(unknown)", id->exe_sha256[0],
+                            id->exe_sha256[1], id->exe_sha256[2], id->exe_sha256[3]);
         }
         if (t->n_units && !match_unit(t, id)) {
                 if (!id->unit[0])
                         return deny(why, why_len, role, "caller is not in a systemd unit");
-                return deny(why, why_len, role, "unit %s%s is not allowed", id->is_user_unit ? "user:" : "",
-                            id->unit);
+                return deny(why, why_len, role, "unit %s%s is not allowed",
+                            id->is_user_unit ? "user:" : "", id->unit);
         }
         return 0;
 }
 
-int trust_check(const Role *role, const Identity *id, const char *chained_role, char *why, size_t why_len) {
+int trust_check(const Role *role, const Identity *id, const char *chained_role, char *why,
+                size_t why_len)
+{
         return check_rules(role, &role->trust, id, chained_role, why, why_len);
 }
 
-bool trust_is_default_for(const Role *role, const Identity *id) {
+bool trust_is_default_for(const Role *role, const Identity *id)
+{
         return check_rules(role, &role->defaults, id, NULL, NULL, 0) == 0 &&
                check_rules(role, &role->trust, id, NULL, NULL, 0) == 0;
 }
 
-const Role *trust_default_role(const Config *config, const Identity *id) {
+const Role *trust_default_role(const Config *config, const Identity *id)
+{
         for (size_t i = 0; i < config->n_roles; i++)
                 if (trust_is_default_for(&config->roles[i], id))
                         return &config->roles[i];
         return NULL;
 }
 
-bool trust_uses_exe(const Role *role) {
+bool trust_uses_exe(const Role *role)
+{
         return role->trust.n_exes || role->defaults.n_exes || trust_needs_exe_hash(role);
 }
 
-bool trust_needs_exe_hash(const Role *role) {
+bool trust_needs_exe_hash(const Role *role)
+{
         return role->trust.n_exe_sha256 > 0 || role->defaults.n_exe_sha256 > 0;
 }
 
-bool trust_config_needs_exe_hash(const Config *config) {
+bool trust_config_needs_exe_hash(const Config *config)
+{
         for (size_t i = 0; i < config->n_roles; i++)
                 if (trust_needs_exe_hash(&config->roles[i]))
                         return true;
         return false;
 }
 
-static bool section_needs_hash(const TrustRules *t, const Identity *id) {
+static bool section_needs_hash(const TrustRules *t, const Identity *id)
+{
         if (!t->n_exe_sha256 || !has_principals(t))
                 return false;
         if (id->is_foreign_ns && !t->is_exe_foreign_ns_allowed)
@@ -189,7 +211,8 @@ static bool section_needs_hash(const TrustRules *t, const Identity *id) {
         return t->n_roles > 0 || match_principal(t, id, NULL);
 }
 
-bool trust_identity_needs_exe_hash(const Config *config, const Identity *id) {
+bool trust_identity_needs_exe_hash(const Config *config, const Identity *id)
+{
         for (size_t i = 0; i < config->n_roles; i++)
                 if (section_needs_hash(&config->roles[i].trust, id) ||
                     section_needs_hash(&config->roles[i].defaults, id))

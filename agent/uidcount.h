@@ -27,7 +27,10 @@ typedef struct UidCount {
         size_t size_entries;    /* slots: 0 or a power of two */
 } UidCount;
 
-#define UIDCOUNT_INIT { NULL, 0, 0 }
+#define UIDCOUNT_INIT                                                                              \
+        {                                                                                          \
+                NULL, 0, 0                                                                         \
+        }
 
 /* uidcount_deinit() - free the table (safe on UIDCOUNT_INIT and twice). */
 void uidcount_deinit(UidCount *u);

@@ -33,6 +33,7 @@ static inline int array_reserve(void **itemsp, size_t n, size_t *sizep, size_t i
         return 0;
 }
 
-/* ARRAY_RESERVE() - array_reserve() for the typed array @items: `ARRAY_RESERVE(l->findings, l->n, l->size, 8)`. */
+/* ARRAY_RESERVE() - array_reserve() for the typed array @items: `ARRAY_RESERVE(l->findings, l->n,
+ * l->size, 8)`. */
 #define ARRAY_RESERVE(items, n, size, initial)                                                     \
         array_reserve((void **)&(items), (n), &(size), sizeof(*(items)), (initial))

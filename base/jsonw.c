@@ -97,14 +97,30 @@ void json_str(JsonBuf *b, const char *s, size_t n)
                 /* Flush the plain run before p[i], then write p[i]'s escape. */
                 json_raw(b, s + run, i - run);
                 switch (len ? p[i] : 0x100) {
-                case '"': esc = "\\\""; break;
-                case '\\': esc = "\\\\"; break;
-                case '\n': esc = "\\n"; break;
-                case '\r': esc = "\\r"; break;
-                case '\t': esc = "\\t"; break;
-                case '\b': esc = "\\b"; break;
-                case '\f': esc = "\\f"; break;
-                case 0x100: esc = "\\ufffd"; break;
+                case '"':
+                        esc = "\\\"";
+                        break;
+                case '\\':
+                        esc = "\\\\";
+                        break;
+                case '\n':
+                        esc = "\\n";
+                        break;
+                case '\r':
+                        esc = "\\r";
+                        break;
+                case '\t':
+                        esc = "\\t";
+                        break;
+                case '\b':
+                        esc = "\\b";
+                        break;
+                case '\f':
+                        esc = "\\f";
+                        break;
+                case 0x100:
+                        esc = "\\ufffd";
+                        break;
                 default:
                         snprintf(u, sizeof(u), "\\u%04x", p[i]);
                         esc = u;

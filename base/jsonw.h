@@ -18,7 +18,10 @@ typedef struct JsonBuf {
         bool is_oom; /* an append failed; the content is unusable */
 } JsonBuf;
 
-#define JSON_BUF_INIT { NULL, 0, 0, false }
+#define JSON_BUF_INIT                                                                              \
+        {                                                                                          \
+                NULL, 0, 0, false                                                                  \
+        }
 
 /* json_buf_deinit() - wipe and free the buffer; it becomes JSON_BUF_INIT. */
 void json_buf_deinit(JsonBuf *b);

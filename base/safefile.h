@@ -23,10 +23,10 @@ enum {
 
 /* What a file must be to be trusted. */
 typedef struct SafeFileRule {
-        mode_t type;       /* S_IFREG or S_IFDIR */
-        uid_t owner;       /* the one uid that may own it ... */
-        bool is_root_ok;   /* ... or root too */
-        mode_t forbidden;  /* mode bits it must not have, e.g. 0022 */
+        mode_t type;      /* S_IFREG or S_IFDIR */
+        uid_t owner;      /* the one uid that may own it ... */
+        bool is_root_ok;  /* ... or root too */
+        mode_t forbidden; /* mode bits it must not have, e.g. 0022 */
 } SafeFileRule;
 
 /*

@@ -31,12 +31,12 @@
  * steal_pointer() - return *ptrp and set *ptrp to NULL, so a _cleanup_ local
  * hands its value over instead of freeing it: `*connp = steal_pointer(&c);`.
  */
-#define steal_pointer(ptrp)                          \
-        ({                                           \
-                __typeof__(*(ptrp)) *_sp_p = (ptrp); \
-                __typeof__(*_sp_p) _sp_v = *_sp_p;   \
-                *_sp_p = NULL;                       \
-                _sp_v;                               \
+#define steal_pointer(ptrp)                                                                        \
+        ({                                                                                         \
+                __typeof__(*(ptrp)) *_sp_p = (ptrp);                                               \
+                __typeof__(*_sp_p) _sp_v = *_sp_p;                                                 \
+                *_sp_p = NULL;                                                                     \
+                _sp_v;                                                                             \
         })
 
 /* steal_fd() - return *fdp and set it to -1; the fd counterpart of steal_pointer(). */
@@ -87,11 +87,11 @@ static inline void fclosep(FILE **fp)
  * Define func##p(Type **p) calling func(*p) for a destructor `Type *func(Type *)`,
  * e.g. DEFINE_TRIVIAL_CLEANUP_FUNC(Config, config_free) gives config_freep().
  */
-#define DEFINE_TRIVIAL_CLEANUP_FUNC(type, func)             \
-        static inline void func##p(type **p)                \
-        {                                                   \
-                if (*p)                                     \
-                        *p = func(*p);                      \
+#define DEFINE_TRIVIAL_CLEANUP_FUNC(type, func)                                                    \
+        static inline void func##p(type **p)                                                       \
+        {                                                                                          \
+                if (*p)                                                                            \
+                        *p = func(*p);                                                             \
         }
 
 /* streq() - are two NUL-terminated strings equal? Neither may be NULL. */

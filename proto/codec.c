@@ -50,8 +50,12 @@ typedef struct List {
  * gets a tiny row macro of its own here; the rows themselves stay in codec.h.
  */
 #define ROW(S, kind_, member_, wire_, max_, presence_, sub_)                                       \
-        { .name = wire_, .kind = K_##kind_, .presence = presence_,                                 \
-          .offset = offsetof(Proto##S, member_), .max = max_, .sub = SUB_KIND_##kind_(sub_) },
+        { .name = wire_,                                                                           \
+          .kind = K_##kind_,                                                                       \
+          .presence = presence_,                                                                   \
+          .offset = offsetof(Proto##S, member_),                                                   \
+          .max = max_,                                                                             \
+          .sub = SUB_KIND_##kind_(sub_) },
 #define ROW_HelloReq(...) ROW(HelloReq, __VA_ARGS__)
 #define ROW_HelloRep(...) ROW(HelloRep, __VA_ARGS__)
 #define ROW_GetCredentialsReq(...) ROW(GetCredentialsReq, __VA_ARGS__)
@@ -104,7 +108,8 @@ enum {
 #undef PAYLOAD_ENUM
 };
 #define SAME_ORDER(name, req, rep)                                                                 \
-        _Static_assert((int)PAYLOAD_##name == (int)NAME_##name, #name " is in PROTO_METHODS' place");
+        _Static_assert((int)PAYLOAD_##name == (int)NAME_##name,                                    \
+                       #name " is in PROTO_METHODS' place");
 PROTO_PAYLOAD_METHODS(SAME_ORDER)
 #undef SAME_ORDER
 
@@ -341,8 +346,8 @@ static int decode_value(const Field *f, const msgpack_object *o, msgpack_zone *z
                 for (uint32_t i = 0; i < o->via.array.size; i++) {
                         if (o->via.array.ptr[i].type != MSGPACK_OBJECT_MAP)
                                 return RPC_E_TYPE;
-                        r = codec_decode(&o->via.array.ptr[i], zone, f->sub, items + i * f->sub->size,
-                                         &ignored);
+                        r = codec_decode(&o->via.array.ptr[i], zone, f->sub,
+                                         items + i * f->sub->size, &ignored);
                         if (r)
                                 return r < 0 ? r : RPC_E_TYPE;
                 }

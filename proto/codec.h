@@ -68,8 +68,8 @@ enum { PROTO_REQUIRED, PROTO_OPTIONAL, PROTO_NULLABLE };
 #define PROTO_HelloReq(F) F(OPT_UINT, version, "version", 0, PROTO_OPTIONAL, -)
 #define PROTO_HelloRep(F)                                                                          \
         F(UINT, version, "version", 0, PROTO_REQUIRED, -)                                          \
-        F(STR, agent, "agent", 0, PROTO_REQUIRED, -)                                             \
-        F(STR, mode, "mode", 0, PROTO_REQUIRED, -)                                                \
+        F(STR, agent, "agent", 0, PROTO_REQUIRED, -)                                               \
+        F(STR, mode, "mode", 0, PROTO_REQUIRED, -)                                                 \
         F(UINT, uid, "uid", 0, PROTO_REQUIRED, -)
 
 #define PROTO_GetCredentialsReq(F)                                                                 \
@@ -79,15 +79,15 @@ enum { PROTO_REQUIRED, PROTO_OPTIONAL, PROTO_NULLABLE };
 
 /* The credential map: the reply of GetCredentials and of AssumeRole. */
 #define PROTO_CredentialsRep(F)                                                                    \
-        F(STR, access_key_id, "accessKeyId", 0, PROTO_REQUIRED, -)                    \
-        F(STR, secret_access_key, "secretAccessKey", 0, PROTO_REQUIRED, -)          \
+        F(STR, access_key_id, "accessKeyId", 0, PROTO_REQUIRED, -)                                 \
+        F(STR, secret_access_key, "secretAccessKey", 0, PROTO_REQUIRED, -)                         \
         F(STR, session_token, "sessionToken", PROTO_TOKEN_MAX, PROTO_REQUIRED, -)                  \
         F(UINT, expiration, "expiration", 0, PROTO_REQUIRED, -)                                    \
-        F(STR, expiration_iso, "expirationIso", 0, PROTO_OPTIONAL, -)              \
+        F(STR, expiration_iso, "expirationIso", 0, PROTO_OPTIONAL, -)                              \
         F(STR, role, "role", PROTO_ROLE_NAME_MAX, PROTO_OPTIONAL, -)                               \
-        F(STR, role_arn, "roleArn", 0, PROTO_OPTIONAL, -)                              \
-        F(STR, assumed_role_arn, "assumedRoleArn", 0, PROTO_OPTIONAL, -)               \
-        F(STR, session_id, "sessionId", 0, PROTO_OPTIONAL, -)                   \
+        F(STR, role_arn, "roleArn", 0, PROTO_OPTIONAL, -)                                          \
+        F(STR, assumed_role_arn, "assumedRoleArn", 0, PROTO_OPTIONAL, -)                           \
+        F(STR, session_id, "sessionId", 0, PROTO_OPTIONAL, -)                                      \
         F(STR, issuer, "issuer", 0, PROTO_OPTIONAL, -)
 
 #define PROTO_AssumeRoleReq(F)                                                                     \
@@ -100,25 +100,25 @@ enum { PROTO_REQUIRED, PROTO_OPTIONAL, PROTO_NULLABLE };
 #define PROTO_GetCallerIdentityRep(F)                                                              \
         F(UINT, uid, "uid", 0, PROTO_REQUIRED, -)                                                  \
         F(UINT, gid, "gid", 0, PROTO_REQUIRED, -)                                                  \
-        F(STR, user, "user", 0, PROTO_REQUIRED, -)                                    \
-        F(STR, group, "group", 0, PROTO_REQUIRED, -)                                  \
-        F(U32S, groups, "groups", 0, PROTO_REQUIRED, -)                             \
+        F(STR, user, "user", 0, PROTO_REQUIRED, -)                                                 \
+        F(STR, group, "group", 0, PROTO_REQUIRED, -)                                               \
+        F(U32S, groups, "groups", 0, PROTO_REQUIRED, -)                                            \
         F(UINT, pid, "pid", 0, PROTO_REQUIRED, -)                                                  \
-        F(STR, exe, "exe", 0, PROTO_REQUIRED, -)                                      \
-        F(STR, unit, "unit", 0, PROTO_REQUIRED, -)                                    \
-        F(STR, cgroup, "cgroup", 0, PROTO_REQUIRED, -)                                \
-        F(STR, account, "account", 0, PROTO_REQUIRED, -)                              \
-        F(STR, arn, "arn", 0, PROTO_REQUIRED, -)                                       \
+        F(STR, exe, "exe", 0, PROTO_REQUIRED, -)                                                   \
+        F(STR, unit, "unit", 0, PROTO_REQUIRED, -)                                                 \
+        F(STR, cgroup, "cgroup", 0, PROTO_REQUIRED, -)                                             \
+        F(STR, account, "account", 0, PROTO_REQUIRED, -)                                           \
+        F(STR, arn, "arn", 0, PROTO_REQUIRED, -)                                                   \
         F(STR, default_role, "defaultRole", PROTO_ROLE_NAME_MAX, PROTO_NULLABLE, -)                \
         F(STR, identity_key, "identityKey", 0, PROTO_REQUIRED, -)
 
 /* One role in ListRoles. */
 #define PROTO_RoleSummary(F)                                                                       \
         F(STR, name, "name", PROTO_ROLE_NAME_MAX, PROTO_REQUIRED, -)                               \
-        F(STR, description, "description", 0, PROTO_REQUIRED, -)              \
-        F(STR, arn, "arn", 0, PROTO_REQUIRED, -)                                       \
+        F(STR, description, "description", 0, PROTO_REQUIRED, -)                                   \
+        F(STR, arn, "arn", 0, PROTO_REQUIRED, -)                                                   \
         F(UINT, max_session_duration, "maxSessionDuration", 0, PROTO_REQUIRED, -)                  \
-        F(STR, issuer, "issuer", 0, PROTO_REQUIRED, -)                              \
+        F(STR, issuer, "issuer", 0, PROTO_REQUIRED, -)                                             \
         F(BOOL, is_default, "isDefault", 0, PROTO_REQUIRED, -)                                     \
         F(BOOL, is_assumable, "assumable", 0, PROTO_REQUIRED, -)
 #define PROTO_ListRolesRep(F) F(LIST, roles, "roles", 0, PROTO_REQUIRED, RoleSummary)
@@ -141,10 +141,10 @@ enum { PROTO_REQUIRED, PROTO_OPTIONAL, PROTO_NULLABLE };
  * the agent-wide counters and paths are left out).
  */
 #define PROTO_StatusRep(F)                                                                         \
-        F(STR, version, "version", 0, PROTO_REQUIRED, -)                                          \
+        F(STR, version, "version", 0, PROTO_REQUIRED, -)                                           \
         F(UINT, protocol, "protocol", 0, PROTO_REQUIRED, -)                                        \
-        F(STR, mode, "mode", 0, PROTO_REQUIRED, -)                                                \
-        F(STR, scope, "scope", 0, PROTO_REQUIRED, -)                                              \
+        F(STR, mode, "mode", 0, PROTO_REQUIRED, -)                                                 \
+        F(STR, scope, "scope", 0, PROTO_REQUIRED, -)                                               \
         F(UINT, sessions, "sessions", 0, PROTO_REQUIRED, -)                                        \
         F(UINT, connections, "connections", 0, PROTO_REQUIRED, -)                                  \
         F(OPT_UINT, pid, "pid", 0, PROTO_OPTIONAL, -)                                              \
@@ -155,7 +155,7 @@ enum { PROTO_REQUIRED, PROTO_OPTIONAL, PROTO_NULLABLE };
         F(OPT_UINT, exe_hashes_started, "exeHashesStarted", 0, PROTO_OPTIONAL, -)                  \
         F(OPT_UINT, exe_hashes_joined, "exeHashesJoined", 0, PROTO_OPTIONAL, -)                    \
         F(OPT_UINT, exe_hashes_refused, "exeHashesRefused", 0, PROTO_OPTIONAL, -)                  \
-        F(OPT_UINT, exe_hashes_active, "exeHashesActive", 0, PROTO_OPTIONAL, -) \
+        F(OPT_UINT, exe_hashes_active, "exeHashesActive", 0, PROTO_OPTIONAL, -)                    \
         F(LIST, issuers, "issuers", 0, PROTO_OPTIONAL, IssuerStatus)
 
 #define PROTO_ReloadRep(F) F(UINT, roles, "roles", 0, PROTO_REQUIRED, -)
@@ -167,7 +167,7 @@ enum { PROTO_REQUIRED, PROTO_OPTIONAL, PROTO_NULLABLE };
 
 /* One verification key in GetPublicKeys. */
 #define PROTO_PublicKey(F)                                                                         \
-        F(STR, key_id, "keyId", 0, PROTO_REQUIRED, -)                                             \
+        F(STR, key_id, "keyId", 0, PROTO_REQUIRED, -)                                              \
         F(BIN, public_key, "publicKey", 32, PROTO_REQUIRED, -)                                     \
         F(UINT, not_after, "notAfter", 0, PROTO_REQUIRED, -)
 #define PROTO_GetPublicKeysRep(F) F(LIST, keys, "keys", 0, PROTO_REQUIRED, PublicKey)
@@ -175,19 +175,20 @@ enum { PROTO_REQUIRED, PROTO_OPTIONAL, PROTO_NULLABLE };
 #define PROTO_GetRoleReq(F) F(STR, role, "role", PROTO_ROLE_NAME_MAX, PROTO_REQUIRED, -)
 #define PROTO_GetRoleRep(F)                                                                        \
         F(STR, name, "name", PROTO_ROLE_NAME_MAX, PROTO_REQUIRED, -)                               \
-        F(STR, arn, "arn", 0, PROTO_REQUIRED, -)                                       \
-        F(STR, role_id, "roleId", 0, PROTO_REQUIRED, -)                                           \
-        F(STR, description, "description", 0, PROTO_REQUIRED, -)              \
+        F(STR, arn, "arn", 0, PROTO_REQUIRED, -)                                                   \
+        F(STR, role_id, "roleId", 0, PROTO_REQUIRED, -)                                            \
+        F(STR, description, "description", 0, PROTO_REQUIRED, -)                                   \
         F(UINT, max_session_duration, "maxSessionDuration", 0, PROTO_REQUIRED, -)                  \
-        F(STR, issuer, "issuer", 0, PROTO_REQUIRED, -)                              \
-        F(STR, file, "file", 0, PROTO_REQUIRED, -)                                    \
+        F(STR, issuer, "issuer", 0, PROTO_REQUIRED, -)                                             \
+        F(STR, file, "file", 0, PROTO_REQUIRED, -)                                                 \
         F(STR, trust_rules, "trustRules", 0, PROTO_NULLABLE, -)                                    \
         F(STR, trust_policy, "trustPolicy", 0, PROTO_NULLABLE, -)                                  \
         F(STR, permissions_policy, "permissionsPolicy", 0, PROTO_NULLABLE, -)                      \
         F(STRMAP, tags, "tags", 0, PROTO_REQUIRED, -)                                              \
         F(STRUCT, upstream, "upstream", 0, PROTO_OPTIONAL, IssuerStatus)
 
-/* sessionToken is required unless request is given; service and host with request (the handler checks). */
+/* sessionToken is required unless request is given; service and host with request (the handler
+ * checks). */
 #define PROTO_AuthorizeReq(F)                                                                      \
         F(STR, action, "action", PROTO_ACTION_MAX, PROTO_REQUIRED, -)                              \
         F(STR, resource, "resource", PROTO_RESOURCE_MAX, PROTO_REQUIRED, -)                        \
@@ -209,12 +210,12 @@ enum { PROTO_REQUIRED, PROTO_OPTIONAL, PROTO_NULLABLE };
 
 /* The statement a decision rests on. */
 #define PROTO_Match(F)                                                                             \
-        F(STR, policy, "policy", 0, PROTO_REQUIRED, -)                                           \
+        F(STR, policy, "policy", 0, PROTO_REQUIRED, -)                                             \
         F(UINT, statement, "statement", 0, PROTO_REQUIRED, -)                                      \
         F(STR, sid, "sid", 0, PROTO_NULLABLE, -)
 /* The decision: the reply of Authorize and of Simulate. */
 #define PROTO_DecisionRep(F)                                                                       \
-        F(STR, decision, "decision", 0, PROTO_REQUIRED, -)                                        \
+        F(STR, decision, "decision", 0, PROTO_REQUIRED, -)                                         \
         F(STRUCT, matched, "matched", 0, PROTO_NULLABLE, Match)                                    \
         F(STR, role, "role", PROTO_ROLE_NAME_MAX, PROTO_REQUIRED, -)                               \
         F(STR, reason, "reason", 0, PROTO_OPTIONAL, -)
@@ -253,11 +254,33 @@ enum { PROTO_REQUIRED, PROTO_OPTIONAL, PROTO_NULLABLE };
 
 /* Every payload struct, each after the ones it contains: X(Struct). */
 #define PROTO_PAYLOADS(X)                                                                          \
-        X(HelloReq) X(HelloRep) X(GetCredentialsReq) X(CredentialsRep) X(AssumeRoleReq)            \
-        X(GetCallerIdentityRep) X(RoleSummary) X(ListRolesRep) X(IssuerStatus) X(StatusRep) X(ReloadRep)           \
-        X(RevokeReq) X(RevokeRep) X(PublicKey) X(GetPublicKeysRep) X(GetRoleReq) X(GetRoleRep)     \
-        X(AuthorizeReq) X(SimulateReq) X(Match) X(DecisionRep) X(LoginReq) X(LoginRep)         \
-        X(MfaReq) X(MfaRep) X(SessionsRevokedNote) X(SessionRenewedNote)
+        X(HelloReq)                                                                                \
+        X(HelloRep)                                                                                \
+        X(GetCredentialsReq)                                                                       \
+        X(CredentialsRep)                                                                          \
+        X(AssumeRoleReq)                                                                           \
+        X(GetCallerIdentityRep)                                                                    \
+        X(RoleSummary)                                                                             \
+        X(ListRolesRep)                                                                            \
+        X(IssuerStatus)                                                                            \
+        X(StatusRep)                                                                               \
+        X(ReloadRep)                                                                               \
+        X(RevokeReq)                                                                               \
+        X(RevokeRep)                                                                               \
+        X(PublicKey)                                                                               \
+        X(GetPublicKeysRep)                                                                        \
+        X(GetRoleReq)                                                                              \
+        X(GetRoleRep)                                                                              \
+        X(AuthorizeReq)                                                                            \
+        X(SimulateReq)                                                                             \
+        X(Match)                                                                                   \
+        X(DecisionRep)                                                                             \
+        X(LoginReq)                                                                                \
+        X(LoginRep)                                                                                \
+        X(MfaReq)                                                                                  \
+        X(MfaRep)                                                                                  \
+        X(SessionsRevokedNote)                                                                     \
+        X(SessionRenewedNote)
 
 /*
  * Each method's request and reply struct, in the order of PROTO_METHODS

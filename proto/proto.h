@@ -90,7 +90,7 @@ typedef enum ProtoMethod {
 #define PROTO_X_ENUM(e, name, flags) PROTO_M_##e,
         PROTO_METHODS(PROTO_X_ENUM)
 #undef PROTO_X_ENUM
-        PROTO_M_COUNT,
+                PROTO_M_COUNT,
         PROTO_M_UNKNOWN = -1,
 } ProtoMethod;
 
@@ -123,7 +123,7 @@ typedef enum ProtoError {
 #define PROTO_X_ENUM(e, name) PROTO_##e,
         PROTO_ERRORS(PROTO_X_ENUM)
 #undef PROTO_X_ENUM
-        PROTO_ERROR_COUNT,
+                PROTO_ERROR_COUNT,
 } ProtoError;
 
 /* proto_method_name() - the wire name of @m, or NULL when out of range. */

@@ -25,14 +25,14 @@ enum {
 
 /* A decoded envelope; pointers borrow the zone and the message bytes. */
 typedef struct ProtoMsg {
-        int type;                      /* PROTO_REQUEST, PROTO_RESPONSE or PROTO_NOTIFICATION */
-        uint32_t msgid;                /* requests and responses */
-        ProtoMethod method;            /* requests and notifications; PROTO_M_UNKNOWN if unknown */
-        const char *method_name;       /* not NUL-terminated */
+        int type;                /* PROTO_REQUEST, PROTO_RESPONSE or PROTO_NOTIFICATION */
+        uint32_t msgid;          /* requests and responses */
+        ProtoMethod method;      /* requests and notifications; PROTO_M_UNKNOWN if unknown */
+        const char *method_name; /* not NUL-terminated */
         size_t method_name_len;
-        const msgpack_object *params;  /* the params map, or NULL when [] or [{}] was sent */
-        const msgpack_object *error;   /* responses: NULL when the error is nil */
-        const msgpack_object *result;  /* responses: NULL when nil */
+        const msgpack_object *params; /* the params map, or NULL when [] or [{}] was sent */
+        const msgpack_object *error;  /* responses: NULL when the error is nil */
+        const msgpack_object *result; /* responses: NULL when nil */
 } ProtoMsg;
 
 /*
@@ -77,8 +77,8 @@ typedef struct ProtoBuf {
         uint8_t *data;
         size_t len;
         size_t size;
-        bool is_secret;   /* wipe on reset and free */
-        bool is_oom;      /* an append failed; the buffer content is unusable */
+        bool is_secret; /* wipe on reset and free */
+        bool is_oom;    /* an append failed; the buffer content is unusable */
         msgpack_packer pk;
 } ProtoBuf;
 
@@ -108,14 +108,15 @@ void proto_pack_response_error(ProtoBuf *b, uint32_t msgid, ProtoError code, con
 /* Packing helpers for map bodies. */
 void proto_pack_str(ProtoBuf *b, const char *s);
 void proto_pack_strn(ProtoBuf *b, const char *s, size_t n);
-void proto_pack_kv_str(ProtoBuf *b, const char *key, const char *val);     /* nil when val is NULL */
+void proto_pack_kv_str(ProtoBuf *b, const char *key, const char *val); /* nil when val is NULL */
 void proto_pack_kv_strn(ProtoBuf *b, const char *key, const char *val, size_t n);
 void proto_pack_kv_uint(ProtoBuf *b, const char *key, uint64_t val);
 void proto_pack_kv_int(ProtoBuf *b, const char *key, int64_t val);
 void proto_pack_kv_bool(ProtoBuf *b, const char *key, bool val);
 void proto_pack_kv_bin(ProtoBuf *b, const char *key, const void *p, size_t n);
 
-/* proto_error_code() - the ProtoError named in a response's error map (PROTO_INTERNAL if unknown). */
+/* proto_error_code() - the ProtoError named in a response's error map (PROTO_INTERNAL if unknown).
+ */
 ProtoError proto_error_code(const msgpack_object *error);
 /* proto_error_message() - the message string of an error map ("" if absent); not NUL-terminated. */
 const char *proto_error_message(const msgpack_object *error, size_t *lenp);

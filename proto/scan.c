@@ -63,25 +63,77 @@ static int head(const uint8_t *p, size_t avail, size_t *hdrp, uint64_t *payloadp
         switch (b) {
         case 0xc1:
                 return SCAN_E_MALFORMED;
-        case 0xcc: case 0xd0: *hdrp = 2; return avail >= 2 ? 0 : SCAN_E_INCOMPLETE;
-        case 0xcd: case 0xd1: *hdrp = 3; return avail >= 3 ? 0 : SCAN_E_INCOMPLETE;
-        case 0xca: case 0xce: case 0xd2: *hdrp = 5; return avail >= 5 ? 0 : SCAN_E_INCOMPLETE;
-        case 0xcb: case 0xcf: case 0xd3: *hdrp = 9; return avail >= 9 ? 0 : SCAN_E_INCOMPLETE;
-        case 0xd4: *hdrp = 2; *payloadp = 1; return 0;  /* fixext 1: type byte + 1 */
-        case 0xd5: *hdrp = 2; *payloadp = 2; return 0;
-        case 0xd6: *hdrp = 2; *payloadp = 4; return 0;
-        case 0xd7: *hdrp = 2; *payloadp = 8; return 0;
-        case 0xd8: *hdrp = 2; *payloadp = 16; return 0;
-        case 0xc4: case 0xd9: n = 1; break;             /* bin8, str8 */
-        case 0xc5: case 0xda: n = 2; break;             /* bin16, str16 */
-        case 0xc6: case 0xdb: n = 4; break;             /* bin32, str32 */
-        case 0xc7: n = 1; break;                        /* ext8 */
-        case 0xc8: n = 2; break;                        /* ext16 */
-        case 0xc9: n = 4; break;                        /* ext32 */
-        case 0xdc: n = 2; break;                        /* array16 */
-        case 0xdd: n = 4; break;                        /* array32 */
-        case 0xde: n = 2; break;                        /* map16 */
-        case 0xdf: n = 4; break;                        /* map32 */
+        case 0xcc:
+        case 0xd0:
+                *hdrp = 2;
+                return avail >= 2 ? 0 : SCAN_E_INCOMPLETE;
+        case 0xcd:
+        case 0xd1:
+                *hdrp = 3;
+                return avail >= 3 ? 0 : SCAN_E_INCOMPLETE;
+        case 0xca:
+        case 0xce:
+        case 0xd2:
+                *hdrp = 5;
+                return avail >= 5 ? 0 : SCAN_E_INCOMPLETE;
+        case 0xcb:
+        case 0xcf:
+        case 0xd3:
+                *hdrp = 9;
+                return avail >= 9 ? 0 : SCAN_E_INCOMPLETE;
+        case 0xd4:
+                *hdrp = 2;
+                *payloadp = 1;
+                return 0; /* fixext 1: type byte + 1 */
+        case 0xd5:
+                *hdrp = 2;
+                *payloadp = 2;
+                return 0;
+        case 0xd6:
+                *hdrp = 2;
+                *payloadp = 4;
+                return 0;
+        case 0xd7:
+                *hdrp = 2;
+                *payloadp = 8;
+                return 0;
+        case 0xd8:
+                *hdrp = 2;
+                *payloadp = 16;
+                return 0;
+        case 0xc4:
+        case 0xd9:
+                n = 1;
+                break; /* bin8, str8 */
+        case 0xc5:
+        case 0xda:
+                n = 2;
+                break; /* bin16, str16 */
+        case 0xc6:
+        case 0xdb:
+                n = 4;
+                break; /* bin32, str32 */
+        case 0xc7:
+                n = 1;
+                break; /* ext8 */
+        case 0xc8:
+                n = 2;
+                break; /* ext16 */
+        case 0xc9:
+                n = 4;
+                break; /* ext32 */
+        case 0xdc:
+                n = 2;
+                break; /* array16 */
+        case 0xdd:
+                n = 4;
+                break; /* array32 */
+        case 0xde:
+                n = 2;
+                break; /* map16 */
+        case 0xdf:
+                n = 4;
+                break; /* map32 */
         default:
                 return SCAN_E_MALFORMED;
         }

@@ -23,9 +23,9 @@ enum {
 
 /* Scanner state; the buffer it scans may grow between calls but must keep its prefix. */
 typedef struct Scan {
-        size_t off;       /* bytes of the current message accepted so far */
-        size_t limit;     /* maximum message size */
-        unsigned depth;   /* current nesting depth */
+        size_t off;                         /* bytes of the current message accepted so far */
+        size_t limit;                       /* maximum message size */
+        unsigned depth;                     /* current nesting depth */
         uint32_t left[PROTO_DEPTH_MAX + 1]; /* objects still expected at each depth */
 } Scan;
 

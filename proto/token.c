@@ -46,19 +46,19 @@ static const char *const claim_names[C_COUNT] = {
         [C_AKID] = "akid", [C_SID] = "sid",   [C_ROLE] = "role", [C_ARN] = "arn",
         [C_UID] = "uid",   [C_GID] = "gid",   [C_USER] = "user", [C_EXE] = "exe",
         [C_UNIT] = "unit", [C_IAT] = "iat",   [C_EXP] = "exp",   [C_POL] = "pol",
-        [C_SRC] = "src",   [C_GIDS] = "gids", [C_XSH] = "xsh",  [C_CG] = "cg",
+        [C_SRC] = "src",   [C_GIDS] = "gids", [C_XSH] = "xsh",   [C_CG] = "cg",
 };
 
 /* Bound of each string claim (0 for claims that are not strings). */
 static const size_t claim_max[C_COUNT] = {
         [C_AKID] = TOKEN_AKID_MAX, [C_SID] = TOKEN_SID_MAX,   [C_ROLE] = TOKEN_ROLE_MAX,
         [C_ARN] = TOKEN_ARN_MAX,   [C_USER] = TOKEN_USER_MAX, [C_EXE] = TOKEN_EXE_MAX,
-        [C_UNIT] = TOKEN_UNIT_MAX, [C_SRC] = TOKEN_ROLE_MAX,   [C_CG] = TOKEN_CGROUP_MAX,
+        [C_UNIT] = TOKEN_UNIT_MAX, [C_SRC] = TOKEN_ROLE_MAX,  [C_CG] = TOKEN_CGROUP_MAX,
 };
 
 /* Claims every version-1 token carries; pol, src, gids, xsh and cg are optional. */
 #define REQUIRED_CLAIMS                                                                            \
-        ((1u << C_AKID) | (1u << C_SID) | (1u << C_ROLE) | (1u << C_ARN) | (1u << C_UID) |          \
+        ((1u << C_AKID) | (1u << C_SID) | (1u << C_ROLE) | (1u << C_ARN) | (1u << C_UID) |         \
          (1u << C_GID) | (1u << C_USER) | (1u << C_EXE) | (1u << C_UNIT) | (1u << C_IAT) |         \
          (1u << C_EXP))
 
@@ -102,8 +102,7 @@ int token_encode(const TokenClaims *claims, const uint8_t key_id[TOKEN_KEY_ID_SI
         char *tok;
         int r;
 
-        if (!c->akid || !c->sid || !c->role || !c->arn || c->issued < 0 ||
-            c->expires < c->issued)
+        if (!c->akid || !c->sid || !c->role || !c->arn || c->issued < 0 || c->expires < c->issued)
                 return -EINVAL;
         if (!str_ok(c->akid, TOKEN_AKID_MAX) || !str_ok(c->sid, TOKEN_SID_MAX) ||
             !str_ok(c->role, TOKEN_ROLE_MAX) || !str_ok(c->arn, TOKEN_ARN_MAX) ||
@@ -155,7 +154,8 @@ int token_encode(const TokenClaims *claims, const uint8_t key_id[TOKEN_KEY_ID_SI
         if (r < 0)
                 goto out;
         /* The claim bounds keep every encodable token under the protocol limit. */
-        if (sodium_base64_encoded_len(b.len, sodium_base64_VARIANT_ORIGINAL) > PROTO_TOKEN_MAX + 1) {
+        if (sodium_base64_encoded_len(b.len, sodium_base64_VARIANT_ORIGINAL) >
+            PROTO_TOKEN_MAX + 1) {
                 r = TOKEN_E_TOO_LONG;
                 goto out;
         }
@@ -218,15 +218,33 @@ static int claims_from_map(const msgpack_object *m, TokenClaims *c)
                         return TOKEN_E_MALFORMED;
                 seen |= 1u << idx;
                 switch (idx) {
-                case C_AKID: sp = &c->akid; break;
-                case C_SID: sp = &c->sid; break;
-                case C_ROLE: sp = &c->role; break;
-                case C_ARN: sp = &c->arn; break;
-                case C_USER: sp = &c->user; break;
-                case C_EXE: sp = &c->exe; break;
-                case C_UNIT: sp = &c->unit; break;
-                case C_SRC: sp = &c->source_role; break;
-                case C_CG: sp = &c->cgroup; break;
+                case C_AKID:
+                        sp = &c->akid;
+                        break;
+                case C_SID:
+                        sp = &c->sid;
+                        break;
+                case C_ROLE:
+                        sp = &c->role;
+                        break;
+                case C_ARN:
+                        sp = &c->arn;
+                        break;
+                case C_USER:
+                        sp = &c->user;
+                        break;
+                case C_EXE:
+                        sp = &c->exe;
+                        break;
+                case C_UNIT:
+                        sp = &c->unit;
+                        break;
+                case C_SRC:
+                        sp = &c->source_role;
+                        break;
+                case C_CG:
+                        sp = &c->cgroup;
+                        break;
                 case C_GIDS:
                         if (v->type != MSGPACK_OBJECT_ARRAY || v->via.array.size == 0 ||
                             v->via.array.size > TOKEN_GIDS_MAX)
@@ -237,14 +255,16 @@ static int claims_from_map(const msgpack_object *m, TokenClaims *c)
                         for (uint32_t j = 0; j < v->via.array.size; j++) {
                                 const msgpack_object *g = &v->via.array.ptr[j];
 
-                                if (g->type != MSGPACK_OBJECT_POSITIVE_INTEGER || g->via.u64 > UINT32_MAX)
+                                if (g->type != MSGPACK_OBJECT_POSITIVE_INTEGER ||
+                                    g->via.u64 > UINT32_MAX)
                                         return TOKEN_E_MALFORMED;
                                 c->gids[j] = (uint32_t)g->via.u64;
                         }
                         c->n_gids = v->via.array.size;
                         break;
                 case C_XSH:
-                        if (v->type != MSGPACK_OBJECT_BIN || v->via.bin.size != sizeof(c->exe_sha256))
+                        if (v->type != MSGPACK_OBJECT_BIN ||
+                            v->via.bin.size != sizeof(c->exe_sha256))
                                 return TOKEN_E_MALFORMED;
                         memcpy(c->exe_sha256, v->via.bin.ptr, sizeof(c->exe_sha256));
                         c->has_exe_sha256 = true;
@@ -319,8 +339,7 @@ static int decode(const char *tok, size_t len, uint8_t bin[TOKEN_BIN_MAX], size_
                 return -ENOMEM;
         switch (msgpack_unpack((const char *)wrap, msg_len, &off, &zone, &root)) {
         case MSGPACK_UNPACK_SUCCESS:
-                if (off != msg_len || root.type != MSGPACK_OBJECT_ARRAY ||
-                    root.via.array.size != 1)
+                if (off != msg_len || root.type != MSGPACK_OBJECT_ARRAY || root.via.array.size != 1)
                         r = TOKEN_E_MALFORMED;
                 else
                         r = claims_from_map(&root.via.array.ptr[0], &c);
@@ -342,8 +361,7 @@ static int decode(const char *tok, size_t len, uint8_t bin[TOKEN_BIN_MAX], size_
         return 0;
 }
 
-int token_parse(const char *tok, size_t len, TokenClaims *claims,
-                uint8_t key_id[TOKEN_KEY_ID_SIZE])
+int token_parse(const char *tok, size_t len, TokenClaims *claims, uint8_t key_id[TOKEN_KEY_ID_SIZE])
 {
         uint8_t bin[TOKEN_BIN_MAX];
         size_t bin_len;

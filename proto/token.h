@@ -20,8 +20,8 @@
 #define TOKEN_VERSION 1
 #define TOKEN_KEY_ID_SIZE 8
 #define TOKEN_PUBLIC_KEY_SIZE crypto_sign_PUBLICKEYBYTES /* 32 */
-#define TOKEN_SIGNATURE_SIZE crypto_sign_BYTES             /* 64 */
-#define TOKEN_DIGEST_SIZE 32                               /* SHA-256 of a session policy */
+#define TOKEN_SIGNATURE_SIZE crypto_sign_BYTES           /* 64 */
+#define TOKEN_DIGEST_SIZE 32                             /* SHA-256 of a session policy */
 
 /*
  * Upper bounds of each string claim, in bytes.  With these the largest token
@@ -34,7 +34,7 @@
 #define TOKEN_USER_MAX 256
 #define TOKEN_EXE_MAX 1024
 #define TOKEN_UNIT_MAX 256
-#define TOKEN_GIDS_MAX 64      /* primary + supplementary groups carried in a token */
+#define TOKEN_GIDS_MAX 64 /* primary + supplementary groups carried in a token */
 #define TOKEN_CGROUP_MAX 384
 
 enum {
@@ -51,28 +51,31 @@ enum {
  * borrows them, and treats a NULL user/exe/unit as "".
  */
 typedef struct TokenClaims {
-        char *akid;        /* access key id, ASIA... */
-        char *sid;         /* session id, hex */
-        char *role;        /* role name */
-        char *arn;         /* role ARN */
+        char *akid; /* access key id, ASIA... */
+        char *sid;  /* session id, hex */
+        char *role; /* role name */
+        char *arn;  /* role ARN */
         uint32_t uid;
         uint32_t gid;
         char *user;
         char *exe;
-        char *unit;        /* "" when not in a systemd unit */
-        int64_t issued;    /* Unix seconds */
-        int64_t expires;   /* Unix seconds */
-        bool has_policy;   /* a session policy narrowed this session */
+        char *unit;      /* "" when not in a systemd unit */
+        int64_t issued;  /* Unix seconds */
+        int64_t expires; /* Unix seconds */
+        bool has_policy; /* a session policy narrowed this session */
         uint8_t policy_digest[TOKEN_DIGEST_SIZE];
         char *source_role; /* role of the session this one was chained from, or NULL */
         uint32_t *gids;    /* primary and supplementary groups ("gids"), or NULL */
         size_t n_gids;
         bool has_exe_sha256; /* "xsh": SHA-256 of the executable, when the agent hashed it */
         uint8_t exe_sha256[32];
-        char *cgroup;      /* "cg": cgroup v2 path, or NULL */
+        char *cgroup; /* "cg": cgroup v2 path, or NULL */
 } TokenClaims;
 
-#define TOKEN_CLAIMS_INIT {0}
+#define TOKEN_CLAIMS_INIT                                                                          \
+        {                                                                                          \
+                0                                                                                  \
+        }
 
 /* A verification key, as returned by GetPublicKeys. */
 typedef struct TokenPublicKey {

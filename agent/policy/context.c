@@ -123,9 +123,15 @@ const CtxEntry *context_find(const PolicyContext *ctx, const char *key)
  * type is "Multivalued") and roled's own sets of groups.
  */
 static const char *const multivalued_keys[] = {
-        "aws:CalledVia",          "aws:PrincipalOrgPaths", "aws:PrincipalServiceNamesList",
-        "aws:ResourceOrgPaths",   "aws:SourceOrgPaths",    "aws:TagKeys",
-        "aws:VpceOrgPaths",       "roled:gids",            "roled:groups",
+        "aws:CalledVia",
+        "aws:PrincipalOrgPaths",
+        "aws:PrincipalServiceNamesList",
+        "aws:ResourceOrgPaths",
+        "aws:SourceOrgPaths",
+        "aws:TagKeys",
+        "aws:VpceOrgPaths",
+        "roled:gids",
+        "roled:groups",
 };
 
 bool context_is_multivalued(const CtxEntry *e)
@@ -174,12 +180,13 @@ int policy_context_set(PolicyContext *ctx, const char *key, const char *value, b
                 if (!k)
                         return -ENOMEM;
                 uint16_t *index = ctx->index;
-                if (!index && ctx->n_entries >= INDEX_FROM && !(index = malloc(INDEX_SLOTS * sizeof(*index)))) {
+                if (!index && ctx->n_entries >= INDEX_FROM &&
+                    !(index = malloc(INDEX_SLOTS * sizeof(*index)))) {
                         free(k);
                         return -ENOMEM;
                 }
                 e = &ctx->entries[ctx->n_entries++];
-                *e = (CtxEntry){.key = k, .is_attested = is_attested, .hash = key_hash(key)};
+                *e = (CtxEntry){ .key = k, .is_attested = is_attested, .hash = key_hash(key) };
                 if (ctx->index) {
                         index_add(ctx, ctx->n_entries - 1);
                 } else if (index) {

@@ -33,7 +33,8 @@ static const CtxEntry *attested(const PolicyContext *ctx, const char *key)
         return e && e->is_attested ? e : NULL;
 }
 
-static bool has_value(const PolicyContext *ctx, const char *key, const char *value, bool is_ci, Work *w)
+static bool has_value(const PolicyContext *ctx, const char *key, const char *value, bool is_ci,
+                      Work *w)
 {
         const CtxEntry *e = attested(ctx, key);
         if (e && !work_charge(w, 8 * e->n_values))
@@ -141,8 +142,8 @@ static bool statement_match(const Statement *st, const Request *rq)
         if (st->has_resource) {
                 m = false;
                 for (uint32_t i = 0; !m && i < st->n_resources; i++)
-                        m = pattern_match_arn(&st->resources[i], rq->ctx, rq->resource, rq->resource_len,
-                                              &rq->rsplit, rq->work);
+                        m = pattern_match_arn(&st->resources[i], rq->ctx, rq->resource,
+                                              rq->resource_len, &rq->rsplit, rq->work);
                 if (m == st->is_not_resource)
                         return false;
         }
@@ -202,14 +203,15 @@ int policy_evaluate(const Policy *const *identity, size_t n_identity, const Poli
         char action_lc[POLICY_ACTION_MAX + 1];
         PolicyResult deny, allow, session_allow;
         bool has_allow = false, has_session_allow = false;
-        Work work = {0};
+        Work work = { 0 };
         Request rq;
         size_t alen;
 
         if (!action || !resource)
                 return -EINVAL;
         alen = strlen(action);
-        if (alen > POLICY_ACTION_MAX || strnlen(resource, POLICY_RESOURCE_MAX + 1) > POLICY_RESOURCE_MAX)
+        if (alen > POLICY_ACTION_MAX ||
+            strnlen(resource, POLICY_RESOURCE_MAX + 1) > POLICY_RESOURCE_MAX)
                 return -EINVAL;
         for (size_t i = 0; i < alen; i++)
                 action_lc[i] = (char)tolower((unsigned char)action[i]);
@@ -230,10 +232,13 @@ int policy_evaluate(const Policy *const *identity, size_t n_identity, const Poli
         for (size_t i = 0; i < n_identity && !is_denied; i++)
                 is_denied = scan(identity[i], (int)i, &rq, &deny, &allow, &has_allow);
         if (session && !is_denied)
-                is_denied = scan(session, POLICY_INDEX_SESSION, &rq, &deny, &session_allow, &has_session_allow);
+                is_denied = scan(session, POLICY_INDEX_SESSION, &rq, &deny, &session_allow,
+                                 &has_session_allow);
         /* Past the limit some match answered without looking: no part of this decision stands. */
         if (work_out(&work)) {
-                *res = (PolicyResult){.decision = POLICY_IMPLICIT_DENY, .policy = POLICY_INDEX_NONE, .statement = -1};
+                *res = (PolicyResult){ .decision = POLICY_IMPLICIT_DENY,
+                                       .policy = POLICY_INDEX_NONE,
+                                       .statement = -1 };
                 return POLICY_E_WORK_LIMIT;
         }
         if (is_denied) {
@@ -241,14 +246,16 @@ int policy_evaluate(const Policy *const *identity, size_t n_identity, const Poli
                 return 0;
         }
         if (!has_allow) {
-                *res = (PolicyResult){.decision = POLICY_IMPLICIT_DENY, .policy = POLICY_INDEX_NONE, .statement = -1};
+                *res = (PolicyResult){ .decision = POLICY_IMPLICIT_DENY,
+                                       .policy = POLICY_INDEX_NONE,
+                                       .statement = -1 };
                 return 0;
         }
         if (session && !has_session_allow) {
-                *res = (PolicyResult){.decision = POLICY_IMPLICIT_DENY,
-                                      .policy = POLICY_INDEX_SESSION,
-                                      .policy_name = session->name,
-                                      .statement = -1};
+                *res = (PolicyResult){ .decision = POLICY_IMPLICIT_DENY,
+                                       .policy = POLICY_INDEX_SESSION,
+                                       .policy_name = session->name,
+                                       .statement = -1 };
                 return 0;
         }
         *res = allow;

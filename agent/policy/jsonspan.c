@@ -45,13 +45,15 @@ static int walk(Walk *w, const json_t *v, int depth)
                 return -ENOMEM;
         w->nodes[w->n++] = v;
         if (json_is_object(v)) {
-                json_object_foreach((json_t *)v, key, child) {
+                json_object_foreach((json_t *)v, key, child)
+                {
                         r = walk(w, child, depth + 1);
                         if (r < 0)
                                 return r;
                 }
         } else if (json_is_array(v)) {
-                json_array_foreach(v, i, child) {
+                json_array_foreach(v, i, child)
+                {
                         r = walk(w, child, depth + 1);
                         if (r < 0)
                                 return r;
@@ -105,7 +107,7 @@ int jsonspan_new(JsonSpan **spanp, const char *json, size_t len, const json_t *r
         _cleanup_free_ size_t *stack = NULL;
         _cleanup_free_ Span *spans = NULL;
         _cleanup_free_ bool *in_object = NULL;
-        Walk w = {0};
+        Walk w = { 0 };
         size_t k = 0, depth = 0, n_spans = 0;
         bool expect_key = false;
         int r;
@@ -146,7 +148,7 @@ int jsonspan_new(JsonSpan **spanp, const char *json, size_t len, const json_t *r
                 if (k >= w.n || !kind_matches(nodes[k], c))
                         return -EINVAL;
                 Span *sp = &spans[k];
-                *sp = (Span){.v = nodes[k], .off = i};
+                *sp = (Span){ .v = nodes[k], .off = i };
                 k++;
                 if (c == '{' || c == '[') {
                         in_object[depth] = c == '{';
@@ -158,7 +160,8 @@ int jsonspan_new(JsonSpan **spanp, const char *json, size_t len, const json_t *r
                 if (c == '"')
                         end = string_end(json, len, i);
                 else
-                        while (end < len && json[end] && strchr("0123456789+-.eEtrufalsn", json[end]))
+                        while (end < len && json[end] &&
+                               strchr("0123456789+-.eEtrufalsn", json[end]))
                                 end++;
                 sp->len = end - i;
                 i = end - 1;
@@ -167,13 +170,14 @@ int jsonspan_new(JsonSpan **spanp, const char *json, size_t len, const json_t *r
                 return -EINVAL;
         /* true, false and null are shared nodes: leave them out of the lookup. */
         for (size_t i = 0; i < k; i++)
-                if (!json_is_true(spans[i].v) && !json_is_false(spans[i].v) && !json_is_null(spans[i].v))
+                if (!json_is_true(spans[i].v) && !json_is_false(spans[i].v) &&
+                    !json_is_null(spans[i].v))
                         spans[n_spans++] = spans[i];
         qsort(spans, n_spans, sizeof(*spans), cmp_span);
         JsonSpan *s = malloc(sizeof(*s));
         if (!s)
                 return -ENOMEM;
-        *s = (JsonSpan){.json = json, .spans = steal_pointer(&spans), .n_spans = n_spans};
+        *s = (JsonSpan){ .json = json, .spans = steal_pointer(&spans), .n_spans = n_spans };
         *spanp = s;
         return 0;
 }
@@ -189,8 +193,9 @@ JsonSpan *jsonspan_free(JsonSpan *s)
 
 bool jsonspan_get(const JsonSpan *s, const json_t *v, const char **textp, size_t *lenp)
 {
-        Span key = {.v = v};
-        const Span *sp = s ? bsearch(&key, s->spans, s->n_spans, sizeof(*s->spans), cmp_span) : NULL;
+        Span key = { .v = v };
+        const Span *sp =
+                s ? bsearch(&key, s->spans, s->n_spans, sizeof(*s->spans), cmp_span) : NULL;
         if (!sp)
                 return false;
         *textp = s->json + sp->off;

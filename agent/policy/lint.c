@@ -33,7 +33,7 @@ static int add(PolicyLint *l, PolicySeverity sev, const char *code, int stmt, co
         if (ARRAY_RESERVE(l->findings, l->n, l->size, 8))
                 return -ENOMEM;
         PolicyFinding *f = &l->findings[l->n++];
-        *f = (PolicyFinding){.severity = sev, .code = code, .statement = stmt};
+        *f = (PolicyFinding){ .severity = sev, .code = code, .statement = stmt };
         snprintf(f->field, sizeof(f->field), "%s", field ? field : "");
         va_start(ap, fmt);
         vsnprintf(f->message, sizeof(f->message), fmt, ap);
@@ -132,10 +132,12 @@ static bool any_var_in_conditions(json_t *cond)
 
         if (!json_is_object(cond))
                 return false;
-        json_object_foreach(cond, op, block) {
+        json_object_foreach(cond, op, block)
+        {
                 if (!json_is_object(block))
                         continue;
-                json_object_foreach(block, key, vals) {
+                json_object_foreach(block, key, vals)
+                {
                         if (has_string(vals, is_var))
                                 return true;
                 }
@@ -143,8 +145,8 @@ static bool any_var_in_conditions(json_t *cond)
         return false;
 }
 
-static int lint_statement(PolicyLint *l, json_t *st, int i, bool is_trust, PolicyKind kind, bool is_2012,
-                          json_t *stmts)
+static int lint_statement(PolicyLint *l, json_t *st, int i, bool is_trust, PolicyKind kind,
+                          bool is_2012, json_t *stmts)
 {
         json_t *sid = json_object_get(st, "Sid");
         json_t *effect = json_object_get(st, "Effect");
@@ -152,7 +154,8 @@ static int lint_statement(PolicyLint *l, json_t *st, int i, bool is_trust, Polic
         json_t *resource = json_object_get(st, "Resource");
         json_t *cond = json_object_get(st, "Condition");
         bool is_allow = json_is_string(effect) && strcmp(json_string_value(effect), "Allow") == 0;
-        bool has_principal = json_object_get(st, "Principal") || json_object_get(st, "NotPrincipal");
+        bool has_principal =
+                json_object_get(st, "Principal") || json_object_get(st, "NotPrincipal");
         const char *op;
         json_t *block;
         int r = 0;
@@ -169,11 +172,14 @@ static int lint_statement(PolicyLint *l, json_t *st, int i, bool is_trust, Polic
                         json_t *o = json_object_get(item(stmts, (size_t)j), "Sid");
                         if (json_is_string(o) && strcmp(json_string_value(o), s) == 0)
                                 r = add(l, POLICY_WARNING, "DuplicateSid", i, "Sid",
-                                        "Sid \"%s\" is also used by Statement[%d]; Sids must be unique", s, j);
+                                        "Sid \"%s\" is also used by Statement[%d]; Sids must be "
+                                        "unique",
+                                        s, j);
                 }
         }
         if (json_is_object(cond)) {
-                json_object_foreach(cond, op, block) {
+                json_object_foreach(cond, op, block)
+                {
                         uint8_t o, set;
                         bool neg, ife;
                         char f[96];
@@ -186,27 +192,34 @@ static int lint_statement(PolicyLint *l, json_t *st, int i, bool is_trust, Polic
         }
         if (r == 0 && is_allow && json_object_get(st, "NotAction"))
                 r = add(l, POLICY_WARNING, "AllowWithNotAction", i, "NotAction",
-                        "Allow with NotAction grants every action not listed, including future ones");
+                        "Allow with NotAction grants every action not listed, including future "
+                        "ones");
         if (r == 0 && is_allow && json_object_get(st, "NotResource"))
                 r = add(l, POLICY_WARNING, "AllowWithNotResource", i, "NotResource",
                         "Allow with NotResource grants every resource not listed");
-        if (r == 0 && is_allow && has_string(action, is_broad_action) && has_string(resource, is_star))
+        if (r == 0 && is_allow && has_string(action, is_broad_action) &&
+            has_string(resource, is_star))
                 r = add(l, POLICY_WARNING, "OverBroadGrant", i, "Action",
                         "Allow of \"*\" or \"service:*\" on Resource \"*\"%s",
                         cond ? " (narrowed only by conditions)" : "; grant only what is needed");
         if (r == 0 && (has_string(resource, has_service_wildcard) ||
                        has_string(json_object_get(st, "NotResource"), has_service_wildcard)))
-                r = add(l, POLICY_WARNING, "WildcardInService", i, resource ? "Resource" : "NotResource",
+                r = add(l, POLICY_WARNING, "WildcardInService", i,
+                        resource ? "Resource" : "NotResource",
                         "wildcards are not allowed in the service component of a resource ARN");
         if (r == 0 && !is_2012 &&
-            (has_string(resource, is_var) || has_string(json_object_get(st, "NotResource"), is_var) ||
-             any_var_in_conditions(cond)))
+            (has_string(resource, is_var) ||
+             has_string(json_object_get(st, "NotResource"), is_var) || any_var_in_conditions(cond)))
                 r = add(l, POLICY_WARNING, "VariableInOldVersion", i, "Version",
-                        "policy variables need Version \"2012-10-17\"; here ${...} is literal text");
+                        "policy variables need Version \"2012-10-17\"; here ${...} is literal "
+                        "text");
         if (r == 0 && is_2012 &&
-            (has_string(resource, has_early_var) || has_string(json_object_get(st, "NotResource"), has_early_var)))
-                r = add(l, POLICY_WARNING, "VariableBeforeResourcePart", i, resource ? "Resource" : "NotResource",
-                        "policy variables only work in the resource part of an ARN (after the fifth colon); "
+            (has_string(resource, has_early_var) ||
+             has_string(json_object_get(st, "NotResource"), has_early_var)))
+                r = add(l, POLICY_WARNING, "VariableBeforeResourcePart", i,
+                        resource ? "Resource" : "NotResource",
+                        "policy variables only work in the resource part of an ARN (after the "
+                        "fifth colon); "
                         "here ${...} is literal text");
         if (r == 0 && has_principal && !is_trust)
                 r = add(l, POLICY_WARNING, "PrincipalInIdentityPolicy", i, "Principal",
@@ -264,7 +277,8 @@ static int lint_statements_parse(PolicyLint *l, json_t *root)
                 policy_free(p);
                 if (r < 0)
                         return r;
-                if (r == POLICY_E_MALFORMED && strcmp(err.reason, "UnknownConditionOperator") != 0 &&
+                if (r == POLICY_E_MALFORMED &&
+                    strcmp(err.reason, "UnknownConditionOperator") != 0 &&
                     (r = add_parse_error(l, &err, (int)i)) < 0)
                         return r;
         }
@@ -335,7 +349,8 @@ int policy_lint(const char *json, size_t len, PolicyKind kind, PolicyLint **lint
                         is_trust = true;
                         for (size_t i = 0; i < n_items(stmts); i++) {
                                 json_t *st = item(stmts, i);
-                                if (!json_object_get(st, "Principal") && !json_object_get(st, "NotPrincipal"))
+                                if (!json_object_get(st, "Principal") &&
+                                    !json_object_get(st, "NotPrincipal"))
                                         is_trust = false;
                         }
                 }

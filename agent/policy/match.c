@@ -117,10 +117,11 @@ static size_t match_end(const char *p, size_t plen, const char *s, size_t slen, 
         return e;
 }
 
-/* The character at s[i] (utf8_len() bytes) as a number: its code point, or 0x110000 + a stray byte. */
+/* The character at s[i] (utf8_len() bytes) as a number: its code point, or 0x110000 + a stray byte.
+ */
 static uint32_t char_at(const char *s, size_t i, size_t n, size_t *lenp)
 {
-        static const unsigned char lead_bits[] = {0, 0x7f, 0x1f, 0x0f, 0x07};
+        static const unsigned char lead_bits[] = { 0, 0x7f, 0x1f, 0x0f, 0x07 };
         size_t k = utf8_len(s, i, n);
         unsigned char c = (unsigned char)s[i];
         uint32_t cp;
@@ -135,8 +136,8 @@ static uint32_t char_at(const char *s, size_t i, size_t n, size_t *lenp)
 }
 
 #define SEG_TOKENS_MAX POLICY_VALUE_MAX /* longer than any subject the engine takes */
-#define SEG_STACK_WORDS 4096             /* bitsets that fit on the stack (32 KiB) */
-#define TOK_ANY UINT32_MAX               /* the token of a `?` */
+#define SEG_STACK_WORDS 4096            /* bitsets that fit on the stack (32 KiB) */
+#define TOK_ANY UINT32_MAX              /* the token of a `?` */
 
 static int cmp_u32(const void *a, const void *b)
 {
@@ -253,7 +254,8 @@ static bool sets_read(Sets *st, size_t want, Work *w)
                                (st->words - st->n_zeroed) * sizeof(*st->bits));
                 st->n_zeroed = st->words;
         }
-        return work_charge(w, 2 * (st->i - i0) + 16 * n_wide + n_clear + st->n_ids * (st->i - i0) / 64);
+        return work_charge(w, 2 * (st->i - i0) + 16 * n_wide + n_clear +
+                                      st->n_ids * (st->i - i0) / 64);
 }
 
 /* The 64 bits of bitset @t that start at bit @b. */
@@ -263,7 +265,8 @@ static inline uint64_t bits_at(const uint64_t *t, size_t b)
         return r ? (t[x] >> r) | (t[x + 1] << (64 - r)) : t[x];
 }
 
-/* dst[x] &= the 64 bits of @src from bit 64x + @d, for words [0, @n): in place when dst == src (reads run ahead). */
+/* dst[x] &= the 64 bits of @src from bit 64x + @d, for words [0, @n): in place when dst == src
+ * (reads run ahead). */
 static void and_shifted(uint64_t *dst, const uint64_t *src, size_t d, size_t n)
 {
         for (size_t x = 0; x < n; x++)
@@ -292,8 +295,8 @@ static inline bool has_bit(const uint64_t *t, size_t b)
  * of taking them with doubling tables (see columns()), in word operations;
  * *levelsp: the tables needed.
  */
-static size_t runs_cost(const uint32_t *off, size_t n_j, const uint64_t *mem, size_t n_tok, size_t d,
-                        size_t words, size_t n_sw, size_t *levelsp)
+static size_t runs_cost(const uint32_t *off, size_t n_j, const uint64_t *mem, size_t n_tok,
+                        size_t d, size_t words, size_t n_sw, size_t *levelsp)
 {
         size_t cost = 0, levels = 0;
 
@@ -327,8 +330,8 @@ static size_t runs_cost(const uint32_t *off, size_t n_j, const uint64_t *mem, si
  * blocks); *alive holds the starts they leave, @n_starts of them. Return:
  * the number of literal tokens left; SIZE_MAX when @w ran out.
  */
-static size_t columns(const Sets *st, uint32_t *lit_bit, size_t n_lit, size_t n_tok, size_t n_starts,
-                      uint64_t *alive, uint64_t *scratch, Work *w)
+static size_t columns(const Sets *st, uint32_t *lit_bit, size_t n_lit, size_t n_tok,
+                      size_t n_starts, uint64_t *alive, uint64_t *scratch, Work *w)
 {
         size_t words = st->words, bits_per_set = words * 64, n_sw = (n_starts + 63) / 64;
         size_t rev_words = (n_tok + 63) / 64, dead_off = rev_words * 64, kept = 0;
@@ -353,7 +356,7 @@ static size_t columns(const Sets *st, uint32_t *lit_bit, size_t n_lit, size_t n_
                 for (size_t a = 0; a < n_j; a++)
                         rev[off[a] / 64] |= 1ull << (off[a] % 64);
                 /* Steps: the first gap, and the period of the gaps (KMP's failure function). */
-                size_t steps[2] = {n_j > 1 ? off[1] - off[0] : 1, 0};
+                size_t steps[2] = { n_j > 1 ? off[1] - off[0] : 1, 0 };
                 if (n_j > 2) {
                         size_t n_gaps = n_j - 1;
                         fail[0] = 0;
@@ -367,7 +370,8 @@ static size_t columns(const Sets *st, uint32_t *lit_bit, size_t n_lit, size_t n_
                         size_t period = n_gaps - fail[n_gaps - 1];
                         steps[1] = off[period] - off[0];
                 }
-                size_t cost_blocks = n_j * n_sw, n_other = 0, best_step = 0, cost_runs = SIZE_MAX, levels = 0;
+                size_t cost_blocks = n_j * n_sw, n_other = 0, best_step = 0, cost_runs = SIZE_MAX,
+                       levels = 0;
                 for (size_t c = 0; c < 2; c++) {
                         size_t lv, cost;
                         if (steps[c] == 0 || (c == 1 && steps[1] == steps[0]))
@@ -397,7 +401,8 @@ static size_t columns(const Sets *st, uint32_t *lit_bit, size_t n_lit, size_t n_
                         for (size_t k = 1; k < levels; k++) {
                                 const uint64_t *prev = k == 1 ? t : x + (k - 2) * words;
                                 uint64_t *cur = x + (k - 1) * words;
-                                size_t dk = d << (k - 1), n = dk / 64 + 2 < words ? words - 2 - dk / 64 : 0;
+                                size_t dk = d << (k - 1),
+                                       n = dk / 64 + 2 < words ? words - 2 - dk / 64 : 0;
                                 /* Only words whose reads stay inside the table: the rest lie past
                                  * every start plus its run, never read. */
                                 memcpy(cur, prev, words * sizeof(*cur));
@@ -412,7 +417,8 @@ static size_t columns(const Sets *st, uint32_t *lit_bit, size_t n_lit, size_t n_
                                 for (size_t k = 0, shift = j; n; k++, n >>= 1) {
                                         if (!(n & 1))
                                                 continue;
-                                        and_shifted(alive, k == 0 ? t : x + (k - 1) * words, shift, n_sw);
+                                        and_shifted(alive, k == 0 ? t : x + (k - 1) * words, shift,
+                                                    n_sw);
                                         shift += d << k;
                                 }
                         }
@@ -430,7 +436,8 @@ static size_t columns(const Sets *st, uint32_t *lit_bit, size_t n_lit, size_t n_
                         uint64_t m = y * 64 + 64 <= st->nc ? ~0ull : (1ull << (st->nc % 64)) - 1;
                         for (uint64_t z = ~t[y] & m; z; z &= z - 1) {
                                 size_t k = y * 64 + (size_t)__builtin_ctzll(z);
-                                /* Start k - j is bit dead_off + k - (n_tok - 1) + (n_tok - 1 - j). */
+                                /* Start k - j is bit dead_off + k - (n_tok - 1) + (n_tok - 1 - j).
+                                 */
                                 for (size_t v = 0; v < rev_words; v++)
                                         or_at(dead, dead_off + k + 1 - n_tok + 64 * v, rev[v]);
                         }
@@ -461,13 +468,16 @@ static size_t columns(const Sets *st, uint32_t *lit_bit, size_t n_lit, size_t n_
  * a Shift-And's ceil(length / 64) words do.
  */
 #define SEG_NOMEM (SIZE_MAX - 1)
-static size_t find_tokens(const uint32_t *tok, size_t n_tok, const char *s, size_t from, size_t limit, Work *w)
+static size_t find_tokens(const uint32_t *tok, size_t n_tok, const char *s, size_t from,
+                          size_t limit, Work *w)
 {
         uint64_t stack[SEG_STACK_WORDS], scratch_stack[SEG_STACK_WORDS], *scratch = scratch_stack;
-        uint32_t others[SEG_TOKENS_MAX];      /* distinct non-ASCII literal characters, sorted */
-        uint32_t lit_bit[SEG_TOKENS_MAX];     /* literal tokens, grouped by character: bit of start 0 */
-        uint32_t count[SEG_TOKENS_MAX + 128]; /* per character: occurrences in the first block's text */
-        uint32_t slot[SEG_TOKENS_MAX + 128];  /* per character: literal tokens, then its first slot */
+        uint32_t others[SEG_TOKENS_MAX];  /* distinct non-ASCII literal characters, sorted */
+        uint32_t lit_bit[SEG_TOKENS_MAX]; /* literal tokens, grouped by character: bit of start 0 */
+        uint32_t count[SEG_TOKENS_MAX +
+                       128]; /* per character: occurrences in the first block's text */
+        uint32_t
+                slot[SEG_TOKENS_MAX + 128]; /* per character: literal tokens, then its first slot */
         uint16_t order[SEG_TOKENS_MAX + 128]; /* characters, rarest first */
         int16_t ascii_id[128];
         size_t n_others = 0, n_ids = 0, n_lit = 0;
@@ -498,11 +508,19 @@ static size_t find_tokens(const uint32_t *tok, size_t n_tok, const char *s, size
 
         /* Per set: every start plus every offset, and the word bits_at() reads past it. */
         size_t words = (limit - from) / 64 + 3;
-        Sets st = {.s = s, .i = from, .limit = limit, .words = words, .n_ids = n_ids, .n_ascii = n_ascii,
-                   .ascii_id = ascii_id, .others = others, .n_others = n_others};
+        Sets st = { .s = s,
+                    .i = from,
+                    .limit = limit,
+                    .words = words,
+                    .n_ids = n_ids,
+                    .n_ascii = n_ascii,
+                    .ascii_id = ascii_id,
+                    .others = others,
+                    .n_others = n_others };
         if (n_ids * words > UINT32_MAX / 64)
                 return SEG_NOMEM; /* lit_bit[] numbers the bits in 32 bits: search start by start */
-        st.bits = n_ids * words <= SEG_STACK_WORDS ? stack : malloc(n_ids * words * sizeof(*st.bits));
+        st.bits =
+                n_ids * words <= SEG_STACK_WORDS ? stack : malloc(n_ids * words * sizeof(*st.bits));
         if (!st.bits)
                 return SEG_NOMEM;
 
@@ -529,8 +547,9 @@ static size_t find_tokens(const uint32_t *tok, size_t n_tok, const char *s, size
                 if (tok[j] == TOK_ANY)
                         continue;
                 size_t id = tok[j] < 128 ? (size_t)ascii_id[tok[j]]
-                                         : n_ascii + (size_t)((const uint32_t *)bsearch(&tok[j], others, n_others,
-                                                                                        sizeof(*others), cmp_u32) -
+                                         : n_ascii + (size_t)((const uint32_t *)bsearch(
+                                                                      &tok[j], others, n_others,
+                                                                      sizeof(*others), cmp_u32) -
                                                               others);
                 id_of[j] = (uint16_t)id;
                 slot[id_of[j]]++;
@@ -569,13 +588,15 @@ static size_t find_tokens(const uint32_t *tok, size_t n_tok, const char *s, size
                 }
                 size_t n_sw = (st.nc - n_tok + 1 + 63) / 64, n_rev = (n_tok + 63) / 64;
                 size_t n_scratch = n_sw + 3 * n_rev + words + 4 + (LEVELS_MAX - 1) * words;
-                scratch = n_scratch <= SEG_STACK_WORDS ? scratch_stack : malloc(n_scratch * sizeof(*scratch));
+                scratch = n_scratch <= SEG_STACK_WORDS ? scratch_stack
+                                                       : malloc(n_scratch * sizeof(*scratch));
                 if (!scratch) {
                         end = SEG_NOMEM;
                         goto out;
                 }
                 alive0 = scratch;
-                n_lit = columns(&st, lit_bit, n_lit, n_tok, st.nc - n_tok + 1, alive0, scratch + n_sw, w);
+                n_lit = columns(&st, lit_bit, n_lit, n_tok, st.nc - n_tok + 1, alive0,
+                                scratch + n_sw, w);
                 if (n_lit == SIZE_MAX)
                         goto out;
         }
@@ -616,7 +637,8 @@ out:
  * A segment of plain bytes (the common case, escapes resolved) is found with
  * memmem(), linear in both lengths; one with `?` by find_tokens().
  */
-static size_t find_segment(const char *p, size_t plen, const char *s, size_t from, size_t limit, Work *w)
+static size_t find_segment(const char *p, size_t plen, const char *s, size_t from, size_t limit,
+                           Work *w)
 {
         uint32_t tok[SEG_TOKENS_MAX];
         char lit[POLICY_VALUE_MAX];
@@ -677,7 +699,7 @@ static size_t next_star(const char *p, size_t plen, size_t i)
 {
         /* @i starts a token (it follows a `*`), so a `*` is escaped exactly when
          * an odd run of backslashes, which cannot reach back past @i, precedes it. */
-        for (const char *c; i < plen && (c = memchr(p + i, '*', plen - i)); ) {
+        for (const char *c; i < plen && (c = memchr(p + i, '*', plen - i));) {
                 size_t j = (size_t)(c - p), bs = 0;
                 while (j - bs > i && p[j - 1 - bs] == '\\')
                         bs++;
@@ -700,7 +722,7 @@ static size_t next_star(const char *p, size_t plen, size_t i)
  */
 void glob_info(const char *p, size_t plen, GlobInfo *gi)
 {
-        *gi = (GlobInfo){.first = NPOS};
+        *gi = (GlobInfo){ .first = NPOS };
         for (size_t i = 0; i < plen; i++) {
                 if (p[i] == '*') {
                         if (gi->first == NPOS)
@@ -724,7 +746,8 @@ bool glob_match(const char *p, size_t plen, const char *s, size_t slen, Work *w)
         return glob_match_info(p, plen, &gi, s, slen, w);
 }
 
-bool glob_match_info(const char *p, size_t plen, const GlobInfo *gi, const char *s, size_t slen, Work *w)
+bool glob_match_info(const char *p, size_t plen, const GlobInfo *gi, const char *s, size_t slen,
+                     Work *w)
 {
         size_t first = gi->first, last = gi->last;
 
@@ -792,7 +815,8 @@ static bool ends_in_star(const char *p, size_t len)
  * there; a pattern with fewer components whose last one ends in `*` covers
  * the rest ("arn:aws:ec2:*"). Non-ARN patterns or subjects: one glob.
  */
-bool arn_match(const char *p, size_t plen, const ArnSplit *ps, const char *s, const ArnSplit *ss, Work *w)
+bool arn_match(const char *p, size_t plen, const ArnSplit *ps, const char *s, const ArnSplit *ss,
+               Work *w)
 {
         size_t slen = ss->n ? ss->off[ss->n - 1] + ss->len[ss->n - 1] : strlen(s);
 

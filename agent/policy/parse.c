@@ -45,7 +45,7 @@ static int fail(Parser *ps, const char *reason, const char *field, const char *f
 
         if (!err)
                 return POLICY_E_MALFORMED;
-        *err = (PolicyError){.reason = reason, .statement = ps->stmt};
+        *err = (PolicyError){ .reason = reason, .statement = ps->stmt };
         snprintf(err->field, sizeof(err->field), "%s", field ? field : "");
         va_start(ap, fmt);
         vsnprintf(err->message, sizeof(err->message), fmt, ap);
@@ -105,10 +105,10 @@ int json_depth_ok(const char *json, size_t len)
 }
 
 enum {
-        PC_GLOB = 1 << 0,  /* `*` and `?` are wildcards */
-        PC_VARS = 1 << 1,  /* policy variables allowed (Version 2012-10-17) */
-        PC_LOWER = 1 << 2, /* lower-case (actions) */
-        PC_ARN = 1 << 3,   /* pre-split into ARN components */
+        PC_GLOB = 1 << 0,     /* `*` and `?` are wildcards */
+        PC_VARS = 1 << 1,     /* policy variables allowed (Version 2012-10-17) */
+        PC_LOWER = 1 << 2,    /* lower-case (actions) */
+        PC_ARN = 1 << 3,      /* pre-split into ARN components */
         PC_RESOURCE = 1 << 4, /* Resource element: variables only after the fifth colon */
 };
 
@@ -124,8 +124,8 @@ static int compile_pattern(Parser *ps, const char *raw, unsigned flags, const ch
                            Pattern *pat)
 {
         size_t rlen = strlen(raw);
-        _cleanup_free_ char *out = malloc(2 * rlen + 1);   /* target syntax */
-        _cleanup_free_ char *lit = malloc(rlen + 1);       /* unescaped, no-variable case */
+        _cleanup_free_ char *out = malloc(2 * rlen + 1); /* target syntax */
+        _cleanup_free_ char *lit = malloc(rlen + 1);     /* unescaped, no-variable case */
         _cleanup_free_ TplPart *parts = calloc(rlen + 1, sizeof(TplPart));
         size_t o = 0, l = 0, n_parts = 0, chunk = 0, n_colons = 0;
         bool has_wild = false, has_var = false, is_glob = flags & PC_GLOB;
@@ -135,7 +135,8 @@ static int compile_pattern(Parser *ps, const char *raw, unsigned flags, const ch
                 return -ENOMEM;
         for (size_t i = 0; i < rlen; i++) {
                 char c = raw[i];
-                if (vars && c == '$' && raw[i + 1] == '{' && (!(flags & PC_RESOURCE) || n_colons >= 5)) {
+                if (vars && c == '$' && raw[i + 1] == '{' &&
+                    (!(flags & PC_RESOURCE) || n_colons >= 5)) {
                         const char *close = strchr(raw + i + 2, '}');
                         if (close) {
                                 const char *in = raw + i + 2;
@@ -173,17 +174,20 @@ static int compile_pattern(Parser *ps, const char *raw, unsigned flags, const ch
                                                             "default of a policy variable must be "
                                                             "single-quoted in \"%s\"",
                                                             raw);
-                                        def = arena_strndup(ps->arena, d + 1, (size_t)(dend - d - 2));
+                                        def = arena_strndup(ps->arena, d + 1,
+                                                            (size_t)(dend - d - 2));
                                         if (!def)
                                                 return -ENOMEM;
                                 }
                                 if (o > chunk) {
-                                        parts[n_parts].lit = arena_strndup(ps->arena, out + chunk, o - chunk);
+                                        parts[n_parts].lit =
+                                                arena_strndup(ps->arena, out + chunk, o - chunk);
                                         if (!parts[n_parts].lit)
                                                 return -ENOMEM;
                                         parts[n_parts++].lit_len = (uint32_t)(o - chunk);
                                 }
-                                parts[n_parts].key = arena_strndup(ps->arena, in, (size_t)(kend - in));
+                                parts[n_parts].key =
+                                        arena_strndup(ps->arena, in, (size_t)(kend - in));
                                 if (!parts[n_parts].key)
                                         return -ENOMEM;
                                 int r = need_key(ps, parts[n_parts].key);
@@ -210,7 +214,7 @@ static int compile_pattern(Parser *ps, const char *raw, unsigned flags, const ch
         out[o] = '\0';
         lit[l] = '\0';
 
-        *pat = (Pattern){.is_glob = is_glob};
+        *pat = (Pattern){ .is_glob = is_glob };
         if (has_var) {
                 if (o > chunk) {
                         parts[n_parts].lit = arena_strndup(ps->arena, out + chunk, o - chunk);
@@ -363,7 +367,8 @@ static int compile_resources(Parser *ps, json_t *v, const char *field, Statement
                         return fail(ps, "InvalidResource", field,
                                     "%s \"%s\" must be \"*\" or an ARN (arn:partition:service:...)",
                                     field, s);
-                r = compile_pattern(ps, s, PC_GLOB | PC_VARS | PC_ARN | PC_RESOURCE, field, &pats[i]);
+                r = compile_pattern(ps, s, PC_GLOB | PC_VARS | PC_ARN | PC_RESOURCE, field,
+                                    &pats[i]);
                 if (r != 0)
                         return r;
         }
@@ -403,14 +408,14 @@ static const struct {
         uint8_t kind;
         const char *key;
 } local_kinds[] = {
-        {"user:", PR_USER, "roled:user"},
-        {"uid:", PR_UID, "roled:uid"},
-        {"group:", PR_GROUP, "roled:groups"},
-        {"gid:", PR_GID, "roled:gid"},
-        {"exe:", PR_EXE, "roled:exe"},
-        {"exe-sha256:", PR_EXE_SHA256, "roled:exe-sha256"},
-        {"unit:", PR_UNIT, "roled:unit"},
-        {"role:", PR_ROLE, "roled:role"},
+        { "user:", PR_USER, "roled:user" },
+        { "uid:", PR_UID, "roled:uid" },
+        { "group:", PR_GROUP, "roled:groups" },
+        { "gid:", PR_GID, "roled:gid" },
+        { "exe:", PR_EXE, "roled:exe" },
+        { "exe-sha256:", PR_EXE_SHA256, "roled:exe-sha256" },
+        { "unit:", PR_UNIT, "roled:unit" },
+        { "role:", PR_ROLE, "roled:role" },
 };
 
 /* One {"Local": ...} entry, documented in policy.h. */
@@ -419,7 +424,7 @@ static int compile_local(Parser *ps, const char *s, const char *field, Principal
         int r;
 
         if (strcmp(s, "*") == 0) {
-                *pr = (Principal){.kind = PR_ANY};
+                *pr = (Principal){ .kind = PR_ANY };
                 return 0;
         }
         for (size_t i = 0; i < sizeof(local_kinds) / sizeof(local_kinds[0]); i++) {
@@ -427,19 +432,23 @@ static int compile_local(Parser *ps, const char *s, const char *field, Principal
                 if (strncmp(s, local_kinds[i].prefix, plen) != 0)
                         continue;
                 const char *v = s + plen;
-                *pr = (Principal){.kind = local_kinds[i].kind};
+                *pr = (Principal){ .kind = local_kinds[i].kind };
                 if (!*v)
-                        return fail(ps, "InvalidPrincipal", field, "empty value in Local principal \"%s\"", s);
+                        return fail(ps, "InvalidPrincipal", field,
+                                    "empty value in Local principal \"%s\"", s);
                 switch (pr->kind) {
                 case PR_UID:
                 case PR_GID: {
-                        /* uid:N, uid:LO-HI, gid:N, gid:LO-HI (the INI shorthand allows ranges for both). */
+                        /* uid:N, uid:LO-HI, gid:N, gid:LO-HI (the INI shorthand allows ranges for
+                         * both). */
                         const char *dash = strchr(v, '-');
                         if (parse_u32(v, dash ? (size_t)(dash - v) : strlen(v), &pr->lo) < 0 ||
-                            parse_u32(dash ? dash + 1 : v, strlen(dash ? dash + 1 : v), &pr->hi) < 0 ||
+                            parse_u32(dash ? dash + 1 : v, strlen(dash ? dash + 1 : v), &pr->hi) <
+                                    0 ||
                             pr->lo > pr->hi)
                                 return fail(ps, "InvalidPrincipal", field,
-                                            "Local principal \"%s\" needs an id or a range lo-hi", s);
+                                            "Local principal \"%s\" needs an id or a range lo-hi",
+                                            s);
                         break;
                 }
                 case PR_EXE:
@@ -486,7 +495,9 @@ static int compile_principals(Parser *ps, json_t *v, const char *field, Statemen
         if (json_is_string(v)) {
                 if (strcmp(json_string_value(v), "*") != 0)
                         return fail(ps, "InvalidPrincipal", field,
-                                    "%s must be \"*\" or an object such as {\"AWS\": ...} or {\"Local\": ...}", field);
+                                    "%s must be \"*\" or an object such as {\"AWS\": ...} or "
+                                    "{\"Local\": ...}",
+                                    field);
                 Principal *pr = arena_alloc(ps->arena, sizeof(*pr));
                 if (!pr)
                         return -ENOMEM;
@@ -496,27 +507,34 @@ static int compile_principals(Parser *ps, json_t *v, const char *field, Statemen
                 return 0;
         }
         if (!json_is_object(v) || json_object_size(v) == 0)
-                return fail(ps, "InvalidPrincipal", field, "%s must be \"*\" or a non-empty object", field);
-        json_object_foreach(v, key, val) {
+                return fail(ps, "InvalidPrincipal", field, "%s must be \"*\" or a non-empty object",
+                            field);
+        json_object_foreach(v, key, val)
+        {
                 snprintf(f, sizeof(f), "%s.%s", field, key);
                 if (strcmp(key, "AWS") && strcmp(key, "Service") && strcmp(key, "Federated") &&
                     strcmp(key, "CanonicalUser") && strcmp(key, "Local"))
                         return fail(ps, "InvalidPrincipal", f,
-                                    "unknown principal type \"%s\" (AWS, Service, Federated, CanonicalUser, Local)", key);
+                                    "unknown principal type \"%s\" (AWS, Service, Federated, "
+                                    "CanonicalUser, Local)",
+                                    key);
                 if ((!json_is_string(val) && !json_is_array(val)) || n_items(val) == 0)
-                        return fail(ps, "InvalidPrincipal", f, "%s must be a string or a non-empty array", f);
+                        return fail(ps, "InvalidPrincipal", f,
+                                    "%s must be a string or a non-empty array", f);
                 n += n_items(val);
         }
         Principal *prs = arena_alloc(ps->arena, n * sizeof(*prs));
         if (!prs)
                 return -ENOMEM;
-        json_object_foreach(v, key, val) {
+        json_object_foreach(v, key, val)
+        {
                 snprintf(f, sizeof(f), "%s.%s", field, key);
                 for (size_t i = 0; i < n_items(val); i++) {
                         json_t *e = item(val, i);
                         Principal *pr = &prs[k++];
                         if (!json_is_string(e) || !*json_string_value(e))
-                                return fail(ps, "InvalidPrincipal", f, "%s entries must be non-empty strings", f);
+                                return fail(ps, "InvalidPrincipal", f,
+                                            "%s entries must be non-empty strings", f);
                         const char *s = json_string_value(e);
                         if (strcmp(key, "Local") == 0) {
                                 r = compile_local(ps, s, f, pr);
@@ -534,7 +552,8 @@ static int compile_principals(Parser *ps, json_t *v, const char *field, Statemen
                         }
                         if (strpbrk(s, "*?"))
                                 return fail(ps, "InvalidPrincipal", f,
-                                            "principal \"%s\": no partial wildcards in principals", s);
+                                            "principal \"%s\": no partial wildcards in principals",
+                                            s);
                         if (is_account(s)) {
                                 pr->kind = PR_AWS_ACCOUNT;
                                 pr->value = arena_strdup(ps->arena, s);
@@ -542,7 +561,8 @@ static int compile_principals(Parser *ps, json_t *v, const char *field, Statemen
                                 ArnSplit as;
                                 arn_split(s, strlen(s), &as);
                                 if (as.n < ARN_SEGS)
-                                        return fail(ps, "InvalidPrincipal", f, "principal \"%s\" is not an ARN", s);
+                                        return fail(ps, "InvalidPrincipal", f,
+                                                    "principal \"%s\" is not an ARN", s);
                                 if (strcmp(s + as.off[5], "root") == 0 && as.len[4] == 12) {
                                         pr->kind = PR_AWS_ACCOUNT;
                                         pr->value = arena_strndup(ps->arena, s + as.off[4], 12);
@@ -552,7 +572,9 @@ static int compile_principals(Parser *ps, json_t *v, const char *field, Statemen
                                 }
                         } else {
                                 return fail(ps, "InvalidPrincipal", f,
-                                            "AWS principal \"%s\" must be \"*\", an account id or an ARN", s);
+                                            "AWS principal \"%s\" must be \"*\", an account id or "
+                                            "an ARN",
+                                            s);
                         }
                         if (!pr->value)
                                 return -ENOMEM;
@@ -568,7 +590,8 @@ static int compile_principals(Parser *ps, json_t *v, const char *field, Statemen
         return 0;
 }
 
-static int compile_cond_value(Parser *ps, Condition *c, json_t *jv, const char *field, CondValue *cv)
+static int compile_cond_value(Parser *ps, Condition *c, json_t *jv, const char *field,
+                              CondValue *cv)
 {
         char buf[64];
         const char *s;
@@ -586,8 +609,10 @@ static int compile_cond_value(Parser *ps, Condition *c, json_t *jv, const char *
                 return compile_pattern(ps, s, PC_VARS, field, &cv->pat);
         case OP_BOOL:
                 r = compile_pattern(ps, s, PC_VARS, field, &cv->pat);
-                if (r == 0 && cv->pat.kind != PAT_VAR && strcasecmp(s, "true") && strcasecmp(s, "false"))
-                        return fail(ps, "InvalidConditionValue", field, "Bool value \"%s\" is not true or false", s);
+                if (r == 0 && cv->pat.kind != PAT_VAR && strcasecmp(s, "true") &&
+                    strcasecmp(s, "false"))
+                        return fail(ps, "InvalidConditionValue", field,
+                                    "Bool value \"%s\" is not true or false", s);
                 return r;
         case OP_STR_LIKE:
                 return compile_pattern(ps, s, PC_GLOB | PC_VARS, field, &cv->pat);
@@ -599,7 +624,8 @@ static int compile_cond_value(Parser *ps, Condition *c, json_t *jv, const char *
         case OP_NUM_GT:
         case OP_NUM_GE:
                 if (parse_number(s, &cv->num) < 0)
-                        return fail(ps, "InvalidConditionValue", field, "\"%s\" is not a number", s);
+                        return fail(ps, "InvalidConditionValue", field, "\"%s\" is not a number",
+                                    s);
                 return 0;
         case OP_DATE_EQ:
         case OP_DATE_LT:
@@ -624,11 +650,13 @@ static int compile_cond_value(Parser *ps, Condition *c, json_t *jv, const char *
         }
         case OP_IP:
                 if (parse_cidr(s, &cv->family, cv->addr, &cv->prefix) < 0)
-                        return fail(ps, "InvalidConditionValue", field, "\"%s\" is not an IP address or CIDR", s);
+                        return fail(ps, "InvalidConditionValue", field,
+                                    "\"%s\" is not an IP address or CIDR", s);
                 return 0;
         case OP_NULL:
                 if (strcasecmp(s, "true") && strcasecmp(s, "false"))
-                        return fail(ps, "InvalidConditionValue", field, "Null value \"%s\" is not true or false", s);
+                        return fail(ps, "InvalidConditionValue", field,
+                                    "Null value \"%s\" is not true or false", s);
                 cv->flag = strcasecmp(s, "true") == 0;
                 return 0;
         default:
@@ -647,30 +675,37 @@ static int compile_conditions(Parser *ps, json_t *v, Statement *st)
 
         if (!json_is_object(v))
                 return fail(ps, "InvalidCondition", "Condition", "Condition must be an object");
-        json_object_foreach(v, opname, block) {
+        json_object_foreach(v, opname, block)
+        {
                 uint8_t op, set;
                 bool neg, ife;
                 snprintf(f, sizeof(f), "Condition.%s", opname);
                 if (condition_op_lookup(opname, &op, &set, &neg, &ife) != 0)
-                        return fail(ps, "UnknownConditionOperator", f, "unknown condition operator \"%s\"", opname);
+                        return fail(ps, "UnknownConditionOperator", f,
+                                    "unknown condition operator \"%s\"", opname);
                 if (!json_is_object(block))
-                        return fail(ps, "InvalidCondition", f, "%s must map condition keys to values", f);
+                        return fail(ps, "InvalidCondition", f,
+                                    "%s must map condition keys to values", f);
                 n += json_object_size(block);
         }
         Condition *conds = arena_alloc(ps->arena, (n ? n : 1) * sizeof(*conds));
         if (!conds)
                 return -ENOMEM;
-        json_object_foreach(v, opname, block) {
-                json_object_foreach(block, key, vals) {
+        json_object_foreach(v, opname, block)
+        {
+                json_object_foreach(block, key, vals)
+                {
                         Condition *c = &conds[k++];
                         snprintf(f, sizeof(f), "Condition.%s.%s", opname, key);
-                        (void)condition_op_lookup(opname, &c->op, &c->set, &c->is_negated, &c->if_exists);
+                        (void)condition_op_lookup(opname, &c->op, &c->set, &c->is_negated,
+                                                  &c->if_exists);
                         if (!*key)
                                 return fail(ps, "InvalidCondition", f, "empty condition key");
-                        if (!json_is_array(vals) && !json_is_string(vals) && !json_is_number(vals) &&
-                            !json_is_boolean(vals))
-                                return fail(ps, "InvalidConditionValue", f,
-                                            "condition values must be a scalar or an array of scalars");
+                        if (!json_is_array(vals) && !json_is_string(vals) &&
+                            !json_is_number(vals) && !json_is_boolean(vals))
+                                return fail(
+                                        ps, "InvalidConditionValue", f,
+                                        "condition values must be a scalar or an array of scalars");
                         c->key = arena_strdup(ps->arena, key);
                         if (!c->key)
                                 return -ENOMEM;
@@ -705,7 +740,8 @@ static int compile_statement(Parser *ps, json_t *js, Statement *st)
 
         if (!json_is_object(js))
                 return fail(ps, "InvalidStatement", "", "a statement must be an object");
-        json_object_foreach(js, key, val) {
+        json_object_foreach(js, key, val)
+        {
                 if (strcmp(key, "Sid") == 0)
                         sid = val;
                 else if (strcmp(key, "Effect") == 0)
@@ -725,7 +761,8 @@ static int compile_statement(Parser *ps, json_t *js, Statement *st)
                 else if (strcmp(key, "Condition") == 0)
                         cond = val;
                 else
-                        return fail(ps, "UnknownElement", key, "unknown statement element \"%s\"", key);
+                        return fail(ps, "UnknownElement", key, "unknown statement element \"%s\"",
+                                    key);
         }
         if (sid) {
                 if (!json_is_string(sid))
@@ -736,13 +773,14 @@ static int compile_statement(Parser *ps, json_t *js, Statement *st)
         }
         if (!effect)
                 return fail(ps, "MissingEffect", "Effect", "statement has no Effect");
-        if (!json_is_string(effect) ||
-            (strcmp(json_string_value(effect), "Allow") && strcmp(json_string_value(effect), "Deny")))
+        if (!json_is_string(effect) || (strcmp(json_string_value(effect), "Allow") &&
+                                        strcmp(json_string_value(effect), "Deny")))
                 return fail(ps, "InvalidEffect", "Effect", "Effect must be \"Allow\" or \"Deny\"");
         st->is_deny = strcmp(json_string_value(effect), "Deny") == 0;
 
         if (action && not_action)
-                return fail(ps, "InvalidAction", "NotAction", "a statement cannot have both Action and NotAction");
+                return fail(ps, "InvalidAction", "NotAction",
+                            "a statement cannot have both Action and NotAction");
         if (!action && !not_action)
                 return fail(ps, "MissingAction", "Action", "statement has no Action or NotAction");
         st->is_not_action = not_action != NULL;
@@ -774,7 +812,8 @@ static int compile_statement(Parser *ps, json_t *js, Statement *st)
                         return r;
         } else if (!st->has_principal) {
                 /* Only trust (resource-based) documents may leave Resource out. */
-                return fail(ps, "MissingResource", "Resource", "statement has no Resource or NotResource");
+                return fail(ps, "MissingResource", "Resource",
+                            "statement has no Resource or NotResource");
         }
 
         if (cond) {
@@ -830,16 +869,18 @@ int policy_parse(const char *json, size_t len, const char *name, Policy **policy
         p = policy_new(name);
         if (!p)
                 return -ENOMEM;
-        _cleanup_(parser_release) Parser ps = {.arena = &p->arena, .stmt = -1, .err = err, .json = json,
-                                               .json_len = len};
+        _cleanup_(parser_release) Parser ps = {
+                .arena = &p->arena, .stmt = -1, .err = err, .json = json, .json_len = len
+        };
         _cleanup_free_ const char **keys_guard = NULL;
 
         if (len > POLICY_DOCUMENT_MAX)
-                return fail(&ps, "DocumentTooLarge", "", "policy document is %zu bytes, the limit is %d",
-                            len, POLICY_DOCUMENT_MAX);
+                return fail(&ps, "DocumentTooLarge", "",
+                            "policy document is %zu bytes, the limit is %d", len,
+                            POLICY_DOCUMENT_MAX);
         if (json_depth_ok(json, len) < 0)
-                return fail(&ps, "NestingTooDeep", "", "policy document nests deeper than %d levels",
-                            POLICY_DEPTH_MAX);
+                return fail(&ps, "NestingTooDeep", "",
+                            "policy document nests deeper than %d levels", POLICY_DEPTH_MAX);
         root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &jerr);
         if (!root) {
                 r = fail(&ps, "SyntaxError", "", "%s", jerr.text);
@@ -865,25 +906,28 @@ int policy_parse(const char *json, size_t len, const char *name, Policy **policy
                                     "Version must be \"2012-10-17\" or \"2008-10-17\"");
         }
         ps.version = p->version;
-        json_object_foreach(root, key, val) {
+        json_object_foreach(root, key, val)
+        {
                 if (strcmp(key, "Statement") == 0)
                         stmts = val;
                 else if (strcmp(key, "Id") == 0) {
                         if (!json_is_string(val))
                                 return fail(&ps, "InvalidId", "Id", "Id must be a string");
                 } else if (strcmp(key, "Version") != 0)
-                        return fail(&ps, "UnknownElement", key, "unknown policy element \"%s\"", key);
+                        return fail(&ps, "UnknownElement", key, "unknown policy element \"%s\"",
+                                    key);
         }
         if (!stmts)
                 return fail(&ps, "MissingStatement", "Statement", "policy has no Statement");
         if (!json_is_object(stmts) && !json_is_array(stmts))
-                return fail(&ps, "InvalidStatement", "Statement", "Statement must be an object or an array");
+                return fail(&ps, "InvalidStatement", "Statement",
+                            "Statement must be an object or an array");
         size_t n = n_items(stmts);
         if (n == 0)
                 return fail(&ps, "InvalidStatement", "Statement", "Statement must not be empty");
         if (n > POLICY_STATEMENT_MAX)
-                return fail(&ps, "TooManyStatements", "Statement", "policy has %zu statements, the limit is %d",
-                            n, POLICY_STATEMENT_MAX);
+                return fail(&ps, "TooManyStatements", "Statement",
+                            "policy has %zu statements, the limit is %d", n, POLICY_STATEMENT_MAX);
         Statement *sts = arena_alloc(&p->arena, n * sizeof(*sts));
         if (!sts)
                 return -ENOMEM;

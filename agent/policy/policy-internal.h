@@ -64,12 +64,12 @@ typedef struct GlobInfo {
 
 typedef struct Pattern {
         uint8_t kind;
-        bool is_glob;    /* text is glob syntax (escapes), not a literal */
-        bool has_svc;    /* action patterns: literal service prefix hashed in svc_hash */
+        bool is_glob;     /* text is glob syntax (escapes), not a literal */
+        bool has_svc;     /* action patterns: literal service prefix hashed in svc_hash */
         const char *text; /* NUL-terminated; NULL for PAT_VAR */
         uint32_t len;
         uint32_t svc_hash;
-        ArnSplit arn; /* for non-variable resource/ARN patterns */
+        ArnSplit arn;  /* for non-variable resource/ARN patterns */
         GlobInfo glob; /* for PAT_GLOB */
         const TplPart *parts;
         uint32_t n_parts;
@@ -103,10 +103,10 @@ enum {
 };
 
 typedef struct CondValue {
-        Pattern pat;   /* string, bool, ARN */
-        double num;    /* numeric */
-        int64_t date;  /* milliseconds since the epoch */
-        bool flag;     /* Null, Bool */
+        Pattern pat;    /* string, bool, ARN */
+        double num;     /* numeric */
+        int64_t date;   /* milliseconds since the epoch */
+        bool flag;      /* Null, Bool */
         uint8_t family; /* IP: 4 or 6 */
         uint8_t prefix;
         uint8_t addr[16];
@@ -209,9 +209,11 @@ static inline bool work_out(const Work *w)
 /* match.c */
 bool glob_match(const char *p, size_t plen, const char *s, size_t slen, Work *w);
 void glob_info(const char *p, size_t plen, GlobInfo *gi);
-bool glob_match_info(const char *p, size_t plen, const GlobInfo *gi, const char *s, size_t slen, Work *w);
+bool glob_match_info(const char *p, size_t plen, const GlobInfo *gi, const char *s, size_t slen,
+                     Work *w);
 void arn_split(const char *s, size_t len, ArnSplit *out);
-bool arn_match(const char *p, size_t plen, const ArnSplit *ps, const char *s, const ArnSplit *ss, Work *w);
+bool arn_match(const char *p, size_t plen, const ArnSplit *ps, const char *s, const ArnSplit *ss,
+               Work *w);
 uint32_t svc_hash(const char *s, size_t len);
 
 /* The evaluation-time view of one request. */

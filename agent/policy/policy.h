@@ -93,14 +93,16 @@
 #define POLICY_CONTEXT_VALUES_MAX 1024  /* values of one key */
 #define POLICY_VALUE_MAX 4096           /* bytes in one context value (a Linux path, roled:exe) */
 #define POLICY_CONTEXT_BYTES_MAX 262144 /* bytes of all values of a context together */
-#define POLICY_WORK_MAX 2000000         /* matching work per decision, in units of about 1 ns (see below) */
+/* Matching work per decision, in units of about 1 ns (see below). */
+#define POLICY_WORK_MAX 2000000
 
 /* Documented outcomes (positive; failures are -errno). */
 enum {
         POLICY_E_MALFORMED = 1, /* MalformedPolicyDocument: PolicyError says where and why */
         POLICY_E_ATTESTED,      /* context: key is attested, a request value may not change it */
         POLICY_E_RESERVED,      /* context: key is in a namespace only attested values may use */
-        POLICY_E_WORK_LIMIT,    /* evaluate: the decision needs more than POLICY_WORK_MAX work; refused */
+        POLICY_E_WORK_LIMIT, /* evaluate: the decision needs more than POLICY_WORK_MAX work; refused
+                              */
 };
 
 typedef struct Policy Policy;
@@ -109,7 +111,8 @@ typedef struct PolicyLint PolicyLint;
 
 /* Where and why a document is malformed. */
 typedef struct PolicyError {
-        const char *reason; /* static CamelCase reason, e.g. "SyntaxError", "UnknownConditionOperator" */
+        const char *reason; /* static CamelCase reason, e.g. "SyntaxError",
+                               "UnknownConditionOperator" */
         int statement;      /* 0-based statement index, -1 when not inside a statement */
         int line, column;   /* JSON syntax errors: 1-based position; 0 otherwise */
         char field[96];     /* e.g. "Condition.StringEquals.aws:username"; "" when not applicable */
@@ -135,7 +138,7 @@ typedef enum PolicyDecision {
  */
 typedef struct PolicyResult {
         PolicyDecision decision;
-        int policy;              /* index into identity[], POLICY_INDEX_SESSION or POLICY_INDEX_NONE */
+        int policy; /* index into identity[], POLICY_INDEX_SESSION or POLICY_INDEX_NONE */
         const char *policy_name; /* name given to policy_parse(), NULL if none */
         int statement;           /* 0-based statement index, -1 if none */
         const char *sid;         /* Sid of that statement, NULL if it has none */
@@ -152,7 +155,8 @@ typedef struct PolicyResult {
  * Return: 0; POLICY_E_MALFORMED (syntax, limits, unknown elements or condition
  * operators, bad values); -ENOMEM.
  */
-int policy_parse(const char *json, size_t len, const char *name, Policy **policyp, PolicyError *err);
+int policy_parse(const char *json, size_t len, const char *name, Policy **policyp,
+                 PolicyError *err);
 
 /* policy_free() - free a policy (NULL is fine). Return: NULL. */
 Policy *policy_free(Policy *p);

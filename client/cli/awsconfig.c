@@ -52,7 +52,8 @@ static bool section_name(const Line *l, const char **namep, size_t *name_lenp)
                 return false;
         while (end > i && (l->p[end - 1] == ' ' || l->p[end - 1] == '\t'))
                 end--;
-        if (end - i > 8 && !memcmp(l->p + i, "profile", 7) && (l->p[i + 7] == ' ' || l->p[i + 7] == '\t'))
+        if (end - i > 8 && !memcmp(l->p + i, "profile", 7) &&
+            (l->p[i + 7] == ' ' || l->p[i + 7] == '\t'))
                 i = skip_blanks(l->p, end, i + 8);
         *namep = l->p + i;
         *name_lenp = end - i;

@@ -95,10 +95,12 @@ int cli_bad_option(const char *cmd, int c, char **argv)
 int cli_duration_error(const char *cmd, const char *text, int r)
 {
         if (r == -ERANGE)
-                return cli_usage_error(cmd, "duration '%s' is out of range: 15m (900) to 12h (43200)",
-                                       text);
-        return cli_usage_error(cmd, "invalid duration '%s': seconds, or hours, minutes and seconds "
-                               "such as 900, 15m, 1h30m", text);
+                return cli_usage_error(
+                        cmd, "duration '%s' is out of range: 15m (900) to 12h (43200)", text);
+        return cli_usage_error(cmd,
+                               "invalid duration '%s': seconds, or hours, minutes and seconds "
+                               "such as 900, 15m, 1h30m",
+                               text);
 }
 
 int cli_status_exit(roled_status st)
@@ -192,7 +194,8 @@ static int connect_agent(roled_client **clientp, int timeout_ms)
         snprintf(agent_path, sizeof(agent_path), "%s", path);
         if (cli_globals.is_verbose) {
                 if (user && !streq(path, user))
-                        cli_error("no user agent at %s; the system agent at %s answered", user, path);
+                        cli_error("no user agent at %s; the system agent at %s answered", user,
+                                  path);
                 else
                         cli_error("the agent at %s answered", path);
         }
@@ -248,7 +251,8 @@ int cli_run(const CliCommand *cmd, int argc, char **argv)
         return r;
 }
 
-static roled_status get_credentials(roled_client *client, CliCall *c, unsigned flags, roled_error *err)
+static roled_status get_credentials(roled_client *client, CliCall *c, unsigned flags,
+                                    roled_error *err)
 {
         roled_credentials_request req = ROLED_CREDENTIALS_REQUEST_INIT;
 
@@ -341,9 +345,11 @@ int cli_parse_options(int argc, char **argv, unsigned flags, CliOptions *optsp)
         if ((flags & CLI_OPT_ONE_ROLE) && optind >= argc)
                 return cli_usage_error(argv[0], "a ROLE is required");
         n_operands = flags & (CLI_OPT_OPERANDS | CLI_OPT_COMMAND) ? argc - optind
-                     : flags & CLI_OPT_ONE_ROLE ? 1 : 0;
+                     : flags & CLI_OPT_ONE_ROLE                   ? 1
+                                                                  : 0;
         if (optind + n_operands < argc)
-                return cli_usage_error(argv[0], "unexpected argument '%s'", argv[optind + n_operands]);
+                return cli_usage_error(argv[0], "unexpected argument '%s'",
+                                       argv[optind + n_operands]);
         *optsp = opts;
         return CLI_GO_ON;
 }
@@ -448,7 +454,8 @@ int cli_emit(JsonBuf *b)
         return EXIT_OK;
 }
 
-/* read_file() - the whole of @path into *@textp.  Return: 0, -EFBIG, -ENOMEM, -EIO or fopen()'s -errno. */
+/* read_file() - the whole of @path into *@textp.  Return: 0, -EFBIG, -ENOMEM, -EIO or fopen()'s
+ * -errno. */
 static int read_file(const char *path, char **textp)
 {
         FILE *f = streq(path, "-") ? stdin : fopen(path, "re");

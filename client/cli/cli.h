@@ -23,7 +23,8 @@
 /* Exit codes (also in rolectl(1), EXIT STATUS). */
 enum {
         EXIT_OK = 0,
-        EXIT_DENIED = 1,      /* the agent answered with an error (AccessDenied, ...), or a local failure */
+        EXIT_DENIED =
+                1, /* the agent answered with an error (AccessDenied, ...), or a local failure */
         EXIT_USAGE = 2,       /* bad command line */
         EXIT_UNREACHABLE = 3, /* no agent, untrusted agent, timeout, broken connection */
 };
@@ -71,9 +72,11 @@ enum {
         CLI_OPT_JSON = 1 << 0,     /* -j, --json */
         CLI_OPT_ROLE = 1 << 1,     /* -r, --role ROLE */
         CLI_OPT_DURATION = 1 << 2, /* -d, --duration D (checked with cli_parse_duration()) */
-        CLI_OPT_OPERANDS = 1 << 3, /* operands are the caller's to check; without it, any is an error */
-        CLI_OPT_PERMUTE = 1 << 4,  /* options may also follow operands; without it, the first operand ends them */
-        CLI_OPT_COMMAND = 1 << 5,  /* the operands are a command line to run: one at least */
+        CLI_OPT_OPERANDS =
+                1 << 3, /* operands are the caller's to check; without it, any is an error */
+        CLI_OPT_PERMUTE = 1 << 4, /* options may also follow operands; without it, the first operand
+                                     ends them */
+        CLI_OPT_COMMAND = 1 << 5, /* the operands are a command line to run: one at least */
         CLI_OPT_ONE_ROLE = 1 << 6, /* one operand, a ROLE, which options may also follow */
 };
 
@@ -118,17 +121,17 @@ typedef struct CliCall {
         CliOptions opts;
         char **operands; /* argv after the options (cli_run()), borrowed */
         int n_operands;
-        void *data;      /* the command's own state, for commands that parse their own options */
+        void *data; /* the command's own state, for commands that parse their own options */
         roled_credentials *creds;
         roled_identity *identity;
         roled_role_list *roles;
         roled_role *role;
         roled_token_claims *claims;
         roled_authz_result *authz;
-        char *text;      /* heap */
-        int64_t time;    /* a time in the answer (Mfa: when the MFA session ends) */
+        char *text;   /* heap */
+        int64_t time; /* a time in the answer (Mfa: when the MFA session ends) */
         uint32_t count;
-        int timeout_ms;  /* bound on the call; 0: libroled's default (5 s) */
+        int timeout_ms; /* bound on the call; 0: libroled's default (5 s) */
 } CliCall;
 
 /* Makes the request(s) on @client and keeps the answer in @c.  Return: the call's status. */
@@ -146,10 +149,11 @@ struct CliCommand {
         const char *summary; /* one line, for `rolectl help` */
         const char *help;    /* man-style usage: NAME, SYNOPSIS, OPTIONS, EXIT STATUS */
         bool is_passthrough; /* its first operand starts a command line rolectl leaves alone */
-        int (*run)(int argc, char **argv); /* argv[0] == the command's name; returns the exit code */
-        unsigned options;    /* CLI_OPT_*, for cli_run() */
+        int (*run)(int argc,
+                   char **argv); /* argv[0] == the command's name; returns the exit code */
+        unsigned options;        /* CLI_OPT_*, for cli_run() */
         CliCallFn call;
-        CliUseFn use;        /* runs after .call returned ROLED_OK; NULL: nothing to print */
+        CliUseFn use; /* runs after .call returned ROLED_OK; NULL: nothing to print */
 };
 
 /*
@@ -223,7 +227,8 @@ void cli_env_lines(JsonBuf *b, const roled_credentials *creds);
 /* cli_write_all() - write @n bytes to @fd.  Return: 0 or -errno. */
 int cli_write_all(int fd, const void *p, size_t n);
 
-/* cli_emit() - write @b to stdout and wipe it.  Return: EXIT_OK, or EXIT_DENIED after a stderr line. */
+/* cli_emit() - write @b to stdout and wipe it.  Return: EXIT_OK, or EXIT_DENIED after a stderr
+ * line. */
 int cli_emit(JsonBuf *b);
 
 #define CLI_POLICY_FILE_MAX 10240 /* PROTOCOL.md: a session policy is at most 10240 bytes */

@@ -35,10 +35,12 @@ static int print_json(const roled_credentials *cr)
 
         cli_format_iso(roled_credentials_expiration(cr), iso);
         o = json_pack("{s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "Version", 1,
-                      "AccessKeyId", roled_credentials_access_key_id(cr), "SecretAccessKey", roled_credentials_secret_access_key(cr),
-                      "SessionToken", roled_credentials_session_token(cr), "Expiration", iso, "role", roled_credentials_role(cr),
-                      "roleArn", roled_credentials_role_arn(cr), "assumedRoleArn", roled_credentials_assumed_role_arn(cr),
-                      "sessionId", roled_credentials_session_id(cr), "issuer", roled_credentials_issuer(cr));
+                      "AccessKeyId", roled_credentials_access_key_id(cr), "SecretAccessKey",
+                      roled_credentials_secret_access_key(cr), "SessionToken",
+                      roled_credentials_session_token(cr), "Expiration", iso, "role",
+                      roled_credentials_role(cr), "roleArn", roled_credentials_role_arn(cr),
+                      "assumedRoleArn", roled_credentials_assumed_role_arn(cr), "sessionId",
+                      roled_credentials_session_id(cr), "issuer", roled_credentials_issuer(cr));
         return cli_emit_json(o);
 }
 
@@ -100,7 +102,8 @@ static int cmd_assume(int argc, char **argv)
                 }
         }
         if (optind != argc - 1)
-                return cli_usage_error(argv[0], optind >= argc ? "no role given" : "too many arguments");
+                return cli_usage_error(argv[0],
+                                       optind >= argc ? "no role given" : "too many arguments");
         req.role = argv[optind];
         req.duration_seconds = c.opts.duration_seconds;
         req.session_policy = policy;
@@ -111,24 +114,28 @@ const CliCommand cli_cmd_assume = {
         .name = "assume",
         .run = cmd_assume,
         .summary = "start a fresh session for a role (AssumeRole)",
-        .help =
-"NAME\n"
-"    rolectl assume - a fresh, uncached session for a role\n"
-"\n"
-"SYNOPSIS\n"
-"    rolectl [--socket PATH] assume ROLE [--duration D] [--policy FILE]\n"
-"                                   [--session-name NAME] [--chain] [--json | --env]\n"
-"\n"
-"OPTIONS\n"
-"    -d, --duration D      session lifetime, 15m..12h: 900, 15m, 1h30m (default: the agent's)\n"
-"    -p, --policy FILE     a session policy (IAM JSON, at most 10240 bytes; - is stdin)\n"
-"    -n, --session-name N  the session name (default: <user>-<pid>)\n"
-"    -c, --chain           role chaining: present $AWS_SESSION_TOKEN as the source session\n"
-"    -j, --json            full JSON (credentials, role and session ARNs, issuer)\n"
-"    -e, --env             shell export lines, as rolectl env prints them\n"
-"    -h, --help            this text\n"
-"    Default output: the credential_process JSON object.\n"
-"\n"
-"EXIT STATUS\n"
-"    0 printed; 1 the agent refused; 2 usage error; 3 the agent cannot be reached.\n",
+        .help = "NAME\n"
+                "    rolectl assume - a fresh, uncached session for a role\n"
+                "\n"
+                "SYNOPSIS\n"
+                "    rolectl [--socket PATH] assume ROLE [--duration D] [--policy FILE]\n"
+                "                                   [--session-name NAME] [--chain] [--json | "
+                "--env]\n"
+                "\n"
+                "OPTIONS\n"
+                "    -d, --duration D      session lifetime, 15m..12h: 900, 15m, 1h30m (default: "
+                "the agent's)\n"
+                "    -p, --policy FILE     a session policy (IAM JSON, at most 10240 bytes; - is "
+                "stdin)\n"
+                "    -n, --session-name N  the session name (default: <user>-<pid>)\n"
+                "    -c, --chain           role chaining: present $AWS_SESSION_TOKEN as the source "
+                "session\n"
+                "    -j, --json            full JSON (credentials, role and session ARNs, issuer)\n"
+                "    -e, --env             shell export lines, as rolectl env prints them\n"
+                "    -h, --help            this text\n"
+                "    Default output: the credential_process JSON object.\n"
+                "\n"
+                "EXIT STATUS\n"
+                "    0 printed; 1 the agent refused; 2 usage error; 3 the agent cannot be "
+                "reached.\n",
 };

@@ -23,12 +23,9 @@
 #define BACKUP_SUFFIX ".rolectl-backup"
 
 static const struct option options[] = {
-        { "file", required_argument, NULL, 'f' },
-        { "prefix", required_argument, NULL, 'p' },
-        { "dry-run", no_argument, NULL, 'n' },
-        { "json", no_argument, NULL, 'j' },
-        { "help", no_argument, NULL, 'h' },
-        {},
+        { "file", required_argument, NULL, 'f' }, { "prefix", required_argument, NULL, 'p' },
+        { "dry-run", no_argument, NULL, 'n' },    { "json", no_argument, NULL, 'j' },
+        { "help", no_argument, NULL, 'h' },       {},
 };
 
 /*
@@ -204,9 +201,11 @@ static int cmd_aws_config(int argc, char **argv)
         }
         if (optind < argc)
                 return cli_usage_error(argv[0], "unexpected argument '%s'", argv[optind]);
-        if (strspn(prefix, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.@+=,-") !=
+        if (strspn(prefix,
+                   "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.@+=,-") !=
             strlen(prefix))
-                return cli_usage_error(argv[0], "--prefix may hold only letters, digits and _.@+=,-");
+                return cli_usage_error(argv[0],
+                                       "--prefix may hold only letters, digits and _.@+=,-");
         if (file) {
                 if (snprintf(path, sizeof(path), "%s", file) >= (int)sizeof(path))
                         return cli_usage_error(argv[0], "--file: path too long");
@@ -265,7 +264,9 @@ static int cmd_aws_config(int argc, char **argv)
                 old_len = 0;
         } else if (r < 0) {
                 cli_error("cannot read %s: %s", path,
-                          r == -EFBIG ? "larger than 1 MiB" : r == -EINVAL ? "not a regular file" : strerror(-r));
+                          r == -EFBIG    ? "larger than 1 MiB"
+                          : r == -EINVAL ? "not a regular file"
+                                         : strerror(-r));
                 r = EXIT_DENIED;
                 goto out;
         }
@@ -283,7 +284,8 @@ static int cmd_aws_config(int argc, char **argv)
         *backup = '\0';
         if (is_changed && !is_dry_run) {
                 if (!old && is_default) {
-                        /* ~/.aws itself may be missing on a fresh account; the AWS CLI makes it 0700 too. */
+                        /* ~/.aws itself may be missing on a fresh account; the AWS CLI makes it
+                         * 0700 too. */
                         char dir[PATH_MAX];
 
                         snprintf(dir, sizeof(dir), "%s", path);
@@ -310,7 +312,8 @@ static int cmd_aws_config(int argc, char **argv)
                         goto out;
                 }
         }
-        r = report(path, *backup ? backup : NULL, is_changed, is_dry_run, mine, profiles, n, c.opts.is_json);
+        r = report(path, *backup ? backup : NULL, is_changed, is_dry_run, mine, profiles, n,
+                   c.opts.is_json);
 out:
         for (size_t i = 0; names && cmdv && i < n; i++) {
                 free(names[i]);
@@ -326,34 +329,37 @@ const CliCommand cli_cmd_aws_config = {
         .name = "aws-config",
         .run = cmd_aws_config,
         .summary = "write credential_process profiles for your roles into ~/.aws/config",
-        .help =
-"NAME\n"
-"    rolectl aws-config - AWS CLI and SDK profiles for the roles you may assume\n"
-"\n"
-"SYNOPSIS\n"
-"    rolectl [--socket PATH] aws-config [--file FILE] [--prefix PREFIX] [--dry-run] [--json]\n"
-"\n"
-"DESCRIPTION\n"
-"    Writes one section per role you may assume into the AWS shared config file\n"
-"    ($AWS_CONFIG_FILE, else ~/.aws/config):\n"
-"        [profile roled-ROLE]\n"
-"        " AWSCONFIG_MARKER "; rerun it to update, edits here are lost\n"
-"        credential_process = /usr/bin/rolectl credential-process --role ROLE\n"
-"    Sections without that marker line are never changed; a profile of the same\n"
-"    name that is not rolectl's is left alone and reported.  rolectl's profiles\n"
-"    for roles you may no longer assume are removed.  When the file changes, the\n"
-"    old one is kept as FILE" BACKUP_SUFFIX " and the new one replaces it at once;\n"
-"    with the same roles a second run changes nothing.  Use the profiles with\n"
-"    'aws --profile roled-ROLE ...' or AWS_PROFILE=roled-ROLE.\n"
-"\n"
-"OPTIONS\n"
-"    -f, --file FILE       the config file to update\n"
-"    -p, --prefix PREFIX   profile names are PREFIX followed by the role (default: roled-)\n"
-"    -n, --dry-run         report what would change, write nothing\n"
-"    -j, --json            print {\"file\", \"backup\", \"changed\", \"dryRun\", \"profiles\", \"skipped\"}\n"
-"    -h, --help            this text\n"
-"\n"
-"EXIT STATUS\n"
-"    0 done (or nothing to change); 1 the agent refused or the file cannot be\n"
-"    read or written; 2 usage error; 3 the agent cannot be reached.\n",
+        .help = "NAME\n"
+                "    rolectl aws-config - AWS CLI and SDK profiles for the roles you may assume\n"
+                "\n"
+                "SYNOPSIS\n"
+                "    rolectl [--socket PATH] aws-config [--file FILE] [--prefix PREFIX] "
+                "[--dry-run] [--json]\n"
+                "\n"
+                "DESCRIPTION\n"
+                "    Writes one section per role you may assume into the AWS shared config file\n"
+                "    ($AWS_CONFIG_FILE, else ~/.aws/config):\n"
+                "        [profile roled-ROLE]\n"
+                "        " AWSCONFIG_MARKER "; rerun it to update, edits here are lost\n"
+                "        credential_process = /usr/bin/rolectl credential-process --role ROLE\n"
+                "    Sections without that marker line are never changed; a profile of the same\n"
+                "    name that is not rolectl's is left alone and reported.  rolectl's profiles\n"
+                "    for roles you may no longer assume are removed.  When the file changes, the\n"
+                "    old one is kept as FILE" BACKUP_SUFFIX
+                " and the new one replaces it at once;\n"
+                "    with the same roles a second run changes nothing.  Use the profiles with\n"
+                "    'aws --profile roled-ROLE ...' or AWS_PROFILE=roled-ROLE.\n"
+                "\n"
+                "OPTIONS\n"
+                "    -f, --file FILE       the config file to update\n"
+                "    -p, --prefix PREFIX   profile names are PREFIX followed by the role (default: "
+                "roled-)\n"
+                "    -n, --dry-run         report what would change, write nothing\n"
+                "    -j, --json            print {\"file\", \"backup\", \"changed\", \"dryRun\", "
+                "\"profiles\", \"skipped\"}\n"
+                "    -h, --help            this text\n"
+                "\n"
+                "EXIT STATUS\n"
+                "    0 done (or nothing to change); 1 the agent refused or the file cannot be\n"
+                "    read or written; 2 usage error; 3 the agent cannot be reached.\n",
 };

@@ -66,7 +66,8 @@ static int context_add(Context *ctx, const char *arg)
                 ctx->keys[i] = strndup(arg, (size_t)(eq - arg));
                 if (!ctx->keys[i])
                         return -ENOMEM;
-                ctx->entries[i] = (roled_context_entry){ .key = ctx->keys[i], .values = ctx->values[i] };
+                ctx->entries[i] =
+                        (roled_context_entry){ .key = ctx->keys[i], .values = ctx->values[i] };
                 ctx->n++;
         }
         if (ctx->entries[i].n_values == CONTEXT_MAX)
@@ -92,10 +93,12 @@ static bool is_admin(roled_client *client)
 static int print_json(const roled_authz_result *res, const char *method)
 {
         const char *sid = roled_authz_result_sid(res), *reason = roled_authz_result_reason(res);
-        json_t *matched = roled_authz_result_has_match(res)
-                ? json_pack("{s:s, s:I, s:s?}", "policy", roled_authz_result_policy(res), "statement",
-                            (json_int_t)roled_authz_result_statement(res), "sid", sid[0] ? sid : NULL)
-                : json_null();
+        json_t *matched =
+                roled_authz_result_has_match(res)
+                        ? json_pack("{s:s, s:I, s:s?}", "policy", roled_authz_result_policy(res),
+                                    "statement", (json_int_t)roled_authz_result_statement(res),
+                                    "sid", sid[0] ? sid : NULL)
+                        : json_null();
         json_t *o = json_pack("{s:s, s:s, s:o, s:s?, s:s}", "decision",
                               roled_decision_name(roled_authz_result_decision(res)), "role",
                               roled_authz_result_role(res), "matched", matched, "reason",
@@ -186,7 +189,8 @@ static roled_status call(roled_client *client, CliCall *c, roled_error *err)
 static int print(roled_client *client, const CliCall *c)
 {
         const Check *x = c->data;
-        int r = roled_authz_result_decision(c->authz) == ROLED_DECISION_ALLOW ? EXIT_OK : EXIT_DENIED;
+        int r = roled_authz_result_decision(c->authz) == ROLED_DECISION_ALLOW ? EXIT_OK
+                                                                              : EXIT_DENIED;
 
         (void)client;
         if (!c->opts.is_json)
@@ -217,10 +221,11 @@ static int parse(int argc, char **argv, CliCall *c, Check *x)
                                 return EXIT_DENIED;
                         }
                         if (r < 0)
-                                return cli_usage_error(argv[0], r == -E2BIG
-                                                       ? "at most %d context keys and values per key"
-                                                       : "--context needs KEY=VALUE (at most %d keys)",
-                                                       CONTEXT_MAX);
+                                return cli_usage_error(
+                                        argv[0],
+                                        r == -E2BIG ? "at most %d context keys and values per key"
+                                                    : "--context needs KEY=VALUE (at most %d keys)",
+                                        CONTEXT_MAX);
                         break;
                 case 'g':
                         x->region = optarg;
@@ -263,36 +268,38 @@ const CliCommand cli_cmd_check = {
         .name = "check",
         .run = cmd_check,
         .summary = "may a role do an action on a resource? (Simulate or Authorize)",
-        .help =
-"NAME\n"
-"    rolectl check - ask the agent whether a role may do an action on a resource\n"
-"\n"
-"SYNOPSIS\n"
-"    rolectl [--socket PATH] check --role ROLE --action ACTION --resource ARN\n"
-"            [--context KEY=VALUE...] [--region REGION] [--session-policy FILE]\n"
-"            [--session] [--json]\n"
-"\n"
-"DESCRIPTION\n"
-"    Prints the decision and the statement that made it, e.g.\n"
-"      allow: role s3reader, statement 0 \"Read\" of /etc/roled/policies/s3.json\n"
-"    Root and the agent's user ask Simulate: every --context key is taken as\n"
-"    given (roled:* included).  Anyone else gets a session of ROLE for\n"
-"    themselves (GetCredentials) and asks Authorize with its token: the\n"
-"    principal's keys (roled:*, aws:username, ...) are then the agent's and a\n"
-"    --context key naming one of them is refused.\n"
-"\n"
-"OPTIONS\n"
-"    -r, --role ROLE         the role whose permissions are evaluated\n"
-"    -a, --action ACTION     e.g. s3:GetObject\n"
-"    -R, --resource ARN      e.g. arn:aws:s3:::bucket/key\n"
-"    -c, --context KEY=VALUE a request context key; repeat a KEY for several values\n"
-"    -g, --region REGION     sets aws:RequestedRegion\n"
-"    -p, --session-policy FILE  intersect with this session policy (- is stdin)\n"
-"    -s, --session           ask as a session of ROLE (Authorize) even as an administrator\n"
-"    -j, --json              print a JSON object: decision, role, matched, reason, method\n"
-"    -h, --help              this text\n"
-"\n"
-"EXIT STATUS\n"
-"    0 allow; 1 deny (explicit or implicit), or the agent refused the question\n"
-"    (the error on stderr); 2 usage error; 3 the agent cannot be reached.\n",
+        .help = "NAME\n"
+                "    rolectl check - ask the agent whether a role may do an action on a resource\n"
+                "\n"
+                "SYNOPSIS\n"
+                "    rolectl [--socket PATH] check --role ROLE --action ACTION --resource ARN\n"
+                "            [--context KEY=VALUE...] [--region REGION] [--session-policy FILE]\n"
+                "            [--session] [--json]\n"
+                "\n"
+                "DESCRIPTION\n"
+                "    Prints the decision and the statement that made it, e.g.\n"
+                "      allow: role s3reader, statement 0 \"Read\" of /etc/roled/policies/s3.json\n"
+                "    Root and the agent's user ask Simulate: every --context key is taken as\n"
+                "    given (roled:* included).  Anyone else gets a session of ROLE for\n"
+                "    themselves (GetCredentials) and asks Authorize with its token: the\n"
+                "    principal's keys (roled:*, aws:username, ...) are then the agent's and a\n"
+                "    --context key naming one of them is refused.\n"
+                "\n"
+                "OPTIONS\n"
+                "    -r, --role ROLE         the role whose permissions are evaluated\n"
+                "    -a, --action ACTION     e.g. s3:GetObject\n"
+                "    -R, --resource ARN      e.g. arn:aws:s3:::bucket/key\n"
+                "    -c, --context KEY=VALUE a request context key; repeat a KEY for several "
+                "values\n"
+                "    -g, --region REGION     sets aws:RequestedRegion\n"
+                "    -p, --session-policy FILE  intersect with this session policy (- is stdin)\n"
+                "    -s, --session           ask as a session of ROLE (Authorize) even as an "
+                "administrator\n"
+                "    -j, --json              print a JSON object: decision, role, matched, reason, "
+                "method\n"
+                "    -h, --help              this text\n"
+                "\n"
+                "EXIT STATUS\n"
+                "    0 allow; 1 deny (explicit or implicit), or the agent refused the question\n"
+                "    (the error on stderr); 2 usage error; 3 the agent cannot be reached.\n",
 };

@@ -34,11 +34,13 @@ static json_t *doc_json(const char *text)
 
 static int print_json(const roled_role *r, json_t *upstream)
 {
-        json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:I, s:s, s:s, s:o, s:o, s:o, s:O}", "name", roled_role_name(r),
-                              "arn", roled_role_arn(r), "roleId", roled_role_role_id(r), "description", roled_role_description(r),
-                              "maxSessionDuration", (json_int_t)roled_role_max_session_duration(r), "issuer",
-                              roled_role_issuer(r), "file", roled_role_file(r), "trustRules", doc_json(roled_role_trust_rules_json(r)),
-                              "trustPolicy", doc_json(roled_role_trust_policy_json(r)), "permissionsPolicy",
+        json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:I, s:s, s:s, s:o, s:o, s:o, s:O}", "name",
+                              roled_role_name(r), "arn", roled_role_arn(r), "roleId",
+                              roled_role_role_id(r), "description", roled_role_description(r),
+                              "maxSessionDuration", (json_int_t)roled_role_max_session_duration(r),
+                              "issuer", roled_role_issuer(r), "file", roled_role_file(r),
+                              "trustRules", doc_json(roled_role_trust_rules_json(r)), "trustPolicy",
+                              doc_json(roled_role_trust_policy_json(r)), "permissionsPolicy",
                               doc_json(roled_role_permissions_policy_json(r)), "upstream",
                               upstream ? upstream : json_null());
 
@@ -69,7 +71,8 @@ static void print_list(const json_t *v, const char *sep)
                 print_value(v);
                 return;
         }
-        json_array_foreach(v, i, e) {
+        json_array_foreach(v, i, e)
+        {
                 if (i)
                         fputs(sep, stdout);
                 print_value(e);
@@ -98,7 +101,8 @@ static void print_principal(const char *indent, const char *label, const json_t 
                 return;
         }
         printf("%s%-12s ", indent, label);
-        json_object_foreach((json_t *)p, kind, v) {
+        json_object_foreach((json_t *)p, kind, v)
+        {
                 printf("%s%s: ", is_first ? "" : "; ", kind);
                 print_list(v, ", ");
                 is_first = false;
@@ -115,10 +119,12 @@ static void print_conditions(const char *indent, const json_t *cond)
 
         if (!json_is_object(cond))
                 return;
-        json_object_foreach((json_t *)cond, op, keys) {
+        json_object_foreach((json_t *)cond, op, keys)
+        {
                 if (!json_is_object(keys))
                         continue;
-                json_object_foreach(keys, key, vals) {
+                json_object_foreach(keys, key, vals)
+                {
                         printf("%s%-12s %s %s = ", indent, is_first ? "conditions" : "", op, key);
                         print_list(vals, " or ");
                         putchar('\n');
@@ -160,8 +166,7 @@ static void print_document(const char *title, const char *text)
         if (json_is_object(stmts)) {
                 print_statement(0, stmts);
         } else {
-                json_array_foreach(stmts, i, s)
-                        print_statement(i, s);
+                json_array_foreach(stmts, i, s) print_statement(i, s);
         }
         json_decref(doc);
 }
@@ -174,10 +179,14 @@ typedef struct Group {
 } Group;
 
 static const Group groups[] = {
-        { "users", "user:", NULL },         { "groups", "group:", NULL },
-        { "uids", "uid:", NULL },           { "gids", "gid:", NULL },
-        { "roles", "role:", NULL },         { "exe", NULL, "roled:exe" },
-        { "exe-sha256", NULL, "roled:exe-sha256" }, { "unit", NULL, "roled:unit" },
+        { "users", "user:", NULL },
+        { "groups", "group:", NULL },
+        { "uids", "uid:", NULL },
+        { "gids", "gid:", NULL },
+        { "roles", "role:", NULL },
+        { "exe", NULL, "roled:exe" },
+        { "exe-sha256", NULL, "roled:exe-sha256" },
+        { "unit", NULL, "roled:unit" },
 };
 
 /*
@@ -198,9 +207,8 @@ static void print_trust_rules(const char *text)
                 return;
         }
         printf("  [trust] rules (any principal listed, when every constraint holds):\n");
-        json_array_foreach(local, i, e)
-                if (json_is_string(e) && streq(json_string_value(e), "*"))
-                        printf("    %-12s any user\n", "principals");
+        json_array_foreach(local, i, e) if (json_is_string(e) && streq(json_string_value(e), "*"))
+                printf("    %-12s any user\n", "principals");
         for (size_t g = 0; g < ELEMENTSOF(groups); g++) {
                 bool is_first = true;
 
@@ -212,7 +220,8 @@ static void print_trust_rules(const char *text)
                         }
                         continue;
                 }
-                json_array_foreach(local, i, e) {
+                json_array_foreach(local, i, e)
+                {
                         const char *s = json_string_value(e);
                         size_t n = strlen(groups[g].prefix);
 
@@ -240,14 +249,17 @@ static json_t *upstream_of(roled_client *client, const roled_role *r)
         json_t *status, *list, *u, *found = NULL;
         size_t i;
 
-        if (strcmp(roled_role_issuer(r), "local") == 0 || roled_agent_status_json(client, &text, NULL) != ROLED_OK)
+        if (strcmp(roled_role_issuer(r), "local") == 0 ||
+            roled_agent_status_json(client, &text, NULL) != ROLED_OK)
                 return NULL;
         status = json_loads(text, 0, NULL);
         free(text);
         list = json_object_get(status, "issuers");
-        json_array_foreach(list, i, u) {
+        json_array_foreach(list, i, u)
+        {
                 if (json_is_object(u) && json_is_string(json_object_get(u, "issuer")) &&
-                    strcmp(json_string_value(json_object_get(u, "issuer")), roled_role_issuer(r)) == 0) {
+                    strcmp(json_string_value(json_object_get(u, "issuer")), roled_role_issuer(r)) ==
+                            0) {
                         found = json_incref(u);
                         break;
                 }
@@ -291,7 +303,8 @@ static void print_text(const roled_role *r, const json_t *upstream)
         printf("%-12s %s\n", "role", roled_role_name(r));
         printf("%-12s %s\n", "arn", roled_role_arn(r));
         printf("%-12s %s\n", "role id", roled_role_role_id(r));
-        printf("%-12s %s\n", "description", roled_role_description(r)[0] ? roled_role_description(r) : "-");
+        printf("%-12s %s\n", "description",
+               roled_role_description(r)[0] ? roled_role_description(r) : "-");
         printf("%-12s %s\n", "max session", dur);
         printf("%-12s %s\n", "defined in", roled_role_file(r));
         printf("%-12s %s\n", "issuer", roled_role_issuer(r));
@@ -340,25 +353,24 @@ const CliCommand cli_cmd_explain = {
         .call = call,
         .use = print,
         .summary = "show who may assume a role and what it may do (GetRole)",
-        .help =
-"NAME\n"
-"    rolectl explain - who may assume a role, and what it may do\n"
-"\n"
-"SYNOPSIS\n"
-"    rolectl [--socket PATH] explain ROLE [--json]\n"
-"\n"
-"DESCRIPTION\n"
-"    Shows the role's trust -- the principals (users, groups, uids, gids,\n"
-"    roles) and constraints (exe, exe-sha256, unit) of its [trust] rules and\n"
-"    its JSON trust policy, if any -- and each statement of its permissions\n"
-"    policy: Sid, Effect, actions, resources and conditions.  Administrators\n"
-"    may explain any role; others only roles they may assume.\n"
-"\n"
-"OPTIONS\n"
-"    -j, --json            print the raw documents in one JSON object\n"
-"    -h, --help            this text\n"
-"\n"
-"EXIT STATUS\n"
-"    0 printed; 1 the agent refused (AccessDenied, NoSuchEntity); 2 usage error;\n"
-"    3 the agent cannot be reached.\n",
+        .help = "NAME\n"
+                "    rolectl explain - who may assume a role, and what it may do\n"
+                "\n"
+                "SYNOPSIS\n"
+                "    rolectl [--socket PATH] explain ROLE [--json]\n"
+                "\n"
+                "DESCRIPTION\n"
+                "    Shows the role's trust -- the principals (users, groups, uids, gids,\n"
+                "    roles) and constraints (exe, exe-sha256, unit) of its [trust] rules and\n"
+                "    its JSON trust policy, if any -- and each statement of its permissions\n"
+                "    policy: Sid, Effect, actions, resources and conditions.  Administrators\n"
+                "    may explain any role; others only roles they may assume.\n"
+                "\n"
+                "OPTIONS\n"
+                "    -j, --json            print the raw documents in one JSON object\n"
+                "    -h, --help            this text\n"
+                "\n"
+                "EXIT STATUS\n"
+                "    0 printed; 1 the agent refused (AccessDenied, NoSuchEntity); 2 usage error;\n"
+                "    3 the agent cannot be reached.\n",
 };

@@ -27,8 +27,10 @@
 
 static void usage(FILE *f)
 {
-        fputs("usage: rolectl policy eval --policy FILE [--policy FILE...] [--session-policy FILE]\n"
-              "                           --action ACTION --resource RESOURCE [--context KEY=VALUE...]\n"
+        fputs("usage: rolectl policy eval --policy FILE [--policy FILE...] [--session-policy "
+              "FILE]\n"
+              "                           --action ACTION --resource RESOURCE [--context "
+              "KEY=VALUE...]\n"
               "                           [--json] [--exit-status]\n"
               "       rolectl policy eval --batch   (JSON requests on stdin, one per line)\n"
               "       rolectl policy validate FILE [--json] [--trust | --identity]\n",
@@ -98,8 +100,8 @@ void cli_policy_format_error(char *out, size_t size, const PolicyError *err)
         if (err->line > 0)
                 snprintf(where, sizeof(where), "line %d column %d: ", err->line, err->column);
         else if (err->statement >= 0)
-                snprintf(where, sizeof(where), "Statement[%d]%s%s: ", err->statement, *err->field ? "." : "",
-                         err->field);
+                snprintf(where, sizeof(where), "Statement[%d]%s%s: ", err->statement,
+                         *err->field ? "." : "", err->field);
         else if (*err->field)
                 snprintf(where, sizeof(where), "%s: ", err->field);
         snprintf(out, size, "%s%s", where, err->message);
@@ -136,7 +138,8 @@ json_t *cli_policy_matched_json(const PolicyResult *res)
         json_object_set_new(m, "policy",
                             res->policy == POLICY_INDEX_SESSION ? json_string("session")
                                                                 : json_integer(res->policy));
-        json_object_set_new(m, "statement", res->statement >= 0 ? json_integer(res->statement) : json_null());
+        json_object_set_new(m, "statement",
+                            res->statement >= 0 ? json_integer(res->statement) : json_null());
         json_object_set_new(m, "sid", res->sid ? json_string(res->sid) : json_null());
         return m;
 }
@@ -152,7 +155,8 @@ static void print_human(const PolicyResult *res)
                         printf(" \"%s\"", res->sid);
                 puts(")");
         } else if (res->policy == POLICY_INDEX_SESSION) {
-                printf("%s (session policy %s does not allow it)\n", policy_decision_str(res->decision), name);
+                printf("%s (session policy %s does not allow it)\n",
+                       policy_decision_str(res->decision), name);
         } else {
                 printf("%s (no statement allows it)\n", policy_decision_str(res->decision));
         }
@@ -161,21 +165,21 @@ static void print_human(const PolicyResult *res)
 static int cmd_eval(int argc, char **argv)
 {
         static const struct option opts[] = {
-                {"policy", required_argument, NULL, 'p'},
-                {"session-policy", required_argument, NULL, 's'},
-                {"action", required_argument, NULL, 'a'},
-                {"resource", required_argument, NULL, 'r'},
-                {"context", required_argument, NULL, 'c'},
-                {"json", no_argument, NULL, 'j'},
-                {"batch", no_argument, NULL, 'b'},
-                {"exit-status", no_argument, NULL, 'e'},
-                {"help", no_argument, NULL, 'h'},
+                { "policy", required_argument, NULL, 'p' },
+                { "session-policy", required_argument, NULL, 's' },
+                { "action", required_argument, NULL, 'a' },
+                { "resource", required_argument, NULL, 'r' },
+                { "context", required_argument, NULL, 'c' },
+                { "json", no_argument, NULL, 'j' },
+                { "batch", no_argument, NULL, 'b' },
+                { "exit-status", no_argument, NULL, 'e' },
+                { "help", no_argument, NULL, 'h' },
                 {},
         };
         const char *files[POLICY_FILES_MAX], *session_file = NULL, *action = NULL, *resource = NULL;
         size_t n_files = 0;
         bool is_json = cmd_policy_is_json, is_batch = false, is_exit_status = false;
-        Policy *policies[POLICY_FILES_MAX] = {0}, *session = NULL;
+        Policy *policies[POLICY_FILES_MAX] = { 0 }, *session = NULL;
         PolicyContext *ctx = NULL;
         PolicyResult res;
         int c, r, ret = 2;
@@ -214,12 +218,16 @@ static int cmd_eval(int argc, char **argv)
                         *eq = '=';
                         if (r != 0) {
                                 if (r == -E2BIG)
-                                        ret = die("--context %s: over a limit of the engine: %d bytes per value "
-                                                  "(POLICY_VALUE_MAX), %d values per key, %d keys, %d bytes in all",
-                                                  optarg, POLICY_VALUE_MAX, POLICY_CONTEXT_VALUES_MAX,
-                                                  POLICY_CONTEXT_KEYS_MAX, POLICY_CONTEXT_BYTES_MAX);
+                                        ret = die(
+                                                "--context %s: over a limit of the engine: %d "
+                                                "bytes per value "
+                                                "(POLICY_VALUE_MAX), %d values per key, %d keys, "
+                                                "%d bytes in all",
+                                                optarg, POLICY_VALUE_MAX, POLICY_CONTEXT_VALUES_MAX,
+                                                POLICY_CONTEXT_KEYS_MAX, POLICY_CONTEXT_BYTES_MAX);
                                 else
-                                        ret = die("--context %s: %s", optarg, r < 0 ? strerror(-r) : "refused");
+                                        ret = die("--context %s: %s", optarg,
+                                                  r < 0 ? strerror(-r) : "refused");
                                 goto out;
                         }
                         break;
@@ -253,7 +261,8 @@ static int cmd_eval(int argc, char **argv)
                 }
                 r = policy_batch_run();
                 if (r < 0)
-                        ret = die("--batch: %s", r == -EIO ? "cannot write the answers" : strerror(-r));
+                        ret = die("--batch: %s",
+                                  r == -EIO ? "cannot write the answers" : strerror(-r));
                 else
                         ret = 0;
                 goto out;
@@ -268,21 +277,24 @@ static int cmd_eval(int argc, char **argv)
         if (session_file && load_policy(session_file, &session) != 0)
                 goto out;
         if (strlen(action) > POLICY_ACTION_MAX || strlen(resource) > POLICY_RESOURCE_MAX) {
-                ret = die("--action may have at most %d bytes (POLICY_ACTION_MAX) and --resource at most %d "
+                ret = die("--action may have at most %d bytes (POLICY_ACTION_MAX) and --resource "
+                          "at most %d "
                           "(POLICY_RESOURCE_MAX)",
                           POLICY_ACTION_MAX, POLICY_RESOURCE_MAX);
                 goto out;
         }
-        r = policy_evaluate((const Policy *const *)policies, n_files, session, action, resource, ctx, &res);
+        r = policy_evaluate((const Policy *const *)policies, n_files, session, action, resource,
+                            ctx, &res);
         if (r < 0) {
                 ret = die("cannot evaluate: %s", strerror(-r));
                 goto out;
         }
         if (r == POLICY_E_WORK_LIMIT) {
                 /* Refused, never allowed: the exit status is that of a deny. */
-                ret = die("EvaluationLimitExceeded: matching these policies against this request needs more "
-                    "than %d units of work (POLICY_WORK_MAX); denied without a decision",
-                    POLICY_WORK_MAX);
+                ret = die("EvaluationLimitExceeded: matching these policies against this request "
+                          "needs more "
+                          "than %d units of work (POLICY_WORK_MAX); denied without a decision",
+                          POLICY_WORK_MAX);
                 goto out;
         }
         if (is_json) {
@@ -291,7 +303,8 @@ static int cmd_eval(int argc, char **argv)
                 json_object_set_new(o, "matched", cli_policy_matched_json(&res));
                 if (res.policy_name)
                         json_object_set_new(o, "policyName", json_string(res.policy_name));
-                /* The style of every rolectl --json: two-space indent, keys in order (not --batch: JSON lines). */
+                /* The style of every rolectl --json: two-space indent, keys in order (not --batch:
+                 * JSON lines). */
                 char *s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
                 json_decref(o);
                 if (s)
@@ -317,10 +330,10 @@ static const char *severity_str(PolicySeverity s)
 static int cmd_validate(int argc, char **argv)
 {
         static const struct option opts[] = {
-                {"json", no_argument, NULL, 'j'},
-                {"trust", no_argument, NULL, 't'},
-                {"identity", no_argument, NULL, 'i'},
-                {"help", no_argument, NULL, 'h'},
+                { "json", no_argument, NULL, 'j' },
+                { "trust", no_argument, NULL, 't' },
+                { "identity", no_argument, NULL, 'i' },
+                { "help", no_argument, NULL, 'h' },
                 {},
         };
         PolicyKind kind = POLICY_KIND_AUTO;
@@ -370,7 +383,9 @@ static int cmd_validate(int argc, char **argv)
                         json_t *jf = json_object();
                         json_object_set_new(jf, "severity", json_string(severity_str(f->severity)));
                         json_object_set_new(jf, "code", json_string(f->code));
-                        json_object_set_new(jf, "statement", f->statement >= 0 ? json_integer(f->statement) : json_null());
+                        json_object_set_new(jf, "statement",
+                                            f->statement >= 0 ? json_integer(f->statement)
+                                                              : json_null());
                         json_object_set_new(jf, "field", json_string(f->field));
                         if (f->line > 0) {
                                 json_object_set_new(jf, "line", json_integer(f->line));
@@ -382,9 +397,11 @@ static int cmd_validate(int argc, char **argv)
                 json_object_set_new(o, "file", json_string(path));
                 json_object_set_new(o, "valid", json_boolean(n_err == 0));
                 json_object_set_new(o, "errors", json_integer((json_int_t)n_err));
-                json_object_set_new(o, "warnings", json_integer((json_int_t)(policy_lint_count(lint) - n_err)));
+                json_object_set_new(o, "warnings",
+                                    json_integer((json_int_t)(policy_lint_count(lint) - n_err)));
                 json_object_set_new(o, "findings", arr);
-                /* The style of every rolectl --json: two-space indent, keys in order (not --batch: JSON lines). */
+                /* The style of every rolectl --json: two-space indent, keys in order (not --batch:
+                 * JSON lines). */
                 char *s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
                 json_decref(o);
                 if (s)
@@ -397,12 +414,14 @@ static int cmd_validate(int argc, char **argv)
                         if (f->line > 0)
                                 printf("%d:%d:", f->line, f->column);
                         if (f->statement >= 0)
-                                printf(" Statement[%d]%s%s:", f->statement, *f->field ? "." : "", f->field);
+                                printf(" Statement[%d]%s%s:", f->statement, *f->field ? "." : "",
+                                       f->field);
                         else if (*f->field)
                                 printf(" %s:", f->field);
                         printf(" %s: %s: %s\n", severity_str(f->severity), f->code, f->message);
                 }
-                printf("%s: %zu error(s), %zu warning(s)\n", path, n_err, policy_lint_count(lint) - n_err);
+                printf("%s: %zu error(s), %zu warning(s)\n", path, n_err,
+                       policy_lint_count(lint) - n_err);
         }
         policy_lint_free(lint);
         return n_err ? 1 : 0;

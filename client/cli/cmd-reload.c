@@ -16,7 +16,8 @@ static int print(roled_client *client, const CliCall *c)
 {
         (void)client;
         if (c->opts.is_json)
-                return cli_print_json(json_pack("{s:b, s:I}", "reloaded", 1, "roles", (json_int_t)c->count));
+                return cli_print_json(
+                        json_pack("{s:b, s:I}", "reloaded", 1, "roles", (json_int_t)c->count));
         printf("reloaded: %u role%s\n", c->count, c->count == 1 ? "" : "s");
         return EXIT_OK;
 }
@@ -27,22 +28,22 @@ const CliCommand cli_cmd_reload = {
         .call = call,
         .use = print,
         .summary = "make the agent re-read its configuration (admin)",
-        .help =
-"NAME\n"
-"    rolectl reload - re-read the agent's configuration\n"
-"\n"
-"SYNOPSIS\n"
-"    rolectl [--socket PATH] reload [--json]\n"
-"\n"
-"DESCRIPTION\n"
-"    Only root or the agent's own user may reload.  A configuration that fails to\n"
-"    load is rejected (the message names file and line) and the old one keeps serving.\n"
-"\n"
-"OPTIONS\n"
-"    -j, --json            print {\"reloaded\": true, \"roles\": N}\n"
-"    -h, --help            this text\n"
-"\n"
-"EXIT STATUS\n"
-"    0 reloaded; 1 refused or the new configuration is broken; 2 usage error;\n"
-"    3 the agent cannot be reached.\n",
+        .help = "NAME\n"
+                "    rolectl reload - re-read the agent's configuration\n"
+                "\n"
+                "SYNOPSIS\n"
+                "    rolectl [--socket PATH] reload [--json]\n"
+                "\n"
+                "DESCRIPTION\n"
+                "    Only root or the agent's own user may reload.  A configuration that fails to\n"
+                "    load is rejected (the message names file and line) and the old one keeps "
+                "serving.\n"
+                "\n"
+                "OPTIONS\n"
+                "    -j, --json            print {\"reloaded\": true, \"roles\": N}\n"
+                "    -h, --help            this text\n"
+                "\n"
+                "EXIT STATUS\n"
+                "    0 reloaded; 1 refused or the new configuration is broken; 2 usage error;\n"
+                "    3 the agent cannot be reached.\n",
 };

@@ -26,18 +26,17 @@ const CliCommand cli_cmd_revoke = {
         .call = call,
         .use = print,
         .summary = "end your sessions (all, or of one role)",
-        .help =
-"NAME\n"
-"    rolectl revoke - end sessions\n"
-"\n"
-"SYNOPSIS\n"
-"    rolectl [--socket PATH] revoke [--role ROLE] [--json]\n"
-"\n"
-"OPTIONS\n"
-"    -r, --role ROLE       only sessions of this role\n"
-"    -j, --json            print {\"revoked\": N}\n"
-"    -h, --help            this text\n"
-"\n"
-"EXIT STATUS\n"
-"    0 done; 1 the agent refused; 2 usage error; 3 the agent cannot be reached.\n",
+        .help = "NAME\n"
+                "    rolectl revoke - end sessions\n"
+                "\n"
+                "SYNOPSIS\n"
+                "    rolectl [--socket PATH] revoke [--role ROLE] [--json]\n"
+                "\n"
+                "OPTIONS\n"
+                "    -r, --role ROLE       only sessions of this role\n"
+                "    -j, --json            print {\"revoked\": N}\n"
+                "    -h, --help            this text\n"
+                "\n"
+                "EXIT STATUS\n"
+                "    0 done; 1 the agent refused; 2 usage error; 3 the agent cannot be reached.\n",
 };

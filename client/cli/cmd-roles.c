@@ -15,11 +15,15 @@ static int print_json(const roled_role_list *roles, size_t n)
         json_t *arr = json_array();
 
         for (size_t i = 0; arr && i < n; i++)
-                json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:I, s:s, s:b, s:b}",
-                        "name", roled_role_list_name(roles, i), "description", roled_role_list_description(roles, i),
-                        "arn", roled_role_list_arn(roles, i), "maxSessionDuration",
-                        (json_int_t)roled_role_list_max_session_duration(roles, i), "issuer", roled_role_list_issuer(roles, i),
-                        "isDefault", roled_role_list_is_default(roles, i), "assumable", roled_role_list_is_assumable(roles, i)));
+                json_array_append_new(
+                        arr, json_pack("{s:s, s:s, s:s, s:I, s:s, s:b, s:b}", "name",
+                                       roled_role_list_name(roles, i), "description",
+                                       roled_role_list_description(roles, i), "arn",
+                                       roled_role_list_arn(roles, i), "maxSessionDuration",
+                                       (json_int_t)roled_role_list_max_session_duration(roles, i),
+                                       "issuer", roled_role_list_issuer(roles, i), "isDefault",
+                                       roled_role_list_is_default(roles, i), "assumable",
+                                       roled_role_list_is_assumable(roles, i)));
         return cli_print_json(arr);
 }
 
@@ -48,7 +52,8 @@ static int print(roled_client *client, const CliCall *c)
 
                 duration_format(roled_role_list_max_session_duration(roles, i), dur, sizeof(dur));
                 printf("%-*s  %-7s  %-9s  %-12s  %s\n", w, roled_role_list_name(roles, i),
-                       roled_role_list_is_default(roles, i) ? "*" : "", roled_role_list_is_assumable(roles, i) ? "yes" : "no", dur,
+                       roled_role_list_is_default(roles, i) ? "*" : "",
+                       roled_role_list_is_assumable(roles, i) ? "yes" : "no", dur,
                        roled_role_list_description(roles, i));
         }
         return EXIT_OK;
@@ -60,21 +65,21 @@ const CliCommand cli_cmd_roles = {
         .call = call,
         .use = print,
         .summary = "list the roles you may see and assume (ListRoles)",
-        .help =
-"NAME\n"
-"    rolectl roles - list roles\n"
-"\n"
-"SYNOPSIS\n"
-"    rolectl [--socket PATH] roles [--json]\n"
-"\n"
-"DESCRIPTION\n"
-"    Lists the roles the caller may assume (root and the agent's user see every\n"
-"    role).  DEFAULT marks the caller's default role with '*'.\n"
-"\n"
-"OPTIONS\n"
-"    -j, --json            print a JSON array\n"
-"    -h, --help            this text\n"
-"\n"
-"EXIT STATUS\n"
-"    0 printed; 1 the agent refused; 2 usage error; 3 the agent cannot be reached.\n",
+        .help = "NAME\n"
+                "    rolectl roles - list roles\n"
+                "\n"
+                "SYNOPSIS\n"
+                "    rolectl [--socket PATH] roles [--json]\n"
+                "\n"
+                "DESCRIPTION\n"
+                "    Lists the roles the caller may assume (root and the agent's user see every\n"
+                "    role).  DEFAULT marks the caller's default role with '*'.\n"
+                "\n"
+                "OPTIONS\n"
+                "    -j, --json            print a JSON array\n"
+                "    -h, --help            this text\n"
+                "\n"
+                "EXIT STATUS\n"
+                "    0 printed; 1 the agent refused; 2 usage error; 3 the agent cannot be "
+                "reached.\n",
 };

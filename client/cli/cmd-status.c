@@ -31,7 +31,8 @@ static int print(roled_client *client, const CliCall *c)
                 return EXIT_UNREACHABLE;
         }
         printf("%-12s %s\n", "socket", roled_client_socket_path(client));
-        json_object_foreach(o, key, v) {
+        json_object_foreach(o, key, v)
+        {
                 if (json_is_string(v)) {
                         printf("%-12s %s\n", key, json_string_value(v));
                 } else if (json_is_integer(v) && strcmp(key, "uptime") == 0) {
@@ -56,17 +57,17 @@ const CliCommand cli_cmd_status = {
         .call = call,
         .use = print,
         .summary = "show the agent's status",
-        .help =
-"NAME\n"
-"    rolectl status - the agent's version, mode, uptime and counters\n"
-"\n"
-"SYNOPSIS\n"
-"    rolectl [--socket PATH] status [--json]\n"
-"\n"
-"OPTIONS\n"
-"    -j, --json            print the JSON object\n"
-"    -h, --help            this text\n"
-"\n"
-"EXIT STATUS\n"
-"    0 printed; 1 the agent refused; 2 usage error; 3 the agent cannot be reached.\n",
+        .help = "NAME\n"
+                "    rolectl status - the agent's version, mode, uptime and counters\n"
+                "\n"
+                "SYNOPSIS\n"
+                "    rolectl [--socket PATH] status [--json]\n"
+                "\n"
+                "OPTIONS\n"
+                "    -j, --json            print the JSON object\n"
+                "    -h, --help            this text\n"
+                "\n"
+                "EXIT STATUS\n"
+                "    0 printed; 1 the agent refused; 2 usage error; 3 the agent cannot be "
+                "reached.\n",
 };

@@ -53,23 +53,31 @@ static int print_claims(const roled_token_claims *t, bool is_json)
         if (roled_token_claims_policy_sha256(t))
                 sodium_bin2hex(pol, sizeof(pol), roled_token_claims_policy_sha256(t), 32);
         if (is_json) {
-                json_t *o = json_pack("{s:b, s:s, s:s, s:s, s:s, s:I, s:I, s:s, s:s, s:s, s:s, s:s, s:s?, s:s?}",
-                        "valid", 1, "accessKeyId", roled_token_claims_access_key_id(t), "sessionId", roled_token_claims_session_id(t),
-                        "role", roled_token_claims_role(t), "roleArn", roled_token_claims_role_arn(t), "uid", (json_int_t)roled_token_claims_uid(t),
-                        "gid", (json_int_t)roled_token_claims_gid(t), "user", roled_token_claims_user(t), "exe", roled_token_claims_exe(t), "unit", roled_token_claims_unit(t),
-                        "issued", iat, "expires", exp,
-                        "policySha256", roled_token_claims_policy_sha256(t) ? pol : NULL,
-                        "sourceRole", roled_token_claims_source_role(t)[0] ? roled_token_claims_source_role(t) : NULL);
+                json_t *o = json_pack(
+                        "{s:b, s:s, s:s, s:s, s:s, s:I, s:I, s:s, s:s, s:s, s:s, s:s, s:s?, s:s?}",
+                        "valid", 1, "accessKeyId", roled_token_claims_access_key_id(t), "sessionId",
+                        roled_token_claims_session_id(t), "role", roled_token_claims_role(t),
+                        "roleArn", roled_token_claims_role_arn(t), "uid",
+                        (json_int_t)roled_token_claims_uid(t), "gid",
+                        (json_int_t)roled_token_claims_gid(t), "user", roled_token_claims_user(t),
+                        "exe", roled_token_claims_exe(t), "unit", roled_token_claims_unit(t),
+                        "issued", iat, "expires", exp, "policySha256",
+                        roled_token_claims_policy_sha256(t) ? pol : NULL, "sourceRole",
+                        roled_token_claims_source_role(t)[0] ? roled_token_claims_source_role(t)
+                                                             : NULL);
 
                 return cli_print_json(o);
         }
         printf("valid        yes (signature and expiry; revocation is checked by the agent)\n");
-        printf("role         %s (%s)\n", roled_token_claims_role(t), roled_token_claims_role_arn(t));
+        printf("role         %s (%s)\n", roled_token_claims_role(t),
+               roled_token_claims_role_arn(t));
         printf("access key   %s\n", roled_token_claims_access_key_id(t));
         printf("session      %s\n", roled_token_claims_session_id(t));
-        printf("caller       uid %u (%s), gid %u\n", roled_token_claims_uid(t), roled_token_claims_user(t), roled_token_claims_gid(t));
+        printf("caller       uid %u (%s), gid %u\n", roled_token_claims_uid(t),
+               roled_token_claims_user(t), roled_token_claims_gid(t));
         printf("exe          %s\n", roled_token_claims_exe(t));
-        printf("unit         %s\n", roled_token_claims_unit(t)[0] ? roled_token_claims_unit(t) : "-");
+        printf("unit         %s\n",
+               roled_token_claims_unit(t)[0] ? roled_token_claims_unit(t) : "-");
         printf("issued       %s\n", iat);
         printf("expires      %s\n", exp);
         if (roled_token_claims_policy_sha256(t))
@@ -114,7 +122,8 @@ static int cmd_verify_token(int argc, char **argv)
                         return EXIT_USAGE;
                 }
                 if (!*buf)
-                        return cli_usage_error(argv[0], "no token in $%s or on stdin", CLI_ENV_TOKEN);
+                        return cli_usage_error(argv[0], "no token in $%s or on stdin",
+                                               CLI_ENV_TOKEN);
                 token = buf;
         }
         c.data = (void *)token;
@@ -125,23 +134,22 @@ const CliCommand cli_cmd_verify_token = {
         .name = "verify-token",
         .run = cmd_verify_token,
         .summary = "verify a session token offline and show its claims",
-        .help =
-"NAME\n"
-"    rolectl verify-token - verify a roled session token offline\n"
-"\n"
-"SYNOPSIS\n"
-"    rolectl [--socket PATH] verify-token [--json]\n"
-"\n"
-"DESCRIPTION\n"
-"    Reads the token from $AWS_SESSION_TOKEN, or from standard input when that is\n"
-"    unset, checks its signature against the agent's public keys and its expiry,\n"
-"    and prints its claims.  Revocation is not checked (only the agent knows).\n"
-"\n"
-"OPTIONS\n"
-"    -j, --json            print a JSON object\n"
-"    -h, --help            this text\n"
-"\n"
-"EXIT STATUS\n"
-"    0 the token verifies; 1 it does not (BadSignature, ExpiredToken,\n"
-"    InvalidClientTokenId); 2 usage error; 3 the agent cannot be reached.\n",
+        .help = "NAME\n"
+                "    rolectl verify-token - verify a roled session token offline\n"
+                "\n"
+                "SYNOPSIS\n"
+                "    rolectl [--socket PATH] verify-token [--json]\n"
+                "\n"
+                "DESCRIPTION\n"
+                "    Reads the token from $AWS_SESSION_TOKEN, or from standard input when that is\n"
+                "    unset, checks its signature against the agent's public keys and its expiry,\n"
+                "    and prints its claims.  Revocation is not checked (only the agent knows).\n"
+                "\n"
+                "OPTIONS\n"
+                "    -j, --json            print a JSON object\n"
+                "    -h, --help            this text\n"
+                "\n"
+                "EXIT STATUS\n"
+                "    0 the token verifies; 1 it does not (BadSignature, ExpiredToken,\n"
+                "    InvalidClientTokenId); 2 usage error; 3 the agent cannot be reached.\n",
 };

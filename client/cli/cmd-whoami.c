@@ -18,11 +18,14 @@ static int print_json(const roled_identity *id)
 
         for (size_t i = 0; groups && i < n_groups; i++)
                 json_array_append_new(groups, json_integer(gids[i]));
-        o = json_pack("{s:I, s:s, s:I, s:s, s:o, s:I, s:s, s:s, s:s, s:s, s:s, s:s?}",
-                      "uid", (json_int_t)roled_identity_uid(id), "user", roled_identity_user(id), "gid", (json_int_t)roled_identity_gid(id),
-                      "group", roled_identity_group(id), "groups", groups, "pid", (json_int_t)roled_identity_pid(id), "exe",
-                      roled_identity_exe(id), "unit", roled_identity_unit(id), "cgroup", roled_identity_cgroup(id), "account", roled_identity_account(id),
-                      "arn", roled_identity_arn(id), "defaultRole", roled_identity_default_role(id)[0] ? roled_identity_default_role(id) : NULL);
+        o = json_pack("{s:I, s:s, s:I, s:s, s:o, s:I, s:s, s:s, s:s, s:s, s:s, s:s?}", "uid",
+                      (json_int_t)roled_identity_uid(id), "user", roled_identity_user(id), "gid",
+                      (json_int_t)roled_identity_gid(id), "group", roled_identity_group(id),
+                      "groups", groups, "pid", (json_int_t)roled_identity_pid(id), "exe",
+                      roled_identity_exe(id), "unit", roled_identity_unit(id), "cgroup",
+                      roled_identity_cgroup(id), "account", roled_identity_account(id), "arn",
+                      roled_identity_arn(id), "defaultRole",
+                      roled_identity_default_role(id)[0] ? roled_identity_default_role(id) : NULL);
         return cli_print_json(o);
 }
 
@@ -49,10 +52,12 @@ static int print(roled_client *client, const CliCall *c)
         printf("\n%-13s %u\n", "pid", roled_identity_pid(id));
         printf("%-13s %s\n", "exe", roled_identity_exe(id));
         printf("%-13s %s\n", "unit", roled_identity_unit(id)[0] ? roled_identity_unit(id) : "-");
-        printf("%-13s %s\n", "cgroup", roled_identity_cgroup(id)[0] ? roled_identity_cgroup(id) : "-");
+        printf("%-13s %s\n", "cgroup",
+               roled_identity_cgroup(id)[0] ? roled_identity_cgroup(id) : "-");
         printf("%-13s %s\n", "account", roled_identity_account(id));
         printf("%-13s %s\n", "arn", roled_identity_arn(id));
-        printf("%-13s %s\n", "default role", roled_identity_default_role(id)[0] ? roled_identity_default_role(id) : "(none)");
+        printf("%-13s %s\n", "default role",
+               roled_identity_default_role(id)[0] ? roled_identity_default_role(id) : "(none)");
         return EXIT_OK;
 }
 
@@ -62,17 +67,17 @@ const CliCommand cli_cmd_whoami = {
         .call = call,
         .use = print,
         .summary = "show the identity the agent sees (GetCallerIdentity)",
-        .help =
-"NAME\n"
-"    rolectl whoami - the identity roled attests for this process\n"
-"\n"
-"SYNOPSIS\n"
-"    rolectl [--socket PATH] whoami [--json]\n"
-"\n"
-"OPTIONS\n"
-"    -j, --json            print a JSON object\n"
-"    -h, --help            this text\n"
-"\n"
-"EXIT STATUS\n"
-"    0 printed; 1 the agent refused; 2 usage error; 3 the agent cannot be reached.\n",
+        .help = "NAME\n"
+                "    rolectl whoami - the identity roled attests for this process\n"
+                "\n"
+                "SYNOPSIS\n"
+                "    rolectl [--socket PATH] whoami [--json]\n"
+                "\n"
+                "OPTIONS\n"
+                "    -j, --json            print a JSON object\n"
+                "    -h, --help            this text\n"
+                "\n"
+                "EXIT STATUS\n"
+                "    0 printed; 1 the agent refused; 2 usage error; 3 the agent cannot be "
+                "reached.\n",
 };

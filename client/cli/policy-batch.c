@@ -44,7 +44,7 @@ typedef struct BatchPolicy {
 
 typedef struct BatchReq {
         json_t *id, *action, *resource, *context; /* owned references; NULL when absent */
-        JsonSpan *spans;                         /* texts of the numbers in context (and of the whole line) */
+        JsonSpan *spans; /* texts of the numbers in context (and of the whole line) */
         bool has_policies, is_policies_array;
         size_t n_policies; /* may exceed BATCH_POLICIES_MAX: then an error */
         BatchPolicy policies[BATCH_POLICIES_MAX];
@@ -56,7 +56,7 @@ static void batch_policy_deinit(BatchPolicy *bp)
 {
         free(bp->owned_text);
         json_decref(bp->owner);
-        *bp = (BatchPolicy){0};
+        *bp = (BatchPolicy){ 0 };
 }
 
 static void batch_req_deinit(BatchReq *rq)
@@ -76,7 +76,7 @@ typedef struct CacheEntry {
         uint64_t hash;
         char *text;
         size_t len;
-        Policy *policy; /* NULL: the document is malformed, msg says why */
+        Policy *policy;        /* NULL: the document is malformed, msg says why */
         unsigned long used_by; /* serial of the last request that borrowed it */
         char msg[400];
 } CacheEntry;
@@ -90,7 +90,7 @@ static void cache_clear(void)
         for (size_t i = 0; i < CACHE_SLOTS; i++) {
                 free(cache[i].text);
                 policy_free(cache[i].policy);
-                cache[i] = (CacheEntry){0};
+                cache[i] = (CacheEntry){ 0 };
         }
 }
 
@@ -100,8 +100,8 @@ static void cache_clear(void)
  * slot holds another document this request borrowed, one the caller owns
  * (*ownedp, to free). POLICY_E_MALFORMED with @msg set when it is malformed.
  */
-static int cache_lookup(const char *text, size_t len, const char *name, const Policy **policyp, Policy **ownedp,
-                        char *msg, size_t size)
+static int cache_lookup(const char *text, size_t len, const char *name, const Policy **policyp,
+                        Policy **ownedp, char *msg, size_t size)
 {
         unsigned char h[crypto_shorthash_BYTES];
         uint64_t hash;
@@ -112,7 +112,8 @@ static int cache_lookup(const char *text, size_t len, const char *name, const Po
         crypto_shorthash(h, (const unsigned char *)text, len, cache_key);
         memcpy(&hash, h, sizeof(hash));
         CacheEntry *e = &cache[hash % CACHE_SLOTS];
-        bool is_hit = e->text && e->hash == hash && e->len == len && memcmp(e->text, text, len) == 0;
+        bool is_hit =
+                e->text && e->hash == hash && e->len == len && memcmp(e->text, text, len) == 0;
         if (!is_hit && e->text && e->used_by == serial) {
                 r = policy_parse(text, len, NULL, &p, &err);
                 if (r == POLICY_E_MALFORMED) {
@@ -138,7 +139,7 @@ static int cache_lookup(const char *text, size_t len, const char *name, const Po
                 copy[len] = '\0';
                 free(e->text);
                 policy_free(e->policy);
-                *e = (CacheEntry){.hash = hash, .text = copy, .len = len, .policy = p};
+                *e = (CacheEntry){ .hash = hash, .text = copy, .len = len, .policy = p };
                 if (r == POLICY_E_MALFORMED)
                         cli_policy_format_error(e->msg, sizeof(e->msg), &err);
         }
@@ -163,8 +164,8 @@ typedef struct Scan {
 
 static void ws(Scan *sc)
 {
-        while (sc->i < sc->len && (sc->s[sc->i] == ' ' || sc->s[sc->i] == '\t' || sc->s[sc->i] == '\n' ||
-                                   sc->s[sc->i] == '\r'))
+        while (sc->i < sc->len && (sc->s[sc->i] == ' ' || sc->s[sc->i] == '\t' ||
+                                   sc->s[sc->i] == '\n' || sc->s[sc->i] == '\r'))
                 sc->i++;
 }
 
@@ -173,7 +174,8 @@ static bool is_cont(const Scan *sc, size_t i, unsigned char lo, unsigned char hi
         return i < sc->len && (unsigned char)sc->s[i] >= lo && (unsigned char)sc->s[i] <= hi;
 }
 
-/* One UTF-8 sequence at sc->i (Unicode 3.9 table 3-7: no overlongs, surrogates or beyond U+10FFFF). */
+/* One UTF-8 sequence at sc->i (Unicode 3.9 table 3-7: no overlongs, surrogates or beyond U+10FFFF).
+ */
 static bool utf8_seq(Scan *sc)
 {
         unsigned char c = (unsigned char)sc->s[sc->i];
@@ -192,13 +194,16 @@ static bool utf8_seq(Scan *sc)
                 ok = is_cont(sc, i + 1, 0x80, 0x9f) && is_cont(sc, i + 2, 0x80, 0xbf), i += 3;
         else if (c == 0xf0)
                 ok = is_cont(sc, i + 1, 0x90, 0xbf) && is_cont(sc, i + 2, 0x80, 0xbf) &&
-                     is_cont(sc, i + 3, 0x80, 0xbf), i += 4;
+                     is_cont(sc, i + 3, 0x80, 0xbf),
+                i += 4;
         else if (c >= 0xf1 && c <= 0xf3)
                 ok = is_cont(sc, i + 1, 0x80, 0xbf) && is_cont(sc, i + 2, 0x80, 0xbf) &&
-                     is_cont(sc, i + 3, 0x80, 0xbf), i += 4;
+                     is_cont(sc, i + 3, 0x80, 0xbf),
+                i += 4;
         else if (c == 0xf4)
                 ok = is_cont(sc, i + 1, 0x80, 0x8f) && is_cont(sc, i + 2, 0x80, 0xbf) &&
-                     is_cont(sc, i + 3, 0x80, 0xbf), i += 4;
+                     is_cont(sc, i + 3, 0x80, 0xbf),
+                i += 4;
         else
                 ok = false;
         if (ok)
@@ -208,7 +213,10 @@ static bool utf8_seq(Scan *sc)
 
 static int hexval(char c)
 {
-        return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+        return c >= '0' && c <= '9'   ? c - '0'
+               : c >= 'a' && c <= 'f' ? c - 'a' + 10
+               : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                      : -1;
 }
 
 /* Are all 8 bytes of @v printable ASCII other than '"' and '\\'? (bit tricks on one word) */
@@ -392,7 +400,7 @@ typedef struct Member {
 /* The outer object's members; false sends the line the general way. */
 static bool scan_request(const char *s, size_t len, Member *m, size_t *np)
 {
-        Scan sc = {.s = s, .len = len};
+        Scan sc = { .s = s, .len = len };
         size_t n = 0;
 
         ws(&sc);
@@ -406,13 +414,14 @@ static bool scan_request(const char *s, size_t len, Member *m, size_t *np)
                 for (;;) {
                         bool has_escape;
                         size_t k = sc.i;
-                        if (n == SCAN_MEMBERS_MAX || sc.i >= len || s[sc.i] != '"' || !scan_string(&sc, &has_escape) ||
-                            has_escape)
+                        if (n == SCAN_MEMBERS_MAX || sc.i >= len || s[sc.i] != '"' ||
+                            !scan_string(&sc, &has_escape) || has_escape)
                                 return false;
                         m[n].key = s + k + 1;
                         m[n].key_len = sc.i - k - 2;
                         for (size_t j = 0; j < n; j++)
-                                if (m[j].key_len == m[n].key_len && memcmp(m[j].key, m[n].key, m[n].key_len) == 0)
+                                if (m[j].key_len == m[n].key_len &&
+                                    memcmp(m[j].key, m[n].key, m[n].key_len) == 0)
                                         return false; /* duplicate: jansson words the error */
                         ws(&sc);
                         if (sc.i >= len || s[sc.i] != ':')
@@ -455,15 +464,17 @@ static int policy_from_text(BatchPolicy *bp, const char *text, size_t len)
 {
         json_error_t jerr;
 
-        *bp = (BatchPolicy){0};
+        *bp = (BatchPolicy){ 0 };
         if (text[0] == '{') {
-                *bp = (BatchPolicy){.is_valid = true, .text = text, .len = len};
+                *bp = (BatchPolicy){ .is_valid = true, .text = text, .len = len };
         } else if (text[0] == '"') {
                 bp->owner = json_loadb(text, len, JSON_DECODE_ANY, &jerr);
                 if (!json_is_string(bp->owner))
                         return -EINVAL;
-                *bp = (BatchPolicy){.is_valid = true, .text = json_string_value(bp->owner),
-                                    .len = json_string_length(bp->owner), .owner = bp->owner};
+                *bp = (BatchPolicy){ .is_valid = true,
+                                     .text = json_string_value(bp->owner),
+                                     .len = json_string_length(bp->owner),
+                                     .owner = bp->owner };
         }
         return 0;
 }
@@ -479,11 +490,11 @@ static bool request_from_scan(BatchReq *rq, const char *line, size_t len)
         for (size_t i = 0; i < n; i++) {
                 const Member *mb = &m[i];
 #define IS(name) (mb->key_len == strlen(name) && memcmp(mb->key, name, mb->key_len) == 0)
-                json_t **slot = IS("id") ? &rq->id
-                                : IS("action") ? &rq->action
+                json_t **slot = IS("id")         ? &rq->id
+                                : IS("action")   ? &rq->action
                                 : IS("resource") ? &rq->resource
-                                : IS("context") ? &rq->context
-                                                : NULL;
+                                : IS("context")  ? &rq->context
+                                                 : NULL;
                 if (slot) {
                         *slot = load_value(mb);
                         if (!*slot)
@@ -493,14 +504,15 @@ static bool request_from_scan(BatchReq *rq, const char *line, size_t len)
                         if (mb->val[0] != '[')
                                 continue;
                         rq->is_policies_array = true;
-                        Scan sc = {.s = mb->val, .len = mb->val_len, .i = 1};
+                        Scan sc = { .s = mb->val, .len = mb->val_len, .i = 1 };
                         ws(&sc);
                         while (sc.i < sc.len && sc.s[sc.i] != ']') {
                                 size_t start = sc.i;
                                 if (!scan_value(&sc, 2))
                                         return false;
                                 if (rq->n_policies < BATCH_POLICIES_MAX &&
-                                    policy_from_text(&rq->policies[rq->n_policies], sc.s + start, sc.i - start) < 0)
+                                    policy_from_text(&rq->policies[rq->n_policies], sc.s + start,
+                                                     sc.i - start) < 0)
                                         return false;
                                 rq->n_policies++;
                                 ws(&sc);
@@ -549,7 +561,9 @@ static int request_from_tree(BatchReq *rq, json_t *req, const char *line, size_t
                 if (i >= BATCH_POLICIES_MAX)
                         continue;
                 if (json_is_string(p)) {
-                        *bp = (BatchPolicy){.is_valid = true, .text = json_string_value(p), .len = json_string_length(p)};
+                        *bp = (BatchPolicy){ .is_valid = true,
+                                             .text = json_string_value(p),
+                                             .len = json_string_length(p) };
                 } else if (json_is_object(p)) {
                         bp->is_valid = true;
                         if (!jsonspan_get(rq->spans, p, &bp->text, &bp->len)) {
@@ -565,8 +579,9 @@ static int request_from_tree(BatchReq *rq, json_t *req, const char *line, size_t
         if (v && !json_is_null(v)) {
                 rq->has_session = true;
                 if (json_is_string(v)) {
-                        rq->session = (BatchPolicy){.is_valid = true, .text = json_string_value(v),
-                                                    .len = json_string_length(v)};
+                        rq->session = (BatchPolicy){ .is_valid = true,
+                                                     .text = json_string_value(v),
+                                                     .len = json_string_length(v) };
                 } else if (json_is_object(v)) {
                         rq->session.is_valid = true;
                         if (!jsonspan_get(rq->spans, v, &rq->session.text, &rq->session.len)) {
@@ -585,8 +600,8 @@ static int request_from_tree(BatchReq *rq, json_t *req, const char *line, size_t
  * One context value: a string, a number (its JSON text: 3.14 stays "3.14") or
  * a boolean. A value the engine refuses gets a message naming the limit.
  */
-static int context_add(PolicyContext *ctx, const JsonSpan *spans, const char *key, json_t *v, char *msg,
-                       size_t size)
+static int context_add(PolicyContext *ctx, const JsonSpan *spans, const char *key, json_t *v,
+                       char *msg, size_t size)
 {
         char buf[128];
         const char *s, *t;
@@ -612,40 +627,49 @@ static int context_add(PolicyContext *ctx, const JsonSpan *spans, const char *ke
                 s = json_is_true(v) ? "true" : "false";
         } else {
                 snprintf(msg, size,
-                         "context key \"%s\": values must be strings, numbers, booleans or arrays of them", key);
+                         "context key \"%s\": values must be strings, numbers, booleans or arrays "
+                         "of them",
+                         key);
                 return -EINVAL;
         }
         r = policy_context_set(ctx, key, s, true);
         if (r == -E2BIG) {
                 if (strlen(s) > POLICY_VALUE_MAX)
                         snprintf(msg, size,
-                                 "context key \"%s\": a value of %zu bytes is longer than the limit of %d bytes "
+                                 "context key \"%s\": a value of %zu bytes is longer than the "
+                                 "limit of %d bytes "
                                  "per value (POLICY_VALUE_MAX)",
                                  key, strlen(s), POLICY_VALUE_MAX);
                 else
                         snprintf(msg, size,
-                                 "context key \"%s\": the context holds more than %d bytes of values in all "
+                                 "context key \"%s\": the context holds more than %d bytes of "
+                                 "values in all "
                                  "(POLICY_CONTEXT_BYTES_MAX)",
                                  key, POLICY_CONTEXT_BYTES_MAX);
         } else if (r != 0) {
-                snprintf(msg, size, "context key \"%s\": %s", key, r < 0 ? strerror(-r) : "refused");
+                snprintf(msg, size, "context key \"%s\": %s", key,
+                         r < 0 ? strerror(-r) : "refused");
         }
         return r;
 }
 
 /* The request's "context", checked against the engine's documented limits first. */
-static int context_load(PolicyContext *ctx, const JsonSpan *spans, json_t *jctx, char *msg, size_t size)
+static int context_load(PolicyContext *ctx, const JsonSpan *spans, json_t *jctx, char *msg,
+                        size_t size)
 {
         const char *key;
         json_t *v;
         int r;
 
         if (json_object_size(jctx) > POLICY_CONTEXT_KEYS_MAX) {
-                snprintf(msg, size, "context has %zu keys, more than the limit of %d (POLICY_CONTEXT_KEYS_MAX)",
-                         json_object_size(jctx), POLICY_CONTEXT_KEYS_MAX);
+                snprintf(
+                        msg, size,
+                        "context has %zu keys, more than the limit of %d (POLICY_CONTEXT_KEYS_MAX)",
+                        json_object_size(jctx), POLICY_CONTEXT_KEYS_MAX);
                 return -E2BIG;
         }
-        json_object_foreach(jctx, key, v) {
+        json_object_foreach(jctx, key, v)
+        {
                 if (!*key) {
                         snprintf(msg, size, "context keys must not be empty");
                         return -EINVAL;
@@ -658,7 +682,8 @@ static int context_load(PolicyContext *ctx, const JsonSpan *spans, json_t *jctx,
                 }
                 if (json_array_size(v) > POLICY_CONTEXT_VALUES_MAX) {
                         snprintf(msg, size,
-                                 "context key \"%s\" has %zu values, more than the limit of %d per key "
+                                 "context key \"%s\" has %zu values, more than the limit of %d per "
+                                 "key "
                                  "(POLICY_CONTEXT_VALUES_MAX)",
                                  key, json_array_size(v), POLICY_CONTEXT_VALUES_MAX);
                         return -E2BIG;
@@ -666,12 +691,14 @@ static int context_load(PolicyContext *ctx, const JsonSpan *spans, json_t *jctx,
                 /* An array is a set, even of one value (a multivalued key). */
                 r = policy_context_set(ctx, key, NULL, true);
                 if (r != 0) {
-                        snprintf(msg, size, "context key \"%s\": %s", key, r < 0 ? strerror(-r) : "refused");
+                        snprintf(msg, size, "context key \"%s\": %s", key,
+                                 r < 0 ? strerror(-r) : "refused");
                         return r;
                 }
                 size_t i;
                 json_t *e;
-                json_array_foreach(v, i, e) {
+                json_array_foreach(v, i, e)
+                {
                         r = context_add(ctx, spans, key, e, msg, size);
                         if (r != 0)
                                 return r;
@@ -680,8 +707,8 @@ static int context_load(PolicyContext *ctx, const JsonSpan *spans, json_t *jctx,
         return 0;
 }
 
-static int load_policy(const BatchPolicy *bp, const char *name, const Policy **policyp, Policy **ownedp,
-                       char *msg, size_t size)
+static int load_policy(const BatchPolicy *bp, const char *name, const Policy **policyp,
+                       Policy **ownedp, char *msg, size_t size)
 {
         if (!bp->is_valid) {
                 snprintf(msg, size, "%s: a policy must be a JSON object or a string", name);
@@ -700,7 +727,7 @@ static void batch_one(const BatchReq *rq, json_t *out)
         char msg[512] = "";
         const Policy *policies[BATCH_POLICIES_MAX];
         const Policy *session = NULL;
-        Policy *owned[BATCH_POLICIES_MAX + 1] = {0};
+        Policy *owned[BATCH_POLICIES_MAX + 1] = { 0 };
         PolicyContext *ctx = NULL;
         PolicyResult res;
         int r;
@@ -717,7 +744,8 @@ static void batch_one(const BatchReq *rq, json_t *out)
         if (json_string_length(rq->action) > POLICY_ACTION_MAX ||
             json_string_length(rq->resource) > POLICY_RESOURCE_MAX) {
                 snprintf(msg, sizeof(msg),
-                         "\"action\" may have at most %d bytes (POLICY_ACTION_MAX) and \"resource\" at most %d "
+                         "\"action\" may have at most %d bytes (POLICY_ACTION_MAX) and "
+                         "\"resource\" at most %d "
                          "(POLICY_RESOURCE_MAX)",
                          POLICY_ACTION_MAX, POLICY_RESOURCE_MAX);
                 goto error;
@@ -737,11 +765,12 @@ static void batch_one(const BatchReq *rq, json_t *out)
         for (size_t i = 0; i < rq->n_policies; i++) {
                 char name[32];
                 snprintf(name, sizeof(name), "policies[%zu]", i);
-                if (load_policy(&rq->policies[i], name, &policies[i], &owned[i], msg, sizeof(msg)) != 0)
+                if (load_policy(&rq->policies[i], name, &policies[i], &owned[i], msg,
+                                sizeof(msg)) != 0)
                         goto error;
         }
-        if (rq->has_session &&
-            load_policy(&rq->session, "sessionPolicy", &session, &owned[BATCH_POLICIES_MAX], msg, sizeof(msg)) != 0)
+        if (rq->has_session && load_policy(&rq->session, "sessionPolicy", &session,
+                                           &owned[BATCH_POLICIES_MAX], msg, sizeof(msg)) != 0)
                 goto error;
         code = "InvalidParameterValue";
         r = policy_evaluate(policies, rq->n_policies, session, json_string_value(rq->action),
@@ -754,7 +783,8 @@ static void batch_one(const BatchReq *rq, json_t *out)
                 /* An error line has no decision, so nothing reads this as an allow. */
                 code = "EvaluationLimitExceeded";
                 snprintf(msg, sizeof(msg),
-                         "matching these policies against this request needs more than %d units of work "
+                         "matching these policies against this request needs more than %d units of "
+                         "work "
                          "(POLICY_WORK_MAX); denied without a decision",
                          POLICY_WORK_MAX);
                 goto error;
@@ -762,7 +792,7 @@ static void batch_one(const BatchReq *rq, json_t *out)
         json_object_set_new(out, "decision", json_string(policy_decision_str(res.decision)));
         json_object_set_new(out, "matched", cli_policy_matched_json(&res));
         goto out;
-error: {
+error : {
         json_t *e = json_object();
         json_object_set_new(e, "code", json_string(code));
         json_object_set_new(e, "message", json_string(msg));
@@ -794,7 +824,8 @@ static json_t *recover_id(const char *line, size_t len)
                         for (i++; i < len && line[i] != '"'; i++)
                                 if (line[i] == '\\')
                                         i++;
-                        if (depth != 1 || i >= len || i - start != 3 || memcmp(line + start, "\"id\"", 4) != 0)
+                        if (depth != 1 || i >= len || i - start != 3 ||
+                            memcmp(line + start, "\"id\"", 4) != 0)
                                 continue;
                         size_t j = i + 1;
                         while (j < len && (line[j] == ' ' || line[j] == '\t'))
@@ -802,8 +833,8 @@ static json_t *recover_id(const char *line, size_t len)
                         if (j >= len || line[j] != ':')
                                 continue;
                         json_error_t jerr;
-                        json_t *id = json_loadb(line + j + 1, len - j - 1, JSON_DECODE_ANY | JSON_DISABLE_EOF_CHECK,
-                                                &jerr);
+                        json_t *id = json_loadb(line + j + 1, len - j - 1,
+                                                JSON_DECODE_ANY | JSON_DISABLE_EOF_CHECK, &jerr);
                         if (id)
                                 return id;
                 }
@@ -814,26 +845,28 @@ static json_t *recover_id(const char *line, size_t len)
 /* Answer one line (@lineno counts from 1) into @out. */
 static void answer(const char *line, size_t len, long lineno, json_t *out)
 {
-        BatchReq rq = {0};
+        BatchReq rq = { 0 };
         json_t *req = NULL;
         json_error_t jerr;
         char why[300] = "";
 
         if (len > BATCH_LINE_MAX) {
-                snprintf(why, sizeof(why), "request line of %zu bytes, the limit is %d", len, BATCH_LINE_MAX);
+                snprintf(why, sizeof(why), "request line of %zu bytes, the limit is %d", len,
+                         BATCH_LINE_MAX);
         } else if (!request_from_scan(&rq, line, len)) {
                 batch_req_deinit(&rq);
-                rq = (BatchReq){0};
+                rq = (BatchReq){ 0 };
                 req = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
                 if (!req)
-                        snprintf(why, sizeof(why), "line %ld column %d: %s", lineno, jerr.column, jerr.text);
+                        snprintf(why, sizeof(why), "line %ld column %d: %s", lineno, jerr.column,
+                                 jerr.text);
                 else if (!json_is_object(req))
                         snprintf(why, sizeof(why), "a request must be a JSON object");
                 else if (request_from_tree(&rq, req, line, len) < 0)
                         snprintf(why, sizeof(why), "out of memory");
         }
         if (why[0]) {
-                json_t *id = json_is_object(req) ? json_incref(json_object_get(req, "id"))
+                json_t *id = json_is_object(req)     ? json_incref(json_object_get(req, "id"))
                              : len <= BATCH_LINE_MAX ? recover_id(line, len)
                                                      : NULL;
                 json_object_set_new(out, "id", id ? id : json_null());
@@ -882,7 +915,7 @@ int policy_batch_run(void)
                 /* Answers are buffered while more requests are waiting, and flushed
                  * before reading would block, so a client that sends one request
                  * at a time still gets each answer at once. */
-                struct pollfd pfd = {.fd = STDIN_FILENO, .events = POLLIN};
+                struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
                 if (poll(&pfd, 1, 0) == 0 && fflush(stdout) == EOF)
                         r = -EIO;
         }

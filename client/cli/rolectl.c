@@ -16,34 +16,33 @@ static const CliCommand cli_cmd_policy = {
         .name = "policy",
         .run = cmd_policy,
         .summary = "evaluate or validate IAM policy documents offline",
-        .help =
-"NAME\n"
-"    rolectl policy - evaluate and lint IAM policy documents, offline\n"
-"\n"
-"SYNOPSIS\n"
-"    rolectl policy eval --policy FILE... --action ACTION --resource RESOURCE\n"
-"                        [--session-policy FILE] [--context KEY=VALUE...] [--json] [--exit-status]\n"
-"    rolectl policy eval --batch\n"
-"    rolectl policy validate FILE [--json] [--trust | --identity]\n"
-"\n"
-"EXIT STATUS\n"
-"    eval: 0 evaluated (with --exit-status: 0 allow, 1 deny); validate: 0 valid,\n"
-"    1 errors; 2 usage error or unreadable input.  No agent is needed.\n",
+        .help = "NAME\n"
+                "    rolectl policy - evaluate and lint IAM policy documents, offline\n"
+                "\n"
+                "SYNOPSIS\n"
+                "    rolectl policy eval --policy FILE... --action ACTION --resource RESOURCE\n"
+                "                        [--session-policy FILE] [--context KEY=VALUE...] [--json] "
+                "[--exit-status]\n"
+                "    rolectl policy eval --batch\n"
+                "    rolectl policy validate FILE [--json] [--trust | --identity]\n"
+                "\n"
+                "EXIT STATUS\n"
+                "    eval: 0 evaluated (with --exit-status: 0 allow, 1 deny); validate: 0 valid,\n"
+                "    1 errors; 2 usage error or unreadable input.  No agent is needed.\n",
 };
 
 static const CliCommand cli_cmd_help = {
         .name = "help",
         .run = cmd_help,
         .summary = "show help for rolectl or one command",
-        .help =
-"NAME\n"
-"    rolectl help - show help\n"
-"\n"
-"SYNOPSIS\n"
-"    rolectl help [COMMAND]\n"
-"\n"
-"EXIT STATUS\n"
-"    0 shown; 2 unknown command.\n",
+        .help = "NAME\n"
+                "    rolectl help - show help\n"
+                "\n"
+                "SYNOPSIS\n"
+                "    rolectl help [COMMAND]\n"
+                "\n"
+                "EXIT STATUS\n"
+                "    0 shown; 2 unknown command.\n",
 };
 
 static const CliCommand *const commands[] = {
@@ -84,12 +83,14 @@ static void usage(FILE *f)
         fputs("usage: rolectl [--socket PATH] [--json] [--verbose] COMMAND [ARGS...]\n"
               "       rolectl --version | --help\n\n"
               "Short-lived AWS-shaped credentials from the local roled agent.\n\n"
-              "Commands:\n", f);
+              "Commands:\n",
+              f);
         for (size_t i = 0; i < ELEMENTSOF(commands); i++)
                 fprintf(f, "  %-20s %s\n", commands[i]->name, commands[i]->summary);
         fputs("\nOptions:\n"
               "  --socket PATH        the agent's socket (default: $ROLED_SOCKET, then\n"
-              "                       $XDG_RUNTIME_DIR/roled/roled.sock, then " ROLED_RUNDIR "/roled.sock)\n"
+              "                       $XDG_RUNTIME_DIR/roled/roled.sock, then " ROLED_RUNDIR
+              "/roled.sock)\n"
               "  -j, --json           JSON output (every command that prints something)\n"
               "  -v, --verbose        say which agent answered, and why another did not\n"
               "  -V, --version        print the version\n"
@@ -97,7 +98,8 @@ static void usage(FILE *f)
               "Global options may also follow the command (before any \"--\").\n\n"
               "Exit status: 0 success, 1 the agent refused or failed, 2 usage error,\n"
               "3 the agent cannot be reached or is not trusted.\n"
-              "'rolectl help COMMAND' or 'rolectl COMMAND --help' describes one command.\n", f);
+              "'rolectl help COMMAND' or 'rolectl COMMAND --help' describes one command.\n",
+              f);
 }
 
 static int cmd_help(int argc, char **argv)

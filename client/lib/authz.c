@@ -77,7 +77,8 @@ static void pack_authorize(ProtoBuf *b, const void *arg)
         const roled_authz_request *r = &((const AuthzArgs *)arg)->q;
         bool has_akid = !r->signed_request && r->access_key_id;
 
-        msgpack_pack_map(&b->pk, 3 + has_akid + !!r->region + !!r->n_context + 2 * !!r->signed_request);
+        msgpack_pack_map(&b->pk,
+                         3 + has_akid + !!r->region + !!r->n_context + 2 * !!r->signed_request);
         if (r->signed_request) {
                 pack_signed_request(b, r->signed_request);
                 proto_pack_kv_str(b, "service", r->service);
@@ -138,7 +139,8 @@ static bool signed_request_ok(const roled_signed_request *sr)
 
 static void pack_get_role(ProtoBuf *b, const void *arg)
 {
-        codec_encode_GetRoleReq(b, &(ProtoGetRoleReq){ .role = proto_str(*(const char *const *)arg) });
+        codec_encode_GetRoleReq(b,
+                                &(ProtoGetRoleReq){ .role = proto_str(*(const char *const *)arg) });
 }
 
 /* ---- roled_authz_result ---- */
@@ -173,9 +175,13 @@ RESULT_GET_STR(authz_result, sid)
 RESULT_GET_STR(authz_result, role)
 RESULT_GET_STR(authz_result, reason)
 
-roled_status authz_decode(const msgpack_object *m, msgpack_zone *zone, void **objp, roled_error *err)
+roled_status authz_decode(const msgpack_object *m, msgpack_zone *zone, void **objp,
+                          roled_error *err)
 {
-        static const struct { const char *name; roled_decision d; } decisions[] = {
+        static const struct {
+                const char *name;
+                roled_decision d;
+        } decisions[] = {
                 { "allow", ROLED_DECISION_ALLOW },
                 { "explicit-deny", ROLED_DECISION_EXPLICIT_DENY },
                 { "implicit-deny", ROLED_DECISION_IMPLICIT_DENY },
@@ -236,9 +242,11 @@ static roled_status read_authz(const void *reqp, void *ap, roled_error *err)
         if (a->q.signed_request) {
                 if (a->q.signed_request->size < sizeof(size_t))
                         return error_set(err, ROLED_E_INVALID_ARGUMENT,
-                                         "roled_authorize(): signed request without a size (ROLED_SIGNED_REQUEST_INIT)");
+                                         "roled_authorize(): signed request without a size "
+                                         "(ROLED_SIGNED_REQUEST_INIT)");
                 memcpy(&a->sr, a->q.signed_request,
-                       a->q.signed_request->size < sizeof(a->sr) ? a->q.signed_request->size : sizeof(a->sr));
+                       a->q.signed_request->size < sizeof(a->sr) ? a->q.signed_request->size
+                                                                 : sizeof(a->sr));
                 a->q.signed_request = &a->sr;
         }
         if (!a->q.action || !a->q.resource || !a->q.session_token == !a->q.signed_request ||
@@ -249,7 +257,8 @@ static roled_status read_authz(const void *reqp, void *ap, roled_error *err)
         return ROLED_OK;
 }
 
-static void deliver_authz(roled_client *c, Op *op, roled_status st, void *obj, const roled_error *err)
+static void deliver_authz(roled_client *c, Op *op, roled_status st, void *obj,
+                          const roled_error *err)
 {
         ((roled_authz_cb)op->cb)(c, st, obj, err, op->userdata);
 }
@@ -272,7 +281,8 @@ static roled_status read_simulate(const void *reqp, void *qp, roled_error *err)
 
 /* The token (or the signed request holding it) is a secret: the Op's buffer is wiped. */
 static const CallKind authorize_call = {
-        "roled_authorize", PROTO_M_AUTHORIZE, read_authz, pack_authorize, authz_decode, deliver_authz,
+        "roled_authorize", PROTO_M_AUTHORIZE, read_authz,
+        pack_authorize,    authz_decode,      deliver_authz,
 };
 
 static const CallKind simulate_call = {
@@ -352,7 +362,8 @@ roled_status role_decode(const msgpack_object *m, msgpack_zone *zone, void **obj
         if ((st = result_decoded(codec_decode_GetRoleRep(m, zone, &rep, &field), field, err)))
                 return st;
         if (rep.max_session_duration > UINT32_MAX)
-                return error_set(err, ROLED_E_PROTOCOL, "roled sent a bad 'maxSessionDuration' field");
+                return error_set(err, ROLED_E_PROTOCOL,
+                                 "roled sent a bad 'maxSessionDuration' field");
         r = result_alloc(sizeof(*r), role_destroy);
         if (!r)
                 return error_set(err, ROLED_E_NOMEM, "out of memory");
@@ -364,7 +375,8 @@ roled_status role_decode(const msgpack_object *m, msgpack_zone *zone, void **obj
             (st = result_strdup(rep.issuer, "issuer", false, &r->issuer, err)) ||
             (st = result_strdup(rep.file, "file", false, &r->file, err)) ||
             (st = result_strdup(rep.trust_rules, "trustRules", true, &r->trust_rules_json, err)) ||
-            (st = result_strdup(rep.trust_policy, "trustPolicy", true, &r->trust_policy_json, err)) ||
+            (st = result_strdup(rep.trust_policy, "trustPolicy", true, &r->trust_policy_json,
+                                err)) ||
             (st = result_strdup(rep.permissions_policy, "permissionsPolicy", true,
                                 &r->permissions_policy_json, err))) {
                 result_unref(r);
@@ -374,11 +386,13 @@ roled_status role_decode(const msgpack_object *m, msgpack_zone *zone, void **obj
         return ROLED_OK;
 }
 
-/* read_name() - CallKind.read of GetRole: the role name @req, which pack_get_role() reads from @namep. */
+/* read_name() - CallKind.read of GetRole: the role name @req, which pack_get_role() reads from
+ * @namep. */
 static roled_status read_name(const void *req, void *namep, roled_error *err)
 {
         if (!req)
-                return error_set(err, ROLED_E_INVALID_ARGUMENT, "roled_get_role(): needs a role name");
+                return error_set(err, ROLED_E_INVALID_ARGUMENT,
+                                 "roled_get_role(): needs a role name");
         *(const char **)namep = req;
         return ROLED_OK;
 }
@@ -387,8 +401,8 @@ static const CallKind get_role_call = {
         "roled_get_role", PROTO_M_GET_ROLE, read_name, pack_get_role, role_decode, NULL,
 };
 
-ROLED_EXPORT roled_status roled_get_role(roled_client *client, const char *name,
-                                         roled_role **rolep, roled_error *err)
+ROLED_EXPORT roled_status roled_get_role(roled_client *client, const char *name, roled_role **rolep,
+                                         roled_error *err)
 {
         const char *q;
 

@@ -11,17 +11,19 @@
 
 #include <string.h>
 
-roled_status call_check(const roled_client *c, const CallKind *k, const void *resultp, roled_error *err)
+roled_status call_check(const roled_client *c, const CallKind *k, const void *resultp,
+                        roled_error *err)
 {
         roled_status st = client_check(c, err);
 
         if (st == ROLED_OK && !resultp)
-                st = error_set(err, ROLED_E_INVALID_ARGUMENT, "%s(): the result pointer is NULL", k->name);
+                st = error_set(err, ROLED_E_INVALID_ARGUMENT, "%s(): the result pointer is NULL",
+                               k->name);
         return st;
 }
 
-roled_status call_wait(roled_client *c, const CallKind *k, const void *arg, int64_t start_ms, void **objp,
-                       roled_error *err)
+roled_status call_wait(roled_client *c, const CallKind *k, const void *arg, int64_t start_ms,
+                       void **objp, roled_error *err)
 {
         Op *op = op_new(c, OP_BLOCKING, k->method, k->pack, arg);
 
@@ -30,8 +32,8 @@ roled_status call_wait(roled_client *c, const CallKind *k, const void *arg, int6
         return io_call(c, op, start_ms, k->decode, objp, err);
 }
 
-roled_status call_blocking(roled_client *c, const CallKind *k, const void *req, void *q, void *resultp,
-                           roled_error *err)
+roled_status call_blocking(roled_client *c, const CallKind *k, const void *req, void *q,
+                           void *resultp, roled_error *err)
 {
         int64_t start = client_now_ms();
         roled_status st = call_check(c, k, resultp, err);
@@ -51,8 +53,8 @@ roled_status call_blocking(roled_client *c, const CallKind *k, const void *req, 
         return st;
 }
 
-roled_status call_async(roled_client *c, const CallKind *k, const void *req, void *q, void *cb, void *userdata,
-                        roled_error *err)
+roled_status call_async(roled_client *c, const CallKind *k, const void *req, void *q, void *cb,
+                        void *userdata, roled_error *err)
 {
         roled_status st = client_check(c, err);
         Op *op;

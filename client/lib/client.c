@@ -50,7 +50,8 @@ roled_status client_check(const roled_client *c, roled_error *err)
                 return error_set(err, ROLED_E_INVALID_ARGUMENT, "no client given");
         if (atomic_load_explicit(&fork_generation, memory_order_relaxed) != c->fork_generation)
                 return error_set(err, ROLED_E_FORKED,
-                                 "this roled_client was created before fork(); connect a new one in this process");
+                                 "this roled_client was created before fork(); connect a new one "
+                                 "in this process");
         return ROLED_OK;
 }
 
@@ -158,11 +159,13 @@ roled_status client_connect_path(const char *path, int *fdp, int *errp, roled_er
         fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
         if (fd < 0) {
                 *errp = errno;
-                return error_set(err, errno == ENOMEM || errno == ENOBUFS ? ROLED_E_NOMEM : ROLED_E_NO_AGENT,
-                                 "cannot reach roled at %s: %s", path, strerror(*errp));
+                return error_set(
+                        err, errno == ENOMEM || errno == ENOBUFS ? ROLED_E_NOMEM : ROLED_E_NO_AGENT,
+                        "cannot reach roled at %s: %s", path, strerror(*errp));
         }
         memcpy(sa.sun_path, path, strlen(path) + 1);
-        /* A Unix stream connect() completes or fails at once, except EAGAIN when the backlog is full. */
+        /* A Unix stream connect() completes or fails at once, except EAGAIN when the backlog is
+         * full. */
         if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
             getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cred_len) < 0) {
                 *errp = errno;
@@ -179,7 +182,8 @@ roled_status client_connect_path(const char *path, int *fdp, int *errp, roled_er
 }
 
 /* new_client() - the object with its locks and descriptors, not yet connected. */
-static roled_status new_client(const char *path, int timeout_ms, roled_client **cp, roled_error *err)
+static roled_status new_client(const char *path, int timeout_ms, roled_client **cp,
+                               roled_error *err)
 {
         roled_client *c = calloc(1, sizeof(*c));
         pthread_condattr_t ca;
@@ -230,11 +234,13 @@ ROLED_EXPORT roled_status roled_client_connect(const roled_client_options *opts,
         if (clientp)
                 *clientp = NULL;
         if (!clientp)
-                return error_set(err, ROLED_E_INVALID_ARGUMENT, "roled_client_connect(): clientp is NULL");
+                return error_set(err, ROLED_E_INVALID_ARGUMENT,
+                                 "roled_client_connect(): clientp is NULL");
         if (opts) {
                 if (opts->size < sizeof(size_t))
                         return error_set(err, ROLED_E_INVALID_ARGUMENT,
-                                         "roled_client_connect(): options without a size (use ROLED_CLIENT_OPTIONS_INIT)");
+                                         "roled_client_connect(): options without a size (use "
+                                         "ROLED_CLIENT_OPTIONS_INIT)");
                 memcpy(&o, opts, opts->size < sizeof(o) ? opts->size : sizeof(o));
         }
         pthread_once(&atfork_once, register_atfork);
@@ -250,8 +256,9 @@ ROLED_EXPORT roled_status roled_client_connect(const roled_client_options *opts,
         } else {
                 client_socket_search(&l);
                 if (l.n == 0)
-                        return error_set(err, ROLED_E_NO_AGENT,
-                                         "socket path in ROLED_SOCKET or XDG_RUNTIME_DIR is too long");
+                        return error_set(
+                                err, ROLED_E_NO_AGENT,
+                                "socket path in ROLED_SOCKET or XDG_RUNTIME_DIR is too long");
         }
         for (i = 0; i < l.n; i++) {
                 st = client_connect_path(l.path[i], &fd, &e, err);

@@ -42,7 +42,8 @@
 #define CLIENT_CACHE_MAX 16 /* credential cache entries per client */
 #define CLIENT_KEYS_MAX 16  /* cached token verification keys */
 #define CLIENT_PEEK_MS 100  /* a cache-only client reads notifications at least this often */
-#define CLIENT_LANES_MAX 4  /* connections of their own for blocking calls made while the shared one is busy */
+#define CLIENT_LANES_MAX                                                                           \
+        4 /* connections of their own for blocking calls made while the shared one is busy */
 #define CLIENT_KEYS_TTL 300 /* seconds before public keys are fetched again (in the background) */
 
 /* What an Op's completion does. */
@@ -72,17 +73,17 @@ typedef void (*OpDeliverFn)(roled_client *c, Op *op, roled_status st, void *obj,
 
 /* One call: its request bytes, its place in the client's lists and its answer. */
 struct Op {
-        Op *prev, *next;       /* c->ops (QUEUED and SENT) or c->done */
+        Op *prev, *next; /* c->ops (QUEUED and SENT) or c->done */
         OpMode mode;
         OpState state;
         uint32_t msgid;
-        unsigned n_sends;      /* a second send follows a connection the agent closed */
-        int64_t deadline;      /* CLOCK_MONOTONIC ms */
-        ProtoBuf req;          /* the whole request (wiped: it may hold a token or policy) */
+        unsigned n_sends; /* a second send follows a connection the agent closed */
+        int64_t deadline; /* CLOCK_MONOTONIC ms */
+        ProtoBuf req;     /* the whole request (wiped: it may hold a token or policy) */
         /* The answer, set when state becomes OP_DONE. */
-        roled_status status;   /* ROLED_OK: rep_* hold a response (which may carry an agent error) */
-        char *errmsg;          /* local failures: why */
-        uint8_t *rep_buf;      /* a copy of the response bytes; wiped when freed */
+        roled_status status; /* ROLED_OK: rep_* hold a response (which may carry an agent error) */
+        char *errmsg;        /* local failures: why */
+        uint8_t *rep_buf;    /* a copy of the response bytes; wiped when freed */
         size_t rep_len;
         msgpack_zone *rep_zone;
         msgpack_object rep_obj;
@@ -92,16 +93,16 @@ struct Op {
         OpDeliverFn deliver;
         void *cb;
         void *userdata;
-        void *ready_obj;       /* answered without the agent (a cache hit): the result */
+        void *ready_obj; /* answered without the agent (a cache hit): the result */
         /* OP_INTERNAL: runs under c->io; must not take c->io or call back into the user. */
         void (*on_done)(roled_client *c, Op *op);
 };
 
 /* One cached credential set, keyed by (role, duration, session policy). */
 typedef struct CacheEntry {
-        char *role;   /* "" for the default role */
+        char *role; /* "" for the default role */
         uint32_t duration_seconds;
-        char *policy; /* NULL when none; compared in full */
+        char *policy;      /* NULL when none; compared in full */
         time_t refresh_at; /* serve as fresh while now < refresh_at */
         time_t expires;    /* serve at all (stale-if-error) while now < expires */
         bool is_refreshing;
@@ -127,24 +128,25 @@ struct roled_client {
         unsigned fork_generation; /* client_fork_generation() when created */
         char path[CLIENT_PATH_MAX];
         int timeout_ms;
-        int epfd;       /* what roled_client_get_fd() returns: holds fd and notify_fd */
-        int notify_fd;  /* eventfd: an async call finished in another thread */
-        int wake_fd;    /* eventfd: the blocking reader should look again (send buffer) */
+        int epfd;      /* what roled_client_get_fd() returns: holds fd and notify_fd */
+        int notify_fd; /* eventfd: an async call finished in another thread */
+        int wake_fd;   /* eventfd: the blocking reader should look again (send buffer) */
 
         pthread_mutex_t io;
         pthread_cond_t cond; /* an Op finished, or the reader role is free */
         int fd;              /* the connection, -1 while disconnected */
         bool is_pollout;     /* fd is registered for EPOLLOUT */
         bool has_reader;     /* a blocking thread is in poll() on fd */
-        atomic_llong peeked_ms; /* io_peek(): when the socket was last looked at for notifications */
-        uint32_t msgid;      /* last msgid used; 0 is never used */
-        uint8_t *rbuf;       /* received, not yet consumed; wiped once consumed */
+        atomic_llong
+                peeked_ms; /* io_peek(): when the socket was last looked at for notifications */
+        uint32_t msgid;    /* last msgid used; 0 is never used */
+        uint8_t *rbuf;     /* received, not yet consumed; wiped once consumed */
         size_t rlen, rsize;
-        ProtoBuf wbuf;       /* requests not yet written (secret: wiped) */
-        Op *ops;             /* QUEUED and SENT, oldest first */
+        ProtoBuf wbuf; /* requests not yet written (secret: wiped) */
+        Op *ops;       /* QUEUED and SENT, oldest first */
         Op *ops_tail;
         size_t n_sent;
-        Op *done;            /* finished OP_ASYNC ops for roled_client_process() */
+        Op *done; /* finished OP_ASYNC ops for roled_client_process() */
         Op *done_tail;
         Lane lanes[CLIENT_LANES_MAX];
 
@@ -155,7 +157,7 @@ struct roled_client {
         pthread_mutex_t keys_lock;
         TokenPublicKey keys[CLIENT_KEYS_MAX];
         size_t n_keys;
-        time_t keys_fetched;  /* 0: never */
+        time_t keys_fetched; /* 0: never */
         bool is_keys_fetching;
 };
 
@@ -190,7 +192,8 @@ int client_check_trust(const char *path, uid_t euid, char *why, size_t why_size)
  */
 roled_status client_connect_path(const char *path, int *fdp, int *errp, roled_error *err);
 
-/* client_check() - the checks every call starts with (non-NULL, same process).  Return: ROLED_OK or the error, with @err set. */
+/* client_check() - the checks every call starts with (non-NULL, same process).  Return: ROLED_OK or
+ * the error, with @err set. */
 roled_status client_check(const roled_client *c, roled_error *err);
 
 /* client_now_ms() - CLOCK_MONOTONIC in milliseconds. */
@@ -198,7 +201,8 @@ int64_t client_now_ms(void);
 
 /* ---- error.c ---- */
 
-/* error_set() - record a failure in @err (NULL is fine); control characters become spaces.  Return: @st. */
+/* error_set() - record a failure in @err (NULL is fine); control characters become spaces.  Return:
+ * @st. */
 roled_status error_set(roled_error *err, roled_status st, const char *fmt, ...) _printf_(3, 4);
 /* error_copy() - @dst gets @src's status and message.  Return: @src->status. */
 roled_status error_copy(roled_error *dst, const roled_error *src);
@@ -249,10 +253,12 @@ roled_status io_call_read(roled_client *c, Op *op, int64_t start_ms, OpReadFn re
  */
 roled_status io_start_async(roled_client *c, Op *op, roled_error *err);
 
-/* io_finish_ready() - queue an OP_ASYNC @op already answered (op->ready_obj) for roled_client_process(). */
+/* io_finish_ready() - queue an OP_ASYNC @op already answered (op->ready_obj) for
+ * roled_client_process(). */
 void io_finish_ready(roled_client *c, Op *op);
 
-/* io_pump() - read and write what can be done now, without waiting (a blocking-only user's chance to take background answers). */
+/* io_pump() - read and write what can be done now, without waiting (a blocking-only user's chance
+ * to take background answers). */
 void io_pump(roled_client *c);
 
 /*
@@ -262,7 +268,8 @@ void io_pump(roled_client *c);
  */
 void io_peek(roled_client *c);
 
-/* io_close() - fail every call (callbacks run), close descriptors, free buffers.  @is_child: after fork, touch no lock. */
+/* io_close() - fail every call (callbacks run), close descriptors, free buffers.  @is_child: after
+ * fork, touch no lock. */
 void io_close(roled_client *c, bool is_child);
 
 /* ---- lane.c ---- */
@@ -300,14 +307,15 @@ typedef struct CallKind {
  * (client_check()), then @resultp, the caller's result pointer (NULL is
  * refused).  Return: ROLED_OK or the error, with @err set.
  */
-roled_status call_check(const roled_client *c, const CallKind *k, const void *resultp, roled_error *err);
+roled_status call_check(const roled_client *c, const CallKind *k, const void *resultp,
+                        roled_error *err);
 /*
  * call_wait() - one blocking call of @k: params packed from @arg (read only
  * here), waited for until the client's timeout counted from @start_ms, the
  * result decoded into *@objp.  Return: ROLED_OK or the error (@err set).
  */
-roled_status call_wait(roled_client *c, const CallKind *k, const void *arg, int64_t start_ms, void **objp,
-                       roled_error *err);
+roled_status call_wait(roled_client *c, const CallKind *k, const void *arg, int64_t start_ms,
+                       void **objp, roled_error *err);
 /*
  * call_blocking() - a whole blocking call: call_check(), @k->read of @req
  * into @q, call_wait().
@@ -315,16 +323,16 @@ roled_status call_wait(roled_client *c, const CallKind *k, const void *arg, int6
  *           result, NULL on failure
  * Return: ROLED_OK or the error (@err set).
  */
-roled_status call_blocking(roled_client *c, const CallKind *k, const void *req, void *q, void *resultp,
-                           roled_error *err);
+roled_status call_blocking(roled_client *c, const CallKind *k, const void *req, void *q,
+                           void *resultp, roled_error *err);
 /*
  * call_async() - a whole _async call: client_check(), a NULL @cb refused,
  * @k->read of @req into @q, the Op queued; @cb (the user's typed callback,
  * run by @k->deliver) gets the result from roled_client_process().
  * Return: ROLED_OK when @cb will run; otherwise the error and @cb never runs.
  */
-roled_status call_async(roled_client *c, const CallKind *k, const void *req, void *q, void *cb, void *userdata,
-                        roled_error *err);
+roled_status call_async(roled_client *c, const CallKind *k, const void *req, void *q, void *cb,
+                        void *userdata, roled_error *err);
 
 /* ---- status.c ---- */
 
@@ -360,11 +368,16 @@ void *result_unref(void *obj);
 char *result_wipe_free(char *s);
 
 /* Decoders the calls use, and their result types. */
-roled_status creds_decode(const msgpack_object *m, msgpack_zone *zone, void **objp, roled_error *err);
-roled_status identity_decode(const msgpack_object *m, msgpack_zone *zone, void **objp, roled_error *err);
-roled_status role_list_decode(const msgpack_object *m, msgpack_zone *zone, void **objp, roled_error *err);
-roled_status authz_decode(const msgpack_object *m, msgpack_zone *zone, void **objp, roled_error *err);
-roled_status role_decode(const msgpack_object *m, msgpack_zone *zone, void **objp, roled_error *err);
+roled_status creds_decode(const msgpack_object *m, msgpack_zone *zone, void **objp,
+                          roled_error *err);
+roled_status identity_decode(const msgpack_object *m, msgpack_zone *zone, void **objp,
+                             roled_error *err);
+roled_status role_list_decode(const msgpack_object *m, msgpack_zone *zone, void **objp,
+                              roled_error *err);
+roled_status authz_decode(const msgpack_object *m, msgpack_zone *zone, void **objp,
+                          roled_error *err);
+roled_status role_decode(const msgpack_object *m, msgpack_zone *zone, void **objp,
+                         roled_error *err);
 /* token_claims_new() - a roled_token_claims from verified claims (moved out of @tc). */
 roled_token_claims *token_claims_new(TokenClaims *tc);
 
@@ -372,7 +385,8 @@ roled_token_claims *token_claims_new(TokenClaims *tc);
 
 /* creds_cache_clear() - drop every cached credential set of @c. */
 void creds_cache_clear(roled_client *c);
-/* creds_cache_revoked() - drop cached sets of @role ("" or NULL: all); the SessionsRevoked notification. */
+/* creds_cache_revoked() - drop cached sets of @role ("" or NULL: all); the SessionsRevoked
+ * notification. */
 void creds_cache_revoked(roled_client *c, const char *role);
 /*
  * creds_cache_renewed() - the agent replaced the session of access key id

@@ -62,7 +62,8 @@ RESULT_GET_STR(credentials, assumed_role_arn)
 RESULT_GET_STR(credentials, session_id)
 RESULT_GET_STR(credentials, issuer)
 
-roled_status creds_decode(const msgpack_object *m, msgpack_zone *zone, void **objp, roled_error *err)
+roled_status creds_decode(const msgpack_object *m, msgpack_zone *zone, void **objp,
+                          roled_error *err)
 {
         roled_credentials *cr;
         ProtoCredentialsRep rep;
@@ -77,12 +78,16 @@ roled_status creds_decode(const msgpack_object *m, msgpack_zone *zone, void **ob
         if (!cr)
                 return error_set(err, ROLED_E_NOMEM, "out of memory");
         cr->expiration = (time_t)rep.expiration;
-        if ((st = result_strdup(rep.access_key_id, "accessKeyId", false, &cr->access_key_id, err)) ||
-            (st = result_strdup(rep.secret_access_key, "secretAccessKey", false, &cr->secret_access_key, err)) ||
-            (st = result_strdup(rep.session_token, "sessionToken", false, &cr->session_token, err)) ||
+        if ((st = result_strdup(rep.access_key_id, "accessKeyId", false, &cr->access_key_id,
+                                err)) ||
+            (st = result_strdup(rep.secret_access_key, "secretAccessKey", false,
+                                &cr->secret_access_key, err)) ||
+            (st = result_strdup(rep.session_token, "sessionToken", false, &cr->session_token,
+                                err)) ||
             (st = result_strdup(rep.role, "role", false, &cr->role, err)) ||
             (st = result_strdup(rep.role_arn, "roleArn", false, &cr->role_arn, err)) ||
-            (st = result_strdup(rep.assumed_role_arn, "assumedRoleArn", false, &cr->assumed_role_arn, err)) ||
+            (st = result_strdup(rep.assumed_role_arn, "assumedRoleArn", false,
+                                &cr->assumed_role_arn, err)) ||
             (st = result_strdup(rep.session_id, "sessionId", false, &cr->session_id, err)) ||
             (st = result_strdup(rep.issuer, "issuer", false, &cr->issuer, err)))
                 goto fail;
@@ -203,9 +208,10 @@ static bool is_unavailable(roled_status st)
 }
 
 typedef enum Lookup {
-        LOOKUP_MISS,   /* ask the agent; nothing to fall back on */
-        LOOKUP_HIT,    /* *crp is the answer */
-        LOOKUP_RENEW,  /* ask the agent; *crp (still valid) is the fallback, and this caller renews */
+        LOOKUP_MISS,  /* ask the agent; nothing to fall back on */
+        LOOKUP_HIT,   /* *crp is the answer */
+        LOOKUP_RENEW, /* ask the agent; *crp (still valid) is the fallback, and this caller renews
+                       */
 } Lookup;
 
 static Lookup lookup(roled_client *c, const roled_credentials_request *req, time_t now,
@@ -259,10 +265,10 @@ static void pack_get_credentials(ProtoBuf *b, const void *arg)
         const CredsParams *p = arg;
 
         codec_encode_GetCredentialsReq(b, &(ProtoGetCredentialsReq){
-                .role = proto_str(p->role),
-                .duration_seconds = opt_uint(p->duration_seconds),
-                .policy = proto_str(p->policy),
-        });
+                                                  .role = proto_str(p->role),
+                                                  .duration_seconds = opt_uint(p->duration_seconds),
+                                                  .policy = proto_str(p->policy),
+                                          });
 }
 
 static void pack_assume_role(ProtoBuf *b, const void *arg)
@@ -270,15 +276,16 @@ static void pack_assume_role(ProtoBuf *b, const void *arg)
         const CredsParams *p = arg;
 
         codec_encode_AssumeRoleReq(b, &(ProtoAssumeRoleReq){
-                .role = proto_str(p->role),
-                .duration_seconds = opt_uint(p->duration_seconds),
-                .policy = proto_str(p->policy),
-                .session_name = proto_str(p->session_name),
-                .session_token = proto_str(p->token),
-        });
+                                              .role = proto_str(p->role),
+                                              .duration_seconds = opt_uint(p->duration_seconds),
+                                              .policy = proto_str(p->policy),
+                                              .session_name = proto_str(p->session_name),
+                                              .session_token = proto_str(p->token),
+                                      });
 }
 
-/* read_request() - @req (NULL: defaults) into @out, honouring its size.  Return: ROLED_OK or ROLED_E_INVALID_ARGUMENT. */
+/* read_request() - @req (NULL: defaults) into @out, honouring its size.  Return: ROLED_OK or
+ * ROLED_E_INVALID_ARGUMENT. */
 static roled_status read_request(const roled_credentials_request *req,
                                  roled_credentials_request *out, roled_error *err)
 {
@@ -286,8 +293,9 @@ static roled_status read_request(const roled_credentials_request *req,
         if (!req)
                 return ROLED_OK;
         if (req->size < sizeof(size_t))
-                return error_set(err, ROLED_E_INVALID_ARGUMENT,
-                                 "request without a size (start from ROLED_CREDENTIALS_REQUEST_INIT)");
+                return error_set(
+                        err, ROLED_E_INVALID_ARGUMENT,
+                        "request without a size (start from ROLED_CREDENTIALS_REQUEST_INIT)");
         memcpy(out, req, req->size < sizeof(*out) ? req->size : sizeof(*out));
         out->size = sizeof(*out);
         return ROLED_OK;
@@ -312,7 +320,8 @@ ROLED_EXPORT roled_status roled_get_credentials(roled_client *client,
         if ((st = client_check(client, err)))
                 return st;
         if (!credsp)
-                return error_set(err, ROLED_E_INVALID_ARGUMENT, "roled_get_credentials(): credsp is NULL");
+                return error_set(err, ROLED_E_INVALID_ARGUMENT,
+                                 "roled_get_credentials(): credsp is NULL");
         if ((st = read_request(req, &r, err)))
                 return st;
         if (!(r.flags & ROLED_CREDENTIALS_FRESH)) {
@@ -323,7 +332,9 @@ ROLED_EXPORT roled_status roled_get_credentials(roled_client *client,
                         return ROLED_OK;
                 }
         }
-        p = (CredsParams){ .role = r.role, .duration_seconds = r.duration_seconds, .policy = r.session_policy };
+        p = (CredsParams){ .role = r.role,
+                           .duration_seconds = r.duration_seconds,
+                           .policy = r.session_policy };
         op = op_new(client, OP_BLOCKING, PROTO_M_GET_CREDENTIALS, pack_get_credentials, &p);
         if (!op) {
                 st = error_set(&e, ROLED_E_NOMEM, "out of memory");
@@ -355,7 +366,8 @@ ROLED_EXPORT roled_status roled_get_credentials(roled_client *client,
 
 /* ---- asynchronous ---- */
 
-static void deliver_creds(roled_client *c, Op *op, roled_status st, void *obj, const roled_error *err)
+static void deliver_creds(roled_client *c, Op *op, roled_status st, void *obj,
+                          const roled_error *err)
 {
         roled_credentials_cb cb = (roled_credentials_cb)op->cb;
 
@@ -399,7 +411,8 @@ ROLED_EXPORT roled_status roled_get_credentials_async(roled_client *client,
         if ((st = client_check(client, err)))
                 return st;
         if (!cb)
-                return error_set(err, ROLED_E_INVALID_ARGUMENT, "roled_get_credentials_async(): no callback");
+                return error_set(err, ROLED_E_INVALID_ARGUMENT,
+                                 "roled_get_credentials_async(): no callback");
         if ((st = read_request(req, &r, err)))
                 return st;
         a = calloc(1, sizeof(*a));
@@ -416,15 +429,19 @@ ROLED_EXPORT roled_status roled_get_credentials_async(roled_client *client,
         a->userdata = userdata;
         if ((r.role && !a->role) || (r.session_policy && !a->policy))
                 goto oom;
-        p = (CredsParams){ .role = r.role, .duration_seconds = r.duration_seconds, .policy = r.session_policy };
+        p = (CredsParams){ .role = r.role,
+                           .duration_seconds = r.duration_seconds,
+                           .policy = r.session_policy };
         op = op_new(client, OP_ASYNC, PROTO_M_GET_CREDENTIALS, pack_get_credentials, &p);
         if (!op)
                 goto oom;
         op->decode = creds_decode;
         op->deliver = deliver_and_store;
         op->userdata = a;
-        if (!(r.flags & ROLED_CREDENTIALS_FRESH) && lookup(client, &r, a->now, &cached) == LOOKUP_HIT) {
-                /* A hit is answered from roled_client_process() too, never from inside this call. */
+        if (!(r.flags & ROLED_CREDENTIALS_FRESH) &&
+            lookup(client, &r, a->now, &cached) == LOOKUP_HIT) {
+                /* A hit is answered from roled_client_process() too, never from inside this call.
+                 */
                 op->ready_obj = cached;
                 op->deliver = deliver_creds;
                 op->cb = (void *)cb;
@@ -435,7 +452,8 @@ ROLED_EXPORT roled_status roled_get_credentials_async(roled_client *client,
                 io_finish_ready(client, op);
                 return ROLED_OK;
         }
-        /* A renewal started here falls back on nothing: the asynchronous caller gets the agent's answer. */
+        /* A renewal started here falls back on nothing: the asynchronous caller gets the agent's
+         * answer. */
         if (cached) {
                 renew_done(client, &r);
                 result_unref(cached);
@@ -458,10 +476,12 @@ static roled_status read_assume(const void *reqp, void *pp, roled_error *err)
 
         if (!req || req->size < sizeof(size_t))
                 return error_set(err, ROLED_E_INVALID_ARGUMENT,
-                                 "roled_assume_role(): needs a request (start from ROLED_ASSUME_ROLE_REQUEST_INIT)");
+                                 "roled_assume_role(): needs a request (start from "
+                                 "ROLED_ASSUME_ROLE_REQUEST_INIT)");
         memcpy(&r, req, req->size < sizeof(r) ? req->size : sizeof(r));
         if (!r.role)
-                return error_set(err, ROLED_E_INVALID_ARGUMENT, "roled_assume_role(): needs a role");
+                return error_set(err, ROLED_E_INVALID_ARGUMENT,
+                                 "roled_assume_role(): needs a role");
         *(CredsParams *)pp = (CredsParams){
                 .role = r.role,
                 .duration_seconds = r.duration_seconds,
@@ -473,7 +493,8 @@ static roled_status read_assume(const void *reqp, void *pp, roled_error *err)
 }
 
 static const CallKind assume_role_call = {
-        "roled_assume_role", PROTO_M_ASSUME_ROLE, read_assume, pack_assume_role, creds_decode, deliver_creds,
+        "roled_assume_role", PROTO_M_ASSUME_ROLE, read_assume,
+        pack_assume_role,    creds_decode,        deliver_creds,
 };
 
 ROLED_EXPORT roled_status roled_assume_role(roled_client *client,

@@ -30,7 +30,8 @@ roled_status error_set(roled_error *err, roled_status st, const char *fmt, ...)
                 if ((unsigned char)*p < 0x20 || *p == 0x7f)
                         *p = ' ';
         free(err->message);
-        /* Without memory the message is NULL, and roled_error_message() falls back to roled_strerror(). */
+        /* Without memory the message is NULL, and roled_error_message() falls back to
+         * roled_strerror(). */
         err->message = strdup(buf);
         err->status = st;
         return st;

@@ -54,17 +54,20 @@ ROLED_EXPORT const uint32_t *roled_identity_groups(const roled_identity *id, siz
         return id ? id->groups : NULL;
 }
 
-roled_status identity_decode(const msgpack_object *m, msgpack_zone *zone, void **objp, roled_error *err)
+roled_status identity_decode(const msgpack_object *m, msgpack_zone *zone, void **objp,
+                             roled_error *err)
 {
         roled_identity *id;
         ProtoGetCallerIdentityRep rep;
         const char *field = NULL;
         roled_status st;
 
-        if ((st = result_decoded(codec_decode_GetCallerIdentityRep(m, zone, &rep, &field), field, err)))
+        if ((st = result_decoded(codec_decode_GetCallerIdentityRep(m, zone, &rep, &field), field,
+                                 err)))
                 return st;
         if (rep.uid > UINT32_MAX || rep.gid > UINT32_MAX || rep.pid > UINT32_MAX)
-                return error_set(err, ROLED_E_PROTOCOL, "roled sent a bad 'uid', 'gid' or 'pid' field");
+                return error_set(err, ROLED_E_PROTOCOL,
+                                 "roled sent a bad 'uid', 'gid' or 'pid' field");
         id = result_alloc(sizeof(*id), identity_destroy);
         if (!id)
                 return error_set(err, ROLED_E_NOMEM, "out of memory");
@@ -96,7 +99,8 @@ fail:
         return st;
 }
 
-static void deliver_identity(roled_client *c, Op *op, roled_status st, void *obj, const roled_error *err)
+static void deliver_identity(roled_client *c, Op *op, roled_status st, void *obj,
+                             const roled_error *err)
 {
         ((roled_identity_cb)op->cb)(c, st, obj, err, op->userdata);
 }
@@ -171,7 +175,8 @@ ENTRY_GET(const char *, issuer)
 ENTRY_GET(bool, is_default)
 ENTRY_GET(bool, is_assumable)
 
-roled_status role_list_decode(const msgpack_object *m, msgpack_zone *zone, void **objp, roled_error *err)
+roled_status role_list_decode(const msgpack_object *m, msgpack_zone *zone, void **objp,
+                              roled_error *err)
 {
         roled_role_list *l;
         ProtoListRolesRep rep;
@@ -195,14 +200,16 @@ roled_status role_list_decode(const msgpack_object *m, msgpack_zone *zone, void 
                 /* Counted first, so the destructor frees a partly filled entry too. */
                 l->n++;
                 if (r->max_session_duration > UINT32_MAX) {
-                        st = error_set(err, ROLED_E_PROTOCOL, "roled sent a bad 'maxSessionDuration' field");
+                        st = error_set(err, ROLED_E_PROTOCOL,
+                                       "roled sent a bad 'maxSessionDuration' field");
                         goto fail;
                 }
                 out->max_session_duration = (uint32_t)r->max_session_duration;
                 out->is_default = r->is_default;
                 out->is_assumable = r->is_assumable;
                 if ((st = result_strdup(r->name, "name", false, &out->name, err)) ||
-                    (st = result_strdup(r->description, "description", false, &out->description, err)) ||
+                    (st = result_strdup(r->description, "description", false, &out->description,
+                                        err)) ||
                     (st = result_strdup(r->arn, "arn", false, &out->arn, err)) ||
                     (st = result_strdup(r->issuer, "issuer", false, &out->issuer, err)))
                         goto fail;
@@ -226,7 +233,8 @@ ROLED_EXPORT roled_status roled_list_roles(roled_client *client, roled_role_list
 
 /* ---- calls answered by one count ---- */
 
-static roled_status read_revoked(const msgpack_object *m, msgpack_zone *zone, void *arg, roled_error *err)
+static roled_status read_revoked(const msgpack_object *m, msgpack_zone *zone, void *arg,
+                                 roled_error *err)
 {
         ProtoRevokeRep rep;
         const char *field = NULL;
@@ -237,7 +245,8 @@ static roled_status read_revoked(const msgpack_object *m, msgpack_zone *zone, vo
         return st;
 }
 
-static roled_status read_reloaded(const msgpack_object *m, msgpack_zone *zone, void *arg, roled_error *err)
+static roled_status read_reloaded(const msgpack_object *m, msgpack_zone *zone, void *arg,
+                                  roled_error *err)
 {
         ProtoReloadRep rep;
         const char *field = NULL;
@@ -273,12 +282,14 @@ static roled_status count_call(roled_client *c, ProtoMethod method, OpPackFn pac
         return st;
 }
 
-ROLED_EXPORT roled_status roled_revoke(roled_client *client, const char *role,
-                                       uint32_t *n_revokedp, roled_error *err)
+ROLED_EXPORT roled_status roled_revoke(roled_client *client, const char *role, uint32_t *n_revokedp,
+                                       roled_error *err)
 {
-        roled_status st = count_call(client, PROTO_M_REVOKE, pack_revoke, role, read_revoked, n_revokedp, err);
+        roled_status st = count_call(client, PROTO_M_REVOKE, pack_revoke, role, read_revoked,
+                                     n_revokedp, err);
 
-        /* Our own cached credentials for those sessions are dead now (the agent's notification says so too). */
+        /* Our own cached credentials for those sessions are dead now (the agent's notification says
+         * so too). */
         if (st == ROLED_OK)
                 creds_cache_revoked(client, role);
         return st;
@@ -289,7 +300,8 @@ ROLED_EXPORT roled_status roled_reload(roled_client *client, uint32_t *n_rolesp,
         return count_call(client, PROTO_M_RELOAD, NULL, NULL, read_reloaded, n_rolesp, err);
 }
 
-static roled_status read_json(const msgpack_object *m, msgpack_zone *zone, void *arg, roled_error *err)
+static roled_status read_json(const msgpack_object *m, msgpack_zone *zone, void *arg,
+                              roled_error *err)
 {
         JsonBuf *b = arg;
 
@@ -312,7 +324,8 @@ ROLED_EXPORT roled_status roled_agent_status_json(roled_client *client, char **j
         if ((st = client_check(client, err)))
                 return st;
         if (!jsonp)
-                return error_set(err, ROLED_E_INVALID_ARGUMENT, "roled_agent_status_json(): jsonp is NULL");
+                return error_set(err, ROLED_E_INVALID_ARGUMENT,
+                                 "roled_agent_status_json(): jsonp is NULL");
         op = op_new(client, OP_BLOCKING, PROTO_M_STATUS, NULL, NULL);
         if (!op)
                 return error_set(err, ROLED_E_NOMEM, "out of memory");

@@ -131,7 +131,8 @@ void op_set_msgid(Op *op, uint32_t msgid)
 
 /* ---- finishing ---- */
 
-/* finish() - @op is done (status set); hand it to whoever waits.  Under c->io; @op is off c->ops. */
+/* finish() - @op is done (status set); hand it to whoever waits.  Under c->io; @op is off c->ops.
+ */
 static void finish(roled_client *c, Op *op)
 {
         op->state = OP_DONE;
@@ -260,8 +261,10 @@ static void flush(roled_client *c)
                         char why[CLIENT_ERROR_MAX];
                         int e = n < 0 ? errno : EPIPE;
 
-                        snprintf(why, sizeof(why), "sending to roled at %s: %s", c->path, strerror(e));
-                        drop_connection(c, ROLED_E_IO, e == EPIPE || e == ECONNRESET || e == ENOTCONN, why);
+                        snprintf(why, sizeof(why), "sending to roled at %s: %s", c->path,
+                                 strerror(e));
+                        drop_connection(c, ROLED_E_IO,
+                                        e == EPIPE || e == ECONNRESET || e == ENOTCONN, why);
                         return;
                 }
         }
@@ -358,8 +361,8 @@ void io_notification(roled_client *c, const ProtoMsg *m, msgpack_zone *zone)
         if (!is_note(m, PROTO_NOTE_SESSIONS_REVOKED))
                 return; /* unknown notifications are ignored, as unknown fields are */
         /* A note we cannot read (or no memory to read it) forgets them all: safe, merely slower. */
-        if (codec_decode_SessionsRevokedNote(m->params, zone, &note, &field) != 0 || !note.role.ptr ||
-            !copy_strn(role, sizeof(role), note.role.ptr, note.role.len)) {
+        if (codec_decode_SessionsRevokedNote(m->params, zone, &note, &field) != 0 ||
+            !note.role.ptr || !copy_strn(role, sizeof(role), note.role.ptr, note.role.len)) {
                 creds_cache_revoked(c, NULL);
                 return;
         }
@@ -396,7 +399,8 @@ static bool take_message(roled_client *c, size_t len)
 
         if (st != ROLED_OK) {
                 drop_connection(c, st, false,
-                                st == ROLED_E_NOMEM ? "out of memory" : "roled sent a malformed message");
+                                st == ROLED_E_NOMEM ? "out of memory"
+                                                    : "roled sent a malformed message");
                 return false;
         }
         m = &tmp.rep_msg;
@@ -406,7 +410,8 @@ static bool take_message(roled_client *c, size_t len)
                 return true;
         }
         if (m->type == PROTO_RESPONSE && m->msgid == 0 && m->error) {
-                /* The agent's last word before it closes this connection: it ends every call in flight. */
+                /* The agent's last word before it closes this connection: it ends every call in
+                 * flight. */
                 char why[CLIENT_ERROR_MAX];
                 size_t n;
                 const char *s = proto_error_message(m->error, &n);
@@ -473,8 +478,9 @@ static void receive(roled_client *c)
                                 break;
                         if (r != 0) {
                                 drop_connection(c, ROLED_E_PROTOCOL, false,
-                                                r == SCAN_E_TOO_LARGE ? "roled sent a too large message"
-                                                                      : "roled sent a malformed message");
+                                                r == SCAN_E_TOO_LARGE
+                                                        ? "roled sent a too large message"
+                                                        : "roled sent a malformed message");
                                 return;
                         }
                         if (!take_message(c, len))
@@ -483,7 +489,8 @@ static void receive(roled_client *c)
                 }
                 if (c->rlen == c->rsize) {
                         if (c->rsize >= PROTO_MESSAGE_MAX) {
-                                drop_connection(c, ROLED_E_PROTOCOL, false, "roled sent a too large message");
+                                drop_connection(c, ROLED_E_PROTOCOL, false,
+                                                "roled sent a too large message");
                                 return;
                         }
                         if (grow(c) < 0) {
@@ -505,10 +512,11 @@ static void receive(roled_client *c)
                         int e = n < 0 ? errno : 0;
 
                         if (n == 0)
-                                snprintf(why, sizeof(why), "roled at %s closed the connection", c->path);
+                                snprintf(why, sizeof(why), "roled at %s closed the connection",
+                                         c->path);
                         else
-                                snprintf(why, sizeof(why), "receiving from roled at %s: %s", c->path,
-                                         strerror(e));
+                                snprintf(why, sizeof(why), "receiving from roled at %s: %s",
+                                         c->path, strerror(e));
                         /* A call the agent never answered is sent again on a new connection. */
                         drop_connection(c, ROLED_E_IO, n == 0 || e == ECONNRESET, why);
                         return;
@@ -516,7 +524,8 @@ static void receive(roled_client *c)
         }
 }
 
-/* expire() - fail async and internal Ops whose deadline passed; blocking ones are their threads' business. */
+/* expire() - fail async and internal Ops whose deadline passed; blocking ones are their threads'
+ * business. */
 static void expire(roled_client *c, int64_t now)
 {
         Op *op, *next;
@@ -586,7 +595,8 @@ static roled_status decode_op(Op *op, OpDecodeFn decode, void **objp, roled_erro
 
         *objp = NULL;
         if (op->status != ROLED_OK)
-                return error_set(err, op->status, "%s", op->errmsg ? op->errmsg : roled_strerror(op->status));
+                return error_set(err, op->status, "%s",
+                                 op->errmsg ? op->errmsg : roled_strerror(op->status));
         if (m->error) {
                 size_t n;
                 const char *s = proto_error_message(m->error, &n);
@@ -596,10 +606,12 @@ static roled_status decode_op(Op *op, OpDecodeFn decode, void **objp, roled_erro
                         st = ROLED_E_PROTOCOL;
                 if (n == 0)
                         return error_set(err, st, "%s", roled_strerror(st));
-                return error_set(err, st, "%.*s", (int)(n > CLIENT_ERROR_MAX ? CLIENT_ERROR_MAX : n), s);
+                return error_set(err, st, "%.*s",
+                                 (int)(n > CLIENT_ERROR_MAX ? CLIENT_ERROR_MAX : n), s);
         }
         if (!m->result || m->result->type != MSGPACK_OBJECT_MAP)
-                return error_set(err, ROLED_E_PROTOCOL, "roled sent a response without a result map");
+                return error_set(err, ROLED_E_PROTOCOL,
+                                 "roled sent a response without a result map");
         return decode ? decode(m->result, op->rep_zone, objp, err) : ROLED_OK;
 }
 

@@ -38,7 +38,8 @@ void lane_close(Lane *lane)
         lane->rlen = lane->rsize = 0;
 }
 
-/* fail() - end @op with a local error; the lane's connection is closed (a late answer must not be read as the next call's). */
+/* fail() - end @op with a local error; the lane's connection is closed (a late answer must not be
+ * read as the next call's). */
 static void fail(Lane *lane, Op *op, roled_status st, const char *fmt, ...) _printf_(4, 5);
 static void fail(Lane *lane, Op *op, roled_status st, const char *fmt, ...)
 {
@@ -75,8 +76,8 @@ static int wait_fd(int fd, short events, int64_t deadline)
 }
 
 typedef enum Outcome {
-        LANE_DONE,    /* op->state is OP_DONE */
-        LANE_RESEND,  /* the agent closed the connection before answering */
+        LANE_DONE,   /* op->state is OP_DONE */
+        LANE_RESEND, /* the agent closed the connection before answering */
 } Outcome;
 
 static Outcome send_op(roled_client *c, Lane *lane, Op *op)
@@ -95,13 +96,15 @@ static Outcome send_op(roled_client *c, Lane *lane, Op *op)
                         continue;
                 if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
                         if (!wait_fd(lane->fd, POLLOUT, op->deadline)) {
-                                fail(lane, op, ROLED_E_TIMEOUT, "no answer from roled at %s within %d ms",
-                                     c->path, c->timeout_ms);
+                                fail(lane, op, ROLED_E_TIMEOUT,
+                                     "no answer from roled at %s within %d ms", c->path,
+                                     c->timeout_ms);
                                 return LANE_DONE;
                         }
                         continue;
                 }
-                if (off == 0 && n < 0 && (errno == EPIPE || errno == ECONNRESET || errno == ENOTCONN)) {
+                if (off == 0 && n < 0 &&
+                    (errno == EPIPE || errno == ECONNRESET || errno == ENOTCONN)) {
                         lane_close(lane);
                         return LANE_RESEND;
                 }
@@ -112,7 +115,8 @@ static Outcome send_op(roled_client *c, Lane *lane, Op *op)
         return LANE_DONE;
 }
 
-/* take() - the whole message at the start of the buffer (@len bytes).  Return: true when it answered @op. */
+/* take() - the whole message at the start of the buffer (@len bytes).  Return: true when it
+ * answered @op. */
 static bool take(roled_client *c, Lane *lane, Op *op, size_t len)
 {
         Op tmp = { 0 };
@@ -120,7 +124,8 @@ static bool take(roled_client *c, Lane *lane, Op *op, size_t len)
         roled_status st = op_take_reply(&tmp, lane->rbuf, len);
 
         if (st != ROLED_OK) {
-                fail(lane, op, st, "%s", st == ROLED_E_NOMEM ? "out of memory" : "roled sent a malformed message");
+                fail(lane, op, st, "%s",
+                     st == ROLED_E_NOMEM ? "out of memory" : "roled sent a malformed message");
                 return true;
         }
         m = &tmp.rep_msg;
@@ -135,7 +140,8 @@ static bool take(roled_client *c, Lane *lane, Op *op, size_t len)
                 const char *s = proto_error_message(m->error, &n);
                 roled_status est = status_from_proto(proto_error_code(m->error));
 
-                fail(lane, op, est == ROLED_OK ? ROLED_E_PROTOCOL : est, "%.*s", (int)(n > 256 ? 256 : n), s);
+                fail(lane, op, est == ROLED_OK ? ROLED_E_PROTOCOL : est, "%.*s",
+                     (int)(n > 256 ? 256 : n), s);
                 op_drop_reply(&tmp);
                 return true;
         }
@@ -219,18 +225,21 @@ static Outcome receive(roled_client *c, Lane *lane, Op *op)
                         continue;
                 if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
                         if (!wait_fd(lane->fd, POLLIN, op->deadline)) {
-                                fail(lane, op, ROLED_E_TIMEOUT, "no answer from roled at %s within %d ms",
-                                     c->path, c->timeout_ms);
+                                fail(lane, op, ROLED_E_TIMEOUT,
+                                     "no answer from roled at %s within %d ms", c->path,
+                                     c->timeout_ms);
                                 return LANE_DONE;
                         }
                         continue;
                 }
                 if (n == 0 || errno == ECONNRESET) {
-                        /* Closed before answering (the agent's idle timeout, a restart): call again. */
+                        /* Closed before answering (the agent's idle timeout, a restart): call
+                         * again. */
                         lane_close(lane);
                         return LANE_RESEND;
                 }
-                fail(lane, op, ROLED_E_IO, "receiving from roled at %s: %s", c->path, strerror(errno));
+                fail(lane, op, ROLED_E_IO, "receiving from roled at %s: %s", c->path,
+                     strerror(errno));
                 return LANE_DONE;
         }
 }

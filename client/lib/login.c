@@ -96,11 +96,13 @@ static roled_status read_login(const void *reqp, void *qp, roled_error *err)
         if (!req || req->size < sizeof(size_t) || (unsigned)q->event > ROLED_LOGIN_CHECK ||
             (q->event == ROLED_LOGIN_END ? !q->login_id : !q->user))
                 return error_set(err, ROLED_E_INVALID_ARGUMENT,
-                                 "roled_login(): needs a known event, and a user (start, check) or a login id (end)");
+                                 "roled_login(): needs a known event, and a user (start, check) or "
+                                 "a login id (end)");
         return ROLED_OK;
 }
 
-static const CallKind login_call = { "roled_login", PROTO_M_LOGIN, read_login, pack_login, login_decode, NULL };
+static const CallKind login_call = { "roled_login", PROTO_M_LOGIN, read_login,
+                                     pack_login,    login_decode,  NULL };
 
 ROLED_EXPORT roled_status roled_login(roled_client *client, const roled_login_request *req,
                                       roled_login_result **resp, roled_error *err)

@@ -18,7 +18,8 @@ static void pack_mfa(ProtoBuf *b, const void *arg)
         codec_encode_MfaReq(b, &(ProtoMfaReq){ .code = proto_str(arg) });
 }
 
-static roled_status read_mfa(const msgpack_object *m, msgpack_zone *zone, void *arg, roled_error *err)
+static roled_status read_mfa(const msgpack_object *m, msgpack_zone *zone, void *arg,
+                             roled_error *err)
 {
         ProtoMfaRep rep;
         const char *field = NULL;
@@ -39,9 +40,10 @@ ROLED_EXPORT roled_status roled_mfa(roled_client *client, const char *code, int6
 
         if ((st = client_check(client, err)))
                 return st;
-        if (!code || strlen(code) != PROTO_MFA_CODE_LEN || strspn(code, "0123456789") != PROTO_MFA_CODE_LEN)
-                return error_set(err, ROLED_E_INVALID_ARGUMENT, "roled_mfa(): an MFA code is %d digits",
-                                 PROTO_MFA_CODE_LEN);
+        if (!code || strlen(code) != PROTO_MFA_CODE_LEN ||
+            strspn(code, "0123456789") != PROTO_MFA_CODE_LEN)
+                return error_set(err, ROLED_E_INVALID_ARGUMENT,
+                                 "roled_mfa(): an MFA code is %d digits", PROTO_MFA_CODE_LEN);
         op = op_new(client, OP_BLOCKING, PROTO_M_MFA, pack_mfa, code);
         if (!op)
                 return error_set(err, ROLED_E_NOMEM, "out of memory");

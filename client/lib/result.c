@@ -37,7 +37,8 @@ void *result_unref(void *obj)
 
         if (!h)
                 return NULL;
-        /* Release, then acquire before destroying: the last owner sees every other owner's reads done. */
+        /* Release, then acquire before destroying: the last owner sees every other owner's reads
+         * done. */
         if (atomic_fetch_sub_explicit(&h->n_refs, 1, memory_order_acq_rel) != 1)
                 return NULL;
         h->destroy(h);

@@ -27,7 +27,8 @@ ROLED_EXPORT const char *roled_version(void)
         return ROLED_VERSION;
 }
 
-/* Descriptions of the agent's codes (and ROLED_OK), indexed by roled_status (PROTO_ERRORS' order). */
+/* Descriptions of the agent's codes (and ROLED_OK), indexed by roled_status (PROTO_ERRORS' order).
+ */
 static const char *const agent_texts[PROTO_ERROR_COUNT] = {
         [ROLED_OK] = "success",
         [ROLED_E_ACCESS_DENIED] = "access denied",
@@ -57,26 +58,31 @@ typedef struct LocalCode {
 
 static const LocalCode local_codes[] = {
         [ROLED_E_NO_AGENT - ROLED_E_NO_AGENT] = { "NoAgent", "cannot reach roled" },
-        [ROLED_E_UNTRUSTED_AGENT - ROLED_E_NO_AGENT] = { "UntrustedAgent", "the agent socket is not trusted" },
-        [ROLED_E_PROTOCOL - ROLED_E_NO_AGENT] = { "ProtocolError", "the agent sent an invalid answer" },
+        [ROLED_E_UNTRUSTED_AGENT -
+                ROLED_E_NO_AGENT] = { "UntrustedAgent", "the agent socket is not trusted" },
+        [ROLED_E_PROTOCOL -
+                ROLED_E_NO_AGENT] = { "ProtocolError", "the agent sent an invalid answer" },
         [ROLED_E_IO - ROLED_E_NO_AGENT] = { "IOError", "the connection to the agent failed" },
         [ROLED_E_TIMEOUT - ROLED_E_NO_AGENT] = { "Timeout", "the agent did not answer in time" },
         [ROLED_E_NOMEM - ROLED_E_NO_AGENT] = { "OutOfMemory", "out of memory" },
         [ROLED_E_INVALID_ARGUMENT - ROLED_E_NO_AGENT] = { "InvalidArgument", "invalid argument" },
-        [ROLED_E_BAD_SIGNATURE - ROLED_E_NO_AGENT] = { "BadSignature", "the token does not verify" },
-        [ROLED_E_FORKED - ROLED_E_NO_AGENT] = { "Forked",
-                                                "the client belongs to the parent process (used after fork())" },
-        [ROLED_E_CANCELLED - ROLED_E_NO_AGENT] = { "Cancelled",
-                                                   "the call was cancelled by closing the client" },
+        [ROLED_E_BAD_SIGNATURE -
+                ROLED_E_NO_AGENT] = { "BadSignature", "the token does not verify" },
+        [ROLED_E_FORKED - ROLED_E_NO_AGENT] = { "Forked", "the client belongs to the parent "
+                                                          "process (used after fork())" },
+        [ROLED_E_CANCELLED -
+                ROLED_E_NO_AGENT] = { "Cancelled", "the call was cancelled by closing the client" },
 };
-_Static_assert(ELEMENTSOF(local_codes) == ROLED_E_CANCELLED - ROLED_E_NO_AGENT + 1, "every local code");
+_Static_assert(ELEMENTSOF(local_codes) == ROLED_E_CANCELLED - ROLED_E_NO_AGENT + 1,
+               "every local code");
 
 /* local_code() - @status's row in local_codes, or NULL. */
 static const LocalCode *local_code(roled_status status)
 {
         size_t i = (size_t)status - ROLED_E_NO_AGENT;
 
-        return (int)status >= ROLED_E_NO_AGENT && i < ELEMENTSOF(local_codes) ? &local_codes[i] : NULL;
+        return (int)status >= ROLED_E_NO_AGENT && i < ELEMENTSOF(local_codes) ? &local_codes[i]
+                                                                              : NULL;
 }
 
 ROLED_EXPORT const char *roled_status_name(roled_status status)
@@ -111,7 +117,8 @@ roled_status result_strdup(ProtoStr s, const char *field, bool is_nullable, char
 
         if (!s.ptr) {
                 *outp = is_nullable ? NULL : strdup("");
-                return is_nullable || *outp ? ROLED_OK : error_set(err, ROLED_E_NOMEM, "out of memory");
+                return is_nullable || *outp ? ROLED_OK
+                                            : error_set(err, ROLED_E_NOMEM, "out of memory");
         }
         if (memchr(s.ptr, '\0', s.len))
                 return error_set(err, ROLED_E_PROTOCOL, "roled sent a bad '%s' field", field);

@@ -97,7 +97,8 @@ typedef struct KeySet {
         size_t n;
 } KeySet;
 
-static roled_status read_keys(const msgpack_object *m, msgpack_zone *zone, void *arg, roled_error *err)
+static roled_status read_keys(const msgpack_object *m, msgpack_zone *zone, void *arg,
+                              roled_error *err)
 {
         ProtoGetPublicKeysRep rep;
         const char *field = NULL;
@@ -152,7 +153,8 @@ static void background_keys_done(roled_client *c, Op *op)
         const ProtoMsg *m = &op->rep_msg;
         KeySet ks = { .n = 0 };
 
-        if (op->status == ROLED_OK && !m->error && m->result && m->result->type == MSGPACK_OBJECT_MAP &&
+        if (op->status == ROLED_OK && !m->error && m->result &&
+            m->result->type == MSGPACK_OBJECT_MAP &&
             read_keys(m->result, op->rep_zone, &ks, NULL) == ROLED_OK) {
                 keys_store(c, &ks);
         }
@@ -161,7 +163,8 @@ static void background_keys_done(roled_client *c, Op *op)
         pthread_mutex_unlock(&c->keys_lock);
 }
 
-/* fetch_keys_background() - start GetPublicKeys unless one is in flight; the known keys stay in use. */
+/* fetch_keys_background() - start GetPublicKeys unless one is in flight; the known keys stay in
+ * use. */
 static void fetch_keys_background(roled_client *c)
 {
         Op *op;
@@ -217,10 +220,12 @@ ROLED_EXPORT roled_status roled_verify_token(roled_client *client, const char *t
         if ((st = client_check(client, err)))
                 return st;
         if (!token || !claimsp)
-                return error_set(err, ROLED_E_INVALID_ARGUMENT, "roled_verify_token(): needs a token");
+                return error_set(err, ROLED_E_INVALID_ARGUMENT,
+                                 "roled_verify_token(): needs a token");
         len = strnlen(token, PROTO_TOKEN_MAX + 1);
         if (len > PROTO_TOKEN_MAX)
-                return error_set(err, ROLED_E_INVALID_TOKEN, "token longer than %d bytes", PROTO_TOKEN_MAX);
+                return error_set(err, ROLED_E_INVALID_TOKEN, "token longer than %d bytes",
+                                 PROTO_TOKEN_MAX);
         pthread_once(&sodium_once, init_sodium);
         if (sodium_status < 0)
                 return error_set(err, ROLED_E_INTERNAL, "libsodium failed to initialise");
@@ -248,7 +253,8 @@ ROLED_EXPORT roled_status roled_verify_token(roled_client *client, const char *t
                 st = error_set(err, ROLED_E_EXPIRED_TOKEN, "the session token has expired");
                 break;
         case TOKEN_E_UNKNOWN_KEY:
-                st = error_set(err, ROLED_E_BAD_SIGNATURE, "the token is signed by a key the agent does not trust");
+                st = error_set(err, ROLED_E_BAD_SIGNATURE,
+                               "the token is signed by a key the agent does not trust");
                 break;
         case TOKEN_E_BAD_SIGNATURE:
                 st = error_set(err, ROLED_E_BAD_SIGNATURE, "the token signature does not verify");
@@ -258,7 +264,8 @@ ROLED_EXPORT roled_status roled_verify_token(roled_client *client, const char *t
                 break;
         default:
                 st = r == -ENOMEM ? error_set(err, ROLED_E_NOMEM, "out of memory")
-                                  : error_set(err, ROLED_E_INTERNAL, "token verification failed (%d)", r);
+                                  : error_set(err, ROLED_E_INTERNAL,
+                                              "token verification failed (%d)", r);
                 break;
         }
         token_claims_deinit(&tc);

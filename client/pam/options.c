@@ -60,7 +60,8 @@ void options_parse(pam_handle_t *pamh, int argc, const char **argv, PamOptions *
                         else
                                 pam_syslog(pamh, LOG_WARNING,
                                            "ignoring socket=: it needs an absolute path shorter "
-                                           "than %d bytes", PAM_ROLED_SOCKET_MAX);
+                                           "than %d bytes",
+                                           PAM_ROLED_SOCKET_MAX);
                         continue;
                 }
                 if (strncmp(arg, "aws_profile=", 12) == 0) {

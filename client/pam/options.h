@@ -14,13 +14,13 @@
 #define PAM_ROLED_PROFILE_MAX 128
 
 typedef struct PamOptions {
-        bool is_debug;          /* debug: log every step at LOG_DEBUG */
-        bool is_enforce;        /* enforce: fail when roled cannot be reached or refuses */
-        bool is_require_role;   /* require_role: account denies users who may assume no role */
-        bool has_aws_profile;   /* aws_profile[=NAME]: export AWS_PROFILE */
+        bool is_debug;        /* debug: log every step at LOG_DEBUG */
+        bool is_enforce;      /* enforce: fail when roled cannot be reached or refuses */
+        bool is_require_role; /* require_role: account denies users who may assume no role */
+        bool has_aws_profile; /* aws_profile[=NAME]: export AWS_PROFILE */
         char aws_profile[PAM_ROLED_PROFILE_MAX + 1]; /* "" : the pre-warmed role's name */
-        char role[PAM_ROLED_ROLE_MAX + 1];         /* role=NAME: pre-warm this role ("": default) */
-        char socket[PAM_ROLED_SOCKET_MAX];         /* socket=PATH ("": libroled's search) */
+        char role[PAM_ROLED_ROLE_MAX + 1]; /* role=NAME: pre-warm this role ("": default) */
+        char socket[PAM_ROLED_SOCKET_MAX]; /* socket=PATH ("": libroled's search) */
 } PamOptions;
 
 /* options_parse() - fill @o from the module arguments, logging and skipping bad ones. */

@@ -39,7 +39,8 @@ static roled_status connect_agent(pam_handle_t *pamh, const PamOptions *o, roled
         opts.socket_path = o->socket[0] ? o->socket : NULL;
         st = roled_client_connect(&opts, cp, &err);
         if (st != ROLED_OK)
-                pam_syslog(pamh, o->is_enforce ? LOG_ERR : LOG_NOTICE, "%s", roled_error_message(&err));
+                pam_syslog(pamh, o->is_enforce ? LOG_ERR : LOG_NOTICE, "%s",
+                           roled_error_message(&err));
         roled_error_clear(&err);
         return st;
 }
@@ -108,7 +109,8 @@ EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const ch
                 roled_client_close(c);
                 return soft_fail(&o, PAM_SESSION_ERR);
         }
-        if (!o.socket[0] && (r = put_env(pamh, "ROLED_SOCKET", roled_client_socket_path(c))) != PAM_SUCCESS) {
+        if (!o.socket[0] &&
+            (r = put_env(pamh, "ROLED_SOCKET", roled_client_socket_path(c))) != PAM_SUCCESS) {
                 roled_login_result_unref(res);
                 roled_client_close(c);
                 return soft_fail(&o, r);
@@ -122,7 +124,8 @@ EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const ch
                            role[0] ? "pre-warmed role " : "nothing pre-warmed: ",
                            role[0] ? role : roled_login_result_reason(res));
         if (o.has_aws_profile && (o.aws_profile[0] || role[0]) &&
-            (r = put_env(pamh, "AWS_PROFILE", o.aws_profile[0] ? o.aws_profile : role)) != PAM_SUCCESS) {
+            (r = put_env(pamh, "AWS_PROFILE", o.aws_profile[0] ? o.aws_profile : role)) !=
+                    PAM_SUCCESS) {
                 roled_login_result_unref(res);
                 return soft_fail(&o, r);
         }
@@ -171,8 +174,8 @@ EXPORT int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, const c
         roled_client_close(c);
         if (o.is_debug)
                 pam_syslog(pamh, LOG_DEBUG, "login %s of uid %u ended, %u open, %u sessions ended",
-                           req.login_id, roled_login_result_uid(res), roled_login_result_logins(res),
-                           roled_login_result_revoked(res));
+                           req.login_id, roled_login_result_uid(res),
+                           roled_login_result_logins(res), roled_login_result_revoked(res));
         roled_login_result_unref(res);
         (void)pam_set_data(pamh, DATA_LOGIN_ID, NULL, NULL);
         return PAM_SUCCESS;
@@ -210,8 +213,8 @@ EXPORT int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char 
         n_assumable = roled_login_result_assumable(res);
         roled_login_result_unref(res);
         if (n_assumable == 0) {
-                pam_syslog(pamh, LOG_NOTICE, "denying %s: the user may assume no role (require_role)",
-                           req.user);
+                pam_syslog(pamh, LOG_NOTICE,
+                           "denying %s: the user may assume no role (require_role)", req.user);
                 return PAM_PERM_DENIED;
         }
         if (o.is_debug)

@@ -72,21 +72,23 @@ typedef enum roled_status {
         ROLED_E_INCOMPLETE_SIGNATURE,     /* ...: missing or malformed signing data */
         ROLED_E_REQUEST_EXPIRED,          /* ...: X-Amz-Date outside the allowed skew */
         /* This side of the socket. */
-        ROLED_E_NO_AGENT = 100,   /* no socket found, or connect() failed */
-        ROLED_E_UNTRUSTED_AGENT,  /* the socket or its peer is not owned by root or the agent's user */
-        ROLED_E_PROTOCOL,         /* the agent sent something that is not a valid answer */
-        ROLED_E_IO,               /* the connection failed or closed mid-request */
-        ROLED_E_TIMEOUT,          /* no answer within the client's timeout */
+        ROLED_E_NO_AGENT = 100,  /* no socket found, or connect() failed */
+        ROLED_E_UNTRUSTED_AGENT, /* the socket or its peer is not owned by root or the agent's user
+                                  */
+        ROLED_E_PROTOCOL,        /* the agent sent something that is not a valid answer */
+        ROLED_E_IO,              /* the connection failed or closed mid-request */
+        ROLED_E_TIMEOUT,         /* no answer within the client's timeout */
         ROLED_E_NOMEM,
         ROLED_E_INVALID_ARGUMENT, /* bad argument to a library call */
         ROLED_E_BAD_SIGNATURE,    /* roled_verify_token(): the token does not verify */
-        ROLED_E_FORKED,           /* the client was created by another process (used after fork()) */
-        ROLED_E_CANCELLED,        /* an asynchronous call ended by roled_client_close() */
+        ROLED_E_FORKED,    /* the client was created by another process (used after fork()) */
+        ROLED_E_CANCELLED, /* an asynchronous call ended by roled_client_close() */
 } roled_status;
 
 /* roled_strerror() - a static English description of @status.  Any thread; never blocks. */
 ROLED_EXPORT const char *roled_strerror(roled_status status);
-/* roled_status_name() - the wire/AWS name of @status ("AccessDenied", ...).  Any thread; never blocks. */
+/* roled_status_name() - the wire/AWS name of @status ("AccessDenied", ...).  Any thread; never
+ * blocks. */
 ROLED_EXPORT const char *roled_status_name(roled_status status);
 /* roled_version() - the library's version, "MAJOR.MINOR.PATCH".  Any thread; never blocks. */
 ROLED_EXPORT const char *roled_version(void);
@@ -104,7 +106,10 @@ typedef struct roled_error {
         char *message;       /* heap, owned by the struct; NULL: use roled_error_message() */
 } roled_error;
 
-#define ROLED_ERROR_INIT { sizeof(roled_error), ROLED_OK, NULL }
+#define ROLED_ERROR_INIT                                                                           \
+        {                                                                                          \
+                sizeof(roled_error), ROLED_OK, NULL                                                \
+        }
 
 /* roled_error_message() - @err's message, or roled_strerror(@err->status) when it has none. */
 ROLED_EXPORT const char *roled_error_message(const roled_error *err);
@@ -116,11 +121,15 @@ typedef struct roled_client roled_client;
 /* Options for roled_client_connect(); start from ROLED_CLIENT_OPTIONS_INIT. */
 typedef struct roled_client_options {
         size_t size;             /* sizeof(roled_client_options), set by the _INIT macro */
-        const char *socket_path; /* NULL: $ROLED_SOCKET, then $XDG_RUNTIME_DIR/roled/roled.sock, then /run/roled/roled.sock */
+        const char *socket_path; /* NULL: $ROLED_SOCKET, then $XDG_RUNTIME_DIR/roled/roled.sock,
+                                    then /run/roled/roled.sock */
         int timeout_ms;          /* bound on each whole call; <= 0: 5000 */
 } roled_client_options;
 
-#define ROLED_CLIENT_OPTIONS_INIT { sizeof(roled_client_options), NULL, 0 }
+#define ROLED_CLIENT_OPTIONS_INIT                                                                  \
+        {                                                                                          \
+                sizeof(roled_client_options), NULL, 0                                              \
+        }
 
 /*
  * roled_client_connect() - find, check and connect to the agent.
@@ -145,7 +154,8 @@ ROLED_EXPORT roled_status roled_client_connect(const roled_client_options *opts,
  * BLOCKING: no.  In a child after fork() it only frees memory.
  */
 ROLED_EXPORT void roled_client_close(roled_client *client);
-/* roled_client_socket_path() - the socket @client connected to (borrowed).  Any thread; never blocks. */
+/* roled_client_socket_path() - the socket @client connected to (borrowed).  Any thread; never
+ * blocks. */
 ROLED_EXPORT const char *roled_client_socket_path(const roled_client *client);
 
 /*
@@ -161,7 +171,8 @@ ROLED_EXPORT const char *roled_client_socket_path(const roled_client *client);
 ROLED_EXPORT int roled_client_get_fd(roled_client *client);
 /* roled_client_get_events() - the poll(2) events to wait for on roled_client_get_fd() (POLLIN). */
 ROLED_EXPORT short roled_client_get_events(roled_client *client);
-/* roled_client_get_timeout() - ms until roled_client_process() must run at the latest; -1: no deadline. */
+/* roled_client_get_timeout() - ms until roled_client_process() must run at the latest; -1: no
+ * deadline. */
 ROLED_EXPORT int roled_client_get_timeout(roled_client *client);
 /*
  * roled_client_process() - read and write what can be done without
@@ -186,7 +197,8 @@ ROLED_EXPORT const char *roled_credentials_access_key_id(const roled_credentials
 ROLED_EXPORT const char *roled_credentials_secret_access_key(const roled_credentials *creds);
 ROLED_EXPORT const char *roled_credentials_session_token(const roled_credentials *creds);
 ROLED_EXPORT time_t roled_credentials_expiration(const roled_credentials *creds); /* Unix seconds */
-ROLED_EXPORT const char *roled_credentials_expiration_iso(const roled_credentials *creds); /* YYYY-MM-DDTHH:MM:SSZ */
+ROLED_EXPORT const char *
+roled_credentials_expiration_iso(const roled_credentials *creds); /* YYYY-MM-DDTHH:MM:SSZ */
 ROLED_EXPORT const char *roled_credentials_role(const roled_credentials *creds);
 ROLED_EXPORT const char *roled_credentials_role_arn(const roled_credentials *creds);
 ROLED_EXPORT const char *roled_credentials_assumed_role_arn(const roled_credentials *creds);
@@ -197,16 +209,20 @@ ROLED_EXPORT const char *roled_credentials_issuer(const roled_credentials *creds
 
 /* What roled_get_credentials() asks for; start from ROLED_CREDENTIALS_REQUEST_INIT. */
 typedef struct roled_credentials_request {
-        size_t size;                 /* sizeof(roled_credentials_request) */
-        const char *role;            /* NULL: the caller's default role */
-        uint32_t duration_seconds;   /* 0: the agent's default */
-        const char *session_policy;  /* NULL: none */
-        unsigned flags;              /* ROLED_CREDENTIALS_* */
+        size_t size;                /* sizeof(roled_credentials_request) */
+        const char *role;           /* NULL: the caller's default role */
+        uint32_t duration_seconds;  /* 0: the agent's default */
+        const char *session_policy; /* NULL: none */
+        unsigned flags;             /* ROLED_CREDENTIALS_* */
 } roled_credentials_request;
 
-#define ROLED_CREDENTIALS_REQUEST_INIT { sizeof(roled_credentials_request), NULL, 0, NULL, 0 }
+#define ROLED_CREDENTIALS_REQUEST_INIT                                                             \
+        {                                                                                          \
+                sizeof(roled_credentials_request), NULL, 0, NULL, 0                                \
+        }
 
-/* Completion of an asynchronous credentials call: @creds is the callback's to unref (NULL on error). */
+/* Completion of an asynchronous credentials call: @creds is the callback's to unref (NULL on
+ * error). */
 typedef void (*roled_credentials_cb)(roled_client *client, roled_status status,
                                      roled_credentials *creds, const roled_error *err,
                                      void *userdata);
@@ -250,15 +266,18 @@ ROLED_EXPORT roled_status roled_get_credentials_async(roled_client *client,
 
 /* What roled_assume_role() asks for; start from ROLED_ASSUME_ROLE_REQUEST_INIT. */
 typedef struct roled_assume_role_request {
-        size_t size;                 /* sizeof(roled_assume_role_request) */
-        const char *role;            /* required */
-        uint32_t duration_seconds;   /* 0: the agent's default */
-        const char *session_policy;  /* NULL: none */
-        const char *session_name;    /* NULL: <user>-<pid> */
-        const char *source_token;    /* the caller's current session token, for role chaining */
+        size_t size;                /* sizeof(roled_assume_role_request) */
+        const char *role;           /* required */
+        uint32_t duration_seconds;  /* 0: the agent's default */
+        const char *session_policy; /* NULL: none */
+        const char *session_name;   /* NULL: <user>-<pid> */
+        const char *source_token;   /* the caller's current session token, for role chaining */
 } roled_assume_role_request;
 
-#define ROLED_ASSUME_ROLE_REQUEST_INIT { sizeof(roled_assume_role_request), NULL, 0, NULL, NULL, NULL }
+#define ROLED_ASSUME_ROLE_REQUEST_INIT                                                             \
+        {                                                                                          \
+                sizeof(roled_assume_role_request), NULL, 0, NULL, NULL, NULL                       \
+        }
 
 /*
  * roled_assume_role() - a fresh (uncached) session.  THREAD SAFETY: any
@@ -282,7 +301,8 @@ ROLED_EXPORT uint32_t roled_identity_gid(const roled_identity *id);
 ROLED_EXPORT uint32_t roled_identity_pid(const roled_identity *id);
 ROLED_EXPORT const char *roled_identity_user(const roled_identity *id);
 ROLED_EXPORT const char *roled_identity_group(const roled_identity *id);
-/* roled_identity_groups() - every gid the agent saw (primary and supplementary); *@n_groupsp gets the count. */
+/* roled_identity_groups() - every gid the agent saw (primary and supplementary); *@n_groupsp gets
+ * the count. */
 ROLED_EXPORT const uint32_t *roled_identity_groups(const roled_identity *id, size_t *n_groupsp);
 ROLED_EXPORT const char *roled_identity_exe(const roled_identity *id);
 ROLED_EXPORT const char *roled_identity_unit(const roled_identity *id);
@@ -293,8 +313,10 @@ ROLED_EXPORT const char *roled_identity_default_role(const roled_identity *id); 
 
 typedef void (*roled_identity_cb)(roled_client *client, roled_status status, roled_identity *id,
                                   const roled_error *err, void *userdata);
-/* roled_whoami() - GetCallerIdentity.  Any thread; blocks until the answer or the timeout; connection errors. */
-ROLED_EXPORT roled_status roled_whoami(roled_client *client, roled_identity **idp, roled_error *err);
+/* roled_whoami() - GetCallerIdentity.  Any thread; blocks until the answer or the timeout;
+ * connection errors. */
+ROLED_EXPORT roled_status roled_whoami(roled_client *client, roled_identity **idp,
+                                       roled_error *err);
 ROLED_EXPORT roled_status roled_whoami_async(roled_client *client, roled_identity_cb cb,
                                              void *userdata, roled_error *err);
 
@@ -312,7 +334,8 @@ ROLED_EXPORT const char *roled_role_list_issuer(const roled_role_list *list, siz
 ROLED_EXPORT bool roled_role_list_is_default(const roled_role_list *list, size_t i);
 ROLED_EXPORT bool roled_role_list_is_assumable(const roled_role_list *list, size_t i);
 
-/* roled_list_roles() - ListRoles.  Any thread; blocks until the answer or the timeout; connection errors. */
+/* roled_list_roles() - ListRoles.  Any thread; blocks until the answer or the timeout; connection
+ * errors. */
 ROLED_EXPORT roled_status roled_list_roles(roled_client *client, roled_role_list **listp,
                                            roled_error *err);
 
@@ -322,8 +345,8 @@ ROLED_EXPORT roled_status roled_list_roles(roled_client *client, roled_role_list
  * them; the agent also tells every other connection of this uid.
  * Any thread; blocks until the answer or the timeout; connection errors.
  */
-ROLED_EXPORT roled_status roled_revoke(roled_client *client, const char *role,
-                                       uint32_t *n_revokedp, roled_error *err);
+ROLED_EXPORT roled_status roled_revoke(roled_client *client, const char *role, uint32_t *n_revokedp,
+                                       roled_error *err);
 
 /*
  * roled_reload() - ask the agent to re-read its configuration (admin only);
@@ -333,7 +356,8 @@ ROLED_EXPORT roled_status roled_revoke(roled_client *client, const char *role,
  */
 ROLED_EXPORT roled_status roled_reload(roled_client *client, uint32_t *n_rolesp, roled_error *err);
 
-/* roled_agent_status_json() - the agent's Status as a JSON object text; *@jsonp is the caller's (free()). */
+/* roled_agent_status_json() - the agent's Status as a JSON object text; *@jsonp is the caller's
+ * (free()). */
 ROLED_EXPORT roled_status roled_agent_status_json(roled_client *client, char **jsonp,
                                                   roled_error *err);
 
@@ -352,9 +376,11 @@ ROLED_EXPORT const char *roled_token_claims_exe(const roled_token_claims *claims
 ROLED_EXPORT const char *roled_token_claims_unit(const roled_token_claims *claims);
 ROLED_EXPORT time_t roled_token_claims_issued(const roled_token_claims *claims);
 ROLED_EXPORT time_t roled_token_claims_expires(const roled_token_claims *claims);
-/* roled_token_claims_policy_sha256() - the session policy's SHA-256 (32 bytes), or NULL when none. */
+/* roled_token_claims_policy_sha256() - the session policy's SHA-256 (32 bytes), or NULL when none.
+ */
 ROLED_EXPORT const uint8_t *roled_token_claims_policy_sha256(const roled_token_claims *claims);
-ROLED_EXPORT const char *roled_token_claims_source_role(const roled_token_claims *claims); /* "" unless chained */
+ROLED_EXPORT const char *
+roled_token_claims_source_role(const roled_token_claims *claims); /* "" unless chained */
 
 /*
  * roled_verify_token() - verify a session token offline.
@@ -384,9 +410,10 @@ ROLED_EXPORT roled_status roled_verify_token(roled_client *client, const char *t
 
 /* roled_decision - the outcome of an evaluation. */
 typedef enum roled_decision {
-        ROLED_DECISION_IMPLICIT_DENY = 0, /* no statement allowed it (or the agent could not evaluate) */
+        ROLED_DECISION_IMPLICIT_DENY =
+                0, /* no statement allowed it (or the agent could not evaluate) */
         ROLED_DECISION_ALLOW,
-        ROLED_DECISION_EXPLICIT_DENY,     /* a Deny statement matched */
+        ROLED_DECISION_EXPLICIT_DENY, /* a Deny statement matched */
 } roled_decision;
 
 /* roled_decision_name() - "allow", "explicit-deny" or "implicit-deny" (the wire names). */
@@ -411,66 +438,79 @@ typedef struct roled_signed_request {
         const char *query;           /* raw, without '?'; NULL or "": none */
         const roled_header *headers; /* every header received, at most 64 */
         size_t n_headers;
-        const char *payload_sha256;  /* hex SHA-256 of the body, or "UNSIGNED-PAYLOAD"; NULL: use @body */
-        const void *body;            /* when payload_sha256 is NULL: the body (NULL with 0: empty) */
+        const char *payload_sha256; /* hex SHA-256 of the body, or "UNSIGNED-PAYLOAD"; NULL: use
+                                       @body */
+        const void *body;           /* when payload_sha256 is NULL: the body (NULL with 0: empty) */
         size_t body_len;
 } roled_signed_request;
 
-#define ROLED_SIGNED_REQUEST_INIT { sizeof(roled_signed_request), NULL, NULL, NULL, NULL, 0, NULL, NULL, 0 }
+#define ROLED_SIGNED_REQUEST_INIT                                                                  \
+        {                                                                                          \
+                sizeof(roled_signed_request), NULL, NULL, NULL, NULL, 0, NULL, NULL, 0             \
+        }
 
 /* One extra request context key with one or more values (an IAM multi-valued key when > 1). */
 typedef struct roled_context_entry {
-        const char *key;            /* e.g. "s3:prefix"; at most 128 bytes */
-        const char *const *values;  /* @n_values strings of at most 1024 bytes each */
-        size_t n_values;            /* 0: the key is present with no value */
+        const char *key;           /* e.g. "s3:prefix"; at most 128 bytes */
+        const char *const *values; /* @n_values strings of at most 1024 bytes each */
+        size_t n_values;           /* 0: the key is present with no value */
 } roled_context_entry;
 
 /* A question for roled_authorize(); start from ROLED_AUTHZ_REQUEST_INIT. */
 typedef struct roled_authz_request {
-        size_t size;                 /* sizeof(roled_authz_request) */
-        const char *session_token;   /* the caller's session token, or NULL with @signed_request */
-        const char *access_key_id;   /* optional with @session_token: must be the token's */
+        size_t size;               /* sizeof(roled_authz_request) */
+        const char *session_token; /* the caller's session token, or NULL with @signed_request */
+        const char *access_key_id; /* optional with @session_token: must be the token's */
         const roled_signed_request *signed_request; /* instead of @session_token */
-        const char *action;          /* required, e.g. "s3:GetObject" (1..256 bytes) */
-        const char *resource;        /* required, e.g. "arn:aws:s3:::bucket/key" (1..2048 bytes) */
-        const char *region;          /* aws:RequestedRegion; NULL: none (signed: the credential scope's,
-                                      * and when set, the scope must name this region) */
+        const char *action;   /* required, e.g. "s3:GetObject" (1..256 bytes) */
+        const char *resource; /* required, e.g. "arn:aws:s3:::bucket/key" (1..2048 bytes) */
+        const char *region;   /* aws:RequestedRegion; NULL: none (signed: the credential scope's,
+                               * and when set, the scope must name this region) */
         const roled_context_entry *context; /* extra keys; they can never override attested ones */
-        size_t n_context;            /* at most 64 */
+        size_t n_context;                   /* at most 64 */
         /* With @signed_request, required: the endpoint the request must have been signed for. */
-        const char *service;         /* the credential scope's service, e.g. "s3" */
-        const char *host;            /* the signed Host header, e.g. "127.0.0.1:8080" (case-insensitive) */
+        const char *service; /* the credential scope's service, e.g. "s3" */
+        const char *host;    /* the signed Host header, e.g. "127.0.0.1:8080" (case-insensitive) */
 } roled_authz_request;
 
-#define ROLED_AUTHZ_REQUEST_INIT \
-        { sizeof(roled_authz_request), NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL }
+#define ROLED_AUTHZ_REQUEST_INIT                                                                   \
+        {                                                                                          \
+                sizeof(roled_authz_request), NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL,    \
+                        NULL                                                                       \
+        }
 
 /* A question for roled_simulate(); start from ROLED_SIMULATE_REQUEST_INIT. */
 typedef struct roled_simulate_request {
-        size_t size;                 /* sizeof(roled_simulate_request) */
-        const char *role;            /* required */
-        const char *action;          /* required */
-        const char *resource;        /* required */
-        const char *region;          /* NULL: none */
+        size_t size;                        /* sizeof(roled_simulate_request) */
+        const char *role;                   /* required */
+        const char *action;                 /* required */
+        const char *resource;               /* required */
+        const char *region;                 /* NULL: none */
         const roled_context_entry *context; /* every key is taken as given, roled:* included */
         size_t n_context;
-        const char *session_policy;  /* JSON to intersect with, or NULL */
+        const char *session_policy; /* JSON to intersect with, or NULL */
 } roled_simulate_request;
 
-#define ROLED_SIMULATE_REQUEST_INIT { sizeof(roled_simulate_request), NULL, NULL, NULL, NULL, NULL, 0, NULL }
+#define ROLED_SIMULATE_REQUEST_INIT                                                                \
+        {                                                                                          \
+                sizeof(roled_simulate_request), NULL, NULL, NULL, NULL, NULL, 0, NULL              \
+        }
 
 /* The agent's answer to roled_authorize() and roled_simulate(); reference-counted. */
 typedef struct roled_authz_result roled_authz_result;
 ROLED_EXPORT roled_authz_result *roled_authz_result_ref(roled_authz_result *res);
 ROLED_EXPORT roled_authz_result *roled_authz_result_unref(roled_authz_result *res);
 ROLED_EXPORT roled_decision roled_authz_result_decision(const roled_authz_result *res);
-/* roled_authz_result_has_match() - a statement decided; _policy, _statement and _sid describe it. */
+/* roled_authz_result_has_match() - a statement decided; _policy, _statement and _sid describe it.
+ */
 ROLED_EXPORT bool roled_authz_result_has_match(const roled_authz_result *res);
-ROLED_EXPORT const char *roled_authz_result_policy(const roled_authz_result *res); /* "session policy", or the policy's file */
+ROLED_EXPORT const char *roled_authz_result_policy(
+        const roled_authz_result *res); /* "session policy", or the policy's file */
 ROLED_EXPORT uint32_t roled_authz_result_statement(const roled_authz_result *res); /* 0-based */
-ROLED_EXPORT const char *roled_authz_result_sid(const roled_authz_result *res);    /* "" when none */
+ROLED_EXPORT const char *roled_authz_result_sid(const roled_authz_result *res); /* "" when none */
 ROLED_EXPORT const char *roled_authz_result_role(const roled_authz_result *res);
-ROLED_EXPORT const char *roled_authz_result_reason(const roled_authz_result *res); /* "" unless denied without evaluating */
+ROLED_EXPORT const char *
+roled_authz_result_reason(const roled_authz_result *res); /* "" unless denied without evaluating */
 
 typedef void (*roled_authz_cb)(roled_client *client, roled_status status, roled_authz_result *res,
                                const roled_error *err, void *userdata);
@@ -512,7 +552,7 @@ ROLED_EXPORT roled_role *roled_role_ref(roled_role *role);
 ROLED_EXPORT roled_role *roled_role_unref(roled_role *role);
 ROLED_EXPORT const char *roled_role_name(const roled_role *role);
 ROLED_EXPORT const char *roled_role_arn(const roled_role *role);
-ROLED_EXPORT const char *roled_role_role_id(const roled_role *role);     /* "AROA..." */
+ROLED_EXPORT const char *roled_role_role_id(const roled_role *role); /* "AROA..." */
 ROLED_EXPORT const char *roled_role_description(const roled_role *role);
 ROLED_EXPORT uint32_t roled_role_max_session_duration(const roled_role *role);
 ROLED_EXPORT const char *roled_role_issuer(const roled_role *role);
@@ -529,8 +569,8 @@ ROLED_EXPORT const char *roled_role_permissions_policy_json(const roled_role *ro
  * (administrators only), ROLED_E_INVALID_PARAMETER_VALUE,
  * ROLED_E_INVALID_ARGUMENT, connection errors.
  */
-ROLED_EXPORT roled_status roled_get_role(roled_client *client, const char *name,
-                                         roled_role **rolep, roled_error *err);
+ROLED_EXPORT roled_status roled_get_role(roled_client *client, const char *name, roled_role **rolep,
+                                         roled_error *err);
 
 /*
  * Logins (for PAM): pam_roled.so tells the agent that a login started or
@@ -538,36 +578,45 @@ ROLED_EXPORT roled_status roled_get_role(roled_client *client, const char *name,
  */
 typedef enum roled_login_event {
         ROLED_LOGIN_START = 0, /* a login of @user started: recorded, and a session pre-warmed */
-        ROLED_LOGIN_END,       /* the login @login_id ended; the last one of its uid ends its sessions */
-        ROLED_LOGIN_CHECK,     /* nothing recorded: how many roles may @user assume? */
+        ROLED_LOGIN_END, /* the login @login_id ended; the last one of its uid ends its sessions */
+        ROLED_LOGIN_CHECK, /* nothing recorded: how many roles may @user assume? */
 } roled_login_event;
 
 /* A Login request; start from ROLED_LOGIN_REQUEST_INIT, then set what the event needs. */
 typedef struct roled_login_request {
-        size_t size;              /* sizeof(roled_login_request) */
+        size_t size; /* sizeof(roled_login_request) */
         roled_login_event event;
-        const char *user;         /* START, CHECK: the user logging in */
-        const char *service;      /* START, optional: PAM_SERVICE */
-        const char *tty;          /* START, optional: PAM_TTY */
-        const char *rhost;        /* START, optional: PAM_RHOST */
-        const char *role;         /* START, optional: pre-warm this role instead of the default one */
-        const char *login_id;     /* END: what START returned */
+        const char *user;     /* START, CHECK: the user logging in */
+        const char *service;  /* START, optional: PAM_SERVICE */
+        const char *tty;      /* START, optional: PAM_TTY */
+        const char *rhost;    /* START, optional: PAM_RHOST */
+        const char *role;     /* START, optional: pre-warm this role instead of the default one */
+        const char *login_id; /* END: what START returned */
 } roled_login_request;
 
-#define ROLED_LOGIN_REQUEST_INIT \
-        { sizeof(roled_login_request), ROLED_LOGIN_START, NULL, NULL, NULL, NULL, NULL, NULL }
+#define ROLED_LOGIN_REQUEST_INIT                                                                   \
+        {                                                                                          \
+                sizeof(roled_login_request), ROLED_LOGIN_START, NULL, NULL, NULL, NULL, NULL, NULL \
+        }
 
 /* The agent's answer to roled_login(); reference-counted.  Strings are "" when absent. */
 typedef struct roled_login_result roled_login_result;
 ROLED_EXPORT roled_login_result *roled_login_result_ref(roled_login_result *res);
 ROLED_EXPORT roled_login_result *roled_login_result_unref(roled_login_result *res);
-ROLED_EXPORT uint32_t roled_login_result_uid(const roled_login_result *res);          /* the user's uid */
-ROLED_EXPORT const char *roled_login_result_login_id(const roled_login_result *res);  /* START: the id for END */
-ROLED_EXPORT uint32_t roled_login_result_logins(const roled_login_result *res);       /* the uid's open logins after this event */
-ROLED_EXPORT uint32_t roled_login_result_assumable(const roled_login_result *res);    /* START, CHECK: roles the user may assume as a login shell */
-ROLED_EXPORT const char *roled_login_result_role(const roled_login_result *res);      /* START: pre-warmed; CHECK: the default role */
-ROLED_EXPORT const char *roled_login_result_reason(const roled_login_result *res);    /* START: why nothing was pre-warmed */
-ROLED_EXPORT uint32_t roled_login_result_revoked(const roled_login_result *res);      /* END: sessions ended with the uid's last login */
+ROLED_EXPORT uint32_t roled_login_result_uid(const roled_login_result *res); /* the user's uid */
+ROLED_EXPORT const char *
+roled_login_result_login_id(const roled_login_result *res); /* START: the id for END */
+ROLED_EXPORT uint32_t roled_login_result_logins(
+        const roled_login_result *res); /* the uid's open logins after this event */
+ROLED_EXPORT uint32_t roled_login_result_assumable(
+        const roled_login_result
+                *res); /* START, CHECK: roles the user may assume as a login shell */
+ROLED_EXPORT const char *roled_login_result_role(
+        const roled_login_result *res); /* START: pre-warmed; CHECK: the default role */
+ROLED_EXPORT const char *
+roled_login_result_reason(const roled_login_result *res); /* START: why nothing was pre-warmed */
+ROLED_EXPORT uint32_t roled_login_result_revoked(
+        const roled_login_result *res); /* END: sessions ended with the uid's last login */
 
 /*
  * roled_login() - tell the agent about a login (Login).
@@ -600,9 +649,9 @@ ROLED_EXPORT roled_status roled_login(roled_client *client, const roled_login_re
  * ERRORS: ROLED_E_ACCESS_DENIED (not allowed to send a code, or STS refused
  * it: the message keeps STS's code and message), ROLED_E_NO_SUCH_ENTITY (the
  * agent has no mfa_serial), ROLED_E_THROTTLING (another code or mfa_process
- * is in progress, or too many wrong codes from users: 5 per 5 minutes), ROLED_E_UPSTREAM_UNAVAILABLE, ROLED_E_INVALID_ARGUMENT
- * (not six digits), ROLED_E_UNSUPPORTED_OPERATION (an agent without Mfa),
- * connection errors, ROLED_E_FORKED.
+ * is in progress, or too many wrong codes from users: 5 per 5 minutes),
+ * ROLED_E_UPSTREAM_UNAVAILABLE, ROLED_E_INVALID_ARGUMENT (not six digits),
+ * ROLED_E_UNSUPPORTED_OPERATION (an agent without Mfa), connection errors, ROLED_E_FORKED.
  */
 ROLED_EXPORT roled_status roled_mfa(roled_client *client, const char *code, int64_t *expirationp,
                                     uint32_t *n_releasedp, roled_error *err);

@@ -30,7 +30,7 @@
 #include "rpc.h"
 #include "scan.h"
 
-#define CONNS_MAX 127 /* msgids 1..127 are one-byte fixints, which the reply check relies on */
+#define CONNS_MAX 127  /* msgids 1..127 are one-byte fixints, which the reply check relies on */
 #define HIST_US 200000 /* latencies above 200 ms land in the last bucket */
 
 typedef struct Conn {
@@ -172,22 +172,38 @@ int main(int argc, char **argv)
 
         while ((opt = getopt_long(argc, argv, "s:r:c:d:w:a:R:", options, NULL)) != -1) {
                 switch (opt) {
-                case 's': path = optarg; break;
-                case 'r': role = optarg; break;
-                case 'c': n_conns = atoi(optarg); break;
-                case 'd': duration = atof(optarg); break;
-                case 'w': warmup = atof(optarg); break;
-                case 'a': action = optarg; break;
-                case 'R': resource = optarg; break;
+                case 's':
+                        path = optarg;
+                        break;
+                case 'r':
+                        role = optarg;
+                        break;
+                case 'c':
+                        n_conns = atoi(optarg);
+                        break;
+                case 'd':
+                        duration = atof(optarg);
+                        break;
+                case 'w':
+                        warmup = atof(optarg);
+                        break;
+                case 'a':
+                        action = optarg;
+                        break;
+                case 'R':
+                        resource = optarg;
+                        break;
                 default:
-                        fprintf(stderr, "usage: %s --socket PATH [--role R] [--connections N] "
-                                        "[--duration S] [--warmup S] [--action A] [--resource ARN]\n",
+                        fprintf(stderr,
+                                "usage: %s --socket PATH [--role R] [--connections N] "
+                                "[--duration S] [--warmup S] [--action A] [--resource ARN]\n",
                                 argv[0]);
                         return 2;
                 }
         }
         if (!path || n_conns < 1 || n_conns > CONNS_MAX || duration <= 0 || warmup < 0) {
-                fprintf(stderr, "%s: --socket is required; 1..%d connections\n", argv[0], CONNS_MAX);
+                fprintf(stderr, "%s: --socket is required; 1..%d connections\n", argv[0],
+                        CONNS_MAX);
                 return 2;
         }
         o.socket_path = path;
@@ -197,7 +213,8 @@ int main(int argc, char **argv)
                 st = roled_get_credentials(client, &rq, &cr, &err);
         roled_client_close(client);
         if (st != ROLED_OK) {
-                fprintf(stderr, "%s: %s: %s\n", argv[0], roled_status_name(st), roled_error_message(&err));
+                fprintf(stderr, "%s: %s: %s\n", argv[0], roled_status_name(st),
+                        roled_error_message(&err));
                 roled_error_clear(&err);
                 return 1;
         }
@@ -291,8 +308,8 @@ int main(int argc, char **argv)
                "p50 %llu us, p99 %llu us, errors %llu\n",
                n_conns, (double)(t_end - t_measure) / 1e9, (unsigned long long)done,
                (double)done / ((double)(t_end - t_measure) / 1e9),
-               (unsigned long long)percentile(total, 0.50), (unsigned long long)percentile(total, 0.99),
-               (unsigned long long)errors);
+               (unsigned long long)percentile(total, 0.50),
+               (unsigned long long)percentile(total, 0.99), (unsigned long long)errors);
         for (int i = 0; i < n_conns; i++) {
                 close(conns[i].fd);
                 free(conns[i].req);

@@ -84,7 +84,8 @@ int main(int argc, char **argv)
         }
         close(fd);
         qsort(ms_per_mib, (size_t)passes, sizeof(double), cmp_double);
-        printf("bench-exehash: %ld MiB, %d passes: median %.3f ms/MiB (min %.3f, max %.3f), %.0f MiB/s\n",
+        printf("bench-exehash: %ld MiB, %d passes: median %.3f ms/MiB (min %.3f, max %.3f), %.0f "
+               "MiB/s\n",
                mib, passes, ms_per_mib[passes / 2], ms_per_mib[0], ms_per_mib[passes - 1],
                1e3 / ms_per_mib[passes / 2]);
         return 0;

@@ -86,7 +86,8 @@ static void *authorize_worker(void *arg)
         while (atomic_load_explicit(&w->b->is_running, memory_order_relaxed)) {
                 roled_authz_result *res = NULL;
 
-                if (roled_authorize(w->client ? w->client : w->b->client, &q, &res, NULL) != ROLED_OK)
+                if (roled_authorize(w->client ? w->client : w->b->client, &q, &res, NULL) !=
+                    ROLED_OK)
                         w->n_errors++;
                 roled_authz_result_unref(res);
                 w->n_calls++;
@@ -114,7 +115,8 @@ static int cmp_u32(const void *a, const void *b)
         return x < y ? -1 : x > y;
 }
 
-/* What a run cost this process per call: CPU time and context switches (load does not inflate these). */
+/* What a run cost this process per call: CPU time and context switches (load does not inflate
+ * these). */
 typedef struct Cost {
         double cpu_us;
         double n_csw;
@@ -126,8 +128,8 @@ static double tv_us(struct timeval tv)
 }
 
 /* run() - @n threads of @fn for @duration seconds; returns calls/s, fills the totals and @costp. */
-static double run(Bench *b, Worker *w, int n, void *(*fn)(void *), double duration, uint64_t *errorsp,
-                  Cost *costp)
+static double run(Bench *b, Worker *w, int n, void *(*fn)(void *), double duration,
+                  uint64_t *errorsp, Cost *costp)
 {
         uint64_t calls = 0, errors = 0;
         struct rusage u0, u1;
@@ -157,7 +159,8 @@ static double run(Bench *b, Worker *w, int n, void *(*fn)(void *), double durati
         *errorsp = errors;
         if (costp && calls) {
                 costp->cpu_us = (tv_us(u1.ru_utime) + tv_us(u1.ru_stime) - tv_us(u0.ru_utime) -
-                                 tv_us(u0.ru_stime)) / (double)calls;
+                                 tv_us(u0.ru_stime)) /
+                                (double)calls;
                 costp->n_csw = (double)(u1.ru_nvcsw + u1.ru_nivcsw - u0.ru_nvcsw - u0.ru_nivcsw) /
                                (double)calls;
         }
@@ -171,7 +174,8 @@ static long long agent_requests(roled_client *c)
         const char *p;
         long long n = -1;
 
-        if (roled_agent_status_json(c, &json, NULL) == ROLED_OK && (p = strstr(json, "\"requests\": ")))
+        if (roled_agent_status_json(c, &json, NULL) == ROLED_OK &&
+            (p = strstr(json, "\"requests\": ")))
                 n = strtoll(p + 12, NULL, 10);
         free(json);
         return n;
@@ -180,9 +184,12 @@ static long long agent_requests(roled_client *c)
 int main(int argc, char **argv)
 {
         static const struct option options[] = {
-                { "socket", required_argument, NULL, 's' }, { "role", required_argument, NULL, 'r' },
-                { "threads", required_argument, NULL, 't' }, { "duration", required_argument, NULL, 'd' },
-                { "mode", required_argument, NULL, 'm' },    { "rounds", required_argument, NULL, 'n' },
+                { "socket", required_argument, NULL, 's' },
+                { "role", required_argument, NULL, 'r' },
+                { "threads", required_argument, NULL, 't' },
+                { "duration", required_argument, NULL, 'd' },
+                { "mode", required_argument, NULL, 'm' },
+                { "rounds", required_argument, NULL, 'n' },
                 {},
         };
         roled_client_options o = ROLED_CLIENT_OPTIONS_INIT;
@@ -198,19 +205,34 @@ int main(int argc, char **argv)
 
         while ((opt = getopt_long(argc, argv, "s:r:t:d:m:n:", options, NULL)) != -1) {
                 switch (opt) {
-                case 's': o.socket_path = optarg; break;
-                case 'r': b.role = optarg; break;
-                case 't': n_threads = atoi(optarg); break;
-                case 'd': duration = atof(optarg); break;
-                case 'm': mode = optarg; break;
-                case 'n': n_rounds = atoi(optarg); break;
-                default: return 2;
+                case 's':
+                        o.socket_path = optarg;
+                        break;
+                case 'r':
+                        b.role = optarg;
+                        break;
+                case 't':
+                        n_threads = atoi(optarg);
+                        break;
+                case 'd':
+                        duration = atof(optarg);
+                        break;
+                case 'm':
+                        mode = optarg;
+                        break;
+                case 'n':
+                        n_rounds = atoi(optarg);
+                        break;
+                default:
+                        return 2;
                 }
         }
         if (!b.role || n_threads < 1 || n_threads > THREADS_MAX || duration <= 0 || n_rounds < 1 ||
             n_rounds > 99) {
-                fprintf(stderr, "usage: %s --socket PATH --role ROLE [--mode cached|authorize] "
-                                "[--threads 1..%d] [--duration S] [--rounds N]\n", argv[0], THREADS_MAX);
+                fprintf(stderr,
+                        "usage: %s --socket PATH --role ROLE [--mode cached|authorize] "
+                        "[--threads 1..%d] [--duration S] [--rounds N]\n",
+                        argv[0], THREADS_MAX);
                 return 2;
         }
         req.role = b.role;
@@ -239,8 +261,9 @@ int main(int argc, char **argv)
                 qsort(all, n, sizeof(all[0]), cmp_u32);
                 /* The two Status calls are the agent's only other requests. */
                 printf("cached: %d threads, %.0f calls/s, p50 %.2f us, p99 %.2f us, %llu errors, "
-                       "%lld agent requests meanwhile\n", n_threads, rate, n ? all[n / 2] / 1e3 : 0,
-                       n ? all[n * 99 / 100] / 1e3 : 0, (unsigned long long)errors,
+                       "%lld agent requests meanwhile\n",
+                       n_threads, rate, n ? all[n / 2] / 1e3 : 0, n ? all[n * 99 / 100] / 1e3 : 0,
+                       (unsigned long long)errors,
                        after >= 0 && before >= 0 ? after - before - 1 : -1);
         } else if (strcmp(mode, "authorize") == 0) {
                 double one[99], two[99], sep[99];
@@ -266,16 +289,18 @@ int main(int argc, char **argv)
                         printf("round %d: 1 thread %.0f/s (%.1f us CPU, %.2f csw per call), "
                                "2 threads on one client %.0f/s (%.1f us, %.2f csw), "
                                "2 clients %.0f/s (%.1f us, %.2f csw)\n",
-                               r + 1, one[r], c1.cpu_us, c1.n_csw, two[r], c2.cpu_us, c2.n_csw, sep[r],
-                               cs.cpu_us, cs.n_csw);
+                               r + 1, one[r], c1.cpu_us, c1.n_csw, two[r], c2.cpu_us, c2.n_csw,
+                               sep[r], cs.cpu_us, cs.n_csw);
                 }
                 {
                         double m1 = median(one, n_rounds), m2 = median(two, n_rounds),
                                ms = median(sep, n_rounds);
 
-                        printf("authorize: 1 thread %.0f/s, 2 threads on one client %.0f/s, ratio %.2f, "
+                        printf("authorize: 1 thread %.0f/s, 2 threads on one client %.0f/s, ratio "
+                               "%.2f, "
                                "2 clients %.0f/s, ratio %.2f, %llu errors (medians of %d rounds)\n",
-                               m1, m2, m2 / m1, ms, ms / m1, (unsigned long long)errors_all, n_rounds);
+                               m1, m2, m2 / m1, ms, ms / m1, (unsigned long long)errors_all,
+                               n_rounds);
                 }
                 roled_client_close(other);
         } else {

@@ -47,8 +47,10 @@ static int cmp_u64(const void *a, const void *b)
         return (x > y) - (x < y);
 }
 
-static const char *const services[] = {"s3", "ec2", "sqs", "sns", "dynamodb", "lambda", "logs", "kms",
-                                       "iam", "sts", "rds", "ecr", "ssm", "secretsmanager", "cloudwatch"};
+static const char *const services[] = {
+        "s3",  "ec2", "sqs", "sns", "dynamodb", "lambda",         "logs",      "kms",
+        "iam", "sts", "rds", "ecr", "ssm",      "secretsmanager", "cloudwatch"
+};
 #define N_SERVICES (sizeof(services) / sizeof(services[0]))
 
 /* Statement i of a generated policy: a mix of the shapes real policies use. */
@@ -62,7 +64,8 @@ static void append_statement(char *buf, size_t size, size_t i)
         switch (i % 5) {
         case 0:
                 snprintf(p, room,
-                         "%s{\"Sid\":\"S%zu\",\"Effect\":\"Allow\",\"Action\":[\"%s:Get*\",\"%s:List*\"],"
+                         "%s{\"Sid\":\"S%zu\",\"Effect\":\"Allow\",\"Action\":[\"%s:Get*\",\"%s:"
+                         "List*\"],"
                          "\"Resource\":\"arn:aws:%s:*:123456789012:res%zu/*\"}",
                          i ? "," : "", i, svc, svc, svc, i);
                 break;
@@ -75,15 +78,19 @@ static void append_statement(char *buf, size_t size, size_t i)
                 break;
         case 2:
                 snprintf(p, room,
-                         "%s{\"Sid\":\"S%zu\",\"Effect\":\"Deny\",\"Action\":\"%s:Delete*\",\"Resource\":\"*\","
-                         "\"Condition\":{\"NotIpAddress\":{\"aws:SourceIp\":[\"10.0.0.0/8\",\"192.168.0.0/16\"]}}}",
+                         "%s{\"Sid\":\"S%zu\",\"Effect\":\"Deny\",\"Action\":\"%s:Delete*\","
+                         "\"Resource\":\"*\","
+                         "\"Condition\":{\"NotIpAddress\":{\"aws:SourceIp\":[\"10.0.0.0/"
+                         "8\",\"192.168.0.0/16\"]}}}",
                          i ? "," : "", i, svc);
                 break;
         case 3:
                 snprintf(p, room,
-                         "%s{\"Sid\":\"S%zu\",\"Effect\":\"Allow\",\"Action\":\"%s:Describe?tem%zu\","
+                         "%s{\"Sid\":\"S%zu\",\"Effect\":\"Allow\",\"Action\":\"%s:Describe?tem%"
+                         "zu\","
                          "\"Resource\":\"arn:aws:%s:us-east-1:123456789012:table/t%zu\","
-                         "\"Condition\":{\"StringLike\":{\"aws:PrincipalTag/team\":[\"ops*\",\"dev*\"]},"
+                         "\"Condition\":{\"StringLike\":{\"aws:PrincipalTag/"
+                         "team\":[\"ops*\",\"dev*\"]},"
                          "\"DateLessThan\":{\"aws:CurrentTime\":\"2030-01-01T00:00:00Z\"}}}",
                          i ? "," : "", i, svc, i, svc, i);
                 break;
@@ -91,7 +98,8 @@ static void append_statement(char *buf, size_t size, size_t i)
                 snprintf(p, room,
                          "%s{\"Sid\":\"S%zu\",\"Effect\":\"Allow\",\"Action\":\"%s:Invoke%zu\","
                          "\"Resource\":\"arn:aws:%s:us-east-1:123456789012:function:f%zu*\","
-                         "\"Condition\":{\"ForAnyValue:StringEquals\":{\"aws:TagKeys\":[\"env\",\"team\"]}}}",
+                         "\"Condition\":{\"ForAnyValue:StringEquals\":{\"aws:TagKeys\":[\"env\","
+                         "\"team\"]}}}",
                          i ? "," : "", i, svc, i, svc, i);
                 break;
         }
@@ -119,21 +127,25 @@ static Policy *make_policy(size_t n)
 static void run(const char *label, const Policy *p, size_t n_stmts, size_t iters)
 {
         static const char *const reqs[][2] = {
-                {"s3:GetObject", "arn:aws:s3:us-east-1:123456789012:res0/a/b"},        /* allow, S0 */
-                {"ec2:PutObject", "arn:aws:ec2:::home-1/alice/x"},                      /* allow, S1 (variable) */
-                {"sqs:DeleteQueue", "arn:aws:sqs:us-east-1:123456789012:q"},            /* deny, S2 (NotIpAddress) */
-                {"sns:DescribeItem3", "arn:aws:sns:us-east-1:123456789012:table/t3"},   /* allow, S3 (Like, Date) */
-                {"dynamodb:Invoke4", "arn:aws:dynamodb:us-east-1:123456789012:function:f4x"}, /* allow, S4 */
-                {"kms:Decrypt", "arn:aws:kms:us-east-1:123456789012:key/k"},           /* implicit deny */
-                {"sns:DescribeItem498", "arn:aws:sns:us-east-1:123456789012:table/t498"}, /* allow in 500 only */
-                {"ec2:PutObject", "arn:aws:ec2:::home-1/bob/x"},                        /* implicit deny */
+                { "s3:GetObject", "arn:aws:s3:us-east-1:123456789012:res0/a/b" }, /* allow, S0 */
+                { "ec2:PutObject", "arn:aws:ec2:::home-1/alice/x" }, /* allow, S1 (variable) */
+                { "sqs:DeleteQueue",
+                  "arn:aws:sqs:us-east-1:123456789012:q" }, /* deny, S2 (NotIpAddress) */
+                { "sns:DescribeItem3",
+                  "arn:aws:sns:us-east-1:123456789012:table/t3" }, /* allow, S3 (Like, Date) */
+                { "dynamodb:Invoke4",
+                  "arn:aws:dynamodb:us-east-1:123456789012:function:f4x" },    /* allow, S4 */
+                { "kms:Decrypt", "arn:aws:kms:us-east-1:123456789012:key/k" }, /* implicit deny */
+                { "sns:DescribeItem498",
+                  "arn:aws:sns:us-east-1:123456789012:table/t498" }, /* allow in 500 only */
+                { "ec2:PutObject", "arn:aws:ec2:::home-1/bob/x" },   /* implicit deny */
         };
         const size_t n_reqs = sizeof(reqs) / sizeof(reqs[0]);
         PolicyContext *ctx;
         PolicyResult res;
-        const Policy *ps[] = {p};
+        const Policy *ps[] = { p };
         uint64_t *t = malloc(iters * sizeof(*t));
-        size_t counts[3] = {0};
+        size_t counts[3] = { 0 };
 
         policy_context_new(&ctx);
         policy_context_set(ctx, "aws:username", "alice", true);
@@ -159,8 +171,8 @@ static void run(const char *label, const Policy *p, size_t n_stmts, size_t iters
         printf("%-28s statements=%-4zu decisions=%zu  median=%.3f us  p99=%.3f us  mean=%.3f us  "
                "(allow %zu, explicit-deny %zu, implicit-deny %zu)\n",
                label, n_stmts, iters, t[iters / 2] / 1000.0, t[iters * 99 / 100] / 1000.0,
-               (double)total / (double)iters / 1000.0, counts[POLICY_ALLOW], counts[POLICY_EXPLICIT_DENY],
-               counts[POLICY_IMPLICIT_DENY]);
+               (double)total / (double)iters / 1000.0, counts[POLICY_ALLOW],
+               counts[POLICY_EXPLICIT_DENY], counts[POLICY_IMPLICIT_DENY]);
         free(t);
         policy_context_free(ctx);
 }
@@ -171,8 +183,8 @@ static void run(const char *label, const Policy *p, size_t n_stmts, size_t iters
  * @vlen bytes: @fill repeated. Prints the CPU time per decision and the
  * outcome ("refused" when the engine stops at POLICY_WORK_MAX).
  */
-static void run_cond(const char *label, size_t n_stmts, const char *op, const char *values, size_t n_values,
-                     size_t vlen, const char *fill, size_t iters)
+static void run_cond(const char *label, size_t n_stmts, const char *op, const char *values,
+                     size_t n_values, size_t vlen, const char *fill, size_t iters)
 {
         size_t vjlen = strlen(values), size = n_stmts * (vjlen + 160) + 64;
         char *doc = malloc(size), *v = malloc(vlen + 1);
@@ -203,7 +215,7 @@ static void run_cond(const char *label, size_t n_stmts, const char *op, const ch
                         fprintf(stderr, "hostile context refused\n");
                         exit(1);
                 }
-        const Policy *ps[] = {p};
+        const Policy *ps[] = { p };
         /* CPU time of this thread: on a shared machine, waiting for a core is not
          * the engine's cost (the 20/500-statement rows above are wall time). */
         for (size_t i = 0; i < iters; i++) {
@@ -212,11 +224,13 @@ static void run_cond(const char *label, size_t n_stmts, const char *op, const ch
                 t[i] = cpu_ns() - t0;
         }
         qsort(t, iters, sizeof(*t), cmp_u64);
-        printf("%-34s doc=%zuB values=%zux%zuB decisions=%zu  median=%.3f us  p99=%.3f us  max=%.3f us  "
+        printf("%-34s doc=%zuB values=%zux%zuB decisions=%zu  median=%.3f us  p99=%.3f us  "
+               "max=%.3f us  "
                "(CPU time; %s)\n",
-               label, strlen(doc), n_values, vlen, iters, t[iters / 2] / 1000.0, t[iters * 99 / 100] / 1000.0,
-               t[iters - 1] / 1000.0,
-               r == POLICY_E_WORK_LIMIT ? "refused: POLICY_WORK_MAX" : policy_decision_str(res.decision));
+               label, strlen(doc), n_values, vlen, iters, t[iters / 2] / 1000.0,
+               t[iters * 99 / 100] / 1000.0, t[iters - 1] / 1000.0,
+               r == POLICY_E_WORK_LIMIT ? "refused: POLICY_WORK_MAX"
+                                        : policy_decision_str(res.decision));
         free(t);
         free(v);
         free(doc);
@@ -225,8 +239,8 @@ static void run_cond(const char *label, size_t n_stmts, const char *op, const ch
 }
 
 /* One ForAnyValue:StringLike statement with pattern @pat. */
-static void run_hostile(const char *label, const char *pat, size_t n_values, size_t vlen, const char *fill,
-                        size_t iters)
+static void run_hostile(const char *label, const char *pat, size_t n_values, size_t vlen,
+                        const char *fill, size_t iters)
 {
         char *json = malloc(strlen(pat) + 3);
 
@@ -252,10 +266,13 @@ static void many_keys(size_t iters)
         Policy *p;
         int r = 0;
 
-        n = (size_t)snprintf(doc, size, "{\"Version\":\"2012-10-17\",\"Statement\":{\"Effect\":\"Allow\",\"Action\":\"*\","
-                                         "\"Resource\":\"*\",\"Condition\":{\"StringEqualsIfExists\":{");
+        n = (size_t)snprintf(
+                doc, size,
+                "{\"Version\":\"2012-10-17\",\"Statement\":{\"Effect\":\"Allow\",\"Action\":\"*\","
+                "\"Resource\":\"*\",\"Condition\":{\"StringEqualsIfExists\":{");
         for (int i = 0; i < 2500; i++)
-                n += (size_t)snprintf(doc + n, size - n, "%s\"aws:PrincipalTag/absent-%04d\":\"x\"", i ? "," : "", i);
+                n += (size_t)snprintf(doc + n, size - n, "%s\"aws:PrincipalTag/absent-%04d\":\"x\"",
+                                      i ? "," : "", i);
         snprintf(doc + n, size - n, "}}}}");
         if (policy_parse(doc, strlen(doc), "keys", &p, &err) != 0) {
                 fprintf(stderr, "many keys: parse: %s\n", err.message);
@@ -266,17 +283,19 @@ static void many_keys(size_t iters)
                 snprintf(key, sizeof(key), "aws:PrincipalTag/present-%04d", i);
                 policy_context_set(ctx, key, "v", true);
         }
-        const Policy *ps[] = {p};
+        const Policy *ps[] = { p };
         for (size_t i = 0; i < iters; i++) {
                 uint64_t t0 = cpu_ns();
                 r = policy_evaluate(ps, 1, NULL, "svc:Act", "*", ctx, &res);
                 t[i] = cpu_ns() - t0;
         }
         qsort(t, iters, sizeof(*t), cmp_u64);
-        printf("%-34s doc=%zuB keys=%d decisions=%zu  median=%.3f us  p99=%.3f us  max=%.3f us  (CPU time; %s)\n",
-               "many: 2,500 conditions, 256 keys", strlen(doc), POLICY_CONTEXT_KEYS_MAX, iters, t[iters / 2] / 1000.0,
-               t[iters * 99 / 100] / 1000.0, t[iters - 1] / 1000.0,
-               r == POLICY_E_WORK_LIMIT ? "refused: POLICY_WORK_MAX" : policy_decision_str(res.decision));
+        printf("%-34s doc=%zuB keys=%d decisions=%zu  median=%.3f us  p99=%.3f us  max=%.3f us  "
+               "(CPU time; %s)\n",
+               "many: 2,500 conditions, 256 keys", strlen(doc), POLICY_CONTEXT_KEYS_MAX, iters,
+               t[iters / 2] / 1000.0, t[iters * 99 / 100] / 1000.0, t[iters - 1] / 1000.0,
+               r == POLICY_E_WORK_LIMIT ? "refused: POLICY_WORK_MAX"
+                                        : policy_decision_str(res.decision));
         free(t);
         free(doc);
         policy_free(p);
@@ -295,7 +314,8 @@ static void hostile(size_t iters)
         pat[n++] = 'b';
         pat[n] = '\0';
         run_hostile("hostile *a{20000}b", pat, 1, POLICY_VALUE_MAX, "a", iters);
-        run_hostile("hostile *a{20000}b, 60 values", pat, 60, POLICY_VALUE_MAX, "a", iters / 10 ? iters / 10 : 1);
+        run_hostile("hostile *a{20000}b, 60 values", pat, 60, POLICY_VALUE_MAX, "a",
+                    iters / 10 ? iters / 10 : 1);
         n = 0;
         for (int k = 0; k < 60; k++) {
                 pat[n++] = '*';
@@ -305,7 +325,8 @@ static void hostile(size_t iters)
         pat[n++] = 'b';
         pat[n++] = '*';
         pat[n] = '\0';
-        run_hostile("hostile (*a{30}){60}b*", pat, 60, POLICY_VALUE_MAX, "a", iters / 10 ? iters / 10 : 1);
+        run_hostile("hostile (*a{30}){60}b*", pat, 60, POLICY_VALUE_MAX, "a",
+                    iters / 10 ? iters / 10 : 1);
         n = 0;
         pat[n++] = '*';
         for (int k = 0; k < 1000; k++) {
@@ -315,7 +336,8 @@ static void hostile(size_t iters)
         pat[n++] = 'c';
         pat[n++] = '*';
         pat[n] = '\0';
-        run_hostile("hostile *(?a){1000}c*", pat, 60, POLICY_VALUE_MAX, "a", iters / 10 ? iters / 10 : 1);
+        run_hostile("hostile *(?a){1000}c*", pat, 60, POLICY_VALUE_MAX, "a",
+                    iters / 10 ? iters / 10 : 1);
         /*
          * The same pattern where every literal is common and each start fails
          * on exactly one token, late: values of `ca` pairs with one `a` in
@@ -325,7 +347,8 @@ static void hostile(size_t iters)
         for (int k = 0; k < 1000; k++)
                 memcpy(fill + 2 * k, k == 999 ? "cb" : "ca", 2);
         fill[2000] = '\0';
-        run_hostile("hostile *(?a){1000}c*, ca", pat, 60, POLICY_VALUE_MAX, fill, iters / 10 ? iters / 10 : 1);
+        run_hostile("hostile *(?a){1000}c*, ca", pat, 60, POLICY_VALUE_MAX, fill,
+                    iters / 10 ? iters / 10 : 1);
         /* One `?`, then 2,047 `a`s, against values with a `b` every 2,047 bytes:
          * every start fits, and each fails on exactly one of its 2,047 tokens. */
         n = 0;
@@ -338,7 +361,8 @@ static void hostile(size_t iters)
         memset(fill, 'a', 2046);
         fill[2046] = 'b';
         fill[2047] = '\0';
-        run_hostile("hostile *?a{2047}*, a{2046}b", pat, 60, POLICY_VALUE_MAX, fill, iters / 10 ? iters / 10 : 1);
+        run_hostile("hostile *?a{2047}*, a{2046}b", pat, 60, POLICY_VALUE_MAX, fill,
+                    iters / 10 ? iters / 10 : 1);
         free(fill);
 
         /*
@@ -354,10 +378,10 @@ static void hostile(size_t iters)
                 n += (size_t)sprintf(pat + n, "%s\"*z%04d*\"", k ? "," : "", k);
         pat[n++] = ']';
         pat[n] = '\0';
-        run_cond("many: 10,000 patterns", 1, "ForAnyValue:StringLike", pat, 60, POLICY_VALUE_MAX, "a",
-                 iters / 10 ? iters / 10 : 1);
-        run_cond("many: 1,000 statements", 1000, "ForAnyValue:StringLike", "\"*z*\"", 60, POLICY_VALUE_MAX, "a",
-                 iters / 10 ? iters / 10 : 1);
+        run_cond("many: 10,000 patterns", 1, "ForAnyValue:StringLike", pat, 60, POLICY_VALUE_MAX,
+                 "a", iters / 10 ? iters / 10 : 1);
+        run_cond("many: 1,000 statements", 1000, "ForAnyValue:StringLike", "\"*z*\"", 60,
+                 POLICY_VALUE_MAX, "a", iters / 10 ? iters / 10 : 1);
         char *big = malloc(32 * 4200 + 16);
         n = 0;
         big[n++] = '[';
@@ -369,8 +393,8 @@ static void hostile(size_t iters)
         }
         big[n++] = ']';
         big[n] = '\0';
-        run_cond("many: IgnoreCase 30x4 KiB", 1, "ForAnyValue:StringEqualsIgnoreCase", big, 60, POLICY_VALUE_MAX - 1,
-                 "\xc3\xa5", iters / 10 ? iters / 10 : 1);
+        run_cond("many: IgnoreCase 30x4 KiB", 1, "ForAnyValue:StringEqualsIgnoreCase", big, 60,
+                 POLICY_VALUE_MAX - 1, "\xc3\xa5", iters / 10 ? iters / 10 : 1);
         many_keys(iters / 10 ? iters / 10 : 1);
         free(big);
         free(pat);

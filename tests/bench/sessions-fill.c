@@ -26,7 +26,7 @@
 
 typedef struct Peer {
         int fd;
-        uint8_t *buf;           /* received bytes not yet consumed */
+        uint8_t *buf; /* received bytes not yet consumed */
         size_t len, size;
         Scan scan;
 } Peer;
@@ -135,7 +135,8 @@ int main(int argc, char **argv)
 
         if (!path || total < 1 || n_conns < 1 || n_conns > CONNS_MAX || depth < 1 ||
             depth > DEPTH_MAX) {
-                fprintf(stderr, "usage: sessions-fill SOCKET [N [ROLE [CONNS(1..%d) [DEPTH(1..%d)]]]]\n",
+                fprintf(stderr,
+                        "usage: sessions-fill SOCKET [N [ROLE [CONNS(1..%d) [DEPTH(1..%d)]]]]\n",
                         CONNS_MAX, DEPTH_MAX);
                 return 2;
         }

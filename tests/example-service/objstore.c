@@ -43,9 +43,9 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#define HEAD_MAX 16384  /* request line and headers */
-#define BODY_MAX 32768  /* the agent takes at most 64 KiB per message */
-#define HEADERS_MAX 64  /* PROTOCOL.md: at most 64 headers in a signed request */
+#define HEAD_MAX 16384 /* request line and headers */
+#define BODY_MAX 32768 /* the agent takes at most 64 KiB per message */
+#define HEADERS_MAX 64 /* PROTOCOL.md: at most 64 headers in a signed request */
 #define CONTEXT_MAX 16
 #define OBJECTS_MAX 64
 #define IO_TIMEOUT_S 5
@@ -124,14 +124,18 @@ static void reply(int fd, int code, const char *reason, const char *body, size_t
                 (void)write_all(fd, body, len);
 }
 
-/* reply_error() - an S3-style error document: <Error><Code>..</Code><Message>..</Message></Error>. */
+/* reply_error() - an S3-style error document: <Error><Code>..</Code><Message>..</Message></Error>.
+ */
 static void reply_error(int fd, int code, const char *reason, const char *err_code, const char *msg)
 {
         char body[6400];
-        int n = snprintf(body, sizeof(body), "<Error><Code>%s</Code><Message>%s</Message></Error>\n",
-                         err_code, msg);
+        int n = snprintf(body, sizeof(body),
+                         "<Error><Code>%s</Code><Message>%s</Message></Error>\n", err_code, msg);
 
-        reply(fd, code, reason, body, n < 0 ? 0 : (size_t)n >= sizeof(body) ? sizeof(body) - 1 : (size_t)n);
+        reply(fd, code, reason, body,
+              n < 0                       ? 0
+              : (size_t)n >= sizeof(body) ? sizeof(body) - 1
+                                          : (size_t)n);
 }
 
 /* A parsed request; every pointer points into the connection's buffer. */
@@ -241,9 +245,12 @@ static size_t context_from_headers(HttpRequest *rq, roled_context_entry *ctx, ch
                 eq = strchr(rq->headers[i].value, '=');
                 if (!eq || eq == rq->headers[i].value || (size_t)(eq - rq->headers[i].value) > 128)
                         continue;
-                snprintf(keys[n], 129, "%.*s", (int)(eq - rq->headers[i].value), rq->headers[i].value);
+                snprintf(keys[n], 129, "%.*s", (int)(eq - rq->headers[i].value),
+                         rq->headers[i].value);
                 values[n] = eq + 1;
-                ctx[n] = (roled_context_entry){ .key = keys[n], .values = &values[n], .n_values = 1 };
+                ctx[n] = (roled_context_entry){ .key = keys[n],
+                                                .values = &values[n],
+                                                .n_values = 1 };
                 n++;
         }
         return n;
@@ -301,11 +308,17 @@ static void serve(int fd, roled_client *client)
         q.n_context = context_from_headers(&rq, ctx, keys, values);
         st = roled_authorize(client, &q, &res, &err);
         if (st != ROLED_OK) {
-                bool is_param = st == ROLED_E_INVALID_PARAMETER || st == ROLED_E_INVALID_PARAMETER_VALUE;
+                bool is_param =
+                        st == ROLED_E_INVALID_PARAMETER || st == ROLED_E_INVALID_PARAMETER_VALUE;
                 bool is_agent = (int)st < 100;
 
-                reply_error(fd, is_param ? 400 : is_agent ? 403 : 503,
-                            is_param ? "Bad Request" : is_agent ? "Forbidden" : "Service Unavailable",
+                reply_error(fd,
+                            is_param   ? 400
+                            : is_agent ? 403
+                                       : 503,
+                            is_param   ? "Bad Request"
+                            : is_agent ? "Forbidden"
+                                       : "Service Unavailable",
                             roled_status_name(st), roled_error_message(&err));
                 roled_error_clear(&err);
                 return;
@@ -321,7 +334,8 @@ static void serve(int fd, roled_client *client)
                 else
                         snprintf(msg, sizeof(msg), "%s: role %s, %s",
                                  roled_decision_name(roled_authz_result_decision(res)),
-                                 roled_authz_result_role(res), reason[0] ? reason : "no statement matched");
+                                 roled_authz_result_role(res),
+                                 reason[0] ? reason : "no statement matched");
                 roled_authz_result_unref(res);
                 reply_error(fd, 403, "Forbidden", "AccessDenied", msg);
                 return;
@@ -331,7 +345,8 @@ static void serve(int fd, roled_client *client)
         if (action[3] == 'P') {
                 code = object_put(rq.path + 1, rq.body, rq.body_len);
                 if (code)
-                        reply_error(fd, 507, "Insufficient Storage", "InternalError", strerror(-code));
+                        reply_error(fd, 507, "Insufficient Storage", "InternalError",
+                                    strerror(-code));
                 else
                         reply(fd, 200, "OK", "", 0);
         } else if (!o) {
@@ -353,7 +368,8 @@ static void on_term(int sig)
 int main(int argc, char **argv)
 {
         const char *socket_path = NULL;
-        struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+        struct sockaddr_in sa = { .sin_family = AF_INET,
+                                  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
         socklen_t sa_len = sizeof(sa);
         struct sigaction act = { .sa_handler = on_term };
         roled_client_options opts = ROLED_CLIENT_OPTIONS_INIT;
@@ -370,7 +386,8 @@ int main(int argc, char **argv)
                 } else if (strcmp(argv[i], "--region") == 0 && i + 1 < argc) {
                         endpoint_region = argv[++i];
                 } else {
-                        fprintf(stderr, "usage: %s [--socket PATH] [--port N] [--region R]\n", argv[0]);
+                        fprintf(stderr, "usage: %s [--socket PATH] [--port N] [--region R]\n",
+                                argv[0]);
                         return 2;
                 }
         }
@@ -395,7 +412,8 @@ int main(int argc, char **argv)
                 roled_client_close(client);
                 return 1;
         }
-        snprintf(endpoint_host, sizeof(endpoint_host), "127.0.0.1:%u", (unsigned)ntohs(sa.sin_port));
+        snprintf(endpoint_host, sizeof(endpoint_host), "127.0.0.1:%u",
+                 (unsigned)ntohs(sa.sin_port));
         printf("listening on %s\n", endpoint_host);
         fflush(stdout);
         while (!is_stopping) {

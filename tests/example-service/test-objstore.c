@@ -34,7 +34,8 @@ static const char policy[] =
         "  \"Resource\": [\"arn:aws:s3:::bucket/public/*\", \"arn:aws:s3:::bucket/private/*\"]},\n"
         " {\"Sid\": \"NoPrivate\", \"Effect\": \"Deny\", \"Action\": \"s3:GetObject\",\n"
         "  \"Resource\": \"arn:aws:s3:::bucket/private/*\"},\n"
-        " {\"Sid\": \"OwnHome\", \"Effect\": \"Allow\", \"Action\": [\"s3:PutObject\", \"s3:GetObject\"],\n"
+        " {\"Sid\": \"OwnHome\", \"Effect\": \"Allow\", \"Action\": [\"s3:PutObject\", "
+        "\"s3:GetObject\"],\n"
         "  \"Resource\": \"arn:aws:s3:::bucket/home/${aws:username}/*\"},\n"
         " {\"Sid\": \"Tagged\", \"Effect\": \"Allow\", \"Action\": \"s3:GetObject\",\n"
         "  \"Resource\": \"arn:aws:s3:::bucket/tagged/*\",\n"
@@ -112,7 +113,8 @@ static void fetch_creds(void)
  */
 static int request(char **bodyp, const char *method, const char *path, ...)
 {
-        const char *argv[24] = { "/usr/bin/python3", client_py, "--port", port, "--creds", creds_file };
+        const char *argv[24] = { "/usr/bin/python3", client_py, "--port", port,
+                                 "--creds",          creds_file };
         char *out = NULL, *err = NULL, *nl;
         size_t n = 6;
         const char *a;
@@ -156,12 +158,14 @@ static void test_decisions(void)
         CHECK_NOT_CONTAINS(body, "secret plans");
         free(body);
         /* ${aws:username} is the local user the session belongs to. */
-        CHECK_INT(request(&body, "PUT", "/bucket/home/roledalice/notes", "--body", "mine", NULL), ==, 200);
+        CHECK_INT(request(&body, "PUT", "/bucket/home/roledalice/notes", "--body", "mine", NULL),
+                  ==, 200);
         free(body);
         CHECK_INT(request(&body, "GET", "/bucket/home/roledalice/notes", NULL), ==, 200);
         CHECK_STREQ(body, "mine");
         free(body);
-        CHECK_INT(request(&body, "PUT", "/bucket/home/roledbob/notes", "--body", "theirs", NULL), ==, 403);
+        CHECK_INT(request(&body, "PUT", "/bucket/home/roledbob/notes", "--body", "theirs", NULL),
+                  ==, 403);
         CHECK_CONTAINS(body, "implicit-deny");
         free(body);
 }
@@ -172,7 +176,8 @@ static void test_context(void)
 
         CHECK_INT(request(&body, "GET", "/bucket/tagged/blue", NULL), ==, 403);
         free(body);
-        CHECK_INT(request(&body, "GET", "/bucket/tagged/blue", "--context", "objstore:color=blue", NULL),
+        CHECK_INT(request(&body, "GET", "/bucket/tagged/blue", "--context", "objstore:color=blue",
+                          NULL),
                   ==, 200);
         CHECK_STREQ(body, "blue\n");
         free(body);
@@ -183,7 +188,8 @@ static void test_context(void)
         CHECK_CONTAINS(body, "<Code>InvalidParameterValue</Code>");
         CHECK_CONTAINS(body, "attested");
         free(body);
-        CHECK_INT(request(&body, "GET", "/bucket/public/hello", "--context", "roled:uid=0", NULL), ==, 400);
+        CHECK_INT(request(&body, "GET", "/bucket/public/hello", "--context", "roled:uid=0", NULL),
+                  ==, 400);
         CHECK_CONTAINS(body, "InvalidParameterValue");
         free(body);
 }
@@ -218,10 +224,13 @@ static void test_endpoint(void)
         CHECK_CONTAINS(body, "'sqs'");
         CHECK_NOT_CONTAINS(body, "hello world");
         free(body);
-        CHECK_INT(request(&body, "GET", "/bucket/public/hello", "--region", "xx-evil-9", NULL), ==, 403);
+        CHECK_INT(request(&body, "GET", "/bucket/public/hello", "--region", "xx-evil-9", NULL), ==,
+                  403);
         CHECK_CONTAINS(body, "region 'xx-evil-9'");
         free(body);
-        CHECK_INT(request(&body, "GET", "/bucket/public/hello", "--host", "unrelated.example", NULL), ==, 403);
+        CHECK_INT(
+                request(&body, "GET", "/bucket/public/hello", "--host", "unrelated.example", NULL),
+                ==, 403);
         CHECK_CONTAINS(body, "host 'unrelated.example'");
         free(body);
         CHECK_INT(request(&body, "GET", "/bucket/public/hello", "--service", "sqs", NULL), ==, 403);
@@ -236,7 +245,8 @@ static void test_revoked(void)
 {
         char *out = NULL, *err = NULL, *body;
 
-        CHECK_INT(rolectl(UID_ALICE, agent.socket, &out, &err, "revoke", "--role", "objects", NULL), ==, 0);
+        CHECK_INT(rolectl(UID_ALICE, agent.socket, &out, &err, "revoke", "--role", "objects", NULL),
+                  ==, 0);
         free(out);
         free(err);
         CHECK_INT(request(&body, "GET", "/bucket/public/hello", NULL), ==, 403);
@@ -256,7 +266,8 @@ int main(int argc, char **argv)
 
         test_init(argc, argv);
         if (argc < 5)
-                test_fail(__FILE__, __LINE__, "usage: %s ROLED ROLECTL OBJSTORE CLIENT.PY", argv[0]);
+                test_fail(__FILE__, __LINE__, "usage: %s ROLED ROLECTL OBJSTORE CLIENT.PY",
+                          argv[0]);
         objstore_bin = argv[3];
         client_py = argv[4];
         if (access("/usr/bin/python3", X_OK) != 0 || run_cmd(0, NULL, NULL, probe, NULL, NULL) != 0)
@@ -264,7 +275,8 @@ int main(int argc, char **argv)
         cfg = config_new(NULL);
         config_put(cfg, "roles.d/objects.json", "%s", policy);
         config_put(cfg, "roles.d/objects.ini",
-                   "[role]\nname = objects\npermissions = objects.json\n[trust]\nusers = roledalice\n");
+                   "[role]\nname = objects\npermissions = objects.json\n[trust]\nusers = "
+                   "roledalice\n");
         agent_spawn(cfg, &agent);
         atexit(kill_service);
         start_service();

@@ -70,8 +70,8 @@ static void on_tick(uv_timer_t *t)
         ((App *)t->data)->n_ticks++;
 }
 
-static void on_authz(roled_client *c, roled_status st, roled_authz_result *res, const roled_error *err,
-                     void *userdata)
+static void on_authz(roled_client *c, roled_status st, roled_authz_result *res,
+                     const roled_error *err, void *userdata)
 {
         App *a = userdata;
 
@@ -86,8 +86,8 @@ static void on_authz(roled_client *c, roled_status st, roled_authz_result *res, 
         roled_authz_result_unref(res);
 }
 
-static void on_creds(roled_client *c, roled_status st, roled_credentials *cr, const roled_error *err,
-                     void *userdata)
+static void on_creds(roled_client *c, roled_status st, roled_credentials *cr,
+                     const roled_error *err, void *userdata)
 {
         App *a = userdata;
         roled_authz_request q = ROLED_AUTHZ_REQUEST_INIT;
@@ -162,7 +162,7 @@ int main(int argc, char **argv)
         uv_run(a.loop, UV_RUN_DEFAULT);
         roled_client_close(a.client);
         uv_loop_close(a.loop);
-        printf("uv-client: %d of %d allowed, %d failed, loop ticked %u times meanwhile\n", a.n_allowed,
-               a.n_calls, a.n_failed, a.n_ticks);
+        printf("uv-client: %d of %d allowed, %d failed, loop ticked %u times meanwhile\n",
+               a.n_allowed, a.n_calls, a.n_failed, a.n_ticks);
         return a.n_failed == 0 && a.n_allowed == a.n_calls && a.n_ticks > 0 ? 0 : 1;
 }

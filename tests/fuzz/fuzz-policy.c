@@ -38,23 +38,23 @@ static PolicyContext *fixed_context(void)
 {
         static PolicyContext *ctx;
         static const char *const kv[][2] = {
-                {"aws:username", "alice"},
-                {"aws:userid", "AIDAEXAMPLE"},
-                {"aws:PrincipalArn", "arn:aws:iam::123456789012:user/alice"},
-                {"aws:PrincipalTag/team", "ops"},
-                {"aws:SourceIp", "203.0.113.7"},
-                {"aws:CurrentTime", "2024-05-01T12:00:00Z"},
-                {"aws:SecureTransport", "true"},
-                {"aws:TagKeys", "env"},
-                {"aws:TagKeys", "team"},
-                {"s3:prefix", "home/alice/"},
-                {"s3:max-keys", "10"},
-                {"roled:uid", "1000"},
-                {"roled:user", "alice"},
-                {"roled:groups", "wheel"},
-                {"roled:exe", "/usr/bin/backup"},
-                {"roled:unit", "web.service"},
-                {"k", "QmluYXJ5VmFsdWU="},
+                { "aws:username", "alice" },
+                { "aws:userid", "AIDAEXAMPLE" },
+                { "aws:PrincipalArn", "arn:aws:iam::123456789012:user/alice" },
+                { "aws:PrincipalTag/team", "ops" },
+                { "aws:SourceIp", "203.0.113.7" },
+                { "aws:CurrentTime", "2024-05-01T12:00:00Z" },
+                { "aws:SecureTransport", "true" },
+                { "aws:TagKeys", "env" },
+                { "aws:TagKeys", "team" },
+                { "s3:prefix", "home/alice/" },
+                { "s3:max-keys", "10" },
+                { "roled:uid", "1000" },
+                { "roled:user", "alice" },
+                { "roled:groups", "wheel" },
+                { "roled:exe", "/usr/bin/backup" },
+                { "roled:unit", "web.service" },
+                { "k", "QmluYXJ5VmFsdWU=" },
         };
         if (!ctx) {
                 if (policy_context_new(&ctx) < 0)
@@ -94,13 +94,34 @@ static const char *take_str(Reader *rd, char *buf, size_t max)
 }
 
 static const char *const ops[] = {
-        "StringEquals", "StringNotEquals", "StringEqualsIgnoreCase", "StringNotEqualsIgnoreCase", "StringLike",
-        "StringNotLike", "NumericEquals", "NumericLessThan", "NumericGreaterThanEquals", "DateEquals",
-        "DateLessThan", "DateGreaterThan", "Bool", "BinaryEquals", "IpAddress", "NotIpAddress", "ArnLike",
-        "ArnNotEquals", "Null",
+        "StringEquals",
+        "StringNotEquals",
+        "StringEqualsIgnoreCase",
+        "StringNotEqualsIgnoreCase",
+        "StringLike",
+        "StringNotLike",
+        "NumericEquals",
+        "NumericLessThan",
+        "NumericGreaterThanEquals",
+        "DateEquals",
+        "DateLessThan",
+        "DateGreaterThan",
+        "Bool",
+        "BinaryEquals",
+        "IpAddress",
+        "NotIpAddress",
+        "ArnLike",
+        "ArnNotEquals",
+        "Null",
 };
-static const char *const keys[] = {"k", "aws:username", "aws:TagKeys", "roled:groups", "aws:CurrentTime",
-                                   "aws:SourceIp", "s3:prefix", "aws:PrincipalTag/team"};
+static const char *const keys[] = { "k",
+                                    "aws:username",
+                                    "aws:TagKeys",
+                                    "roled:groups",
+                                    "aws:CurrentTime",
+                                    "aws:SourceIp",
+                                    "s3:prefix",
+                                    "aws:PrincipalTag/team" };
 #define N_OPS (sizeof(ops) / sizeof(ops[0]))
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -136,7 +157,7 @@ static void template(Reader *rd, char *out, size_t size)
 /* Shape 'S': one statement and one context, both from the bytes. */
 static void fuzz_statement(Reader *rd)
 {
-        static const char *const prefixes[] = {"", "ForAnyValue:", "ForAllValues:"};
+        static const char *const prefixes[] = { "", "ForAnyValue:", "ForAllValues:" };
         char op[96], v[256], res[320], subject[2200], tmp[64];
         json_t *cond = json_object(), *block = json_object(), *vals = json_array();
         PolicyContext *ctx;
@@ -148,14 +169,16 @@ static void fuzz_statement(Reader *rd)
                  take(rd) % 4 == 0 ? "IfExists" : "");
         for (unsigned i = 0, n = 1 + take(rd) % 3; i < n; i++) {
                 template(rd, v, sizeof(v));
-                json_array_append_new(vals, take(rd) % 8 == 0 ? json_integer((json_int_t)take(rd)) : json_string(v));
+                json_array_append_new(vals, take(rd) % 8 == 0 ? json_integer((json_int_t)take(rd))
+                                                              : json_string(v));
         }
         json_object_set_new(block, keys[take(rd) % N_KEYS], vals);
         json_object_set_new(cond, op, block);
         template(rd, v, sizeof(v));
         snprintf(res, sizeof(res), take(rd) % 4 ? "arn:aws:s3:::%s" : "arn:aws:%s", v);
-        json_t *doc = json_pack("{s:s, s:[{s:s, s:s, s:s, s:o}]}", "Version", "2012-10-17", "Statement", "Effect",
-                                take(rd) % 3 ? "Allow" : "Deny", "Action", "s3:*", "Resource", res, "Condition", cond);
+        json_t *doc = json_pack("{s:s, s:[{s:s, s:s, s:s, s:o}]}", "Version", "2012-10-17",
+                                "Statement", "Effect", take(rd) % 3 ? "Allow" : "Deny", "Action",
+                                "s3:*", "Resource", res, "Condition", cond);
         char *text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
         json_decref(doc);
         if (!text)
@@ -175,7 +198,7 @@ static void fuzz_statement(Reader *rd)
         }
         snprintf(subject, sizeof(subject), "arn:aws:s3:::%s", take_str(rd, tmp, 48));
         if (policy_parse(text, strlen(text), "fuzz", &p, &err) == 0) {
-                const Policy *ps[] = {p};
+                const Policy *ps[] = { p };
                 if (policy_evaluate(ps, 1, NULL, "s3:GetObject", subject, ctx, &r) != 0)
                         abort();
                 if (policy_evaluate(ps, 1, p, "s3:PutObject", "arn:aws:s3:::b/k", ctx, &r) != 0)
@@ -193,8 +216,11 @@ static bool is_utf8(const char *s, size_t n)
 {
         for (size_t i = 0; i < n;) {
                 unsigned char c = (unsigned char)s[i];
-                size_t k = c < 0x80 ? 1 : c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3
-                                                                       : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+                size_t k = c < 0x80                 ? 1
+                           : c >= 0xc2 && c <= 0xdf ? 2
+                           : c >= 0xe0 && c <= 0xef ? 3
+                           : c >= 0xf0 && c <= 0xf4 ? 4
+                                                    : 0;
                 if (k == 0 || i + k > n)
                         return false;
                 for (size_t j = 1; j < k; j++)
@@ -214,7 +240,8 @@ static void fuzz_glob(const uint8_t *data, size_t size)
         const char *p = (const char *)data, *s = (const char *)nul + 1;
         size_t plen = (size_t)(nul - data), slen = size - plen - 1;
         bool got = glob_match(p, plen, s, slen, NULL);
-        if (plen <= 12 && slen <= 16 && is_utf8(p, plen) && is_utf8(s, slen) && got != ref_match(p, plen, s, slen))
+        if (plen <= 12 && slen <= 16 && is_utf8(p, plen) && is_utf8(s, slen) &&
+            got != ref_match(p, plen, s, slen))
                 abort();
 }
 
@@ -248,8 +275,9 @@ static void fuzz_document_context(const uint8_t *data, size_t size)
                 }
                 c = nl ? nl + 1 : end;
         }
-        const Policy *ps[] = {p};
-        if (policy_evaluate(ps, 1, NULL, "s3:GetObject", "arn:aws:s3:::bucket/home/alice/file.txt", ctx, &r) != 0)
+        const Policy *ps[] = { p };
+        if (policy_evaluate(ps, 1, NULL, "s3:GetObject", "arn:aws:s3:::bucket/home/alice/file.txt",
+                            ctx, &r) != 0)
                 abort();
         policy_free(p);
         policy_context_free(ctx);
@@ -258,7 +286,7 @@ static void fuzz_document_context(const uint8_t *data, size_t size)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
         if (size > 0 && data[0] == 'S') {
-                Reader rd = {data + 1, size - 1};
+                Reader rd = { data + 1, size - 1 };
                 fuzz_statement(&rd);
                 return 0;
         }
@@ -276,11 +304,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 static int fuzz_legacy(const uint8_t *data, size_t size)
 {
         static const char *const req[][2] = {
-                {"s3:GetObject", "arn:aws:s3:::bucket/home/alice/file.txt"},
-                {"sts:AssumeRole", "arn:aws:iam::123456789012:role/app"},
-                {"ec2:RunInstances", "arn:aws:ec2:us-east-1:123456789012:instance/i-1"},
-                {"iam:CreateUser", "*"},
-                {"x", "not-an-arn"},
+                { "s3:GetObject", "arn:aws:s3:::bucket/home/alice/file.txt" },
+                { "sts:AssumeRole", "arn:aws:iam::123456789012:role/app" },
+                { "ec2:RunInstances", "arn:aws:ec2:us-east-1:123456789012:instance/i-1" },
+                { "iam:CreateUser", "*" },
+                { "x", "not-an-arn" },
         };
         const char *json = (const char *)data;
         PolicyContext *ctx = fixed_context();
@@ -290,7 +318,7 @@ static int fuzz_legacy(const uint8_t *data, size_t size)
         PolicyResult res;
 
         if (policy_parse(json, size, "fuzz", &p, &err) == 0) {
-                const Policy *ps[] = {p};
+                const Policy *ps[] = { p };
                 for (size_t i = 0; i < sizeof(req) / sizeof(req[0]); i++) {
                         if (policy_evaluate(ps, 1, NULL, req[i][0], req[i][1], ctx, &res) != 0)
                                 abort();

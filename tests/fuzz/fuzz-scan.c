@@ -17,8 +17,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 /* Read every parameter the handlers read, through each typed getter. */
 static void touch_fields(const ProtoMsg *msg)
 {
-        static const char *const keys[] = { "role", "durationSeconds", "policy", "sessionName",
-                                            "sessionToken", "uid", "version", "code", "message" };
+        static const char *const keys[] = {
+                "role", "durationSeconds", "policy", "sessionName", "sessionToken",
+                "uid",  "version",         "code",   "message"
+        };
         const msgpack_object *maps[] = { msg->params, msg->result, msg->error };
 
         for (size_t m = 0; m < 3; m++) {

@@ -24,7 +24,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 return 0;
         r = sts_parse(statuses[data[0] & 3], (const char *)data + 1, size - 1, &a);
         if (r == 0) {
-                if (!a.creds.akid[0] || !a.creds.token || strlen(a.creds.token) != a.creds.token_len)
+                if (!a.creds.akid[0] || !a.creds.token ||
+                    strlen(a.creds.token) != a.creds.token_len)
                         abort();
                 credentials_deinit(&a.creds);
         } else if (r == STS_E_ERROR) {

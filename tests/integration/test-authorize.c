@@ -20,7 +20,8 @@ static TestAgent agent;
 
 static const char s3_policy[] =
         "{\"Version\": \"2012-10-17\", \"Statement\": [\n"
-        " {\"Sid\": \"Read\", \"Effect\": \"Allow\", \"Action\": [\"s3:GetObject\", \"s3:ListBucket\"],\n"
+        " {\"Sid\": \"Read\", \"Effect\": \"Allow\", \"Action\": [\"s3:GetObject\", "
+        "\"s3:ListBucket\"],\n"
         "  \"Resource\": \"arn:aws:s3:::data/*\"},\n"
         " {\"Sid\": \"Home\", \"Effect\": \"Allow\", \"Action\": \"s3:PutObject\",\n"
         "  \"Resource\": \"arn:aws:s3:::home/${aws:username}/*\"},\n"
@@ -32,7 +33,8 @@ static const char s3_policy[] =
 
 /* Narrows the s3 role to the objects below data/public. */
 static const char public_only[] =
-        "{\"Version\": \"2012-10-17\", \"Statement\": [{\"Sid\": \"Public\", \"Effect\": \"Allow\", "
+        "{\"Version\": \"2012-10-17\", \"Statement\": [{\"Sid\": \"Public\", \"Effect\": "
+        "\"Allow\", "
         "\"Action\": \"s3:GetObject\", \"Resource\": \"arn:aws:s3:::data/public/*\"}]}";
 
 static roled_client *connect_agent(void)
@@ -46,7 +48,10 @@ static roled_client *connect_agent(void)
 /* creds() - a session of role s3 for this process, optionally narrowed. */
 static void creds(roled_client *c, const char *policy, roled_credentials **cr)
 {
-        roled_credentials_request req = { .size = sizeof(roled_credentials_request), .role = "s3", .session_policy = policy, .flags = ROLED_CREDENTIALS_FRESH };
+        roled_credentials_request req = { .size = sizeof(roled_credentials_request),
+                                          .role = "s3",
+                                          .session_policy = policy,
+                                          .flags = ROLED_CREDENTIALS_FRESH };
 
         CHECK_INT(t_get_credentials(c, &req, cr), ==, ROLED_OK);
 }
@@ -57,19 +62,25 @@ static roled_status authorize(roled_client *c, const roled_credentials *cr, cons
                               roled_authz_result **res)
 {
         char arn[512];
-        roled_authz_request q = { .size = sizeof(roled_authz_request),
-                .session_token = roled_credentials_session_token(cr), .access_key_id = roled_credentials_access_key_id(cr),
-                .action = action, .resource = arn, .context = ctx, .n_context = n_ctx,
+        roled_authz_request q = {
+                .size = sizeof(roled_authz_request),
+                .session_token = roled_credentials_session_token(cr),
+                .access_key_id = roled_credentials_access_key_id(cr),
+                .action = action,
+                .resource = arn,
+                .context = ctx,
+                .n_context = n_ctx,
         };
 
         snprintf(arn, sizeof(arn), "arn:aws:s3:::%s", object);
         return t_authorize(c, &q, res);
 }
 
-static void check_match(const roled_authz_result *res, roled_decision d, uint32_t stmt, const char *sid)
+static void check_match(const roled_authz_result *res, roled_decision d, uint32_t stmt,
+                        const char *sid)
 {
-        CHECK_MSG(roled_authz_result_decision(res) == d, "decision %s, want %s", roled_decision_name(roled_authz_result_decision(res)),
-                  roled_decision_name(d));
+        CHECK_MSG(roled_authz_result_decision(res) == d, "decision %s, want %s",
+                  roled_decision_name(roled_authz_result_decision(res)), roled_decision_name(d));
         CHECK(roled_authz_result_has_match(res));
         CHECK_INT(roled_authz_result_statement(res), ==, stmt);
         CHECK_STREQ(roled_authz_result_sid(res), sid);
@@ -80,11 +91,14 @@ static void check_match(const roled_authz_result *res, roled_decision d, uint32_
 static int alice_decisions(void *arg)
 {
         static const char *const prefix_tmp[] = { "tmp" }, *const prefix_two[] = { "x", "scratch" };
-        const roled_context_entry tmp = { "s3:prefix", prefix_tmp, 1 }, two = { "s3:prefix", prefix_two, 2 };
+        const roled_context_entry tmp = { "s3:prefix", prefix_tmp, 1 },
+                                  two = { "s3:prefix", prefix_two, 2 };
         roled_client *c = connect_agent();
         T_AUTO(roled_credentials) cr = NULL;
         T_AUTO(roled_authz_result) res = NULL;
-        roled_authz_request q = { .size = sizeof(roled_authz_request), .action = "s3:GetObject", .resource = "arn:aws:s3:::data/a" };
+        roled_authz_request q = { .size = sizeof(roled_authz_request),
+                                  .action = "s3:GetObject",
+                                  .resource = "arn:aws:s3:::data/a" };
 
         (void)arg;
         creds(c, NULL, &cr);
@@ -99,7 +113,8 @@ static int alice_decisions(void *arg)
         CHECK_STREQ(roled_authz_result_role(res), "s3");
 
         /* ${aws:username} is the local user the session was issued to. */
-        CHECK_INT(authorize(c, cr, "s3:PutObject", "home/roledalice/f", NULL, 0, &res), ==, ROLED_OK);
+        CHECK_INT(authorize(c, cr, "s3:PutObject", "home/roledalice/f", NULL, 0, &res), ==,
+                  ROLED_OK);
         check_match(res, ROLED_DECISION_ALLOW, 1, "Home");
         CHECK_INT(authorize(c, cr, "s3:PutObject", "home/roledbob/f", NULL, 0, &res), ==, ROLED_OK);
         CHECK(roled_authz_result_decision(res) == ROLED_DECISION_IMPLICIT_DENY);
@@ -131,7 +146,8 @@ static int alice_decisions(void *arg)
 static int alice_attested(void *arg)
 {
         static const char *const bob[] = { "roledbob" }, *const uid[] = { "0" };
-        const roled_context_entry user = { "aws:username", bob, 1 }, roled_uid = { "roled:uid", uid, 1 };
+        const roled_context_entry user = { "aws:username", bob, 1 },
+                                  roled_uid = { "roled:uid", uid, 1 };
         roled_client *c = connect_agent();
         T_AUTO(roled_credentials) cr = NULL;
         T_AUTO(roled_authz_result) res = NULL;
@@ -165,7 +181,8 @@ static int alice_session_policy(void *arg)
         CHECK_INT(authorize(c, cr, "s3:GetObject", "data/public/a", NULL, 0, &res), ==, ROLED_OK);
         CHECK(roled_authz_result_decision(res) == ROLED_DECISION_ALLOW);
         /* Nor does the session policy allow what the role allows elsewhere. */
-        CHECK_INT(authorize(c, cr, "s3:PutObject", "home/roledalice/f", NULL, 0, &res), ==, ROLED_OK);
+        CHECK_INT(authorize(c, cr, "s3:PutObject", "home/roledalice/f", NULL, 0, &res), ==,
+                  ROLED_OK);
         CHECK(roled_authz_result_decision(res) == ROLED_DECISION_IMPLICIT_DENY);
         cr = roled_credentials_unref(cr);
         roled_client_close(c);
@@ -195,7 +212,8 @@ static int alice_costly_session_policy(void *arg)
                               "\"Action\":\"s3:GetObject\",\"Resource\":\"*\",\"Condition\":"
                               "{\"ForAnyValue:StringLike\":{\"k\":[");
         for (int i = 0; i < 1000; i++)
-                n += (size_t)snprintf(policy + n, sizeof(policy) - n, "%s\"*z%04d*\"", i ? "," : "", i);
+                n += (size_t)snprintf(policy + n, sizeof(policy) - n, "%s\"*z%04d*\"", i ? "," : "",
+                                      i);
         snprintf(policy + n, sizeof(policy) - n, "]}}}]}");
         memset(value, 'a', sizeof(value) - 1);
         for (size_t i = 0; i < 50; i++)
@@ -232,7 +250,8 @@ static int alice_revoked(void *arg)
         CHECK(roled_authz_result_decision(res) == ROLED_DECISION_ALLOW);
         CHECK_INT(t_revoke(c, "s3", &n), ==, ROLED_OK);
         CHECK_INT(n, >=, 1);
-        CHECK_INT(authorize(c, cr, "s3:GetObject", "data/a", NULL, 0, &res), ==, ROLED_E_INVALID_TOKEN);
+        CHECK_INT(authorize(c, cr, "s3:GetObject", "data/a", NULL, 0, &res), ==,
+                  ROLED_E_INVALID_TOKEN);
         CHECK_CONTAINS(t_last_error(), "revoked");
         cr = roled_credentials_unref(cr);
         roled_client_close(c);
@@ -253,9 +272,14 @@ static roled_status simulate(const char *role, const char *action, const char *r
                              roled_authz_result **res, char *err, size_t err_size)
 {
         roled_client *c = connect_agent();
-        roled_simulate_request q = { .size = sizeof(roled_simulate_request),
-                .role = role, .action = action, .resource = resource,
-                .context = ctx, .n_context = n_ctx, .session_policy = policy,
+        roled_simulate_request q = {
+                .size = sizeof(roled_simulate_request),
+                .role = role,
+                .action = action,
+                .resource = resource,
+                .context = ctx,
+                .n_context = n_ctx,
+                .session_policy = policy,
         };
         roled_status st = t_simulate(c, &q, res);
 
@@ -391,7 +415,8 @@ static void test_rolectl_check(void)
         CHECK_MSG(j, "not JSON: %s", out);
         CHECK_STREQ(json_string_value(json_object_get(j, "decision")), "allow");
         CHECK_STREQ(json_string_value(json_object_get(j, "method")), "Simulate");
-        CHECK_INT(json_integer_value(json_object_get(json_object_get(j, "matched"), "statement")), ==, 3);
+        CHECK_INT(json_integer_value(json_object_get(json_object_get(j, "matched"), "statement")),
+                  ==, 3);
         CHECK(json_is_null(json_object_get(json_object_get(j, "matched"), "sid")));
         json_decref(j);
         free(out);
@@ -399,12 +424,14 @@ static void test_rolectl_check(void)
 
         /* Anyone else asks Authorize about a session of their own. */
         CHECK_INT(rolectl(UID_ALICE, agent.socket, &out, &err, "check", "--role", "s3", "--action",
-                          "s3:PutObject", "--resource", "arn:aws:s3:::home/roledalice/x", "--json", NULL),
+                          "s3:PutObject", "--resource", "arn:aws:s3:::home/roledalice/x", "--json",
+                          NULL),
                   ==, 0);
         j = json_loads(out, 0, NULL);
         CHECK_MSG(j, "not JSON: %s", out);
         CHECK_STREQ(json_string_value(json_object_get(j, "method")), "Authorize");
-        CHECK_STREQ(json_string_value(json_object_get(json_object_get(j, "matched"), "sid")), "Home");
+        CHECK_STREQ(json_string_value(json_object_get(json_object_get(j, "matched"), "sid")),
+                    "Home");
         json_decref(j);
         free(out);
         free(err);
@@ -477,7 +504,8 @@ static void test_rolectl_explain(void)
         CHECK_CONTAINS(out, "nothing (no permissions policy)\n");
         free(out);
         free(err);
-        CHECK_INT(rolectl(0, agent.socket, &out, &err, "explain", "constrained", "--json", NULL), ==, 0);
+        CHECK_INT(rolectl(0, agent.socket, &out, &err, "explain", "constrained", "--json", NULL),
+                  ==, 0);
         j = json_loads(out, 0, NULL);
         CHECK_MSG(j, "not JSON: %s", out);
         CHECK(json_is_object(json_object_get(j, "trustRules")));
@@ -517,9 +545,13 @@ static int groups_decision(void *arg)
         const char *want = arg;
         roled_client *c = connect_agent();
         T_AUTO(roled_credentials) cr = NULL;
-        roled_credentials_request req = { .size = sizeof(roled_credentials_request), .role = "by-group", .flags = ROLED_CREDENTIALS_FRESH };
+        roled_credentials_request req = { .size = sizeof(roled_credentials_request),
+                                          .role = "by-group",
+                                          .flags = ROLED_CREDENTIALS_FRESH };
         T_AUTO(roled_authz_result) res = NULL;
-        roled_authz_request q = { .size = sizeof(roled_authz_request), .action = "s3:GetObject", .resource = "arn:aws:s3:::ops/log" };
+        roled_authz_request q = { .size = sizeof(roled_authz_request),
+                                  .action = "s3:GetObject",
+                                  .resource = "arn:aws:s3:::ops/log" };
 
         CHECK_INT(t_get_credentials(c, &req, &cr), ==, ROLED_OK);
         q.session_token = roled_credentials_session_token(cr);
@@ -566,15 +598,15 @@ static void test_simulate_matches_session(void)
 {
         char *out = NULL, *err = NULL;
 
-        CHECK_INT(rolectl(0, agent.socket, &out, &err, "check", "--role", "by-group", "--action", "s3:DeleteObject",
-                          "--resource", "arn:aws:s3:::teams/ops/x", NULL),
+        CHECK_INT(rolectl(0, agent.socket, &out, &err, "check", "--role", "by-group", "--action",
+                          "s3:DeleteObject", "--resource", "arn:aws:s3:::teams/ops/x", NULL),
                   ==, 0);
         CHECK_CONTAINS(out, "allow: role by-group");
         CHECK_CONTAINS(out, "TeamFolder");
         free(out);
         free(err);
-        CHECK_INT(rolectl(0, agent.socket, &out, &err, "check", "--role", "by-group", "--action", "s3:DeleteObject",
-                          "--resource", "arn:aws:s3:::teams/dev/x", NULL),
+        CHECK_INT(rolectl(0, agent.socket, &out, &err, "check", "--role", "by-group", "--action",
+                          "s3:DeleteObject", "--resource", "arn:aws:s3:::teams/dev/x", NULL),
                   ==, 1);
         CHECK_CONTAINS(out, "implicit-deny");
         free(out);
@@ -588,37 +620,44 @@ int main(int argc, char **argv)
         test_init(argc, argv);
         cfg = config_new(NULL);
         config_put(cfg, "roles.d/s3.json", "%s", s3_policy);
-        config_put(cfg, "roles.d/s3.ini",
-                   "[role]\nname = s3\ndescription = object store access\nmax_session_duration = 2h\n"
-                   "permissions = s3.json\n[trust]\nusers = root, roledalice\ngroups = roledops\n"
-                   "uids = 3000-3010\n");
+        config_put(
+                cfg, "roles.d/s3.ini",
+                "[role]\nname = s3\ndescription = object store access\nmax_session_duration = 2h\n"
+                "permissions = s3.json\n[trust]\nusers = root, roledalice\ngroups = roledops\n"
+                "uids = 3000-3010\n");
         config_put(cfg, "roles.d/nopolicy.ini", "[role]\nname = nopolicy\n[trust]\nusers = root\n");
         config_put(cfg, "roles.d/trust.json",
                    "{\"Version\": \"2012-10-17\", \"Statement\": [{\"Effect\": \"Allow\", "
-                   "\"Action\": \"sts:AssumeRole\", \"Principal\": {\"Local\": \"group:roledops\"}}]}");
-        config_put(cfg, "roles.d/constrained.ini",
-                   "[role]\nname = constrained\ntrust_policy = trust.json\n[trust]\ngids = 2200\n"
-                   "roles = s3\nexe = /usr/bin/aws /usr/local/bin/deploy\nunits = backup.service\n");
-        config_put(cfg, "roles.d/groups.json",
-                   "{\"Version\": \"2012-10-17\", \"Statement\": [\n"
-                   " {\"Sid\": \"OpsByName\", \"Effect\": \"Allow\", \"Action\": \"s3:GetObject\", "
-                   "\"Resource\": \"*\", \"Condition\": {\"ForAnyValue:StringEquals\": "
-                   "{\"roled:groups\": \"roledops\"}}},\n"
-                   " {\"Sid\": \"OpsByGid\", \"Effect\": \"Allow\", \"Action\": \"s3:PutObject\", "
-                   "\"Resource\": \"*\", \"Condition\": {\"ForAnyValue:NumericEquals\": "
-                   "{\"roled:gids\": \"2200\"}}},\n"
-                   " {\"Sid\": \"TeamFolder\", \"Effect\": \"Allow\", \"Action\": \"s3:DeleteObject\", "
-                   "\"Resource\": \"arn:aws:s3:::teams/${aws:PrincipalTag/team}/*\", \"Condition\": "
-                   "{\"StringEquals\": {\"aws:PrincipalTag/cost-center\": \"42\"}}},\n"
-                   " {\"Sid\": \"HasExe\", \"Effect\": \"Allow\", \"Action\": \"s3:ListBucket\", "
-                   "\"Resource\": \"*\", \"Condition\": {\"Null\": {\"roled:exe-sha256\": \"false\", "
-                   "\"roled:exe\": \"false\"}}}\n]}\n");
+                   "\"Action\": \"sts:AssumeRole\", \"Principal\": {\"Local\": "
+                   "\"group:roledops\"}}]}");
+        config_put(
+                cfg, "roles.d/constrained.ini",
+                "[role]\nname = constrained\ntrust_policy = trust.json\n[trust]\ngids = 2200\n"
+                "roles = s3\nexe = /usr/bin/aws /usr/local/bin/deploy\nunits = backup.service\n");
+        config_put(
+                cfg, "roles.d/groups.json",
+                "{\"Version\": \"2012-10-17\", \"Statement\": [\n"
+                " {\"Sid\": \"OpsByName\", \"Effect\": \"Allow\", \"Action\": \"s3:GetObject\", "
+                "\"Resource\": \"*\", \"Condition\": {\"ForAnyValue:StringEquals\": "
+                "{\"roled:groups\": \"roledops\"}}},\n"
+                " {\"Sid\": \"OpsByGid\", \"Effect\": \"Allow\", \"Action\": \"s3:PutObject\", "
+                "\"Resource\": \"*\", \"Condition\": {\"ForAnyValue:NumericEquals\": "
+                "{\"roled:gids\": \"2200\"}}},\n"
+                " {\"Sid\": \"TeamFolder\", \"Effect\": \"Allow\", \"Action\": "
+                "\"s3:DeleteObject\", "
+                "\"Resource\": \"arn:aws:s3:::teams/${aws:PrincipalTag/team}/*\", \"Condition\": "
+                "{\"StringEquals\": {\"aws:PrincipalTag/cost-center\": \"42\"}}},\n"
+                " {\"Sid\": \"HasExe\", \"Effect\": \"Allow\", \"Action\": \"s3:ListBucket\", "
+                "\"Resource\": \"*\", \"Condition\": {\"Null\": {\"roled:exe-sha256\": \"false\", "
+                "\"roled:exe\": \"false\"}}}\n]}\n");
         /*
          * An exe_sha256 rule naming these callers among its principals makes
          * the agent hash their executables, so their sessions carry the hash.
          */
         config_put(cfg, "roles.d/zz-hash.ini",
-                   "[role]\nname = needs-hash\n[trust]\nusers = root roledbob roledcarol\nexe_sha256 = %064d\n", 0);
+                   "[role]\nname = needs-hash\n[trust]\nusers = root roledbob "
+                   "roledcarol\nexe_sha256 = %064d\n",
+                   0);
         config_put(cfg, "roles.d/by-group.ini",
                    "[role]\nname = by-group\npermissions = groups.json\n[trust]\nuids = 2102-2103\n"
                    "[tags]\nteam = ops\ncost-center = 42\n");

@@ -32,7 +32,9 @@ static const char user_text[] = "# my settings\n"
 static int aws_config(char **outp, char **errp, const char *extra)
 {
         const char *env[] = { home_env, NULL };
-        const char *argv[] = { test_rolectl(), "--socket", agent.socket, "aws-config", extra, NULL };
+        const char *argv[] = {
+                test_rolectl(), "--socket", agent.socket, "aws-config", extra, NULL
+        };
 
         return run_cmd(UID_CAROL, NULL, env, argv, outp, errp);
 }
@@ -53,10 +55,13 @@ static void test_first_run(void)
         free(err);
         text = read_file(config);
         /* The user's lines first, unchanged (the trailing blank lines aside). */
-        CHECK_MSG(strncmp(text, user_text, strlen(user_text) - 2) == 0, "user lines changed:\n%s", text);
+        CHECK_MSG(strncmp(text, user_text, strlen(user_text) - 2) == 0, "user lines changed:\n%s",
+                  text);
         snprintf(want, sizeof(want),
-                 "\n[profile roled-open]\n# managed by rolectl aws-config; rerun it to update, edits "
-                 "here are lost\ncredential_process = %s --socket %s credential-process --role open\n",
+                 "\n[profile roled-open]\n# managed by rolectl aws-config; rerun it to update, "
+                 "edits "
+                 "here are lost\ncredential_process = %s --socket %s credential-process --role "
+                 "open\n",
                  test_rolectl(), agent.socket);
         CHECK_STREQ(text + strlen(user_text) - 2, want);
         CHECK_NOT_CONTAINS(text, "roled-closed");
@@ -81,8 +86,8 @@ static void test_idempotent(void)
         CHECK_MSG(j, "not JSON: %s", out);
         CHECK(json_is_false(json_object_get(j, "changed")));
         CHECK(json_is_null(json_object_get(j, "backup")) || !json_object_get(j, "backup"));
-        CHECK_STREQ(json_string_value(json_object_get(json_array_get(json_object_get(j, "profiles"), 0),
-                                                      "profile")),
+        CHECK_STREQ(json_string_value(json_object_get(
+                            json_array_get(json_object_get(j, "profiles"), 0), "profile")),
                     "roled-open");
         json_decref(j);
         after = read_file(config);
@@ -99,16 +104,18 @@ static void test_credential_process_line(void)
 {
         const char *env[] = { home_env, NULL };
         const char *py[] = {
-                "/usr/bin/python3", "-c",
+                "/usr/bin/python3",
+                "-c",
                 "import botocore.session as s\n"
                 "c = s.Session(profile='roled-open').get_credentials().get_frozen_credentials()\n"
                 "print(c.access_key[:4], len(c.secret_key), bool(c.token))\n",
                 NULL,
         };
         const char *probe[] = { "/usr/bin/python3", "-c", "import botocore", NULL };
-        const char *sh[] = { "/bin/sh", "-c",
-                             "eval \"$(sed -n 's/^credential_process = //p' \"$HOME/.aws/config\")\"",
-                             NULL };
+        const char *sh[] = {
+                "/bin/sh", "-c",
+                "eval \"$(sed -n 's/^credential_process = //p' \"$HOME/.aws/config\")\"", NULL
+        };
         char *out = NULL, *err = NULL;
 
         /* The line as written, run by a shell as the user: the credential_process JSON. */
@@ -116,8 +123,10 @@ static void test_credential_process_line(void)
         CHECK_CONTAINS(out, "\"AccessKeyId\": \"ASIA");
         free(out);
         free(err);
-        if (access("/usr/bin/python3", X_OK) < 0 || run_cmd(UID_CAROL, NULL, env, probe, NULL, NULL) != 0) {
-                fprintf(stderr, "note: /usr/bin/python3 has no botocore; the SDK check is skipped\n");
+        if (access("/usr/bin/python3", X_OK) < 0 ||
+            run_cmd(UID_CAROL, NULL, env, probe, NULL, NULL) != 0) {
+                fprintf(stderr,
+                        "note: /usr/bin/python3 has no botocore; the SDK check is skipped\n");
                 return;
         }
         CHECK_INT(run_cmd(UID_CAROL, NULL, env, py, &out, &err), ==, 0);
@@ -156,7 +165,8 @@ static void test_role_gone(void)
         CHECK_CONTAINS(text, "[profile open]\n");
         free(text);
         /* carol loses the role: her profile goes, the rest stays. */
-        config_put(cfg, "roles.d/10-open.ini", "[role]\nname = open\n[trust]\nusers = roledalice\n");
+        config_put(cfg, "roles.d/10-open.ini",
+                   "[role]\nname = open\n[trust]\nusers = roledalice\n");
         CHECK_INT(rolectl(0, agent.socket, &out, &err, "reload", NULL), ==, 0);
         free(out);
         free(err);
@@ -188,9 +198,11 @@ int main(int argc, char **argv)
 
         test_init(argc, argv);
         cfg = config_new(NULL);
-        config_put(cfg, "roles.d/10-open.ini",
-                   "[role]\nname = open\n[trust]\ngroups = roledops\n[default]\nusers = roledcarol\n");
-        config_put(cfg, "roles.d/20-closed.ini", "[role]\nname = closed\n[trust]\nusers = roledalice\n");
+        config_put(
+                cfg, "roles.d/10-open.ini",
+                "[role]\nname = open\n[trust]\ngroups = roledops\n[default]\nusers = roledcarol\n");
+        config_put(cfg, "roles.d/20-closed.ini",
+                   "[role]\nname = closed\n[trust]\nusers = roledalice\n");
         agent_spawn(cfg, &agent);
         snprintf(home, sizeof(home), "%s", test_path("home"));
         snprintf(home_env, sizeof(home_env), "HOME=%s", home);

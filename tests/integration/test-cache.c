@@ -18,7 +18,9 @@ static char (*akids)[33]; /* MAP_SHARED: one slot per child */
 
 static void fresh(roled_client *c, roled_credentials **cr)
 {
-        roled_credentials_request req = { .size = sizeof(roled_credentials_request), .role = "cached", .flags = ROLED_CREDENTIALS_FRESH };
+        roled_credentials_request req = { .size = sizeof(roled_credentials_request),
+                                          .role = "cached",
+                                          .flags = ROLED_CREDENTIALS_FRESH };
 
         CHECK_INT(t_get_credentials(c, &req, cr), ==, ROLED_OK);
 }
@@ -40,7 +42,8 @@ static void test_same_process(void)
 {
         roled_client *c;
         T_AUTO(roled_credentials) a = NULL, *b = NULL;
-        roled_credentials_request req = { .size = sizeof(roled_credentials_request), .role = "cached" };
+        roled_credentials_request req = { .size = sizeof(roled_credentials_request),
+                                          .role = "cached" };
 
         CHECK_INT(t_connect(agent.socket, &c), ==, ROLED_OK);
         CHECK_INT(t_get_credentials(c, &req, &a), ==, ROLED_OK);
@@ -81,17 +84,20 @@ static void test_revoke(void)
         CHECK_INT(t_connect(agent.socket, &c), ==, ROLED_OK);
         fresh(c, &old);
         /* The old token chains while it is live ... */
-        CHECK_INT(t_assume_role(c, "next", 0, NULL, NULL, roled_credentials_session_token(old), &x), ==, ROLED_OK);
+        CHECK_INT(t_assume_role(c, "next", 0, NULL, NULL, roled_credentials_session_token(old), &x),
+                  ==, ROLED_OK);
         x = roled_credentials_unref(x);
         CHECK_INT(t_revoke(c, "cached", &n), ==, ROLED_OK);
         CHECK_INT(n, >=, 1);
         fresh(c, &now);
-        CHECK(strcmp(roled_credentials_access_key_id(old), roled_credentials_access_key_id(now)) != 0);
+        CHECK(strcmp(roled_credentials_access_key_id(old), roled_credentials_access_key_id(now)) !=
+              0);
         /* ... and not once revoked. */
-        CHECK_INT(t_assume_role(c, "next", 0, NULL, NULL, roled_credentials_session_token(old), &x), ==,
-                  ROLED_E_INVALID_TOKEN);
+        CHECK_INT(t_assume_role(c, "next", 0, NULL, NULL, roled_credentials_session_token(old), &x),
+                  ==, ROLED_E_INVALID_TOKEN);
         /* The new session chains. */
-        CHECK_INT(t_assume_role(c, "next", 0, NULL, NULL, roled_credentials_session_token(now), &x), ==, ROLED_OK);
+        CHECK_INT(t_assume_role(c, "next", 0, NULL, NULL, roled_credentials_session_token(now), &x),
+                  ==, ROLED_OK);
         x = roled_credentials_unref(x);
         old = roled_credentials_unref(old);
         now = roled_credentials_unref(now);

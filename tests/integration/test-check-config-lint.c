@@ -15,9 +15,11 @@ int main(int argc, char **argv)
         test_init(argc, argv);
         cfg = config_new(NULL);
         config_put(cfg, "broad.json",
-                   "{\"Statement\": [{\"Effect\": \"Allow\", \"Action\": \"*\", \"Resource\": \"*\"}]}");
+                   "{\"Statement\": [{\"Effect\": \"Allow\", \"Action\": \"*\", \"Resource\": "
+                   "\"*\"}]}");
         config_put(cfg, "narrow.json",
-                   "{\"Version\": \"2012-10-17\", \"Statement\": [{\"Sid\": \"Read\", \"Effect\": \"Allow\", "
+                   "{\"Version\": \"2012-10-17\", \"Statement\": [{\"Sid\": \"Read\", \"Effect\": "
+                   "\"Allow\", "
                    "\"Action\": \"s3:GetObject\", \"Resource\": \"arn:aws:s3:::b/*\"}]}");
         config_put(cfg, "roles.d/10-broad.ini",
                    "[role]\nname = broad\npermissions = ../broad.json\n[trust]\nusers = root\n");

@@ -17,27 +17,33 @@ static const struct {
         const char *text;
         const char *warning; /* NULL: the role must not be warned about */
 } roles[] = {
-        { "10-clean.ini", "[role]\nname = clean\n[trust]\nusers = roledalice\ngroups = roledops\n", NULL },
-        { "20-no-user.ini", "[role]\nname = no-user\n[trust]\nusers = roledalice roled-nosuchuser\n",
+        { "10-clean.ini", "[role]\nname = clean\n[trust]\nusers = roledalice\ngroups = roledops\n",
+          NULL },
+        { "20-no-user.ini",
+          "[role]\nname = no-user\n[trust]\nusers = roledalice roled-nosuchuser\n",
           "role no-user: [trust] users: no user named 'roled-nosuchuser'" },
-        { "30-no-group.ini", "[role]\nname = no-group\n[trust]\nusers = roledbob\n[default]\ngroups = roled-nosuchgroup\n",
+        { "30-no-group.ini",
+          "[role]\nname = no-group\n[trust]\nusers = roledbob\n[default]\ngroups = "
+          "roled-nosuchgroup\n",
           "role no-group: [default] groups: no group named 'roled-nosuchgroup'" },
         { "40-nobody.ini", "[role]\nname = nobody\n[trust]\nusers = roled-ghost\n",
           "role nobody: nobody can assume this role" },
         { "50-everyone.ini", "[role]\nname = everyone\n[trust]\nusers = *\n",
           "role everyone: every local user can assume this role" },
-        { "60-missing-exe.ini", "[role]\nname = missing-exe\n[trust]\nusers = roledalice\nexe = /nonexistent/bin/tool\n",
+        { "60-missing-exe.ini",
+          "[role]\nname = missing-exe\n[trust]\nusers = roledalice\nexe = /nonexistent/bin/tool\n",
           "role missing-exe: [trust] exe: /nonexistent/bin/tool does not exist" },
         /* Constrained, so not "everyone". */
-        { "70-any-in-unit.ini", "[role]\nname = any-in-unit\n[trust]\nusers = *\nunits = web.service\n", NULL },
+        { "70-any-in-unit.ini",
+          "[role]\nname = any-in-unit\n[trust]\nusers = *\nunits = web.service\n", NULL },
 };
 
 static void check_warnings(const char *text, const char *where)
 {
         for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++) {
                 if (roles[i].warning) {
-                        CHECK_MSG(strstr(text, roles[i].warning), "%s lacks \"%s\":\n%s", where, roles[i].warning,
-                                  text);
+                        CHECK_MSG(strstr(text, roles[i].warning), "%s lacks \"%s\":\n%s", where,
+                                  roles[i].warning, text);
                         /* File and line lead the warning. */
                         CHECK_CONTAINS(text, roles[i].file);
                 }
@@ -62,7 +68,8 @@ int main(int argc, char **argv)
 
         /* --check-config: the configuration is valid (exit 0) and the warnings are printed. */
         {
-                const char *argv_check[] = { test_roled(), "--check-config", "--config", cfg, NULL };
+                const char *argv_check[] = { test_roled(), "--check-config", "--config", cfg,
+                                             NULL };
 
                 CHECK_INT(run_cmd(0, NULL, NULL, argv_check, &out, &err), ==, 0);
                 CHECK_CONTAINS(out, "configuration OK");
@@ -79,7 +86,8 @@ int main(int argc, char **argv)
         free(log);
 
         /* On reload: a role added since is checked too. */
-        config_put(cfg, "roles.d/80-late.ini", "[role]\nname = late\n[trust]\nusers = roled-late-ghost roledbob\n");
+        config_put(cfg, "roles.d/80-late.ini",
+                   "[role]\nname = late\n[trust]\nusers = roled-late-ghost roledbob\n");
         CHECK_INT(rolectl(0, agent.socket, &out, &err, "reload", NULL), ==, 0);
         free(out);
         free(err);

@@ -51,15 +51,19 @@ static void check_shape(const roled_credentials *cr, uint32_t duration)
         CHECK(strncmp(roled_credentials_access_key_id(cr), "ASIA", 4) == 0);
         CHECK(is_base32(roled_credentials_access_key_id(cr) + 4, 16));
         CHECK_INT(strlen(roled_credentials_secret_access_key(cr)), ==, 40);
-        CHECK(roled_credentials_session_token(cr) && strlen(roled_credentials_session_token(cr)) > 64);
+        CHECK(roled_credentials_session_token(cr) &&
+              strlen(roled_credentials_session_token(cr)) > 64);
         CHECK(strlen(roled_credentials_session_token(cr)) <= 4096);
-        CHECK_MSG(roled_credentials_expiration(cr) >= now + duration - 60 && roled_credentials_expiration(cr) <= now + duration + 5,
-                  "expiration %lld, now %lld, duration %u", (long long)roled_credentials_expiration(cr),
-                  (long long)now, duration);
+        CHECK_MSG(roled_credentials_expiration(cr) >= now + duration - 60 &&
+                          roled_credentials_expiration(cr) <= now + duration + 5,
+                  "expiration %lld, now %lld, duration %u",
+                  (long long)roled_credentials_expiration(cr), (long long)now, duration);
         CHECK(is_iso8601(roled_credentials_expiration_iso(cr)));
-        CHECK_INT(parse_iso(roled_credentials_expiration_iso(cr)), ==, roled_credentials_expiration(cr));
+        CHECK_INT(parse_iso(roled_credentials_expiration_iso(cr)), ==,
+                  roled_credentials_expiration(cr));
         CHECK_STREQ(roled_credentials_role_arn(cr), "arn:aws:iam::123456789012:role/shape");
-        CHECK_CONTAINS(roled_credentials_assumed_role_arn(cr), "arn:aws:sts::123456789012:assumed-role/shape/");
+        CHECK_CONTAINS(roled_credentials_assumed_role_arn(cr),
+                       "arn:aws:sts::123456789012:assumed-role/shape/");
         CHECK_STREQ(roled_credentials_issuer(cr), "local");
         CHECK(strlen(roled_credentials_session_id(cr)) >= 16);
 }
@@ -68,7 +72,10 @@ static void test_libroled_shape(void)
 {
         roled_client *c;
         T_AUTO(roled_credentials) cr = NULL;
-        roled_credentials_request req = { .size = sizeof(roled_credentials_request), .role = "shape", .duration_seconds = 1800, .flags = ROLED_CREDENTIALS_FRESH };
+        roled_credentials_request req = { .size = sizeof(roled_credentials_request),
+                                          .role = "shape",
+                                          .duration_seconds = 1800,
+                                          .flags = ROLED_CREDENTIALS_FRESH };
 
         CHECK_INT(t_connect(agent.socket, &c), ==, ROLED_OK);
         CHECK_INT(t_get_credentials(c, &req, &cr), ==, ROLED_OK);
@@ -110,7 +117,8 @@ static void test_credential_process_json(void)
         free(err);
 }
 
-/* Out of range, whether rolectl or the agent (the role's maximum) says so: exit 2, the range named. */
+/* Out of range, whether rolectl or the agent (the role's maximum) says so: exit 2, the range named.
+ */
 static void duration_refused(const char *duration, const char *seconds, const char *why)
 {
         char *out = NULL, *err = NULL;
@@ -130,7 +138,10 @@ static void test_duration_bounds(void)
 {
         roled_client *c;
         T_AUTO(roled_credentials) cr = NULL;
-        roled_credentials_request req = { .size = sizeof(roled_credentials_request), .role = "shape", .duration_seconds = 899, .flags = ROLED_CREDENTIALS_FRESH };
+        roled_credentials_request req = { .size = sizeof(roled_credentials_request),
+                                          .role = "shape",
+                                          .duration_seconds = 899,
+                                          .flags = ROLED_CREDENTIALS_FRESH };
 
         duration_refused("899", "899", "15m (900) to 12h (43200)");
         duration_refused("7201", "7201", "900..7200");

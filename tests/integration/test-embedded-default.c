@@ -35,7 +35,8 @@ static int bob_is_denied(void *arg)
 {
         roled_client *c;
         T_AUTO(roled_credentials) cr = NULL;
-        roled_credentials_request req = { .size = sizeof(roled_credentials_request), .role = "default" };
+        roled_credentials_request req = { .size = sizeof(roled_credentials_request),
+                                          .role = "default" };
 
         (void)arg;
         CHECK_INT(t_connect(agent.socket, &c), ==, ROLED_OK);

@@ -29,7 +29,9 @@ static int child(const char *socket, const char *role)
 {
         roled_client *c;
         T_AUTO(roled_credentials) cr = NULL;
-        roled_credentials_request req = { .size = sizeof(roled_credentials_request), .role = role, .flags = ROLED_CREDENTIALS_FRESH };
+        roled_credentials_request req = { .size = sizeof(roled_credentials_request),
+                                          .role = role,
+                                          .flags = ROLED_CREDENTIALS_FRESH };
         char go;
         roled_status s;
 
@@ -131,8 +133,8 @@ int main(int argc, char **argv)
                    "[role]\nname = by-hash\n[trust]\nuids = 0\nexe_sha256 = %s\n", hash);
         config_put(cfg, "roles.d/11-by-other-hash.ini",
                    "[role]\nname = by-other-hash\n[trust]\nuids = 0\nexe_sha256 = %s\n", true_hash);
-        config_put(cfg, "roles.d/12-by-path.ini", "[role]\nname = by-path\n[trust]\nuids = 0\nexe = %s\n",
-                   copy);
+        config_put(cfg, "roles.d/12-by-path.ini",
+                   "[role]\nname = by-path\n[trust]\nuids = 0\nexe = %s\n", copy);
         config_put(cfg, "roles.d/13-by-doc.ini",
                    "[role]\nname = by-doc\ntrust_policy = ../doc.json\n[trust]\nuids = 0\n");
         config_put(cfg, "doc.json",

@@ -34,7 +34,7 @@ static double now_s(void)
 
 typedef struct Tally {
         unsigned ok, failed;
-        double last_ok;         /* CLOCK_MONOTONIC (system-wide) of the last success */
+        double last_ok; /* CLOCK_MONOTONIC (system-wide) of the last success */
         char first_error[256];
 } Tally;
 
@@ -46,16 +46,17 @@ static void load(uid_t uid, int fd)
 
         while (now_s() < end) {
                 char *out = NULL, *err = NULL;
-                int rc = rolectl(uid, agent.socket, &out, &err, "credential-process", "--role", "shared",
-                                 NULL);
+                int rc = rolectl(uid, agent.socket, &out, &err, "credential-process", "--role",
+                                 "shared", NULL);
 
                 if (rc == 0 && out && strstr(out, "\"SessionToken\"")) {
                         t.ok++;
                         t.last_ok = now_s();
                 } else {
                         if (!t.failed++)
-                                snprintf(t.first_error, sizeof(t.first_error), "exit %d: %s [%.80s]", rc,
-                                         err ? err : "", out ? out : "(no output)");
+                                snprintf(t.first_error, sizeof(t.first_error),
+                                         "exit %d: %s [%.80s]", rc, err ? err : "",
+                                         out ? out : "(no output)");
                 }
                 free(out);
                 free(err);
@@ -69,7 +70,9 @@ static void token_of(char *buf, size_t size)
 {
         char *out = NULL, *err = NULL, *p, *e;
 
-        CHECK_INT(rolectl(0, agent.socket, &out, &err, "credential-process", "--role", "shared", NULL), ==, 0);
+        CHECK_INT(rolectl(0, agent.socket, &out, &err, "credential-process", "--role", "shared",
+                          NULL),
+                  ==, 0);
         p = strstr(out, "\"SessionToken\": \"");
         CHECK(p);
         p += strlen("\"SessionToken\": \"");
@@ -86,8 +89,8 @@ static void check_authorized(const char *token)
         Resp r;
 
         msgpack_sbuffer_init(&sb);
-        pack_request(&sb, 7, "Authorize", 3, "sessionToken", token, "action", "s3:GetObject", "resource",
-                     "arn:aws:s3:::b/k");
+        pack_request(&sb, 7, "Authorize", 3, "sessionToken", token, "action", "s3:GetObject",
+                     "resource", "arn:aws:s3:::b/k");
         CHECK_INT(call_raw(agent.socket, sb.data, sb.size, &r, 10000), ==, 1);
         msgpack_sbuffer_destroy(&sb);
         CHECK_STREQ(r.code, "");
@@ -111,7 +114,8 @@ int main(int argc, char **argv)
                    "{\"Version\": \"2012-10-17\", \"Statement\": [{\"Effect\": \"Allow\", "
                    "\"Action\": \"s3:GetObject\", \"Resource\": \"*\"}]}");
         config_put(cfg, "roles.d/shared.ini",
-                   "[role]\nname = shared\npermissions = p.json\n[trust]\nusers = root\nuids = %d %d\n",
+                   "[role]\nname = shared\npermissions = p.json\n[trust]\nusers = root\nuids = %d "
+                   "%d\n",
                    UID_ALICE, UID_BOB);
         /* The socket is the test's, as it would be systemd's: it survives the agent. */
         snprintf(agent.socket, sizeof(agent.socket), "%s", test_path("activated.sock"));
@@ -145,7 +149,8 @@ int main(int argc, char **argv)
                 test_log("client %zu: %u ok, %u failed", i, t.ok, t.failed);
                 CHECK_MSG(t.failed == 0, "a credential-process call failed across the restart: %s",
                           t.first_error);
-                CHECK_MSG(t.last_ok > restarted, "client %zu was not served by the restarted agent", i);
+                CHECK_MSG(t.last_ok > restarted, "client %zu was not served by the restarted agent",
+                          i);
                 ok += t.ok;
         }
         printf("%u credential-process calls across a SIGKILL and restart, none failed\n", ok);

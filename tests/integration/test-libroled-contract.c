@@ -50,7 +50,8 @@ static roled_credentials *get_creds(roled_client *c, const char *role)
         roled_credentials *cr = NULL;
 
         req.role = role;
-        CHECK_MSG(roled_get_credentials(c, &req, &cr, &err) == ROLED_OK, "%s", roled_error_message(&err));
+        CHECK_MSG(roled_get_credentials(c, &req, &cr, &err) == ROLED_OK, "%s",
+                  roled_error_message(&err));
         roled_error_clear(&err);
         return cr;
 }
@@ -168,14 +169,16 @@ static void test_revoked_seen_by_cached_client(void)
         /* The loop-driven client: its descriptor becomes readable and process() drops the entry. */
         wait_readable(looped);
         x = get_creds(looped, "lib");
-        CHECK_MSG(strcmp(roled_credentials_access_key_id(x), roled_credentials_access_key_id(b)) != 0,
+        CHECK_MSG(strcmp(roled_credentials_access_key_id(x), roled_credentials_access_key_id(b)) !=
+                          0,
                   "the revoked key was served from the cache");
         roled_credentials_unref(x);
 
         /* The blocking-only client looks at its socket at its next call after 100 ms. */
         usleep(150 * 1000);
         x = get_creds(blocking, "lib");
-        CHECK_MSG(strcmp(roled_credentials_access_key_id(x), roled_credentials_access_key_id(a)) != 0,
+        CHECK_MSG(strcmp(roled_credentials_access_key_id(x), roled_credentials_access_key_id(a)) !=
+                          0,
                   "the revoked key was served from the cache");
         roled_credentials_unref(x);
         roled_credentials_unref(a);
@@ -208,7 +211,8 @@ static void test_login_end_seen_by_cached_client(void)
         start.event = ROLED_LOGIN_START;
         start.user = pw->pw_name;
         start.service = "test";
-        CHECK_MSG(roled_login(admin, &start, &res, &err) == ROLED_OK, "%s", roled_error_message(&err));
+        CHECK_MSG(roled_login(admin, &start, &res, &err) == ROLED_OK, "%s",
+                  roled_error_message(&err));
         login_id = strdup(roled_login_result_login_id(res));
         CHECK(login_id != NULL && login_id[0] != '\0');
         roled_login_result_unref(res);
@@ -220,13 +224,15 @@ static void test_login_end_seen_by_cached_client(void)
 
         end.event = ROLED_LOGIN_END;
         end.login_id = login_id;
-        CHECK_MSG(roled_login(admin, &end, &res, &err) == ROLED_OK, "%s", roled_error_message(&err));
+        CHECK_MSG(roled_login(admin, &end, &res, &err) == ROLED_OK, "%s",
+                  roled_error_message(&err));
         CHECK_MSG(roled_login_result_revoked(res) > 0, "the login's session was not ended");
         roled_login_result_unref(res);
 
         wait_readable(looped);
         x = get_creds(looped, "lib");
-        CHECK_MSG(strcmp(roled_credentials_access_key_id(x), roled_credentials_access_key_id(b)) != 0,
+        CHECK_MSG(strcmp(roled_credentials_access_key_id(x), roled_credentials_access_key_id(b)) !=
+                          0,
                   "a session ended with the last login was served from the cache");
         roled_credentials_unref(x);
         roled_credentials_unref(b);
@@ -345,7 +351,8 @@ static void test_references(void)
                 again = roled_credentials_unref(again);
                 CHECK_INT(roled_get_credentials(c, &req, &again, NULL), ==, ROLED_OK);
         }
-        CHECK_INT(roled_verify_token(c, roled_credentials_session_token(copy), &claims, NULL), ==, ROLED_OK);
+        CHECK_INT(roled_verify_token(c, roled_credentials_session_token(copy), &claims, NULL), ==,
+                  ROLED_OK);
         CHECK_STREQ(roled_token_claims_access_key_id(claims), akid);
         roled_client_close(c);
         /* The client is gone; the references are the caller's. */
@@ -369,9 +376,10 @@ int main(int argc, char **argv)
         path[LONG_PATH_LEN + 1] = '/';
         path[LONG_PATH_LEN + 2] = '\0';
         cfg = config_new(NULL);
-        config_put(cfg, "roles.d/lib.ini", "[role]\nname = lib\n[trust]\nusers = root\n[default]\nusers = root\n");
-        config_put(cfg, "roles.d/longarn.ini", "[role]\nname = %s\npath = %s\n[trust]\nusers = root\n",
-                   LONG_NAME, path);
+        config_put(cfg, "roles.d/lib.ini",
+                   "[role]\nname = lib\n[trust]\nusers = root\n[default]\nusers = root\n");
+        config_put(cfg, "roles.d/longarn.ini",
+                   "[role]\nname = %s\npath = %s\n[trust]\nusers = root\n", LONG_NAME, path);
         agent_spawn(cfg, &agent);
         test_connect_failure();
         test_errors_per_call();

@@ -63,7 +63,8 @@ static roled_credentials *get_creds(roled_client *c, unsigned flags)
 
         req.role = "lib";
         req.flags = flags;
-        CHECK_MSG(roled_get_credentials(c, &req, &cr, &err) == ROLED_OK, "%s", roled_error_message(&err));
+        CHECK_MSG(roled_get_credentials(c, &req, &cr, &err) == ROLED_OK, "%s",
+                  roled_error_message(&err));
         roled_error_clear(&err);
         return cr;
 }
@@ -140,7 +141,8 @@ static void test_stopped_agent(void)
                 CHECK_INT(six[i].status, ==, ROLED_E_TIMEOUT);
                 CHECK_CONTAINS(six[i].message, "within 1000 ms");
                 /* A deadline (1 s) with room for a loaded machine, not a speed target. */
-                CHECK_MSG(six[i].elapsed_ms < 2500, "thread %d waited %lld ms for a 1000 ms timeout", i,
+                CHECK_MSG(six[i].elapsed_ms < 2500,
+                          "thread %d waited %lld ms for a 1000 ms timeout", i,
                           (long long)six[i].elapsed_ms);
         }
         CHECK(pthread_join(t, NULL) == 0);
@@ -222,7 +224,8 @@ static long agent_connections(roled_client *c)
         const char *p;
         long n;
 
-        CHECK_MSG(roled_agent_status_json(c, &json, &err) == ROLED_OK, "%s", roled_error_message(&err));
+        CHECK_MSG(roled_agent_status_json(c, &json, &err) == ROLED_OK, "%s",
+                  roled_error_message(&err));
         p = strstr(json, "\"connections\": ");
         CHECK(p != NULL);
         n = strtol(p + strlen("\"connections\": "), NULL, 10);
@@ -299,8 +302,8 @@ typedef struct Loop {
         char akid[64];
 } Loop;
 
-static void on_creds(roled_client *c, roled_status st, roled_credentials *cr, const roled_error *err,
-                     void *userdata)
+static void on_creds(roled_client *c, roled_status st, roled_credentials *cr,
+                     const roled_error *err, void *userdata)
 {
         Loop *l = userdata;
 
@@ -313,8 +316,8 @@ static void on_creds(roled_client *c, roled_status st, roled_credentials *cr, co
         roled_credentials_unref(cr);
 }
 
-static void on_authz(roled_client *c, roled_status st, roled_authz_result *res, const roled_error *err,
-                     void *userdata)
+static void on_authz(roled_client *c, roled_status st, roled_authz_result *res,
+                     const roled_error *err, void *userdata)
 {
         Loop *l = userdata;
 
@@ -325,8 +328,8 @@ static void on_authz(roled_client *c, roled_status st, roled_authz_result *res, 
         roled_authz_result_unref(res);
 }
 
-static void on_identity(roled_client *c, roled_status st, roled_identity *id, const roled_error *err,
-                        void *userdata)
+static void on_identity(roled_client *c, roled_status st, roled_identity *id,
+                        const roled_error *err, void *userdata)
 {
         Loop *l = userdata;
 
@@ -337,8 +340,8 @@ static void on_identity(roled_client *c, roled_status st, roled_identity *id, co
         roled_identity_unref(id);
 }
 
-static void on_cancelled(roled_client *c, roled_status st, roled_identity *id, const roled_error *err,
-                         void *userdata)
+static void on_cancelled(roled_client *c, roled_status st, roled_identity *id,
+                         const roled_error *err, void *userdata)
 {
         Loop *l = userdata;
 
@@ -353,7 +356,8 @@ static void run_loop(roled_client *c, const int *counter, int want)
         int64_t end = now_ms() + 10000;
 
         while (*counter < want) {
-                struct pollfd p = { .fd = roled_client_get_fd(c), .events = roled_client_get_events(c) };
+                struct pollfd p = { .fd = roled_client_get_fd(c),
+                                    .events = roled_client_get_events(c) };
                 int timeout = roled_client_get_timeout(c);
 
                 CHECK_MSG(now_ms() < end, "the loop did not finish");
@@ -411,7 +415,9 @@ static void test_async(void)
 static void test_libuv_example(void)
 {
         const char *uv = getenv("ROLED_UV_CLIENT");
-        const char *argv[] = { uv, "--socket", agent.socket, "--role", "lib", "--calls", "200", NULL };
+        const char *argv[] = {
+                uv, "--socket", agent.socket, "--role", "lib", "--calls", "200", NULL
+        };
         char *out = NULL, *err = NULL;
 
         CHECK_MSG(uv && *uv, "ROLED_UV_CLIENT is not set");
@@ -428,7 +434,8 @@ int main(int argc, char **argv)
         test_init(argc, argv);
         cfg = config_new(NULL);
         config_put(cfg, "roles.d/lib.json", "%s", policy);
-        config_put(cfg, "roles.d/lib.ini", "[role]\nname = lib\npermissions = lib.json\n[trust]\nusers = root\n");
+        config_put(cfg, "roles.d/lib.ini",
+                   "[role]\nname = lib\npermissions = lib.json\n[trust]\nusers = root\n");
         agent_spawn(cfg, &agent);
         test_threads_share_a_client();
         test_lanes();

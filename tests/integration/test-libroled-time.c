@@ -42,7 +42,8 @@ static const char policy[] =
 
 static atomic_llong time_offset; /* seconds added to the real time */
 
-/* libroled fetches public keys again once they are this old (CLIENT_KEYS_TTL, client/lib/client.h). */
+/* libroled fetches public keys again once they are this old (CLIENT_KEYS_TTL, client/lib/client.h).
+ */
 #define KEYS_STALE_SECONDS 301
 
 /*
@@ -83,7 +84,8 @@ static roled_credentials *get_creds(roled_client *c, unsigned flags)
 
         req.role = "lib";
         req.flags = flags;
-        CHECK_MSG(roled_get_credentials(c, &req, &cr, &err) == ROLED_OK, "%s", roled_error_message(&err));
+        CHECK_MSG(roled_get_credentials(c, &req, &cr, &err) == ROLED_OK, "%s",
+                  roled_error_message(&err));
         return cr;
 }
 
@@ -93,7 +95,8 @@ static roled_status verify(roled_client *c, const roled_credentials *cr, roled_e
         roled_status st = roled_verify_token(c, roled_credentials_session_token(cr), &tc, err);
 
         if (st == ROLED_OK)
-                CHECK_STREQ(roled_token_claims_access_key_id(tc), roled_credentials_access_key_id(cr));
+                CHECK_STREQ(roled_token_claims_access_key_id(tc),
+                            roled_credentials_access_key_id(cr));
         roled_token_claims_unref(tc);
         return st;
 }
@@ -151,7 +154,8 @@ static long agent_requests(roled_client *c)
         const char *p;
         long n;
 
-        CHECK_MSG(roled_agent_status_json(c, &json, &err) == ROLED_OK, "%s", roled_error_message(&err));
+        CHECK_MSG(roled_agent_status_json(c, &json, &err) == ROLED_OK, "%s",
+                  roled_error_message(&err));
         p = strstr(json, "\"requests\": ");
         CHECK(p != NULL);
         n = strtol(p + strlen("\"requests\": "), NULL, 10);
@@ -179,7 +183,8 @@ static const char *config_lib(void)
         const char *cfg = config_new(NULL);
 
         config_put(cfg, "roles.d/lib.json", "%s", policy);
-        config_put(cfg, "roles.d/lib.ini", "[role]\nname = lib\npermissions = lib.json\n[trust]\nusers = root\n");
+        config_put(cfg, "roles.d/lib.ini",
+                   "[role]\nname = lib\npermissions = lib.json\n[trust]\nusers = root\n");
         return cfg;
 }
 
@@ -205,7 +210,8 @@ static void test_renewal_notification(void)
         char asan_agent[1024], *asan;
 
         CHECK_MSG(faketime && access(faketime, R_OK) == 0,
-                  "libfaketime not found (ROLED_TEST_FAKETIME=%s): packaging/scripts/install-deps installs it",
+                  "libfaketime not found (ROLED_TEST_FAKETIME=%s): packaging/scripts/install-deps "
+                  "installs it",
                   faketime ? faketime : "");
         write_file(clock_file, 0644, "+0\n");
         /* Only the agent runs under libfaketime, with its own clock file; its timers stay real. */
@@ -246,25 +252,29 @@ static void test_renewal_notification(void)
          */
         set_agent_clock(clock_file, 2500);
         renewed = get_creds(other, 0);
-        CHECK_MSG(strcmp(roled_credentials_access_key_id(renewed), roled_credentials_access_key_id(old_b)) != 0,
+        CHECK_MSG(strcmp(roled_credentials_access_key_id(renewed),
+                         roled_credentials_access_key_id(old_b)) != 0,
                   "the agent did not renew the session");
 
         /* The loop-driven client: its descriptor becomes readable, process() takes the note. */
-        p = (struct pollfd){ .fd = roled_client_get_fd(looped), .events = roled_client_get_events(looped) };
+        p = (struct pollfd){ .fd = roled_client_get_fd(looped),
+                             .events = roled_client_get_events(looped) };
         CHECK_MSG(poll(&p, 1, 5000) == 1, "no notification within 5 s");
         CHECK_INT(roled_client_process(looped, NULL), ==, ROLED_OK);
         x = get_creds(looped, 0);
-        CHECK_MSG(streq(roled_credentials_access_key_id(x), roled_credentials_access_key_id(renewed)),
-                  "the loop-driven client served %s, not the renewed %s", roled_credentials_access_key_id(x),
-                  roled_credentials_access_key_id(renewed));
+        CHECK_MSG(
+                streq(roled_credentials_access_key_id(x), roled_credentials_access_key_id(renewed)),
+                "the loop-driven client served %s, not the renewed %s",
+                roled_credentials_access_key_id(x), roled_credentials_access_key_id(renewed));
         roled_credentials_unref(x);
 
         /* The blocking-only client looks at its socket at its next call after 100 ms. */
         usleep(150 * 1000);
         x = get_creds(blocking, 0);
-        CHECK_MSG(streq(roled_credentials_access_key_id(x), roled_credentials_access_key_id(renewed)),
-                  "the blocking client served %s, not the renewed %s", roled_credentials_access_key_id(x),
-                  roled_credentials_access_key_id(renewed));
+        CHECK_MSG(
+                streq(roled_credentials_access_key_id(x), roled_credentials_access_key_id(renewed)),
+                "the blocking client served %s, not the renewed %s",
+                roled_credentials_access_key_id(x), roled_credentials_access_key_id(renewed));
         roled_credentials_unref(x);
 
         /* The old credentials were not revoked by the renewal: they still verify at the agent. */
@@ -276,7 +286,8 @@ static void test_renewal_notification(void)
                 q.session_token = roled_credentials_session_token(old_b);
                 q.action = "s3:GetObject";
                 q.resource = "arn:aws:s3:::data/x";
-                CHECK_MSG(roled_authorize(blocking, &q, &res, &err) == ROLED_OK, "%s", roled_error_message(&err));
+                CHECK_MSG(roled_authorize(blocking, &q, &res, &err) == ROLED_OK, "%s",
+                          roled_error_message(&err));
                 CHECK_INT(roled_authz_result_decision(res), ==, ROLED_DECISION_ALLOW);
                 roled_authz_result_unref(res);
         }
@@ -347,7 +358,8 @@ static void test_keys_refetched_in_background(void)
                 cr2 = get_creds(fresh, 0);
                 roled_client_close(fresh);
         }
-        CHECK_MSG(strncmp(roled_credentials_session_token(cr2), roled_credentials_session_token(cr1), 12) != 0,
+        CHECK_MSG(strncmp(roled_credentials_session_token(cr2),
+                          roled_credentials_session_token(cr1), 12) != 0,
                   "the new token names the same key");
 
         /*

@@ -25,7 +25,8 @@ static void test_cache_without_agent_and_reconnect(void)
 {
         roled_client *c;
         T_AUTO(roled_credentials) a = NULL, *b = NULL;
-        roled_credentials_request req = { .size = sizeof(roled_credentials_request), .role = "lib" };
+        roled_credentials_request req = { .size = sizeof(roled_credentials_request),
+                                          .role = "lib" };
         T_AUTO(roled_token_claims) claims = NULL;
         roled_status s;
 
@@ -78,7 +79,10 @@ static void *work(void *arg)
         w->is_same = true;
         for (int i = 0; i < N_CALLS; i++) {
                 T_AUTO(roled_credentials) cr = NULL;
-                roled_credentials_request req = { .size = sizeof(roled_credentials_request), .role = "lib", .flags = ((i % 4 == 0)) ? ROLED_CREDENTIALS_FRESH : 0 };
+                roled_credentials_request req = { .size = sizeof(roled_credentials_request),
+                                                  .role = "lib",
+                                                  .flags = ((i % 4 == 0)) ? ROLED_CREDENTIALS_FRESH
+                                                                          : 0 };
 
                 if (i % 10 == 5) {
                         if (t_whoami(w->client, &id) == ROLED_OK && roled_identity_uid(id) == 0)
@@ -89,7 +93,8 @@ static void *work(void *arg)
                         continue;
                 w->n_ok++;
                 if (!w->akid[0])
-                        snprintf(w->akid, sizeof(w->akid), "%s", roled_credentials_access_key_id(cr));
+                        snprintf(w->akid, sizeof(w->akid), "%s",
+                                 roled_credentials_access_key_id(cr));
                 else if (strcmp(w->akid, roled_credentials_access_key_id(cr)) != 0)
                         w->is_same = false;
                 cr = roled_credentials_unref(cr);
@@ -147,7 +152,9 @@ static void test_verify_token(void)
 {
         roled_client *c;
         T_AUTO(roled_credentials) cr = NULL;
-        roled_credentials_request req = { .size = sizeof(roled_credentials_request), .role = "lib", .flags = ROLED_CREDENTIALS_FRESH };
+        roled_credentials_request req = { .size = sizeof(roled_credentials_request),
+                                          .role = "lib",
+                                          .flags = ROLED_CREDENTIALS_FRESH };
         T_AUTO(roled_token_claims) claims = NULL;
         char *bad;
 
@@ -161,8 +168,10 @@ static void test_verify_token(void)
         bad = tamper(roled_credentials_session_token(cr), NULL, -1);
         CHECK_INT(t_verify_token(c, bad, &claims), ==, ROLED_E_BAD_SIGNATURE);
         free(bad);
-        /* A claim changed (another access key id): the claims parse, the signature does not hold. */
-        bad = tamper(roled_credentials_session_token(cr), roled_credentials_access_key_id(cr) + 4, 3);
+        /* A claim changed (another access key id): the claims parse, the signature does not hold.
+         */
+        bad = tamper(roled_credentials_session_token(cr), roled_credentials_access_key_id(cr) + 4,
+                     3);
         CHECK_INT(t_verify_token(c, bad, &claims), ==, ROLED_E_BAD_SIGNATURE);
         free(bad);
         cr = roled_credentials_unref(cr);

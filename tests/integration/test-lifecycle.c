@@ -23,7 +23,9 @@ static void check_serves(const char *socket)
 {
         roled_client *c;
         T_AUTO(roled_credentials) cr = NULL;
-        roled_credentials_request req = { .size = sizeof(roled_credentials_request), .role = "life", .flags = ROLED_CREDENTIALS_FRESH };
+        roled_credentials_request req = { .size = sizeof(roled_credentials_request),
+                                          .role = "life",
+                                          .flags = ROLED_CREDENTIALS_FRESH };
 
         CHECK_INT(t_connect(socket, &c), ==, ROLED_OK);
         CHECK_MSG(t_get_credentials(c, &req, &cr) == ROLED_OK, "%s", t_last_error());
@@ -51,7 +53,8 @@ static void test_stale_socket(void)
 
         agent_spawn(cfg, &a);
         agent_kill(&a);
-        CHECK_MSG(stat(a.socket, &st) == 0 && S_ISSOCK(st.st_mode), "SIGKILL should leave the socket");
+        CHECK_MSG(stat(a.socket, &st) == 0 && S_ISSOCK(st.st_mode),
+                  "SIGKILL should leave the socket");
         CHECK_INT(raw_try_connect(a.socket), ==, -ECONNREFUSED);
         agent_spawn(cfg, &a);
         check_serves(a.socket);

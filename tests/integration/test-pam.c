@@ -164,7 +164,9 @@ static char *token_of(uid_t uid)
         json_t *j;
         char *tok;
 
-        CHECK_INT(rolectl(uid, agent.socket, &out, NULL, "credential-process", "--role", "dev", NULL), ==, 0);
+        CHECK_INT(
+                rolectl(uid, agent.socket, &out, NULL, "credential-process", "--role", "dev", NULL),
+                ==, 0);
         j = json_loads(out, 0, NULL);
         CHECK_MSG(j, "credential-process printed %s", out);
         tok = strdup(json_string_value(json_object_get(j, "SessionToken")));
@@ -204,7 +206,8 @@ static void test_two_logins_pairing(void)
         CHECK_STREQ(drive_env(&d, 0, "ROLED_SOCKET"), agent.socket);
         CHECK_STREQ(drive_env(&d, 0, "AWS_PROFILE"), "dev");
         log = agent_log(&agent);
-        CHECK_CONTAINS(log, "(roledalice) started: service roled, tty pts/1, rhost host-one; pre-warmed role dev");
+        CHECK_CONTAINS(log, "(roledalice) started: service roled, tty pts/1, rhost host-one; "
+                            "pre-warmed role dev");
 
         CHECK_INT(drive_rc(&d, "start 1 roled roledalice pts/2 host-two"), ==, PAM_SUCCESS_RC);
         CHECK_INT(drive_rc(&d, "open 1"), ==, PAM_SUCCESS_RC);
@@ -254,7 +257,8 @@ static void test_agent_down(void)
         CHECK_INT(drive_rc(&d, "close 0"), ==, PAM_SUCCESS_RC);
         CHECK_INT(drive_rc(&d, "start 1 down-enforce roledalice pts/1 host"), ==, PAM_SUCCESS_RC);
         CHECK_INT(drive_rc(&d, "open 1"), ==, PAM_SESSION_ERR_RC);
-        CHECK_INT(drive_rc(&d, "start 2 acct-down-enforce roledalice pts/1 host"), ==, PAM_SUCCESS_RC);
+        CHECK_INT(drive_rc(&d, "start 2 acct-down-enforce roledalice pts/1 host"), ==,
+                  PAM_SUCCESS_RC);
         CHECK_INT(drive_rc(&d, "acct 2"), ==, PAM_PERM_DENIED_RC);
         err = driver_stop(&d);
         CHECK_CONTAINS(err, "cannot reach roled at");
@@ -325,39 +329,46 @@ static void test_login_method(void)
         char *log;
 
         CHECK_INT(t_connect(agent.socket, &c), ==, ROLED_OK);
-        CHECK_INT(t_login(c, T_LOGIN_REQ(.event = ROLED_LOGIN_CHECK, .user = "roledalice"),
-                          &res), ==, ROLED_OK);
+        CHECK_INT(t_login(c, T_LOGIN_REQ(.event = ROLED_LOGIN_CHECK, .user = "roledalice"), &res),
+                  ==, ROLED_OK);
         CHECK_INT(roled_login_result_uid(res), ==, UID_ALICE);
         CHECK_INT(roled_login_result_assumable(res), ==, 1);
         CHECK_STREQ(roled_login_result_role(res), "dev");
-        CHECK_INT(t_login(c, T_LOGIN_REQ(.event = ROLED_LOGIN_CHECK, .user = "roledbob"),
-                          &res), ==, ROLED_OK);
+        CHECK_INT(t_login(c, T_LOGIN_REQ(.event = ROLED_LOGIN_CHECK, .user = "roledbob"), &res), ==,
+                  ROLED_OK);
         CHECK_INT(roled_login_result_assumable(res), ==, 0);
         CHECK_STREQ(roled_login_result_role(res), "");
         /* bob has no role: his login is recorded, nothing is pre-warmed, and the reply says why. */
-        CHECK_INT(t_login(c, T_LOGIN_REQ(.event = ROLED_LOGIN_START, .user = "roledbob",
-                                         .service = "sshd\n", .tty = "pts/9"),
-                          &res), ==, ROLED_OK);
+        CHECK_INT(t_login(c,
+                          T_LOGIN_REQ(.event = ROLED_LOGIN_START, .user = "roledbob",
+                                      .service = "sshd\n", .tty = "pts/9"),
+                          &res),
+                  ==, ROLED_OK);
         CHECK_STREQ(roled_login_result_role(res), "");
         CHECK_CONTAINS(roled_login_result_reason(res), "has no default role");
         CHECK_INT(roled_login_result_logins(res), ==, 1);
         snprintf(login_id, sizeof(login_id), "%s", roled_login_result_login_id(res));
-        CHECK_INT(t_login(c, T_LOGIN_REQ(.event = ROLED_LOGIN_END, .login_id = login_id),
-                          &res), ==, ROLED_OK);
+        CHECK_INT(t_login(c, T_LOGIN_REQ(.event = ROLED_LOGIN_END, .login_id = login_id), &res), ==,
+                  ROLED_OK);
         CHECK_INT(roled_login_result_logins(res), ==, 0);
         CHECK_INT(roled_login_result_revoked(res), ==, 0);
         /* A control character from PAM_SERVICE reaches the log as '?'. */
         log = agent_log(&agent);
         CHECK_CONTAINS(log, "service sshd?, tty pts/9");
         free(log);
-        CHECK_INT(t_login(c, T_LOGIN_REQ(.event = ROLED_LOGIN_END,
-                                         .login_id = "00000000000000000000000000000000"),
-                          &res), ==, ROLED_E_NO_SUCH_ENTITY);
+        CHECK_INT(t_login(c,
+                          T_LOGIN_REQ(.event = ROLED_LOGIN_END,
+                                      .login_id = "00000000000000000000000000000000"),
+                          &res),
+                  ==, ROLED_E_NO_SUCH_ENTITY);
         CHECK_INT(t_login(c, T_LOGIN_REQ(.event = ROLED_LOGIN_START, .user = "no-such-user-here"),
-                          &res), ==, ROLED_E_NO_SUCH_ENTITY);
-        CHECK_INT(t_login(c, T_LOGIN_REQ(.event = ROLED_LOGIN_START, .user = "roledalice",
-                                         .role = "bad role"),
-                          &res), ==, ROLED_E_INVALID_PARAMETER_VALUE);
+                          &res),
+                  ==, ROLED_E_NO_SUCH_ENTITY);
+        CHECK_INT(t_login(c,
+                          T_LOGIN_REQ(.event = ROLED_LOGIN_START, .user = "roledalice",
+                                      .role = "bad role"),
+                          &res),
+                  ==, ROLED_E_INVALID_PARAMETER_VALUE);
         CHECK_INT(t_login(c, T_LOGIN_REQ(.event = ROLED_LOGIN_END), &res), ==,
                   ROLED_E_INVALID_ARGUMENT);
         roled_client_close(c);
@@ -373,7 +384,8 @@ int main(int argc, char **argv)
         test_init(argc, argv);
         driver_path = getenv("ROLED_TEST_PAM_DRIVER");
         module_path = getenv("ROLED_TEST_PAM_MODULE");
-        CHECK_MSG(driver_path && module_path, "ROLED_TEST_PAM_DRIVER and ROLED_TEST_PAM_MODULE name "
+        CHECK_MSG(driver_path && module_path,
+                  "ROLED_TEST_PAM_DRIVER and ROLED_TEST_PAM_MODULE name "
                   "pam-driver and pam_roled.so");
         if (access("/usr/lib/x86_64-linux-gnu/libpam_wrapper.so", R_OK) != 0 &&
             access("/usr/lib/libpam_wrapper.so", R_OK) != 0)
@@ -400,9 +412,11 @@ int main(int argc, char **argv)
         service("acct", "account", args);
         memset(long_arg, 'x', sizeof(long_arg) - 1);
         long_arg[sizeof(long_arg) - 1] = '\0';
-        snprintf(args, sizeof(args),
-                 "bogus role=b!d socket=relative/path aws_profile=a;b enforce_=secret-looking-value "
-                 "= role= socket= debug %s", long_arg);
+        snprintf(
+                args, sizeof(args),
+                "bogus role=b!d socket=relative/path aws_profile=a;b enforce_=secret-looking-value "
+                "= role= socket= debug %s",
+                long_arg);
         service("bad", "session", args);
 
         test_two_logins_pairing();

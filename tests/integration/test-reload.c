@@ -35,7 +35,9 @@ static roled_status get(const char *role)
 {
         roled_client *c;
         T_AUTO(roled_credentials) cr = NULL;
-        roled_credentials_request req = { .size = sizeof(roled_credentials_request), .role = role, .flags = ROLED_CREDENTIALS_FRESH };
+        roled_credentials_request req = { .size = sizeof(roled_credentials_request),
+                                          .role = role,
+                                          .flags = ROLED_CREDENTIALS_FRESH };
         roled_status s;
 
         CHECK_INT(t_connect(agent.socket, &c), ==, ROLED_OK);

@@ -66,28 +66,29 @@ static void test_globals_anywhere(void)
         free(out);
         free(err);
         /* After "--", exec's command line is left alone: --verbose reaches /bin/echo. */
-        CHECK_INT(rolectl(UID_CAROL, agent.socket, &out, &err, "exec", "--", "/bin/echo", "--verbose",
-                          "--json", NULL),
+        CHECK_INT(rolectl(UID_CAROL, agent.socket, &out, &err, "exec", "--", "/bin/echo",
+                          "--verbose", "--json", NULL),
                   ==, 0);
         CHECK_STREQ(out, "--verbose --json\n");
         free(out);
         free(err);
-        CHECK_INT(rolectl(UID_CAROL, agent.socket, &out, &err, "exec", "/bin/echo", "-V", NULL), ==, 0);
+        CHECK_INT(rolectl(UID_CAROL, agent.socket, &out, &err, "exec", "/bin/echo", "-V", NULL), ==,
+                  0);
         CHECK_STREQ(out, "-V\n");
         free(out);
         free(err);
 }
 
 /* rolectl @args... fails with exit 2 and exactly one stderr line containing @want. */
-#define CHECK_USAGE(want, ...)                                                                    \
-        do {                                                                                      \
-                char *o_ = NULL, *e_ = NULL;                                                      \
-                CHECK_INT(rolectl(UID_CAROL, agent.socket, &o_, &e_, __VA_ARGS__, NULL), ==, 2); \
-                CHECK_INT(count_lines(e_), ==, 1);                                                \
-                CHECK_CONTAINS(e_, want);                                                         \
-                CHECK_STREQ(o_, "");                                                              \
-                free(o_);                                                                         \
-                free(e_);                                                                         \
+#define CHECK_USAGE(want, ...)                                                                     \
+        do {                                                                                       \
+                char *o_ = NULL, *e_ = NULL;                                                       \
+                CHECK_INT(rolectl(UID_CAROL, agent.socket, &o_, &e_, __VA_ARGS__, NULL), ==, 2);   \
+                CHECK_INT(count_lines(e_), ==, 1);                                                 \
+                CHECK_CONTAINS(e_, want);                                                          \
+                CHECK_STREQ(o_, "");                                                               \
+                free(o_);                                                                          \
+                free(e_);                                                                          \
         } while (0)
 
 static void test_usage_lines(void)
@@ -105,8 +106,9 @@ static void test_usage_lines(void)
         CHECK_USAGE("option '--socket' needs", "roles", "--socket");
         CHECK_USAGE("prints no JSON", "--json", "exec", "/bin/true");
         /* The old "requires an argument" from getopt is gone for good. */
-        CHECK_INT(rolectl(UID_CAROL, agent.socket, &out, &err, "credential-process", "--role", NULL),
-                  ==, 2);
+        CHECK_INT(
+                rolectl(UID_CAROL, agent.socket, &out, &err, "credential-process", "--role", NULL),
+                ==, 2);
         CHECK_NOT_CONTAINS(err, "unknown option");
         CHECK_NOT_CONTAINS(err, "requires");
         free(out);
@@ -115,12 +117,13 @@ static void test_usage_lines(void)
 
 static void test_durations(void)
 {
-        static const char *const good[] = { "900", "900s", "15m", "15M", "1h30m", "1H30M", "2h0m10S",
-                                            "43200" };
+        static const char *const good[] = { "900",   "900s",  "15m",     "15M",
+                                            "1h30m", "1H30M", "2h0m10S", "43200" };
         char *out = NULL, *err = NULL;
 
         for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
-                int rc = rolectl(UID_CAROL, agent.socket, &out, &err, "env", "--duration", good[i], NULL);
+                int rc = rolectl(UID_CAROL, agent.socket, &out, &err, "env", "--duration", good[i],
+                                 NULL);
 
                 CHECK_MSG(rc == 0, "--duration %s: exit %d: %s", good[i], rc, err);
                 CHECK_CONTAINS(out, "AWS_ACCESS_KEY_ID=");
@@ -223,7 +226,8 @@ int main(int argc, char **argv)
         test_init(argc, argv);
         cfg = config_new(NULL);
         config_put(cfg, "roles.d/10-open.ini",
-                   "[role]\nname = open\nmax_session_duration = 12h\n[trust]\ngroups = roledops\n[default]\nusers = roledcarol\n");
+                   "[role]\nname = open\nmax_session_duration = 12h\n[trust]\ngroups = "
+                   "roledops\n[default]\nusers = roledcarol\n");
         agent_spawn(cfg, &agent);
         test_globals_anywhere();
         test_usage_lines();

@@ -38,9 +38,7 @@ static void test_whoami(void)
         CHECK(json_is_string(json_object_get(j, "group")));
         groups = json_object_get(j, "groups");
         CHECK(json_is_array(groups));
-        json_array_foreach(groups, i, g)
-                if (json_integer_value(g) == GID_OPS)
-                        has_ops = true;
+        json_array_foreach(groups, i, g) if (json_integer_value(g) == GID_OPS) has_ops = true;
         CHECK_MSG(has_ops, "roledops (%d) missing from groups: %s", GID_OPS, out);
         CHECK(json_integer_value(json_object_get(j, "pid")) > 1);
         CHECK_STREQ(json_string_value(json_object_get(j, "exe")), test_rolectl());
@@ -66,7 +64,8 @@ static char *role_names(uid_t uid)
         CHECK_INT(rolectl(uid, agent.socket, &out, &err, "roles", "--json", NULL), ==, 0);
         j = parse(out);
         CHECK(json_is_array(j));
-        json_array_foreach(j, i, r) {
+        json_array_foreach(j, i, r)
+        {
                 strcat(names, json_string_value(json_object_get(r, "name")));
                 strcat(names, json_is_true(json_object_get(r, "assumable")) ? "+ " : "- ");
         }
@@ -105,7 +104,8 @@ static void test_status(void)
         char *out = NULL, *err = NULL;
         json_t *j;
 
-        /* Anyone else sees their own sessions and connections, not the agent's counters or paths. */
+        /* Anyone else sees their own sessions and connections, not the agent's counters or paths.
+         */
         CHECK_INT(rolectl(UID_BOB, agent.socket, &out, &err, "status", "--json", NULL), ==, 0);
         j = parse(out);
         CHECK_STREQ(json_string_value(json_object_get(j, "mode")), "system");
@@ -152,16 +152,18 @@ static void test_reload_admin_only(void)
 static void test_exec_and_env(void)
 {
         const char *sh[] = {
-                "/bin/sh", "-c",
+                "/bin/sh",
+                "-c",
                 "eval \"$(\"$0\" env --role open)\" || exit 9; "
                 "printf '%s\\n%s\\n%s\\n' \"$AWS_ACCESS_KEY_ID\" \"${#AWS_SECRET_ACCESS_KEY}\" "
                 "\"$AWS_CREDENTIAL_EXPIRATION\"",
-                test_rolectl(), NULL,
+                test_rolectl(),
+                NULL,
         };
         char *out = NULL, *err = NULL;
 
-        CHECK_INT(rolectl(UID_CAROL, agent.socket, &out, &err, "exec", "--", "/usr/bin/env", NULL), ==,
-                  0);
+        CHECK_INT(rolectl(UID_CAROL, agent.socket, &out, &err, "exec", "--", "/usr/bin/env", NULL),
+                  ==, 0);
         CHECK_CONTAINS(out, "AWS_ACCESS_KEY_ID=ASIA");
         CHECK_CONTAINS(out, "AWS_SECRET_ACCESS_KEY=");
         CHECK_CONTAINS(out, "AWS_SESSION_TOKEN=");
@@ -169,8 +171,8 @@ static void test_exec_and_env(void)
         free(out);
         free(err);
         /* exec passes the command's exit status through. */
-        CHECK_INT(rolectl(UID_CAROL, agent.socket, &out, &err, "exec", "--", "/bin/sh", "-c", "exit 7",
-                          NULL),
+        CHECK_INT(rolectl(UID_CAROL, agent.socket, &out, &err, "exec", "--", "/bin/sh", "-c",
+                          "exit 7", NULL),
                   ==, 7);
         free(out);
         free(err);
@@ -192,7 +194,8 @@ static void test_exit_codes(void)
         CHECK_INT(count_lines(err), ==, 1);
         free(out);
         free(err);
-        CHECK_INT(rolectl(UID_BOB, agent.socket, &out, &err, "env", "--role", "closed", NULL), ==, 1);
+        CHECK_INT(rolectl(UID_BOB, agent.socket, &out, &err, "env", "--role", "closed", NULL), ==,
+                  1);
         CHECK_CONTAINS(err, "AccessDenied");
         CHECK_INT(count_lines(err), ==, 1);
         CHECK_STREQ(out, "");

@@ -23,7 +23,9 @@ static roled_status get(const char *role, char *err, size_t err_len)
 {
         roled_client *c;
         T_AUTO(roled_credentials) cr = NULL;
-        roled_credentials_request req = { .size = sizeof(roled_credentials_request), .role = role, .flags = ROLED_CREDENTIALS_FRESH };
+        roled_credentials_request req = { .size = sizeof(roled_credentials_request),
+                                          .role = role,
+                                          .flags = ROLED_CREDENTIALS_FRESH };
         roled_status s;
 
         CHECK_INT(t_connect(agent.socket, &c), ==, ROLED_OK);
@@ -50,8 +52,9 @@ static int check_all(void *arg)
         for (; e->role; e++) {
                 roled_status s = get(e->role, err, sizeof(err));
 
-                CHECK_MSG(s == e->status, "uid %u role %s: got %s (%s), want %s", (unsigned)getuid(),
-                          e->role, roled_status_name(s), err, roled_status_name(e->status));
+                CHECK_MSG(s == e->status, "uid %u role %s: got %s (%s), want %s",
+                          (unsigned)getuid(), e->role, roled_status_name(s), err,
+                          roled_status_name(e->status));
                 if (s == ROLED_E_ACCESS_DENIED)
                         CHECK_CONTAINS(err, e->role);
         }
@@ -61,20 +64,28 @@ static int check_all(void *arg)
 static void test_principals(void)
 {
         static const Expect alice[] = {
-                { "by-user", ROLED_OK },         { "by-group", ROLED_OK },
-                { "by-uid-range", ROLED_E_ACCESS_DENIED }, { "by-exe", ROLED_E_ACCESS_DENIED },
-                { "chain-b", ROLED_E_ACCESS_DENIED },      {},
+                { "by-user", ROLED_OK },
+                { "by-group", ROLED_OK },
+                { "by-uid-range", ROLED_E_ACCESS_DENIED },
+                { "by-exe", ROLED_E_ACCESS_DENIED },
+                { "chain-b", ROLED_E_ACCESS_DENIED },
+                {},
         };
         static const Expect bob[] = {
-                { "by-user", ROLED_E_ACCESS_DENIED }, { "by-group", ROLED_E_ACCESS_DENIED },
-                { "by-uid-range", ROLED_OK },         { "by-exe", ROLED_OK },
-                { "by-other-exe", ROLED_E_ACCESS_DENIED }, { "by-gid", ROLED_E_ACCESS_DENIED },
+                { "by-user", ROLED_E_ACCESS_DENIED },
+                { "by-group", ROLED_E_ACCESS_DENIED },
+                { "by-uid-range", ROLED_OK },
+                { "by-exe", ROLED_OK },
+                { "by-other-exe", ROLED_E_ACCESS_DENIED },
+                { "by-gid", ROLED_E_ACCESS_DENIED },
                 {},
         };
         static const Expect carol[] = {
                 /* roledops is carol's supplementary group, not her primary one. */
-                { "by-group", ROLED_OK },     { "by-gid", ROLED_OK },
-                { "by-uid-range", ROLED_OK }, { "by-user", ROLED_E_ACCESS_DENIED },
+                { "by-group", ROLED_OK },
+                { "by-gid", ROLED_OK },
+                { "by-uid-range", ROLED_OK },
+                { "by-user", ROLED_E_ACCESS_DENIED },
                 {},
         };
         static const Expect root[] = {
@@ -94,8 +105,8 @@ static void test_exe_via_rolectl(void)
         char *out = NULL, *err = NULL;
 
         /* by-exe trusts bob only through this test binary: rolectl is another executable. */
-        CHECK_INT(rolectl(UID_BOB, agent.socket, &out, &err, "credential-process", "--role", "by-exe",
-                          NULL),
+        CHECK_INT(rolectl(UID_BOB, agent.socket, &out, &err, "credential-process", "--role",
+                          "by-exe", NULL),
                   ==, 1);
         CHECK_CONTAINS(err, "AccessDenied");
         CHECK_CONTAINS(err, "by-exe");
@@ -139,23 +150,27 @@ static int chaining(void *arg)
 
         (void)arg;
         CHECK_INT(t_connect(agent.socket, &c), ==, ROLED_OK);
-        CHECK_MSG(t_assume_role(c, "chain-a", 0, NULL, NULL, NULL, &a) == ROLED_OK, "%s", t_last_error());
+        CHECK_MSG(t_assume_role(c, "chain-a", 0, NULL, NULL, NULL, &a) == ROLED_OK, "%s",
+                  t_last_error());
         /* chain-b trusts only sessions of chain-a. */
         CHECK_INT(t_assume_role(c, "chain-b", 0, NULL, NULL, NULL, &x), ==, ROLED_E_ACCESS_DENIED);
-        CHECK_INT(t_assume_role(c, "chain-b", 900, NULL, "chained", roled_credentials_session_token(a), &b), ==,
-                  ROLED_OK);
+        CHECK_INT(t_assume_role(c, "chain-b", 900, NULL, "chained",
+                                roled_credentials_session_token(a), &b),
+                  ==, ROLED_OK);
         CHECK_STREQ(roled_credentials_role(b), "chain-b");
         CHECK_CONTAINS(roled_credentials_assumed_role_arn(b), "assumed-role/chain-b/chained");
         CHECK_INT(t_verify_token(c, roled_credentials_session_token(b), &claims), ==, ROLED_OK);
         CHECK_STREQ(roled_token_claims_source_role(claims), "chain-a");
         CHECK_STREQ(roled_token_claims_role(claims), "chain-b");
         /* A chained session lasts at most an hour, whatever the role allows (2 h here). */
-        CHECK_INT(t_assume_role(c, "chain-b", 7200, NULL, NULL, roled_credentials_session_token(a), &x), ==,
-                  ROLED_E_INVALID_PARAMETER_VALUE);
+        CHECK_INT(t_assume_role(c, "chain-b", 7200, NULL, NULL, roled_credentials_session_token(a),
+                                &x),
+                  ==, ROLED_E_INVALID_PARAMETER_VALUE);
         CHECK_CONTAINS(t_last_error(), "1 hour");
         /* chain-d trusts another role, not chain-a. */
-        CHECK_INT(t_assume_role(c, "chain-d", 0, NULL, NULL, roled_credentials_session_token(a), &x), ==,
-                  ROLED_E_ACCESS_DENIED);
+        CHECK_INT(
+                t_assume_role(c, "chain-d", 0, NULL, NULL, roled_credentials_session_token(a), &x),
+                ==, ROLED_E_ACCESS_DENIED);
         CHECK_CONTAINS(t_last_error(), "chain-d");
         /* Hand chain-a's token to the parent, for bob to try. */
         snprintf(shared, 8192, "%s", roled_credentials_session_token(a));
@@ -201,9 +216,12 @@ int main(int argc, char **argv)
 
         cfg = config_new(NULL);
         config_put(cfg, "roles.d/10-by-user.ini",
-                   "[role]\nname = by-user\n[trust]\nusers = roledalice\n[default]\nusers = roledalice\n");
-        config_put(cfg, "roles.d/11-by-group.ini", "[role]\nname = by-group\n[trust]\ngroups = roledops\n");
-        config_put(cfg, "roles.d/12-by-gid.ini", "[role]\nname = by-gid\n[trust]\ngids = %d\n", GID_OPS);
+                   "[role]\nname = by-user\n[trust]\nusers = roledalice\n[default]\nusers = "
+                   "roledalice\n");
+        config_put(cfg, "roles.d/11-by-group.ini",
+                   "[role]\nname = by-group\n[trust]\ngroups = roledops\n");
+        config_put(cfg, "roles.d/12-by-gid.ini", "[role]\nname = by-gid\n[trust]\ngids = %d\n",
+                   GID_OPS);
         config_put(cfg, "roles.d/13-by-uid-range.ini",
                    "[role]\nname = by-uid-range\n[trust]\nuids = 2102-2103\n");
         config_put(cfg, "roles.d/14-by-exe.ini",
@@ -212,10 +230,12 @@ int main(int argc, char **argv)
                    "[role]\nname = by-other-exe\n[trust]\nusers = roledbob\nexe = /usr/bin/true\n");
         config_put(cfg, "roles.d/16-by-unit.ini",
                    "[role]\nname = by-unit\n[trust]\nusers = root\nunits = roled-test.service\n");
-        config_put(cfg, "roles.d/20-chain-a.ini", "[role]\nname = chain-a\n[trust]\nusers = roledalice\n");
+        config_put(cfg, "roles.d/20-chain-a.ini",
+                   "[role]\nname = chain-a\n[trust]\nusers = roledalice\n");
         config_put(cfg, "roles.d/21-chain-b.ini",
                    "[role]\nname = chain-b\nmax_session_duration = 2h\n[trust]\nroles = chain-a\n");
-        config_put(cfg, "roles.d/22-chain-d.ini", "[role]\nname = chain-d\n[trust]\nroles = by-gid\n");
+        config_put(cfg, "roles.d/22-chain-d.ini",
+                   "[role]\nname = chain-d\n[trust]\nroles = by-gid\n");
         agent_spawn(cfg, &agent);
 
         test_principals();

@@ -21,8 +21,8 @@
 #include "libtest.h"
 
 static TestAgent agent;
-static char root[512];      /* cgroup v2 mount point */
-static char slice[700];     /* our top-level test slice */
+static char root[512];  /* cgroup v2 mount point */
+static char slice[700]; /* our top-level test slice */
 
 /* Where cgroup v2 is mounted (pure: /sys/fs/cgroup; hybrid: /sys/fs/cgroup/unified). */
 static bool find_cgroup2(void)
@@ -50,17 +50,18 @@ static void mkdirs(const char *path)
         snprintf(buf, sizeof(buf), "%s", path);
         for (char *p = buf + strlen(root) + 1; (p = strchr(p, '/')); p++) {
                 *p = '\0';
-                CHECK_MSG(mkdir(buf, 0755) == 0 || errno == EEXIST, "mkdir %s: %s", buf, strerror(errno));
+                CHECK_MSG(mkdir(buf, 0755) == 0 || errno == EEXIST, "mkdir %s: %s", buf,
+                          strerror(errno));
                 *p = '/';
         }
         CHECK_MSG(mkdir(buf, 0755) == 0 || errno == EEXIST, "mkdir %s: %s", buf, strerror(errno));
 }
 
 typedef struct Ask {
-        const char *cgroup;     /* relative to the slice, or NULL: stay where we are */
-        const char *role;       /* NULL: the default role */
+        const char *cgroup; /* relative to the slice, or NULL: stay where we are */
+        const char *role;   /* NULL: the default role */
         roled_status want;
-        const char *want_unit;  /* what whoami must report */
+        const char *want_unit; /* what whoami must report */
 } Ask;
 
 static int ask(void *arg)
@@ -68,7 +69,9 @@ static int ask(void *arg)
         const Ask *a = arg;
         roled_client *c;
         T_AUTO(roled_credentials) cr = NULL;
-        roled_credentials_request req = { .size = sizeof(roled_credentials_request), .role = a->role, .flags = ROLED_CREDENTIALS_FRESH };
+        roled_credentials_request req = { .size = sizeof(roled_credentials_request),
+                                          .role = a->role,
+                                          .flags = ROLED_CREDENTIALS_FRESH };
         T_AUTO(roled_identity) id = NULL;
         roled_status s;
 
@@ -86,9 +89,9 @@ static int ask(void *arg)
         CHECK_INT(t_whoami(c, &id), ==, ROLED_OK);
         CHECK_STREQ(roled_identity_unit(id), a->want_unit);
         s = t_get_credentials(c, a->role ? &req : NULL, &cr);
-        CHECK_MSG(s == a->want, "cgroup %s role %s: got %s (%s), want %s", a->cgroup ? a->cgroup : "-",
-                  a->role ? a->role : "(default)", roled_status_name(s), t_last_error(),
-                  roled_status_name(a->want));
+        CHECK_MSG(s == a->want, "cgroup %s role %s: got %s (%s), want %s",
+                  a->cgroup ? a->cgroup : "-", a->role ? a->role : "(default)",
+                  roled_status_name(s), t_last_error(), roled_status_name(a->want));
         if (s == ROLED_OK && !a->role)
                 CHECK_STREQ(roled_credentials_role(cr), "by-unit");
         cr = roled_credentials_unref(cr);
@@ -99,7 +102,9 @@ static int ask(void *arg)
 static void cleanup_cgroups(void)
 {
         static const char *const dirs[] = {
-                "demo.service", "user@0.service/app.slice/mine.service", "user@0.service/app.slice",
+                "demo.service",
+                "user@0.service/app.slice/mine.service",
+                "user@0.service/app.slice",
                 "user@0.service",
         };
 
@@ -133,8 +138,9 @@ int main(int argc, char **argv)
         config_put(cfg, "roles.d/10-by-unit.ini",
                    "[role]\nname = by-unit\n[trust]\nusers = root\nunits = demo.service\n"
                    "[default]\nusers = root\nunits = demo.service\n");
-        config_put(cfg, "roles.d/20-by-user-unit.ini",
-                   "[role]\nname = by-user-unit\n[trust]\nusers = root\nunits = user:mine.service\n");
+        config_put(
+                cfg, "roles.d/20-by-user-unit.ini",
+                "[role]\nname = by-user-unit\n[trust]\nusers = root\nunits = user:mine.service\n");
         config_put(cfg, "roles.d/30-system-mine.ini",
                    "[role]\nname = system-mine\n[trust]\nusers = root\nunits = mine.service\n");
         agent_spawn(cfg, &agent);
@@ -148,7 +154,8 @@ int main(int argc, char **argv)
                 { "demo.service", NULL, ROLED_OK, "demo.service" },
                 { "demo.service", "by-user-unit", ROLED_E_ACCESS_DENIED, "demo.service" },
                 /* A user manager's unit matches only a user: rule, never the system one. */
-                { "user@0.service/app.slice/mine.service", "by-user-unit", ROLED_OK, "mine.service" },
+                { "user@0.service/app.slice/mine.service", "by-user-unit", ROLED_OK,
+                  "mine.service" },
                 { "user@0.service/app.slice/mine.service", "system-mine", ROLED_E_ACCESS_DENIED,
                   "mine.service" },
                 { NULL, NULL, 0, NULL },

@@ -82,8 +82,8 @@ static int clients(void *arg)
                         if (cl[i].fd < 0 || !pfd[i].revents)
                                 continue;
                         msgpack_unpacked_init(&u);
-                        if (raw_recv(cl[i].fd, &cl[i].up, &u, 5000) == 1 && resp_parse(&u.data, &r) &&
-                            !r.code[0] && r.msgid == 7)
+                        if (raw_recv(cl[i].fd, &cl[i].up, &u, 5000) == 1 &&
+                            resp_parse(&u.data, &r) && !r.code[0] && r.msgid == 7)
                                 n_done++;
                         else
                                 n_errors++;
@@ -95,8 +95,8 @@ static int clients(void *arg)
         }
         msgpack_sbuffer_destroy(&sb);
         if (n_errors || n_done < PER_PROC)
-                fprintf(stderr, "# pid %d: %u answered, %u errors, %u made\n", (int)getpid(), n_done,
-                        n_errors, n_made);
+                fprintf(stderr, "# pid %d: %u answered, %u errors, %u made\n", (int)getpid(),
+                        n_done, n_errors, n_made);
         return n_errors || n_done < PER_PROC;
 }
 
@@ -164,13 +164,15 @@ int main(int argc, char **argv)
 
                         if (pids[i] <= 0 || waitpid(pids[i], &st, WNOHANG) != pids[i])
                                 continue;
-                        CHECK_MSG(WIFEXITED(st) && WEXITSTATUS(st) == 0, "client process %d failed", i);
+                        CHECK_MSG(WIFEXITED(st) && WEXITSTATUS(st) == 0, "client process %d failed",
+                                  i);
                         pids[i] = 0;
                         n_left--;
                 }
                 usleep(50 * 1000);
         }
-        printf("%d connections answered, at most %lld open in the agent at once\n", N_PROCS * PER_PROC, peak);
+        printf("%d connections answered, at most %lld open in the agent at once\n",
+               N_PROCS * PER_PROC, peak);
         check_served(agent.socket);
         agent_stop(&agent);
         return 0;

@@ -79,7 +79,8 @@ static int burst(void *arg)
                                 n_ok++;
                         } else {
                                 if (!n_bad++)
-                                        fprintf(stderr, "# connection %d: %s %s\n", i, r.code, r.message);
+                                        fprintf(stderr, "# connection %d: %s %s\n", i, r.code,
+                                                r.message);
                         }
                         msgpack_unpacked_destroy(&u);
                         msgpack_unpacker_destroy(&up[i]);
@@ -88,8 +89,8 @@ static int burst(void *arg)
                         n_open--;
                 }
         }
-        fprintf(stderr, "# pid %d: %u answered, %u failed, %u unanswered\n", (int)getpid(), n_ok, n_bad,
-                n_open);
+        fprintf(stderr, "# pid %d: %u answered, %u failed, %u unanswered\n", (int)getpid(), n_ok,
+                n_bad, n_open);
         return n_bad + n_open > 0;
 }
 
@@ -124,8 +125,11 @@ static int latency(void *arg)
                 usleep(1000);
         }
         qsort(us, (size_t)n, sizeof(us[0]), cmp_ll);
-        fprintf(stderr, "# uid %u, %s: a fresh connection and one request: median %lld us, p90 %lld us, max %lld us (%d requests)\n",
-                (unsigned)getuid(), done ? "during the burst" : "alone", us[n / 2], us[n * 9 / 10], us[n - 1], n);
+        fprintf(stderr,
+                "# uid %u, %s: a fresh connection and one request: median %lld us, p90 %lld us, "
+                "max %lld us (%d requests)\n",
+                (unsigned)getuid(), done ? "during the burst" : "alone", us[n / 2], us[n * 9 / 10],
+                us[n - 1], n);
         return 0;
 }
 

@@ -67,8 +67,8 @@ static void flood(bool is_holder)
                 else
                         close(fd);
         }
-        fprintf(stderr, "# bob %s: %u connections made, %u held\n", is_holder ? "holder" : "churner",
-                n_made, n_held);
+        fprintf(stderr, "# bob %s: %u connections made, %u held\n",
+                is_holder ? "holder" : "churner", n_made, n_held);
         for (unsigned i = 0; i < n_held; i++)
                 close(held[i]);
         _exit(0);
@@ -91,7 +91,8 @@ static int serve_check(void *arg)
         /* SO_SNDTIMEO also bounds a connect() that waits for room in the backlog. */
         CHECK(setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) == 0);
         memcpy(sa.sun_path, agent.socket, strlen(agent.socket) + 1);
-        CHECK_MSG(connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0, "connect: %s", strerror(errno));
+        CHECK_MSG(connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0, "connect: %s",
+                  strerror(errno));
         msgpack_sbuffer_init(&sb);
         pack_request(&sb, 1, "GetCallerIdentity", 0);
         CHECK(raw_send(fd, sb.data, sb.size) == 0);
@@ -115,7 +116,8 @@ int main(int argc, char **argv)
         char *log;
 
         test_init(argc, argv);
-        /* Lowered for good (a container's root may not raise a hard limit): the agent inherits it. */
+        /* Lowered for good (a container's root may not raise a hard limit): the agent inherits it.
+         */
         CHECK(setrlimit(RLIMIT_NOFILE, &low) == 0);
         agent_spawn(config_new(NULL), &agent);
         check_served(agent.socket);
@@ -143,7 +145,8 @@ int main(int argc, char **argv)
         CHECK(agent_alive(&agent));
         log = agent_log(&agent);
         fprintf(stderr, "# agent log: %zu bytes\n", strlen(log));
-        CHECK_MSG(strlen(log) < 64 * 1024, "the agent logged %zu bytes during a 3 s flood", strlen(log));
+        CHECK_MSG(strlen(log) < 64 * 1024, "the agent logged %zu bytes during a 3 s flood",
+                  strlen(log));
         free(log);
         agent_stop(&agent);
         return 0;

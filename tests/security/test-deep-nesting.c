@@ -15,8 +15,8 @@ static TestAgent agent;
 /* [0, 1, "Hello", [{"x": [[...[1]...]]}]] nested @depth levels in all. */
 static size_t pack_deep(uint8_t *buf, int depth)
 {
-        static const uint8_t head[] = { 0x94, 0x00, 0x01, 0xa5, 'H', 'e', 'l', 'l', 'o', 0x91, 0x81,
-                                        0xa1, 'x' };
+        static const uint8_t head[] = { 0x94, 0x00, 0x01, 0xa5, 'H',  'e', 'l',
+                                        'l',  'o',  0x91, 0x81, 0xa1, 'x' };
         size_t n = sizeof(head);
 
         memcpy(buf, head, n);

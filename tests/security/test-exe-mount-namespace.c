@@ -25,7 +25,8 @@
 static TestAgent agent;
 static char genuine[PATH_MAX], impostor[PATH_MAX];
 
-/* Client mode: GetCredentials for ROLE; prints "OK" or "CODE: message"; exit 0 only when granted. */
+/* Client mode: GetCredentials for ROLE; prints "OK" or "CODE: message"; exit 0 only when granted.
+ */
 static int client(const char *socket, const char *role)
 {
         msgpack_sbuffer sb;
@@ -79,7 +80,9 @@ static int run_genuine(bool in_userns, const char *role, char **outp)
         char *err = NULL;
         int st;
         const char *plain[] = { genuine, "client", agent.socket, role, NULL };
-        const char *ns[] = { "/usr/bin/unshare", "-Urm", genuine, "client", agent.socket, role, NULL };
+        const char *ns[] = {
+                "/usr/bin/unshare", "-Urm", genuine, "client", agent.socket, role, NULL
+        };
 
         st = run_cmd(UID_ALICE, NULL, NULL, in_userns ? ns : plain, outp, &err);
         if (st != 0 && err && err[0])
@@ -88,13 +91,23 @@ static int run_genuine(bool in_userns, const char *role, char **outp)
         return st;
 }
 
-/* The attack: in a private namespace, the impostor mounted over the genuine path, run by that path. */
+/* The attack: in a private namespace, the impostor mounted over the genuine path, run by that path.
+ */
 static int run_attack(const char *role, char **outp)
 {
-        const char *argv[] = { "/usr/bin/unshare", "-Urm", "/bin/sh", "-c",
-                               "mount --bind \"$0\" \"$1\" || exit 3; "
-                               "[ \"$(readlink /proc/self/exe)\" ] && exec \"$1\" client \"$2\" \"$3\"",
-                               impostor, genuine, agent.socket, role, NULL };
+        const char *argv[] = {
+                "/usr/bin/unshare",
+                "-Urm",
+                "/bin/sh",
+                "-c",
+                "mount --bind \"$0\" \"$1\" || exit 3; "
+                "[ \"$(readlink /proc/self/exe)\" ] && exec \"$1\" client \"$2\" \"$3\"",
+                impostor,
+                genuine,
+                agent.socket,
+                role,
+                NULL
+        };
 
         return run_cmd(UID_ALICE, NULL, NULL, argv, outp, NULL);
 }
@@ -103,7 +116,8 @@ static void test_genuine_served(void)
 {
         char *out = NULL;
 
-        CHECK_MSG(run_genuine(false, "by-exe", &out) == 0, "genuine program refused: %s", out ? out : "");
+        CHECK_MSG(run_genuine(false, "by-exe", &out) == 0, "genuine program refused: %s",
+                  out ? out : "");
         CHECK_CONTAINS(out, "OK");
         free(out);
         CHECK_INT(run_genuine(false, "by-exe-any-ns", &out), ==, 0);
@@ -132,7 +146,8 @@ static void test_bind_mount_refused(void)
                 CHECK_CONTAINS(out, "is not allowed");
                 free(out);
         }
-        /* The impostor under its own name, in the agent's namespace: not the file the rule names either. */
+        /* The impostor under its own name, in the agent's namespace: not the file the rule names
+         * either. */
         {
                 const char *argv[] = { impostor, "client", agent.socket, "by-exe", NULL };
 
@@ -164,8 +179,8 @@ int main(int argc, char **argv)
         copy_file(self, impostor, UID_ALICE);
 
         cfg = config_new(NULL);
-        config_put(cfg, "roles.d/10-by-exe.ini", "[role]\nname = by-exe\n[trust]\nusers = roledalice\nexe = %s\n",
-                   genuine);
+        config_put(cfg, "roles.d/10-by-exe.ini",
+                   "[role]\nname = by-exe\n[trust]\nusers = roledalice\nexe = %s\n", genuine);
         config_put(cfg, "roles.d/20-by-exe-any-ns.ini",
                    "[role]\nname = by-exe-any-ns\n[trust]\nusers = roledalice\nexe = %s\n"
                    "exe_foreign_namespaces = true\n",

@@ -83,8 +83,8 @@ static int client(const char *socket, const char *role)
 
 typedef struct Race {
         const char *role;
-        const char *mode;       /* what the trusted program does after execve(): "idle" or "exit" */
-        bool is_after_exit;     /* C asks only once P (the trusted program) has exited */
+        const char *mode;   /* what the trusted program does after execve(): "idle" or "exit" */
+        bool is_after_exit; /* C asks only once P (the trusted program) has exited */
 } Race;
 
 /* Wait until @pid has exited (a zombie counts: its parent reaps it only at the end). */
@@ -171,17 +171,16 @@ static int attacker(void *arg)
         for (int i = 0; i < RACE_ROUNDS; i++)
                 (void)wait_status(ps[i]);
         printf("race role=%s trusted program %s%s: %d granted, %d refused, %d other\n", race->role,
-               race->mode, race->is_after_exit ? ", asked after it exited" : "", granted, denied, other);
+               race->mode, race->is_after_exit ? ", asked after it exited" : "", granted, denied,
+               other);
         return granted > 0 ? 10 : other > 0 ? 11 : 0;
 }
 
 static void test_race(void)
 {
         static const Race races[] = {
-                { "by-exe", "idle", false },
-                { "by-exe", "idle", true },
-                { "by-exe", "exit", false },
-                { "by-hash", "idle", false },
+                { "by-exe", "idle", false }, { "by-exe", "idle", true },
+                { "by-exe", "exit", false }, { "by-hash", "idle", false },
                 { "by-hash", "idle", true },
         };
 
@@ -226,8 +225,9 @@ static int forking_client(void *arg)
         CHECK(pid >= 0);
         if (pid == 0) {
                 roled_client *own = NULL;
-                bool ok = get_fresh(c) == ROLED_E_FORKED && t_connect(agent.socket, &own) == ROLED_OK &&
-                          get_fresh(own) == ROLED_OK && get_fresh(own) == ROLED_OK;
+                bool ok = get_fresh(c) == ROLED_E_FORKED &&
+                          t_connect(agent.socket, &own) == ROLED_OK && get_fresh(own) == ROLED_OK &&
+                          get_fresh(own) == ROLED_OK;
 
                 roled_client_close(own);
                 roled_client_close(c);
@@ -284,11 +284,12 @@ int main(int argc, char **argv)
         sha256_hex(genuine, hex);
 
         cfg = config_new(NULL);
-        config_put(cfg, "roles.d/10-by-exe.ini", "[role]\nname = by-exe\n[trust]\nusers = roledalice\nexe = %s\n",
-                   genuine);
+        config_put(cfg, "roles.d/10-by-exe.ini",
+                   "[role]\nname = by-exe\n[trust]\nusers = roledalice\nexe = %s\n", genuine);
         config_put(cfg, "roles.d/20-by-hash.ini",
                    "[role]\nname = by-hash\n[trust]\nusers = roledalice\nexe_sha256 = %s\n", hex);
-        config_put(cfg, "roles.d/30-by-user.ini", "[role]\nname = by-user\n[trust]\nusers = roledalice\n");
+        config_put(cfg, "roles.d/30-by-user.ini",
+                   "[role]\nname = by-user\n[trust]\nusers = roledalice\n");
         agent_spawn(cfg, &agent);
 
         test_genuine_served();

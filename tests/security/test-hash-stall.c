@@ -203,7 +203,9 @@ static void test_stall(void)
         /* Another uid is served while that hash is still running. */
         CHECK_INT(run_as(UID_BOB, bob_asks, NULL), ==, 0);
         active = status_uint("exeHashesActive");
-        CHECK_MSG(active >= 1, "bob was served only after the attacker's hashes were done (%lld active)", active);
+        CHECK_MSG(active >= 1,
+                  "bob was served only after the attacker's hashes were done (%lld active)",
+                  active);
 
         line[0] = '\0';
         CHECK(fgets(line, sizeof(line), f));
@@ -212,9 +214,9 @@ static void test_stall(void)
         CHECK_INT(wait_status(pid), ==, 0);
 
         started = status_uint("exeHashesStarted");
-        printf("hashes started %lld, joined %lld, refused %lld (for %d connections, %d versions)\n", started,
-               status_uint("exeHashesJoined"), status_uint("exeHashesRefused"), ROUNDS * CONNS_PER_ROUND,
-               ROUNDS);
+        printf("hashes started %lld, joined %lld, refused %lld (for %d connections, %d versions)\n",
+               started, status_uint("exeHashesJoined"), status_uint("exeHashesRefused"),
+               ROUNDS * CONNS_PER_ROUND, ROUNDS);
         CHECK_MSG(started <= ROUNDS, "%lld hashes for %d versions of one file", started, ROUNDS);
         CHECK_INT(status_uint("exeHashesActive"), ==, 0);
 }
@@ -257,7 +259,8 @@ int main(int argc, char **argv)
         cfg = config_new("exe_hash_max_size = 300M\n");
         config_put(cfg, "roles.d/10-by-hash.ini",
                    "[role]\nname = by-hash\n[trust]\nusers = roledalice\nexe_sha256 = %s\n", hex);
-        config_put(cfg, "roles.d/20-bob.ini", "[role]\nname = bob-role\n[trust]\nusers = roledbob\n");
+        config_put(cfg, "roles.d/20-bob.ini",
+                   "[role]\nname = bob-role\n[trust]\nusers = roledbob\n");
         agent_spawn(cfg, &agent);
 
         test_genuine_served();

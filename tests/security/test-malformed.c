@@ -33,20 +33,24 @@ static void test_closed(void)
         rejected("top-level nil", B(0xc0));
         rejected("empty array", B(0x90));
         rejected("request of arity 3", B(0x93, 0x00, 0x01, 0xa5, 'H', 'e', 'l', 'l', 'o'));
-        rejected("request of arity 5", B(0x95, 0x00, 0x01, 0xa5, 'H', 'e', 'l', 'l', 'o', 0x90, 0x00));
+        rejected("request of arity 5",
+                 B(0x95, 0x00, 0x01, 0xa5, 'H', 'e', 'l', 'l', 'o', 0x90, 0x00));
         rejected("type as string", B(0x94, 0xa1, '0', 0x01, 0xa5, 'H', 'e', 'l', 'l', 'o', 0x90));
         rejected("type 3", B(0x94, 0x03, 0x01, 0xa5, 'H', 'e', 'l', 'l', 'o', 0x90));
-        rejected("type 2^32", B(0x94, 0xcf, 0, 0, 0, 1, 0, 0, 0, 0, 0x01, 0xa5, 'H', 'e', 'l', 'l', 'o', 0x90));
+        rejected("type 2^32",
+                 B(0x94, 0xcf, 0, 0, 0, 1, 0, 0, 0, 0, 0x01, 0xa5, 'H', 'e', 'l', 'l', 'o', 0x90));
         rejected("a response from the client", B(0x94, 0x01, 0x01, 0xc0, 0x80));
         rejected("msgid as string", B(0x94, 0x00, 0xa1, '1', 0xa5, 'H', 'e', 'l', 'l', 'o', 0x90));
         rejected("negative msgid", B(0x94, 0x00, 0xff, 0xa5, 'H', 'e', 'l', 'l', 'o', 0x90));
-        rejected("msgid 2^32", B(0x94, 0x00, 0xcf, 0, 0, 0, 1, 0, 0, 0, 0, 0xa5, 'H', 'e', 'l', 'l', 'o', 0x90));
+        rejected("msgid 2^32",
+                 B(0x94, 0x00, 0xcf, 0, 0, 0, 1, 0, 0, 0, 0, 0xa5, 'H', 'e', 'l', 'l', 'o', 0x90));
         rejected("method as int", B(0x94, 0x00, 0x01, 0x05, 0x90));
         rejected("method as bin", B(0x94, 0x00, 0x01, 0xc4, 0x05, 'H', 'e', 'l', 'l', 'o', 0x90));
         rejected("params as map", B(0x94, 0x00, 0x01, 0xa5, 'H', 'e', 'l', 'l', 'o', 0x80));
         rejected("params as int", B(0x94, 0x00, 0x01, 0xa5, 'H', 'e', 'l', 'l', 'o', 0x05));
         rejected("params [5]", B(0x94, 0x00, 0x01, 0xa5, 'H', 'e', 'l', 'l', 'o', 0x91, 0x05));
-        rejected("params [{}, {}]", B(0x94, 0x00, 0x01, 0xa5, 'H', 'e', 'l', 'l', 'o', 0x92, 0x80, 0x80));
+        rejected("params [{}, {}]",
+                 B(0x94, 0x00, 0x01, 0xa5, 'H', 'e', 'l', 'l', 'o', 0x92, 0x80, 0x80));
 }
 
 static void test_random_bytes(void)
@@ -105,7 +109,8 @@ static void test_kept_open(void)
         check_answered(fd, sb.data, sb.size, UINT32_MAX, "");
         msgpack_sbuffer_clear(&sb);
         /* [nil] and [] params mean defaults. */
-        check_answered(fd, B(0x94, 0x00, 0x13, 0xa6, 'S', 't', 'a', 't', 'u', 's', 0x91, 0xc0), 0x13, "");
+        check_answered(fd, B(0x94, 0x00, 0x13, 0xa6, 'S', 't', 'a', 't', 'u', 's', 0x91, 0xc0),
+                       0x13, "");
         check_answered(fd, B(0x94, 0x00, 0x14, 0xa6, 'S', 't', 'a', 't', 'u', 's', 0x90), 0x14, "");
         msgpack_sbuffer_destroy(&sb);
         close(fd);

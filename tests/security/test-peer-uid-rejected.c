@@ -16,7 +16,9 @@ static int ask(void *arg)
 {
         roled_client *c;
         T_AUTO(roled_credentials) cr = NULL;
-        roled_credentials_request req = { .size = sizeof(roled_credentials_request), .role = "guarded", .flags = ROLED_CREDENTIALS_FRESH };
+        roled_credentials_request req = { .size = sizeof(roled_credentials_request),
+                                          .role = "guarded",
+                                          .flags = ROLED_CREDENTIALS_FRESH };
         roled_status s;
         bool is_trusted = arg == (void *)1, is_admin = arg == (void *)2;
         char missing_msg[512];
@@ -49,7 +51,8 @@ int main(int argc, char **argv)
 
         test_init(argc, argv);
         cfg = config_new(NULL);
-        config_put(cfg, "roles.d/guarded.ini", "[role]\nname = guarded\n[trust]\nuids = %d\n", UID_ALICE);
+        config_put(cfg, "roles.d/guarded.ini", "[role]\nname = guarded\n[trust]\nuids = %d\n",
+                   UID_ALICE);
         agent_spawn(cfg, &agent);
         CHECK_INT(run_as(UID_ALICE, ask, (void *)1), ==, 0);
         CHECK_INT(run_as(UID_BOB, ask, NULL), ==, 0);

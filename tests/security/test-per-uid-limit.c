@@ -78,7 +78,8 @@ int main(int argc, char **argv)
                 /* The kernel completes connect(); the agent parks it, then answers Throttling. */
                 extra = raw_connect(agent.socket);
                 expect_throttled(extra);
-                CHECK_MSG(raw_wait_closed(extra, 5000), "bob's connection %d was not closed", LIMIT + 1);
+                CHECK_MSG(raw_wait_closed(extra, 5000), "bob's connection %d was not closed",
+                          LIMIT + 1);
                 close(extra);
                 /* A parked connection takes the slot bob gives back. */
                 extra = raw_connect(agent.socket);

@@ -32,7 +32,9 @@ static void send_fd(int sock, int fd)
                 struct cmsghdr h;
                 char buf[CMSG_SPACE(sizeof(int))];
         } u = { 0 };
-        struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+        struct msghdr m = { .msg_iov = &iov,
+                            .msg_iovlen = 1,
+                            .msg_control = u.buf,
                             .msg_controllen = sizeof(u.buf) };
         struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
 
@@ -51,7 +53,9 @@ static int recv_fd(int sock)
                 struct cmsghdr h;
                 char buf[CMSG_SPACE(sizeof(int))];
         } u;
-        struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+        struct msghdr m = { .msg_iov = &iov,
+                            .msg_iovlen = 1,
+                            .msg_control = u.buf,
                             .msg_controllen = sizeof(u.buf) };
         struct cmsghdr *cm;
         int fd;

@@ -96,7 +96,8 @@ static int carol(void *arg)
                 }
                 usleep(10 * 1000);
         }
-        fprintf(stderr, "# carol: %zu requests (%zu bytes) per connection; connection 0 sent %zu bytes\n",
+        fprintf(stderr,
+                "# carol: %zu requests (%zu bytes) per connection; connection 0 sent %zu bytes\n",
                 n_req, req_len, sent[0]);
         CHECK(write(pipes[1], "x", 1) == 1);
         CHECK(read(pipes[0], &c, 1) == 1);
@@ -113,7 +114,8 @@ static int carol(void *arg)
 
                         CHECK(poll(&pfd, 1, 10000) > 0);
                         if (pfd.revents & POLLOUT) {
-                                ssize_t n = send(fds[0], req + sent[0], req_len - sent[0], MSG_DONTWAIT);
+                                ssize_t n = send(fds[0], req + sent[0], req_len - sent[0],
+                                                 MSG_DONTWAIT);
 
                                 if (n > 0)
                                         sent[0] += (size_t)n;
@@ -127,13 +129,14 @@ static int carol(void *arg)
                         Resp r;
 
                         if (sent[0] < req_len) {
-                                ssize_t n = send(fds[0], req + sent[0], req_len - sent[0], MSG_DONTWAIT);
+                                ssize_t n = send(fds[0], req + sent[0], req_len - sent[0],
+                                                 MSG_DONTWAIT);
 
                                 if (n > 0)
                                         sent[0] += (size_t)n;
                         }
-                        CHECK_MSG(raw_recv(fds[0], &up, &u, 10000) == 1, "answer %zu of %zu missing", n_got + 1,
-                                  n_req);
+                        CHECK_MSG(raw_recv(fds[0], &up, &u, 10000) == 1,
+                                  "answer %zu of %zu missing", n_got + 1, n_req);
                         CHECK(resp_parse(&u.data, &r));
                         CHECK_STREQ(r.code, "");
                         CHECK_INT(r.msgid, ==, n_got + 1);

@@ -26,10 +26,18 @@ static void test_one_write(void)
         msgpack_sbuffer_init(&sb);
         for (uint32_t i = 0; i < N; i++) {
                 switch (i % 4) {
-                case 0: pack_request(&sb, BASE + i, "GetCallerIdentity", 0); break;
-                case 1: pack_request(&sb, BASE + i, "GetCredentials", 1, "role", "p"); break;
-                case 2: pack_request(&sb, BASE + i, "Frobnicate", 0); break;
-                default: pack_request(&sb, BASE + i, "GetCredentials", 1, "role", "nope"); break;
+                case 0:
+                        pack_request(&sb, BASE + i, "GetCallerIdentity", 0);
+                        break;
+                case 1:
+                        pack_request(&sb, BASE + i, "GetCredentials", 1, "role", "p");
+                        break;
+                case 2:
+                        pack_request(&sb, BASE + i, "Frobnicate", 0);
+                        break;
+                default:
+                        pack_request(&sb, BASE + i, "GetCredentials", 1, "role", "nope");
+                        break;
                 }
         }
         CHECK(raw_send(fd, sb.data, sb.size) == 0);
@@ -54,10 +62,15 @@ static void test_one_write(void)
                 case 1:
                         CHECK_STREQ(r.code, "");
                         CHECK_STREQ(resp_str(&r.result, "role", buf, sizeof(buf)), "p");
-                        CHECK(strncmp(resp_str(&r.result, "accessKeyId", buf, sizeof(buf)), "ASIA", 4) == 0);
+                        CHECK(strncmp(resp_str(&r.result, "accessKeyId", buf, sizeof(buf)), "ASIA",
+                                      4) == 0);
                         break;
-                case 2: CHECK_STREQ(r.code, "UnsupportedOperation"); break;
-                default: CHECK_STREQ(r.code, "NoSuchEntity"); break;
+                case 2:
+                        CHECK_STREQ(r.code, "UnsupportedOperation");
+                        break;
+                default:
+                        CHECK_STREQ(r.code, "NoSuchEntity");
+                        break;
                 }
         }
         /* Nothing more is owed. */

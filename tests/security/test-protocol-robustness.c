@@ -54,7 +54,9 @@ int main(int argc, char **argv)
         msgpack_sbuffer seeds[6];
         roled_client *c;
         T_AUTO(roled_credentials) cr = NULL;
-        roled_credentials_request req = { .size = sizeof(roled_credentials_request), .role = "fz", .flags = ROLED_CREDENTIALS_FRESH };
+        roled_credentials_request req = { .size = sizeof(roled_credentials_request),
+                                          .role = "fz",
+                                          .flags = ROLED_CREDENTIALS_FRESH };
         int fds[N_CONNS], n_sent[N_CONNS] = { 0 };
         uint8_t buf[2048];
         const char *cfg;
@@ -62,7 +64,8 @@ int main(int argc, char **argv)
 
         test_init(argc, argv);
         cfg = config_new("max_connections_per_uid = 64\n");
-        config_put(cfg, "roles.d/fz.ini", "[role]\nname = fz\nmax_session_duration = 2h\n[trust]\nusers = root\n");
+        config_put(cfg, "roles.d/fz.ini",
+                   "[role]\nname = fz\nmax_session_duration = 2h\n[trust]\nusers = root\n");
         config_put(cfg, "roles.d/fz2.ini", "[role]\nname = fz2\n[trust]\nroles = fz\n");
         agent_spawn(cfg, &agent);
         CHECK_INT(t_connect(agent.socket, &c), ==, ROLED_OK);
@@ -71,11 +74,12 @@ int main(int argc, char **argv)
         for (size_t i = 0; i < 6; i++)
                 msgpack_sbuffer_init(&seeds[i]);
         pack_request(&seeds[0], 1, "GetCredentials", 2, "role", "fz", "durationSeconds", "#1800");
-        pack_request(&seeds[1], 2, "AssumeRole", 3, "role", "fz2", "sessionToken", roled_credentials_session_token(cr),
-                     "sessionName", "fuzz");
+        pack_request(&seeds[1], 2, "AssumeRole", 3, "role", "fz2", "sessionToken",
+                     roled_credentials_session_token(cr), "sessionName", "fuzz");
         pack_request(&seeds[2], 3, "Hello", 2, "version", "#1", "client", "fuzzer");
-        pack_request(&seeds[3], 4, "GetCredentials", 2, "role", "fz",
-                     "policy", "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"s3:*\",\"Resource\":\"*\"}]}");
+        pack_request(&seeds[3], 4, "GetCredentials", 2, "role", "fz", "policy",
+                     "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":"
+                     "\"s3:*\",\"Resource\":\"*\"}]}");
         pack_request(&seeds[4], 5, "Revoke", 1, "role", "fz");
         pack_request(&seeds[5], 6, "ListRoles", 0);
 
@@ -96,7 +100,8 @@ int main(int argc, char **argv)
                                 buf[next() % n] ^= (uint8_t)(1u << (next() % 8));
                         break;
                 case 2: { /* a random length header somewhere */
-                        static const uint8_t heads[] = { 0xdc, 0xdd, 0xde, 0xdf, 0xda, 0xdb, 0xc5, 0xc6 };
+                        static const uint8_t heads[] = { 0xdc, 0xdd, 0xde, 0xdf,
+                                                         0xda, 0xdb, 0xc5, 0xc6 };
                         size_t at = next() % n;
 
                         buf[at] = heads[next() % sizeof(heads)];

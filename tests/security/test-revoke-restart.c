@@ -144,8 +144,8 @@ int main(int argc, char **argv)
                    "{\"Version\": \"2012-10-17\", \"Statement\": [{\"Effect\": \"Allow\", "
                    "\"Action\": \"s3:GetObject\", \"Resource\": \"*\"}]}");
         config_put(cfg, "roles.d/shared.ini",
-                   "[role]\nname = shared\npermissions = p.json\n[trust]\nuids = %d %d\n", UID_ALICE,
-                   UID_BOB);
+                   "[role]\nname = shared\npermissions = p.json\n[trust]\nuids = %d %d\n",
+                   UID_ALICE, UID_BOB);
         agent_spawn(cfg, &agent);
         mint_as(UID_ALICE, &alice);
         mint_as(UID_BOB, &bob);
@@ -186,7 +186,8 @@ int main(int argc, char **argv)
         }
 
         /* The list sits beside the keys, private, naming access key ids only. */
-        snprintf(list, sizeof(list), "%s/keys/revoked.list", test_dir()); /* config_new()'s key_dir */
+        snprintf(list, sizeof(list), "%s/keys/revoked.list",
+                 test_dir()); /* config_new()'s key_dir */
         CHECK_MSG(stat(list, &st) == 0, "%s: missing", list);
         CHECK_INT(st.st_mode & 07777, ==, 0600);
         text = read_file(list);

@@ -36,7 +36,8 @@ static void check_clean(const char *text, const char *what)
                 for (size_t off = from; off + w <= len; off += w / 2) {
                         memcpy(window, s + off, w);
                         window[w] = '\0';
-                        CHECK_MSG(!strstr(text, window), "%s holds a piece of a secret: %s", what, window);
+                        CHECK_MSG(!strstr(text, window), "%s holds a piece of a secret: %s", what,
+                                  window);
                 }
         }
 }
@@ -45,7 +46,9 @@ static int bob_denied(void *arg)
 {
         roled_client *c;
         T_AUTO(roled_credentials) cr = NULL;
-        roled_credentials_request req = { .size = sizeof(roled_credentials_request), .role = "s1", .flags = ROLED_CREDENTIALS_FRESH };
+        roled_credentials_request req = { .size = sizeof(roled_credentials_request),
+                                          .role = "s1",
+                                          .flags = ROLED_CREDENTIALS_FRESH };
 
         CHECK_INT(t_connect(agent.socket, &c), ==, ROLED_OK);
         CHECK_INT(t_get_credentials(c, &req, &cr), ==, ROLED_E_ACCESS_DENIED);
@@ -61,7 +64,9 @@ int main(int argc, char **argv)
         const char *cfg;
         roled_client *c;
         T_AUTO(roled_credentials) a = NULL, *b = NULL, *x = NULL;
-        roled_credentials_request req = { .size = sizeof(roled_credentials_request), .role = "s1", .flags = ROLED_CREDENTIALS_FRESH };
+        roled_credentials_request req = { .size = sizeof(roled_credentials_request),
+                                          .role = "s1",
+                                          .flags = ROLED_CREDENTIALS_FRESH };
         char *log, *out = NULL, *err = NULL, env[4200];
         const char *envs[] = { env, NULL };
         const char *argv_assume[] = { NULL, "assume", "s2", "--chain", NULL };
@@ -79,7 +84,8 @@ int main(int argc, char **argv)
         CHECK_INT(t_assume_role(c, "s1", 900, NULL, "secret-test", NULL, &b), ==, ROLED_OK);
         keep(b);
         b = roled_credentials_unref(b);
-        CHECK_INT(t_assume_role(c, "s2", 0, NULL, NULL, roled_credentials_session_token(a), &b), ==, ROLED_OK);
+        CHECK_INT(t_assume_role(c, "s2", 0, NULL, NULL, roled_credentials_session_token(a), &b), ==,
+                  ROLED_OK);
         keep(b);
         CHECK_INT(run_as(UID_BOB, bob_denied, (void *)roled_credentials_session_token(a)), ==, 0);
         CHECK_INT(t_revoke(c, NULL, NULL), ==, ROLED_OK);

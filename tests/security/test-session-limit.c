@@ -29,7 +29,9 @@ static int bob(void *arg)
 {
         roled_client *c;
         T_AUTO(roled_credentials) cr = NULL;
-        roled_credentials_request req = { .size = sizeof(roled_credentials_request), .role = "shared", .flags = ROLED_CREDENTIALS_FRESH };
+        roled_credentials_request req = { .size = sizeof(roled_credentials_request),
+                                          .role = "shared",
+                                          .flags = ROLED_CREDENTIALS_FRESH };
         uint32_t n = 0;
         char err[512];
 
@@ -70,7 +72,8 @@ int main(int argc, char **argv)
 
         test_init(argc, argv);
         cfg = config_new("max_sessions_per_uid = 3\n");
-        config_put(cfg, "roles.d/shared.ini", "[role]\nname = shared\n[trust]\nusers = roledalice roledbob\n");
+        config_put(cfg, "roles.d/shared.ini",
+                   "[role]\nname = shared\n[trust]\nusers = roledalice roledbob\n");
         agent_spawn(cfg, &agent);
         CHECK_INT(run_as(UID_BOB, bob, NULL), ==, 0);
         CHECK_INT(run_as(UID_ALICE, alice, NULL), ==, 0);

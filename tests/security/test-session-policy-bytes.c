@@ -35,9 +35,10 @@ static void policy(unsigned n, char *buf, size_t size)
                                       "\"Allow\", \"Action\": \"s3:GetObject\", \"Resource\": [");
 
         for (unsigned i = 0; len + 200 < POLICY_LEN; i++)
-                len += (size_t)snprintf(buf + len, size - len,
-                                        "%s\"arn:aws:s3:::bucket-%u-%u/some/long/prefix/for/padding/*\"",
-                                        i ? ", " : "", n, i);
+                len += (size_t)snprintf(
+                        buf + len, size - len,
+                        "%s\"arn:aws:s3:::bucket-%u-%u/some/long/prefix/for/padding/*\"",
+                        i ? ", " : "", n, i);
         snprintf(buf + len, size - len, "]}]}");
 }
 
@@ -60,14 +61,15 @@ static void assume(int fd, unsigned n, char *code, size_t size)
         CHECK(resp_parse(&u.data, &r));
         CHECK_INT(r.msgid, ==, n + 1);
         snprintf(code, size, "%s", r.code);
-        CHECK_MSG(!r.code[0] || strcmp(r.code, "Throttling") == 0, "AssumeRole %u: %s: %s", n, r.code,
-                  r.message);
+        CHECK_MSG(!r.code[0] || strcmp(r.code, "Throttling") == 0, "AssumeRole %u: %s: %s", n,
+                  r.code, r.message);
         msgpack_unpacked_destroy(&u);
         msgpack_unpacker_destroy(&up);
         msgpack_sbuffer_destroy(&sb);
 }
 
-/* bob() - distinct policies until Throttling; @arg: the most that may be stored (unsigned), or NULL. */
+/* bob() - distinct policies until Throttling; @arg: the most that may be stored (unsigned), or
+ * NULL. */
 static int bob(void *arg)
 {
         int fd = raw_connect(agent.socket);
@@ -83,7 +85,8 @@ static int bob(void *arg)
         CHECK_STREQ(code, "Throttling");
         printf("bob: %u distinct 10 KB session policies stored, then Throttling\n", n);
         if (arg)
-                CHECK_MSG(n <= *(const unsigned *)arg, "%u stored, more than %u", n, *(const unsigned *)arg);
+                CHECK_MSG(n <= *(const unsigned *)arg, "%u stored, more than %u", n,
+                          *(const unsigned *)arg);
         /* A policy the agent already holds costs nothing: still served. */
         assume(fd, 0, code, sizeof(code));
         CHECK_STREQ(code, "");
@@ -111,8 +114,8 @@ static const char *config(const char *ini)
                    "{\"Version\": \"2012-10-17\", \"Statement\": [{\"Effect\": \"Allow\", "
                    "\"Action\": \"s3:*\", \"Resource\": \"*\"}]}");
         config_put(cfg, "roles.d/shared.ini",
-                   "[role]\nname = shared\npermissions = p.json\n[trust]\nuids = %d %d\n", UID_ALICE,
-                   UID_BOB);
+                   "[role]\nname = shared\npermissions = p.json\n[trust]\nuids = %d %d\n",
+                   UID_ALICE, UID_BOB);
         return cfg;
 }
 

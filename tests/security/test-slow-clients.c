@@ -58,15 +58,16 @@ static int slow(void *arg)
                 Resp r;
 
                 msgpack_unpacked_init(&u);
-                if (raw_recv(fds[i], &up[i], &u, 10000) == 1 && resp_parse(&u.data, &r) && !r.code[0])
+                if (raw_recv(fds[i], &up[i], &u, 10000) == 1 && resp_parse(&u.data, &r) &&
+                    !r.code[0])
                         n_ok++;
                 msgpack_unpacked_destroy(&u);
                 msgpack_unpacker_destroy(&up[i]);
                 close(fds[i]);
         }
         msgpack_sbuffer_destroy(&sb);
-        fprintf(stderr, "# carol: %u of %d slow requests answered (%zu bytes, one per %d ms)\n", n_ok, N_SLOW,
-                sb.size, BYTE_EVERY_MS);
+        fprintf(stderr, "# carol: %u of %d slow requests answered (%zu bytes, one per %d ms)\n",
+                n_ok, N_SLOW, sb.size, BYTE_EVERY_MS);
         return n_ok != N_SLOW;
 }
 

@@ -37,7 +37,8 @@ static void test_iso8601(void **state)
         assert_string_equal(buf, "1970-01-01T00:00:00Z");
         assert_int_equal(civil_format_iso8601(1700000000, buf), 0);
         assert_string_equal(buf, "2023-11-14T22:13:20Z");
-        assert_int_equal(civil_format_iso8601(951782400, buf), 0); /* leap day of a century leap year */
+        assert_int_equal(civil_format_iso8601(951782400, buf),
+                         0); /* leap day of a century leap year */
         assert_string_equal(buf, "2000-02-29T00:00:00Z");
         assert_int_equal(civil_format_iso8601(-1, buf), 0);
         assert_string_equal(buf, "1969-12-31T23:59:59Z");
@@ -85,15 +86,18 @@ static void test_duration(void **state)
                 int r;
                 uint32_t out;
         } cases[] = {
-                { "900", 0, 900 },       { "900s", 0, 900 },     { "15m", 0, 900 },
-                { "15M", 0, 900 },       { "1h", 0, 3600 },      { "1H30M", 0, 5400 },
-                { "1h30m", 0, 5400 },    { "12h", 0, 43200 },    { "2h0m10s", 0, 7210 },
-                { "1h1", 0, 3601 },      { "0", 0, 0 },          { "43200", 0, 43200 },
-                { "", -EINVAL, 0 },      { "h", -EINVAL, 0 },    { "15x", -EINVAL, 0 },
-                { "-5", -EINVAL, 0 },    { "1.5h", -EINVAL, 0 }, { "15 m", -EINVAL, 0 },
-                { "1hm", -EINVAL, 0 },   { "+5", -EINVAL, 0 },   { "13h", -ERANGE, 0 },
-                { "43201", -ERANGE, 0 }, { "12h1s", -ERANGE, 0 },
-                { "99999999999999999999", -ERANGE, 0 },
+                { "900", 0, 900 },       { "900s", 0, 900 },
+                { "15m", 0, 900 },       { "15M", 0, 900 },
+                { "1h", 0, 3600 },       { "1H30M", 0, 5400 },
+                { "1h30m", 0, 5400 },    { "12h", 0, 43200 },
+                { "2h0m10s", 0, 7210 },  { "1h1", 0, 3601 },
+                { "0", 0, 0 },           { "43200", 0, 43200 },
+                { "", -EINVAL, 0 },      { "h", -EINVAL, 0 },
+                { "15x", -EINVAL, 0 },   { "-5", -EINVAL, 0 },
+                { "1.5h", -EINVAL, 0 },  { "15 m", -EINVAL, 0 },
+                { "1hm", -EINVAL, 0 },   { "+5", -EINVAL, 0 },
+                { "13h", -ERANGE, 0 },   { "43201", -ERANGE, 0 },
+                { "12h1s", -ERANGE, 0 }, { "99999999999999999999", -ERANGE, 0 },
         };
         uint32_t v = 7;
 
@@ -272,10 +276,10 @@ static void test_names(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_iso8601),         cmocka_unit_test(test_civil_days),
-                cmocka_unit_test(test_duration),        cmocka_unit_test(test_duration_format),
-                cmocka_unit_test(test_refresh_margin),  cmocka_unit_test(test_safefile_check),
-                cmocka_unit_test(test_safefile_read),   cmocka_unit_test(test_secbuf_grow),
+                cmocka_unit_test(test_iso8601),        cmocka_unit_test(test_civil_days),
+                cmocka_unit_test(test_duration),       cmocka_unit_test(test_duration_format),
+                cmocka_unit_test(test_refresh_margin), cmocka_unit_test(test_safefile_check),
+                cmocka_unit_test(test_safefile_read),  cmocka_unit_test(test_secbuf_grow),
                 cmocka_unit_test(test_names),
         };
 

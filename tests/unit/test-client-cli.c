@@ -53,14 +53,17 @@ static void test_duration(void **state)
                 int r;
                 uint32_t out;
         } cases[] = {
-                { "900", 0, 900 },     { "900s", 0, 900 },    { "15m", 0, 900 },
-                { "1h", 0, 3600 },     { "1h30m", 0, 5400 },  { "12h", 0, 43200 },
-                { "43200", 0, 43200 }, { "2h0m10s", 0, 7210 },
-                { "1H30M", 0, 5400 },  { "15M", 0, 900 },
-                { "", -EINVAL, 0 },    { "0", -ERANGE, 0 },   { "899", -ERANGE, 0 }, { "14m", -ERANGE, 0 },   { "h", -EINVAL, 0 },
-                { "15x", -EINVAL, 0 }, { "-5", -EINVAL, 0 },  { "1.5h", -EINVAL, 0 },
-                { "15 m", -EINVAL, 0 }, { "13h", -ERANGE, 0 }, { "43201", -ERANGE, 0 },
-                { "99999999999999999999", -ERANGE, 0 },
+                { "900", 0, 900 },       { "900s", 0, 900 },
+                { "15m", 0, 900 },       { "1h", 0, 3600 },
+                { "1h30m", 0, 5400 },    { "12h", 0, 43200 },
+                { "43200", 0, 43200 },   { "2h0m10s", 0, 7210 },
+                { "1H30M", 0, 5400 },    { "15M", 0, 900 },
+                { "", -EINVAL, 0 },      { "0", -ERANGE, 0 },
+                { "899", -ERANGE, 0 },   { "14m", -ERANGE, 0 },
+                { "h", -EINVAL, 0 },     { "15x", -EINVAL, 0 },
+                { "-5", -EINVAL, 0 },    { "1.5h", -EINVAL, 0 },
+                { "15 m", -EINVAL, 0 },  { "13h", -ERANGE, 0 },
+                { "43201", -ERANGE, 0 }, { "99999999999999999999", -ERANGE, 0 },
         };
 
         for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -148,7 +151,8 @@ static roled_credentials *sample(void)
         proto_pack_kv_str(&b, "sessionToken", "AQID+/v=\"weird'token\\");
         proto_pack_kv_uint(&b, "expiration", 1900000000); /* 2030-03-17T17:46:40Z */
         msgpack_zone_init(&zone, 1024);
-        assert_int_equal(msgpack_unpack((const char *)b.data, b.len, NULL, &zone, &obj), MSGPACK_UNPACK_SUCCESS);
+        assert_int_equal(msgpack_unpack((const char *)b.data, b.len, NULL, &zone, &obj),
+                         MSGPACK_UNPACK_SUCCESS);
         assert_int_equal(creds_decode(&obj, &zone, &c, NULL), ROLED_OK);
         msgpack_zone_destroy(&zone);
         proto_buf_deinit(&b);
@@ -217,8 +221,8 @@ static char *sh_output(const char *script)
 static void test_shell_quote(void **state)
 {
         static const char *const cases[] = {
-                "abc", "", "it's", "a b", "$HOME", "`id`", "back\\slash", "'''", "a\nb",
-                "*", "~", "x;y", "\"dq\"", "AQID+/v=", "-n", "$(id)", "!",
+                "abc", "",  "it's", "a b",    "$HOME",    "`id`", "back\\slash", "'''", "a\nb",
+                "*",   "~", "x;y",  "\"dq\"", "AQID+/v=", "-n",   "$(id)",       "!",
         };
 
         for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -347,8 +351,9 @@ static void test_parse_options(void **state)
         {
                 char *argv[] = { "explain", "admin", "--json", NULL };
 
-                assert_int_equal(parse(argv, CLI_OPT_JSON | CLI_OPT_OPERANDS | CLI_OPT_PERMUTE, &opts),
-                                 CLI_GO_ON);
+                assert_int_equal(
+                        parse(argv, CLI_OPT_JSON | CLI_OPT_OPERANDS | CLI_OPT_PERMUTE, &opts),
+                        CLI_GO_ON);
                 assert_true(opts.is_json);
                 assert_string_equal(argv[optind], "admin");
         }

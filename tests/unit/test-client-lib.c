@@ -101,7 +101,8 @@ static bool answer(Fake *f, int fd, const ProtoMsg *m)
         switch (m->method) {
         case PROTO_M_GET_CREDENTIALS:
                 if (is_denying) {
-                        proto_pack_response_error(&b, m->msgid, PROTO_ACCESS_DENIED, "role deploy: not trusted");
+                        proto_pack_response_error(&b, m->msgid, PROTO_ACCESS_DENIED,
+                                                  "role deploy: not trusted");
                         break;
                 }
                 /* A notification and a stale answer first: the client must skip both. */
@@ -115,8 +116,9 @@ static bool answer(Fake *f, int fd, const ProtoMsg *m)
                 pack_creds(&b, (uint64_t)time(NULL) + lifetime);
                 break;
         case PROTO_M_REVOKE:
-                proto_pack_response_error(&b, m->msgid, PROTO_ACCESS_DENIED,
-                                          "role deploy: uid 1001 (bob) is not\na trusted principal");
+                proto_pack_response_error(
+                        &b, m->msgid, PROTO_ACCESS_DENIED,
+                        "role deploy: uid 1001 (bob) is not\na trusted principal");
                 break;
         case PROTO_M_RELOAD:
                 proto_buf_deinit(&b);
@@ -134,14 +136,21 @@ static bool answer(Fake *f, int fd, const ProtoMsg *m)
                 break;
         case PROTO_M_GET_CALLER_IDENTITY:
                 proto_pack_response_ok(&b, m->msgid);
-                codec_encode_GetCallerIdentityRep(&b, &(ProtoGetCallerIdentityRep){
-                        .uid = 1001, .gid = 1001, .user = proto_str("bob"), .group = proto_str("bob"),
-                        .groups = { (const uint32_t[]){ 1001, 27 }, 2 }, .pid = 42,
-                        .exe = proto_str("/usr/bin/x"), .unit = proto_str(""), .cgroup = proto_str("/"),
-                        .account = proto_str("000000000000"),
-                        .arn = proto_str("arn:aws:iam::000000000000:user/bob"),
-                        .identity_key = proto_str("1001:1001::/usr/bin/x"),
-                });
+                codec_encode_GetCallerIdentityRep(
+                        &b, &(ProtoGetCallerIdentityRep){
+                                    .uid = 1001,
+                                    .gid = 1001,
+                                    .user = proto_str("bob"),
+                                    .group = proto_str("bob"),
+                                    .groups = { (const uint32_t[]){ 1001, 27 }, 2 },
+                                    .pid = 42,
+                                    .exe = proto_str("/usr/bin/x"),
+                                    .unit = proto_str(""),
+                                    .cgroup = proto_str("/"),
+                                    .account = proto_str("000000000000"),
+                                    .arn = proto_str("arn:aws:iam::000000000000:user/bob"),
+                                    .identity_key = proto_str("1001:1001::/usr/bin/x"),
+                            });
                 break;
         default:
                 proto_pack_response_error(&b, m->msgid, PROTO_UNSUPPORTED_OPERATION, "no");
@@ -370,7 +379,8 @@ static void test_untrusted_dir_mode(void **state)
 static void test_credentials_and_cache(void **state)
 {
         Fake *f = fake_start("");
-        roled_credentials_request req = { .size = sizeof(roled_credentials_request), .role = "deploy" };
+        roled_credentials_request req = { .size = sizeof(roled_credentials_request),
+                                          .role = "deploy" };
         T_AUTO(roled_credentials) cr = NULL, *cr2 = NULL;
         roled_client *c = NULL;
 
@@ -384,7 +394,8 @@ static void test_credentials_and_cache(void **state)
 
         /* Same key: from the cache. */
         assert_int_equal(t_get_credentials(c, &req, &cr2), ROLED_OK);
-        assert_string_equal(roled_credentials_secret_access_key(cr2), roled_credentials_secret_access_key(cr));
+        assert_string_equal(roled_credentials_secret_access_key(cr2),
+                            roled_credentials_secret_access_key(cr));
         assert_int_equal(fake_count(f, PROTO_M_GET_CREDENTIALS), 1);
         cr2 = roled_credentials_unref(cr2);
 

@@ -101,8 +101,8 @@ static void test_peer_uid(void **state)
         assert_true(pid >= 0);
         if (pid == 0) {
                 /* SO_PEERCRED reports the credentials at listen() time: drop first. */
-                if (setresgid(NOBODY, NOBODY, NOBODY) < 0 || setresuid(NOBODY, NOBODY, NOBODY) < 0 ||
-                    listen(fd, 4) < 0)
+                if (setresgid(NOBODY, NOBODY, NOBODY) < 0 ||
+                    setresuid(NOBODY, NOBODY, NOBODY) < 0 || listen(fd, 4) < 0)
                         _exit(1);
                 if (write(sync[1], "r", 1) != 1)
                         _exit(1);
@@ -159,7 +159,8 @@ int main(void)
         int r;
 
         if (geteuid() != 0) {
-                fprintf(stderr, "test-client-trust: needs root (files and processes of uid %d)\n", NOBODY);
+                fprintf(stderr, "test-client-trust: needs root (files and processes of uid %d)\n",
+                        NOBODY);
                 return 77;
         }
         /* mkdtemp() wants the template to end in six 'X'. */

@@ -59,7 +59,8 @@ static void *fill_alloc(Fill *fl, size_t size)
         return p;
 }
 
-/* fill() - give every field of @x (of @s) a value derived from @seed; @sparse leaves optional ones out. */
+/* fill() - give every field of @x (of @s) a value derived from @seed; @sparse leaves optional ones
+ * out. */
 static void fill(Fill *fl, const ProtoSchema *s, void *x, unsigned seed, bool sparse)
 {
         memset(x, 0, s->size);
@@ -181,7 +182,8 @@ static void test_round_trip_every_method(void **state)
         }
         assert_null(codec_request_schema(PROTO_M_COUNT));
         assert_null(codec_reply_schema(PROTO_M_UNKNOWN));
-        assert_ptr_equal(codec_request_schema(PROTO_M_GET_CREDENTIALS), &codec_schema_GetCredentialsReq);
+        assert_ptr_equal(codec_request_schema(PROTO_M_GET_CREDENTIALS),
+                         &codec_schema_GetCredentialsReq);
         assert_ptr_equal(codec_reply_schema(PROTO_M_ASSUME_ROLE), &codec_schema_CredentialsRep);
         assert_ptr_equal(codec_reply_schema(PROTO_M_SIMULATE), &codec_schema_DecisionRep);
 }
@@ -190,8 +192,9 @@ static void test_round_trip_every_method(void **state)
 static void test_credentials_wire_names(void **state)
 {
         static const char *const names[] = { "accessKeyId", "secretAccessKey", "sessionToken",
-                                             "expiration", "expirationIso", "role", "roleArn",
-                                             "assumedRoleArn", "sessionId", "issuer" };
+                                             "expiration",  "expirationIso",   "role",
+                                             "roleArn",     "assumedRoleArn",  "sessionId",
+                                             "issuer" };
         ProtoCredentialsRep in = {
                 .access_key_id = proto_str("ASIAAAAAAAAAAAAAAAAA"),
                 .secret_access_key = proto_str("s3cr3t"),
@@ -254,7 +257,8 @@ static void test_decode_errors(void **state)
         assert_int_equal(codec_decode_AssumeRoleReq(NULL, &zone, &ar, &field), RPC_E_MISSING);
         assert_string_equal(field, "role");
         /* {"role": "r", "durationSeconds": "x"}: the wrong type, named. */
-        UNPACK("\x82\xa4role\xa1r\xaf" "durationSeconds\xa1x");
+        UNPACK("\x82\xa4role\xa1r\xaf"
+               "durationSeconds\xa1x");
         assert_int_equal(codec_decode_AssumeRoleReq(&obj, &zone, &ar, &field), RPC_E_TYPE);
         assert_string_equal(field, "durationSeconds");
         /* {"role": nil}: nil counts as absent. */
@@ -266,11 +270,14 @@ static void test_decode_errors(void **state)
 
                 memset(buf + 8, 'a', 65);
                 unpack(buf, 8 + 65, &zone, &obj);
-                assert_int_equal(codec_decode_GetCredentialsReq(&obj, &zone, &gc, &field), RPC_E_TYPE);
+                assert_int_equal(codec_decode_GetCredentialsReq(&obj, &zone, &gc, &field),
+                                 RPC_E_TYPE);
                 assert_string_equal(field, "role");
         }
         /* A nested struct of the wrong shape: {"decision": "allow", "matched": 1, "role": "r"}. */
-        UNPACK("\x83\xa8" "decision\xa5" "allow\xa7matched\x01\xa4role\xa1r");
+        UNPACK("\x83\xa8"
+               "decision\xa5"
+               "allow\xa7matched\x01\xa4role\xa1r");
         assert_int_equal(codec_decode_DecisionRep(&obj, &zone, &dr, &field), RPC_E_TYPE);
         assert_string_equal(field, "matched");
         /* Not a map at all. */

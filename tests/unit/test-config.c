@@ -25,8 +25,8 @@
 #include "policy.h"
 #include "util.h"
 
-
-static void write_file(const char *dir, const char *rel, const char *text, mode_t mode) {
+static void write_file(const char *dir, const char *rel, const char *text, mode_t mode)
+{
         char path[4096];
         int fd;
 
@@ -38,7 +38,8 @@ static void write_file(const char *dir, const char *rel, const char *text, mode_
         close(fd);
 }
 
-static void make_dir(const char *dir, const char *rel) {
+static void make_dir(const char *dir, const char *rel)
+{
         char path[4096];
 
         snprintf(path, sizeof(path), "%s/%s", dir, rel);
@@ -46,7 +47,8 @@ static void make_dir(const char *dir, const char *rel) {
         assert_int_equal(chmod(path, 0755), 0);
 }
 
-static void copy_tree(const char *src, const char *dst) {
+static void copy_tree(const char *src, const char *dst)
+{
         DIR *d = opendir(src);
         struct dirent *de;
 
@@ -82,7 +84,8 @@ static void copy_tree(const char *src, const char *dst) {
         closedir(d);
 }
 
-static void remove_tree(const char *path) {
+static void remove_tree(const char *path)
+{
         DIR *d = opendir(path);
         struct dirent *de;
 
@@ -103,7 +106,8 @@ static void remove_tree(const char *path) {
 }
 
 /* A fresh folder with roles.d/ and policies/ holding one valid policy. */
-static char *new_tree(void) {
+static char *new_tree(void)
+{
         char *dir = strdup("/tmp/roled-test-config-XXXXXX");
 
         assert_non_null(dir);
@@ -115,7 +119,8 @@ static char *new_tree(void) {
         return dir;
 }
 
-static void test_fixture(void **state) {
+static void test_fixture(void **state)
+{
         _cleanup_(config_freep) Config *c = NULL;
         _cleanup_free_ char *dir = new_tree();
         ConfigError err;
@@ -212,10 +217,16 @@ static const BadCase bad_roles[] = {
         { "[role]\nname = bad name!\n", 2, "is not 1..64" },
         { "[role]\nname = a\nissuer = aws\n", 1, "issuer = aws needs [aws] role_arn" },
         { "[role]\nname = a\nissuer = vault\n", 3, "issuer: 'vault'" },
-        { "[role]\nname = a\n[aws]\nrole_arn = arn:aws:iam::123456789012:role/x\n", 4, "[aws] is only for roles with issuer = aws" },
-        { "[role]\nname = a\nissuer = aws\n[aws]\nrole_arn = arn:aws:iam::12345:role/x\n", 5, "role_arn:" },
-        { "[role]\nname = a\nissuer = aws\n[aws]\nrole_arn = arn:aws:iam::123456789012:role/x\nrole_ar = y\n", 6, "[aws] unknown key 'role_ar'" },
-        { "[role]\nname = a\nissuer = aws\n[aws]\nrole_arn = arn:aws:iam::123456789012:role/x\nsession_policy = none\n", 1, "roled.ini has no [aws] credentials_file" },
+        { "[role]\nname = a\n[aws]\nrole_arn = arn:aws:iam::123456789012:role/x\n", 4,
+          "[aws] is only for roles with issuer = aws" },
+        { "[role]\nname = a\nissuer = aws\n[aws]\nrole_arn = arn:aws:iam::12345:role/x\n", 5,
+          "role_arn:" },
+        { "[role]\nname = a\nissuer = aws\n[aws]\nrole_arn = "
+          "arn:aws:iam::123456789012:role/x\nrole_ar = y\n",
+          6, "[aws] unknown key 'role_ar'" },
+        { "[role]\nname = a\nissuer = aws\n[aws]\nrole_arn = "
+          "arn:aws:iam::123456789012:role/x\nsession_policy = none\n",
+          1, "roled.ini has no [aws] credentials_file" },
         { "[role]\nname = a\nmax_session_duration = 13h\n", 3, "max_session_duration" },
         { "[role]\nname = a\nmax_session_duration = 899\n", 3, "max_session_duration" },
         { "[role]\nname = a\nmax_session_duration = 1d\n", 3, "max_session_duration" },
@@ -243,7 +254,8 @@ static const BadCase bad_roles[] = {
         { "[role]\ndescription = x\n", 1, "has no name" },
 };
 
-static void test_bad_roles(void **state) {
+static void test_bad_roles(void **state)
+{
         (void)state;
         for (size_t i = 0; i < ELEMENTSOF(bad_roles); i++) {
                 _cleanup_(config_freep) Config *c = NULL;
@@ -258,7 +270,8 @@ static void test_bad_roles(void **state) {
                 r = config_load(dir, geteuid(), &c, &err);
                 if (r != CONFIG_E_INVALID || err.line != bad_roles[i].line ||
                     !strstr(err.message, bad_roles[i].message))
-                        fail_msg("case %zu: r=%d line=%u message '%s'", i, r, err.line, err.message);
+                        fail_msg("case %zu: r=%d line=%u message '%s'", i, r, err.line,
+                                 err.message);
                 assert_null(c);
                 snprintf(expect_file, sizeof(expect_file), "%s/roles.d/r.ini", dir);
                 assert_string_equal(err.file, expect_file);
@@ -270,10 +283,13 @@ static const BadCase bad_agent[] = {
         { "[agent]\naccount = 12345\n", 2, "not 12 digits" },
         { "[agent]\nlog_level = verbose\n", 2, "log_level" },
         { "[agent]\nmax_connections_per_uid = 0\n", 2, "max_connections_per_uid" },
-        { "[agent]\nsession_policy_bytes_max = 512K\n", 2, "session_policy_bytes_max: '512K' is not 1M..4G" },
+        { "[agent]\nsession_policy_bytes_max = 512K\n", 2,
+          "session_policy_bytes_max: '512K' is not 1M..4G" },
         { "[agent]\nsession_policy_bytes_max = 5G\n", 2, "session_policy_bytes_max" },
-        { "[agent]\nsession_policy_uid_bytes_max = 1000\n", 2, "session_policy_uid_bytes_max: '1000' is not 64K..4G" },
-        { "[agent]\nsession_policy_uid_bytes_max = 2M\nsession_policy_uid_bytes_max = 2M\n", 3, "duplicate key" },
+        { "[agent]\nsession_policy_uid_bytes_max = 1000\n", 2,
+          "session_policy_uid_bytes_max: '1000' is not 64K..4G" },
+        { "[agent]\nsession_policy_uid_bytes_max = 2M\nsession_policy_uid_bytes_max = 2M\n", 3,
+          "duplicate key" },
         { "[agent]\nsession_policy_uid_bytes_max = 8M\nsession_policy_bytes_max = 4M\n", 0,
           "session_policy_uid_bytes_max is larger than session_policy_bytes_max" },
         { "[agent]\nsession_policy_uid_bytes_max = 128M\n", 0,
@@ -296,7 +312,8 @@ static const BadCase bad_agent[] = {
         { "[aws]\nmfa_process = ask-code\n", 2, "mfa_process: must start with an absolute path" },
 };
 
-static void test_bad_agent(void **state) {
+static void test_bad_agent(void **state)
+{
         (void)state;
         for (size_t i = 0; i < ELEMENTSOF(bad_agent); i++) {
                 _cleanup_(config_freep) Config *c = NULL;
@@ -308,12 +325,14 @@ static void test_bad_agent(void **state) {
                 r = config_load(dir, geteuid(), &c, &err);
                 if (r != CONFIG_E_INVALID || err.line != bad_agent[i].line ||
                     !strstr(err.message, bad_agent[i].message))
-                        fail_msg("case %zu: r=%d line=%u message '%s'", i, r, err.line, err.message);
+                        fail_msg("case %zu: r=%d line=%u message '%s'", i, r, err.line,
+                                 err.message);
                 remove_tree(dir);
         }
 }
 
-static void test_policy_bytes(void **state) {
+static void test_policy_bytes(void **state)
+{
         _cleanup_(config_freep) Config *c = NULL, *d = NULL;
         _cleanup_free_ char *dir = new_tree();
         ConfigError err;
@@ -322,15 +341,19 @@ static void test_policy_bytes(void **state) {
         assert_int_equal(config_load(dir, geteuid(), &c, &err), 0);
         assert_int_equal(c->session_policy_bytes_max, 64ull << 20);
         assert_int_equal(c->session_policy_uid_bytes_max, 4ull << 20);
-        /* Order does not matter: the per-uid bound is checked against the total once both are read. */
-        write_file(dir, "roled.ini", "[agent]\nsession_policy_uid_bytes_max = 100M\nsession_policy_bytes_max = 1G\n", 0644);
+        /* Order does not matter: the per-uid bound is checked against the total once both are read.
+         */
+        write_file(dir, "roled.ini",
+                   "[agent]\nsession_policy_uid_bytes_max = 100M\nsession_policy_bytes_max = 1G\n",
+                   0644);
         assert_int_equal(config_load(dir, geteuid(), &d, &err), 0);
         assert_int_equal(d->session_policy_bytes_max, 1ull << 30);
         assert_int_equal(d->session_policy_uid_bytes_max, 100ull << 20);
         remove_tree(dir);
 }
 
-static void test_across_files(void **state) {
+static void test_across_files(void **state)
+{
         _cleanup_(config_freep) Config *c = NULL;
         _cleanup_free_ char *dir = new_tree();
         ConfigError err;
@@ -346,7 +369,8 @@ static void test_across_files(void **state) {
 
         /* Sorted by name, non-.ini and hidden files ignored, chaining resolved across files. */
         write_file(dir, "roles.d/b.ini",
-                   "[role]\nname = second\n[trust]\nroles = DEPLOY\n[tags]\nteam = ops\nenv = prod ci\n",
+                   "[role]\nname = second\n[trust]\nroles = DEPLOY\n[tags]\nteam = ops\nenv = prod "
+                   "ci\n",
                    0644);
         write_file(dir, "roles.d/0.ini.bak", "garbage", 0644);
         write_file(dir, "roles.d/.hidden.ini", "garbage", 0644);
@@ -369,7 +393,8 @@ static void test_across_files(void **state) {
         remove_tree(dir);
 }
 
-static void test_limits(void **state) {
+static void test_limits(void **state)
+{
         _cleanup_(config_freep) Config *c = NULL;
         _cleanup_free_ char *dir = new_tree();
         _cleanup_free_ char *big = NULL;
@@ -395,14 +420,16 @@ static void test_limits(void **state) {
         big[CONFIG_POLICY_MAX + 8] = '}';
         big[CONFIG_POLICY_MAX + 9] = '\0';
         write_file(dir, "policies/big.json", big, 0644);
-        write_file(dir, "roles.d/r.ini", "[role]\nname = a\npermissions = ../policies/big.json\n", 0644);
+        write_file(dir, "roles.d/r.ini", "[role]\nname = a\npermissions = ../policies/big.json\n",
+                   0644);
         assert_int_equal(config_load(dir, geteuid(), &c, &err), CONFIG_E_INVALID);
         assert_int_equal(err.line, 3);
         assert_non_null(strstr(err.message, "larger than"));
         remove_tree(dir);
 }
 
-static void test_unsafe(void **state) {
+static void test_unsafe(void **state)
+{
         _cleanup_(config_freep) Config *c = NULL;
         _cleanup_free_ char *dir = new_tree();
         char path[4096];
@@ -413,7 +440,8 @@ static void test_unsafe(void **state) {
         assert_int_equal(config_load(dir, geteuid(), &c, &err), CONFIG_E_UNSAFE);
         assert_non_null(strstr(err.message, "writable by group or others"));
 
-        write_file(dir, "roles.d/r.ini", "[role]\nname = a\npermissions = ../policies/p.json\n", 0644);
+        write_file(dir, "roles.d/r.ini", "[role]\nname = a\npermissions = ../policies/p.json\n",
+                   0644);
         snprintf(path, sizeof(path), "%s/policies/p.json", dir);
         assert_int_equal(chmod(path, 0646), 0);
         assert_int_equal(config_load(dir, geteuid(), &c, &err), CONFIG_E_UNSAFE);
@@ -441,7 +469,8 @@ static void test_unsafe(void **state) {
 }
 
 /* [aws] in roled.ini and roles.d: the source credentials file and an aws role. */
-static void test_aws(void **state) {
+static void test_aws(void **state)
+{
         _cleanup_(config_freep) Config *c = NULL;
         _cleanup_free_ char *dir = new_tree();
         char ini[8192], path[4096];
@@ -451,20 +480,27 @@ static void test_aws(void **state) {
         (void)state;
         snprintf(path, sizeof(path), "%s/aws-credentials", dir);
         snprintf(ini, sizeof(ini),
-                 "[agent]\n[aws]\ncredentials_file = %s\nprofile = prod\nregion = eu-west-1\n", path);
+                 "[agent]\n[aws]\ncredentials_file = %s\nprofile = prod\nregion = eu-west-1\n",
+                 path);
         write_file(dir, "roled.ini", ini, 0644);
-        write_file(dir, "aws-credentials",
-                   "[default]\naws_access_key_id = AKIADEFAULTDEFAULT00\naws_secret_access_key = x\n"
-                   "[prod]\naws_access_key_id = AKIAPRODPRODPRODPROD\n"
-                   "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY\n"
-                   "aws_session_token = tok\nregion = ignored\n", 0600);
+        write_file(
+                dir, "aws-credentials",
+                "[default]\naws_access_key_id = AKIADEFAULTDEFAULT00\naws_secret_access_key = x\n"
+                "[prod]\naws_access_key_id = AKIAPRODPRODPRODPROD\n"
+                "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY\n"
+                "aws_session_token = tok\nregion = ignored\n",
+                0600);
         write_file(dir, "roles.d/a.ini",
                    "[role]\nname = a\nissuer = aws\nmax_session_duration = 4h\n"
-                   "permissions = ../policies/p.json\n[aws]\nrole_arn = arn:aws:iam::123456789012:role/ci/a\n"
-                   "external_id = ext-123\n", 0644);
+                   "permissions = ../policies/p.json\n[aws]\nrole_arn = "
+                   "arn:aws:iam::123456789012:role/ci/a\n"
+                   "external_id = ext-123\n",
+                   0644);
         write_file(dir, "roles.d/b.ini",
                    "[role]\nname = b\nissuer = aws\nmax_session_duration = 4h\n[aws]\n"
-                   "role_arn = arn:aws:iam::123456789012:role/b\nsource_role = a\nsession_policy = none\n", 0644);
+                   "role_arn = arn:aws:iam::123456789012:role/b\nsource_role = a\nsession_policy = "
+                   "none\n",
+                   0644);
         assert_int_equal(config_load(dir, geteuid(), &c, &err), 0);
         assert_string_equal(c->aws.access_key_id, "AKIAPRODPRODPRODPROD");
         assert_string_equal(c->aws.session_token, "tok");
@@ -493,38 +529,53 @@ static void test_aws(void **state) {
                 assert_int_equal(chown(path, 0, 0), 0);
         }
         /* A profile that is not there. */
-        write_file(dir, "aws-credentials", "[default]\naws_access_key_id = AKIADEFAULTDEFAULT00\n", 0600);
+        write_file(dir, "aws-credentials", "[default]\naws_access_key_id = AKIADEFAULTDEFAULT00\n",
+                   0600);
         assert_int_equal(config_load(dir, geteuid(), &c, &err), CONFIG_E_INVALID);
         assert_non_null(strstr(err.message, "no [prod] profile"));
         /* A chain of chains, and inherit without permissions. */
         write_file(dir, "aws-credentials",
-                   "[prod]\naws_access_key_id = AKIAPRODPRODPRODPROD\naws_secret_access_key = s\n", 0600);
+                   "[prod]\naws_access_key_id = AKIAPRODPRODPRODPROD\naws_secret_access_key = s\n",
+                   0600);
         write_file(dir, "roles.d/c.ini",
-                   "[role]\nname = c\nissuer = aws\n[aws]\nrole_arn = arn:aws:iam::123456789012:role/c\n"
-                   "source_role = b\nsession_policy = none\n", 0644);
+                   "[role]\nname = c\nissuer = aws\n[aws]\nrole_arn = "
+                   "arn:aws:iam::123456789012:role/c\n"
+                   "source_role = b\nsession_policy = none\n",
+                   0644);
         assert_int_equal(config_load(dir, geteuid(), &c, &err), CONFIG_E_INVALID);
         assert_non_null(strstr(err.message, "source_role: 'b'"));
         write_file(dir, "roles.d/c.ini",
-                   "[role]\nname = c\nissuer = aws\n[aws]\nrole_arn = arn:aws:iam::123456789012:role/c\n", 0644);
+                   "[role]\nname = c\nissuer = aws\n[aws]\nrole_arn = "
+                   "arn:aws:iam::123456789012:role/c\n",
+                   0644);
         assert_int_equal(config_load(dir, geteuid(), &c, &err), CONFIG_E_INVALID);
         assert_non_null(strstr(err.message, "session_policy = inherit needs"));
         /* MFA: a serial alone (codes from rolectl mfa); a command needs the serial. */
         write_file(dir, "roles.d/c.ini",
-                   "[role]\nname = c\nissuer = aws\n[aws]\nrole_arn = arn:aws:iam::123456789012:role/c\n"
-                   "session_policy = none\n", 0644);
-        snprintf(ini, sizeof(ini), "[aws]\ncredentials_file = %s\nprofile = prod\n"
-                 "mfa_serial = arn:aws:iam::123456789012:mfa/ops\n", path);
+                   "[role]\nname = c\nissuer = aws\n[aws]\nrole_arn = "
+                   "arn:aws:iam::123456789012:role/c\n"
+                   "session_policy = none\n",
+                   0644);
+        snprintf(ini, sizeof(ini),
+                 "[aws]\ncredentials_file = %s\nprofile = prod\n"
+                 "mfa_serial = arn:aws:iam::123456789012:mfa/ops\n",
+                 path);
         write_file(dir, "roled.ini", ini, 0644);
         assert_int_equal(config_load(dir, geteuid(), &c, &err), 0);
         assert_null(c->aws.mfa_process);
         c = config_free(c);
-        snprintf(ini, sizeof(ini), "[aws]\ncredentials_file = %s\nprofile = prod\n"
-                 "mfa_process = /usr/bin/ask code\n", path);
+        snprintf(ini, sizeof(ini),
+                 "[aws]\ncredentials_file = %s\nprofile = prod\n"
+                 "mfa_process = /usr/bin/ask code\n",
+                 path);
         write_file(dir, "roled.ini", ini, 0644);
         assert_int_equal(config_load(dir, geteuid(), &c, &err), CONFIG_E_INVALID);
         assert_non_null(strstr(err.message, "mfa_process needs mfa_serial"));
-        snprintf(ini, sizeof(ini), "[aws]\ncredentials_file = %s\nprofile = prod\n"
-                 "mfa_serial = arn:aws:iam::123456789012:mfa/ops\nmfa_process = /usr/bin/ask code\n", path);
+        snprintf(
+                ini, sizeof(ini),
+                "[aws]\ncredentials_file = %s\nprofile = prod\n"
+                "mfa_serial = arn:aws:iam::123456789012:mfa/ops\nmfa_process = /usr/bin/ask code\n",
+                path);
         write_file(dir, "roled.ini", ini, 0644);
         assert_int_equal(config_load(dir, geteuid(), &c, &err), 0);
         assert_string_equal(c->aws.mfa_serial, "arn:aws:iam::123456789012:mfa/ops");
@@ -532,7 +583,8 @@ static void test_aws(void **state) {
         remove_tree(dir);
 }
 
-static void test_default(void **state) {
+static void test_default(void **state)
+{
         _cleanup_(config_freep) Config *c = NULL;
         _cleanup_free_ char *dir = new_tree();
         ConfigError err;
@@ -593,7 +645,8 @@ static void test_default(void **state) {
 }
 
 /* The shipped examples load, and their policies compile with the policy engine. */
-static void test_examples(void **state) {
+static void test_examples(void **state)
+{
         _cleanup_(config_freep) Config *c = NULL;
         _cleanup_free_ char *dir = new_tree();
         ConfigError err;
@@ -624,29 +677,36 @@ static void test_examples(void **state) {
                                 continue;
                         memset(&perr, 0, sizeof(perr));
                         if (policy_parse(docs[k], lens[k], r->name, &policy, &perr) != 0)
-                                fail_msg("role %s: policy %zu does not compile: %s", r->name, k, perr.message);
+                                fail_msg("role %s: policy %zu does not compile: %s", r->name, k,
+                                         perr.message);
                         policy_free(policy);
                 }
         }
         remove_tree(dir);
 }
 
-static void test_role_name(void **state) {
+static void test_role_name(void **state)
+{
         (void)state;
         assert_true(config_role_name_valid("a+=,.@_-Z9", 10));
         assert_false(config_role_name_valid("", 0));
         assert_false(config_role_name_valid("a b", 3));
         assert_false(config_role_name_valid("a/b", 3));
-        assert_true(config_role_name_valid("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", 64));
-        assert_false(config_role_name_valid("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", 65));
+        assert_true(config_role_name_valid(
+                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", 64));
+        assert_false(config_role_name_valid(
+                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", 65));
 }
 
-int main(void) {
+int main(void)
+{
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_fixture),  cmocka_unit_test(test_bad_roles), cmocka_unit_test(test_bad_agent),
-                cmocka_unit_test(test_policy_bytes),
-                cmocka_unit_test(test_across_files), cmocka_unit_test(test_limits), cmocka_unit_test(test_unsafe),
-                cmocka_unit_test(test_default), cmocka_unit_test(test_aws),  cmocka_unit_test(test_role_name), cmocka_unit_test(test_examples),
+                cmocka_unit_test(test_fixture),      cmocka_unit_test(test_bad_roles),
+                cmocka_unit_test(test_bad_agent),    cmocka_unit_test(test_policy_bytes),
+                cmocka_unit_test(test_across_files), cmocka_unit_test(test_limits),
+                cmocka_unit_test(test_unsafe),       cmocka_unit_test(test_default),
+                cmocka_unit_test(test_aws),          cmocka_unit_test(test_role_name),
+                cmocka_unit_test(test_examples),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -108,8 +108,9 @@ static bool resp_parse(const msgpack_object *o, Resp *r)
 {
         const msgpack_object *a = o->via.array.ptr;
 
-        if (o->type != MSGPACK_OBJECT_ARRAY || o->via.array.size != 4 || a[0].type != MSGPACK_OBJECT_POSITIVE_INTEGER ||
-            a[0].via.u64 != 1 || a[1].type != MSGPACK_OBJECT_POSITIVE_INTEGER)
+        if (o->type != MSGPACK_OBJECT_ARRAY || o->via.array.size != 4 ||
+            a[0].type != MSGPACK_OBJECT_POSITIVE_INTEGER || a[0].via.u64 != 1 ||
+            a[1].type != MSGPACK_OBJECT_POSITIVE_INTEGER)
                 return false;
         r->msgid = (uint32_t)a[1].via.u64;
         r->code[0] = r->message[0] = '\0';
@@ -131,7 +132,8 @@ static long long resp_uint(const msgpack_object *map, const char *key)
 {
         uint64_t v;
 
-        return map->type == MSGPACK_OBJECT_MAP && proto_get_uint(map, key, &v) == 0 ? (long long)v : -1;
+        return map->type == MSGPACK_OBJECT_MAP && proto_get_uint(map, key, &v) == 0 ? (long long)v
+                                                                                    : -1;
 }
 
 static void put(const char *rel, const char *text)
@@ -174,8 +176,10 @@ static int setup(void **state)
         agent.key_dir = strdup(agent.config->key_dir);
         assert_int_equal(sessions_new(&agent.sessions), 0);
         assert_int_equal(revocation_new(&agent.revoked), 0);
-        assert_int_equal(policy_store_new(&agent.session_policies, agent.config->session_policy_bytes_max,
-                                          agent.config->session_policy_uid_bytes_max), 0);
+        assert_int_equal(policy_store_new(&agent.session_policies,
+                                          agent.config->session_policy_bytes_max,
+                                          agent.config->session_policy_uid_bytes_max),
+                         0);
         assert_int_equal(tokencache_new(&agent.tokens), 0);
         assert_int_equal(flights_new(&agent, &agent.flights), 0);
         assert_int_equal(logins_new(&agent.logins), 0);
@@ -183,7 +187,8 @@ static int setup(void **state)
         assert_int_equal(uv_loop_init(&loop), 0);
         agent.loop = &loop;
         assert_int_equal(issuers_init(&agent), 0);
-        assert_int_equal(hashq_new(&agent.hashq, &loop, agent.exehash, agent.config->exe_hash_max_size), 0);
+        assert_int_equal(
+                hashq_new(&agent.hashq, &loop, agent.exehash, agent.config->exe_hash_max_size), 0);
         return 0;
 }
 
@@ -375,13 +380,15 @@ static void test_bad_request_kept(void **state)
         client_open(&cl);
         call(&cl, 1, "NoSuchMethod", "UnsupportedOperation", 0);
         call(&cl, 2, "GetCredentials", "InvalidParameterValue", 1, "durationSeconds", "soon");
-        call(&cl, 3, "GetCredentials", "InvalidParameterValue", 2, "role", "open", "durationSeconds", "#5");
+        call(&cl, 3, "GetCredentials", "InvalidParameterValue", 2, "role", "open",
+             "durationSeconds", "#5");
         call(&cl, 4, "GetRole", "InvalidParameter", 0);
         call(&cl, 5, "GetCallerIdentity", "", 0);
         client_close(&cl);
 }
 
-/* A malformed message is answered (msgid 0) and the connection is closed: the stream is out of sync. */
+/* A malformed message is answered (msgid 0) and the connection is closed: the stream is out of
+ * sync. */
 static void test_malformed_closed(void **state)
 {
         /* [0, 7, 42, []]: the method is not a string; then 0xc1, a byte MessagePack never uses. */
@@ -445,7 +452,8 @@ static void test_pipelining_order(void **state)
         client_send(&cl, sb.data, sb.size);
         msgpack_sbuffer_destroy(&sb);
         for (uint32_t i = 1; i <= N; i++) {
-                static const char *const codes[] = { "UnsupportedOperation", "", "AccessDenied", "" };
+                static const char *const codes[] = { "UnsupportedOperation", "", "AccessDenied",
+                                                     "" };
 
                 client_reply(&cl, 1000 + i, codes[i % 4]);
         }
@@ -455,10 +463,8 @@ static void test_pipelining_order(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_served),
-                cmocka_unit_test(test_refused),
-                cmocka_unit_test(test_bad_request_kept),
-                cmocka_unit_test(test_malformed_closed),
+                cmocka_unit_test(test_served),           cmocka_unit_test(test_refused),
+                cmocka_unit_test(test_bad_request_kept), cmocka_unit_test(test_malformed_closed),
                 cmocka_unit_test(test_pipelining_order),
         };
 

@@ -19,7 +19,8 @@
 #include "exehash.h"
 #include "util.h"
 
-static int temp_with(const char *text) {
+static int temp_with(const char *text)
+{
         char path[] = "/tmp/roled-test-exehash-XXXXXX";
         int fd = mkostemp(path, O_CLOEXEC);
 
@@ -29,13 +30,16 @@ static int temp_with(const char *text) {
         return fd;
 }
 
-static void test_hash(void **state) {
-        static const uint8_t abc[32] = { 0xba, 0x78, 0x16, 0xbf, 0x8f, 0x01, 0xcf, 0xea, 0x41, 0x41, 0x40,
-                                         0xde, 0x5d, 0xae, 0x22, 0x23, 0xb0, 0x03, 0x61, 0xa3, 0x96, 0x17,
-                                         0x7a, 0x9c, 0xb4, 0x10, 0xff, 0x61, 0xf2, 0x00, 0x15, 0xad };
-        static const uint8_t empty[32] = { 0xe3, 0xb0, 0xc4, 0x42, 0x98, 0xfc, 0x1c, 0x14, 0x9a, 0xfb, 0xf4,
-                                           0xc8, 0x99, 0x6f, 0xb9, 0x24, 0x27, 0xae, 0x41, 0xe4, 0x64, 0x9b,
-                                           0x93, 0x4c, 0xa4, 0x95, 0x99, 0x1b, 0x78, 0x52, 0xb8, 0x55 };
+static void test_hash(void **state)
+{
+        static const uint8_t abc[32] = { 0xba, 0x78, 0x16, 0xbf, 0x8f, 0x01, 0xcf, 0xea,
+                                         0x41, 0x41, 0x40, 0xde, 0x5d, 0xae, 0x22, 0x23,
+                                         0xb0, 0x03, 0x61, 0xa3, 0x96, 0x17, 0x7a, 0x9c,
+                                         0xb4, 0x10, 0xff, 0x61, 0xf2, 0x00, 0x15, 0xad };
+        static const uint8_t empty[32] = { 0xe3, 0xb0, 0xc4, 0x42, 0x98, 0xfc, 0x1c, 0x14,
+                                           0x9a, 0xfb, 0xf4, 0xc8, 0x99, 0x6f, 0xb9, 0x24,
+                                           0x27, 0xae, 0x41, 0xe4, 0x64, 0x9b, 0x93, 0x4c,
+                                           0xa4, 0x95, 0x99, 0x1b, 0x78, 0x52, 0xb8, 0x55 };
         _cleanup_close_ int fd = temp_with("abc");
         _cleanup_close_ int fd0 = temp_with("");
         uint8_t out[32];
@@ -53,7 +57,8 @@ static void test_hash(void **state) {
         assert_int_equal(exehash_fd(-1, 10, out), -EBADF);
 }
 
-static void test_large_file(void **state) {
+static void test_large_file(void **state)
+{
         _cleanup_close_ int fd = temp_with("");
         _cleanup_free_ uint8_t *buf = calloc(1, 300000);
         uint8_t out[32], again[32];
@@ -73,7 +78,8 @@ static void test_large_file(void **state) {
         assert_int_equal(exehash_fd(fd, 299999, out), EXEHASH_E_TOO_LARGE);
 }
 
-static void test_not_regular(void **state) {
+static void test_not_regular(void **state)
+{
         int p[2];
         uint8_t out[32];
 
@@ -84,7 +90,8 @@ static void test_not_regular(void **state) {
         close(p[1]);
 }
 
-static ExehashKey key(unsigned ino) {
+static ExehashKey key(unsigned ino)
+{
         ExehashKey k;
 
         memset(&k, 0, sizeof(k));
@@ -95,7 +102,8 @@ static ExehashKey key(unsigned ino) {
         return k;
 }
 
-static void test_cache(void **state) {
+static void test_cache(void **state)
+{
         ExehashCache *cache = NULL;
         uint8_t h[32], out[32];
         ExehashKey k;
@@ -156,7 +164,8 @@ static void test_cache(void **state) {
         assert_null(exehash_cache_free(NULL));
 }
 
-int main(void) {
+int main(void)
+{
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_hash),
                 cmocka_unit_test(test_large_file),

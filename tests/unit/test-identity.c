@@ -34,7 +34,8 @@ typedef struct Server {
         int fd;
 } Server;
 
-static void server_open(Server *s) {
+static void server_open(Server *s)
+{
         strcpy(s->dir, "/tmp/roled-test-identity-XXXXXX");
         assert_non_null(mkdtemp(s->dir));
         assert_int_equal(chmod(s->dir, 0711), 0);
@@ -48,19 +49,22 @@ static void server_open(Server *s) {
         assert_int_equal(listen(s->fd, 4), 0);
 }
 
-static void server_close(Server *s) {
+static void server_close(Server *s)
+{
         close(s->fd);
         unlink(s->addr.sun_path);
         rmdir(s->dir);
 }
 
 typedef enum ChildMode {
-        CHILD_STAY,   /* connect, then wait until the parent closes the connection */
-        CHILD_EXIT,   /* connect and exit at once */
+        CHILD_STAY, /* connect, then wait until the parent closes the connection */
+        CHILD_EXIT, /* connect and exit at once */
 } ChildMode;
 
-/* Fork a child that connects to @s; with @drop, as uid/gid 65534 with groups 65534 and 100 first. */
-static pid_t spawn(const Server *s, ChildMode mode, bool drop) {
+/* Fork a child that connects to @s; with @drop, as uid/gid 65534 with groups 65534 and 100 first.
+ */
+static pid_t spawn(const Server *s, ChildMode mode, bool drop)
+{
         pid_t pid = fork();
 
         assert_true(pid >= 0);
@@ -71,7 +75,8 @@ static pid_t spawn(const Server *s, ChildMode mode, bool drop) {
                 if (drop) {
                         gid_t groups[] = { 65534, 100 };
 
-                        if (setgroups(ELEMENTSOF(groups), groups) < 0 || setresgid(65534, 65534, 65534) < 0 ||
+                        if (setgroups(ELEMENTSOF(groups), groups) < 0 ||
+                            setresgid(65534, 65534, 65534) < 0 ||
                             setresuid(65534, 65534, 65534) < 0)
                                 _exit(2);
                 }
@@ -85,14 +90,16 @@ static pid_t spawn(const Server *s, ChildMode mode, bool drop) {
         return pid;
 }
 
-static int accept_one(const Server *s) {
+static int accept_one(const Server *s)
+{
         int fd = accept4(s->fd, NULL, NULL, SOCK_CLOEXEC);
 
         assert_true(fd >= 0);
         return fd;
 }
 
-static void reap(pid_t pid) {
+static void reap(pid_t pid)
+{
         int status;
 
         assert_int_equal(waitpid(pid, &status, 0), pid);
@@ -100,7 +107,8 @@ static void reap(pid_t pid) {
         assert_int_equal(WEXITSTATUS(status), 0);
 }
 
-static void test_self(void **state) {
+static void test_self(void **state)
+{
         Server s;
         Identity id = IDENTITY_INIT;
         char exe[4096], key[8300];
@@ -165,7 +173,8 @@ static void test_self(void **state) {
         server_close(&s);
 }
 
-static void test_other_uid(void **state) {
+static void test_other_uid(void **state)
+{
         Server s;
         Identity id = IDENTITY_INIT;
         bool has_100 = false;
@@ -196,7 +205,8 @@ static void test_other_uid(void **state) {
         server_close(&s);
 }
 
-static void test_gone(void **state) {
+static void test_gone(void **state)
+{
         Server s;
 
         (void)state;
@@ -228,7 +238,8 @@ static void test_gone(void **state) {
         server_close(&s);
 }
 
-static void test_unattested(void **state) {
+static void test_unattested(void **state)
+{
         Identity id = IDENTITY_INIT;
         int p[2];
 
@@ -240,21 +251,25 @@ static void test_unattested(void **state) {
         close(p[1]);
 }
 
-static void test_unit_from_cgroup(void **state) {
+static void test_unit_from_cgroup(void **state)
+{
         static const struct {
                 const char *cgroup;
                 const char *unit;
                 bool is_user;
         } cases[] = {
                 { "/system.slice/nginx.service", "nginx.service", false },
-                { "/system.slice/system-getty.slice/getty@tty1.service", "getty@tty1.service", false },
+                { "/system.slice/system-getty.slice/getty@tty1.service", "getty@tty1.service",
+                  false },
                 { "/user.slice/user-1000.slice/session-3.scope", "session-3.scope", false },
-                { "/user.slice/user-1000.slice/user@1000.service/app.slice/foo.service", "foo.service", true },
+                { "/user.slice/user-1000.slice/user@1000.service/app.slice/foo.service",
+                  "foo.service", true },
                 { "/user.slice/user-1000.slice/user@1000.service/init.scope", "init.scope", true },
                 { "/user.slice/user-1000.slice/user@1000.service", "user@1000.service", false },
                 /* A delegated subtree cannot rename its unit. */
                 { "/system.slice/docker.service/evil.service", "docker.service", false },
-                { "/user.slice/user-1000.slice/user@1000.service/app.slice/x.service/sshd.service", "x.service", true },
+                { "/user.slice/user-1000.slice/user@1000.service/app.slice/x.service/sshd.service",
+                  "x.service", true },
                 { "/system.slice/foo.socket", "foo.socket", false },
                 { "/", "", false },
                 { "", "", false },
@@ -268,7 +283,9 @@ static void test_unit_from_cgroup(void **state) {
                 char unit[IDENTITY_UNIT_MAX];
                 bool is_user = true;
 
-                assert_int_equal(identity_unit_from_cgroup(cases[i].cgroup, unit, sizeof(unit), &is_user), 0);
+                assert_int_equal(
+                        identity_unit_from_cgroup(cases[i].cgroup, unit, sizeof(unit), &is_user),
+                        0);
                 if (!streq(unit, cases[i].unit) || is_user != cases[i].is_user)
                         fail_msg("'%s': got '%s' user=%d", cases[i].cgroup, unit, is_user);
         }
@@ -276,12 +293,14 @@ static void test_unit_from_cgroup(void **state) {
                 char small[8];
                 bool is_user;
 
-                assert_int_equal(identity_unit_from_cgroup("/system.slice/nginx.service", small, sizeof(small), &is_user),
+                assert_int_equal(identity_unit_from_cgroup("/system.slice/nginx.service", small,
+                                                           sizeof(small), &is_user),
                                  -ENAMETOOLONG);
         }
 }
 
-int main(void) {
+int main(void)
+{
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_self),
                 cmocka_unit_test(test_other_uid),

@@ -19,13 +19,21 @@ static void test_endpoint_usable(void **state)
 {
         static const char *const good[] = {
                 "http://169.254.169.254", "http://169.254.169.254/", "http://127.0.0.1:8080",
-                "http://127.3.4.5:1/", "http://[::1]:9000", "http://[fd00:ec2::254]", "http://[fe80::1]/",
+                "http://127.3.4.5:1/",    "http://[::1]:9000",       "http://[fd00:ec2::254]",
+                "http://[fe80::1]/",
         };
         static const char *const bad[] = {
-                "https://169.254.169.254", "http://10.0.0.1", "http://imds.example.com",
-                "http://127.0.0.1:8080/path", "http://127.0.0.1:", "http://[2001:db8::1]",
-                "http://169.253.1.1", "ftp://127.0.0.1", "http://127.0.0.1@evil.example",
-                "http://[::1", "",
+                "https://169.254.169.254",
+                "http://10.0.0.1",
+                "http://imds.example.com",
+                "http://127.0.0.1:8080/path",
+                "http://127.0.0.1:",
+                "http://[2001:db8::1]",
+                "http://169.253.1.1",
+                "ftp://127.0.0.1",
+                "http://127.0.0.1@evil.example",
+                "http://[::1",
+                "",
         };
 
         (void)state;
@@ -61,21 +69,27 @@ static void test_imds_new_reads_the_environment(void **state)
 
 static void test_parse_creds(void **state)
 {
-        const char *doc = "{\n  \"Code\" : \"Success\",\n  \"LastUpdated\" : \"2026-01-01T00:00:00Z\",\n"
-                          "  \"Type\" : \"AWS-HMAC\",\n  \"AccessKeyId\" : \"ASIAEXAMPLEEXAMPLE01\",\n"
-                          "  \"SecretAccessKey\" : \"secretsecretsecretsecretsecretsecret0001\",\n"
-                          "  \"Token\" : \"tokentoken\",\n  \"Expiration\" : \"2026-01-01T06:00:00Z\"\n}";
+        const char *doc =
+                "{\n  \"Code\" : \"Success\",\n  \"LastUpdated\" : \"2026-01-01T00:00:00Z\",\n"
+                "  \"Type\" : \"AWS-HMAC\",\n  \"AccessKeyId\" : \"ASIAEXAMPLEEXAMPLE01\",\n"
+                "  \"SecretAccessKey\" : \"secretsecretsecretsecretsecretsecret0001\",\n"
+                "  \"Token\" : \"tokentoken\",\n  \"Expiration\" : \"2026-01-01T06:00:00Z\"\n}";
         static const char *const bad[] = {
                 "not json",
-                "{\"Code\":\"Failure\",\"AccessKeyId\":\"ASIAEXAMPLEEXAMPLE01\",\"SecretAccessKey\":\"s\","
+                "{\"Code\":\"Failure\",\"AccessKeyId\":\"ASIAEXAMPLEEXAMPLE01\","
+                "\"SecretAccessKey\":\"s\","
                 "\"Token\":\"t\",\"Expiration\":\"2026-01-01T06:00:00Z\"}",
-                "{\"AccessKeyId\":\"ASIAEXAMPLEEXAMPLE01\",\"SecretAccessKey\":\"s\",\"Token\":\"t\"}",
+                "{\"AccessKeyId\":\"ASIAEXAMPLEEXAMPLE01\",\"SecretAccessKey\":\"s\",\"Token\":"
+                "\"t\"}",
                 "{\"AccessKeyId\":\"SHORT\",\"SecretAccessKey\":\"s\",\"Token\":\"t\","
                 "\"Expiration\":\"2026-01-01T06:00:00Z\"}",
-                "{\"AccessKeyId\":\"ASIAEXAMPLEEXAMPLE01\",\"SecretAccessKey\":\"s\",\"Token\":\"t\","
+                "{\"AccessKeyId\":\"ASIAEXAMPLEEXAMPLE01\",\"SecretAccessKey\":\"s\",\"Token\":"
+                "\"t\","
                 "\"Expiration\":\"tomorrow\"}",
-                "{\"AccessKeyId\":\"ASIAEXAMPLEEXAMPLE01\",\"AccessKeyId\":\"ASIAEXAMPLEEXAMPLE02\","
-                "\"SecretAccessKey\":\"s\",\"Token\":\"t\",\"Expiration\":\"2026-01-01T06:00:00Z\"}",
+                "{\"AccessKeyId\":\"ASIAEXAMPLEEXAMPLE01\",\"AccessKeyId\":"
+                "\"ASIAEXAMPLEEXAMPLE02\","
+                "\"SecretAccessKey\":\"s\",\"Token\":\"t\",\"Expiration\":\"2026-01-01T06:00:"
+                "00Z\"}",
         };
         Credentials c = CREDENTIALS_INIT;
         char why[256];
@@ -89,7 +103,8 @@ static void test_parse_creds(void **state)
         credentials_deinit(&c);
         for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
                 why[0] = '\0';
-                assert_int_equal(parse_creds(bad[i], strlen(bad[i]), &c, why, sizeof(why)), IMDS_E_FAILED);
+                assert_int_equal(parse_creds(bad[i], strlen(bad[i]), &c, why, sizeof(why)),
+                                 IMDS_E_FAILED);
                 assert_true(why[0]);
                 assert_null(c.token);
         }

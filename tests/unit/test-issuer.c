@@ -194,8 +194,7 @@ static void test_verify(void **state)
                          0);
         assert_int_equal(issuer_local_verify(keys, c.token, c.token_len, NOW + 3600, NULL, NULL),
                          ISSUER_E_EXPIRED);
-        assert_int_equal(issuer_local_verify(keys, "abc", 3, NOW, NULL, NULL),
-                         ISSUER_E_MALFORMED);
+        assert_int_equal(issuer_local_verify(keys, "abc", 3, NOW, NULL, NULL), ISSUER_E_MALFORMED);
         bad = strdup(c.token);
         assert_non_null(bad);
         /* Change one base64 character in the signature (the last one before '=' padding). */
@@ -236,9 +235,8 @@ static void test_verify(void **state)
                 assert_memory_equal(id, keys_signing_id(keys), sizeof(id));
                 token_claims_deinit(&cl);
         }
-        assert_int_equal(issuer_local_verify(keys, other.token, other.token_len, NOW + 62, NULL,
-                                             NULL),
-                         0);
+        assert_int_equal(
+                issuer_local_verify(keys, other.token, other.token_len, NOW + 62, NULL, NULL), 0);
         credentials_deinit(&other);
         credentials_deinit(&c);
 }

@@ -74,7 +74,8 @@ static int mount_child(void)
                 return 77;
         if (!mkdtemp(dir) || uv_loop_init(&loop) != 0 || localfs_open(&l, &loop) != 0)
                 return 1;
-        /* The agent's loop has other handles; the watch alone (unreferenced) would not keep it polling. */
+        /* The agent's loop has other handles; the watch alone (unreferenced) would not keep it
+         * polling. */
         uv_timer_init(&loop, &keep);
         uv_timer_start(&keep, never, 60000, 0);
         /* The loop starts watching in its first turn (the agent's serves no caller before that). */

@@ -125,7 +125,8 @@ static void test_unresolved(void **state)
 
         (void)state;
         assert_int_equal(namecache_new(&c), 0);
-        /* NSS knew neither name: the numbers, and has_*_name false, exactly as identity.c sets them. */
+        /* NSS knew neither name: the numbers, and has_*_name false, exactly as identity.c sets
+         * them. */
         make(&learnt, 4242, 4343, 0, 0);
         snprintf(learnt.user, sizeof(learnt.user), "4242");
         snprintf(learnt.group, sizeof(learnt.group), "4343");

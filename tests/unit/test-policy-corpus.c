@@ -58,9 +58,10 @@ static int set_value(PolicyContext *ctx, const JsonSpan *spans, const char *key,
 }
 
 /* Returns the outcome as a string: a decision or "error". */
-static const char *run_case(json_t *c, const JsonSpan *spans, PolicyResult *res, char *msg, size_t size)
+static const char *run_case(json_t *c, const JsonSpan *spans, PolicyResult *res, char *msg,
+                            size_t size)
 {
-        Policy *ps[MAX_POLICIES] = {0}, *session = NULL;
+        Policy *ps[MAX_POLICIES] = { 0 }, *session = NULL;
         PolicyContext *ctx = NULL;
         PolicyError err;
         const char *out = "error";
@@ -71,7 +72,8 @@ static const char *run_case(json_t *c, const JsonSpan *spans, PolicyResult *res,
 
         snprintf(msg, size, "-");
         assert(policy_context_new(&ctx) == 0);
-        json_object_foreach(json_object_get(c, "context"), key, v) {
+        json_object_foreach(json_object_get(c, "context"), key, v)
+        {
                 if (json_is_array(v)) {
                         size_t i;
                         json_t *e;
@@ -93,7 +95,8 @@ static const char *run_case(json_t *c, const JsonSpan *spans, PolicyResult *res,
                 snprintf(msg, size, "sessionPolicy: %s: %s", err.reason, err.message);
                 goto done;
         }
-        r = policy_evaluate((const Policy *const *)ps, n, session, json_string_value(json_object_get(c, "action")),
+        r = policy_evaluate((const Policy *const *)ps, n, session,
+                            json_string_value(json_object_get(c, "action")),
                             json_string_value(json_object_get(c, "resource")), ctx, res);
         if (r == 0)
                 out = policy_decision_str(res->decision);
@@ -119,7 +122,7 @@ static int run_file(const char *path, size_t *n_cases)
         ssize_t len;
         while ((len = getline(&line, &size, f)) >= 0) {
                 json_error_t jerr;
-                PolicyResult res = {.statement = -1};
+                PolicyResult res = { .statement = -1 };
                 char msg[512];
                 lineno++;
                 if (line[strspn(line, " \t\r\n")] == '\0' || strncmp(line, "//", 2) == 0)
@@ -127,14 +130,16 @@ static int run_file(const char *path, size_t *n_cases)
                 json_t *c = json_loadb(line, (size_t)len, JSON_REJECT_DUPLICATES, &jerr);
                 JsonSpan *spans = NULL;
                 if (!c || jsonspan_new(&spans, line, (size_t)len, c) != 0) {
-                        fprintf(stderr, "%s:%d: bad corpus line: %s\n", path, lineno, c ? "spans" : jerr.text);
+                        fprintf(stderr, "%s:%d: bad corpus line: %s\n", path, lineno,
+                                c ? "spans" : jerr.text);
                         failures++;
                         json_decref(c);
                         continue;
                 }
                 const char *expect = json_string_value(json_object_get(c, "expect"));
                 const char *got = run_case(c, spans, &res, msg, sizeof(msg));
-                json_t *es = json_object_get(c, "expectStatement"), *ep = json_object_get(c, "expectPolicy");
+                json_t *es = json_object_get(c, "expectStatement"),
+                       *ep = json_object_get(c, "expectPolicy");
                 bool ok = expect && strcmp(expect, got) == 0;
                 if (ok && es && res.statement != json_integer_value(es))
                         ok = false;
@@ -142,9 +147,10 @@ static int run_file(const char *path, size_t *n_cases)
                         ok = false;
                 if (!ok) {
                         char *id = json_dumps(json_object_get(c, "id"), JSON_ENCODE_ANY);
-                        fprintf(stderr, "%s:%d: id %s: expected %s, got %s (policy %d, statement %d) %s\n", path,
-                                lineno, id ? id : "?", expect ? expect : "(none)", got, res.policy, res.statement,
-                                msg);
+                        fprintf(stderr,
+                                "%s:%d: id %s: expected %s, got %s (policy %d, statement %d) %s\n",
+                                path, lineno, id ? id : "?", expect ? expect : "(none)", got,
+                                res.policy, res.statement, msg);
                         free(id);
                         failures++;
                 }

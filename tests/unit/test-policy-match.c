@@ -17,8 +17,8 @@
 
 #include "../util/glob-ref.h"
 
-static const char *const atoms[] = {"a", "b", "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80", "*", "?", "\\*", "\\?",
-                                    "\\\\"};
+static const char *const atoms[] = { "a", "b", "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80",
+                                     "*", "?", "\\*",      "\\?",          "\\\\" };
 
 static size_t random_text(char *buf, bool is_pattern)
 {
@@ -28,7 +28,7 @@ static size_t random_text(char *buf, bool is_pattern)
         for (size_t i = 0; i < n; i++) {
                 const char *a = atoms[rand() % (int)n_atoms];
                 if (!is_pattern && rand() % 4 == 0)
-                        a = (const char *[]){"*", "?", "\\"}[rand() % 3];
+                        a = (const char *[]){ "*", "?", "\\" }[rand() % 3];
                 memcpy(buf + len, a, strlen(a));
                 len += strlen(a);
         }
@@ -49,8 +49,9 @@ static void test_against_reference(void)
                 size_t plen = random_text(p, true), slen = random_text(s, false);
                 bool want = ref_match(p, plen, s, slen), got = glob_match(p, plen, s, slen, NULL);
                 if (want != got) {
-                        fprintf(stderr, "pattern \"%s\" subject \"%s\": reference %d, glob_match %d\n", p, s, want,
-                                got);
+                        fprintf(stderr,
+                                "pattern \"%s\" subject \"%s\": reference %d, glob_match %d\n", p,
+                                s, want, got);
                         abort();
                 }
                 n_true += want;
@@ -69,7 +70,7 @@ static void test_against_reference(void)
  */
 static void test_long_segments(void)
 {
-        static const char *const chars[] = {"a", "b", "\xc3\xa9", "\xe2\x82\xac"};
+        static const char *const chars[] = { "a", "b", "\xc3\xa9", "\xe2\x82\xac" };
         char *p = malloc(4096), *s = malloc(8192);
         size_t n_true = 0, n_pairs = 3000;
 
@@ -128,8 +129,9 @@ static void test_long_segments(void)
                 s[slen] = '\0';
                 bool want = ref_match(p, plen, s, slen), got = glob_match(p, plen, s, slen, NULL);
                 if (want != got) {
-                        fprintf(stderr, "pattern \"%s\" subject \"%s\": reference %d, glob_match %d\n", p, s, want,
-                                got);
+                        fprintf(stderr,
+                                "pattern \"%s\" subject \"%s\": reference %d, glob_match %d\n", p,
+                                s, want, got);
                         abort();
                 }
                 n_true += want;
@@ -166,14 +168,15 @@ static void test_late_failures(void)
         struct {
                 const char *head, *unit, *tail; /* pattern: `*` head unit^n tail `*` */
                 size_t n;
-                const char *period; /* subject: period repeated (NULL: a run of `a`s), maybe an instance planted */
+                const char *period; /* subject: period repeated (NULL: a run of `a`s), maybe an
+                                       instance planted */
         } shapes[] = {
-                {"?", "a", "", 2047, NULL},
-                {"?", "a", "", 300, NULL},
-                {"", "?a", "c", 1000, "ca"},
-                {"", "?a", "c", 70, "ca"},
-                {"", "?a?a?a?a?a?a??", "", 140, "ca"},
-                {"", "?\xc3\xa9", "", 600, "x\xc3\xa9"},
+                { "?", "a", "", 2047, NULL },
+                { "?", "a", "", 300, NULL },
+                { "", "?a", "c", 1000, "ca" },
+                { "", "?a", "c", 70, "ca" },
+                { "", "?a?a?a?a?a?a??", "", 140, "ca" },
+                { "", "?\xc3\xa9", "", 600, "x\xc3\xa9" },
         };
 
         for (size_t k = 0; k < sizeof(shapes) / sizeof(shapes[0]); k++) {
@@ -188,7 +191,8 @@ static void test_late_failures(void)
                         char period[16384];
                         size_t per = 0;
                         if (shapes[k].period) {
-                                /* One period shorter than the run, so every window meets the spoilt byte. */
+                                /* One period shorter than the run, so every window meets the spoilt
+                                 * byte. */
                                 repeat(period, &per, shapes[k].period, n - 1);
                         } else {
                                 repeat(period, &per, "a", n);
@@ -200,22 +204,26 @@ static void test_late_failures(void)
                         while (slen + per <= POLICY_VALUE_MAX)
                                 repeat(s, &slen, period, 1);
                         if (planted) {
-                                /* An instance: the head's `?`, the units with `?` filled, the tail. */
+                                /* An instance: the head's `?`, the units with `?` filled, the tail.
+                                 */
                                 size_t at = slen / 2, q = 0;
                                 char inst[16384];
                                 for (size_t i = 1; i + 1 < plen; i++)
                                         inst[q++] = p[i] == '?' ? 'x' : p[i];
                                 memcpy(s + (at + q <= slen ? at : slen - q), inst, q);
                         }
-                        Work w = {0};
-                        bool want = ref_match(p, plen, s, slen), got = glob_match(p, plen, s, slen, &w);
+                        Work w = { 0 };
+                        bool want = ref_match(p, plen, s, slen),
+                             got = glob_match(p, plen, s, slen, &w);
                         if (want != got) {
-                                fprintf(stderr, "shape %zu planted %d: reference %d, glob_match %d\n", k, planted, want,
-                                        got);
+                                fprintf(stderr,
+                                        "shape %zu planted %d: reference %d, glob_match %d\n", k,
+                                        planted, want, got);
                                 abort();
                         }
                         n_as_built += want == (planted != 0);
-                        /* A pass over the subject: two units a byte, sixteen more a non-ASCII character. */
+                        /* A pass over the subject: two units a byte, sixteen more a non-ASCII
+                         * character. */
                         size_t n_wide = 0;
                         for (size_t i = 0; i < slen; i++)
                                 n_wide += (unsigned char)s[i] >= 0xc0;

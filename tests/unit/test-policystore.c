@@ -27,10 +27,11 @@ static Policy *make(unsigned n, uint8_t digest[32])
         char json[512];
         Policy *p = NULL;
         PolicyError err;
-        int len = snprintf(json, sizeof(json),
-                           "{\"Version\": \"2012-10-17\", \"Statement\": [{\"Effect\": \"Allow\", "
-                           "\"Action\": \"s3:GetObject\", \"Resource\": \"arn:aws:s3:::bucket-%u/*\"}]}",
-                           n);
+        int len = snprintf(
+                json, sizeof(json),
+                "{\"Version\": \"2012-10-17\", \"Statement\": [{\"Effect\": \"Allow\", "
+                "\"Action\": \"s3:GetObject\", \"Resource\": \"arn:aws:s3:::bucket-%u/*\"}]}",
+                n);
 
         assert_int_equal(policy_parse(json, (size_t)len, "session policy", &p, &err), 0);
         crypto_hash_sha256(digest, (const uint8_t *)json, (size_t)len);
@@ -80,7 +81,8 @@ static void test_uid_bound(void **state)
         assert_int_equal(policy_store_new(&s, SIZE_MAX, 3 * one), 0);
         for (unsigned i = 0; i < 3; i++)
                 assert_int_equal(policy_store_add(s, d, make(i, d), 1000, T0 + 900), 0);
-        assert_int_equal(policy_store_add(s, d, make(3, d), 1000, T0 + 900), POLICY_STORE_E_UID_FULL);
+        assert_int_equal(policy_store_add(s, d, make(3, d), 1000, T0 + 900),
+                         POLICY_STORE_E_UID_FULL);
         assert_null(policy_store_get(s, d));
         /* Reusing a stored policy costs nothing, so it is still allowed. */
         assert_int_equal(policy_store_add(s, other, make(1, other), 1000, T0 + 1000), 0);
@@ -132,7 +134,8 @@ static void test_charge_follows_longest_session(void **state)
         assert_int_equal(policy_store_add(s, d, make(5, d), 1000, T0 + 1000), 0);
         assert_int_equal(policy_store_uid_bytes(s, 2000), one);
         /* A longer one would, but uid 1000 has no room: refused, nothing changes. */
-        assert_int_equal(policy_store_add(s, d, make(5, d), 1000, T0 + 7200), POLICY_STORE_E_UID_FULL);
+        assert_int_equal(policy_store_add(s, d, make(5, d), 1000, T0 + 7200),
+                         POLICY_STORE_E_UID_FULL);
         assert_int_equal(policy_store_uid_bytes(s, 2000), one);
         assert_int_equal(policy_store_expire(s, T0 + 3600), 2);
         assert_int_equal(policy_store_count(s), 0);

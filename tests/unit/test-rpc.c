@@ -187,10 +187,10 @@ static void test_envelope_shapes(void **state)
         char buf[128];
 
         (void)state;
-        EXPECT("\x94\x00\x01\xa5Hello\x90", 0);          /* [0,1,"Hello",[]] */
-        EXPECT("\x94\x00\x01\xa5Hello\x91\xc0", 0);      /* [nil] */
-        EXPECT("\x94\x00\x01\xa5Hello\xc0", 0);          /* nil params */
-        EXPECT("\x94\x00\x01\xa5Hello\x91\x80", 0);      /* [{}] */
+        EXPECT("\x94\x00\x01\xa5Hello\x90", 0);                       /* [0,1,"Hello",[]] */
+        EXPECT("\x94\x00\x01\xa5Hello\x91\xc0", 0);                   /* [nil] */
+        EXPECT("\x94\x00\x01\xa5Hello\xc0", 0);                       /* nil params */
+        EXPECT("\x94\x00\x01\xa5Hello\x91\x80", 0);                   /* [{}] */
         EXPECT("\x94\x00\x01\xa5Hello\x92\x80\x80", RPC_E_MALFORMED); /* two maps */
         EXPECT("\x94\x00\x01\xa5Hello\x91\x01", RPC_E_MALFORMED);     /* [1] */
         EXPECT("\x94\x00\x01\xa5Hello\x80", RPC_E_MALFORMED);         /* bare map */
@@ -198,25 +198,25 @@ static void test_envelope_shapes(void **state)
         EXPECT("\x95\x00\x01\xa5Hello\x90\x90", RPC_E_MALFORMED);     /* request of 5 */
         EXPECT("\x94\x00\xff\xa5Hello\x90", RPC_E_MALFORMED);         /* msgid -1 */
         EXPECT("\x94\x00\xcf\x00\x00\x00\x01\x00\x00\x00\x00\xa5Hello\x90", RPC_E_MALFORMED);
-        EXPECT("\x94\x00\xce\xff\xff\xff\xff\xa5Hello\x90", 0);        /* msgid 2^32-1 */
-        EXPECT("\x94\x00\x01\xa0\x90", RPC_E_MALFORMED);              /* empty method */
-        EXPECT("\x94\x00\x01\x01\x90", RPC_E_MALFORMED);              /* method not a str */
-        EXPECT("\x94\x00\x01\xc4\x05Hello\x90", RPC_E_MALFORMED);     /* method as bin */
-        EXPECT("\x94\x03\x01\xa5Hello\x90", RPC_E_MALFORMED);         /* type 3 */
-        EXPECT("\x94\xff\x01\xa5Hello\x90", RPC_E_MALFORMED);         /* type -1 */
-        EXPECT("\x94\xa1x\x01\xa5Hello\x90", RPC_E_MALFORMED);        /* type a str */
+        EXPECT("\x94\x00\xce\xff\xff\xff\xff\xa5Hello\x90", 0);   /* msgid 2^32-1 */
+        EXPECT("\x94\x00\x01\xa0\x90", RPC_E_MALFORMED);          /* empty method */
+        EXPECT("\x94\x00\x01\x01\x90", RPC_E_MALFORMED);          /* method not a str */
+        EXPECT("\x94\x00\x01\xc4\x05Hello\x90", RPC_E_MALFORMED); /* method as bin */
+        EXPECT("\x94\x03\x01\xa5Hello\x90", RPC_E_MALFORMED);     /* type 3 */
+        EXPECT("\x94\xff\x01\xa5Hello\x90", RPC_E_MALFORMED);     /* type -1 */
+        EXPECT("\x94\xa1x\x01\xa5Hello\x90", RPC_E_MALFORMED);    /* type a str */
         /* A type that only equals 0 when truncated to int. */
         EXPECT("\x94\xcf\x00\x00\x00\x01\x00\x00\x00\x00\x01\xa5Hello\x90", RPC_E_MALFORMED);
-        EXPECT("\x94\x01\x01\xc0\xc0", 0);                            /* response nil/nil */
-        EXPECT("\x94\x01\x01\x01\xc0", RPC_E_MALFORMED);              /* error not a map */
-        EXPECT("\x93\x01\x01\xc0", RPC_E_MALFORMED);                  /* response of 3 */
-        EXPECT("\x93\x02\xa1x\x90", 0);                               /* notification */
-        EXPECT("\x94\x02\xa1x\x90\x90", RPC_E_MALFORMED);             /* notification of 4 */
+        EXPECT("\x94\x01\x01\xc0\xc0", 0);                /* response nil/nil */
+        EXPECT("\x94\x01\x01\x01\xc0", RPC_E_MALFORMED);  /* error not a map */
+        EXPECT("\x93\x01\x01\xc0", RPC_E_MALFORMED);      /* response of 3 */
+        EXPECT("\x93\x02\xa1x\x90", 0);                   /* notification */
+        EXPECT("\x94\x02\xa1x\x90\x90", RPC_E_MALFORMED); /* notification of 4 */
         EXPECT("\x92\x00\x01", RPC_E_MALFORMED);
         EXPECT("\x90", RPC_E_MALFORMED);
-        EXPECT("\x81\x00\x00", RPC_E_MALFORMED);                       /* not an array */
-        EXPECT("\x94\x00\x01\xa5Hello", RPC_E_MALFORMED);             /* truncated */
-        EXPECT("\x94\x00\x01\xa5Hello\x90\x00", RPC_E_MALFORMED);     /* trailing byte */
+        EXPECT("\x81\x00\x00", RPC_E_MALFORMED);                  /* not an array */
+        EXPECT("\x94\x00\x01\xa5Hello", RPC_E_MALFORMED);         /* truncated */
+        EXPECT("\x94\x00\x01\xa5Hello\x90\x00", RPC_E_MALFORMED); /* trailing byte */
 
         /* Method names up to PROTO_METHOD_MAX bytes. */
         for (size_t len = PROTO_METHOD_MAX; len <= PROTO_METHOD_MAX + 1; len++) {

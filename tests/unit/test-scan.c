@@ -127,17 +127,27 @@ static void test_lying_lengths(void **state)
 {
         (void)state;
         /* 16- and 32-bit lengths far over what can follow under the limit. */
-        assert_int_equal(lying((const uint8_t *)"\xda\xff\xff", 3, PROTO_MESSAGE_MAX), SCAN_E_TOO_LARGE);
-        assert_int_equal(lying((const uint8_t *)"\xdb\xff\xff\xff\xff", 5, PROTO_MESSAGE_MAX), SCAN_E_TOO_LARGE);
-        assert_int_equal(lying((const uint8_t *)"\xc5\xff\xff", 3, PROTO_MESSAGE_MAX), SCAN_E_TOO_LARGE);
-        assert_int_equal(lying((const uint8_t *)"\xc6\x7f\xff\xff\xff", 5, PROTO_MESSAGE_MAX), SCAN_E_TOO_LARGE);
-        assert_int_equal(lying((const uint8_t *)"\xdc\xff\xff", 3, PROTO_MESSAGE_MAX), SCAN_E_TOO_LARGE);
-        assert_int_equal(lying((const uint8_t *)"\xdd\xff\xff\xff\xff", 5, PROTO_MESSAGE_MAX), SCAN_E_TOO_LARGE);
-        assert_int_equal(lying((const uint8_t *)"\xde\x80\x00", 3, PROTO_MESSAGE_MAX), SCAN_E_TOO_LARGE);
-        assert_int_equal(lying((const uint8_t *)"\xdf\xff\xff\xff\xff", 5, PROTO_MESSAGE_MAX), SCAN_E_TOO_LARGE);
-        assert_int_equal(lying((const uint8_t *)"\xc9\xff\xff\xff\xff\x01", 6, PROTO_MESSAGE_MAX), SCAN_E_TOO_LARGE);
+        assert_int_equal(lying((const uint8_t *)"\xda\xff\xff", 3, PROTO_MESSAGE_MAX),
+                         SCAN_E_TOO_LARGE);
+        assert_int_equal(lying((const uint8_t *)"\xdb\xff\xff\xff\xff", 5, PROTO_MESSAGE_MAX),
+                         SCAN_E_TOO_LARGE);
+        assert_int_equal(lying((const uint8_t *)"\xc5\xff\xff", 3, PROTO_MESSAGE_MAX),
+                         SCAN_E_TOO_LARGE);
+        assert_int_equal(lying((const uint8_t *)"\xc6\x7f\xff\xff\xff", 5, PROTO_MESSAGE_MAX),
+                         SCAN_E_TOO_LARGE);
+        assert_int_equal(lying((const uint8_t *)"\xdc\xff\xff", 3, PROTO_MESSAGE_MAX),
+                         SCAN_E_TOO_LARGE);
+        assert_int_equal(lying((const uint8_t *)"\xdd\xff\xff\xff\xff", 5, PROTO_MESSAGE_MAX),
+                         SCAN_E_TOO_LARGE);
+        assert_int_equal(lying((const uint8_t *)"\xde\x80\x00", 3, PROTO_MESSAGE_MAX),
+                         SCAN_E_TOO_LARGE);
+        assert_int_equal(lying((const uint8_t *)"\xdf\xff\xff\xff\xff", 5, PROTO_MESSAGE_MAX),
+                         SCAN_E_TOO_LARGE);
+        assert_int_equal(lying((const uint8_t *)"\xc9\xff\xff\xff\xff\x01", 6, PROTO_MESSAGE_MAX),
+                         SCAN_E_TOO_LARGE);
         /* The bound is exact: what still fits after the header is accepted as "more to come". */
-        assert_int_equal(lying((const uint8_t *)"\xda\x00\x0c", 3, 16), SCAN_E_INCOMPLETE); /* 1+3+12 */
+        assert_int_equal(lying((const uint8_t *)"\xda\x00\x0c", 3, 16),
+                         SCAN_E_INCOMPLETE); /* 1+3+12 */
         assert_int_equal(lying((const uint8_t *)"\xda\x00\x0d", 3, 16), SCAN_E_TOO_LARGE);
         assert_int_equal(lying((const uint8_t *)"\xdc\x00\x0c", 3, 16), SCAN_E_INCOMPLETE);
         assert_int_equal(lying((const uint8_t *)"\xdc\x00\x0d", 3, 16), SCAN_E_TOO_LARGE);
@@ -147,10 +157,12 @@ static void test_lying_lengths(void **state)
         assert_int_equal(lying((const uint8_t *)"\xdf\x00\x00\x00\x06", 5, 18), SCAN_E_INCOMPLETE);
         assert_int_equal(lying((const uint8_t *)"\xdf\x00\x00\x00\x07", 5, 18), SCAN_E_TOO_LARGE);
         /* The top-level array itself may lie too. */
-        assert_int_equal(scan_all((const uint8_t *)"\xdd\xff\xff\xff\xff", 5, PROTO_MESSAGE_MAX, NULL),
-                         SCAN_E_TOO_LARGE);
+        assert_int_equal(
+                scan_all((const uint8_t *)"\xdd\xff\xff\xff\xff", 5, PROTO_MESSAGE_MAX, NULL),
+                SCAN_E_TOO_LARGE);
         /* A header split across calls. */
-        assert_int_equal(lying((const uint8_t *)"\xdb\xff", 2, PROTO_MESSAGE_MAX), SCAN_E_INCOMPLETE);
+        assert_int_equal(lying((const uint8_t *)"\xdb\xff", 2, PROTO_MESSAGE_MAX),
+                         SCAN_E_INCOMPLETE);
 }
 
 static void test_depth(void **state)
@@ -248,12 +260,9 @@ static void test_too_large(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_whole_and_trailing),
-                cmocka_unit_test(test_byte_by_byte),
-                cmocka_unit_test(test_lying_lengths),
-                cmocka_unit_test(test_depth),
-                cmocka_unit_test(test_malformed),
-                cmocka_unit_test(test_too_large),
+                cmocka_unit_test(test_whole_and_trailing), cmocka_unit_test(test_byte_by_byte),
+                cmocka_unit_test(test_lying_lengths),      cmocka_unit_test(test_depth),
+                cmocka_unit_test(test_malformed),          cmocka_unit_test(test_too_large),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -93,8 +93,8 @@ static Credentials mint(const char *role, uint32_t uid, int64_t duration)
         return c;
 }
 
-static const Session *insert(SessionCache *cache, const char *key, const char *role,
-                             uint32_t uid, int64_t duration)
+static const Session *insert(SessionCache *cache, const char *key, const char *role, uint32_t uid,
+                             int64_t duration)
 {
         Credentials c = mint(role, uid, duration);
         const Session *s = NULL;
@@ -167,8 +167,7 @@ static void test_jitter_spread(void **state)
 
                 snprintf(key, sizeof(key), "k%d", i);
                 snprintf(c.akid, sizeof(c.akid), "ASIA%016d", i);
-                assert_int_equal(sessions_insert(cache, key, &c, T0, T0 + lifetime, 1, "r", &s),
-                                 0);
+                assert_int_equal(sessions_insert(cache, key, &c, T0, T0 + lifetime, 1, "r", &s), 0);
                 assert_true(s->refresh_at > lo && s->refresh_at <= hi);
                 min = s->refresh_at < min ? s->refresh_at : min;
                 max = s->refresh_at > max ? s->refresh_at : max;
@@ -223,7 +222,8 @@ static void test_revoke(void **state)
         RevocationSet *rev = NULL;
         const Session *s;
         Credentials keep = CREDENTIALS_INIT;
-        char tok_web[PROTO_TOKEN_MAX + 1], tok_db[PROTO_TOKEN_MAX + 1], tok_other[PROTO_TOKEN_MAX + 1];
+        char tok_web[PROTO_TOKEN_MAX + 1], tok_db[PROTO_TOKEN_MAX + 1],
+                tok_other[PROTO_TOKEN_MAX + 1];
         size_t n = 99;
 
         (void)state;
@@ -254,8 +254,7 @@ static void test_revoke(void **state)
         assert_int_equal(issuer_local_verify(keys, tok_web, strlen(tok_web), T0 + 1, rev, NULL),
                          ISSUER_E_REVOKED);
         assert_int_equal(issuer_local_verify(keys, tok_db, strlen(tok_db), T0 + 1, rev, NULL), 0);
-        assert_int_equal(issuer_local_verify(keys, tok_other, strlen(tok_other), T0 + 1, rev,
-                                             NULL),
+        assert_int_equal(issuer_local_verify(keys, tok_other, strlen(tok_other), T0 + 1, rev, NULL),
                          0);
 
         /* All of a uid. */
@@ -279,19 +278,30 @@ static void test_revoke(void **state)
         assert_int_equal(revocation_expire(rev, T0 + 7200), 1);
         assert_int_equal(revocation_count(rev), 0);
         /* Overlong ids cannot be revoked or found. */
-        assert_int_equal(revocation_add(rev, "ASIAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", T0), -EINVAL);
+        assert_int_equal(revocation_add(rev, "ASIAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", T0),
+                         -EINVAL);
         assert_false(revocation_contains(rev, "ASIAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", T0));
         revocation_free(rev);
         sessions_free(cache);
 }
 
-/* Cuts: every session of a uid (and role) issued before a time, whether the cache knew it or not. */
+/* Cuts: every session of a uid (and role) issued before a time, whether the cache knew it or not.
+ */
 static void test_cuts(void **state)
 {
         RevocationSet *rev = NULL;
-        TokenClaims web = { .akid = (char *)"ASIAWEB", .role = (char *)"web", .uid = 1000, .issued = T0 },
-                    db = { .akid = (char *)"ASIADB", .role = (char *)"db", .uid = 1000, .issued = T0 },
-                    other = { .akid = (char *)"ASIAOTHER", .role = (char *)"web", .uid = 1001, .issued = T0 };
+        TokenClaims web = { .akid = (char *)"ASIAWEB",
+                            .role = (char *)"web",
+                            .uid = 1000,
+                            .issued = T0 },
+                    db = { .akid = (char *)"ASIADB",
+                           .role = (char *)"db",
+                           .uid = 1000,
+                           .issued = T0 },
+                    other = { .akid = (char *)"ASIAOTHER",
+                              .role = (char *)"web",
+                              .uid = 1001,
+                              .issued = T0 };
 
         (void)state;
         assert_int_equal(revocation_new(&rev), 0);
@@ -306,7 +316,8 @@ static void test_cuts(void **state)
         assert_false(revocation_revokes(rev, &web, T0 + 20));
         web.issued = T0;
         /* The same or a narrower cut changes nothing; a later one widens it. */
-        assert_int_equal(revocation_cut(rev, 1000, "web", T0 + 5, T0 + 100), REVOCATION_E_UNCHANGED);
+        assert_int_equal(revocation_cut(rev, 1000, "web", T0 + 5, T0 + 100),
+                         REVOCATION_E_UNCHANGED);
         assert_int_equal(revocation_cut(rev, 1000, "web", T0 + 30, T0 + 130), 0);
         web.issued = T0 + 20;
         assert_true(revocation_revokes(rev, &web, T0 + 40));
@@ -322,8 +333,10 @@ static void test_cuts(void **state)
         /* Bounded. */
         for (uint32_t uid = 0; uid < REVOCATION_CUTS_MAX; uid++)
                 assert_int_equal(revocation_cut(rev, uid, "", T0, T0 + 100), 0);
-        assert_int_equal(revocation_cut(rev, REVOCATION_CUTS_MAX, "", T0, T0 + 100), REVOCATION_E_FULL);
-        assert_int_equal(revocation_cut(rev, 5, "", T0 + 1, T0 + 100), 0); /* an existing one still widens */
+        assert_int_equal(revocation_cut(rev, REVOCATION_CUTS_MAX, "", T0, T0 + 100),
+                         REVOCATION_E_FULL);
+        assert_int_equal(revocation_cut(rev, 5, "", T0 + 1, T0 + 100),
+                         0); /* an existing one still widens */
         {
                 char long_role[PROTO_ROLE_NAME_MAX + 2];
 
@@ -431,14 +444,10 @@ static void test_many(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_margin),
-                cmocka_unit_test(test_refresh_points),
-                cmocka_unit_test(test_jitter_spread),
-                cmocka_unit_test(test_replace_and_keys),
-                cmocka_unit_test(test_revoke),
-                cmocka_unit_test(test_cuts),
-                cmocka_unit_test(test_revoke_since),
-                cmocka_unit_test(test_expire),
+                cmocka_unit_test(test_margin),        cmocka_unit_test(test_refresh_points),
+                cmocka_unit_test(test_jitter_spread), cmocka_unit_test(test_replace_and_keys),
+                cmocka_unit_test(test_revoke),        cmocka_unit_test(test_cuts),
+                cmocka_unit_test(test_revoke_since),  cmocka_unit_test(test_expire),
                 cmocka_unit_test(test_many),
         };
 

@@ -28,10 +28,10 @@
 #define SECRET "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
 #define NOW 1440938160 /* 2015-08-30T12:36:00Z */
 #define EMPTY_SHA256 "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
-#define STS_TOKEN                                                                              \
-        "AQoDYXdzEPT//////////wEXAMPLEtc764bNrC9SAPBSM22wDOk4x4HIZ8j4FZTwdQWLWsKWHGBuFqwAeMicRXm" \
-        "xfpSPfIeoIYRqTflfKD8YUuwthAx7mSEI/qkPpKPi/kMcGdQrmGdeehM4IC1NtBmUpp2wUE8phUZampKsburEDy" \
-        "0KPkyQDYwT7WZ0wq5VSXDvp75YU9HFvlRd8Tx6q6fE8YQcHNVXAkiY9q6d+xo0rKwT38xVqr7ZD0u0iPPkUL64" \
+#define STS_TOKEN                                                                                  \
+        "AQoDYXdzEPT//////////wEXAMPLEtc764bNrC9SAPBSM22wDOk4x4HIZ8j4FZTwdQWLWsKWHGBuFqwAeMicRXm"  \
+        "xfpSPfIeoIYRqTflfKD8YUuwthAx7mSEI/qkPpKPi/kMcGdQrmGdeehM4IC1NtBmUpp2wUE8phUZampKsburEDy"  \
+        "0KPkyQDYwT7WZ0wq5VSXDvp75YU9HFvlRd8Tx6q6fE8YQcHNVXAkiY9q6d+xo0rKwT38xVqr7ZD0u0iPPkUL64"   \
         "lIZbqBAz+scqKmlzm8FDrypNC9Yjc8fPOLn9FX9KSYvKTr4rvx3iSIlTJabIQwj2ICCR/oLxBA=="
 
 /* ---- building requests ------------------------------------------------------------ */
@@ -231,7 +231,8 @@ static void load_context(const char *dir, Context *c)
         assert_non_null(j);
         memset(c, 0, sizeof(*c));
         cred = json_object_get(j, "credentials");
-        assert_string_equal(json_string_value(json_object_get(cred, "access_key_id")), "AKIDEXAMPLE");
+        assert_string_equal(json_string_value(json_object_get(cred, "access_key_id")),
+                            "AKIDEXAMPLE");
         snprintf(c->secret, sizeof(c->secret), "%s",
                  json_string_value(json_object_get(cred, "secret_access_key")));
         if (json_object_get(cred, "token")) {
@@ -242,8 +243,10 @@ static void load_context(const char *dir, Context *c)
         c->omit_token = json_is_true(json_object_get(j, "omit_session_token"));
         c->sign_body = json_is_true(json_object_get(j, "sign_body"));
         c->normalize = json_is_true(json_object_get(j, "normalize"));
-        snprintf(c->region, sizeof(c->region), "%s", json_string_value(json_object_get(j, "region")));
-        snprintf(c->service, sizeof(c->service), "%s", json_string_value(json_object_get(j, "service")));
+        snprintf(c->region, sizeof(c->region), "%s",
+                 json_string_value(json_object_get(j, "region")));
+        snprintf(c->service, sizeof(c->service), "%s",
+                 json_string_value(json_object_get(j, "service")));
         c->expires = json_integer_value(json_object_get(j, "expiration_in_seconds"));
         ts = json_string_value(json_object_get(j, "timestamp"));
         assert_non_null(strptime(ts, "%Y-%m-%dT%H:%M:%SZ", &tm));
@@ -333,17 +336,20 @@ static void sign_case(const char *dir, const Context *c, const Sigv4Options *opt
                 char q[8192], enc[4096];
 
                 all_signed_headers(&t, a.signed_headers, sizeof(a.signed_headers));
-                snprintf(q, sizeof(q), "%.*s%s", (int)t.req.query_len, t.req.query ? t.req.query : "",
-                         t.req.query_len ? "&" : "");
+                snprintf(q, sizeof(q), "%.*s%s", (int)t.req.query_len,
+                         t.req.query ? t.req.query : "", t.req.query_len ? "&" : "");
                 encode_param(enc, sizeof(enc), a.signed_headers);
                 snprintf(q + strlen(q), sizeof(q) - strlen(q),
-                         "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIDEXAMPLE%%2F20150830%%2F"
-                         "%s%%2F%s%%2Faws4_request&X-Amz-Date=20150830T123600Z&X-Amz-SignedHeaders=%s"
+                         "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIDEXAMPLE%%"
+                         "2F20150830%%2F"
+                         "%s%%2F%s%%2Faws4_request&X-Amz-Date=20150830T123600Z&X-Amz-SignedHeaders="
+                         "%s"
                          "&X-Amz-Expires=%lld",
                          c->region, c->service, enc, (long long)c->expires);
                 if (c->has_token && !c->omit_token) {
                         encode_param(enc, sizeof(enc), c->token);
-                        snprintf(q + strlen(q), sizeof(q) - strlen(q), "&X-Amz-Security-Token=%s", enc);
+                        snprintf(q + strlen(q), sizeof(q) - strlen(q), "&X-Amz-Security-Token=%s",
+                                 enc);
                 }
                 set_query(&t, q);
                 snprintf(a.amz_date, sizeof(a.amz_date), "20150830T123600Z");
@@ -398,7 +404,8 @@ static void verify_case(const char *dir, const char *case_name, const Context *c
                  * agent does not: unsigned header, or a query the signature did not cover.
                  */
                 assert_int_equal(sigv4_verify(&t.req, c->secret, opt, res),
-                                 form == SIGV4_FORM_HEADER ? SIGV4_E_UNSIGNED_TOKEN : SIGV4_E_MISMATCH);
+                                 form == SIGV4_FORM_HEADER ? SIGV4_E_UNSIGNED_TOKEN
+                                                           : SIGV4_E_MISMATCH);
                 if (form == SIGV4_FORM_HEADER)
                         assert_int_equal(sigv4_parse_request(&t.req, res), SIGV4_E_UNSIGNED_TOKEN);
                 free(res);
@@ -409,7 +416,8 @@ static void verify_case(const char *dir, const char *case_name, const Context *c
         assert_int_equal(sigv4_parse_request(&t.req, res), 0);
         assert_int_equal(res->auth.form, form);
         snprintf(name, sizeof(name), "%s-canonical-request.txt", pre);
-        assert_int_equal(sigv4_canonical_request(&t.req, &res->auth, opt, buf, sizeof(buf), NULL), 0);
+        assert_int_equal(sigv4_canonical_request(&t.req, &res->auth, opt, buf, sizeof(buf), NULL),
+                         0);
         assert_file_eq(dir, name, buf);
         snprintf(name, sizeof(name), "%s-string-to-sign.txt", pre);
         assert_int_equal(sigv4_string_to_sign(&t.req, &res->auth, opt, buf, sizeof(buf), NULL), 0);
@@ -541,7 +549,8 @@ static void test_worked_values(void **state)
 
         assert_int_equal(sigv4_signing_key(SECRET, "20150830", "us-east-1", "iam", key), 0);
         sodium_bin2hex(hex, sizeof(hex), key, sizeof(key));
-        assert_string_equal(hex, "c4afb1cc5771d871763a393e44b703571b55cc28424d1a5e86da6ed3c154a4b9");
+        assert_string_equal(hex,
+                            "c4afb1cc5771d871763a393e44b703571b55cc28424d1a5e86da6ed3c154a4b9");
 }
 
 static void test_get_vanilla_canonical(void **state)
@@ -554,9 +563,11 @@ static void test_get_vanilla_canonical(void **state)
         assert_non_null(res);
         vanilla(&t, "GET", NULL, "host;x-amz-date", SIG_VANILLA);
         assert_int_equal(sigv4_parse_request(&t.req, res), 0);
-        assert_int_equal(sigv4_canonical_request(&t.req, &res->auth, NULL, buf, sizeof(buf), NULL), 0);
-        assert_string_equal(buf, "GET\n/\n\nhost:example.amazonaws.com\nx-amz-date:20150830T123600Z\n\n"
-                                 "host;x-amz-date\n" EMPTY_SHA256);
+        assert_int_equal(sigv4_canonical_request(&t.req, &res->auth, NULL, buf, sizeof(buf), NULL),
+                         0);
+        assert_string_equal(buf,
+                            "GET\n/\n\nhost:example.amazonaws.com\nx-amz-date:20150830T123600Z\n\n"
+                            "host;x-amz-date\n" EMPTY_SHA256);
         assert_int_equal(sigv4_string_to_sign(&t.req, &res->auth, NULL, sts, sizeof(sts), NULL), 0);
         assert_non_null(strstr(sts, "\n20150830/us-east-1/service/aws4_request\nbb579772"));
         assert_int_equal(strlen(strstr(sts, "bb579772")), 64);
@@ -611,50 +622,68 @@ static int parse(const char *value)
 static void test_parse_authorization(void **state)
 {
         Sigv4Auth a;
-        const char *good = "AWS4-HMAC-SHA256 " CRED ", SignedHeaders=host;x-amz-date, Signature=" SIG_VANILLA;
+        const char *good =
+                "AWS4-HMAC-SHA256 " CRED ", SignedHeaders=host;x-amz-date, Signature=" SIG_VANILLA;
 
         (void)state;
         assert_int_equal(sigv4_parse_authorization(good, strlen(good), &a), 0);
         assert_string_equal(a.access_key_id, "AKIDEXAMPLE");
         assert_string_equal(a.signed_headers, "host;x-amz-date");
         assert_int_equal(a.n_signed_headers, 2);
-        assert_int_equal(parse("AWS4-HMAC-SHA256 SignedHeaders=host;x-amz-date," CRED ",Signature=" SIG_VANILLA), 0);
+        assert_int_equal(parse("AWS4-HMAC-SHA256 SignedHeaders=host;x-amz-date," CRED
+                               ",Signature=" SIG_VANILLA),
+                         0);
 
         /* Missing SignedHeaders, duplicate Credential, unknown element, empty trailer. */
-        assert_int_equal(parse("AWS4-HMAC-SHA256 " CRED ", Signature=" SIG_VANILLA), SIGV4_E_MALFORMED);
-        assert_int_equal(parse("AWS4-HMAC-SHA256 " CRED ", " CRED ", SignedHeaders=host;x-amz-date, Signature=" SIG_VANILLA),
+        assert_int_equal(parse("AWS4-HMAC-SHA256 " CRED ", Signature=" SIG_VANILLA),
                          SIGV4_E_MALFORMED);
-        assert_int_equal(parse("AWS4-HMAC-SHA256 " CRED ", SignedHeaders=host, Signature=" SIG_VANILLA ", Extra=1"),
+        assert_int_equal(parse("AWS4-HMAC-SHA256 " CRED ", " CRED
+                               ", SignedHeaders=host;x-amz-date, Signature=" SIG_VANILLA),
                          SIGV4_E_MALFORMED);
-        assert_int_equal(parse("AWS4-HMAC-SHA256 " CRED ", SignedHeaders=host, Signature=" SIG_VANILLA ","),
+        assert_int_equal(parse("AWS4-HMAC-SHA256 " CRED
+                               ", SignedHeaders=host, Signature=" SIG_VANILLA ", Extra=1"),
                          SIGV4_E_MALFORMED);
+        assert_int_equal(
+                parse("AWS4-HMAC-SHA256 " CRED ", SignedHeaders=host, Signature=" SIG_VANILLA ","),
+                SIGV4_E_MALFORMED);
         /* Uppercase hex, short signature. */
         assert_int_equal(parse("AWS4-HMAC-SHA256 " CRED ", SignedHeaders=host, Signature="
                                "5FA00FA31553B73EBF1942676E86291E8372FF2A2260956D9B8AAE1D763FBF31"),
                          SIGV4_E_MALFORMED);
-        assert_int_equal(parse("AWS4-HMAC-SHA256 " CRED ", SignedHeaders=host, Signature=5fa00fa3"), SIGV4_E_MALFORMED);
+        assert_int_equal(parse("AWS4-HMAC-SHA256 " CRED ", SignedHeaders=host, Signature=5fa00fa3"),
+                         SIGV4_E_MALFORMED);
         /* SignedHeaders: unsorted, duplicate, uppercase, empty name, no host. */
-        assert_int_equal(parse("AWS4-HMAC-SHA256 " CRED ", SignedHeaders=x-amz-date;host, Signature=" SIG_VANILLA),
+        assert_int_equal(parse("AWS4-HMAC-SHA256 " CRED
+                               ", SignedHeaders=x-amz-date;host, Signature=" SIG_VANILLA),
                          SIGV4_E_MALFORMED);
-        assert_int_equal(parse("AWS4-HMAC-SHA256 " CRED ", SignedHeaders=host;host, Signature=" SIG_VANILLA),
-                         SIGV4_E_MALFORMED);
-        assert_int_equal(parse("AWS4-HMAC-SHA256 " CRED ", SignedHeaders=Host, Signature=" SIG_VANILLA),
-                         SIGV4_E_MALFORMED);
-        assert_int_equal(parse("AWS4-HMAC-SHA256 " CRED ", SignedHeaders=host;;x, Signature=" SIG_VANILLA),
-                         SIGV4_E_MALFORMED);
-        assert_int_equal(parse("AWS4-HMAC-SHA256 " CRED ", SignedHeaders=x-amz-date, Signature=" SIG_VANILLA),
+        assert_int_equal(
+                parse("AWS4-HMAC-SHA256 " CRED ", SignedHeaders=host;host, Signature=" SIG_VANILLA),
+                SIGV4_E_MALFORMED);
+        assert_int_equal(
+                parse("AWS4-HMAC-SHA256 " CRED ", SignedHeaders=Host, Signature=" SIG_VANILLA),
+                SIGV4_E_MALFORMED);
+        assert_int_equal(
+                parse("AWS4-HMAC-SHA256 " CRED ", SignedHeaders=host;;x, Signature=" SIG_VANILLA),
+                SIGV4_E_MALFORMED);
+        assert_int_equal(parse("AWS4-HMAC-SHA256 " CRED
+                               ", SignedHeaders=x-amz-date, Signature=" SIG_VANILLA),
                          SIGV4_E_MALFORMED);
         /* Credential scope shape. */
-        assert_int_equal(parse("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_reques, "
+        assert_int_equal(parse("AWS4-HMAC-SHA256 "
+                               "Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_reques, "
                                "SignedHeaders=host, Signature=" SIG_VANILLA),
                          SIGV4_E_MALFORMED);
-        assert_int_equal(parse("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150230/us-east-1/service/aws4_request, "
+        assert_int_equal(parse("AWS4-HMAC-SHA256 "
+                               "Credential=AKIDEXAMPLE/20150230/us-east-1/service/aws4_request, "
                                "SignedHeaders=host, Signature=" SIG_VANILLA),
                          SIGV4_E_MALFORMED);
-        assert_int_equal(parse("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/x/aws4_request, "
+        assert_int_equal(parse("AWS4-HMAC-SHA256 "
+                               "Credential=AKIDEXAMPLE/20150830/us-east-1/service/x/aws4_request, "
                                "SignedHeaders=host, Signature=" SIG_VANILLA),
                          SIGV4_E_MALFORMED);
-        assert_int_equal(parse("AWS4-HMAC-SHA1 " CRED ", SignedHeaders=host, Signature=" SIG_VANILLA), SIGV4_E_MALFORMED);
+        assert_int_equal(
+                parse("AWS4-HMAC-SHA1 " CRED ", SignedHeaders=host, Signature=" SIG_VANILLA),
+                SIGV4_E_MALFORMED);
         assert_int_equal(parse(""), SIGV4_E_MALFORMED);
 }
 
@@ -744,9 +773,10 @@ static void test_presigned(void **state)
         Sigv4Result *res = calloc(1, sizeof(*res));
         Sigv4Auth a = { .form = SIGV4_FORM_QUERY };
         char q[1024];
-        const char *base = "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIDEXAMPLE%2F20150830%2F"
-                           "us-east-1%2Fservice%2Faws4_request&X-Amz-Date=20150830T123600Z"
-                           "&X-Amz-Expires=60&X-Amz-SignedHeaders=host";
+        const char *base =
+                "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIDEXAMPLE%2F20150830%2F"
+                "us-east-1%2Fservice%2Faws4_request&X-Amz-Date=20150830T123600Z"
+                "&X-Amz-Expires=60&X-Amz-SignedHeaders=host";
         TReq t;
 
         (void)state;
@@ -759,9 +789,11 @@ static void test_presigned(void **state)
         assert_int_equal(sigv4_parse_presigned(t.req.query, t.req.query_len, &a), 0);
         assert_int_equal(a.expires, 60);
         assert_int_equal(sigv4_sign(&t.req, &a, SECRET, NULL, a.signature), 0);
-        assert_string_not_equal(a.signature, "0000000000000000000000000000000000000000000000000000000000000000");
+        assert_string_not_equal(a.signature,
+                                "0000000000000000000000000000000000000000000000000000000000000000");
         set_query(&t, base);
-        assert_int_equal(sigv4_parse_presigned(t.req.query, t.req.query_len, &a), SIGV4_E_MALFORMED);
+        assert_int_equal(sigv4_parse_presigned(t.req.query, t.req.query_len, &a),
+                         SIGV4_E_MALFORMED);
         snprintf(q, sizeof(q), "%s&X-Amz-Signature=%s", base, a.signature);
         set_query(&t, q);
         t.req.now = NOW + 60;
@@ -780,7 +812,8 @@ static void test_presigned(void **state)
         t.req.n_headers--;
 
         /* Both mechanisms at once; a parameter twice; no X-Amz-Expires; none at all. */
-        add_header(&t, "Authorization", "AWS4-HMAC-SHA256 " CRED ", SignedHeaders=host, Signature=" SIG_VANILLA);
+        add_header(&t, "Authorization",
+                   "AWS4-HMAC-SHA256 " CRED ", SignedHeaders=host, Signature=" SIG_VANILLA);
         assert_int_equal(sigv4_verify(&t.req, SECRET, NULL, res), SIGV4_E_MALFORMED);
         t.req.n_headers--;
         snprintf(q, sizeof(q), "%s&X-Amz-Expires=60&X-Amz-Signature=%s", base, a.signature);
@@ -861,7 +894,8 @@ int main(void)
                 return r;
         d = opendir(SIGV4_VECTORS);
         if (!d) {
-                fprintf(stderr, "%s: %s; test-suite vectors skipped\n", SIGV4_VECTORS, strerror(errno));
+                fprintf(stderr, "%s: %s; test-suite vectors skipped\n", SIGV4_VECTORS,
+                        strerror(errno));
                 return 77;
         }
         closedir(d);

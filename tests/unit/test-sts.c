@@ -41,20 +41,22 @@ static void test_body(void **state)
 
         (void)state;
         assert_int_equal(sts_body(&p, &body, &len), 0);
-        assert_string_equal(body,
-                            "Action=AssumeRole&Version=2011-06-15"
-                            "&RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2Fci%2Fdeploy"
-                            "&RoleSessionName=alice%40python3&DurationSeconds=3600"
-                            "&Policy=%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%5D%7D"
-                            "&SourceIdentity=alice"
-                            "&Tags.member.1.Key=roled%3Auid&Tags.member.1.Value=1000"
-                            "&Tags.member.2.Key=roled%3Aexe"
-                            "&Tags.member.2.Value=%2Fusr%2Fbin%2Fpython3%20%28deleted%29");
+        assert_string_equal(
+                body, "Action=AssumeRole&Version=2011-06-15"
+                      "&RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2Fci%2Fdeploy"
+                      "&RoleSessionName=alice%40python3&DurationSeconds=3600"
+                      "&Policy=%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%5D%7D"
+                      "&SourceIdentity=alice"
+                      "&Tags.member.1.Key=roled%3Auid&Tags.member.1.Value=1000"
+                      "&Tags.member.2.Key=roled%3Aexe"
+                      "&Tags.member.2.Value=%2Fusr%2Fbin%2Fpython3%20%28deleted%29");
         assert_int_equal(len, strlen(body));
         free(body);
 
-        p = (StsParams){ .action = STS_GET_SESSION_TOKEN, .duration = 43200,
-                         .serial_number = "arn:aws:iam::123456789012:mfa/ops", .token_code = "123456" };
+        p = (StsParams){ .action = STS_GET_SESSION_TOKEN,
+                         .duration = 43200,
+                         .serial_number = "arn:aws:iam::123456789012:mfa/ops",
+                         .token_code = "123456" };
         assert_int_equal(sts_body(&p, &body, &len), 0);
         assert_string_equal(body, "Action=GetSessionToken&Version=2011-06-15&DurationSeconds=43200"
                                   "&SerialNumber=arn%3Aaws%3Aiam%3A%3A123456789012%3Amfa%2Fops"
@@ -82,9 +84,15 @@ static int verify(char *const lines[], const char *body, const char *secret, Sig
 {
         Sigv4Header hs[STS_HEADERS_MAX];
         Sigv4Request req = {
-                .method = "POST", .method_len = 4, .path = "/", .path_len = 1,
-                .headers = hs, .n_headers = to_headers(lines, hs),
-                .payload = (const uint8_t *)body, .payload_len = strlen(body), .now = NOW + 5,
+                .method = "POST",
+                .method_len = 4,
+                .path = "/",
+                .path_len = 1,
+                .headers = hs,
+                .n_headers = to_headers(lines, hs),
+                .payload = (const uint8_t *)body,
+                .payload_len = strlen(body),
+                .now = NOW + 5,
         };
 
         return sigv4_verify(&req, secret, NULL, res);
@@ -101,7 +109,8 @@ static void test_sign(void **state)
 
         (void)state;
         assert_int_equal(sts_sign("https://127.0.0.1:8443/", "eu-west-1", &src, body, strlen(body),
-                                  NOW, lines), 0);
+                                  NOW, lines),
+                         0);
         assert_string_equal(lines[0], "Host: 127.0.0.1:8443");
         assert_string_equal(lines[2], "X-Amz-Date: 20260101T000000Z");
         assert_int_equal(verify(lines, body, secret, &res), 0);
@@ -109,7 +118,8 @@ static void test_sign(void **state)
         assert_string_equal(res.auth.region, "eu-west-1");
         assert_string_equal(res.auth.service, "sts");
         /* The security token is signed, as the agent rule wants. */
-        assert_string_equal(res.auth.signed_headers, "content-type;host;x-amz-date;x-amz-security-token");
+        assert_string_equal(res.auth.signed_headers,
+                            "content-type;host;x-amz-date;x-amz-security-token");
         assert_true(res.has_security_token);
         assert_string_equal(res.security_token, "session-token-of-the-source");
         /* Another body or another secret: refused. */
@@ -120,8 +130,9 @@ static void test_sign(void **state)
         sts_headers_free(lines);
 
         /* Long-term keys send and sign no token; the default path is "/". */
-        assert_int_equal(sts_sign("https://sts.us-east-1.amazonaws.com", "us-east-1", &longterm, body,
-                                  strlen(body), NOW, lines), 0);
+        assert_int_equal(sts_sign("https://sts.us-east-1.amazonaws.com", "us-east-1", &longterm,
+                                  body, strlen(body), NOW, lines),
+                         0);
         assert_string_equal(lines[0], "Host: sts.us-east-1.amazonaws.com");
         assert_int_equal(verify(lines, body, secret, &res), 0);
         assert_string_equal(res.auth.signed_headers, "content-type;host;x-amz-date");
@@ -148,7 +159,9 @@ static const char assume_ok[] =
         "    </AssumedRoleUser>\n"
         "    <PackedPolicySize>8</PackedPolicySize>\n"
         "  </AssumeRoleResult>\n"
-        "  <ResponseMetadata><RequestId>c6104cbe-af31-11e0-8154-cbc7ccf896c7</RequestId></ResponseMetadata>\n"
+        "  "
+        "<ResponseMetadata><RequestId>c6104cbe-af31-11e0-8154-cbc7ccf896c7</RequestId></"
+        "ResponseMetadata>\n"
         "</AssumeRoleResponse>\n";
 
 static void test_parse(void **state)
@@ -156,27 +169,38 @@ static void test_parse(void **state)
         StsAnswer a;
         static const char error[] =
                 "<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><Error>"
-                "<Type>Sender</Type><Code>AccessDenied</Code><Message>User: arn:aws:iam::1:user/x is "
-                "not authorized\nto perform: sts:AssumeRole</Message></Error><RequestId>r</RequestId>"
+                "<Type>Sender</Type><Code>AccessDenied</Code><Message>User: arn:aws:iam::1:user/x "
+                "is "
+                "not authorized\nto perform: "
+                "sts:AssumeRole</Message></Error><RequestId>r</RequestId>"
                 "</ErrorResponse>";
         static const char gst[] =
                 "<GetSessionTokenResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">"
-                "<GetSessionTokenResult><Credentials><AccessKeyId>ASIAMFAMFAMFAMFAMFA1</AccessKeyId>"
+                "<GetSessionTokenResult><Credentials><AccessKeyId>ASIAMFAMFAMFAMFAMFA1</"
+                "AccessKeyId>"
                 "<SecretAccessKey>s</SecretAccessKey><SessionToken>t</SessionToken>"
-                "<Expiration>2026-01-01T12:00:00Z</Expiration></Credentials></GetSessionTokenResult>"
+                "<Expiration>2026-01-01T12:00:00Z</Expiration></Credentials></"
+                "GetSessionTokenResult>"
                 "</GetSessionTokenResponse>";
         static const char *const malformed[] = {
-                "", "not xml", "<AssumeRoleResponse>", /* unterminated */
+                "",
+                "not xml",
+                "<AssumeRoleResponse>", /* unterminated */
                 "<Other><Credentials><AccessKeyId>A</AccessKeyId></Credentials></Other>",
                 "<AssumeRoleResponse><AssumeRoleResult><Credentials><AccessKeyId>ASIA</AccessKeyId>"
                 "<SecretAccessKey>s</SecretAccessKey><SessionToken>t</SessionToken>"
-                "<Expiration>tomorrow</Expiration></Credentials></AssumeRoleResult></AssumeRoleResponse>",
+                "<Expiration>tomorrow</Expiration></Credentials></AssumeRoleResult></"
+                "AssumeRoleResponse>",
                 "<AssumeRoleResponse><AssumeRoleResult><Credentials><AccessKeyId>ASIA</AccessKeyId>"
                 "<SessionToken>t</SessionToken><Expiration>2026-01-01T12:00:00Z</Expiration>"
                 "</Credentials></AssumeRoleResult></AssumeRoleResponse>",
-                "<!DOCTYPE x [<!ENTITY a \"aaaaaaaaaa\"><!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;\">"
-                "<!ENTITY c \"&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;\"><!ENTITY d \"&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;\">"
-                "<!ENTITY e \"&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;\">]><ErrorResponse><Error><Code>&e;&e;&e;&e;</Code>"
+                "<!DOCTYPE x [<!ENTITY a \"aaaaaaaaaa\"><!ENTITY b "
+                "\"&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;\">"
+                "<!ENTITY c \"&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;\"><!ENTITY d "
+                "\"&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;\">"
+                "<!ENTITY e "
+                "\"&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;\">]><ErrorResponse><Error><Code>&e;&e;&e;&e;</"
+                "Code>"
                 "</Error></ErrorResponse>",
         };
 

@@ -383,8 +383,13 @@ static void kv_uint(msgpack_packer *pk, const char *k, uint64_t v)
 static void base_claims(msgpack_packer *pk, const char *skip)
 {
         static const char *const strs[][2] = {
-                { "akid", "ASIAABCDEFGHIJKLMNOP" }, { "sid", "00ff" }, { "role", "web" },
-                { "arn", "arn" }, { "user", "alice" }, { "exe", "/bin/sh" }, { "unit", "" },
+                { "akid", "ASIAABCDEFGHIJKLMNOP" },
+                { "sid", "00ff" },
+                { "role", "web" },
+                { "arn", "arn" },
+                { "user", "alice" },
+                { "exe", "/bin/sh" },
+                { "unit", "" },
         };
         for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
                 if (!skip || strcmp(skip, strs[i][0]) != 0)
@@ -444,13 +449,38 @@ static int verify_built(uint32_t n_entries, PackFn fn, const uint8_t *suffix, si
         return r;
 }
 
-static void p_good(msgpack_packer *pk) { base_claims(pk, NULL); }
-static void p_unknown(msgpack_packer *pk) { base_claims(pk, NULL); kv_uint(pk, "nbf", 1); }
-static void p_dup(msgpack_packer *pk) { base_claims(pk, NULL); kv_str(pk, "role", "x", 1); }
-static void p_missing_exp(msgpack_packer *pk) { base_claims(pk, "exp"); }
-static void p_missing_akid(msgpack_packer *pk) { base_claims(pk, "akid"); }
-static void p_uid_str(msgpack_packer *pk) { base_claims(pk, "uid"); kv_str(pk, "uid", "1", 1); }
-static void p_uid_big(msgpack_packer *pk) { base_claims(pk, "uid"); kv_uint(pk, "uid", 1ull << 32); }
+static void p_good(msgpack_packer *pk)
+{
+        base_claims(pk, NULL);
+}
+static void p_unknown(msgpack_packer *pk)
+{
+        base_claims(pk, NULL);
+        kv_uint(pk, "nbf", 1);
+}
+static void p_dup(msgpack_packer *pk)
+{
+        base_claims(pk, NULL);
+        kv_str(pk, "role", "x", 1);
+}
+static void p_missing_exp(msgpack_packer *pk)
+{
+        base_claims(pk, "exp");
+}
+static void p_missing_akid(msgpack_packer *pk)
+{
+        base_claims(pk, "akid");
+}
+static void p_uid_str(msgpack_packer *pk)
+{
+        base_claims(pk, "uid");
+        kv_str(pk, "uid", "1", 1);
+}
+static void p_uid_big(msgpack_packer *pk)
+{
+        base_claims(pk, "uid");
+        kv_uint(pk, "uid", 1ull << 32);
+}
 static void p_uid_neg(msgpack_packer *pk)
 {
         base_claims(pk, "uid");

@@ -32,8 +32,10 @@ static IdRange r1000[] = { { 1000, 1999 } };
 static IdRange g50[] = { { 50, 50 } };
 static uint8_t hash_a[][32] = { { 0xaa, 1, 2, 3 } };
 
-/* The process shows @path, and runs the file at @file (a bind mount elsewhere may make them differ). */
-static void set_exe(Identity *id, const char *path, const char *file) {
+/* The process shows @path, and runs the file at @file (a bind mount elsewhere may make them
+ * differ). */
+static void set_exe(Identity *id, const char *path, const char *file)
+{
         struct stat st;
 
         assert_int_equal(stat(file, &st), 0);
@@ -43,8 +45,10 @@ static void set_exe(Identity *id, const char *path, const char *file) {
         id->is_exe_path_verified = streq(path, file);
 }
 
-/* An identity: uid 1500 (carol), gid 100 (users), groups 100 and 50 (staff), python3 in deploy.service. */
-static Identity make_id(void) {
+/* An identity: uid 1500 (carol), gid 100 (users), groups 100 and 50 (staff), python3 in
+ * deploy.service. */
+static Identity make_id(void)
+{
         static gid_t gids[] = { 100, 50 };
         static char *gid_names[] = { "users", "staff" };
         Identity id = IDENTITY_INIT;
@@ -66,14 +70,14 @@ static Identity make_id(void) {
 
 typedef enum Mut {
         M_NONE,
-        M_UID_2000,     /* uid out of 1000-1999 */
-        M_USER_ALICE,   /* user name alice, uid 3000 */
-        M_NO_NAMES,     /* names unresolved (numeric fallback "alice") */
-        M_NO_STAFF,     /* no supplementary group 50/staff */
-        M_GROUP_WHEEL,  /* supplementary group 10 named wheel */
+        M_UID_2000,    /* uid out of 1000-1999 */
+        M_USER_ALICE,  /* user name alice, uid 3000 */
+        M_NO_NAMES,    /* names unresolved (numeric fallback "alice") */
+        M_NO_STAFF,    /* no supplementary group 50/staff */
+        M_GROUP_WHEEL, /* supplementary group 10 named wheel */
         M_EXE_PERL,
-        M_EXE_SPOOFED,  /* shows the rule's path, runs another file */
-        M_FOREIGN_NS,   /* in another user namespace */
+        M_EXE_SPOOFED, /* shows the rule's path, runs another file */
+        M_FOREIGN_NS,  /* in another user namespace */
         M_EXE_DELETED,
         M_HASH_A,
         M_HASH_B,
@@ -81,7 +85,8 @@ typedef enum Mut {
         M_NO_UNIT,
 } Mut;
 
-static void mutate(Identity *id, Mut m) {
+static void mutate(Identity *id, Mut m)
+{
         static gid_t wheel_gids[] = { 100, 10 };
         static char *wheel_names[] = { "users", "wheel" };
 
@@ -155,55 +160,145 @@ typedef struct Case {
 #define UNITS(a) .units = a, .n_units = ELEMENTSOF(a)
 
 static const Case cases[] = {
-        { "empty trusts nobody", { 0 }, M_NONE, NULL, TRUST_E_DENIED, "uid 1500 (carol) is not a trusted principal" },
-        { "constraints alone trust nobody", { EXES(python) }, M_NONE, NULL, TRUST_E_DENIED, "not a trusted principal" },
+        { "empty trusts nobody",
+          { 0 },
+          M_NONE,
+          NULL,
+          TRUST_E_DENIED,
+          "uid 1500 (carol) is not a trusted principal" },
+        { "constraints alone trust nobody",
+          { EXES(python) },
+          M_NONE,
+          NULL,
+          TRUST_E_DENIED,
+          "not a trusted principal" },
         { "any user", { .is_any_user = true }, M_NONE, NULL, 0, NULL },
         { "user name", { USERS(alice_bob) }, M_USER_ALICE, NULL, 0, NULL },
         { "user name no match", { USERS(alice_bob) }, M_NONE, NULL, TRUST_E_DENIED, "carol" },
-        { "unresolved name never matches", { USERS(alice_bob) }, M_NO_NAMES, NULL, TRUST_E_DENIED, "uid 3000" },
+        { "unresolved name never matches",
+          { USERS(alice_bob) },
+          M_NO_NAMES,
+          NULL,
+          TRUST_E_DENIED,
+          "uid 3000" },
         { "uid range", { UIDS(r1000) }, M_NONE, NULL, 0, NULL },
         { "uid range upper bound", { UIDS(r1000) }, M_UID_2000, NULL, TRUST_E_DENIED, "uid 2000" },
         { "gid supplementary", { GIDS(g50) }, M_NONE, NULL, 0, NULL },
-        { "gid supplementary absent", { GIDS(g50) }, M_NO_STAFF, NULL, TRUST_E_DENIED, "principal" },
+        { "gid supplementary absent",
+          { GIDS(g50) },
+          M_NO_STAFF,
+          NULL,
+          TRUST_E_DENIED,
+          "principal" },
         { "group name supplementary", { GROUPS(wheel) }, M_GROUP_WHEEL, NULL, 0, NULL },
         { "group name absent", { GROUPS(wheel) }, M_NONE, NULL, TRUST_E_DENIED, "principal" },
         { "OR: second principal", { USERS(alice_bob), GIDS(g50) }, M_NONE, NULL, 0, NULL },
-        { "OR: none", { USERS(alice_bob), GIDS(g50) }, M_NO_STAFF, NULL, TRUST_E_DENIED, "principal" },
+        { "OR: none",
+          { USERS(alice_bob), GIDS(g50) },
+          M_NO_STAFF,
+          NULL,
+          TRUST_E_DENIED,
+          "principal" },
         { "chained role", { ROLES(deployer) }, M_NONE, "deployer", 0, NULL },
         { "roles need chaining", { ROLES(deployer) }, M_NONE, NULL, TRUST_E_DENIED, "principal" },
-        { "other chained role", { ROLES(deployer) }, M_NONE, "backup", TRUST_E_DENIED, "holding role backup" },
+        { "other chained role",
+          { ROLES(deployer) },
+          M_NONE,
+          "backup",
+          TRUST_E_DENIED,
+          "holding role backup" },
         { "exe allowed", { UIDS(r1000), EXES(python) }, M_NONE, NULL, 0, NULL },
-        { "exe denied", { UIDS(r1000), EXES(python) }, M_EXE_PERL, NULL, TRUST_E_DENIED,
+        { "exe denied",
+          { UIDS(r1000), EXES(python) },
+          M_EXE_PERL,
+          NULL,
+          TRUST_E_DENIED,
           "role test: executable /usr/bin/true is not allowed" },
-        { "exe by identity, not path", { UIDS(r1000), EXES(python) }, M_EXE_SPOOFED, NULL, TRUST_E_DENIED,
+        { "exe by identity, not path",
+          { UIDS(r1000), EXES(python) },
+          M_EXE_SPOOFED,
+          NULL,
+          TRUST_E_DENIED,
           "executable /usr/bin/env is not allowed" },
-        { "exe in a foreign namespace", { UIDS(r1000), EXES(python) }, M_FOREIGN_NS, NULL, TRUST_E_DENIED,
+        { "exe in a foreign namespace",
+          { UIDS(r1000), EXES(python) },
+          M_FOREIGN_NS,
+          NULL,
+          TRUST_E_DENIED,
           "exe_foreign_namespaces = true" },
-        { "hash in a foreign namespace", { UIDS(r1000), HASHES(hash_a) }, M_FOREIGN_NS, NULL, TRUST_E_DENIED,
+        { "hash in a foreign namespace",
+          { UIDS(r1000), HASHES(hash_a) },
+          M_FOREIGN_NS,
+          NULL,
+          TRUST_E_DENIED,
           "another user namespace" },
-        { "foreign namespace allowed", { UIDS(r1000), EXES(python), .is_exe_foreign_ns_allowed = true },
-          M_FOREIGN_NS, NULL, 0, NULL },
-        { "exe deleted", { UIDS(r1000), EXES(python) }, M_EXE_DELETED, NULL, TRUST_E_DENIED, "(deleted)" },
-        { "hash unavailable", { UIDS(r1000), HASHES(hash_a) }, M_NONE, NULL, TRUST_E_DENIED,
+        { "foreign namespace allowed",
+          { UIDS(r1000), EXES(python), .is_exe_foreign_ns_allowed = true },
+          M_FOREIGN_NS,
+          NULL,
+          0,
+          NULL },
+        { "exe deleted",
+          { UIDS(r1000), EXES(python) },
+          M_EXE_DELETED,
+          NULL,
+          TRUST_E_DENIED,
+          "(deleted)" },
+        { "hash unavailable",
+          { UIDS(r1000), HASHES(hash_a) },
+          M_NONE,
+          NULL,
+          TRUST_E_DENIED,
           "role test: executable hash unavailable" },
         { "hash match", { UIDS(r1000), HASHES(hash_a) }, M_HASH_A, NULL, 0, NULL },
-        { "hash mismatch", { UIDS(r1000), HASHES(hash_a) }, M_HASH_B, NULL, TRUST_E_DENIED, "sha256 bbbbbbbb" },
+        { "hash mismatch",
+          { UIDS(r1000), HASHES(hash_a) },
+          M_HASH_B,
+          NULL,
+          TRUST_E_DENIED,
+          "sha256 bbbbbbbb" },
         { "system unit", { UIDS(r1000), UNITS(units_sys) }, M_NONE, NULL, 0, NULL },
-        { "user unit is not the system unit", { UIDS(r1000), UNITS(units_sys) }, M_USER_UNIT, NULL, TRUST_E_DENIED,
+        { "user unit is not the system unit",
+          { UIDS(r1000), UNITS(units_sys) },
+          M_USER_UNIT,
+          NULL,
+          TRUST_E_DENIED,
           "unit user:deploy.service is not allowed" },
         { "user unit", { UIDS(r1000), UNITS(units_user) }, M_USER_UNIT, NULL, 0, NULL },
-        { "system unit is not the user unit", { UIDS(r1000), UNITS(units_user) }, M_NONE, NULL, TRUST_E_DENIED,
+        { "system unit is not the user unit",
+          { UIDS(r1000), UNITS(units_user) },
+          M_NONE,
+          NULL,
+          TRUST_E_DENIED,
           "unit deploy.service" },
-        { "no unit", { UIDS(r1000), UNITS(units_sys) }, M_NO_UNIT, NULL, TRUST_E_DENIED, "not in a systemd unit" },
-        { "AND: all constraints", { UIDS(r1000), EXES(python), UNITS(units_sys), HASHES(hash_a) }, M_HASH_A, NULL, 0,
+        { "no unit",
+          { UIDS(r1000), UNITS(units_sys) },
+          M_NO_UNIT,
+          NULL,
+          TRUST_E_DENIED,
+          "not in a systemd unit" },
+        { "AND: all constraints",
+          { UIDS(r1000), EXES(python), UNITS(units_sys), HASHES(hash_a) },
+          M_HASH_A,
+          NULL,
+          0,
           NULL },
-        { "AND: one constraint fails", { UIDS(r1000), EXES(python), UNITS(units_sys) }, M_NO_UNIT, NULL,
-          TRUST_E_DENIED, "not in a systemd unit" },
-        { "AND: another constraint fails", { UIDS(r1000), EXES(python), UNITS(units_sys) }, M_EXE_PERL, NULL,
-          TRUST_E_DENIED, "executable /usr/bin/true" },
+        { "AND: one constraint fails",
+          { UIDS(r1000), EXES(python), UNITS(units_sys) },
+          M_NO_UNIT,
+          NULL,
+          TRUST_E_DENIED,
+          "not in a systemd unit" },
+        { "AND: another constraint fails",
+          { UIDS(r1000), EXES(python), UNITS(units_sys) },
+          M_EXE_PERL,
+          NULL,
+          TRUST_E_DENIED,
+          "executable /usr/bin/true" },
 };
 
-static void test_table(void **state) {
+static void test_table(void **state)
+{
         (void)state;
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
                 Role role = { .name = "test", .trust = cases[i].rules };
@@ -212,7 +307,9 @@ static void test_table(void **state) {
                 int r;
 
                 if (role.trust.n_exes)
-                        assert_int_equal(exerule_new(&role.trust.exe_rules, role.trust.exes, role.trust.n_exes), 0);
+                        assert_int_equal(exerule_new(&role.trust.exe_rules, role.trust.exes,
+                                                     role.trust.n_exes),
+                                         0);
 
                 mutate(&id, cases[i].mut);
                 r = trust_check(&role, &id, cases[i].chained, why, sizeof(why));
@@ -228,7 +325,8 @@ static void test_table(void **state) {
         }
 }
 
-static void test_reason_truncated(void **state) {
+static void test_reason_truncated(void **state)
+{
         Role role = { .name = "a-rather-long-role-name" };
         Identity id = make_id();
         char why[16];
@@ -240,7 +338,8 @@ static void test_reason_truncated(void **state) {
         assert_string_equal(why, "");
 }
 
-static void test_default_role(void **state) {
+static void test_default_role(void **state)
+{
         static IdRange other[] = { { 5000, 5000 } };
         Role roles[4] = {
                 /* default for carol, but carol is not trusted: skipped */
@@ -248,9 +347,13 @@ static void test_default_role(void **state) {
                 /* trusted, not a default */
                 { .name = "plain", .trust = { UIDS(r1000) } },
                 /* the first real match */
-                { .name = "web", .defaults = { UIDS(r1000), UNITS(units_sys) }, .trust = { UIDS(r1000) } },
+                { .name = "web",
+                  .defaults = { UIDS(r1000), UNITS(units_sys) },
+                  .trust = { UIDS(r1000) } },
                 /* also matches, but later in config order */
-                { .name = "later", .defaults = { .is_any_user = true }, .trust = { .is_any_user = true } },
+                { .name = "later",
+                  .defaults = { .is_any_user = true },
+                  .trust = { .is_any_user = true } },
         };
         Config config = { .roles = roles, .n_roles = ELEMENTSOF(roles) };
         Identity id = make_id();
@@ -274,7 +377,8 @@ static void test_default_role(void **state) {
         assert_false(trust_is_default_for(&roles[1], &id));
 }
 
-static void test_needs_hash(void **state) {
+static void test_needs_hash(void **state)
+{
         Role roles[2] = {
                 { .name = "a", .trust = { UIDS(r1000) } },
                 { .name = "b", .defaults = { UIDS(r1000), HASHES(hash_a) } },
@@ -289,8 +393,10 @@ static void test_needs_hash(void **state) {
         assert_true(trust_config_needs_exe_hash(&config));
 }
 
-/* A rule's file replaced on disk (a package upgrade renames the new file over it): the new file matches. */
-static void test_exe_replaced(void **state) {
+/* A rule's file replaced on disk (a package upgrade renames the new file over it): the new file
+ * matches. */
+static void test_exe_replaced(void **state)
+{
         char dir[] = "/tmp/roled-test-trust-XXXXXX", path[64], tmp[64];
         char *paths[1] = { path };
         TrustRules t = { UIDS(r1000), .exes = paths, .n_exes = 1 };
@@ -329,7 +435,8 @@ static void test_exe_replaced(void **state) {
         rmdir(dir);
 }
 
-int main(void) {
+int main(void)
+{
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_table),
                 cmocka_unit_test(test_exe_replaced),

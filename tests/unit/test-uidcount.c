@@ -98,7 +98,9 @@ static void test_random(void **state)
                 }
                 if (op % 1000 == 0)
                         for (uint32_t i = 0; i < UIDS; i++)
-                                assert_int_equal(uidcount_get(&u, i % 2 ? i * 4096u : 0xFFFFFFFFu - i), ref[i]);
+                                assert_int_equal(
+                                        uidcount_get(&u, i % 2 ? i * 4096u : 0xFFFFFFFFu - i),
+                                        ref[i]);
                 assert_int_equal(u.n_entries, live);
         }
         for (uint32_t i = 0; i < UIDS; i++)

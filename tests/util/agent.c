@@ -114,7 +114,8 @@ void test_init(int argc, char **argv)
         rolectl_bin = argv[2];
         if (geteuid() != 0)
                 TEST_SKIP("needs root (system-mode agent, uid switching)");
-        if (!getpwuid(UID_ALICE) || !getpwuid(UID_BOB) || !getpwuid(UID_CAROL) || !getgrgid(GID_OPS))
+        if (!getpwuid(UID_ALICE) || !getpwuid(UID_BOB) || !getpwuid(UID_CAROL) ||
+            !getgrgid(GID_OPS))
                 TEST_SKIP("test users missing (run tests/util/setup-users)");
         signal(SIGPIPE, SIG_IGN);
         atexit(cleanup);
@@ -204,7 +205,8 @@ const char *config_new(const char *agent_extra)
         snprintf(path, sizeof(path), "%s/roles.d", dir);
         CHECK(mkdir(path, 0755) == 0);
         snprintf(keys, sizeof(keys), "%s/keys", test_dir());
-        snprintf(text, sizeof(text), "[agent]\nkey_dir = %s\n%s", keys, agent_extra ? agent_extra : "");
+        snprintf(text, sizeof(text), "[agent]\nkey_dir = %s\n%s", keys,
+                 agent_extra ? agent_extra : "");
         snprintf(path, sizeof(path), "%s/roled.ini", dir);
         write_file(path, 0644, text);
         return dir;
@@ -265,7 +267,8 @@ static void exec_agent(const char *config_dir, const AgentOpts *o, TestAgent *a)
                 char varlib[200];
 
                 snprintf(varlib, sizeof(varlib), "%s/varlib", test_dir());
-                if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+                if (unshare(CLONE_NEWNS) < 0 ||
+                    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
                     mount(varlib, "/var/lib", NULL, MS_BIND, NULL) < 0) {
                         fprintf(stderr, "cannot make a private /var/lib: %s\n", strerror(errno));
                         _exit(77);
@@ -338,8 +341,8 @@ void agent_spawn_opts(const char *config_dir, const AgentOpts *o, TestAgent *a)
                         a->pid = 0;
                         if (st == 77)
                                 TEST_SKIP("%s", log ? log : "agent could not be set up");
-                        test_fail(__FILE__, __LINE__, "roled exited with %d before listening: %s", st,
-                                  log ? log : "");
+                        test_fail(__FILE__, __LINE__, "roled exited with %d before listening: %s",
+                                  st, log ? log : "");
                 }
                 fd = raw_try_connect(a->socket);
                 if (fd >= 0) {
@@ -488,7 +491,8 @@ int run_cmd(uid_t uid, const char *socket, const char *const *env, const char *c
                 int fe = open(err, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
                 int fi = open("/dev/null", O_RDONLY | O_CLOEXEC);
 
-                if (fo < 0 || fe < 0 || fi < 0 || dup2(fi, 0) < 0 || dup2(fo, 1) < 0 || dup2(fe, 2) < 0)
+                if (fo < 0 || fe < 0 || fi < 0 || dup2(fi, 0) < 0 || dup2(fo, 1) < 0 ||
+                    dup2(fe, 2) < 0)
                         _exit(126);
                 become(uid);
                 unsetenv("XDG_RUNTIME_DIR");

@@ -53,21 +53,25 @@ void config_put(const char *config_dir, const char *relpath, const char *fmt, ..
         __attribute__((format(printf, 3, 4)));
 
 typedef struct AgentOpts {
-        const char *log_level;  /* --log-level, NULL: none */
+        const char *log_level;   /* --log-level, NULL: none */
         bool is_private_var_lib; /* a mount namespace with a private /var/lib (system key dir) */
-        int listen_fd;          /* >= 0: pass as fd 3 with LISTEN_FDS=1/LISTEN_PID (no --socket) */
-        bool is_no_wait;        /* do not wait for the socket */
-        uid_t uid;              /* run the agent as this uid (0: root) */
+        int listen_fd;           /* >= 0: pass as fd 3 with LISTEN_FDS=1/LISTEN_PID (no --socket) */
+        bool is_no_wait;         /* do not wait for the socket */
+        uid_t uid;               /* run the agent as this uid (0: root) */
 } AgentOpts;
 
-#define AGENT_OPTS_INIT { .listen_fd = -1 }
+#define AGENT_OPTS_INIT                                                                            \
+        {                                                                                          \
+                .listen_fd = -1                                                                    \
+        }
 
 typedef struct TestAgent {
         pid_t pid;
         char socket[256];
         char config[256];
         char log[256];
-        bool is_activated; /* started with LISTEN_FDS: the socket file is not the agent's to remove */
+        bool is_activated; /* started with LISTEN_FDS: the socket file is not the agent's to remove
+                            */
 } TestAgent;
 
 /*
@@ -113,8 +117,7 @@ int wait_status(pid_t pid);
 int run_cmd(uid_t uid, const char *socket, const char *const *env, const char *const *argv,
             char **outp, char **errp);
 /* rolectl() - run_cmd() of rolectl with the given arguments (NULL-terminated). */
-int rolectl(uid_t uid, const char *socket, char **outp, char **errp, ...)
-        __attribute__((sentinel));
+int rolectl(uid_t uid, const char *socket, char **outp, char **errp, ...) __attribute__((sentinel));
 /* count_lines() - lines in @s (a last line without '\n' counts). */
 int count_lines(const char *s);
 
@@ -145,7 +148,7 @@ void pack_request(msgpack_sbuffer *sb, uint32_t msgid, const char *method, int n
 /* A response, picked apart. */
 typedef struct Resp {
         uint32_t msgid;
-        char code[64];      /* "" on success */
+        char code[64]; /* "" on success */
         char message[512];
         msgpack_object result; /* valid while the msgpack_unpacked lives */
 } Resp;

@@ -31,13 +31,34 @@ static inline roled_status t_note(roled_status st, roled_error *err)
         return st;
 }
 
-static inline void t_creds_unrefp(roled_credentials **p) { roled_credentials_unref(*p); }
-static inline void t_identity_unrefp(roled_identity **p) { roled_identity_unref(*p); }
-static inline void t_claims_unrefp(roled_token_claims **p) { roled_token_claims_unref(*p); }
-static inline void t_authz_unrefp(roled_authz_result **p) { roled_authz_result_unref(*p); }
-static inline void t_role_unrefp(roled_role **p) { roled_role_unref(*p); }
-static inline void t_role_list_unrefp(roled_role_list **p) { roled_role_list_unref(*p); }
-static inline void t_login_unrefp(roled_login_result **p) { roled_login_result_unref(*p); }
+static inline void t_creds_unrefp(roled_credentials **p)
+{
+        roled_credentials_unref(*p);
+}
+static inline void t_identity_unrefp(roled_identity **p)
+{
+        roled_identity_unref(*p);
+}
+static inline void t_claims_unrefp(roled_token_claims **p)
+{
+        roled_token_claims_unref(*p);
+}
+static inline void t_authz_unrefp(roled_authz_result **p)
+{
+        roled_authz_result_unref(*p);
+}
+static inline void t_role_unrefp(roled_role **p)
+{
+        roled_role_unref(*p);
+}
+static inline void t_role_list_unrefp(roled_role_list **p)
+{
+        roled_role_list_unref(*p);
+}
+static inline void t_login_unrefp(roled_login_result **p)
+{
+        roled_login_result_unref(*p);
+}
 
 #define T_AUTO_roled_credentials __attribute__((cleanup(t_creds_unrefp)))
 #define T_AUTO_roled_identity __attribute__((cleanup(t_identity_unrefp)))
@@ -101,7 +122,8 @@ static inline roled_status t_whoami(roled_client *c, roled_identity **idp)
         return t_note(roled_whoami(c, idp, &e), &e);
 }
 
-static inline roled_status t_verify_token(roled_client *c, const char *token, roled_token_claims **tp)
+static inline roled_status t_verify_token(roled_client *c, const char *token,
+                                          roled_token_claims **tp)
 {
         roled_error e = ROLED_ERROR_INIT;
 
@@ -174,5 +196,5 @@ static inline roled_status t_login(roled_client *c, const roled_login_request *r
 }
 
 /* T_LOGIN_REQ(fields) - a roled_login_request (size set) with @fields. */
-#define T_LOGIN_REQ(...) (&(roled_login_request){ .size = sizeof(roled_login_request), __VA_ARGS__ })
-
+#define T_LOGIN_REQ(...)                                                                           \
+        (&(roled_login_request){ .size = sizeof(roled_login_request), __VA_ARGS__ })

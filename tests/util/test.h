@@ -37,7 +37,7 @@ void test_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
         do {                                                                                       \
                 long long check_a_ = (long long)(a), check_b_ = (long long)(b);                    \
                 if (!(check_a_ op check_b_))                                                       \
-                        test_fail(__FILE__, __LINE__, "CHECK(%s %s %s): %lld vs %lld", #a, #op,     \
+                        test_fail(__FILE__, __LINE__, "CHECK(%s %s %s): %lld vs %lld", #a, #op,    \
                                   #b, check_a_, check_b_);                                         \
         } while (0)
 
@@ -45,7 +45,7 @@ void test_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
         do {                                                                                       \
                 const char *check_a_ = (a), *check_b_ = (b);                                       \
                 if (!check_a_ || !check_b_ || strcmp(check_a_, check_b_) != 0)                     \
-                        test_fail(__FILE__, __LINE__, "CHECK_STREQ(%s, %s): \"%s\" vs \"%s\"", #a,  \
+                        test_fail(__FILE__, __LINE__, "CHECK_STREQ(%s, %s): \"%s\" vs \"%s\"", #a, \
                                   #b, check_a_ ? check_a_ : "(null)",                              \
                                   check_b_ ? check_b_ : "(null)");                                 \
         } while (0)
@@ -54,8 +54,9 @@ void test_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
         do {                                                                                       \
                 const char *check_h_ = (hay), *check_n_ = (needle);                                \
                 if (!check_h_ || !strstr(check_h_, check_n_))                                      \
-                        test_fail(__FILE__, __LINE__, "CHECK_CONTAINS(%s, %s): \"%s\" lacks \"%s\"", \
-                                  #hay, #needle, check_h_ ? check_h_ : "(null)", check_n_);        \
+                        test_fail(__FILE__, __LINE__,                                              \
+                                  "CHECK_CONTAINS(%s, %s): \"%s\" lacks \"%s\"", #hay, #needle,    \
+                                  check_h_ ? check_h_ : "(null)", check_n_);                       \
         } while (0)
 
 #define CHECK_NOT_CONTAINS(hay, needle)                                                            \

@@ -20,14 +20,16 @@ int main(int argc, char **argv)
                 return 2;
         opts.socket_path = argv[1];
         st = roled_client_connect(&opts, &c, &err);
-        if (st != ROLED_E_NO_AGENT || c != NULL || err.status != st || !strstr(roled_error_message(&err), argv[1])) {
+        if (st != ROLED_E_NO_AGENT || c != NULL || err.status != st ||
+            !strstr(roled_error_message(&err), argv[1])) {
                 fprintf(stderr, "expected ROLED_E_NO_AGENT, got %d\n", (int)st);
                 return 1;
         }
         roled_error_clear(&err);
         if (!*roled_version())
                 return 1;
-        if (strlen(roled_strerror(st)) == 0 || strcmp(roled_strerror(ROLED_OK), roled_strerror(st)) == 0)
+        if (strlen(roled_strerror(st)) == 0 ||
+            strcmp(roled_strerror(ROLED_OK), roled_strerror(st)) == 0)
                 return 1;
         printf("consumer: %s\n", roled_strerror(st));
         return 0;
