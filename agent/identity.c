@@ -461,7 +461,7 @@ static int recheck_exe(int dirfd, const Identity *id)
 
 typedef struct AgentNs {
         int error;
-        struct stat mnt, user;
+        struct stat user;
 } AgentNs;
 
 static AgentNs agent_ns;
@@ -469,8 +469,7 @@ static pthread_once_t agent_ns_once = PTHREAD_ONCE_INIT;
 
 static void read_agent_ns(void)
 {
-        if (stat("/proc/self/ns/mnt", &agent_ns.mnt) < 0 ||
-            stat("/proc/self/ns/user", &agent_ns.user) < 0)
+        if (stat("/proc/self/ns/user", &agent_ns.user) < 0)
                 agent_ns.error = -errno;
 }
 
