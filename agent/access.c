@@ -1,14 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * access.c - roles' compiled policies, the attested context and trust
- * decisions (see access.h).
+ * access.c - roles' compiled policies (see access.h).
  *
  * Compilation happens once per configuration load, never per request.  The
- * [trust] shorthand becomes an ordinary JSON trust document that goes through
- * policy_parse(), so it is decided by exactly the code that decides a
- * hand-written trust_policy.  trust.c's pure check is still asked first when
- * a request is denied: its reason ("uid 1001 (bob) is not a trusted
- * principal") is what the caller is told.
+ * [trust] shorthand is also rendered as the JSON trust document it stands
+ * for and checked by policy_parse(), so GetRole can show it; deciding trust
+ * is trust.c's.
  */
 #include "access.h"
 
@@ -19,8 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "civil.h"
-#include "trust.h"
 #include "util.h"
 
 static int append_fmt(json_t *array, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -210,129 +205,4 @@ const RolePolicies *access_role_policies(const Config *config, const AccessPolic
         size_t i = (size_t)(role - config->roles);
 
         return i < aps->n_roles ? &aps->roles[i] : NULL;
-}
-
-static int set_u32(PolicyContext *ctx, const char *key, uint32_t v)
-{
-        char buf[16];
-
-        snprintf(buf, sizeof(buf), "%u", v);
-        return policy_context_set(ctx, key, buf, true);
-}
-
-int access_identity_context(const Config *config, const Identity *id, const char *chained_role,
-                            int64_t now, PolicyContext **ctxp)
-{
-        _cleanup_(policy_context_freep) PolicyContext *ctx = NULL;
-        char buf[IDENTITY_UNIT_MAX + 600];
-        int r;
-
-        r = policy_context_new(&ctx);
-        if (r)
-                return r;
-        if ((r = set_u32(ctx, "roled:uid", id->uid)) || (r = set_u32(ctx, "roled:gid", id->gid)) ||
-            (r = set_u32(ctx, "roled:gids", id->gid)))
-                return r;
-        if (id->has_user_name && ((r = policy_context_set(ctx, "roled:user", id->user, true)) ||
-                                  (r = policy_context_set(ctx, "aws:username", id->user, true))))
-                return r;
-        if (id->has_group_name && (r = policy_context_set(ctx, "roled:groups", id->group, true)))
-                return r;
-        for (size_t i = 0; i < id->n_gids; i++) {
-                if (id->gids[i] != id->gid && (r = set_u32(ctx, "roled:gids", id->gids[i])))
-                        return r;
-                if (id->gid_names[i] && id->gids[i] != id->gid &&
-                    (r = policy_context_set(ctx, "roled:groups", id->gid_names[i], true)))
-                        return r;
-        }
-        /*
-         * The path means something only when it names, in the agent's
-         * namespace, the very file the process runs (identity.c checked);
-         * otherwise leave the key absent.
-         */
-        if (id->is_exe_path_verified && (r = policy_context_set(ctx, "roled:exe", id->exe, true)))
-                return r;
-        if (id->has_exe_sha256) {
-                sodium_bin2hex(buf, 65, id->exe_sha256, 32);
-                if ((r = policy_context_set(ctx, "roled:exe-sha256", buf, true)))
-                        return r;
-        }
-        if (id->unit[0]) {
-                snprintf(buf, sizeof(buf), "%s%s", id->is_user_unit ? "user:" : "", id->unit);
-                if ((r = policy_context_set(ctx, "roled:unit", buf, true)))
-                        return r;
-        }
-        if (id->cgroup[0] && (r = policy_context_set(ctx, "roled:cgroup", id->cgroup, true)))
-                return r;
-        if (chained_role && (r = policy_context_set(ctx, "roled:role", chained_role, true)))
-                return r;
-        snprintf(buf, sizeof(buf), "%u", id->uid);
-        if ((r = policy_context_set(ctx, "aws:userid", buf, true)))
-                return r;
-        snprintf(buf, sizeof(buf), "arn:aws:iam::%s:user/%s", config->account, id->user);
-        if ((r = policy_context_set(ctx, "aws:PrincipalArn", buf, true)))
-                return r;
-        if ((r = civil_format_iso8601(now, buf)) ||
-            (r = policy_context_set(ctx, "aws:CurrentTime", buf, true)))
-                return r;
-        snprintf(buf, sizeof(buf), "%lld", (long long)now);
-        if ((r = policy_context_set(ctx, "aws:EpochTime", buf, true)) ||
-            (r = policy_context_set(ctx, "aws:SecureTransport", "true", true)) ||
-            (r = policy_context_set(ctx, "aws:MultiFactorAuthPresent", "false", true)))
-                return r;
-        *ctxp = steal_pointer(&ctx);
-        return 0;
-}
-
-int access_trust(const Config *config, const AccessPolicies *aps, const Role *role,
-                 const Identity *id, const char *chained_role, int64_t now, char *why,
-                 size_t why_len)
-{
-        _cleanup_(policy_context_freep) PolicyContext *ctx = NULL;
-        const RolePolicies *rp = access_role_policies(config, aps, role);
-        const Policy *docs[2];
-        size_t n = 0;
-        PolicyResult res;
-        int r;
-
-        if (!rp || (!rp->trust_rules && !rp->trust_doc)) {
-                snprintf(why, why_len, "role %s: its trust policy names no principal", role->name);
-                return TRUST_E_DENIED;
-        }
-        /*
-         * [trust] is decided by trust.c alone: exe rules compare file
-         * identities and namespaces there, which no context key can express
-         * (the compiled document is what GetRole shows).  The JSON
-         * trust_policy can only narrow it.
-         */
-        if (rp->trust_rules && trust_check(role, id, chained_role, why, why_len) != 0)
-                return TRUST_E_DENIED;
-        if (rp->trust_doc)
-                docs[n++] = rp->trust_doc;
-        if (n == 0)
-                return 0;
-        r = access_identity_context(config, id, chained_role, now, &ctx);
-        if (r)
-                return r;
-        /* Every document must allow on its own: the JSON trust_policy only narrows [trust]. */
-        for (size_t i = 0; i < n; i++) {
-                r = policy_evaluate(&docs[i], 1, NULL, "sts:AssumeRole", role->arn, ctx, &res);
-                if (r == POLICY_E_WORK_LIMIT) {
-                        snprintf(why, why_len,
-                                 "role %s: trust policy %s: denied without a decision (more "
-                                 "matching work than one decision may take, POLICY_WORK_MAX)",
-                                 role->name, policy_name(docs[i]) ? policy_name(docs[i]) : "");
-                        return TRUST_E_DENIED;
-                }
-                if (r)
-                        return r;
-                if (res.decision == POLICY_ALLOW)
-                        continue;
-                snprintf(why, why_len, "role %s: trust policy %s: %s", role->name,
-                         policy_name(docs[i]) ? policy_name(docs[i]) : "",
-                         res.decision == POLICY_EXPLICIT_DENY ? "explicitly denied"
-                                                              : "no statement allows this caller");
-                return TRUST_E_DENIED;
-        }
-        return 0;
 }

@@ -45,13 +45,18 @@ int handle_GetCallerIdentity(Request *req, const ProtoEmpty *in)
 {
         const Identity *id = req->id;
         const Config *config = req->agent->config;
-        const Role *def = trust_default_role(config, id);
+        TrustScope ts = trust_scope_of(req->agent);
+        const Role *def;
         _cleanup_free_ uint32_t *groups = malloc((id->n_gids + 1) * sizeof(*groups));
         size_t n_groups = 0;
         char arn[256];
+        int r;
 
         if (!groups)
                 return -ENOMEM;
+        r = trust_default_role(&ts, id, &def);
+        if (r)
+                return r;
         /* The primary group first, then the supplementary ones (as id(1) lists them). */
         groups[n_groups++] = id->gid;
         for (size_t i = 0; i < id->n_gids; i++)
@@ -80,18 +85,27 @@ int handle_GetCallerIdentity(Request *req, const ProtoEmpty *in)
 int handle_ListRoles(Request *req, const ProtoEmpty *in)
 {
         const Config *config = req->agent->config;
-        const Role *def = trust_default_role(config, req->id);
+        TrustScope ts = trust_scope_of(req->agent);
+        const Role *def;
         bool is_admin = agent_is_admin(req->agent, req->id->uid);
         _cleanup_free_ ProtoRoleSummary *roles = calloc(config->n_roles + 1, sizeof(*roles));
         ProtoListRolesRep rep = { .roles = { roles, 0 } };
-        char why[TRUST_WHY_MAX];
+        int r;
 
         if (!roles)
                 return -ENOMEM;
+        r = trust_default_role(&ts, req->id, &def);
+        if (r)
+                return r;
         /* Unprivileged callers see only what they may assume: role names are not a directory. */
         for (size_t i = 0; i < config->n_roles; i++) {
                 const Role *role = &config->roles[i];
-                bool is_assumable = trust_check(role, req->id, NULL, why, sizeof(why)) == 0;
+                bool is_assumable;
+
+                r = trust_decide(&ts, role, req->id, NULL, NULL, 0);
+                if (r < 0)
+                        return r;
+                is_assumable = r == 0;
 
                 if (!is_assumable && !is_admin)
                         continue;
@@ -230,15 +244,17 @@ int handle_GetRole(Request *req, const ProtoGetRoleReq *in)
         const Role *role;
         const char *name = in->role.ptr;
         int len = (int)in->role.len;
-        char why[TRUST_WHY_MAX];
+        TrustScope ts = trust_scope_of(a);
         IssuerHealth health;
         ProtoIssuerStatus upstream;
+        int r;
 
         role = config_find_role(a->config, name, in->role.len);
         /* Like IAM's GetRole, but only for those who may see it: admins and its principals. */
-        if (!agent_is_admin(a, req->id->uid) &&
-            (!role || access_trust(a->config, a->access, role, req->id, NULL, agent_now(a), why,
-                                   sizeof(why)) != 0))
+        r = role && !agent_is_admin(a, req->id->uid) ? trust_decide(&ts, role, req->id, NULL, NULL, 0) : 0;
+        if (r < 0)
+                return r;
+        if (!agent_is_admin(a, req->id->uid) && (!role || r))
                 return request_fail(req, PROTO_ACCESS_DENIED,
                                     "role %.*s: uid %u (%s) is not a trusted principal", len, name,
                                     (unsigned)req->id->uid, req->id->user);

@@ -24,9 +24,8 @@
 #include "revfile.h"
 #include "sessions.h"
 #include "trust.h"
+#include "useridentity.h"
 #include "util.h"
-
-#define SCRATCH_MAX (1024 * 1024) /* NSS buffer bound */
 
 /* A NUL-terminated copy of @s for names and log lines; non-printable bytes become '?'. */
 static char *printable_dup(ProtoStr s)
@@ -44,117 +43,15 @@ static char *printable_dup(ProtoStr s)
         return out;
 }
 
-/* Look @name up through NSS (getpwnam_r, getgrgid_r, getgrouplist), growing the buffer on ERANGE.
- */
-static int lookup_user(const char *name, struct passwd *pw, char **bufp)
-{
-        size_t size = 4096;
-
-        for (;;) {
-                struct passwd *pwp = NULL;
-                char *buf = malloc(size);
-                int r;
-
-                if (!buf)
-                        return -ENOMEM;
-                r = getpwnam_r(name, pw, buf, size, &pwp);
-                if (r == ERANGE && size < SCRATCH_MAX) {
-                        free(buf);
-                        size *= 2;
-                        continue;
-                }
-                if (r || !pwp) {
-                        free(buf);
-                        return r ? -r : -ENOENT;
-                }
-                *bufp = buf;
-                return 0;
-        }
-}
-
-static void group_name(gid_t gid, char *dst, size_t size, bool *has_namep)
-{
-        char buf[16384];
-        struct group gr, *grp = NULL;
-
-        if (getgrgid_r(gid, &gr, buf, sizeof(buf), &grp) == 0 && grp &&
-            strlen(grp->gr_name) < size) {
-                snprintf(dst, size, "%s", grp->gr_name);
-                *has_namep = true;
-                return;
-        }
-        snprintf(dst, size, "%u", (unsigned)gid);
-        *has_namep = false;
-}
-
-/*
- * login_identity() - the identity of @user's login shell as the agent would
- * attest it: uid, primary and supplementary groups (NSS), no executable and
- * no unit.  Return: 0, 1 (no such user) or -errno.
- */
-static int login_identity(const char *user, Identity *id)
-{
-        _cleanup_free_ char *buf = NULL;
-        _cleanup_free_ gid_t *groups = NULL;
-        struct passwd pw;
-        int n = 64, r;
-
-        r = lookup_user(user, &pw, &buf);
-        if (r == -ENOENT)
-                return 1;
-        if (r)
-                return r;
-        id->uid = pw.pw_uid;
-        id->gid = pw.pw_gid;
-        id->has_user_name = strlen(pw.pw_name) < sizeof(id->user);
-        snprintf(id->user, sizeof(id->user), id->has_user_name ? "%s" : "%.0s%u", pw.pw_name,
-                 (unsigned)pw.pw_uid);
-        group_name(pw.pw_gid, id->group, sizeof(id->group), &id->has_group_name);
-        for (;;) {
-                int want = n;
-                gid_t *g = reallocarray(groups, (size_t)n, sizeof(*g));
-
-                if (!g)
-                        return -ENOMEM;
-                groups = g;
-                if (getgrouplist(pw.pw_name, pw.pw_gid, groups, &want) >= 0) {
-                        n = want;
-                        break;
-                }
-                if (want <= n || want > IDENTITY_GROUPS_MAX)
-                        return -E2BIG;
-                n = want;
-        }
-        id->gid_names = calloc((size_t)n + 1, sizeof(*id->gid_names));
-        if (!id->gid_names)
-                return -ENOMEM;
-        id->gids = steal_pointer(&groups);
-        id->n_gids = (size_t)n;
-        for (size_t i = 0; i < id->n_gids; i++) {
-                char name[IDENTITY_NAME_MAX];
-                bool has_name;
-
-                group_name(id->gids[i], name, sizeof(name), &has_name);
-                if (has_name && !(id->gid_names[i] = strdup(name)))
-                        return -ENOMEM;
-        }
-        if (asprintf(&id->key, "%u:%u::", (unsigned)id->uid, (unsigned)id->gid) < 0) {
-                id->key = NULL;
-                return -ENOMEM;
-        }
-        return 0;
-}
-
 /* How many roles @id may assume (the full trust decision, JSON trust documents included). */
 static uint64_t count_assumable(Request *req, const Identity *id)
 {
         const Agent *a = req->agent;
-        char why[TRUST_WHY_MAX];
+        TrustScope ts = trust_scope_of(a);
         uint64_t n = 0;
 
         for (size_t i = 0; i < a->config->n_roles; i++)
-                n += access_trust(a->config, a->access, &a->config->roles[i], id, NULL,
-                                  agent_now(a), why, sizeof(why)) == 0;
+                n += trust_decide(&ts, &a->config->roles[i], id, NULL, NULL, 0) == 0;
         return n;
 }
 
@@ -171,8 +68,8 @@ static int read_user(Request *req, const ProtoLoginReq *in, Identity *id)
         user = strndup(in->user.ptr, in->user.len);
         if (!user)
                 return -ENOMEM;
-        r = login_identity(user, id);
-        if (r == 1)
+        r = useridentity_get(user, id);
+        if (r == USERIDENTITY_E_NO_SUCH_USER)
                 return request_fail(req, PROTO_NO_SUCH_ENTITY, "no such user");
         return r;
 }
@@ -183,16 +80,19 @@ static int login_check(Request *req, const ProtoLoginReq *in)
         const Role *def;
         int r;
 
+        TrustScope ts = trust_scope_of(req->agent);
+
         if ((r = read_user(req, in, &id)))
                 return r;
-        def = trust_default_role(req->agent->config, &id);
-        codec_encode_LoginRep(req->out,
-                              &(ProtoLoginRep){
-                                      .uid = id.uid,
-                                      .logins = logins_count_uid(req->agent->logins, id.uid),
-                                      .assumable = count_assumable(req, &id),
-                                      .role = proto_str(def ? def->name : NULL),
-                              });
+        r = trust_default_role(&ts, &id, &def);
+        if (r)
+                return r;
+        codec_encode_LoginRep(req->out, &(ProtoLoginRep){
+                                                .uid = id.uid,
+                                                .logins = logins_count_uid(req->agent->logins, id.uid),
+                                                .assumable = count_assumable(req, &id),
+                                                .role = proto_str(def ? def->name : NULL),
+                                        });
         return 0;
 }
 
@@ -218,7 +118,11 @@ static int login_start(Request *req, const ProtoLoginReq *in)
                         snprintf(why, sizeof(why), "role %.*s does not exist", (int)in->role.len,
                                  in->role.ptr);
         } else {
-                role = trust_default_role(a->config, &id);
+                TrustScope ts = trust_scope_of(a);
+
+                r = trust_default_role(&ts, &id, &role);
+                if (r)
+                        return r;
                 if (!role)
                         snprintf(why, sizeof(why), "uid %u (%s) has no default role",
                                  (unsigned)id.uid, id.user);

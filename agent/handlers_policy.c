@@ -23,10 +23,23 @@
 #include "dispatch.h"
 #include "issuer_local.h"
 #include "policystore.h"
+#include "principal.h"
 #include "sessions.h"
 #include "sigv4.h"
 #include "tokencache.h"
+#include "trust.h"
+#include "useridentity.h"
 #include "util.h"
+
+
+
+static bool is_skipped(const char *const *skip, const char *key)
+{
+        for (; skip && *skip; skip++)
+                if (strcasecmp(*skip, key) == 0)
+                        return true;
+        return false;
+}
 
 /* Copy a msgpack string into a NUL-terminated buffer, refusing embedded NULs. */
 static bool copy_str(const msgpack_object *o, char *buf, size_t size)
@@ -39,9 +52,13 @@ static bool copy_str(const msgpack_object *o, char *buf, size_t size)
         return true;
 }
 
-/* Add the request's "context" map: string → string or [string]. */
+/*
+ * Add the request's "context" map: string → string or [string].
+ * @skip: keys to leave out (NULL-terminated; NULL: none): Simulate's facts
+ *        about a named principal's process, which principal.c sets.
+ */
 static int add_request_context(Request *req, const msgpack_object *map, PolicyContext *ctx,
-                               bool is_attested)
+                               bool is_attested, const char *const *skip)
 {
         char key[PROTO_CONTEXT_KEY_MAX + 1], value[PROTO_CONTEXT_VALUE_MAX + 1];
 
@@ -59,8 +76,9 @@ static int add_request_context(Request *req, const msgpack_object *map, PolicyCo
 
                 if (!copy_str(k, key, sizeof(key)) || !key[0])
                         return request_fail(req, PROTO_INVALID_PARAMETER_VALUE,
-                                            "context keys must be strings of 1..%d bytes",
-                                            PROTO_CONTEXT_KEY_MAX);
+                                            "context keys must be strings of 1..%d bytes", PROTO_CONTEXT_KEY_MAX);
+                if (is_skipped(skip, key))
+                        continue;
                 if (v->type == MSGPACK_OBJECT_ARRAY) {
                         vals = v->via.array.ptr;
                         n = v->via.array.size;
@@ -132,131 +150,18 @@ static void pack_decision(Request *req, const PolicyResult *res, const char *rol
 }
 
 /*
- * roled:gids and roled:groups of a session: the groups its token carries
- * (attested when it was issued), named now.  Names are looked up (NSS, on
- * the loop) once per token and only when a policy reads roled:groups; a
- * group without a name contributes only its number.
- */
-static int group_keys(PolicyContext *ctx, const TokenClaims *cl, bool is_named)
-{
-        char buf[16], scratch[4096];
-        size_t n = cl->n_gids ? cl->n_gids : 1;
-        int r;
-
-        for (size_t i = 0; i < n; i++) {
-                uint32_t gid = cl->n_gids ? cl->gids[i] : cl->gid;
-                struct group gr, *grp = NULL;
-
-                snprintf(buf, sizeof(buf), "%u", gid);
-                if ((r = policy_context_set(ctx, "roled:gids", buf, true)))
-                        return r;
-                if (is_named && getgrgid_r(gid, &gr, scratch, sizeof(scratch), &grp) == 0 && grp &&
-                    (r = policy_context_set(ctx, "roled:groups", grp->gr_name, true)))
-                        return r;
-        }
-        return 0;
-}
-
-/*
- * The attested keys of a role session that never change: from its verified
- * claims.  The time keys and aws:RequestedRegion are set per request by
- * refresh_context().
- */
-/*
- * The keys a session of @role carries whoever its principal is: roled:role,
- * aws:PrincipalArn, aws:userid, the role's tags as aws:PrincipalTag/<key>,
- * aws:TokenIssueTime and the transport keys.  Authorize (from a token) and
- * Simulate (for an administrator's what-if) both take them from here, so a
- * simulation and a real session of the role see the same keys.
- */
-static int role_session_keys(PolicyContext *ctx, const Role *role, const char *sid, int64_t issued)
-{
-        char buf[256], iso[CIVIL_ISO8601_SIZE];
-        int r;
-
-        if ((r = policy_context_set(ctx, "roled:role", role->name, true)) ||
-            (r = policy_context_set(ctx, "aws:PrincipalArn", role->arn, true)))
-                return r;
-        snprintf(buf, sizeof(buf), "%s:%s", role->role_id, sid);
-        if ((r = policy_context_set(ctx, "aws:userid", buf, true)))
-                return r;
-        /* The role's tags are the session principal's tags. */
-        for (size_t i = 0; i < role->n_tags; i++) {
-                snprintf(buf, sizeof(buf), "aws:PrincipalTag/%s", role->tag_keys[i]);
-                if ((r = policy_context_set(ctx, buf, role->tag_values[i], true)))
-                        return r;
-        }
-        civil_format_iso8601(issued, iso);
-        if ((r = policy_context_set(ctx, "aws:TokenIssueTime", iso, true)) ||
-            (r = policy_context_set(ctx, "aws:SecureTransport", "true", true)) ||
-            (r = policy_context_set(ctx, "aws:MultiFactorAuthPresent", "false", true)))
-                return r;
-        return 0;
-}
-
-static int session_context(const Role *role, const TokenClaims *cl, bool needs_group_names,
-                           PolicyContext **ctxp)
-{
-        _cleanup_(policy_context_freep) PolicyContext *ctx = NULL;
-        char buf[256];
-        int r;
-
-        r = policy_context_new(&ctx);
-        if (r)
-                return r;
-        snprintf(buf, sizeof(buf), "%u", cl->uid);
-        if ((r = policy_context_set(ctx, "roled:uid", buf, true)))
-                return r;
-        snprintf(buf, sizeof(buf), "%u", cl->gid);
-        if ((r = policy_context_set(ctx, "roled:gid", buf, true)))
-                return r;
-        if ((r = group_keys(ctx, cl, needs_group_names)))
-                return r;
-        if ((r = policy_context_set(ctx, "roled:user", cl->user, true)) ||
-            (r = policy_context_set(ctx, "aws:username", cl->user, true)))
-                return r;
-        if (cl->exe && cl->exe[0] && (r = policy_context_set(ctx, "roled:exe", cl->exe, true)))
-                return r;
-        if (cl->unit && cl->unit[0] && (r = policy_context_set(ctx, "roled:unit", cl->unit, true)))
-                return r;
-        if (cl->cgroup && (r = policy_context_set(ctx, "roled:cgroup", cl->cgroup, true)))
-                return r;
-        if (cl->has_exe_sha256) {
-                char hex[65];
-
-                sodium_bin2hex(hex, sizeof(hex), cl->exe_sha256, sizeof(cl->exe_sha256));
-                if ((r = policy_context_set(ctx, "roled:exe-sha256", hex, true)))
-                        return r;
-        }
-        if (cl->source_role &&
-            (r = policy_context_set(ctx, "aws:SourceIdentity", cl->source_role, true)))
-                return r;
-        if ((r = role_session_keys(ctx, role, cl->sid, cl->issued)))
-                return r;
-        *ctxp = steal_pointer(&ctx);
-        return 0;
-}
-
-/*
  * Make the entry's context describe this request: the previous request's
  * keys dropped, the time keys current (rewritten once a second), and the
  * region as asked.
  */
 static int refresh_context(TokenEntry *e, int64_t now, const char *region)
 {
-        char buf[32];
         int r;
 
         policy_context_clear_request(e->ctx);
         if (e->ctx_second != now) {
-                policy_context_unset(e->ctx, "aws:CurrentTime");
-                policy_context_unset(e->ctx, "aws:EpochTime");
                 e->ctx_second = -1;
-                civil_format_iso8601(now, buf);
-                if ((r = policy_context_set(e->ctx, "aws:CurrentTime", buf, true)))
-                        return r;
-                snprintf(buf, sizeof(buf), "%lld", (long long)now);
-                if ((r = policy_context_set(e->ctx, "aws:EpochTime", buf, true)))
+                if ((r = principal_context_set_time(e->ctx, now)))
                         return r;
                 e->ctx_second = now;
         }
@@ -581,21 +486,167 @@ int handle_Authorize(Request *req, const ProtoAuthorizeReq *in)
                         return 0;
                 }
         }
-        /* The attested part is built once per token and kept with it in the cache. */
-        if (!e->ctx &&
-            (r = session_context(
-                     role, cl,
-                     (rp && rp->permissions && policy_needs_key(rp->permissions, "roled:groups")) ||
-                             (session && policy_needs_key(session, "roled:groups")),
-                     &e->ctx)))
-                return r;
+        /*
+         * The attested part is built once per token and kept with it in the
+         * cache.  Group names are looked up (NSS, on the loop) once per token
+         * and only when a policy reads roled:groups.
+         */
+        if (!e->ctx) {
+                Principal p;
+                PrincipalSession ps = { .role = role, .sid = cl->sid, .issued = cl->issued };
+
+                principal_from_claims(cl,
+                                      (rp && rp->permissions && policy_needs_key(rp->permissions, "roled:groups")) ||
+                                              (session && policy_needs_key(session, "roled:groups")),
+                                      &p);
+                r = principal_context(a->config, &p, &ps, -1, &e->ctx);
+                if (r)
+                        return r;
+        }
         if ((r = refresh_context(e, agent_now(a), region)) ||
-            (r = add_request_context(req, in->context, e->ctx, false)))
+            (r = add_request_context(req, in->context, e->ctx, false, NULL)))
                 return r;
         r = evaluate(rp, session, action, resource, e->ctx, &res, &reason);
         if (r)
                 return r;
         pack_decision(req, &res, role->name, reason);
+        return 0;
+}
+
+/*
+ * The one value of @key in the administrator's context, or NULL (absent);
+ * -EINVAL in *@rp when the key has several values.
+ */
+static const char *fact(const PolicyContext *given, const char *key, int *rp)
+{
+        const char *const *values = NULL;
+        size_t n = 0;
+
+        if (!policy_context_get(given, key, &values, &n, NULL) || n == 0)
+                return NULL;
+        if (n > 1)
+                *rp = -EINVAL;
+        return values[0];
+}
+
+/* The process facts an administrator may state about a named principal. */
+static const char *const principal_facts[] = { "roled:exe", "roled:exe-sha256", "roled:unit", "roled:role", NULL };
+
+/*
+ * The principal Simulate names: the user as NSS knows them (a login
+ * shell's identity, useridentity.c), running the executable, in the unit
+ * and holding the role the administrator's context states (roled:exe,
+ * roled:exe-sha256, roled:unit, roled:role).  @heldp borrows from @given.
+ */
+static int simulated_identity(Request *req, const ProtoSimulateReq *in, const PolicyContext *given,
+                              Identity *id, const char **heldp)
+{
+        _cleanup_free_ char *user = strndup(in->principal.ptr, in->principal.len);
+        const char *exe, *hash, *unit;
+        int r = 0;
+
+        if (!user)
+                return -ENOMEM;
+        if (!user[0] || strlen(user) != in->principal.len)
+                return request_param_error(req, RPC_E_TYPE, "principal");
+        exe = fact(given, "roled:exe", &r);
+        hash = fact(given, "roled:exe-sha256", &r);
+        unit = fact(given, "roled:unit", &r);
+        *heldp = fact(given, "roled:role", &r);
+        if (r)
+                return request_fail(req, PROTO_INVALID_PARAMETER_VALUE,
+                                    "with principal, roled:exe, roled:exe-sha256, roled:unit and roled:role "
+                                    "take one value each");
+        r = useridentity_get(user, id);
+        if (r == USERIDENTITY_E_NO_SUCH_USER)
+                return request_fail(req, PROTO_NO_SUCH_ENTITY, "principal: no user named %s", user);
+        if (r)
+                return r;
+        if (exe && (r = useridentity_set_exe(id, exe)) < 0)
+                return request_fail(req, PROTO_INVALID_PARAMETER_VALUE, "roled:exe %s: %s", exe, strerror(-r));
+        if (hash) {
+                if (strlen(hash) != 2 * EXEHASH_SIZE ||
+                    sodium_hex2bin(id->exe_sha256, EXEHASH_SIZE, hash, strlen(hash), NULL, NULL, NULL) != 0)
+                        return request_fail(req, PROTO_INVALID_PARAMETER_VALUE,
+                                            "roled:exe-sha256 must be 64 hex digits");
+                id->has_exe_sha256 = true;
+        }
+        if (unit && useridentity_set_unit(id, unit) < 0)
+                return request_fail(req, PROTO_INVALID_PARAMETER_VALUE, "roled:unit is too long");
+        return 0;
+}
+
+/*
+ * Simulate for a named principal: first the trust decision a session of the
+ * role would need (trust.c, exactly as GetCredentials asks it), then the
+ * permissions over the context keys such a session would carry
+ * (principal.c, exactly as Authorize builds them), plus the
+ * administrator's request keys.
+ */
+static int simulate_principal(Request *req, const ProtoSimulateReq *in, const Role *role,
+                              const char *region, PolicyContext **ctxp, char *why, size_t why_len)
+{
+        _cleanup_(identity_deinit) Identity id = IDENTITY_INIT;
+        _cleanup_(policy_context_freep) PolicyContext *given = NULL, *ctx = NULL;
+        TrustScope ts = trust_scope_of(req->agent);
+        PrincipalSession ps = { .role = role, .sid = "simulated", .issued = ts.now };
+        const char *held = NULL;
+        Principal p;
+        int r;
+
+        if ((r = policy_context_new(&given)) || (r = add_request_context(req, in->context, given, true, NULL)) ||
+            (r = simulated_identity(req, in, given, &id, &held)))
+                return r;
+        /* Denied: 0 with no context, the reason in @why (a positive return is request_fail()'s). */
+        r = trust_decide(&ts, role, &id, held, why, why_len);
+        if (r == TRUST_E_DENIED)
+                return 0;
+        if (r)
+                return r;
+        principal_from_identity(&id, &p);
+        p.held_role = held;
+        if ((r = principal_context(ts.config, &p, &ps, ts.now, &ctx)))
+                return r;
+        if (region[0] && (r = policy_context_set(ctx, "aws:RequestedRegion", region, true)))
+                return r;
+        if ((r = add_request_context(req, in->context, ctx, false, principal_facts)))
+                return r;
+        *ctxp = steal_pointer(&ctx);
+        return 0;
+}
+
+/*
+ * Simulate for no principal in particular: what a session of the role would
+ * carry whoever holds it (principal.c's session keys), then the
+ * administrator's keys, which describe any principal and count as attested
+ * (they replace ours).
+ */
+static int simulate_anyone(Request *req, const ProtoSimulateReq *in, const Role *role, const char *region,
+                           PolicyContext **ctxp)
+{
+        _cleanup_(policy_context_freep) PolicyContext *ctx = NULL;
+        const char *const *users = NULL;
+        size_t n_users = 0;
+        int r;
+
+        if ((r = policy_context_new(&ctx)))
+                return r;
+        if (region[0] && (r = policy_context_set(ctx, "aws:RequestedRegion", region, true)))
+                return r;
+        if ((r = principal_session_keys(ctx, &(PrincipalSession){ .role = role, .sid = "simulated",
+                                                                   .issued = agent_now(req->agent) })) ||
+            (r = principal_context_set_time(ctx, agent_now(req->agent))) ||
+            (r = policy_context_set(ctx, "aws:SecureTransport", "true", true)) ||
+            (r = policy_context_set(ctx, "aws:MultiFactorAuthPresent", "false", true)))
+                return r;
+        if ((r = add_request_context(req, in->context, ctx, true, NULL)))
+                return r;
+        /* A session's aws:username is its roled:user: keep them in step. */
+        if (!policy_context_get(ctx, "aws:username", NULL, NULL, NULL) &&
+            policy_context_get(ctx, "roled:user", &users, &n_users, NULL) && n_users == 1 &&
+            (r = policy_context_set(ctx, "aws:username", users[0], true)))
+                return r;
+        *ctxp = steal_pointer(&ctx);
         return 0;
 }
 
@@ -607,6 +658,7 @@ int handle_Simulate(Request *req, const ProtoSimulateReq *in)
         const Role *role;
         const RolePolicies *rp;
         char action[PROTO_ACTION_MAX + 1], resource[PROTO_RESOURCE_MAX + 1], region[64];
+        char why[TRUST_WHY_MAX];
         PolicyResult res = { .decision = POLICY_IMPLICIT_DENY, .statement = -1 };
         const char *reason;
         PolicyError err;
@@ -628,29 +680,14 @@ int handle_Simulate(Request *req, const ProtoSimulateReq *in)
                 if (r)
                         return r;
         }
-        r = policy_context_new(&ctx);
+        r = in->principal.ptr ? simulate_principal(req, in, role, region, &ctx, why, sizeof(why))
+                              : simulate_anyone(req, in, role, region, &ctx);
         if (r)
                 return r;
-        if (region[0] && (r = policy_context_set(ctx, "aws:RequestedRegion", region, true)))
-                return r;
-        /*
-         * What a real session of the role would carry (its tags, PrincipalArn,
-         * userid, roled:role...), then the administrator's keys, which
-         * describe any principal and count as attested (they replace ours).
-         */
-        if ((r = role_session_keys(ctx, role, "simulated", agent_now(a))))
-                return r;
-        if ((r = add_request_context(req, in->context, ctx, true)))
-                return r;
-        /* A session's aws:username is its roled:user: keep them in step. */
-        {
-                const char *const *users = NULL;
-                size_t n_users = 0;
-
-                if (!policy_context_get(ctx, "aws:username", NULL, NULL, NULL) &&
-                    policy_context_get(ctx, "roled:user", &users, &n_users, NULL) && n_users == 1 &&
-                    (r = policy_context_set(ctx, "aws:username", users[0], true)))
-                        return r;
+        if (!ctx) {
+                /* The principal could not hold a session of the role: nothing it may do. */
+                pack_decision(req, &res, role->name, why);
+                return 0;
         }
         rp = access_role_policies(a->config, a->access, role);
         r = evaluate(rp, session, action, resource, ctx, &res, &reason);

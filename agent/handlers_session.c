@@ -154,15 +154,20 @@ static int deny_unknown(Request *req, const char *name, size_t len)
 static const Role *default_role(Request *req)
 {
         Memo *m = memo_of(req);
+        TrustScope ts = trust_scope_of(req->agent);
+        const Role *role;
 
-        if (!m)
-                return trust_default_role(req->agent->config, req->id);
-        if (!m->has_default || m->default_generation != req->agent->config_generation) {
-                m->default_role = trust_default_role(req->agent->config, req->id);
+        if (m && m->has_default && m->default_generation == req->agent->config_generation)
+                return m->default_role;
+        /* (Out of memory evaluating a trust_policy: no default this time, and nothing memoised.) */
+        if (trust_default_role(&ts, req->id, &role) < 0)
+                return NULL;
+        if (m) {
+                m->default_role = role;
                 m->default_generation = req->agent->config_generation;
                 m->has_default = true;
         }
-        return m->default_role;
+        return role;
 }
 
 /* @in_role: the role parameter (absent: the default role; AssumeRole's decoder requires it). */
@@ -242,6 +247,7 @@ static int check_trust(Request *req, const Ask *ask)
         Agent *a = req->agent;
         Memo *m = memo_of(req);
         const RolePolicies *rp = access_role_policies(a->config, a->access, ask->role);
+        TrustScope ts = trust_scope_of(a);
         char why[TRUST_WHY_MAX];
         int r;
 
@@ -251,7 +257,7 @@ static int check_trust(Request *req, const Ask *ask)
          * may outlive it, or it may have called execve() since.  (Without
          * an executable the agent may read, exe rules deny on their own.)
          */
-        if (trust_uses_exe(ask->role) && req->id->has_exe_key) {
+        if (trust_uses_exe(&ts, ask->role) && req->id->has_exe_key) {
                 r = identity_check_exe(req->id);
                 if (r < 0)
                         return r;
@@ -267,8 +273,7 @@ static int check_trust(Request *req, const Ask *ask)
         if (!ask->is_chained && m && m->trusted_role == ask->role &&
             m->trusted_generation == a->config_generation)
                 return 0;
-        r = access_trust(a->config, a->access, ask->role, req->id,
-                         ask->is_chained ? ask->source.role : NULL, agent_now(a), why, sizeof(why));
+        r = trust_decide(&ts, ask->role, req->id, ask->is_chained ? ask->source.role : NULL, why, sizeof(why));
         if (r == TRUST_E_DENIED)
                 return request_fail(req, PROTO_ACCESS_DENIED, "%s", why);
         if (r)

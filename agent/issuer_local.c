@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "principal.h"
 #include "sessions.h"
 
 /* make_akid() - "ASIA" + 16 characters of RFC 4648 base32 from 80 random bits. */
@@ -163,6 +164,7 @@ static int local_issue(void *state, const IssueRequest *req, Credentials *out, I
         Agent *agent = state;
         const Identity *id = req->id;
         uint32_t gids[TOKEN_GIDS_MAX];
+        char unit[IDENTITY_UNIT_MAX + 5];
         size_t n_gids = 0;
         MintRequest m = {
                 .role = req->role->name,
@@ -174,7 +176,8 @@ static int local_issue(void *state, const IssueRequest *req, Credentials *out, I
                 .user = id->user,
                 /* Only a path that names the running file in the agent's namespace. */
                 .exe = id->is_exe_path_verified ? id->exe : "",
-                .unit = id->unit,
+                /* As rules spell it, so a session's roled:unit is the caller's (principal.c). */
+                .unit = principal_unit(id, unit, sizeof(unit)),
                 .duration = req->duration,
                 .policy_digest = req->policy_digest,
                 .source_role = req->source_role,

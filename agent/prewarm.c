@@ -82,7 +82,9 @@ int session_prewarm(Request *req, const Identity *id, const Role *role, char *wh
         Later *l;
         int n, r;
 
-        r = access_trust(a->config, a->access, role, id, NULL, now, why, why_len);
+        TrustScope ts = trust_scope_of(a);
+
+        r = trust_decide(&ts, role, id, NULL, why, why_len);
         if (r)
                 return r;
         /* The key GetCredentials builds for this identity without a session policy. */

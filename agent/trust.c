@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * trust.c - pure trust decisions: does an attested Identity satisfy a role's
- * [trust] (may assume) or [default] (gets it as default role) section?
- * Semantics are documented in config.h; this file does no I/O and keeps no
- * state, so the answers depend on nothing but the arguments.
+ * trust.c - the trust decision (trust.h): does an attested Identity satisfy
+ * a role's [trust] (may assume) or [default] (gets it as default role)
+ * section, and does the role's JSON trust_policy allow it?  Semantics are
+ * documented in config.h; this file does no I/O and keeps no state, so the
+ * answers depend on nothing but the arguments.
  */
 #include "trust.h"
 
@@ -13,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "principal.h"
 #include "util.h"
 
 static bool in_ranges(const IdRange *r, size_t n, uint32_t v)
@@ -164,29 +166,84 @@ static int check_rules(const Role *role, const TrustRules *t, const Identity *id
         return 0;
 }
 
-int trust_check(const Role *role, const Identity *id, const char *chained_role, char *why,
-                size_t why_len)
-{
-        return check_rules(role, &role->trust, id, chained_role, why, why_len);
+int trust_rules_match(const Role *role, const TrustRules *rules, const Identity *id, const char *chained_role,
+                      char *why, size_t why_len) {
+        return check_rules(role, rules, id, chained_role, why, why_len);
 }
 
-bool trust_is_default_for(const Role *role, const Identity *id)
-{
-        return check_rules(role, &role->defaults, id, NULL, NULL, 0) == 0 &&
-               check_rules(role, &role->trust, id, NULL, NULL, 0) == 0;
+/* The JSON trust_policy, over the caller's context keys. */
+static int check_document(const TrustScope *s, const Role *role, const Policy *doc, const Identity *id,
+                          const char *chained_role, char *why, size_t why_len) {
+        _cleanup_(policy_context_freep) PolicyContext *ctx = NULL;
+        Principal p;
+        PolicyResult res;
+        int r;
+
+        principal_from_identity(id, &p);
+        p.held_role = chained_role;
+        r = principal_context(s->config, &p, NULL, s->now, &ctx);
+        if (r)
+                return r;
+        r = policy_evaluate(&doc, 1, NULL, "sts:AssumeRole", role->arn, ctx, &res);
+        if (r == POLICY_E_WORK_LIMIT)
+                return deny(why, why_len, role,
+                            "trust policy %s: denied without a decision (more matching work than one decision "
+                            "may take, POLICY_WORK_MAX)",
+                            policy_name(doc) ? policy_name(doc) : "");
+        if (r)
+                return r;
+        if (res.decision == POLICY_ALLOW)
+                return 0;
+        return deny(why, why_len, role, "trust policy %s: %s", policy_name(doc) ? policy_name(doc) : "",
+                    res.decision == POLICY_EXPLICIT_DENY ? "explicitly denied" : "no statement allows this caller");
 }
 
-const Role *trust_default_role(const Config *config, const Identity *id)
-{
-        for (size_t i = 0; i < config->n_roles; i++)
-                if (trust_is_default_for(&config->roles[i], id))
-                        return &config->roles[i];
-        return NULL;
+int trust_decide(const TrustScope *s, const Role *role, const Identity *id, const char *chained_role,
+                 char *why, size_t why_len) {
+        const RolePolicies *rp = access_role_policies(s->config, s->access, role);
+        const Policy *doc = rp ? rp->trust_doc : NULL;
+
+        if (!has_principals(&role->trust) && !doc)
+                return deny(why, why_len, role, "its trust policy names no principal");
+        /*
+         * [trust] is decided here by rule: exe rules compare file identities
+         * and namespaces, which no context key can express (the document it
+         * compiles to is only what GetRole shows).  The JSON trust_policy can
+         * only narrow it.
+         */
+        if (has_principals(&role->trust) && check_rules(role, &role->trust, id, chained_role, why, why_len))
+                return TRUST_E_DENIED;
+        if (!doc)
+                return 0;
+        return check_document(s, role, doc, id, chained_role, why, why_len);
 }
 
-bool trust_uses_exe(const Role *role)
-{
-        return role->trust.n_exes || role->defaults.n_exes || trust_needs_exe_hash(role);
+int trust_default_role(const TrustScope *s, const Identity *id, const Role **rolep) {
+        for (size_t i = 0; i < s->config->n_roles; i++) {
+                const Role *role = &s->config->roles[i];
+                int r;
+
+                if (check_rules(role, &role->defaults, id, NULL, NULL, 0))
+                        continue;
+                r = trust_decide(s, role, id, NULL, NULL, 0);
+                if (r < 0)
+                        return r;
+                if (r == 0) {
+                        *rolep = role;
+                        return 0;
+                }
+        }
+        *rolep = NULL;
+        return 0;
+}
+
+bool trust_uses_exe(const TrustScope *s, const Role *role) {
+        const RolePolicies *rp = access_role_policies(s->config, s->access, role);
+
+        if (role->trust.n_exes || role->defaults.n_exes || trust_needs_exe_hash(role))
+                return true;
+        return rp && rp->trust_doc &&
+               (policy_needs_key(rp->trust_doc, "roled:exe") || policy_needs_key(rp->trust_doc, "roled:exe-sha256"));
 }
 
 bool trust_needs_exe_hash(const Role *role)

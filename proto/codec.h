@@ -206,7 +206,8 @@ enum { PROTO_REQUIRED, PROTO_OPTIONAL, PROTO_NULLABLE };
         F(STR, resource, "resource", PROTO_RESOURCE_MAX, PROTO_REQUIRED, -)                        \
         F(STR, region, "region", PROTO_REGION_MAX, PROTO_OPTIONAL, -)                              \
         F(RAW, context, "context", 0, PROTO_OPTIONAL, -)                                           \
-        F(STR, session_policy, "sessionPolicy", PROTO_POLICY_MAX, PROTO_OPTIONAL, -)
+        F(STR, session_policy, "sessionPolicy", PROTO_POLICY_MAX, PROTO_OPTIONAL, -)               \
+        F(STR, principal, "principal", PROTO_USER_NAME_MAX, PROTO_OPTIONAL, -)
 
 /* The statement a decision rests on. */
 #define PROTO_Match(F)                                                                             \

@@ -28,6 +28,7 @@ static const struct option options[] = {
         { "region", required_argument, NULL, 'g' },
         { "session-policy", required_argument, NULL, 'p' },
         { "session", no_argument, NULL, 's' },
+        { "as", required_argument, NULL, 'u' },
         { "json", no_argument, NULL, 'j' },
         { "help", no_argument, NULL, 'h' },
         {},
@@ -151,6 +152,7 @@ static roled_status ask_as_session(roled_client *client, const char *role, const
 /* The question, in CliCall.data. */
 typedef struct Check {
         const char *action, *resource, *region;
+        const char *principal; /* --as USER */
         char *policy; /* --session-policy, heap */
         bool is_session, use_simulate;
         Context ctx;
@@ -161,7 +163,7 @@ static roled_status call(roled_client *client, CliCall *c, roled_error *err)
 {
         Check *x = c->data;
 
-        x->use_simulate = !x->is_session && is_admin(client);
+        x->use_simulate = x->principal || (!x->is_session && is_admin(client));
         if (x->use_simulate) {
                 roled_simulate_request q = ROLED_SIMULATE_REQUEST_INIT;
 
@@ -172,6 +174,7 @@ static roled_status call(roled_client *client, CliCall *c, roled_error *err)
                 q.context = x->ctx.entries;
                 q.n_context = x->ctx.n;
                 q.session_policy = x->policy;
+                q.principal = x->principal;
                 return roled_simulate(client, &q, &c->authz, err);
         } else {
                 roled_authz_request q = ROLED_AUTHZ_REQUEST_INIT;
@@ -206,7 +209,7 @@ static int parse(int argc, char **argv, CliCall *c, Check *x)
         int o, r;
 
         c->opts.is_json = cli_globals.is_json;
-        while ((o = getopt_long(argc, argv, "+:r:a:R:c:g:p:sjh", options, NULL)) != -1) {
+        while ((o = getopt_long(argc, argv, "+:r:a:R:c:g:p:su:jh", options, NULL)) != -1) {
                 switch (o) {
                 case 'a':
                         x->action = optarg;
@@ -238,6 +241,9 @@ static int parse(int argc, char **argv, CliCall *c, Check *x)
                 case 's':
                         x->is_session = true;
                         break;
+                case 'u':
+                        x->principal = optarg;
+                        break;
                 default:
                         r = cli_option(o, argv, &c->opts);
                         if (r != CLI_GO_ON)
@@ -248,6 +254,8 @@ static int parse(int argc, char **argv, CliCall *c, Check *x)
                 return cli_usage_error(argv[0], "unexpected argument '%s'", argv[optind]);
         if (!c->opts.role || !x->action || !x->resource)
                 return cli_usage_error(argv[0], "--role, --action and --resource are required");
+        if (x->principal && x->is_session)
+                return cli_usage_error(argv[0], "--as asks Simulate, --session Authorize: give one");
         return CLI_GO_ON;
 }
 
@@ -268,38 +276,42 @@ const CliCommand cli_cmd_check = {
         .name = "check",
         .run = cmd_check,
         .summary = "may a role do an action on a resource? (Simulate or Authorize)",
-        .help = "NAME\n"
-                "    rolectl check - ask the agent whether a role may do an action on a resource\n"
-                "\n"
-                "SYNOPSIS\n"
-                "    rolectl [--socket PATH] check --role ROLE --action ACTION --resource ARN\n"
-                "            [--context KEY=VALUE...] [--region REGION] [--session-policy FILE]\n"
-                "            [--session] [--json]\n"
-                "\n"
-                "DESCRIPTION\n"
-                "    Prints the decision and the statement that made it, e.g.\n"
-                "      allow: role s3reader, statement 0 \"Read\" of /etc/roled/policies/s3.json\n"
-                "    Root and the agent's user ask Simulate: every --context key is taken as\n"
-                "    given (roled:* included).  Anyone else gets a session of ROLE for\n"
-                "    themselves (GetCredentials) and asks Authorize with its token: the\n"
-                "    principal's keys (roled:*, aws:username, ...) are then the agent's and a\n"
-                "    --context key naming one of them is refused.\n"
-                "\n"
-                "OPTIONS\n"
-                "    -r, --role ROLE         the role whose permissions are evaluated\n"
-                "    -a, --action ACTION     e.g. s3:GetObject\n"
-                "    -R, --resource ARN      e.g. arn:aws:s3:::bucket/key\n"
-                "    -c, --context KEY=VALUE a request context key; repeat a KEY for several "
-                "values\n"
-                "    -g, --region REGION     sets aws:RequestedRegion\n"
-                "    -p, --session-policy FILE  intersect with this session policy (- is stdin)\n"
-                "    -s, --session           ask as a session of ROLE (Authorize) even as an "
-                "administrator\n"
-                "    -j, --json              print a JSON object: decision, role, matched, reason, "
-                "method\n"
-                "    -h, --help              this text\n"
-                "\n"
-                "EXIT STATUS\n"
-                "    0 allow; 1 deny (explicit or implicit), or the agent refused the question\n"
-                "    (the error on stderr); 2 usage error; 3 the agent cannot be reached.\n",
+        .help =
+"NAME\n"
+"    rolectl check - ask the agent whether a role may do an action on a resource\n"
+"\n"
+"SYNOPSIS\n"
+"    rolectl [--socket PATH] check --role ROLE --action ACTION --resource ARN\n"
+"            [--context KEY=VALUE...] [--region REGION] [--session-policy FILE]\n"
+"            [--session | --as USER] [--json]\n"
+"\n"
+"DESCRIPTION\n"
+"    Prints the decision and the statement that made it, e.g.\n"
+"      allow: role s3reader, statement 0 \"Read\" of /etc/roled/policies/s3.json\n"
+"    Root and the agent's user ask Simulate: every --context key is taken as\n"
+"    given (roled:* included).  Anyone else gets a session of ROLE for\n"
+"    themselves (GetCredentials) and asks Authorize with its token: the\n"
+"    principal's keys (roled:*, aws:username, ...) are then the agent's and a\n"
+"    --context key naming one of them is refused.\n"
+"    With --as USER an administrator asks Simulate about USER: first whether\n"
+"    USER may assume ROLE at all (the same decision as USER's own\n"
+"    GetCredentials: a refusal is a deny with the reason), then over the keys\n"
+"    USER's session would carry.  --context roled:exe=PATH, roled:unit=UNIT\n"
+"    and roled:role=ROLE say which program, unit and held role to assume.\n"
+"\n"
+"OPTIONS\n"
+"    -r, --role ROLE         the role whose permissions are evaluated\n"
+"    -a, --action ACTION     e.g. s3:GetObject\n"
+"    -R, --resource ARN      e.g. arn:aws:s3:::bucket/key\n"
+"    -c, --context KEY=VALUE a request context key; repeat a KEY for several values\n"
+"    -g, --region REGION     sets aws:RequestedRegion\n"
+"    -p, --session-policy FILE  intersect with this session policy (- is stdin)\n"
+"    -s, --session           ask as a session of ROLE (Authorize) even as an administrator\n"
+"    -u, --as USER           (administrators) ask about USER: trust first, then permissions\n"
+"    -j, --json              print a JSON object: decision, role, matched, reason, method\n"
+"    -h, --help              this text\n"
+"\n"
+"EXIT STATUS\n"
+"    0 allow; 1 deny (explicit or implicit), or the agent refused the question\n"
+"    (the error on stderr); 2 usage error; 3 the agent cannot be reached.\n",
 };

@@ -100,7 +100,7 @@ static void pack_simulate(ProtoBuf *b, const void *arg)
 {
         const roled_simulate_request *r = arg;
 
-        msgpack_pack_map(&b->pk, 3 + !!r->region + !!r->n_context + !!r->session_policy);
+        msgpack_pack_map(&b->pk, 3 + !!r->region + !!r->n_context + !!r->session_policy + !!r->principal);
         proto_pack_kv_str(b, "role", r->role);
         proto_pack_kv_str(b, "action", r->action);
         proto_pack_kv_str(b, "resource", r->resource);
@@ -110,6 +110,8 @@ static void pack_simulate(ProtoBuf *b, const void *arg)
                 pack_context(b, r->context, r->n_context);
         if (r->session_policy)
                 proto_pack_kv_str(b, "sessionPolicy", r->session_policy);
+        if (r->principal)
+                proto_pack_kv_str(b, "principal", r->principal);
 }
 
 /* Every context entry needs a key and its values; the agent checks the rest. */

@@ -488,13 +488,19 @@ typedef struct roled_simulate_request {
         const char *region;                 /* NULL: none */
         const roled_context_entry *context; /* every key is taken as given, roled:* included */
         size_t n_context;
-        const char *session_policy; /* JSON to intersect with, or NULL */
+        const char *session_policy;  /* JSON to intersect with, or NULL */
+        /*
+         * A user name, or NULL.  Set: the agent first decides whether that
+         * user (as NSS knows them; running the file of a roled:exe context
+         * key, in the unit of roled:unit, holding roled:role) may assume
+         * @role, exactly as for their own GetCredentials (a refusal is an
+         * implicit deny with the reason), then evaluates over the keys their
+         * session would carry, plus the context's request keys.
+         */
+        const char *principal;
 } roled_simulate_request;
 
-#define ROLED_SIMULATE_REQUEST_INIT                                                                \
-        {                                                                                          \
-                sizeof(roled_simulate_request), NULL, NULL, NULL, NULL, NULL, 0, NULL              \
-        }
+#define ROLED_SIMULATE_REQUEST_INIT { sizeof(roled_simulate_request), NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL }
 
 /* The agent's answer to roled_authorize() and roled_simulate(); reference-counted. */
 typedef struct roled_authz_result roled_authz_result;

@@ -312,7 +312,7 @@ static void test_table(void **state)
                                          0);
 
                 mutate(&id, cases[i].mut);
-                r = trust_check(&role, &id, cases[i].chained, why, sizeof(why));
+                r = trust_rules_match(&role, &role.trust, &id, cases[i].chained, why, sizeof(why));
                 if (r != cases[i].expect)
                         fail_msg("case '%s': got %d (%s)", cases[i].what, r, why);
                 if (r != 0) {
@@ -320,7 +320,7 @@ static void test_table(void **state)
                                 fail_msg("case '%s': reason '%s'", cases[i].what, why);
                 }
                 /* A NULL reason buffer is fine and changes nothing. */
-                assert_int_equal(trust_check(&role, &id, cases[i].chained, NULL, 0), r);
+                assert_int_equal(trust_rules_match(&role, &role.trust, &id, cases[i].chained, NULL, 0), r);
                 role.trust.exe_rules = exerule_free(role.trust.exe_rules);
         }
 }
@@ -332,14 +332,25 @@ static void test_reason_truncated(void **state)
         char why[16];
 
         (void)state;
-        assert_int_equal(trust_check(&role, &id, NULL, why, sizeof(why)), TRUST_E_DENIED);
+        assert_int_equal(trust_rules_match(&role, &role.trust, &id, NULL, why, sizeof(why)), TRUST_E_DENIED);
         assert_int_equal(strlen(why), sizeof(why) - 1);
-        assert_int_equal(trust_check(&role, &id, NULL, why, 1), TRUST_E_DENIED);
+        assert_int_equal(trust_rules_match(&role, &role.trust, &id, NULL, why, 1), TRUST_E_DENIED);
         assert_string_equal(why, "");
 }
 
-static void test_default_role(void **state)
-{
+/* trust_default_role() over @config with its documents compiled, as the agent does. */
+static int default_of(const Config *config, const Identity *id, const Role **rolep) {
+        AccessPolicies *aps = NULL;
+        char why[256];
+        int r;
+
+        assert_int_equal(access_compile(config, &aps, why, sizeof(why)), 0);
+        r = trust_default_role(&(TrustScope){ .config = config, .access = aps, .now = 1700000000 }, id, rolep);
+        access_policies_free(aps);
+        return r;
+}
+
+static void test_default_role(void **state) {
         static IdRange other[] = { { 5000, 5000 } };
         Role roles[4] = {
                 /* default for carol, but carol is not trusted: skipped */
@@ -357,24 +368,30 @@ static void test_default_role(void **state)
         };
         Config config = { .roles = roles, .n_roles = ELEMENTSOF(roles) };
         Identity id = make_id();
+        const Role *def = NULL;
 
         (void)state;
-        assert_false(trust_is_default_for(&roles[0], &id));
-        assert_false(trust_is_default_for(&roles[1], &id));
-        assert_true(trust_is_default_for(&roles[2], &id));
-        assert_ptr_equal(trust_default_role(&config, &id), &roles[2]);
+        /* roles[0]'s [default] matches, but its [trust] does not: not a default. */
+        assert_int_equal(trust_rules_match(&roles[0], &roles[0].defaults, &id, NULL, NULL, 0), 0);
+        assert_int_equal(default_of(&config, &id, &def), 0);
+        assert_ptr_equal(def, &roles[2]);
 
         /* Not in the unit any more: falls through to the next role. */
         mutate(&id, M_NO_UNIT);
-        assert_ptr_equal(trust_default_role(&config, &id), &roles[3]);
+        assert_int_equal(default_of(&config, &id, &def), 0);
+        assert_ptr_equal(def, &roles[3]);
 
         config.n_roles = 3;
-        assert_null(trust_default_role(&config, &id));
+        assert_int_equal(default_of(&config, &id, &def), 0);
+        assert_null(def);
 
         /* [default] never matches through chaining. */
         roles[1].defaults = (TrustRules){ ROLES(deployer) };
         roles[1].trust = (TrustRules){ ROLES(deployer) };
-        assert_false(trust_is_default_for(&roles[1], &id));
+        config.roles = &roles[1];
+        config.n_roles = 1;
+        assert_int_equal(default_of(&config, &id, &def), 0);
+        assert_null(def);
 }
 
 static void test_needs_hash(void **state)
@@ -414,21 +431,21 @@ static void test_exe_replaced(void **state)
         assert_int_equal(exerule_new(&t.exe_rules, t.exes, t.n_exes), 0);
         role.trust = t;
         set_exe(&id, path, path);
-        assert_int_equal(trust_check(&role, &id, NULL, NULL, 0), 0);
+        assert_int_equal(trust_rules_match(&role, &role.trust, &id, NULL, NULL, 0), 0);
 
         f = fopen(tmp, "w");
         assert_non_null(f);
         fclose(f);
         assert_int_equal(rename(tmp, path), 0);
         set_exe(&id, path, path);
-        assert_int_equal(trust_check(&role, &id, NULL, NULL, 0), 0);
+        assert_int_equal(trust_rules_match(&role, &role.trust, &id, NULL, NULL, 0), 0);
 
         /* The old file is not what the path names any more. */
         f = fopen(tmp, "w");
         assert_non_null(f);
         fclose(f);
         set_exe(&id, path, tmp);
-        assert_int_equal(trust_check(&role, &id, NULL, NULL, 0), TRUST_E_DENIED);
+        assert_int_equal(trust_rules_match(&role, &role.trust, &id, NULL, NULL, 0), TRUST_E_DENIED);
         exerule_free(t.exe_rules);
         unlink(tmp);
         unlink(path);
