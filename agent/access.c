@@ -49,8 +49,11 @@ static int add_condition(json_t *equals, const char *key, json_t *values)
         return json_object_set_new(equals, key, values) < 0 ? -ENOMEM : 0;
 }
 
-/* The JSON trust document equivalent to a [trust] section, or NULL when it names nobody. */
-static int rules_document(const Config *config, const TrustRules *t, json_t **docp)
+/*
+ * The JSON trust document equivalent to a [trust] or [default] section (its
+ * one statement's Sid is @sid), or NULL when it names nobody.
+ */
+static int rules_document(const Config *config, const TrustRules *t, const char *sid, json_t **docp)
 {
         _cleanup_(json_decrefp) json_t *local = json_array(), *equals = json_object();
         _cleanup_(json_decrefp) json_t *exes = json_array(), *hashes = json_array(),
@@ -94,7 +97,7 @@ static int rules_document(const Config *config, const TrustRules *t, json_t **do
             (r = add_condition(equals, "roled:exe-sha256", steal_pointer(&hashes))) ||
             (r = add_condition(equals, "roled:unit", steal_pointer(&units))))
                 return r;
-        stmt = json_pack("{s:s, s:s, s:[s], s:{s:O}}", "Sid", "TrustRules", "Effect", "Allow",
+        stmt = json_pack("{s:s, s:s, s:[s], s:{s:O}}", "Sid", sid, "Effect", "Allow",
                          "Action", "sts:AssumeRole", "Principal", "Local", local);
         if (!stmt)
                 return -ENOMEM;
@@ -147,10 +150,15 @@ static int compile_role(const Config *config, const Role *role, RolePolicies *rp
                 if (r)
                         return r;
         }
-        rp->is_trust_static =
-                !(rp->trust_doc && (policy_needs_key(rp->trust_doc, "aws:CurrentTime") ||
-                                    policy_needs_key(rp->trust_doc, "aws:EpochTime")));
-        r = rules_document(config, &role->trust, &doc);
+        rp->is_trust_static = !(rp->trust_doc && (policy_needs_key(rp->trust_doc, "aws:CurrentTime") ||
+                                                  policy_needs_key(rp->trust_doc, "aws:EpochTime")));
+        r = rules_document(config, &role->defaults, "DefaultRules", &doc);
+        if (r)
+                return r;
+        if (doc && !(rp->default_rules_json = json_dumps(doc, JSON_COMPACT)))
+                return -ENOMEM;
+        json_decref(steal_pointer(&doc));
+        r = rules_document(config, &role->trust, "TrustRules", &doc);
         if (r || !doc)
                 return r;
         text = json_dumps(doc, JSON_COMPACT);
@@ -172,6 +180,7 @@ AccessPolicies *access_policies_free(AccessPolicies *aps)
                 policy_free(aps->roles[i].permissions);
                 policy_free(aps->roles[i].trust_rules);
                 free(aps->roles[i].trust_rules_json);
+                free(aps->roles[i].default_rules_json);
                 policy_free(aps->roles[i].trust_doc);
         }
         free(aps->roles);

@@ -182,6 +182,7 @@ enum { PROTO_REQUIRED, PROTO_OPTIONAL, PROTO_NULLABLE };
         F(STR, issuer, "issuer", 0, PROTO_REQUIRED, -)                                             \
         F(STR, file, "file", 0, PROTO_REQUIRED, -)                                                 \
         F(STR, trust_rules, "trustRules", 0, PROTO_NULLABLE, -)                                    \
+        F(STR, default_rules, "defaultRules", 0, PROTO_OPTIONAL, -)                                \
         F(STR, trust_policy, "trustPolicy", 0, PROTO_NULLABLE, -)                                  \
         F(STR, permissions_policy, "permissionsPolicy", 0, PROTO_NULLABLE, -)                      \
         F(STRMAP, tags, "tags", 0, PROTO_REQUIRED, -)                                              \

@@ -2,10 +2,11 @@
 /*
  * cmd-explain.c - `rolectl explain ROLE`: who may assume a role and what it
  * may do, from GetRole, and for a role whose issuer has an upstream (aws)
- * that upstream's health from Status.  The trust the [trust] section compiles to is shown
- * as principals (users, groups, uids, gids, roles) and constraints (exe,
- * exe-sha256, unit); the JSON trust policy and each permissions statement
- * as Sid, Effect, actions, resources and conditions.  Only rendering lives
+ * that upstream's health from Status.  The documents the [trust] and
+ * [default] sections compile to are shown as principals (users, groups,
+ * uids, gids, roles) and constraints (exe, exe-sha256, unit); the [tags] as
+ * KEY VALUE; the JSON trust policy and each permissions statement as Sid,
+ * Effect, actions, resources and conditions.  Only rendering lives
  * here: the agent decides who may see a role.
  */
 #include <jansson.h>
@@ -32,16 +33,29 @@ static json_t *doc_json(const char *text)
         return j ? j : json_string(text);
 }
 
+/* The role's [tags] as a JSON object (NULL when out of memory). */
+static json_t *tags_json(const roled_role *r)
+{
+        json_t *tags = json_object();
+
+        for (size_t i = 0; tags && i < roled_role_tag_count(r); i++)
+                if (json_object_set_new(tags, roled_role_tag_key(r, i), json_string(roled_role_tag_value(r, i))) < 0) {
+                        json_decref(tags);
+                        return NULL;
+                }
+        return tags;
+}
+
 static int print_json(const roled_role *r, json_t *upstream)
 {
-        json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:I, s:s, s:s, s:o, s:o, s:o, s:O}", "name",
-                              roled_role_name(r), "arn", roled_role_arn(r), "roleId",
-                              roled_role_role_id(r), "description", roled_role_description(r),
-                              "maxSessionDuration", (json_int_t)roled_role_max_session_duration(r),
-                              "issuer", roled_role_issuer(r), "file", roled_role_file(r),
-                              "trustRules", doc_json(roled_role_trust_rules_json(r)), "trustPolicy",
+        json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:I, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:O}", "name",
+                              roled_role_name(r), "arn", roled_role_arn(r), "roleId", roled_role_role_id(r),
+                              "description", roled_role_description(r), "maxSessionDuration",
+                              (json_int_t)roled_role_max_session_duration(r), "issuer", roled_role_issuer(r), "file",
+                              roled_role_file(r), "trustRules", doc_json(roled_role_trust_rules_json(r)),
+                              "defaultRules", doc_json(roled_role_default_rules_json(r)), "trustPolicy",
                               doc_json(roled_role_trust_policy_json(r)), "permissionsPolicy",
-                              doc_json(roled_role_permissions_policy_json(r)), "upstream",
+                              doc_json(roled_role_permissions_policy_json(r)), "tags", tags_json(r), "upstream",
                               upstream ? upstream : json_null());
 
         return cli_print_json(o);
@@ -190,10 +204,11 @@ static const Group groups[] = {
 };
 
 /*
- * print_trust_rules() - the document [trust] compiles to: Principal.Local
- * entries by kind, then the StringEquals constraints.
+ * print_rules() - the document a [trust] or [default] section compiles to:
+ * Principal.Local entries by kind, then the StringEquals constraints, under
+ * @title.
  */
-static void print_trust_rules(const char *text)
+static void print_rules(const char *title, const char *text)
 {
         json_t *doc = parse(text), *stmt, *local, *equals, *e;
         size_t i;
@@ -202,13 +217,14 @@ static void print_trust_rules(const char *text)
         local = json_object_get(json_object_get(stmt, "Principal"), "Local");
         equals = json_object_get(json_object_get(stmt, "Condition"), "StringEquals");
         if (!json_is_array(local)) {
-                printf("  [trust] rules:\n    %s\n", text);
+                printf("  %s:\n    %s\n", title, text);
                 json_decref(doc);
                 return;
         }
-        printf("  [trust] rules (any principal listed, when every constraint holds):\n");
-        json_array_foreach(local, i, e) if (json_is_string(e) && streq(json_string_value(e), "*"))
-                printf("    %-12s any user\n", "principals");
+        printf("  %s (any principal listed, when every constraint holds):\n", title);
+        json_array_foreach(local, i, e)
+                if (json_is_string(e) && streq(json_string_value(e), "*"))
+                        printf("    %-12s any user\n", "principals");
         for (size_t g = 0; g < ELEMENTSOF(groups); g++) {
                 bool is_first = true;
 
@@ -313,11 +329,26 @@ static void print_text(const roled_role *r, const json_t *upstream)
         printf("\nWho may assume it:\n");
         trust_rules = roled_role_trust_rules_json(r);
         if (trust_rules)
-                print_trust_rules(trust_rules);
+                print_rules("[trust] rules", trust_rules);
+        else if (roled_role_trust_policy_json(r))
+                printf("  [trust] rules: none; the trust policy alone decides\n");
         else
                 printf("  [trust] rules: nobody (no principals)\n");
         if (roled_role_trust_policy_json(r))
-                print_document("trust policy (must also allow)", roled_role_trust_policy_json(r));
+                print_document(trust_rules ? "trust policy (must also allow)" : "trust policy",
+                               roled_role_trust_policy_json(r));
+        printf("\nWhose default role it is (callers who may assume it and match):\n");
+        if (roled_role_default_rules_json(r))
+                print_rules("[default] rules", roled_role_default_rules_json(r));
+        else
+                printf("  [default] rules: nobody (no [default] section)\n");
+        printf("\nSession tags (aws:PrincipalTag/KEY):\n");
+        if (roled_role_tag_count(r) == 0)
+                printf("  [tags]: none\n");
+        else
+                printf("  [tags]:\n");
+        for (size_t i = 0; i < roled_role_tag_count(r); i++)
+                printf("    %-12s %s\n", roled_role_tag_key(r, i), roled_role_tag_value(r, i));
         printf("\nWhat it may do:\n");
         if (roled_role_permissions_policy_json(r))
                 print_document("permissions policy", roled_role_permissions_policy_json(r));
@@ -353,24 +384,26 @@ const CliCommand cli_cmd_explain = {
         .call = call,
         .use = print,
         .summary = "show who may assume a role and what it may do (GetRole)",
-        .help = "NAME\n"
-                "    rolectl explain - who may assume a role, and what it may do\n"
-                "\n"
-                "SYNOPSIS\n"
-                "    rolectl [--socket PATH] explain ROLE [--json]\n"
-                "\n"
-                "DESCRIPTION\n"
-                "    Shows the role's trust -- the principals (users, groups, uids, gids,\n"
-                "    roles) and constraints (exe, exe-sha256, unit) of its [trust] rules and\n"
-                "    its JSON trust policy, if any -- and each statement of its permissions\n"
-                "    policy: Sid, Effect, actions, resources and conditions.  Administrators\n"
-                "    may explain any role; others only roles they may assume.\n"
-                "\n"
-                "OPTIONS\n"
-                "    -j, --json            print the raw documents in one JSON object\n"
-                "    -h, --help            this text\n"
-                "\n"
-                "EXIT STATUS\n"
-                "    0 printed; 1 the agent refused (AccessDenied, NoSuchEntity); 2 usage error;\n"
-                "    3 the agent cannot be reached.\n",
+        .help =
+"NAME\n"
+"    rolectl explain - who may assume a role, and what it may do\n"
+"\n"
+"SYNOPSIS\n"
+"    rolectl [--socket PATH] explain ROLE [--json]\n"
+"\n"
+"DESCRIPTION\n"
+"    Shows the role's trust -- the principals (users, groups, uids, gids,\n"
+"    roles) and constraints (exe, exe-sha256, unit) of its [trust] rules and\n"
+"    its JSON trust policy, if any -- whose default role it is ([default]),\n"
+"    its session tags ([tags]), and each statement of its permissions\n"
+"    policy: Sid, Effect, actions, resources and conditions.  Administrators\n"
+"    may explain any role; others only roles they may assume.\n"
+"\n"
+"OPTIONS\n"
+"    -j, --json            print the raw documents in one JSON object\n"
+"    -h, --help            this text\n"
+"\n"
+"EXIT STATUS\n"
+"    0 printed; 1 the agent refused (AccessDenied, NoSuchEntity); 2 usage error;\n"
+"    3 the agent cannot be reached.\n",
 };

@@ -322,7 +322,9 @@ struct roled_role {
         ResultHead h;
         char *name, *arn, *role_id, *description, *issuer, *file;
         uint32_t max_session_duration;
-        char *trust_rules_json, *trust_policy_json, *permissions_policy_json;
+        char *trust_rules_json, *default_rules_json, *trust_policy_json, *permissions_policy_json;
+        char **tag_keys, **tag_values;
+        size_t n_tags;
 };
 
 static void role_destroy(void *obj)
@@ -336,6 +338,13 @@ static void role_destroy(void *obj)
         free(r->issuer);
         free(r->file);
         free(r->trust_rules_json);
+        free(r->default_rules_json);
+        for (size_t i = 0; i < r->n_tags; i++) {
+                free(r->tag_keys[i]);
+                free(r->tag_values[i]);
+        }
+        free(r->tag_keys);
+        free(r->tag_values);
         free(r->trust_policy_json);
         free(r->permissions_policy_json);
 }
@@ -351,8 +360,43 @@ RESULT_GET_STR(role, file)
 
 /* The documents are NULL when the role has none. */
 RESULT_GET(role, const char *, trust_rules_json)
+RESULT_GET(role, const char *, default_rules_json)
 RESULT_GET(role, const char *, trust_policy_json)
 RESULT_GET(role, const char *, permissions_policy_json)
+
+ROLED_EXPORT size_t roled_role_tag_count(const roled_role *role)
+{
+        return role ? role->n_tags : 0;
+}
+
+ROLED_EXPORT const char *roled_role_tag_key(const roled_role *role, size_t i)
+{
+        return role && i < role->n_tags ? role->tag_keys[i] : NULL;
+}
+
+ROLED_EXPORT const char *roled_role_tag_value(const roled_role *role, size_t i)
+{
+        return role && i < role->n_tags ? role->tag_values[i] : NULL;
+}
+
+/* Copy the tags map; Return: ROLED_OK or ROLED_E_NOMEM. */
+static roled_status copy_tags(roled_role *r, const ProtoStrMap *tags, roled_error *err)
+{
+        if (tags->n == 0)
+                return ROLED_OK;
+        r->tag_keys = calloc(tags->n, sizeof(*r->tag_keys));
+        r->tag_values = calloc(tags->n, sizeof(*r->tag_values));
+        if (!r->tag_keys || !r->tag_values)
+                return error_set(err, ROLED_E_NOMEM, "out of memory");
+        for (size_t i = 0; i < tags->n; i++) {
+                r->tag_keys[i] = strdup(tags->keys[i]);
+                r->tag_values[i] = strdup(tags->values[i]);
+                r->n_tags = i + 1;
+                if (!r->tag_keys[i] || !r->tag_values[i])
+                        return error_set(err, ROLED_E_NOMEM, "out of memory");
+        }
+        return ROLED_OK;
+}
 
 roled_status role_decode(const msgpack_object *m, msgpack_zone *zone, void **objp, roled_error *err)
 {
@@ -377,8 +421,9 @@ roled_status role_decode(const msgpack_object *m, msgpack_zone *zone, void **obj
             (st = result_strdup(rep.issuer, "issuer", false, &r->issuer, err)) ||
             (st = result_strdup(rep.file, "file", false, &r->file, err)) ||
             (st = result_strdup(rep.trust_rules, "trustRules", true, &r->trust_rules_json, err)) ||
-            (st = result_strdup(rep.trust_policy, "trustPolicy", true, &r->trust_policy_json,
-                                err)) ||
+            (st = result_strdup(rep.default_rules, "defaultRules", true, &r->default_rules_json, err)) ||
+            (st = copy_tags(r, &rep.tags, err)) ||
+            (st = result_strdup(rep.trust_policy, "trustPolicy", true, &r->trust_policy_json, err)) ||
             (st = result_strdup(rep.permissions_policy, "permissionsPolicy", true,
                                 &r->permissions_policy_json, err))) {
                 result_unref(r);

@@ -563,10 +563,16 @@ ROLED_EXPORT const char *roled_role_description(const roled_role *role);
 ROLED_EXPORT uint32_t roled_role_max_session_duration(const roled_role *role);
 ROLED_EXPORT const char *roled_role_issuer(const roled_role *role);
 ROLED_EXPORT const char *roled_role_file(const roled_role *role);
-/* The three documents are NULL when the role has none. */
+/* The documents are NULL when the role has none. */
 ROLED_EXPORT const char *roled_role_trust_rules_json(const roled_role *role);
+/* [default] in the form of trust_rules_json (an agent before this field: NULL). */
+ROLED_EXPORT const char *roled_role_default_rules_json(const roled_role *role);
 ROLED_EXPORT const char *roled_role_trust_policy_json(const roled_role *role);
 ROLED_EXPORT const char *roled_role_permissions_policy_json(const roled_role *role);
+/* The role's [tags] (its sessions' aws:PrincipalTag/KEY keys), in no particular order; @i < count. */
+ROLED_EXPORT size_t roled_role_tag_count(const roled_role *role);
+ROLED_EXPORT const char *roled_role_tag_key(const roled_role *role, size_t i);
+ROLED_EXPORT const char *roled_role_tag_value(const roled_role *role, size_t i);
 
 /*
  * roled_get_role() - a role's definition (GetRole).  Administrators see

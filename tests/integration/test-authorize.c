@@ -532,6 +532,31 @@ static void test_rolectl_explain(void)
         CHECK_INT(rolectl(0, agent.socket, &out, &err, "explain", NULL), ==, 2);
         free(out);
         free(err);
+        /* [default] and [tags], as text and JSON; a role without them says so. */
+        CHECK_INT(rolectl(0, agent.socket, &out, &err, "explain", "by-group", NULL), ==, 0);
+        CHECK_CONTAINS(out, "  [default] rules (any principal listed, when every constraint holds):\n"
+                            "    users        roledcarol\n");
+        CHECK_CONTAINS(out, "  [tags]:\n");
+        CHECK_CONTAINS(out, "    team         ops\n");
+        CHECK_CONTAINS(out, "    cost-center  42\n");
+        free(out);
+        free(err);
+        CHECK_INT(rolectl(0, agent.socket, &out, &err, "explain", "s3", NULL), ==, 0);
+        CHECK_CONTAINS(out, "  [default] rules: nobody (no [default] section)\n");
+        CHECK_CONTAINS(out, "  [tags]: none\n");
+        free(out);
+        free(err);
+        CHECK_INT(rolectl(UID_CAROL, agent.socket, &out, &err, "explain", "by-group", "--json", NULL), ==, 0);
+        j = json_loads(out, 0, NULL);
+        CHECK_MSG(j, "not JSON: %s", out);
+        CHECK_STREQ(json_string_value(json_object_get(json_object_get(j, "tags"), "team")), "ops");
+        CHECK_STREQ(json_string_value(json_object_get(json_object_get(j, "tags"), "cost-center")), "42");
+        CHECK_STREQ(json_string_value(json_array_get(json_object_get(json_object_get(json_array_get(
+                            json_object_get(json_object_get(j, "defaultRules"), "Statement"), 0), "Principal"), "Local"), 0)),
+                    "user:roledcarol");
+        json_decref(j);
+        free(out);
+        free(err);
 }
 
 /*
@@ -660,7 +685,7 @@ int main(int argc, char **argv)
                    0);
         config_put(cfg, "roles.d/by-group.ini",
                    "[role]\nname = by-group\npermissions = groups.json\n[trust]\nuids = 2102-2103\n"
-                   "[tags]\nteam = ops\ncost-center = 42\n");
+                   "[default]\nusers = roledcarol\n[tags]\nteam = ops\ncost-center = 42\n");
         agent_spawn(cfg, &agent);
         test_session_groups();
         test_simulate_matches_session();
