@@ -38,6 +38,23 @@ static const struct {
           "[role]\nname = any-in-unit\n[trust]\nusers = *\nunits = web.service\n", NULL },
 };
 
+/*
+ * The agent's log once it holds @needle (or after 10 s: the caller's check
+ * then fails on what is there).  The agent listens before it has written
+ * every warning (the NSS lookups behind them may be slow).  Heap.
+ */
+static char *log_with(const TestAgent *agent, const char *needle)
+{
+        char *log = agent_log(agent);
+
+        for (int i = 0; i < 1000 && !strstr(log, needle); i++) {
+                free(log);
+                usleep(10 * 1000);
+                log = agent_log(agent);
+        }
+        return log;
+}
+
 static void check_warnings(const char *text, const char *where)
 {
         for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++) {
@@ -80,7 +97,8 @@ int main(int argc, char **argv)
 
         /* At start, in the log. */
         agent_spawn(cfg, &agent);
-        log = agent_log(&agent);
+        /* The last role's warning is written last. */
+        log = log_with(&agent, "role missing-exe: [trust] exe:");
         check_warnings(log, "the log at start");
         CHECK_NOT_CONTAINS(log, "roled-late-ghost");
         free(log);
@@ -91,7 +109,7 @@ int main(int argc, char **argv)
         CHECK_INT(rolectl(0, agent.socket, &out, &err, "reload", NULL), ==, 0);
         free(out);
         free(err);
-        log = agent_log(&agent);
+        log = log_with(&agent, "role late: [trust] users: no user named 'roled-late-ghost'");
         CHECK_CONTAINS(log, "role late: [trust] users: no user named 'roled-late-ghost'");
         free(log);
 
