@@ -26,8 +26,10 @@ typedef struct RolePolicies {
         char *trust_rules_json; /* the trust document [trust] was compiled from (for GetRole) */
         char *default_rules_json; /* [default] in the same form (for GetRole); NULL when it names nobody */
         Policy *trust_doc;      /* the JSON trust_policy; NULL when none */
-        bool is_trust_static; /* trust reads no time keys: a decision may be memoised per connection
-                               */
+        bool is_trust_static;   /* trust reads no time keys: a decision may be memoised per connection */
+        bool is_trust_doc_exe;  /* the trust_policy reads roled:exe or roled:exe-sha256 */
+        bool is_trust_doc_hash; /* ... roled:exe-sha256 */
+        bool is_permissions_hash; /* the permissions read roled:exe-sha256 (its sessions must carry it) */
 } RolePolicies;
 
 typedef struct AccessPolicies {

@@ -412,6 +412,7 @@ static void alloc_rbuf(Conn *c, uv_buf_t *buf)
 }
 
 static void process(Conn *c);
+static void start_hash(Conn *c);
 
 /* libuv is never given a buffer: it only reports readability (UV_ENOBUFS), and on_readable() reads.
  */
@@ -448,9 +449,8 @@ static void on_write(uv_write_t *req, int status)
         free(w);
         if (status < 0 && status != UV_ECANCELED) {
                 conn_close(c);
-        } else if (c->is_paused && !c->is_closing &&
-                   uv_stream_get_write_queue_size((uv_stream_t *)&c->pipe) <
-                           CONN_WRITE_QUEUE_MAX / 2) {
+        } else if (c->is_paused && !c->is_closing && !c->is_hashing &&
+                   uv_stream_get_write_queue_size((uv_stream_t *)&c->pipe) < CONN_WRITE_QUEUE_MAX / 2) {
                 /* Caught up: answer what was left buffered, then read on. */
                 c->is_paused = false;
                 start_reading(c);
@@ -587,7 +587,7 @@ static void process(Conn *c)
         size_t consumed = 0;
         unsigned n_answered = 0;
 
-        while (consumed < c->rlen && !c->is_closing && c->is_reading) {
+        while (consumed < c->rlen && !c->is_closing && c->is_reading && !c->is_hashing) {
                 size_t msg_len;
                 int r;
 
@@ -605,6 +605,12 @@ static void process(Conn *c)
                 }
                 r = dispatch_message(c, c->rbuf + consumed, msg_len, &c->out);
                 msgpack_zone_clear(&c->zone);
+                if (r == DISPATCH_WAIT_HASH) {
+                        /* This message again once the executable is hashed (on_hashed()). */
+                        scan_init(&c->scan, PROTO_MESSAGE_MAX);
+                        start_hash(c);
+                        continue;
+                }
                 consumed += msg_len;
                 n_answered++;
                 scan_init(&c->scan, PROTO_MESSAGE_MAX);
@@ -627,7 +633,75 @@ static void process(Conn *c)
         if (c->is_closing)
                 return;
         shrink(c);
-        arm_timer(c);
+        /* A connection waiting for its hash is not idle, whatever the hash queue's backlog. */
+        if (c->is_hashing)
+                uv_timer_stop(&c->timer);
+        else
+                arm_timer(c);
+}
+
+static void on_hashed(void *userdata, int result, const uint8_t sha256[EXEHASH_SIZE])
+{
+        Conn *c = userdata;
+
+        if (result == 0) {
+                memcpy(c->id.exe_sha256, sha256, EXEHASH_SIZE);
+                c->id.has_exe_sha256 = true;
+        } else {
+                c->id.exe_hash_missing = result == EXEHASH_E_TOO_LARGE ? "larger than exe_hash_max_size"
+                                         : result == EXEHASH_E_CHANGED ? "the file changed while it was hashed"
+                                                                       : "it could not be hashed";
+                if (result != -ECANCELED)
+                        log_warning_ratelimited("cannot hash executable %s of pid %d: %s", c->id.exe,
+                                                (int)c->id.pid,
+                                                result > 0 ? c->id.exe_hash_missing : strerror(-result));
+        }
+        /* Answer the waiting request either way: rules that need the hash deny without it. */
+        c->is_hashing = false;
+        /* (on_write() left a drained queue to us while the hash ran.) */
+        if (c->is_paused && !c->is_closing &&
+            uv_stream_get_write_queue_size((uv_stream_t *)&c->pipe) < CONN_WRITE_QUEUE_MAX / 2)
+                c->is_paused = false;
+        if (!c->is_closing && !c->is_paused) {
+                start_reading(c);
+                process(c);
+        }
+        conn_unref(c);
+}
+
+/*
+ * A request's answer rests on the executable's hash (request_wait_hash()):
+ * take it from the cache, or hash in the hash queue (hashq.c: its own
+ * threads, single flight per file version, a per-uid limit) and read
+ * nothing more meanwhile; the request is dispatched again either way.  A
+ * hash that cannot be had leaves a reason in exe_hash_missing, so the
+ * request is then decided (denied) without it.
+ */
+static void start_hash(Conn *c)
+{
+        Agent *a = c->agent;
+        int r;
+
+        if (c->is_hashing)
+                return;
+        if (exehash_cache_lookup(a->exehash, &c->id.exe_key, c->id.exe_sha256)) {
+                c->id.has_exe_sha256 = true;
+                return;
+        }
+        r = hashq_submit(a->hashq, &c->id.exe_key, c->id.exe_fd, c->id.uid, on_hashed, c);
+        if (r == 0) {
+                conn_ref(c);
+                c->is_hashing = true;
+                stop_reading(c);
+                return;
+        }
+        if (r == HASHQ_E_BUSY) {
+                c->id.exe_hash_missing = "too many executables of this uid are being hashed; try again";
+                log_info_ratelimited("not hashing executable %s of pid %d: uid %u is at its hash limit", c->id.exe,
+                                     (int)c->id.pid, (unsigned)c->id.uid);
+        } else {
+                c->id.exe_hash_missing = "it could not be hashed";
+        }
 }
 
 /*
@@ -759,72 +833,6 @@ static void on_readable(uv_stream_t *stream, ssize_t nread, const uv_buf_t *unus
         read_now(c);
 }
 
-static void on_hashed(void *userdata, int result, const uint8_t sha256[EXEHASH_SIZE])
-{
-        Conn *c = userdata;
-
-        if (result == 0) {
-                memcpy(c->id.exe_sha256, sha256, EXEHASH_SIZE);
-                c->id.has_exe_sha256 = true;
-        } else {
-                c->id.exe_hash_missing =
-                        result == EXEHASH_E_TOO_LARGE ? "larger than exe_hash_max_size"
-                        : result == EXEHASH_E_CHANGED ? "the file changed while it was hashed"
-                                                      : "it could not be hashed";
-                if (result != -ECANCELED)
-                        log_warning_ratelimited("cannot hash executable %s of pid %d: %s",
-                                                c->id.exe, (int)c->id.pid,
-                                                result > 0 ? c->id.exe_hash_missing
-                                                           : strerror(-result));
-        }
-        /* Serve the connection either way: rules that need the hash deny without it. */
-        start_reading(c);
-        conn_unref(c);
-}
-
-/*
- * Hash the executable in the hash queue (hashq.c), unless the cache knows
- * it or no exe_sha256 rule could decide anything for this caller; then read.
- * The executable was opened by identity_finish() (IDENTITY_OPEN_EXE) when
- * the configuration has exe_sha256 rules.
- */
-static void attest_exe(Conn *c)
-{
-        Agent *a = c->agent;
-        int r;
-
-        if (!a->needs_exe_hash || !c->id.has_exe_key ||
-            !trust_identity_needs_exe_hash(a->config, &c->id)) {
-                start_reading(c);
-                return;
-        }
-        if (exehash_cache_lookup(a->exehash, &c->id.exe_key, c->id.exe_sha256)) {
-                c->id.has_exe_sha256 = true;
-                start_reading(c);
-                return;
-        }
-        if (c->id.exe_fd < 0) {
-                c->id.exe_hash_missing = "it could not be hashed";
-                start_reading(c);
-                return;
-        }
-        r = hashq_submit(a->hashq, &c->id.exe_key, c->id.exe_fd, c->id.uid, on_hashed, c);
-        if (r == 0) {
-                conn_ref(c);
-                return;
-        }
-        if (r == HASHQ_E_BUSY) {
-                c->id.exe_hash_missing =
-                        "too many executables of this uid are being hashed; try again";
-                log_info_ratelimited(
-                        "not hashing executable %s of pid %d: uid %u is at its hash limit",
-                        c->id.exe, (int)c->id.pid, (unsigned)c->id.uid);
-        } else {
-                c->id.exe_hash_missing = "it could not be hashed";
-        }
-        start_reading(c);
-}
-
 static void refuse_unattested(Conn *c, int result)
 {
         if (!c->is_closing)
@@ -833,11 +841,11 @@ static void refuse_unattested(Conn *c, int result)
         conn_close(c);
 }
 
-/* Attested (c->id complete): serve once the executable is hashed, if it must be. */
+/* Attested (c->id complete): serve.  (An executable is hashed when a request needs it: start_hash().) */
 static void attested(Conn *c)
 {
         arm_timer(c);
-        attest_exe(c);
+        start_reading(c);
         /*
          * A credential_process client sends its request as soon as it is
          * connected, so it is usually here already: answer it now rather

@@ -58,6 +58,14 @@ int request_fail(Request *req, ProtoError code, const char *fmt, ...)
         return (int)code;
 }
 
+_Static_assert(REQUEST_WAIT_HASH > PROTO_ERROR_COUNT, "REQUEST_WAIT_HASH is no ProtoError");
+
+int request_wait_hash(Request *req)
+{
+        req->is_waiting_hash = true;
+        return REQUEST_WAIT_HASH;
+}
+
 int request_param_error(Request *req, int r, const char *name)
 {
         if (r < 0)
@@ -119,6 +127,13 @@ int dispatch_message(Conn *c, const uint8_t *buf, size_t len, ProtoBuf *out)
         mark = out->len;
         proto_pack_response_ok(out, msg.msgid);
         r = calls[msg.method](&req, msg.params);
+        if (req.is_waiting_hash) {
+                /* Nothing answered: the same message comes again (and is counted then). */
+                sodium_memzero(out->data + mark, out->len - mark);
+                out->len = mark;
+                c->agent->n_requests--;
+                return DISPATCH_WAIT_HASH;
+        }
         if (r == 0 && req.is_deferred) {
                 /* The answer comes later: take the envelope back. */
                 out->len = mark;

@@ -26,10 +26,24 @@ typedef struct Request {
         Conn *conn;
         const Identity *id; /* the attested caller */
         const ProtoMsg *msg;
-        ProtoBuf *out;    /* the handler packs its result map here */
-        char errmsg[512]; /* set by request_fail() */
-        bool is_deferred; /* request_defer() took the reply over */
+        ProtoBuf *out;                  /* the handler packs its result map here */
+        char errmsg[512];               /* set by request_fail() */
+        bool is_deferred;               /* request_defer() took the reply over */
+        bool is_waiting_hash;           /* request_wait_hash(): ask again once the executable is hashed */
 } Request;
+
+/*
+ * request_wait_hash() - the answer to @req rests on the caller's executable
+ * hash, which is not computed yet (trust_decide() said TRUST_E_NEEDS_HASH).
+ * The handler returns this without packing anything: the connection hashes
+ * the executable off the loop (hashq.c), reading nothing meanwhile, and then
+ * dispatches the same message again, so a handler must not have changed
+ * anything before asking.
+ * Return: REQUEST_WAIT_HASH, which the handler returns as it is (it stops a
+ * chain of checks like an error would; the dispatcher looks at the flag).
+ */
+#define REQUEST_WAIT_HASH 1000 /* above every ProtoError */
+int request_wait_hash(Request *req);
 
 /*
  * Deferred - the reply to a request that a handler answers later (an upstream
@@ -105,8 +119,13 @@ int request_token_error(Request *req, int r);
 
 /*
  * dispatch_message() - handle one whole message from @c and append the reply to @out.
- * Return: 0, or RPC_E_MALFORMED when the stream must be closed.
+ * Return: 0, DISPATCH_WAIT_HASH (nothing answered: hash @c's executable, then
+ * dispatch this message again), or RPC_E_MALFORMED when the stream must be
+ * closed.
  */
+enum {
+        DISPATCH_WAIT_HASH = 100,
+};
 int dispatch_message(Conn *c, const uint8_t *buf, size_t len, ProtoBuf *out);
 
 #define HANDLER_DECLARE(name, req, rep) int handle_##name(Request *req, const Proto##req *in);

@@ -55,6 +55,8 @@ int handle_GetCallerIdentity(Request *req, const ProtoEmpty *in)
         if (!groups)
                 return -ENOMEM;
         r = trust_default_role(&ts, id, &def);
+        if (r == TRUST_E_NEEDS_HASH)
+                return request_wait_hash(req);
         if (r)
                 return r;
         /* The primary group first, then the supplementary ones (as id(1) lists them). */
@@ -95,6 +97,8 @@ int handle_ListRoles(Request *req, const ProtoEmpty *in)
         if (!roles)
                 return -ENOMEM;
         r = trust_default_role(&ts, req->id, &def);
+        if (r == TRUST_E_NEEDS_HASH)
+                return request_wait_hash(req);
         if (r)
                 return r;
         /* Unprivileged callers see only what they may assume: role names are not a directory. */
@@ -103,6 +107,8 @@ int handle_ListRoles(Request *req, const ProtoEmpty *in)
                 bool is_assumable;
 
                 r = trust_decide(&ts, role, req->id, NULL, NULL, 0);
+                if (r == TRUST_E_NEEDS_HASH)
+                        return request_wait_hash(req);
                 if (r < 0)
                         return r;
                 is_assumable = r == 0;
@@ -252,6 +258,8 @@ int handle_GetRole(Request *req, const ProtoGetRoleReq *in)
         role = config_find_role(a->config, name, in->role.len);
         /* Like IAM's GetRole, but only for those who may see it: admins and its principals. */
         r = role && !agent_is_admin(a, req->id->uid) ? trust_decide(&ts, role, req->id, NULL, NULL, 0) : 0;
+        if (r == TRUST_E_NEEDS_HASH)
+                return request_wait_hash(req);
         if (r < 0)
                 return r;
         if (!agent_is_admin(a, req->id->uid) && (!role || r))

@@ -77,15 +77,16 @@ static int read_user(Request *req, const ProtoLoginReq *in, Identity *id)
 static int login_check(Request *req, const ProtoLoginReq *in)
 {
         _cleanup_(identity_deinit) Identity id = IDENTITY_INIT;
-        const Role *def;
+        const Role *def = NULL;
         int r;
 
         TrustScope ts = trust_scope_of(req->agent);
 
         if ((r = read_user(req, in, &id)))
                 return r;
+        /* (A login's identity has no executable to hash: never TRUST_E_NEEDS_HASH.) */
         r = trust_default_role(&ts, &id, &def);
-        if (r)
+        if (r < 0)
                 return r;
         codec_encode_LoginRep(req->out, &(ProtoLoginRep){
                                                 .uid = id.uid,
@@ -121,7 +122,7 @@ static int login_start(Request *req, const ProtoLoginReq *in)
                 TrustScope ts = trust_scope_of(a);
 
                 r = trust_default_role(&ts, &id, &role);
-                if (r)
+                if (r < 0)
                         return r;
                 if (!role)
                         snprintf(why, sizeof(why), "uid %u (%s) has no default role",

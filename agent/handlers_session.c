@@ -150,24 +150,31 @@ static int deny_unknown(Request *req, const char *name, size_t len)
                             (unsigned)req->id->uid, req->id->user);
 }
 
-/* The caller's default role, memoised on the connection for one config generation. */
-static const Role *default_role(Request *req)
+/*
+ * The caller's default role (NULL: none), memoised on the connection for one
+ * config generation.  Return: 0, TRUST_E_NEEDS_HASH or -errno.
+ */
+static int default_role(Request *req, const Role **rolep)
 {
         Memo *m = memo_of(req);
         TrustScope ts = trust_scope_of(req->agent);
         const Role *role;
+        int r;
 
-        if (m && m->has_default && m->default_generation == req->agent->config_generation)
-                return m->default_role;
-        /* (Out of memory evaluating a trust_policy: no default this time, and nothing memoised.) */
-        if (trust_default_role(&ts, req->id, &role) < 0)
-                return NULL;
+        if (m && m->has_default && m->default_generation == req->agent->config_generation) {
+                *rolep = m->default_role;
+                return 0;
+        }
+        r = trust_default_role(&ts, req->id, &role);
+        if (r)
+                return r;
         if (m) {
                 m->default_role = role;
                 m->default_generation = req->agent->config_generation;
                 m->has_default = true;
         }
-        return role;
+        *rolep = role;
+        return 0;
 }
 
 /* @in_role: the role parameter (absent: the default role; AssumeRole's decoder requires it). */
@@ -177,7 +184,12 @@ static int read_role(Request *req, ProtoStr in_role, Ask *ask)
         size_t len = in_role.len;
 
         if (!name) {
-                ask->role = default_role(req);
+                int r = default_role(req, &ask->role);
+
+                if (r == TRUST_E_NEEDS_HASH)
+                        return request_wait_hash(req);
+                if (r)
+                        return r;
                 if (!ask->role)
                         return request_fail(req, PROTO_ACCESS_DENIED,
                                             "uid %u (%s) has no default role; name one with --role",
@@ -269,11 +281,20 @@ static int check_trust(Request *req, const Ask *ask)
                                 ask->role->name, (int)req->id->pid,
                                 r == IDENTITY_E_GONE ? "has exited" : "runs another executable");
         }
+        /*
+         * A session carries roled:exe-sha256 only if the executable was
+         * hashed before it was issued: hash it now when the role's
+         * permissions read that key.
+         */
+        if (rp && rp->is_permissions_hash && trust_can_hash(req->id))
+                return request_wait_hash(req);
         /* Unchained, time-independent trust depends only on role, identity and config. */
         if (!ask->is_chained && m && m->trusted_role == ask->role &&
             m->trusted_generation == a->config_generation)
                 return 0;
         r = trust_decide(&ts, ask->role, req->id, ask->is_chained ? ask->source.role : NULL, why, sizeof(why));
+        if (r == TRUST_E_NEEDS_HASH)
+                return request_wait_hash(req);
         if (r == TRUST_E_DENIED)
                 return request_fail(req, PROTO_ACCESS_DENIED, "%s", why);
         if (r)

@@ -63,8 +63,8 @@ static void install(Agent *a, Config *config, AccessPolicies *aps)
         config_free(a->config);
         a->config = config;
         a->config_generation++;
-        a->needs_exe_hash = trust_config_needs_exe_hash(config);
         a->max_conns_per_uid = config->max_connections_per_uid;
+        a->needs_exe_hash = trust_config_needs_exe_hash(config, aps);
         if (a->hashq)
                 hashq_set_max_size(a->hashq, config->exe_hash_max_size);
         if (a->session_policies)

@@ -118,10 +118,18 @@ _printf_(4, 5) static int deny(char *why, size_t why_len, const Role *role, cons
         return TRUST_E_DENIED;
 }
 
-/* Check @t against @id; on failure write the reason (if @why) and return TRUST_E_DENIED. */
-static int check_rules(const Role *role, const TrustRules *t, const Identity *id,
-                       const char *chained_role, char *why, size_t why_len)
-{
+bool trust_can_hash(const Identity *id) {
+        return !id->has_exe_sha256 && !id->exe_hash_missing && id->exe_fd >= 0 && id->has_exe_key;
+}
+
+/*
+ * Check @t against @id; on failure write the reason (if @why) and return
+ * TRUST_E_DENIED.  The hash is checked last and asked for
+ * (TRUST_E_NEEDS_HASH) only once everything else matched: principals,
+ * namespace, exe and units.
+ */
+static int check_rules(const Role *role, const TrustRules *t, const Identity *id, const char *chained_role,
+                       char *why, size_t why_len) {
         if (!has_principals(t) || !match_principal(t, id, chained_role)) {
                 if (chained_role)
                         return deny(why, why_len, role,
@@ -146,7 +154,15 @@ static int check_rules(const Role *role, const TrustRules *t, const Identity *id
                 return deny(why, why_len, role, "executable %s%s is not allowed", id->exe,
                             id->is_exe_deleted ? " (deleted)" : "");
         }
+        if (t->n_units && !match_unit(t, id)) {
+                if (!id->unit[0])
+                        return deny(why, why_len, role, "caller is not in a systemd unit");
+                return deny(why, why_len, role, "unit %s%s is not allowed", id->is_user_unit ? "user:" : "",
+                            id->unit);
+        }
         if (t->n_exe_sha256 && !match_exe_sha256(t, id)) {
+                if (trust_can_hash(id))
+                        return TRUST_E_NEEDS_HASH;
                 if (!id->has_exe_sha256)
                         return deny(why, why_len, role, "executable hash unavailable%s%s%s",
                                     id->exe_hash_missing ? " (" : "",
@@ -157,12 +173,6 @@ static int check_rules(const Role *role, const TrustRules *t, const Identity *id
                             id->exe[0] ? id->exe : "(unknown)", id->exe_sha256[0],
                             id->exe_sha256[1], id->exe_sha256[2], id->exe_sha256[3]);
         }
-        if (t->n_units && !match_unit(t, id)) {
-                if (!id->unit[0])
-                        return deny(why, why_len, role, "caller is not in a systemd unit");
-                return deny(why, why_len, role, "unit %s%s is not allowed",
-                            id->is_user_unit ? "user:" : "", id->unit);
-        }
         return 0;
 }
 
@@ -172,13 +182,16 @@ int trust_rules_match(const Role *role, const TrustRules *rules, const Identity 
 }
 
 /* The JSON trust_policy, over the caller's context keys. */
-static int check_document(const TrustScope *s, const Role *role, const Policy *doc, const Identity *id,
+static int check_document(const TrustScope *s, const Role *role, const RolePolicies *rp, const Identity *id,
                           const char *chained_role, char *why, size_t why_len) {
+        const Policy *doc = rp->trust_doc;
         _cleanup_(policy_context_freep) PolicyContext *ctx = NULL;
         Principal p;
         PolicyResult res;
         int r;
 
+        if (rp->is_trust_doc_hash && trust_can_hash(id))
+                return TRUST_E_NEEDS_HASH;
         principal_from_identity(id, &p);
         p.held_role = chained_role;
         r = principal_context(s->config, &p, NULL, s->now, &ctx);
@@ -211,11 +224,15 @@ int trust_decide(const TrustScope *s, const Role *role, const Identity *id, cons
          * compiles to is only what GetRole shows).  The JSON trust_policy can
          * only narrow it.
          */
-        if (has_principals(&role->trust) && check_rules(role, &role->trust, id, chained_role, why, why_len))
-                return TRUST_E_DENIED;
+        if (has_principals(&role->trust)) {
+                int r = check_rules(role, &role->trust, id, chained_role, why, why_len);
+
+                if (r)
+                        return r;
+        }
         if (!doc)
                 return 0;
-        return check_document(s, role, doc, id, chained_role, why, why_len);
+        return check_document(s, role, rp, id, chained_role, why, why_len);
 }
 
 int trust_default_role(const TrustScope *s, const Identity *id, const Role **rolep) {
@@ -223,10 +240,13 @@ int trust_default_role(const TrustScope *s, const Identity *id, const Role **rol
                 const Role *role = &s->config->roles[i];
                 int r;
 
-                if (check_rules(role, &role->defaults, id, NULL, NULL, 0))
+                r = check_rules(role, &role->defaults, id, NULL, NULL, 0);
+                if (r == TRUST_E_DENIED)
                         continue;
+                if (r)
+                        return r;
                 r = trust_decide(s, role, id, NULL, NULL, 0);
-                if (r < 0)
+                if (r < 0 || r == TRUST_E_NEEDS_HASH)
                         return r;
                 if (r == 0) {
                         *rolep = role;
@@ -242,8 +262,7 @@ bool trust_uses_exe(const TrustScope *s, const Role *role) {
 
         if (role->trust.n_exes || role->defaults.n_exes || trust_needs_exe_hash(role))
                 return true;
-        return rp && rp->trust_doc &&
-               (policy_needs_key(rp->trust_doc, "roled:exe") || policy_needs_key(rp->trust_doc, "roled:exe-sha256"));
+        return rp && rp->is_trust_doc_exe;
 }
 
 bool trust_needs_exe_hash(const Role *role)
@@ -251,28 +270,13 @@ bool trust_needs_exe_hash(const Role *role)
         return role->trust.n_exe_sha256 > 0 || role->defaults.n_exe_sha256 > 0;
 }
 
-bool trust_config_needs_exe_hash(const Config *config)
-{
-        for (size_t i = 0; i < config->n_roles; i++)
-                if (trust_needs_exe_hash(&config->roles[i]))
-                        return true;
-        return false;
-}
+bool trust_config_needs_exe_hash(const Config *config, const AccessPolicies *aps) {
+        for (size_t i = 0; i < config->n_roles; i++) {
+                const RolePolicies *rp = access_role_policies(config, aps, &config->roles[i]);
 
-static bool section_needs_hash(const TrustRules *t, const Identity *id)
-{
-        if (!t->n_exe_sha256 || !has_principals(t))
-                return false;
-        if (id->is_foreign_ns && !t->is_exe_foreign_ns_allowed)
-                return false;
-        return t->n_roles > 0 || match_principal(t, id, NULL);
-}
-
-bool trust_identity_needs_exe_hash(const Config *config, const Identity *id)
-{
-        for (size_t i = 0; i < config->n_roles; i++)
-                if (section_needs_hash(&config->roles[i].trust, id) ||
-                    section_needs_hash(&config->roles[i].defaults, id))
+                if (trust_needs_exe_hash(&config->roles[i]) ||
+                    (rp && (rp->is_trust_doc_hash || rp->is_permissions_hash)))
                         return true;
+        }
         return false;
 }

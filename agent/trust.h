@@ -20,8 +20,19 @@
 #define TRUST_WHY_MAX 256 /* a reason buffer that always fits */
 
 enum {
-        TRUST_E_DENIED = 1, /* the identity may not assume the role; @why says why */
+        TRUST_E_DENIED = 1,     /* the identity may not assume the role; @why says why */
+        TRUST_E_NEEDS_HASH = 2, /* the answer rests on the executable's hash, not computed yet */
 };
+
+/*
+ * trust_can_hash() - could @id's executable still be hashed for a decision:
+ * the agent holds it open and has neither its hash nor a reason why not?
+ * A decision that reaches an exe_sha256 rule (or a trust_policy reading
+ * roled:exe-sha256) for such an identity answers TRUST_E_NEEDS_HASH: the
+ * caller hashes it (off the loop, hashq.c) and asks again.  Identities
+ * without an open executable (Login's, Simulate's) are decided at once.
+ */
+bool trust_can_hash(const Identity *id);
 
 /*
  * Where a decision is made: the configuration, its compiled documents
@@ -44,19 +55,18 @@ static inline TrustScope trust_scope_of(const Agent *a)
  * the default-role choice, GetCredentials, AssumeRole, GetRole, Login,
  * pre-warming and Simulate (for a principal an administrator names) all ask
  * here.  [trust] must allow (principals first, then exe, exe_sha256 and
- * units, trust_rules_match()), and a JSON trust_policy, when the role has
+ * units, exe_sha256 last, trust_rules_match()), and a JSON trust_policy, when the role has
  * one, must allow too, evaluated over principal_context() of @id.  A role
  * with neither names nobody.
  * @s: the configuration and time the decision is made against
  * @role: the role, one of @s->config's
- * @id: the attested caller; for exe_sha256 rules id->has_exe_sha256 must be
- *      set, or the answer is TRUST_E_DENIED ("executable hash unavailable")
+ * @id: the attested caller; see trust_can_hash() for exe_sha256 rules
  * @chained_role: the role whose credentials the caller presented (role
  *      chaining), or NULL; the `roles` principal and roled:role look at it
  * @why: receives a one-line reason on denial naming @role and the failed
  *       rule, never other rules or roles; may be NULL
  * @why_len: size of @why
- * Return: 0 (allowed), TRUST_E_DENIED, or -errno.
+ * Return: 0 (allowed), TRUST_E_DENIED, TRUST_E_NEEDS_HASH, or -errno.
  */
 int trust_decide(const TrustScope *s, const Role *role, const Identity *id, const char *chained_role,
                  char *why, size_t why_len);
@@ -67,7 +77,7 @@ int trust_decide(const TrustScope *s, const Role *role, const Identity *id, cons
  * (principals and constraints, no chaining) and which trust_decide() lets
  * @id assume.
  * @rolep: receives a role borrowed from @s->config, or NULL when there is none
- * Return: 0 or -errno.
+ * Return: 0, TRUST_E_NEEDS_HASH (as for trust_decide()) or -errno.
  */
 int trust_default_role(const TrustScope *s, const Identity *id, const Role **rolep);
 
@@ -76,7 +86,8 @@ int trust_default_role(const TrustScope *s, const Identity *id, const Role **rol
  * &role->defaults) of @role?  Only a part of the decision: callers outside
  * trust.c ask trust_decide(); this is exported for the unit tests of the
  * INI rules' semantics.
- * Return: 0 or TRUST_E_DENIED (with @why, as for trust_decide()).
+ * Return: 0, TRUST_E_DENIED (with @why, as for trust_decide()) or
+ * TRUST_E_NEEDS_HASH.
  */
 int trust_rules_match(const Role *role, const TrustRules *rules, const Identity *id, const char *chained_role,
                       char *why, size_t why_len);
@@ -93,12 +104,9 @@ bool trust_uses_exe(const TrustScope *s, const Role *role);
 bool trust_needs_exe_hash(const Role *role);
 
 /*
- * trust_identity_needs_exe_hash() - could an exe_sha256 rule decide anything
- * for @id: does a role with exe_sha256 rules name @id among the principals
- * of that section (or accept chained roles there), with no namespace rule
- * refusing it anyway?  Only then is its executable hashed.
+ * trust_config_needs_exe_hash() - could any request under @config need an
+ * executable's hash: an exe_sha256 rule, or a trust_policy or permissions
+ * policy that reads roled:exe-sha256?  Only then does attestation open the
+ * caller's executable (so that it can be hashed when a request needs it).
  */
-bool trust_identity_needs_exe_hash(const Config *config, const Identity *id);
-
-/* trust_config_needs_exe_hash() - does any role of @config have exe_sha256 rules? */
-bool trust_config_needs_exe_hash(const Config *config);
+bool trust_config_needs_exe_hash(const Config *config, const AccessPolicies *aps);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * test-exe-hash - trust by executable SHA-256, end to end: the agent hashes
- * the caller's executable off its loop (thread pool) when a rule needs it,
+ * the caller's executable off its loop (the hash queue) when a request's
+ * answer needs it, and only then,
  * and it hashes the file the process actually runs, not whatever sits at its
  * path now.  A copy of this binary is started, its file is then replaced on
  * disk, and only then does it ask: the hash rule still matches (the mapped
@@ -10,6 +11,7 @@
  */
 #undef NDEBUG
 #include <fcntl.h>
+#include <jansson.h>
 #include <limits.h>
 #include <roled/roled.h>
 #include <sodium.h>
@@ -43,6 +45,50 @@ static int child(const char *socket, const char *role)
         cr = roled_credentials_unref(cr);
         roled_client_close(c);
         return s == ROLED_OK ? 0 : s == ROLED_E_ACCESS_DENIED ? 1 : 2;
+}
+
+/* A counter of the agent's Status (this process is root: it sees the hash queue's). */
+static long long status_counter(roled_client *c, const char *key)
+{
+        char *text = NULL;
+        json_t *j;
+        long long v;
+
+        CHECK_INT(t_agent_status_json(c, &text), ==, ROLED_OK);
+        j = json_loads(text, 0, NULL);
+        CHECK_MSG(json_is_integer(json_object_get(j, key)), "Status has no %s: %s", key, text);
+        v = json_integer_value(json_object_get(j, key));
+        json_decref(j);
+        free(text);
+        return v;
+}
+
+/*
+ * Hashing is lazy: a connection whose requests never reach an exe_sha256
+ * rule (Status, whoami, a role refused by its exe rule before any hash rule)
+ * hashes nothing, although every hash role names it among its principals;
+ * the first request that needs the hash computes it, once.
+ */
+static void test_lazy(void)
+{
+        roled_client *c;
+        T_AUTO(roled_identity) id = NULL;
+        T_AUTO(roled_credentials) cr = NULL;
+        roled_credentials_request req = { .size = sizeof(req), .role = "by-path", .flags = ROLED_CREDENTIALS_FRESH };
+
+        CHECK_INT(t_connect(agent.socket, &c), ==, ROLED_OK);
+        CHECK_INT(status_counter(c, "exeHashesStarted"), ==, 0);
+        CHECK_INT(t_whoami(c, &id), ==, ROLED_OK);
+        CHECK_INT(t_get_credentials(c, &req, &cr), ==, ROLED_E_ACCESS_DENIED);
+        CHECK_INT(status_counter(c, "exeHashesStarted"), ==, 0);
+        req.role = "by-hash";
+        CHECK_MSG(t_get_credentials(c, &req, &cr) == ROLED_OK, "%s", t_last_error());
+        CHECK_INT(status_counter(c, "exeHashesStarted"), ==, 1);
+        cr = roled_credentials_unref(cr);
+        /* The connection keeps its hash: no second one. */
+        CHECK_INT(t_get_credentials(c, &req, &cr), ==, ROLED_OK);
+        CHECK_INT(status_counter(c, "exeHashesStarted"), ==, 1);
+        roled_client_close(c);
 }
 
 static void sha256_file(const char *path, char hex[65])
@@ -143,6 +189,7 @@ int main(int argc, char **argv)
                    "\"Condition\": {\"StringEquals\": {\"roled:exe-sha256\": \"%s\"}}}]}\n",
                    hash);
         agent_spawn(cfg, &agent);
+        test_lazy();
 
         /* The unchanged copy: its hash is this binary's, and its path is the trusted one. */
         copy_file(self, copy, 0755);

@@ -394,20 +394,36 @@ static void test_default_role(void **state) {
         assert_null(def);
 }
 
-static void test_needs_hash(void **state)
-{
+static void test_needs_hash(void **state) {
+        static IdRange other[] = { { 5000, 5000 } };
         Role roles[2] = {
                 { .name = "a", .trust = { UIDS(r1000) } },
                 { .name = "b", .defaults = { UIDS(r1000), HASHES(hash_a) } },
         };
-        Config config = { .roles = roles, .n_roles = 1 };
+        Role hashed = { .name = "h", .trust = { UIDS(r1000), HASHES(hash_a) } };
+        Role elsewhere = { .name = "e", .trust = { UIDS(other), HASHES(hash_a) } };
+        Identity id = make_id();
 
         (void)state;
         assert_false(trust_needs_exe_hash(&roles[0]));
         assert_true(trust_needs_exe_hash(&roles[1]));
-        assert_false(trust_config_needs_exe_hash(&config));
-        config.n_roles = 2;
-        assert_true(trust_config_needs_exe_hash(&config));
+
+        /* Without an open executable nothing waits: the rule denies at once. */
+        assert_int_equal(trust_rules_match(&hashed, &hashed.trust, &id, NULL, NULL, 0), TRUST_E_DENIED);
+        /* With one, a rule that gets as far as the hash asks for it; one whose principals fail does not. */
+        id.exe_fd = 0;
+        assert_true(trust_can_hash(&id));
+        assert_int_equal(trust_rules_match(&hashed, &hashed.trust, &id, NULL, NULL, 0), TRUST_E_NEEDS_HASH);
+        assert_int_equal(trust_rules_match(&elsewhere, &elsewhere.trust, &id, NULL, NULL, 0), TRUST_E_DENIED);
+        /* Once hashed (or refused a hash), the rule decides. */
+        memcpy(id.exe_sha256, hash_a[0], sizeof(id.exe_sha256));
+        id.has_exe_sha256 = true;
+        assert_false(trust_can_hash(&id));
+        assert_int_equal(trust_rules_match(&hashed, &hashed.trust, &id, NULL, NULL, 0), 0);
+        id.has_exe_sha256 = false;
+        id.exe_hash_missing = "larger than exe_hash_max_size";
+        assert_false(trust_can_hash(&id));
+        assert_int_equal(trust_rules_match(&hashed, &hashed.trust, &id, NULL, NULL, 0), TRUST_E_DENIED);
 }
 
 /* A rule's file replaced on disk (a package upgrade renames the new file over it): the new file
