@@ -97,8 +97,8 @@ static int rules_document(const Config *config, const TrustRules *t, const char 
             (r = add_condition(equals, "roled:exe-sha256", steal_pointer(&hashes))) ||
             (r = add_condition(equals, "roled:unit", steal_pointer(&units))))
                 return r;
-        stmt = json_pack("{s:s, s:s, s:[s], s:{s:O}}", "Sid", sid, "Effect", "Allow",
-                         "Action", "sts:AssumeRole", "Principal", "Local", local);
+        stmt = json_pack("{s:s, s:s, s:[s], s:{s:O}}", "Sid", sid, "Effect", "Allow", "Action",
+                         "sts:AssumeRole", "Principal", "Local", local);
         if (!stmt)
                 return -ENOMEM;
         if (json_object_size(equals) > 0 &&
@@ -150,11 +150,15 @@ static int compile_role(const Config *config, const Role *role, RolePolicies *rp
                 if (r)
                         return r;
         }
-        rp->is_trust_doc_hash = rp->trust_doc && policy_needs_key(rp->trust_doc, "roled:exe-sha256");
-        rp->is_trust_doc_exe = rp->is_trust_doc_hash || (rp->trust_doc && policy_needs_key(rp->trust_doc, "roled:exe"));
-        rp->is_permissions_hash = rp->permissions && policy_needs_key(rp->permissions, "roled:exe-sha256");
-        rp->is_trust_static = !(rp->trust_doc && (policy_needs_key(rp->trust_doc, "aws:CurrentTime") ||
-                                                  policy_needs_key(rp->trust_doc, "aws:EpochTime")));
+        rp->is_trust_doc_hash =
+                rp->trust_doc && policy_needs_key(rp->trust_doc, "roled:exe-sha256");
+        rp->is_trust_doc_exe = rp->is_trust_doc_hash ||
+                               (rp->trust_doc && policy_needs_key(rp->trust_doc, "roled:exe"));
+        rp->is_permissions_hash =
+                rp->permissions && policy_needs_key(rp->permissions, "roled:exe-sha256");
+        rp->is_trust_static =
+                !(rp->trust_doc && (policy_needs_key(rp->trust_doc, "aws:CurrentTime") ||
+                                    policy_needs_key(rp->trust_doc, "aws:EpochTime")));
         r = rules_document(config, &role->defaults, "DefaultRules", &doc);
         if (r)
                 return r;

@@ -21,15 +21,19 @@
 
 /* A role's compiled documents; index-aligned with Config.roles. */
 typedef struct RolePolicies {
-        Policy *permissions;    /* NULL: the role may do nothing (implicit deny) */
-        Policy *trust_rules;    /* [trust] as a document (shown, not evaluated); NULL when it lists no principal */
-        char *trust_rules_json; /* the trust document [trust] was compiled from (for GetRole) */
-        char *default_rules_json; /* [default] in the same form (for GetRole); NULL when it names nobody */
-        Policy *trust_doc;      /* the JSON trust_policy; NULL when none */
-        bool is_trust_static;   /* trust reads no time keys: a decision may be memoised per connection */
-        bool is_trust_doc_exe;  /* the trust_policy reads roled:exe or roled:exe-sha256 */
-        bool is_trust_doc_hash; /* ... roled:exe-sha256 */
-        bool is_permissions_hash; /* the permissions read roled:exe-sha256 (its sessions must carry it) */
+        Policy *permissions; /* NULL: the role may do nothing (implicit deny) */
+        Policy *trust_rules; /* [trust] as a document (shown, not evaluated); NULL when it lists no
+                                principal */
+        char *trust_rules_json;   /* the trust document [trust] was compiled from (for GetRole) */
+        char *default_rules_json; /* [default] in the same form (for GetRole); NULL when it names
+                                     nobody */
+        Policy *trust_doc;        /* the JSON trust_policy; NULL when none */
+        bool is_trust_static; /* trust reads no time keys: a decision may be memoised per connection
+                               */
+        bool is_trust_doc_exe;    /* the trust_policy reads roled:exe or roled:exe-sha256 */
+        bool is_trust_doc_hash;   /* ... roled:exe-sha256 */
+        bool is_permissions_hash; /* the permissions read roled:exe-sha256 (its sessions must carry
+                                     it) */
 } RolePolicies;
 
 typedef struct AccessPolicies {

@@ -52,10 +52,10 @@ typedef struct Agent {
         Logins *logins;                /* logins.c: open PAM logins per uid (Login) */
         TokenCache *tokens;            /* tokencache.c: verified session tokens (Authorize) */
         ExehashCache *exehash;         /* exehash.c */
-        Flights *flights;               /* flights.c: upstream calls in flight, backoff */
-        void *issuer_state[4];          /* issuer.c: each driver's state, by RoleIssuer */
-        HashQueue *hashq;               /* hashq.c: executable hashes, off libuv's pool */
-        bool needs_exe_hash;            /* some decision may need an executable hash: open executables */
+        Flights *flights;              /* flights.c: upstream calls in flight, backoff */
+        void *issuer_state[4];         /* issuer.c: each driver's state, by RoleIssuer */
+        HashQueue *hashq;              /* hashq.c: executable hashes, off libuv's pool */
+        bool needs_exe_hash; /* some decision may need an executable hash: open executables */
         Clock clock;
 
         Conn *conns; /* conn.c: every open connection */

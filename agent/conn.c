@@ -450,7 +450,8 @@ static void on_write(uv_write_t *req, int status)
         if (status < 0 && status != UV_ECANCELED) {
                 conn_close(c);
         } else if (c->is_paused && !c->is_closing && !c->is_hashing &&
-                   uv_stream_get_write_queue_size((uv_stream_t *)&c->pipe) < CONN_WRITE_QUEUE_MAX / 2) {
+                   uv_stream_get_write_queue_size((uv_stream_t *)&c->pipe) <
+                           CONN_WRITE_QUEUE_MAX / 2) {
                 /* Caught up: answer what was left buffered, then read on. */
                 c->is_paused = false;
                 start_reading(c);
@@ -648,13 +649,15 @@ static void on_hashed(void *userdata, int result, const uint8_t sha256[EXEHASH_S
                 memcpy(c->id.exe_sha256, sha256, EXEHASH_SIZE);
                 c->id.has_exe_sha256 = true;
         } else {
-                c->id.exe_hash_missing = result == EXEHASH_E_TOO_LARGE ? "larger than exe_hash_max_size"
-                                         : result == EXEHASH_E_CHANGED ? "the file changed while it was hashed"
-                                                                       : "it could not be hashed";
+                c->id.exe_hash_missing =
+                        result == EXEHASH_E_TOO_LARGE ? "larger than exe_hash_max_size"
+                        : result == EXEHASH_E_CHANGED ? "the file changed while it was hashed"
+                                                      : "it could not be hashed";
                 if (result != -ECANCELED)
-                        log_warning_ratelimited("cannot hash executable %s of pid %d: %s", c->id.exe,
-                                                (int)c->id.pid,
-                                                result > 0 ? c->id.exe_hash_missing : strerror(-result));
+                        log_warning_ratelimited("cannot hash executable %s of pid %d: %s",
+                                                c->id.exe, (int)c->id.pid,
+                                                result > 0 ? c->id.exe_hash_missing
+                                                           : strerror(-result));
         }
         /* Answer the waiting request either way: rules that need the hash deny without it. */
         c->is_hashing = false;
@@ -696,9 +699,11 @@ static void start_hash(Conn *c)
                 return;
         }
         if (r == HASHQ_E_BUSY) {
-                c->id.exe_hash_missing = "too many executables of this uid are being hashed; try again";
-                log_info_ratelimited("not hashing executable %s of pid %d: uid %u is at its hash limit", c->id.exe,
-                                     (int)c->id.pid, (unsigned)c->id.uid);
+                c->id.exe_hash_missing =
+                        "too many executables of this uid are being hashed; try again";
+                log_info_ratelimited(
+                        "not hashing executable %s of pid %d: uid %u is at its hash limit",
+                        c->id.exe, (int)c->id.pid, (unsigned)c->id.uid);
         } else {
                 c->id.exe_hash_missing = "it could not be hashed";
         }
@@ -841,7 +846,8 @@ static void refuse_unattested(Conn *c, int result)
         conn_close(c);
 }
 
-/* Attested (c->id complete): serve.  (An executable is hashed when a request needs it: start_hash().) */
+/* Attested (c->id complete): serve.  (An executable is hashed when a request needs it:
+ * start_hash().) */
 static void attested(Conn *c)
 {
         arm_timer(c);

@@ -59,8 +59,8 @@ typedef struct Conn {
         bool is_in_turn;   /* its turn is being given now: work, don't queue */
         bool is_unwatched; /* reading, but libuv not watching the socket until the turn */
         Conn *turn_next;
-        bool is_paused;                 /* not read (nor answered) until the write queue drains */
-        bool is_hashing;                /* not read (nor answered) until the executable is hashed */
+        bool is_paused;  /* not read (nor answered) until the write queue drains */
+        bool is_hashing; /* not read (nor answered) until the executable is hashed */
 
         uint8_t *rbuf; /* received bytes: at most one partial message after the consumed ones */
         size_t rlen, rsize;

@@ -26,10 +26,10 @@ typedef struct Request {
         Conn *conn;
         const Identity *id; /* the attested caller */
         const ProtoMsg *msg;
-        ProtoBuf *out;                  /* the handler packs its result map here */
-        char errmsg[512];               /* set by request_fail() */
-        bool is_deferred;               /* request_defer() took the reply over */
-        bool is_waiting_hash;           /* request_wait_hash(): ask again once the executable is hashed */
+        ProtoBuf *out;        /* the handler packs its result map here */
+        char errmsg[512];     /* set by request_fail() */
+        bool is_deferred;     /* request_defer() took the reply over */
+        bool is_waiting_hash; /* request_wait_hash(): ask again once the executable is hashed */
 } Request;
 
 /*

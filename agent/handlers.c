@@ -257,7 +257,9 @@ int handle_GetRole(Request *req, const ProtoGetRoleReq *in)
 
         role = config_find_role(a->config, name, in->role.len);
         /* Like IAM's GetRole, but only for those who may see it: admins and its principals. */
-        r = role && !agent_is_admin(a, req->id->uid) ? trust_decide(&ts, role, req->id, NULL, NULL, 0) : 0;
+        r = role && !agent_is_admin(a, req->id->uid)
+                    ? trust_decide(&ts, role, req->id, NULL, NULL, 0)
+                    : 0;
         if (r == TRUST_E_NEEDS_HASH)
                 return request_wait_hash(req);
         if (r < 0)
@@ -271,21 +273,23 @@ int handle_GetRole(Request *req, const ProtoGetRoleReq *in)
                                     name);
         rp = access_role_policies(a->config, a->access, role);
         upstream = issuer_status(a, role->issuer, role, &health);
-        codec_encode_GetRoleRep(req->out, &(ProtoGetRoleRep){
-                .name = proto_str(role->name),
-                .arn = proto_str(role->arn),
-                .role_id = proto_str(role->role_id),
-                .description = proto_str(role->description ? role->description : ""),
-                .max_session_duration = role->max_session_duration,
-                .issuer = proto_str(issuer_name(role->issuer)),
-                .file = proto_str(role->file ? role->file : "(embedded default)"),
-                .trust_rules = proto_str(rp ? rp->trust_rules_json : NULL),
-                .default_rules = proto_str(rp ? rp->default_rules_json : NULL),
-                .trust_policy = proto_str(role->trust_policy),
-                .permissions_policy = proto_str(role->permissions),
-                .tags = { (const char *const *)role->tag_keys, (const char *const *)role->tag_values,
-                          role->n_tags },
-                .upstream = &upstream,
-        });
+        codec_encode_GetRoleRep(
+                req->out,
+                &(ProtoGetRoleRep){
+                        .name = proto_str(role->name),
+                        .arn = proto_str(role->arn),
+                        .role_id = proto_str(role->role_id),
+                        .description = proto_str(role->description ? role->description : ""),
+                        .max_session_duration = role->max_session_duration,
+                        .issuer = proto_str(issuer_name(role->issuer)),
+                        .file = proto_str(role->file ? role->file : "(embedded default)"),
+                        .trust_rules = proto_str(rp ? rp->trust_rules_json : NULL),
+                        .default_rules = proto_str(rp ? rp->default_rules_json : NULL),
+                        .trust_policy = proto_str(role->trust_policy),
+                        .permissions_policy = proto_str(role->permissions),
+                        .tags = { (const char *const *)role->tag_keys,
+                                  (const char *const *)role->tag_values, role->n_tags },
+                        .upstream = &upstream,
+                });
         return 0;
 }

@@ -88,12 +88,13 @@ static int login_check(Request *req, const ProtoLoginReq *in)
         r = trust_default_role(&ts, &id, &def);
         if (r < 0)
                 return r;
-        codec_encode_LoginRep(req->out, &(ProtoLoginRep){
-                                                .uid = id.uid,
-                                                .logins = logins_count_uid(req->agent->logins, id.uid),
-                                                .assumable = count_assumable(req, &id),
-                                                .role = proto_str(def ? def->name : NULL),
-                                        });
+        codec_encode_LoginRep(req->out,
+                              &(ProtoLoginRep){
+                                      .uid = id.uid,
+                                      .logins = logins_count_uid(req->agent->logins, id.uid),
+                                      .assumable = count_assumable(req, &id),
+                                      .role = proto_str(def ? def->name : NULL),
+                              });
         return 0;
 }
 

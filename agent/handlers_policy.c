@@ -31,8 +31,6 @@
 #include "useridentity.h"
 #include "util.h"
 
-
-
 static bool is_skipped(const char *const *skip, const char *key)
 {
         for (; skip && *skip; skip++)
@@ -76,7 +74,8 @@ static int add_request_context(Request *req, const msgpack_object *map, PolicyCo
 
                 if (!copy_str(k, key, sizeof(key)) || !key[0])
                         return request_fail(req, PROTO_INVALID_PARAMETER_VALUE,
-                                            "context keys must be strings of 1..%d bytes", PROTO_CONTEXT_KEY_MAX);
+                                            "context keys must be strings of 1..%d bytes",
+                                            PROTO_CONTEXT_KEY_MAX);
                 if (is_skipped(skip, key))
                         continue;
                 if (v->type == MSGPACK_OBJECT_ARRAY) {
@@ -495,10 +494,12 @@ int handle_Authorize(Request *req, const ProtoAuthorizeReq *in)
                 Principal p;
                 PrincipalSession ps = { .role = role, .sid = cl->sid, .issued = cl->issued };
 
-                principal_from_claims(cl,
-                                      (rp && rp->permissions && policy_needs_key(rp->permissions, "roled:groups")) ||
-                                              (session && policy_needs_key(session, "roled:groups")),
-                                      &p);
+                principal_from_claims(
+                        cl,
+                        (rp && rp->permissions &&
+                         policy_needs_key(rp->permissions, "roled:groups")) ||
+                                (session && policy_needs_key(session, "roled:groups")),
+                        &p);
                 r = principal_context(a->config, &p, &ps, -1, &e->ctx);
                 if (r)
                         return r;
@@ -530,7 +531,8 @@ static const char *fact(const PolicyContext *given, const char *key, int *rp)
 }
 
 /* The process facts an administrator may state about a named principal. */
-static const char *const principal_facts[] = { "roled:exe", "roled:exe-sha256", "roled:unit", "roled:role", NULL };
+static const char *const principal_facts[] = { "roled:exe", "roled:exe-sha256", "roled:unit",
+                                               "roled:role", NULL };
 
 /*
  * The principal Simulate names: the user as NSS knows them (a login
@@ -554,19 +556,22 @@ static int simulated_identity(Request *req, const ProtoSimulateReq *in, const Po
         unit = fact(given, "roled:unit", &r);
         *heldp = fact(given, "roled:role", &r);
         if (r)
-                return request_fail(req, PROTO_INVALID_PARAMETER_VALUE,
-                                    "with principal, roled:exe, roled:exe-sha256, roled:unit and roled:role "
-                                    "take one value each");
+                return request_fail(
+                        req, PROTO_INVALID_PARAMETER_VALUE,
+                        "with principal, roled:exe, roled:exe-sha256, roled:unit and roled:role "
+                        "take one value each");
         r = useridentity_get(user, id);
         if (r == USERIDENTITY_E_NO_SUCH_USER)
                 return request_fail(req, PROTO_NO_SUCH_ENTITY, "principal: no user named %s", user);
         if (r)
                 return r;
         if (exe && (r = useridentity_set_exe(id, exe)) < 0)
-                return request_fail(req, PROTO_INVALID_PARAMETER_VALUE, "roled:exe %s: %s", exe, strerror(-r));
+                return request_fail(req, PROTO_INVALID_PARAMETER_VALUE, "roled:exe %s: %s", exe,
+                                    strerror(-r));
         if (hash) {
                 if (strlen(hash) != 2 * EXEHASH_SIZE ||
-                    sodium_hex2bin(id->exe_sha256, EXEHASH_SIZE, hash, strlen(hash), NULL, NULL, NULL) != 0)
+                    sodium_hex2bin(id->exe_sha256, EXEHASH_SIZE, hash, strlen(hash), NULL, NULL,
+                                   NULL) != 0)
                         return request_fail(req, PROTO_INVALID_PARAMETER_VALUE,
                                             "roled:exe-sha256 must be 64 hex digits");
                 id->has_exe_sha256 = true;
@@ -594,7 +599,8 @@ static int simulate_principal(Request *req, const ProtoSimulateReq *in, const Ro
         Principal p;
         int r;
 
-        if ((r = policy_context_new(&given)) || (r = add_request_context(req, in->context, given, true, NULL)) ||
+        if ((r = policy_context_new(&given)) ||
+            (r = add_request_context(req, in->context, given, true, NULL)) ||
             (r = simulated_identity(req, in, given, &id, &held)))
                 return r;
         /* Denied: 0 with no context, the reason in @why (a positive return is request_fail()'s). */
@@ -621,8 +627,8 @@ static int simulate_principal(Request *req, const ProtoSimulateReq *in, const Ro
  * administrator's keys, which describe any principal and count as attested
  * (they replace ours).
  */
-static int simulate_anyone(Request *req, const ProtoSimulateReq *in, const Role *role, const char *region,
-                           PolicyContext **ctxp)
+static int simulate_anyone(Request *req, const ProtoSimulateReq *in, const Role *role,
+                           const char *region, PolicyContext **ctxp)
 {
         _cleanup_(policy_context_freep) PolicyContext *ctx = NULL;
         const char *const *users = NULL;
@@ -633,8 +639,10 @@ static int simulate_anyone(Request *req, const ProtoSimulateReq *in, const Role 
                 return r;
         if (region[0] && (r = policy_context_set(ctx, "aws:RequestedRegion", region, true)))
                 return r;
-        if ((r = principal_session_keys(ctx, &(PrincipalSession){ .role = role, .sid = "simulated",
-                                                                   .issued = agent_now(req->agent) })) ||
+        if ((r = principal_session_keys(ctx,
+                                        &(PrincipalSession){ .role = role,
+                                                             .sid = "simulated",
+                                                             .issued = agent_now(req->agent) })) ||
             (r = principal_context_set_time(ctx, agent_now(req->agent))) ||
             (r = policy_context_set(ctx, "aws:SecureTransport", "true", true)) ||
             (r = policy_context_set(ctx, "aws:MultiFactorAuthPresent", "false", true)))

@@ -292,7 +292,8 @@ static int check_trust(Request *req, const Ask *ask)
         if (!ask->is_chained && m && m->trusted_role == ask->role &&
             m->trusted_generation == a->config_generation)
                 return 0;
-        r = trust_decide(&ts, ask->role, req->id, ask->is_chained ? ask->source.role : NULL, why, sizeof(why));
+        r = trust_decide(&ts, ask->role, req->id, ask->is_chained ? ask->source.role : NULL, why,
+                         sizeof(why));
         if (r == TRUST_E_NEEDS_HASH)
                 return request_wait_hash(req);
         if (r == TRUST_E_DENIED)

@@ -25,7 +25,8 @@ void principal_from_identity(const Identity *id, Principal *p)
                 .gids = id->gids,
                 .gid_names = id->gid_names,
                 .n_gids = id->n_gids,
-                /* The path means something only when it names, in the agent's namespace, the file the process runs. */
+                /* The path means something only when it names, in the agent's namespace, the file
+                   the process runs. */
                 .exe = id->is_exe_path_verified ? id->exe : NULL,
                 .exe_sha256 = id->has_exe_sha256 ? id->exe_sha256 : NULL,
                 .cgroup = id->cgroup,
@@ -79,8 +80,8 @@ static int group_name(PolicyContext *ctx, const Principal *p, uint32_t gid, cons
 
         if (given)
                 return policy_context_set(ctx, "roled:groups", given, true);
-        if (!p->gid_names && p->is_named_groups && getgrgid_r(gid, &gr, scratch, sizeof(scratch), &grp) == 0 &&
-            grp)
+        if (!p->gid_names && p->is_named_groups &&
+            getgrgid_r(gid, &gr, scratch, sizeof(scratch), &grp) == 0 && grp)
                 return policy_context_set(ctx, "roled:groups", grp->gr_name, true);
         return 0;
 }
@@ -130,7 +131,8 @@ static int caller_keys(PolicyContext *ctx, const Config *config, const Principal
         char buf[IDENTITY_NAME_MAX + 128];
         int r;
 
-        if ((r = set_if(ctx, "roled:role", p->held_role)) || (r = set_u32(ctx, "aws:userid", p->uid)))
+        if ((r = set_if(ctx, "roled:role", p->held_role)) ||
+            (r = set_u32(ctx, "aws:userid", p->uid)))
                 return r;
         if (p->user)
                 snprintf(buf, sizeof(buf), "arn:aws:iam::%s:user/%s", config->account, p->user);
@@ -146,7 +148,8 @@ int principal_context_set_time(PolicyContext *ctx, int64_t now)
 
         policy_context_unset(ctx, "aws:CurrentTime");
         policy_context_unset(ctx, "aws:EpochTime");
-        if ((r = civil_format_iso8601(now, buf)) || (r = policy_context_set(ctx, "aws:CurrentTime", buf, true)))
+        if ((r = civil_format_iso8601(now, buf)) ||
+            (r = policy_context_set(ctx, "aws:CurrentTime", buf, true)))
                 return r;
         snprintf(buf, sizeof(buf), "%lld", (long long)now);
         return policy_context_set(ctx, "aws:EpochTime", buf, true);
@@ -165,7 +168,8 @@ int principal_context(const Config *config, const Principal *p, const PrincipalS
         if ((r = set_u32(ctx, "roled:uid", p->uid)) || (r = set_u32(ctx, "roled:gid", p->gid)) ||
             (r = group_keys(ctx, p)) || (r = set_if(ctx, "roled:user", p->user)) ||
             (r = set_if(ctx, "aws:username", p->user)) || (r = set_if(ctx, "roled:exe", p->exe)) ||
-            (r = set_if(ctx, "roled:unit", p->unit)) || (r = set_if(ctx, "roled:cgroup", p->cgroup)))
+            (r = set_if(ctx, "roled:unit", p->unit)) ||
+            (r = set_if(ctx, "roled:cgroup", p->cgroup)))
                 return r;
         if (p->exe_sha256) {
                 sodium_bin2hex(hex, sizeof(hex), p->exe_sha256, EXEHASH_SIZE);
@@ -173,7 +177,8 @@ int principal_context(const Config *config, const Principal *p, const PrincipalS
                         return r;
         }
         if (session) {
-                if ((r = set_if(ctx, "aws:SourceIdentity", p->held_role)) || (r = principal_session_keys(ctx, session)))
+                if ((r = set_if(ctx, "aws:SourceIdentity", p->held_role)) ||
+                    (r = principal_session_keys(ctx, session)))
                         return r;
         } else if ((r = caller_keys(ctx, config, p))) {
                 return r;

@@ -26,28 +26,29 @@
 typedef struct Principal {
         uint32_t uid;
         uint32_t gid;
-        const char *user;             /* name, or NULL when uid has none */
-        const char *group;            /* primary group's name, or NULL */
+        const char *user;  /* name, or NULL when uid has none */
+        const char *group; /* primary group's name, or NULL */
         const uint32_t *gids;
-        char *const *gid_names;       /* NULL: look names up (NSS) when is_named_groups */
+        char *const *gid_names; /* NULL: look names up (NSS) when is_named_groups */
         size_t n_gids;
-        bool is_named_groups;         /* gid_names == NULL: resolve roled:groups through NSS */
-        const char *exe;              /* a path verified to name the running file, or NULL/"" */
-        const uint8_t *exe_sha256;    /* EXEHASH_SIZE bytes, or NULL */
-        const char *unit;             /* as rules spell it ("user:" for user units), or NULL/"" */
-        const char *cgroup;           /* or NULL/"" */
-        const char *held_role;        /* the role of the session the principal holds (chaining), or NULL */
+        bool is_named_groups;      /* gid_names == NULL: resolve roled:groups through NSS */
+        const char *exe;           /* a path verified to name the running file, or NULL/"" */
+        const uint8_t *exe_sha256; /* EXEHASH_SIZE bytes, or NULL */
+        const char *unit;          /* as rules spell it ("user:" for user units), or NULL/"" */
+        const char *cgroup;        /* or NULL/"" */
+        const char *held_role; /* the role of the session the principal holds (chaining), or NULL */
         char unit_buf[IDENTITY_UNIT_MAX + 5]; /* principal_from_identity()'s spelling of the unit */
 } Principal;
 
 /* A session of a role: who the principal is once it has assumed @role. */
 typedef struct PrincipalSession {
         const Role *role;
-        const char *sid;              /* session id ("simulated" for Simulate) */
-        int64_t issued;               /* aws:TokenIssueTime */
+        const char *sid; /* session id ("simulated" for Simulate) */
+        int64_t issued;  /* aws:TokenIssueTime */
 } PrincipalSession;
 
-/* principal_from_identity() - the facts of an attested caller (borrowed from @id; @p must not outlive it). */
+/* principal_from_identity() - the facts of an attested caller (borrowed from @id; @p must not
+ * outlive it). */
 void principal_from_identity(const Identity *id, Principal *p);
 
 /*
@@ -89,5 +90,6 @@ int principal_context(const Config *config, const Principal *p, const PrincipalS
  */
 int principal_session_keys(PolicyContext *ctx, const PrincipalSession *s);
 
-/* principal_context_set_time() - (re)set aws:CurrentTime and aws:EpochTime to @now.  Return: 0 or -errno. */
+/* principal_context_set_time() - (re)set aws:CurrentTime and aws:EpochTime to @now.  Return: 0 or
+ * -errno. */
 int principal_context_set_time(PolicyContext *ctx, int64_t now);

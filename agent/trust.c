@@ -118,7 +118,8 @@ _printf_(4, 5) static int deny(char *why, size_t why_len, const Role *role, cons
         return TRUST_E_DENIED;
 }
 
-bool trust_can_hash(const Identity *id) {
+bool trust_can_hash(const Identity *id)
+{
         return !id->has_exe_sha256 && !id->exe_hash_missing && id->exe_fd >= 0 && id->has_exe_key;
 }
 
@@ -128,8 +129,9 @@ bool trust_can_hash(const Identity *id) {
  * (TRUST_E_NEEDS_HASH) only once everything else matched: principals,
  * namespace, exe and units.
  */
-static int check_rules(const Role *role, const TrustRules *t, const Identity *id, const char *chained_role,
-                       char *why, size_t why_len) {
+static int check_rules(const Role *role, const TrustRules *t, const Identity *id,
+                       const char *chained_role, char *why, size_t why_len)
+{
         if (!has_principals(t) || !match_principal(t, id, chained_role)) {
                 if (chained_role)
                         return deny(why, why_len, role,
@@ -157,8 +159,8 @@ static int check_rules(const Role *role, const TrustRules *t, const Identity *id
         if (t->n_units && !match_unit(t, id)) {
                 if (!id->unit[0])
                         return deny(why, why_len, role, "caller is not in a systemd unit");
-                return deny(why, why_len, role, "unit %s%s is not allowed", id->is_user_unit ? "user:" : "",
-                            id->unit);
+                return deny(why, why_len, role, "unit %s%s is not allowed",
+                            id->is_user_unit ? "user:" : "", id->unit);
         }
         if (t->n_exe_sha256 && !match_exe_sha256(t, id)) {
                 if (trust_can_hash(id))
@@ -176,14 +178,16 @@ static int check_rules(const Role *role, const TrustRules *t, const Identity *id
         return 0;
 }
 
-int trust_rules_match(const Role *role, const TrustRules *rules, const Identity *id, const char *chained_role,
-                      char *why, size_t why_len) {
+int trust_rules_match(const Role *role, const TrustRules *rules, const Identity *id,
+                      const char *chained_role, char *why, size_t why_len)
+{
         return check_rules(role, rules, id, chained_role, why, why_len);
 }
 
 /* The JSON trust_policy, over the caller's context keys. */
-static int check_document(const TrustScope *s, const Role *role, const RolePolicies *rp, const Identity *id,
-                          const char *chained_role, char *why, size_t why_len) {
+static int check_document(const TrustScope *s, const Role *role, const RolePolicies *rp,
+                          const Identity *id, const char *chained_role, char *why, size_t why_len)
+{
         const Policy *doc = rp->trust_doc;
         _cleanup_(policy_context_freep) PolicyContext *ctx = NULL;
         Principal p;
@@ -200,19 +204,23 @@ static int check_document(const TrustScope *s, const Role *role, const RolePolic
         r = policy_evaluate(&doc, 1, NULL, "sts:AssumeRole", role->arn, ctx, &res);
         if (r == POLICY_E_WORK_LIMIT)
                 return deny(why, why_len, role,
-                            "trust policy %s: denied without a decision (more matching work than one decision "
+                            "trust policy %s: denied without a decision (more matching work than "
+                            "one decision "
                             "may take, POLICY_WORK_MAX)",
                             policy_name(doc) ? policy_name(doc) : "");
         if (r)
                 return r;
         if (res.decision == POLICY_ALLOW)
                 return 0;
-        return deny(why, why_len, role, "trust policy %s: %s", policy_name(doc) ? policy_name(doc) : "",
-                    res.decision == POLICY_EXPLICIT_DENY ? "explicitly denied" : "no statement allows this caller");
+        return deny(why, why_len, role, "trust policy %s: %s",
+                    policy_name(doc) ? policy_name(doc) : "",
+                    res.decision == POLICY_EXPLICIT_DENY ? "explicitly denied"
+                                                         : "no statement allows this caller");
 }
 
-int trust_decide(const TrustScope *s, const Role *role, const Identity *id, const char *chained_role,
-                 char *why, size_t why_len) {
+int trust_decide(const TrustScope *s, const Role *role, const Identity *id,
+                 const char *chained_role, char *why, size_t why_len)
+{
         const RolePolicies *rp = access_role_policies(s->config, s->access, role);
         const Policy *doc = rp ? rp->trust_doc : NULL;
 
@@ -235,7 +243,8 @@ int trust_decide(const TrustScope *s, const Role *role, const Identity *id, cons
         return check_document(s, role, rp, id, chained_role, why, why_len);
 }
 
-int trust_default_role(const TrustScope *s, const Identity *id, const Role **rolep) {
+int trust_default_role(const TrustScope *s, const Identity *id, const Role **rolep)
+{
         for (size_t i = 0; i < s->config->n_roles; i++) {
                 const Role *role = &s->config->roles[i];
                 int r;
@@ -257,7 +266,8 @@ int trust_default_role(const TrustScope *s, const Identity *id, const Role **rol
         return 0;
 }
 
-bool trust_uses_exe(const TrustScope *s, const Role *role) {
+bool trust_uses_exe(const TrustScope *s, const Role *role)
+{
         const RolePolicies *rp = access_role_policies(s->config, s->access, role);
 
         if (role->trust.n_exes || role->defaults.n_exes || trust_needs_exe_hash(role))
@@ -270,7 +280,8 @@ bool trust_needs_exe_hash(const Role *role)
         return role->trust.n_exe_sha256 > 0 || role->defaults.n_exe_sha256 > 0;
 }
 
-bool trust_config_needs_exe_hash(const Config *config, const AccessPolicies *aps) {
+bool trust_config_needs_exe_hash(const Config *config, const AccessPolicies *aps)
+{
         for (size_t i = 0; i < config->n_roles; i++) {
                 const RolePolicies *rp = access_role_policies(config, aps, &config->roles[i]);
 

@@ -68,8 +68,8 @@ static inline TrustScope trust_scope_of(const Agent *a)
  * @why_len: size of @why
  * Return: 0 (allowed), TRUST_E_DENIED, TRUST_E_NEEDS_HASH, or -errno.
  */
-int trust_decide(const TrustScope *s, const Role *role, const Identity *id, const char *chained_role,
-                 char *why, size_t why_len);
+int trust_decide(const TrustScope *s, const Role *role, const Identity *id,
+                 const char *chained_role, char *why, size_t why_len);
 
 /*
  * trust_default_role() - @id's default role: the first role, in config order
@@ -89,8 +89,8 @@ int trust_default_role(const TrustScope *s, const Identity *id, const Role **rol
  * Return: 0, TRUST_E_DENIED (with @why, as for trust_decide()) or
  * TRUST_E_NEEDS_HASH.
  */
-int trust_rules_match(const Role *role, const TrustRules *rules, const Identity *id, const char *chained_role,
-                      char *why, size_t why_len);
+int trust_rules_match(const Role *role, const TrustRules *rules, const Identity *id,
+                      const char *chained_role, char *why, size_t why_len);
 
 /*
  * trust_uses_exe() - does a decision about @role depend on the executable

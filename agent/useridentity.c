@@ -17,7 +17,8 @@
 
 #define SCRATCH_MAX (1024 * 1024) /* NSS buffer bound */
 
-/* Look @name up through NSS (getpwnam_r, getgrgid_r, getgrouplist), growing the buffer on ERANGE. */
+/* Look @name up through NSS (getpwnam_r, getgrgid_r, getgrouplist), growing the buffer on ERANGE.
+ */
 static int lookup_user(const char *name, struct passwd *pw, char **bufp)
 {
         size_t size = 4096;
@@ -49,7 +50,8 @@ static void group_name(gid_t gid, char *dst, size_t size, bool *has_namep)
         char buf[16384];
         struct group gr, *grp = NULL;
 
-        if (getgrgid_r(gid, &gr, buf, sizeof(buf), &grp) == 0 && grp && strlen(grp->gr_name) < size) {
+        if (getgrgid_r(gid, &gr, buf, sizeof(buf), &grp) == 0 && grp &&
+            strlen(grp->gr_name) < size) {
                 snprintf(dst, size, "%s", grp->gr_name);
                 *has_namep = true;
                 return;
@@ -110,7 +112,6 @@ int useridentity_get(const char *user, Identity *id)
         }
         return 0;
 }
-
 
 int useridentity_set_exe(Identity *id, const char *path)
 {

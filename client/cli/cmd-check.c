@@ -153,7 +153,7 @@ static roled_status ask_as_session(roled_client *client, const char *role, const
 typedef struct Check {
         const char *action, *resource, *region;
         const char *principal; /* --as USER */
-        char *policy; /* --session-policy, heap */
+        char *policy;          /* --session-policy, heap */
         bool is_session, use_simulate;
         Context ctx;
 } Check;
@@ -255,7 +255,8 @@ static int parse(int argc, char **argv, CliCall *c, Check *x)
         if (!c->opts.role || !x->action || !x->resource)
                 return cli_usage_error(argv[0], "--role, --action and --resource are required");
         if (x->principal && x->is_session)
-                return cli_usage_error(argv[0], "--as asks Simulate, --session Authorize: give one");
+                return cli_usage_error(argv[0],
+                                       "--as asks Simulate, --session Authorize: give one");
         return CLI_GO_ON;
 }
 
@@ -276,42 +277,45 @@ const CliCommand cli_cmd_check = {
         .name = "check",
         .run = cmd_check,
         .summary = "may a role do an action on a resource? (Simulate or Authorize)",
-        .help =
-"NAME\n"
-"    rolectl check - ask the agent whether a role may do an action on a resource\n"
-"\n"
-"SYNOPSIS\n"
-"    rolectl [--socket PATH] check --role ROLE --action ACTION --resource ARN\n"
-"            [--context KEY=VALUE...] [--region REGION] [--session-policy FILE]\n"
-"            [--session | --as USER] [--json]\n"
-"\n"
-"DESCRIPTION\n"
-"    Prints the decision and the statement that made it, e.g.\n"
-"      allow: role s3reader, statement 0 \"Read\" of /etc/roled/policies/s3.json\n"
-"    Root and the agent's user ask Simulate: every --context key is taken as\n"
-"    given (roled:* included).  Anyone else gets a session of ROLE for\n"
-"    themselves (GetCredentials) and asks Authorize with its token: the\n"
-"    principal's keys (roled:*, aws:username, ...) are then the agent's and a\n"
-"    --context key naming one of them is refused.\n"
-"    With --as USER an administrator asks Simulate about USER: first whether\n"
-"    USER may assume ROLE at all (the same decision as USER's own\n"
-"    GetCredentials: a refusal is a deny with the reason), then over the keys\n"
-"    USER's session would carry.  --context roled:exe=PATH, roled:unit=UNIT\n"
-"    and roled:role=ROLE say which program, unit and held role to assume.\n"
-"\n"
-"OPTIONS\n"
-"    -r, --role ROLE         the role whose permissions are evaluated\n"
-"    -a, --action ACTION     e.g. s3:GetObject\n"
-"    -R, --resource ARN      e.g. arn:aws:s3:::bucket/key\n"
-"    -c, --context KEY=VALUE a request context key; repeat a KEY for several values\n"
-"    -g, --region REGION     sets aws:RequestedRegion\n"
-"    -p, --session-policy FILE  intersect with this session policy (- is stdin)\n"
-"    -s, --session           ask as a session of ROLE (Authorize) even as an administrator\n"
-"    -u, --as USER           (administrators) ask about USER: trust first, then permissions\n"
-"    -j, --json              print a JSON object: decision, role, matched, reason, method\n"
-"    -h, --help              this text\n"
-"\n"
-"EXIT STATUS\n"
-"    0 allow; 1 deny (explicit or implicit), or the agent refused the question\n"
-"    (the error on stderr); 2 usage error; 3 the agent cannot be reached.\n",
+        .help = "NAME\n"
+                "    rolectl check - ask the agent whether a role may do an action on a resource\n"
+                "\n"
+                "SYNOPSIS\n"
+                "    rolectl [--socket PATH] check --role ROLE --action ACTION --resource ARN\n"
+                "            [--context KEY=VALUE...] [--region REGION] [--session-policy FILE]\n"
+                "            [--session | --as USER] [--json]\n"
+                "\n"
+                "DESCRIPTION\n"
+                "    Prints the decision and the statement that made it, e.g.\n"
+                "      allow: role s3reader, statement 0 \"Read\" of /etc/roled/policies/s3.json\n"
+                "    Root and the agent's user ask Simulate: every --context key is taken as\n"
+                "    given (roled:* included).  Anyone else gets a session of ROLE for\n"
+                "    themselves (GetCredentials) and asks Authorize with its token: the\n"
+                "    principal's keys (roled:*, aws:username, ...) are then the agent's and a\n"
+                "    --context key naming one of them is refused.\n"
+                "    With --as USER an administrator asks Simulate about USER: first whether\n"
+                "    USER may assume ROLE at all (the same decision as USER's own\n"
+                "    GetCredentials: a refusal is a deny with the reason), then over the keys\n"
+                "    USER's session would carry.  --context roled:exe=PATH, roled:unit=UNIT\n"
+                "    and roled:role=ROLE say which program, unit and held role to assume.\n"
+                "\n"
+                "OPTIONS\n"
+                "    -r, --role ROLE         the role whose permissions are evaluated\n"
+                "    -a, --action ACTION     e.g. s3:GetObject\n"
+                "    -R, --resource ARN      e.g. arn:aws:s3:::bucket/key\n"
+                "    -c, --context KEY=VALUE a request context key; repeat a KEY for several "
+                "values\n"
+                "    -g, --region REGION     sets aws:RequestedRegion\n"
+                "    -p, --session-policy FILE  intersect with this session policy (- is stdin)\n"
+                "    -s, --session           ask as a session of ROLE (Authorize) even as an "
+                "administrator\n"
+                "    -u, --as USER           (administrators) ask about USER: trust first, then "
+                "permissions\n"
+                "    -j, --json              print a JSON object: decision, role, matched, reason, "
+                "method\n"
+                "    -h, --help              this text\n"
+                "\n"
+                "EXIT STATUS\n"
+                "    0 allow; 1 deny (explicit or implicit), or the agent refused the question\n"
+                "    (the error on stderr); 2 usage error; 3 the agent cannot be reached.\n",
 };

@@ -39,7 +39,8 @@ static json_t *tags_json(const roled_role *r)
         json_t *tags = json_object();
 
         for (size_t i = 0; tags && i < roled_role_tag_count(r); i++)
-                if (json_object_set_new(tags, roled_role_tag_key(r, i), json_string(roled_role_tag_value(r, i))) < 0) {
+                if (json_object_set_new(tags, roled_role_tag_key(r, i),
+                                        json_string(roled_role_tag_value(r, i))) < 0) {
                         json_decref(tags);
                         return NULL;
                 }
@@ -48,15 +49,16 @@ static json_t *tags_json(const roled_role *r)
 
 static int print_json(const roled_role *r, json_t *upstream)
 {
-        json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:I, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:O}", "name",
-                              roled_role_name(r), "arn", roled_role_arn(r), "roleId", roled_role_role_id(r),
-                              "description", roled_role_description(r), "maxSessionDuration",
-                              (json_int_t)roled_role_max_session_duration(r), "issuer", roled_role_issuer(r), "file",
-                              roled_role_file(r), "trustRules", doc_json(roled_role_trust_rules_json(r)),
-                              "defaultRules", doc_json(roled_role_default_rules_json(r)), "trustPolicy",
-                              doc_json(roled_role_trust_policy_json(r)), "permissionsPolicy",
-                              doc_json(roled_role_permissions_policy_json(r)), "tags", tags_json(r), "upstream",
-                              upstream ? upstream : json_null());
+        json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:I, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:O}",
+                              "name", roled_role_name(r), "arn", roled_role_arn(r), "roleId",
+                              roled_role_role_id(r), "description", roled_role_description(r),
+                              "maxSessionDuration", (json_int_t)roled_role_max_session_duration(r),
+                              "issuer", roled_role_issuer(r), "file", roled_role_file(r),
+                              "trustRules", doc_json(roled_role_trust_rules_json(r)),
+                              "defaultRules", doc_json(roled_role_default_rules_json(r)),
+                              "trustPolicy", doc_json(roled_role_trust_policy_json(r)),
+                              "permissionsPolicy", doc_json(roled_role_permissions_policy_json(r)),
+                              "tags", tags_json(r), "upstream", upstream ? upstream : json_null());
 
         return cli_print_json(o);
 }
@@ -222,9 +224,8 @@ static void print_rules(const char *title, const char *text)
                 return;
         }
         printf("  %s (any principal listed, when every constraint holds):\n", title);
-        json_array_foreach(local, i, e)
-                if (json_is_string(e) && streq(json_string_value(e), "*"))
-                        printf("    %-12s any user\n", "principals");
+        json_array_foreach(local, i, e) if (json_is_string(e) && streq(json_string_value(e), "*"))
+                printf("    %-12s any user\n", "principals");
         for (size_t g = 0; g < ELEMENTSOF(groups); g++) {
                 bool is_first = true;
 
@@ -384,26 +385,25 @@ const CliCommand cli_cmd_explain = {
         .call = call,
         .use = print,
         .summary = "show who may assume a role and what it may do (GetRole)",
-        .help =
-"NAME\n"
-"    rolectl explain - who may assume a role, and what it may do\n"
-"\n"
-"SYNOPSIS\n"
-"    rolectl [--socket PATH] explain ROLE [--json]\n"
-"\n"
-"DESCRIPTION\n"
-"    Shows the role's trust -- the principals (users, groups, uids, gids,\n"
-"    roles) and constraints (exe, exe-sha256, unit) of its [trust] rules and\n"
-"    its JSON trust policy, if any -- whose default role it is ([default]),\n"
-"    its session tags ([tags]), and each statement of its permissions\n"
-"    policy: Sid, Effect, actions, resources and conditions.  Administrators\n"
-"    may explain any role; others only roles they may assume.\n"
-"\n"
-"OPTIONS\n"
-"    -j, --json            print the raw documents in one JSON object\n"
-"    -h, --help            this text\n"
-"\n"
-"EXIT STATUS\n"
-"    0 printed; 1 the agent refused (AccessDenied, NoSuchEntity); 2 usage error;\n"
-"    3 the agent cannot be reached.\n",
+        .help = "NAME\n"
+                "    rolectl explain - who may assume a role, and what it may do\n"
+                "\n"
+                "SYNOPSIS\n"
+                "    rolectl [--socket PATH] explain ROLE [--json]\n"
+                "\n"
+                "DESCRIPTION\n"
+                "    Shows the role's trust -- the principals (users, groups, uids, gids,\n"
+                "    roles) and constraints (exe, exe-sha256, unit) of its [trust] rules and\n"
+                "    its JSON trust policy, if any -- whose default role it is ([default]),\n"
+                "    its session tags ([tags]), and each statement of its permissions\n"
+                "    policy: Sid, Effect, actions, resources and conditions.  Administrators\n"
+                "    may explain any role; others only roles they may assume.\n"
+                "\n"
+                "OPTIONS\n"
+                "    -j, --json            print the raw documents in one JSON object\n"
+                "    -h, --help            this text\n"
+                "\n"
+                "EXIT STATUS\n"
+                "    0 printed; 1 the agent refused (AccessDenied, NoSuchEntity); 2 usage error;\n"
+                "    3 the agent cannot be reached.\n",
 };

@@ -100,7 +100,8 @@ static void pack_simulate(ProtoBuf *b, const void *arg)
 {
         const roled_simulate_request *r = arg;
 
-        msgpack_pack_map(&b->pk, 3 + !!r->region + !!r->n_context + !!r->session_policy + !!r->principal);
+        msgpack_pack_map(&b->pk,
+                         3 + !!r->region + !!r->n_context + !!r->session_policy + !!r->principal);
         proto_pack_kv_str(b, "role", r->role);
         proto_pack_kv_str(b, "action", r->action);
         proto_pack_kv_str(b, "resource", r->resource);
@@ -421,9 +422,11 @@ roled_status role_decode(const msgpack_object *m, msgpack_zone *zone, void **obj
             (st = result_strdup(rep.issuer, "issuer", false, &r->issuer, err)) ||
             (st = result_strdup(rep.file, "file", false, &r->file, err)) ||
             (st = result_strdup(rep.trust_rules, "trustRules", true, &r->trust_rules_json, err)) ||
-            (st = result_strdup(rep.default_rules, "defaultRules", true, &r->default_rules_json, err)) ||
+            (st = result_strdup(rep.default_rules, "defaultRules", true, &r->default_rules_json,
+                                err)) ||
             (st = copy_tags(r, &rep.tags, err)) ||
-            (st = result_strdup(rep.trust_policy, "trustPolicy", true, &r->trust_policy_json, err)) ||
+            (st = result_strdup(rep.trust_policy, "trustPolicy", true, &r->trust_policy_json,
+                                err)) ||
             (st = result_strdup(rep.permissions_policy, "permissionsPolicy", true,
                                 &r->permissions_policy_json, err))) {
                 result_unref(r);

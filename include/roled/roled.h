@@ -488,7 +488,7 @@ typedef struct roled_simulate_request {
         const char *region;                 /* NULL: none */
         const roled_context_entry *context; /* every key is taken as given, roled:* included */
         size_t n_context;
-        const char *session_policy;  /* JSON to intersect with, or NULL */
+        const char *session_policy; /* JSON to intersect with, or NULL */
         /*
          * A user name, or NULL.  Set: the agent first decides whether that
          * user (as NSS knows them; running the file of a roled:exe context
@@ -500,7 +500,10 @@ typedef struct roled_simulate_request {
         const char *principal;
 } roled_simulate_request;
 
-#define ROLED_SIMULATE_REQUEST_INIT { sizeof(roled_simulate_request), NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL }
+#define ROLED_SIMULATE_REQUEST_INIT                                                                \
+        {                                                                                          \
+                sizeof(roled_simulate_request), NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL        \
+        }
 
 /* The agent's answer to roled_authorize() and roled_simulate(); reference-counted. */
 typedef struct roled_authz_result roled_authz_result;
@@ -569,7 +572,8 @@ ROLED_EXPORT const char *roled_role_trust_rules_json(const roled_role *role);
 ROLED_EXPORT const char *roled_role_default_rules_json(const roled_role *role);
 ROLED_EXPORT const char *roled_role_trust_policy_json(const roled_role *role);
 ROLED_EXPORT const char *roled_role_permissions_policy_json(const roled_role *role);
-/* The role's [tags] (its sessions' aws:PrincipalTag/KEY keys), in no particular order; @i < count. */
+/* The role's [tags] (its sessions' aws:PrincipalTag/KEY keys), in no particular order; @i < count.
+ */
 ROLED_EXPORT size_t roled_role_tag_count(const roled_role *role);
 ROLED_EXPORT const char *roled_role_tag_key(const roled_role *role, size_t i);
 ROLED_EXPORT const char *roled_role_tag_value(const roled_role *role, size_t i);

@@ -534,8 +534,9 @@ static void test_rolectl_explain(void)
         free(err);
         /* [default] and [tags], as text and JSON; a role without them says so. */
         CHECK_INT(rolectl(0, agent.socket, &out, &err, "explain", "by-group", NULL), ==, 0);
-        CHECK_CONTAINS(out, "  [default] rules (any principal listed, when every constraint holds):\n"
-                            "    users        roledcarol\n");
+        CHECK_CONTAINS(out,
+                       "  [default] rules (any principal listed, when every constraint holds):\n"
+                       "    users        roledcarol\n");
         CHECK_CONTAINS(out, "  [tags]:\n");
         CHECK_CONTAINS(out, "    team         ops\n");
         CHECK_CONTAINS(out, "    cost-center  42\n");
@@ -546,14 +547,26 @@ static void test_rolectl_explain(void)
         CHECK_CONTAINS(out, "  [tags]: none\n");
         free(out);
         free(err);
-        CHECK_INT(rolectl(UID_CAROL, agent.socket, &out, &err, "explain", "by-group", "--json", NULL), ==, 0);
+        CHECK_INT(
+                rolectl(UID_CAROL, agent.socket, &out, &err, "explain", "by-group", "--json", NULL),
+                ==, 0);
         j = json_loads(out, 0, NULL);
         CHECK_MSG(j, "not JSON: %s", out);
         CHECK_STREQ(json_string_value(json_object_get(json_object_get(j, "tags"), "team")), "ops");
-        CHECK_STREQ(json_string_value(json_object_get(json_object_get(j, "tags"), "cost-center")), "42");
-        CHECK_STREQ(json_string_value(json_array_get(json_object_get(json_object_get(json_array_get(
-                            json_object_get(json_object_get(j, "defaultRules"), "Statement"), 0), "Principal"), "Local"), 0)),
-                    "user:roledcarol");
+        CHECK_STREQ(json_string_value(json_object_get(json_object_get(j, "tags"), "cost-center")),
+                    "42");
+        CHECK_STREQ(
+                json_string_value(json_array_get(
+                        json_object_get(
+                                json_object_get(
+                                        json_array_get(
+                                                json_object_get(json_object_get(j, "defaultRules"),
+                                                                "Statement"),
+                                                0),
+                                        "Principal"),
+                                "Local"),
+                        0)),
+                "user:roledcarol");
         json_decref(j);
         free(out);
         free(err);

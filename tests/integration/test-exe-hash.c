@@ -74,7 +74,9 @@ static void test_lazy(void)
         roled_client *c;
         T_AUTO(roled_identity) id = NULL;
         T_AUTO(roled_credentials) cr = NULL;
-        roled_credentials_request req = { .size = sizeof(req), .role = "by-path", .flags = ROLED_CREDENTIALS_FRESH };
+        roled_credentials_request req = { .size = sizeof(req),
+                                          .role = "by-path",
+                                          .flags = ROLED_CREDENTIALS_FRESH };
 
         CHECK_INT(t_connect(agent.socket, &c), ==, ROLED_OK);
         CHECK_INT(status_counter(c, "exeHashesStarted"), ==, 0);

@@ -58,33 +58,47 @@ typedef struct Row {
  */
 static const Row rows[] = {
         /* users = roledalice */
-        { A, VIA_LIB, "by-user", true },       { A, VIA_ROLECTL, "by-user", true },
-        { B, VIA_LIB, "by-user", false },      { B, VIA_ROLECTL, "by-user", false },
+        { A, VIA_LIB, "by-user", true },
+        { A, VIA_ROLECTL, "by-user", true },
+        { B, VIA_LIB, "by-user", false },
+        { B, VIA_ROLECTL, "by-user", false },
         /* groups = roledops (supplementary for both members) */
-        { A, VIA_LIB, "by-group", true },      { B, VIA_ROLECTL, "by-group", false },
+        { A, VIA_LIB, "by-group", true },
+        { B, VIA_ROLECTL, "by-group", false },
         { C, VIA_ROLECTL, "by-group", true },
         /* uids = 2102-2103 */
-        { A, VIA_ROLECTL, "by-uids", false },  { B, VIA_LIB, "by-uids", true },
+        { A, VIA_ROLECTL, "by-uids", false },
+        { B, VIA_LIB, "by-uids", true },
         { C, VIA_LIB, "by-uids", true },
         /* users = roledalice roledbob, exe = this test binary */
-        { A, VIA_LIB, "exe-test", true },      { A, VIA_ROLECTL, "exe-test", false },
-        { B, VIA_LIB, "exe-test", true },      { B, VIA_ROLECTL, "exe-test", false },
+        { A, VIA_LIB, "exe-test", true },
+        { A, VIA_ROLECTL, "exe-test", false },
+        { B, VIA_LIB, "exe-test", true },
+        { B, VIA_ROLECTL, "exe-test", false },
         { C, VIA_LIB, "exe-test", false },
         /* users = roledbob, exe = rolectl */
-        { B, VIA_ROLECTL, "exe-rolectl", true }, { B, VIA_LIB, "exe-rolectl", false },
+        { B, VIA_ROLECTL, "exe-rolectl", true },
+        { B, VIA_LIB, "exe-rolectl", false },
         { A, VIA_ROLECTL, "exe-rolectl", false },
         /* users = roledalice, units = demo.service: nobody here runs in it */
-        { A, VIA_LIB, "by-unit", false },      { A, VIA_ROLECTL, "by-unit", false },
+        { A, VIA_LIB, "by-unit", false },
+        { A, VIA_ROLECTL, "by-unit", false },
         /* only a JSON trust_policy: Local uid:2103 */
-        { C, VIA_LIB, "json-only", true },     { C, VIA_ROLECTL, "json-only", true },
-        { B, VIA_LIB, "json-only", false },    { A, VIA_ROLECTL, "json-only", false },
+        { C, VIA_LIB, "json-only", true },
+        { C, VIA_ROLECTL, "json-only", true },
+        { B, VIA_LIB, "json-only", false },
+        { A, VIA_ROLECTL, "json-only", false },
         /* [trust] groups = roledops, narrowed by a trust_policy refusing aws:username roledcarol */
-        { A, VIA_LIB, "json-narrow", true },   { A, VIA_ROLECTL, "json-narrow", true },
-        { C, VIA_LIB, "json-narrow", false },  { C, VIA_ROLECTL, "json-narrow", false },
+        { A, VIA_LIB, "json-narrow", true },
+        { A, VIA_ROLECTL, "json-narrow", true },
+        { C, VIA_LIB, "json-narrow", false },
+        { C, VIA_ROLECTL, "json-narrow", false },
         { B, VIA_LIB, "json-narrow", false },
         /* only a trust_policy reading roled:exe (= rolectl) */
-        { B, VIA_ROLECTL, "json-exe", true },  { A, VIA_ROLECTL, "json-exe", true },
-        { B, VIA_LIB, "json-exe", false },     { C, VIA_LIB, "json-exe", false },
+        { B, VIA_ROLECTL, "json-exe", true },
+        { A, VIA_ROLECTL, "json-exe", true },
+        { B, VIA_LIB, "json-exe", false },
+        { C, VIA_LIB, "json-exe", false },
         {},
 };
 
@@ -114,7 +128,8 @@ static void note(LibAnswers *out, const char *path, bool is_allowed, const char 
 
 static int lib_fd = -1; /* write end, in the child */
 
-/* As the row's uid, this binary asks through libroled: ListRoles, GetCredentials, AssumeRole, GetRole. */
+/* As the row's uid, this binary asks through libroled: ListRoles, GetCredentials, AssumeRole,
+ * GetRole. */
 static int ask_lib(void *arg)
 {
         const Row *row = arg;
@@ -123,7 +138,9 @@ static int ask_lib(void *arg)
         T_AUTO(roled_role_list) list = NULL;
         T_AUTO(roled_credentials) cr = NULL;
         T_AUTO(roled_role) role = NULL;
-        roled_credentials_request req = { .size = sizeof(req), .role = row->role, .flags = ROLED_CREDENTIALS_FRESH };
+        roled_credentials_request req = { .size = sizeof(req),
+                                          .role = row->role,
+                                          .flags = ROLED_CREDENTIALS_FRESH };
         bool is_listed = false;
         roled_status st;
 
@@ -164,15 +181,18 @@ static bool listed(const char *json, const char *role)
         bool is_listed = false;
         size_t i;
 
-        CHECK_MSG(json_is_array(arr), "rolectl roles --json printed no array: %s", json ? json : "");
-        json_array_foreach(arr, i, e)
-                if (json_is_string(json_object_get(e, "name")) && strcmp(json_string_value(json_object_get(e, "name")), role) == 0)
-                        is_listed = json_is_true(json_object_get(e, "assumable"));
+        CHECK_MSG(json_is_array(arr), "rolectl roles --json printed no array: %s",
+                  json ? json : "");
+        json_array_foreach(arr, i,
+                           e) if (json_is_string(json_object_get(e, "name")) &&
+                                  strcmp(json_string_value(json_object_get(e, "name")), role) == 0)
+                is_listed = json_is_true(json_object_get(e, "assumable"));
         json_decref(arr);
         return is_listed;
 }
 
-/* Run rolectl as @uid; Return: exit status 0 → allowed, 1 → refused (anything else fails the test). */
+/* Run rolectl as @uid; Return: exit status 0 → allowed, 1 → refused (anything else fails the test).
+ */
 static bool rolectl_says(LibAnswers *out, const char *path, uid_t uid, const char *const *args)
 {
         const char *argv[16] = { test_rolectl() };
@@ -203,23 +223,26 @@ static void ask_through_rolectl(const Row *row, LibAnswers *out)
         free(e);
         rolectl_says(out, "rolectl credential-process", row->uid,
                      (const char *[]){ "credential-process", "--role", row->role, NULL });
-        rolectl_says(out, "rolectl assume", row->uid, (const char *[]){ "assume", row->role, NULL });
+        rolectl_says(out, "rolectl assume", row->uid,
+                     (const char *[]){ "assume", row->role, NULL });
         rolectl_says(out, "rolectl check", row->uid,
-                     (const char *[]){ "check", "--role", row->role, "--action", "s3:GetObject", "--resource",
-                                       "arn:aws:s3:::bucket/key", NULL });
-        rolectl_says(out, "rolectl explain", row->uid, (const char *[]){ "explain", row->role, NULL });
+                     (const char *[]){ "check", "--role", row->role, "--action", "s3:GetObject",
+                                       "--resource", "arn:aws:s3:::bucket/key", NULL });
+        rolectl_says(out, "rolectl explain", row->uid,
+                     (const char *[]){ "explain", row->role, NULL });
 }
 
-/* The administrator's question about the row's principal: Simulate, with the executable as a fact. */
+/* The administrator's question about the row's principal: Simulate, with the executable as a fact.
+ */
 static void ask_admin(const Row *row, LibAnswers *out)
 {
         char exe[PATH_MAX + 16];
 
         snprintf(exe, sizeof(exe), "roled:exe=%s", row->via == VIA_LIB ? self_exe : rolectl_exe);
         rolectl_says(out, "rolectl check --as (Simulate)", 0,
-                     (const char *[]){ "check", "--as", row->user, "--context", exe, "--role", row->role,
-                                       "--action", "s3:GetObject", "--resource", "arn:aws:s3:::bucket/key",
-                                       NULL });
+                     (const char *[]){ "check", "--as", row->user, "--context", exe, "--role",
+                                       row->role, "--action", "s3:GetObject", "--resource",
+                                       "arn:aws:s3:::bucket/key", NULL });
 }
 
 static void test_rows(void)
@@ -236,22 +259,27 @@ static void test_rows(void)
                 ask_admin(row, &out);
                 for (int i = 0; i < out.n; i++, n_answers++)
                         CHECK_MSG(out.a[i].is_allowed == row->is_allowed,
-                                  "%s via %s, role %s: %s says %s, the row wants %s (%s)", row->user,
-                                  row->via == VIA_LIB ? "libroled" : "rolectl", row->role, out.a[i].path,
+                                  "%s via %s, role %s: %s says %s, the row wants %s (%s)",
+                                  row->user, row->via == VIA_LIB ? "libroled" : "rolectl",
+                                  row->role, out.a[i].path,
                                   out.a[i].is_allowed ? "allowed" : "refused",
                                   row->is_allowed ? "allowed" : "refused", out.a[i].detail);
         }
         printf("test-same-decision: %d rows, %d answers, all agree\n", n_rows, n_answers);
 }
 
-/* A refusal says why, and the same why on every path that shows one: GetCredentials and Simulate. */
+/* A refusal says why, and the same why on every path that shows one: GetCredentials and Simulate.
+ */
 static void test_same_reason(void)
 {
         char *o = NULL, *e = NULL, *so = NULL, *se = NULL;
 
-        CHECK_INT(rolectl(UID_CAROL, agent.socket, &o, &e, "credential-process", "--role", "json-narrow", NULL), ==, 1);
-        CHECK_INT(rolectl(0, agent.socket, &so, &se, "check", "--as", "roledcarol", "--role", "json-narrow",
-                          "--action", "s3:GetObject", "--resource", "arn:aws:s3:::bucket/key", NULL),
+        CHECK_INT(rolectl(UID_CAROL, agent.socket, &o, &e, "credential-process", "--role",
+                          "json-narrow", NULL),
+                  ==, 1);
+        CHECK_INT(rolectl(0, agent.socket, &so, &se, "check", "--as", "roledcarol", "--role",
+                          "json-narrow", "--action", "s3:GetObject", "--resource",
+                          "arn:aws:s3:::bucket/key", NULL),
                   ==, 1);
         CHECK_CONTAINS(e, "role json-narrow: trust policy");
         CHECK_CONTAINS(so, "role json-narrow: trust policy");
@@ -283,11 +311,14 @@ static int default_role(void *arg)
                 if (roled_role_list_is_default(list, i))
                         marked = roled_role_list_name(list, i);
         st = t_get_credentials(c, NULL, &cr);
-        CHECK_MSG(strcmp(roled_identity_default_role(id), want) == 0, "uid %u: GetCallerIdentity's default is '%s', want '%s'",
-                  (unsigned)getuid(), roled_identity_default_role(id), want);
-        CHECK_MSG(strcmp(marked, want) == 0, "uid %u: ListRoles marks '%s', want '%s'", (unsigned)getuid(), marked, want);
+        CHECK_MSG(strcmp(roled_identity_default_role(id), want) == 0,
+                  "uid %u: GetCallerIdentity's default is '%s', want '%s'", (unsigned)getuid(),
+                  roled_identity_default_role(id), want);
+        CHECK_MSG(strcmp(marked, want) == 0, "uid %u: ListRoles marks '%s', want '%s'",
+                  (unsigned)getuid(), marked, want);
         if (want[0]) {
-                CHECK_MSG(st == ROLED_OK, "uid %u: GetCredentials of the default: %s", (unsigned)getuid(), t_last_error());
+                CHECK_MSG(st == ROLED_OK, "uid %u: GetCredentials of the default: %s",
+                          (unsigned)getuid(), t_last_error());
                 CHECK_STREQ(roled_credentials_role(cr), want);
         } else {
                 CHECK_INT(st, ==, ROLED_E_ACCESS_DENIED);
@@ -323,38 +354,50 @@ int main(int argc, char **argv)
                    "\"Action\": \"s3:GetObject\", \"Resource\": \"*\"}]}");
         config_put(cfg, "roles.d/only-carol.json",
                    "{\"Version\": \"2012-10-17\", \"Statement\": [{\"Effect\": \"Allow\", "
-                   "\"Action\": \"sts:AssumeRole\", \"Principal\": {\"Local\": \"uid:%d\"}}]}", UID_CAROL);
-        config_put(cfg, "roles.d/not-carol.json",
-                   "{\"Version\": \"2012-10-17\", \"Statement\": [{\"Effect\": \"Allow\", "
-                   "\"Action\": \"sts:AssumeRole\", \"Principal\": {\"Local\": \"*\"}, \"Condition\": "
-                   "{\"StringNotEquals\": {\"aws:username\": \"roledcarol\"}}}]}");
-        config_put(cfg, "roles.d/rolectl-only.json",
-                   "{\"Version\": \"2012-10-17\", \"Statement\": [{\"Effect\": \"Allow\", "
-                   "\"Action\": \"sts:AssumeRole\", \"Principal\": {\"Local\": \"*\"}, \"Condition\": "
-                   "{\"StringEquals\": {\"roled:exe\": \"%s\"}}}]}", rolectl_exe);
-        config_put(cfg, "roles.d/10-by-user.ini",
-                   "[role]\nname = by-user\npermissions = allow.json\n[trust]\nusers = roledalice\n");
-        config_put(cfg, "roles.d/11-by-group.ini",
-                   "[role]\nname = by-group\npermissions = allow.json\n[trust]\ngroups = roledops\n");
+                   "\"Action\": \"sts:AssumeRole\", \"Principal\": {\"Local\": \"uid:%d\"}}]}",
+                   UID_CAROL);
+        config_put(
+                cfg, "roles.d/not-carol.json",
+                "{\"Version\": \"2012-10-17\", \"Statement\": [{\"Effect\": \"Allow\", "
+                "\"Action\": \"sts:AssumeRole\", \"Principal\": {\"Local\": \"*\"}, \"Condition\": "
+                "{\"StringNotEquals\": {\"aws:username\": \"roledcarol\"}}}]}");
+        config_put(
+                cfg, "roles.d/rolectl-only.json",
+                "{\"Version\": \"2012-10-17\", \"Statement\": [{\"Effect\": \"Allow\", "
+                "\"Action\": \"sts:AssumeRole\", \"Principal\": {\"Local\": \"*\"}, \"Condition\": "
+                "{\"StringEquals\": {\"roled:exe\": \"%s\"}}}]}",
+                rolectl_exe);
+        config_put(
+                cfg, "roles.d/10-by-user.ini",
+                "[role]\nname = by-user\npermissions = allow.json\n[trust]\nusers = roledalice\n");
+        config_put(
+                cfg, "roles.d/11-by-group.ini",
+                "[role]\nname = by-group\npermissions = allow.json\n[trust]\ngroups = roledops\n");
         config_put(cfg, "roles.d/12-by-uids.ini",
                    "[role]\nname = by-uids\npermissions = allow.json\n[trust]\nuids = 2102-2103\n");
         config_put(cfg, "roles.d/13-exe-test.ini",
-                   "[role]\nname = exe-test\npermissions = allow.json\n[trust]\nusers = roledalice roledbob\n"
-                   "exe = %s\n", self_exe);
+                   "[role]\nname = exe-test\npermissions = allow.json\n[trust]\nusers = roledalice "
+                   "roledbob\n"
+                   "exe = %s\n",
+                   self_exe);
         config_put(cfg, "roles.d/14-exe-rolectl.ini",
-                   "[role]\nname = exe-rolectl\npermissions = allow.json\n[trust]\nusers = roledbob\nexe = %s\n",
+                   "[role]\nname = exe-rolectl\npermissions = allow.json\n[trust]\nusers = "
+                   "roledbob\nexe = %s\n",
                    rolectl_exe);
         config_put(cfg, "roles.d/15-by-unit.ini",
                    "[role]\nname = by-unit\npermissions = allow.json\n[trust]\nusers = roledalice\n"
                    "units = demo.service\n");
         config_put(cfg, "roles.d/16-json-only.ini",
-                   "[role]\nname = json-only\npermissions = allow.json\ntrust_policy = only-carol.json\n"
+                   "[role]\nname = json-only\npermissions = allow.json\ntrust_policy = "
+                   "only-carol.json\n"
                    "[default]\nusers = roledcarol\n");
         config_put(cfg, "roles.d/17-json-narrow.ini",
-                   "[role]\nname = json-narrow\npermissions = allow.json\ntrust_policy = not-carol.json\n"
+                   "[role]\nname = json-narrow\npermissions = allow.json\ntrust_policy = "
+                   "not-carol.json\n"
                    "[trust]\ngroups = roledops\n[default]\ngroups = roledops\n");
         config_put(cfg, "roles.d/18-json-exe.ini",
-                   "[role]\nname = json-exe\npermissions = allow.json\ntrust_policy = rolectl-only.json\n");
+                   "[role]\nname = json-exe\npermissions = allow.json\ntrust_policy = "
+                   "rolectl-only.json\n");
         agent_spawn(cfg, &agent);
 
         test_rows();

@@ -320,7 +320,8 @@ static void test_table(void **state)
                                 fail_msg("case '%s': reason '%s'", cases[i].what, why);
                 }
                 /* A NULL reason buffer is fine and changes nothing. */
-                assert_int_equal(trust_rules_match(&role, &role.trust, &id, cases[i].chained, NULL, 0), r);
+                assert_int_equal(
+                        trust_rules_match(&role, &role.trust, &id, cases[i].chained, NULL, 0), r);
                 role.trust.exe_rules = exerule_free(role.trust.exe_rules);
         }
 }
@@ -332,25 +333,29 @@ static void test_reason_truncated(void **state)
         char why[16];
 
         (void)state;
-        assert_int_equal(trust_rules_match(&role, &role.trust, &id, NULL, why, sizeof(why)), TRUST_E_DENIED);
+        assert_int_equal(trust_rules_match(&role, &role.trust, &id, NULL, why, sizeof(why)),
+                         TRUST_E_DENIED);
         assert_int_equal(strlen(why), sizeof(why) - 1);
         assert_int_equal(trust_rules_match(&role, &role.trust, &id, NULL, why, 1), TRUST_E_DENIED);
         assert_string_equal(why, "");
 }
 
 /* trust_default_role() over @config with its documents compiled, as the agent does. */
-static int default_of(const Config *config, const Identity *id, const Role **rolep) {
+static int default_of(const Config *config, const Identity *id, const Role **rolep)
+{
         AccessPolicies *aps = NULL;
         char why[256];
         int r;
 
         assert_int_equal(access_compile(config, &aps, why, sizeof(why)), 0);
-        r = trust_default_role(&(TrustScope){ .config = config, .access = aps, .now = 1700000000 }, id, rolep);
+        r = trust_default_role(&(TrustScope){ .config = config, .access = aps, .now = 1700000000 },
+                               id, rolep);
         access_policies_free(aps);
         return r;
 }
 
-static void test_default_role(void **state) {
+static void test_default_role(void **state)
+{
         static IdRange other[] = { { 5000, 5000 } };
         Role roles[4] = {
                 /* default for carol, but carol is not trusted: skipped */
@@ -394,7 +399,8 @@ static void test_default_role(void **state) {
         assert_null(def);
 }
 
-static void test_needs_hash(void **state) {
+static void test_needs_hash(void **state)
+{
         static IdRange other[] = { { 5000, 5000 } };
         Role roles[2] = {
                 { .name = "a", .trust = { UIDS(r1000) } },
@@ -409,12 +415,16 @@ static void test_needs_hash(void **state) {
         assert_true(trust_needs_exe_hash(&roles[1]));
 
         /* Without an open executable nothing waits: the rule denies at once. */
-        assert_int_equal(trust_rules_match(&hashed, &hashed.trust, &id, NULL, NULL, 0), TRUST_E_DENIED);
-        /* With one, a rule that gets as far as the hash asks for it; one whose principals fail does not. */
+        assert_int_equal(trust_rules_match(&hashed, &hashed.trust, &id, NULL, NULL, 0),
+                         TRUST_E_DENIED);
+        /* With one, a rule that gets as far as the hash asks for it; one whose principals fail does
+         * not. */
         id.exe_fd = 0;
         assert_true(trust_can_hash(&id));
-        assert_int_equal(trust_rules_match(&hashed, &hashed.trust, &id, NULL, NULL, 0), TRUST_E_NEEDS_HASH);
-        assert_int_equal(trust_rules_match(&elsewhere, &elsewhere.trust, &id, NULL, NULL, 0), TRUST_E_DENIED);
+        assert_int_equal(trust_rules_match(&hashed, &hashed.trust, &id, NULL, NULL, 0),
+                         TRUST_E_NEEDS_HASH);
+        assert_int_equal(trust_rules_match(&elsewhere, &elsewhere.trust, &id, NULL, NULL, 0),
+                         TRUST_E_DENIED);
         /* Once hashed (or refused a hash), the rule decides. */
         memcpy(id.exe_sha256, hash_a[0], sizeof(id.exe_sha256));
         id.has_exe_sha256 = true;
@@ -423,7 +433,8 @@ static void test_needs_hash(void **state) {
         id.has_exe_sha256 = false;
         id.exe_hash_missing = "larger than exe_hash_max_size";
         assert_false(trust_can_hash(&id));
-        assert_int_equal(trust_rules_match(&hashed, &hashed.trust, &id, NULL, NULL, 0), TRUST_E_DENIED);
+        assert_int_equal(trust_rules_match(&hashed, &hashed.trust, &id, NULL, NULL, 0),
+                         TRUST_E_DENIED);
 }
 
 /* A rule's file replaced on disk (a package upgrade renames the new file over it): the new file
