@@ -245,6 +245,7 @@ int cli_run(const CliCommand *cmd, int argc, char **argv)
                 return r;
         c.operands = argv + optind;
         c.n_operands = argc - optind;
+        c.timeout_ms = cmd->timeout_ms;
         r = cli_call(cmd->call, cmd->use, &c, &st);
         if (st == ROLED_E_INVALID_PARAMETER_VALUE && c.opts.duration_seconds)
                 r = EXIT_USAGE;

@@ -153,8 +153,16 @@ struct CliCommand {
                    char **argv); /* argv[0] == the command's name; returns the exit code */
         unsigned options;        /* CLI_OPT_*, for cli_run() */
         CliCallFn call;
-        CliUseFn use; /* runs after .call returned ROLED_OK; NULL: nothing to print */
+        CliUseFn use;   /* runs after .call returned ROLED_OK; NULL: nothing to print */
+        int timeout_ms; /* bound on the call; 0: libroled's default (5 s) */
 };
+
+/*
+ * How long a request that may wait for STS is given: the agent's HTTP timeout
+ * (agent/http.h, 15 s) and some, so that a slow upstream is reported as the
+ * agent's UpstreamUnavailable, not as an agent that cannot be reached.
+ */
+#define CLI_UPSTREAM_TIMEOUT_MS 20000
 
 /*
  * cli_call() - the steps every agent request of rolectl shares: connect

@@ -107,6 +107,7 @@ static int cmd_assume(int argc, char **argv)
         req.role = argv[optind];
         req.duration_seconds = c.opts.duration_seconds;
         req.session_policy = policy;
+        c.timeout_ms = CLI_UPSTREAM_TIMEOUT_MS;
         return cli_call(call, print, &c, NULL);
 }
 

@@ -25,6 +25,7 @@ const CliCommand cli_cmd_credential_process = {
         .options = CLI_OPT_ROLE | CLI_OPT_DURATION | CLI_OPT_JSON,
         /* One process, one request: the in-process cache could never answer, so skip it. */
         .call = cli_call_get_fresh_credentials,
+        .timeout_ms = CLI_UPSTREAM_TIMEOUT_MS,
         .use = print,
         .summary = "print credentials as an AWS credential_process helper",
         .help = "NAME\n"

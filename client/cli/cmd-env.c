@@ -31,6 +31,7 @@ const CliCommand cli_cmd_env = {
         .name = "env",
         .options = CLI_OPT_ROLE | CLI_OPT_DURATION | CLI_OPT_JSON,
         .call = cli_call_get_credentials,
+        .timeout_ms = CLI_UPSTREAM_TIMEOUT_MS,
         .use = print,
         .summary = "print credentials as shell export lines",
         .help = "NAME\n"

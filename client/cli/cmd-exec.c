@@ -53,6 +53,7 @@ const CliCommand cli_cmd_exec = {
         /* Everything after the first operand is CMD's, options included. */
         .options = CLI_OPT_ROLE | CLI_OPT_DURATION | CLI_OPT_COMMAND,
         .call = cli_call_get_credentials,
+        .timeout_ms = CLI_UPSTREAM_TIMEOUT_MS,
         .use = run,
         .help = "NAME\n"
                 "    rolectl exec - run a command with a role's credentials\n"

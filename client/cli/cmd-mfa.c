@@ -13,7 +13,6 @@
 #include "cli-json.h"
 
 #define CODE_LEN 6
-#define MFA_CALL_TIMEOUT_MS 20000 /* the agent's STS timeout (agent/http.h, 15 s) and some */
 
 /* Read the code from stdin into @code (a prompt on stderr when stdin is a terminal). */
 static int read_code(char code[CODE_LEN + 1])
@@ -65,8 +64,8 @@ static int print(roled_client *client, const CliCall *c)
 static int cmd_mfa(int argc, char **argv)
 {
         char code[CODE_LEN + 1] = "";
-        /* The agent answers once STS has, which may take its whole 15 s HTTP timeout. */
-        CliCall c = { .data = code, .timeout_ms = MFA_CALL_TIMEOUT_MS };
+        /* The agent answers once STS has, which may take its whole HTTP timeout. */
+        CliCall c = { .data = code, .timeout_ms = CLI_UPSTREAM_TIMEOUT_MS };
         int r;
 
         r = cli_parse_options(argc, argv, CLI_OPT_JSON | CLI_OPT_OPERANDS, &c.opts);

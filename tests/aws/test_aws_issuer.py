@@ -139,6 +139,19 @@ class AwsIssuer(AwsTestCase):
         self.assertIn("RegionDisabledException: STS is not activated in this region for account 123",
                       err)
 
+    def test_slow_sts_is_waited_for_by_credential_process(self):
+        # An STS answer slower than libroled's default 5 s: credential-process
+        # waits as long as the agent's STS call may take, instead of reporting
+        # an agent that cannot be reached (exit 3) while the agent still works.
+        self.sts.delay = 6
+        try:
+            rc, out, err = self.rolectl("credential-process", "--role", "ops", check=False)
+        finally:
+            self.sts.delay = 0
+        self.assertEqual(rc, 0, err)
+        doc = json.loads(out)
+        self.assertTrue(doc["AccessKeyId"].startswith("ASIA"))
+
     def test_throttling_then_backoff(self):
         self.sts.mode = "throttle"
         with self.assertRaises(RpcError) as e:
