@@ -133,6 +133,15 @@ PROTO_PAYLOAD_METHODS(HANDLER_DECLARE)
 #undef HANDLER_DECLARE
 
 /*
+ * session_cache_key() - the key a session of @role for @id is cached under:
+ * role, @id's identity key, @duration, the session policy's @digest (32
+ * bytes, NULL: none) and @id's login session (handlers_session.c).
+ * Return: 0, or -ENAMETOOLONG when it does not fit in @size.
+ */
+int session_cache_key(const Role *role, const Identity *id, uint32_t duration,
+                      const uint8_t *digest, char *buf, size_t size);
+
+/*
  * session_prewarm() - issue and cache a session of @role for @id (a login's
  * identity, not the caller's), with the default duration, under the key
  * GetCredentials would use for @id (handlers_session.c; for Login).

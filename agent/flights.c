@@ -31,7 +31,9 @@ typedef struct Flight {
         char *key;
         char *role; /* role name and ARN at the time of the call, for the replies */
         char *role_arn;
-        uint32_t uid; /* the owner of the session it caches */
+        uint32_t uid; /* the owner of the session it caches (the key names them) */
+        uint32_t login_session;
+        char *user;
         bool is_in_flight;
         Deferred **waiters;
         size_t n_waiters, waiters_size;
@@ -86,6 +88,7 @@ static void flight_free(Flight *f)
         free(f->key);
         free(f->role);
         free(f->role_arn);
+        free(f->user);
         free(f);
 }
 
@@ -218,8 +221,9 @@ static void on_done(void *userdata, int r, Credentials *take, const IssueError *
                 Renewal rn;
 
                 renewal_capture(a, f->key, now, &rn);
-                r = sessions_insert(a->sessions, f->key, take, take->issued, take->expires, f->uid,
-                                    f->role, &s);
+                r = sessions_insert(a->sessions, f->key, take, take->issued, take->expires,
+                                    &(SessionOwner){ f->uid, f->login_session, f->user }, f->role,
+                                    &s);
                 credentials_deinit(take);
                 if (r == 0) {
                         f->n_failures = 0;
@@ -273,10 +277,12 @@ static int new_flight(Flights *t, const IssueRequest *ir, uint64_t hash, Flight 
         f->table = t;
         f->hash = hash;
         f->uid = ir->id->uid;
+        f->login_session = ir->id->login_session;
+        f->user = strdup(ir->id->user);
         f->key = strdup(ir->cache_key);
         f->role = strdup(ir->role->name);
         f->role_arn = strdup(ir->role->arn);
-        if (!f->key || !f->role || !f->role_arn) {
+        if (!f->key || !f->role || !f->role_arn || !f->user) {
                 flight_free(f);
                 return -ENOMEM;
         }
@@ -321,8 +327,10 @@ int flights_issue(Flights *t, Request *req, const IssueRequest *ir, const Sessio
                 Renewal rn;
 
                 renewal_capture(a, ir->cache_key, ir->now, &rn);
-                r = sessions_insert(a->sessions, ir->cache_key, &cr, cr.issued, cr.expires,
-                                    ir->id->uid, ir->role->name, &s);
+                r = sessions_insert(
+                        a->sessions, ir->cache_key, &cr, cr.issued, cr.expires,
+                        &(SessionOwner){ ir->id->uid, ir->id->login_session, ir->id->user },
+                        ir->role->name, &s);
                 credentials_deinit(&cr);
                 f->n_failures = 0;
                 maybe_drop(f, ir->now);

@@ -2,10 +2,10 @@
 /*
  * handlers_session.c - the methods that issue and end sessions:
  * GetCredentials (cached per role and caller identity), AssumeRole (always
- * fresh, with role chaining) and Revoke.  Trust decisions come from trust.c,
- * minting from the role's issuer (issuer.h) through single flight
- * (flights.c), the cache from sessions.c; this file only
- * turns parameters into those calls and their results into replies.
+ * fresh, with role chaining) and Revoke (by uid and role, or one session).  Trust decisions come
+ * from trust.c, minting from the role's issuer (issuer.h) through single flight (flights.c), the
+ * cache from sessions.c; this file only turns parameters into those calls and their results into
+ * replies.
  */
 #include <errno.h>
 #include <sodium.h>
@@ -364,19 +364,28 @@ static int check_session_limit(Request *req)
 }
 
 /*
- * The cache key: role, attested identity key, duration and policy digest.
- * Processes of one service (same uid, gid, unit and executable) share it.
+ * The cache key: role, attested identity key, duration, policy digest and
+ * login session.  Processes of one service (same uid, gid, unit and
+ * executable) share it; processes of two logins do not, so ending one login
+ * ends exactly the sessions its processes were given (handlers_login.c).
  */
-static int cache_key(Request *req, const Ask *ask, char *buf, size_t size)
+int session_cache_key(const Role *role, const Identity *id, uint32_t duration,
+                      const uint8_t *digest, char *buf, size_t size)
 {
-        char digest[65] = "-";
+        char hex[65] = "-";
         int n;
 
-        if (ask->policy)
-                sodium_bin2hex(digest, sizeof(digest), ask->policy_digest, 32);
-        n = snprintf(buf, size, "%s\x1f%s\x1f%u\x1f%s", ask->role->name,
-                     req->id->key ? req->id->key : "", ask->duration, digest);
+        if (digest)
+                sodium_bin2hex(hex, sizeof(hex), digest, 32);
+        n = snprintf(buf, size, "%s\x1f%s\x1f%u\x1f%s\x1f%u", role->name, id->key ? id->key : "",
+                     duration, hex, (unsigned)id->login_session);
         return (n < 0 || (size_t)n >= size) ? -ENAMETOOLONG : 0;
+}
+
+static int cache_key(Request *req, const Ask *ask, char *buf, size_t size)
+{
+        return session_cache_key(ask->role, req->id, ask->duration,
+                                 ask->policy ? ask->policy_digest : NULL, buf, size);
 }
 
 /*
@@ -475,7 +484,7 @@ static int issue(Request *req, Ask *ask, const char *key, const Session *stale, 
         if (!key) {
                 randombytes_buf(rnd, sizeof(rnd));
                 sodium_bin2hex(hex, sizeof(hex), rnd, sizeof(rnd));
-                snprintf(own_key, sizeof(own_key), "assume\x1f%s", hex);
+                snprintf(own_key, sizeof(own_key), SESSIONS_ASSUME_PREFIX "%s", hex);
                 key = own_key;
         }
         ir = issue_request(req, ask, key);
@@ -601,15 +610,72 @@ void notify_revoked(Request *req, uint32_t uid, const char *role)
         proto_buf_deinit(&b);
 }
 
+/*
+ * Read a sessionId parameter into @sid: 1..PROTO_SESSION_ID_MAX bytes without
+ * NUL.  Every session id the agent makes is 32 hex digits; other text simply
+ * matches no session.
+ */
+static int read_session_id(Request *req, ProtoStr in, const char *name,
+                           char sid[PROTO_SESSION_ID_MAX + 1])
+{
+        if (in.len == 0 || in.len > PROTO_SESSION_ID_MAX || memchr(in.ptr, '\0', in.len))
+                return request_param_error(req, RPC_E_TYPE, name);
+        memcpy(sid, in.ptr, in.len);
+        sid[in.len] = '\0';
+        return 0;
+}
+
+/*
+ * Revoke with sessionId: exactly that session, for its owner or an admin.
+ * Another uid's session answers as an unknown one would, so a caller learns
+ * nothing about sessions that are not theirs.
+ */
+static int revoke_one(Request *req, ProtoStr in_sid, uint32_t *uidp, char *role, size_t role_size,
+                      size_t *np)
+{
+        Agent *a = req->agent;
+        char sid[PROTO_SESSION_ID_MAX + 1];
+        const Session *s;
+        int r;
+
+        if ((r = read_session_id(req, in_sid, "sessionId", sid)))
+                return r;
+        s = sessions_find_id(a->sessions, sid);
+        if (s && s->creds.expires <= agent_now(a))
+                s = NULL;
+        if (!s || (s->uid != req->id->uid && !agent_is_admin(a, req->id->uid)))
+                return request_fail(req, PROTO_NO_SUCH_ENTITY, "no live session %s of uid %u", sid,
+                                    (unsigned)req->id->uid);
+        *uidp = s->uid;
+        snprintf(role, role_size, "%s", s->role);
+        return sessions_revoke_id(a->sessions, sid, a->revoked, np);
+}
+
 int handle_Revoke(Request *req, const ProtoRevokeReq *in)
 {
         _cleanup_free_ char *role = NULL;
         uint64_t uid = in->uid.is_set ? in->uid.value : req->id->uid;
-        bool is_cut;
-        int64_t now;
+        char one_role[PROTO_ROLE_NAME_MAX + 1] = "";
+        uint32_t one_uid = 0;
+        int64_t now = agent_now(req->agent);
+        bool is_cut = false;
         size_t n = 0;
         int r;
 
+        if (in->session_id.ptr) {
+                if (in->role.ptr || in->uid.is_set)
+                        return request_fail(
+                                req, PROTO_INVALID_PARAMETER_VALUE,
+                                "sessionId names one session: give it without role or uid");
+                r = revoke_one(req, in->session_id, &one_uid, one_role, sizeof(one_role), &n);
+                if (r)
+                        return r;
+                uid = one_uid;
+                role = strdup(one_role);
+                if (!role)
+                        return -ENOMEM;
+                goto save;
+        }
         if (in->role.ptr) {
                 if (memchr(in->role.ptr, '\0', in->role.len))
                         return request_param_error(req, RPC_E_TYPE, "role");
@@ -631,8 +697,6 @@ int handle_Revoke(Request *req, const ProtoRevokeReq *in)
          * every session of the uid (and role) issued before now, until the
          * longest of them would have expired.
          */
-        now = agent_now(req->agent);
-        is_cut = false;
         /* No session can have a role that is no valid role name: nothing to cut (nor to write
          * down). */
         if (!role || config_role_name_valid(role, strlen(role))) {
@@ -646,6 +710,7 @@ int handle_Revoke(Request *req, const ProtoRevokeReq *in)
                                             "try again later");
                 is_cut = r == 0;
         }
+save:
         /* The answer promises the revocation holds across restarts: write it down first. */
         if ((n || is_cut) && req->agent->key_dir) {
                 _cleanup_free_ char *err = NULL;

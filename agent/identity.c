@@ -376,6 +376,27 @@ static int read_cgroup(int dirfd, Identity *id)
 }
 
 /*
+ * The audit session id.  A kernel without audit support has no sessionid
+ * file, and a process whose pam_loginuid never ran reads (unset): both mean
+ * "in no login".  Without audit support there is no file at all, which reads
+ * like a gone process: a process that did go is caught by the pidfd check
+ * after all the reads.
+ */
+static void read_login_session(int dirfd, Identity *id)
+{
+        char buf[32], *end;
+        unsigned long long v;
+
+        id->login_session = IDENTITY_NO_LOGIN;
+        if (read_small(dirfd, "sessionid", buf, sizeof(buf)) != 0)
+                return;
+        errno = 0;
+        v = strtoull(buf, &end, 10);
+        if (errno == 0 && end != buf && v < IDENTITY_NO_LOGIN)
+                id->login_session = (uint32_t)v;
+}
+
+/*
  * Device, inode, size and times of the executable, through the magic link,
  * from what the kernel has (AT_STATX_DONT_SYNC: a network or FUSE
  * filesystem is not asked, so this never waits on a server or on a FUSE
@@ -603,7 +624,7 @@ static int open_pidfd(int fd, pid_t pid)
         return pidfd;
 }
 
-static int build_key(Identity *id)
+int identity_build_key(Identity *id)
 {
         const char *unit_prefix = id->is_user_unit ? "user:" : "";
         /* A path that does not name the running file in our namespace must not share a key with one
@@ -612,6 +633,7 @@ static int build_key(Identity *id)
                               : !id->is_exe_path_verified && id->exe[0] ? " (unverified)"
                                                                         : "";
 
+        free(id->key);
         if (asprintf(&id->key, "%u:%u:%s%s:%s%s", (unsigned)id->uid, (unsigned)id->gid, unit_prefix,
                      id->unit, id->exe, deleted) < 0) {
                 id->key = NULL;
@@ -691,6 +713,7 @@ int identity_attest(int fd, const struct ucred *cred, Identity *idp)
         r = read_cgroup(dirfd, &id);
         if (r != 0)
                 return r;
+        read_login_session(dirfd, &id);
 
         /*
          * Still alive after the reads: the pid was not free to be reused
@@ -747,9 +770,7 @@ int identity_finish(Identity *id, unsigned flags)
                 if (r != 0)
                         return r;
         }
-        free(id->key);
-        id->key = NULL;
-        return build_key(id);
+        return identity_build_key(id);
 }
 
 int identity_from_socket(int fd, Identity *idp)

@@ -80,6 +80,12 @@ enum {
  *                  derived as systemd does: the first non-slice component, and
  *                  for a user manager (user@UID.service) the first non-slice
  *                  component below it, then is_user_unit is true
+ *  login_session   the audit session id of the process (/proc/PID/sessionid):
+ *                  the login it belongs to, given by pam_loginuid when the
+ *                  login began, inherited by every process of that login
+ *                  and unchangeable by them (logind names session-N.scope
+ *                  after it); IDENTITY_NO_LOGIN (the kernel's "unset") for
+ *                  services, and where the kernel has no audit support
  *  key             the cache key "<uid>:<gid>:<unit>:<exe>", where <unit> is
  *                  "user:<name>" for user units and <exe> ends in " (deleted)"
  *                  for a deleted executable and in " (unverified)" for a path
@@ -95,6 +101,7 @@ typedef struct Identity {
         int pidfd;
         int exe_fd;
         int proc_fd;
+        uint32_t login_session;
         gid_t *gids;
         char **gid_names;
         size_t n_gids;
@@ -117,9 +124,11 @@ typedef struct Identity {
         char *key;
 } Identity;
 
+#define IDENTITY_NO_LOGIN UINT32_MAX /* login_session outside any login */
+
 #define IDENTITY_INIT                                                                              \
         {                                                                                          \
-                .pidfd = -1, .exe_fd = -1, .proc_fd = -1                                           \
+                .pidfd = -1, .exe_fd = -1, .proc_fd = -1, .login_session = IDENTITY_NO_LOGIN       \
         }
 
 /*
@@ -202,6 +211,13 @@ int identity_check_exe(const Identity *id);
  */
 int identity_unit_from_cgroup(const char *cgroup, char *unit, size_t unit_size,
                               bool *is_user_unitp);
+
+/*
+ * identity_build_key() - (re)build @id->key from uid, gid, unit and
+ * executable as identity_finish() does, for an identity put together by
+ * hand (a login's, handlers_login.c).  Return: 0 or -ENOMEM.
+ */
+int identity_build_key(Identity *id);
 
 /*
  * identity_deinit() - close the fds and free the allocations of @id, leaving

@@ -25,6 +25,8 @@
 typedef struct Later {
         Agent *agent;
         uint32_t uid;
+        uint32_t login_session;
+        char *user;
         char *key;
         char *role;
 } Later;
@@ -35,21 +37,22 @@ static void later_free(Later *l)
                 return;
         free(l->key);
         free(l->role);
+        free(l->user);
         free(l);
 }
 
 /* keep() - cache the session; @except: the connection whose handler is replying now (NULL: none).
  */
-static void keep(Agent *a, const Conn *except, const char *key, Credentials *take, uint32_t uid,
-                 const char *role)
+static void keep(Agent *a, const Conn *except, const char *key, Credentials *take,
+                 const SessionOwner *owner, const char *role)
 {
         Renewal rn;
         int r;
 
         renewal_capture(a, key, agent_now(a), &rn);
-        r = sessions_insert(a->sessions, key, take, take->issued, take->expires, uid, role, NULL);
+        r = sessions_insert(a->sessions, key, take, take->issued, take->expires, owner, role, NULL);
         if (r < 0)
-                log_warning("pre-warm of role %s for uid %u: %s", role, (unsigned)uid,
+                log_warning("pre-warm of role %s for uid %u: %s", role, (unsigned)owner->uid,
                             strerror(-r));
         else
                 renewal_notify(a, except, &rn);
@@ -61,7 +64,8 @@ static void done(void *userdata, int r, Credentials *take, const IssueError *err
         Later *l = userdata;
 
         if (r == 0)
-                keep(l->agent, NULL, l->key, take, l->uid, l->role);
+                keep(l->agent, NULL, l->key, take,
+                     &(SessionOwner){ l->uid, l->login_session, l->user }, l->role);
         else if (r > 0)
                 log_warning("pre-warm of role %s for uid %u failed: %s", l->role, (unsigned)l->uid,
                             err ? err->message : "the issuer refused");
@@ -80,7 +84,7 @@ int session_prewarm(Request *req, const Identity *id, const Role *role, char *wh
         char key[IDENTITY_PATH_MAX + 512];
         IssueRequest ir;
         Later *l;
-        int n, r;
+        int r;
 
         TrustScope ts = trust_scope_of(a);
 
@@ -88,10 +92,9 @@ int session_prewarm(Request *req, const Identity *id, const Role *role, char *wh
         if (r)
                 return r;
         /* The key GetCredentials builds for this identity without a session policy. */
-        n = snprintf(key, sizeof(key), "%s\x1f%s\x1f%u\x1f-", role->name, id->key ? id->key : "",
-                     duration);
-        if (n < 0 || (size_t)n >= sizeof(key))
-                return -ENAMETOOLONG;
+        r = session_cache_key(role, id, duration, NULL, key, sizeof(key));
+        if (r < 0)
+                return r;
         if (sessions_lookup(a->sessions, key, now))
                 return 0;
         if (!sessions_lookup_unexpired(a->sessions, key, now) &&
@@ -110,9 +113,11 @@ int session_prewarm(Request *req, const Identity *id, const Role *role, char *wh
                 return -ENOMEM;
         l->agent = a;
         l->uid = id->uid;
+        l->login_session = id->login_session;
+        l->user = strdup(id->user);
         l->key = strdup(key);
         l->role = strdup(role->name);
-        if (!l->key || !l->role) {
+        if (!l->key || !l->role || !l->user) {
                 later_free(l);
                 return -ENOMEM;
         }
@@ -129,7 +134,8 @@ int session_prewarm(Request *req, const Identity *id, const Role *role, char *wh
                 return 0; /* done() owns l now */
         later_free(l);
         if (r == 0) {
-                keep(a, req->conn, key, &cr, id->uid, role->name);
+                keep(a, req->conn, key, &cr,
+                     &(SessionOwner){ id->uid, id->login_session, id->user }, role->name);
                 return 0;
         }
         credentials_deinit(&cr);

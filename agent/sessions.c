@@ -193,9 +193,12 @@ const Session *sessions_lookup(const SessionCache *cache, const char *key, int64
 }
 
 int sessions_insert(SessionCache *cache, const char *key, Credentials *take, int64_t issued,
-                    int64_t expires, uint32_t uid, const char *role, const Session **sessionp)
+                    int64_t expires, const SessionOwner *owner, const char *role,
+                    const Session **sessionp)
 {
-        size_t key_len = strlen(key), role_len = strlen(role);
+        const char *user = owner->user ? owner->user : "";
+        uint32_t uid = owner->uid;
+        size_t key_len = strlen(key), role_len = strlen(role), user_len = strlen(user);
         int64_t lifetime, jitter_max, jitter = 0;
         uint64_t hash = table_hash(&cache->t, key);
         Link **old;
@@ -211,7 +214,7 @@ int sessions_insert(SessionCache *cache, const char *key, Credentials *take, int
         r = uidcount_add(&cache->uids, uid, 1, SIZE_MAX);
         if (r)
                 return r < 0 ? r : -ENOSPC;
-        s = malloc(sizeof(*s) + key_len + 1 + role_len + 1);
+        s = malloc(sizeof(*s) + key_len + 1 + role_len + 1 + user_len + 1);
         if (!s) {
                 uidcount_drop(&cache->uids, uid, 1);
                 return -ENOMEM;
@@ -221,6 +224,9 @@ int sessions_insert(SessionCache *cache, const char *key, Credentials *take, int
         memcpy(s->key, key, key_len + 1);
         memcpy(s->key + key_len + 1, role, role_len + 1);
         s->role = s->key + key_len + 1;
+        memcpy(s->key + key_len + 1 + role_len + 1, user, user_len + 1);
+        s->user = s->role + role_len + 1;
+        s->login_session = owner->login_session;
 
         /* Chosen once per session, so sessions minted together renew apart. */
         lifetime = expires - issued;
@@ -342,6 +348,45 @@ int sessions_revoke_since(SessionCache *cache, uint32_t uid, int64_t since, Revo
         if (np)
                 *np = n;
         return 0;
+}
+
+static bool match_id(const Session *s, const void *arg)
+{
+        return strcmp(s->creds.sid, arg) == 0;
+}
+
+int sessions_revoke_id(SessionCache *cache, const char *sid, RevocationSet *revoked, size_t *np)
+{
+        size_t n = 0;
+        int r;
+
+        r = sweep(cache, match_id, sid, remember_revoked, revoked, &n);
+        if (r < 0)
+                return r;
+        if (np)
+                *np = n;
+        return 0;
+}
+
+int sessions_foreach(const SessionCache *cache, int (*fn)(const Session *s, void *arg), void *arg)
+{
+        for (size_t i = 0; i < cache->t.n_buckets; i++)
+                for (const Link *l = cache->t.buckets[i]; l; l = l->next) {
+                        int r = fn((const Session *)l, arg);
+
+                        if (r)
+                                return r;
+                }
+        return 0;
+}
+
+const Session *sessions_find_id(const SessionCache *cache, const char *sid)
+{
+        for (size_t i = 0; i < cache->t.n_buckets; i++)
+                for (const Link *l = cache->t.buckets[i]; l; l = l->next)
+                        if (match_id((const Session *)l, sid))
+                                return (const Session *)l;
+        return NULL;
 }
 
 static bool match_expired(const Session *s, const void *arg)

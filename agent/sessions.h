@@ -29,14 +29,26 @@ typedef struct SessionLink {
         uint64_t hash;
 } SessionLink;
 
+/* SESSIONS_NO_LOGIN - login_session of a caller outside any login (the kernel's "unset"). */
+#define SESSIONS_NO_LOGIN UINT32_MAX
+
+/* Whose a session is: what sessions_insert() records besides the credentials. */
+typedef struct SessionOwner {
+        uint32_t uid;
+        uint32_t login_session; /* the caller's audit session id, or SESSIONS_NO_LOGIN */
+        const char *user;       /* the uid's name as attested (its number when unresolved) */
+} SessionOwner;
+
 /* One cached session; fields are read-only for callers. */
 typedef struct Session {
         SessionLink link;   /* must stay first */
         int64_t refresh_at; /* served by sessions_lookup() while now < refresh_at */
         uint32_t uid;
-        Credentials creds; /* owned; creds.issued/expires as passed to sessions_insert() */
-        const char *role;  /* points into the same allocation */
-        char key[];        /* the cache key, NUL-terminated, then the role */
+        uint32_t login_session; /* SessionOwner's */
+        Credentials creds;      /* owned; creds.issued/expires as passed to sessions_insert() */
+        const char *role;       /* points into the same allocation */
+        const char *user;       /* points into the same allocation */
+        char key[];             /* the cache key, NUL-terminated, then the role, then the user */
 } Session;
 
 typedef struct SessionCache SessionCache;
@@ -76,7 +88,7 @@ const Session *sessions_lookup_unexpired(const SessionCache *cache, const char *
  * @take:    credentials, moved into the cache; on success *@take is wiped
  *           and reset to CREDENTIALS_INIT, on failure it is left alone
  * @issued, @expires: lifetime of the session, Unix seconds (@expires > @issued)
- * @uid:     owner, for sessions_revoke()
+ * @owner:   uid, login session and user name (copied), for revoking and listing
  * @role:    role name (copied), for sessions_revoke()
  * @sessionp: on success, if not NULL, the cached session (borrowed)
  *
@@ -87,7 +99,8 @@ const Session *sessions_lookup_unexpired(const SessionCache *cache, const char *
  * Return: 0, -EINVAL (@expires <= @issued) or -ENOMEM.
  */
 int sessions_insert(SessionCache *cache, const char *key, Credentials *take, int64_t issued,
-                    int64_t expires, uint32_t uid, const char *role, const Session **sessionp);
+                    int64_t expires, const SessionOwner *owner, const char *role,
+                    const Session **sessionp);
 
 /*
  * sessions_revoke() - drop the sessions of @uid (all, or only those of @role)
@@ -106,6 +119,28 @@ int sessions_revoke(SessionCache *cache, uint32_t uid, const char *role, Revocat
  */
 int sessions_revoke_since(SessionCache *cache, uint32_t uid, int64_t since, RevocationSet *revoked,
                           size_t *np);
+
+/*
+ * sessions_foreach() - call @fn(s, @arg) for every cached session, in no
+ * particular order; stops at the first non-zero return and passes it on.
+ * @fn must not change @cache.  Return: 0 or what @fn returned.
+ */
+int sessions_foreach(const SessionCache *cache, int (*fn)(const Session *s, void *arg), void *arg);
+
+/* sessions_find_id() - the session whose session id is @sid, or NULL (a scan of the cache). */
+const Session *sessions_find_id(const SessionCache *cache, const char *sid);
+
+/*
+ * sessions_revoke_id() - like sessions_revoke(), for the one session whose
+ * session id is @sid (*@np is 0 when there is none).
+ */
+int sessions_revoke_id(SessionCache *cache, const char *sid, RevocationSet *revoked, size_t *np);
+
+/*
+ * SESSIONS_ASSUME_PREFIX - the start of the key an AssumeRole session is kept
+ * under (a key no lookup uses), so listings can tell it from a cached one.
+ */
+#define SESSIONS_ASSUME_PREFIX "assume\x1f"
 
 /* sessions_expire() - drop (and wipe) every session with expires <= @now.  Return: how many. */
 size_t sessions_expire(SessionCache *cache, int64_t now);

@@ -83,6 +83,9 @@ typedef struct List {
 #define ROW_MfaRep(...) ROW(MfaRep, __VA_ARGS__)
 #define ROW_SessionsRevokedNote(...) ROW(SessionsRevokedNote, __VA_ARGS__)
 #define ROW_SessionRenewedNote(...) ROW(SessionRenewedNote, __VA_ARGS__)
+#define ROW_ListSessionsReq(...) ROW(ListSessionsReq, __VA_ARGS__)
+#define ROW_SessionSummary(...) ROW(SessionSummary, __VA_ARGS__)
+#define ROW_ListSessionsRep(...) ROW(ListSessionsRep, __VA_ARGS__)
 
 #define DEFINE_SCHEMA(S)                                                                           \
         static const Field fields_##S[] = { PROTO_##S(ROW_##S) };                                  \

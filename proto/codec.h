@@ -162,7 +162,8 @@ enum { PROTO_REQUIRED, PROTO_OPTIONAL, PROTO_NULLABLE };
 
 #define PROTO_RevokeReq(F)                                                                         \
         F(STR, role, "role", PROTO_ROLE_NAME_MAX, PROTO_OPTIONAL, -)                               \
-        F(OPT_UINT, uid, "uid", 0, PROTO_OPTIONAL, -)
+        F(OPT_UINT, uid, "uid", 0, PROTO_OPTIONAL, -)                                              \
+        F(STR, session_id, "sessionId", PROTO_SESSION_ID_MAX, PROTO_OPTIONAL, -)
 #define PROTO_RevokeRep(F) F(UINT, revoked, "revoked", 0, PROTO_REQUIRED, -)
 
 /* One verification key in GetPublicKeys. */
@@ -254,6 +255,29 @@ enum { PROTO_REQUIRED, PROTO_OPTIONAL, PROTO_NULLABLE };
         F(STR, role, "role", PROTO_ROLE_NAME_MAX, PROTO_REQUIRED, -)                               \
         F(STR, access_key_id, "accessKeyId", PROTO_AKID_MAX, PROTO_REQUIRED, -)
 
+/* ListSessions: one page, in sessionId order, after marker (PROTOCOL.md). */
+#define PROTO_ListSessionsReq(F)                                                                   \
+        F(OPT_UINT, uid, "uid", 0, PROTO_OPTIONAL, -)                                              \
+        F(STR, role, "role", PROTO_ROLE_NAME_MAX, PROTO_OPTIONAL, -)                               \
+        F(STR, marker, "marker", PROTO_SESSION_ID_MAX, PROTO_OPTIONAL, -)                          \
+        F(OPT_UINT, max_items, "maxItems", 0, PROTO_OPTIONAL, -)
+/* One live session: what it is, never its secret or token. */
+#define PROTO_SessionSummary(F)                                                                    \
+        F(STR, session_id, "sessionId", PROTO_SESSION_ID_MAX, PROTO_REQUIRED, -)                   \
+        F(STR, access_key_id, "accessKeyId", 0, PROTO_REQUIRED, -)                                 \
+        F(STR, role, "role", PROTO_ROLE_NAME_MAX, PROTO_REQUIRED, -)                               \
+        F(STR, assumed_role_arn, "assumedRoleArn", 0, PROTO_REQUIRED, -)                           \
+        F(STR, issuer, "issuer", 0, PROTO_REQUIRED, -)                                             \
+        F(STR, kind, "kind", 0, PROTO_REQUIRED, -)                                                 \
+        F(UINT, uid, "uid", 0, PROTO_REQUIRED, -)                                                  \
+        F(STR, user, "user", 0, PROTO_REQUIRED, -)                                                 \
+        F(UINT, issued, "issued", 0, PROTO_REQUIRED, -)                                            \
+        F(UINT, expiration, "expiration", 0, PROTO_REQUIRED, -)
+#define PROTO_ListSessionsRep(F)                                                                   \
+        F(LIST, sessions, "sessions", PROTO_LIST_SESSIONS_MAX, PROTO_REQUIRED, SessionSummary)     \
+        F(BOOL, is_truncated, "isTruncated", 0, PROTO_REQUIRED, -)                                 \
+        F(STR, marker, "marker", PROTO_SESSION_ID_MAX, PROTO_OPTIONAL, -)
+
 /* Every payload struct, each after the ones it contains: X(Struct). */
 #define PROTO_PAYLOADS(X)                                                                          \
         X(HelloReq)                                                                                \
@@ -282,7 +306,10 @@ enum { PROTO_REQUIRED, PROTO_OPTIONAL, PROTO_NULLABLE };
         X(MfaReq)                                                                                  \
         X(MfaRep)                                                                                  \
         X(SessionsRevokedNote)                                                                     \
-        X(SessionRenewedNote)
+        X(SessionRenewedNote)                                                                      \
+        X(ListSessionsReq)                                                                         \
+        X(SessionSummary)                                                                          \
+        X(ListSessionsRep)
 
 /*
  * Each method's request and reply struct, in the order of PROTO_METHODS
@@ -302,7 +329,8 @@ enum { PROTO_REQUIRED, PROTO_OPTIONAL, PROTO_NULLABLE };
         X(Authorize, AuthorizeReq, DecisionRep)                                                    \
         X(Simulate, SimulateReq, DecisionRep)                                                      \
         X(Login, LoginReq, LoginRep)                                                               \
-        X(Mfa, MfaReq, MfaRep)
+        X(Mfa, MfaReq, MfaRep)                                                                     \
+        X(ListSessions, ListSessionsReq, ListSessionsRep)
 
 /* C types of the kinds (see the field rows). */
 #define PROTO_CTYPE_STR(sub) ProtoStr

@@ -18,9 +18,12 @@
  *
  * 1: first version: Hello, GetCredentials, AssumeRole, GetCallerIdentity,
  *    ListRoles, Status, Reload, Revoke, GetPublicKeys, GetRole, Authorize, Simulate;
- *    later Login (PAM logins; an agent without it answers UnsupportedOperation)
- *    and Mfa (an MFA code for the aws issuer; likewise); the SessionRenewed
- *    notification (clients ignore notifications they do not know).
+ *    later Login (PAM logins; an agent without it answers UnsupportedOperation),
+ *    Mfa (an MFA code for the aws issuer; likewise), the SessionRenewed
+ *    notification (clients ignore notifications they do not know), and
+ *    ListSessions and Revoke's sessionId (an older agent answers
+ *    UnsupportedOperation, and ignores sessionId: libroled asks ListSessions
+ *    first).
  */
 #define PROTO_VERSION 1
 #define PROTO_VERSION_MIN 1
@@ -51,6 +54,8 @@
 #define PROTO_LOGIN_ITEM_MAX 256      /* Login service, tty, rhost, bytes each */
 #define PROTO_LOGIN_ID_MAX 64         /* Login loginId, bytes */
 #define PROTO_MFA_CODE_LEN 6          /* Mfa code: exactly six ASCII digits */
+#define PROTO_SESSION_ID_MAX 64       /* Revoke sessionId, ListSessions marker, bytes */
+#define PROTO_LIST_SESSIONS_MAX 100   /* sessions in one ListSessions page (maxItems) */
 
 /* MessagePack-RPC message types: the first element of the envelope array. */
 enum {
@@ -84,7 +89,8 @@ enum {
         X(AUTHORIZE, Authorize, PROTO_F_NONE)                                                      \
         X(SIMULATE, Simulate, PROTO_F_ADMIN)                                                       \
         X(LOGIN, Login, PROTO_F_ADMIN)                                                             \
-        X(MFA, Mfa, PROTO_F_NONE)
+        X(MFA, Mfa, PROTO_F_NONE)                                                                  \
+        X(LIST_SESSIONS, ListSessions, PROTO_F_NONE)
 
 typedef enum ProtoMethod {
 #define PROTO_X_ENUM(e, name, flags) PROTO_M_##e,

@@ -210,6 +210,7 @@ static void release(CliCall *c)
         roled_role_unref(c->role);
         roled_token_claims_unref(c->claims);
         roled_authz_result_unref(c->authz);
+        roled_session_list_unref(c->sessions);
         free(c->text);
 }
 

@@ -128,6 +128,7 @@ typedef struct CliCall {
         roled_role *role;
         roled_token_claims *claims;
         roled_authz_result *authz;
+        roled_session_list *sessions;
         char *text;   /* heap */
         int64_t time; /* a time in the answer (Mfa: when the MFA session ends) */
         uint32_t count;
@@ -258,4 +259,5 @@ int cli_read_policy(const char *what, const char *path, char **textp);
 
 extern const CliCommand cli_cmd_credential_process, cli_cmd_env, cli_cmd_exec, cli_cmd_whoami,
         cli_cmd_roles, cli_cmd_assume, cli_cmd_status, cli_cmd_reload, cli_cmd_revoke,
-        cli_cmd_verify_token, cli_cmd_check, cli_cmd_explain, cli_cmd_aws_config, cli_cmd_mfa;
+        cli_cmd_sessions, cli_cmd_verify_token, cli_cmd_check, cli_cmd_explain, cli_cmd_aws_config,
+        cli_cmd_mfa;

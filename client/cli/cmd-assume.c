@@ -72,6 +72,7 @@ static int cmd_assume(int argc, char **argv)
         _cleanup_free_ char *policy = NULL;
         roled_assume_role_request req = ROLED_ASSUME_ROLE_REQUEST_INIT;
         CliCall c = { .data = &req, .count = cli_globals.is_json ? OUT_JSON : OUT_PROCESS };
+        roled_status st = ROLED_OK;
         int r, o;
 
         while ((o = getopt_long(argc, argv, ":d:p:n:cjeh", options, NULL)) != -1) {
@@ -108,7 +109,11 @@ static int cmd_assume(int argc, char **argv)
         req.duration_seconds = c.opts.duration_seconds;
         req.session_policy = policy;
         c.timeout_ms = CLI_UPSTREAM_TIMEOUT_MS;
-        return cli_call(call, print, &c, NULL);
+        r = cli_call(call, print, &c, &st);
+        /* As cli_run() does for the others: a duration over the role's maximum is a usage error. */
+        if (st == ROLED_E_INVALID_PARAMETER_VALUE && req.duration_seconds)
+                r = EXIT_USAGE;
+        return r;
 }
 
 const CliCommand cli_cmd_assume = {
@@ -137,6 +142,6 @@ const CliCommand cli_cmd_assume = {
                 "    Default output: the credential_process JSON object.\n"
                 "\n"
                 "EXIT STATUS\n"
-                "    0 printed; 1 the agent refused; 2 usage error; 3 the agent cannot be "
-                "reached.\n",
+                "    0 printed; 1 the agent refused; 2 usage error (also a duration over the\n"
+                "    role's maximum); 3 the agent cannot be reached.\n",
 };

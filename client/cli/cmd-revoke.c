@@ -1,14 +1,32 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * cmd-revoke.c - `rolectl revoke`: end the caller's sessions (all, or those of
- * one role).  Revoked local tokens stop verifying online at once.
+ * one role), or exactly one session by its id (`rolectl sessions` lists them).
+ * Revoked local tokens stop verifying online at once.
  */
+#include <getopt.h>
+
 #include "cli.h"
 #include "cli-json.h"
 
+static const struct option options[] = {
+        { "role", required_argument, NULL, 'r' },
+        { "session", required_argument, NULL, 's' },
+        { "json", no_argument, NULL, 'j' },
+        { "help", no_argument, NULL, 'h' },
+        {},
+};
+
+/* call() - Revoke: of one session (the id in @c->data), or of the role in @c->opts (NULL: all). */
 static roled_status call(roled_client *client, CliCall *c, roled_error *err)
 {
-        return roled_revoke(client, c->opts.role, &c->count, err);
+        roled_status st;
+
+        if (!c->data)
+                return roled_revoke(client, c->opts.role, &c->count, err);
+        st = roled_revoke_session(client, c->data, err);
+        c->count = st == ROLED_OK;
+        return st;
 }
 
 static int print(roled_client *client, const CliCall *c)
@@ -20,23 +38,50 @@ static int print(roled_client *client, const CliCall *c)
         return EXIT_OK;
 }
 
+static int cmd_revoke(int argc, char **argv)
+{
+        CliCall c = { .opts.is_json = cli_globals.is_json };
+        int o, r;
+
+        while ((o = getopt_long(argc, argv, "+:r:s:jh", options, NULL)) != -1) {
+                switch (o) {
+                case 's':
+                        if (!*optarg)
+                                return cli_usage_error(argv[0], "--session needs a session id");
+                        c.data = optarg;
+                        break;
+                default:
+                        r = cli_option(o, argv, &c.opts);
+                        if (r != CLI_GO_ON)
+                                return r;
+                }
+        }
+        if (optind != argc)
+                return cli_usage_error(argv[0], "unexpected argument '%s'", argv[optind]);
+        if (c.data && c.opts.role)
+                return cli_usage_error(argv[0],
+                                       "--session names one session: give it without --role");
+        return cli_call(call, print, &c, NULL);
+}
+
 const CliCommand cli_cmd_revoke = {
         .name = "revoke",
-        .options = CLI_OPT_ROLE | CLI_OPT_JSON,
-        .call = call,
-        .use = print,
-        .summary = "end your sessions (all, or of one role)",
+        .run = cmd_revoke,
+        .summary = "end your sessions (all, of one role, or one session)",
         .help = "NAME\n"
                 "    rolectl revoke - end sessions\n"
                 "\n"
                 "SYNOPSIS\n"
-                "    rolectl [--socket PATH] revoke [--role ROLE] [--json]\n"
+                "    rolectl [--socket PATH] revoke [--role ROLE | --session ID] [--json]\n"
                 "\n"
                 "OPTIONS\n"
                 "    -r, --role ROLE       only sessions of this role\n"
+                "    -s, --session ID      exactly this session (an id from `rolectl sessions`);\n"
+                "                          your own, or anyone's for root and the agent's user\n"
                 "    -j, --json            print {\"revoked\": N}\n"
                 "    -h, --help            this text\n"
                 "\n"
                 "EXIT STATUS\n"
-                "    0 done; 1 the agent refused; 2 usage error; 3 the agent cannot be reached.\n",
+                "    0 done; 1 the agent refused (NoSuchEntity: no live session of yours has\n"
+                "    that id); 2 usage error; 3 the agent cannot be reached.\n",
 };

@@ -53,6 +53,7 @@ static const CliCommand *const commands[] = {
         &cli_cmd_whoami,
         &cli_cmd_roles,
         &cli_cmd_status,
+        &cli_cmd_sessions,
         &cli_cmd_revoke,
         &cli_cmd_reload,
         &cli_cmd_verify_token,

@@ -349,6 +349,79 @@ ROLED_EXPORT roled_status roled_revoke(roled_client *client, const char *role, u
                                        roled_error *err);
 
 /*
+ * Live sessions (ListSessions): what identifies each one, never its secret or
+ * token.  A user sees their own; root and the agent's user see every uid's,
+ * or one uid's with ROLED_SESSIONS_ONE_UID.
+ */
+#define ROLED_SESSIONS_ONE_UID 1u /* only @uid's sessions (another uid's: admins only) */
+
+/* What roled_list_sessions() asks for; start from ROLED_SESSIONS_REQUEST_INIT. */
+typedef struct roled_sessions_request {
+        size_t size;      /* sizeof(roled_sessions_request) */
+        const char *role; /* NULL: any role */
+        uint32_t uid;     /* with ROLED_SESSIONS_ONE_UID */
+        unsigned flags;   /* ROLED_SESSIONS_* */
+} roled_sessions_request;
+
+#define ROLED_SESSIONS_REQUEST_INIT                                                                \
+        {                                                                                          \
+                sizeof(roled_sessions_request), NULL, 0, 0                                         \
+        }
+
+/* The listed sessions, in session id order; reference-counted, read by index. */
+typedef struct roled_session_list roled_session_list;
+ROLED_EXPORT roled_session_list *roled_session_list_ref(roled_session_list *list);
+ROLED_EXPORT roled_session_list *roled_session_list_unref(roled_session_list *list);
+ROLED_EXPORT size_t roled_session_list_count(const roled_session_list *list);
+/* Getters for entry @i < roled_session_list_count(); out of range gives "" / 0. */
+ROLED_EXPORT const char *roled_session_list_session_id(const roled_session_list *list, size_t i);
+ROLED_EXPORT const char *roled_session_list_access_key_id(const roled_session_list *list, size_t i);
+ROLED_EXPORT const char *roled_session_list_role(const roled_session_list *list, size_t i);
+ROLED_EXPORT const char *roled_session_list_assumed_role_arn(const roled_session_list *list,
+                                                             size_t i);
+ROLED_EXPORT const char *roled_session_list_issuer(const roled_session_list *list,
+                                                   size_t i); /* "local", "aws" */
+ROLED_EXPORT const char *roled_session_list_kind(const roled_session_list *list,
+                                                 size_t i); /* "cached", "assumed" */
+ROLED_EXPORT uint32_t roled_session_list_uid(const roled_session_list *list, size_t i);
+ROLED_EXPORT const char *roled_session_list_user(const roled_session_list *list,
+                                                 size_t i); /* the uid's name (or number) */
+ROLED_EXPORT time_t roled_session_list_issued(const roled_session_list *list,
+                                              size_t i); /* Unix seconds */
+ROLED_EXPORT time_t roled_session_list_expiration(const roled_session_list *list,
+                                                  size_t i); /* Unix seconds */
+
+/*
+ * roled_list_sessions() - the live sessions the caller may see (ListSessions,
+ * every page of it).
+ * @req: NULL for the defaults (own sessions; an admin's: every uid's)
+ * @listp: a new reference on ROLED_OK, NULL otherwise
+ * THREAD SAFETY: any thread.  BLOCKING: one call per 100 sessions, each
+ * until the answer or the client's timeout.
+ * ERRORS: ROLED_E_ACCESS_DENIED (another uid's, not an admin),
+ * ROLED_E_INVALID_PARAMETER_VALUE, ROLED_E_UNSUPPORTED_OPERATION (an older
+ * agent), ROLED_E_INVALID_ARGUMENT, connection errors, ROLED_E_FORKED.
+ */
+ROLED_EXPORT roled_status roled_list_sessions(roled_client *client,
+                                              const roled_sessions_request *req,
+                                              roled_session_list **listp, roled_error *err);
+
+/*
+ * roled_revoke_session() - end exactly one session, named by its session id
+ * (roled_session_list_session_id(), roled_credentials_session_id()): the
+ * caller's own, or anyone's for root and the agent's user.  Empties
+ * @client's credential cache; the agent tells the owner's connections.
+ * THREAD SAFETY: any thread.  BLOCKING: two calls, each until the answer or
+ * the client's timeout.
+ * ERRORS: ROLED_E_NO_SUCH_ENTITY (no live session with that id that the
+ * caller may end: another user's looks the same as none),
+ * ROLED_E_UNSUPPORTED_OPERATION (an agent without ListSessions: nothing is
+ * revoked), ROLED_E_INVALID_ARGUMENT, connection errors, ROLED_E_FORKED.
+ */
+ROLED_EXPORT roled_status roled_revoke_session(roled_client *client, const char *session_id,
+                                               roled_error *err);
+
+/*
  * roled_reload() - ask the agent to re-read its configuration (admin only);
  * *@n_rolesp (may be NULL) gets the number of roles now loaded.
  * ERRORS: ROLED_E_ACCESS_DENIED, ROLED_E_INVALID_PARAMETER_VALUE (broken

@@ -138,6 +138,24 @@ static void test_durations(void)
         CHECK_USAGE("15m (900) to 12h (43200)", "env", "--duration", "99999999999999999999");
         CHECK_USAGE("invalid duration '1.5h'", "env", "--duration", "1.5h");
         CHECK_USAGE("invalid duration '15 m'", "assume", "open", "-d", "15 m");
+        /* Over the role's own maximum (short: 1h): the agent refuses it, and that is a usage error
+         * too. */
+        CHECK_USAGE("role short allows at most 3600", "assume", "short", "--duration", "2h");
+        CHECK_USAGE("role short allows at most 3600", "credential-process", "--role", "short", "-d",
+                    "2h");
+        CHECK_USAGE("role short allows at most 3600", "env", "--role", "short", "-d", "1h1s");
+        CHECK_INT(rolectl(UID_CAROL, agent.socket, &out, &err, "assume", "short", "--duration",
+                          "1h", NULL),
+                  ==, 0);
+        free(out);
+        free(err);
+        /* Refusals that are not about the duration keep exit 1. */
+        CHECK_INT(rolectl(UID_BOB, agent.socket, &out, &err, "assume", "short", "--duration", "1h",
+                          NULL),
+                  ==, 1);
+        CHECK_CONTAINS(err, "AccessDenied");
+        free(out);
+        free(err);
 }
 
 static void test_json_reload_revoke(void)
@@ -148,7 +166,7 @@ static void test_json_reload_revoke(void)
         CHECK_INT(rolectl(0, agent.socket, &out, &err, "reload", "--json", NULL), ==, 0);
         j = parse(out);
         CHECK(json_is_true(json_object_get(j, "reloaded")));
-        CHECK_INT(json_integer_value(json_object_get(j, "roles")), ==, 1);
+        CHECK_INT(json_integer_value(json_object_get(j, "roles")), ==, 2);
         json_decref(j);
         free(out);
         free(err);
@@ -228,6 +246,8 @@ int main(int argc, char **argv)
         config_put(cfg, "roles.d/10-open.ini",
                    "[role]\nname = open\nmax_session_duration = 12h\n[trust]\ngroups = "
                    "roledops\n[default]\nusers = roledcarol\n");
+        config_put(cfg, "roles.d/20-short.ini",
+                   "[role]\nname = short\nmax_session_duration = 1h\n[trust]\ngroups = roledops\n");
         agent_spawn(cfg, &agent);
         test_globals_anywhere();
         test_usage_lines();

@@ -24,6 +24,9 @@
 #include "issuer_local.h"
 #include "sessions.h"
 
+/* A session owner outside any login. */
+#define OWNER(uid) (&(SessionOwner){ (uid), SESSIONS_NO_LOGIN, "user" })
+
 #define T0 1700000000
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -100,7 +103,7 @@ static const Session *insert(SessionCache *cache, const char *key, const char *r
         const Session *s = NULL;
         int64_t issued = c.issued, expires = c.expires;
 
-        assert_int_equal(sessions_insert(cache, key, &c, issued, expires, uid, role, &s), 0);
+        assert_int_equal(sessions_insert(cache, key, &c, issued, expires, OWNER(uid), role, &s), 0);
         assert_null(c.token); /* taken */
         assert_int_equal(c.secret[0], 0);
         return s;
@@ -167,7 +170,8 @@ static void test_jitter_spread(void **state)
 
                 snprintf(key, sizeof(key), "k%d", i);
                 snprintf(c.akid, sizeof(c.akid), "ASIA%016d", i);
-                assert_int_equal(sessions_insert(cache, key, &c, T0, T0 + lifetime, 1, "r", &s), 0);
+                assert_int_equal(
+                        sessions_insert(cache, key, &c, T0, T0 + lifetime, OWNER(1), "r", &s), 0);
                 assert_true(s->refresh_at > lo && s->refresh_at <= hi);
                 min = s->refresh_at < min ? s->refresh_at : min;
                 max = s->refresh_at > max ? s->refresh_at : max;
@@ -208,7 +212,8 @@ static void test_replace_and_keys(void **state)
         {
                 Credentials c = mint("web", 1, 900);
 
-                assert_int_equal(sessions_insert(cache, "x", &c, T0, T0, 1, "web", NULL), -EINVAL);
+                assert_int_equal(sessions_insert(cache, "x", &c, T0, T0, OWNER(1), "web", NULL),
+                                 -EINVAL);
                 assert_non_null(c.token);
                 credentials_deinit(&c);
         }
@@ -238,8 +243,8 @@ static void test_revoke(void **state)
         snprintf(tok_other, sizeof(tok_other), "%s", s->creds.token);
         /* An AssumeRole session, tracked under a key no lookup uses. */
         keep = mint("web", 1000, 900);
-        assert_int_equal(sessions_insert(cache, "sid:x", &keep, keep.issued, keep.expires, 1000,
-                                         "web", NULL),
+        assert_int_equal(sessions_insert(cache, "sid:x", &keep, keep.issued, keep.expires,
+                                         OWNER(1000), "web", NULL),
                          0);
         assert_int_equal(sessions_count(cache), 4);
 
@@ -415,7 +420,7 @@ static void test_many(void **state)
                 assert_non_null(c.token);
                 assert_non_null(c.assumed_role_arn);
                 snprintf(key, sizeof(key), "web-frontend|unit:svc-%d.service|3600|-", i);
-                assert_int_equal(sessions_insert(cache, key, &c, T0, T0 + 3600, (uint32_t)i,
+                assert_int_equal(sessions_insert(cache, key, &c, T0, T0 + 3600, OWNER((uint32_t)i),
                                                  "web-frontend", NULL),
                                  0);
         }

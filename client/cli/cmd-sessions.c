@@ -1,0 +1,189 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cmd-sessions.c - `rolectl sessions`: the live sessions the caller may see
+ * (ListSessions): their own, or for root and the agent's user everyone's (or
+ * one user's), as a table or JSON.  Never a secret: the agent sends none.
+ * Ending one is `rolectl revoke --session ID` (cmd-revoke.c).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "cli-json.h"
+
+static const struct option options[] = {
+        { "role", required_argument, NULL, 'r' },
+        { "user", required_argument, NULL, 'u' },
+        { "json", no_argument, NULL, 'j' },
+        { "help", no_argument, NULL, 'h' },
+        {},
+};
+
+/*
+ * --user: a numeric uid asks the agent for that uid only; a name filters the
+ * listing by the names the agent attested (rolectl is linked statically and
+ * does no passwd lookups of its own).
+ */
+static bool parse_uid(const char *s, uint32_t *uidp)
+{
+        char *end;
+        unsigned long v;
+
+        if (!*s || s[0] < '0' || s[0] > '9')
+                return false;
+        errno = 0;
+        v = strtoul(s, &end, 10);
+        if (*end || errno || v >= UINT32_MAX)
+                return false;
+        *uidp = (uint32_t)v;
+        return true;
+}
+
+/* The entries to show: all, or those of user name @name. */
+static bool shown(const roled_session_list *l, size_t i, const char *name)
+{
+        return !name || streq(roled_session_list_user(l, i), name);
+}
+
+static int print_json(const roled_session_list *l, const char *name)
+{
+        json_t *arr = json_array();
+        size_t n = roled_session_list_count(l);
+
+        for (size_t i = 0; arr && i < n; i++) {
+                char iat[CIVIL_ISO8601_SIZE], exp[CIVIL_ISO8601_SIZE];
+
+                if (!shown(l, i, name))
+                        continue;
+                cli_format_iso(roled_session_list_issued(l, i), iat);
+                cli_format_iso(roled_session_list_expiration(l, i), exp);
+                json_array_append_new(
+                        arr,
+                        json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:s, s:s, s:s}", "sessionId",
+                                  roled_session_list_session_id(l, i), "accessKeyId",
+                                  roled_session_list_access_key_id(l, i), "role",
+                                  roled_session_list_role(l, i), "assumedRoleArn",
+                                  roled_session_list_assumed_role_arn(l, i), "issuer",
+                                  roled_session_list_issuer(l, i), "kind",
+                                  roled_session_list_kind(l, i), "uid",
+                                  (json_int_t)roled_session_list_uid(l, i), "user",
+                                  roled_session_list_user(l, i), "issued", iat, "expires", exp));
+        }
+        return cli_print_json(arr);
+}
+
+static void print_table(const roled_session_list *l, const char *name)
+{
+        size_t n = roled_session_list_count(l);
+        int64_t now = (int64_t)time(NULL);
+        int wr = 4, wu = 4;
+
+        for (size_t i = 0; i < n; i++) {
+                int a = (int)strlen(roled_session_list_role(l, i));
+                int b = (int)strlen(roled_session_list_user(l, i));
+
+                wr = a > wr ? a : wr;
+                wu = b > wu ? b : wu;
+        }
+        printf("%-32s  %-*s  %-*s  %-20s  %-7s  %-20s  %s\n", "SESSION ID", wu, "USER", wr, "ROLE",
+               "ACCESS KEY ID", "KIND", "EXPIRES", "LEFT");
+        for (size_t i = 0; i < n; i++) {
+                int64_t left = (int64_t)roled_session_list_expiration(l, i) - now;
+                char exp[CIVIL_ISO8601_SIZE], rest[32] = "expired";
+
+                if (!shown(l, i, name))
+                        continue;
+                cli_format_iso(roled_session_list_expiration(l, i), exp);
+                if (left > 0)
+                        duration_format((uint32_t)(left > UINT32_MAX ? UINT32_MAX : left), rest,
+                                        sizeof(rest));
+                printf("%-32s  %-*s  %-*s  %-20s  %-7s  %-20s  %s\n",
+                       roled_session_list_session_id(l, i), wu, roled_session_list_user(l, i), wr,
+                       roled_session_list_role(l, i), roled_session_list_access_key_id(l, i),
+                       roled_session_list_kind(l, i), exp, rest);
+        }
+}
+
+/* What the command asks: the request, and a user name to filter the listing by. */
+typedef struct Ask {
+        roled_sessions_request req;
+        const char *name;
+} Ask;
+
+static roled_status call(roled_client *client, CliCall *c, roled_error *err)
+{
+        return roled_list_sessions(client, &((Ask *)c->data)->req, &c->sessions, err);
+}
+
+static int print(roled_client *client, const CliCall *c)
+{
+        const Ask *ask = c->data;
+
+        (void)client;
+        if (c->opts.is_json)
+                return print_json(c->sessions, ask->name);
+        print_table(c->sessions, ask->name);
+        return EXIT_OK;
+}
+
+static int cmd_sessions(int argc, char **argv)
+{
+        Ask ask = { .req = ROLED_SESSIONS_REQUEST_INIT };
+        CliCall c = { .data = &ask, .opts.is_json = cli_globals.is_json };
+        int o, r;
+
+        while ((o = getopt_long(argc, argv, "+:r:u:jh", options, NULL)) != -1) {
+                switch (o) {
+                case 'u':
+                        if (!*optarg)
+                                return cli_usage_error(argv[0], "--user needs a user name or uid");
+                        if (parse_uid(optarg, &ask.req.uid)) {
+                                ask.req.flags |= ROLED_SESSIONS_ONE_UID;
+                                ask.name = NULL;
+                        } else {
+                                ask.name = optarg;
+                        }
+                        break;
+                default:
+                        r = cli_option(o, argv, &c.opts);
+                        if (r != CLI_GO_ON)
+                                return r;
+                }
+        }
+        if (optind != argc)
+                return cli_usage_error(argv[0], "unexpected argument '%s'", argv[optind]);
+        ask.req.role = c.opts.role;
+        return cli_call(call, print, &c, NULL);
+}
+
+const CliCommand cli_cmd_sessions = {
+        .name = "sessions",
+        .run = cmd_sessions,
+        .summary = "list your live sessions (ListSessions)",
+        .help = "NAME\n"
+                "    rolectl sessions - list live sessions\n"
+                "\n"
+                "SYNOPSIS\n"
+                "    rolectl [--socket PATH] sessions [--role ROLE] [--user USER] [--json]\n"
+                "\n"
+                "DESCRIPTION\n"
+                "    Lists the caller's live sessions: session id, role, access key id, kind\n"
+                "    (cached: GetCredentials and login pre-warm; assumed: AssumeRole) and\n"
+                "    expiry.  Root and the agent's user see every user's.  No secret is shown.\n"
+                "    End one with `rolectl revoke --session ID`.\n"
+                "\n"
+                "OPTIONS\n"
+                "    -r, --role ROLE       only sessions of this role\n"
+                "    -u, --user USER       only this user's sessions (name or uid; another\n"
+                "                          user's: root and the agent's user only)\n"
+                "    -j, --json            print a JSON array\n"
+                "    -h, --help            this text\n"
+                "\n"
+                "EXIT STATUS\n"
+                "    0 printed; 1 the agent refused; 2 usage error; 3 the agent cannot be "
+                "reached.\n",
+};
