@@ -70,6 +70,7 @@ enum {
         SEEN_EXE_HASH_MAX = 1u << 14,
         SEEN_POLICY_BYTES = 1u << 15,
         SEEN_POLICY_UID_BYTES = 1u << 16,
+        SEEN_PREWARM_EXE = 1u << 17,
 };
 
 /* Where each role's chained-role lists were written, for the final check. */
@@ -296,6 +297,7 @@ Config *config_free(Config *config)
         free(config->folder);
         free(config->socket);
         free(config->key_dir);
+        free(config->login_prewarm_exe);
         config_aws_done(&config->aws);
         free(config);
         return NULL;
@@ -890,6 +892,15 @@ static int agent_key(Parser *p, unsigned line, const char *key, const char *valu
                                        value);
                 c->default_duration = v;
                 return 0;
+        }
+        if (streq(key, "login_prewarm_exe")) {
+                if (!once(p, line, SEEN_PREWARM_EXE, "agent", key))
+                        return p->error;
+                if (value[0] != '/' && value[0] != '\0')
+                        return p->error = set_error(
+                                       p->err, p->file, line,
+                                       "login_prewarm_exe: must be an absolute path, or empty");
+                return set_str(&c->login_prewarm_exe, value);
         }
         return p->error = set_error(p->err, p->file, line, "[agent] unknown key '%s'", key);
 }

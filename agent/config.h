@@ -24,6 +24,9 @@
  *                            the same for one uid; past either, Throttling
  *   log_level                error|warning|info|debug (default info)
  *   default_duration         session lifetime when the request names none (default 1h)
+ *   login_prewarm_exe        the program a login's processes ask through, whose
+ *                            identity a login's pre-warmed session is keyed for
+ *                            (default: the installed rolectl; empty: no executable)
  * roled.ini, section [aws] (the aws issuer; see ConfigAws):
  *   credentials_file, profile, imds, region, sts_endpoint, ca_file,
  *   mfa_serial, mfa_process
@@ -289,6 +292,7 @@ typedef struct Config {
         uint64_t session_policy_uid_bytes_max; /* and per uid */
         ConfigLogLevel log_level;
         uint32_t default_duration;
+        char *login_prewarm_exe; /* NULL: the installed rolectl; "": none */
         ConfigAws aws;
         Role *roles;
         size_t n_roles;

@@ -28,6 +28,7 @@
 #include "issuer.h"
 #include "keys.h"
 #include "log.h"
+#include "loginfile.h"
 #include "logins.h"
 #include "namecache.h"
 #include "policystore.h"
@@ -317,6 +318,43 @@ int main(int argc, char **argv)
                 agent_deinit(&a);
                 return 1;
         }
+        /*
+         * Logins outlive the process too, so a login that closes after a
+         * restart still ends its sessions.  A list that cannot be read only
+         * costs that: the agent starts without it and says so.
+         */
+        r = loginfile_load(a.key_dir, a.logins, &err);
+        if (r == -ENOMEM) {
+                fprintf(stderr, "roled: out of memory\n");
+                free(err);
+                agent_deinit(&a);
+                return 1;
+        }
+        if (r == LOGINFILE_E_OTHER_BOOT) {
+                log_info("%s: its logins ended with that boot", err ? err : LOGINFILE_NAME);
+                a.logins = logins_free(a.logins);
+                if (logins_new(&a.logins) < 0) {
+                        fprintf(stderr, "roled: out of memory\n");
+                        free(err);
+                        agent_deinit(&a);
+                        return 1;
+                }
+        } else if (r) {
+                log_warning("%s; logins begun before this start will not end their sessions",
+                            err ? err : strerror(-r));
+                a.logins = logins_free(a.logins);
+                if (logins_new(&a.logins) < 0) {
+                        fprintf(stderr, "roled: out of memory\n");
+                        free(err);
+                        agent_deinit(&a);
+                        return 1;
+                }
+        } else if (logins_count(a.logins)) {
+                log_info("%zu logins restored from %s/%s", logins_count(a.logins), a.key_dir,
+                         LOGINFILE_NAME);
+        }
+        free(err);
+        err = NULL;
 
         uv_loop_init(&loop);
         a.loop = &loop;

@@ -323,26 +323,39 @@ int sessions_revoke(SessionCache *cache, uint32_t uid, const char *role, Revocat
         return 0;
 }
 
-typedef struct SinceMatch {
+typedef struct LoginMatch {
         uint32_t uid;
+        const uint32_t *logins;
+        size_t n_logins;
+        bool is_unscoped;
         int64_t since;
-} SinceMatch;
+} LoginMatch;
 
-static bool match_since(const Session *s, const void *arg)
+static bool match_login(const Session *s, const void *arg)
 {
-        const SinceMatch *m = arg;
+        const LoginMatch *m = arg;
 
-        return s->uid == m->uid && s->creds.issued >= m->since;
+        if (s->uid != m->uid)
+                return false;
+        if (m->is_unscoped && s->creds.issued >= m->since)
+                return true;
+        if (s->login_session == SESSIONS_NO_LOGIN)
+                return false;
+        for (size_t i = 0; i < m->n_logins; i++)
+                if (m->logins[i] == s->login_session)
+                        return true;
+        return false;
 }
 
-int sessions_revoke_since(SessionCache *cache, uint32_t uid, int64_t since, RevocationSet *revoked,
-                          size_t *np)
+int sessions_revoke_logins(SessionCache *cache, uint32_t uid, const uint32_t *logins,
+                           size_t n_logins, bool is_unscoped, int64_t since, RevocationSet *revoked,
+                           size_t *np)
 {
-        SinceMatch m = { .uid = uid, .since = since };
+        LoginMatch m = { uid, logins, n_logins, is_unscoped, since };
         size_t n = 0;
         int r;
 
-        r = sweep(cache, match_since, &m, remember_revoked, revoked, &n);
+        r = sweep(cache, match_login, &m, remember_revoked, revoked, &n);
         if (r < 0)
                 return r;
         if (np)

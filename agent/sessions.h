@@ -114,11 +114,15 @@ int sessions_revoke(SessionCache *cache, uint32_t uid, const char *role, Revocat
                     size_t *np);
 
 /*
- * sessions_revoke_since() - like sessions_revoke(), for the sessions of @uid
- * issued at or after @since (Unix seconds): those of a login group.
+ * sessions_revoke_logins() - like sessions_revoke(), for the sessions of @uid
+ * whose login session is one of @logins[0..@n_logins) (those of a login
+ * group), and, with @is_unscoped, every session of @uid issued at or after
+ * @since (Unix seconds: a login without a login session cannot be told from
+ * the uid's services, so everything since the group began ends).
  */
-int sessions_revoke_since(SessionCache *cache, uint32_t uid, int64_t since, RevocationSet *revoked,
-                          size_t *np);
+int sessions_revoke_logins(SessionCache *cache, uint32_t uid, const uint32_t *logins,
+                           size_t n_logins, bool is_unscoped, int64_t since, RevocationSet *revoked,
+                           size_t *np);
 
 /*
  * sessions_foreach() - call @fn(s, @arg) for every cached session, in no

@@ -8,10 +8,17 @@
  * stay), the agent down (login goes on; with enforce it fails), permission
  * denied (a PAM stack that is not root), account require_role,
  * malformed arguments (logged, ignored, the login still served), and the
- * Login method's answers and errors through libroled.
+ * Login method's answers and errors through libroled.  With pam_loginuid in
+ * the stack (each login its own audit session, as sshd and login have it):
+ * the pre-warmed session is the one the login's `rolectl credential-process`
+ * gets; the end of the logins ends exactly their sessions, not the user's
+ * services'; and a login begun before an agent restart (SIGKILL) still ends
+ * its sessions when it closes after it (logins.list, 0600).
  */
 #undef NDEBUG
 #include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <stdarg.h>
 #include <jansson.h>
 #include <roled/roled.h>
@@ -28,7 +35,7 @@
 #define PAM_SESSION_ERR_RC 14
 
 static TestAgent agent;
-static const char *driver_path, *module_path, *service_dir;
+static const char *driver_path, *module_path, *service_dir, *config_dir;
 
 typedef struct Driver {
         pid_t pid;
@@ -41,7 +48,8 @@ static void driver_start(Driver *d, uid_t uid)
         int to[2], from[2];
 
         d->err_path = strdup(test_path("pam-driver.err"));
-        CHECK(pipe(to) == 0 && pipe(from) == 0);
+        /* CLOEXEC: a driver started later must not hold this one's stdin open. */
+        CHECK(pipe2(to, O_CLOEXEC) == 0 && pipe2(from, O_CLOEXEC) == 0);
         d->pid = fork();
         CHECK(d->pid >= 0);
         if (d->pid == 0) {
@@ -157,22 +165,29 @@ static long agent_sessions(void)
         return n;
 }
 
-/* A session token of role dev for @uid, through rolectl credential-process (heap). */
-static char *token_of(uid_t uid)
+/* A session token of role dev for @uid lasting @duration, through rolectl credential-process
+ * (heap). */
+static char *token_for(uid_t uid, const char *duration)
 {
         char *out = NULL;
         json_t *j;
         char *tok;
 
-        CHECK_INT(
-                rolectl(uid, agent.socket, &out, NULL, "credential-process", "--role", "dev", NULL),
-                ==, 0);
+        CHECK_INT(rolectl(uid, agent.socket, &out, NULL, "credential-process", "--role", "dev",
+                          "--duration", duration, NULL),
+                  ==, 0);
         j = json_loads(out, 0, NULL);
         CHECK_MSG(j, "credential-process printed %s", out);
         tok = strdup(json_string_value(json_object_get(j, "SessionToken")));
         json_decref(j);
         free(out);
         return tok;
+}
+
+/* A session token of role dev for @uid, through rolectl credential-process (heap). */
+static char *token_of(uid_t uid)
+{
+        return token_for(uid, "1h");
 }
 
 /* Does the agent still honour @token (Authorize answers, whatever the decision)? */
@@ -206,18 +221,21 @@ static void test_two_logins_pairing(void)
         CHECK_STREQ(drive_env(&d, 0, "ROLED_SOCKET"), agent.socket);
         CHECK_STREQ(drive_env(&d, 0, "AWS_PROFILE"), "dev");
         log = agent_log(&agent);
-        CHECK_CONTAINS(log, "(roledalice) started: service roled, tty pts/1, rhost host-one; "
-                            "pre-warmed role dev");
+        CHECK_CONTAINS(
+                log,
+                "(roledalice) started: service roled, tty pts/1, rhost host-one, no audit session");
+        CHECK_CONTAINS(log, "; pre-warmed role dev");
 
         CHECK_INT(drive_rc(&d, "start 1 roled roledalice pts/2 host-two"), ==, PAM_SUCCESS_RC);
         CHECK_INT(drive_rc(&d, "open 1"), ==, PAM_SUCCESS_RC);
         CHECK_INT(agent_sessions(), ==, 2); /* the pre-warmed session is shared */
+        /* Her rolectl runs as the logins' processes do (no unit, no audit session): pre-warmed. */
         alice = token_of(UID_ALICE);
-        CHECK_INT(agent_sessions(), ==, 3);
+        CHECK_INT(agent_sessions(), ==, 2);
 
         /* The first login ends: alice is still logged in, her sessions live. */
         CHECK_INT(drive_rc(&d, "close 0"), ==, PAM_SUCCESS_RC);
-        CHECK_INT(agent_sessions(), ==, 3);
+        CHECK_INT(agent_sessions(), ==, 2);
         CHECK_INT(authorize(alice), ==, ROLED_OK);
 
         /* The last one ends: the sessions of her logins end, carol's stay. */
@@ -231,7 +249,7 @@ static void test_two_logins_pairing(void)
         CHECK_STREQ(drive(&d, "end 1"), "ok");
         err = driver_stop(&d);
         CHECK_CONTAINS(err, "of uid 2101 ended, 1 open, 0 sessions ended");
-        CHECK_CONTAINS(err, "of uid 2101 ended, 0 open, 2 sessions ended");
+        CHECK_CONTAINS(err, "of uid 2101 ended, 0 open, 1 sessions ended");
         /* A new login of alice after that starts a new group and pre-warms again. */
         driver_start(&d, 0);
         CHECK_INT(drive_rc(&d, "start 0 roled roledalice pts/3 host-three"), ==, PAM_SUCCESS_RC);
@@ -321,6 +339,223 @@ static void test_malformed_arguments(void)
 }
 
 /* The Login method itself, through libroled: its answers and its errors. */
+static const char *loginuid_module(void)
+{
+        static const char *const paths[] = { "/lib/x86_64-linux-gnu/security/pam_loginuid.so",
+                                             "/usr/lib/x86_64-linux-gnu/security/pam_loginuid.so",
+                                             "/usr/lib/security/pam_loginuid.so" };
+
+        for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
+                if (access(paths[i], R_OK) == 0)
+                        return paths[i];
+        return NULL;
+}
+
+/* The audit session of @pid, or UINT32_MAX when it has none. */
+static unsigned long audit_session(pid_t pid)
+{
+        char path[64], *text;
+        unsigned long v;
+
+        snprintf(path, sizeof(path), "/proc/%d/sessionid", (int)pid);
+        text = read_file(path);
+        if (!text)
+                return UINT32_MAX;
+        v = strtoul(text, NULL, 10);
+        free(text);
+        return v;
+}
+
+typedef struct LoginCreds {
+        char akid[64];
+        char *token;
+} LoginCreds;
+
+/* `rolectl credential-process --role dev` run by pam-driver @d as @uid: a process of that login. */
+static void creds_in_login(Driver *d, uid_t uid, LoginCreds *c)
+{
+        const char *out = test_path("in-login.json");
+        char *text;
+        json_t *j;
+
+        CHECK_INT(drive_rc(d, "run %u %s %s credential-process --role dev", (unsigned)uid, out,
+                           test_rolectl()),
+                  ==, 0);
+        text = read_file(out);
+        j = json_loads(text, 0, NULL);
+        CHECK_MSG(j, "credential-process in the login printed %s", text);
+        snprintf(c->akid, sizeof(c->akid), "%s",
+                 json_string_value(json_object_get(j, "AccessKeyId")));
+        c->token = strdup(json_string_value(json_object_get(j, "SessionToken")));
+        json_decref(j);
+        free(text);
+}
+
+/* alice's sessions as root lists them (`rolectl sessions --user 2101 --json`), parsed. */
+static json_t *alice_sessions(void)
+{
+        char *out = NULL;
+        json_t *j;
+
+        CHECK_INT(
+                rolectl(0, agent.socket, &out, NULL, "sessions", "--user", "2101", "--json", NULL),
+                ==, 0);
+        j = json_loads(out, 0, NULL);
+        CHECK_MSG(j && json_is_array(j), "rolectl sessions printed %s", out);
+        free(out);
+        return j;
+}
+
+static bool listed(json_t *list, const char *akid)
+{
+        for (size_t i = 0; i < json_array_size(list); i++)
+                if (!strcmp(json_string_value(
+                                    json_object_get(json_array_get(list, i), "accessKeyId")),
+                            akid))
+                        return true;
+        return false;
+}
+
+static void drive_login(Driver *d, const char *tty)
+{
+        driver_start(d, 0);
+        CHECK_INT(drive_rc(d, "start 0 scoped roledalice %s host", tty), ==, PAM_SUCCESS_RC);
+        CHECK_INT(drive_rc(d, "open 0"), ==, PAM_SUCCESS_RC);
+}
+
+static void test_login_scope(void)
+{
+        char *service_tok = token_of(UID_ALICE), *service_during = NULL, *log, *boot,
+             list_path[512];
+        const char *lu = loginuid_module();
+        LoginCreds a, b, c;
+        Driver da, db, dc;
+        json_t *list;
+        struct stat st;
+        char text[2048];
+
+        if (!lu) {
+                printf("skip: login scope: no pam_loginuid.so\n");
+                free(service_tok);
+                return;
+        }
+        snprintf(text, sizeof(text), "session required %s\nsession required %s socket=%s debug\n",
+                 lu, module_path, agent.socket);
+        snprintf(list_path, sizeof(list_path), "%s/scoped", service_dir);
+        write_file(list_path, 0644, text);
+
+        drive_login(&da, "pts/4");
+        /* A service of alice's (outside any login) asks while she is logged in: a session of its
+         * own. */
+        service_during = token_for(UID_ALICE, "30m");
+        if (audit_session(da.pid) == UINT32_MAX) {
+                /* pam_loginuid may not set a loginuid here (a container without CAP_AUDIT_CONTROL).
+                 */
+                printf("skip: login scope: pam_loginuid gave no audit session\n");
+                CHECK_INT(drive_rc(&da, "close 0"), ==, PAM_SUCCESS_RC);
+                free(driver_stop(&da));
+                free(service_tok);
+                free(service_during);
+                return;
+        }
+        /* Pre-warm: the login's first credential-process is served the pre-warmed session. */
+        list = alice_sessions();
+        CHECK_INT(json_array_size(list), ==, 3); /* the service's two and the pre-warmed one */
+        json_decref(list);
+        creds_in_login(&da, UID_ALICE, &a);
+        list = alice_sessions();
+        CHECK_INT(json_array_size(list), ==, 3);
+        CHECK_MSG(listed(list, a.akid), "the login's rolectl got %s, not the pre-warmed session",
+                  a.akid);
+        json_decref(list);
+        log = agent_log(&agent);
+        CHECK_CONTAINS(log, "rhost host, audit session ");
+        free(log);
+
+        /* A second login of alice: a session of its own. */
+        drive_login(&db, "pts/5");
+        CHECK(audit_session(db.pid) != audit_session(da.pid));
+        creds_in_login(&db, UID_ALICE, &b);
+        CHECK(strcmp(a.akid, b.akid) != 0);
+
+        /* The first closes: nothing ends while alice is logged in. */
+        CHECK_INT(drive_rc(&da, "close 0"), ==, PAM_SUCCESS_RC);
+        CHECK_INT(authorize(a.token), ==, ROLED_OK);
+        /* The last closes: both logins' sessions end, the service's stays. */
+        CHECK_INT(drive_rc(&db, "close 0"), ==, PAM_SUCCESS_RC);
+        CHECK_INT(authorize(a.token), ==, ROLED_E_INVALID_TOKEN);
+        CHECK_INT(authorize(b.token), ==, ROLED_E_INVALID_TOKEN);
+        CHECK_INT(authorize(service_tok), ==, ROLED_OK);
+        CHECK_INT(authorize(service_during), ==, ROLED_OK);
+        list = alice_sessions();
+        CHECK_INT(json_array_size(list), ==, 2);
+        json_decref(list);
+        free(driver_stop(&da));
+        free(driver_stop(&db));
+
+        /* A login that outlives an agent restart still ends its sessions. */
+        drive_login(&dc, "pts/6");
+        agent_kill(&agent);
+        agent_spawn(config_dir, &agent);
+        snprintf(list_path, sizeof(list_path), "%s/keys/logins.list", test_dir());
+        CHECK_MSG(stat(list_path, &st) == 0, "%s: missing", list_path);
+        CHECK_INT(st.st_mode & 07777, ==, 0600);
+        CHECK_INT(st.st_uid, ==, geteuid());
+        creds_in_login(&dc, UID_ALICE, &c);
+        free(service_tok);
+        service_tok = token_of(UID_ALICE);
+        CHECK_INT(drive_rc(&dc, "close 0"), ==, PAM_SUCCESS_RC);
+        CHECK_INT(authorize(c.token), ==, ROLED_E_INVALID_TOKEN);
+        CHECK_INT(authorize(service_tok), ==, ROLED_OK);
+        log = driver_stop(&dc);
+        CHECK_CONTAINS(log, "0 open, 1 sessions ended");
+        CHECK_NOT_CONTAINS(log, "did not end login");
+        free(log);
+        free(a.token);
+        free(b.token);
+        free(c.token);
+        free(service_tok);
+        free(service_during);
+
+        /* A list roled did not write costs only the logins in it: the agent starts and says so. */
+        agent_stop(&agent);
+        boot = read_file("/proc/sys/kernel/random/boot_id");
+        CHECK(boot && strchr(boot, '\n'));
+        *strchr(boot, '\n') = '\0';
+        snprintf(text, sizeof(text), "roled-logins 1 %s\nnot a login\n", boot);
+        write_file(list_path, 0600, text);
+        agent_spawn(config_dir, &agent);
+        log = agent_log(&agent);
+        CHECK_CONTAINS(log, "logins.list:2: not a login list written by roled");
+        free(log);
+        check_served(agent.socket);
+        /* Logins of another boot ended with it (and their audit session ids start again). */
+        agent_stop(&agent);
+        write_file(list_path, 0600,
+                   "roled-logins 1 00000000-0000-0000-0000-000000000000\n"
+                   "0123456789abcdef0123456789abcdef 2101 5 1700000000 1\n");
+        agent_spawn(config_dir, &agent);
+        log = agent_log(&agent);
+        CHECK_CONTAINS(
+                log,
+                "logins.list was written during another boot: its logins ended with that boot");
+        free(log);
+        free(boot);
+        /* The login of that list is not open: ending it is NoSuchEntity, and nothing is kept. */
+        {
+                T_AUTO(roled_login_result) res = NULL;
+                roled_client *cl;
+
+                CHECK_INT(t_connect(agent.socket, &cl), ==, ROLED_OK);
+                CHECK_INT(t_login(cl,
+                                  T_LOGIN_REQ(.event = ROLED_LOGIN_END,
+                                              .login_id = "0123456789abcdef0123456789abcdef"),
+                                  &res),
+                          ==, ROLED_E_NO_SUCH_ENTITY);
+                roled_client_close(cl);
+        }
+}
+
 static void test_login_method(void)
 {
         T_AUTO(roled_login_result) res = NULL;
@@ -377,7 +612,7 @@ static void test_login_method(void)
 
 int main(int argc, char **argv)
 {
-        char long_arg[400];
+        char long_arg[400], rolectl_real[PATH_MAX];
         const char *cfg;
         char args[1024];
 
@@ -390,7 +625,10 @@ int main(int argc, char **argv)
         if (access("/usr/lib/x86_64-linux-gnu/libpam_wrapper.so", R_OK) != 0 &&
             access("/usr/lib/libpam_wrapper.so", R_OK) != 0)
                 TEST_SKIP("libpam-wrapper is not installed");
-        cfg = config_new(NULL);
+        CHECK(realpath(test_rolectl(), rolectl_real));
+        CHECK(strlen(rolectl_real) < 900);
+        snprintf(args, sizeof(args), "login_prewarm_exe = %.900s", rolectl_real);
+        cfg = config_dir = config_new(args);
         config_put(cfg, "roles.d/dev.ini",
                    "[role]\nname = dev\n[trust]\nusers = roledalice, roledcarol\n"
                    "[default]\nusers = roledalice, roledcarol\n");
@@ -425,6 +663,7 @@ int main(int argc, char **argv)
         test_account_require_role();
         test_malformed_arguments();
         test_login_method();
+        test_login_scope();
         agent_stop(&agent);
         return 0;
 }

@@ -352,28 +352,100 @@ static void test_cuts(void **state)
         revocation_free(rev);
 }
 
-/* A login group's sessions: those of the uid issued at or after the group started. */
-static void test_revoke_since(void **state)
+static const Session *insert_login(SessionCache *cache, const char *key, uint32_t uid,
+                                   uint32_t login)
+{
+        Credentials c = mint("web", uid, 3600);
+        const Session *s = NULL;
+        int64_t issued = c.issued, expires = c.expires;
+
+        assert_int_equal(sessions_insert(cache, key, &c, issued, expires,
+                                         &(SessionOwner){ uid, login, "someone" }, "web", &s),
+                         0);
+        assert_string_equal(s->user, "someone");
+        assert_int_equal(s->login_session, login);
+        return s;
+}
+
+/*
+ * A login group's sessions: those of the group's login sessions, whenever
+ * issued; the uid's services (no login session) and other logins stay.  An
+ * unscoped group also ends every session of the uid issued since it began.
+ */
+static void test_revoke_logins(void **state)
 {
         SessionCache *cache = NULL;
         RevocationSet *rev = NULL;
+        static const uint32_t group[] = { 5, 6 };
         size_t n = 99;
 
         (void)state;
         assert_int_equal(sessions_new(&cache), 0);
         assert_int_equal(revocation_new(&rev), 0);
         fake_now = T0;
-        insert(cache, "before|1000", "web", 1000, 3600);
+        insert_login(cache, "login5-early|1000", 1000, 5);
+        insert(cache, "service-early|1000", "web", 1000, 3600);
         fake_now = T0 + 10;
-        insert(cache, "during|1000", "web", 1000, 3600);
-        insert(cache, "during|2000", "web", 2000, 3600);
-        assert_int_equal(sessions_revoke_since(cache, 1000, T0 + 10, rev, &n), 0);
+        insert_login(cache, "login6|1000", 1000, 6);
+        insert_login(cache, "login7|1000", 1000, 7);
+        insert(cache, "service|1000", "web", 1000, 3600);
+        insert_login(cache, "login5|2000", 2000, 5);
+        assert_int_equal(sessions_revoke_logins(cache, 1000, group, 2, false, T0 + 10, rev, &n), 0);
+        assert_int_equal(n, 2);
+        assert_null(sessions_lookup(cache, "login5-early|1000", T0 + 10));
+        assert_null(sessions_lookup(cache, "login6|1000", T0 + 10));
+        assert_non_null(sessions_lookup(cache, "login7|1000", T0 + 10));
+        assert_non_null(sessions_lookup(cache, "service|1000", T0 + 10));
+        assert_non_null(sessions_lookup(cache, "login5|2000", T0 + 10));
+        assert_int_equal(revocation_count(rev), 2);
+        /* Unscoped since T0 + 10: the later service session and login 7 go, the early service one
+         * stays. */
+        assert_int_equal(sessions_revoke_logins(cache, 1000, NULL, 0, true, T0 + 10, rev, &n), 0);
+        assert_int_equal(n, 2);
+        assert_non_null(sessions_lookup(cache, "service-early|1000", T0 + 10));
+        assert_null(sessions_lookup(cache, "service|1000", T0 + 10));
+        assert_null(sessions_lookup(cache, "login7|1000", T0 + 10));
+        assert_int_equal(sessions_revoke_logins(cache, 1000, group, 2, false, T0, rev, &n), 0);
+        assert_int_equal(n, 0);
+        revocation_free(rev);
+        sessions_free(cache);
+}
+
+static int count_each(const Session *s, void *arg)
+{
+        (void)s;
+        ++*(int *)arg;
+        return 0;
+}
+
+/* One session by its id: found, revoked alone and remembered; an unknown id ends nothing. */
+static void test_revoke_id(void **state)
+{
+        SessionCache *cache = NULL;
+        RevocationSet *rev = NULL;
+        const Session *a, *b;
+        char sid[CREDENTIALS_SID_LEN + 1], akid[CREDENTIALS_AKID_MAX + 1];
+        size_t n = 99;
+        int count = 0;
+
+        (void)state;
+        fake_now = T0;
+        assert_int_equal(sessions_new(&cache), 0);
+        assert_int_equal(revocation_new(&rev), 0);
+        a = insert(cache, "a", "web", 1000, 3600);
+        b = insert(cache, "b", "web", 1000, 3600);
+        assert_string_not_equal(a->creds.sid, b->creds.sid);
+        assert_ptr_equal(sessions_find_id(cache, b->creds.sid), b);
+        assert_null(sessions_find_id(cache, "00000000000000000000000000000000"));
+        snprintf(sid, sizeof(sid), "%s", a->creds.sid);
+        snprintf(akid, sizeof(akid), "%s", a->creds.akid);
+        assert_int_equal(sessions_revoke_id(cache, sid, rev, &n), 0);
         assert_int_equal(n, 1);
-        assert_non_null(sessions_lookup(cache, "before|1000", T0 + 10));
-        assert_null(sessions_lookup(cache, "during|1000", T0 + 10));
-        assert_non_null(sessions_lookup(cache, "during|2000", T0 + 10));
-        assert_int_equal(revocation_count(rev), 1);
-        assert_int_equal(sessions_revoke_since(cache, 1000, T0 + 11, rev, &n), 0);
+        assert_null(sessions_find_id(cache, sid));
+        assert_true(revocation_contains(rev, akid, T0));
+        assert_int_equal(sessions_foreach(cache, count_each, &count), 0);
+        assert_int_equal(count, 1);
+        assert_int_equal(sessions_revoke_id(cache, sid, rev, &n), 0);
         assert_int_equal(n, 0);
         revocation_free(rev);
         sessions_free(cache);
@@ -452,8 +524,8 @@ int main(void)
                 cmocka_unit_test(test_margin),        cmocka_unit_test(test_refresh_points),
                 cmocka_unit_test(test_jitter_spread), cmocka_unit_test(test_replace_and_keys),
                 cmocka_unit_test(test_revoke),        cmocka_unit_test(test_cuts),
-                cmocka_unit_test(test_revoke_since),  cmocka_unit_test(test_expire),
-                cmocka_unit_test(test_many),
+                cmocka_unit_test(test_revoke_logins), cmocka_unit_test(test_revoke_id),
+                cmocka_unit_test(test_expire),        cmocka_unit_test(test_many),
         };
 
         return cmocka_run_group_tests(tests, setup, teardown);
