@@ -353,6 +353,79 @@ static void test_served(void **state)
         client_close(&cl);
 }
 
+/* The sessionIds of a ListSessions result, as one comma-joined string in @buf. */
+static const char *listed_ids(const msgpack_object *result, char *buf, size_t size)
+{
+        size_t len = 0;
+
+        buf[0] = '\0';
+        assert_int_equal(result->type, MSGPACK_OBJECT_MAP);
+        for (uint32_t i = 0; i < result->via.map.size; i++) {
+                const msgpack_object_kv *kv = &result->via.map.ptr[i];
+
+                if (kv->key.via.str.size != 8 || memcmp(kv->key.via.str.ptr, "sessions", 8) != 0)
+                        continue;
+                assert_int_equal(kv->val.type, MSGPACK_OBJECT_ARRAY);
+                for (uint32_t k = 0; k < kv->val.via.array.size; k++) {
+                        char sid[80];
+
+                        resp_str(&kv->val.via.array.ptr[k], "sessionId", sid, sizeof(sid));
+                        len += (size_t)snprintf(buf + len, size - len, "%s,", sid);
+                        assert_true(len < size);
+                }
+        }
+        return buf;
+}
+
+/*
+ * ListSessions and Revoke of one session id: the injected caller sees and
+ * ends only its own sessions; another uid's is neither listed nor ended, and
+ * naming it answers as an unknown id would.
+ */
+static void test_sessions_own_only(void **state)
+{
+        static const char other_sid[] = "0123456789abcdef0123456789abcdef";
+        Credentials other = CREDENTIALS_INIT;
+        int64_t now = agent_now(&agent);
+        char sid[80], ids[4096];
+        const Session *s;
+        Client cl;
+        Resp r;
+
+        (void)state;
+        client_open(&cl);
+        r = call(&cl, 1, "GetCredentials", "", 1, "role", "open");
+        resp_str(&r.result, "sessionId", sid, sizeof(sid));
+        assert_int_equal(strlen(sid), 32);
+        /* Another uid's session, as the agent holds one. */
+        snprintf(other.akid, sizeof(other.akid), "ASIAOTHERUIDSESSION1");
+        snprintf(other.sid, sizeof(other.sid), "%s", other_sid);
+        other.issuer = "local";
+        assert_int_equal(sessions_insert(agent.sessions, "other-uid-key", &other, now, now + 3600,
+                                         &(SessionOwner){ 7, SESSIONS_NO_LOGIN, "other" }, "open",
+                                         &s),
+                         0);
+
+        r = call(&cl, 2, "ListSessions", "", 0);
+        listed_ids(&r.result, ids, sizeof(ids));
+        assert_non_null(strstr(ids, sid));
+        assert_null(strstr(ids, other_sid));
+        r = call(&cl, 3, "ListSessions", "", 1, "uid", "#4242");
+        assert_non_null(strstr(listed_ids(&r.result, ids, sizeof(ids)), sid));
+        call(&cl, 4, "ListSessions", "AccessDenied", 1, "uid", "#7");
+        call(&cl, 5, "ListSessions", "InvalidParameterValue", 1, "maxItems", "#0");
+        r = call(&cl, 6, "Revoke", "NoSuchEntity", 1, "sessionId", other_sid);
+        assert_null(strstr(r.message, "other"));
+        assert_non_null(sessions_find_id(agent.sessions, other_sid));
+        /* Its own, exactly: the other uid's stays. */
+        r = call(&cl, 7, "Revoke", "", 1, "sessionId", sid);
+        assert_int_equal(resp_uint(&r.result, "revoked"), 1);
+        assert_null(sessions_find_id(agent.sessions, sid));
+        assert_non_null(sessions_find_id(agent.sessions, other_sid));
+        assert_int_equal(sessions_revoke_id(agent.sessions, other_sid, NULL, NULL), 0);
+        client_close(&cl);
+}
+
 /* Methods refused for this identity, while the connection keeps serving it. */
 static void test_refused(void **state)
 {
@@ -463,8 +536,11 @@ static void test_pipelining_order(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_served),           cmocka_unit_test(test_refused),
-                cmocka_unit_test(test_bad_request_kept), cmocka_unit_test(test_malformed_closed),
+                cmocka_unit_test(test_served),
+                cmocka_unit_test(test_refused),
+                cmocka_unit_test(test_sessions_own_only),
+                cmocka_unit_test(test_bad_request_kept),
+                cmocka_unit_test(test_malformed_closed),
                 cmocka_unit_test(test_pipelining_order),
         };
 
