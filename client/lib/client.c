@@ -193,8 +193,6 @@ static roled_status new_client(const char *path, int timeout_ms, roled_client **
                 return error_set(err, ROLED_E_NOMEM, "out of memory");
         c->fork_generation = atomic_load(&fork_generation);
         c->fd = c->epfd = c->notify_fd = c->wake_fd = -1;
-        for (size_t i = 0; i < CLIENT_LANES_MAX; i++)
-                c->lanes[i].fd = -1;
         c->timeout_ms = timeout_ms > 0 ? timeout_ms : CLIENT_TIMEOUT_DEFAULT_MS;
         memcpy(c->path, path, strlen(path) + 1);
         pthread_mutex_init(&c->io, NULL);

@@ -7,14 +7,12 @@
  * close, fork detection); io.c is the asynchronous core: one connection,
  * requests pipelined and matched by msgid, the agent's notifications, the
  * blocking wait every blocking call is built on and roled_client_process();
- * lane.c a blocking call on a connection of its own (threads sharing a client);
  * error.c the roled_error helpers; result.c the reference-counted result
  * objects; creds.c the credential cache; info.c, authz.c and verify.c the
  * calls.  Nothing here is exported: only roled_* in roled.h is.
  *
- * Locks: c->io guards the connection, the buffers, the Op lists and which
- * lanes are busy, and is never held across poll() or a callback (a lane's
- * connection belongs to the thread using it, which holds no lock); c->cache_lock guards the
+ * Locks: c->io guards the connection, the buffers and the Op lists and is
+ * never held across poll() or a callback; c->cache_lock guards the
  * credential cache and c->keys_lock the verification keys, each held for a
  * lookup or an update only.  Order: io, then cache_lock or keys_lock.
  */
@@ -42,8 +40,6 @@
 #define CLIENT_CACHE_MAX 16 /* credential cache entries per client */
 #define CLIENT_KEYS_MAX 16  /* cached token verification keys */
 #define CLIENT_PEEK_MS 100  /* a cache-only client reads notifications at least this often */
-#define CLIENT_LANES_MAX                                                                           \
-        4 /* connections of their own for blocking calls made while the shared one is busy */
 #define CLIENT_KEYS_TTL 300 /* seconds before public keys are fetched again (in the background) */
 
 /* What an Op's completion does. */
@@ -109,21 +105,6 @@ typedef struct CacheEntry {
         roled_credentials *creds;
 } CacheEntry;
 
-/*
- * A connection one blocking call uses alone (lane.c), taken when the shared
- * connection already has calls in flight: N threads then cost what N
- * clients cost (one wakeup per call, no lock held across I/O, no reader
- * hand-over).  is_busy is guarded by c->io; the rest belongs to the thread
- * that set it.
- */
-typedef struct Lane {
-        bool is_busy;
-        int fd;         /* -1 until first used, and after a failure */
-        uint32_t msgid; /* last msgid used on it */
-        uint8_t *rbuf;  /* received, not yet consumed (wiped once consumed) */
-        size_t rlen, rsize;
-} Lane;
-
 struct roled_client {
         unsigned fork_generation; /* client_fork_generation() when created */
         char path[CLIENT_PATH_MAX];
@@ -148,7 +129,6 @@ struct roled_client {
         size_t n_sent;
         Op *done; /* finished OP_ASYNC ops for roled_client_process() */
         Op *done_tail;
-        Lane lanes[CLIENT_LANES_MAX];
 
         pthread_mutex_t cache_lock;
         CacheEntry cache[CLIENT_CACHE_MAX];
@@ -217,18 +197,6 @@ typedef void (*OpPackFn)(ProtoBuf *b, const void *arg);
 Op *op_new(roled_client *c, OpMode mode, ProtoMethod method, OpPackFn pack, const void *arg);
 /* op_free() - free @op and what it holds (wiping its bytes).  Return: NULL. */
 Op *op_free(Op *op);
-/* op_drop_reply() - free (wiping) the reply @op holds, if any. */
-void op_drop_reply(Op *op);
-/* op_set_msgid() - write @msgid into @op's request envelope. */
-void op_set_msgid(Op *op, uint32_t msgid);
-/*
- * op_take_reply() - copy the whole message @buf[@len] into @op's reply and
- * unpack it (op->rep_msg).  Return: ROLED_OK, ROLED_E_NOMEM or
- * ROLED_E_PROTOCOL (not a message), with nothing held on failure.
- */
-roled_status op_take_reply(Op *op, const uint8_t *buf, size_t len);
-/* io_notification() - act on a notification the agent sent (takes cache_lock only). */
-void io_notification(roled_client *c, const ProtoMsg *m, msgpack_zone *zone);
 
 /*
  * io_call() - start @op (OP_BLOCKING) and wait for it until the client's
@@ -271,19 +239,6 @@ void io_peek(roled_client *c);
 /* io_close() - fail every call (callbacks run), close descriptors, free buffers.  @is_child: after
  * fork, touch no lock. */
 void io_close(roled_client *c, bool is_child);
-
-/* ---- lane.c ---- */
-
-/*
- * lane_call() - send blocking @op on @lane and wait for its answer until
- * op->deadline, outside every lock; the agent closing the lane before
- * answering (its idle timeout) sends the call once more on a new
- * connection.  Sets op->status (ROLED_OK: op->rep_* hold the response) and
- * op->errmsg, and op->state to OP_DONE.
- */
-void lane_call(roled_client *c, Lane *lane, Op *op);
-/* lane_close() - close @lane's connection and free its buffer. */
-void lane_close(Lane *lane);
 
 /* ---- call.c ---- */
 

@@ -11,13 +11,9 @@
  * ever blocks while holding c->io.
  *
  * Three kinds of waiting share this core:
- *  - blocking calls (io_call()): a call that finds the connection idle
- *    uses it; one that finds calls in flight there takes a lane, a
- *    connection it uses alone (lane.c), while one of CLIENT_LANES_MAX is
- *    free, so threads do not wake each other.  Past that they share: the
- *    first waiting thread polls the socket (it is "the reader"), the others
- *    sleep on c->cond; whoever reads finishes everybody's Ops, and each
- *    thread stops at its own deadline;
+ *  - blocking calls (io_call()): the first waiting thread polls the socket
+ *    (it is "the reader"), the others sleep on c->cond; whoever reads
+ *    finishes everybody's Ops, and each thread stops at its own deadline;
  *  - asynchronous calls: roled_client_process(), driven by the user's loop
  *    through the epoll descriptor, which also holds an eventfd that is
  *    signalled when a blocking reader finished an asynchronous call;
@@ -76,7 +72,7 @@ Op *op_new(roled_client *c, OpMode mode, ProtoMethod method, OpPackFn pack, cons
         op->mode = mode;
         op->state = OP_QUEUED;
         proto_buf_init(&op->req, true);
-        /* A placeholder msgid, replaced by op_set_msgid() when the Op is sent. */
+        /* A placeholder msgid, replaced by set_msgid() when the Op is sent. */
         proto_pack_request(&op->req, UINT32_MAX, proto_method_name(method));
         if (pack)
                 pack(&op->req, arg);
@@ -87,7 +83,7 @@ Op *op_new(roled_client *c, OpMode mode, ProtoMethod method, OpPackFn pack, cons
         return op;
 }
 
-void op_drop_reply(Op *op)
+static void op_drop_reply(Op *op)
 {
         if (op->rep_zone) {
                 msgpack_zone_free(op->rep_zone);
@@ -113,11 +109,11 @@ Op *op_free(Op *op)
 }
 
 /*
- * op_set_msgid() - write @msgid into the request's envelope.  op_new() packed the
+ * set_msgid() - write @msgid into the request's envelope.  op_new() packed the
  * placeholder UINT32_MAX, which msgpack writes as 0xce and four bytes right
  * after the array and type bytes; the real msgid takes the same five bytes.
  */
-void op_set_msgid(Op *op, uint32_t msgid)
+static void set_msgid(Op *op, uint32_t msgid)
 {
         uint8_t *p = op->req.data + 2;
 
@@ -305,7 +301,7 @@ static void kick(roled_client *c)
                         continue;
                 if (++c->msgid == 0)
                         c->msgid = 1;
-                op_set_msgid(op, c->msgid);
+                set_msgid(op, c->msgid);
                 if (proto_buf_append(&c->wbuf, op->req.data, op->req.len) < 0) {
                         take_off(c, op);
                         fail(c, op, ROLED_E_NOMEM, "out of memory");
@@ -348,7 +344,8 @@ static void renewed(roled_client *c, const ProtoMsg *m, msgpack_zone *zone)
         creds_cache_renewed(c, akid);
 }
 
-void io_notification(roled_client *c, const ProtoMsg *m, msgpack_zone *zone)
+/* notification() - act on what the agent tells us unasked. */
+static void notification(roled_client *c, const ProtoMsg *m, msgpack_zone *zone)
 {
         ProtoSessionsRevokedNote note;
         const char *field;
@@ -374,38 +371,29 @@ void io_notification(roled_client *c, const ProtoMsg *m, msgpack_zone *zone)
  * (@len bytes): finish the Op it answers, or act on the notification.
  * Return: false when the stream is broken (connection dropped).
  */
-roled_status op_take_reply(Op *op, const uint8_t *buf, size_t len)
-{
-        op->rep_buf = malloc(len);
-        op->rep_zone = msgpack_zone_new(2048);
-        if (!op->rep_buf || !op->rep_zone) {
-                op_drop_reply(op);
-                return ROLED_E_NOMEM;
-        }
-        memcpy(op->rep_buf, buf, len);
-        op->rep_len = len;
-        if (proto_decode(op->rep_buf, len, op->rep_zone, &op->rep_obj, &op->rep_msg) != 0) {
-                op_drop_reply(op);
-                return ROLED_E_PROTOCOL;
-        }
-        return ROLED_OK;
-}
-
 static bool take_message(roled_client *c, size_t len)
 {
         Op tmp = { 0 }, *op;
         const ProtoMsg *m;
-        roled_status st = op_take_reply(&tmp, c->rbuf, len);
 
-        if (st != ROLED_OK) {
-                drop_connection(c, st, false,
-                                st == ROLED_E_NOMEM ? "out of memory"
-                                                    : "roled sent a malformed message");
+        tmp.rep_buf = malloc(len);
+        tmp.rep_zone = msgpack_zone_new(2048);
+        if (!tmp.rep_buf || !tmp.rep_zone) {
+                op_drop_reply(&tmp);
+                free(tmp.rep_buf);
+                drop_connection(c, ROLED_E_NOMEM, false, "out of memory");
+                return false;
+        }
+        memcpy(tmp.rep_buf, c->rbuf, len);
+        tmp.rep_len = len;
+        if (proto_decode(tmp.rep_buf, len, tmp.rep_zone, &tmp.rep_obj, &tmp.rep_msg) != 0) {
+                op_drop_reply(&tmp);
+                drop_connection(c, ROLED_E_PROTOCOL, false, "roled sent a malformed message");
                 return false;
         }
         m = &tmp.rep_msg;
         if (m->type == PROTO_NOTIFICATION) {
-                io_notification(c, m, tmp.rep_zone);
+                notification(c, m, tmp.rep_zone);
                 op_drop_reply(&tmp);
                 return true;
         }
@@ -415,11 +403,11 @@ static bool take_message(roled_client *c, size_t len)
                 char why[CLIENT_ERROR_MAX];
                 size_t n;
                 const char *s = proto_error_message(m->error, &n);
-                roled_status est = status_from_proto(proto_error_code(m->error));
+                roled_status st = status_from_proto(proto_error_code(m->error));
 
                 snprintf(why, sizeof(why), "%.*s", (int)(n > 256 ? 256 : n), s);
                 op_drop_reply(&tmp);
-                drop_connection(c, est == ROLED_OK ? ROLED_E_PROTOCOL : est, false, why);
+                drop_connection(c, st == ROLED_OK ? ROLED_E_PROTOCOL : st, false, why);
                 return false;
         }
         op = m->type == PROTO_RESPONSE ? find_sent(c, m->msgid) : NULL;
@@ -653,36 +641,12 @@ static void read_once(roled_client *c, int64_t deadline)
         pthread_cond_broadcast(&c->cond);
 }
 
-/* free_lane() - a lane nobody uses, or NULL.  Under c->io. */
-static Lane *free_lane(roled_client *c)
-{
-        for (size_t i = 0; i < CLIENT_LANES_MAX; i++)
-                if (!c->lanes[i].is_busy)
-                        return &c->lanes[i];
-        return NULL;
-}
-
-/*
- * wait() - start @op (blocking) and wait until it is done or its deadline
- * passed: on the shared connection when it is idle, else on a lane of its
- * own while one is free (lane.c says why).
- */
+/* wait() - start @op (blocking) and wait until it is done or its deadline passed. */
 static void wait(roled_client *c, Op *op, int64_t start_ms)
 {
-        Lane *lane;
-
         op->mode = OP_BLOCKING;
         op->deadline = start_ms + c->timeout_ms;
         pthread_mutex_lock(&c->io);
-        if (c->ops && (lane = free_lane(c))) {
-                lane->is_busy = true;
-                pthread_mutex_unlock(&c->io);
-                lane_call(c, lane, op);
-                pthread_mutex_lock(&c->io);
-                lane->is_busy = false;
-                pthread_mutex_unlock(&c->io);
-                return;
-        }
         list_append(&c->ops, &c->ops_tail, op);
         kick(c);
         if (c->wbuf.len && c->has_reader) {
@@ -865,8 +829,6 @@ void io_close(roled_client *c, bool is_child)
                         op_free(op);
                 }
         }
-        for (size_t i = 0; i < CLIENT_LANES_MAX; i++)
-                lane_close(&c->lanes[i]);
         c->fd = safe_close(c->fd);
         c->epfd = safe_close(c->epfd);
         c->notify_fd = safe_close(c->notify_fd);

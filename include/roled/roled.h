@@ -17,8 +17,7 @@
  *    functions, whose callbacks run inside roled_client_process();
  *  - the blocking calls are built on the same core: any thread may make them
  *    at any time, several at once on one client, each bounded as a whole by
- *    the client's timeout (a call that finds others in flight takes one of
- *    up to four connections of its own, so threads do not wait on each other);
+ *    the client's timeout;
  *  - results are opaque, reference-counted objects read through getters;
  *    secrets in them are wiped when the last reference goes;
  *  - every call takes an optional roled_error for its status and message;
@@ -601,8 +600,8 @@ typedef void (*roled_authz_cb)(roled_client *client, roled_status status, roled_
  * roled_authorize() - may the session behind @req do @req->action on
  * @req->resource?  (Authorize)  A deny is a decision, not an error.
  * @resp: a new reference on ROLED_OK, whatever the decision; NULL otherwise
- * THREAD SAFETY: any thread; several threads' calls run side by side (see
- * the top of this file).  BLOCKING: until the answer or the client's timeout.
+ * THREAD SAFETY: any thread; several threads' calls are pipelined on the one
+ * connection.  BLOCKING: until the answer or the client's timeout.
  * ERRORS: ROLED_E_INVALID_TOKEN (bad or revoked token, or an access key id
  * that is not the token's), ROLED_E_EXPIRED_TOKEN,
  * ROLED_E_INVALID_PARAMETER(_VALUE); with a signed request

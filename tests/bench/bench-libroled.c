@@ -13,7 +13,11 @@
  *                     each for --duration seconds, the three interleaved
  *                     --rounds times (default 3); prints the median rates
  *                     and the ratios to 1 thread, the target being that 2
- *                     threads on one client scale like 2 clients.
+ *                     threads on one client scale like 2 clients.  Each
+ *                     round also gives this process's CPU time and context
+ *                     switches per call, and with --agent-pid the agent's
+ *                     CPU time per call (figures load does not distort as
+ *                     much as rates).
  */
 #include <getopt.h>
 #include <pthread.h>
@@ -25,6 +29,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #define THREADS_MAX 64
 #define SAMPLES_MAX (1u << 20)
@@ -120,7 +125,34 @@ static int cmp_u32(const void *a, const void *b)
 typedef struct Cost {
         double cpu_us;
         double n_csw;
+        double agent_us; /* the agent's CPU time per call (--agent-pid), or -1 */
 } Cost;
+
+static int agent_pid; /* --agent-pid: also count the agent's CPU time */
+
+/* agent_cpu_us() - utime + stime of agent_pid from /proc, or -1. */
+static double agent_cpu_us(void)
+{
+        char path[64], buf[1024], *p;
+        unsigned long long ut, st;
+        FILE *f;
+        size_t n;
+
+        if (agent_pid <= 0)
+                return -1;
+        snprintf(path, sizeof(path), "/proc/%d/stat", agent_pid);
+        f = fopen(path, "r");
+        if (!f)
+                return -1;
+        n = fread(buf, 1, sizeof(buf) - 1, f);
+        fclose(f);
+        buf[n] = '\0';
+        p = strrchr(buf, ')');
+        if (!p ||
+            sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
+                return -1;
+        return (double)(ut + st) * 1e6 / (double)sysconf(_SC_CLK_TCK);
+}
 
 static double tv_us(struct timeval tv)
 {
@@ -133,6 +165,7 @@ static double run(Bench *b, Worker *w, int n, void *(*fn)(void *), double durati
 {
         uint64_t calls = 0, errors = 0;
         struct rusage u0, u1;
+        double a0 = agent_cpu_us(), a1;
         int64_t t0;
 
         getrusage(RUSAGE_SELF, &u0);
@@ -156,6 +189,7 @@ static double run(Bench *b, Worker *w, int n, void *(*fn)(void *), double durati
                 errors += w[i].n_errors;
         }
         getrusage(RUSAGE_SELF, &u1);
+        a1 = agent_cpu_us();
         *errorsp = errors;
         if (costp && calls) {
                 costp->cpu_us = (tv_us(u1.ru_utime) + tv_us(u1.ru_stime) - tv_us(u0.ru_utime) -
@@ -163,6 +197,7 @@ static double run(Bench *b, Worker *w, int n, void *(*fn)(void *), double durati
                                 (double)calls;
                 costp->n_csw = (double)(u1.ru_nvcsw + u1.ru_nivcsw - u0.ru_nvcsw - u0.ru_nivcsw) /
                                (double)calls;
+                costp->agent_us = a0 >= 0 && a1 >= 0 ? (a1 - a0) / (double)calls : -1;
         }
         return (double)calls / ((double)(now_ns() - t0) / 1e9);
 }
@@ -190,6 +225,7 @@ int main(int argc, char **argv)
                 { "duration", required_argument, NULL, 'd' },
                 { "mode", required_argument, NULL, 'm' },
                 { "rounds", required_argument, NULL, 'n' },
+                { "agent-pid", required_argument, NULL, 'p' },
                 {},
         };
         roled_client_options o = ROLED_CLIENT_OPTIONS_INIT;
@@ -203,7 +239,7 @@ int main(int argc, char **argv)
         int n_threads = 16, n_rounds = 3, opt;
         uint64_t errors;
 
-        while ((opt = getopt_long(argc, argv, "s:r:t:d:m:n:", options, NULL)) != -1) {
+        while ((opt = getopt_long(argc, argv, "s:r:t:d:m:n:p:", options, NULL)) != -1) {
                 switch (opt) {
                 case 's':
                         o.socket_path = optarg;
@@ -223,6 +259,9 @@ int main(int argc, char **argv)
                 case 'n':
                         n_rounds = atoi(optarg);
                         break;
+                case 'p':
+                        agent_pid = atoi(optarg);
+                        break;
                 default:
                         return 2;
                 }
@@ -231,7 +270,7 @@ int main(int argc, char **argv)
             n_rounds > 99) {
                 fprintf(stderr,
                         "usage: %s --socket PATH --role ROLE [--mode cached|authorize] "
-                        "[--threads 1..%d] [--duration S] [--rounds N]\n",
+                        "[--threads 1..%d] [--duration S] [--rounds N] [--agent-pid PID]\n",
                         argv[0], THREADS_MAX);
                 return 2;
         }
@@ -286,11 +325,12 @@ int main(int argc, char **argv)
                         sep[r] = run(&b, w, 2, authorize_worker, duration, &e, &cs);
                         w[1].client = NULL;
                         errors_all += e;
-                        printf("round %d: 1 thread %.0f/s (%.1f us CPU, %.2f csw per call), "
-                               "2 threads on one client %.0f/s (%.1f us, %.2f csw), "
-                               "2 clients %.0f/s (%.1f us, %.2f csw)\n",
-                               r + 1, one[r], c1.cpu_us, c1.n_csw, two[r], c2.cpu_us, c2.n_csw,
-                               sep[r], cs.cpu_us, cs.n_csw);
+                        printf("round %d: 1 thread %.0f/s (%.1f us CPU, %.2f csw, agent %.1f us "
+                               "per call), "
+                               "2 threads on one client %.0f/s (%.1f us, %.2f csw, agent %.1f us), "
+                               "2 clients %.0f/s (%.1f us, %.2f csw, agent %.1f us)\n",
+                               r + 1, one[r], c1.cpu_us, c1.n_csw, c1.agent_us, two[r], c2.cpu_us,
+                               c2.n_csw, c2.agent_us, sep[r], cs.cpu_us, cs.n_csw, cs.agent_us);
                 }
                 {
                         double m1 = median(one, n_rounds), m2 = median(two, n_rounds),

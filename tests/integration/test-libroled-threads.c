@@ -8,9 +8,7 @@
  * is answered at once; six threads with a 1 s timeout each give up after their own
  * second (the deadline bounds the whole call, the wait for other threads
  * included), and after SIGCONT the same clients work again.  Two threads'
- * Authorize calls from threads sharing a client use lanes (connections of
- * their own) while one is free and are pipelined on the shared connection
- * past that; asynchronous calls
+ * Authorize calls share one connection (pipelined); asynchronous calls
  * are driven by poll() on roled_client_get_fd() and run their callbacks
  * only from roled_client_process(), and tests/example-uv/uv-client does the
  * same from a libuv loop.  tests/tsan builds this file a second
@@ -216,85 +214,6 @@ static void test_threads_share_a_client(void)
         roled_client_close(c);
 }
 
-/* agent_connections() - the agent's count of open connections (Status, as root: everyone's). */
-static long agent_connections(roled_client *c)
-{
-        roled_error err = ROLED_ERROR_INIT;
-        char *json = NULL;
-        const char *p;
-        long n;
-
-        CHECK_MSG(roled_agent_status_json(c, &json, &err) == ROLED_OK, "%s",
-                  roled_error_message(&err));
-        p = strstr(json, "\"connections\": ");
-        CHECK(p != NULL);
-        n = strtol(p + strlen("\"connections\": "), NULL, 10);
-        free(json);
-        return n;
-}
-
-typedef struct Lone {
-        roled_client *client;
-        const roled_credentials *creds;
-        roled_status status;
-        roled_decision decision;
-} Lone;
-
-static void *authorize_once(void *arg)
-{
-        Lone *l = arg;
-        roled_authz_request q = ROLED_AUTHZ_REQUEST_INIT;
-        roled_authz_result *res = NULL;
-
-        q.session_token = roled_credentials_session_token(l->creds);
-        q.action = "s3:GetObject";
-        q.resource = "arn:aws:s3:::data/x";
-        l->status = roled_authorize(l->client, &q, &res, NULL);
-        l->decision = roled_authz_result_decision(res);
-        roled_authz_result_unref(res);
-        return NULL;
-}
-
-/*
- * Seven blocking calls in flight at once on one client (the agent stopped
- * while they start): the first uses the shared connection, the next four a
- * lane each (a connection of their own, so threads do not wake each other:
- * lane.c), and the last two are pipelined on the shared connection behind
- * the first.  After SIGCONT every call is answered, the agent counts four
- * more connections, and the lanes serve the next round without connecting
- * again.
- */
-static void test_lanes(void)
-{
-        roled_client *c = connect_timeout(10000);
-        roled_credentials *cr = get_creds(c, ROLED_CREDENTIALS_FRESH);
-        Lone l[7];
-        pthread_t t[7];
-        long before = agent_connections(c), after;
-
-        for (int round = 0; round < 2; round++) {
-                CHECK(kill(agent.pid, SIGSTOP) == 0);
-                for (int i = 0; i < 7; i++) {
-                        struct timespec ts = { 0, 30 * 1000 * 1000 };
-
-                        l[i] = (Lone){ c, cr, ROLED_E_INTERNAL, ROLED_DECISION_IMPLICIT_DENY };
-                        CHECK(pthread_create(&t[i], NULL, authorize_once, &l[i]) == 0);
-                        /* Each call is in flight before the next starts. */
-                        nanosleep(&ts, NULL);
-                }
-                CHECK(kill(agent.pid, SIGCONT) == 0);
-                for (int i = 0; i < 7; i++) {
-                        CHECK(pthread_join(t[i], NULL) == 0);
-                        CHECK_INT(l[i].status, ==, ROLED_OK);
-                        CHECK_INT(l[i].decision, ==, ROLED_DECISION_ALLOW);
-                }
-                after = agent_connections(c);
-                CHECK_INT(after - before, ==, 4);
-        }
-        roled_credentials_unref(cr);
-        roled_client_close(c);
-}
-
 /* The event-loop side: callbacks run from roled_client_process(), never from the call. */
 typedef struct Loop {
         int n_creds, n_authz, n_identity;
@@ -438,7 +357,6 @@ int main(int argc, char **argv)
                    "[role]\nname = lib\npermissions = lib.json\n[trust]\nusers = root\n");
         agent_spawn(cfg, &agent);
         test_threads_share_a_client();
-        test_lanes();
         test_async();
         if (getenv("ROLED_UV_CLIENT"))
                 test_libuv_example();
