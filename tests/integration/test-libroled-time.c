@@ -18,6 +18,9 @@
  * the agent's signing key was rotated (keys_rotate() on its key directory,
  * agent restarted), the background fetch brings the new key, so a token
  * signed with it verifies with the agent stopped again.
+ *
+ * The agent down: after kill -9, cached credentials due for renewal are
+ * still served (stale-if-error) and the client reconnects when it is back.
  */
 #include <dlfcn.h>
 #include <poll.h>
@@ -384,10 +387,59 @@ static void test_keys_refetched_in_background(void)
         agent_stop(&a);
 }
 
+/* ---- the agent down ---- */
+
+/*
+ * kill -9 of the agent (its socket file stays, nobody listens): a cached set
+ * is served while it is fresh, and once it is due for renewal it is still
+ * served, at once, until it expires (stale-if-error); a call the cache
+ * cannot answer fails at once with ROLED_E_NO_AGENT.  When the agent is
+ * back on the same socket, the next call reconnects and renews.
+ */
+static void test_served_while_agent_down(void)
+{
+        const char *cfg = config_lib();
+        TestAgent a = { 0 };
+        roled_client *c;
+        roled_credentials *cr1, *x;
+        roled_identity *who = NULL;
+        roled_error err = ROLED_ERROR_INIT;
+
+        agent_spawn(cfg, &a);
+        c = connect_to(&a, 2000);
+        cr1 = get_creds(c, 0);
+        agent_kill(&a);
+
+        x = get_creds(c, 0);
+        CHECK_STREQ(roled_credentials_access_key_id(x), roled_credentials_access_key_id(cr1));
+        roled_credentials_unref(x);
+        /* 2,500 s on: past libroled's refresh time (20 minutes before the hour ends), not expired. */
+        atomic_store(&time_offset, 2500);
+        for (int i = 0; i < 3; i++) {
+                x = get_creds(c, 0);
+                CHECK_STREQ(roled_credentials_access_key_id(x), roled_credentials_access_key_id(cr1));
+                roled_credentials_unref(x);
+        }
+        CHECK_INT(roled_whoami(c, &who, &err), ==, ROLED_E_NO_AGENT);
+        CHECK(who == NULL);
+
+        agent_spawn(cfg, &a);
+        x = get_creds(c, 0);
+        CHECK_MSG(!streq(roled_credentials_access_key_id(x), roled_credentials_access_key_id(cr1)),
+                  "not renewed after the agent came back");
+        roled_credentials_unref(x);
+        atomic_store(&time_offset, 0);
+        roled_error_clear(&err);
+        roled_credentials_unref(cr1);
+        roled_client_close(c);
+        agent_stop(&a);
+}
+
 int main(int argc, char **argv)
 {
         test_init(argc, argv);
         test_renewal_notification();
         test_keys_refetched_in_background();
+        test_served_while_agent_down();
         return 0;
 }
