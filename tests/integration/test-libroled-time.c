@@ -9,7 +9,7 @@
  * a session, the agent's SessionRenewed notification makes another client
  * holding the old credentials fetch the new ones at its next call, long
  * before its own refresh time.  Loop-driven clients see it through their
- * descriptor.
+ * descriptor.  The old credentials stay valid, and a Revoke still ends them.
  *
  * Keys: libroled's own clock is moved by this file's time(), which libroled
  * calls (an offset on the real time; nothing else is faked).  Public keys
@@ -181,6 +181,23 @@ static void wait_answered(roled_client *status, long before, long n)
         test_fail(__FILE__, __LINE__, "the agent did not get the request within 5 s");
 }
 
+/* authorize() - Authorize with @cr's token: ROLED_OK (and an Allow) or the error. */
+static roled_status authorize(roled_client *c, const roled_credentials *cr)
+{
+        roled_authz_request q = ROLED_AUTHZ_REQUEST_INIT;
+        roled_authz_result *res = NULL;
+        roled_status st;
+
+        q.session_token = roled_credentials_session_token(cr);
+        q.action = "s3:GetObject";
+        q.resource = "arn:aws:s3:::data/x";
+        st = roled_authorize(c, &q, &res, NULL);
+        if (st == ROLED_OK)
+                CHECK_INT(roled_authz_result_decision(res), ==, ROLED_DECISION_ALLOW);
+        roled_authz_result_unref(res);
+        return st;
+}
+
 static const char *config_lib(void)
 {
         const char *cfg = config_new(NULL);
@@ -280,20 +297,24 @@ static void test_renewal_notification(void)
                 roled_credentials_access_key_id(x), roled_credentials_access_key_id(renewed));
         roled_credentials_unref(x);
 
-        /* The old credentials were not revoked by the renewal: they still verify at the agent. */
+        /*
+         * A renewal is not a revocation: the old credentials still work.  A
+         * Revoke must end them too, although the agent no longer hands them
+         * out: whoever kept a copy (another process, an exported environment)
+         * must not outlive `rolectl revoke`.
+         */
+        CHECK_INT(authorize(blocking, old_b), ==, ROLED_OK);
         {
-                roled_authz_request q = ROLED_AUTHZ_REQUEST_INIT;
-                roled_authz_result *res = NULL;
-                roled_error err = ROLED_ERROR_INIT;
+                char *out = NULL, *errs = NULL;
 
-                q.session_token = roled_credentials_session_token(old_b);
-                q.action = "s3:GetObject";
-                q.resource = "arn:aws:s3:::data/x";
-                CHECK_MSG(roled_authorize(blocking, &q, &res, &err) == ROLED_OK, "%s",
-                          roled_error_message(&err));
-                CHECK_INT(roled_authz_result_decision(res), ==, ROLED_DECISION_ALLOW);
-                roled_authz_result_unref(res);
+                CHECK_INT(rolectl(0, a.socket, &out, &errs, "revoke", "--role", "lib", NULL), ==,
+                          0);
+                CHECK_CONTAINS(out, "revoked");
+                free(out);
+                free(errs);
         }
+        CHECK_INT(authorize(blocking, old_b), ==, ROLED_E_INVALID_TOKEN);
+        CHECK_INT(authorize(blocking, renewed), ==, ROLED_E_INVALID_TOKEN);
 
         roled_credentials_unref(old_b);
         roled_credentials_unref(old_l);
@@ -413,11 +434,13 @@ static void test_served_while_agent_down(void)
         x = get_creds(c, 0);
         CHECK_STREQ(roled_credentials_access_key_id(x), roled_credentials_access_key_id(cr1));
         roled_credentials_unref(x);
-        /* 2,500 s on: past libroled's refresh time (20 minutes before the hour ends), not expired. */
+        /* 2,500 s on: past libroled's refresh time (20 minutes before the hour ends), not expired.
+         */
         atomic_store(&time_offset, 2500);
         for (int i = 0; i < 3; i++) {
                 x = get_creds(c, 0);
-                CHECK_STREQ(roled_credentials_access_key_id(x), roled_credentials_access_key_id(cr1));
+                CHECK_STREQ(roled_credentials_access_key_id(x),
+                            roled_credentials_access_key_id(cr1));
                 roled_credentials_unref(x);
         }
         CHECK_INT(roled_whoami(c, &who, &err), ==, ROLED_E_NO_AGENT);
