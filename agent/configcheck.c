@@ -13,14 +13,29 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "exerule.h"
+#include "trust.h"
 #include "util.h"
+
+typedef struct Name {
+        char *name;
+        bool is_user;
+        bool exists;
+} Name;
+
+struct ConfigcheckNames {
+        Name *items; /* in the order configcheck_run() asks: role by role, [trust] then [default] */
+        size_t n;
+};
 
 typedef struct Check {
         ConfigcheckFn fn;
         void *userdata;
         size_t n;
+        const ConfigcheckNames *names;
+        size_t next; /* the next entry of names->items */
 } Check;
 
 _printf_(3, 4) static void warn(Check *ck, const Role *role, const char *fmt, ...)
@@ -41,7 +56,7 @@ _printf_(3, 4) static void warn(Check *ck, const Role *role, const char *fmt, ..
 }
 
 /* Does NSS know @name?  Errors other than "not found" count as known: no false alarm. */
-static bool name_exists(bool is_user, const char *name)
+static bool lookup(bool is_user, const char *name)
 {
         _cleanup_free_ char *buf = NULL;
         size_t size = 4096;
@@ -67,6 +82,77 @@ static bool name_exists(bool is_user, const char *name)
         }
 }
 
+/* The answer configcheck_names_resolve() found for the next name (unknown names count as existing).
+ */
+static bool name_exists(Check *ck, bool is_user, const char *name)
+{
+        const Name *e;
+
+        if (ck->next >= ck->names->n)
+                return true;
+        e = &ck->names->items[ck->next++];
+        return e->is_user == is_user && streq(e->name, name) ? e->exists : true;
+}
+
+static int add_names(ConfigcheckNames *n, char *const *names, size_t count, bool is_user)
+{
+        for (size_t i = 0; i < count; i++) {
+                char *copy = strdup(names[i]);
+
+                if (!copy)
+                        return -ENOMEM;
+                n->items[n->n++] = (Name){ .name = copy, .is_user = is_user, .exists = true };
+        }
+        return 0;
+}
+
+int configcheck_names_new(const Config *config, ConfigcheckNames **np)
+{
+        _cleanup_(configcheck_names_freep) ConfigcheckNames *n = calloc(1, sizeof(*n));
+        size_t total = 0;
+        int r;
+
+        if (!n)
+                return -ENOMEM;
+        for (size_t i = 0; i < config->n_roles; i++) {
+                const Role *role = &config->roles[i];
+
+                total += role->trust.n_users + role->trust.n_groups + role->defaults.n_users +
+                         role->defaults.n_groups;
+        }
+        n->items = calloc(total ? total : 1, sizeof(*n->items));
+        if (!n->items)
+                return -ENOMEM;
+        for (size_t i = 0; i < config->n_roles; i++) {
+                const Role *role = &config->roles[i];
+
+                if ((r = add_names(n, role->trust.users, role->trust.n_users, true)) ||
+                    (r = add_names(n, role->trust.groups, role->trust.n_groups, false)) ||
+                    (r = add_names(n, role->defaults.users, role->defaults.n_users, true)) ||
+                    (r = add_names(n, role->defaults.groups, role->defaults.n_groups, false)))
+                        return r;
+        }
+        *np = steal_pointer(&n);
+        return 0;
+}
+
+ConfigcheckNames *configcheck_names_free(ConfigcheckNames *n)
+{
+        if (!n)
+                return NULL;
+        for (size_t i = 0; i < n->n; i++)
+                free(n->items[i].name);
+        free(n->items);
+        free(n);
+        return NULL;
+}
+
+void configcheck_names_resolve(ConfigcheckNames *n)
+{
+        for (size_t i = 0; i < n->n; i++)
+                n->items[i].exists = lookup(n->items[i].is_user, n->items[i].name);
+}
+
 /* Warn about the entries of @t that match nobody; Return: whether any principal can still match. */
 static bool check_section(Check *ck, const Role *role, const TrustRules *t, const char *section)
 {
@@ -74,14 +160,14 @@ static bool check_section(Check *ck, const Role *role, const TrustRules *t, cons
         size_t n_resolved = 0;
 
         for (size_t i = 0; i < t->n_users; i++) {
-                if (name_exists(true, t->users[i]))
+                if (name_exists(ck, true, t->users[i]))
                         can_match = true;
                 else
                         warn(ck, role, "[%s] users: no user named '%s'; the entry matches nobody",
                              section, t->users[i]);
         }
         for (size_t i = 0; i < t->n_groups; i++) {
-                if (name_exists(false, t->groups[i]))
+                if (name_exists(ck, false, t->groups[i]))
                         can_match = true;
                 else
                         warn(ck, role, "[%s] groups: no group named '%s'; the entry matches nobody",
@@ -100,19 +186,40 @@ static bool check_section(Check *ck, const Role *role, const TrustRules *t, cons
         return can_match && (t->n_exes == 0 || n_resolved > 0);
 }
 
-static bool is_everyone(const TrustRules *t)
+/*
+ * Can every local user assume @role?  Asked of the trust decision itself
+ * (trust.c), for a caller no rule can name: a uid outside every range the
+ * role lists, no name, no group, no executable, in no unit.  If even that
+ * caller is let in, [trust] and any trust_policy constrain nothing.
+ */
+static bool is_everyone(const Config *config, const AccessPolicies *aps, const Role *role)
 {
-        bool is_all_uids = false;
+        static const uint32_t candidates[] = { 4294967293u, 2147483646u, 65533u, 1u };
+        Identity probe = IDENTITY_INIT;
+        TrustScope ts = { .config = config, .access = aps, .now = 0 };
 
-        for (size_t i = 0; i < t->n_uids; i++)
-                if (t->uids[i].lo == 0 && t->uids[i].hi == UINT32_MAX)
-                        is_all_uids = true;
-        return (t->is_any_user || is_all_uids) && !t->n_exes && !t->n_exe_sha256 && !t->n_units;
+        probe.uid = candidates[0];
+        for (size_t c = 0; c < ELEMENTSOF(candidates); c++) {
+                bool is_named = false;
+
+                for (size_t i = 0; i < role->trust.n_uids; i++)
+                        if (candidates[c] >= role->trust.uids[i].lo &&
+                            candidates[c] <= role->trust.uids[i].hi)
+                                is_named = true;
+                probe.uid = candidates[c];
+                if (!is_named)
+                        break;
+        }
+        probe.gid = probe.uid;
+        snprintf(probe.user, sizeof(probe.user), "%u", (unsigned)probe.uid);
+        snprintf(probe.group, sizeof(probe.group), "%u", (unsigned)probe.gid);
+        return trust_decide(&ts, role, &probe, NULL, NULL, 0) == 0;
 }
 
-size_t configcheck_run(const Config *config, ConfigcheckFn fn, void *userdata)
+size_t configcheck_run(const Config *config, const AccessPolicies *aps,
+                       const ConfigcheckNames *names, ConfigcheckFn fn, void *userdata)
 {
-        Check ck = { .fn = fn, .userdata = userdata };
+        Check ck = { .fn = fn, .userdata = userdata, .names = names };
 
         for (size_t i = 0; i < config->n_roles; i++) {
                 const Role *role = &config->roles[i];
@@ -124,11 +231,13 @@ size_t configcheck_run(const Config *config, ConfigcheckFn fn, void *userdata)
                              "nobody can assume this role: [trust] names no principal that "
                              "exists%s",
                              role->trust.n_exes ? " or no exe path that exists" : "");
-                else if (is_everyone(&role->trust) && !role->trust_policy)
+                else if (is_everyone(config, aps, role))
                         warn(&ck, role,
-                             "every local user can assume this role: [trust] allows any user with "
-                             "no exe, "
-                             "exe_sha256 or units constraint (and no trust_policy)");
+                             "every local user can assume this role: its trust lets in a caller "
+                             "that no rule "
+                             "names (any user, no exe, exe_sha256 or units constraint%s)",
+                             role->trust_policy ? ", and a trust_policy that does not narrow it"
+                                                : "");
         }
         return ck.n;
 }

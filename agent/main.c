@@ -260,7 +260,17 @@ int main(int argc, char **argv)
                 /* The linter's warnings too: a document may load and still grant too much. */
                 if (configlint_print(a.config, stdout, &n_lint) < 0)
                         printf("warning: out of memory while linting the policies\n");
-                (void)configcheck_run(a.config, print_config_warning, NULL);
+                {
+                        _cleanup_(configcheck_names_freep) ConfigcheckNames *names = NULL;
+
+                        if (configcheck_names_new(a.config, &names) < 0) {
+                                printf("warning: out of memory while checking the configuration\n");
+                        } else {
+                                configcheck_names_resolve(names);
+                                (void)configcheck_run(a.config, a.access, names,
+                                                      print_config_warning, NULL);
+                        }
+                }
                 agent_deinit(&a);
                 return 0;
         }
@@ -417,7 +427,7 @@ int main(int argc, char **argv)
                  a.is_user_mode ? "user" : "system");
         if (agent_config_warning(&a, why, sizeof(why)))
                 log_warning("%s", why);
-        (void)configcheck_run(a.config, log_config_warning, NULL);
+        agent_check_config(&a);
 
         uv_run(&loop, UV_RUN_DEFAULT);
         /* Drain: close callbacks of connections and handles run here. */

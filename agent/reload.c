@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -91,6 +92,50 @@ int agent_load_config(Agent *a, char *why, size_t why_len)
         return 0;
 }
 
+typedef struct CheckWork {
+        uv_work_t req;
+        Agent *agent;
+        unsigned generation; /* the configuration the names came from */
+        ConfigcheckNames *names;
+} CheckWork;
+
+static void check_work(uv_work_t *req)
+{
+        CheckWork *w = (CheckWork *)req;
+
+        configcheck_names_resolve(w->names);
+}
+
+/* Back on the loop: report, unless a newer configuration (with a check of its own) replaced it. */
+static void on_checked(uv_work_t *req, int status)
+{
+        CheckWork *w = (CheckWork *)req;
+        Agent *a = w->agent;
+
+        if (status == 0 && !a->is_stopping && w->generation == a->config_generation)
+                (void)configcheck_run(a->config, a->access, w->names, log_config_warning, NULL);
+        configcheck_names_free(w->names);
+        free(w);
+}
+
+void agent_check_config(Agent *a)
+{
+        CheckWork *w = calloc(1, sizeof(*w));
+        int r = w ? configcheck_names_new(a->config, &w->names) : -ENOMEM;
+
+        if (r == 0) {
+                w->agent = a;
+                w->generation = a->config_generation;
+                r = uv_queue_work(a->loop, &w->req, check_work, on_checked);
+        }
+        if (r < 0) {
+                log_warning("cannot check the configuration for mistakes: %s", strerror(-r));
+                if (w)
+                        configcheck_names_free(w->names);
+                free(w);
+        }
+}
+
 int agent_reload(Agent *a, char *why, size_t why_len)
 {
         char warning[1024];
@@ -100,7 +145,7 @@ int agent_reload(Agent *a, char *why, size_t why_len)
                 log_info("configuration reloaded: %zu role(s)", a->config->n_roles);
                 if (agent_config_warning(a, warning, sizeof(warning)))
                         log_warning("%s", warning);
-                (void)configcheck_run(a->config, log_config_warning, NULL);
+                agent_check_config(a);
         }
         return r;
 }

@@ -32,5 +32,14 @@ int agent_reload(Agent *a, char *why, size_t why_len);
  */
 bool agent_config_warning(const Agent *a, char *buf, size_t len);
 
+/*
+ * agent_check_config() - log configcheck.c's warnings about the serving
+ * configuration (unknown users and groups, missing exe paths, roles nobody
+ * or everybody can assume), at start and after every reload.  The NSS
+ * lookups run in libuv's pool, never on the loop; the warnings are logged
+ * when they are done, unless a newer configuration replaced this one.
+ */
+void agent_check_config(Agent *a);
+
 /* log_config_warning() - a ConfigcheckFn (configcheck.h) that logs each warning. */
 void log_config_warning(void *userdata, const char *warning);

@@ -29,6 +29,13 @@ add_executable(readme-example ${CMAKE_CURRENT_BINARY_DIR}/readme-example.c)
 target_link_libraries(readme-example PRIVATE libroled roled_warnings roled_sanitize)
 set_tests_properties(test-libroled-contract PROPERTIES
   ENVIRONMENT "ROLED_README_EXAMPLE=$<TARGET_FILE:readme-example>")
+# An LD_PRELOAD library that holds chosen NSS lookups (test-config-warnings:
+# the agent serves while its configuration warnings wait for NSS).  Plain: no
+# sanitizer runtime of its own.
+add_library(nss-gate SHARED ${PROJECT_SOURCE_DIR}/tests/util/nss-gate.c)
+target_link_libraries(nss-gate PRIVATE ${CMAKE_DL_LIBS})
+set_tests_properties(test-config-warnings PROPERTIES
+  ENVIRONMENT "ROLED_NSS_GATE_LIB=$<TARGET_FILE:nss-gate>")
 set_tests_properties(test-libroled-threads PROPERTIES
   ENVIRONMENT "ROLED_UV_CLIENT=$<TARGET_FILE:uv-client>")
 

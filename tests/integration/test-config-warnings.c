@@ -5,9 +5,13 @@
  * a user or group that does not exist, an exe path that does not exist, a
  * role nobody can assume, a role every local user can assume.  Checked on
  * `roled --check-config`, in the agent's log at start, and after a reload;
- * a clean role gets none.
+ * a clean role gets none.  The NSS lookups behind them run off the agent's
+ * loop: with an LD_PRELOAD library holding one lookup (tests/util/nss-gate.c)
+ * the agent starts, serves and reloads while the warning waits.
  */
 #undef NDEBUG
+#include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "agent.h"
@@ -69,6 +73,66 @@ static void check_warnings(const char *text, const char *where)
         CHECK_NOT_CONTAINS(text, "role any-in-unit:");
 }
 
+/*
+ * NSS that hangs: the names roled-slow-* are held by nss-gate until the test
+ * opens their gate.  Meanwhile the agent must start, answer, and answer a
+ * Reload (whose own check waits too); each warning appears once its gate
+ * opens.  (With the lookups on the loop, the agent never answered.)
+ */
+static void test_nss_off_loop(void)
+{
+        const char *lib = getenv("ROLED_NSS_GATE_LIB"), *asan = getenv("ASAN_OPTIONS");
+        char gate[512], path[600], asan_opts[1024];
+        const char *cfg;
+        char *out = NULL, *err = NULL, *log;
+        TestAgent agent = { 0 };
+
+        if (!lib) {
+                printf("test-config-warnings: ROLED_NSS_GATE_LIB unset, NSS part skipped\n");
+                return;
+        }
+        snprintf(gate, sizeof(gate), "%s", test_path("nss-gate"));
+        CHECK(mkdir(gate, 0755) == 0);
+        cfg = config_new(NULL);
+        config_put(cfg, "roles.d/10-slow.ini",
+                   "[role]\nname = slow\n[trust]\nusers = roledalice roled-slow-start\n");
+        setenv("ROLED_TEST_NSS_GATE", gate, 1);
+        setenv("LD_PRELOAD", lib, 1);
+        /* The sanitizer runtime comes first in the agent anyway; it need not insist. */
+        snprintf(asan_opts, sizeof(asan_opts), "%s%sverify_asan_link_order=0", asan ? asan : "",
+                 asan ? ":" : "");
+        setenv("ASAN_OPTIONS", asan_opts, 1);
+        agent_spawn(cfg, &agent);
+        unsetenv("LD_PRELOAD");
+        if (asan)
+                setenv("ASAN_OPTIONS", asan, 1);
+        else
+                unsetenv("ASAN_OPTIONS");
+
+        /* Started and serving while the lookup of roled-slow-start hangs. */
+        check_served(agent.socket);
+        log = agent_log(&agent);
+        CHECK_NOT_CONTAINS(log, "roled-slow-start");
+        free(log);
+        /* A reload is answered too, while its check (and the first one) still wait. */
+        config_put(cfg, "roles.d/20-slow.ini",
+                   "[role]\nname = slower\n[trust]\nusers = roled-slow-reload\n");
+        CHECK_INT(rolectl(0, agent.socket, &out, &err, "reload", NULL), ==, 0);
+        free(out);
+        free(err);
+        check_served(agent.socket);
+
+        snprintf(path, sizeof(path), "%s/roled-slow-start", gate);
+        write_file(path, 0644, "");
+        snprintf(path, sizeof(path), "%s/roled-slow-reload", gate);
+        write_file(path, 0644, "");
+        log = log_with(&agent, "role slower: [trust] users: no user named 'roled-slow-reload'");
+        CHECK_CONTAINS(log, "role slower: [trust] users: no user named 'roled-slow-reload'");
+        free(log);
+        agent_stop(&agent);
+        unsetenv("ROLED_TEST_NSS_GATE");
+}
+
 int main(int argc, char **argv)
 {
         const char *cfg;
@@ -115,5 +179,6 @@ int main(int argc, char **argv)
 
         check_served(agent.socket);
         agent_stop(&agent);
+        test_nss_off_loop();
         return 0;
 }
