@@ -53,6 +53,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 #include "dispatch.h"
@@ -606,6 +608,8 @@ static void process(Conn *c)
                 }
                 r = dispatch_message(c, c->rbuf + consumed, msg_len, &c->out);
                 msgpack_zone_clear(&c->zone);
+                if (r != DISPATCH_WAIT_HASH)
+                        c->n_dispatched += msg_len;
                 if (r == DISPATCH_WAIT_HASH) {
                         /* This message again once the executable is hashed (on_hashed()). */
                         scan_init(&c->scan, PROTO_MESSAGE_MAX);
@@ -940,7 +944,7 @@ static void start_attest(Conn *c)
 {
         Agent *a = c->agent;
         unsigned flags = a->needs_exe_hash ? IDENTITY_OPEN_EXE : 0;
-        int fd, r;
+        int fd, r, n_early;
 
         if (uv_fileno((uv_handle_t *)&c->pipe, &fd) < 0) {
                 conn_close(c);
@@ -951,6 +955,19 @@ static void start_attest(Conn *c)
                 refuse_unattested(c, r);
                 return;
         }
+        /*
+         * Nothing has been read from the socket yet, so every byte the peer
+         * sent before identity_attest() read its executable is queued now
+         * (with perhaps a few sent after: the count errs on the safe side).
+         * Those bytes may have been written by the program the process ran
+         * before an execve(); the request they hold gets no answer that
+         * rests on the executable (handlers_session.c) and is sent again.
+         */
+        if (ioctl(fd, SIOCINQ, &n_early) < 0) {
+                refuse_unattested(c, -errno);
+                return;
+        }
+        c->n_early = (uint64_t)(n_early > 0 ? n_early : 0);
         r = a->names ? namecache_fill(a->names, &c->id, uv_now(a->loop)) : NAMECACHE_E_MISS;
         if (r < 0) {
                 refuse_unattested(c, r);

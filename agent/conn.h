@@ -64,6 +64,8 @@ typedef struct Conn {
 
         uint8_t *rbuf; /* received bytes: at most one partial message after the consumed ones */
         size_t rlen, rsize;
+        uint64_t n_dispatched; /* stream bytes of the messages answered so far */
+        uint64_t n_early;      /* stream bytes the peer sent before its executable was read */
         Scan scan;
         msgpack_zone zone; /* decoded request, cleared after each message */
         ProtoBuf out;      /* replies of one read batch (secret: wiped) */

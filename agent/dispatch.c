@@ -123,6 +123,7 @@ int dispatch_message(Conn *c, const uint8_t *buf, size_t len, ProtoBuf *out)
                 .id = &c->id,
                 .msg = &msg,
                 .out = out,
+                .is_early = c->n_dispatched < c->n_early,
         };
         mark = out->len;
         proto_pack_response_ok(out, msg.msgid);

@@ -30,6 +30,7 @@ typedef struct Request {
         char errmsg[512];     /* set by request_fail() */
         bool is_deferred;     /* request_defer() took the reply over */
         bool is_waiting_hash; /* request_wait_hash(): ask again once the executable is hashed */
+        bool is_early;        /* sent (in part) before the agent read the caller's executable */
 } Request;
 
 /*

@@ -264,6 +264,21 @@ static int check_trust(Request *req, const Ask *ask)
         int r;
 
         /*
+         * A request sent before the agent read the executable may have been
+         * written by the program the process ran before an execve() (the
+         * kernel names a sender by process, not by program): it gets no
+         * answer that rests on the executable.  Sent again on this
+         * connection, it is the program's that the agent saw (libroled
+         * resends by itself).
+         */
+        if (req->is_early && req->id->has_exe_key && trust_uses_exe(&ts, ask->role))
+                return request_fail(
+                        req, PROTO_SENT_BEFORE_ATTESTATION,
+                        "role %s: this request was sent before the agent had seen which program "
+                        "pid %d runs, and the role's trust rests on it; send it again on this "
+                        "connection",
+                        ask->role->name, (int)req->id->pid);
+        /*
          * An answer that rests on the executable is given only while the
          * attested process lives and still runs that file: the connection
          * may outlive it, or it may have called execve() since.  (Without

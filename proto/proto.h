@@ -123,7 +123,8 @@ typedef enum ProtoMethod {
         X(INTERNAL, "Internal")                                                                    \
         X(SIGNATURE_DOES_NOT_MATCH, "SignatureDoesNotMatch")                                       \
         X(INCOMPLETE_SIGNATURE, "IncompleteSignature")                                             \
-        X(REQUEST_EXPIRED, "RequestExpired")
+        X(REQUEST_EXPIRED, "RequestExpired")                                                       \
+        X(SENT_BEFORE_ATTESTATION, "SentBeforeAttestation")
 
 typedef enum ProtoError {
 #define PROTO_X_ENUM(e, name) PROTO_##e,

@@ -416,6 +416,18 @@ static bool take_message(roled_client *c, size_t len)
                 op_drop_reply(&tmp);
                 return true;
         }
+        if (m->error && proto_error_code(m->error) == PROTO_SENT_BEFORE_ATTESTATION &&
+            op->n_sends < OP_SENDS_MAX) {
+                /*
+                 * The request left before the agent had seen which program
+                 * we run (a fresh connection's first bytes): send it again on
+                 * this connection, now that the agent has (step() kicks it).
+                 */
+                op_drop_reply(&tmp);
+                op->state = OP_QUEUED;
+                c->n_sent--;
+                return true;
+        }
         take_off(c, op);
         op->rep_buf = tmp.rep_buf;
         op->rep_len = tmp.rep_len;

@@ -13,7 +13,9 @@
 _Static_assert((int)ROLED_E_ACCESS_DENIED == (int)PROTO_ACCESS_DENIED, "status order");
 _Static_assert((int)ROLED_E_INTERNAL == (int)PROTO_INTERNAL, "status order");
 _Static_assert((int)ROLED_E_REQUEST_EXPIRED == (int)PROTO_REQUEST_EXPIRED, "status order");
-_Static_assert((int)PROTO_ERROR_COUNT == (int)ROLED_E_REQUEST_EXPIRED + 1, "status order");
+_Static_assert((int)ROLED_E_SENT_BEFORE_ATTESTATION == (int)PROTO_SENT_BEFORE_ATTESTATION,
+               "status order");
+_Static_assert((int)PROTO_ERROR_COUNT == (int)ROLED_E_SENT_BEFORE_ATTESTATION + 1, "status order");
 
 roled_status status_from_proto(ProtoError e)
 {
@@ -49,6 +51,8 @@ static const char *const agent_texts[PROTO_ERROR_COUNT] = {
         [ROLED_E_SIGNATURE_DOES_NOT_MATCH] = "the request signature does not match",
         [ROLED_E_INCOMPLETE_SIGNATURE] = "the request signature is missing or malformed",
         [ROLED_E_REQUEST_EXPIRED] = "the signed request is too old or not yet valid",
+        [ROLED_E_SENT_BEFORE_ATTESTATION] = "the request was sent before the agent had seen the "
+                                            "caller's program; send it again",
 };
 
 /* This side's codes, from ROLED_E_NO_AGENT on: name and description. */

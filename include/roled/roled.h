@@ -70,6 +70,13 @@ typedef enum roled_status {
         ROLED_E_SIGNATURE_DOES_NOT_MATCH, /* Authorize of a SigV4 request: wrong signature */
         ROLED_E_INCOMPLETE_SIGNATURE,     /* ...: missing or malformed signing data */
         ROLED_E_REQUEST_EXPIRED,          /* ...: X-Amz-Date outside the allowed skew */
+        /*
+         * The request was sent before the agent had seen the caller's
+         * executable, and the answer rests on it: send it again on the same
+         * connection.  libroled does so itself, once; callers see it only
+         * if the agent answers it twice.
+         */
+        ROLED_E_SENT_BEFORE_ATTESTATION,
         /* This side of the socket. */
         ROLED_E_NO_AGENT = 100,  /* no socket found, or connect() failed */
         ROLED_E_UNTRUSTED_AGENT, /* the socket or its peer is not owned by root or the agent's user

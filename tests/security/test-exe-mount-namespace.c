@@ -39,6 +39,11 @@ static int client(const char *socket, const char *role)
                 printf("connect: %s\n", strerror(-fd));
                 return 2;
         }
+        /* (A request sent before attestation would be answered SentBeforeAttestation.) */
+        if (raw_hello(fd) != 0) {
+                printf("no answer to Hello\n");
+                return 2;
+        }
         msgpack_sbuffer_init(&sb);
         pack_request(&sb, 1, "GetCredentials", 1, "role", role);
         if (raw_send(fd, sb.data, sb.size) != 0)

@@ -13,6 +13,14 @@
  * already exited, exe and exe_sha256 roles.  Every round must end with the
  * refusal (never a grant, never silence).
  *
+ * The write-then-exec variant: P writes its own request and then
+ * execve()s the trusted program, while C (holding a copy of the socket)
+ * reads the answer.  The sender check passes (the bytes are P's), and
+ * before the fix the request was answered as the trusted program's 36
+ * times in 40.  Now a request sent before the agent read the executable
+ * gets no answer that rests on it (SentBeforeAttestation; libroled sends it
+ * again): never a grant.
+ *
  * The genuine program is still served, and a libroled client that forks
  * keeps working in the parent, while in the child it answers ROLED_E_FORKED
  * and a client of the child's own is served.
@@ -78,7 +86,8 @@ static int client(const char *socket, const char *role)
 {
         int fd = raw_try_connect(socket);
 
-        return fd >= 0 && ask(fd, role) == 'G' ? 0 : 1;
+        /* A well-behaved raw client: Hello first, so the request is not sent before attestation. */
+        return fd >= 0 && raw_hello(fd) == 0 && ask(fd, role) == 'G' ? 0 : 1;
 }
 
 typedef struct Race {
@@ -188,6 +197,99 @@ static void test_race(void)
                 CHECK_INT(run_as(UID_ALICE, attacker, (void *)&races[i]), ==, 0);
 }
 
+/*
+ * The write-then-exec attack, as alice: P makes a socket and forks C; P
+ * connects, writes GetCredentials for @role and at once execve()s the
+ * trusted program (which idles and reads nothing); C, holding a copy of the
+ * socket, reads the answer and reports it: 'G' granted, 'R' refused with an
+ * error, 'C' closed unanswered.  The request is P's own (the sender check
+ * passes), written while P still ran the impostor.
+ */
+static pid_t write_then_exec_once(const char *role, int report)
+{
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        pid_t p = fork();
+
+        CHECK(p >= 0);
+        if (p == 0) {
+                int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+                msgpack_sbuffer sb;
+                pid_t c;
+
+                if (fd < 0 || strlen(agent.socket) >= sizeof(sa.sun_path))
+                        _exit(2);
+                memcpy(sa.sun_path, agent.socket, strlen(agent.socket) + 1);
+                c = fork();
+                if (c < 0)
+                        _exit(2);
+                if (c == 0) {
+                        msgpack_unpacker up;
+                        msgpack_unpacked u;
+                        struct sockaddr_un peer;
+                        socklen_t len = sizeof(peer);
+                        Resp r;
+                        char v = 'X';
+                        int n = 0;
+
+                        for (int i = 0;
+                             i < 2000000 && getpeername(fd, (struct sockaddr *)&peer, &len) < 0;
+                             i++)
+                                len = sizeof(peer);
+                        msgpack_unpacker_init(&up, 4096);
+                        msgpack_unpacked_init(&u);
+                        n = raw_recv(fd, &up, &u, 10000);
+                        if (n == 0 || n == -ECONNRESET || n == -EPIPE)
+                                v = 'C';
+                        else if (n == 1 && resp_parse(&u.data, &r))
+                                v = r.code[0] ? 'R' : 'G';
+                        if (write(report, &v, 1) != 1)
+                                _exit(3);
+                        _exit(0);
+                }
+                msgpack_sbuffer_init(&sb);
+                pack_request(&sb, 9, "GetCredentials", 1, "role", role);
+                if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+                    raw_send(fd, sb.data, sb.size) != 0)
+                        _exit(2);
+                execl(genuine, genuine, "idle", (char *)NULL);
+                _exit(127);
+        }
+        return p;
+}
+
+static int write_then_exec(void *arg)
+{
+        const char *role = arg;
+        pid_t ps[RACE_ROUNDS];
+        int rep[2], granted = 0, refused = 0, other = 0;
+
+        CHECK(pipe(rep) == 0);
+        for (int i = 0; i < RACE_ROUNDS; i++) {
+                struct pollfd pfd = { .fd = rep[0], .events = POLLIN };
+                char v = 'X';
+
+                ps[i] = write_then_exec_once(role, rep[1]);
+                if (poll(&pfd, 1, 15000) == 1 && read(rep[0], &v, 1) == 1) {
+                        granted += v == 'G';
+                        refused += v == 'R' || v == 'C';
+                        other += v == 'X';
+                } else {
+                        other++;
+                }
+        }
+        for (int i = 0; i < RACE_ROUNDS; i++)
+                (void)wait_status(ps[i]);
+        printf("write-then-exec role=%s: %d granted, %d refused, %d other\n", role, granted,
+               refused, other);
+        return granted > 0 ? 10 : other > 0 ? 11 : 0;
+}
+
+static void test_write_then_exec(void)
+{
+        CHECK_INT(run_as(UID_ALICE, write_then_exec, (void *)"by-exe"), ==, 0);
+        CHECK_INT(run_as(UID_ALICE, write_then_exec, (void *)"by-hash"), ==, 0);
+}
+
 static void test_genuine_served(void)
 {
         const char *by_exe[] = { genuine, "client", agent.socket, "by-exe", NULL };
@@ -278,8 +380,18 @@ int main(int argc, char **argv)
         {
                 const char *cp[] = { "/bin/cp", self, genuine, NULL };
 
+                int fd;
+
                 CHECK_INT(run_cmd(0, NULL, NULL, cp, NULL, NULL), ==, 0);
                 CHECK(chmod(genuine, 0755) == 0);
+                /*
+                 * One byte more (the loader ignores it): the trusted program's
+                 * hash is not this binary's, so an attacker running this
+                 * binary is an impostor for by-hash too.
+                 */
+                fd = open(genuine, O_WRONLY | O_APPEND | O_CLOEXEC);
+                CHECK(fd >= 0 && write(fd, "\n", 1) == 1);
+                close(fd);
         }
         sha256_hex(genuine, hex);
 
@@ -294,6 +406,7 @@ int main(int argc, char **argv)
 
         test_genuine_served();
         test_race();
+        test_write_then_exec();
         test_genuine_served();
         CHECK_INT(run_as(UID_ALICE, forking_client, NULL), ==, 0);
         check_served(agent.socket);

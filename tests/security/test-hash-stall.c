@@ -66,7 +66,7 @@ static int client(const char *socket, const char *role)
 {
         int fd = raw_try_connect(socket), r;
 
-        if (fd < 0)
+        if (fd < 0 || raw_hello(fd) != 0)
                 return 2;
         r = ask_on(fd, role, true, true);
         close(fd);
@@ -91,7 +91,10 @@ static int flood(const char *socket, const char *self)
                         return 3;
                 for (int i = 0; i < CONNS_PER_ROUND; i++) {
                         fds[n] = raw_try_connect(socket);
-                        if (fds[n] < 0 || ask_on(fds[n], "by-hash", true, false) != 0)
+                        /* Hello first: a request sent before attestation would not reach the hash.
+                         */
+                        if (fds[n] < 0 || raw_hello(fds[n]) != 0 ||
+                            ask_on(fds[n], "by-hash", true, false) != 0)
                                 return 4;
                         n++;
                 }

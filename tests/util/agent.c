@@ -593,6 +593,32 @@ static int64_t now_ms(void)
         return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+int raw_hello(int fd)
+{
+        msgpack_sbuffer sb;
+        msgpack_unpacker up;
+        msgpack_unpacked u;
+        Resp r;
+        int n;
+
+        msgpack_sbuffer_init(&sb);
+        pack_request(&sb, 0x48454c4f, "Hello", 0);
+        n = raw_send(fd, sb.data, sb.size);
+        msgpack_sbuffer_destroy(&sb);
+        if (n)
+                return n;
+        msgpack_unpacker_init(&up, 4096);
+        msgpack_unpacked_init(&u);
+        n = raw_recv(fd, &up, &u, 10000);
+        if (n == 1)
+                n = resp_parse(&u.data, &r) && !r.code[0] ? 0 : -EPROTO;
+        else if (n == 0)
+                n = -ECONNRESET;
+        msgpack_unpacked_destroy(&u);
+        msgpack_unpacker_destroy(&up);
+        return n;
+}
+
 int raw_recv(int fd, msgpack_unpacker *up, msgpack_unpacked *u, int timeout_ms)
 {
         int64_t deadline = now_ms() + timeout_ms;

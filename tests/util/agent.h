@@ -134,6 +134,14 @@ int raw_send(int fd, const void *buf, size_t len);
  */
 int raw_recv(int fd, msgpack_unpacker *up, msgpack_unpacked *u, int timeout_ms);
 /*
+ * raw_hello() - one Hello round trip on @fd.  The agent reads nothing before
+ * it has attested the connection, so what the caller sends after this is
+ * not "sent before attestation" (PROTOCOL.md, SentBeforeAttestation): a raw
+ * client asking for a role whose trust rests on the executable does this
+ * first, or resends as libroled does.  Return: 0, or -errno / -EPROTO.
+ */
+int raw_hello(int fd);
+/*
  * raw_wait_closed() - read (and drop) until the agent closes within @timeout_ms.
  * Return: true when closed.
  */
