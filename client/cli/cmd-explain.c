@@ -219,7 +219,8 @@ static void print_rules(const char *title, const char *text)
         local = json_object_get(json_object_get(stmt, "Principal"), "Local");
         equals = json_object_get(json_object_get(stmt, "Condition"), "StringEquals");
         if (!json_is_array(local)) {
-                printf("  %s:\n    %s\n", title, text);
+                /* text ?: "": the callers pass non-NULL, but gcc -O2 sees parse()'s NULL test */
+                printf("  %s:\n    %s\n", title, text ? text : "");
                 json_decref(doc);
                 return;
         }
@@ -313,7 +314,7 @@ static void print_upstream(const json_t *u)
 
 static void print_text(const roled_role *r, const json_t *upstream)
 {
-        const char *trust_rules;
+        const char *trust_rules, *default_rules;
         char dur[32];
 
         duration_format(roled_role_max_session_duration(r), dur, sizeof(dur));
@@ -339,8 +340,9 @@ static void print_text(const roled_role *r, const json_t *upstream)
                 print_document(trust_rules ? "trust policy (must also allow)" : "trust policy",
                                roled_role_trust_policy_json(r));
         printf("\nWhose default role it is (callers who may assume it and match):\n");
-        if (roled_role_default_rules_json(r))
-                print_rules("[default] rules", roled_role_default_rules_json(r));
+        default_rules = roled_role_default_rules_json(r);
+        if (default_rules)
+                print_rules("[default] rules", default_rules);
         else
                 printf("  [default] rules: nobody (no [default] section)\n");
         printf("\nSession tags (aws:PrincipalTag/KEY):\n");
