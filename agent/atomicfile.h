@@ -3,7 +3,7 @@
  * atomicfile.h - replace a small state file of the agent whole: a temporary
  * file next to it (O_EXCL, 0600), written by the caller, fsync, rename over
  * the old one, fsync of the folder, so a crash leaves either the old file or
- * the new one, as revfile.c does for revoked.list.  Used for logins.list
+ * the new one.  Used for revoked.list (revfile.c) and logins.list
  * (loginfile.c); what goes into the file is the caller's.
  */
 #pragma once

@@ -22,12 +22,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "atomicfile.h"
 #include "safefile.h"
 #include "util.h"
 
 #define HEADER "roled-revoked 2\n"
 #define HEADER_V1 "roled-revoked 1\n"
-#define TMP_NAME "." REVFILE_NAME ".tmp"
 
 static void set_error(char **errorp, const char *fmt, ...) _printf_(2, 3);
 
@@ -209,6 +209,7 @@ corrupt:
 
 typedef struct SaveCtx {
         FILE *f;
+        const RevocationSet *set;
         int64_t now;
 } SaveCtx;
 
@@ -233,56 +234,22 @@ static int put_cut(uint32_t uid, const char *role, int64_t before, int64_t until
                        : 0;
 }
 
+/* The list's text, for atomicfile_replace(). */
+static int write_list(FILE *f, void *arg)
+{
+        SaveCtx *s = arg;
+        int r;
+
+        s->f = f;
+        r = fputs(HEADER, f) < 0 ? -EIO : revocation_foreach(s->set, put_entry, s);
+        if (r == 0)
+                r = revocation_foreach_cut(s->set, put_cut, s);
+        return r;
+}
+
 int revfile_save(const char *dir, const RevocationSet *set, int64_t now, char **errorp)
 {
-        _cleanup_close_ int dir_fd = -1;
-        _cleanup_fclose_ FILE *f = NULL;
-        SaveCtx ctx = { .now = now };
-        int fd, r;
+        SaveCtx ctx = { .set = set, .now = now };
 
-        r = open_dir(dir, &dir_fd, errorp);
-        if (r)
-                return r;
-        /* A leftover from a crash; the directory is ours alone, so removing it is safe. */
-        if (unlinkat(dir_fd, TMP_NAME, 0) < 0 && errno != ENOENT) {
-                r = -errno;
-                goto fail;
-        }
-        fd = openat(dir_fd, TMP_NAME, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-        if (fd < 0) {
-                r = -errno;
-                goto fail;
-        }
-        f = fdopen(fd, "w");
-        if (!f) {
-                r = -errno;
-                (void)close(fd);
-                goto fail_unlink;
-        }
-        ctx.f = f;
-        r = fputs(HEADER, f) < 0 ? -EIO : revocation_foreach(set, put_entry, &ctx);
-        if (r == 0)
-                r = revocation_foreach_cut(set, put_cut, &ctx);
-        if (r == 0 && fflush(f) != 0)
-                r = -errno;
-        if (r == 0 && fsync(fileno(f)) < 0)
-                r = -errno;
-        if (fclose(steal_pointer(&f)) != 0 && r == 0)
-                r = -errno;
-        if (r)
-                goto fail_unlink;
-        if (renameat(dir_fd, TMP_NAME, dir_fd, REVFILE_NAME) < 0) {
-                r = -errno;
-                goto fail_unlink;
-        }
-        if (fsync(dir_fd) < 0) {
-                r = -errno;
-                goto fail;
-        }
-        return 0;
-fail_unlink:
-        (void)unlinkat(dir_fd, TMP_NAME, 0);
-fail:
-        set_error(errorp, "%s/%s: cannot write: %s", dir, REVFILE_NAME, strerror(-r));
-        return r;
+        return atomicfile_replace(dir, REVFILE_NAME, write_list, &ctx, errorp);
 }
