@@ -45,7 +45,7 @@ typedef struct Agent {
         unsigned config_generation; /* bumped on every successful reload */
         Keys *keys;                 /* keys.c */
         SessionCache *sessions;     /* sessions.c */
-        RevocationSet *revoked;     /* sessions.c: revoked access key ids until they expire */
+        RevocationSet *revoked;     /* revocations.c: revoked access key ids until they expire */
         char *key_dir;              /* where keys were loaded; revfile.c keeps revoked.list there */
         AccessPolicies *access;     /* access.c: compiled role policies, swapped with config */
         PolicyStore *session_policies; /* policystore.c: session policies of live sessions */

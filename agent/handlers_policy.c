@@ -24,6 +24,7 @@
 #include "issuer_local.h"
 #include "policystore.h"
 #include "principal.h"
+#include "revocations.h"
 #include "sessions.h"
 #include "sigv4.h"
 #include "tokencache.h"

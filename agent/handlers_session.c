@@ -24,6 +24,7 @@
 #include "policy.h"
 #include "policystore.h"
 #include "revfile.h"
+#include "revocations.h"
 #include "sessions.h"
 #include "trust.h"
 #include "names.h"

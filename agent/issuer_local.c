@@ -15,7 +15,7 @@
 #include <time.h>
 
 #include "principal.h"
-#include "sessions.h"
+#include "revocations.h"
 
 /* make_akid() - "ASIA" + 16 characters of RFC 4648 base32 from 80 random bits. */
 static void make_akid(char out[ISSUER_AKID_LEN + 1])

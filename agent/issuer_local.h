@@ -22,7 +22,7 @@
 #define ISSUER_SECRET_LEN 40
 #define ISSUER_SID_LEN CREDENTIALS_SID_LEN
 
-/* Defined in sessions.h: access key ids revoked before their expiry. */
+/* Defined in revocations.h: sessions revoked before their expiry. */
 typedef struct RevocationSet RevocationSet;
 
 /* What to mint; every pointer is borrowed for the duration of the call. */

@@ -34,6 +34,7 @@
 #include "policystore.h"
 #include "reload.h"
 #include "revfile.h"
+#include "revocations.h"
 #include "sessions.h"
 #include "tokencache.h"
 #include "util.h"

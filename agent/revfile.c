@@ -3,7 +3,7 @@
  * revfile.c - revoked.list in the key directory (see revfile.h).
  *
  * Lines: "AKID EXPIRES" for a revoked session, "@UID BEFORE UNTIL ROLE" for
- * a cut (sessions.h; ROLE "*" for every role).  Version 1 files (no cuts)
+ * a cut (revocations.h; ROLE "*" for every role).  Version 1 files (no cuts)
  * still load.
  *
  * Every access goes through a directory fd with O_NOFOLLOW, as keys.c does,

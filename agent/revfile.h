@@ -9,13 +9,13 @@
  * agent's uid like the keys next to it.  It is always replaced whole: a
  * temporary file (O_EXCL), fsync, rename, fsync of the directory, so a crash
  * leaves either the old list or the new one.  The in-memory set is
- * sessions.c's RevocationSet; this module only moves it to and from disk.
+ * revocations.c's RevocationSet; this module only moves it to and from disk.
  */
 #pragma once
 
 #include <stdint.h>
 
-#include "sessions.h"
+#include "revocations.h"
 
 #define REVFILE_NAME "revoked.list"
 /*

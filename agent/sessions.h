@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * sessions.h - the session cache (per role and caller identity, refreshed
- * ahead of expiry) and the set of revoked sessions.
+ * ahead of expiry).
  *
- * Both are hash tables keyed with SipHash under a random key, used from the
- * loop thread only; time is always passed in, never read here.  The cache
- * key is built by the caller (role, identity key, duration, policy digest);
- * minting, single flight and upstream backoff belong to the caller too.
+ * A table.h hash table, used from the loop thread only; time is always
+ * passed in, never read here.  The cache key is built by the caller (role,
+ * identity key, duration, policy digest); minting, single flight and
+ * upstream backoff belong to the caller too.  Revoking a session drops it
+ * here and remembers it in a RevocationSet (revocations.h).
  */
 #pragma once
 
@@ -15,19 +16,13 @@
 #include <stdint.h>
 
 #include "credentials.h"
+#include "revocations.h"
+#include "table.h"
 #include "token.h"
 #include "util.h"
 
-typedef struct RevocationSet RevocationSet;
-
 /* Refresh rule (DESIGN.md section 6). */
 #define SESSIONS_JITTER_MAX 300 /* seconds: jitter is below min(5 min, lifetime/10) */
-
-/* Hash chain header; first member of every table entry. */
-typedef struct SessionLink {
-        struct SessionLink *next;
-        uint64_t hash;
-} SessionLink;
 
 /* SESSIONS_NO_LOGIN - login_session of a caller outside any login (the kernel's "unset"). */
 #define SESSIONS_NO_LOGIN UINT32_MAX
@@ -41,7 +36,7 @@ typedef struct SessionOwner {
 
 /* One cached session; fields are read-only for callers. */
 typedef struct Session {
-        SessionLink link;   /* must stay first */
+        TableLink link;     /* must stay first */
         int64_t refresh_at; /* served by sessions_lookup() while now < refresh_at */
         uint32_t uid;
         uint32_t login_session; /* SessionOwner's */
@@ -155,75 +150,4 @@ size_t sessions_count(const SessionCache *cache);
 /* sessions_count_uid() - how many sessions of @uid the cache holds (for the per-uid limit). */
 size_t sessions_count_uid(const SessionCache *cache, uint32_t uid);
 
-/* revocation_new() - an empty set.  Return: 0 or -ENOMEM; the caller frees *@setp. */
-int revocation_new(RevocationSet **setp);
-
-/* revocation_free() - free @set (NULL is fine).  Return: NULL. */
-RevocationSet *revocation_free(RevocationSet *set);
-
-/*
- * revocation_add() - remember that @akid is revoked until @expires.
- * Return: 0, -EINVAL (@akid longer than TOKEN_AKID_MAX) or -ENOMEM.
- */
-int revocation_add(RevocationSet *set, const char *akid, int64_t expires);
-
-/* revocation_contains() - is @akid revoked (and its session not yet expired at @now)?  Never
- * allocates. */
-bool revocation_contains(const RevocationSet *set, const char *akid, int64_t now);
-
-/* revocation_expire() - forget entries with expires <= @now.  Return: how many. */
-size_t revocation_expire(RevocationSet *set, int64_t now);
-
-/*
- * Cuts: "every session of @uid (of @role, or of every role when @role is
- * "") issued before @before is revoked", kept until @until (when the last
- * such session has expired).  Revoke records one besides the access key ids
- * of the sessions it found, so sessions this agent issued before a restart,
- * which it cannot list, are revoked too.  One cut per (uid, role): a newer
- * one replaces it.  At most REVOCATION_CUTS_MAX.
- */
-#define REVOCATION_CUTS_MAX 4096
-
-enum {
-        REVOCATION_E_FULL = 1,  /* REVOCATION_CUTS_MAX cuts already */
-        REVOCATION_E_UNCHANGED, /* an equal or wider cut was there */
-};
-
-/*
- * revocation_cut() - add or widen the cut of (@uid, @role).
- * Return: 0 when it changed the set, REVOCATION_E_UNCHANGED when an equal or
- *         wider cut was there, REVOCATION_E_FULL, -EINVAL (@role too long)
- *         or -ENOMEM.
- */
-int revocation_cut(RevocationSet *set, uint32_t uid, const char *role, int64_t before,
-                   int64_t until);
-
-/*
- * revocation_revokes() - is the session @c (its access key id, uid, role
- * and issue time) revoked at @now, by its access key id or by a cut?
- * Never allocates.
- */
-bool revocation_revokes(const RevocationSet *set, const TokenClaims *c, int64_t now);
-
-/*
- * revocation_foreach_cut() - call @fn(uid, role, before, until, @arg) for
- * every cut; stops at the first non-zero return and passes it on.
- */
-int revocation_foreach_cut(const RevocationSet *set,
-                           int (*fn)(uint32_t uid, const char *role, int64_t before, int64_t until,
-                                     void *arg),
-                           void *arg);
-
-/* revocation_count() - number of remembered entries. */
-size_t revocation_count(const RevocationSet *set);
-
-/*
- * revocation_foreach() - call @fn(akid, expires, @arg) for every entry, in no
- * particular order; stops at the first non-zero return and passes it on.
- * @fn must not change @set.  Return: 0 or what @fn returned.
- */
-int revocation_foreach(const RevocationSet *set,
-                       int (*fn)(const char *akid, int64_t expires, void *arg), void *arg);
-
 DEFINE_TRIVIAL_CLEANUP_FUNC(SessionCache, sessions_free);
-DEFINE_TRIVIAL_CLEANUP_FUNC(RevocationSet, revocation_free);

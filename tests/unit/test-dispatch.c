@@ -40,6 +40,7 @@
 #include "logins.h"
 #include "policystore.h"
 #include "reload.h"
+#include "revocations.h"
 #include "sessions.h"
 #include "tokencache.h"
 #include "rpc.h"

@@ -18,7 +18,7 @@
 #include <string.h>
 
 #include "issuer_local.h"
-#include "sessions.h"
+#include "revocations.h"
 
 #define NOW 1700000000
 

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * test-sessions.c - the session cache and revocation set (agent/sessions.c),
- * driven by an injectable clock: freshness, the refresh point and its jitter
- * for short and long lifetimes, replacement, revocation, sweeping, and the
- * memory cost of 100,000 cached sessions.
+ * test-sessions.c - the session cache (agent/sessions.c), driven by an
+ * injectable clock: freshness, the refresh point and its jitter for short
+ * and long lifetimes, replacement, revoking sessions into a RevocationSet
+ * (the set itself: test-revocations.c), sweeping, and the memory cost of
+ * 100,000 cached sessions.
  */
 #undef NDEBUG
 #include <setjmp.h>
@@ -282,74 +283,8 @@ static void test_revoke(void **state)
                          ISSUER_E_REVOKED);
         assert_int_equal(revocation_expire(rev, T0 + 7200), 1);
         assert_int_equal(revocation_count(rev), 0);
-        /* Overlong ids cannot be revoked or found. */
-        assert_int_equal(revocation_add(rev, "ASIAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", T0),
-                         -EINVAL);
-        assert_false(revocation_contains(rev, "ASIAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", T0));
         revocation_free(rev);
         sessions_free(cache);
-}
-
-/* Cuts: every session of a uid (and role) issued before a time, whether the cache knew it or not.
- */
-static void test_cuts(void **state)
-{
-        RevocationSet *rev = NULL;
-        TokenClaims web = { .akid = (char *)"ASIAWEB",
-                            .role = (char *)"web",
-                            .uid = 1000,
-                            .issued = T0 },
-                    db = { .akid = (char *)"ASIADB",
-                           .role = (char *)"db",
-                           .uid = 1000,
-                           .issued = T0 },
-                    other = { .akid = (char *)"ASIAOTHER",
-                              .role = (char *)"web",
-                              .uid = 1001,
-                              .issued = T0 };
-
-        (void)state;
-        assert_int_equal(revocation_new(&rev), 0);
-        assert_false(revocation_revokes(rev, &web, T0));
-        /* One role of uid 1000, sessions issued before T0 + 10. */
-        assert_int_equal(revocation_cut(rev, 1000, "web", T0 + 10, T0 + 100), 0);
-        assert_true(revocation_revokes(rev, &web, T0 + 20));
-        assert_false(revocation_revokes(rev, &db, T0 + 20));
-        assert_false(revocation_revokes(rev, &other, T0 + 20));
-        /* Issued in the second of the cut or later: not revoked. */
-        web.issued = T0 + 10;
-        assert_false(revocation_revokes(rev, &web, T0 + 20));
-        web.issued = T0;
-        /* The same or a narrower cut changes nothing; a later one widens it. */
-        assert_int_equal(revocation_cut(rev, 1000, "web", T0 + 5, T0 + 100),
-                         REVOCATION_E_UNCHANGED);
-        assert_int_equal(revocation_cut(rev, 1000, "web", T0 + 30, T0 + 130), 0);
-        web.issued = T0 + 20;
-        assert_true(revocation_revokes(rev, &web, T0 + 40));
-        /* Every role of the uid. */
-        assert_int_equal(revocation_cut(rev, 1000, "", T0 + 10, T0 + 100), 0);
-        assert_true(revocation_revokes(rev, &db, T0 + 20));
-        assert_false(revocation_revokes(rev, &other, T0 + 20));
-        /* Kept until the longest session it could revoke has expired. */
-        assert_false(revocation_revokes(rev, &db, T0 + 100));
-        assert_int_equal(revocation_expire(rev, T0 + 100), 1);
-        assert_int_equal(revocation_expire(rev, T0 + 130), 1);
-        assert_false(revocation_revokes(rev, &web, T0 + 40));
-        /* Bounded. */
-        for (uint32_t uid = 0; uid < REVOCATION_CUTS_MAX; uid++)
-                assert_int_equal(revocation_cut(rev, uid, "", T0, T0 + 100), 0);
-        assert_int_equal(revocation_cut(rev, REVOCATION_CUTS_MAX, "", T0, T0 + 100),
-                         REVOCATION_E_FULL);
-        assert_int_equal(revocation_cut(rev, 5, "", T0 + 1, T0 + 100),
-                         0); /* an existing one still widens */
-        {
-                char long_role[PROTO_ROLE_NAME_MAX + 2];
-
-                memset(long_role, 'r', sizeof(long_role) - 1);
-                long_role[sizeof(long_role) - 1] = '\0';
-                assert_int_equal(revocation_cut(rev, 1, long_role, T0, T0 + 100), -EINVAL);
-        }
-        revocation_free(rev);
 }
 
 static const Session *insert_login(SessionCache *cache, const char *key, uint32_t uid,
@@ -523,9 +458,9 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_margin),        cmocka_unit_test(test_refresh_points),
                 cmocka_unit_test(test_jitter_spread), cmocka_unit_test(test_replace_and_keys),
-                cmocka_unit_test(test_revoke),        cmocka_unit_test(test_cuts),
-                cmocka_unit_test(test_revoke_logins), cmocka_unit_test(test_revoke_id),
-                cmocka_unit_test(test_expire),        cmocka_unit_test(test_many),
+                cmocka_unit_test(test_revoke),        cmocka_unit_test(test_revoke_logins),
+                cmocka_unit_test(test_revoke_id),     cmocka_unit_test(test_expire),
+                cmocka_unit_test(test_many),
         };
 
         return cmocka_run_group_tests(tests, setup, teardown);
