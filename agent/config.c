@@ -174,7 +174,7 @@ static int read_safe(const char *path, size_t max, uid_t agent_uid, char **textp
         _cleanup_close_ int fd = -1;
         _cleanup_free_ char *buf = NULL, *folder = NULL;
         struct stat st;
-        size_t len = 0;
+        size_t len = 0, cap;
         int r;
 
         folder = folder_of(path);
@@ -196,10 +196,25 @@ static int read_safe(const char *path, size_t max, uid_t agent_uid, char **textp
         if (st.st_size < 0 || (uint64_t)st.st_size > max)
                 return set_error(err, path, 0, "%s is larger than %zu bytes", path, max);
 
-        buf = malloc(max + 1);
-        if (!buf)
-                return -ENOMEM;
-        r = safefile_read(fd, buf, max, &len);
+        /*
+         * The buffer fits the size fstat() gave, not @max: a 1 MiB buffer per
+         * file read cost a fresh mapping each time. A file longer than it said
+         * (growing, or a filesystem without sizes) is read again up to @max.
+         */
+        cap = (size_t)st.st_size;
+        for (;;) {
+                buf = malloc(cap + 1);
+                if (!buf)
+                        return -ENOMEM;
+                r = safefile_read(fd, buf, cap, &len);
+                if (r != SAFEFILE_E_TOO_LARGE || cap == max)
+                        break;
+                free(buf);
+                buf = NULL;
+                if (lseek(fd, 0, SEEK_SET) < 0)
+                        return set_error(err, path, 0, "cannot read %s: %s", path, strerror(errno));
+                cap = max;
+        }
         if (r == SAFEFILE_E_TOO_LARGE)
                 return set_error(err, path, 0, "%s is larger than %zu bytes", path, max);
         if (r < 0)

@@ -425,6 +425,19 @@ static void test_limits(void **state)
         assert_int_equal(config_load(dir, geteuid(), &c, &err), CONFIG_E_INVALID);
         assert_int_equal(err.line, 3);
         assert_non_null(strstr(err.message, "larger than"));
+
+        /* One of exactly 128 KiB loads (the read buffer is sized from fstat()). */
+        big[CONFIG_POLICY_MAX - 1] = '}';
+        big[CONFIG_POLICY_MAX] = '\0';
+        write_file(dir, "policies/big.json", big, 0644);
+        assert_int_equal(config_load(dir, geteuid(), &c, &err), 0);
+        c = config_free(c);
+
+        /* A file whose size fstat() does not tell is read whole: /proc/self/comm says 0 bytes
+         * but holds the program's name, which is no 'key = value' line. */
+        assert_int_equal(config_load("/proc/self/comm", geteuid(), &c, &err), CONFIG_E_INVALID);
+        assert_int_equal(err.line, 1);
+        assert_non_null(strstr(err.message, "syntax error"));
         remove_tree(dir);
 }
 
