@@ -737,8 +737,10 @@ static void refuse_sender(Conn *c, const struct ucred *from)
 }
 
 /*
- * The sender of one chunk, from SCM_CREDENTIALS (real ids, as /proc's first
- * Uid/Gid fields).  Descriptors someone passed along are closed unseen.
+ * The sender of one chunk, from SCM_CREDENTIALS: the attested pid, and the
+ * real ids the first chunk settled (identity_learn_real_ids(); they are
+ * the effective ids of SO_PEERCRED but for a setuid program).  Descriptors
+ * someone passed along are closed unseen.
  */
 static bool is_attested_sender(Conn *c, struct msghdr *m, struct ucred *fromp, bool *has_fromp)
 {
@@ -761,8 +763,8 @@ static bool is_attested_sender(Conn *c, struct msghdr *m, struct ucred *fromp, b
                            cm->cmsg_len == CMSG_LEN(sizeof(*fromp))) {
                         memcpy(fromp, CMSG_DATA(cm), sizeof(*fromp));
                         *has_fromp = true;
-                        is_ok = fromp->pid == c->id.pid && fromp->uid == c->id.ruid &&
-                                fromp->gid == c->id.rgid;
+                        is_ok = fromp->pid == c->id.pid &&
+                                identity_learn_real_ids(&c->id, fromp->uid, fromp->gid) == 0;
                 }
         }
         return is_ok;

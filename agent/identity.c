@@ -41,6 +41,9 @@
 #ifndef SO_PEERPIDFD
 #define SO_PEERPIDFD 77
 #endif
+#ifndef SO_PEERGROUPS
+#define SO_PEERGROUPS 59
+#endif
 #ifndef SYS_pidfd_open
 #define SYS_pidfd_open 434
 #endif
@@ -178,42 +181,66 @@ static size_t count_ids(const char *s)
         }
 }
 
-/* The uid and gid lines must agree with SO_PEERCRED (effective ids); groups come from "Groups:". */
-static int parse_status(const char *text, const struct ucred *cred, Identity *id)
+/*
+ * The Uid and Gid lines: the effective ids must be @cred's (SO_PEERCRED), the
+ * real ids go to *@ruidp and *@rgidp.
+ */
+static int parse_status_ids(const char *text, const struct ucred *cred, uid_t *ruidp, gid_t *rgidp)
 {
         uint32_t ids[4];
         const char *f;
-        size_t n, n_groups = 0;
-        int r;
+        size_t n;
 
         f = status_field(text, "Uid");
         if (!f || parse_ids(f, ids, ELEMENTSOF(ids), &n) != 0 || n != 4)
                 return -EBADMSG;
         if (ids[1] != cred->uid)
                 return IDENTITY_E_GONE;
-        id->ruid = (uid_t)ids[0];
+        *ruidp = (uid_t)ids[0];
         f = status_field(text, "Gid");
         if (!f || parse_ids(f, ids, ELEMENTSOF(ids), &n) != 0 || n != 4)
                 return -EBADMSG;
         if (ids[1] != cred->gid)
                 return IDENTITY_E_GONE;
-        id->rgid = (gid_t)ids[0];
+        *rgidp = (gid_t)ids[0];
+        return 0;
+}
 
+/* Room for @n supplementary groups (and their names, filled by resolve_names()). */
+static int alloc_groups(Identity *id, size_t n)
+{
+        id->gids = calloc(n ? n : 1, sizeof(*id->gids));
+        id->gid_names = calloc(n ? n : 1, sizeof(*id->gid_names));
+        if (!id->gids || !id->gid_names)
+                return -ENOMEM;
+        return 0;
+}
+
+/* The uid and gid lines must agree with SO_PEERCRED (effective ids); groups come from "Groups:". */
+static int parse_status(const char *text, const struct ucred *cred, Identity *id)
+{
+        const char *f;
+        size_t n, n_groups = 0;
+        int r;
+
+        r = parse_status_ids(text, cred, &id->ruid, &id->rgid);
+        if (r != 0)
+                return r;
         f = status_field(text, "Groups");
         if (!f)
                 return -EBADMSG;
         n = count_ids(f);
         if (n > IDENTITY_GROUPS_MAX)
                 return -E2BIG;
-        id->gids = calloc(n ? n : 1, sizeof(*id->gids));
-        id->gid_names = calloc(n ? n : 1, sizeof(*id->gid_names));
-        if (!id->gids || !id->gid_names)
-                return -ENOMEM;
+        r = alloc_groups(id, n);
+        if (r < 0)
+                return r;
         /* gid_t is uint32_t on Linux. */
         r = parse_ids(f, (uint32_t *)id->gids, n, &n_groups);
         if (r < 0)
                 return r;
         id->n_gids = n_groups;
+        id->has_real_ids = true;
         return 0;
 }
 
@@ -233,6 +260,44 @@ static int read_status(int dirfd, const struct ucred *cred, Identity *id)
         if (r != 0)
                 return r;
         return parse_status(text, cred, id);
+}
+
+#define PEER_GROUPS_INLINE 64
+
+/*
+ * The supplementary groups the peer connected with (SO_PEERGROUPS): the
+ * groups of the very credentials SO_PEERCRED reports, taken by the kernel at
+ * connect(), so uid, gid and groups are one snapshot and no /proc file is
+ * read for them.
+ * Return: 0, 1 when the kernel lacks SO_PEERGROUPS (read status instead), or -errno.
+ */
+static int read_peer_groups(int fd, Identity *id)
+{
+        gid_t inline_groups[PEER_GROUPS_INLINE];
+        _cleanup_free_ gid_t *heap = NULL;
+        gid_t *groups = inline_groups;
+        socklen_t len = sizeof(inline_groups);
+        size_t n;
+        int r;
+
+        while (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) < 0) {
+                if (errno == ENOPROTOOPT || errno == EINVAL || errno == EOPNOTSUPP)
+                        return 1;
+                /* More groups than fit: @len says how many bytes they take. */
+                if (errno != ERANGE || heap || len / sizeof(gid_t) > IDENTITY_GROUPS_MAX)
+                        return errno == ERANGE ? -E2BIG : -errno;
+                heap = malloc(len ? len : 1);
+                if (!heap)
+                        return -ENOMEM;
+                groups = heap;
+        }
+        n = len / sizeof(gid_t);
+        r = alloc_groups(id, n);
+        if (r < 0)
+                return r;
+        memcpy(id->gids, groups, n * sizeof(gid_t));
+        id->n_gids = n;
+        return 0;
 }
 
 /*
@@ -699,14 +764,27 @@ int identity_attest(int fd, const struct ucred *cred, Identity *idp)
         if (dirfd < 0)
                 return gone_or(-errno);
 
-        /* The executable before and after the credentials: see recheck_exe(). */
         r = read_exe(dirfd, &id);
         if (r != 0)
                 return r;
-        r = read_status(dirfd, cred, &id);
-        if (r != 0)
-                return r;
-        r = recheck_exe(dirfd, &id);
+        /*
+         * The ids are SO_PEERCRED's and the groups SO_PEERGROUPS': the
+         * credentials the process connected with, one snapshot, whatever it
+         * ran then or runs now.  The real ids, which the kernel reports with
+         * every message (SCM_CREDENTIALS), are learnt with the first message
+         * (identity_learn_real_ids()).  Only a kernel without SO_PEERGROUPS
+         * has the status file read, between two looks at the executable: see
+         * recheck_exe().
+         */
+        id.ruid = cred->uid;
+        id.rgid = cred->gid;
+        r = read_peer_groups(fd, &id);
+        if (r == 1) {
+                r = read_status(dirfd, cred, &id);
+                if (r != 0)
+                        return r;
+                r = recheck_exe(dirfd, &id);
+        }
         if (r != 0)
                 return r;
         read_ns(dirfd, &id);
@@ -726,6 +804,49 @@ int identity_attest(int fd, const struct ucred *cred, Identity *idp)
         id.proc_fd = steal_fd(&dirfd);
         *idp = id;
         id = (Identity)IDENTITY_INIT;
+        return 0;
+}
+
+int identity_learn_real_ids(Identity *id, uid_t ruid, gid_t rgid)
+{
+        const struct ucred cred = { .pid = id->pid, .uid = id->uid, .gid = id->gid };
+        char buf[SMALL_READ];
+        _cleanup_free_ char *heap = NULL;
+        const char *text = buf;
+        uid_t is_ruid;
+        gid_t is_rgid;
+        int r;
+
+        if (id->has_real_ids)
+                return (ruid == id->ruid && rgid == id->rgid) ? 0 : IDENTITY_E_GONE;
+        if (ruid == id->uid && rgid == id->gid) {
+                /* Real ids that are the effective ids it connected with: nothing to look up. */
+                id->has_real_ids = true;
+                return 0;
+        }
+        if (id->proc_fd < 0)
+                return IDENTITY_E_GONE;
+        r = read_small(id->proc_fd, "status", buf, sizeof(buf));
+        if (r == 1) {
+                r = read_proc(id->proc_fd, "status", &heap, NULL);
+                text = heap;
+        }
+        if (r != 0)
+                return gone_or(r);
+        r = parse_status_ids(text, &cred, &is_ruid, &is_rgid);
+        if (r != 0)
+                return r;
+        if (is_ruid != ruid || is_rgid != rgid)
+                return IDENTITY_E_GONE;
+        /* Read from the process attested, still running the executable attested. */
+        r = identity_check_alive(id);
+        if (r == 0 && id->has_exe_key)
+                r = recheck_exe(id->proc_fd, id);
+        if (r != 0)
+                return r;
+        id->ruid = ruid;
+        id->rgid = rgid;
+        id->has_real_ids = true;
         return 0;
 }
 

@@ -34,15 +34,21 @@ enum {
  *
  * Fields:
  *  pid, uid, gid   SO_PEERCRED at connect time (effective ids); /proc must agree
- *  ruid, rgid      the real ids from /proc: what SCM_CREDENTIALS reports for
- *                  each message the process sends (conn.c compares them)
+ *  ruid, rgid      the real ids: what SCM_CREDENTIALS reports for each
+ *                  message the process sends (conn.c compares them); until
+ *                  has_real_ids, the effective ids, and
+ *                  identity_learn_real_ids() settles them with the first
+ *                  message
+ *  has_real_ids    ruid and rgid are settled; a message with other real ids
+ *                  is someone else's
  *  pidfd           pins the process: SO_PEERPIDFD, or pidfd_open() right away
  *  user, group     names of uid and gid; the decimal number when unresolved
  *                  (then has_user_name / has_group_name are false, and
  *                  name-based trust rules never match)
  *  gids, gid_names, n_gids
- *                  supplementary groups (the "Groups:" line of
- *                  /proc/PID/status) and their names (NULL where unresolved)
+ *                  supplementary groups the process connected with
+ *                  (SO_PEERGROUPS; the "Groups:" line of /proc/PID/status on
+ *                  kernels without it) and their names (NULL where unresolved)
  *  exe             executable path (readlink /proc/PID/exe), without the
  *                  " (deleted)" suffix; empty when the agent may not read it
  *  is_exe_deleted  the executable was deleted or replaced after exec; path
@@ -113,6 +119,7 @@ typedef struct Identity {
         bool is_exe_path_verified;
         bool is_foreign_ns;
         bool has_exe_sha256;
+        bool has_real_ids;
         const char *exe_hash_missing; /* static text: why there is no exe_sha256, or NULL */
         char user[IDENTITY_NAME_MAX];
         char group[IDENTITY_NAME_MAX];
@@ -141,14 +148,27 @@ typedef struct Identity {
  *
  * Never waits on anything a caller controls, so it may run on the loop:
  * socket options, procfs reads through one /proc/PID directory fd, and
- * statx() of the executable without revalidation.  The executable is read
- * before and after the uid, gid and groups, and must be the same file both
- * times, so ids read mid-execve() are never paired with the other program.
- * After the reads it checks that the pidfd's process is still alive, so a
- * reused PID can never lend its identity.
+ * statx() of the executable without revalidation.  uid, gid and groups are
+ * the credentials the process connected with (SO_PEERCRED, SO_PEERGROUPS:
+ * one snapshot the kernel took at connect()); the executable is what it
+ * runs now.  After the reads it checks that the pidfd's process is still
+ * alive, so a reused PID can never lend its identity.
  * Return: 0, IDENTITY_E_GONE, IDENTITY_E_UNATTESTED, or -errno.
  */
 int identity_attest(int fd, const struct ucred *cred, Identity *id);
+
+/*
+ * identity_learn_real_ids() - may a message whose sender the kernel names
+ * with real ids @ruid and @rgid (SCM_CREDENTIALS; the pid the caller has
+ * compared) come from @id's process?  The first answer settles the real ids
+ * for the connection (has_real_ids): real ids equal to the effective ids it
+ * connected with are taken as they are; others only when /proc/PID/status,
+ * read now, shows those real ids with the effective ids it connected with,
+ * the process still alive and running the executable attested (a setuid
+ * program).  Later messages must carry the settled ids.
+ * Return: 0 when they may, IDENTITY_E_GONE when not, or -errno.
+ */
+int identity_learn_real_ids(Identity *id, uid_t ruid, gid_t rgid);
 
 enum {
         IDENTITY_RESOLVE_NAMES =

@@ -232,7 +232,11 @@ static void client_open(Client *cl)
         assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
         /* This process, attested as the agent attests any peer ... */
         assert_int_equal(identity_from_socket(sv[1], &id), 0);
-        /* ... then presented as an unprivileged caller. */
+        /* ... then presented as an unprivileged caller, whose messages the kernel names
+         * with this process's real ids. */
+        id.ruid = getuid();
+        id.rgid = getgid();
+        id.has_real_ids = true;
         id.uid = id.gid = INJECTED_UID;
         id.n_gids = 0;
         snprintf(id.user, sizeof(id.user), "injected");

@@ -205,6 +205,67 @@ static void test_other_uid(void **state)
         server_close(&s);
 }
 
+/*
+ * Real ids: what the kernel names the sender of each message with
+ * (SCM_CREDENTIALS).  A plain process's real ids are the effective ids it
+ * connected with; a setuid program's (real 65534, effective root) are
+ * learnt from /proc/PID/status.  Once settled, other real ids are refused.
+ */
+static void test_real_ids(void **state)
+{
+        Server s;
+
+        (void)state;
+        if (geteuid() != 0)
+                skip();
+        server_open(&s);
+        for (int is_setuid = 0; is_setuid <= 1; is_setuid++) {
+                Identity id = IDENTITY_INIT;
+                pid_t pid = fork();
+                int fd;
+
+                assert_true(pid >= 0);
+                if (pid == 0) {
+                        int cfd;
+                        char c;
+
+                        if (is_setuid && (setresgid(65534, 0, 0) < 0 || setresuid(65534, 0, 0) < 0))
+                                _exit(2);
+                        cfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+                        if (cfd < 0 ||
+                            connect(cfd, (const struct sockaddr *)&s.addr, sizeof(s.addr)) < 0)
+                                _exit(3);
+                        (void)read(cfd, &c, 1);
+                        _exit(0);
+                }
+                fd = accept_one(&s);
+                assert_int_equal(identity_from_socket(fd, &id), 0);
+                assert_int_equal(id.uid, 0);
+                assert_int_equal(id.gid, 0);
+                assert_false(id.has_real_ids);
+                if (is_setuid) {
+                        /* Not its real ids: /proc says 65534. */
+                        assert_int_equal(identity_learn_real_ids(&id, 1, 1), IDENTITY_E_GONE);
+                        assert_false(id.has_real_ids);
+                        assert_int_equal(identity_learn_real_ids(&id, 65534, 65534), 0);
+                        assert_int_equal(id.ruid, 65534);
+                        assert_int_equal(id.rgid, 65534);
+                        /* Settled: the effective ids are not its real ids. */
+                        assert_int_equal(identity_learn_real_ids(&id, 0, 0), IDENTITY_E_GONE);
+                } else {
+                        assert_int_equal(identity_learn_real_ids(&id, 0, 0), 0);
+                        assert_int_equal(identity_learn_real_ids(&id, 65534, 65534),
+                                         IDENTITY_E_GONE);
+                }
+                assert_true(id.has_real_ids);
+                assert_int_equal(identity_learn_real_ids(&id, id.ruid, id.rgid), 0);
+                close(fd);
+                reap(pid);
+                identity_deinit(&id);
+        }
+        server_close(&s);
+}
+
 static void test_gone(void **state)
 {
         Server s;
@@ -302,11 +363,9 @@ static void test_unit_from_cgroup(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_self),
-                cmocka_unit_test(test_other_uid),
-                cmocka_unit_test(test_gone),
-                cmocka_unit_test(test_unattested),
-                cmocka_unit_test(test_unit_from_cgroup),
+                cmocka_unit_test(test_self),       cmocka_unit_test(test_other_uid),
+                cmocka_unit_test(test_real_ids),   cmocka_unit_test(test_gone),
+                cmocka_unit_test(test_unattested), cmocka_unit_test(test_unit_from_cgroup),
         };
 
         /* A pidfd-less kernel cannot attest anything. */
