@@ -48,6 +48,13 @@ const CliCommand *cli_find_command(const char *name);
 /* cli_print_help() - write @cmd's help text to @f. */
 void cli_print_help(const CliCommand *cmd, FILE *f);
 
+/*
+ * cli_help_text() - the help text of the command named @name: the file
+ * client/cli/help/<name>.txt, which the build embeds (help.cmake).  Return:
+ * the text, or NULL for a name without one.
+ */
+const char *cli_help_text(const char *name);
+
 /* cli_error() - write "rolectl: <message>\n" to stderr in one write(). */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* cli_usage_error() - cli_error() plus a hint at `rolectl COMMAND --help`.  Return: EXIT_USAGE. */
@@ -146,9 +153,7 @@ typedef int (*CliUseFn)(roled_client *client, const CliCall *c);
  * agent) set .run.
  */
 struct CliCommand {
-        const char *name;
-        const char *summary; /* one line, for `rolectl help` */
-        const char *help;    /* man-style usage: NAME, SYNOPSIS, OPTIONS, EXIT STATUS */
+        const char *name;    /* its help text is help/<name>.txt, its summary in rolectl.c */
         bool is_passthrough; /* its first operand starts a command line rolectl leaves alone */
         int (*run)(int argc,
                    char **argv); /* argv[0] == the command's name; returns the exit code */

@@ -119,29 +119,4 @@ static int cmd_assume(int argc, char **argv)
 const CliCommand cli_cmd_assume = {
         .name = "assume",
         .run = cmd_assume,
-        .summary = "start a fresh session for a role (AssumeRole)",
-        .help = "NAME\n"
-                "    rolectl assume - a fresh, uncached session for a role\n"
-                "\n"
-                "SYNOPSIS\n"
-                "    rolectl [--socket PATH] assume ROLE [--duration D] [--policy FILE]\n"
-                "                                   [--session-name NAME] [--chain] [--json | "
-                "--env]\n"
-                "\n"
-                "OPTIONS\n"
-                "    -d, --duration D      session lifetime, 15m..12h: 900, 15m, 1h30m (default: "
-                "the agent's)\n"
-                "    -p, --policy FILE     a session policy (IAM JSON, at most 10240 bytes; - is "
-                "stdin)\n"
-                "    -n, --session-name N  the session name (default: <user>-<pid>)\n"
-                "    -c, --chain           role chaining: present $AWS_SESSION_TOKEN as the source "
-                "session\n"
-                "    -j, --json            full JSON (credentials, role and session ARNs, issuer)\n"
-                "    -e, --env             shell export lines, as rolectl env prints them\n"
-                "    -h, --help            this text\n"
-                "    Default output: the credential_process JSON object.\n"
-                "\n"
-                "EXIT STATUS\n"
-                "    0 printed; 1 the agent refused; 2 usage error (also a duration over the\n"
-                "    role's maximum); 3 the agent cannot be reached.\n",
 };

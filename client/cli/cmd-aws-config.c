@@ -328,38 +328,4 @@ out:
 const CliCommand cli_cmd_aws_config = {
         .name = "aws-config",
         .run = cmd_aws_config,
-        .summary = "write credential_process profiles for your roles into ~/.aws/config",
-        .help = "NAME\n"
-                "    rolectl aws-config - AWS CLI and SDK profiles for the roles you may assume\n"
-                "\n"
-                "SYNOPSIS\n"
-                "    rolectl [--socket PATH] aws-config [--file FILE] [--prefix PREFIX] "
-                "[--dry-run] [--json]\n"
-                "\n"
-                "DESCRIPTION\n"
-                "    Writes one section per role you may assume into the AWS shared config file\n"
-                "    ($AWS_CONFIG_FILE, else ~/.aws/config):\n"
-                "        [profile roled-ROLE]\n"
-                "        " AWSCONFIG_MARKER "; rerun it to update, edits here are lost\n"
-                "        credential_process = /usr/bin/rolectl credential-process --role ROLE\n"
-                "    Sections without that marker line are never changed; a profile of the same\n"
-                "    name that is not rolectl's is left alone and reported.  rolectl's profiles\n"
-                "    for roles you may no longer assume are removed.  When the file changes, the\n"
-                "    old one is kept as FILE" BACKUP_SUFFIX
-                " and the new one replaces it at once;\n"
-                "    with the same roles a second run changes nothing.  Use the profiles with\n"
-                "    'aws --profile roled-ROLE ...' or AWS_PROFILE=roled-ROLE.\n"
-                "\n"
-                "OPTIONS\n"
-                "    -f, --file FILE       the config file to update\n"
-                "    -p, --prefix PREFIX   profile names are PREFIX followed by the role (default: "
-                "roled-)\n"
-                "    -n, --dry-run         report what would change, write nothing\n"
-                "    -j, --json            print {\"file\", \"backup\", \"changed\", \"dryRun\", "
-                "\"profiles\", \"skipped\"}\n"
-                "    -h, --help            this text\n"
-                "\n"
-                "EXIT STATUS\n"
-                "    0 done (or nothing to change); 1 the agent refused or the file cannot be\n"
-                "    read or written; 2 usage error; 3 the agent cannot be reached.\n",
 };

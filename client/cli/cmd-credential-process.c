@@ -27,32 +27,4 @@ const CliCommand cli_cmd_credential_process = {
         .call = cli_call_get_fresh_credentials,
         .timeout_ms = CLI_UPSTREAM_TIMEOUT_MS,
         .use = print,
-        .summary = "print credentials as an AWS credential_process helper",
-        .help = "NAME\n"
-                "    rolectl credential-process - credentials for AWS SDKs (credential_process)\n"
-                "\n"
-                "SYNOPSIS\n"
-                "    rolectl [--socket PATH] credential-process [--role ROLE] [--duration D] "
-                "[--json]\n"
-                "\n"
-                "DESCRIPTION\n"
-                "    Asks roled for the caller's credentials and prints them as the JSON object\n"
-                "    AWS SDKs expect on a credential_process's standard output:\n"
-                "    {\"Version\": 1, \"AccessKeyId\", \"SecretAccessKey\", \"SessionToken\",\n"
-                "    \"Expiration\": \"YYYY-MM-DDTHH:MM:SSZ\"}.  Never reads standard input.\n"
-                "    In ~/.aws/config:  credential_process = /usr/bin/rolectl credential-process "
-                "--role deploy\n"
-                "\n"
-                "OPTIONS\n"
-                "    -r, --role ROLE       the role (default: the caller's default role)\n"
-                "    -d, --duration D      session lifetime, 15m..12h: 900, 15m, 1h30m (default: "
-                "the agent's)\n"
-                "    -j, --json            accepted; the output is always JSON\n"
-                "    -h, --help            this text\n"
-                "\n"
-                "EXIT STATUS\n"
-                "    0 credentials printed; 1 the agent refused (one line on stderr, e.g.\n"
-                "    \"rolectl: AccessDenied: ...\"); 2 usage error; 3 the agent cannot be "
-                "reached\n"
-                "    or is not trusted.\n",
 };

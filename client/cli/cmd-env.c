@@ -33,27 +33,4 @@ const CliCommand cli_cmd_env = {
         .call = cli_call_get_credentials,
         .timeout_ms = CLI_UPSTREAM_TIMEOUT_MS,
         .use = print,
-        .summary = "print credentials as shell export lines",
-        .help = "NAME\n"
-                "    rolectl env - credentials as AWS_* environment variables\n"
-                "\n"
-                "SYNOPSIS\n"
-                "    rolectl [--socket PATH] env [--role ROLE] [--duration D] [--json]\n"
-                "\n"
-                "DESCRIPTION\n"
-                "    Prints shell-quoted export lines for AWS_ACCESS_KEY_ID, "
-                "AWS_SECRET_ACCESS_KEY,\n"
-                "    AWS_SESSION_TOKEN and AWS_CREDENTIAL_EXPIRATION, for eval \"$(rolectl "
-                "env)\".\n"
-                "\n"
-                "OPTIONS\n"
-                "    -r, --role ROLE       the role (default: the caller's default role)\n"
-                "    -d, --duration D      session lifetime, 15m..12h: 900, 15m, 1h30m (default: "
-                "the agent's)\n"
-                "    -j, --json            a JSON object of the same variables instead\n"
-                "    -h, --help            this text\n"
-                "\n"
-                "EXIT STATUS\n"
-                "    0 printed; 1 the agent refused; 2 usage error; 3 the agent cannot be "
-                "reached.\n",
 };

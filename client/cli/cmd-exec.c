@@ -48,32 +48,10 @@ static int run(roled_client *client, const CliCall *c)
 
 const CliCommand cli_cmd_exec = {
         .name = "exec",
-        .summary = "run a command with a role's credentials in its environment",
         .is_passthrough = true,
         /* Everything after the first operand is CMD's, options included. */
         .options = CLI_OPT_ROLE | CLI_OPT_DURATION | CLI_OPT_COMMAND,
         .call = cli_call_get_credentials,
         .timeout_ms = CLI_UPSTREAM_TIMEOUT_MS,
         .use = run,
-        .help = "NAME\n"
-                "    rolectl exec - run a command with a role's credentials\n"
-                "\n"
-                "SYNOPSIS\n"
-                "    rolectl [--socket PATH] exec [--role ROLE] [--duration D] [--] CMD [ARGS...]\n"
-                "\n"
-                "DESCRIPTION\n"
-                "    Sets AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN and\n"
-                "    AWS_CREDENTIAL_EXPIRATION, removes AWS_PROFILE and AWS_DEFAULT_PROFILE "
-                "(which\n"
-                "    would override them), and executes CMD (searched in PATH).\n"
-                "\n"
-                "OPTIONS\n"
-                "    -r, --role ROLE       the role (default: the caller's default role)\n"
-                "    -d, --duration D      session lifetime, 15m..12h: 900, 15m, 1h30m (default: "
-                "the agent's)\n"
-                "    -h, --help            this text\n"
-                "\n"
-                "EXIT STATUS\n"
-                "    CMD's exit status; otherwise 1 the agent refused; 2 usage error; 3 the agent\n"
-                "    cannot be reached; 126 CMD cannot be executed; 127 CMD not found.\n",
 };

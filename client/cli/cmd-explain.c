@@ -386,26 +386,4 @@ const CliCommand cli_cmd_explain = {
         .options = CLI_OPT_JSON | CLI_OPT_ONE_ROLE,
         .call = call,
         .use = print,
-        .summary = "show who may assume a role and what it may do (GetRole)",
-        .help = "NAME\n"
-                "    rolectl explain - who may assume a role, and what it may do\n"
-                "\n"
-                "SYNOPSIS\n"
-                "    rolectl [--socket PATH] explain ROLE [--json]\n"
-                "\n"
-                "DESCRIPTION\n"
-                "    Shows the role's trust -- the principals (users, groups, uids, gids,\n"
-                "    roles) and constraints (exe, exe-sha256, unit) of its [trust] rules and\n"
-                "    its JSON trust policy, if any -- whose default role it is ([default]),\n"
-                "    its session tags ([tags]), and each statement of its permissions\n"
-                "    policy: Sid, Effect, actions, resources and conditions.  Administrators\n"
-                "    may explain any role; others only roles they may assume.\n"
-                "\n"
-                "OPTIONS\n"
-                "    -j, --json            print the raw documents in one JSON object\n"
-                "    -h, --help            this text\n"
-                "\n"
-                "EXIT STATUS\n"
-                "    0 printed; 1 the agent refused (AccessDenied, NoSuchEntity); 2 usage error;\n"
-                "    3 the agent cannot be reached.\n",
 };

@@ -95,32 +95,4 @@ static int cmd_mfa(int argc, char **argv)
 const CliCommand cli_cmd_mfa = {
         .name = "mfa",
         .run = cmd_mfa,
-        .summary = "hand the agent an MFA code for its aws issuer",
-        .help = "NAME\n"
-                "    rolectl mfa - hand the agent an MFA code for its aws issuer\n"
-                "\n"
-                "SYNOPSIS\n"
-                "    rolectl [--socket PATH] mfa [--json] [CODE | -]\n"
-                "\n"
-                "DESCRIPTION\n"
-                "    With [aws] mfa_serial in roled.ini, the agent signs every STS AssumeRole\n"
-                "    with an MFA session: its own credentials exchanged with STS GetSessionToken\n"
-                "    and the six-digit CODE, kept for its lifetime (12 hours), so one code\n"
-                "    serves every local user.  Requests that need the MFA session and find none\n"
-                "    wait for a code (at most 60 s) unless mfa_process supplies one.  This sends\n"
-                "    the code at once and prints when the MFA session ends (waiting up to 20 s\n"
-                "    for STS).  Root and the\n"
-                "    agent's user may send a code at any time; another user only while a\n"
-                "    request of theirs waits for one.  Without CODE, or with -, the code is\n"
-                "    read from standard input (a CODE on the command line is visible to other\n"
-                "    local users in the process list while rolectl runs).\n"
-                "\n"
-                "OPTIONS\n"
-                "    -j, --json            print {\"expiration\": T, \"expirationIso\": \"...\", "
-                "\"released\": N}\n"
-                "    -h, --help            this text\n"
-                "\n"
-                "EXIT STATUS\n"
-                "    0 accepted; 1 refused (by the agent, or by STS: its code and message are\n"
-                "    printed); 2 usage error (not six digits); 3 the agent cannot be reached.\n",
 };

@@ -27,23 +27,4 @@ const CliCommand cli_cmd_reload = {
         .options = CLI_OPT_JSON,
         .call = call,
         .use = print,
-        .summary = "make the agent re-read its configuration (admin)",
-        .help = "NAME\n"
-                "    rolectl reload - re-read the agent's configuration\n"
-                "\n"
-                "SYNOPSIS\n"
-                "    rolectl [--socket PATH] reload [--json]\n"
-                "\n"
-                "DESCRIPTION\n"
-                "    Only root or the agent's own user may reload.  A configuration that fails to\n"
-                "    load is rejected (the message names file and line) and the old one keeps "
-                "serving.\n"
-                "\n"
-                "OPTIONS\n"
-                "    -j, --json            print {\"reloaded\": true, \"roles\": N}\n"
-                "    -h, --help            this text\n"
-                "\n"
-                "EXIT STATUS\n"
-                "    0 reloaded; 1 refused or the new configuration is broken; 2 usage error;\n"
-                "    3 the agent cannot be reached.\n",
 };

@@ -67,21 +67,4 @@ static int cmd_revoke(int argc, char **argv)
 const CliCommand cli_cmd_revoke = {
         .name = "revoke",
         .run = cmd_revoke,
-        .summary = "end your sessions (all, of one role, or one session)",
-        .help = "NAME\n"
-                "    rolectl revoke - end sessions\n"
-                "\n"
-                "SYNOPSIS\n"
-                "    rolectl [--socket PATH] revoke [--role ROLE | --session ID] [--json]\n"
-                "\n"
-                "OPTIONS\n"
-                "    -r, --role ROLE       only sessions of this role\n"
-                "    -s, --session ID      exactly this session (an id from `rolectl sessions`);\n"
-                "                          your own, or anyone's for root and the agent's user\n"
-                "    -j, --json            print {\"revoked\": N}\n"
-                "    -h, --help            this text\n"
-                "\n"
-                "EXIT STATUS\n"
-                "    0 done; 1 the agent refused (NoSuchEntity: no live session of yours has\n"
-                "    that id); 2 usage error; 3 the agent cannot be reached.\n",
 };

@@ -64,22 +64,4 @@ const CliCommand cli_cmd_roles = {
         .options = CLI_OPT_JSON,
         .call = call,
         .use = print,
-        .summary = "list the roles you may see and assume (ListRoles)",
-        .help = "NAME\n"
-                "    rolectl roles - list roles\n"
-                "\n"
-                "SYNOPSIS\n"
-                "    rolectl [--socket PATH] roles [--json]\n"
-                "\n"
-                "DESCRIPTION\n"
-                "    Lists the roles the caller may assume (root and the agent's user see every\n"
-                "    role).  DEFAULT marks the caller's default role with '*'.\n"
-                "\n"
-                "OPTIONS\n"
-                "    -j, --json            print a JSON array\n"
-                "    -h, --help            this text\n"
-                "\n"
-                "EXIT STATUS\n"
-                "    0 printed; 1 the agent refused; 2 usage error; 3 the agent cannot be "
-                "reached.\n",
 };

@@ -163,27 +163,4 @@ static int cmd_sessions(int argc, char **argv)
 const CliCommand cli_cmd_sessions = {
         .name = "sessions",
         .run = cmd_sessions,
-        .summary = "list your live sessions (ListSessions)",
-        .help = "NAME\n"
-                "    rolectl sessions - list live sessions\n"
-                "\n"
-                "SYNOPSIS\n"
-                "    rolectl [--socket PATH] sessions [--role ROLE] [--user USER] [--json]\n"
-                "\n"
-                "DESCRIPTION\n"
-                "    Lists the caller's live sessions: session id, role, access key id, kind\n"
-                "    (cached: GetCredentials and login pre-warm; assumed: AssumeRole) and\n"
-                "    expiry.  Root and the agent's user see every user's.  No secret is shown.\n"
-                "    End one with `rolectl revoke --session ID`.\n"
-                "\n"
-                "OPTIONS\n"
-                "    -r, --role ROLE       only sessions of this role\n"
-                "    -u, --user USER       only this user's sessions (name or uid; another\n"
-                "                          user's: root and the agent's user only)\n"
-                "    -j, --json            print a JSON array\n"
-                "    -h, --help            this text\n"
-                "\n"
-                "EXIT STATUS\n"
-                "    0 printed; 1 the agent refused; 2 usage error; 3 the agent cannot be "
-                "reached.\n",
 };

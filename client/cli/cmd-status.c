@@ -56,18 +56,4 @@ const CliCommand cli_cmd_status = {
         .options = CLI_OPT_JSON,
         .call = call,
         .use = print,
-        .summary = "show the agent's status",
-        .help = "NAME\n"
-                "    rolectl status - the agent's version, mode, uptime and counters\n"
-                "\n"
-                "SYNOPSIS\n"
-                "    rolectl [--socket PATH] status [--json]\n"
-                "\n"
-                "OPTIONS\n"
-                "    -j, --json            print the JSON object\n"
-                "    -h, --help            this text\n"
-                "\n"
-                "EXIT STATUS\n"
-                "    0 printed; 1 the agent refused; 2 usage error; 3 the agent cannot be "
-                "reached.\n",
 };

@@ -133,23 +133,4 @@ static int cmd_verify_token(int argc, char **argv)
 const CliCommand cli_cmd_verify_token = {
         .name = "verify-token",
         .run = cmd_verify_token,
-        .summary = "verify a session token offline and show its claims",
-        .help = "NAME\n"
-                "    rolectl verify-token - verify a roled session token offline\n"
-                "\n"
-                "SYNOPSIS\n"
-                "    rolectl [--socket PATH] verify-token [--json]\n"
-                "\n"
-                "DESCRIPTION\n"
-                "    Reads the token from $AWS_SESSION_TOKEN, or from standard input when that is\n"
-                "    unset, checks its signature against the agent's public keys and its expiry,\n"
-                "    and prints its claims.  Revocation is not checked (only the agent knows).\n"
-                "\n"
-                "OPTIONS\n"
-                "    -j, --json            print a JSON object\n"
-                "    -h, --help            this text\n"
-                "\n"
-                "EXIT STATUS\n"
-                "    0 the token verifies; 1 it does not (BadSignature, ExpiredToken,\n"
-                "    InvalidClientTokenId); 2 usage error; 3 the agent cannot be reached.\n",
 };

@@ -66,18 +66,4 @@ const CliCommand cli_cmd_whoami = {
         .options = CLI_OPT_JSON,
         .call = call,
         .use = print,
-        .summary = "show the identity the agent sees (GetCallerIdentity)",
-        .help = "NAME\n"
-                "    rolectl whoami - the identity roled attests for this process\n"
-                "\n"
-                "SYNOPSIS\n"
-                "    rolectl [--socket PATH] whoami [--json]\n"
-                "\n"
-                "OPTIONS\n"
-                "    -j, --json            print a JSON object\n"
-                "    -h, --help            this text\n"
-                "\n"
-                "EXIT STATUS\n"
-                "    0 printed; 1 the agent refused; 2 usage error; 3 the agent cannot be "
-                "reached.\n",
 };

@@ -2,7 +2,9 @@
 /*
  * rolectl.c - main(): global options, the command table and help.  Each
  * subcommand lives in cmd-<name>.c (rolectl policy in cmd-policy.c, owned by
- * the policy engine); this file only dispatches, like wireguard-tools' wg.c.
+ * the policy engine) and its help text in help/<name>.txt (embedded by the
+ * build, see cli_help_text()); this file only dispatches, like
+ * wireguard-tools' wg.c.
  */
 #include <getopt.h>
 #include <string.h>
@@ -15,68 +17,52 @@ static int cmd_help(int argc, char **argv);
 static const CliCommand cli_cmd_policy = {
         .name = "policy",
         .run = cmd_policy,
-        .summary = "evaluate or validate IAM policy documents offline",
-        .help = "NAME\n"
-                "    rolectl policy - evaluate and lint IAM policy documents, offline\n"
-                "\n"
-                "SYNOPSIS\n"
-                "    rolectl policy eval --policy FILE... --action ACTION --resource RESOURCE\n"
-                "                        [--session-policy FILE] [--context KEY=VALUE...] [--json] "
-                "[--exit-status]\n"
-                "    rolectl policy eval --batch\n"
-                "    rolectl policy validate FILE [--json] [--trust | --identity]\n"
-                "\n"
-                "EXIT STATUS\n"
-                "    eval: 0 evaluated (with --exit-status: 0 allow, 1 deny); validate: 0 valid,\n"
-                "    1 errors; 2 usage error or unreadable input.  No agent is needed.\n",
 };
 
 static const CliCommand cli_cmd_help = {
         .name = "help",
         .run = cmd_help,
-        .summary = "show help for rolectl or one command",
-        .help = "NAME\n"
-                "    rolectl help - show help\n"
-                "\n"
-                "SYNOPSIS\n"
-                "    rolectl help [COMMAND]\n"
-                "\n"
-                "EXIT STATUS\n"
-                "    0 shown; 2 unknown command.\n",
 };
 
-static const CliCommand *const commands[] = {
-        &cli_cmd_credential_process,
-        &cli_cmd_env,
-        &cli_cmd_exec,
-        &cli_cmd_assume,
-        &cli_cmd_whoami,
-        &cli_cmd_roles,
-        &cli_cmd_status,
-        &cli_cmd_sessions,
-        &cli_cmd_revoke,
-        &cli_cmd_reload,
-        &cli_cmd_verify_token,
-        &cli_cmd_check,
-        &cli_cmd_explain,
-        &cli_cmd_aws_config,
-        &cli_cmd_mfa,
-        &cli_cmd_policy,
-        &cli_cmd_help,
+/* The commands in the order `rolectl help` lists them, each with its one-line summary. */
+static const struct {
+        const CliCommand *cmd;
+        const char *summary;
+} commands[] = {
+        { &cli_cmd_credential_process, "print credentials as an AWS credential_process helper" },
+        { &cli_cmd_env, "print credentials as shell export lines" },
+        { &cli_cmd_exec, "run a command with a role's credentials in its environment" },
+        { &cli_cmd_assume, "start a fresh session for a role (AssumeRole)" },
+        { &cli_cmd_whoami, "show the identity the agent sees (GetCallerIdentity)" },
+        { &cli_cmd_roles, "list the roles you may see and assume (ListRoles)" },
+        { &cli_cmd_status, "show the agent's status" },
+        { &cli_cmd_sessions, "list your live sessions (ListSessions)" },
+        { &cli_cmd_revoke, "end your sessions (all, of one role, or one session)" },
+        { &cli_cmd_reload, "make the agent re-read its configuration (admin)" },
+        { &cli_cmd_verify_token, "verify a session token offline and show its claims" },
+        { &cli_cmd_check, "may a role do an action on a resource? (Simulate or Authorize)" },
+        { &cli_cmd_explain, "show who may assume a role and what it may do (GetRole)" },
+        { &cli_cmd_aws_config,
+          "write credential_process profiles for your roles into ~/.aws/config" },
+        { &cli_cmd_mfa, "hand the agent an MFA code for its aws issuer" },
+        { &cli_cmd_policy, "evaluate or validate IAM policy documents offline" },
+        { &cli_cmd_help, "show help for rolectl or one command" },
 };
 
 const CliCommand *cli_find_command(const char *name)
 {
         for (size_t i = 0; i < ELEMENTSOF(commands); i++)
-                if (streq(commands[i]->name, name))
-                        return commands[i];
+                if (streq(commands[i].cmd->name, name))
+                        return commands[i].cmd;
         return NULL;
 }
 
 void cli_print_help(const CliCommand *cmd, FILE *f)
 {
-        if (cmd)
-                fputs(cmd->help, f);
+        const char *text = cmd ? cli_help_text(cmd->name) : NULL;
+
+        if (text)
+                fputs(text, f);
 }
 
 static void usage(FILE *f)
@@ -87,7 +73,7 @@ static void usage(FILE *f)
               "Commands:\n",
               f);
         for (size_t i = 0; i < ELEMENTSOF(commands); i++)
-                fprintf(f, "  %-20s %s\n", commands[i]->name, commands[i]->summary);
+                fprintf(f, "  %-20s %s\n", commands[i].cmd->name, commands[i].summary);
         fputs("\nOptions:\n"
               "  --socket PATH        the agent's socket (default: $ROLED_SOCKET, then\n"
               "                       $XDG_RUNTIME_DIR/roled/roled.sock, then " ROLED_RUNDIR
