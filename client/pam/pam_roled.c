@@ -45,6 +45,36 @@ static roled_status connect_agent(pam_handle_t *pamh, const PamOptions *o, roled
         return st;
 }
 
+/*
+ * login() - send @req to the agent (at @o's socket, or libroled's search).
+ * A failure is logged: the connection's as libroled words it, the agent's
+ * answer as "roled at PATH <@what> <@whom>: Status: message".
+ * Return: the status; on ROLED_OK, *@resp the answer and *@cp the client,
+ * still open, for the caller to close.
+ */
+static roled_status login(pam_handle_t *pamh, const PamOptions *o, const roled_login_request *req,
+                          const char *what, const char *whom, roled_client **cp,
+                          roled_login_result **resp)
+{
+        roled_error err = ROLED_ERROR_INIT;
+        roled_client *c = NULL;
+        roled_status st = connect_agent(pamh, o, &c);
+
+        if (st != ROLED_OK)
+                return st;
+        st = roled_login(c, req, resp, &err);
+        if (st != ROLED_OK) {
+                pam_syslog(pamh, o->is_enforce ? LOG_ERR : LOG_NOTICE, "roled at %s %s %s: %s: %s",
+                           roled_client_socket_path(c), what, whom, roled_status_name(st),
+                           roled_error_message(&err));
+                roled_error_clear(&err);
+                roled_client_close(c);
+                return st;
+        }
+        *cp = c;
+        return ROLED_OK;
+}
+
 /* The PAM item @item as a string, or NULL. */
 static const char *item(pam_handle_t *pamh, int type)
 {
@@ -74,13 +104,11 @@ static int soft_fail(const PamOptions *o, int fail)
 EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
         roled_login_request req = ROLED_LOGIN_REQUEST_INIT;
-        roled_error err = ROLED_ERROR_INIT;
         roled_login_result *res = NULL;
         roled_client *c = NULL;
         const char *role;
         PamOptions o;
         char *id;
-        roled_status st;
         int r;
 
         (void)flags;
@@ -97,18 +125,8 @@ EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const ch
         /* The session finds the agent this login used, whether or not it answers now. */
         if (o.socket[0] && (r = put_env(pamh, "ROLED_SOCKET", o.socket)) != PAM_SUCCESS)
                 return soft_fail(&o, r);
-        if (connect_agent(pamh, &o, &c) != ROLED_OK)
+        if (login(pamh, &o, &req, "refused the login of", req.user, &c, &res) != ROLED_OK)
                 return soft_fail(&o, PAM_SESSION_ERR);
-        st = roled_login(c, &req, &res, &err);
-        if (st != ROLED_OK) {
-                pam_syslog(pamh, o.is_enforce ? LOG_ERR : LOG_NOTICE,
-                           "roled at %s refused the login of %s: %s: %s",
-                           roled_client_socket_path(c), req.user, roled_status_name(st),
-                           roled_error_message(&err));
-                roled_error_clear(&err);
-                roled_client_close(c);
-                return soft_fail(&o, PAM_SESSION_ERR);
-        }
         if (!o.socket[0] &&
             (r = put_env(pamh, "ROLED_SOCKET", roled_client_socket_path(c))) != PAM_SUCCESS) {
                 roled_login_result_unref(res);
@@ -144,12 +162,10 @@ EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const ch
 EXPORT int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
         roled_login_request req = ROLED_LOGIN_REQUEST_INIT;
-        roled_error err = ROLED_ERROR_INIT;
         roled_login_result *res = NULL;
         roled_client *c = NULL;
         const void *data = NULL;
         PamOptions o;
-        roled_status st;
 
         (void)flags;
         options_parse(pamh, argc, argv, &o);
@@ -160,17 +176,8 @@ EXPORT int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, const c
         }
         req.event = ROLED_LOGIN_END;
         req.login_id = data;
-        if (connect_agent(pamh, &o, &c) != ROLED_OK)
+        if (login(pamh, &o, &req, "did not end login", req.login_id, &c, &res) != ROLED_OK)
                 return soft_fail(&o, PAM_SESSION_ERR);
-        st = roled_login(c, &req, &res, &err);
-        if (st != ROLED_OK) {
-                pam_syslog(pamh, o.is_enforce ? LOG_ERR : LOG_NOTICE,
-                           "roled at %s did not end login %s: %s: %s", roled_client_socket_path(c),
-                           req.login_id, roled_status_name(st), roled_error_message(&err));
-                roled_error_clear(&err);
-                roled_client_close(c);
-                return soft_fail(&o, PAM_SESSION_ERR);
-        }
         roled_client_close(c);
         if (o.is_debug)
                 pam_syslog(pamh, LOG_DEBUG, "login %s of uid %u ended, %u open, %u sessions ended",
@@ -184,12 +191,10 @@ EXPORT int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, const c
 EXPORT int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
         roled_login_request req = ROLED_LOGIN_REQUEST_INIT;
-        roled_error err = ROLED_ERROR_INIT;
         roled_login_result *res = NULL;
         roled_client *c = NULL;
         uint32_t n_assumable;
         PamOptions o;
-        roled_status st;
 
         (void)flags;
         options_parse(pamh, argc, argv, &o);
@@ -198,17 +203,8 @@ EXPORT int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char 
         req.event = ROLED_LOGIN_CHECK;
         if (pam_get_user(pamh, &req.user, NULL) != PAM_SUCCESS || !req.user || !req.user[0])
                 return PAM_USER_UNKNOWN;
-        if (connect_agent(pamh, &o, &c) != ROLED_OK)
+        if (login(pamh, &o, &req, "cannot check", req.user, &c, &res) != ROLED_OK)
                 return o.is_enforce ? PAM_PERM_DENIED : PAM_IGNORE;
-        st = roled_login(c, &req, &res, &err);
-        if (st != ROLED_OK) {
-                pam_syslog(pamh, o.is_enforce ? LOG_ERR : LOG_NOTICE,
-                           "roled at %s cannot check %s: %s: %s", roled_client_socket_path(c),
-                           req.user, roled_status_name(st), roled_error_message(&err));
-                roled_error_clear(&err);
-                roled_client_close(c);
-                return o.is_enforce ? PAM_PERM_DENIED : PAM_IGNORE;
-        }
         roled_client_close(c);
         n_assumable = roled_login_result_assumable(res);
         roled_login_result_unref(res);
