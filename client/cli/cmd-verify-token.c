@@ -13,28 +13,23 @@
 
 #include "cli.h"
 #include "cli-json.h"
+#include "safefile.h"
 
 #define TOKEN_TEXT_MAX 4096 /* PROTOCOL.md: a session token is at most 4096 bytes */
 
-/* read_token() - one token from stdin into @buf (surrounding whitespace dropped). */
-static int read_token(char *buf, size_t size)
+/*
+ * read_token() - one token from stdin into @buf (surrounding whitespace
+ * dropped).  Return: 0, -EFBIG (over TOKEN_TEXT_MAX bytes) or -errno.
+ */
+static int read_token(char buf[TOKEN_TEXT_MAX + 1])
 {
-        size_t n = 0, start = 0;
+        size_t n, start = 0;
+        int r = safefile_read(STDIN_FILENO, buf, TOKEN_TEXT_MAX, &n);
 
-        while (n < size - 1) {
-                ssize_t r = read(STDIN_FILENO, buf + n, size - 1 - n);
-
-                if (r < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                if (r == 0)
-                        break;
-                n += (size_t)r;
-        }
-        if (n == size - 1)
+        if (r == SAFEFILE_E_TOO_LARGE)
                 return -EFBIG;
+        if (r < 0)
+                return r;
         while (n > 0 && strchr(" \t\r\n", buf[n - 1]))
                 n--;
         while (start < n && strchr(" \t\r\n", buf[start]))
@@ -110,12 +105,12 @@ static int cmd_verify_token(int argc, char **argv)
         if (r != CLI_GO_ON)
                 return r;
         if (!token || !*token) {
-                buf = malloc(TOKEN_TEXT_MAX + 2);
+                buf = malloc(TOKEN_TEXT_MAX + 1);
                 if (!buf) {
                         cli_error("out of memory");
                         return EXIT_DENIED;
                 }
-                r = read_token(buf, TOKEN_TEXT_MAX + 2);
+                r = read_token(buf);
                 if (r < 0) {
                         cli_error("reading the token from stdin: %s",
                                   r == -EFBIG ? "longer than 4096 bytes" : strerror(-r));
