@@ -289,7 +289,7 @@ int cli_option(int c, char **argv, CliOptions *opts)
                 opts->is_json = true;
                 return CLI_GO_ON;
         case 'h':
-                cli_print_help(cli_find_command(argv[0]), stdout);
+                cli_print_help(argv[0], stdout);
                 return EXIT_OK;
         default:
                 return cli_bad_option(argv[0], c, argv);

@@ -43,10 +43,8 @@ extern CliGlobals cli_globals;
 
 typedef struct CliCommand CliCommand;
 
-/* cli_find_command() - the command named @name, or NULL. */
-const CliCommand *cli_find_command(const char *name);
-/* cli_print_help() - write @cmd's help text to @f. */
-void cli_print_help(const CliCommand *cmd, FILE *f);
+/* cli_print_help() - write the help text of the command named @name to @f. */
+void cli_print_help(const char *name, FILE *f);
 
 /*
  * cli_help_text() - the help text of the command named @name: the file
@@ -148,12 +146,12 @@ typedef roled_status (*CliCallFn)(roled_client *client, CliCall *c, roled_error 
 typedef int (*CliUseFn)(roled_client *client, const CliCall *c);
 
 /*
- * A subcommand.  Commands that ask the agent one thing set .options, .call
- * and .use, and cli_run() does the rest; the others (their own options, no
- * agent) set .run.
+ * A subcommand (rolectl.c's table gives its name and summary,
+ * help/<name>.txt its help text).  Commands that ask the agent one thing set
+ * .options, .call and .use, and cli_run() does the rest; the others (their
+ * own options, no agent) set .run.
  */
 struct CliCommand {
-        const char *name;    /* its help text is help/<name>.txt, its summary in rolectl.c */
         bool is_passthrough; /* its first operand starts a command line rolectl leaves alone */
         int (*run)(int argc,
                    char **argv); /* argv[0] == the command's name; returns the exit code */

@@ -117,6 +117,5 @@ static int cmd_assume(int argc, char **argv)
 }
 
 const CliCommand cli_cmd_assume = {
-        .name = "assume",
         .run = cmd_assume,
 };

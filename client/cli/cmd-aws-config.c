@@ -326,6 +326,5 @@ out:
 }
 
 const CliCommand cli_cmd_aws_config = {
-        .name = "aws-config",
         .run = cmd_aws_config,
 };

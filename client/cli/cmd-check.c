@@ -274,6 +274,5 @@ static int cmd_check(int argc, char **argv)
 }
 
 const CliCommand cli_cmd_check = {
-        .name = "check",
         .run = cmd_check,
 };

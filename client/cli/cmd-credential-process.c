@@ -21,7 +21,6 @@ static int print(roled_client *client, const CliCall *c)
 }
 
 const CliCommand cli_cmd_credential_process = {
-        .name = "credential-process",
         .options = CLI_OPT_ROLE | CLI_OPT_DURATION | CLI_OPT_JSON,
         /* One process, one request: the in-process cache could never answer, so skip it. */
         .call = cli_call_get_fresh_credentials,

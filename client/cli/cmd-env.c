@@ -28,7 +28,6 @@ static int print(roled_client *client, const CliCall *c)
 }
 
 const CliCommand cli_cmd_env = {
-        .name = "env",
         .options = CLI_OPT_ROLE | CLI_OPT_DURATION | CLI_OPT_JSON,
         .call = cli_call_get_credentials,
         .timeout_ms = CLI_UPSTREAM_TIMEOUT_MS,

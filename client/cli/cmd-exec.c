@@ -47,7 +47,6 @@ static int run(roled_client *client, const CliCall *c)
 }
 
 const CliCommand cli_cmd_exec = {
-        .name = "exec",
         .is_passthrough = true,
         /* Everything after the first operand is CMD's, options included. */
         .options = CLI_OPT_ROLE | CLI_OPT_DURATION | CLI_OPT_COMMAND,

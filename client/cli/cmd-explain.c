@@ -381,7 +381,6 @@ static int print(roled_client *client, const CliCall *c)
 }
 
 const CliCommand cli_cmd_explain = {
-        .name = "explain",
         /* `rolectl explain ROLE --json` as well as `--json ROLE`. */
         .options = CLI_OPT_JSON | CLI_OPT_ONE_ROLE,
         .call = call,

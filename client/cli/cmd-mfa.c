@@ -93,6 +93,5 @@ static int cmd_mfa(int argc, char **argv)
 }
 
 const CliCommand cli_cmd_mfa = {
-        .name = "mfa",
         .run = cmd_mfa,
 };

@@ -23,7 +23,6 @@ static int print(roled_client *client, const CliCall *c)
 }
 
 const CliCommand cli_cmd_reload = {
-        .name = "reload",
         .options = CLI_OPT_JSON,
         .call = call,
         .use = print,

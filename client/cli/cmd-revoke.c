@@ -65,6 +65,5 @@ static int cmd_revoke(int argc, char **argv)
 }
 
 const CliCommand cli_cmd_revoke = {
-        .name = "revoke",
         .run = cmd_revoke,
 };

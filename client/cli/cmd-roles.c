@@ -60,7 +60,6 @@ static int print(roled_client *client, const CliCall *c)
 }
 
 const CliCommand cli_cmd_roles = {
-        .name = "roles",
         .options = CLI_OPT_JSON,
         .call = call,
         .use = print,

@@ -161,6 +161,5 @@ static int cmd_sessions(int argc, char **argv)
 }
 
 const CliCommand cli_cmd_sessions = {
-        .name = "sessions",
         .run = cmd_sessions,
 };

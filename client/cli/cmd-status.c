@@ -52,7 +52,6 @@ static int print(roled_client *client, const CliCall *c)
 }
 
 const CliCommand cli_cmd_status = {
-        .name = "status",
         .options = CLI_OPT_JSON,
         .call = call,
         .use = print,

@@ -126,6 +126,5 @@ static int cmd_verify_token(int argc, char **argv)
 }
 
 const CliCommand cli_cmd_verify_token = {
-        .name = "verify-token",
         .run = cmd_verify_token,
 };

@@ -62,7 +62,6 @@ static int print(roled_client *client, const CliCall *c)
 }
 
 const CliCommand cli_cmd_whoami = {
-        .name = "whoami",
         .options = CLI_OPT_JSON,
         .call = call,
         .use = print,

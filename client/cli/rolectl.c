@@ -14,52 +14,53 @@
 
 static int cmd_help(int argc, char **argv);
 
-static const CliCommand cli_cmd_policy = {
-        .name = "policy",
-        .run = cmd_policy,
-};
+static const CliCommand cli_cmd_policy = { .run = cmd_policy };
+static const CliCommand cli_cmd_help = { .run = cmd_help };
 
-static const CliCommand cli_cmd_help = {
-        .name = "help",
-        .run = cmd_help,
-};
-
-/* The commands in the order `rolectl help` lists them, each with its one-line summary. */
+/*
+ * The commands by name, in the order `rolectl help` lists them with their
+ * one-line summaries; help/<name>.txt is each one's help text.
+ */
 static const struct {
+        const char *name;
         const CliCommand *cmd;
         const char *summary;
 } commands[] = {
-        { &cli_cmd_credential_process, "print credentials as an AWS credential_process helper" },
-        { &cli_cmd_env, "print credentials as shell export lines" },
-        { &cli_cmd_exec, "run a command with a role's credentials in its environment" },
-        { &cli_cmd_assume, "start a fresh session for a role (AssumeRole)" },
-        { &cli_cmd_whoami, "show the identity the agent sees (GetCallerIdentity)" },
-        { &cli_cmd_roles, "list the roles you may see and assume (ListRoles)" },
-        { &cli_cmd_status, "show the agent's status" },
-        { &cli_cmd_sessions, "list your live sessions (ListSessions)" },
-        { &cli_cmd_revoke, "end your sessions (all, of one role, or one session)" },
-        { &cli_cmd_reload, "make the agent re-read its configuration (admin)" },
-        { &cli_cmd_verify_token, "verify a session token offline and show its claims" },
-        { &cli_cmd_check, "may a role do an action on a resource? (Simulate or Authorize)" },
-        { &cli_cmd_explain, "show who may assume a role and what it may do (GetRole)" },
-        { &cli_cmd_aws_config,
+        { "credential-process", &cli_cmd_credential_process,
+          "print credentials as an AWS credential_process helper" },
+        { "env", &cli_cmd_env, "print credentials as shell export lines" },
+        { "exec", &cli_cmd_exec, "run a command with a role's credentials in its environment" },
+        { "assume", &cli_cmd_assume, "start a fresh session for a role (AssumeRole)" },
+        { "whoami", &cli_cmd_whoami, "show the identity the agent sees (GetCallerIdentity)" },
+        { "roles", &cli_cmd_roles, "list the roles you may see and assume (ListRoles)" },
+        { "status", &cli_cmd_status, "show the agent's status" },
+        { "sessions", &cli_cmd_sessions, "list your live sessions (ListSessions)" },
+        { "revoke", &cli_cmd_revoke, "end your sessions (all, of one role, or one session)" },
+        { "reload", &cli_cmd_reload, "make the agent re-read its configuration (admin)" },
+        { "verify-token", &cli_cmd_verify_token,
+          "verify a session token offline and show its claims" },
+        { "check", &cli_cmd_check,
+          "may a role do an action on a resource? (Simulate or Authorize)" },
+        { "explain", &cli_cmd_explain, "show who may assume a role and what it may do (GetRole)" },
+        { "aws-config", &cli_cmd_aws_config,
           "write credential_process profiles for your roles into ~/.aws/config" },
-        { &cli_cmd_mfa, "hand the agent an MFA code for its aws issuer" },
-        { &cli_cmd_policy, "evaluate or validate IAM policy documents offline" },
-        { &cli_cmd_help, "show help for rolectl or one command" },
+        { "mfa", &cli_cmd_mfa, "hand the agent an MFA code for its aws issuer" },
+        { "policy", &cli_cmd_policy, "evaluate or validate IAM policy documents offline" },
+        { "help", &cli_cmd_help, "show help for rolectl or one command" },
 };
 
-const CliCommand *cli_find_command(const char *name)
+/* find_command() - the command named @name, or NULL. */
+static const CliCommand *find_command(const char *name)
 {
         for (size_t i = 0; i < ELEMENTSOF(commands); i++)
-                if (streq(commands[i].cmd->name, name))
+                if (streq(commands[i].name, name))
                         return commands[i].cmd;
         return NULL;
 }
 
-void cli_print_help(const CliCommand *cmd, FILE *f)
+void cli_print_help(const char *name, FILE *f)
 {
-        const char *text = cmd ? cli_help_text(cmd->name) : NULL;
+        const char *text = cli_help_text(name);
 
         if (text)
                 fputs(text, f);
@@ -73,7 +74,7 @@ static void usage(FILE *f)
               "Commands:\n",
               f);
         for (size_t i = 0; i < ELEMENTSOF(commands); i++)
-                fprintf(f, "  %-20s %s\n", commands[i].cmd->name, commands[i].summary);
+                fprintf(f, "  %-20s %s\n", commands[i].name, commands[i].summary);
         fputs("\nOptions:\n"
               "  --socket PATH        the agent's socket (default: $ROLED_SOCKET, then\n"
               "                       $XDG_RUNTIME_DIR/roled/roled.sock, then " ROLED_RUNDIR
@@ -91,22 +92,19 @@ static void usage(FILE *f)
 
 static int cmd_help(int argc, char **argv)
 {
-        const CliCommand *cmd;
-
         if (argc < 2) {
                 usage(stdout);
                 return EXIT_OK;
         }
         if (streq(argv[1], "--help") || streq(argv[1], "-h")) {
-                cli_print_help(&cli_cmd_help, stdout);
+                cli_print_help("help", stdout);
                 return EXIT_OK;
         }
-        cmd = cli_find_command(argv[1]);
-        if (!cmd) {
+        if (!find_command(argv[1])) {
                 cli_error("unknown command '%s' (see 'rolectl help')", argv[1]);
                 return EXIT_USAGE;
         }
-        cli_print_help(cmd, stdout);
+        cli_print_help(argv[1], stdout);
         return EXIT_OK;
 }
 
@@ -175,7 +173,7 @@ int main(int argc, char **argv)
                 usage(stderr);
                 return EXIT_USAGE;
         }
-        cmd = cli_find_command(argv[i]);
+        cmd = find_command(argv[i]);
         if (!cmd) {
                 cli_error("unknown command '%s' (see 'rolectl help')", argv[i]);
                 return EXIT_USAGE;

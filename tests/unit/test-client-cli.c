@@ -28,22 +28,15 @@
 #include "client.h"
 
 /*
- * cli.c's option loop prints help through rolectl.c, which holds main(); these
- * stand in for it and record which command's help was asked for.
+ * cli.c's option loop prints help through rolectl.c, which holds main(); this
+ * stands in for it and records which command's help was asked for.
  */
-static const CliCommand test_command = { .name = "test" };
 static const char *help_asked;
 
-const CliCommand *cli_find_command(const char *name)
-{
-        help_asked = name;
-        return &test_command;
-}
-
-void cli_print_help(const CliCommand *cmd, FILE *f)
+void cli_print_help(const char *name, FILE *f)
 {
         (void)f;
-        assert_ptr_equal(cmd, &test_command);
+        help_asked = name;
 }
 
 static void test_duration(void **state)
