@@ -314,20 +314,20 @@ int cli_parse_options(int argc, char **argv, unsigned flags, CliOptions *optsp)
                 optstring[k++] = '+';
         optstring[k++] = ':';
         if (flags & CLI_OPT_ROLE) {
-                longopts[n++] = (struct option){ "role", required_argument, NULL, 'r' };
+                longopts[n++] = (struct option){ CLI_LONGOPT_ROLE };
                 optstring[k++] = 'r';
                 optstring[k++] = ':';
         }
         if (flags & CLI_OPT_DURATION) {
-                longopts[n++] = (struct option){ "duration", required_argument, NULL, 'd' };
+                longopts[n++] = (struct option){ CLI_LONGOPT_DURATION };
                 optstring[k++] = 'd';
                 optstring[k++] = ':';
         }
         if (flags & CLI_OPT_JSON) {
-                longopts[n++] = (struct option){ "json", no_argument, NULL, 'j' };
+                longopts[n++] = (struct option){ CLI_LONGOPT_JSON };
                 optstring[k++] = 'j';
         }
-        longopts[n++] = (struct option){ "help", no_argument, NULL, 'h' };
+        longopts[n++] = (struct option){ CLI_LONGOPT_HELP };
         longopts[n] = (struct option){ 0 };
         optstring[k++] = 'h';
         optstring[k] = '\0';

@@ -118,6 +118,16 @@ int cli_parse_options(int argc, char **argv, unsigned flags, CliOptions *optsp);
 int cli_option(int c, char **argv, CliOptions *opts);
 
 /*
+ * The long options cli_option() takes, as the fields of getopt_long() rows
+ * (<getopt.h>): a command with options of its own puts those it accepts in its
+ * table, { CLI_LONGOPT_JSON }.
+ */
+#define CLI_LONGOPT_ROLE "role", required_argument, NULL, 'r'
+#define CLI_LONGOPT_DURATION "duration", required_argument, NULL, 'd'
+#define CLI_LONGOPT_JSON "json", no_argument, NULL, 'j'
+#define CLI_LONGOPT_HELP "help", no_argument, NULL, 'h'
+
+/*
  * One run of a command that asks the agent something: what it asks with, and
  * what the agent answered.  The call fills the answer fields it needs;
  * cli_call() releases them all afterwards.

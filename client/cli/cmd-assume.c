@@ -18,13 +18,13 @@
 enum { OUT_PROCESS, OUT_JSON, OUT_ENV };
 
 static const struct option options[] = {
-        { "duration", required_argument, NULL, 'd' },
+        { CLI_LONGOPT_DURATION },
         { "policy", required_argument, NULL, 'p' },
         { "session-name", required_argument, NULL, 'n' },
         { "chain", no_argument, NULL, 'c' },
-        { "json", no_argument, NULL, 'j' },
+        { CLI_LONGOPT_JSON },
         { "env", no_argument, NULL, 'e' },
-        { "help", no_argument, NULL, 'h' },
+        { CLI_LONGOPT_HELP },
         {},
 };
 

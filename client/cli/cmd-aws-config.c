@@ -23,9 +23,12 @@
 #define BACKUP_SUFFIX ".rolectl-backup"
 
 static const struct option options[] = {
-        { "file", required_argument, NULL, 'f' }, { "prefix", required_argument, NULL, 'p' },
-        { "dry-run", no_argument, NULL, 'n' },    { "json", no_argument, NULL, 'j' },
-        { "help", no_argument, NULL, 'h' },       {},
+        { "file", required_argument, NULL, 'f' },
+        { "prefix", required_argument, NULL, 'p' },
+        { "dry-run", no_argument, NULL, 'n' },
+        { CLI_LONGOPT_JSON },
+        { CLI_LONGOPT_HELP },
+        {},
 };
 
 /*

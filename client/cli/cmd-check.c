@@ -21,7 +21,7 @@
 #define CONTEXT_MAX 64 /* PROTOCOL.md: at most 64 context keys (and values per key) */
 
 static const struct option options[] = {
-        { "role", required_argument, NULL, 'r' },
+        { CLI_LONGOPT_ROLE },
         { "action", required_argument, NULL, 'a' },
         { "resource", required_argument, NULL, 'R' },
         { "context", required_argument, NULL, 'c' },
@@ -29,8 +29,8 @@ static const struct option options[] = {
         { "session-policy", required_argument, NULL, 'p' },
         { "session", no_argument, NULL, 's' },
         { "as", required_argument, NULL, 'u' },
-        { "json", no_argument, NULL, 'j' },
-        { "help", no_argument, NULL, 'h' },
+        { CLI_LONGOPT_JSON },
+        { CLI_LONGOPT_HELP },
         {},
 };
 

@@ -10,10 +10,10 @@
 #include "cli-json.h"
 
 static const struct option options[] = {
-        { "role", required_argument, NULL, 'r' },
+        { CLI_LONGOPT_ROLE },
         { "session", required_argument, NULL, 's' },
-        { "json", no_argument, NULL, 'j' },
-        { "help", no_argument, NULL, 'h' },
+        { CLI_LONGOPT_JSON },
+        { CLI_LONGOPT_HELP },
         {},
 };
 

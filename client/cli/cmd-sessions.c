@@ -16,10 +16,10 @@
 #include "cli-json.h"
 
 static const struct option options[] = {
-        { "role", required_argument, NULL, 'r' },
+        { CLI_LONGOPT_ROLE },
         { "user", required_argument, NULL, 'u' },
-        { "json", no_argument, NULL, 'j' },
-        { "help", no_argument, NULL, 'h' },
+        { CLI_LONGOPT_JSON },
+        { CLI_LONGOPT_HELP },
         {},
 };
 
