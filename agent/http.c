@@ -9,17 +9,20 @@
  */
 #include "http.h"
 
-#include <curl/curl.h>
 #include <errno.h>
 #include <sodium.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "curlapi.h"
 #include "log.h"
 #include "secbuf.h"
 
 #define SYSTEM_CA_PATH "/etc/ssl/certs"
+
+/* libcurl, once loaded (start_multi()): every call below is made after that. */
+static const CurlApi *cu;
 
 typedef struct Call {
         struct Call *prev, *next;
@@ -57,9 +60,9 @@ static void call_free(Call *c)
         }
         for (struct curl_slist *l = c->headers; l; l = l->next)
                 sodium_memzero(l->data, strlen(l->data));
-        curl_slist_free_all(c->headers);
+        cu->slist_free_all(c->headers);
         if (c->easy)
-                curl_easy_cleanup(c->easy);
+                cu->easy_cleanup(c->easy);
         free(c);
 }
 
@@ -82,16 +85,16 @@ static void collect(Http *h)
         CURLMsg *m;
         int left;
 
-        while ((m = curl_multi_info_read(h->multi, &left))) {
+        while ((m = cu->multi_info_read(h->multi, &left))) {
                 Call *c = NULL;
                 long status = 0;
                 int r = 0;
 
                 if (m->msg != CURLMSG_DONE)
                         continue;
-                curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&c);
-                curl_easy_getinfo(m->easy_handle, CURLINFO_RESPONSE_CODE, &status);
-                curl_multi_remove_handle(h->multi, m->easy_handle);
+                cu->easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&c);
+                cu->easy_getinfo(m->easy_handle, CURLINFO_RESPONSE_CODE, &status);
+                cu->multi_remove_handle(h->multi, m->easy_handle);
                 unlink_call(c);
                 if (c->is_too_large) {
                         r = HTTP_E_TOO_LARGE;
@@ -101,7 +104,7 @@ static void collect(Http *h)
                         r = HTTP_E_TRANSPORT;
                         if (!c->error[0])
                                 snprintf(c->error, sizeof(c->error), "%s",
-                                         curl_easy_strerror(m->data.result));
+                                         cu->easy_strerror(m->data.result));
                 }
                 c->done(c->userdata, r, status, c->body ? c->body : "", c->len, c->error);
                 call_free(c);
@@ -120,7 +123,7 @@ static void on_poll(uv_poll_t *p, int status, int events)
                 flags |= CURL_CSELECT_IN;
         if (events & UV_WRITABLE)
                 flags |= CURL_CSELECT_OUT;
-        curl_multi_socket_action(h->multi, ctx->fd, flags, &running);
+        cu->multi_socket_action(h->multi, ctx->fd, flags, &running);
         collect(h);
 }
 
@@ -140,7 +143,7 @@ static int on_socket(CURL *easy, curl_socket_t fd, int action, void *userp, void
                 if (ctx) {
                         uv_poll_stop(&ctx->poll);
                         uv_close((uv_handle_t *)&ctx->poll, on_poll_closed);
-                        curl_multi_assign(h->multi, fd, NULL);
+                        cu->multi_assign(h->multi, fd, NULL);
                 }
                 return 0;
         }
@@ -155,7 +158,7 @@ static int on_socket(CURL *easy, curl_socket_t fd, int action, void *userp, void
                         return -1;
                 }
                 ctx->poll.data = ctx;
-                curl_multi_assign(h->multi, fd, ctx);
+                cu->multi_assign(h->multi, fd, ctx);
         }
         if (action == CURL_POLL_IN || action == CURL_POLL_INOUT)
                 events |= UV_READABLE;
@@ -170,7 +173,7 @@ static void on_timeout(uv_timer_t *t)
         Http *h = t->data;
         int running;
 
-        curl_multi_socket_action(h->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+        cu->multi_socket_action(h->multi, CURL_SOCKET_TIMEOUT, 0, &running);
         collect(h);
 }
 
@@ -209,31 +212,43 @@ static size_t on_write(char *data, size_t size, size_t n, void *userp)
         return len;
 }
 
+/*
+ * libcurl is loaded and set up on the first request, not at start: an agent
+ * with no aws role never makes one (curlapi.h says what loading it costs).
+ */
+static int start_multi(Http *h)
+{
+        int r;
+
+        if (h->multi)
+                return 0;
+        r = curlapi_load(&cu);
+        if (r < 0)
+                return r;
+        h->multi = cu->multi_init();
+        if (!h->multi)
+                return -EIO;
+        cu->multi_setopt(h->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
+        cu->multi_setopt(h->multi, CURLMOPT_SOCKETDATA, h);
+        cu->multi_setopt(h->multi, CURLMOPT_TIMERFUNCTION, on_timer);
+        cu->multi_setopt(h->multi, CURLMOPT_TIMERDATA, h);
+        /* Upstream connections at once; more requests wait in libcurl's queue. */
+        cu->multi_setopt(h->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)HTTP_CONNECTIONS_MAX);
+        return 0;
+}
+
+int http_prepare(Http *h)
+{
+        return start_multi(h);
+}
+
 int http_new(uv_loop_t *loop, Http **hp)
 {
-        static bool is_global_init;
-        Http *h;
+        Http *h = calloc(1, sizeof(*h));
 
-        if (!is_global_init) {
-                if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-                        return -EIO;
-                is_global_init = true;
-        }
-        h = calloc(1, sizeof(*h));
         if (!h)
                 return -ENOMEM;
         h->loop = loop;
-        h->multi = curl_multi_init();
-        if (!h->multi) {
-                free(h);
-                return -EIO;
-        }
-        curl_multi_setopt(h->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
-        curl_multi_setopt(h->multi, CURLMOPT_SOCKETDATA, h);
-        curl_multi_setopt(h->multi, CURLMOPT_TIMERFUNCTION, on_timer);
-        curl_multi_setopt(h->multi, CURLMOPT_TIMERDATA, h);
-        /* Upstream connections at once; more requests wait in libcurl's queue. */
-        curl_multi_setopt(h->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)HTTP_CONNECTIONS_MAX);
         uv_timer_init(loop, &h->timer);
         h->timer.data = h;
         /* The timer does not keep the loop alive: pending calls are cancelled at shutdown. */
@@ -255,13 +270,14 @@ void http_free(Http *h)
         while (h->calls) {
                 Call *c = h->calls;
 
-                curl_multi_remove_handle(h->multi, c->easy);
+                cu->multi_remove_handle(h->multi, c->easy);
                 unlink_call(c);
                 c->done(c->userdata, -ECANCELED, 0, "", 0, "shutting down");
                 call_free(c);
         }
         /* Closes cached connections: the socket callback closes their polls. */
-        curl_multi_cleanup(h->multi);
+        if (h->multi)
+                cu->multi_cleanup(h->multi);
         h->multi = NULL;
         uv_timer_stop(&h->timer);
         uv_close((uv_handle_t *)&h->timer, on_timer_closed);
@@ -278,57 +294,59 @@ int http_post(Http *h, const HttpPost *req, HttpDone done, void *userdata)
 
         if (h->is_closing)
                 return -ECANCELED;
+        if (start_multi(h) < 0)
+                return -EIO;
         c = calloc(1, sizeof(*c));
         if (!c)
                 return -ENOMEM;
         c->http = h;
         c->done = done;
         c->userdata = userdata;
-        c->easy = curl_easy_init();
+        c->easy = cu->easy_init();
         if (!c->easy)
                 goto fail;
         for (const char *const *l = req->headers; l && *l; l++) {
-                struct curl_slist *n = curl_slist_append(c->headers, *l);
+                struct curl_slist *n = cu->slist_append(c->headers, *l);
 
                 if (!n)
                         goto fail;
                 c->headers = n;
         }
-        if (curl_easy_setopt(c->easy, CURLOPT_URL, req->url) != CURLE_OK ||
-            curl_easy_setopt(c->easy, CURLOPT_PROTOCOLS_STR, "https,http") != CURLE_OK ||
-            curl_easy_setopt(c->easy, CURLOPT_HTTPHEADER, c->headers) != CURLE_OK ||
-            curl_easy_setopt(c->easy, CURLOPT_WRITEFUNCTION, on_write) != CURLE_OK ||
-            curl_easy_setopt(c->easy, CURLOPT_WRITEDATA, c) != CURLE_OK ||
-            curl_easy_setopt(c->easy, CURLOPT_PRIVATE, c) != CURLE_OK ||
-            curl_easy_setopt(c->easy, CURLOPT_ERRORBUFFER, c->error) != CURLE_OK ||
-            curl_easy_setopt(c->easy, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
-            curl_easy_setopt(c->easy, CURLOPT_FOLLOWLOCATION, 0L) != CURLE_OK ||
-            curl_easy_setopt(c->easy, CURLOPT_SSL_VERIFYPEER, 1L) != CURLE_OK ||
-            curl_easy_setopt(c->easy, CURLOPT_SSL_VERIFYHOST, 2L) != CURLE_OK ||
-            curl_easy_setopt(c->easy, CURLOPT_USERAGENT, "roled/" ROLED_VERSION) != CURLE_OK ||
-            curl_easy_setopt(c->easy, CURLOPT_CONNECTTIMEOUT_MS,
-                             req->connect_timeout_ms > 0 ? req->connect_timeout_ms
-                                                         : HTTP_CONNECT_TIMEOUT_MS) != CURLE_OK ||
-            curl_easy_setopt(c->easy, CURLOPT_TIMEOUT_MS,
-                             req->timeout_ms > 0 ? req->timeout_ms : HTTP_TIMEOUT_MS) != CURLE_OK)
+        if (cu->easy_setopt(c->easy, CURLOPT_URL, req->url) != CURLE_OK ||
+            cu->easy_setopt(c->easy, CURLOPT_PROTOCOLS_STR, "https,http") != CURLE_OK ||
+            cu->easy_setopt(c->easy, CURLOPT_HTTPHEADER, c->headers) != CURLE_OK ||
+            cu->easy_setopt(c->easy, CURLOPT_WRITEFUNCTION, on_write) != CURLE_OK ||
+            cu->easy_setopt(c->easy, CURLOPT_WRITEDATA, c) != CURLE_OK ||
+            cu->easy_setopt(c->easy, CURLOPT_PRIVATE, c) != CURLE_OK ||
+            cu->easy_setopt(c->easy, CURLOPT_ERRORBUFFER, c->error) != CURLE_OK ||
+            cu->easy_setopt(c->easy, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
+            cu->easy_setopt(c->easy, CURLOPT_FOLLOWLOCATION, 0L) != CURLE_OK ||
+            cu->easy_setopt(c->easy, CURLOPT_SSL_VERIFYPEER, 1L) != CURLE_OK ||
+            cu->easy_setopt(c->easy, CURLOPT_SSL_VERIFYHOST, 2L) != CURLE_OK ||
+            cu->easy_setopt(c->easy, CURLOPT_USERAGENT, "roled/" ROLED_VERSION) != CURLE_OK ||
+            cu->easy_setopt(c->easy, CURLOPT_CONNECTTIMEOUT_MS,
+                            req->connect_timeout_ms > 0 ? req->connect_timeout_ms
+                                                        : HTTP_CONNECT_TIMEOUT_MS) != CURLE_OK ||
+            cu->easy_setopt(c->easy, CURLOPT_TIMEOUT_MS,
+                            req->timeout_ms > 0 ? req->timeout_ms : HTTP_TIMEOUT_MS) != CURLE_OK)
                 goto fail;
         /* GET has no body; PUT sends its body like a POST under another name. */
         if (req->method && strcmp(req->method, "GET") == 0) {
-                if (curl_easy_setopt(c->easy, CURLOPT_HTTPGET, 1L) != CURLE_OK)
+                if (cu->easy_setopt(c->easy, CURLOPT_HTTPGET, 1L) != CURLE_OK)
                         goto fail;
-        } else if (curl_easy_setopt(c->easy, CURLOPT_POSTFIELDSIZE, (long)req->body_len) !=
+        } else if (cu->easy_setopt(c->easy, CURLOPT_POSTFIELDSIZE, (long)req->body_len) !=
                            CURLE_OK ||
-                   curl_easy_setopt(c->easy, CURLOPT_COPYPOSTFIELDS, req->body ? req->body : "") !=
+                   cu->easy_setopt(c->easy, CURLOPT_COPYPOSTFIELDS, req->body ? req->body : "") !=
                            CURLE_OK ||
                    (req->method && strcmp(req->method, "PUT") == 0 &&
-                    curl_easy_setopt(c->easy, CURLOPT_CUSTOMREQUEST, "PUT") != CURLE_OK)) {
+                    cu->easy_setopt(c->easy, CURLOPT_CUSTOMREQUEST, "PUT") != CURLE_OK)) {
                 goto fail;
         }
         /* ca_file adds to the system store: CAINFO is the file, CAPATH stays the system folder. */
-        if (req->ca_file && (curl_easy_setopt(c->easy, CURLOPT_CAINFO, req->ca_file) != CURLE_OK ||
-                             curl_easy_setopt(c->easy, CURLOPT_CAPATH, SYSTEM_CA_PATH) != CURLE_OK))
+        if (req->ca_file && (cu->easy_setopt(c->easy, CURLOPT_CAINFO, req->ca_file) != CURLE_OK ||
+                             cu->easy_setopt(c->easy, CURLOPT_CAPATH, SYSTEM_CA_PATH) != CURLE_OK))
                 goto fail;
-        if (curl_multi_add_handle(h->multi, c->easy) != CURLM_OK)
+        if (cu->multi_add_handle(h->multi, c->easy) != CURLM_OK)
                 goto fail;
         c->next = h->calls;
         if (h->calls)

@@ -57,8 +57,18 @@ typedef struct HttpPost {
 typedef void (*HttpDone)(void *userdata, int r, long status, const char *body, size_t len,
                          const char *error);
 
-/* http_new() - a client on @loop.  Return: 0, -ENOMEM or -EIO (libcurl failed to start). */
+/*
+ * http_new() - a client on @loop.  libcurl is loaded by the first
+ * http_post(), or by http_prepare().  Return: 0 or -ENOMEM.
+ */
 int http_new(uv_loop_t *loop, Http **hp);
+
+/*
+ * http_prepare() - load and set up libcurl now (loading it takes some
+ * milliseconds, better spent at start than in the first request).
+ * Return: 0 or -EIO (logged).
+ */
+int http_prepare(Http *h);
 
 /* http_free() - cancel every request (HttpDone with -ECANCELED) and free once the handles closed.
  */

@@ -1029,6 +1029,14 @@ static int aws_issue(void *state, const IssueRequest *req, Credentials *out, Iss
         return ISSUER_E_PENDING;
 }
 
+static bool has_aws_role(const Config *config)
+{
+        for (size_t i = 0; config && i < config->n_roles; i++)
+                if (config->roles[i].issuer == ROLE_ISSUER_AWS)
+                        return true;
+        return false;
+}
+
 static int aws_init(Agent *agent, void **statep)
 {
         AwsState *st = calloc(1, sizeof(*st));
@@ -1050,6 +1058,9 @@ static int aws_init(Agent *agent, void **statep)
                 if (r < 0)
                         http_free(st->http);
         }
+        /* With aws roles configured, load libcurl before serving (a failure is logged). */
+        if (r == 0 && has_aws_role(agent->config))
+                (void)http_prepare(st->http);
         if (r < 0) {
                 uv_close((uv_handle_t *)st->mfa.timer, on_mfa_timer_closed);
                 free(st);
