@@ -40,55 +40,39 @@ static bool is_skipped(const char *const *skip, const char *key)
         return false;
 }
 
-/* Copy a msgpack string into a NUL-terminated buffer, refusing embedded NULs. */
-static bool copy_str(const msgpack_object *o, char *buf, size_t size)
-{
-        if (o->type != MSGPACK_OBJECT_STR || o->via.str.size >= size ||
-            memchr(o->via.str.ptr, '\0', o->via.str.size))
-                return false;
-        memcpy(buf, o->via.str.ptr, o->via.str.size);
-        buf[o->via.str.size] = '\0';
-        return true;
-}
-
 /*
- * Add the request's "context" map: string → string or [string].
+ * Add the request's "context" map: string → string or [string] (the codec
+ * checked the types).
  * @skip: keys to leave out (NULL-terminated; NULL: none): Simulate's facts
  *        about a named principal's process, which principal.c sets.
  */
-static int add_request_context(Request *req, const msgpack_object *map, PolicyContext *ctx,
+static int add_request_context(Request *req, const ProtoContext *in, PolicyContext *ctx,
                                bool is_attested, const char *const *skip)
 {
         char key[PROTO_CONTEXT_KEY_MAX + 1], value[PROTO_CONTEXT_VALUE_MAX + 1];
 
-        if (!map)
+        if (!in->items)
                 return 0;
-        if (map->type != MSGPACK_OBJECT_MAP || map->via.map.size > PROTO_CONTEXT_KEYS_MAX)
+        if (in->n > PROTO_CONTEXT_KEYS_MAX)
                 return request_fail(req, PROTO_INVALID_PARAMETER_VALUE,
                                     "context must be a map of at most %d keys",
                                     PROTO_CONTEXT_KEYS_MAX);
-        for (uint32_t i = 0; i < map->via.map.size; i++) {
-                const msgpack_object *k = &map->via.map.ptr[i].key, *v = &map->via.map.ptr[i].val;
-                const msgpack_object *vals = v;
-                uint32_t n = 1;
-                int r;
+        for (size_t i = 0; i < in->n; i++) {
+                const ProtoContextEntry *e = &in->items[i];
+                int r = 0;
 
-                if (!copy_str(k, key, sizeof(key)) || !key[0])
+                if (!copy_strn(key, sizeof(key), e->key.ptr, e->key.len) || !key[0])
                         return request_fail(req, PROTO_INVALID_PARAMETER_VALUE,
                                             "context keys must be strings of 1..%d bytes",
                                             PROTO_CONTEXT_KEY_MAX);
                 if (is_skipped(skip, key))
                         continue;
-                if (v->type == MSGPACK_OBJECT_ARRAY) {
-                        vals = v->via.array.ptr;
-                        n = v->via.array.size;
-                        if (n == 0) {
-                                r = policy_context_set(ctx, key, NULL, is_attested);
-                                goto check;
-                        }
+                if (e->n_values == 0) {
+                        r = policy_context_set(ctx, key, NULL, is_attested);
+                        goto check;
                 }
-                for (uint32_t j = 0; j < n; j++) {
-                        if (!copy_str(&vals[j], value, sizeof(value)))
+                for (size_t j = 0; j < e->n_values; j++) {
+                        if (!copy_strn(value, sizeof(value), e->values[j].ptr, e->values[j].len))
                                 return request_fail(req, PROTO_INVALID_PARAMETER_VALUE,
                                                     "context value of %s must be a string (or an "
                                                     "array of strings) of at most %d bytes",
@@ -238,71 +222,57 @@ static int sigv4_fail(Request *req, int r)
         }
 }
 
-/* The "request" parameter: the signed HTTP request a local service received. */
-static int read_signed_request(Request *req, const msgpack_object *m, Sigv4Request *sr,
+/* The "request" parameter: the signed HTTP request a local service received (typed by the codec).
+ */
+static int read_signed_request(Request *req, const ProtoSignedRequest *m, Sigv4Request *sr,
                                Sigv4Header *headers, char payload_hash[SIGV4_PAYLOAD_HASH_MAX + 1])
 {
-        const msgpack_object *hs = proto_get(m, "headers");
-        const uint8_t *body;
-        size_t body_len;
-        int r;
-
-        if (m->type != MSGPACK_OBJECT_MAP)
-                return request_fail(req, PROTO_INVALID_PARAMETER_VALUE, "request must be a map");
-        if ((r = proto_get_str(m, "method", SIGV4_METHOD_MAX, &sr->method, &sr->method_len)))
-                return request_param_error(req, r, "request.method");
-        if ((r = proto_get_str(m, "path", SIGV4_PATH_MAX, &sr->path, &sr->path_len)))
-                return request_param_error(req, r, "request.path");
-        r = proto_get_str(m, "query", SIGV4_QUERY_MAX, &sr->query, &sr->query_len);
-        if (r && r != RPC_E_MISSING)
-                return request_param_error(req, r, "request.query");
-        if (!hs || hs->type != MSGPACK_OBJECT_ARRAY || hs->via.array.size > SIGV4_HEADERS_MAX)
+        if (m->method.len > SIGV4_METHOD_MAX)
+                return request_param_error(req, RPC_E_TYPE, "request.method");
+        if (m->path.len > SIGV4_PATH_MAX)
+                return request_param_error(req, RPC_E_TYPE, "request.path");
+        if (m->query.ptr && m->query.len > SIGV4_QUERY_MAX)
+                return request_param_error(req, RPC_E_TYPE, "request.query");
+        sr->method = m->method.ptr;
+        sr->method_len = m->method.len;
+        sr->path = m->path.ptr;
+        sr->path_len = m->path.len;
+        if (m->query.ptr) {
+                sr->query = m->query.ptr;
+                sr->query_len = m->query.len;
+        }
+        if (m->headers.n > SIGV4_HEADERS_MAX)
                 return request_fail(
                         req, PROTO_INVALID_PARAMETER_VALUE,
                         "request.headers must be an array of at most %d [name, value] pairs",
                         SIGV4_HEADERS_MAX);
-        for (uint32_t i = 0; i < hs->via.array.size; i++) {
-                const msgpack_object *h = &hs->via.array.ptr[i];
-
-                if (h->type != MSGPACK_OBJECT_ARRAY || h->via.array.size != 2 ||
-                    h->via.array.ptr[0].type != MSGPACK_OBJECT_STR ||
-                    h->via.array.ptr[1].type != MSGPACK_OBJECT_STR)
-                        return request_fail(req, PROTO_INVALID_PARAMETER_VALUE,
-                                            "request.headers[%u] must be [name, value] strings", i);
+        for (size_t i = 0; i < m->headers.n; i++)
                 headers[i] = (Sigv4Header){
-                        .name = h->via.array.ptr[0].via.str.ptr,
-                        .name_len = h->via.array.ptr[0].via.str.size,
-                        .value = h->via.array.ptr[1].via.str.ptr,
-                        .value_len = h->via.array.ptr[1].via.str.size,
+                        .name = m->headers.names[i].ptr,
+                        .name_len = m->headers.names[i].len,
+                        .value = m->headers.values[i].ptr,
+                        .value_len = m->headers.values[i].len,
                 };
-        }
         sr->headers = headers;
-        sr->n_headers = hs->via.array.size;
-        r = proto_get_bin(m, "body", PROTO_MESSAGE_MAX, &body, &body_len);
-        if (r == 0) {
-                sr->payload = body;
-                sr->payload_len = body_len;
-        } else if (r != RPC_E_MISSING) {
-                return request_param_error(req, r, "request.body");
+        sr->n_headers = m->headers.n;
+        if (m->body.ptr) {
+                sr->payload = (const uint8_t *)m->body.ptr;
+                sr->payload_len = m->body.len;
+        } else if (!m->payload_sha256.ptr) {
+                sr->payload = (const uint8_t *)"";
+                sr->payload_len = 0;
         } else {
                 /* sigv4.c takes payloadSha256 NUL-terminated: copy it into the caller's buffer. */
-                const char *ph;
-                size_t n;
+                size_t n = m->payload_sha256.len;
 
-                r = proto_get_str(m, "payloadSha256", SIGV4_PAYLOAD_HASH_MAX, &ph, &n);
-                if (r == RPC_E_MISSING) {
-                        sr->payload = (const uint8_t *)"";
-                        sr->payload_len = 0;
-                } else if (r) {
-                        return request_param_error(req, r, "request.payloadSha256");
-                } else {
-                        if (n == 0 || memchr(ph, '\0', n))
-                                return request_fail(req, PROTO_INVALID_PARAMETER_VALUE,
-                                                    "request.payloadSha256 is empty");
-                        memcpy(payload_hash, ph, n);
-                        payload_hash[n] = '\0';
-                        sr->payload_hash = payload_hash;
-                }
+                if (n > SIGV4_PAYLOAD_HASH_MAX)
+                        return request_param_error(req, RPC_E_TYPE, "request.payloadSha256");
+                if (n == 0 || memchr(m->payload_sha256.ptr, '\0', n))
+                        return request_fail(req, PROTO_INVALID_PARAMETER_VALUE,
+                                            "request.payloadSha256 is empty");
+                memcpy(payload_hash, m->payload_sha256.ptr, n);
+                payload_hash[n] = '\0';
+                sr->payload_hash = payload_hash;
         }
         return 0;
 }
@@ -506,7 +476,7 @@ int handle_Authorize(Request *req, const ProtoAuthorizeReq *in)
                         return r;
         }
         if ((r = refresh_context(e, agent_now(a), region)) ||
-            (r = add_request_context(req, in->context, e->ctx, false, NULL)))
+            (r = add_request_context(req, &in->context, e->ctx, false, NULL)))
                 return r;
         r = evaluate(rp, session, action, resource, e->ctx, &res, &reason);
         if (r)
@@ -601,7 +571,7 @@ static int simulate_principal(Request *req, const ProtoSimulateReq *in, const Ro
         int r;
 
         if ((r = policy_context_new(&given)) ||
-            (r = add_request_context(req, in->context, given, true, NULL)) ||
+            (r = add_request_context(req, &in->context, given, true, NULL)) ||
             (r = simulated_identity(req, in, given, &id, &held)))
                 return r;
         /* Denied: 0 with no context, the reason in @why (a positive return is request_fail()'s). */
@@ -616,7 +586,7 @@ static int simulate_principal(Request *req, const ProtoSimulateReq *in, const Ro
                 return r;
         if (region[0] && (r = policy_context_set(ctx, "aws:RequestedRegion", region, true)))
                 return r;
-        if ((r = add_request_context(req, in->context, ctx, false, principal_facts)))
+        if ((r = add_request_context(req, &in->context, ctx, false, principal_facts)))
                 return r;
         *ctxp = steal_pointer(&ctx);
         return 0;
@@ -648,7 +618,7 @@ static int simulate_anyone(Request *req, const ProtoSimulateReq *in, const Role 
             (r = policy_context_set(ctx, "aws:SecureTransport", "true", true)) ||
             (r = policy_context_set(ctx, "aws:MultiFactorAuthPresent", "false", true)))
                 return r;
-        if ((r = add_request_context(req, in->context, ctx, true, NULL)))
+        if ((r = add_request_context(req, &in->context, ctx, true, NULL)))
                 return r;
         /* A session's aws:username is its roled:user: keep them in step. */
         if (!policy_context_get(ctx, "aws:username", NULL, NULL, NULL) &&

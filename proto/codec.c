@@ -9,7 +9,19 @@
 #include <errno.h>
 #include <string.h>
 
-enum Kind { K_STR, K_BIN, K_UINT, K_OPT_UINT, K_BOOL, K_U32S, K_STRMAP, K_LIST, K_STRUCT, K_RAW };
+enum Kind {
+        K_STR,
+        K_BIN,
+        K_UINT,
+        K_OPT_UINT,
+        K_BOOL,
+        K_U32S,
+        K_STRMAP,
+        K_LIST,
+        K_STRUCT,
+        K_PAIRS,
+        K_CONTEXT
+};
 
 typedef struct Field {
         const char *name;
@@ -41,7 +53,8 @@ typedef struct List {
 #define SUB_KIND_BOOL(sub) NULL
 #define SUB_KIND_U32S(sub) NULL
 #define SUB_KIND_STRMAP(sub) NULL
-#define SUB_KIND_RAW(sub) NULL
+#define SUB_KIND_PAIRS(sub) NULL
+#define SUB_KIND_CONTEXT(sub) NULL
 #define SUB_KIND_LIST(sub) &codec_schema_##sub
 #define SUB_KIND_STRUCT(sub) &codec_schema_##sub
 
@@ -86,6 +99,7 @@ typedef struct List {
 #define ROW_ListSessionsReq(...) ROW(ListSessionsReq, __VA_ARGS__)
 #define ROW_SessionSummary(...) ROW(SessionSummary, __VA_ARGS__)
 #define ROW_ListSessionsRep(...) ROW(ListSessionsRep, __VA_ARGS__)
+#define ROW_SignedRequest(...) ROW(SignedRequest, __VA_ARGS__)
 
 #define DEFINE_SCHEMA(S)                                                                           \
         static const Field fields_##S[] = { PROTO_##S(ROW_##S) };                                  \
@@ -148,8 +162,9 @@ static bool is_absent(const Field *f, const void *p)
         case K_OPT_UINT:
                 return !((const ProtoOptUint *)p)->is_set;
         case K_STRUCT:
-        case K_RAW:
                 return *(const void *const *)p == NULL;
+        case K_CONTEXT:
+                return ((const ProtoContext *)p)->items == NULL;
         default:
                 return false;
         }
@@ -210,9 +225,35 @@ static void encode_value(ProtoBuf *b, const Field *f, const void *p)
         case K_STRUCT:
                 codec_encode(b, f->sub, *(const void *const *)p);
                 break;
-        case K_RAW:
-                msgpack_pack_object(pk, **(const msgpack_object *const *)p);
+        case K_PAIRS: {
+                const ProtoPairs *l = p;
+
+                msgpack_pack_array(pk, l->n);
+                for (size_t i = 0; i < l->n; i++) {
+                        msgpack_pack_array(pk, 2);
+                        proto_pack_strn(b, l->names[i].ptr, l->names[i].len);
+                        proto_pack_strn(b, l->values[i].ptr, l->values[i].len);
+                }
                 break;
+        }
+        case K_CONTEXT: {
+                const ProtoContext *c = p;
+
+                msgpack_pack_map(pk, c->n);
+                for (size_t i = 0; i < c->n; i++) {
+                        const ProtoContextEntry *e = &c->items[i];
+
+                        proto_pack_strn(b, e->key.ptr, e->key.len);
+                        if (!e->is_list && e->n_values == 1) {
+                                proto_pack_strn(b, e->values[0].ptr, e->values[0].len);
+                                continue;
+                        }
+                        msgpack_pack_array(pk, e->n_values);
+                        for (size_t j = 0; j < e->n_values; j++)
+                                proto_pack_strn(b, e->values[j].ptr, e->values[j].len);
+                }
+                break;
+        }
         }
 }
 
@@ -269,8 +310,33 @@ static void *zone_array(msgpack_zone *zone, size_t n, size_t size)
         return n ? msgpack_zone_malloc(zone, n * size) : &empty;
 }
 
+/*
+ * zone_items() - room in @zone for one @size-byte item per element of @o,
+ * which must be a @type (array or map) of at most @f->max elements.
+ * Return: the items, or NULL with *@rp set (RPC_E_TYPE or -ENOMEM).
+ */
+static void *zone_items(msgpack_zone *zone, const Field *f, const msgpack_object *o,
+                        msgpack_object_type type, size_t size, int *rp)
+{
+        uint32_t n;
+        void *items;
+
+        *rp = RPC_E_TYPE;
+        if (o->type != type)
+                return NULL;
+        n = type == MSGPACK_OBJECT_MAP ? o->via.map.size : o->via.array.size;
+        if (f->max && n > f->max)
+                return NULL;
+        items = zone_array(zone, n, size);
+        if (!items)
+                *rp = -ENOMEM;
+        return items;
+}
+
 static int decode_value(const Field *f, const msgpack_object *o, msgpack_zone *zone, void *p)
 {
+        int r;
+
         switch (f->kind) {
         case K_STR:
                 if (!is_str(o, f->max))
@@ -302,13 +368,10 @@ static int decode_value(const Field *f, const msgpack_object *o, msgpack_zone *z
                 *(bool *)p = o->via.boolean;
                 return 0;
         case K_U32S: {
-                uint32_t *items;
+                uint32_t *items = zone_items(zone, f, o, MSGPACK_OBJECT_ARRAY, sizeof(*items), &r);
 
-                if (o->type != MSGPACK_OBJECT_ARRAY || (f->max && o->via.array.size > f->max))
-                        return RPC_E_TYPE;
-                items = zone_array(zone, o->via.array.size, sizeof(*items));
                 if (!items)
-                        return -ENOMEM;
+                        return r;
                 for (uint32_t i = 0; i < o->via.array.size; i++) {
                         const msgpack_object *v = &o->via.array.ptr[i];
 
@@ -320,15 +383,13 @@ static int decode_value(const Field *f, const msgpack_object *o, msgpack_zone *z
                 return 0;
         }
         case K_STRMAP: {
-                const char **keys, **values;
-                int r;
+                /* The keys, then the values, in one array. */
+                const char **keys =
+                        zone_items(zone, f, o, MSGPACK_OBJECT_MAP, 2 * sizeof(*keys), &r);
+                const char **values = keys ? keys + o->via.map.size : NULL;
 
-                if (o->type != MSGPACK_OBJECT_MAP || (f->max && o->via.map.size > f->max))
-                        return RPC_E_TYPE;
-                keys = zone_array(zone, o->via.map.size, sizeof(*keys));
-                values = zone_array(zone, o->via.map.size, sizeof(*values));
-                if (!keys || !values)
-                        return -ENOMEM;
+                if (!keys)
+                        return r;
                 for (uint32_t i = 0; i < o->via.map.size; i++)
                         if ((r = zone_str(zone, &o->via.map.ptr[i].key, &keys[i])) ||
                             (r = zone_str(zone, &o->via.map.ptr[i].val, &values[i])))
@@ -337,15 +398,11 @@ static int decode_value(const Field *f, const msgpack_object *o, msgpack_zone *z
                 return 0;
         }
         case K_LIST: {
-                char *items;
+                char *items = zone_items(zone, f, o, MSGPACK_OBJECT_ARRAY, f->sub->size, &r);
                 const char *ignored;
-                int r;
 
-                if (o->type != MSGPACK_OBJECT_ARRAY || (f->max && o->via.array.size > f->max))
-                        return RPC_E_TYPE;
-                items = zone_array(zone, o->via.array.size, f->sub->size);
                 if (!items)
-                        return -ENOMEM;
+                        return r;
                 for (uint32_t i = 0; i < o->via.array.size; i++) {
                         if (o->via.array.ptr[i].type != MSGPACK_OBJECT_MAP)
                                 return RPC_E_TYPE;
@@ -360,7 +417,6 @@ static int decode_value(const Field *f, const msgpack_object *o, msgpack_zone *z
         case K_STRUCT: {
                 void *sub;
                 const char *ignored;
-                int r;
 
                 if (o->type != MSGPACK_OBJECT_MAP)
                         return RPC_E_TYPE;
@@ -373,9 +429,64 @@ static int decode_value(const Field *f, const msgpack_object *o, msgpack_zone *z
                 *(const void **)p = sub;
                 return 0;
         }
-        case K_RAW:
-                *(const msgpack_object **)p = o;
+        case K_PAIRS: {
+                /* The names, then the values, in one array. */
+                ProtoStr *names =
+                        zone_items(zone, f, o, MSGPACK_OBJECT_ARRAY, 2 * sizeof(*names), &r);
+                ProtoStr *values = names ? names + o->via.array.size : NULL;
+
+                if (!names)
+                        return r;
+                for (uint32_t i = 0; i < o->via.array.size; i++) {
+                        const msgpack_object *h = &o->via.array.ptr[i];
+
+                        if (h->type != MSGPACK_OBJECT_ARRAY || h->via.array.size != 2 ||
+                            !is_str(&h->via.array.ptr[0], 0) || !is_str(&h->via.array.ptr[1], 0))
+                                return RPC_E_TYPE;
+                        names[i] = (ProtoStr){ h->via.array.ptr[0].via.str.ptr,
+                                               h->via.array.ptr[0].via.str.size };
+                        values[i] = (ProtoStr){ h->via.array.ptr[1].via.str.ptr,
+                                                h->via.array.ptr[1].via.str.size };
+                }
+                *(ProtoPairs *)p = (ProtoPairs){ names, values, o->via.array.size };
                 return 0;
+        }
+        case K_CONTEXT: {
+                ProtoContextEntry *items =
+                        zone_items(zone, f, o, MSGPACK_OBJECT_MAP, sizeof(*items), &r);
+
+                if (!items)
+                        return r;
+                for (uint32_t i = 0; i < o->via.map.size; i++) {
+                        const msgpack_object *k = &o->via.map.ptr[i].key,
+                                             *v = &o->via.map.ptr[i].val;
+                        const msgpack_object *vals = v;
+                        uint32_t n = 1;
+                        ProtoStr *values;
+
+                        if (!is_str(k, 0))
+                                return RPC_E_TYPE;
+                        items[i] =
+                                (ProtoContextEntry){ .key = { k->via.str.ptr, k->via.str.size } };
+                        if (v->type == MSGPACK_OBJECT_ARRAY) {
+                                vals = v->via.array.ptr;
+                                n = v->via.array.size;
+                                items[i].is_list = true;
+                        }
+                        values = zone_array(zone, n, sizeof(*values));
+                        if (!values)
+                                return -ENOMEM;
+                        for (uint32_t j = 0; j < n; j++) {
+                                if (!is_str(&vals[j], 0))
+                                        return RPC_E_TYPE;
+                                values[j] = (ProtoStr){ vals[j].via.str.ptr, vals[j].via.str.size };
+                        }
+                        items[i].values = values;
+                        items[i].n_values = n;
+                }
+                *(ProtoContext *)p = (ProtoContext){ items, o->via.map.size };
+                return 0;
+        }
         }
         return RPC_E_TYPE;
 }

@@ -50,6 +50,30 @@ typedef struct ProtoStrMap {
 } ProtoStrMap;
 
 /*
+ * A list of [name, value] string pairs (SigV4 headers as received: order and
+ * repeats kept).  Decoded strings point into the message.
+ */
+typedef struct ProtoPairs {
+        const ProtoStr *names;
+        const ProtoStr *values;
+        size_t n;
+} ProtoPairs;
+
+/* One key of an Authorize/Simulate context: one string, or an array of them (maybe empty). */
+typedef struct ProtoContextEntry {
+        ProtoStr key;
+        const ProtoStr *values;
+        size_t n_values;
+        bool is_list; /* sent as an array; one value without it is sent as a plain string */
+} ProtoContextEntry;
+
+/* A context map (key -> string or [string]); items is NULL when absent. */
+typedef struct ProtoContext {
+        const ProtoContextEntry *items;
+        size_t n;
+} ProtoContext;
+
+/*
  * Presence rules: REQUIRED (decode: RPC_E_MISSING when absent), OPTIONAL
  * (left out of the map when absent), NULLABLE (nil when absent).
  */
@@ -63,7 +87,7 @@ enum { PROTO_REQUIRED, PROTO_OPTIONAL, PROTO_NULLABLE };
  *   STR, BIN  ProtoStr          UINT  uint64_t        OPT_UINT  ProtoOptUint
  *   BOOL      bool              U32S  ProtoU32List    STRMAP    ProtoStrMap
  *   LIST      { const ProtoSub *items; size_t n; }    STRUCT    const ProtoSub * (NULL: nil)
- *   RAW       const msgpack_object * (decoded by its user; NULL: absent)
+ *   PAIRS     ProtoPairs ([[name, value], ...])     CONTEXT   ProtoContext (absent: items NULL)
  */
 #define PROTO_HelloReq(F) F(OPT_UINT, version, "version", 0, PROTO_OPTIONAL, -)
 #define PROTO_HelloRep(F)                                                                          \
@@ -189,25 +213,41 @@ enum { PROTO_REQUIRED, PROTO_OPTIONAL, PROTO_NULLABLE };
         F(STRMAP, tags, "tags", 0, PROTO_REQUIRED, -)                                              \
         F(STRUCT, upstream, "upstream", 0, PROTO_OPTIONAL, IssuerStatus)
 
-/* sessionToken is required unless request is given; service and host with request (the handler
- * checks). */
+/*
+ * Authorize's "request": the SigV4-signed HTTP request a service received.
+ * body or payloadSha256 (neither: an empty body); the agent bounds each
+ * part by sigv4.h's limits.
+ */
+#define PROTO_SignedRequest(F)                                                                     \
+        F(STR, method, "method", 0, PROTO_REQUIRED, -)                                             \
+        F(STR, path, "path", 0, PROTO_REQUIRED, -)                                                 \
+        F(STR, query, "query", 0, PROTO_OPTIONAL, -)                                               \
+        F(PAIRS, headers, "headers", 0, PROTO_REQUIRED, -)                                         \
+        F(STR, payload_sha256, "payloadSha256", 0, PROTO_OPTIONAL, -)                              \
+        F(BIN, body, "body", 0, PROTO_OPTIONAL, -)
+
+/*
+ * sessionToken is required unless request is given; service and host with
+ * request (the handler checks).  The rows keep the order libroled has always
+ * sent them in (the credential first), so its bytes on the wire stay the same.
+ */
 #define PROTO_AuthorizeReq(F)                                                                      \
-        F(STR, action, "action", PROTO_ACTION_MAX, PROTO_REQUIRED, -)                              \
-        F(STR, resource, "resource", PROTO_RESOURCE_MAX, PROTO_REQUIRED, -)                        \
-        F(STR, region, "region", PROTO_REGION_MAX, PROTO_OPTIONAL, -)                              \
-        F(RAW, request, "request", 0, PROTO_OPTIONAL, -)                                           \
+        F(STRUCT, request, "request", 0, PROTO_OPTIONAL, SignedRequest)                            \
         F(STR, service, "service", PROTO_SERVICE_MAX, PROTO_OPTIONAL, -)                           \
         F(STR, host, "host", PROTO_HOST_MAX, PROTO_OPTIONAL, -)                                    \
         F(STR, session_token, "sessionToken", PROTO_TOKEN_MAX, PROTO_OPTIONAL, -)                  \
         F(STR, access_key_id, "accessKeyId", PROTO_AKID_MAX, PROTO_OPTIONAL, -)                    \
-        F(RAW, context, "context", 0, PROTO_OPTIONAL, -)
+        F(STR, action, "action", PROTO_ACTION_MAX, PROTO_REQUIRED, -)                              \
+        F(STR, resource, "resource", PROTO_RESOURCE_MAX, PROTO_REQUIRED, -)                        \
+        F(STR, region, "region", PROTO_REGION_MAX, PROTO_OPTIONAL, -)                              \
+        F(CONTEXT, context, "context", 0, PROTO_OPTIONAL, -)
 
 #define PROTO_SimulateReq(F)                                                                       \
         F(STR, role, "role", PROTO_ROLE_NAME_MAX, PROTO_REQUIRED, -)                               \
         F(STR, action, "action", PROTO_ACTION_MAX, PROTO_REQUIRED, -)                              \
         F(STR, resource, "resource", PROTO_RESOURCE_MAX, PROTO_REQUIRED, -)                        \
         F(STR, region, "region", PROTO_REGION_MAX, PROTO_OPTIONAL, -)                              \
-        F(RAW, context, "context", 0, PROTO_OPTIONAL, -)                                           \
+        F(CONTEXT, context, "context", 0, PROTO_OPTIONAL, -)                                       \
         F(STR, session_policy, "sessionPolicy", PROTO_POLICY_MAX, PROTO_OPTIONAL, -)               \
         F(STR, principal, "principal", PROTO_USER_NAME_MAX, PROTO_OPTIONAL, -)
 
@@ -297,6 +337,7 @@ enum { PROTO_REQUIRED, PROTO_OPTIONAL, PROTO_NULLABLE };
         X(GetPublicKeysRep)                                                                        \
         X(GetRoleReq)                                                                              \
         X(GetRoleRep)                                                                              \
+        X(SignedRequest)                                                                           \
         X(AuthorizeReq)                                                                            \
         X(SimulateReq)                                                                             \
         X(Match)                                                                                   \
@@ -346,7 +387,8 @@ enum { PROTO_REQUIRED, PROTO_OPTIONAL, PROTO_NULLABLE };
                 size_t n;                                                                          \
         }
 #define PROTO_CTYPE_STRUCT(sub) const Proto##sub *
-#define PROTO_CTYPE_RAW(sub) const msgpack_object *
+#define PROTO_CTYPE_PAIRS(sub) ProtoPairs
+#define PROTO_CTYPE_CONTEXT(sub) ProtoContext
 
 /* The map with no fields (requests of methods without parameters). */
 typedef struct ProtoEmpty {

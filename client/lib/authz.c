@@ -4,10 +4,10 @@
  * session do this?), Simulate (what would this role's permissions decide?)
  * and GetRole (a role's definition), with their result objects
  * roled_authz_result and roled_role.  Each makes one call through io.c;
- * replies are decoded with proto/codec.h (DecisionRep, GetRoleRep), as is
- * GetRole's request.  Authorize and Simulate requests are packed here: their
- * "context" and "request" fields are RAW in the codec (the agent walks them
- * itself), so there is no struct to fill for them.  Every decision is the agent's.
+ * requests and replies go through proto/codec.h (AuthorizeReq, SimulateReq,
+ * GetRoleReq; DecisionRep, GetRoleRep): the caller's context entries and
+ * signed request become the codec's ProtoContext and ProtoSignedRequest.
+ * Every decision is the agent's.
  */
 #include "client.h"
 
@@ -26,44 +26,80 @@ ROLED_EXPORT const char *roled_decision_name(roled_decision decision)
         }
 }
 
-/* The "context" map: one value as a string, several (or none) as an array. */
-static void pack_context(ProtoBuf *b, const roled_context_entry *ctx, size_t n)
+/*
+ * Typed requests: the caller's context entries and signed request as the
+ * codec's ProtoContext and ProtoSignedRequest.  The arrays they point to
+ * live in one allocation (Scratch), freed once the request is packed.
+ */
+typedef struct Scratch {
+        void *mem;
+} Scratch;
+
+static void scratch_free(Scratch *sc)
 {
-        proto_pack_str(b, "context");
-        msgpack_pack_map(&b->pk, (uint32_t)n);
-        for (size_t i = 0; i < n; i++) {
-                proto_pack_str(b, ctx[i].key);
-                if (ctx[i].n_values == 1) {
-                        proto_pack_str(b, ctx[i].values[0]);
-                        continue;
-                }
-                msgpack_pack_array(&b->pk, (uint32_t)ctx[i].n_values);
-                for (size_t j = 0; j < ctx[i].n_values; j++)
-                        proto_pack_str(b, ctx[i].values[j]);
-        }
+        free(sc->mem);
+        sc->mem = NULL;
 }
 
-static void pack_signed_request(ProtoBuf *b, const roled_signed_request *sr)
+/* to_context() - @ctx[@n] as a ProtoContext (absent when @n is 0).  Return: false on ENOMEM. */
+static bool to_context(const roled_context_entry *ctx, size_t n, Scratch *sc, ProtoContext *out)
 {
-        bool has_query = sr->query && *sr->query;
+        size_t n_values = 0;
+        ProtoContextEntry *items;
+        ProtoStr *values;
 
-        proto_pack_str(b, "request");
-        msgpack_pack_map(&b->pk, 4 + has_query);
-        proto_pack_kv_str(b, "method", sr->method);
-        proto_pack_kv_str(b, "path", sr->path);
-        if (has_query)
-                proto_pack_kv_str(b, "query", sr->query);
-        proto_pack_str(b, "headers");
-        msgpack_pack_array(&b->pk, (uint32_t)sr->n_headers);
-        for (size_t i = 0; i < sr->n_headers; i++) {
-                msgpack_pack_array(&b->pk, 2);
-                proto_pack_str(b, sr->headers[i].name);
-                proto_pack_str(b, sr->headers[i].value);
+        *out = (ProtoContext){ NULL, 0 };
+        if (n == 0)
+                return true;
+        for (size_t i = 0; i < n; i++)
+                n_values += ctx[i].n_values;
+        sc->mem = calloc(1, n * sizeof(*items) + n_values * sizeof(*values));
+        if (!sc->mem)
+                return false;
+        items = sc->mem;
+        values = (ProtoStr *)(items + n);
+        for (size_t i = 0; i < n; i++) {
+                items[i] = (ProtoContextEntry){
+                        .key = proto_str(ctx[i].key),
+                        .values = values,
+                        .n_values = ctx[i].n_values,
+                        /* One value travels as a string, none or several as an array. */
+                        .is_list = ctx[i].n_values != 1,
+                };
+                for (size_t j = 0; j < ctx[i].n_values; j++)
+                        *values++ = proto_str(ctx[i].values[j]);
         }
+        *out = (ProtoContext){ items, n };
+        return true;
+}
+
+/* to_signed_request() - @sr as a ProtoSignedRequest.  Return: false on ENOMEM. */
+static bool to_signed_request(const roled_signed_request *sr, Scratch *sc, ProtoSignedRequest *out)
+{
+        ProtoStr *names = NULL, *values;
+
+        if (sr->n_headers) {
+                names = calloc(2 * sr->n_headers, sizeof(*names));
+                if (!names)
+                        return false;
+                sc->mem = names;
+        }
+        values = names ? names + sr->n_headers : NULL;
+        for (size_t i = 0; i < sr->n_headers; i++) {
+                names[i] = proto_str(sr->headers[i].name);
+                values[i] = proto_str(sr->headers[i].value);
+        }
+        *out = (ProtoSignedRequest){
+                .method = proto_str(sr->method),
+                .path = proto_str(sr->path),
+                .query = proto_str(sr->query && *sr->query ? sr->query : NULL),
+                .headers = { names, values, sr->n_headers },
+        };
         if (sr->payload_sha256)
-                proto_pack_kv_str(b, "payloadSha256", sr->payload_sha256);
+                out->payload_sha256 = proto_str(sr->payload_sha256);
         else
-                proto_pack_kv_bin(b, "body", sr->body ? sr->body : "", sr->body ? sr->body_len : 0);
+                out->body = (ProtoStr){ sr->body ? sr->body : "", sr->body ? sr->body_len : 0 };
+        return true;
 }
 
 /* A request copied by the size its caller compiled with; fields it did not know are zero. */
@@ -75,44 +111,52 @@ typedef struct AuthzArgs {
 static void pack_authorize(ProtoBuf *b, const void *arg)
 {
         const roled_authz_request *r = &((const AuthzArgs *)arg)->q;
-        bool has_akid = !r->signed_request && r->access_key_id;
+        Scratch sc_ctx = { NULL }, sc_sr = { NULL };
+        ProtoSignedRequest sr;
+        ProtoAuthorizeReq q = {
+                .action = proto_str(r->action),
+                .resource = proto_str(r->resource),
+                .region = proto_str(r->region),
+        };
 
-        msgpack_pack_map(&b->pk,
-                         3 + has_akid + !!r->region + !!r->n_context + 2 * !!r->signed_request);
-        if (r->signed_request) {
-                pack_signed_request(b, r->signed_request);
-                proto_pack_kv_str(b, "service", r->service);
-                proto_pack_kv_str(b, "host", r->host);
-        } else {
-                proto_pack_kv_str(b, "sessionToken", r->session_token);
+        if (!to_context(r->context, r->n_context, &sc_ctx, &q.context) ||
+            (r->signed_request && !to_signed_request(r->signed_request, &sc_sr, &sr))) {
+                b->is_oom = true;
+                goto out;
         }
-        if (has_akid)
-                proto_pack_kv_str(b, "accessKeyId", r->access_key_id);
-        proto_pack_kv_str(b, "action", r->action);
-        proto_pack_kv_str(b, "resource", r->resource);
-        if (r->region)
-                proto_pack_kv_str(b, "region", r->region);
-        if (r->n_context)
-                pack_context(b, r->context, r->n_context);
+        if (r->signed_request) {
+                q.request = &sr;
+                q.service = proto_str(r->service);
+                q.host = proto_str(r->host);
+        } else {
+                q.session_token = proto_str(r->session_token);
+                q.access_key_id = proto_str(r->access_key_id);
+        }
+        codec_encode_AuthorizeReq(b, &q);
+out:
+        scratch_free(&sc_ctx);
+        scratch_free(&sc_sr);
 }
 
 static void pack_simulate(ProtoBuf *b, const void *arg)
 {
         const roled_simulate_request *r = arg;
+        Scratch sc = { NULL };
+        ProtoSimulateReq q = {
+                .role = proto_str(r->role),
+                .action = proto_str(r->action),
+                .resource = proto_str(r->resource),
+                .region = proto_str(r->region),
+                .session_policy = proto_str(r->session_policy),
+                .principal = proto_str(r->principal),
+        };
 
-        msgpack_pack_map(&b->pk,
-                         3 + !!r->region + !!r->n_context + !!r->session_policy + !!r->principal);
-        proto_pack_kv_str(b, "role", r->role);
-        proto_pack_kv_str(b, "action", r->action);
-        proto_pack_kv_str(b, "resource", r->resource);
-        if (r->region)
-                proto_pack_kv_str(b, "region", r->region);
-        if (r->n_context)
-                pack_context(b, r->context, r->n_context);
-        if (r->session_policy)
-                proto_pack_kv_str(b, "sessionPolicy", r->session_policy);
-        if (r->principal)
-                proto_pack_kv_str(b, "principal", r->principal);
+        if (!to_context(r->context, r->n_context, &sc, &q.context)) {
+                b->is_oom = true;
+                return;
+        }
+        codec_encode_SimulateReq(b, &q);
+        scratch_free(&sc);
 }
 
 /* Every context entry needs a key and its values; the agent checks the rest. */

@@ -46,6 +46,9 @@ typedef struct Fake {
         unsigned creds_lifetime; /* seconds until the credentials expire (0: 3600) */
         bool is_silent;          /* answer nothing, like a stopped agent */
         bool is_denying;         /* GetCredentials: AccessDenied */
+        /* The params of the last Authorize or Simulate, packed again (under lock). */
+        uint8_t last_params[4096];
+        size_t last_params_len;
 } Fake;
 
 /* make_tmpdir() - a fresh private directory /tmp/roled-test-?????? (mkdtemp's template). */
@@ -90,6 +93,13 @@ static bool answer(Fake *f, int fd, const ProtoMsg *m)
         pthread_mutex_lock(&f->lock);
         if (m->method >= 0)
                 f->n_requests[m->method]++;
+        if ((m->method == PROTO_M_AUTHORIZE || m->method == PROTO_M_SIMULATE) && m->params) {
+                msgpack_pack_object(&b.pk, *m->params);
+                assert_true(b.len <= sizeof(f->last_params));
+                memcpy(f->last_params, b.data, b.len);
+                f->last_params_len = b.len;
+                proto_buf_reset(&b);
+        }
         lifetime = f->creds_lifetime ? f->creds_lifetime : 3600;
         is_silent = f->is_silent;
         is_denying = f->is_denying;
@@ -501,6 +511,191 @@ static void test_agent_error(void **state)
         fake_stop(f);
 }
 
+/*
+ * The bytes libroled sent for Authorize and Simulate while it packed them by
+ * hand (before proto/codec.h typed these requests), kept here as the
+ * reference the typed requests must still match byte for byte.
+ */
+static void ref_pack_context(ProtoBuf *b, const roled_context_entry *ctx, size_t n)
+{
+        proto_pack_str(b, "context");
+        msgpack_pack_map(&b->pk, (uint32_t)n);
+        for (size_t i = 0; i < n; i++) {
+                proto_pack_str(b, ctx[i].key);
+                if (ctx[i].n_values == 1) {
+                        proto_pack_str(b, ctx[i].values[0]);
+                        continue;
+                }
+                msgpack_pack_array(&b->pk, (uint32_t)ctx[i].n_values);
+                for (size_t j = 0; j < ctx[i].n_values; j++)
+                        proto_pack_str(b, ctx[i].values[j]);
+        }
+}
+
+/* The question both ask: action, resource, then region and context when given. */
+static void ref_pack_question(ProtoBuf *b, const char *action, const char *resource,
+                              const char *region, const roled_context_entry *ctx, size_t n_ctx)
+{
+        proto_pack_kv_str(b, "action", action);
+        proto_pack_kv_str(b, "resource", resource);
+        if (region)
+                proto_pack_kv_str(b, "region", region);
+        if (n_ctx)
+                ref_pack_context(b, ctx, n_ctx);
+}
+
+static void ref_pack_authorize(ProtoBuf *b, const roled_authz_request *r)
+{
+        const roled_signed_request *sr = r->signed_request;
+        bool has_akid = !sr && r->access_key_id;
+
+        msgpack_pack_map(&b->pk, 3 + has_akid + !!r->region + !!r->n_context + 2 * !!sr);
+        if (sr) {
+                bool has_query = sr->query && *sr->query;
+
+                proto_pack_str(b, "request");
+                msgpack_pack_map(&b->pk, 4 + has_query);
+                proto_pack_kv_str(b, "method", sr->method);
+                proto_pack_kv_str(b, "path", sr->path);
+                if (has_query)
+                        proto_pack_kv_str(b, "query", sr->query);
+                proto_pack_str(b, "headers");
+                msgpack_pack_array(&b->pk, (uint32_t)sr->n_headers);
+                for (size_t i = 0; i < sr->n_headers; i++) {
+                        msgpack_pack_array(&b->pk, 2);
+                        proto_pack_str(b, sr->headers[i].name);
+                        proto_pack_str(b, sr->headers[i].value);
+                }
+                if (sr->payload_sha256)
+                        proto_pack_kv_str(b, "payloadSha256", sr->payload_sha256);
+                else
+                        proto_pack_kv_bin(b, "body", sr->body ? sr->body : "",
+                                          sr->body ? sr->body_len : 0);
+                proto_pack_kv_str(b, "service", r->service);
+                proto_pack_kv_str(b, "host", r->host);
+        } else {
+                proto_pack_kv_str(b, "sessionToken", r->session_token);
+        }
+        if (has_akid)
+                proto_pack_kv_str(b, "accessKeyId", r->access_key_id);
+        ref_pack_question(b, r->action, r->resource, r->region, r->context, r->n_context);
+}
+
+static void ref_pack_simulate(ProtoBuf *b, const roled_simulate_request *r)
+{
+        msgpack_pack_map(&b->pk,
+                         3 + !!r->region + !!r->n_context + !!r->session_policy + !!r->principal);
+        proto_pack_kv_str(b, "role", r->role);
+        ref_pack_question(b, r->action, r->resource, r->region, r->context, r->n_context);
+        if (r->session_policy)
+                proto_pack_kv_str(b, "sessionPolicy", r->session_policy);
+        if (r->principal)
+                proto_pack_kv_str(b, "principal", r->principal);
+}
+
+/*
+ * Ask the fake Authorize @q (NULL: Simulate @sq) through @c, and check that
+ * the params it received are the reference packer's bytes.
+ */
+static void assert_sends_same(Fake *f, roled_client *c, const roled_authz_request *q,
+                              const roled_simulate_request *sq)
+{
+        roled_authz_result *res = NULL;
+        roled_error e = ROLED_ERROR_INIT;
+        ProtoBuf ref;
+
+        proto_buf_init(&ref, false);
+        if (q) {
+                assert_int_equal(roled_authorize(c, q, &res, &e), ROLED_E_UNSUPPORTED_OPERATION);
+                ref_pack_authorize(&ref, q);
+        } else {
+                assert_int_equal(roled_simulate(c, sq, &res, &e), ROLED_E_UNSUPPORTED_OPERATION);
+                ref_pack_simulate(&ref, sq);
+        }
+        assert_null(res);
+        roled_error_clear(&e);
+        pthread_mutex_lock(&f->lock);
+        assert_int_equal(f->last_params_len, ref.len);
+        assert_memory_equal(f->last_params, ref.data, ref.len);
+        f->last_params_len = 0;
+        pthread_mutex_unlock(&f->lock);
+        proto_buf_deinit(&ref);
+}
+
+static void test_authz_wire_bytes(void **state)
+{
+        static const char *const one[] = { "home/" }, *const two[] = { "a", "b" };
+        const roled_context_entry ctx[] = {
+                { "s3:prefix", one, 1 },
+                { "s3:x-multi", two, 2 },
+                { "roled:none", NULL, 0 },
+                { "s3:single-list", two, 1 }, /* one value: a plain string */
+        };
+        const roled_header headers[] = { { "host", "example.com" },
+                                         { "x-amz-date", "20300101T000000Z" },
+                                         { "x-amz-date", "again" } };
+        roled_signed_request sr = ROLED_SIGNED_REQUEST_INIT;
+        roled_authz_request q = ROLED_AUTHZ_REQUEST_INIT;
+        roled_simulate_request sq = ROLED_SIMULATE_REQUEST_INIT;
+        Fake *f = fake_start("");
+        roled_client *c = NULL;
+
+        (void)state;
+        assert_int_equal(t_connect(f->path, &c), ROLED_OK);
+        /* A session token with everything optional, then with nothing optional. */
+        q.session_token = "dG9rZW4=";
+        q.access_key_id = "ASIAAAAAAAAAAAAAAAAA";
+        q.action = "s3:GetObject";
+        q.resource = "arn:aws:s3:::b/k";
+        q.region = "eu-west-1";
+        q.context = ctx;
+        q.n_context = ELEMENTSOF(ctx);
+        assert_sends_same(f, c, &q, NULL);
+        q.access_key_id = q.region = NULL;
+        q.n_context = 0;
+        assert_sends_same(f, c, &q, NULL);
+        /* A signed request: with a query, repeated headers and a body; a hash; neither. */
+        sr.method = "PUT";
+        sr.path = "/b/k";
+        sr.query = "x-id=PutObject&a=b";
+        sr.headers = headers;
+        sr.n_headers = ELEMENTSOF(headers);
+        sr.body = "body\0bytes";
+        sr.body_len = 10;
+        q = (roled_authz_request)ROLED_AUTHZ_REQUEST_INIT;
+        q.signed_request = &sr;
+        q.service = "s3";
+        q.host = "example.com";
+        q.access_key_id = "ASIAAAAAAAAAAAAAAAAA"; /* not sent with a signed request */
+        q.action = "s3:PutObject";
+        q.resource = "arn:aws:s3:::b/k";
+        q.context = ctx;
+        q.n_context = 1;
+        assert_sends_same(f, c, &q, NULL);
+        sr.query = "";
+        sr.payload_sha256 = "UNSIGNED-PAYLOAD";
+        assert_sends_same(f, c, &q, NULL);
+        sr.payload_sha256 = NULL;
+        sr.body = NULL;
+        sr.n_headers = 0;
+        assert_sends_same(f, c, &q, NULL);
+        /* Simulate with every optional field, then with none. */
+        sq.role = "deploy";
+        sq.action = "s3:GetObject";
+        sq.resource = "*";
+        sq.region = "us-east-1";
+        sq.context = ctx;
+        sq.n_context = ELEMENTSOF(ctx);
+        sq.session_policy = "{\"Version\":\"2012-10-17\",\"Statement\":[]}";
+        sq.principal = "bob";
+        assert_sends_same(f, c, NULL, &sq);
+        sq.region = sq.session_policy = sq.principal = NULL;
+        sq.n_context = 0;
+        assert_sends_same(f, c, NULL, &sq);
+        roled_client_close(c);
+        fake_stop(f);
+}
+
 static void test_reconnect(void **state)
 {
         Fake *f = fake_start("");
@@ -576,6 +771,7 @@ int main(void)
                 cmocka_unit_test(test_credentials_and_cache),
                 cmocka_unit_test(test_stale_if_error),
                 cmocka_unit_test(test_agent_error),
+                cmocka_unit_test(test_authz_wire_bytes),
                 cmocka_unit_test(test_reconnect),
                 cmocka_unit_test(test_timeout),
                 cmocka_unit_test(test_status_json),

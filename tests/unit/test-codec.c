@@ -120,12 +120,33 @@ static void fill(Fill *fl, const ProtoSchema *s, void *x, unsigned seed, bool sp
                         *(const void **)p = sub;
                         break;
                 }
-                case K_RAW: {
-                        msgpack_object *o = fill_alloc(fl, sizeof(*o));
+                case K_PAIRS: {
+                        ProtoStr *names = fill_alloc(fl, 2 * sizeof(*names));
+                        ProtoStr *values = fill_alloc(fl, 2 * sizeof(*values));
 
-                        o->type = MSGPACK_OBJECT_POSITIVE_INTEGER;
-                        o->via.u64 = v;
-                        *(const msgpack_object **)p = o;
+                        names[0] = proto_str(fill_str(fl, "h", v, 0));
+                        values[0] = proto_str(fill_str(fl, "hv", v, 0));
+                        /* A repeated name, kept in order. */
+                        names[1] = names[0];
+                        values[1] = proto_str("");
+                        *(ProtoPairs *)p = (ProtoPairs){ names, values, 2 };
+                        break;
+                }
+                case K_CONTEXT: {
+                        /* One value (a string), two values and none (arrays). */
+                        ProtoContextEntry *items = fill_alloc(fl, 3 * sizeof(*items));
+                        ProtoStr *values = fill_alloc(fl, 3 * sizeof(*values));
+
+                        values[0] = proto_str(fill_str(fl, "cv", v, 0));
+                        values[1] = proto_str(fill_str(fl, "cv", v + 1, 0));
+                        values[2] = proto_str("");
+                        items[0] = (ProtoContextEntry){ proto_str(fill_str(fl, "ck", v, 0)), values,
+                                                        1, false };
+                        items[1] = (ProtoContextEntry){ proto_str(fill_str(fl, "ck", v + 1, 0)),
+                                                        values + 1, 2, true };
+                        items[2] = (ProtoContextEntry){ proto_str(fill_str(fl, "ck", v + 2, 0)),
+                                                        values, 0, true };
+                        *(ProtoContext *)p = (ProtoContext){ items, 3 };
                         break;
                 }
                 }
@@ -239,6 +260,13 @@ static void unpack(const char *p, size_t n, msgpack_zone *zone, msgpack_object *
 }
 #define UNPACK(lit) unpack(lit, sizeof(lit) - 1, &zone, &obj)
 
+/* Authorize's action and resource, the two fields it requires. */
+static void pack_target(ProtoBuf *b)
+{
+        proto_pack_kv_str(b, "action", "a");
+        proto_pack_kv_str(b, "resource", "r");
+}
+
 static void test_decode_errors(void **state)
 {
         msgpack_zone zone;
@@ -246,10 +274,13 @@ static void test_decode_errors(void **state)
         ProtoAssumeRoleReq ar;
         ProtoGetCredentialsReq gc;
         ProtoDecisionRep dr;
+        ProtoAuthorizeReq az;
+        ProtoBuf mb;
         const char *field = NULL;
 
         (void)state;
         msgpack_zone_init(&zone, 1024);
+        proto_buf_init(&mb, false);
         /* No parameters at all: optional fields absent, required ones missing. */
         assert_int_equal(codec_decode_GetCredentialsReq(NULL, &zone, &gc, &field), 0);
         assert_null(gc.role.ptr);
@@ -280,9 +311,49 @@ static void test_decode_errors(void **state)
                "allow\xa7matched\x01\xa4role\xa1r");
         assert_int_equal(codec_decode_DecisionRep(&obj, &zone, &dr, &field), RPC_E_TYPE);
         assert_string_equal(field, "matched");
+        /* A context value that is not a string: the whole context is refused, named. */
+        msgpack_pack_map(&mb.pk, 3);
+        proto_pack_str(&mb, "context");
+        msgpack_pack_map(&mb.pk, 1);
+        proto_pack_kv_uint(&mb, "k", 1);
+        pack_target(&mb);
+        unpack((const char *)mb.data, mb.len, &zone, &obj);
+        assert_int_equal(codec_decode_AuthorizeReq(&obj, &zone, &az, &field), RPC_E_TYPE);
+        assert_string_equal(field, "context");
+        proto_buf_reset(&mb);
+        /* A signed request's header that is not a [name, value] pair, then one that is. */
+        for (int is_pair = 0; is_pair < 2; is_pair++) {
+                msgpack_pack_map(&mb.pk, 3);
+                proto_pack_str(&mb, "request");
+                msgpack_pack_map(&mb.pk, 3);
+                proto_pack_kv_str(&mb, "method", "GET");
+                proto_pack_kv_str(&mb, "path", "/");
+                proto_pack_str(&mb, "headers");
+                msgpack_pack_array(&mb.pk, 1);
+                msgpack_pack_array(&mb.pk, 1 + is_pair);
+                proto_pack_str(&mb, "h");
+                if (is_pair)
+                        proto_pack_str(&mb, "v");
+                pack_target(&mb);
+                unpack((const char *)mb.data, mb.len, &zone, &obj);
+                if (!is_pair) {
+                        assert_int_equal(codec_decode_AuthorizeReq(&obj, &zone, &az, &field),
+                                         RPC_E_TYPE);
+                        assert_string_equal(field, "request");
+                        proto_buf_reset(&mb);
+                        continue;
+                }
+                assert_int_equal(codec_decode_AuthorizeReq(&obj, &zone, &az, &field), 0);
+                assert_non_null(az.request);
+                assert_int_equal(az.request->headers.n, 1);
+                assert_memory_equal(az.request->headers.values[0].ptr, "v", 1);
+                assert_null(az.request->body.ptr);
+                assert_null(az.context.items);
+        }
         /* Not a map at all. */
         UNPACK("\x91\x01");
         assert_int_equal(codec_decode_GetCredentialsReq(&obj, &zone, &gc, &field), RPC_E_TYPE);
+        proto_buf_deinit(&mb);
         msgpack_zone_destroy(&zone);
 }
 
