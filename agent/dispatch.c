@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <sodium.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,6 +89,8 @@ int request_token_error(Request *req, int r)
                             "the security token included in the request is invalid");
 }
 
+#define ERRMSG_END (offsetof(Request, errmsg) + sizeof(((Request *)0)->errmsg))
+
 int dispatch_message(Conn *c, const uint8_t *buf, size_t len, ProtoBuf *out)
 {
         msgpack_object root;
@@ -117,14 +120,19 @@ int dispatch_message(Conn *c, const uint8_t *buf, size_t len, ProtoBuf *out)
                 proto_pack_response_error(out, msg.msgid, PROTO_ACCESS_DENIED, why);
                 return 0;
         }
-        req = (Request){
-                .agent = c->agent,
-                .conn = c,
-                .id = &c->id,
-                .msg = &msg,
-                .out = out,
-                .is_early = c->n_dispatched < c->n_early,
-        };
+        /*
+         * Everything zero but errmsg, which only request_fail() fills: zeroing
+         * all of it cost more than the rest of this function.
+         */
+        memset(&req, 0, offsetof(Request, errmsg));
+        memset((char *)&req + ERRMSG_END, 0, sizeof(req) - ERRMSG_END);
+        req.errmsg[0] = '\0';
+        req.agent = c->agent;
+        req.conn = c;
+        req.id = &c->id;
+        req.msg = &msg;
+        req.out = out;
+        req.is_early = c->n_dispatched < c->n_early;
         mark = out->len;
         proto_pack_response_ok(out, msg.msgid);
         r = calls[msg.method](&req, msg.params);

@@ -51,6 +51,15 @@ typedef struct Memo {
         const Role *key_role;
         uint32_t key_duration;
         unsigned key_generation;
+        unsigned key_serial; /* changes with the key */
+        /*
+         * The session found under that key (memo_lookup()): still the one
+         * under it while the cache's epoch stays session_epoch.
+         */
+        const Session *session;
+        const SessionCache *session_cache;
+        uint64_t session_epoch;
+        unsigned session_key_serial;
         /* The packed result map for session reply_session: holds a secret, wiped when dropped. */
         uint8_t *reply;
         size_t reply_len;
@@ -95,12 +104,14 @@ typedef struct Ask {
         char session_name[PROTO_ROLE_NAME_MAX + 1];
         Policy *session_policy; /* compiled policy, kept in the store once a session uses it */
         TokenClaims source;     /* chaining: the caller's current session */
+        bool has_source;        /* source may hold something (read_chaining() filled it) */
         bool is_chained;
 } Ask;
 
 static void ask_deinit(Ask *ask)
 {
-        token_claims_deinit(&ask->source);
+        if (ask->has_source)
+                token_claims_deinit(&ask->source);
         policy_free(ask->session_policy);
 }
 
@@ -158,7 +169,7 @@ static int deny_unknown(Request *req, const char *name, size_t len)
 static int default_role(Request *req, const Role **rolep)
 {
         Memo *m = memo_of(req);
-        TrustScope ts = trust_scope_of(req->agent);
+        TrustScope ts;
         const Role *role;
         int r;
 
@@ -166,6 +177,7 @@ static int default_role(Request *req, const Role **rolep)
                 *rolep = m->default_role;
                 return 0;
         }
+        ts = trust_scope_of(req->agent);
         r = trust_default_role(&ts, req->id, &role);
         if (r)
                 return r;
@@ -260,7 +272,9 @@ static int check_trust(Request *req, const Ask *ask)
         Agent *a = req->agent;
         Memo *m = memo_of(req);
         const RolePolicies *rp = access_role_policies(a->config, a->access, ask->role);
-        TrustScope ts = trust_scope_of(a);
+        /* trust_uses_exe() reads no time: the clock is read only for trust_decide() below. */
+        TrustScope ts = { .config = a->config, .access = a->access };
+        bool uses_exe = req->id->has_exe_key && trust_uses_exe(&ts, ask->role);
         char why[TRUST_WHY_MAX];
         int r;
 
@@ -272,7 +286,7 @@ static int check_trust(Request *req, const Ask *ask)
          * connection, it is the program's that the agent saw (libroled
          * resends by itself).
          */
-        if (req->is_early && req->id->has_exe_key && trust_uses_exe(&ts, ask->role))
+        if (req->is_early && uses_exe)
                 return request_fail(
                         req, PROTO_SENT_BEFORE_ATTESTATION,
                         "role %s: this request was sent before the agent had seen which program "
@@ -285,7 +299,7 @@ static int check_trust(Request *req, const Ask *ask)
          * may outlive it, or it may have called execve() since.  (Without
          * an executable the agent may read, exe rules deny on their own.)
          */
-        if (trust_uses_exe(&ts, ask->role) && req->id->has_exe_key) {
+        if (uses_exe) {
                 r = identity_check_exe(req->id);
                 if (r < 0)
                         return r;
@@ -308,6 +322,7 @@ static int check_trust(Request *req, const Ask *ask)
         if (!ask->is_chained && m && m->trusted_role == ask->role &&
             m->trusted_generation == a->config_generation)
                 return 0;
+        ts = trust_scope_of(a);
         r = trust_decide(&ts, ask->role, req->id, ask->is_chained ? ask->source.role : NULL, why,
                          sizeof(why));
         if (r == TRUST_E_NEEDS_HASH)
@@ -432,10 +447,40 @@ static const char *memo_cache_key(Request *req, const Ask *ask, char *buf, size_
                 return buf;
         free(m->key);
         m->key = copy;
+        m->key_serial++;
         m->key_role = ask->role;
         m->key_duration = ask->duration;
         m->key_generation = generation;
         return m->key;
+}
+
+/*
+ * sessions_lookup() of @key, remembered on the connection when @key is the
+ * memoised one (memo_cache_key()): while no session left the cache since
+ * (sessions_epoch()), the session found then is still the one under the
+ * key, and only the time decides.  Hashing the key (it holds the caller's
+ * executable and cgroup paths) and comparing it was about a seventh of a
+ * cached GetCredentials' instructions.
+ */
+static const Session *memo_lookup(Request *req, const char *key, int64_t now)
+{
+        Memo *m = memo_of(req);
+        const SessionCache *cache = req->agent->sessions;
+        const Session *s;
+
+        if (m && key == m->key && m->session && m->session_cache == cache &&
+            m->session_key_serial == m->key_serial && m->session_epoch == sessions_epoch(cache)) {
+                s = m->session;
+                return now < s->refresh_at && now < s->creds.expires ? s : NULL;
+        }
+        s = sessions_lookup(cache, key, now);
+        if (m && key == m->key && s) {
+                m->session = s;
+                m->session_cache = cache;
+                m->session_epoch = sessions_epoch(cache);
+                m->session_key_serial = m->key_serial;
+        }
+        return s;
 }
 
 /*
@@ -528,7 +573,7 @@ int handle_GetCredentials(Request *req, const ProtoGetCredentialsReq *in)
         key = memo_cache_key(req, &ask, buf, sizeof(buf), &r);
         if (!key)
                 return r;
-        s = sessions_lookup(req->agent->sessions, key, now);
+        s = memo_lookup(req, key, now);
         if (!s) {
                 const Session *stale = sessions_lookup_unexpired(req->agent->sessions, key, now);
 
@@ -556,6 +601,7 @@ static int read_chaining(Request *req, ProtoStr tok, Ask *ask)
 
         if (!tok.ptr)
                 return 0;
+        ask->has_source = true;
         r = issuer_verify(req->agent, tok.ptr, tok.len, agent_now(req->agent), &ask->source);
         if (r)
                 return request_token_error(req, r);

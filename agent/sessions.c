@@ -18,7 +18,8 @@
 
 struct SessionCache {
         Table t;
-        UidCount uids; /* live sessions per uid, for the per-uid limit */
+        UidCount uids;  /* live sessions per uid, for the per-uid limit */
+        uint64_t epoch; /* sessions_epoch(): counts the sessions that left the cache */
 };
 
 _Static_assert(offsetof(Session, link) == 0, "Session must start with its TableLink");
@@ -73,6 +74,11 @@ const Session *sessions_lookup_unexpired(const SessionCache *cache, const char *
         const Session *s = p ? (const Session *)*p : NULL;
 
         return s && now < s->creds.expires ? s : NULL;
+}
+
+uint64_t sessions_epoch(const SessionCache *cache)
+{
+        return cache->epoch;
 }
 
 const Session *sessions_lookup(const SessionCache *cache, const char *key, int64_t now)
@@ -136,6 +142,7 @@ int sessions_insert(SessionCache *cache, const char *key, Credentials *take, int
                 Session *o = (Session *)*old;
 
                 table_unlink(&cache->t, old);
+                cache->epoch++;
                 uidcount_drop(&cache->uids, o->uid, 1);
                 session_free(&o->link);
         }
@@ -167,6 +174,7 @@ static int sweep_one(TableLink *l, void *arg)
                         return r;
         }
         uidcount_drop(&w->cache->uids, s->uid, 1);
+        w->cache->epoch++;
         return 1;
 }
 

@@ -69,6 +69,15 @@ SessionCache *sessions_free(SessionCache *cache);
 const Session *sessions_lookup(const SessionCache *cache, const char *key, int64_t now);
 
 /*
+ * sessions_epoch() - a number that changes whenever a session leaves @cache
+ * (replaced, revoked, expired).  While it stays the same, a session a lookup
+ * found under a key is still the one under that key, so a caller that
+ * remembers both may skip the next lookup of that key (checking the time
+ * against refresh_at and expires itself).
+ */
+uint64_t sessions_epoch(const SessionCache *cache);
+
+/*
  * sessions_lookup_unexpired() - like sessions_lookup() but accepts a session
  * that is due for refresh as long as @now < expires: for serving while the
  * upstream is down.

@@ -497,6 +497,16 @@ int codec_decode(const msgpack_object *map, msgpack_zone *zone, const ProtoSchem
         memset(x, 0, schema->size);
         if (map && map->type != MSGPACK_OBJECT_MAP)
                 return RPC_E_TYPE;
+        if (!map) {
+                /* No parameters (most requests): only a required field is wrong then. */
+                for (size_t i = 0; i < schema->n_fields; i++) {
+                        if (schema->fields[i].presence == PROTO_REQUIRED) {
+                                *fieldp = schema->fields[i].name;
+                                return RPC_E_MISSING;
+                        }
+                }
+                return 0;
+        }
         for (size_t i = 0; i < schema->n_fields; i++) {
                 const Field *f = &schema->fields[i];
                 const msgpack_object *o = proto_get(map, f->name);

@@ -39,7 +39,8 @@ typedef struct ProtoMsg {
  * proto_decode() - unpack one scanned message and check its envelope.
  * @buf, @len: exactly one whole message (as delimited by scan_feed())
  * @zone: where msgpack-c allocates; the caller clears it after use
- * @obj: storage for the root object (the caller keeps it alive with the zone)
+ * @obj: storage for the decoded objects (the caller keeps it alive with the
+ *       zone); a request may leave only its params in it, or nothing
  * @msg: the envelope
  *
  * Return: 0, or RPC_E_MALFORMED when it is not a MessagePack-RPC message:

@@ -154,42 +154,118 @@ static int head(const uint8_t *p, size_t avail, size_t *hdrp, uint64_t *payloadp
         return 0;
 }
 
+/*
+ * flat_request() - the length of the message at @buf if it has the shape
+ * nearly every request has, [type, msgid, "Method", params] with a
+ * fixarray, a fixint type, a msgid that is a fixint or a uint8/16/32, a
+ * fixstr method and params nil, [], [nil] or [{}], and is all there: found
+ * without walking it object by object.  Return: its length, or 0 (then the
+ * general scan decides).
+ */
+static size_t flat_request(const uint8_t *buf, size_t len)
+{
+        size_t off = 2;
+
+        if (len < 6 || buf[0] != 0x94 || buf[1] > 0x7f)
+                return 0;
+        switch (buf[2]) {
+        case 0xcc:
+                off += 2;
+                break;
+        case 0xcd:
+                off += 3;
+                break;
+        case 0xce:
+                off += 5;
+                break;
+        default:
+                if (buf[2] > 0x7f)
+                        return 0;
+                off += 1;
+        }
+        if (off >= len || (buf[off] & 0xe0) != 0xa0)
+                return 0;
+        off += 1 + (buf[off] & 0x1f);
+        if (off >= len)
+                return 0;
+        if (buf[off] == 0xc0 || buf[off] == 0x90)
+                return off + 1;
+        if (buf[off] == 0x91 && off + 1 < len && (buf[off + 1] == 0x80 || buf[off + 1] == 0xc0))
+                return off + 2;
+        return 0;
+}
+
 int scan_feed(Scan *s, const uint8_t *buf, size_t len, size_t *msg_lenp)
 {
-        if (s->off == 0 && len > 0) {
+        /* The state lives in locals while scanning and is stored on the way out. */
+        size_t off = s->off, limit = s->limit;
+        unsigned depth = s->depth;
+        int r;
+
+        if (off == 0 && len > 0) {
                 uint8_t b = buf[0];
+                size_t n = flat_request(buf, len);
+
+                if (n > 0 && n <= limit) {
+                        s->off = n;
+                        s->depth = 0;
+                        s->left[0] = 0;
+                        *msg_lenp = n;
+                        return 0;
+                }
 
                 /* An RPC envelope is an array: reject anything else at once. */
                 if ((b & 0xf0) != 0x90 && b != 0xdc && b != 0xdd)
                         return SCAN_E_MALFORMED;
         }
         for (;;) {
-                size_t hdr;
-                uint64_t payload, count;
-                int r;
+                size_t hdr = 1;
+                uint64_t payload = 0, count = 0;
+                uint8_t b;
 
-                if (s->off >= len)
-                        return s->off >= s->limit ? SCAN_E_TOO_LARGE : SCAN_E_INCOMPLETE;
-                r = head(buf + s->off, len - s->off, &hdr, &payload, &count);
-                if (r)
-                        return r;
+                if (off >= len) {
+                        r = off >= limit ? SCAN_E_TOO_LARGE : SCAN_E_INCOMPLETE;
+                        break;
+                }
+                b = buf[off];
+                /* One-byte headers, what a request is mostly made of, without head(). */
+                if ((b & 0xe0) == 0xa0) { /* fixstr */
+                        payload = b & 0x1f;
+                } else if ((b & 0xf0) == 0x90) { /* fixarray */
+                        count = b & 0x0f;
+                } else if ((b & 0xf0) == 0x80) { /* fixmap */
+                        count = 2u * (b & 0x0f);
+                } else if (!(b <= 0x7f || b >= 0xe0 || b == 0xc0 || b == 0xc2 || b == 0xc3)) {
+                        r = head(buf + off, len - off, &hdr, &payload, &count);
+                        if (r)
+                                break;
+                }
                 /* Everything declared must still fit under the limit. */
-                if (hdr > s->limit - s->off || payload > s->limit - s->off - hdr ||
-                    count > s->limit - s->off - hdr)
-                        return SCAN_E_TOO_LARGE;
-                if (count > 0 && s->depth + 1 > PROTO_DEPTH_MAX)
-                        return SCAN_E_TOO_DEEP;
-                if (s->off + hdr + payload > len)
-                        return SCAN_E_INCOMPLETE;
-                s->off += hdr + payload;
-                s->left[s->depth]--;
+                if (hdr > limit - off || payload > limit - off - hdr || count > limit - off - hdr) {
+                        r = SCAN_E_TOO_LARGE;
+                        break;
+                }
+                if (count > 0 && depth + 1 > PROTO_DEPTH_MAX) {
+                        r = SCAN_E_TOO_DEEP;
+                        break;
+                }
+                if (off + hdr + payload > len) {
+                        r = SCAN_E_INCOMPLETE;
+                        break;
+                }
+                off += hdr + payload;
+                s->left[depth]--;
                 if (count > 0)
-                        s->left[++s->depth] = (uint32_t)count;
-                while (s->depth > 0 && s->left[s->depth] == 0)
-                        s->depth--;
-                if (s->depth == 0 && s->left[0] == 0) {
-                        *msg_lenp = s->off;
-                        return 0;
+                        s->left[++depth] = (uint32_t)count;
+                while (depth > 0 && s->left[depth] == 0)
+                        depth--;
+                if (depth == 0 && s->left[0] == 0) {
+                        *msg_lenp = off;
+                        r = 0;
+                        break;
                 }
         }
+        s->off = off;
+        s->depth = depth;
+        return r;
 }

@@ -431,6 +431,53 @@ static void test_sessions_own_only(void **state)
         client_close(&cl);
 }
 
+/*
+ * One connection remembers the session it was last served (handlers_session.c
+ * memo_lookup()): asked again it gets the same, but once that session is
+ * revoked or expired from the cache the next answer is a new session, never
+ * the one that left.
+ */
+/* get_live() - GetCredentials for role open; what it served must be a live cached session. */
+static void get_live(Client *cl, uint32_t msgid, char *akid, size_t akid_size, char *sid,
+                     size_t sid_size)
+{
+        Resp r = call(cl, msgid, "GetCredentials", "", 1, "role", "open");
+        const Session *s;
+
+        resp_str(&r.result, "accessKeyId", akid, akid_size);
+        resp_str(&r.result, "sessionId", sid, sid_size);
+        s = sessions_find_id(agent.sessions, sid);
+        assert_non_null(s);
+        assert_string_equal(s->creds.akid, akid);
+}
+
+static void test_memo_follows_cache(void **state)
+{
+        char a1[40], a2[40], a3[40], a4[40], sid[80], sid3[80];
+        Client cl;
+        Resp r;
+
+        (void)state;
+        client_open(&cl);
+        get_live(&cl, 1, a1, sizeof(a1), sid, sizeof(sid));
+        get_live(&cl, 2, a2, sizeof(a2), sid3, sizeof(sid3));
+        assert_string_equal(a1, a2);
+        r = call(&cl, 3, "Revoke", "", 1, "sessionId", sid);
+        assert_int_equal(resp_uint(&r.result, "revoked"), 1);
+        /* The uid's connections are told (SessionsRevoked), this one too. */
+        assert_int_equal(client_next(&cl), 1);
+        assert_int_equal(cl.u.data.type, MSGPACK_OBJECT_ARRAY);
+        assert_int_equal(cl.u.data.via.array.ptr[0].via.u64, PROTO_NOTIFICATION);
+        get_live(&cl, 4, a3, sizeof(a3), sid3, sizeof(sid3));
+        assert_string_not_equal(a3, a1);
+        /* Expired out of the cache behind the connection's back. */
+        assert_int_equal(sessions_expire(agent.sessions, INT64_MAX), 1);
+        get_live(&cl, 5, a4, sizeof(a4), sid3, sizeof(sid3));
+        assert_string_not_equal(a4, a3);
+        assert_string_not_equal(a4, a1);
+        client_close(&cl);
+}
+
 /* Methods refused for this identity, while the connection keeps serving it. */
 static void test_refused(void **state)
 {
@@ -544,6 +591,7 @@ int main(void)
                 cmocka_unit_test(test_served),
                 cmocka_unit_test(test_refused),
                 cmocka_unit_test(test_sessions_own_only),
+                cmocka_unit_test(test_memo_follows_cache),
                 cmocka_unit_test(test_bad_request_kept),
                 cmocka_unit_test(test_malformed_closed),
                 cmocka_unit_test(test_pipelining_order),

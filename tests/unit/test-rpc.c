@@ -181,6 +181,82 @@ static void expect(const char *bytes, size_t n, int want, int line)
 
 #define EXPECT(lit, want) expect(lit, sizeof(lit) - 1, want, __LINE__)
 
+/*
+ * same() - @bytes (a fixarray envelope) must decode exactly as the same
+ * message with an array16 envelope does: proto_decode() decodes the usual
+ * request shape by hand and everything else through msgpack-c, so this
+ * holds the one against the other.
+ */
+static void same(const char *bytes, size_t n, int line)
+{
+        msgpack_zone za, zb;
+        msgpack_object oa, ob;
+        ProtoMsg a, b;
+        char wide[160];
+        int ra, rb;
+
+        assert_true(n > 0 && n + 2 <= sizeof(wide) && ((uint8_t)bytes[0] & 0xf0) == 0x90);
+        wide[0] = (char)0xdc;
+        wide[1] = 0;
+        wide[2] = (char)(bytes[0] & 0x0f);
+        memcpy(wide + 3, bytes + 1, n - 1);
+        assert_true(msgpack_zone_init(&za, 256));
+        assert_true(msgpack_zone_init(&zb, 256));
+        ra = proto_decode((const uint8_t *)bytes, n, &za, &oa, &a);
+        rb = proto_decode((const uint8_t *)wide, n + 2, &zb, &ob, &b);
+        if (ra != rb)
+                fail_msg("line %d: proto_decode() = %d, %d with array16", line, ra, rb);
+        if (ra == 0) {
+                if (a.type != b.type || a.msgid != b.msgid || a.method != b.method ||
+                    a.method_name_len != b.method_name_len ||
+                    (a.method_name_len > 0 &&
+                     memcmp(a.method_name, b.method_name, a.method_name_len) != 0) ||
+                    !a.params != !b.params ||
+                    (a.params && !msgpack_object_equal(*a.params, *b.params)))
+                        fail_msg("line %d: the two decodings differ", line);
+        }
+        msgpack_zone_destroy(&za);
+        msgpack_zone_destroy(&zb);
+}
+
+#define SAME(lit) same(lit, sizeof(lit) - 1, __LINE__)
+
+static void test_request_shapes_agree(void **state)
+{
+        (void)state;
+        SAME("\x94\x00\x01\xaeGetCredentials\x91\x80");
+        SAME("\x94\x00\x01\xaeGetCredentials\x90");
+        SAME("\x94\x00\x01\xaeGetCredentials\xc0");
+        SAME("\x94\x00\x01\xaeGetCredentials\x91\xc0");
+        SAME("\x94\x00\x7f\xa4Nope\x91\x80");
+        SAME("\x94\x00\xcc\x80\xa5Hello\x91\x80");
+        SAME("\x94\x00\xcd\x12\x34\xa5Hello\x91\x80");
+        SAME("\x94\x00\xce\xff\xff\xff\xff\xa5Hello\x91\x80");
+        SAME("\x94\x00\xcf\x00\x00\x00\x00\x00\x00\x00\x02\xa5Hello\x91\x80");
+        SAME("\x94\x00\xd0\x05\xa5Hello\x91\x80"); /* int8 5 */
+        SAME("\x94\x00\xd0\xfb\xa5Hello\x91\x80"); /* int8 -5 */
+        SAME("\x94\x00\x01\xd9\x05Hello\x91\x80"); /* str8 name */
+        SAME("\x94\x00\x01\xc4\x05Hello\x91\x80"); /* bin name */
+        SAME("\x94\x00\x01\xa0\x91\x80");          /* empty name */
+        SAME("\x94\x00\x01\xaeGetCredentials\x91\x81\xa4role\xa3web");
+        SAME("\x94\x00\x01\xaeGetCredentials\x91\x82\xa4role\xa3web\xa1x\x01");
+        SAME("\x94\x00\x01\xaeGetCredentials\x91\xde\x00\x00"); /* map16 of 0 */
+        SAME("\x94\x00\x01\xaeGetCredentials\x91\x81\xa4role"); /* truncated */
+        SAME("\x94\x00\x01\xaeGetCredentials\x91\x80\x80");     /* trailing byte */
+        SAME("\x94\x00\x01\xaeGetCredentials\x90\x80");
+        SAME("\x94\x00\x01\xaeGetCredentials\x91\x01");
+        SAME("\x94\x00\x01\xaeGetCredentials\x91\x90");
+        SAME("\x94\x00\x01\xaeGetCredentials\x92\x80\x80");
+        SAME("\x94\x00\x01\xaeGetCredentials\x80");
+        SAME("\x94\x00\x01\xaeGetCredentials\xdc\x00\x01\x80");
+        SAME("\x94\x00\x01\xaeGetCredentials"); /* no params */
+        SAME("\x94\x00\x01\xaeGetCredential");  /* name cut short */
+        SAME("\x94\x00\xcd\x12");               /* msgid cut short */
+        SAME("\x94\x01\x01\xc0\x80");           /* a response */
+        SAME("\x94\x02\x01\xa5Hello\x91\x80");  /* type 2 with 4 elements */
+        SAME("\x93\x02\xa5Hello\x91\x80");      /* a notification */
+}
+
 static void test_envelope_shapes(void **state)
 {
         char method[PROTO_METHOD_MAX + 2];
@@ -265,6 +341,43 @@ static void test_tables(void **state)
         assert_int_equal(proto_error_lookup("", 0), PROTO_INTERNAL);
 }
 
+/*
+ * proto_pack_response_ok() writes its header by hand: the same bytes as
+ * msgpack-c's packer, for msgids at every width boundary.
+ */
+static void test_response_header_bytes(void **state)
+{
+        static const uint32_t ids[] = { 0,     1,      0x7f,    0x80,       0xff,
+                                        0x100, 0xffff, 0x10000, 0x7fffffff, UINT32_MAX };
+        ProtoBuf b, ref;
+
+        (void)state;
+        proto_buf_init(&b, false);
+        proto_buf_init(&ref, false);
+        for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+                msgpack_zone zone;
+                msgpack_object obj;
+                ProtoMsg msg;
+
+                proto_buf_reset(&b);
+                proto_buf_reset(&ref);
+                proto_pack_response_ok(&b, ids[i]);
+                msgpack_pack_array(&ref.pk, 4);
+                msgpack_pack_uint8(&ref.pk, PROTO_RESPONSE);
+                msgpack_pack_uint32(&ref.pk, ids[i]);
+                msgpack_pack_nil(&ref.pk);
+                assert_int_equal(b.len, ref.len);
+                assert_memory_equal(b.data, ref.data, b.len);
+                msgpack_pack_nil(&b.pk);
+                assert_int_equal(decode_bytes(b.data, b.len, &zone, &obj, &msg), 0);
+                assert_int_equal(msg.type, PROTO_RESPONSE);
+                assert_int_equal(msg.msgid, ids[i]);
+                msgpack_zone_destroy(&zone);
+        }
+        proto_buf_deinit(&b);
+        proto_buf_deinit(&ref);
+}
+
 static void test_buffer(void **state)
 {
         ProtoBuf b;
@@ -295,6 +408,8 @@ int main(void)
                 cmocka_unit_test(test_notification_and_responses),
                 cmocka_unit_test(test_envelope_shapes),
                 cmocka_unit_test(test_tables),
+                cmocka_unit_test(test_request_shapes_agree),
+                cmocka_unit_test(test_response_header_bytes),
                 cmocka_unit_test(test_buffer),
         };
 

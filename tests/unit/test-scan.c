@@ -257,12 +257,85 @@ static void test_too_large(void **state)
         free(buf);
 }
 
+/*
+ * dribbled() - scan @buf[0..@len) as a peer sending a byte at a time would
+ * make the connection do: only the first call could take scan_feed()'s
+ * shortcut for the usual request shape (and with one byte it cannot), so
+ * this is the object-by-object walk.
+ */
+static int dribbled(const uint8_t *buf, size_t len, size_t limit, size_t *msg_lenp)
+{
+        Scan s;
+        int r = SCAN_E_INCOMPLETE;
+
+        scan_init(&s, limit);
+        for (size_t i = 1; i <= len && r == SCAN_E_INCOMPLETE; i++)
+                r = scan_feed(&s, buf, i, msg_lenp);
+        return r;
+}
+
+/*
+ * The usual request shapes, which scan_feed() measures without walking
+ * them, scan as the walk does: whole, cut at every length, with bytes after
+ * them, and under a limit too small for them.
+ */
+static void test_flat_requests_agree(void **state)
+{
+        static const struct {
+                const char *bytes;
+                size_t len;
+        } msgs[] = {
+#define M(lit) { lit, sizeof(lit) - 1 }
+                M("\x94\x00\x01\xaeGetCredentials\x91\x80"),
+                M("\x94\x00\x01\xaeGetCredentials\x91\xc0"),
+                M("\x94\x00\x01\xaeGetCredentials\x90"),
+                M("\x94\x00\x01\xaeGetCredentials\xc0"),
+                M("\x94\x00\xcc\xff\xa4Ping\x91\x80"),
+                M("\x94\x00\xcd\x01\x00\xa4Ping\x91\x80"),
+                M("\x94\x00\xce\x01\x00\x00\x00\xa4Ping\x91\x80"),
+                M("\x94\x00\xcf\x00\x00\x00\x00\x00\x00\x00\x01\xa4Ping\x91\x80"),
+                M("\x94\x01\x01\xa0\x90"),
+                M("\x94\x7f\x7f\xbf"
+                  "0123456789012345678901234567890\x90"),
+                M("\x94\x00\x01\xa4Ping\x91\x81\xa1k\x01"),
+                M("\x94\x00\x01\xa4Ping\x92\x80\x80"),
+                M("\x94\x00\x01\xa4Ping\x91\x90"),
+                M("\x94\x00\x01\xd9\x04Ping\x91\x80"),
+                M("\x94\xff\x01\xa4Ping\x91\x80"),
+                M("\x94\x00\xc1\xa4Ping\x91\x80"),
+                M("\x93\x00\x01\xa4Ping"),
+#undef M
+        };
+        uint8_t buf[128];
+
+        (void)state;
+        for (size_t i = 0; i < sizeof(msgs) / sizeof(msgs[0]); i++) {
+                size_t n = msgs[i].len;
+
+                memcpy(buf, msgs[i].bytes, n);
+                memcpy(buf + n, "\x94\x00\x02\xa4Ping\x90", 8); /* a second message after it */
+                for (size_t len = 1; len <= n + 8; len++) {
+                        for (size_t limit = n - 1; limit <= n; limit++) {
+                                size_t a = 0, b = 0;
+                                int ra = scan_all(buf, len, limit, &a);
+                                int rb = dribbled(buf, len, limit, &b);
+
+                                if (ra != rb || (ra == 0 && a != b))
+                                        fail_msg("message %zu, %zu bytes, limit %zu: %d (%zu) "
+                                                 "in one call, %d (%zu) dribbled",
+                                                 i, len, limit, ra, a, rb, b);
+                        }
+                }
+        }
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_whole_and_trailing), cmocka_unit_test(test_byte_by_byte),
-                cmocka_unit_test(test_lying_lengths),      cmocka_unit_test(test_depth),
-                cmocka_unit_test(test_malformed),          cmocka_unit_test(test_too_large),
+                cmocka_unit_test(test_whole_and_trailing),  cmocka_unit_test(test_byte_by_byte),
+                cmocka_unit_test(test_lying_lengths),       cmocka_unit_test(test_depth),
+                cmocka_unit_test(test_malformed),           cmocka_unit_test(test_too_large),
+                cmocka_unit_test(test_flat_requests_agree),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -404,6 +404,50 @@ static void test_expire(void **state)
         sessions_free(cache);
 }
 
+/*
+ * sessions_epoch() moves whenever a session leaves the cache (replaced,
+ * revoked, expired) and never when one is only added, so a session a caller
+ * found stays the one under its key while the epoch stands.
+ */
+static void test_epoch(void **state)
+{
+        SessionCache *cache = NULL;
+        RevocationSet *rev = NULL;
+        const Session *a;
+        uint64_t e;
+        size_t n;
+
+        (void)state;
+        fake_now = T0;
+        assert_int_equal(sessions_new(&cache), 0);
+        assert_int_equal(revocation_new(&rev), 0);
+        e = sessions_epoch(cache);
+        a = insert(cache, "a", "web", 1000, 3600);
+        insert(cache, "b", "db", 1000, 900);
+        insert(cache, "c", "web", 2000, 3600);
+        assert_true(sessions_epoch(cache) == e); /* added only */
+        assert_ptr_equal(sessions_lookup(cache, "a", T0), a);
+        /* Replaced under its key. */
+        insert(cache, "a", "web", 1000, 3600);
+        assert_true(sessions_epoch(cache) != e);
+        e = sessions_epoch(cache);
+        /* Nothing revoked, nothing expired: the same. */
+        assert_int_equal(sessions_revoke(cache, 3000, NULL, rev, &n), 0);
+        assert_int_equal(n, 0);
+        assert_int_equal(sessions_expire(cache, T0 + 1), 0);
+        assert_true(sessions_epoch(cache) == e);
+        /* Revoked. */
+        assert_int_equal(sessions_revoke(cache, 2000, NULL, rev, &n), 0);
+        assert_int_equal(n, 1);
+        assert_true(sessions_epoch(cache) != e);
+        e = sessions_epoch(cache);
+        /* Expired. */
+        assert_int_equal(sessions_expire(cache, T0 + 900), 1);
+        assert_true(sessions_epoch(cache) != e);
+        revocation_free(rev);
+        sessions_free(cache);
+}
+
 /* 100,000 sessions with realistic tokens: count, lookups, and memory per session. */
 static void test_many(void **state)
 {
@@ -460,7 +504,7 @@ int main(void)
                 cmocka_unit_test(test_jitter_spread), cmocka_unit_test(test_replace_and_keys),
                 cmocka_unit_test(test_revoke),        cmocka_unit_test(test_revoke_logins),
                 cmocka_unit_test(test_revoke_id),     cmocka_unit_test(test_expire),
-                cmocka_unit_test(test_many),
+                cmocka_unit_test(test_many),          cmocka_unit_test(test_epoch),
         };
 
         return cmocka_run_group_tests(tests, setup, teardown);
