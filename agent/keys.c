@@ -12,7 +12,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sodium.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -20,6 +19,7 @@
 #include <unistd.h>
 
 #include "safefile.h"
+#include "statefile.h"
 
 #define SIGNING_FILE "signing.key"
 #define HMAC_FILE "hmac.key"
@@ -34,23 +34,6 @@ struct Keys {
         TokenPublicKey pub[1 + KEYS_RETIRED_MAX]; /* [0] is the current key */
         size_t n_pub;
 };
-
-static void set_error(char **errorp, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void set_error(char **errorp, const char *fmt, ...)
-{
-        va_list ap;
-        char *s = NULL;
-
-        if (!errorp)
-                return;
-        va_start(ap, fmt);
-        if (vasprintf(&s, fmt, ap) < 0)
-                s = NULL;
-        va_end(ap);
-        free(*errorp);
-        *errorp = s;
-}
 
 Keys *keys_free(Keys *k)
 {
@@ -82,18 +65,18 @@ static int check_stat(const struct stat *st, const char *dir, const char *name, 
         case 0:
                 return 0;
         case SAFEFILE_E_TYPE:
-                set_error(errorp, "%s%s%s: not a %s", dir, sep, name ? name : "",
-                          is_dir ? "directory" : "regular file");
+                statefile_error(errorp, "%s%s%s: not a %s", dir, sep, name ? name : "",
+                                is_dir ? "directory" : "regular file");
                 break;
         case SAFEFILE_E_OWNER:
-                set_error(errorp, "%s%s%s: owned by uid %u, not by the agent's uid %u", dir, sep,
-                          name ? name : "", (unsigned)st->st_uid, (unsigned)uid);
+                statefile_error(errorp, "%s%s%s: owned by uid %u, not by the agent's uid %u", dir,
+                                sep, name ? name : "", (unsigned)st->st_uid, (unsigned)uid);
                 break;
         default:
-                set_error(errorp, "%s%s%s: mode %04o is %s", dir, sep, name ? name : "",
-                          (unsigned)(st->st_mode & 07777),
-                          is_dir ? "writable by group or others"
-                                 : "accessible by group or others (want 0600)");
+                statefile_error(errorp, "%s%s%s: mode %04o is %s", dir, sep, name ? name : "",
+                                (unsigned)(st->st_mode & 07777),
+                                is_dir ? "writable by group or others"
+                                       : "accessible by group or others (want 0600)");
                 break;
         }
         return KEYS_E_INSECURE;
@@ -107,13 +90,13 @@ static int open_dir(const char *dir, int *fdp, char **errorp)
 
         if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
                 r = -errno;
-                set_error(errorp, "%s: cannot create key directory: %s", dir, strerror(-r));
+                statefile_error(errorp, "%s: cannot create key directory: %s", dir, strerror(-r));
                 return r;
         }
         fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (fd < 0 || fstat(fd, &st) < 0) {
                 r = -errno;
-                set_error(errorp, "%s: %s", dir, strerror(-r));
+                statefile_error(errorp, "%s: %s", dir, strerror(-r));
                 return r;
         }
         r = check_stat(&st, dir, NULL, errorp);
@@ -140,12 +123,12 @@ static int read_key_file(const Keys *k, const char *name, uint8_t *buf, size_t s
         if (fd < 0) {
                 r = -errno;
                 if (r != -ENOENT)
-                        set_error(errorp, "%s/%s: %s", k->dir, name, strerror(-r));
+                        statefile_error(errorp, "%s/%s: %s", k->dir, name, strerror(-r));
                 return r;
         }
         if (fstat(fd, &st) < 0) {
                 r = -errno;
-                set_error(errorp, "%s/%s: %s", k->dir, name, strerror(-r));
+                statefile_error(errorp, "%s/%s: %s", k->dir, name, strerror(-r));
                 return r;
         }
         r = check_stat(&st, k->dir, name, errorp);
@@ -153,11 +136,11 @@ static int read_key_file(const Keys *k, const char *name, uint8_t *buf, size_t s
                 return r;
         r = safefile_read(fd, buf, size, &n);
         if (r == SAFEFILE_E_TOO_LARGE) {
-                set_error(errorp, "%s/%s: longer than %zu bytes", k->dir, name, size);
+                statefile_error(errorp, "%s/%s: longer than %zu bytes", k->dir, name, size);
                 return KEYS_E_CORRUPT;
         }
         if (r < 0) {
-                set_error(errorp, "%s/%s: %s", k->dir, name, strerror(-r));
+                statefile_error(errorp, "%s/%s: %s", k->dir, name, strerror(-r));
                 return r;
         }
         *np = n;
@@ -214,7 +197,7 @@ static int write_key_file(const Keys *k, const char *name, const void *data, siz
 fail_unlink:
         (void)unlinkat(k->dir_fd, tmp, 0);
 fail:
-        set_error(errorp, "%s/%s: cannot write: %s", k->dir, name, strerror(-r));
+        statefile_error(errorp, "%s/%s: cannot write: %s", k->dir, name, strerror(-r));
         return r;
 }
 
@@ -237,7 +220,7 @@ static int load_secret(const Keys *k, const char *name, size_t secret_size, Secr
                 n = sizeof(buf);
                 r = write_key_file(k, name, buf, sizeof(buf), errorp);
         } else if (r == 0 && n != sizeof(buf)) {
-                set_error(errorp, "%s/%s: %zu bytes, want %zu", k->dir, name, n, sizeof(buf));
+                statefile_error(errorp, "%s/%s: %zu bytes, want %zu", k->dir, name, n, sizeof(buf));
                 r = KEYS_E_CORRUPT;
         }
         if (r == 0)
@@ -289,8 +272,8 @@ static int load_retired(Keys *k, int64_t now, char **errorp)
         if (r)
                 return r;
         if (n % RETIRED_RECORD != 0) {
-                set_error(errorp, "%s/%s: %zu bytes is not a whole number of records", k->dir,
-                          RETIRED_FILE, n);
+                statefile_error(errorp, "%s/%s: %zu bytes is not a whole number of records", k->dir,
+                                RETIRED_FILE, n);
                 return KEYS_E_CORRUPT;
         }
         for (size_t off = 0; off < n; off += RETIRED_RECORD) {
@@ -300,7 +283,7 @@ static int load_retired(Keys *k, int64_t now, char **errorp)
                 for (int i = 0; i < 8; i++)
                         t = t << 8 | buf[off + (size_t)i];
                 if (t > INT64_MAX) {
-                        set_error(errorp, "%s/%s: bad not-after time", k->dir, RETIRED_FILE);
+                        statefile_error(errorp, "%s/%s: bad not-after time", k->dir, RETIRED_FILE);
                         return KEYS_E_CORRUPT;
                 }
                 /* The current key appears here after a rotation that crashed half way. */
@@ -380,8 +363,8 @@ int keys_rotate(Keys *k, int64_t now, char **errorp)
                 if (k->pub[i].not_after <= now)
                         continue;
                 if (n > KEYS_RETIRED_MAX) {
-                        set_error(errorp, "%s: %d retired keys are still live; not rotating",
-                                  k->dir, KEYS_RETIRED_MAX);
+                        statefile_error(errorp, "%s: %d retired keys are still live; not rotating",
+                                        k->dir, KEYS_RETIRED_MAX);
                         return KEYS_E_TOO_MANY;
                 }
                 pub[n++] = k->pub[i];

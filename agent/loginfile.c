@@ -1,23 +1,19 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * loginfile.c - logins.list in the key directory (see loginfile.h).  The file
- * is checked (regular, ours, no group/other bits) before a byte of it is
- * believed, and read one bounded line at a time.
+ * is read through statefile.c: checked (regular, ours, no group/other bits)
+ * before a byte of it is believed, and read one bounded line at a time.
  */
 #include "loginfile.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "atomicfile.h"
-#include "safefile.h"
+#include "statefile.h"
 #include "util.h"
 
 #define HEADER "roled-logins 1 "
@@ -25,23 +21,6 @@
 #define BOOT_ID_MAX 64
 /* id, uid, session, group start, open flag, four spaces, newline. */
 #define LINE_MAX_LEN (LOGINS_ID_LEN + 10 + 10 + 20 + 1 + 4 + 1)
-
-static void set_error(char **errorp, const char *fmt, ...) _printf_(2, 3);
-
-static void set_error(char **errorp, const char *fmt, ...)
-{
-        va_list ap;
-        char *s = NULL;
-
-        if (!errorp)
-                return;
-        va_start(ap, fmt);
-        if (vasprintf(&s, fmt, ap) < 0)
-                s = NULL;
-        va_end(ap);
-        free(*errorp);
-        *errorp = s;
-}
 
 /* This boot's id (a UUID), or "-" where the kernel does not tell. */
 static void boot_id(char id[BOOT_ID_MAX])
@@ -86,75 +65,46 @@ static int parse_line(Logins *l, char *line)
         return r;
 }
 
+/* Where load_line() puts the logins, and what it found. */
+typedef struct LoadCtx {
+        Logins *l;
+        bool is_other_boot; /* the header names another boot */
+} LoadCtx;
+
+/* load_line() - the header or one login.  Return: 0, STATEFILE_E_CORRUPT or -errno. */
+static int load_line(char *line, unsigned line_no, void *arg)
+{
+        LoadCtx *ctx = arg;
+        char boot[BOOT_ID_MAX], header[sizeof(HEADER) + BOOT_ID_MAX + 1];
+
+        if (line_no == 1) {
+                if (strncmp(line, HEADER, strlen(HEADER)) != 0)
+                        return STATEFILE_E_CORRUPT;
+                boot_id(boot);
+                snprintf(header, sizeof(header), HEADER "%s\n", boot);
+                if (strcmp(line, header) != 0) {
+                        ctx->is_other_boot = true;
+                        return STATEFILE_E_CORRUPT;
+                }
+                return 0;
+        }
+        return parse_line(ctx->l, line); /* LOGINFILE_E_CORRUPT is STATEFILE_E_CORRUPT */
+}
+
 int loginfile_load(const char *dir, Logins *l, char **errorp)
 {
-        _cleanup_close_ int dir_fd = -1, fd = -1;
-        _cleanup_fclose_ FILE *f = NULL;
-        char line[LINE_MAX_LEN + 2], boot[BOOT_ID_MAX], header[sizeof(HEADER) + BOOT_ID_MAX + 1];
-        unsigned line_no = 0;
-        struct stat st;
+        LoadCtx ctx = { .l = l };
+        char line[LINE_MAX_LEN + 2];
         int r;
 
-        dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dir_fd < 0) {
-                r = -errno;
-                set_error(errorp, "%s: %s", dir, strerror(-r));
-                return r;
+        r = statefile_read(dir, LOGINFILE_NAME, "login list", line, sizeof(line), load_line, &ctx,
+                           errorp);
+        if (ctx.is_other_boot) {
+                statefile_error(errorp, "%s/%s was written during another boot", dir,
+                                LOGINFILE_NAME);
+                return LOGINFILE_E_OTHER_BOOT;
         }
-        fd = openat(dir_fd, LOGINFILE_NAME, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0) {
-                if (errno == ENOENT)
-                        return 0;
-                r = -errno;
-                set_error(errorp, "%s/%s: %s", dir, LOGINFILE_NAME, strerror(-r));
-                return r;
-        }
-        if (fstat(fd, &st) < 0) {
-                r = -errno;
-                set_error(errorp, "%s/%s: %s", dir, LOGINFILE_NAME, strerror(-r));
-                return r;
-        }
-        if (safefile_check(&st, &(SafeFileRule){
-                                        .type = S_IFREG, .owner = geteuid(), .forbidden = 0077 })) {
-                set_error(errorp, "%s/%s: not a regular file owned by uid %u with mode 0600", dir,
-                          LOGINFILE_NAME, (unsigned)geteuid());
-                return LOGINFILE_E_INSECURE;
-        }
-        f = fdopen(fd, "r");
-        if (!f)
-                return -errno;
-        fd = -1; /* f owns it now */
-        while (fgets(line, sizeof(line), f)) {
-                line_no++;
-                if (line_no == 1) {
-                        if (strncmp(line, HEADER, strlen(HEADER)) != 0)
-                                goto corrupt;
-                        boot_id(boot);
-                        snprintf(header, sizeof(header), HEADER "%s\n", boot);
-                        if (strcmp(line, header) != 0) {
-                                set_error(errorp, "%s/%s was written during another boot", dir,
-                                          LOGINFILE_NAME);
-                                return LOGINFILE_E_OTHER_BOOT;
-                        }
-                        continue;
-                }
-                r = parse_line(l, line);
-                if (r == LOGINFILE_E_CORRUPT)
-                        goto corrupt;
-                if (r)
-                        return r;
-        }
-        if (ferror(f)) {
-                set_error(errorp, "%s/%s: read error", dir, LOGINFILE_NAME);
-                return -EIO;
-        }
-        if (line_no == 0)
-                goto corrupt;
-        return 0;
-corrupt:
-        set_error(errorp, "%s/%s:%u: not a login list written by roled", dir, LOGINFILE_NAME,
-                  line_no);
-        return LOGINFILE_E_CORRUPT;
+        return r;
 }
 
 static int put_login(const char *id, uint32_t uid, uint32_t session, int64_t group_start,

@@ -20,13 +20,16 @@
 #include <stdint.h>
 
 #include "logins.h"
+#include "statefile.h"
 
 #define LOGINFILE_NAME "logins.list"
 
+/* statefile.c's outcomes, which loginfile_load() passes on, and one of its own. */
 enum {
-        LOGINFILE_E_INSECURE = 1, /* not a regular file of ours, or open to group/others */
-        LOGINFILE_E_CORRUPT,      /* not a list this module wrote */
-        LOGINFILE_E_OTHER_BOOT,   /* written during another boot: its logins ended with it */
+        LOGINFILE_E_INSECURE = STATEFILE_E_INSECURE, /* not a regular file of ours, or open to
+                                                        group/others */
+        LOGINFILE_E_CORRUPT = STATEFILE_E_CORRUPT,   /* not a list this module wrote */
+        LOGINFILE_E_OTHER_BOOT, /* written during another boot: its logins ended with it */
 };
 
 /*

@@ -6,59 +6,23 @@
  * a cut (revocations.h; ROLE "*" for every role).  Version 1 files (no cuts)
  * still load.
  *
- * Every access goes through a directory fd with O_NOFOLLOW, as keys.c does,
- * and the file is checked (regular, ours, no group/other bits) before a byte
- * of it is believed.  Lines are read one at a time with a fixed bound, so a
- * long file costs time, never a large buffer.
+ * The file is read through statefile.c, which checks it (regular, ours, no
+ * group/other bits) before a byte of it is believed and hands it over one
+ * bounded line at a time.
  */
 #include "revfile.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "atomicfile.h"
-#include "safefile.h"
+#include "statefile.h"
 #include "util.h"
 
 #define HEADER "roled-revoked 2\n"
 #define HEADER_V1 "roled-revoked 1\n"
-
-static void set_error(char **errorp, const char *fmt, ...) _printf_(2, 3);
-
-static void set_error(char **errorp, const char *fmt, ...)
-{
-        va_list ap;
-        char *s = NULL;
-
-        if (!errorp)
-                return;
-        va_start(ap, fmt);
-        if (vasprintf(&s, fmt, ap) < 0)
-                s = NULL;
-        va_end(ap);
-        free(*errorp);
-        *errorp = s;
-}
-
-static int open_dir(const char *dir, int *fdp, char **errorp)
-{
-        int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-        if (fd < 0) {
-                int r = -errno;
-
-                set_error(errorp, "%s: %s", dir, strerror(-r));
-                return r;
-        }
-        *fdp = fd;
-        return 0;
-}
 
 /* parse_line() - "AKID EXPIRES\n" into its parts.  Return: 0 or REVFILE_E_CORRUPT. */
 static int parse_line(char *line, size_t len, const char **akidp, int64_t *expiresp)
@@ -125,86 +89,53 @@ static int parse_cut(char *line, size_t len, uint32_t *uidp, int64_t *beforep, i
         return 0;
 }
 
-int revfile_load(const char *dir, RevocationSet *set, int64_t now, char **errorp)
+/* What load_line() adds to, and what it leaves out. */
+typedef struct LoadCtx {
+        RevocationSet *set;
+        int64_t now;
+} LoadCtx;
+
+/* load_line() - one line of the file into the set.  Return: 0, STATEFILE_E_CORRUPT or -errno. */
+static int load_line(char *line, unsigned line_no, void *arg)
 {
-        _cleanup_close_ int dir_fd = -1, fd = -1;
-        _cleanup_fclose_ FILE *f = NULL;
-        char line[REVFILE_LINE_MAX + 2];
-        unsigned line_no = 0;
-        struct stat st;
+        const LoadCtx *ctx = arg;
+        size_t len = strlen(line);
+        int64_t expires;
         int r;
 
-        r = open_dir(dir, &dir_fd, errorp);
-        if (r)
-                return r;
-        fd = openat(dir_fd, REVFILE_NAME, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0) {
-                if (errno == ENOENT)
+        if (line_no == 1)
+                return strcmp(line, HEADER) == 0 || strcmp(line, HEADER_V1) == 0
+                               ? 0
+                               : STATEFILE_E_CORRUPT;
+        if (line[0] == '@') {
+                const char *role;
+                uint32_t uid;
+                int64_t before;
+
+                if (parse_cut(line, len, &uid, &before, &expires, &role) != 0)
+                        return STATEFILE_E_CORRUPT;
+                if (expires <= ctx->now)
                         return 0;
-                r = -errno;
-                set_error(errorp, "%s/%s: %s", dir, REVFILE_NAME, strerror(-r));
-                return r;
-        }
-        if (fstat(fd, &st) < 0) {
-                r = -errno;
-                set_error(errorp, "%s/%s: %s", dir, REVFILE_NAME, strerror(-r));
-                return r;
-        }
-        if (safefile_check(&st, &(SafeFileRule){
-                                        .type = S_IFREG, .owner = geteuid(), .forbidden = 0077 })) {
-                set_error(errorp, "%s/%s: not a regular file owned by uid %u with mode 0600", dir,
-                          REVFILE_NAME, (unsigned)geteuid());
-                return REVFILE_E_INSECURE;
-        }
-        f = fdopen(fd, "r");
-        if (!f)
-                return -errno;
-        fd = -1; /* f owns it now */
-        while (fgets(line, sizeof(line), f)) {
-                size_t len = strlen(line);
+                r = revocation_cut(ctx->set, uid, role, before, expires);
+        } else {
                 const char *akid;
-                int64_t expires;
 
-                line_no++;
-                if (line_no == 1) {
-                        if (strcmp(line, HEADER) != 0 && strcmp(line, HEADER_V1) != 0)
-                                goto corrupt;
-                        continue;
-                }
-                if (line[0] == '@') {
-                        const char *role;
-                        uint32_t uid;
-                        int64_t before;
-
-                        if (parse_cut(line, len, &uid, &before, &expires, &role) != 0)
-                                goto corrupt;
-                        if (expires <= now)
-                                continue;
-                        r = revocation_cut(set, uid, role, before, expires);
-                        if (r < 0)
-                                return r;
-                        continue;
-                }
                 if (parse_line(line, len, &akid, &expires) != 0)
-                        goto corrupt;
-                if (expires <= now)
-                        continue;
-                r = revocation_add(set, akid, expires);
-                if (r < 0)
-                        return r;
+                        return STATEFILE_E_CORRUPT;
+                if (expires <= ctx->now)
+                        return 0;
+                r = revocation_add(ctx->set, akid, expires);
         }
-        if (ferror(f)) {
-                r = -EIO;
-                set_error(errorp, "%s/%s: read error", dir, REVFILE_NAME);
-                return r;
-        }
-        if (line_no == 0)
-                goto corrupt;
-        return 0;
-corrupt:
-        set_error(errorp, "%s/%s:%u: not a revocation list written by roled", dir, REVFILE_NAME,
-                  line_no);
-        return REVFILE_E_CORRUPT;
+        return r < 0 ? r : 0;
+}
+
+int revfile_load(const char *dir, RevocationSet *set, int64_t now, char **errorp)
+{
+        LoadCtx ctx = { set, now };
+        char line[REVFILE_LINE_MAX + 2];
+
+        return statefile_read(dir, REVFILE_NAME, "revocation list", line, sizeof(line), load_line,
+                              &ctx, errorp);
 }
 
 typedef struct SaveCtx {

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "revocations.h"
+#include "statefile.h"
 
 #define REVFILE_NAME "revoked.list"
 /*
@@ -29,9 +30,11 @@
         (REVFILE_LINE_MAX_AKID > REVFILE_LINE_MAX_CUT ? REVFILE_LINE_MAX_AKID                      \
                                                       : REVFILE_LINE_MAX_CUT)
 
+/* statefile.c's outcomes, which revfile_load() passes on. */
 enum {
-        REVFILE_E_INSECURE = 1, /* not a regular file of ours, or open to group/others */
-        REVFILE_E_CORRUPT,      /* not a list this module wrote */
+        REVFILE_E_INSECURE = STATEFILE_E_INSECURE, /* not a regular file of ours, or open to
+                                                      group/others */
+        REVFILE_E_CORRUPT = STATEFILE_E_CORRUPT,   /* not a list this module wrote */
 };
 
 /*
