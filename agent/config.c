@@ -51,28 +51,6 @@ typedef enum FileKind {
         FILE_ROLE,
 } FileKind;
 
-/* Scalar keys seen in the current file, to refuse duplicates. */
-enum {
-        SEEN_SOCKET = 1u << 0,
-        SEEN_ACCOUNT = 1u << 1,
-        SEEN_KEY_DIR = 1u << 2,
-        SEEN_MAX_CONN = 1u << 3,
-        SEEN_LOG_LEVEL = 1u << 4,
-        SEEN_DEFAULT_DURATION = 1u << 5,
-        SEEN_NAME = 1u << 6,
-        SEEN_DESCRIPTION = 1u << 7,
-        SEEN_MAX_SESSION = 1u << 8,
-        SEEN_ISSUER = 1u << 9,
-        SEEN_PERMISSIONS = 1u << 10,
-        SEEN_TRUST_POLICY = 1u << 11,
-        SEEN_PATH = 1u << 12,
-        SEEN_MAX_SESSIONS = 1u << 13,
-        SEEN_EXE_HASH_MAX = 1u << 14,
-        SEEN_POLICY_BYTES = 1u << 15,
-        SEEN_POLICY_UID_BYTES = 1u << 16,
-        SEEN_PREWARM_EXE = 1u << 17,
-};
-
 /* Where each role's chained-role lists were written, for the final check. */
 typedef struct RoleLines {
         unsigned trust_roles;
@@ -92,8 +70,9 @@ typedef struct Parser {
         unsigned *key_lines; /* line of the n-th key = value line (inih gives no line numbers) */
         size_t n_key_lines;
         size_t next_key;
-        unsigned seen;
-        int error; /* first CONFIG_E_* or -errno */
+        unsigned seen;     /* [agent] or [role] keys set in this file, by KeyRule */
+        unsigned seen_aws; /* [aws] keys set in this file, by KeyRule */
+        int error;         /* first CONFIG_E_* or -errno */
         ConfigError *err;
 } Parser;
 
@@ -223,99 +202,6 @@ static int read_safe(const char *path, size_t max, uid_t agent_uid, char **textp
         *textp = steal_pointer(&buf);
         *lenp = len;
         return 0;
-}
-
-static void trust_rules_done(TrustRules *t)
-{
-        for (size_t i = 0; i < t->n_users; i++)
-                free(t->users[i]);
-        for (size_t i = 0; i < t->n_groups; i++)
-                free(t->groups[i]);
-        for (size_t i = 0; i < t->n_roles; i++)
-                free(t->roles[i]);
-        for (size_t i = 0; i < t->n_exes; i++)
-                free(t->exes[i]);
-        for (size_t i = 0; i < t->n_units; i++)
-                free(t->units[i]);
-        free(t->users);
-        free(t->groups);
-        free(t->uids);
-        free(t->gids);
-        free(t->roles);
-        free(t->exes);
-        exerule_free(t->exe_rules);
-        free(t->exe_sha256);
-        free(t->units);
-        memset(t, 0, sizeof(*t));
-}
-
-static void role_done(Role *r)
-{
-        free(r->name);
-        free(r->description);
-        free(r->path);
-        free(r->arn);
-        free(r->permissions);
-        free(r->permissions_path);
-        free(r->trust_policy);
-        free(r->trust_policy_path);
-        free(r->file);
-        trust_rules_done(&r->trust);
-        trust_rules_done(&r->defaults);
-        for (size_t i = 0; i < r->n_tags; i++) {
-                free(r->tag_keys[i]);
-                free(r->tag_values[i]);
-        }
-        free(r->tag_keys);
-        free(r->tag_values);
-        free(r->aws.role_arn);
-        free(r->aws.external_id);
-        free(r->aws.policy);
-        free(r->aws.policy_path);
-        free(r->aws.source_role);
-        free(r->aws.region);
-        free(r->aws.sts_endpoint);
-        memset(r, 0, sizeof(*r));
-}
-
-static void free_secret_str(char *s)
-{
-        if (s) {
-                sodium_memzero(s, strlen(s));
-                free(s);
-        }
-}
-
-static void config_aws_done(ConfigAws *a)
-{
-        free(a->credentials_file);
-        free(a->profile);
-        free(a->region);
-        free(a->sts_endpoint);
-        free(a->ca_file);
-        free(a->mfa_serial);
-        free(a->mfa_process);
-        free(a->access_key_id);
-        free_secret_str(a->secret_access_key);
-        free_secret_str(a->session_token);
-        memset(a, 0, sizeof(*a));
-}
-
-Config *config_free(Config *config)
-{
-        if (!config)
-                return NULL;
-        for (size_t i = 0; i < config->n_roles; i++)
-                role_done(&config->roles[i]);
-        free(config->roles);
-        free(config->path);
-        free(config->folder);
-        free(config->socket);
-        free(config->key_dir);
-        free(config->login_prewarm_exe);
-        config_aws_done(&config->aws);
-        free(config);
-        return NULL;
 }
 
 /* "1048576", "512K", "64M", "1G": bytes, binary units. */
@@ -770,241 +656,6 @@ static int load_policy(Parser *p, unsigned line, const char *key, const char *va
         return 0;
 }
 
-static bool once(Parser *p, unsigned line, unsigned bit, const char *section, const char *key)
-{
-        if (p->seen & bit) {
-                p->error =
-                        set_error(p->err, p->file, line, "[%s] duplicate key '%s'", section, key);
-                return false;
-        }
-        p->seen |= bit;
-        return true;
-}
-
-static int set_str(char **dst, const char *value)
-{
-        char *s = strdup(value);
-
-        if (!s)
-                return -ENOMEM;
-        free(*dst);
-        *dst = s;
-        return 0;
-}
-
-static int agent_key(Parser *p, unsigned line, const char *key, const char *value)
-{
-        Config *c = p->config;
-        uint32_t v;
-
-        if (streq(key, "socket")) {
-                if (!once(p, line, SEEN_SOCKET, "agent", key))
-                        return p->error;
-                if (value[0] != '/' || strlen(value) > SOCKET_PATH_MAX)
-                        return p->error = set_error(
-                                       p->err, p->file, line,
-                                       "socket: must be an absolute path of at most %d bytes",
-                                       SOCKET_PATH_MAX);
-                return set_str(&c->socket, value);
-        }
-        if (streq(key, "account")) {
-                if (!once(p, line, SEEN_ACCOUNT, "agent", key))
-                        return p->error;
-                if (strlen(value) != CONFIG_ACCOUNT_LEN ||
-                    strspn(value, "0123456789") != CONFIG_ACCOUNT_LEN)
-                        return p->error = set_error(p->err, p->file, line,
-                                                    "account: '%s' is not 12 digits", value);
-                strcpy(c->account, value);
-                return 0;
-        }
-        if (streq(key, "key_dir")) {
-                if (!once(p, line, SEEN_KEY_DIR, "agent", key))
-                        return p->error;
-                if (value[0] != '/')
-                        return p->error = set_error(p->err, p->file, line,
-                                                    "key_dir: must be an absolute path");
-                return set_str(&c->key_dir, value);
-        }
-        if (streq(key, "max_connections_per_uid")) {
-                if (!once(p, line, SEEN_MAX_CONN, "agent", key))
-                        return p->error;
-                if (!parse_u32(value, strlen(value), &v) || v < 1 || v > 65535)
-                        return p->error = set_error(p->err, p->file, line,
-                                                    "max_connections_per_uid: '%s' is not 1..65535",
-                                                    value);
-                c->max_connections_per_uid = v;
-                return 0;
-        }
-        if (streq(key, "max_sessions_per_uid")) {
-                if (!once(p, line, SEEN_MAX_SESSIONS, "agent", key))
-                        return p->error;
-                if (!parse_u32(value, strlen(value), &v) || v < 1 || v > 10000000)
-                        return p->error = set_error(p->err, p->file, line,
-                                                    "max_sessions_per_uid: '%s' is not 1..10000000",
-                                                    value);
-                c->max_sessions_per_uid = v;
-                return 0;
-        }
-        if (streq(key, "exe_hash_max_size")) {
-                if (!once(p, line, SEEN_EXE_HASH_MAX, "agent", key))
-                        return p->error;
-                if (parse_size(value, &c->exe_hash_max_size) < 0 ||
-                    c->exe_hash_max_size < 1024 * 1024 ||
-                    c->exe_hash_max_size > CONFIG_EXE_HASH_MAX_LIMIT)
-                        return p->error = set_error(
-                                       p->err, p->file, line,
-                                       "exe_hash_max_size: '%s' is not 1M..4G (bytes, or K, M, G)",
-                                       value);
-                return 0;
-        }
-        if (streq(key, "session_policy_bytes_max")) {
-                if (!once(p, line, SEEN_POLICY_BYTES, "agent", key))
-                        return p->error;
-                if (parse_size(value, &c->session_policy_bytes_max) < 0 ||
-                    c->session_policy_bytes_max < 1024 * 1024 ||
-                    c->session_policy_bytes_max > CONFIG_SESSION_POLICY_BYTES_LIMIT)
-                        return p->error = set_error(p->err, p->file, line,
-                                                    "session_policy_bytes_max: '%s' is not 1M..4G "
-                                                    "(bytes, or K, M, G)",
-                                                    value);
-                return 0;
-        }
-        if (streq(key, "session_policy_uid_bytes_max")) {
-                if (!once(p, line, SEEN_POLICY_UID_BYTES, "agent", key))
-                        return p->error;
-                if (parse_size(value, &c->session_policy_uid_bytes_max) < 0 ||
-                    c->session_policy_uid_bytes_max < 64 * 1024 ||
-                    c->session_policy_uid_bytes_max > CONFIG_SESSION_POLICY_BYTES_LIMIT)
-                        return p->error = set_error(p->err, p->file, line,
-                                                    "session_policy_uid_bytes_max: '%s' is not "
-                                                    "64K..4G (bytes, or K, M, G)",
-                                                    value);
-                return 0;
-        }
-        if (streq(key, "log_level")) {
-                static const ConfigLogLevel levels[] = { CONFIG_LOG_ERROR, CONFIG_LOG_WARNING,
-                                                         CONFIG_LOG_INFO, CONFIG_LOG_DEBUG };
-
-                if (!once(p, line, SEEN_LOG_LEVEL, "agent", key))
-                        return p->error;
-                for (size_t i = 0; i < ELEMENTSOF(levels); i++)
-                        if (streq(value, config_log_level_name(levels[i]))) {
-                                c->log_level = levels[i];
-                                return 0;
-                        }
-                return p->error = set_error(p->err, p->file, line,
-                                            "log_level: '%s' is not error, warning, info or debug",
-                                            value);
-        }
-        if (streq(key, "default_duration")) {
-                if (!once(p, line, SEEN_DEFAULT_DURATION, "agent", key))
-                        return p->error;
-                if (duration_parse(value, UINT32_MAX, &v) != 0 || v < PROTO_DURATION_MIN ||
-                    v > PROTO_DURATION_MAX)
-                        return p->error = set_error(
-                                       p->err, p->file, line,
-                                       "default_duration: '%s' is not a duration of 900s..12h",
-                                       value);
-                c->default_duration = v;
-                return 0;
-        }
-        if (streq(key, "login_prewarm_exe")) {
-                if (!once(p, line, SEEN_PREWARM_EXE, "agent", key))
-                        return p->error;
-                if (value[0] != '/' && value[0] != '\0')
-                        return p->error = set_error(
-                                       p->err, p->file, line,
-                                       "login_prewarm_exe: must be an absolute path, or empty");
-                return set_str(&c->login_prewarm_exe, value);
-        }
-        return p->error = set_error(p->err, p->file, line, "[agent] unknown key '%s'", key);
-}
-
-static bool iam_path_valid(const char *s)
-{
-        size_t len = strlen(s);
-
-        if (len < 1 || len > CONFIG_ROLE_PATH_MAX || s[0] != '/' || s[len - 1] != '/')
-                return false;
-        for (size_t i = 0; i < len; i++)
-                if (s[i] < 0x21 || s[i] > 0x7e)
-                        return false;
-        return true;
-}
-
-static int role_key(Parser *p, unsigned line, const char *key, const char *value)
-{
-        Role *r = p->role;
-        uint32_t v;
-
-        if (streq(key, "name")) {
-                if (!once(p, line, SEEN_NAME, "role", key))
-                        return p->error;
-                if (!config_role_name_valid(value, strlen(value)))
-                        return p->error = set_error(
-                                       p->err, p->file, line,
-                                       "name: '%s' is not 1..64 characters of [A-Za-z0-9+=,.@_-]",
-                                       value);
-                return set_str(&r->name, value);
-        }
-        if (streq(key, "description")) {
-                if (!once(p, line, SEEN_DESCRIPTION, "role", key))
-                        return p->error;
-                if (strlen(value) > DESCRIPTION_MAX)
-                        return p->error = set_error(p->err, p->file, line,
-                                                    "description: longer than %d bytes",
-                                                    DESCRIPTION_MAX);
-                return set_str(&r->description, value);
-        }
-        if (streq(key, "max_session_duration")) {
-                if (!once(p, line, SEEN_MAX_SESSION, "role", key))
-                        return p->error;
-                if (duration_parse(value, UINT32_MAX, &v) != 0 || v < PROTO_DURATION_MIN ||
-                    v > PROTO_DURATION_MAX)
-                        return p->error = set_error(
-                                       p->err, p->file, line,
-                                       "max_session_duration: '%s' is not a duration of 900s..12h",
-                                       value);
-                r->max_session_duration = v;
-                return 0;
-        }
-        if (streq(key, "issuer")) {
-                if (!once(p, line, SEEN_ISSUER, "role", key))
-                        return p->error;
-                if (streq(value, "local"))
-                        r->issuer = ROLE_ISSUER_LOCAL;
-                else if (streq(value, "aws"))
-                        r->issuer = ROLE_ISSUER_AWS;
-                else
-                        return p->error = set_error(p->err, p->file, line,
-                                                    "issuer: '%s' is not 'local' or 'aws'", value);
-                return 0;
-        }
-        if (streq(key, "permissions")) {
-                if (!once(p, line, SEEN_PERMISSIONS, "role", key))
-                        return p->error;
-                return load_policy(p, line, key, value, &r->permissions, &r->permissions_len,
-                                   &r->permissions_path);
-        }
-        if (streq(key, "trust_policy")) {
-                if (!once(p, line, SEEN_TRUST_POLICY, "role", key))
-                        return p->error;
-                return load_policy(p, line, key, value, &r->trust_policy, &r->trust_policy_len,
-                                   &r->trust_policy_path);
-        }
-        if (streq(key, "path")) {
-                if (!once(p, line, SEEN_PATH, "role", key))
-                        return p->error;
-                if (!iam_path_valid(value))
-                        return p->error = set_error(p->err, p->file, line,
-                                                    "path: '%s' must start and end with '/' (at "
-                                                    "most 512 printable characters)",
-                                                    value);
-                return set_str(&r->path, value);
-        }
-        return p->error = set_error(p->err, p->file, line, "[role] unknown key '%s'", key);
-}
-
 /* inih's convention: non-zero means "go on". Errors are kept in the Parser. */
 /* IAM tag characters, ASCII subset: letters, digits, space and _ . : / = + - @ */
 static bool tag_text_valid(const char *s, size_t len)
@@ -1066,16 +717,6 @@ static int add_tag(Parser *p, unsigned line, const char *key, const char *value)
 
 /* ---- [aws] ----------------------------------------------------------- */
 
-/* Set *@dst to @value once; a second time is a duplicate key. */
-static int set_once(Parser *p, unsigned line, const char *section, const char *key, char **dst,
-                    const char *value)
-{
-        if (*dst)
-                return p->error = set_error(p->err, p->file, line, "[%s] duplicate key '%s'",
-                                            section, key);
-        return set_str(dst, value);
-}
-
 static bool chars_in(const char *s, const char *extra)
 {
         for (; *s; s++)
@@ -1128,132 +769,483 @@ static bool role_arn_valid(const char *s)
         return *p && p[strlen(p) - 1] != '/' && chars_in(p, "+=,.@-/");
 }
 
+static bool iam_path_valid(const char *s)
+{
+        size_t len = strlen(s);
+
+        if (len < 1 || len > CONFIG_ROLE_PATH_MAX || s[0] != '/' || s[len - 1] != '/')
+                return false;
+        for (size_t i = 0; i < len; i++)
+                if (s[i] < 0x21 || s[i] > 0x7e)
+                        return false;
+        return true;
+}
+
+/* ---- scalar keys of [agent], [role] and [aws] ----------------------------- */
+
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
+static bool is_absolute(const char *s)
+{
+        return s[0] == '/';
+}
+
+static bool socket_valid(const char *s)
+{
+        return s[0] == '/' && strlen(s) <= SOCKET_PATH_MAX;
+}
+
+static bool account_valid(const char *s)
+{
+        return strlen(s) == CONFIG_ACCOUNT_LEN && strspn(s, "0123456789") == CONFIG_ACCOUNT_LEN;
+}
+
+static bool prewarm_exe_valid(const char *s)
+{
+        return s[0] == '/' || s[0] == '\0';
+}
+
+static bool role_name_valid(const char *s)
+{
+        return config_role_name_valid(s, strlen(s));
+}
+
+static bool description_valid(const char *s)
+{
+        return strlen(s) <= DESCRIPTION_MAX;
+}
+
+static bool profile_valid(const char *s)
+{
+        size_t len = strlen(s);
+
+        return len >= 1 && len <= 64 && chars_in(s, "-.@+");
+}
+
+static bool mfa_serial_valid(const char *s)
+{
+        size_t len = strlen(s);
+
+        return len >= 9 && len <= 256 && chars_in(s, "+=/:,.@-");
+}
+
+static bool mfa_process_valid(const char *s)
+{
+        return s[0] == '/' && strlen(s) <= 1024;
+}
+
+static bool external_id_valid(const char *s)
+{
+        size_t len = strlen(s);
+
+        return len >= 2 && len <= 1224 && chars_in(s, "+=,.@:/-");
+}
+
+static int set_str(char **dst, const char *value)
+{
+        char *s = strdup(value);
+
+        if (!s)
+                return -ENOMEM;
+        free(*dst);
+        *dst = s;
+        return 0;
+}
+
+/* How a key's value is read. */
+typedef enum KeyKind {
+        KEY_STR,      /* a string .is_valid accepts, kept as a copy */
+        KEY_U32,      /* decimal, .min..max */
+        KEY_SIZE,     /* bytes, or K, M, G (parse_size()), .min..max */
+        KEY_DURATION, /* a duration (duration.h), .min..max seconds */
+        KEY_OWN,      /* .parse reads it (after .is_valid, when there is one) */
+} KeyKind;
+
+/*
+ * One key: where its value goes and how a bad one is refused, with
+ * "KEY: 'VALUE' WHAT", or "KEY: WHAT" when !is_value_shown.
+ */
+typedef struct KeyRule {
+        const char *name;
+        KeyKind kind;
+        size_t offset; /* of the field in the section's struct */
+        bool (*is_valid)(const char *value);
+        uint64_t min, max;
+        bool is_value_shown;
+        const char *what;
+        int (*parse)(Parser *p, unsigned line, const char *key, const char *value, void *field);
+} KeyRule;
+
+/* The keys of one section, and how duplicates are found. */
+typedef struct KeySection {
+        const char *name; /* for messages */
+        const KeyRule *rules;
+        size_t n_rules;
+        /*
+         * [agent] and [role] refuse a duplicate key before reading its value;
+         * [aws] reads the value first, and its KEY_OWN keys find their own
+         * duplicates (imds may be repeated).
+         */
+        bool is_value_first;
+} KeySection;
+
+static int copy_account(Parser *p, unsigned line, const char *key, const char *value, void *field)
+{
+        strcpy(field, value);
+        return 0;
+}
+
+static int parse_log_level(Parser *p, unsigned line, const char *key, const char *value,
+                           void *field)
+{
+        static const ConfigLogLevel levels[] = { CONFIG_LOG_ERROR, CONFIG_LOG_WARNING,
+                                                 CONFIG_LOG_INFO, CONFIG_LOG_DEBUG };
+
+        for (size_t i = 0; i < ELEMENTSOF(levels); i++)
+                if (streq(value, config_log_level_name(levels[i]))) {
+                        *(ConfigLogLevel *)field = levels[i];
+                        return 0;
+                }
+        return p->error = set_error(p->err, p->file, line,
+                                    "log_level: '%s' is not error, warning, info or debug", value);
+}
+
+static int parse_issuer(Parser *p, unsigned line, const char *key, const char *value, void *field)
+{
+        if (streq(value, "local"))
+                *(RoleIssuer *)field = ROLE_ISSUER_LOCAL;
+        else if (streq(value, "aws"))
+                *(RoleIssuer *)field = ROLE_ISSUER_AWS;
+        else
+                return p->error = set_error(p->err, p->file, line,
+                                            "issuer: '%s' is not 'local' or 'aws'", value);
+        return 0;
+}
+
+static int parse_permissions(Parser *p, unsigned line, const char *key, const char *value,
+                             void *field)
+{
+        Role *r = p->role;
+
+        return load_policy(p, line, key, value, &r->permissions, &r->permissions_len,
+                           &r->permissions_path);
+}
+
+static int parse_trust_policy(Parser *p, unsigned line, const char *key, const char *value,
+                              void *field)
+{
+        Role *r = p->role;
+
+        return load_policy(p, line, key, value, &r->trust_policy, &r->trust_policy_len,
+                           &r->trust_policy_path);
+}
+
+static int parse_imds(Parser *p, unsigned line, const char *key, const char *value, void *field)
+{
+        if (!streq(value, "off") && !streq(value, "on"))
+                return p->error = set_error(p->err, p->file, line, "imds: '%s' is not on or off",
+                                            value);
+        *(bool *)field = streq(value, "on");
+        return 0;
+}
+
+static int parse_session_policy(Parser *p, unsigned line, const char *key, const char *value,
+                                void *field)
+{
+        RoleAws *a = field;
+
+        if (p->lines->aws_policy)
+                return p->error = set_error(p->err, p->file, line, "[aws] duplicate key '%s'", key);
+        p->lines->aws_policy = line;
+        if (streq(value, "inherit"))
+                a->session_policy = AWS_SESSION_POLICY_INHERIT;
+        else if (streq(value, "none"))
+                a->session_policy = AWS_SESSION_POLICY_NONE;
+        else {
+                a->session_policy = AWS_SESSION_POLICY_FILE;
+                return load_policy(p, line, key, value, &a->policy, &a->policy_len,
+                                   &a->policy_path);
+        }
+        return 0;
+}
+
+#define STR_KEY(type, field, check, shown, text)                                                   \
+        {                                                                                          \
+                .name = #field, .kind = KEY_STR, .offset = offsetof(type, field),                  \
+                .is_valid = (check), .is_value_shown = (shown), .what = (text)                     \
+        }
+#define NUM_KEY(type, field, kind_, lo, hi, text)                                                  \
+        {                                                                                          \
+                .name = #field, .kind = (kind_), .offset = offsetof(type, field), .min = (lo),     \
+                .max = (hi), .is_value_shown = true, .what = (text)                                \
+        }
+#define OWN_KEY(type, name_, field, check, text, fn)                                               \
+        {                                                                                          \
+                .name = (name_), .kind = KEY_OWN, .offset = offsetof(type, field),                 \
+                .is_valid = (check), .is_value_shown = true, .what = (text), .parse = (fn)         \
+        }
+
+#define SIZE_TEXT(lo) "is not " lo "..4G (bytes, or K, M, G)"
+#define DURATION_TEXT "is not a duration of 900s..12h"
+/* The keys [aws] has in roled.ini and in a role file alike. */
+#define ENDPOINT_KEYS(type)                                                                        \
+        STR_KEY(type, region, region_valid, true, "is not a region name"),                         \
+                STR_KEY(type, sts_endpoint, endpoint_valid, true,                                  \
+                        "is not an https:// URL (http:// only for 127.0.0.0/8, [::1] or "          \
+                        "localhost)")
+
+static const KeyRule agent_rules[] = {
+        STR_KEY(Config, socket, socket_valid, false,
+                "must be an absolute path of at most " STR(SOCKET_PATH_MAX) " bytes"),
+        OWN_KEY(Config, "account", account, account_valid, "is not 12 digits", copy_account),
+        STR_KEY(Config, key_dir, is_absolute, false, "must be an absolute path"),
+        NUM_KEY(Config, max_connections_per_uid, KEY_U32, 1, 65535, "is not 1..65535"),
+        NUM_KEY(Config, max_sessions_per_uid, KEY_U32, 1, 10000000, "is not 1..10000000"),
+        NUM_KEY(Config, exe_hash_max_size, KEY_SIZE, 1024 * 1024, CONFIG_EXE_HASH_MAX_LIMIT,
+                SIZE_TEXT("1M")),
+        NUM_KEY(Config, session_policy_bytes_max, KEY_SIZE, 1024 * 1024,
+                CONFIG_SESSION_POLICY_BYTES_LIMIT, SIZE_TEXT("1M")),
+        NUM_KEY(Config, session_policy_uid_bytes_max, KEY_SIZE, 64 * 1024,
+                CONFIG_SESSION_POLICY_BYTES_LIMIT, SIZE_TEXT("64K")),
+        OWN_KEY(Config, "log_level", log_level, NULL, NULL, parse_log_level),
+        NUM_KEY(Config, default_duration, KEY_DURATION, PROTO_DURATION_MIN, PROTO_DURATION_MAX,
+                DURATION_TEXT),
+        STR_KEY(Config, login_prewarm_exe, prewarm_exe_valid, false,
+                "must be an absolute path, or empty"),
+};
+
+static const KeyRule role_rules[] = {
+        STR_KEY(Role, name, role_name_valid, true, "is not 1..64 characters of [A-Za-z0-9+=,.@_-]"),
+        STR_KEY(Role, description, description_valid, false,
+                "longer than " STR(DESCRIPTION_MAX) " bytes"),
+        NUM_KEY(Role, max_session_duration, KEY_DURATION, PROTO_DURATION_MIN, PROTO_DURATION_MAX,
+                DURATION_TEXT),
+        OWN_KEY(Role, "issuer", issuer, NULL, NULL, parse_issuer),
+        OWN_KEY(Role, "permissions", permissions, NULL, NULL, parse_permissions),
+        OWN_KEY(Role, "trust_policy", trust_policy, NULL, NULL, parse_trust_policy),
+        STR_KEY(Role, path, iam_path_valid, true,
+                "must start and end with '/' (at most 512 printable characters)"),
+};
+
+static const KeyRule aws_rules[] = {
+        STR_KEY(ConfigAws, credentials_file, is_absolute, false, "must be an absolute path"),
+        STR_KEY(ConfigAws, profile, profile_valid, true,
+                "is not 1..64 characters of [A-Za-z0-9_.@+-]"),
+        OWN_KEY(ConfigAws, "imds", imds, NULL, NULL, parse_imds),
+        STR_KEY(ConfigAws, ca_file, is_absolute, false, "must be an absolute path"),
+        STR_KEY(ConfigAws, mfa_serial, mfa_serial_valid, true,
+                "is not 9..256 characters of [\\w+=/:,.@-]"),
+        STR_KEY(ConfigAws, mfa_process, mfa_process_valid, false,
+                "must start with an absolute path"),
+        ENDPOINT_KEYS(ConfigAws),
+};
+
+static const KeyRule role_aws_rules[] = {
+        STR_KEY(RoleAws, role_arn, role_arn_valid, true, "is not arn:aws:iam::ACCOUNT:role/NAME"),
+        STR_KEY(RoleAws, external_id, external_id_valid, false,
+                "must be 2..1224 characters of [\\w+=,.@:/-]"),
+        { .name = "session_policy", .kind = KEY_OWN, .parse = parse_session_policy },
+        STR_KEY(RoleAws, source_role, role_name_valid, true, "is not a role name"),
+        ENDPOINT_KEYS(RoleAws),
+};
+
+static const KeySection agent_keys = { "agent", agent_rules, ELEMENTSOF(agent_rules), false };
+static const KeySection role_keys = { "role", role_rules, ELEMENTSOF(role_rules), false };
+static const KeySection aws_keys = { "aws", aws_rules, ELEMENTSOF(aws_rules), true };
+static const KeySection role_aws_keys = { "aws", role_aws_rules, ELEMENTSOF(role_aws_rules), true };
+
+_Static_assert(ELEMENTSOF(agent_rules) <= 32 && ELEMENTSOF(role_rules) <= 32 &&
+                       ELEMENTSOF(aws_rules) <= 32 && ELEMENTSOF(role_aws_rules) <= 32,
+               "a section's keys fit in a 'seen' bit mask");
+
+/* read_number() - the value of a KEY_U32, KEY_SIZE or KEY_DURATION key, unchecked for range. */
+static bool read_number(const KeyRule *k, const char *value, uint64_t *vp)
+{
+        uint32_t v32;
+
+        switch (k->kind) {
+        case KEY_U32:
+                if (!parse_u32(value, strlen(value), &v32))
+                        return false;
+                *vp = v32;
+                return true;
+        case KEY_SIZE:
+                return parse_size(value, vp) == 0;
+        default:
+                if (duration_parse(value, UINT32_MAX, &v32) != 0)
+                        return false;
+                *vp = v32;
+                return true;
+        }
+}
+
+/*
+ * set_key() - one key = value line of section @s into the struct at @base.
+ * @seen: the keys of @s already set in this file, one bit per rule
+ */
+static int set_key(Parser *p, unsigned line, const KeySection *s, void *base, unsigned *seen,
+                   const char *key, const char *value)
+{
+        const KeyRule *k = NULL;
+        unsigned bit;
+        void *field;
+        uint64_t v = 0;
+
+        for (size_t i = 0; i < s->n_rules && !k; i++)
+                if (streq(key, s->rules[i].name))
+                        k = &s->rules[i];
+        if (!k)
+                return p->error = set_error(p->err, p->file, line, "[%s] unknown key '%s'", s->name,
+                                            key);
+        bit = 1u << (k - s->rules);
+        field = (char *)base + k->offset;
+        if (!s->is_value_first || k->kind != KEY_OWN) {
+                if (!s->is_value_first && (*seen & bit))
+                        goto duplicate;
+                if (k->is_valid && !k->is_valid(value))
+                        goto invalid;
+                if (k->kind != KEY_STR && k->kind != KEY_OWN &&
+                    (!read_number(k, value, &v) || v < k->min || v > k->max))
+                        goto invalid;
+                if (*seen & bit)
+                        goto duplicate;
+                *seen |= bit;
+        }
+        switch (k->kind) {
+        case KEY_STR:
+                return set_str(field, value);
+        case KEY_U32:
+        case KEY_DURATION:
+                *(uint32_t *)field = (uint32_t)v;
+                return 0;
+        case KEY_SIZE:
+                *(uint64_t *)field = v;
+                return 0;
+        default:
+                return k->parse(p, line, key, value, field);
+        }
+
+duplicate:
+        return p->error = set_error(p->err, p->file, line, "[%s] duplicate key '%s'", s->name, key);
+invalid:
+        if (k->is_value_shown)
+                return p->error =
+                               set_error(p->err, p->file, line, "%s: '%s' %s", key, value, k->what);
+        return p->error = set_error(p->err, p->file, line, "%s: %s", key, k->what);
+}
+
+/* has_seen() - was key @name of section @s set in this file? */
+static bool has_seen(const KeySection *s, unsigned seen, const char *name)
+{
+        for (size_t i = 0; i < s->n_rules; i++)
+                if (streq(s->rules[i].name, name))
+                        return seen & (1u << i);
+        return false;
+}
+
+/* free_strings() - free the KEY_STR fields of section @s in the struct at @base. */
+static void free_strings(const KeySection *s, void *base)
+{
+        for (size_t i = 0; i < s->n_rules; i++)
+                if (s->rules[i].kind == KEY_STR)
+                        free(*(char **)((char *)base + s->rules[i].offset));
+}
+
+static int agent_key(Parser *p, unsigned line, const char *key, const char *value)
+{
+        return set_key(p, line, &agent_keys, p->config, &p->seen, key, value);
+}
+
+static int role_key(Parser *p, unsigned line, const char *key, const char *value)
+{
+        return set_key(p, line, &role_keys, p->role, &p->seen, key, value);
+}
+
 static int aws_key(Parser *p, unsigned line, const char *key, const char *value)
 {
-        ConfigAws *a = &p->config->aws;
-        size_t len = strlen(value);
-
-        a->is_set = true;
-        if (streq(key, "credentials_file")) {
-                if (value[0] != '/')
-                        return p->error = set_error(p->err, p->file, line,
-                                                    "credentials_file: must be an absolute path");
-                return set_once(p, line, "aws", key, &a->credentials_file, value);
-        }
-        if (streq(key, "profile")) {
-                if (len < 1 || len > 64 || !chars_in(value, "-.@+"))
-                        return p->error = set_error(
-                                       p->err, p->file, line,
-                                       "profile: '%s' is not 1..64 characters of [A-Za-z0-9_.@+-]",
-                                       value);
-                return set_once(p, line, "aws", key, &a->profile, value);
-        }
-        if (streq(key, "imds")) {
-                if (!streq(value, "off") && !streq(value, "on"))
-                        return p->error = set_error(p->err, p->file, line,
-                                                    "imds: '%s' is not on or off", value);
-                a->imds = streq(value, "on");
-                return 0;
-        }
-        if (streq(key, "region")) {
-                if (!region_valid(value))
-                        return p->error = set_error(p->err, p->file, line,
-                                                    "region: '%s' is not a region name", value);
-                return set_once(p, line, "aws", key, &a->region, value);
-        }
-        if (streq(key, "sts_endpoint")) {
-                if (!endpoint_valid(value))
-                        return p->error = set_error(p->err, p->file, line,
-                                                    "sts_endpoint: '%s' is not an https:// URL "
-                                                    "(http:// only for "
-                                                    "127.0.0.0/8, [::1] or localhost)",
-                                                    value);
-                return set_once(p, line, "aws", key, &a->sts_endpoint, value);
-        }
-        if (streq(key, "ca_file")) {
-                if (value[0] != '/')
-                        return p->error = set_error(p->err, p->file, line,
-                                                    "ca_file: must be an absolute path");
-                return set_once(p, line, "aws", key, &a->ca_file, value);
-        }
-        if (streq(key, "mfa_serial")) {
-                if (len < 9 || len > 256 || !chars_in(value, "+=/:,.@-"))
-                        return p->error = set_error(
-                                       p->err, p->file, line,
-                                       "mfa_serial: '%s' is not 9..256 characters of [\\w+=/:,.@-]",
-                                       value);
-                return set_once(p, line, "aws", key, &a->mfa_serial, value);
-        }
-        if (streq(key, "mfa_process")) {
-                if (value[0] != '/' || len > 1024)
-                        return p->error =
-                                       set_error(p->err, p->file, line,
-                                                 "mfa_process: must start with an absolute path");
-                return set_once(p, line, "aws", key, &a->mfa_process, value);
-        }
-        return p->error = set_error(p->err, p->file, line, "[aws] unknown key '%s'", key);
+        p->config->aws.is_set = true;
+        return set_key(p, line, &aws_keys, &p->config->aws, &p->seen_aws, key, value);
 }
 
 static int role_aws_key(Parser *p, unsigned line, const char *key, const char *value)
 {
-        RoleAws *a = &p->role->aws;
-        size_t len = strlen(value);
-
         if (!p->lines->aws)
                 p->lines->aws = line;
-        if (streq(key, "role_arn")) {
-                if (!role_arn_valid(value))
-                        return p->error = set_error(
-                                       p->err, p->file, line,
-                                       "role_arn: '%s' is not arn:aws:iam::ACCOUNT:role/NAME",
-                                       value);
-                return set_once(p, line, "aws", key, &a->role_arn, value);
+        return set_key(p, line, &role_aws_keys, &p->role->aws, &p->seen_aws, key, value);
+}
+
+/* free_strv() - free @n strings and the array holding them. */
+static void free_strv(char **v, size_t n)
+{
+        for (size_t i = 0; i < n; i++)
+                free(v[i]);
+        free(v);
+}
+
+static void trust_rules_done(TrustRules *t)
+{
+        free_strv(t->users, t->n_users);
+        free_strv(t->groups, t->n_groups);
+        free_strv(t->roles, t->n_roles);
+        free_strv(t->exes, t->n_exes);
+        free_strv(t->units, t->n_units);
+        free(t->uids);
+        free(t->gids);
+        exerule_free(t->exe_rules);
+        free(t->exe_sha256);
+        memset(t, 0, sizeof(*t));
+}
+
+static void role_done(Role *r)
+{
+        free_strings(&role_keys, r);
+        free_strings(&role_aws_keys, &r->aws);
+        free(r->arn);
+        free(r->permissions);
+        free(r->permissions_path);
+        free(r->trust_policy);
+        free(r->trust_policy_path);
+        free(r->file);
+        trust_rules_done(&r->trust);
+        trust_rules_done(&r->defaults);
+        free_strv(r->tag_keys, r->n_tags);
+        free_strv(r->tag_values, r->n_tags);
+        free(r->aws.policy);
+        free(r->aws.policy_path);
+        memset(r, 0, sizeof(*r));
+}
+
+static void free_secret_str(char *s)
+{
+        if (s) {
+                sodium_memzero(s, strlen(s));
+                free(s);
         }
-        if (streq(key, "external_id")) {
-                if (len < 2 || len > 1224 || !chars_in(value, "+=,.@:/-"))
-                        return p->error = set_error(
-                                       p->err, p->file, line,
-                                       "external_id: must be 2..1224 characters of [\\w+=,.@:/-]");
-                return set_once(p, line, "aws", key, &a->external_id, value);
-        }
-        if (streq(key, "session_policy")) {
-                if (p->lines->aws_policy)
-                        return p->error = set_error(p->err, p->file, line,
-                                                    "[aws] duplicate key '%s'", key);
-                p->lines->aws_policy = line;
-                if (streq(value, "inherit"))
-                        a->session_policy = AWS_SESSION_POLICY_INHERIT;
-                else if (streq(value, "none"))
-                        a->session_policy = AWS_SESSION_POLICY_NONE;
-                else {
-                        a->session_policy = AWS_SESSION_POLICY_FILE;
-                        return load_policy(p, line, key, value, &a->policy, &a->policy_len,
-                                           &a->policy_path);
-                }
-                return 0;
-        }
-        if (streq(key, "source_role")) {
-                if (!config_role_name_valid(value, len))
-                        return p->error = set_error(p->err, p->file, line,
-                                                    "source_role: '%s' is not a role name", value);
-                return set_once(p, line, "aws", key, &a->source_role, value);
-        }
-        if (streq(key, "region")) {
-                if (!region_valid(value))
-                        return p->error = set_error(p->err, p->file, line,
-                                                    "region: '%s' is not a region name", value);
-                return set_once(p, line, "aws", key, &a->region, value);
-        }
-        if (streq(key, "sts_endpoint")) {
-                if (!endpoint_valid(value))
-                        return p->error = set_error(p->err, p->file, line,
-                                                    "sts_endpoint: '%s' is not an https:// URL "
-                                                    "(http:// only for "
-                                                    "127.0.0.0/8, [::1] or localhost)",
-                                                    value);
-                return set_once(p, line, "aws", key, &a->sts_endpoint, value);
-        }
-        return p->error = set_error(p->err, p->file, line, "[aws] unknown key '%s'", key);
+}
+
+static void config_aws_done(ConfigAws *a)
+{
+        free_strings(&aws_keys, a);
+        free(a->access_key_id);
+        free_secret_str(a->secret_access_key);
+        free_secret_str(a->session_token);
+        memset(a, 0, sizeof(*a));
+}
+
+Config *config_free(Config *config)
+{
+        if (!config)
+                return NULL;
+        for (size_t i = 0; i < config->n_roles; i++)
+                role_done(&config->roles[i]);
+        free(config->roles);
+        free(config->path);
+        free(config->folder);
+        free_strings(&agent_keys, config);
+        config_aws_done(&config->aws);
+        free(config);
+        return NULL;
 }
 
 /* The credentials file: AWS CLI INI, one [PROFILE] section; other profiles and keys are the file's
@@ -1572,6 +1564,7 @@ static int parse_file(Parser *p, const char *path, unsigned *role_linep)
         p->file = path;
         p->folder = folder;
         p->seen = 0;
+        p->seen_aws = 0;
         p->next_key = 0;
         p->n_key_lines = 0;
 
@@ -1586,7 +1579,9 @@ static int parse_file(Parser *p, const char *path, unsigned *role_linep)
         if (r > 0)
                 return set_error(p->err, path, (unsigned)r,
                                  "syntax error (expected 'key = value')");
-        if ((p->seen & (SEEN_POLICY_BYTES | SEEN_POLICY_UID_BYTES)) &&
+        if (p->kind == FILE_AGENT &&
+            (has_seen(&agent_keys, p->seen, "session_policy_bytes_max") ||
+             has_seen(&agent_keys, p->seen, "session_policy_uid_bytes_max")) &&
             p->config->session_policy_uid_bytes_max > p->config->session_policy_bytes_max)
                 return set_error(
                         p->err, path, 0,
