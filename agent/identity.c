@@ -36,6 +36,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "safefile.h"
 #include "util.h"
 
 #ifndef SO_PEERPIDFD
@@ -61,44 +62,13 @@ static int gone_or(int r)
 static int read_proc(int dirfd, const char *name, char **textp, size_t *lenp)
 {
         _cleanup_close_ int fd = -1;
-        _cleanup_free_ char *buf = NULL;
-        size_t size = 4096, len = 0;
+        int r;
 
         fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         if (fd < 0)
                 return gone_or(-errno);
-        buf = malloc(size);
-        if (!buf)
-                return -ENOMEM;
-        for (;;) {
-                ssize_t n;
-
-                if (len + 1 >= size) {
-                        char *p;
-
-                        if (size >= PROC_FILE_MAX)
-                                return -EFBIG;
-                        size *= 2;
-                        p = realloc(buf, size);
-                        if (!p)
-                                return -ENOMEM;
-                        buf = p;
-                }
-                n = read(fd, buf + len, size - len - 1);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return gone_or(-errno);
-                }
-                if (n == 0)
-                        break;
-                len += (size_t)n;
-        }
-        buf[len] = '\0';
-        *textp = steal_pointer(&buf);
-        if (lenp)
-                *lenp = len;
-        return 0;
+        r = safefile_read_all(fd, 4096, PROC_FILE_MAX, textp, lenp);
+        return r == SAFEFILE_E_TOO_LARGE ? -EFBIG : gone_or(r);
 }
 
 /*

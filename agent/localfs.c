@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "safefile.h"
 #include "util.h"
 
 #define MOUNTINFO "/proc/self/mountinfo"
@@ -37,37 +38,12 @@ bool localfs_is_local_type(const char *fstype)
 static int read_table(char **textp)
 {
         _cleanup_close_ int fd = open(MOUNTINFO, O_RDONLY | O_CLOEXEC);
-        _cleanup_free_ char *buf = NULL;
-        size_t size = 0, len = 0;
+        int r;
 
         if (fd < 0)
                 return -errno;
-        for (;;) {
-                ssize_t n;
-
-                if (len + 4096 > size) {
-                        char *p;
-
-                        if (size >= MOUNTINFO_MAX)
-                                return -EFBIG;
-                        size = size ? size * 2 : 16384;
-                        p = realloc(buf, size);
-                        if (!p)
-                                return -ENOMEM;
-                        buf = p;
-                }
-                n = read(fd, buf + len, size - len - 1);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0)
-                        return -errno;
-                if (n == 0)
-                        break;
-                len += (size_t)n;
-        }
-        buf[len] = '\0';
-        *textp = steal_pointer(&buf);
-        return 0;
+        r = safefile_read_all(fd, 16384, MOUNTINFO_MAX, textp, NULL);
+        return r == SAFEFILE_E_TOO_LARGE ? -EFBIG : r;
 }
 
 /*

@@ -42,3 +42,15 @@ int safefile_check(const struct stat *st, const SafeFileRule *rule);
  * or -errno of read(). @buf's contents are unspecified on failure.
  */
 int safefile_read(int fd, void *buf, size_t max, size_t *lenp);
+
+/*
+ * safefile_read_all() - read all of @fd into a heap buffer of @initial bytes
+ * (at least 2) that doubles whenever it is full, retrying on EINTR.
+ * @max: the largest buffer to use (text of up to @max - 2 bytes: the buffer
+ *        must have room left to see the end of the file)
+ * @textp: on success the text, NUL-terminated (the caller frees)
+ * @lenp: on success, if not NULL, its length
+ * Return: 0, SAFEFILE_E_TOO_LARGE (the text needs a larger buffer), -ENOMEM
+ * or -errno of read().
+ */
+int safefile_read_all(int fd, size_t initial, size_t max, char **textp, size_t *lenp);

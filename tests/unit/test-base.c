@@ -227,6 +227,43 @@ static void test_safefile_read(void **state)
         assert_int_equal(rmdir(dir), 0);
 }
 
+/* Whole files of any length up to the bound, through a buffer that doubles. */
+static void test_safefile_read_all(void **state)
+{
+        _cleanup_free_ char *dir = make_dir(), *file = NULL;
+        _cleanup_close_ int fd = -1;
+        char data[100], *text = NULL;
+        size_t len = 99;
+
+        (void)state;
+        for (size_t i = 0; i < sizeof(data); i++)
+                data[i] = (char)('a' + i % 26);
+        assert_true(asprintf(&file, "%s/f", dir) > 0);
+        fd = open(file, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        assert_true(fd >= 0);
+        /* Empty: "", NUL-terminated. */
+        assert_int_equal(safefile_read_all(fd, 4, 64, &text, &len), 0);
+        assert_int_equal(len, 0);
+        assert_string_equal(text, "");
+        free(text);
+        /* 62 bytes fit a 64-byte buffer, read through four doublings. */
+        assert_int_equal(pwrite(fd, data, 62, 0), 62);
+        assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+        assert_int_equal(safefile_read_all(fd, 4, 64, &text, NULL), 0);
+        assert_int_equal(strlen(text), 62);
+        assert_memory_equal(text, data, 62);
+        free(text);
+        /* One byte more fills it, and a full buffer must grow past the bound to find the end. */
+        assert_int_equal(pwrite(fd, data, 63, 0), 63);
+        assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+        text = NULL;
+        assert_int_equal(safefile_read_all(fd, 4, 64, &text, &len), SAFEFILE_E_TOO_LARGE);
+        assert_null(text);
+        assert_int_equal(safefile_read_all(-1, 4, 64, &text, &len), -EBADF);
+        assert_int_equal(unlink(file), 0);
+        assert_int_equal(rmdir(dir), 0);
+}
+
 static void test_secbuf_grow(void **state)
 {
         size_t size = 0;
@@ -279,8 +316,8 @@ int main(void)
                 cmocka_unit_test(test_iso8601),        cmocka_unit_test(test_civil_days),
                 cmocka_unit_test(test_duration),       cmocka_unit_test(test_duration_format),
                 cmocka_unit_test(test_refresh_margin), cmocka_unit_test(test_safefile_check),
-                cmocka_unit_test(test_safefile_read),  cmocka_unit_test(test_secbuf_grow),
-                cmocka_unit_test(test_names),
+                cmocka_unit_test(test_safefile_read),  cmocka_unit_test(test_safefile_read_all),
+                cmocka_unit_test(test_secbuf_grow),    cmocka_unit_test(test_names),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
