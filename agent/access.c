@@ -114,13 +114,22 @@ static int rules_document(const Config *config, const TrustRules *t, const char 
         return 0;
 }
 
-static int malformed(char *why, size_t why_len, const char *file, const char *what,
-                     const PolicyError *err)
+/*
+ * parse() - compile one policy document of a role, named @file (or @name when
+ * it has no file of its own); a malformed one is worded into @why as
+ * "FILE: WHAT: reason (statement N, field)".
+ */
+static int parse(const char *text, size_t len, const char *file, const char *name, const char *what,
+                 Policy **policyp, char *why, size_t why_len)
 {
-        snprintf(why, why_len, "%s: %s: %s%s%s (statement %d%s%s)", file, what, err->reason,
-                 err->message[0] ? ": " : "", err->message, err->statement,
-                 err->field[0] ? ", " : "", err->field);
-        return POLICY_E_MALFORMED;
+        PolicyError err;
+        int r = policy_parse(text, len, file ? file : name, policyp, &err);
+
+        if (r == POLICY_E_MALFORMED)
+                snprintf(why, why_len, "%s: %s: %s%s%s (statement %d%s%s)", file, what, err.reason,
+                         err.message[0] ? ": " : "", err.message, err.statement,
+                         err.field[0] ? ", " : "", err.field);
+        return r;
 }
 
 static int compile_role(const Config *config, const Role *role, RolePolicies *rp, char *why,
@@ -128,28 +137,16 @@ static int compile_role(const Config *config, const Role *role, RolePolicies *rp
 {
         _cleanup_(json_decrefp) json_t *doc = NULL;
         _cleanup_free_ char *text = NULL;
-        PolicyError err;
         int r;
 
-        if (role->permissions) {
-                r = policy_parse(role->permissions, role->permissions_len,
-                                 role->permissions_path ? role->permissions_path : role->name,
-                                 &rp->permissions, &err);
-                if (r == POLICY_E_MALFORMED)
-                        return malformed(why, why_len, role->permissions_path, "permissions", &err);
-                if (r)
-                        return r;
-        }
-        if (role->trust_policy) {
-                r = policy_parse(role->trust_policy, role->trust_policy_len,
-                                 role->trust_policy_path ? role->trust_policy_path : role->name,
-                                 &rp->trust_doc, &err);
-                if (r == POLICY_E_MALFORMED)
-                        return malformed(why, why_len, role->trust_policy_path, "trust policy",
-                                         &err);
-                if (r)
-                        return r;
-        }
+        if (role->permissions &&
+            (r = parse(role->permissions, role->permissions_len, role->permissions_path, role->name,
+                       "permissions", &rp->permissions, why, why_len)))
+                return r;
+        if (role->trust_policy &&
+            (r = parse(role->trust_policy, role->trust_policy_len, role->trust_policy_path,
+                       role->name, "trust policy", &rp->trust_doc, why, why_len)))
+                return r;
         rp->is_trust_doc_hash =
                 rp->trust_doc && policy_needs_key(rp->trust_doc, "roled:exe-sha256");
         rp->is_trust_doc_exe = rp->is_trust_doc_hash ||
@@ -171,9 +168,8 @@ static int compile_role(const Config *config, const Role *role, RolePolicies *rp
         text = json_dumps(doc, JSON_COMPACT);
         if (!text)
                 return -ENOMEM;
-        r = policy_parse(text, strlen(text), role->file, &rp->trust_rules, &err);
-        if (r == POLICY_E_MALFORMED)
-                return malformed(why, why_len, role->file, "[trust]", &err);
+        r = parse(text, strlen(text), role->file, role->file, "[trust]", &rp->trust_rules, why,
+                  why_len);
         if (r == 0)
                 rp->trust_rules_json = steal_pointer(&text);
         return r;

@@ -153,26 +153,37 @@ void configcheck_names_resolve(ConfigcheckNames *n)
                 n->items[i].exists = lookup(n->items[i].is_user, n->items[i].name);
 }
 
+/*
+ * Warn about the user (@is_user) or group names of a section that exist
+ * nowhere.  Return: whether one of them exists.
+ */
+static bool check_names(Check *ck, const Role *role, const char *section, bool is_user,
+                        char *const *names, size_t n)
+{
+        bool has_match = false;
+
+        for (size_t i = 0; i < n; i++) {
+                if (name_exists(ck, is_user, names[i]))
+                        has_match = true;
+                else
+                        warn(ck, role, "[%s] %s: no %s named '%s'; the entry matches nobody",
+                             section, is_user ? "users" : "groups", is_user ? "user" : "group",
+                             names[i]);
+        }
+        return has_match;
+}
+
 /* Warn about the entries of @t that match nobody; Return: whether any principal can still match. */
 static bool check_section(Check *ck, const Role *role, const TrustRules *t, const char *section)
 {
         bool can_match = t->is_any_user || t->n_uids || t->n_gids || t->n_roles;
         size_t n_resolved = 0;
 
-        for (size_t i = 0; i < t->n_users; i++) {
-                if (name_exists(ck, true, t->users[i]))
-                        can_match = true;
-                else
-                        warn(ck, role, "[%s] users: no user named '%s'; the entry matches nobody",
-                             section, t->users[i]);
-        }
-        for (size_t i = 0; i < t->n_groups; i++) {
-                if (name_exists(ck, false, t->groups[i]))
-                        can_match = true;
-                else
-                        warn(ck, role, "[%s] groups: no group named '%s'; the entry matches nobody",
-                             section, t->groups[i]);
-        }
+        /* Both lists are walked whatever: name_exists() reads the resolved names in order. */
+        if (check_names(ck, role, section, true, t->users, t->n_users))
+                can_match = true;
+        if (check_names(ck, role, section, false, t->groups, t->n_groups))
+                can_match = true;
         for (size_t i = 0; i < t->n_exes; i++) {
                 if (exerule_is_resolved(t->exe_rules, i))
                         n_resolved++;

@@ -335,34 +335,24 @@ int main(int argc, char **argv)
          * costs that: the agent starts without it and says so.
          */
         r = loginfile_load(a.key_dir, a.logins, &err);
+        if (r == LOGINFILE_E_OTHER_BOOT)
+                log_info("%s: its logins ended with that boot", err ? err : LOGINFILE_NAME);
+        else if (r && r != -ENOMEM)
+                log_warning("%s; logins begun before this start will not end their sessions",
+                            err ? err : strerror(-r));
+        else if (!r && logins_count(a.logins))
+                log_info("%zu logins restored from %s/%s", logins_count(a.logins), a.key_dir,
+                         LOGINFILE_NAME);
+        /* What was read of a list that is not loaded is dropped: the agent starts with none. */
+        if (r && r != -ENOMEM) {
+                a.logins = logins_free(a.logins);
+                r = logins_new(&a.logins);
+        }
         if (r == -ENOMEM) {
                 fprintf(stderr, "roled: out of memory\n");
                 free(err);
                 agent_deinit(&a);
                 return 1;
-        }
-        if (r == LOGINFILE_E_OTHER_BOOT) {
-                log_info("%s: its logins ended with that boot", err ? err : LOGINFILE_NAME);
-                a.logins = logins_free(a.logins);
-                if (logins_new(&a.logins) < 0) {
-                        fprintf(stderr, "roled: out of memory\n");
-                        free(err);
-                        agent_deinit(&a);
-                        return 1;
-                }
-        } else if (r) {
-                log_warning("%s; logins begun before this start will not end their sessions",
-                            err ? err : strerror(-r));
-                a.logins = logins_free(a.logins);
-                if (logins_new(&a.logins) < 0) {
-                        fprintf(stderr, "roled: out of memory\n");
-                        free(err);
-                        agent_deinit(&a);
-                        return 1;
-                }
-        } else if (logins_count(a.logins)) {
-                log_info("%zu logins restored from %s/%s", logins_count(a.logins), a.key_dir,
-                         LOGINFILE_NAME);
         }
         free(err);
         err = NULL;

@@ -588,30 +588,24 @@ int sigv4_parse_presigned(const char *query, size_t query_len, Sigv4Auth *authp)
         char val[SIGV4_AUTHORIZATION_MAX];
         int r;
         enum { ALG = 1, CRED = 2, DATE = 4, EXPIRES = 8, SH = 16, SIG = 32, TOKEN = 64 };
+        /* The parameters read, each at most once, in the order of the bits above. */
+        static const char *const params[] = { "X-Amz-Algorithm",     "X-Amz-Credential",
+                                              "X-Amz-Date",          "X-Amz-Expires",
+                                              "X-Amz-SignedHeaders", "X-Amz-Signature",
+                                              "X-Amz-Security-Token" };
 
         if (query_len > SIGV4_QUERY_MAX)
                 return SIGV4_E_TOO_LARGE;
         if (query_count(query, query_len, "X-Amz-Algorithm") == 0)
                 return SIGV4_E_MISSING;
         while (query_next(&it, &n, &n_len, &v, &v_len)) {
-                unsigned bit;
+                unsigned bit = 0;
                 size_t len;
 
-                if (param_is(n, n_len, "X-Amz-Algorithm"))
-                        bit = ALG;
-                else if (param_is(n, n_len, "X-Amz-Credential"))
-                        bit = CRED;
-                else if (param_is(n, n_len, "X-Amz-Date"))
-                        bit = DATE;
-                else if (param_is(n, n_len, "X-Amz-Expires"))
-                        bit = EXPIRES;
-                else if (param_is(n, n_len, "X-Amz-SignedHeaders"))
-                        bit = SH;
-                else if (param_is(n, n_len, "X-Amz-Signature"))
-                        bit = SIG;
-                else if (param_is(n, n_len, "X-Amz-Security-Token"))
-                        bit = TOKEN;
-                else
+                for (size_t i = 0; i < ELEMENTSOF(params) && !bit; i++)
+                        if (param_is(n, n_len, params[i]))
+                                bit = 1u << i;
+                if (!bit)
                         continue;
                 if (seen & bit)
                         return SIGV4_E_MALFORMED;

@@ -17,36 +17,15 @@
 #include <string.h>
 
 #include "civil.h"
-#include "secbuf.h"
+#include "jsonw.h"
 #include "sigv4.h"
 
 /* ---- form body ------------------------------------------------------------ */
 
-typedef struct Form {
-        char *data;
-        size_t len, size;
-        bool is_oom;
-} Form;
-
-static void form_put(Form *f, const char *s, size_t n)
-{
-        char *d;
-
-        if (f->is_oom)
-                return;
-        d = secbuf_grow(f->data, f->len, &f->size, n + 1, 512, SIZE_MAX);
-        if (!d) {
-                f->is_oom = true;
-                return;
-        }
-        f->data = d;
-        memcpy(f->data + f->len, s, n);
-        f->len += n;
-        f->data[f->len] = '\0';
-}
+/* The body is built in a JsonBuf (jsonw.h): the growable buffer that is wiped as it grows. */
 
 /* RFC 3986 unreserved characters stay; everything else is %XX (the SigV4 and AWS query rule). */
-static void form_encoded(Form *f, const char *s)
+static void form_encoded(JsonBuf *f, const char *s)
 {
         static const char hex[] = "0123456789ABCDEF";
 
@@ -55,29 +34,29 @@ static void form_encoded(Form *f, const char *s)
 
                 if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
                     c == '-' || c == '_' || c == '.' || c == '~') {
-                        form_put(f, (const char *)&c, 1);
+                        json_raw(f, (const char *)&c, 1);
                 } else {
                         char e[3] = { '%', hex[c >> 4], hex[c & 15] };
 
-                        form_put(f, e, 3);
+                        json_raw(f, e, 3);
                 }
         }
 }
 
-static void form_param(Form *f, const char *name, const char *value)
+static void form_param(JsonBuf *f, const char *name, const char *value)
 {
         if (!value)
                 return;
         if (f->len)
-                form_put(f, "&", 1);
+                json_raw(f, "&", 1);
         form_encoded(f, name);
-        form_put(f, "=", 1);
+        json_raw(f, "=", 1);
         form_encoded(f, value);
 }
 
 int sts_body(const StsParams *p, char **bodyp, size_t *lenp)
 {
-        Form f = { 0 };
+        JsonBuf f = JSON_BUF_INIT;
         char num[32];
 
         if (p->n_tags > STS_TAGS_MAX)
@@ -104,10 +83,7 @@ int sts_body(const StsParams *p, char **bodyp, size_t *lenp)
         form_param(&f, "SerialNumber", p->serial_number);
         form_param(&f, "TokenCode", p->token_code);
         if (f.is_oom) {
-                if (f.data) {
-                        sodium_memzero(f.data, f.size);
-                        free(f.data);
-                }
+                json_buf_deinit(&f);
                 return -ENOMEM;
         }
         *bodyp = f.data;
