@@ -719,24 +719,18 @@ int sigv4_parse_request(const Sigv4Request *req, Sigv4Result *resp)
                         goto out;
                 }
                 r = sigv4_parse_authorization(auth_h->value, auth_h->value_len, &res->auth);
-                if (r != 0)
-                        goto out;
-                r = request_time(req, &res->auth, res->amz_date, &res->time);
-                if (r != 0)
-                        goto out;
-                /* The time the signature covers must itself be signed. */
-                if (!is_signed(&res->auth,
-                               header_count(req, "x-amz-date", NULL) ? "x-amz-date" : "date")) {
-                        r = SIGV4_E_MALFORMED;
-                        goto out;
-                }
         } else {
                 r = sigv4_parse_presigned(req->query, req->query_len, &res->auth);
-                if (r != 0)
-                        goto out;
+        }
+        if (r == 0)
                 r = request_time(req, &res->auth, res->amz_date, &res->time);
-                if (r != 0)
-                        goto out;
+        if (r != 0)
+                goto out;
+        /* With the header, the time the signature covers must itself be signed. */
+        if (auth_h &&
+            !is_signed(&res->auth, header_count(req, "x-amz-date", NULL) ? "x-amz-date" : "date")) {
+                r = SIGV4_E_MALFORMED;
+                goto out;
         }
         if (memcmp(res->amz_date, res->auth.date, SIGV4_DATE_LEN) != 0) {
                 r = SIGV4_E_MALFORMED;
@@ -827,6 +821,23 @@ static void put_canonical_uri(Buf *b, Scratch *s, const Sigv4Request *req, const
                 put_char(b, '/');
 }
 
+/*
+ * put_requoted() - decode the query name or value @p[0..@n) and append it to
+ * @q encoded the canonical way; *@offp and *@lenp say where it went.
+ */
+static int put_requoted(Buf *q, Scratch *s, const char *p, size_t n, uint32_t *offp, uint32_t *lenp)
+{
+        size_t len;
+        int r = decode(p, n, s->dec, sizeof(s->dec), &len);
+
+        if (r != 0)
+                return r;
+        *offp = (uint32_t)q->len;
+        put_encoded(q, s->dec, len, false);
+        *lenp = (uint32_t)(q->len - *offp);
+        return 0;
+}
+
 static int put_canonical_query(Buf *b, Scratch *s, const Sigv4Request *req, const Sigv4Auth *a)
 {
         QueryIter it = query_iter(req->query, req->query_len);
@@ -837,27 +848,17 @@ static int put_canonical_query(Buf *b, Scratch *s, const Sigv4Request *req, cons
 
         while (query_next(&it, &n, &n_len, &v, &v_len)) {
                 QPair *pr;
-                size_t len;
 
                 if (a->form == SIGV4_FORM_QUERY && param_is(n, n_len, "X-Amz-Signature"))
                         continue;
                 if (n_pairs == SIGV4_QUERY_PARAMS_MAX)
                         return SIGV4_E_TOO_LARGE;
                 pr = &s->pairs[n_pairs++];
-
-                r = decode(n, n_len, s->dec, sizeof(s->dec), &len);
+                r = put_requoted(&q, s, n, n_len, &pr->name_off, &pr->name_len);
+                if (r == 0)
+                        r = put_requoted(&q, s, v, v_len, &pr->value_off, &pr->value_len);
                 if (r != 0)
                         return r;
-                pr->name_off = (uint32_t)q.len;
-                put_encoded(&q, s->dec, len, false);
-                pr->name_len = (uint32_t)(q.len - pr->name_off);
-
-                r = decode(v, v_len, s->dec, sizeof(s->dec), &len);
-                if (r != 0)
-                        return r;
-                pr->value_off = (uint32_t)q.len;
-                put_encoded(&q, s->dec, len, false);
-                pr->value_len = (uint32_t)(q.len - pr->value_off);
                 if (q.is_full)
                         return SIGV4_E_TOO_LARGE;
         }
