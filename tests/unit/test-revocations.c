@@ -2,9 +2,8 @@
 /*
  * test-revocations.c - the revocation set (agent/revocations.c) on its own:
  * revoked access key ids kept until their sessions would have expired, cuts
- * by uid and role, growth of the table past many thousands of ids, and the
- * set's way to and from revoked.list (agent/revfile.c) in a temporary
- * directory.  Needs no root.
+ * by uid and role, and growth of the table past many thousands of ids
+ * (revoked.list on disk: test-statefile.c).  Needs no root.
  */
 #undef NDEBUG
 #include <setjmp.h>
@@ -14,15 +13,11 @@
 #include <cmocka.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include "revfile.h"
 #include "revocations.h"
 
 #define T0 INT64_C(1700000000)
@@ -265,98 +260,6 @@ static void test_many(void **state)
         revocation_free(rev);
 }
 
-static void write_file(const char *path, const char *text, mode_t mode)
-{
-        int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-
-        assert_true(fd >= 0);
-        assert_int_equal(fchmod(fd, mode), 0);
-        assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-        assert_int_equal(close(fd), 0);
-}
-
-/*
- * The set survives a save and a load (revoked.list, as after a restart);
- * what has expired by then is left out both ways, and a list that is not
- * ours or not private is refused with a message naming the file.
- */
-static void test_file_round_trip(void **state)
-{
-        RevocationSet *rev = NULL, *back = NULL;
-        char dir[] = "/tmp/test-revocations-XXXXXX", path[64];
-        TokenClaims web = {
-                .akid = (char *)"ASIAOTHER", .role = (char *)"web", .uid = 1, .issued = T0
-        };
-        char *err = NULL;
-        struct stat st;
-
-        (void)state;
-        assert_non_null(mkdtemp(dir));
-        snprintf(path, sizeof(path), "%s/%s", dir, REVFILE_NAME);
-        assert_int_equal(revocation_new(&rev), 0);
-        assert_int_equal(revocation_add(rev, "ASIALIVE", T0 + 100), 0);
-        assert_int_equal(revocation_add(rev, "ASIAGONE", T0 + 10), 0);
-        assert_int_equal(revocation_cut(rev, 1, "web", T0 + 5, T0 + 100), 0);
-        assert_int_equal(revocation_cut(rev, 2, "", T0 + 5, T0 + 100), 0);
-
-        /* No file yet: an empty list. */
-        assert_int_equal(revocation_new(&back), 0);
-        assert_int_equal(revfile_load(dir, back, T0, &err), 0);
-        assert_null(err);
-        assert_int_equal(revocation_count(back), 0);
-
-        assert_int_equal(revfile_save(dir, rev, T0 + 20, &err), 0);
-        assert_null(err);
-        assert_int_equal(stat(path, &st), 0);
-        assert_int_equal(st.st_mode & 07777, 0600);
-        assert_int_equal(revfile_load(dir, back, T0 + 20, &err), 0);
-        assert_null(err);
-        assert_int_equal(revocation_count(back), 1);
-        assert_true(revocation_contains(back, "ASIALIVE", T0 + 20));
-        assert_false(revocation_contains(back, "ASIAGONE", T0));
-        assert_true(revocation_revokes(back, &web, T0 + 20));
-        web.uid = 2;
-        web.role = (char *)"db";
-        assert_true(revocation_revokes(back, &web, T0 + 20));
-        assert_int_equal(cuts(back, 0, 0).n, 2);
-        back = revocation_free(back);
-
-        /* Loaded later, everything has expired. */
-        assert_int_equal(revocation_new(&back), 0);
-        assert_int_equal(revfile_load(dir, back, T0 + 100, &err), 0);
-        assert_int_equal(revocation_count(back), 0);
-        web.issued = T0;
-        assert_false(revocation_revokes(back, &web, T0 + 100));
-
-        /* Readable by others: refused. */
-        assert_int_equal(chmod(path, 0644), 0);
-        assert_int_equal(revfile_load(dir, back, T0, &err), REVFILE_E_INSECURE);
-        assert_non_null(err);
-        assert_non_null(strstr(err, REVFILE_NAME));
-        free(err);
-        err = NULL;
-
-        /* Not a list roled wrote: refused, naming the line. */
-        write_file(path, "roled-revoked 2\nASIALIVE 1700000100\nnot a line\n", 0600);
-        assert_int_equal(revfile_load(dir, back, T0, &err), REVFILE_E_CORRUPT);
-        assert_non_null(strstr(err, ":3: not a revocation list written by roled"));
-        free(err);
-        err = NULL;
-        write_file(path, "", 0600);
-        assert_int_equal(revfile_load(dir, back, T0, &err), REVFILE_E_CORRUPT);
-        free(err);
-        err = NULL;
-        /* A version 1 list (ids only) still loads. */
-        write_file(path, "roled-revoked 1\nASIAOLD 1700000100\n", 0600);
-        assert_int_equal(revfile_load(dir, back, T0, &err), 0);
-        assert_true(revocation_contains(back, "ASIAOLD", T0));
-
-        revocation_free(back);
-        revocation_free(rev);
-        assert_int_equal(unlink(path), 0);
-        assert_int_equal(rmdir(dir), 0);
-}
-
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -365,7 +268,6 @@ int main(void)
                 cmocka_unit_test(test_expire_and_foreach),
                 cmocka_unit_test(test_cuts),
                 cmocka_unit_test(test_many),
-                cmocka_unit_test(test_file_round_trip),
         };
 
         return cmocka_run_group_tests(tests, setup, NULL);
