@@ -21,59 +21,59 @@
 #define TOKEN_BIN_MAX (PROTO_TOKEN_MAX / 4 * 3)
 #define TOKEN_HEAD_SIZE (1 + TOKEN_KEY_ID_SIZE)
 
-/* The claim names, in the order they are encoded. */
-enum {
-        C_AKID,
-        C_SID,
-        C_ROLE,
-        C_ARN,
-        C_UID,
-        C_GID,
-        C_USER,
-        C_EXE,
-        C_UNIT,
-        C_IAT,
-        C_EXP,
-        C_POL,
-        C_SRC,
-        C_GIDS,
-        C_XSH,
-        C_CG,
-        C_COUNT,
-};
+/* How a claim is kept in TokenClaims and written on the wire. */
+typedef enum ClaimKind {
+        CLAIM_STR,  /* char *: at most .size bytes, no NUL */
+        CLAIM_U32,  /* uint32_t */
+        CLAIM_TIME, /* int64_t Unix seconds, a non-negative integer on the wire */
+        CLAIM_BIN,  /* uint8_t[.size], carried when the bool at .flag is set */
+        CLAIM_GIDS, /* gids[n_gids] (at most .size), carried when there are any */
+} ClaimKind;
 
-static const char *const claim_names[C_COUNT] = {
-        [C_AKID] = "akid", [C_SID] = "sid",   [C_ROLE] = "role", [C_ARN] = "arn",
-        [C_UID] = "uid",   [C_GID] = "gid",   [C_USER] = "user", [C_EXE] = "exe",
-        [C_UNIT] = "unit", [C_IAT] = "iat",   [C_EXP] = "exp",   [C_POL] = "pol",
-        [C_SRC] = "src",   [C_GIDS] = "gids", [C_XSH] = "xsh",   [C_CG] = "cg",
-};
+typedef struct Claim {
+        const char *name;
+        ClaimKind kind;
+        bool is_required; /* every version-1 token carries it */
+        size_t offset;    /* of its member in TokenClaims */
+        size_t size;      /* see ClaimKind */
+        size_t flag;      /* CLAIM_BIN: offset of its has_* member */
+} Claim;
 
-/* Bound of each string claim (0 for claims that are not strings). */
-static const size_t claim_max[C_COUNT] = {
-        [C_AKID] = TOKEN_AKID_MAX, [C_SID] = TOKEN_SID_MAX,   [C_ROLE] = TOKEN_ROLE_MAX,
-        [C_ARN] = TOKEN_ARN_MAX,   [C_USER] = TOKEN_USER_MAX, [C_EXE] = TOKEN_EXE_MAX,
-        [C_UNIT] = TOKEN_UNIT_MAX, [C_SRC] = TOKEN_ROLE_MAX,  [C_CG] = TOKEN_CGROUP_MAX,
-};
+#define AT(member) offsetof(TokenClaims, member)
 
-/* Claims every version-1 token carries; pol, src, gids, xsh and cg are optional. */
-#define REQUIRED_CLAIMS                                                                            \
-        ((1u << C_AKID) | (1u << C_SID) | (1u << C_ROLE) | (1u << C_ARN) | (1u << C_UID) |         \
-         (1u << C_GID) | (1u << C_USER) | (1u << C_EXE) | (1u << C_UNIT) | (1u << C_IAT) |         \
-         (1u << C_EXP))
+/* The claims, in the order they are encoded; 32 at most (claims_from_map()'s bit set). */
+static const Claim claims_table[] = {
+        { "akid", CLAIM_STR, true, AT(akid), TOKEN_AKID_MAX, 0 },
+        { "sid", CLAIM_STR, true, AT(sid), TOKEN_SID_MAX, 0 },
+        { "role", CLAIM_STR, true, AT(role), TOKEN_ROLE_MAX, 0 },
+        { "arn", CLAIM_STR, true, AT(arn), TOKEN_ARN_MAX, 0 },
+        { "uid", CLAIM_U32, true, AT(uid), 0, 0 },
+        { "gid", CLAIM_U32, true, AT(gid), 0, 0 },
+        { "user", CLAIM_STR, true, AT(user), TOKEN_USER_MAX, 0 },
+        { "exe", CLAIM_STR, true, AT(exe), TOKEN_EXE_MAX, 0 },
+        { "unit", CLAIM_STR, true, AT(unit), TOKEN_UNIT_MAX, 0 },
+        { "iat", CLAIM_TIME, true, AT(issued), 0, 0 },
+        { "exp", CLAIM_TIME, true, AT(expires), 0, 0 },
+        { "pol", CLAIM_BIN, false, AT(policy_digest), TOKEN_DIGEST_SIZE, AT(has_policy) },
+        { "src", CLAIM_STR, false, AT(source_role), TOKEN_ROLE_MAX, 0 },
+        { "gids", CLAIM_GIDS, false, AT(gids), TOKEN_GIDS_MAX, 0 },
+        { "xsh", CLAIM_BIN, false, AT(exe_sha256), sizeof(((TokenClaims *)0)->exe_sha256),
+          AT(has_exe_sha256) },
+        { "cg", CLAIM_STR, false, AT(cgroup), TOKEN_CGROUP_MAX, 0 },
+};
+#define N_CLAIMS (sizeof(claims_table) / sizeof(claims_table[0]))
+_Static_assert(N_CLAIMS <= 32, "claims_from_map() keeps the claims seen in a uint32_t");
+
+/* The member of @c that claim @cl describes. */
+#define MEMBER(type, c, cl) ((type *)((char *)(c) + (cl)->offset))
+#define CMEMBER(type, c, cl) ((const type *)((const char *)(c) + (cl)->offset))
 
 void token_claims_deinit(TokenClaims *c)
 {
-        free(c->akid);
-        free(c->sid);
-        free(c->role);
-        free(c->arn);
-        free(c->user);
-        free(c->exe);
-        free(c->unit);
-        free(c->source_role);
+        for (size_t i = 0; i < N_CLAIMS; i++)
+                if (claims_table[i].kind == CLAIM_STR)
+                        free(*MEMBER(char *, c, &claims_table[i]));
         free(c->gids);
-        free(c->cgroup);
         *c = (TokenClaims)TOKEN_CLAIMS_INIT;
 }
 
@@ -85,10 +85,67 @@ void token_key_id(const uint8_t pk[TOKEN_PUBLIC_KEY_SIZE], uint8_t id[TOKEN_KEY_
         memcpy(id, h, TOKEN_KEY_ID_SIZE);
 }
 
-/* A string claim is encodable when it fits its bound and holds no NUL (it is a C string). */
-static bool str_ok(const char *s, size_t max)
+/*
+ * is_carried() - does a token of @c hold claim @cl? Required claims always
+ * are (a NULL user, exe or unit is written as ""); optional ones when set.
+ */
+static bool is_carried(const TokenClaims *c, const Claim *cl)
 {
-        return s == NULL || strnlen(s, max + 1) <= max;
+        if (cl->is_required)
+                return true;
+        switch (cl->kind) {
+        case CLAIM_STR:
+                return *CMEMBER(char *, c, cl) != NULL;
+        case CLAIM_BIN:
+                return *(const bool *)((const char *)c + cl->flag);
+        case CLAIM_GIDS:
+                return c->n_gids > 0;
+        default:
+                return true;
+        }
+}
+
+/* Does claim @cl of @c fit its bound? A string must also hold no NUL (it is a C string). */
+static bool fits(const TokenClaims *c, const Claim *cl)
+{
+        const char *s;
+
+        switch (cl->kind) {
+        case CLAIM_STR:
+                s = *CMEMBER(char *, c, cl);
+                return s == NULL || strnlen(s, cl->size + 1) <= cl->size;
+        case CLAIM_GIDS:
+                return c->n_gids <= cl->size;
+        default:
+                return true;
+        }
+}
+
+static void pack_claim(ProtoBuf *b, const TokenClaims *c, const Claim *cl)
+{
+        const char *s;
+
+        switch (cl->kind) {
+        case CLAIM_STR:
+                s = *CMEMBER(char *, c, cl);
+                proto_pack_kv_str(b, cl->name, s ? s : "");
+                break;
+        case CLAIM_U32:
+                proto_pack_kv_uint(b, cl->name, *CMEMBER(uint32_t, c, cl));
+                break;
+        case CLAIM_TIME:
+                proto_pack_kv_uint(b, cl->name, (uint64_t)*CMEMBER(int64_t, c, cl));
+                break;
+        case CLAIM_BIN:
+                proto_pack_kv_bin(b, cl->name, CMEMBER(uint8_t, c, cl), cl->size);
+                break;
+        case CLAIM_GIDS:
+                proto_pack_str(b, cl->name);
+                msgpack_pack_array(&b->pk, c->n_gids);
+                for (size_t i = 0; i < c->n_gids; i++)
+                        msgpack_pack_uint32(&b->pk, c->gids[i]);
+                break;
+        }
 }
 
 int token_encode(const TokenClaims *claims, const uint8_t key_id[TOKEN_KEY_ID_SIZE],
@@ -98,18 +155,17 @@ int token_encode(const TokenClaims *claims, const uint8_t key_id[TOKEN_KEY_ID_SI
         ProtoBuf b;
         uint8_t version = TOKEN_VERSION;
         uint8_t sig[TOKEN_SIGNATURE_SIZE];
-        size_t b64_size;
+        size_t b64_size, n_carried = 0;
         char *tok;
         int r;
 
         if (!c->akid || !c->sid || !c->role || !c->arn || c->issued < 0 || c->expires < c->issued)
                 return -EINVAL;
-        if (!str_ok(c->akid, TOKEN_AKID_MAX) || !str_ok(c->sid, TOKEN_SID_MAX) ||
-            !str_ok(c->role, TOKEN_ROLE_MAX) || !str_ok(c->arn, TOKEN_ARN_MAX) ||
-            !str_ok(c->user, TOKEN_USER_MAX) || !str_ok(c->exe, TOKEN_EXE_MAX) ||
-            !str_ok(c->unit, TOKEN_UNIT_MAX) || !str_ok(c->source_role, TOKEN_ROLE_MAX) ||
-            !str_ok(c->cgroup, TOKEN_CGROUP_MAX) || c->n_gids > TOKEN_GIDS_MAX)
-                return TOKEN_E_TOO_LONG;
+        for (size_t i = 0; i < N_CLAIMS; i++) {
+                if (!fits(c, &claims_table[i]))
+                        return TOKEN_E_TOO_LONG;
+                n_carried += is_carried(c, &claims_table[i]);
+        }
 
         proto_buf_init(&b, false);
         r = proto_buf_append(&b, &version, 1);
@@ -117,34 +173,10 @@ int token_encode(const TokenClaims *claims, const uint8_t key_id[TOKEN_KEY_ID_SI
                 r = proto_buf_append(&b, key_id, TOKEN_KEY_ID_SIZE);
         if (r < 0)
                 goto out;
-        msgpack_pack_map(&b.pk, 11 + (c->has_policy ? 1 : 0) + (c->source_role ? 1 : 0) +
-                                        (c->n_gids ? 1 : 0) + (c->has_exe_sha256 ? 1 : 0) +
-                                        (c->cgroup ? 1 : 0));
-        proto_pack_kv_str(&b, claim_names[C_AKID], c->akid);
-        proto_pack_kv_str(&b, claim_names[C_SID], c->sid);
-        proto_pack_kv_str(&b, claim_names[C_ROLE], c->role);
-        proto_pack_kv_str(&b, claim_names[C_ARN], c->arn);
-        proto_pack_kv_uint(&b, claim_names[C_UID], c->uid);
-        proto_pack_kv_uint(&b, claim_names[C_GID], c->gid);
-        proto_pack_kv_str(&b, claim_names[C_USER], c->user ? c->user : "");
-        proto_pack_kv_str(&b, claim_names[C_EXE], c->exe ? c->exe : "");
-        proto_pack_kv_str(&b, claim_names[C_UNIT], c->unit ? c->unit : "");
-        proto_pack_kv_uint(&b, claim_names[C_IAT], (uint64_t)c->issued);
-        proto_pack_kv_uint(&b, claim_names[C_EXP], (uint64_t)c->expires);
-        if (c->has_policy)
-                proto_pack_kv_bin(&b, claim_names[C_POL], c->policy_digest, TOKEN_DIGEST_SIZE);
-        if (c->source_role)
-                proto_pack_kv_str(&b, claim_names[C_SRC], c->source_role);
-        if (c->n_gids) {
-                proto_pack_str(&b, claim_names[C_GIDS]);
-                msgpack_pack_array(&b.pk, c->n_gids);
-                for (size_t i = 0; i < c->n_gids; i++)
-                        msgpack_pack_uint32(&b.pk, c->gids[i]);
-        }
-        if (c->has_exe_sha256)
-                proto_pack_kv_bin(&b, claim_names[C_XSH], c->exe_sha256, sizeof(c->exe_sha256));
-        if (c->cgroup)
-                proto_pack_kv_str(&b, claim_names[C_CG], c->cgroup);
+        msgpack_pack_map(&b.pk, n_carried);
+        for (size_t i = 0; i < N_CLAIMS; i++)
+                if (is_carried(c, &claims_table[i]))
+                        pack_claim(&b, c, &claims_table[i]);
         if (b.is_oom) {
                 r = -ENOMEM;
                 goto out;
@@ -178,10 +210,16 @@ static int claim_index(const msgpack_object *k)
 {
         if (k->type != MSGPACK_OBJECT_STR)
                 return -1;
-        for (int i = 0; i < C_COUNT; i++)
-                if (proto_str_eq(k, claim_names[i]))
-                        return i;
+        for (size_t i = 0; i < N_CLAIMS; i++)
+                if (proto_str_eq(k, claims_table[i].name))
+                        return (int)i;
         return -1;
+}
+
+/* A non-negative integer object of at most @max. */
+static bool is_uint(const msgpack_object *v, uint64_t max)
+{
+        return v->type == MSGPACK_OBJECT_POSITIVE_INTEGER && v->via.u64 <= max;
 }
 
 /* dup_str() - copy string object @v (at most @max bytes, no NUL) into *@sp. */
@@ -199,6 +237,51 @@ static int dup_str(const msgpack_object *v, size_t max, char **sp)
         return 0;
 }
 
+/* dup_gids() - copy the non-empty array @v of at most @max gids into @c. */
+static int dup_gids(const msgpack_object *v, size_t max, TokenClaims *c)
+{
+        if (v->type != MSGPACK_OBJECT_ARRAY || v->via.array.size == 0 || v->via.array.size > max)
+                return TOKEN_E_MALFORMED;
+        c->gids = calloc(v->via.array.size, sizeof(*c->gids));
+        if (!c->gids)
+                return -ENOMEM;
+        for (uint32_t j = 0; j < v->via.array.size; j++) {
+                if (!is_uint(&v->via.array.ptr[j], UINT32_MAX))
+                        return TOKEN_E_MALFORMED;
+                c->gids[j] = (uint32_t)v->via.array.ptr[j].via.u64;
+        }
+        c->n_gids = v->via.array.size;
+        return 0;
+}
+
+/* read_claim() - claim @cl of @c from its value @v. Return: 0, TOKEN_E_MALFORMED or -ENOMEM. */
+static int read_claim(const msgpack_object *v, const Claim *cl, TokenClaims *c)
+{
+        switch (cl->kind) {
+        case CLAIM_STR:
+                return dup_str(v, cl->size, MEMBER(char *, c, cl));
+        case CLAIM_U32:
+                if (!is_uint(v, UINT32_MAX))
+                        return TOKEN_E_MALFORMED;
+                *MEMBER(uint32_t, c, cl) = (uint32_t)v->via.u64;
+                return 0;
+        case CLAIM_TIME:
+                if (!is_uint(v, INT64_MAX))
+                        return TOKEN_E_MALFORMED;
+                *MEMBER(int64_t, c, cl) = (int64_t)v->via.u64;
+                return 0;
+        case CLAIM_BIN:
+                if (v->type != MSGPACK_OBJECT_BIN || v->via.bin.size != cl->size)
+                        return TOKEN_E_MALFORMED;
+                memcpy(MEMBER(uint8_t, c, cl), v->via.bin.ptr, cl->size);
+                *(bool *)((char *)c + cl->flag) = true;
+                return 0;
+        case CLAIM_GIDS:
+                return dup_gids(v, cl->size, c);
+        }
+        return TOKEN_E_MALFORMED;
+}
+
 /* claims_from_map() - fill @c from the decoded claims map @m; @c is deinit'ed by the caller. */
 static int claims_from_map(const msgpack_object *m, TokenClaims *c)
 {
@@ -207,96 +290,21 @@ static int claims_from_map(const msgpack_object *m, TokenClaims *c)
         if (m->type != MSGPACK_OBJECT_MAP)
                 return TOKEN_E_MALFORMED;
         for (uint32_t i = 0; i < m->via.map.size; i++) {
-                const msgpack_object *k = &m->via.map.ptr[i].key;
-                const msgpack_object *v = &m->via.map.ptr[i].val;
-                int idx = claim_index(k);
-                char **sp = NULL;
+                int idx = claim_index(&m->via.map.ptr[i].key);
                 int r;
 
                 /* Unknown claims are refused: a verifier must never skip a restriction. */
                 if (idx < 0 || (seen & (1u << idx)))
                         return TOKEN_E_MALFORMED;
                 seen |= 1u << idx;
-                switch (idx) {
-                case C_AKID:
-                        sp = &c->akid;
-                        break;
-                case C_SID:
-                        sp = &c->sid;
-                        break;
-                case C_ROLE:
-                        sp = &c->role;
-                        break;
-                case C_ARN:
-                        sp = &c->arn;
-                        break;
-                case C_USER:
-                        sp = &c->user;
-                        break;
-                case C_EXE:
-                        sp = &c->exe;
-                        break;
-                case C_UNIT:
-                        sp = &c->unit;
-                        break;
-                case C_SRC:
-                        sp = &c->source_role;
-                        break;
-                case C_CG:
-                        sp = &c->cgroup;
-                        break;
-                case C_GIDS:
-                        if (v->type != MSGPACK_OBJECT_ARRAY || v->via.array.size == 0 ||
-                            v->via.array.size > TOKEN_GIDS_MAX)
-                                return TOKEN_E_MALFORMED;
-                        c->gids = calloc(v->via.array.size, sizeof(*c->gids));
-                        if (!c->gids)
-                                return -ENOMEM;
-                        for (uint32_t j = 0; j < v->via.array.size; j++) {
-                                const msgpack_object *g = &v->via.array.ptr[j];
-
-                                if (g->type != MSGPACK_OBJECT_POSITIVE_INTEGER ||
-                                    g->via.u64 > UINT32_MAX)
-                                        return TOKEN_E_MALFORMED;
-                                c->gids[j] = (uint32_t)g->via.u64;
-                        }
-                        c->n_gids = v->via.array.size;
-                        break;
-                case C_XSH:
-                        if (v->type != MSGPACK_OBJECT_BIN ||
-                            v->via.bin.size != sizeof(c->exe_sha256))
-                                return TOKEN_E_MALFORMED;
-                        memcpy(c->exe_sha256, v->via.bin.ptr, sizeof(c->exe_sha256));
-                        c->has_exe_sha256 = true;
-                        break;
-                case C_UID:
-                case C_GID:
-                        if (v->type != MSGPACK_OBJECT_POSITIVE_INTEGER || v->via.u64 > UINT32_MAX)
-                                return TOKEN_E_MALFORMED;
-                        *(idx == C_UID ? &c->uid : &c->gid) = (uint32_t)v->via.u64;
-                        break;
-                case C_IAT:
-                case C_EXP:
-                        if (v->type != MSGPACK_OBJECT_POSITIVE_INTEGER || v->via.u64 > INT64_MAX)
-                                return TOKEN_E_MALFORMED;
-                        *(idx == C_IAT ? &c->issued : &c->expires) = (int64_t)v->via.u64;
-                        break;
-                case C_POL:
-                        if (v->type != MSGPACK_OBJECT_BIN || v->via.bin.size != TOKEN_DIGEST_SIZE)
-                                return TOKEN_E_MALFORMED;
-                        memcpy(c->policy_digest, v->via.bin.ptr, TOKEN_DIGEST_SIZE);
-                        c->has_policy = true;
-                        break;
-                default:
-                        return TOKEN_E_MALFORMED;
-                }
-                if (sp) {
-                        r = dup_str(v, claim_max[idx], sp);
-                        if (r)
-                                return r;
-                }
+                r = read_claim(&m->via.map.ptr[i].val, &claims_table[idx], c);
+                if (r)
+                        return r;
         }
-        if ((seen & REQUIRED_CLAIMS) != REQUIRED_CLAIMS || c->expires < c->issued)
+        for (size_t i = 0; i < N_CLAIMS; i++)
+                if (claims_table[i].is_required && !(seen & (1u << i)))
+                        return TOKEN_E_MALFORMED;
+        if (c->expires < c->issued)
                 return TOKEN_E_MALFORMED;
         return 0;
 }
