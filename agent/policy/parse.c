@@ -304,77 +304,93 @@ static json_t *item(json_t *v, size_t i)
         return json_is_array(v) ? json_array_get(v, i) : v;
 }
 
-/*
- * A string or a non-empty array of strings (Action, Resource and their Not
- * forms): checked, with room for one compiled pattern per entry.
- */
-static int string_list(Parser *ps, json_t *v, const char *reason, const char *field,
-                       Pattern **patsp, size_t *np)
+/* What an entry of Action or Resource (or their Not forms) must look like, and how it compiles. */
+typedef struct ListRule {
+        const char *reason; /* fail()'s reason for an entry of another shape */
+        const char *shape;  /* what the message says a valid entry is */
+        bool (*is_valid)(const char *s);
+        unsigned flags; /* compile_pattern()'s PC_* */
+} ListRule;
+
+/* IAM:reference_policies_elements_action: "*" or "service:action". */
+static bool is_action(const char *s)
+{
+        const char *colon = strchr(s, ':');
+        return strcmp(s, "*") == 0 || (colon && colon != s && colon[1]);
+}
+
+/* IAM:reference_policies_elements_resource: "*" or an ARN, variables allowed. */
+static bool is_resource(const char *s)
+{
+        return strcmp(s, "*") == 0 || strncmp(s, "arn:", 4) == 0;
+}
+
+static const ListRule action_rule = { "InvalidAction", "\"*\" or \"service:action\"", is_action,
+                                      PC_GLOB | PC_LOWER };
+static const ListRule resource_rule = { "InvalidResource",
+                                        "\"*\" or an ARN (arn:partition:service:...)", is_resource,
+                                        PC_GLOB | PC_VARS | PC_ARN | PC_RESOURCE };
+
+/* A string or a non-empty array of strings, each entry checked by @rule and compiled. */
+static int compile_list(Parser *ps, json_t *v, const char *field, const ListRule *rule,
+                        Pattern **patsp, uint32_t *np)
 {
         size_t n = n_items(v);
+        Pattern *pats;
         if (!json_is_string(v) && !json_is_array(v))
-                return fail(ps, reason, field, "%s must be a string or an array of strings", field);
+                return fail(ps, rule->reason, field, "%s must be a string or an array of strings",
+                            field);
         if (n == 0)
-                return fail(ps, reason, field, "%s must not be empty", field);
+                return fail(ps, rule->reason, field, "%s must not be empty", field);
         for (size_t i = 0; i < n; i++)
                 if (!json_is_string(item(v, i)))
-                        return fail(ps, reason, field, "%s entries must be strings", field);
-        *patsp = arena_alloc(ps->arena, n * sizeof(**patsp));
-        if (!*patsp)
+                        return fail(ps, rule->reason, field, "%s entries must be strings", field);
+        pats = arena_alloc(ps->arena, n * sizeof(*pats));
+        if (!pats)
                 return -ENOMEM;
-        *np = n;
+        for (size_t i = 0; i < n; i++) {
+                const char *s = json_string_value(item(v, i));
+                if (!rule->is_valid(s))
+                        return fail(ps, rule->reason, field, "%s \"%s\" must be %s", field, s,
+                                    rule->shape);
+                int r = compile_pattern(ps, s, rule->flags, field, &pats[i]);
+                if (r != 0)
+                        return r;
+        }
+        *patsp = pats;
+        *np = (uint32_t)n;
         return 0;
 }
 
-/* IAM:reference_policies_elements_action: "*" or "service:action". */
+/* Action or NotAction; an action naming its service whole is hashed by it for eval.c. */
 static int compile_actions(Parser *ps, json_t *v, const char *field, Statement *st)
 {
         Pattern *pats;
-        size_t n;
-        int r = string_list(ps, v, "InvalidAction", field, &pats, &n);
+        uint32_t n;
+        int r = compile_list(ps, v, field, &action_rule, &pats, &n);
         if (r != 0)
                 return r;
         for (size_t i = 0; i < n; i++) {
                 const char *s = json_string_value(item(v, i));
                 const char *colon = strchr(s, ':');
-                if (strcmp(s, "*") != 0 && (!colon || colon == s || !colon[1]))
-                        return fail(ps, "InvalidAction", field,
-                                    "%s \"%s\" must be \"*\" or \"service:action\"", field, s);
-                r = compile_pattern(ps, s, PC_GLOB | PC_LOWER, field, &pats[i]);
-                if (r != 0)
-                        return r;
                 if (colon && strcspn(s, "*?") > (size_t)(colon - s)) {
                         pats[i].has_svc = true;
                         pats[i].svc_hash = svc_hash(s, (size_t)(colon - s));
                 }
         }
         st->actions = pats;
-        st->n_actions = (uint32_t)n;
+        st->n_actions = n;
         return 0;
 }
 
-/* IAM:reference_policies_elements_resource: "*" or an ARN, variables allowed. */
+/* Resource or NotResource. */
 static int compile_resources(Parser *ps, json_t *v, const char *field, Statement *st)
 {
         Pattern *pats;
-        size_t n;
-        int r = string_list(ps, v, "InvalidResource", field, &pats, &n);
-        if (r != 0)
-                return r;
-        for (size_t i = 0; i < n; i++) {
-                const char *s = json_string_value(item(v, i));
-                if (strcmp(s, "*") != 0 && strncmp(s, "arn:", 4) != 0)
-                        return fail(ps, "InvalidResource", field,
-                                    "%s \"%s\" must be \"*\" or an ARN (arn:partition:service:...)",
-                                    field, s);
-                r = compile_pattern(ps, s, PC_GLOB | PC_VARS | PC_ARN | PC_RESOURCE, field,
-                                    &pats[i]);
-                if (r != 0)
-                        return r;
-        }
-        st->resources = pats;
-        st->n_resources = (uint32_t)n;
-        return 0;
+        int r = compile_list(ps, v, field, &resource_rule, &pats, &st->n_resources);
+        if (r == 0)
+                st->resources = pats;
+        return r;
 }
 
 static int parse_u32(const char *s, size_t len, uint32_t *vp)
@@ -730,40 +746,66 @@ static int compile_conditions(Parser *ps, json_t *v, Statement *st)
         return 0;
 }
 
+/* A statement's elements (IAM:reference_policies_grammar); each Not form follows its plain one. */
+enum {
+        E_SID,
+        E_EFFECT,
+        E_ACTION,
+        E_NOT_ACTION,
+        E_RESOURCE,
+        E_NOT_RESOURCE,
+        E_PRINCIPAL,
+        E_NOT_PRINCIPAL,
+        E_CONDITION,
+        E_COUNT,
+};
+
+static const char *const element_names[E_COUNT] = { "Sid",       "Effect",       "Action",
+                                                    "NotAction", "Resource",     "NotResource",
+                                                    "Principal", "NotPrincipal", "Condition" };
+
+typedef int CompileFn(Parser *ps, json_t *v, const char *field, Statement *st);
+
+/*
+ * compile_either() - compile element @e or its Not form (the next element),
+ * whichever the statement gives, with @compile. *@hasp: whether either is
+ * given; *@is_notp: whether it is the Not form. Both at once fail with @reason.
+ */
+static int compile_either(Parser *ps, json_t *const el[E_COUNT], int e, const char *reason,
+                          CompileFn *compile, Statement *st, bool *is_notp, bool *hasp)
+{
+        if (el[e] && el[e + 1])
+                return fail(ps, reason, element_names[e + 1],
+                            "a statement cannot have both %s and %s", element_names[e],
+                            element_names[e + 1]);
+        *is_notp = el[e + 1] != NULL;
+        *hasp = el[e] || el[e + 1];
+        if (!*hasp)
+                return 0;
+        return compile(ps, el[e + *is_notp], element_names[e + *is_notp], st);
+}
+
 static int compile_statement(Parser *ps, json_t *js, Statement *st)
 {
-        json_t *action = NULL, *not_action = NULL, *resource = NULL, *not_resource = NULL;
-        json_t *principal = NULL, *not_principal = NULL, *cond = NULL, *effect = NULL, *sid = NULL;
+        json_t *el[E_COUNT] = { NULL }, *sid, *effect;
         const char *key;
         json_t *val;
+        bool has_action;
         int r;
 
         if (!json_is_object(js))
                 return fail(ps, "InvalidStatement", "", "a statement must be an object");
         json_object_foreach(js, key, val)
         {
-                if (strcmp(key, "Sid") == 0)
-                        sid = val;
-                else if (strcmp(key, "Effect") == 0)
-                        effect = val;
-                else if (strcmp(key, "Action") == 0)
-                        action = val;
-                else if (strcmp(key, "NotAction") == 0)
-                        not_action = val;
-                else if (strcmp(key, "Resource") == 0)
-                        resource = val;
-                else if (strcmp(key, "NotResource") == 0)
-                        not_resource = val;
-                else if (strcmp(key, "Principal") == 0)
-                        principal = val;
-                else if (strcmp(key, "NotPrincipal") == 0)
-                        not_principal = val;
-                else if (strcmp(key, "Condition") == 0)
-                        cond = val;
-                else
+                int e = 0;
+                while (e < E_COUNT && strcmp(key, element_names[e]) != 0)
+                        e++;
+                if (e == E_COUNT)
                         return fail(ps, "UnknownElement", key, "unknown statement element \"%s\"",
                                     key);
+                el[e] = val;
         }
+        sid = el[E_SID];
         if (sid) {
                 if (!json_is_string(sid))
                         return fail(ps, "InvalidSid", "Sid", "Sid must be a string");
@@ -771,6 +813,7 @@ static int compile_statement(Parser *ps, json_t *js, Statement *st)
                 if (!st->sid)
                         return -ENOMEM;
         }
+        effect = el[E_EFFECT];
         if (!effect)
                 return fail(ps, "MissingEffect", "Effect", "statement has no Effect");
         if (!json_is_string(effect) || (strcmp(json_string_value(effect), "Allow") &&
@@ -778,50 +821,23 @@ static int compile_statement(Parser *ps, json_t *js, Statement *st)
                 return fail(ps, "InvalidEffect", "Effect", "Effect must be \"Allow\" or \"Deny\"");
         st->is_deny = strcmp(json_string_value(effect), "Deny") == 0;
 
-        if (action && not_action)
-                return fail(ps, "InvalidAction", "NotAction",
-                            "a statement cannot have both Action and NotAction");
-        if (!action && !not_action)
-                return fail(ps, "MissingAction", "Action", "statement has no Action or NotAction");
-        st->is_not_action = not_action != NULL;
-        r = compile_actions(ps, action ? action : not_action, action ? "Action" : "NotAction", st);
-        if (r != 0)
-                return r;
-
-        if (principal && not_principal)
-                return fail(ps, "InvalidPrincipal", "NotPrincipal",
-                            "a statement cannot have both Principal and NotPrincipal");
-        if (principal || not_principal) {
-                st->has_principal = true;
-                st->is_not_principal = not_principal != NULL;
-                r = compile_principals(ps, principal ? principal : not_principal,
-                                       principal ? "Principal" : "NotPrincipal", st);
-                if (r != 0)
-                        return r;
-        }
-
-        if (resource && not_resource)
-                return fail(ps, "InvalidResource", "NotResource",
-                            "a statement cannot have both Resource and NotResource");
-        if (resource || not_resource) {
-                st->has_resource = true;
-                st->is_not_resource = not_resource != NULL;
-                r = compile_resources(ps, resource ? resource : not_resource,
-                                      resource ? "Resource" : "NotResource", st);
-                if (r != 0)
-                        return r;
-        } else if (!st->has_principal) {
-                /* Only trust (resource-based) documents may leave Resource out. */
-                return fail(ps, "MissingResource", "Resource",
-                            "statement has no Resource or NotResource");
-        }
-
-        if (cond) {
-                r = compile_conditions(ps, cond, st);
-                if (r != 0)
-                        return r;
-        }
-        return 0;
+        r = compile_either(ps, el, E_ACTION, "InvalidAction", compile_actions, st,
+                           &st->is_not_action, &has_action);
+        if (r == 0 && !has_action)
+                r = fail(ps, "MissingAction", "Action", "statement has no Action or NotAction");
+        if (r == 0)
+                r = compile_either(ps, el, E_PRINCIPAL, "InvalidPrincipal", compile_principals, st,
+                                   &st->is_not_principal, &st->has_principal);
+        if (r == 0)
+                r = compile_either(ps, el, E_RESOURCE, "InvalidResource", compile_resources, st,
+                                   &st->is_not_resource, &st->has_resource);
+        /* Only trust (resource-based) documents may leave Resource out. */
+        if (r == 0 && !st->has_resource && !st->has_principal)
+                r = fail(ps, "MissingResource", "Resource",
+                         "statement has no Resource or NotResource");
+        if (r == 0 && el[E_CONDITION])
+                r = compile_conditions(ps, el[E_CONDITION], st);
+        return r;
 }
 
 static Policy *policy_new(const char *name)
