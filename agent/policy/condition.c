@@ -142,6 +142,15 @@ static bool is_epoch(const char *s)
         return *s == '\0';
 }
 
+/* sep_digits() - @sep and two digits: 1 when there, 0 when @sep is not next, -EINVAL otherwise. */
+static int sep_digits(const char **s, char sep, int *vp)
+{
+        if (**s != sep)
+                return 0;
+        (*s)++;
+        return digits(s, 2, vp) < 0 ? -EINVAL : 1;
+}
+
 /*
  * parse_date() - the W3C profiles of ISO 8601 (https://www.w3.org/TR/NOTE-datetime,
  * which IAM:reference_policies_elements_condition_operators names): "2024",
@@ -167,42 +176,34 @@ int parse_date(const char *s, int64_t *msp)
         }
         if (digits(&p, 4, &y) < 0)
                 return -EINVAL;
-        bool has_day = false;
-        if (*p == '-') {
-                p++;
-                if (digits(&p, 2, &mo) < 0)
-                        return -EINVAL;
-                if (*p == '-') {
-                        p++;
-                        if (digits(&p, 2, &d) < 0)
-                                return -EINVAL;
-                        has_day = true;
-                }
-        }
+        int r = sep_digits(&p, '-', &mo);
+        if (r > 0)
+                r = sep_digits(&p, '-', &d);
+        if (r < 0)
+                return -EINVAL;
+        bool has_day = r > 0;
         if (mo < 1 || mo > 12 || d < 1 || d > 31)
                 return -EINVAL;
         int64_t offset_min = 0;
         if (has_day && (*p == 'T' || *p == 't')) {
                 p++;
-                if (digits(&p, 2, &h) < 0 || *p++ != ':' || digits(&p, 2, &mi) < 0)
+                if (digits(&p, 2, &h) < 0 || sep_digits(&p, ':', &mi) <= 0)
                         return -EINVAL;
-                if (*p == ':') {
+                r = sep_digits(&p, ':', &sec);
+                if (r < 0)
+                        return -EINVAL;
+                if (r > 0 && *p == '.') {
                         p++;
-                        if (digits(&p, 2, &sec) < 0)
-                                return -EINVAL;
-                        if (*p == '.') {
-                                p++;
-                                int n = 0, scale = 100;
-                                while (*p >= '0' && *p <= '9') {
-                                        if (n++ < 3) {
-                                                ms += (*p - '0') * scale;
-                                                scale /= 10;
-                                        }
-                                        p++;
+                        int n = 0, scale = 100;
+                        while (*p >= '0' && *p <= '9') {
+                                if (n++ < 3) {
+                                        ms += (*p - '0') * scale;
+                                        scale /= 10;
                                 }
-                                if (n == 0)
-                                        return -EINVAL;
+                                p++;
                         }
+                        if (n == 0)
+                                return -EINVAL;
                 }
                 if (h > 24 || mi > 59 || sec > 60)
                         return -EINVAL;
@@ -346,6 +347,61 @@ static const char *value_text(const Pattern *pat, const PolicyContext *ctx, char
         return buf;
 }
 
+/* The relations of the Numeric and Date operators, in the order of OP_NUM_* and OP_DATE_*. */
+enum { REL_EQ, REL_LT, REL_LE, REL_GT, REL_GE };
+_Static_assert(OP_NUM_LT - OP_NUM_EQ == REL_LT && OP_NUM_LE - OP_NUM_EQ == REL_LE &&
+                       OP_NUM_GT - OP_NUM_EQ == REL_GT && OP_NUM_GE - OP_NUM_EQ == REL_GE,
+               "OP_NUM_* follow the REL_* order");
+_Static_assert(OP_DATE_LT - OP_DATE_EQ == REL_LT && OP_DATE_LE - OP_DATE_EQ == REL_LE &&
+                       OP_DATE_GT - OP_DATE_EQ == REL_GT && OP_DATE_GE - OP_DATE_EQ == REL_GE,
+               "OP_DATE_* follow the REL_* order");
+
+/*
+ * holds() - does relation @rel hold between the request's value and the
+ * policy's, given @cmp: below, at or above zero as the request's value is
+ * less than, equal to or greater than the policy's (numbers are finite, so
+ * they always compare).
+ */
+static bool holds(int rel, int cmp)
+{
+        switch (rel) {
+        case REL_EQ:
+                return cmp == 0;
+        case REL_LT:
+                return cmp < 0;
+        case REL_LE:
+                return cmp <= 0;
+        case REL_GT:
+                return cmp > 0;
+        default:
+                return cmp >= 0;
+        }
+}
+
+/*
+ * ordered_match() - a Numeric or Date operator: the request value @r, read as
+ * the operator's type, against the policy's value @v. A value that does not
+ * read matches nothing.
+ */
+static bool ordered_match(uint8_t op, const CondValue *v, const char *r)
+{
+        bool is_date = op >= OP_DATE_EQ && op <= OP_DATE_GE;
+        double num;
+        int64_t date;
+        int cmp;
+
+        if (is_date) {
+                if (parse_date(r, &date) < 0)
+                        return false;
+                cmp = (date > v->date) - (date < v->date);
+        } else {
+                if (parse_number(r, &num) < 0)
+                        return false;
+                cmp = (num > v->num) - (num < v->num);
+        }
+        return holds(op - (is_date ? OP_DATE_EQ : OP_NUM_EQ), cmp);
+}
+
 /*
  * One request value @r (@rlen bytes) against one policy value, the positive
  * form of the operator, charged to @w (see Work): a few units a pair, the
@@ -357,8 +413,6 @@ static bool match_one(const Condition *c, const CondValue *v, const char *r, siz
         char buf[POLICY_EXPAND_MAX];
         const char *t;
         size_t len;
-        double num;
-        int64_t date;
 
         if (!work_charge(w, 8))
                 return false;
@@ -388,39 +442,12 @@ static bool match_one(const Condition *c, const CondValue *v, const char *r, siz
         case OP_NUM_LE:
         case OP_NUM_GT:
         case OP_NUM_GE:
-                if (!work_charge(w, 64) || parse_number(r, &num) < 0)
-                        return false;
-                switch (c->op) {
-                case OP_NUM_EQ:
-                        return num == v->num;
-                case OP_NUM_LT:
-                        return num < v->num;
-                case OP_NUM_LE:
-                        return num <= v->num;
-                case OP_NUM_GT:
-                        return num > v->num;
-                default:
-                        return num >= v->num;
-                }
         case OP_DATE_EQ:
         case OP_DATE_LT:
         case OP_DATE_LE:
         case OP_DATE_GT:
         case OP_DATE_GE:
-                if (!work_charge(w, 64) || parse_date(r, &date) < 0)
-                        return false;
-                switch (c->op) {
-                case OP_DATE_EQ:
-                        return date == v->date;
-                case OP_DATE_LT:
-                        return date < v->date;
-                case OP_DATE_LE:
-                        return date <= v->date;
-                case OP_DATE_GT:
-                        return date > v->date;
-                default:
-                        return date >= v->date;
-                }
+                return work_charge(w, 64) && ordered_match(c->op, v, r);
         case OP_BINARY:
                 return work_charge(w, rlen) && binary_equal(r, v->bin, v->bin_len);
         case OP_IP: {
