@@ -151,10 +151,36 @@ static bool is_reserved(const char *key)
                strcasecmp(key, "aws:userid") == 0 || strcasecmp(key, "aws:username") == 0;
 }
 
+/*
+ * room_and_copy() - room for one more item in *@itemsp (@n used, at most
+ * @max) and a copy of @s for it: a new key or a new value.
+ * Return: 0 (the caller owns *@copyp), -E2BIG or -ENOMEM.
+ */
+static int room_and_copy(void **itemsp, size_t n, size_t *sizep, size_t item_size, size_t initial,
+                         size_t max, const char *s, char **copyp)
+{
+        char *copy;
+
+        if (n >= max)
+                return -E2BIG;
+        if (array_reserve(itemsp, n, sizep, item_size, initial))
+                return -ENOMEM;
+        copy = strdup(s);
+        if (!copy)
+                return -ENOMEM;
+        *copyp = copy;
+        return 0;
+}
+#define ROOM_AND_COPY(items, n, size, initial, max, s, copyp)                                      \
+        room_and_copy((void **)&(items), (n), &(size), sizeof(*(items)), (initial), (max), (s),    \
+                      (copyp))
+
 int policy_context_set(PolicyContext *ctx, const char *key, const char *value, bool is_attested)
 {
         size_t len = value ? strlen(value) : 0;
         CtxEntry *e;
+        char *k, *v;
+        int r;
 
         if (!key || !*key)
                 return -EINVAL;
@@ -172,13 +198,10 @@ int policy_context_set(PolicyContext *ctx, const char *key, const char *value, b
                 e->is_attested = true;
         }
         if (!e) {
-                if (ctx->n_entries >= POLICY_CONTEXT_KEYS_MAX)
-                        return -E2BIG;
-                if (ARRAY_RESERVE(ctx->entries, ctx->n_entries, ctx->size_entries, 16))
-                        return -ENOMEM;
-                char *k = strdup(key);
-                if (!k)
-                        return -ENOMEM;
+                r = ROOM_AND_COPY(ctx->entries, ctx->n_entries, ctx->size_entries, 16,
+                                  POLICY_CONTEXT_KEYS_MAX, key, &k);
+                if (r < 0)
+                        return r;
                 uint16_t *index = ctx->index;
                 if (!index && ctx->n_entries >= INDEX_FROM &&
                     !(index = malloc(INDEX_SLOTS * sizeof(*index)))) {
@@ -198,13 +221,10 @@ int policy_context_set(PolicyContext *ctx, const char *key, const char *value, b
                 e->is_set = true;
                 return 0;
         }
-        if (e->n_values >= POLICY_CONTEXT_VALUES_MAX)
-                return -E2BIG;
-        if (ARRAY_RESERVE(e->values, e->n_values, e->size_values, 2))
-                return -ENOMEM;
-        char *v = strdup(value);
-        if (!v)
-                return -ENOMEM;
+        r = ROOM_AND_COPY(e->values, e->n_values, e->size_values, 2, POLICY_CONTEXT_VALUES_MAX,
+                          value, &v);
+        if (r < 0)
+                return r;
         e->values[e->n_values++] = v;
         ctx->n_bytes += len;
         return 0;

@@ -290,6 +290,22 @@ static inline bool has_bit(const uint64_t *t, size_t b)
 }
 
 /*
+ * run_length() - how many offsets of the set @mem (bits, all under @n_tok)
+ * the run of step @d starting at @j holds: j, j + d, ... while they are in
+ * the set; 0 when @j does not start a run (j - d is in the set).
+ */
+static inline size_t run_length(const uint64_t *mem, size_t n_tok, size_t j, size_t d)
+{
+        size_t n = 0;
+
+        if (j >= d && has_bit(mem, j - d))
+                return 0;
+        for (size_t k = j; k < n_tok && has_bit(mem, k); k += d)
+                n++;
+        return n;
+}
+
+/*
  * Offsets J (ascending, all under @n_tok, in @mem as bits) split into runs of step @d: a run
  * starts at each j with j - d not in J and goes on while j + d is. The cost
  * of taking them with doubling tables (see columns()), in word operations;
@@ -301,11 +317,9 @@ static size_t runs_cost(const uint32_t *off, size_t n_j, const uint64_t *mem, si
         size_t cost = 0, levels = 0;
 
         for (size_t a = 0; a < n_j; a++) {
-                size_t j = off[a], n = 0;
-                if (j >= d && has_bit(mem, j - d))
+                size_t n = run_length(mem, n_tok, off[a], d);
+                if (n == 0)
                         continue;
-                for (size_t k = j; k < n_tok && has_bit(mem, k); k += d)
-                        n++;
                 cost += ((size_t)__builtin_popcountll(n)) * n_sw;
                 while (levels < LEVELS_MAX && (1ull << levels) <= n)
                         levels++;
@@ -409,12 +423,8 @@ static size_t columns(const Sets *st, uint32_t *lit_bit, size_t n_lit, size_t n_
                                 and_shifted(cur, prev, dk, n);
                         }
                         for (size_t a = 0; a < n_j; a++) {
-                                size_t j = off[a], n = 0;
-                                if (j >= d && has_bit(rev, j - d))
-                                        continue;
-                                for (size_t k = j; k < n_tok && has_bit(rev, k); k += d)
-                                        n++;
-                                for (size_t k = 0, shift = j; n; k++, n >>= 1) {
+                                size_t n = run_length(rev, n_tok, off[a], d);
+                                for (size_t k = 0, shift = off[a]; n; k++, n >>= 1) {
                                         if (!(n & 1))
                                                 continue;
                                         and_shifted(alive, k == 0 ? t : x + (k - 1) * words, shift,
