@@ -24,11 +24,12 @@ typedef struct CacheEntry {
         uint8_t hash[EXEHASH_SIZE];
 } CacheEntry;
 
+/* One allocation: the cache and its max_entries entries. */
 struct ExehashCache {
-        CacheEntry *entries;
         size_t n_entries;
         size_t max_entries;
         uint64_t tick;
+        CacheEntry entries[];
 };
 
 void exehash_key_from_stat(const struct stat *st, ExehashKey *key)
@@ -102,14 +103,11 @@ int exehash_cache_new(ExehashCache **cachep, size_t max_entries)
 
         if (max_entries == 0)
                 max_entries = EXEHASH_CACHE_ENTRIES_DEFAULT;
-        c = calloc(1, sizeof(*c));
+        if (max_entries > (SIZE_MAX - sizeof(*c)) / sizeof(c->entries[0]))
+                return -ENOMEM;
+        c = calloc(1, sizeof(*c) + max_entries * sizeof(c->entries[0]));
         if (!c)
                 return -ENOMEM;
-        c->entries = calloc(max_entries, sizeof(*c->entries));
-        if (!c->entries) {
-                free(c);
-                return -ENOMEM;
-        }
         c->max_entries = max_entries;
         *cachep = c;
         return 0;
@@ -117,9 +115,6 @@ int exehash_cache_new(ExehashCache **cachep, size_t max_entries)
 
 ExehashCache *exehash_cache_free(ExehashCache *cache)
 {
-        if (!cache)
-                return NULL;
-        free(cache->entries);
         free(cache);
         return NULL;
 }

@@ -21,10 +21,11 @@ typedef struct Span {
         size_t off, len;
 } Span;
 
+/* One allocation: the index and its spans. */
 struct JsonSpan {
         const char *json;
-        Span *spans; /* sorted by v */
         size_t n_spans;
+        Span spans[]; /* sorted by v */
 };
 
 typedef struct Walk {
@@ -105,8 +106,9 @@ int jsonspan_new(JsonSpan **spanp, const char *json, size_t len, const json_t *r
 {
         _cleanup_free_ const json_t **nodes = NULL;
         _cleanup_free_ size_t *stack = NULL;
-        _cleanup_free_ Span *spans = NULL;
+        _cleanup_free_ JsonSpan *s = NULL;
         _cleanup_free_ bool *in_object = NULL;
+        Span *spans;
         Walk w = { 0 };
         size_t k = 0, depth = 0, n_spans = 0;
         bool expect_key = false;
@@ -118,9 +120,11 @@ int jsonspan_new(JsonSpan **spanp, const char *json, size_t len, const json_t *r
                 return r;
         stack = malloc(w.n * sizeof(*stack));
         in_object = malloc(w.n * sizeof(*in_object));
-        spans = malloc(w.n * sizeof(*spans));
-        if (!stack || !in_object || !spans)
+        /* Room for every value; true, false and null are left out at the end. */
+        s = malloc(sizeof(*s) + w.n * sizeof(s->spans[0]));
+        if (!stack || !in_object || !s)
                 return -ENOMEM;
+        spans = s->spans;
         for (size_t i = 0; i < len; i++) {
                 char c = json[i];
                 if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == ':')
@@ -174,19 +178,14 @@ int jsonspan_new(JsonSpan **spanp, const char *json, size_t len, const json_t *r
                     !json_is_null(spans[i].v))
                         spans[n_spans++] = spans[i];
         qsort(spans, n_spans, sizeof(*spans), cmp_span);
-        JsonSpan *s = malloc(sizeof(*s));
-        if (!s)
-                return -ENOMEM;
-        *s = (JsonSpan){ .json = json, .spans = steal_pointer(&spans), .n_spans = n_spans };
-        *spanp = s;
+        s->json = json;
+        s->n_spans = n_spans;
+        *spanp = steal_pointer(&s);
         return 0;
 }
 
 JsonSpan *jsonspan_free(JsonSpan *s)
 {
-        if (!s)
-                return NULL;
-        free(s->spans);
         free(s);
         return NULL;
 }
