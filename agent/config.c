@@ -256,19 +256,17 @@ bool config_role_name_valid(const char *name, size_t len)
         return name_valid(name, len, 1, CONFIG_ROLE_NAME_MAX, NAME_IAM_EXTRA);
 }
 
+/* The log_level names, indexed by ConfigLogLevel. */
+static const char *const log_level_names[] = {
+        [CONFIG_LOG_ERROR] = "error",
+        [CONFIG_LOG_WARNING] = "warning",
+        [CONFIG_LOG_INFO] = "info",
+        [CONFIG_LOG_DEBUG] = "debug",
+};
+
 const char *config_log_level_name(ConfigLogLevel level)
 {
-        switch (level) {
-        case CONFIG_LOG_ERROR:
-                return "error";
-        case CONFIG_LOG_WARNING:
-                return "warning";
-        case CONFIG_LOG_INFO:
-                return "info";
-        case CONFIG_LOG_DEBUG:
-                return "debug";
-        }
-        return "info";
+        return (size_t)level < ELEMENTSOF(log_level_names) ? log_level_names[level] : "info";
 }
 
 const Role *config_find_role(const Config *config, const char *name, size_t len)
@@ -899,12 +897,9 @@ static int copy_account(Parser *p, unsigned line, const char *key, const char *v
 static int parse_log_level(Parser *p, unsigned line, const char *key, const char *value,
                            void *field)
 {
-        static const ConfigLogLevel levels[] = { CONFIG_LOG_ERROR, CONFIG_LOG_WARNING,
-                                                 CONFIG_LOG_INFO, CONFIG_LOG_DEBUG };
-
-        for (size_t i = 0; i < ELEMENTSOF(levels); i++)
-                if (streq(value, config_log_level_name(levels[i]))) {
-                        *(ConfigLogLevel *)field = levels[i];
+        for (size_t i = 0; i < ELEMENTSOF(log_level_names); i++)
+                if (streq(value, log_level_names[i])) {
+                        *(ConfigLogLevel *)field = (ConfigLogLevel)i;
                         return 0;
                 }
         return p->error = set_error(p->err, p->file, line,
