@@ -278,48 +278,6 @@ int proto_get_bin(const msgpack_object *map, const char *key, size_t max, const 
         return RPC_E_TYPE;
 }
 
-int proto_get_uint(const msgpack_object *map, const char *key, uint64_t *vp)
-{
-        const msgpack_object *o = proto_get(map, key);
-
-        if (!o)
-                return RPC_E_MISSING;
-        if (o->type != MSGPACK_OBJECT_POSITIVE_INTEGER)
-                return RPC_E_TYPE;
-        *vp = o->via.u64;
-        return 0;
-}
-
-int proto_get_bool(const msgpack_object *map, const char *key, bool *vp)
-{
-        const msgpack_object *o = proto_get(map, key);
-
-        if (!o)
-                return RPC_E_MISSING;
-        if (o->type != MSGPACK_OBJECT_BOOLEAN)
-                return RPC_E_TYPE;
-        *vp = o->via.boolean;
-        return 0;
-}
-
-int proto_strndup(const msgpack_object *map, const char *key, size_t max, char **outp)
-{
-        const char *s;
-        size_t n;
-        int r = proto_get_str(map, key, max, &s, &n);
-        char *out;
-
-        if (r)
-                return r;
-        if (memchr(s, '\0', n))
-                return RPC_E_TYPE;
-        out = strndup(s, n);
-        if (!out)
-                return -ENOMEM;
-        *outp = out;
-        return 0;
-}
-
 ProtoError proto_error_code(const msgpack_object *error)
 {
         const msgpack_object *c = proto_get(error, "code");

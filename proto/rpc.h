@@ -61,17 +61,8 @@ int proto_get_str(const msgpack_object *map, const char *key, size_t max, const 
 /* proto_get_bin() - like proto_get_str() but accepts bin or str. */
 int proto_get_bin(const msgpack_object *map, const char *key, size_t max, const uint8_t **pp,
                   size_t *lenp);
-/* proto_get_uint() - non-negative integer field.  Return: 0, RPC_E_MISSING or RPC_E_TYPE. */
-int proto_get_uint(const msgpack_object *map, const char *key, uint64_t *vp);
-/* proto_get_bool() - boolean field.  Return: 0, RPC_E_MISSING or RPC_E_TYPE. */
-int proto_get_bool(const msgpack_object *map, const char *key, bool *vp);
 /* proto_str_eq() - does msgpack string @o equal the C string @s? */
 bool proto_str_eq(const msgpack_object *o, const char *s);
-/*
- * proto_strndup() - NUL-terminated copy of a string field (for what the caller keeps).
- * Return: 0, RPC_E_MISSING, RPC_E_TYPE or -ENOMEM; on 0 the caller owns *@outp.
- */
-int proto_strndup(const msgpack_object *map, const char *key, size_t max, char **outp);
 
 /* ProtoBuf - growable output buffer with a packer bound to it. */
 typedef struct ProtoBuf {

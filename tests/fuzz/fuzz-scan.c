@@ -28,16 +28,9 @@ static void touch_fields(const ProtoMsg *msg)
                         const char *s;
                         const uint8_t *p;
                         size_t n;
-                        uint64_t u;
-                        bool b;
-                        char *dup = NULL;
 
                         (void)proto_get_str(maps[m], keys[k], PROTO_POLICY_MAX, &s, &n);
                         (void)proto_get_bin(maps[m], keys[k], PROTO_TOKEN_MAX, &p, &n);
-                        (void)proto_get_uint(maps[m], keys[k], &u);
-                        (void)proto_get_bool(maps[m], keys[k], &b);
-                        if (proto_strndup(maps[m], keys[k], 64, &dup) == 0)
-                                free(dup);
                 }
         }
         if (msg->error) {

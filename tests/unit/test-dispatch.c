@@ -131,10 +131,9 @@ static const char *resp_str(const msgpack_object *map, const char *key, char *bu
 
 static long long resp_uint(const msgpack_object *map, const char *key)
 {
-        uint64_t v;
+        const msgpack_object *o = proto_get(map, key);
 
-        return map->type == MSGPACK_OBJECT_MAP && proto_get_uint(map, key, &v) == 0 ? (long long)v
-                                                                                    : -1;
+        return o && o->type == MSGPACK_OBJECT_POSITIVE_INTEGER ? (long long)o->via.u64 : -1;
 }
 
 static void put(const char *rel, const char *text)

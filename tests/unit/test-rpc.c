@@ -38,13 +38,11 @@ static void test_request_round_trip(void **state)
         ProtoBuf b;
         msgpack_zone zone;
         msgpack_object obj;
+        const msgpack_object *v;
         ProtoMsg msg;
         const char *s;
         const uint8_t *bp;
         size_t n;
-        uint64_t u;
-        bool flag;
-        char *dup = NULL;
 
         (void)state;
         proto_buf_init(&b, false);
@@ -72,26 +70,18 @@ static void test_request_round_trip(void **state)
         assert_int_equal(proto_get_str(msg.params, "durationSeconds", 64, &s, &n), RPC_E_TYPE);
         assert_int_equal(proto_get_str(msg.params, "absent", 64, &s, &n), RPC_E_MISSING);
         assert_int_equal(proto_get_str(msg.params, "nothing", 64, &s, &n), RPC_E_MISSING);
-        assert_int_equal(proto_get_uint(msg.params, "durationSeconds", &u), 0);
-        assert_int_equal(u, 900);
-        assert_int_equal(proto_get_uint(msg.params, "neg", &u), RPC_E_TYPE);
-        assert_int_equal(proto_get_uint(msg.params, "role", &u), RPC_E_TYPE);
-        assert_int_equal(proto_get_uint(msg.params, "absent", &u), RPC_E_MISSING);
-        assert_int_equal(proto_get_bool(msg.params, "flag", &flag), 0);
-        assert_true(flag);
-        assert_int_equal(proto_get_bool(msg.params, "role", &flag), RPC_E_TYPE);
+        /* The packers' integers and Booleans come back as such. */
+        v = proto_get(msg.params, "durationSeconds");
+        assert_true(v->type == MSGPACK_OBJECT_POSITIVE_INTEGER && v->via.u64 == 900);
+        v = proto_get(msg.params, "neg");
+        assert_true(v->type == MSGPACK_OBJECT_NEGATIVE_INTEGER && v->via.i64 == -5);
+        v = proto_get(msg.params, "flag");
+        assert_true(v->type == MSGPACK_OBJECT_BOOLEAN && v->via.boolean);
         assert_int_equal(proto_get_bin(msg.params, "blob", 2, &bp, &n), 0);
         assert_int_equal(n, 2);
         assert_int_equal(bp[1], 1);
         assert_int_equal(proto_get_bin(msg.params, "blob", 1, &bp, &n), RPC_E_TYPE);
         assert_int_equal(proto_get_bin(msg.params, "role", 3, &bp, &n), 0); /* str accepted */
-        assert_int_equal(proto_strndup(msg.params, "role", 64, &dup), 0);
-        assert_string_equal(dup, "web");
-        free(dup);
-        dup = NULL;
-        /* A NUL inside a string cannot become a C string. */
-        assert_int_equal(proto_strndup(msg.params, "blob", 64, &dup), RPC_E_TYPE);
-        assert_null(dup);
         assert_null(proto_get(NULL, "role"));
         assert_null(proto_get(msg.params, "nothing"));
         msgpack_zone_destroy(&zone);
