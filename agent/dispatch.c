@@ -28,7 +28,7 @@ typedef int (*Call)(Request *req, const msgpack_object *params);
  * handle_<WireName>(). A parameter of the wrong type or a missing one is
  * answered before the handler runs.
  */
-#define CALL_DEFINE(name, req_type, rep_type)                                                      \
+#define CALL_DEFINE(e, name, flags, req_type, rep_type)                                            \
         static int call_##name(Request *req, const msgpack_object *params)                         \
         {                                                                                          \
                 Proto##req_type in;                                                                \
@@ -39,13 +39,13 @@ typedef int (*Call)(Request *req, const msgpack_object *params);
                         return request_param_error(req, r, field);                                 \
                 return handle_##name(req, &in);                                                    \
         }
-PROTO_PAYLOAD_METHODS(CALL_DEFINE)
+PROTO_METHODS(CALL_DEFINE)
 #undef CALL_DEFINE
 
-/* In PROTO_METHODS' order, which codec.c checks PROTO_PAYLOAD_METHODS follows. */
+/* Indexed by ProtoMethod: one row per PROTO_METHODS row. */
 static const Call calls[PROTO_M_COUNT] = {
-#define CALL_ROW(name, req_type, rep_type) call_##name,
-        PROTO_PAYLOAD_METHODS(CALL_ROW)
+#define CALL_ROW(e, name, flags, req_type, rep_type) call_##name,
+        PROTO_METHODS(CALL_ROW)
 #undef CALL_ROW
 };
 

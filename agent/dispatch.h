@@ -129,8 +129,9 @@ enum {
 };
 int dispatch_message(Conn *c, const uint8_t *buf, size_t len, ProtoBuf *out);
 
-#define HANDLER_DECLARE(name, req, rep) int handle_##name(Request *req, const Proto##req *in);
-PROTO_PAYLOAD_METHODS(HANDLER_DECLARE)
+#define HANDLER_DECLARE(e, name, flags, req, rep)                                                  \
+        int handle_##name(Request *req, const Proto##req *in);
+PROTO_METHODS(HANDLER_DECLARE)
 #undef HANDLER_DECLARE
 
 /*

@@ -109,35 +109,15 @@ PROTO_PAYLOADS(DEFINE_SCHEMA)
 #undef DEFINE_SCHEMA
 const ProtoSchema codec_schema_Empty = { "Empty", sizeof(ProtoEmpty), NULL, 0 };
 
-/* Every method has a row, in PROTO_METHODS' order. */
-#define COUNT_ROW(name, req, rep) +1
-_Static_assert(0 PROTO_PAYLOAD_METHODS(COUNT_ROW) == PROTO_M_COUNT,
-               "PROTO_PAYLOAD_METHODS has one row per method");
-#undef COUNT_ROW
-enum {
-#define NAME_ENUM(e, name, flags) NAME_##name = PROTO_M_##e,
-        PROTO_METHODS(NAME_ENUM)
-#undef NAME_ENUM
-};
-enum {
-#define PAYLOAD_ENUM(name, req, rep) PAYLOAD_##name,
-        PROTO_PAYLOAD_METHODS(PAYLOAD_ENUM)
-#undef PAYLOAD_ENUM
-};
-#define SAME_ORDER(name, req, rep)                                                                 \
-        _Static_assert((int)PAYLOAD_##name == (int)NAME_##name,                                    \
-                       #name " is in PROTO_METHODS' place");
-PROTO_PAYLOAD_METHODS(SAME_ORDER)
-#undef SAME_ORDER
-
+/* Each method's payload schemas, from its PROTO_METHODS row. */
 static const ProtoSchema *const requests[PROTO_M_COUNT] = {
-#define REQ_ROW(name, req, rep) &codec_schema_##req,
-        PROTO_PAYLOAD_METHODS(REQ_ROW)
+#define REQ_ROW(e, name, flags, req, rep) &codec_schema_##req,
+        PROTO_METHODS(REQ_ROW)
 #undef REQ_ROW
 };
 static const ProtoSchema *const replies[PROTO_M_COUNT] = {
-#define REP_ROW(name, req, rep) &codec_schema_##rep,
-        PROTO_PAYLOAD_METHODS(REP_ROW)
+#define REP_ROW(e, name, flags, req, rep) &codec_schema_##rep,
+        PROTO_METHODS(REP_ROW)
 #undef REP_ROW
 };
 
@@ -353,14 +333,13 @@ static int decode_value(const Field *f, const msgpack_object *o, msgpack_zone *z
                 *(ProtoStr *)p = (ProtoStr){ o->via.str.ptr, o->via.str.size };
                 return 0;
         case K_UINT:
-                if (o->type != MSGPACK_OBJECT_POSITIVE_INTEGER)
-                        return RPC_E_TYPE;
-                *(uint64_t *)p = o->via.u64;
-                return 0;
         case K_OPT_UINT:
                 if (o->type != MSGPACK_OBJECT_POSITIVE_INTEGER)
                         return RPC_E_TYPE;
-                *(ProtoOptUint *)p = (ProtoOptUint){ o->via.u64, true };
+                if (f->kind == K_OPT_UINT)
+                        *(ProtoOptUint *)p = (ProtoOptUint){ o->via.u64, true };
+                else
+                        *(uint64_t *)p = o->via.u64;
                 return 0;
         case K_BOOL:
                 if (o->type != MSGPACK_OBJECT_BOOLEAN)

@@ -352,27 +352,6 @@ enum { PROTO_REQUIRED, PROTO_OPTIONAL, PROTO_NULLABLE };
         X(SessionSummary)                                                                          \
         X(ListSessionsRep)
 
-/*
- * Each method's request and reply struct, in the order of PROTO_METHODS
- * (checked in codec.c): X(WireName, Req, Rep). Empty is a map with no fields.
- */
-#define PROTO_PAYLOAD_METHODS(X)                                                                   \
-        X(Hello, HelloReq, HelloRep)                                                               \
-        X(GetCredentials, GetCredentialsReq, CredentialsRep)                                       \
-        X(AssumeRole, AssumeRoleReq, CredentialsRep)                                               \
-        X(GetCallerIdentity, Empty, GetCallerIdentityRep)                                          \
-        X(ListRoles, Empty, ListRolesRep)                                                          \
-        X(Status, Empty, StatusRep)                                                                \
-        X(Reload, Empty, ReloadRep)                                                                \
-        X(Revoke, RevokeReq, RevokeRep)                                                            \
-        X(GetPublicKeys, Empty, GetPublicKeysRep)                                                  \
-        X(GetRole, GetRoleReq, GetRoleRep)                                                         \
-        X(Authorize, AuthorizeReq, DecisionRep)                                                    \
-        X(Simulate, SimulateReq, DecisionRep)                                                      \
-        X(Login, LoginReq, LoginRep)                                                               \
-        X(Mfa, MfaReq, MfaRep)                                                                     \
-        X(ListSessions, ListSessionsReq, ListSessionsRep)
-
 /* C types of the kinds (see the field rows). */
 #define PROTO_CTYPE_STR(sub) ProtoStr
 #define PROTO_CTYPE_BIN(sub) ProtoStr

@@ -73,27 +73,29 @@ enum {
 #define PROTO_F_ADMIN 1u /* only root or the agent's own uid */
 
 /*
- * PROTO_METHODS - every method: X(ENUM, WireName, flags).
+ * PROTO_METHODS - every method: X(ENUM, WireName, flags, Req, Rep), where Req
+ * and Rep name its request and reply payloads (codec.h's ProtoReq and
+ * ProtoRep; Empty is a map with no fields).
  */
 #define PROTO_METHODS(X)                                                                           \
-        X(HELLO, Hello, PROTO_F_NONE)                                                              \
-        X(GET_CREDENTIALS, GetCredentials, PROTO_F_NONE)                                           \
-        X(ASSUME_ROLE, AssumeRole, PROTO_F_NONE)                                                   \
-        X(GET_CALLER_IDENTITY, GetCallerIdentity, PROTO_F_NONE)                                    \
-        X(LIST_ROLES, ListRoles, PROTO_F_NONE)                                                     \
-        X(STATUS, Status, PROTO_F_NONE)                                                            \
-        X(RELOAD, Reload, PROTO_F_ADMIN)                                                           \
-        X(REVOKE, Revoke, PROTO_F_NONE)                                                            \
-        X(GET_PUBLIC_KEYS, GetPublicKeys, PROTO_F_NONE)                                            \
-        X(GET_ROLE, GetRole, PROTO_F_NONE)                                                         \
-        X(AUTHORIZE, Authorize, PROTO_F_NONE)                                                      \
-        X(SIMULATE, Simulate, PROTO_F_ADMIN)                                                       \
-        X(LOGIN, Login, PROTO_F_ADMIN)                                                             \
-        X(MFA, Mfa, PROTO_F_NONE)                                                                  \
-        X(LIST_SESSIONS, ListSessions, PROTO_F_NONE)
+        X(HELLO, Hello, PROTO_F_NONE, HelloReq, HelloRep)                                          \
+        X(GET_CREDENTIALS, GetCredentials, PROTO_F_NONE, GetCredentialsReq, CredentialsRep)        \
+        X(ASSUME_ROLE, AssumeRole, PROTO_F_NONE, AssumeRoleReq, CredentialsRep)                    \
+        X(GET_CALLER_IDENTITY, GetCallerIdentity, PROTO_F_NONE, Empty, GetCallerIdentityRep)       \
+        X(LIST_ROLES, ListRoles, PROTO_F_NONE, Empty, ListRolesRep)                                \
+        X(STATUS, Status, PROTO_F_NONE, Empty, StatusRep)                                          \
+        X(RELOAD, Reload, PROTO_F_ADMIN, Empty, ReloadRep)                                         \
+        X(REVOKE, Revoke, PROTO_F_NONE, RevokeReq, RevokeRep)                                      \
+        X(GET_PUBLIC_KEYS, GetPublicKeys, PROTO_F_NONE, Empty, GetPublicKeysRep)                   \
+        X(GET_ROLE, GetRole, PROTO_F_NONE, GetRoleReq, GetRoleRep)                                 \
+        X(AUTHORIZE, Authorize, PROTO_F_NONE, AuthorizeReq, DecisionRep)                           \
+        X(SIMULATE, Simulate, PROTO_F_ADMIN, SimulateReq, DecisionRep)                             \
+        X(LOGIN, Login, PROTO_F_ADMIN, LoginReq, LoginRep)                                         \
+        X(MFA, Mfa, PROTO_F_NONE, MfaReq, MfaRep)                                                  \
+        X(LIST_SESSIONS, ListSessions, PROTO_F_NONE, ListSessionsReq, ListSessionsRep)
 
 typedef enum ProtoMethod {
-#define PROTO_X_ENUM(e, name, flags) PROTO_M_##e,
+#define PROTO_X_ENUM(e, name, flags, req, rep) PROTO_M_##e,
         PROTO_METHODS(PROTO_X_ENUM)
 #undef PROTO_X_ENUM
                 PROTO_M_COUNT,

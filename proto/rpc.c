@@ -18,7 +18,7 @@ static const struct {
         size_t len;
         unsigned flags;
 } methods[] = {
-#define PROTO_X_ROW(e, name, flags) { #name, sizeof(#name) - 1, flags },
+#define PROTO_X_ROW(e, name, flags, req, rep) { #name, sizeof(#name) - 1, flags },
         PROTO_METHODS(PROTO_X_ROW)
 #undef PROTO_X_ROW
 };
