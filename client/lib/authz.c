@@ -13,17 +13,18 @@
 
 #include <stdio.h>
 
+/* Each decision's name, as the agent sends it and roled_decision_name() gives it. */
+static const char *const decision_names[] = {
+        [ROLED_DECISION_IMPLICIT_DENY] = "implicit-deny",
+        [ROLED_DECISION_ALLOW] = "allow",
+        [ROLED_DECISION_EXPLICIT_DENY] = "explicit-deny",
+};
+
 ROLED_EXPORT const char *roled_decision_name(roled_decision decision)
 {
-        switch (decision) {
-        case ROLED_DECISION_ALLOW:
-                return "allow";
-        case ROLED_DECISION_EXPLICIT_DENY:
-                return "explicit-deny";
-        case ROLED_DECISION_IMPLICIT_DENY:
-        default:
-                return "implicit-deny";
-        }
+        if ((unsigned)decision >= ELEMENTSOF(decision_names))
+                return decision_names[ROLED_DECISION_IMPLICIT_DENY];
+        return decision_names[decision];
 }
 
 /*
@@ -192,84 +193,50 @@ static void pack_get_role(ProtoBuf *b, const void *arg)
 
 /* ---- roled_authz_result ---- */
 
+#define AUTHZ_STRS(X)                                                                              \
+        X(authz_result, policy)                                                                    \
+        X(authz_result, sid)                                                                       \
+        X(authz_result, role)                                                                      \
+        X(authz_result, reason)
+
 struct roled_authz_result {
         ResultHead h;
         roled_decision decision;
         bool has_match;
-        char *policy;
         uint32_t statement;
-        char *sid;
-        char *role;
-        char *reason;
+        AUTHZ_STRS(RESULT_STR_MEMBER)
 };
 
-static void authz_destroy(void *obj)
-{
-        roled_authz_result *r = obj;
-
-        free(r->policy);
-        free(r->sid);
-        free(r->role);
-        free(r->reason);
-}
-
-RESULT_REFS(authz_result)
+RESULT_OBJECT(authz_result, DecisionRep, AUTHZ_STRS, RESULT_NO_REST)
 RESULT_GET(authz_result, roled_decision, decision)
 RESULT_GET(authz_result, bool, has_match)
-RESULT_GET_STR(authz_result, policy)
 RESULT_GET(authz_result, uint32_t, statement)
-RESULT_GET_STR(authz_result, sid)
-RESULT_GET_STR(authz_result, role)
-RESULT_GET_STR(authz_result, reason)
 
-roled_status authz_decode(const msgpack_object *m, msgpack_zone *zone, void **objp,
-                          roled_error *err)
+static roled_status authz_result_fill(const ProtoDecisionRep *rep, roled_authz_result *out,
+                                      roled_error *err)
 {
-        static const struct {
-                const char *name;
-                roled_decision d;
-        } decisions[] = {
-                { "allow", ROLED_DECISION_ALLOW },
-                { "explicit-deny", ROLED_DECISION_EXPLICIT_DENY },
-                { "implicit-deny", ROLED_DECISION_IMPLICIT_DENY },
-        };
-        roled_authz_result *out;
-        ProtoDecisionRep rep;
-        const char *field = NULL;
         roled_status st;
         size_t i;
 
-        if ((st = result_decoded(codec_decode_DecisionRep(m, zone, &rep, &field), field, err)))
-                return st;
-        for (i = 0; i < ELEMENTSOF(decisions); i++)
-                if (rep.decision.len == strlen(decisions[i].name) &&
-                    memcmp(rep.decision.ptr, decisions[i].name, rep.decision.len) == 0)
+        for (i = 0; i < ELEMENTSOF(decision_names); i++)
+                if (rep->decision.len == strlen(decision_names[i]) &&
+                    memcmp(rep->decision.ptr, decision_names[i], rep->decision.len) == 0)
                         break;
-        if (i == ELEMENTSOF(decisions))
+        if (i == ELEMENTSOF(decision_names))
                 return error_set(err, ROLED_E_PROTOCOL, "roled sent a bad 'decision' field");
-        out = result_alloc(sizeof(*out), authz_destroy);
-        if (!out)
-                return error_set(err, ROLED_E_NOMEM, "out of memory");
-        out->decision = decisions[i].d;
-        if ((st = result_strdup(rep.role, "role", false, &out->role, err)) ||
-            (st = result_strdup(rep.reason, "reason", false, &out->reason, err)))
-                goto fail;
-        if (rep.matched) {
-                if (rep.matched->statement > UINT32_MAX) {
-                        st = error_set(err, ROLED_E_PROTOCOL, "roled sent a bad 'statement' field");
-                        goto fail;
-                }
-                out->statement = (uint32_t)rep.matched->statement;
-                if ((st = result_strdup(rep.matched->policy, "policy", false, &out->policy, err)) ||
-                    (st = result_strdup(rep.matched->sid, "sid", false, &out->sid, err)))
-                        goto fail;
-                out->has_match = true;
-        }
-        *objp = out;
+        out->decision = (roled_decision)i;
+        if ((st = result_strdup(rep->role, "role", false, &out->role, err)) ||
+            (st = result_strdup(rep->reason, "reason", false, &out->reason, err)))
+                return st;
+        if (!rep->matched)
+                return ROLED_OK;
+        if (!result_u32(rep->matched->statement, &out->statement))
+                return error_set(err, ROLED_E_PROTOCOL, "roled sent a bad 'statement' field");
+        if ((st = result_strdup(rep->matched->policy, "policy", false, &out->policy, err)) ||
+            (st = result_strdup(rep->matched->sid, "sid", false, &out->sid, err)))
+                return st;
+        out->has_match = true;
         return ROLED_OK;
-fail:
-        result_unref(out);
-        return st;
 }
 
 /* read_authz() - CallKind.read of Authorize: @reqp into the AuthzArgs @ap. */
@@ -328,12 +295,12 @@ static roled_status read_simulate(const void *reqp, void *qp, roled_error *err)
 
 /* The token (or the signed request holding it) is a secret: the Op's buffer is wiped. */
 static const CallKind authorize_call = {
-        "roled_authorize", PROTO_M_AUTHORIZE, read_authz,
-        pack_authorize,    authz_decode,      deliver_authz,
+        "roled_authorize", PROTO_M_AUTHORIZE,  read_authz,
+        pack_authorize,    &authz_result_kind, deliver_authz,
 };
 
 static const CallKind simulate_call = {
-        "roled_simulate", PROTO_M_SIMULATE, read_simulate, pack_simulate, authz_decode, NULL,
+        "roled_simulate", PROTO_M_SIMULATE, read_simulate, pack_simulate, &authz_result_kind, NULL,
 };
 
 ROLED_EXPORT roled_status roled_authorize(roled_client *client, const roled_authz_request *req,
@@ -363,51 +330,43 @@ ROLED_EXPORT roled_status roled_simulate(roled_client *client, const roled_simul
 
 /* ---- roled_role ---- */
 
+#define ROLE_STRS(X)                                                                               \
+        X(role, name)                                                                              \
+        X(role, arn)                                                                               \
+        X(role, role_id)                                                                           \
+        X(role, description)                                                                       \
+        X(role, issuer)                                                                            \
+        X(role, file)
+/* The documents, NULL when the role has none. */
+#define ROLE_DOCS(X)                                                                               \
+        X(role, trust_rules_json)                                                                  \
+        X(role, default_rules_json)                                                                \
+        X(role, trust_policy_json)                                                                 \
+        X(role, permissions_policy_json)
+
 struct roled_role {
         ResultHead h;
-        char *name, *arn, *role_id, *description, *issuer, *file;
+        ROLE_STRS(RESULT_STR_MEMBER)
         uint32_t max_session_duration;
-        char *trust_rules_json, *default_rules_json, *trust_policy_json, *permissions_policy_json;
+        ROLE_DOCS(RESULT_STR_MEMBER)
         char **tag_keys, **tag_values;
         size_t n_tags;
 };
 
-static void role_destroy(void *obj)
+static void role_free_rest(roled_role *x)
 {
-        roled_role *r = obj;
-
-        free(r->name);
-        free(r->arn);
-        free(r->role_id);
-        free(r->description);
-        free(r->issuer);
-        free(r->file);
-        free(r->trust_rules_json);
-        free(r->default_rules_json);
-        for (size_t i = 0; i < r->n_tags; i++) {
-                free(r->tag_keys[i]);
-                free(r->tag_values[i]);
+        ROLE_DOCS(RESULT_FREE)
+        for (size_t i = 0; i < x->n_tags; i++) {
+                free(x->tag_keys[i]);
+                free(x->tag_values[i]);
         }
-        free(r->tag_keys);
-        free(r->tag_values);
-        free(r->trust_policy_json);
-        free(r->permissions_policy_json);
+        free(x->tag_keys);
+        free(x->tag_values);
 }
 
-RESULT_REFS(role)
-RESULT_GET_STR(role, name)
-RESULT_GET_STR(role, arn)
-RESULT_GET_STR(role, role_id)
-RESULT_GET_STR(role, description)
+RESULT_OBJECT(role, GetRoleRep, ROLE_STRS, role_free_rest)
 RESULT_GET(role, uint32_t, max_session_duration)
-RESULT_GET_STR(role, issuer)
-RESULT_GET_STR(role, file)
-
-/* The documents are NULL when the role has none. */
-RESULT_GET(role, const char *, trust_rules_json)
-RESULT_GET(role, const char *, default_rules_json)
-RESULT_GET(role, const char *, trust_policy_json)
-RESULT_GET(role, const char *, permissions_policy_json)
+ROLE_DOCS(RESULT_GET_NULLABLE)
 
 ROLED_EXPORT size_t roled_role_tag_count(const roled_role *role)
 {
@@ -443,40 +402,28 @@ static roled_status copy_tags(roled_role *r, const ProtoStrMap *tags, roled_erro
         return ROLED_OK;
 }
 
-roled_status role_decode(const msgpack_object *m, msgpack_zone *zone, void **objp, roled_error *err)
+static roled_status role_fill(const ProtoGetRoleRep *rep, roled_role *r, roled_error *err)
 {
-        roled_role *r;
-        ProtoGetRoleRep rep;
-        const char *field = NULL;
         roled_status st;
 
-        if ((st = result_decoded(codec_decode_GetRoleRep(m, zone, &rep, &field), field, err)))
-                return st;
-        if (rep.max_session_duration > UINT32_MAX)
+        if (!result_u32(rep->max_session_duration, &r->max_session_duration))
                 return error_set(err, ROLED_E_PROTOCOL,
                                  "roled sent a bad 'maxSessionDuration' field");
-        r = result_alloc(sizeof(*r), role_destroy);
-        if (!r)
-                return error_set(err, ROLED_E_NOMEM, "out of memory");
-        r->max_session_duration = (uint32_t)rep.max_session_duration;
-        if ((st = result_strdup(rep.name, "name", false, &r->name, err)) ||
-            (st = result_strdup(rep.arn, "arn", false, &r->arn, err)) ||
-            (st = result_strdup(rep.role_id, "roleId", false, &r->role_id, err)) ||
-            (st = result_strdup(rep.description, "description", false, &r->description, err)) ||
-            (st = result_strdup(rep.issuer, "issuer", false, &r->issuer, err)) ||
-            (st = result_strdup(rep.file, "file", false, &r->file, err)) ||
-            (st = result_strdup(rep.trust_rules, "trustRules", true, &r->trust_rules_json, err)) ||
-            (st = result_strdup(rep.default_rules, "defaultRules", true, &r->default_rules_json,
+        if ((st = result_strdup(rep->name, "name", false, &r->name, err)) ||
+            (st = result_strdup(rep->arn, "arn", false, &r->arn, err)) ||
+            (st = result_strdup(rep->role_id, "roleId", false, &r->role_id, err)) ||
+            (st = result_strdup(rep->description, "description", false, &r->description, err)) ||
+            (st = result_strdup(rep->issuer, "issuer", false, &r->issuer, err)) ||
+            (st = result_strdup(rep->file, "file", false, &r->file, err)) ||
+            (st = result_strdup(rep->trust_rules, "trustRules", true, &r->trust_rules_json, err)) ||
+            (st = result_strdup(rep->default_rules, "defaultRules", true, &r->default_rules_json,
                                 err)) ||
-            (st = copy_tags(r, &rep.tags, err)) ||
-            (st = result_strdup(rep.trust_policy, "trustPolicy", true, &r->trust_policy_json,
+            (st = copy_tags(r, &rep->tags, err)) ||
+            (st = result_strdup(rep->trust_policy, "trustPolicy", true, &r->trust_policy_json,
                                 err)) ||
-            (st = result_strdup(rep.permissions_policy, "permissionsPolicy", true,
-                                &r->permissions_policy_json, err))) {
-                result_unref(r);
+            (st = result_strdup(rep->permissions_policy, "permissionsPolicy", true,
+                                &r->permissions_policy_json, err)))
                 return st;
-        }
-        *objp = r;
         return ROLED_OK;
 }
 
@@ -492,7 +439,7 @@ static roled_status read_name(const void *req, void *namep, roled_error *err)
 }
 
 static const CallKind get_role_call = {
-        "roled_get_role", PROTO_M_GET_ROLE, read_name, pack_get_role, role_decode, NULL,
+        "roled_get_role", PROTO_M_GET_ROLE, read_name, pack_get_role, &role_kind, NULL,
 };
 
 ROLED_EXPORT roled_status roled_get_role(roled_client *client, const char *name, roled_role **rolep,

@@ -22,6 +22,21 @@ roled_status call_check(const roled_client *c, const CallKind *k, const void *re
         return st;
 }
 
+roled_status call_check_out(const roled_client *c, void *outp, const char *fn, const char *name,
+                            roled_error *err)
+{
+        void *none = NULL;
+        roled_status st;
+
+        if (outp)
+                memcpy(outp, &none, sizeof(none));
+        if ((st = client_check(c, err)))
+                return st;
+        if (!outp)
+                return error_set(err, ROLED_E_INVALID_ARGUMENT, "%s(): %s is NULL", fn, name);
+        return ROLED_OK;
+}
+
 roled_status call_wait(roled_client *c, const CallKind *k, const void *arg, int64_t start_ms,
                        void **objp, roled_error *err)
 {
@@ -29,7 +44,22 @@ roled_status call_wait(roled_client *c, const CallKind *k, const void *arg, int6
 
         if (!op)
                 return error_set(err, ROLED_E_NOMEM, "out of memory");
-        return io_call(c, op, start_ms, k->decode, objp, err);
+        return io_call(c, op, start_ms, k->result, objp, err);
+}
+
+roled_status call_read(roled_client *c, ProtoMethod method, OpPackFn pack, const void *arg,
+                       OpReadFn read_fn, void *out, roled_error *err)
+{
+        int64_t start = client_now_ms();
+        roled_status st = client_check(c, err);
+        Op *op;
+
+        if (st != ROLED_OK)
+                return st;
+        op = op_new(c, OP_BLOCKING, method, pack, arg);
+        if (!op)
+                return error_set(err, ROLED_E_NOMEM, "out of memory");
+        return io_call_read(c, op, start, read_fn, out, err);
 }
 
 roled_status call_blocking(roled_client *c, const CallKind *k, const void *req, void *q,
@@ -68,7 +98,7 @@ roled_status call_async(roled_client *c, const CallKind *k, const void *req, voi
         op = op_new(c, OP_ASYNC, k->method, k->pack, k->read ? q : req);
         if (!op)
                 return error_set(err, ROLED_E_NOMEM, "out of memory");
-        op->decode = k->decode;
+        op->result = k->result;
         op->deliver = k->deliver;
         op->cb = cb;
         op->userdata = userdata;

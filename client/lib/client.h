@@ -58,11 +58,16 @@ typedef enum OpState {
 typedef struct Op Op;
 
 /*
- * OpDecodeFn - turn a successful result map into the call's result object.
- * Return: ROLED_OK with *@objp set, or an error with @err's message set.
+ * ResultKind - a call's result type: the object's size and destructor, and
+ * fill(), which fills a new (zeroed) object @obj from the method's reply
+ * struct @reply (codec.h's Proto<Reply>, already decoded).  Return:
+ * ROLED_OK, or an error with @err's message set (the object is then freed).
  */
-typedef roled_status (*OpDecodeFn)(const msgpack_object *result, msgpack_zone *zone, void **objp,
-                                   roled_error *err);
+typedef struct ResultKind {
+        size_t size;
+        void (*destroy)(void *obj);
+        roled_status (*fill)(const void *reply, void *obj, roled_error *err);
+} ResultKind;
 /* OpDeliverFn - run the user's typed callback of an async call. */
 typedef void (*OpDeliverFn)(roled_client *c, Op *op, roled_status st, void *obj,
                             const roled_error *err);
@@ -72,6 +77,7 @@ struct Op {
         Op *prev, *next; /* c->ops (QUEUED and SENT) or c->done */
         OpMode mode;
         OpState state;
+        ProtoMethod method;
         uint32_t msgid;
         unsigned n_sends; /* a second send follows a connection the agent closed */
         int64_t deadline; /* CLOCK_MONOTONIC ms */
@@ -85,7 +91,7 @@ struct Op {
         msgpack_object rep_obj;
         ProtoMsg rep_msg;
         /* OP_ASYNC */
-        OpDecodeFn decode;
+        const ResultKind *result; /* what the answer becomes */
         OpDeliverFn deliver;
         void *cb;
         void *userdata;
@@ -200,20 +206,30 @@ Op *op_free(Op *op);
 
 /*
  * io_call() - start @op (OP_BLOCKING) and wait for it until the client's
- * timeout, counted from @start_ms.  On ROLED_OK the result map is decoded with
- * @decode into *@objp.  Frees @op.  Return: ROLED_OK or the error (@err set).
+ * timeout, counted from @start_ms.  On ROLED_OK the answer becomes a new
+ * result of @result in *@objp.  Frees @op.  Return: ROLED_OK or the error
+ * (@err set).
  */
-roled_status io_call(roled_client *c, Op *op, int64_t start_ms, OpDecodeFn decode, void **objp,
-                     roled_error *err);
+roled_status io_call(roled_client *c, Op *op, int64_t start_ms, const ResultKind *result,
+                     void **objp, roled_error *err);
 
 /*
- * io_call_read() - like io_call(), but @read_fn reads the result map itself
- * (into @arg) before the Op is freed.
+ * io_call_read() - like io_call(), but @read_fn reads the method's reply
+ * struct itself (into @arg) before the Op, and the strings the struct points
+ * to, are freed.
  */
-typedef roled_status (*OpReadFn)(const msgpack_object *result, msgpack_zone *zone, void *arg,
-                                 roled_error *err);
+typedef roled_status (*OpReadFn)(const void *rep, void *arg, roled_error *err);
 roled_status io_call_read(roled_client *c, Op *op, int64_t start_ms, OpReadFn read_fn, void *arg,
                           roled_error *err);
+/* io_call_raw() - io_call_read() with the result map as sent (a const msgpack_object *). */
+roled_status io_call_raw(roled_client *c, Op *op, int64_t start_ms, OpReadFn read_fn, void *arg,
+                         roled_error *err);
+/*
+ * io_reply() - a finished @op's answer as its method's reply struct, decoded
+ * into op->rep_zone.  Return: ROLED_OK with *@repp set, or the error (the
+ * agent's, a local failure, or a bad reply: ROLED_E_PROTOCOL naming the field).
+ */
+roled_status io_reply(Op *op, const void **repp, roled_error *err);
 
 /*
  * io_start_async() - queue @op (OP_ASYNC, or OP_INTERNAL) and send what can be sent.
@@ -252,9 +268,9 @@ typedef struct CallKind {
          * NULL: pack() reads @req as it is.  Return: ROLED_OK or the error.
          */
         roled_status (*read)(const void *req, void *q, roled_error *err);
-        OpPackFn pack;       /* NULL: an empty params map */
-        OpDecodeFn decode;   /* the result map into the call's result object */
-        OpDeliverFn deliver; /* the _async form: runs the user's typed callback */
+        OpPackFn pack;            /* NULL: an empty params map */
+        const ResultKind *result; /* the call's result type */
+        OpDeliverFn deliver;      /* the _async form: runs the user's typed callback */
 } CallKind;
 
 /*
@@ -265,6 +281,14 @@ typedef struct CallKind {
 roled_status call_check(const roled_client *c, const CallKind *k, const void *resultp,
                         roled_error *err);
 /*
+ * call_check_out() - what a call with one out-pointer @outp (a pointer to a
+ * pointer) checks first: *@outp set to NULL when @outp is given,
+ * client_check(), then @outp itself, refused when NULL as "@fn(): @name is
+ * NULL".  Return: ROLED_OK or the error, with @err set.
+ */
+roled_status call_check_out(const roled_client *c, void *outp, const char *fn, const char *name,
+                            roled_error *err);
+/*
  * call_wait() - one blocking call of @k: params packed from @arg (read only
  * here), waited for until the client's timeout counted from @start_ms, the
  * result decoded into *@objp.  Return: ROLED_OK or the error (@err set).
@@ -272,9 +296,16 @@ roled_status call_check(const roled_client *c, const CallKind *k, const void *re
 roled_status call_wait(roled_client *c, const CallKind *k, const void *arg, int64_t start_ms,
                        void **objp, roled_error *err);
 /*
+ * call_read() - a blocking call whose answer is not a result object:
+ * client_check(), params packed by @pack from @arg, the method's reply
+ * struct read by @read_fn into @out.  Return: ROLED_OK or the error (@err set).
+ */
+roled_status call_read(roled_client *c, ProtoMethod method, OpPackFn pack, const void *arg,
+                       OpReadFn read_fn, void *out, roled_error *err);
+/*
  * call_blocking() - a whole blocking call: call_check(), @k->read of @req
  * into @q, call_wait().
- * @resultp: the caller's roled_<result> ** (of @k->decode's type): the
+ * @resultp: the caller's roled_<result> ** (of @k->result's type): the
  *           result, NULL on failure
  * Return: ROLED_OK or the error (@err set).
  */
@@ -307,6 +338,16 @@ roled_status result_decoded(int r, const char *field, roled_error *err);
 roled_status result_strdup(ProtoStr s, const char *field, bool is_nullable, char **outp,
                            roled_error *err);
 
+/* result_u32() - @v into *@outp when it fits a uint32_t.  Return: false (*@outp untouched) if not.
+ */
+static inline bool result_u32(uint64_t v, uint32_t *outp)
+{
+        if (v > UINT32_MAX)
+                return false;
+        *outp = (uint32_t)v;
+        return true;
+}
+
 /* ---- result.c ---- */
 
 /* The head of every result object: reference count and destructor. */
@@ -321,18 +362,17 @@ void *result_ref(void *obj);
 void *result_unref(void *obj);
 /* result_wipe_free() - wipe a heap string and free it.  Return: NULL. */
 char *result_wipe_free(char *s);
+/*
+ * result_decode() - a new result of @kind filled from the reply struct
+ * @reply.  Return: ROLED_OK with *@objp set, or the error (@err set).
+ */
+roled_status result_decode(const ResultKind *kind, const void *reply, void **objp,
+                           roled_error *err);
 
-/* Decoders the calls use, and their result types. */
-roled_status creds_decode(const msgpack_object *m, msgpack_zone *zone, void **objp,
-                          roled_error *err);
-roled_status identity_decode(const msgpack_object *m, msgpack_zone *zone, void **objp,
-                             roled_error *err);
-roled_status role_list_decode(const msgpack_object *m, msgpack_zone *zone, void **objp,
-                              roled_error *err);
-roled_status authz_decode(const msgpack_object *m, msgpack_zone *zone, void **objp,
-                          roled_error *err);
-roled_status role_decode(const msgpack_object *m, msgpack_zone *zone, void **objp,
-                         roled_error *err);
+/* roled_credentials (creds.c), from GetCredentials' and AssumeRole's reply. */
+extern const ResultKind credentials_kind;
+/* read_revoked() - OpReadFn of Revoke (info.c): the count revoked into a uint64_t. */
+roled_status read_revoked(const void *reply, void *arg, roled_error *err);
 /* token_claims_new() - a roled_token_claims from verified claims (moved out of @tc). */
 roled_token_claims *token_claims_new(TokenClaims *tc);
 
@@ -370,3 +410,94 @@ void creds_cache_renewed(roled_client *c, const char *akid);
         {                                                                                          \
                 return x ? x->field : (rtype)0;                                                    \
         }
+#define RESULT_GET_NULLABLE(type, field) RESULT_GET(type, const char *, field)
+
+/*
+ * A result type's heap strings are rows X(type, member), stated once and
+ * expanded into the struct's members (RESULT_STR_MEMBER), its destructor
+ * (RESULT_FREE, or RESULT_WIPE_FREE for a secret; on a variable named x)
+ * and its getters (RESULT_GET_STR, or RESULT_GET_NULLABLE).
+ */
+#define RESULT_STR_MEMBER(type, field) char *field;
+#define RESULT_FREE(type, field) free(x->field);
+#define RESULT_WIPE_FREE(type, field) result_wipe_free(x->field);
+
+/*
+ * RESULT_KIND() - the ResultKind <type>_kind: roled_<type> made from the
+ * reply struct Proto<Rep> by <type>_fill() (declared here, typed; the file
+ * defines it) and freed by <type>_destroy().  Not static: creds.c's is
+ * declared below for test-client-cli.
+ */
+#define RESULT_KIND(type, Rep)                                                                     \
+        static roled_status type##_fill(const Proto##Rep *rep, roled_##type *x, roled_error *err); \
+        static roled_status type##_fill_reply(const void *reply, void *obj, roled_error *err)      \
+        {                                                                                          \
+                return type##_fill(reply, obj, err);                                               \
+        }                                                                                          \
+        const ResultKind type##_kind = { sizeof(roled_##type), type##_destroy, type##_fill_reply };
+
+/*
+ * RESULT_OBJECT() - what a result type made from the reply struct
+ * Proto<Rep>, with the string rows STRS, gets: its destructor
+ * <type>_destroy() (each string freed, then free_rest(x) for what else it
+ * holds; RESULT_NO_REST: nothing), _ref, _unref, the string getters and
+ * RESULT_KIND().
+ */
+#define RESULT_OBJECT(type, Rep, STRS, free_rest)                                                  \
+        static void type##_destroy(void *obj)                                                      \
+        {                                                                                          \
+                roled_##type *x = obj;                                                             \
+                                                                                                   \
+                STRS(RESULT_FREE)                                                                  \
+                free_rest(x);                                                                      \
+        }                                                                                          \
+        RESULT_REFS(type)                                                                          \
+        STRS(RESULT_GET_STR)                                                                       \
+        RESULT_KIND(type, Rep)
+#define RESULT_NO_REST(x) (void)(x)
+
+/*
+ * RESULT_LIST() - a result object holding a list of @Entry, whose strings
+ * are the rows @STRS: the struct roled_<type> (entries v[0..n), room for
+ * size), its destructor <type>_destroy() (the strings of each entry, then
+ * the array), _ref and _unref, roled_<type>_count(), the getters of the
+ * entries' strings, and entry(), which gives the entry at an
+ * index, or one initialized with the rest of the arguments when the index is
+ * out of range or there is no list.  RESULT_LIST_GET(type, rtype, field):
+ * the getter of one other entry field.
+ */
+#define RESULT_LIST(type, Entry, STRS, ...)                                                        \
+        struct roled_##type {                                                                      \
+                ResultHead h;                                                                      \
+                Entry *v;                                                                          \
+                size_t n, size;                                                                    \
+        };                                                                                         \
+        static void type##_destroy(void *obj)                                                      \
+        {                                                                                          \
+                roled_##type *l = obj;                                                             \
+                                                                                                   \
+                for (size_t i = 0; i < l->n; i++) {                                                \
+                        Entry *x = &l->v[i];                                                       \
+                                                                                                   \
+                        STRS(RESULT_FREE)                                                          \
+                }                                                                                  \
+                free(l->v);                                                                        \
+        }                                                                                          \
+        RESULT_REFS(type)                                                                          \
+        ROLED_EXPORT size_t roled_##type##_count(const roled_##type *list)                         \
+        {                                                                                          \
+                return list ? list->n : 0;                                                         \
+        }                                                                                          \
+        static const Entry *entry(const roled_##type *l, size_t i)                                 \
+        {                                                                                          \
+                static const Entry none = { __VA_ARGS__ };                                         \
+                                                                                                   \
+                return l && i < l->n ? &l->v[i] : &none;                                           \
+        }                                                                                          \
+        STRS(RESULT_LIST_GET_STR)
+#define RESULT_LIST_GET(type, rtype, field)                                                        \
+        ROLED_EXPORT rtype roled_##type##_##field(const roled_##type *list, size_t i)              \
+        {                                                                                          \
+                return entry(list, i)->field;                                                      \
+        }
+#define RESULT_LIST_GET_STR(type, field) RESULT_LIST_GET(type, const char *, field)

@@ -21,88 +21,60 @@
 #include <sodium.h>
 #include <stdio.h>
 
+/* The secrets (wiped when freed), then the other strings. */
+#define CREDS_SECRETS(X)                                                                           \
+        X(credentials, access_key_id)                                                              \
+        X(credentials, secret_access_key)                                                          \
+        X(credentials, session_token)
+#define CREDS_STRS(X)                                                                              \
+        X(credentials, expiration_iso)                                                             \
+        X(credentials, role)                                                                       \
+        X(credentials, role_arn)                                                                   \
+        X(credentials, assumed_role_arn)                                                           \
+        X(credentials, session_id)                                                                 \
+        X(credentials, issuer)
+
 struct roled_credentials {
         ResultHead h;
-        char *access_key_id;
-        char *secret_access_key;
-        char *session_token;
+        CREDS_SECRETS(RESULT_STR_MEMBER)
         time_t expiration;
-        char *expiration_iso;
-        char *role;
-        char *role_arn;
-        char *assumed_role_arn;
-        char *session_id;
-        char *issuer;
+        CREDS_STRS(RESULT_STR_MEMBER)
 };
 
-static void creds_destroy(void *obj)
-{
-        roled_credentials *cr = obj;
+/* RESULT_OBJECT()'s free_rest: the secrets, wiped. */
+#define CREDS_WIPE_SECRETS(x) CREDS_SECRETS(RESULT_WIPE_FREE)
 
-        result_wipe_free(cr->access_key_id);
-        result_wipe_free(cr->secret_access_key);
-        result_wipe_free(cr->session_token);
-        free(cr->expiration_iso);
-        free(cr->role);
-        free(cr->role_arn);
-        free(cr->assumed_role_arn);
-        free(cr->session_id);
-        free(cr->issuer);
-}
-
-RESULT_REFS(credentials)
-RESULT_GET_STR(credentials, access_key_id)
-RESULT_GET_STR(credentials, secret_access_key)
-RESULT_GET_STR(credentials, session_token)
+RESULT_OBJECT(credentials, CredentialsRep, CREDS_STRS, CREDS_WIPE_SECRETS)
+CREDS_SECRETS(RESULT_GET_STR)
 RESULT_GET(credentials, time_t, expiration)
-RESULT_GET_STR(credentials, expiration_iso)
-RESULT_GET_STR(credentials, role)
-RESULT_GET_STR(credentials, role_arn)
-RESULT_GET_STR(credentials, assumed_role_arn)
-RESULT_GET_STR(credentials, session_id)
-RESULT_GET_STR(credentials, issuer)
 
-roled_status creds_decode(const msgpack_object *m, msgpack_zone *zone, void **objp,
-                          roled_error *err)
+static roled_status credentials_fill(const ProtoCredentialsRep *rep, roled_credentials *cr,
+                                     roled_error *err)
 {
-        roled_credentials *cr;
-        ProtoCredentialsRep rep;
-        const char *field = NULL;
         roled_status st;
 
-        if ((st = result_decoded(codec_decode_CredentialsRep(m, zone, &rep, &field), field, err)))
-                return st;
-        if (rep.expiration > CIVIL_ISO8601_MAX)
+        if (rep->expiration > CIVIL_ISO8601_MAX)
                 return error_set(err, ROLED_E_PROTOCOL, "roled sent a bad 'expiration' field");
-        cr = result_alloc(sizeof(*cr), creds_destroy);
-        if (!cr)
-                return error_set(err, ROLED_E_NOMEM, "out of memory");
-        cr->expiration = (time_t)rep.expiration;
-        if ((st = result_strdup(rep.access_key_id, "accessKeyId", false, &cr->access_key_id,
+        cr->expiration = (time_t)rep->expiration;
+        if ((st = result_strdup(rep->access_key_id, "accessKeyId", false, &cr->access_key_id,
                                 err)) ||
-            (st = result_strdup(rep.secret_access_key, "secretAccessKey", false,
+            (st = result_strdup(rep->secret_access_key, "secretAccessKey", false,
                                 &cr->secret_access_key, err)) ||
-            (st = result_strdup(rep.session_token, "sessionToken", false, &cr->session_token,
+            (st = result_strdup(rep->session_token, "sessionToken", false, &cr->session_token,
                                 err)) ||
-            (st = result_strdup(rep.role, "role", false, &cr->role, err)) ||
-            (st = result_strdup(rep.role_arn, "roleArn", false, &cr->role_arn, err)) ||
-            (st = result_strdup(rep.assumed_role_arn, "assumedRoleArn", false,
+            (st = result_strdup(rep->role, "role", false, &cr->role, err)) ||
+            (st = result_strdup(rep->role_arn, "roleArn", false, &cr->role_arn, err)) ||
+            (st = result_strdup(rep->assumed_role_arn, "assumedRoleArn", false,
                                 &cr->assumed_role_arn, err)) ||
-            (st = result_strdup(rep.session_id, "sessionId", false, &cr->session_id, err)) ||
-            (st = result_strdup(rep.issuer, "issuer", false, &cr->issuer, err)))
-                goto fail;
+            (st = result_strdup(rep->session_id, "sessionId", false, &cr->session_id, err)) ||
+            (st = result_strdup(rep->issuer, "issuer", false, &cr->issuer, err)))
+                return st;
         /* The ISO form is derived here, never taken on trust to disagree with the number. */
         cr->expiration_iso = malloc(CIVIL_ISO8601_SIZE);
-        if (!cr->expiration_iso) {
-                st = error_set(err, ROLED_E_NOMEM, "out of memory");
-                goto fail;
-        }
+        if (!cr->expiration_iso)
+                return error_set(err, ROLED_E_NOMEM, "out of memory");
         (void)civil_format_iso8601(cr->expiration, cr->expiration_iso);
-        *objp = cr;
         return ROLED_OK;
-fail:
-        result_unref(cr);
-        return st;
 }
 
 /* ---- the cache ---- */
@@ -315,14 +287,8 @@ ROLED_EXPORT roled_status roled_get_credentials(roled_client *client,
         Lookup l = LOOKUP_MISS;
         Op *op;
 
-        if (credsp)
-                *credsp = NULL;
-        if ((st = client_check(client, err)))
-                return st;
-        if (!credsp)
-                return error_set(err, ROLED_E_INVALID_ARGUMENT,
-                                 "roled_get_credentials(): credsp is NULL");
-        if ((st = read_request(req, &r, err)))
+        if ((st = call_check_out(client, credsp, "roled_get_credentials", "credsp", err)) ||
+            (st = read_request(req, &r, err)))
                 return st;
         if (!(r.flags & ROLED_CREDENTIALS_FRESH)) {
                 io_peek(client);
@@ -341,7 +307,7 @@ ROLED_EXPORT roled_status roled_get_credentials(roled_client *client,
         } else {
                 void *obj = NULL;
 
-                st = io_call(client, op, start, creds_decode, &obj, &e);
+                st = io_call(client, op, start, &credentials_kind, &obj, &e);
                 cr = obj;
         }
         if (l == LOOKUP_RENEW)
@@ -435,7 +401,7 @@ ROLED_EXPORT roled_status roled_get_credentials_async(roled_client *client,
         op = op_new(client, OP_ASYNC, PROTO_M_GET_CREDENTIALS, pack_get_credentials, &p);
         if (!op)
                 goto oom;
-        op->decode = creds_decode;
+        op->result = &credentials_kind;
         op->deliver = deliver_and_store;
         op->userdata = a;
         if (!(r.flags & ROLED_CREDENTIALS_FRESH) &&
@@ -494,7 +460,7 @@ static roled_status read_assume(const void *reqp, void *pp, roled_error *err)
 
 static const CallKind assume_role_call = {
         "roled_assume_role", PROTO_M_ASSUME_ROLE, read_assume,
-        pack_assume_role,    creds_decode,        deliver_creds,
+        pack_assume_role,    &credentials_kind,   deliver_creds,
 };
 
 ROLED_EXPORT roled_status roled_assume_role(roled_client *client,

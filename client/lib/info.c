@@ -11,41 +11,33 @@
 
 /* ---- roled_identity ---- */
 
+#define IDENTITY_STRS(X)                                                                           \
+        X(identity, user)                                                                          \
+        X(identity, group)                                                                         \
+        X(identity, exe)                                                                           \
+        X(identity, unit)                                                                          \
+        X(identity, cgroup)                                                                        \
+        X(identity, account)                                                                       \
+        X(identity, arn)                                                                           \
+        X(identity, default_role)
+
 struct roled_identity {
         ResultHead h;
         uint32_t uid, gid, pid;
-        char *user, *group, *exe, *unit, *cgroup, *account, *arn, *default_role;
+        IDENTITY_STRS(RESULT_STR_MEMBER)
         uint32_t *groups;
         size_t n_groups;
 };
 
-static void identity_destroy(void *obj)
+static void identity_free_groups(roled_identity *x)
 {
-        roled_identity *id = obj;
-
-        free(id->user);
-        free(id->group);
-        free(id->exe);
-        free(id->unit);
-        free(id->cgroup);
-        free(id->account);
-        free(id->arn);
-        free(id->default_role);
-        free(id->groups);
+        free(x->groups);
 }
 
-RESULT_REFS(identity)
+RESULT_OBJECT(identity, GetCallerIdentityRep, IDENTITY_STRS, identity_free_groups)
 RESULT_GET(identity, uint32_t, uid)
 RESULT_GET(identity, uint32_t, gid)
 RESULT_GET(identity, uint32_t, pid)
-RESULT_GET_STR(identity, user)
-RESULT_GET_STR(identity, group)
-RESULT_GET_STR(identity, exe)
-RESULT_GET_STR(identity, unit)
-RESULT_GET_STR(identity, cgroup)
-RESULT_GET_STR(identity, account)
-RESULT_GET_STR(identity, arn)
-RESULT_GET_STR(identity, default_role)
 
 ROLED_EXPORT const uint32_t *roled_identity_groups(const roled_identity *id, size_t *n_groupsp)
 {
@@ -54,49 +46,32 @@ ROLED_EXPORT const uint32_t *roled_identity_groups(const roled_identity *id, siz
         return id ? id->groups : NULL;
 }
 
-roled_status identity_decode(const msgpack_object *m, msgpack_zone *zone, void **objp,
-                             roled_error *err)
+static roled_status identity_fill(const ProtoGetCallerIdentityRep *rep, roled_identity *id,
+                                  roled_error *err)
 {
-        roled_identity *id;
-        ProtoGetCallerIdentityRep rep;
-        const char *field = NULL;
         roled_status st;
 
-        if ((st = result_decoded(codec_decode_GetCallerIdentityRep(m, zone, &rep, &field), field,
-                                 err)))
-                return st;
-        if (rep.uid > UINT32_MAX || rep.gid > UINT32_MAX || rep.pid > UINT32_MAX)
+        if (!result_u32(rep->uid, &id->uid) || !result_u32(rep->gid, &id->gid) ||
+            !result_u32(rep->pid, &id->pid))
                 return error_set(err, ROLED_E_PROTOCOL,
                                  "roled sent a bad 'uid', 'gid' or 'pid' field");
-        id = result_alloc(sizeof(*id), identity_destroy);
-        if (!id)
-                return error_set(err, ROLED_E_NOMEM, "out of memory");
-        id->uid = (uint32_t)rep.uid;
-        id->gid = (uint32_t)rep.gid;
-        id->pid = (uint32_t)rep.pid;
-        if ((st = result_strdup(rep.user, "user", false, &id->user, err)) ||
-            (st = result_strdup(rep.group, "group", false, &id->group, err)) ||
-            (st = result_strdup(rep.exe, "exe", false, &id->exe, err)) ||
-            (st = result_strdup(rep.unit, "unit", false, &id->unit, err)) ||
-            (st = result_strdup(rep.cgroup, "cgroup", false, &id->cgroup, err)) ||
-            (st = result_strdup(rep.account, "account", false, &id->account, err)) ||
-            (st = result_strdup(rep.arn, "arn", false, &id->arn, err)) ||
-            (st = result_strdup(rep.default_role, "defaultRole", false, &id->default_role, err)))
-                goto fail;
+        if ((st = result_strdup(rep->user, "user", false, &id->user, err)) ||
+            (st = result_strdup(rep->group, "group", false, &id->group, err)) ||
+            (st = result_strdup(rep->exe, "exe", false, &id->exe, err)) ||
+            (st = result_strdup(rep->unit, "unit", false, &id->unit, err)) ||
+            (st = result_strdup(rep->cgroup, "cgroup", false, &id->cgroup, err)) ||
+            (st = result_strdup(rep->account, "account", false, &id->account, err)) ||
+            (st = result_strdup(rep->arn, "arn", false, &id->arn, err)) ||
+            (st = result_strdup(rep->default_role, "defaultRole", false, &id->default_role, err)))
+                return st;
         /* Every group the agent sent: the message size is the only bound. */
-        id->groups = calloc(rep.groups.n + 1, sizeof(*id->groups));
-        if (!id->groups) {
-                st = error_set(err, ROLED_E_NOMEM, "out of memory");
-                goto fail;
-        }
-        if (rep.groups.n)
-                memcpy(id->groups, rep.groups.items, rep.groups.n * sizeof(*id->groups));
-        id->n_groups = rep.groups.n;
-        *objp = id;
+        id->groups = calloc(rep->groups.n + 1, sizeof(*id->groups));
+        if (!id->groups)
+                return error_set(err, ROLED_E_NOMEM, "out of memory");
+        if (rep->groups.n)
+                memcpy(id->groups, rep->groups.items, rep->groups.n * sizeof(*id->groups));
+        id->n_groups = rep->groups.n;
         return ROLED_OK;
-fail:
-        result_unref(id);
-        return st;
 }
 
 static void deliver_identity(roled_client *c, Op *op, roled_status st, void *obj,
@@ -106,7 +81,7 @@ static void deliver_identity(roled_client *c, Op *op, roled_status st, void *obj
 }
 
 static const CallKind whoami_call = {
-        "roled_whoami", PROTO_M_GET_CALLER_IDENTITY, NULL, NULL, identity_decode, deliver_identity,
+        "roled_whoami", PROTO_M_GET_CALLER_IDENTITY, NULL, NULL, &identity_kind, deliver_identity,
 };
 
 ROLED_EXPORT roled_status roled_whoami(roled_client *client, roled_identity **idp, roled_error *err)
@@ -122,89 +97,42 @@ ROLED_EXPORT roled_status roled_whoami_async(roled_client *client, roled_identit
 
 /* ---- roled_role_list ---- */
 
+#define ROLE_INFO_STRS(X)                                                                          \
+        X(role_list, name)                                                                         \
+        X(role_list, description)                                                                  \
+        X(role_list, arn)                                                                          \
+        X(role_list, issuer)
+
 typedef struct RoleInfo {
-        char *name, *description, *arn, *issuer;
+        ROLE_INFO_STRS(RESULT_STR_MEMBER)
         uint32_t max_session_duration;
         bool is_default, is_assumable;
 } RoleInfo;
 
-struct roled_role_list {
-        ResultHead h;
-        RoleInfo *roles;
-        size_t n;
-};
-
-static void role_list_destroy(void *obj)
-{
-        roled_role_list *l = obj;
-
-        for (size_t i = 0; i < l->n; i++) {
-                free(l->roles[i].name);
-                free(l->roles[i].description);
-                free(l->roles[i].arn);
-                free(l->roles[i].issuer);
-        }
-        free(l->roles);
-}
-
-RESULT_REFS(role_list)
-
-ROLED_EXPORT size_t roled_role_list_count(const roled_role_list *list)
-{
-        return list ? list->n : 0;
-}
-
-static const RoleInfo *entry(const roled_role_list *l, size_t i)
-{
-        static const RoleInfo none = { "", "", "", "", 0, false, false };
-
-        return l && i < l->n ? &l->roles[i] : &none;
-}
-
 /* Getters of the list's entry @i; out of range, or no list, gives "" and 0. */
-#define ENTRY_GET(rtype, field)                                                                    \
-        ROLED_EXPORT rtype roled_role_list_##field(const roled_role_list *list, size_t i)          \
-        {                                                                                          \
-                return entry(list, i)->field;                                                      \
-        }
-ENTRY_GET(const char *, name)
-ENTRY_GET(const char *, description)
-ENTRY_GET(const char *, arn)
-ENTRY_GET(uint32_t, max_session_duration)
-ENTRY_GET(const char *, issuer)
-ENTRY_GET(bool, is_default)
-ENTRY_GET(bool, is_assumable)
+RESULT_LIST(role_list, RoleInfo, ROLE_INFO_STRS, "", "", "", "", 0, false, false)
+RESULT_LIST_GET(role_list, uint32_t, max_session_duration)
+RESULT_LIST_GET(role_list, bool, is_default)
+RESULT_LIST_GET(role_list, bool, is_assumable)
+RESULT_KIND(role_list, ListRolesRep)
 
-roled_status role_list_decode(const msgpack_object *m, msgpack_zone *zone, void **objp,
-                              roled_error *err)
+static roled_status role_list_fill(const ProtoListRolesRep *rep, roled_role_list *l,
+                                   roled_error *err)
 {
-        roled_role_list *l;
-        ProtoListRolesRep rep;
-        const char *field = NULL;
         roled_status st;
 
-        if ((st = result_decoded(codec_decode_ListRolesRep(m, zone, &rep, &field), field, err)))
-                return st;
-        l = result_alloc(sizeof(*l), role_list_destroy);
-        if (!l)
+        l->v = calloc(rep->roles.n + 1, sizeof(*l->v));
+        if (!l->v)
                 return error_set(err, ROLED_E_NOMEM, "out of memory");
-        l->roles = calloc(rep.roles.n + 1, sizeof(*l->roles));
-        if (!l->roles) {
-                st = error_set(err, ROLED_E_NOMEM, "out of memory");
-                goto fail;
-        }
-        for (size_t i = 0; i < rep.roles.n; i++) {
-                const ProtoRoleSummary *r = &rep.roles.items[i];
-                RoleInfo *out = &l->roles[i];
+        for (size_t i = 0; i < rep->roles.n; i++) {
+                const ProtoRoleSummary *r = &rep->roles.items[i];
+                RoleInfo *out = &l->v[i];
 
                 /* Counted first, so the destructor frees a partly filled entry too. */
                 l->n++;
-                if (r->max_session_duration > UINT32_MAX) {
-                        st = error_set(err, ROLED_E_PROTOCOL,
-                                       "roled sent a bad 'maxSessionDuration' field");
-                        goto fail;
-                }
-                out->max_session_duration = (uint32_t)r->max_session_duration;
+                if (!result_u32(r->max_session_duration, &out->max_session_duration))
+                        return error_set(err, ROLED_E_PROTOCOL,
+                                         "roled sent a bad 'maxSessionDuration' field");
                 out->is_default = r->is_default;
                 out->is_assumable = r->is_assumable;
                 if ((st = result_strdup(r->name, "name", false, &out->name, err)) ||
@@ -212,17 +140,13 @@ roled_status role_list_decode(const msgpack_object *m, msgpack_zone *zone, void 
                                         err)) ||
                     (st = result_strdup(r->arn, "arn", false, &out->arn, err)) ||
                     (st = result_strdup(r->issuer, "issuer", false, &out->issuer, err)))
-                        goto fail;
+                        return st;
         }
-        *objp = l;
         return ROLED_OK;
-fail:
-        result_unref(l);
-        return st;
 }
 
 static const CallKind list_roles_call = {
-        "roled_list_roles", PROTO_M_LIST_ROLES, NULL, NULL, role_list_decode, NULL,
+        "roled_list_roles", PROTO_M_LIST_ROLES, NULL, NULL, &role_list_kind, NULL,
 };
 
 ROLED_EXPORT roled_status roled_list_roles(roled_client *client, roled_role_list **listp,
@@ -233,28 +157,18 @@ ROLED_EXPORT roled_status roled_list_roles(roled_client *client, roled_role_list
 
 /* ---- calls answered by one count ---- */
 
-static roled_status read_revoked(const msgpack_object *m, msgpack_zone *zone, void *arg,
-                                 roled_error *err)
+roled_status read_revoked(const void *reply, void *arg, roled_error *err)
 {
-        ProtoRevokeRep rep;
-        const char *field = NULL;
-        roled_status st = result_decoded(codec_decode_RevokeRep(m, zone, &rep, &field), field, err);
-
-        if (st == ROLED_OK)
-                *(uint64_t *)arg = rep.revoked;
-        return st;
+        (void)err;
+        *(uint64_t *)arg = ((const ProtoRevokeRep *)reply)->revoked;
+        return ROLED_OK;
 }
 
-static roled_status read_reloaded(const msgpack_object *m, msgpack_zone *zone, void *arg,
-                                  roled_error *err)
+static roled_status read_reloaded(const void *reply, void *arg, roled_error *err)
 {
-        ProtoReloadRep rep;
-        const char *field = NULL;
-        roled_status st = result_decoded(codec_decode_ReloadRep(m, zone, &rep, &field), field, err);
-
-        if (st == ROLED_OK)
-                *(uint64_t *)arg = rep.roles;
-        return st;
+        (void)err;
+        *(uint64_t *)arg = ((const ProtoReloadRep *)reply)->roles;
+        return ROLED_OK;
 }
 
 static void pack_revoke(ProtoBuf *b, const void *arg)
@@ -266,17 +180,9 @@ static void pack_revoke(ProtoBuf *b, const void *arg)
 static roled_status count_call(roled_client *c, ProtoMethod method, OpPackFn pack, const void *arg,
                                OpReadFn read_fn, uint32_t *np, roled_error *err)
 {
-        int64_t start = client_now_ms();
         uint64_t n = 0;
-        roled_status st;
-        Op *op;
+        roled_status st = call_read(c, method, pack, arg, read_fn, &n, err);
 
-        if ((st = client_check(c, err)))
-                return st;
-        op = op_new(c, OP_BLOCKING, method, pack, arg);
-        if (!op)
-                return error_set(err, ROLED_E_NOMEM, "out of memory");
-        st = io_call_read(c, op, start, read_fn, &n, err);
         if (st == ROLED_OK && np)
                 *np = n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
         return st;
@@ -300,12 +206,12 @@ ROLED_EXPORT roled_status roled_reload(roled_client *client, uint32_t *n_rolesp,
         return count_call(client, PROTO_M_RELOAD, NULL, NULL, read_reloaded, n_rolesp, err);
 }
 
-static roled_status read_json(const msgpack_object *m, msgpack_zone *zone, void *arg,
-                              roled_error *err)
+/* OpReadFn of Status, read raw (io_call_raw()): every field the agent sent, as JSON. */
+static roled_status read_json(const void *result, void *arg, roled_error *err)
 {
         JsonBuf *b = arg;
 
-        json_msgpack(b, m);
+        json_msgpack(b, result);
         if (b->is_oom)
                 return error_set(err, ROLED_E_NOMEM, "out of memory");
         return ROLED_OK;
@@ -319,17 +225,12 @@ ROLED_EXPORT roled_status roled_agent_status_json(roled_client *client, char **j
         roled_status st;
         Op *op;
 
-        if (jsonp)
-                *jsonp = NULL;
-        if ((st = client_check(client, err)))
+        if ((st = call_check_out(client, jsonp, "roled_agent_status_json", "jsonp", err)))
                 return st;
-        if (!jsonp)
-                return error_set(err, ROLED_E_INVALID_ARGUMENT,
-                                 "roled_agent_status_json(): jsonp is NULL");
         op = op_new(client, OP_BLOCKING, PROTO_M_STATUS, NULL, NULL);
         if (!op)
                 return error_set(err, ROLED_E_NOMEM, "out of memory");
-        st = io_call_read(client, op, start, read_json, &b, err);
+        st = io_call_raw(client, op, start, read_json, &b, err);
         if (st != ROLED_OK) {
                 json_buf_deinit(&b);
                 return st;

@@ -71,6 +71,7 @@ Op *op_new(roled_client *c, OpMode mode, ProtoMethod method, OpPackFn pack, cons
                 return NULL;
         op->mode = mode;
         op->state = OP_QUEUED;
+        op->method = method;
         proto_buf_init(&op->req, true);
         /* A placeholder msgid, replaced by set_msgid() when the Op is sent. */
         proto_pack_request(&op->req, UINT32_MAX, proto_method_name(method));
@@ -236,33 +237,54 @@ static roled_status reconnect(roled_client *c, char *why, size_t why_size)
         return ROLED_OK;
 }
 
+/*
+ * transfer() - one non-blocking send() (@is_send) or recv() of @len bytes at
+ * @buf on the connection, EINTR retried.
+ * Return: the bytes moved; 0 when the socket takes or holds nothing now; -1
+ * when it failed (or the agent closed it), the connection dropped: a call
+ * the agent may not have seen is sent again on a new one.
+ */
+static ssize_t transfer(roled_client *c, bool is_send, void *buf, size_t len)
+{
+        char why[CLIENT_ERROR_MAX];
+        ssize_t n;
+        int e;
+
+        do {
+                n = is_send ? send(c->fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT)
+                            : recv(c->fd, buf, len, MSG_DONTWAIT);
+        } while (n < 0 && errno == EINTR);
+        if (n > 0)
+                return n;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+                return 0;
+        e = n < 0 ? errno : is_send ? EPIPE : 0;
+        if (is_send)
+                snprintf(why, sizeof(why), "sending to roled at %s: %s", c->path, strerror(e));
+        else if (n == 0)
+                snprintf(why, sizeof(why), "roled at %s closed the connection", c->path);
+        else
+                snprintf(why, sizeof(why), "receiving from roled at %s: %s", c->path, strerror(e));
+        drop_connection(c, ROLED_E_IO,
+                        is_send ? e == EPIPE || e == ECONNRESET || e == ENOTCONN
+                                : n == 0 || e == ECONNRESET,
+                        why);
+        return -1;
+}
+
 /* flush() - write what the send buffer holds, as far as the socket takes it. */
 static void flush(roled_client *c)
 {
         size_t off = 0;
 
         while (c->fd >= 0 && off < c->wbuf.len) {
-                ssize_t n = send(c->fd, c->wbuf.data + off, c->wbuf.len - off,
-                                 MSG_NOSIGNAL | MSG_DONTWAIT);
+                ssize_t n = transfer(c, true, c->wbuf.data + off, c->wbuf.len - off);
 
-                if (n > 0) {
-                        off += (size_t)n;
-                        continue;
-                }
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-                        break;
-                {
-                        char why[CLIENT_ERROR_MAX];
-                        int e = n < 0 ? errno : EPIPE;
-
-                        snprintf(why, sizeof(why), "sending to roled at %s: %s", c->path,
-                                 strerror(e));
-                        drop_connection(c, ROLED_E_IO,
-                                        e == EPIPE || e == ECONNRESET || e == ENOTCONN, why);
+                if (n < 0)
                         return;
-                }
+                if (n == 0)
+                        break;
+                off += (size_t)n;
         }
         if (off > 0) {
                 /* Requests may carry tokens and policies: wipe what left the buffer. */
@@ -498,29 +520,10 @@ static void receive(roled_client *c)
                                 return;
                         }
                 }
-                n = recv(c->fd, c->rbuf + c->rlen, c->rsize - c->rlen, MSG_DONTWAIT);
-                if (n > 0) {
-                        c->rlen += (size_t)n;
-                        continue;
-                }
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+                n = transfer(c, false, c->rbuf + c->rlen, c->rsize - c->rlen);
+                if (n <= 0)
                         return;
-                {
-                        char why[CLIENT_ERROR_MAX];
-                        int e = n < 0 ? errno : 0;
-
-                        if (n == 0)
-                                snprintf(why, sizeof(why), "roled at %s closed the connection",
-                                         c->path);
-                        else
-                                snprintf(why, sizeof(why), "receiving from roled at %s: %s",
-                                         c->path, strerror(e));
-                        /* A call the agent never answered is sent again on a new connection. */
-                        drop_connection(c, ROLED_E_IO, n == 0 || e == ECONNRESET, why);
-                        return;
-                }
+                c->rlen += (size_t)n;
         }
 }
 
@@ -588,12 +591,11 @@ void io_peek(roled_client *c)
 
 /* ---- decoding an answer (outside c->io) ---- */
 
-/* decode_op() - the Op's answer into a result object (or the error into @err). */
-static roled_status decode_op(Op *op, OpDecodeFn decode, void **objp, roled_error *err)
+/* result_of() - the Op's result map (or the error into @err). */
+static roled_status result_of(const Op *op, const msgpack_object **resultp, roled_error *err)
 {
         const ProtoMsg *m = &op->rep_msg;
 
-        *objp = NULL;
         if (op->status != ROLED_OK)
                 return error_set(err, op->status, "%s",
                                  op->errmsg ? op->errmsg : roled_strerror(op->status));
@@ -612,7 +614,51 @@ static roled_status decode_op(Op *op, OpDecodeFn decode, void **objp, roled_erro
         if (!m->result || m->result->type != MSGPACK_OBJECT_MAP)
                 return error_set(err, ROLED_E_PROTOCOL,
                                  "roled sent a response without a result map");
-        return decode ? decode(m->result, op->rep_zone, objp, err) : ROLED_OK;
+        *resultp = m->result;
+        return ROLED_OK;
+}
+
+/* The size of each method's reply struct, in PROTO_METHODS' order. */
+static const size_t reply_sizes[PROTO_M_COUNT] = {
+#define REPLY_SIZE(name, req, rep) sizeof(Proto##rep),
+        PROTO_PAYLOAD_METHODS(REPLY_SIZE)
+#undef REPLY_SIZE
+};
+
+roled_status io_reply(Op *op, const void **repp, roled_error *err)
+{
+        const msgpack_object *result = NULL;
+        const char *field = NULL;
+        roled_status st = result_of(op, &result, err);
+        void *rep;
+
+        if (st != ROLED_OK)
+                return st;
+        rep = msgpack_zone_malloc(op->rep_zone, reply_sizes[op->method]);
+        if (!rep)
+                return error_set(err, ROLED_E_NOMEM, "out of memory");
+        st = result_decoded(
+                codec_decode(result, op->rep_zone, codec_reply_schema(op->method), rep, &field),
+                field, err);
+        if (st == ROLED_OK)
+                *repp = rep;
+        return st;
+}
+
+/* decode_op() - the Op's answer into a result object (or the error into @err). */
+static roled_status decode_op(Op *op, const ResultKind *kind, void **objp, roled_error *err)
+{
+        const void *rep = NULL;
+        roled_status st;
+
+        *objp = NULL;
+        if (!kind) {
+                const msgpack_object *result;
+
+                return result_of(op, &result, err);
+        }
+        st = io_reply(op, &rep, err);
+        return st == ROLED_OK ? result_decode(kind, rep, objp, err) : st;
 }
 
 /* ---- blocking calls ---- */
@@ -653,12 +699,9 @@ static void read_once(roled_client *c, int64_t deadline)
         pthread_cond_broadcast(&c->cond);
 }
 
-/* wait() - start @op (blocking) and wait until it is done or its deadline passed. */
-static void wait(roled_client *c, Op *op, int64_t start_ms)
+/* enqueue() - (under c->io) queue @op and send what can be sent. */
+static void enqueue(roled_client *c, Op *op)
 {
-        op->mode = OP_BLOCKING;
-        op->deadline = start_ms + c->timeout_ms;
-        pthread_mutex_lock(&c->io);
         list_append(&c->ops, &c->ops_tail, op);
         kick(c);
         if (c->wbuf.len && c->has_reader) {
@@ -667,6 +710,15 @@ static void wait(roled_client *c, Op *op, int64_t start_ms)
                 /* The reader polls without POLLOUT: have it look again. */
                 (void)!write(c->wake_fd, &one, sizeof(one));
         }
+}
+
+/* wait() - start @op (blocking) and wait until it is done or its deadline passed. */
+static void wait(roled_client *c, Op *op, int64_t start_ms)
+{
+        op->mode = OP_BLOCKING;
+        op->deadline = start_ms + c->timeout_ms;
+        pthread_mutex_lock(&c->io);
+        enqueue(c, op);
         for (;;) {
                 int64_t now;
 
@@ -692,13 +744,29 @@ static void wait(roled_client *c, Op *op, int64_t start_ms)
         pthread_mutex_unlock(&c->io);
 }
 
-roled_status io_call(roled_client *c, Op *op, int64_t start_ms, OpDecodeFn decode, void **objp,
-                     roled_error *err)
+roled_status io_call(roled_client *c, Op *op, int64_t start_ms, const ResultKind *result,
+                     void **objp, roled_error *err)
 {
         roled_status st;
 
         wait(c, op, start_ms);
-        st = decode_op(op, decode, objp, err);
+        st = decode_op(op, result, objp, err);
+        op_free(op);
+        return st;
+}
+
+/* read_answer() - io_call_read() (@is_raw: io_call_raw()). */
+static roled_status read_answer(roled_client *c, Op *op, int64_t start_ms, bool is_raw,
+                                OpReadFn read_fn, void *arg, roled_error *err)
+{
+        const msgpack_object *result = NULL;
+        const void *rep = NULL;
+        roled_status st;
+
+        wait(c, op, start_ms);
+        st = is_raw ? result_of(op, &result, err) : io_reply(op, &rep, err);
+        if (st == ROLED_OK)
+                st = read_fn(is_raw ? (const void *)result : rep, arg, err);
         op_free(op);
         return st;
 }
@@ -706,15 +774,13 @@ roled_status io_call(roled_client *c, Op *op, int64_t start_ms, OpDecodeFn decod
 roled_status io_call_read(roled_client *c, Op *op, int64_t start_ms, OpReadFn read_fn, void *arg,
                           roled_error *err)
 {
-        roled_status st;
-        void *obj;
+        return read_answer(c, op, start_ms, false, read_fn, arg, err);
+}
 
-        wait(c, op, start_ms);
-        st = decode_op(op, NULL, &obj, err);
-        if (st == ROLED_OK)
-                st = read_fn(op->rep_msg.result, op->rep_zone, arg, err);
-        op_free(op);
-        return st;
+roled_status io_call_raw(roled_client *c, Op *op, int64_t start_ms, OpReadFn read_fn, void *arg,
+                         roled_error *err)
+{
+        return read_answer(c, op, start_ms, true, read_fn, arg, err);
 }
 
 /* ---- asynchronous calls ---- */
@@ -723,13 +789,7 @@ roled_status io_start_async(roled_client *c, Op *op, roled_error *err)
 {
         op->deadline = client_now_ms() + c->timeout_ms;
         pthread_mutex_lock(&c->io);
-        list_append(&c->ops, &c->ops_tail, op);
-        kick(c);
-        if (c->wbuf.len && c->has_reader) {
-                uint64_t one = 1;
-
-                (void)!write(c->wake_fd, &one, sizeof(one));
-        }
+        enqueue(c, op);
         pthread_mutex_unlock(&c->io);
         /*
          * A failure to connect has already finished the Op; its callback
@@ -783,15 +843,32 @@ static void deliver(roled_client *c, Op *op)
 
         op->ready_obj = NULL;
         if (!obj)
-                st = decode_op(op, op->decode, &obj, &e);
+                st = decode_op(op, op->result, &obj, &e);
         op->deliver(c, op, st, obj, st == ROLED_OK ? NULL : &e);
         roled_error_clear(&e);
+}
+
+/*
+ * deliver_done() - (called with c->io held, which it releases) take the
+ * finished async Ops and run their callbacks, without a lock, so that they
+ * may start new calls.
+ */
+static void deliver_done(roled_client *c)
+{
+        Op *done = c->done, *op;
+
+        c->done = c->done_tail = NULL;
+        pthread_mutex_unlock(&c->io);
+        while ((op = done)) {
+                done = op->next;
+                deliver(c, op);
+                op_free(op);
+        }
 }
 
 ROLED_EXPORT roled_status roled_client_process(roled_client *client, roled_error *err)
 {
         roled_status st = client_check(client, err);
-        Op *done, *op;
         uint64_t v;
 
         if (st != ROLED_OK)
@@ -799,15 +876,7 @@ ROLED_EXPORT roled_status roled_client_process(roled_client *client, roled_error
         pthread_mutex_lock(&client->io);
         (void)!read(client->notify_fd, &v, sizeof(v));
         step(client);
-        done = client->done;
-        client->done = client->done_tail = NULL;
-        pthread_mutex_unlock(&client->io);
-        /* Callbacks run without a lock, so they may start new calls. */
-        while ((op = done)) {
-                done = op->next;
-                deliver(client, op);
-                op_free(op);
-        }
+        deliver_done(client);
         return ROLED_OK;
 }
 
@@ -821,14 +890,7 @@ void io_close(roled_client *c, bool is_child)
                         take_off(c, op);
                         fail(c, op, ROLED_E_CANCELLED, "the client was closed");
                 }
-                done = c->done;
-                c->done = c->done_tail = NULL;
-                pthread_mutex_unlock(&c->io);
-                while ((op = done)) {
-                        done = op->next;
-                        deliver(c, op);
-                        op_free(op);
-                }
+                deliver_done(c);
         } else {
                 /* The parent's threads own these; in the child nobody waits for them. */
                 for (op = c->ops; op; op = done) {

@@ -15,57 +15,35 @@ static const char *const event_names[] = {
         [ROLED_LOGIN_CHECK] = "check",
 };
 
+#define LOGIN_STRS(X)                                                                              \
+        X(login_result, login_id)                                                                  \
+        X(login_result, role)                                                                      \
+        X(login_result, reason)
+
 struct roled_login_result {
         ResultHead h;
         uint32_t uid, logins, assumable, revoked;
-        char *login_id, *role, *reason;
+        LOGIN_STRS(RESULT_STR_MEMBER)
 };
 
-static void login_result_destroy(void *obj)
-{
-        roled_login_result *r = obj;
-
-        free(r->login_id);
-        free(r->role);
-        free(r->reason);
-}
-
-RESULT_REFS(login_result)
+RESULT_OBJECT(login_result, LoginRep, LOGIN_STRS, RESULT_NO_REST)
 RESULT_GET(login_result, uint32_t, uid)
-RESULT_GET_STR(login_result, login_id)
 RESULT_GET(login_result, uint32_t, logins)
 RESULT_GET(login_result, uint32_t, assumable)
-RESULT_GET_STR(login_result, role)
-RESULT_GET_STR(login_result, reason)
 RESULT_GET(login_result, uint32_t, revoked)
 
-static roled_status login_decode(const msgpack_object *m, msgpack_zone *zone, void **objp,
-                                 roled_error *err)
+static roled_status login_result_fill(const ProtoLoginRep *rep, roled_login_result *r,
+                                      roled_error *err)
 {
-        roled_login_result *r;
-        ProtoLoginRep rep;
-        const char *field = NULL;
         roled_status st;
 
-        if ((st = result_decoded(codec_decode_LoginRep(m, zone, &rep, &field), field, err)))
-                return st;
-        if (rep.uid > UINT32_MAX || rep.logins > UINT32_MAX || rep.assumable > UINT32_MAX ||
-            rep.revoked > UINT32_MAX)
+        if (!result_u32(rep->uid, &r->uid) || !result_u32(rep->logins, &r->logins) ||
+            !result_u32(rep->assumable, &r->assumable) || !result_u32(rep->revoked, &r->revoked))
                 return error_set(err, ROLED_E_PROTOCOL, "roled sent a count out of range in Login");
-        r = result_alloc(sizeof(*r), login_result_destroy);
-        if (!r)
-                return error_set(err, ROLED_E_NOMEM, "out of memory");
-        r->uid = (uint32_t)rep.uid;
-        r->logins = (uint32_t)rep.logins;
-        r->assumable = (uint32_t)rep.assumable;
-        r->revoked = (uint32_t)rep.revoked;
-        if ((st = result_strdup(rep.login_id, "loginId", false, &r->login_id, err)) ||
-            (st = result_strdup(rep.role, "role", false, &r->role, err)) ||
-            (st = result_strdup(rep.reason, "reason", false, &r->reason, err))) {
-                result_unref(r);
+        if ((st = result_strdup(rep->login_id, "loginId", false, &r->login_id, err)) ||
+            (st = result_strdup(rep->role, "role", false, &r->role, err)) ||
+            (st = result_strdup(rep->reason, "reason", false, &r->reason, err)))
                 return st;
-        }
-        *objp = r;
         return ROLED_OK;
 }
 
@@ -101,8 +79,8 @@ static roled_status read_login(const void *reqp, void *qp, roled_error *err)
         return ROLED_OK;
 }
 
-static const CallKind login_call = { "roled_login", PROTO_M_LOGIN, read_login,
-                                     pack_login,    login_decode,  NULL };
+static const CallKind login_call = { "roled_login", PROTO_M_LOGIN,      read_login,
+                                     pack_login,    &login_result_kind, NULL };
 
 ROLED_EXPORT roled_status roled_login(roled_client *client, const roled_login_request *req,
                                       roled_login_result **resp, roled_error *err)

@@ -18,25 +18,20 @@ static void pack_mfa(ProtoBuf *b, const void *arg)
         codec_encode_MfaReq(b, &(ProtoMfaReq){ .code = proto_str(arg) });
 }
 
-static roled_status read_mfa(const msgpack_object *m, msgpack_zone *zone, void *arg,
-                             roled_error *err)
+static roled_status read_mfa(const void *reply, void *arg, roled_error *err)
 {
-        ProtoMfaRep rep;
-        const char *field = NULL;
-        roled_status st = result_decoded(codec_decode_MfaRep(m, zone, &rep, &field), field, err);
+        const ProtoMfaRep *rep = reply;
 
-        if (st == ROLED_OK)
-                *(MfaAnswer *)arg = (MfaAnswer){ rep.expiration, rep.released };
-        return st;
+        (void)err;
+        *(MfaAnswer *)arg = (MfaAnswer){ rep->expiration, rep->released };
+        return ROLED_OK;
 }
 
 ROLED_EXPORT roled_status roled_mfa(roled_client *client, const char *code, int64_t *expirationp,
                                     uint32_t *n_releasedp, roled_error *err)
 {
-        int64_t start = client_now_ms();
         MfaAnswer a = { 0, 0 };
         roled_status st;
-        Op *op;
 
         if ((st = client_check(client, err)))
                 return st;
@@ -44,10 +39,7 @@ ROLED_EXPORT roled_status roled_mfa(roled_client *client, const char *code, int6
             strspn(code, "0123456789") != PROTO_MFA_CODE_LEN)
                 return error_set(err, ROLED_E_INVALID_ARGUMENT,
                                  "roled_mfa(): an MFA code is %d digits", PROTO_MFA_CODE_LEN);
-        op = op_new(client, OP_BLOCKING, PROTO_M_MFA, pack_mfa, code);
-        if (!op)
-                return error_set(err, ROLED_E_NOMEM, "out of memory");
-        st = io_call_read(client, op, start, read_mfa, &a, err);
+        st = call_read(client, PROTO_M_MFA, pack_mfa, code, read_mfa, &a, err);
         if (st != ROLED_OK)
                 return st;
         if (a.expiration > INT64_MAX || a.released > UINT32_MAX)

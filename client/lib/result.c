@@ -2,8 +2,9 @@
 /*
  * result.c - what every libroled result object shares: a ResultHead with
  * an atomic reference count and a destructor that wipes and frees what the
- * object holds.  The objects themselves, their getters and their decoders
- * live with their calls (creds.c, info.c, authz.c, verify.c).  Objects are
+ * object holds, and their making from a decoded reply (result_decode()).
+ * The objects themselves, their getters and their fill functions live with
+ * their calls (creds.c, info.c, authz.c, login.c, sessions.c, verify.c).  Objects are
  * immutable once returned, so any thread may read them and take or drop
  * references.
  */
@@ -53,4 +54,20 @@ char *result_wipe_free(char *s)
                 free(s);
         }
         return NULL;
+}
+
+roled_status result_decode(const ResultKind *kind, const void *reply, void **objp, roled_error *err)
+{
+        void *obj = result_alloc(kind->size, kind->destroy);
+        roled_status st;
+
+        if (!obj)
+                return error_set(err, ROLED_E_NOMEM, "out of memory");
+        st = kind->fill(reply, obj, err);
+        if (st != ROLED_OK) {
+                result_unref(obj);
+                return st;
+        }
+        *objp = obj;
+        return ROLED_OK;
 }

@@ -10,64 +10,25 @@
 #include <errno.h>
 
 /* One listed session: identifiers and times only (the agent never sends a secret here). */
+#define SESSION_INFO_STRS(X)                                                                       \
+        X(session_list, session_id)                                                                \
+        X(session_list, access_key_id)                                                             \
+        X(session_list, role)                                                                      \
+        X(session_list, assumed_role_arn)                                                          \
+        X(session_list, issuer)                                                                    \
+        X(session_list, kind)                                                                      \
+        X(session_list, user)
+
 typedef struct SessionInfo {
-        char *session_id, *access_key_id, *role, *assumed_role_arn, *issuer, *kind, *user;
+        SESSION_INFO_STRS(RESULT_STR_MEMBER)
         uint32_t uid;
         time_t issued, expiration;
 } SessionInfo;
 
-struct roled_session_list {
-        ResultHead h;
-        SessionInfo *v;
-        size_t n, size;
-};
-
-static void session_list_destroy(void *obj)
-{
-        roled_session_list *l = obj;
-
-        for (size_t i = 0; i < l->n; i++) {
-                free(l->v[i].session_id);
-                free(l->v[i].access_key_id);
-                free(l->v[i].role);
-                free(l->v[i].assumed_role_arn);
-                free(l->v[i].issuer);
-                free(l->v[i].kind);
-                free(l->v[i].user);
-        }
-        free(l->v);
-}
-
-RESULT_REFS(session_list)
-
-ROLED_EXPORT size_t roled_session_list_count(const roled_session_list *list)
-{
-        return list ? list->n : 0;
-}
-
-static const SessionInfo *entry(const roled_session_list *l, size_t i)
-{
-        static const SessionInfo none = { "", "", "", "", "", "", "", 0, 0, 0 };
-
-        return l && i < l->n ? &l->v[i] : &none;
-}
-
-#define LIST_GET(rtype, field)                                                                     \
-        ROLED_EXPORT rtype roled_session_list_##field(const roled_session_list *list, size_t i)    \
-        {                                                                                          \
-                return entry(list, i)->field;                                                      \
-        }
-LIST_GET(const char *, session_id)
-LIST_GET(const char *, access_key_id)
-LIST_GET(const char *, role)
-LIST_GET(const char *, assumed_role_arn)
-LIST_GET(const char *, issuer)
-LIST_GET(const char *, kind)
-LIST_GET(const char *, user)
-LIST_GET(uint32_t, uid)
-LIST_GET(time_t, issued)
-LIST_GET(time_t, expiration)
-#undef LIST_GET
+RESULT_LIST(session_list, SessionInfo, SESSION_INFO_STRS, "", "", "", "", "", "", "", 0, 0, 0)
+RESULT_LIST_GET(session_list, uint32_t, uid)
+RESULT_LIST_GET(session_list, time_t, issued)
+RESULT_LIST_GET(session_list, time_t, expiration)
 
 /* What one page call reads into: the list being gathered and the next marker. */
 typedef struct PageRead {
@@ -76,25 +37,21 @@ typedef struct PageRead {
         bool is_truncated;
 } PageRead;
 
-static roled_status read_page(const msgpack_object *m, msgpack_zone *zone, void *arg,
-                              roled_error *err)
+static roled_status read_page(const void *reply, void *arg, roled_error *err)
 {
+        const ProtoListSessionsRep *rep = reply;
         PageRead *pr = arg;
         roled_session_list *l = pr->list;
-        ProtoListSessionsRep rep;
-        const char *field = NULL;
         roled_status st;
 
-        if ((st = result_decoded(codec_decode_ListSessionsRep(m, zone, &rep, &field), field, err)))
-                return st;
-        if (rep.is_truncated && (!rep.marker.ptr || rep.marker.len == 0 || rep.sessions.n == 0))
+        if (rep->is_truncated && (!rep->marker.ptr || rep->marker.len == 0 || rep->sessions.n == 0))
                 return error_set(err, ROLED_E_PROTOCOL,
                                  "roled sent a truncated page without a marker");
-        if (l->n + rep.sessions.n > l->size) {
+        if (l->n + rep->sessions.n > l->size) {
                 size_t size = l->size ? l->size : 16;
                 SessionInfo *v;
 
-                while (size < l->n + rep.sessions.n)
+                while (size < l->n + rep->sessions.n)
                         size *= 2;
                 v = reallocarray(l->v, size, sizeof(*v));
                 if (!v)
@@ -102,8 +59,8 @@ static roled_status read_page(const msgpack_object *m, msgpack_zone *zone, void 
                 l->v = v;
                 l->size = size;
         }
-        for (size_t i = 0; i < rep.sessions.n; i++) {
-                const ProtoSessionSummary *s = &rep.sessions.items[i];
+        for (size_t i = 0; i < rep->sessions.n; i++) {
+                const ProtoSessionSummary *s = &rep->sessions.items[i];
                 SessionInfo *out = &l->v[l->n];
 
                 if (s->uid > UINT32_MAX || s->issued > INT64_MAX || s->expiration > INT64_MAX)
@@ -126,15 +83,15 @@ static roled_status read_page(const msgpack_object *m, msgpack_zone *zone, void 
                     (st = result_strdup(s->user, "user", false, &out->user, err)))
                         return st;
         }
-        pr->is_truncated = rep.is_truncated;
-        if (rep.is_truncated) {
+        pr->is_truncated = rep->is_truncated;
+        if (rep->is_truncated) {
                 char next[PROTO_SESSION_ID_MAX + 1];
 
-                if (rep.marker.len > PROTO_SESSION_ID_MAX ||
-                    memchr(rep.marker.ptr, '\0', rep.marker.len))
+                if (rep->marker.len > PROTO_SESSION_ID_MAX ||
+                    memchr(rep->marker.ptr, '\0', rep->marker.len))
                         return error_set(err, ROLED_E_PROTOCOL, "roled sent a bad 'marker' field");
-                memcpy(next, rep.marker.ptr, rep.marker.len);
-                next[rep.marker.len] = '\0';
+                memcpy(next, rep->marker.ptr, rep->marker.len);
+                next[rep->marker.len] = '\0';
                 /* The marker must move forward, or a broken agent could keep us paging forever. */
                 if (strcmp(next, pr->marker) <= 0)
                         return error_set(err, ROLED_E_PROTOCOL,
@@ -172,14 +129,10 @@ static roled_status list_pages(roled_client *client, const roled_sessions_reques
 {
         do {
                 PageAsk ask = { req, pr->marker, max_items };
-                int64_t start = client_now_ms();
-                roled_status st;
-                Op *op;
+                roled_status st = call_read(client, PROTO_M_LIST_SESSIONS, pack_page, &ask,
+                                            read_page, pr, err);
 
-                op = op_new(client, OP_BLOCKING, PROTO_M_LIST_SESSIONS, pack_page, &ask);
-                if (!op)
-                        return error_set(err, ROLED_E_NOMEM, "out of memory");
-                if ((st = io_call_read(client, op, start, read_page, pr, err)))
+                if (st != ROLED_OK)
                         return st;
         } while (pr->is_truncated && !is_one_page);
         return ROLED_OK;
@@ -220,27 +173,13 @@ static void pack_revoke_session(ProtoBuf *b, const void *arg)
         codec_encode_RevokeReq(b, &(ProtoRevokeReq){ .session_id = proto_str(arg) });
 }
 
-static roled_status read_count(const msgpack_object *m, msgpack_zone *zone, void *arg,
-                               roled_error *err)
-{
-        ProtoRevokeRep rep;
-        const char *field = NULL;
-        roled_status st = result_decoded(codec_decode_RevokeRep(m, zone, &rep, &field), field, err);
-
-        if (st == ROLED_OK)
-                *(uint64_t *)arg = rep.revoked;
-        return st;
-}
-
 ROLED_EXPORT roled_status roled_revoke_session(roled_client *client, const char *session_id,
                                                roled_error *err)
 {
         roled_sessions_request q = ROLED_SESSIONS_REQUEST_INIT;
         PageRead pr = { 0 };
         uint64_t n = 0;
-        int64_t start;
         roled_status st;
-        Op *op;
 
         if ((st = client_check(client, err)))
                 return st;
@@ -260,11 +199,8 @@ ROLED_EXPORT roled_status roled_revoke_session(roled_client *client, const char 
         result_unref(pr.list);
         if (st != ROLED_OK)
                 return st;
-        start = client_now_ms();
-        op = op_new(client, OP_BLOCKING, PROTO_M_REVOKE, pack_revoke_session, session_id);
-        if (!op)
-                return error_set(err, ROLED_E_NOMEM, "out of memory");
-        if ((st = io_call_read(client, op, start, read_count, &n, err)))
+        if ((st = call_read(client, PROTO_M_REVOKE, pack_revoke_session, session_id, read_revoked,
+                            &n, err)))
                 return st;
         if (n != 1)
                 return error_set(err, ROLED_E_PROTOCOL,

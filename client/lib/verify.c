@@ -97,19 +97,14 @@ typedef struct KeySet {
         size_t n;
 } KeySet;
 
-static roled_status read_keys(const msgpack_object *m, msgpack_zone *zone, void *arg,
-                              roled_error *err)
+static roled_status read_keys(const void *reply, void *arg, roled_error *err)
 {
-        ProtoGetPublicKeysRep rep;
-        const char *field = NULL;
+        const ProtoGetPublicKeysRep *rep = reply;
         KeySet *ks = arg;
-        roled_status st;
 
         ks->n = 0;
-        if ((st = result_decoded(codec_decode_GetPublicKeysRep(m, zone, &rep, &field), field, err)))
-                return st;
-        for (size_t i = 0; i < rep.keys.n && ks->n < CLIENT_KEYS_MAX; i++) {
-                const ProtoPublicKey *k = &rep.keys.items[i];
+        for (size_t i = 0; i < rep->keys.n && ks->n < CLIENT_KEYS_MAX; i++) {
+                const ProtoPublicKey *k = &rep->keys.items[i];
                 TokenPublicKey *key = &ks->keys[ks->n];
 
                 if (k->public_key.len != TOKEN_PUBLIC_KEY_SIZE || k->not_after > INT64_MAX)
@@ -150,14 +145,11 @@ static roled_status fetch_keys(roled_client *c, int64_t start, roled_error *err)
 /* Runs under c->io in whichever thread read the answer: takes only keys_lock. */
 static void background_keys_done(roled_client *c, Op *op)
 {
-        const ProtoMsg *m = &op->rep_msg;
+        const void *rep = NULL;
         KeySet ks = { .n = 0 };
 
-        if (op->status == ROLED_OK && !m->error && m->result &&
-            m->result->type == MSGPACK_OBJECT_MAP &&
-            read_keys(m->result, op->rep_zone, &ks, NULL) == ROLED_OK) {
+        if (io_reply(op, &rep, NULL) == ROLED_OK && read_keys(rep, &ks, NULL) == ROLED_OK)
                 keys_store(c, &ks);
-        }
         pthread_mutex_lock(&c->keys_lock);
         c->is_keys_fetching = false;
         pthread_mutex_unlock(&c->keys_lock);

@@ -134,6 +134,8 @@ static roled_credentials *sample(void)
 {
         msgpack_zone zone;
         msgpack_object obj;
+        ProtoCredentialsRep rep;
+        const char *field = NULL;
         ProtoBuf b;
         void *c = NULL;
 
@@ -146,7 +148,8 @@ static roled_credentials *sample(void)
         msgpack_zone_init(&zone, 1024);
         assert_int_equal(msgpack_unpack((const char *)b.data, b.len, NULL, &zone, &obj),
                          MSGPACK_UNPACK_SUCCESS);
-        assert_int_equal(creds_decode(&obj, &zone, &c, NULL), ROLED_OK);
+        assert_int_equal(codec_decode_CredentialsRep(&obj, &zone, &rep, &field), 0);
+        assert_int_equal(result_decode(&credentials_kind, &rep, &c, NULL), ROLED_OK);
         msgpack_zone_destroy(&zone);
         proto_buf_deinit(&b);
         return c;
