@@ -21,7 +21,8 @@
  *    whichever thread finishes them.
  *
  * When the agent closes the connection (its idle timeout, a restart), calls
- * that had no answer are sent once more on a new connection.
+ * that had no answer are sent once more on a new connection, at once, also
+ * when the close is seen only as a failed send().
  */
 #include "client.h"
 
@@ -295,28 +296,22 @@ static void flush(roled_client *c)
         set_pollout(c, c->wbuf.len > 0);
 }
 
-/* kick() - connect if needed and move queued Ops into the send buffer, then flush. */
-static void kick(roled_client *c)
+/* first_queued() - the first Op waiting to be sent, or NULL. */
+static Op *first_queued(const roled_client *c)
 {
-        Op *op, *next;
-        char why[CLIENT_ERROR_MAX];
-        roled_status st;
+        Op *op;
 
         for (op = c->ops; op && op->state != OP_QUEUED; op = op->next)
                 ;
-        if (!op)
-                return;
-        if (c->fd < 0) {
-                st = reconnect(c, why, sizeof(why));
-                if (st != ROLED_OK) {
-                        for (op = c->ops; op; op = next) {
-                                next = op->next;
-                                take_off(c, op);
-                                fail(c, op, st, why);
-                        }
-                        return;
-                }
-        }
+        return op;
+}
+
+/* send_queued() - move queued Ops, from @op on, into the send buffer (at most
+ * PROTO_PIPELINE_MAX unanswered). */
+static void send_queued(roled_client *c, Op *op)
+{
+        Op *next;
+
         for (; op && c->n_sent < PROTO_PIPELINE_MAX; op = next) {
                 next = op->next;
                 if (op->state != OP_QUEUED)
@@ -333,7 +328,40 @@ static void kick(roled_client *c)
                 op->n_sends++;
                 c->n_sent++;
         }
-        flush(c);
+}
+
+/*
+ * kick() - connect if needed, move queued Ops into the send buffer and
+ * flush.  A connection that breaks while we write (the agent was killed
+ * after it accepted it) has put its calls back in the queue: they go out at
+ * once on a new connection, as nothing else would wake a waiter that has no
+ * connection to poll.  Each round sends at least one Op again, and an Op
+ * sent OP_SENDS_MAX times fails instead, so this ends.
+ */
+static void kick(roled_client *c)
+{
+        Op *op, *next;
+        char why[CLIENT_ERROR_MAX];
+        roled_status st;
+
+        for (;;) {
+                op = first_queued(c);
+                if (op && c->fd < 0) {
+                        st = reconnect(c, why, sizeof(why));
+                        if (st != ROLED_OK) {
+                                for (op = c->ops; op; op = next) {
+                                        next = op->next;
+                                        take_off(c, op);
+                                        fail(c, op, st, why);
+                                }
+                                return;
+                        }
+                }
+                send_queued(c, op);
+                flush(c);
+                if (c->fd >= 0 || !first_queued(c))
+                        return;
+        }
 }
 
 static Op *find_sent(roled_client *c, uint32_t msgid)
@@ -550,8 +578,7 @@ static void expire(roled_client *c, int64_t now)
 static void step(roled_client *c)
 {
         receive(c);
-        kick(c);
-        flush(c);
+        kick(c); /* flushes too, and reconnects when flushing broke the connection */
         expire(c, client_now_ms());
 }
 

@@ -43,9 +43,11 @@ typedef struct Fake {
         unsigned n_connections;
         bool is_one_per_conn; /* close each connection after one answer */
         /* Set by a test while the fake runs (under lock): */
-        unsigned creds_lifetime; /* seconds until the credentials expire (0: 3600) */
-        bool is_silent;          /* answer nothing, like a stopped agent */
-        bool is_denying;         /* GetCredentials: AccessDenied */
+        unsigned n_close_unread;  /* close this many connections at once, unread */
+        unsigned n_closed_unread; /* ... and how many it has closed so far */
+        unsigned creds_lifetime;  /* seconds until the credentials expire (0: 3600) */
+        bool is_silent;           /* answer nothing, like a stopped agent */
+        bool is_denying;          /* GetCredentials: AccessDenied */
         /* The params of the last Authorize or Simulate, packed again (under lock). */
         uint8_t last_params[4096];
         size_t last_params_len;
@@ -224,6 +226,13 @@ static void *fake_main(void *arg)
                 assert_true(fd >= 0);
                 pthread_mutex_lock(&f->lock);
                 f->n_connections++;
+                if (f->n_closed_unread < f->n_close_unread) {
+                        /* As an agent killed right after accept(): the client's send fails. */
+                        close(fd);
+                        f->n_closed_unread++;
+                        pthread_mutex_unlock(&f->lock);
+                        continue;
+                }
                 pthread_mutex_unlock(&f->lock);
                 serve(f, fd);
                 close(fd);
@@ -715,6 +724,42 @@ static void test_reconnect(void **state)
         fake_stop(f);
 }
 
+/*
+ * test_reconnect_send_fails() - the agent accepted the connection and died
+ * before the call was written (kill -9 between accept and the client's
+ * first request): send() fails with EPIPE, and the call goes out again on a
+ * new connection at once.
+ */
+static void test_reconnect_send_fails(void **state)
+{
+        Fake *f = fake_start("");
+        T_AUTO(roled_identity) id = NULL;
+        roled_client *c = NULL;
+        bool is_closed = false;
+
+        pthread_mutex_lock(&f->lock);
+        f->n_close_unread = 1;
+        pthread_mutex_unlock(&f->lock);
+        assert_int_equal(t_connect_timeout(f->path, 10000, &c), ROLED_OK);
+        /* Wait until the fake has closed the connection libroled holds. */
+        for (int i = 0; i < 5000 && !is_closed; i++) {
+                pthread_mutex_lock(&f->lock);
+                is_closed = f->n_closed_unread == 1;
+                pthread_mutex_unlock(&f->lock);
+                if (!is_closed)
+                        usleep(1000);
+        }
+        assert_true(is_closed);
+        /* Before the fix it waited, with no connection, until "no answer ... within 10000 ms". */
+        assert_int_equal(t_whoami(c, &id), ROLED_OK);
+        assert_string_equal(t_last_error(), "");
+        assert_int_equal(roled_identity_uid(id), 1001);
+        assert_int_equal(fake_count(f, PROTO_M_GET_CALLER_IDENTITY), 1);
+        assert_int_equal(f->n_connections, 2);
+        roled_client_close(c);
+        fake_stop(f);
+}
+
 static void test_timeout(void **state)
 {
         Fake *f = fake_start("");
@@ -773,6 +818,7 @@ int main(void)
                 cmocka_unit_test(test_agent_error),
                 cmocka_unit_test(test_authz_wire_bytes),
                 cmocka_unit_test(test_reconnect),
+                cmocka_unit_test(test_reconnect_send_fails),
                 cmocka_unit_test(test_timeout),
                 cmocka_unit_test(test_status_json),
         };
