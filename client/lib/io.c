@@ -647,8 +647,8 @@ static roled_status result_of(const Op *op, const msgpack_object **resultp, role
 
 /* The size of each method's reply struct, in PROTO_METHODS' order. */
 static const size_t reply_sizes[PROTO_M_COUNT] = {
-#define REPLY_SIZE(name, req, rep) sizeof(Proto##rep),
-        PROTO_PAYLOAD_METHODS(REPLY_SIZE)
+#define REPLY_SIZE(e, name, flags, req, rep) sizeof(Proto##rep),
+        PROTO_METHODS(REPLY_SIZE)
 #undef REPLY_SIZE
 };
 
