@@ -61,6 +61,7 @@
 #include "dispatch.h"
 #include "exehash.h"
 #include "hashq.h"
+#include "list.h"
 #include "namecache.h"
 #include "trust.h"
 #include "log.h"
@@ -244,14 +245,9 @@ static void unlink_parked(Conn *c)
 {
         Agent *a = c->agent;
 
-        if (c->park_prev)
-                c->park_prev->park_next = c->park_next;
-        else
-                a->parked_head = c->park_next;
-        if (c->park_next)
-                c->park_next->park_prev = c->park_prev;
-        else
+        if (!c->park_next)
                 a->parked_tail = c->park_prev;
+        LIST_UNLINK(park_prev, park_next, a->parked_head, c);
         c->park_prev = c->park_next = NULL;
         c->is_parked = false;
         a->n_parked--;

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "curlapi.h"
+#include "list.h"
 #include "log.h"
 #include "secbuf.h"
 
@@ -68,15 +69,8 @@ static void call_free(Call *c)
 
 static void unlink_call(Call *c)
 {
-        Http *h = c->http;
-
-        if (c->prev)
-                c->prev->next = c->next;
-        else
-                h->calls = c->next;
-        if (c->next)
-                c->next->prev = c->prev;
-        h->n_calls--;
+        LIST_UNLINK(prev, next, c->http->calls, c);
+        c->http->n_calls--;
 }
 
 /* Hand every finished transfer to its caller. */
