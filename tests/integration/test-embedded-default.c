@@ -4,7 +4,8 @@
  * embedded "default" role to its own uid (root here) without the caller
  * naming it, and denies every other uid with AccessDenied naming the role
  * and the reason.  The log says so at start, and says when a configuration
- * folder is missing or defines no role, instead of serving quietly.
+ * folder is missing or defines no role, instead of serving quietly.  An
+ * agent without aws roles never loads libcurl (agent/curlapi.h).
  */
 #undef NDEBUG
 #include <roled/roled.h>
@@ -69,6 +70,25 @@ static void test_rolectl_both_uids(void)
         free(err);
 }
 
+/*
+ * Having served, the agent has not mapped libcurl or the TLS libraries it
+ * brings: they are loaded for the aws issuer only (they were most of an idle
+ * agent's resident memory).
+ */
+static void test_no_libcurl_without_aws(void)
+{
+        char path[64], *maps;
+
+        snprintf(path, sizeof(path), "/proc/%d/maps", (int)agent.pid);
+        maps = read_file(path);
+        CHECK(maps != NULL);
+        CHECK_CONTAINS(maps, "libsodium");
+        CHECK_NOT_CONTAINS(maps, "libcurl");
+        CHECK_NOT_CONTAINS(maps, "libssl");
+        CHECK_NOT_CONTAINS(maps, "libgnutls");
+        free(maps);
+}
+
 /* An empty configuration folder: the start-up log names it and the embedded default. */
 static void test_log_names_empty_folder(void)
 {
@@ -119,6 +139,7 @@ int main(int argc, char **argv)
         test_own_uid_gets_default();
         CHECK_INT(run_as(UID_BOB, bob_is_denied, NULL), ==, 0);
         test_rolectl_both_uids();
+        test_no_libcurl_without_aws();
         test_log_names_empty_folder();
         agent_stop(&agent);
         test_log_no_roles();
