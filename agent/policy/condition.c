@@ -142,15 +142,6 @@ static bool is_epoch(const char *s)
         return *s == '\0';
 }
 
-/* sep_digits() - @sep and two digits: 1 when there, 0 when @sep is not next, -EINVAL otherwise. */
-static int sep_digits(const char **s, char sep, int *vp)
-{
-        if (**s != sep)
-                return 0;
-        (*s)++;
-        return digits(s, 2, vp) < 0 ? -EINVAL : 1;
-}
-
 /*
  * parse_date() - the W3C profiles of ISO 8601 (https://www.w3.org/TR/NOTE-datetime,
  * which IAM:reference_policies_elements_condition_operators names): "2024",
@@ -176,34 +167,42 @@ int parse_date(const char *s, int64_t *msp)
         }
         if (digits(&p, 4, &y) < 0)
                 return -EINVAL;
-        int r = sep_digits(&p, '-', &mo);
-        if (r > 0)
-                r = sep_digits(&p, '-', &d);
-        if (r < 0)
-                return -EINVAL;
-        bool has_day = r > 0;
+        bool has_day = false;
+        if (*p == '-') {
+                p++;
+                if (digits(&p, 2, &mo) < 0)
+                        return -EINVAL;
+                if (*p == '-') {
+                        p++;
+                        if (digits(&p, 2, &d) < 0)
+                                return -EINVAL;
+                        has_day = true;
+                }
+        }
         if (mo < 1 || mo > 12 || d < 1 || d > 31)
                 return -EINVAL;
         int64_t offset_min = 0;
         if (has_day && (*p == 'T' || *p == 't')) {
                 p++;
-                if (digits(&p, 2, &h) < 0 || sep_digits(&p, ':', &mi) <= 0)
+                if (digits(&p, 2, &h) < 0 || *p++ != ':' || digits(&p, 2, &mi) < 0)
                         return -EINVAL;
-                r = sep_digits(&p, ':', &sec);
-                if (r < 0)
-                        return -EINVAL;
-                if (r > 0 && *p == '.') {
+                if (*p == ':') {
                         p++;
-                        int n = 0, scale = 100;
-                        while (*p >= '0' && *p <= '9') {
-                                if (n++ < 3) {
-                                        ms += (*p - '0') * scale;
-                                        scale /= 10;
-                                }
-                                p++;
-                        }
-                        if (n == 0)
+                        if (digits(&p, 2, &sec) < 0)
                                 return -EINVAL;
+                        if (*p == '.') {
+                                p++;
+                                int n = 0, scale = 100;
+                                while (*p >= '0' && *p <= '9') {
+                                        if (n++ < 3) {
+                                                ms += (*p - '0') * scale;
+                                                scale /= 10;
+                                        }
+                                        p++;
+                                }
+                                if (n == 0)
+                                        return -EINVAL;
+                        }
                 }
                 if (h > 24 || mi > 59 || sec > 60)
                         return -EINVAL;
