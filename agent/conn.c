@@ -49,7 +49,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -95,19 +94,28 @@ enum {
  * Turns: fairness between uids.  A busy uid's connections do not work when
  * their event comes; they queue (oldest first, holding a reference), and
  * after each poll the loop gives turns for at most CONN_TURN_SLICE_US, then
- * polls again without waiting.  So a quiet uid's connection, whose events
- * are served during the poll, waits behind at most one slice of a flood, not
- * behind all of it.  A uid alone on the agent pays only the queueing.
+ * takes new connections (accept_waiting()) and polls again without waiting
+ * when another uid waits.  So a quiet uid's connection, whose events are
+ * served during the poll, waits behind at most one slice of a flood, not
+ * behind all of it.  A uid is busy only with others around (another uid's
+ * connection open, or accepted within CONN_MIXED_MS): a uid alone on the
+ * agent (a parallel build's credential_process calls) is served as its
+ * events come, without turns.
  */
+static bool has_others(Agent *a, uid_t uid);
+
 static bool is_busy(const Conn *c)
 {
-        const Agent *a = c->agent;
+        Agent *a = c->agent;
 
-        return uidcount_get(&a->conns_per_uid, c->peer_uid) > CONN_FAIR_SHARE ||
-               uidcount_get(&a->parked_per_uid, c->peer_uid) > 0;
+        if (uidcount_get(&a->conns_per_uid, c->peer_uid) <= CONN_FAIR_SHARE &&
+            uidcount_get(&a->parked_per_uid, c->peer_uid) == 0)
+                return false;
+        return has_others(a, c->peer_uid) || uv_now(a->loop) - a->mixed_at < CONN_MIXED_MS;
 }
 
 static void give_turns(uv_check_t *h);
+static bool accept_waiting(Agent *a, unsigned max);
 static void no_buffer(uv_handle_t *h, size_t suggested, uv_buf_t *buf);
 static void on_readable(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf);
 
@@ -146,20 +154,13 @@ static void queue_turn(Conn *c, uint8_t turn)
 
 /*
  * Is anyone else waiting (so that a slice of turns should end)?  Another
- * uid with a connection, or a connection not accepted yet, which may be
- * anyone's: one poll() of the listening socket per slice.
+ * uid with a connection (whose events only the poll reports).  New
+ * connections are taken between slices (accept_waiting()).
  */
 static bool has_others(Agent *a, uid_t uid)
 {
-        struct pollfd p = { .fd = -1, .events = POLLIN };
-
-        if (a->n_conns >
-            uidcount_get(&a->conns_per_uid, uid) + uidcount_get(&a->parked_per_uid, uid))
-                return true;
-        if (!a->listener.is_open || a->listener.is_deferred ||
-            uv_fileno((uv_handle_t *)&a->listener.pipe, &p.fd) < 0)
-                return false;
-        return poll(&p, 1, 0) > 0;
+        return a->n_conns >
+               uidcount_get(&a->conns_per_uid, uid) + uidcount_get(&a->parked_per_uid, uid);
 }
 
 /*
@@ -209,9 +210,12 @@ static void give_turns(uv_check_t *h)
                         c->is_in_turn = false;
                 }
                 conn_unref(c);
-                /* A slice is over: go on only while nobody else waits. */
+                /*
+                 * A slice is over: take the new connections (a quiet uid's is
+                 * served now), and go on only while nobody else waits.
+                 */
                 if (a->turns_head && uv_hrtime() >= end) {
-                        if (has_others(a, uid)) {
+                        if (accept_waiting(a, CONN_ACCEPT_PER_SLICE) || has_others(a, uid)) {
                                 unwatch_waiting(a);
                                 break;
                         }
@@ -298,7 +302,7 @@ static void conn_free(Conn *c)
         if (c->handler_state && c->handler_state_free)
                 c->handler_state_free(c->handler_state);
         msgpack_zone_destroy(&c->zone);
-        identity_deinit(&c->id);
+        identity_release(&c->id);
         free(c);
 }
 
@@ -330,7 +334,6 @@ void conn_close(Conn *c)
         if (c->is_closing)
                 return;
         c->is_closing = true;
-        uncount(c);
         if (c->prev)
                 c->prev->next = c->next;
         else if (a->conns == c)
@@ -339,6 +342,9 @@ void conn_close(Conn *c)
                 c->next->prev = c->prev;
         c->prev = c->next = NULL;
         a->n_conns--;
+        /* After n_conns: a parked connection admitted here must not count this one as another
+         * uid's. */
+        uncount(c);
         /* Pending writes are cancelled by uv_close(); their callbacks free their buffers. */
         uv_close((uv_handle_t *)&c->pipe, on_handle_closed);
         uv_close((uv_handle_t *)&c->timer, on_handle_closed);
@@ -1084,7 +1090,7 @@ static Conn *conn_new(Agent *agent)
         if (!c)
                 return NULL;
         c->agent = agent;
-        c->id = (Identity)IDENTITY_INIT;
+        identity_init_zeroed(&c->id);
         scan_init(&c->scan, PROTO_MESSAGE_MAX);
         proto_buf_init(&c->out, true);
         if (!msgpack_zone_init(&c->zone, 2048)) {
@@ -1134,23 +1140,14 @@ int conn_adopt(Agent *agent, int fd, Identity *id)
         return 0;
 }
 
-void conn_accept(Agent *agent, uv_stream_t *server)
+/* Count, park or attest @c, whose socket was just accepted (its pipe open). */
+static void accepted(Conn *c)
 {
-        Conn *c = conn_new(agent);
+        Agent *agent = c->agent;
         struct ucred cred;
         socklen_t cred_len = sizeof(cred);
         int fd, r;
 
-        if (!c) {
-                log_error("out of memory accepting a connection");
-                return;
-        }
-        r = uv_accept(server, (uv_stream_t *)&c->pipe);
-        if (r < 0) {
-                log_warning_ratelimited("accept failed: %s", uv_strerror(r));
-                conn_close(c);
-                return;
-        }
         /*
          * Count the connection against its uid now, from the kernel's record,
          * before any attestation work: a uid flooding the socket costs an
@@ -1165,6 +1162,10 @@ void conn_accept(Agent *agent, uv_stream_t *server)
         }
         c->peer_uid = cred.uid;
         c->peer_cred = cred;
+        if (cred.uid != agent->last_accept_uid) {
+                agent->last_accept_uid = cred.uid;
+                agent->mixed_at = uv_now(agent->loop);
+        }
         /*
          * SO_PASSCRED comes from the listener: the kernel copies it to each
          * connection as it is made.  Connections made before the agent set
@@ -1197,4 +1198,65 @@ void conn_accept(Agent *agent, uv_stream_t *server)
                 queue_turn(c, TURN_ATTEST);
         else
                 start_attest(c);
+}
+
+void conn_accept(Agent *agent, uv_stream_t *server)
+{
+        Conn *c = conn_new(agent);
+        int r;
+
+        if (!c) {
+                log_error("out of memory accepting a connection");
+                return;
+        }
+        r = uv_accept(server, (uv_stream_t *)&c->pipe);
+        if (r < 0) {
+                log_warning_ratelimited("accept failed: %s", uv_strerror(r));
+                conn_close(c);
+                return;
+        }
+        accepted(c);
+}
+
+/*
+ * Between turns: take the connections waiting in the listening socket's
+ * queue now rather than after the next poll, so that a quiet uid's fresh
+ * connection (a credential_process call) is served within one turn of a
+ * busy uid's work, not behind the rest of the slice and the poll's events.
+ * Only while there is room (the listener's may_accept()); an accept error
+ * (EMFILE) is left for libuv's own accept to meet and report.  At most
+ * @max, FIFO like the kernel's queue.  One accept4() when none waits.
+ * Return: false when the queue was found empty, true when connections may
+ * still wait there (for the poll and libuv's accept).
+ */
+static bool accept_waiting(Agent *a, unsigned max)
+{
+        Listener *l = &a->listener;
+        int lfd;
+
+        if (!l->is_open || l->is_deferred || a->is_stopping ||
+            uv_fileno((uv_handle_t *)&l->pipe, &lfd) < 0)
+                return false;
+        for (unsigned i = 0; i < max; i++) {
+                Conn *c;
+                int fd;
+
+                if (l->may_accept && !l->may_accept(l->userdata))
+                        return true;
+                fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+                if (fd < 0)
+                        return errno != EAGAIN && errno != EWOULDBLOCK;
+                c = conn_new(a);
+                if (!c) {
+                        safe_close(fd);
+                        return true;
+                }
+                if (uv_pipe_open(&c->pipe, fd) < 0) {
+                        safe_close(fd);
+                        conn_close(c);
+                        return true;
+                }
+                accepted(c);
+        }
+        return true;
 }

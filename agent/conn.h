@@ -30,12 +30,17 @@
 #define CONN_PARK_MS 5000
 /*
  * Fairness between uids: a uid with more than CONN_FAIR_SHARE connections
- * (or any parked) is busy, and its connections' work (attestation, reading
- * and answering) waits for a turn after the loop's poll, CONN_TURN_SLICE_US
- * of it at a time; other uids' connections are served as their events come.
+ * (or any parked) is busy while other uids are around (a connection open, or
+ * one accepted in the last CONN_MIXED_MS), and its connections' work
+ * (attestation, reading and answering) waits for a turn after the loop's
+ * poll, CONN_TURN_SLICE_US of it at a time, with up to CONN_ACCEPT_PER_SLICE
+ * new connections taken between slices; other uids' connections are served
+ * as their events come.
  */
 #define CONN_FAIR_SHARE 8
-#define CONN_TURN_SLICE_US 300
+#define CONN_TURN_SLICE_US 50
+#define CONN_ACCEPT_PER_SLICE 32 /* connections taken from the listening socket between slices */
+#define CONN_MIXED_MS 1000 /* a uid is busy only while others came this recently (or are open) */
 #define CONN_PARKED_PER_UID_MAX 4096
 
 typedef struct Conn {

@@ -705,23 +705,23 @@ static int resolve_names(Identity *id)
         return 0;
 }
 
-int identity_attest(int fd, const struct ucred *cred, Identity *idp)
+/* identity_attest() into @id (IDENTITY_INIT); on failure the caller deinitialises it. */
+static int attest(int fd, const struct ucred *cred, Identity *id)
 {
-        _cleanup_(identity_deinit) Identity id = IDENTITY_INIT;
         _cleanup_close_ int dirfd = -1;
         char path[64];
         int r;
 
         if (cred->pid <= 0)
                 return IDENTITY_E_UNATTESTED;
-        id.pid = cred->pid;
-        id.uid = cred->uid;
-        id.gid = cred->gid;
+        id->pid = cred->pid;
+        id->uid = cred->uid;
+        id->gid = cred->gid;
 
-        id.pidfd = open_pidfd(fd, cred->pid);
-        if (id.pidfd < 0) {
-                r = id.pidfd;
-                id.pidfd = -1;
+        id->pidfd = open_pidfd(fd, cred->pid);
+        if (id->pidfd < 0) {
+                r = id->pidfd;
+                id->pidfd = -1;
                 return r == -IDENTITY_E_GONE         ? IDENTITY_E_GONE
                        : r == -IDENTITY_E_UNATTESTED ? IDENTITY_E_UNATTESTED
                                                      : r;
@@ -734,7 +734,7 @@ int identity_attest(int fd, const struct ucred *cred, Identity *idp)
         if (dirfd < 0)
                 return gone_or(-errno);
 
-        r = read_exe(dirfd, &id);
+        r = read_exe(dirfd, id);
         if (r != 0)
                 return r;
         /*
@@ -746,35 +746,46 @@ int identity_attest(int fd, const struct ucred *cred, Identity *idp)
          * has the status file read, between two looks at the executable: see
          * recheck_exe().
          */
-        id.ruid = cred->uid;
-        id.rgid = cred->gid;
-        r = read_peer_groups(fd, &id);
+        id->ruid = cred->uid;
+        id->rgid = cred->gid;
+        r = read_peer_groups(fd, id);
         if (r == 1) {
-                r = read_status(dirfd, cred, &id);
+                r = read_status(dirfd, cred, id);
                 if (r != 0)
                         return r;
-                r = recheck_exe(dirfd, &id);
+                r = recheck_exe(dirfd, id);
         }
         if (r != 0)
                 return r;
-        read_ns(dirfd, &id);
-        r = read_cgroup(dirfd, &id);
+        read_ns(dirfd, id);
+        r = read_cgroup(dirfd, id);
         if (r != 0)
                 return r;
-        read_login_session(dirfd, &id);
+        read_login_session(dirfd, id);
 
         /*
          * Still alive after the reads: the pid was not free to be reused
          * meanwhile, so /proc/PID was this process all along.
          */
-        r = identity_check_alive(&id);
+        r = identity_check_alive(id);
         if (r != 0)
                 return r;
 
-        id.proc_fd = steal_fd(&dirfd);
-        *idp = id;
-        id = (Identity)IDENTITY_INIT;
+        id->proc_fd = steal_fd(&dirfd);
         return 0;
+}
+
+/*
+ * Filled in place (an Identity is some 5.5 KiB: no copy of it per
+ * connection), and back to IDENTITY_INIT on failure.
+ */
+int identity_attest(int fd, const struct ucred *cred, Identity *id)
+{
+        int r = attest(fd, cred, id);
+
+        if (r != 0)
+                identity_deinit(id);
+        return r;
 }
 
 int identity_learn_real_ids(Identity *id, uid_t ruid, gid_t rgid)
@@ -890,6 +901,12 @@ void identity_deinit(Identity *id)
 {
         if (!id)
                 return;
+        identity_release(id);
+        *id = (Identity)IDENTITY_INIT;
+}
+
+void identity_release(Identity *id)
+{
         safe_close(id->pidfd);
         safe_close(id->exe_fd);
         safe_close(id->proc_fd);
@@ -899,5 +916,4 @@ void identity_deinit(Identity *id)
         free(id->gid_names);
         free(id->gids);
         free(id->key);
-        *id = (Identity)IDENTITY_INIT;
 }

@@ -138,13 +138,21 @@ typedef struct Identity {
                 .pidfd = -1, .exe_fd = -1, .proc_fd = -1, .login_session = IDENTITY_NO_LOGIN       \
         }
 
+/* identity_init_zeroed() - make zeroed memory (calloc) IDENTITY_INIT without copying all of it. */
+static inline void identity_init_zeroed(Identity *id)
+{
+        id->pidfd = id->exe_fd = id->proc_fd = -1;
+        id->login_session = IDENTITY_NO_LOGIN;
+}
+
 /*
  * identity_attest() - attest the peer of a connected Unix socket from the
  * kernel alone: everything but names, the path check and the key.
  * @fd: the accepted socket
  * @cred: its SO_PEERCRED (read at accept)
- * @id: an IDENTITY_INIT (or deinitialised) struct; filled only on success,
- *      and the caller then owns its fds and allocations (identity_deinit())
+ * @id: an IDENTITY_INIT (or deinitialised) struct, filled in place; on
+ *      success the caller owns its fds and allocations (identity_deinit()),
+ *      on failure it is IDENTITY_INIT again
  *
  * Never waits on anything a caller controls, so it may run on the loop:
  * socket options, procfs reads through one /proc/PID directory fd, and
@@ -244,3 +252,10 @@ int identity_build_key(Identity *id);
  * it as IDENTITY_INIT (safe to call twice).
  */
 void identity_deinit(Identity *id);
+
+/*
+ * identity_release() - close the fds and free the allocations of @id, whose
+ * memory is freed right after: nothing is reset (use identity_deinit()
+ * for an Identity that lives on).
+ */
+void identity_release(Identity *id);
