@@ -71,6 +71,9 @@ enum {
 /* Method flags. */
 #define PROTO_F_NONE 0u
 #define PROTO_F_ADMIN 1u /* only root or the agent's own uid */
+/* A client may send it again after the connection broke with it unanswered: a second
+ * execution changes nothing a caller could tell (reads, cached answers, Reload). */
+#define PROTO_F_RESEND 2u
 
 /*
  * PROTO_METHODS - every method: X(ENUM, WireName, flags, Req, Rep), where Req
@@ -78,21 +81,21 @@ enum {
  * ProtoRep; Empty is a map with no fields).
  */
 #define PROTO_METHODS(X)                                                                           \
-        X(HELLO, Hello, PROTO_F_NONE, HelloReq, HelloRep)                                          \
-        X(GET_CREDENTIALS, GetCredentials, PROTO_F_NONE, GetCredentialsReq, CredentialsRep)        \
+        X(HELLO, Hello, PROTO_F_RESEND, HelloReq, HelloRep)                                        \
+        X(GET_CREDENTIALS, GetCredentials, PROTO_F_RESEND, GetCredentialsReq, CredentialsRep)      \
         X(ASSUME_ROLE, AssumeRole, PROTO_F_NONE, AssumeRoleReq, CredentialsRep)                    \
-        X(GET_CALLER_IDENTITY, GetCallerIdentity, PROTO_F_NONE, Empty, GetCallerIdentityRep)       \
-        X(LIST_ROLES, ListRoles, PROTO_F_NONE, Empty, ListRolesRep)                                \
-        X(STATUS, Status, PROTO_F_NONE, Empty, StatusRep)                                          \
-        X(RELOAD, Reload, PROTO_F_ADMIN, Empty, ReloadRep)                                         \
+        X(GET_CALLER_IDENTITY, GetCallerIdentity, PROTO_F_RESEND, Empty, GetCallerIdentityRep)     \
+        X(LIST_ROLES, ListRoles, PROTO_F_RESEND, Empty, ListRolesRep)                              \
+        X(STATUS, Status, PROTO_F_RESEND, Empty, StatusRep)                                        \
+        X(RELOAD, Reload, PROTO_F_ADMIN | PROTO_F_RESEND, Empty, ReloadRep)                        \
         X(REVOKE, Revoke, PROTO_F_NONE, RevokeReq, RevokeRep)                                      \
-        X(GET_PUBLIC_KEYS, GetPublicKeys, PROTO_F_NONE, Empty, GetPublicKeysRep)                   \
-        X(GET_ROLE, GetRole, PROTO_F_NONE, GetRoleReq, GetRoleRep)                                 \
-        X(AUTHORIZE, Authorize, PROTO_F_NONE, AuthorizeReq, DecisionRep)                           \
-        X(SIMULATE, Simulate, PROTO_F_ADMIN, SimulateReq, DecisionRep)                             \
+        X(GET_PUBLIC_KEYS, GetPublicKeys, PROTO_F_RESEND, Empty, GetPublicKeysRep)                 \
+        X(GET_ROLE, GetRole, PROTO_F_RESEND, GetRoleReq, GetRoleRep)                               \
+        X(AUTHORIZE, Authorize, PROTO_F_RESEND, AuthorizeReq, DecisionRep)                         \
+        X(SIMULATE, Simulate, PROTO_F_ADMIN | PROTO_F_RESEND, SimulateReq, DecisionRep)            \
         X(LOGIN, Login, PROTO_F_ADMIN, LoginReq, LoginRep)                                         \
         X(MFA, Mfa, PROTO_F_NONE, MfaReq, MfaRep)                                                  \
-        X(LIST_SESSIONS, ListSessions, PROTO_F_NONE, ListSessionsReq, ListSessionsRep)
+        X(LIST_SESSIONS, ListSessions, PROTO_F_RESEND, ListSessionsReq, ListSessionsRep)
 
 typedef enum ProtoMethod {
 #define PROTO_X_ENUM(e, name, flags, req, rep) PROTO_M_##e,

@@ -79,9 +79,11 @@ struct Op {
         OpState state;
         ProtoMethod method;
         uint32_t msgid;
-        unsigned n_sends; /* a second send follows a connection the agent closed */
-        int64_t deadline; /* CLOCK_MONOTONIC ms */
-        ProtoBuf req;     /* the whole request (wiped: it may hold a token or policy) */
+        unsigned n_sends;  /* sends that reached the agent (any byte written) */
+        unsigned n_unsent; /* connections that broke before any byte of it was written */
+        uint64_t wstart;   /* where its bytes start in this connection's stream (c->wpos) */
+        int64_t deadline;  /* CLOCK_MONOTONIC ms */
+        ProtoBuf req;      /* the whole request (wiped: it may hold a token or policy) */
         /* The answer, set when state becomes OP_DONE. */
         roled_status status; /* ROLED_OK: rep_* hold a response (which may carry an agent error) */
         char *errmsg;        /* local failures: why */
@@ -133,7 +135,9 @@ struct roled_client {
         Op *ops;       /* QUEUED and SENT, oldest first */
         Op *ops_tail;
         size_t n_sent;
-        Op *done; /* finished OP_ASYNC ops for roled_client_process() */
+        uint64_t wpos;  /* bytes appended to wbuf since the connection was made */
+        uint64_t wdone; /* of those, bytes the kernel accepted */
+        Op *done;       /* finished OP_ASYNC ops for roled_client_process() */
         Op *done_tail;
 
         pthread_mutex_t cache_lock;

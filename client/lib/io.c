@@ -22,7 +22,9 @@
  *
  * When the agent closes the connection (its idle timeout, a restart), calls
  * that had no answer are sent once more on a new connection, at once, also
- * when the close is seen only as a failed send().
+ * when the close is seen only as a failed send(): those the agent never saw
+ * always, those it may have seen only when their method is PROTO_F_RESEND
+ * (may_resend()).
  */
 #include "client.h"
 
@@ -36,7 +38,8 @@
 #include <sys/socket.h>
 
 #define RBUF_INITIAL 4096
-#define OP_SENDS_MAX 2
+#define OP_SENDS_MAX 2  /* sends that reached the agent */
+#define OP_UNSENT_MAX 4 /* connections that broke before any byte of it was written */
 
 /* ---- Op lists ---- */
 
@@ -182,9 +185,25 @@ static void set_pollout(roled_client *c, bool on)
 }
 
 /*
+ * may_resend() - may @op, unanswered on a connection that broke, go out again
+ * on a new one?  One whose bytes the kernel never took (a send() failed
+ * before reaching it) was never seen by the agent: always, up to
+ * OP_UNSENT_MAX times, so kick() ends.  One that reached the agent: only a
+ * PROTO_F_RESEND method (a second Mfa would reuse a one-time code, a second
+ * AssumeRole or Login make a second session or login), OP_SENDS_MAX times.
+ */
+static bool may_resend(const roled_client *c, Op *op)
+{
+        if (c->wdone <= op->wstart)
+                return ++op->n_unsent < OP_UNSENT_MAX;
+        op->n_sends++;
+        return (proto_method_flags(op->method) & PROTO_F_RESEND) && op->n_sends < OP_SENDS_MAX;
+}
+
+/*
  * drop_connection() - close the connection after @why; calls in flight are
- * queued again when @is_retryable and they have been sent only once, else
- * they fail with @st.
+ * queued again when @is_retryable and may_resend() allows it, else they
+ * fail with @st.
  */
 static void drop_connection(roled_client *c, roled_status st, bool is_retryable, const char *why)
 {
@@ -203,7 +222,7 @@ static void drop_connection(roled_client *c, roled_status st, bool is_retryable,
                 next = op->next;
                 if (op->state != OP_SENT)
                         continue;
-                if (is_retryable && op->n_sends < OP_SENDS_MAX) {
+                if (is_retryable && may_resend(c, op)) {
                         op->state = OP_QUEUED;
                         c->n_sent--;
                         continue;
@@ -211,6 +230,7 @@ static void drop_connection(roled_client *c, roled_status st, bool is_retryable,
                 take_off(c, op);
                 fail(c, op, st, why);
         }
+        c->wpos = c->wdone = 0;
         /* Queued Ops go before those still waiting their first turn, in their old order. */
 }
 
@@ -286,6 +306,7 @@ static void flush(roled_client *c)
                 if (n == 0)
                         break;
                 off += (size_t)n;
+                c->wdone += (uint64_t)n;
         }
         if (off > 0) {
                 /* Requests may carry tokens and policies: wipe what left the buffer. */
@@ -325,7 +346,8 @@ static void send_queued(roled_client *c, Op *op)
                         continue;
                 }
                 op->state = OP_SENT;
-                op->n_sends++;
+                op->wstart = c->wpos;
+                c->wpos += op->req.len;
                 c->n_sent++;
         }
 }
@@ -335,8 +357,8 @@ static void send_queued(roled_client *c, Op *op)
  * flush.  A connection that breaks while we write (the agent was killed
  * after it accepted it) has put its calls back in the queue: they go out at
  * once on a new connection, as nothing else would wake a waiter that has no
- * connection to poll.  Each round sends at least one Op again, and an Op
- * sent OP_SENDS_MAX times fails instead, so this ends.
+ * connection to poll.  Each round counts a send or an unsent try of at
+ * least one Op, and may_resend() bounds both, so this ends.
  */
 static void kick(roled_client *c)
 {
@@ -467,7 +489,7 @@ static bool take_message(roled_client *c, size_t len)
                 return true;
         }
         if (m->error && proto_error_code(m->error) == PROTO_SENT_BEFORE_ATTESTATION &&
-            op->n_sends < OP_SENDS_MAX) {
+            ++op->n_sends < OP_SENDS_MAX) {
                 /*
                  * The request left before the agent had seen which program
                  * we run (a fresh connection's first bytes): send it again on

@@ -45,6 +45,7 @@ typedef struct Fake {
         /* Set by a test while the fake runs (under lock): */
         unsigned n_close_unread;  /* close this many connections at once, unread */
         unsigned n_closed_unread; /* ... and how many it has closed so far */
+        unsigned n_close_read;    /* close this many after reading a request, unanswered */
         unsigned creds_lifetime;  /* seconds until the credentials expire (0: 3600) */
         bool is_silent;           /* answer nothing, like a stopped agent */
         bool is_denying;          /* GetCredentials: AccessDenied */
@@ -194,6 +195,17 @@ static void serve(Fake *f, int fd)
                         msgpack_zone_init(&zone, 1024);
                         assert_int_equal(proto_decode(buf, mlen, &zone, &obj, &m), 0);
                         assert_int_equal(m.type, PROTO_REQUEST);
+                        pthread_mutex_lock(&f->lock);
+                        if (f->n_close_read > 0) {
+                                /* As an agent killed after it read the request: no answer. */
+                                f->n_close_read--;
+                                if (m.method >= 0)
+                                        f->n_requests[m.method]++;
+                                pthread_mutex_unlock(&f->lock);
+                                msgpack_zone_destroy(&zone);
+                                return;
+                        }
+                        pthread_mutex_unlock(&f->lock);
                         is_answered = answer(f, fd, &m);
                         msgpack_zone_destroy(&zone);
                         memmove(buf, buf + mlen, len - mlen);
@@ -760,6 +772,124 @@ static void test_reconnect_send_fails(void **state)
         fake_stop(f);
 }
 
+/* close_next() - have the fake close connections unread until @n_unread in all have been, then
+ * the next @n_read after reading a request (unanswered). */
+static void close_next(Fake *f, unsigned n_unread, unsigned n_read)
+{
+        pthread_mutex_lock(&f->lock);
+        f->n_close_unread = n_unread;
+        f->n_close_read = n_read;
+        pthread_mutex_unlock(&f->lock);
+}
+
+/* connect_closed() - a client whose connection the fake closed unread, when it closed
+ * @n_unread in all (0: connected as usual). */
+static roled_client *connect_closed(Fake *f, unsigned n_unread)
+{
+        roled_client *c = NULL;
+        bool is_closed = n_unread == 0;
+
+        assert_int_equal(t_connect_timeout(f->path, 10000, &c), ROLED_OK);
+        for (int i = 0; i < 5000 && !is_closed; i++) {
+                pthread_mutex_lock(&f->lock);
+                is_closed = f->n_closed_unread == n_unread;
+                pthread_mutex_unlock(&f->lock);
+                if (!is_closed)
+                        usleep(1000);
+        }
+        assert_true(is_closed);
+        return c;
+}
+
+/*
+ * test_no_resend_after_read() - the agent read an Mfa (or a Login) and died
+ * before answering: the call is not sent again (a second Mfa would reuse
+ * the one-time code, a second Login register a second login) and fails
+ * with ROLED_E_IO; the fake saw it exactly once.  The next call, on a new
+ * connection, is served.
+ */
+static void test_no_resend_after_read(void **state)
+{
+        Fake *f = fake_start("");
+        T_AUTO(roled_login_result) lr = NULL;
+        roled_error e = ROLED_ERROR_INIT;
+        T_AUTO(roled_identity) id = NULL;
+        roled_client *c;
+
+        (void)state;
+        close_next(f, 0, 1);
+        c = connect_closed(f, 0);
+        assert_int_equal(t_note(roled_mfa(c, "123456", NULL, NULL, &e), &e), ROLED_E_IO);
+        assert_non_null(strstr(t_last_error(), "closed the connection"));
+        assert_null(strstr(t_last_error(), "123456"));
+        assert_int_equal(fake_count(f, PROTO_M_MFA), 1);
+        close_next(f, 0, 1);
+        assert_int_equal(t_login(c, T_LOGIN_REQ(.event = ROLED_LOGIN_START, .user = "bob"), &lr),
+                         ROLED_E_IO);
+        assert_int_equal(fake_count(f, PROTO_M_LOGIN), 1);
+        assert_int_equal(t_whoami(c, &id), ROLED_OK);
+        assert_int_equal(f->n_connections, 3);
+        roled_client_close(c);
+        fake_stop(f);
+}
+
+/*
+ * test_resend_after_read() - the agent read a GetCallerIdentity and died
+ * before answering: it is idempotent, so it goes out again on a new
+ * connection and is answered.
+ */
+static void test_resend_after_read(void **state)
+{
+        Fake *f = fake_start("");
+        T_AUTO(roled_identity) id = NULL;
+        roled_client *c;
+
+        (void)state;
+        close_next(f, 0, 1);
+        c = connect_closed(f, 0);
+        assert_int_equal(t_whoami(c, &id), ROLED_OK);
+        assert_string_equal(t_last_error(), "");
+        assert_int_equal(roled_identity_uid(id), 1001);
+        assert_int_equal(fake_count(f, PROTO_M_GET_CALLER_IDENTITY), 2);
+        assert_int_equal(f->n_connections, 2);
+        roled_client_close(c);
+        fake_stop(f);
+}
+
+/*
+ * test_unsent_not_counted() - a send that failed before any byte left
+ * (EPIPE on a connection the agent closed unread) does not count as a
+ * send: an idempotent call then read by a dying agent is still sent once
+ * more (three connections, two requests seen), and an Mfa that never
+ * reached the agent goes out on the new connection (and gets the fake's
+ * answer, not ROLED_E_IO).
+ */
+static void test_unsent_not_counted(void **state)
+{
+        Fake *f = fake_start("");
+        T_AUTO(roled_identity) id = NULL;
+        roled_error e = ROLED_ERROR_INIT;
+        roled_client *c;
+
+        (void)state;
+        close_next(f, 1, 1);
+        c = connect_closed(f, 1);
+        assert_int_equal(t_whoami(c, &id), ROLED_OK);
+        assert_string_equal(t_last_error(), "");
+        assert_int_equal(fake_count(f, PROTO_M_GET_CALLER_IDENTITY), 2);
+        assert_int_equal(f->n_connections, 3);
+        roled_client_close(c);
+
+        close_next(f, 2, 0);
+        c = connect_closed(f, 2);
+        assert_int_equal(t_note(roled_mfa(c, "123456", NULL, NULL, &e), &e),
+                         ROLED_E_UNSUPPORTED_OPERATION);
+        assert_int_equal(fake_count(f, PROTO_M_MFA), 1);
+        assert_int_equal(f->n_connections, 5);
+        roled_client_close(c);
+        fake_stop(f);
+}
+
 static void test_timeout(void **state)
 {
         Fake *f = fake_start("");
@@ -819,6 +949,9 @@ int main(void)
                 cmocka_unit_test(test_authz_wire_bytes),
                 cmocka_unit_test(test_reconnect),
                 cmocka_unit_test(test_reconnect_send_fails),
+                cmocka_unit_test(test_no_resend_after_read),
+                cmocka_unit_test(test_resend_after_read),
+                cmocka_unit_test(test_unsent_not_counted),
                 cmocka_unit_test(test_timeout),
                 cmocka_unit_test(test_status_json),
         };

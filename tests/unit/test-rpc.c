@@ -316,8 +316,9 @@ static void test_tables(void **state)
         assert_int_equal(proto_method_lookup("Hell", 4), PROTO_M_UNKNOWN);
         assert_int_equal(proto_method_lookup("HelloX", 6), PROTO_M_UNKNOWN);
         assert_int_equal(proto_method_lookup("HelloX", 5), PROTO_M_HELLO);
-        assert_int_equal(proto_method_flags(PROTO_M_RELOAD), PROTO_F_ADMIN);
-        assert_int_equal(proto_method_flags(PROTO_M_GET_CREDENTIALS), PROTO_F_NONE);
+        assert_int_equal(proto_method_flags(PROTO_M_RELOAD), PROTO_F_ADMIN | PROTO_F_RESEND);
+        assert_int_equal(proto_method_flags(PROTO_M_GET_CREDENTIALS), PROTO_F_RESEND);
+        assert_int_equal(proto_method_flags(PROTO_M_MFA), PROTO_F_NONE);
         assert_int_equal(proto_method_flags(PROTO_M_COUNT), 0);
         for (int e = 1; e < PROTO_ERROR_COUNT; e++) {
                 const char *name = proto_error_name((ProtoError)e);
