@@ -29,55 +29,6 @@ static uint32_t be(const uint8_t *p, unsigned n)
 }
 
 /*
- * The types 0xc0..0xdf, which say their size in their first byte or in a
- * big-endian length field after it. A type whose header is fixed is waited
- * for whole here; a fixext's payload size is fixed too, so scan_feed() waits
- * for its header and payload together.
- */
-typedef struct Type {
-        uint8_t size;      /* header bytes, length field and ext type byte included; 0: unused */
-        uint8_t len_size;  /* bytes of the length field, 0 if none */
-        uint8_t per_len;   /* what the length counts: 0 payload bytes, 1 array items, 2 map items */
-        uint8_t fixed_len; /* payload bytes of a fixext */
-} Type;
-
-#define AT(b) [(b)-0xc0]
-static const Type types[32] = {
-        AT(0xc0) = { 1, 0, 0, 0 },  /* nil (0xc1 is never used) */
-        AT(0xc2) = { 1, 0, 0, 0 },  /* false */
-        AT(0xc3) = { 1, 0, 0, 0 },  /* true */
-        AT(0xc4) = { 2, 1, 0, 0 },  /* bin 8 */
-        AT(0xc5) = { 3, 2, 0, 0 },  /* bin 16 */
-        AT(0xc6) = { 5, 4, 0, 0 },  /* bin 32 */
-        AT(0xc7) = { 3, 1, 0, 0 },  /* ext 8 */
-        AT(0xc8) = { 4, 2, 0, 0 },  /* ext 16 */
-        AT(0xc9) = { 6, 4, 0, 0 },  /* ext 32 */
-        AT(0xca) = { 5, 0, 0, 0 },  /* float 32 */
-        AT(0xcb) = { 9, 0, 0, 0 },  /* float 64 */
-        AT(0xcc) = { 2, 0, 0, 0 },  /* uint 8 */
-        AT(0xcd) = { 3, 0, 0, 0 },  /* uint 16 */
-        AT(0xce) = { 5, 0, 0, 0 },  /* uint 32 */
-        AT(0xcf) = { 9, 0, 0, 0 },  /* uint 64 */
-        AT(0xd0) = { 2, 0, 0, 0 },  /* int 8 */
-        AT(0xd1) = { 3, 0, 0, 0 },  /* int 16 */
-        AT(0xd2) = { 5, 0, 0, 0 },  /* int 32 */
-        AT(0xd3) = { 9, 0, 0, 0 },  /* int 64 */
-        AT(0xd4) = { 2, 0, 0, 1 },  /* fixext 1: type byte + 1 */
-        AT(0xd5) = { 2, 0, 0, 2 },  /* fixext 2 */
-        AT(0xd6) = { 2, 0, 0, 4 },  /* fixext 4 */
-        AT(0xd7) = { 2, 0, 0, 8 },  /* fixext 8 */
-        AT(0xd8) = { 2, 0, 0, 16 }, /* fixext 16 */
-        AT(0xd9) = { 2, 1, 0, 0 },  /* str 8 */
-        AT(0xda) = { 3, 2, 0, 0 },  /* str 16 */
-        AT(0xdb) = { 5, 4, 0, 0 },  /* str 32 */
-        AT(0xdc) = { 3, 2, 1, 0 },  /* array 16 */
-        AT(0xdd) = { 5, 4, 1, 0 },  /* array 32 */
-        AT(0xde) = { 3, 2, 2, 0 },  /* map 16 */
-        AT(0xdf) = { 5, 4, 2, 0 },  /* map 32 */
-};
-#undef AT
-
-/*
  * head() - classify the object header at @p (with @avail bytes available).
  * Sets *@hdrp to the header size, and either *@payloadp (bytes that follow)
  * or *@countp (child objects that follow).  Return: 0, SCAN_E_INCOMPLETE or
@@ -86,40 +37,120 @@ static const Type types[32] = {
 static int head(const uint8_t *p, size_t avail, size_t *hdrp, uint64_t *payloadp, uint64_t *countp)
 {
         uint8_t b = p[0];
-        const Type *t;
+        unsigned n = 0; /* bytes of length field */
 
         *payloadp = 0;
         *countp = 0;
-        *hdrp = 1;
-        if (b <= 0x7f || b >= 0xe0) /* positive and negative fixint */
+        if (b <= 0x7f || b >= 0xe0 || b == 0xc0 || b == 0xc2 || b == 0xc3) {
+                *hdrp = 1;
                 return 0;
+        }
         if ((b & 0xe0) == 0xa0) { /* fixstr */
+                *hdrp = 1;
                 *payloadp = b & 0x1f;
                 return 0;
         }
         if ((b & 0xf0) == 0x90) { /* fixarray */
+                *hdrp = 1;
                 *countp = b & 0x0f;
                 return 0;
         }
         if ((b & 0xf0) == 0x80) { /* fixmap */
+                *hdrp = 1;
                 *countp = 2u * (b & 0x0f);
                 return 0;
         }
-        t = &types[b - 0xc0];
-        if (t->size == 0)
+        switch (b) {
+        case 0xc1:
                 return SCAN_E_MALFORMED;
-        if (t->fixed_len > 0) {
-                *hdrp = t->size;
-                *payloadp = t->fixed_len;
+        case 0xcc:
+        case 0xd0:
+                *hdrp = 2;
+                return avail >= 2 ? 0 : SCAN_E_INCOMPLETE;
+        case 0xcd:
+        case 0xd1:
+                *hdrp = 3;
+                return avail >= 3 ? 0 : SCAN_E_INCOMPLETE;
+        case 0xca:
+        case 0xce:
+        case 0xd2:
+                *hdrp = 5;
+                return avail >= 5 ? 0 : SCAN_E_INCOMPLETE;
+        case 0xcb:
+        case 0xcf:
+        case 0xd3:
+                *hdrp = 9;
+                return avail >= 9 ? 0 : SCAN_E_INCOMPLETE;
+        case 0xd4:
+                *hdrp = 2;
+                *payloadp = 1;
+                return 0; /* fixext 1: type byte + 1 */
+        case 0xd5:
+                *hdrp = 2;
+                *payloadp = 2;
                 return 0;
+        case 0xd6:
+                *hdrp = 2;
+                *payloadp = 4;
+                return 0;
+        case 0xd7:
+                *hdrp = 2;
+                *payloadp = 8;
+                return 0;
+        case 0xd8:
+                *hdrp = 2;
+                *payloadp = 16;
+                return 0;
+        case 0xc4:
+        case 0xd9:
+                n = 1;
+                break; /* bin8, str8 */
+        case 0xc5:
+        case 0xda:
+                n = 2;
+                break; /* bin16, str16 */
+        case 0xc6:
+        case 0xdb:
+                n = 4;
+                break; /* bin32, str32 */
+        case 0xc7:
+                n = 1;
+                break; /* ext8 */
+        case 0xc8:
+                n = 2;
+                break; /* ext16 */
+        case 0xc9:
+                n = 4;
+                break; /* ext32 */
+        case 0xdc:
+                n = 2;
+                break; /* array16 */
+        case 0xdd:
+                n = 4;
+                break; /* array32 */
+        case 0xde:
+                n = 2;
+                break; /* map16 */
+        case 0xdf:
+                n = 4;
+                break; /* map32 */
+        default:
+                return SCAN_E_MALFORMED;
         }
-        if (avail < t->size)
+        /* ext types carry a type byte after the length */
+        size_t extra = (b >= 0xc7 && b <= 0xc9) ? 1 : 0;
+
+        if (avail < 1 + n + extra)
                 return SCAN_E_INCOMPLETE;
-        *hdrp = t->size;
-        if (t->per_len > 0)
-                *countp = (uint64_t)t->per_len * be(p + 1, t->len_size);
+        uint64_t v = be(p + 1, n);
+
+        *hdrp = 1 + n + extra;
+        if (b == 0xdc || b == 0xdd)
+                *countp = v;
+        else if (b == 0xde || b == 0xdf)
+                *countp = 2 * v;
         else
-                *payloadp = be(p + 1, t->len_size);
+                *payloadp = v;
         return 0;
 }
 
