@@ -1,11 +1,11 @@
 # SPDX-License-Identifier: MIT
 # fuzz-config: libFuzzer target for the INI configuration loader (ROLED_FUZZ=ON,
-# clang; agent/config.c is compiled into it for coverage, the rest of the agent
-# comes from roled_agent_core).  Always: the same entry point linked with
+# clang; it links roled_fuzz_agent_core, the agent built with coverage
+# instrumentation).  Always: the same entry point linked with
 # replay.c, and the ctest fuzz-smoke-config running corpus-config-seed/ through it.
 if(ROLED_FUZZ)
-  add_executable(fuzz-config ${CMAKE_CURRENT_LIST_DIR}/fuzz-config.c ${PROJECT_SOURCE_DIR}/agent/config.c)
-  target_link_libraries(fuzz-config PRIVATE roled_agent_core roled_warnings roled_fuzz)
+  add_executable(fuzz-config ${CMAKE_CURRENT_LIST_DIR}/fuzz-config.c)
+  target_link_libraries(fuzz-config PRIVATE roled_fuzz_agent_core roled_warnings roled_fuzz)
 endif()
 add_executable(fuzz-config-replay ${CMAKE_CURRENT_LIST_DIR}/fuzz-config.c
                ${CMAKE_CURRENT_LIST_DIR}/replay.c)

@@ -1,12 +1,11 @@
 # SPDX-License-Identifier: MIT
 # fuzz-sigv4: libFuzzer target for the SigV4 verifier (ROLED_FUZZ=ON, clang;
-# agent/sigv4.c is compiled into it for coverage).  Always: the same entry
-# point linked with replay.c, and the ctest fuzz-smoke-sigv4 running
-# corpus-sigv4-seed/ through it.
+# it links roled_fuzz_agent_core, the agent built with coverage
+# instrumentation).  Always: the same entry point linked with replay.c, and
+# the ctest fuzz-smoke-sigv4 running corpus-sigv4-seed/ through it.
 if(ROLED_FUZZ)
-  add_executable(fuzz-sigv4 ${CMAKE_CURRENT_LIST_DIR}/fuzz-sigv4.c ${PROJECT_SOURCE_DIR}/agent/sigv4.c)
-  target_include_directories(fuzz-sigv4 PRIVATE ${PROJECT_SOURCE_DIR}/agent)
-  target_link_libraries(fuzz-sigv4 PRIVATE PkgConfig::SODIUM roled_base roled_warnings roled_fuzz)
+  add_executable(fuzz-sigv4 ${CMAKE_CURRENT_LIST_DIR}/fuzz-sigv4.c)
+  target_link_libraries(fuzz-sigv4 PRIVATE roled_fuzz_agent_core roled_warnings roled_fuzz)
 endif()
 add_executable(fuzz-sigv4-replay ${CMAKE_CURRENT_LIST_DIR}/fuzz-sigv4.c
                ${CMAKE_CURRENT_LIST_DIR}/replay.c)

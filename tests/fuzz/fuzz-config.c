@@ -5,10 +5,13 @@
  * byte, and the text of one role file; both are written into a private
  * folder (0700, files 0600, so the loader's safety checks pass) next to a
  * fixed policies/p.json, and config_load() must either load them or name
- * file, line and reason, without leaking or crashing.
+ * file, line and reason, without leaking or crashing.  The folder is removed
+ * when the process exits normally (libFuzzer's end of -runs or
+ * -max_total_time, replay.c's return from main()); a crash leaves it behind.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +35,19 @@ static void put(const char *path, const void *data, size_t len)
                 abort();
 }
 
+/* unlink_one() - nftw() callback: remove one entry, children before their folder. */
+static int unlink_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+        return type == FTW_DP ? rmdir(path) : unlink(path);
+}
+
+/* cleanup() - atexit(): remove the folder init() made and everything in it. */
+static void cleanup(void)
+{
+        if (dir[0] && nftw(dir, unlink_one, 8, FTW_DEPTH | FTW_PHYS) != 0)
+                perror(dir);
+}
+
 /* init() - the folder shared by every run: roled.ini, roles.d/, policies/p.json. */
 static void init(void)
 {
@@ -44,7 +60,7 @@ static void init(void)
         if (dir[0])
                 return;
         snprintf(dir, sizeof(dir), "%s/fuzz-config.XXXXXX", tmp && strlen(tmp) < 32 ? tmp : "/tmp");
-        if (!mkdtemp(dir))
+        if (!mkdtemp(dir) || atexit(cleanup) != 0)
                 abort();
         snprintf(path, sizeof(path), "%s/roles.d", dir);
         if (mkdir(path, 0700) != 0)
