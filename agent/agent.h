@@ -64,6 +64,9 @@ typedef struct Agent {
         UidCount parked_per_uid;         /* conn.c: connections waiting for a slot, per uid */
         Conn *parked_head, *parked_tail; /* conn.c: those connections, oldest first */
         size_t n_parked;
+        int park_epfd;       /* conn.c: epoll set of the parked connections, for their hang-ups */
+        uv_poll_t park_poll; /* conn.c: watches park_epfd */
+        bool has_park_poll;  /* conn.c: park_epfd and park_poll are open */
         size_t max_parked; /* main.c: a share of the descriptors, so waiting never starves others */
         unsigned max_conns_per_uid;
         unsigned long max_fds;         /* soft RLIMIT_NOFILE, raised to the hard limit at start */

@@ -14,7 +14,8 @@
  * queue's own threads (hashq.c); only then is it read.  Past the limit it
  * is parked: accepted, neither attested nor read, until one of the uid's
  * connections closes (oldest parked first) or CONN_PARK_MS pass (then it is
- * answered Throttling and closed).
+ * answered Throttling and closed); one whose peer hangs up meanwhile is
+ * closed at once (drop_hung_up()).
  *
  * Lifetime: a Conn holds one reference per open libuv handle (pipe,
  * timer), one per queued work item (attestation, a wait in the hash
@@ -54,6 +55,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <linux/sockios.h>
+#include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 
@@ -226,7 +228,14 @@ static void give_turns(uv_check_t *h)
                 uv_idle_stop(&a->turns_more);
 }
 
-/* Shutdown: the turns' handles close with the connections. */
+static void on_park_poll_closed(uv_handle_t *h)
+{
+        Agent *a = h->data;
+
+        safe_close(a->park_epfd);
+}
+
+/* Shutdown: the turns' handles (and the parked connections' watch) close with the connections. */
 static void close_turns(Agent *a)
 {
         while (a->turns_head) {
@@ -238,6 +247,10 @@ static void close_turns(Agent *a)
                 conn_unref(c);
         }
         a->turns_tail = NULL;
+        if (a->has_park_poll) {
+                a->has_park_poll = false;
+                uv_close((uv_handle_t *)&a->park_poll, on_park_poll_closed);
+        }
         if (a->has_turns) {
                 a->has_turns = false;
                 uv_close((uv_handle_t *)&a->turns, NULL);
@@ -248,7 +261,11 @@ static void close_turns(Agent *a)
 static void unlink_parked(Conn *c)
 {
         Agent *a = c->agent;
+        int fd;
 
+        if (c->is_park_watched && uv_fileno((uv_handle_t *)&c->pipe, &fd) == 0)
+                (void)epoll_ctl(a->park_epfd, EPOLL_CTL_DEL, fd, NULL);
+        c->is_park_watched = false;
         if (!c->park_next)
                 a->parked_tail = c->park_prev;
         LIST_UNLINK(park_prev, park_next, a->parked_head, c);
@@ -258,9 +275,70 @@ static void unlink_parked(Conn *c)
         uidcount_drop(&a->parked_per_uid, c->peer_uid, 1);
 }
 
+/*
+ * Parked connections are not read, but their hang-ups are watched: each sits
+ * in one epoll set of the agent's (park_epfd, itself watched by the loop)
+ * with no event asked for, so only EPOLLHUP or EPOLLERR reports it: its peer
+ * closed the connection (or shut it down both ways), and no answer can reach
+ * it any more.  It is closed then and gives its place back, instead of
+ * holding it until CONN_PARK_MS or its admission, so a uid's fresh
+ * connection never waits behind, nor is refused for, connections that are
+ * already gone.  A peer that only shut down its sending side (a request
+ * written, then shutdown(SHUT_WR)) is not reported: it still waits for its
+ * answer.
+ */
+static void drop_hung_up(Agent *a)
+{
+        struct epoll_event ev[64];
+        int n;
+
+        if (!a->has_park_poll)
+                return;
+        do {
+                n = epoll_wait(a->park_epfd, ev, 64, 0);
+                /* Each is a parked connection: closing it neither admits nor frees another. */
+                for (int i = 0; i < n; i++)
+                        conn_close(ev[i].data.ptr);
+        } while (n == 64);
+}
+
+static void on_park_event(uv_poll_t *h, int status, int events)
+{
+        (void)status;
+        (void)events;
+        drop_hung_up(h->data);
+}
+
+/* Watch @c, just parked, for its peer's hang-up; without the watch it only waits longer. */
+static void watch_parked(Conn *c)
+{
+        Agent *a = c->agent;
+        struct epoll_event ev = { .events = 0, .data.ptr = c };
+        int fd;
+
+        if (!a->has_park_poll) {
+                a->park_epfd = epoll_create1(EPOLL_CLOEXEC);
+                if (a->park_epfd < 0)
+                        return;
+                if (uv_poll_init(a->loop, &a->park_poll, a->park_epfd) < 0) {
+                        safe_close(a->park_epfd);
+                        return;
+                }
+                a->park_poll.data = a;
+                a->has_park_poll = true;
+                (void)uv_poll_start(&a->park_poll, UV_READABLE, on_park_event);
+                uv_unref((uv_handle_t *)&a->park_poll);
+        }
+        if (uv_fileno((uv_handle_t *)&c->pipe, &fd) == 0 &&
+            epoll_ctl(a->park_epfd, EPOLL_CTL_ADD, fd, &ev) == 0)
+                c->is_park_watched = true;
+}
+
 /* A slot of @uid is free: the oldest connection of @uid that waits for one takes it. */
 static void admit_parked(Agent *a, uid_t uid)
 {
+        /* Not one whose peer is gone already (a hang-up the loop has not reported yet). */
+        drop_hung_up(a);
         for (Conn *p = a->parked_head; p; p = p->park_next) {
                 if (p->peer_uid != uid)
                         continue;
@@ -1051,18 +1129,32 @@ static void on_park_timeout(uv_timer_t *t)
         throttle(c, why);
 }
 
+/* Is there room for one more waiting connection of @uid?  Counts it when there is. */
+static bool take_park_place(Agent *a, uid_t uid)
+{
+        return a->n_parked < a->max_parked &&
+               uidcount_add(&a->parked_per_uid, uid, 1, CONN_PARKED_PER_UID_MAX) == 0;
+}
+
 /* Over the uid's limit: wait for a slot (oldest first), unread, for at most CONN_PARK_MS. */
 static void park(Conn *c)
 {
         Agent *a = c->agent;
+        bool has_place;
 
         /*
          * Waiting connections hold only their socket, and only a share of the
          * descriptors: past that, or past the uid's own bound, the answer is
-         * immediate, so a flood of one uid never keeps others from being accepted.
+         * immediate, so a flood of one uid never keeps others from being
+         * accepted.  Places held by connections whose peers hung up are
+         * given back first.
          */
-        if (a->n_parked >= a->max_parked ||
-            uidcount_add(&a->parked_per_uid, c->peer_uid, 1, CONN_PARKED_PER_UID_MAX) != 0) {
+        has_place = take_park_place(a, c->peer_uid);
+        if (!has_place && a->has_park_poll) {
+                drop_hung_up(a);
+                has_place = take_park_place(a, c->peer_uid);
+        }
+        if (!has_place) {
                 log_info_ratelimited(
                         "too many connections of uid %u are waiting: answered Throttling",
                         (unsigned)c->peer_uid);
@@ -1079,6 +1171,7 @@ static void park(Conn *c)
                 a->parked_head = c;
         a->parked_tail = c;
         uv_timer_start(&c->timer, on_park_timeout, CONN_PARK_MS, 0);
+        watch_parked(c);
 }
 
 /* conn_new() - a connection on agent->conns with its pipe and timer initialised, nothing open yet.

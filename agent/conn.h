@@ -24,7 +24,8 @@
 /*
  * A uid's connections past max_connections_per_uid wait, accepted but not
  * read or attested, for one of its slots (oldest first), at most
- * CONN_PARK_MS; then they are answered Throttling and closed.  At most
+ * CONN_PARK_MS; then they are answered Throttling and closed.  One whose
+ * peer hangs up meanwhile is closed at once and frees its place.  At most
  * CONN_PARKED_PER_UID_MAX wait per uid; more are answered at once.
  */
 #define CONN_PARK_MS 5000
@@ -57,6 +58,7 @@ typedef struct Conn {
         struct ucred peer_cred; /* all of SO_PEERCRED at accept, for the attestation */
         bool is_counted;        /* counted against the uid's connection limit */
         bool is_parked;         /* over that limit: waits, unread, on agent->parked_* */
+        bool is_park_watched;   /* parked, and on agent->park_epfd for its peer's hang-up */
         Conn *park_prev, *park_next;
         bool is_closing;
         bool is_reading;
