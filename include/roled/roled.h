@@ -48,6 +48,22 @@ extern "C" {
 /*
  * roled_status - what a call returned.  0 is success; the AWS-named codes are
  * the agent's answers, the rest are failures on this side of the socket.
+ *
+ * ROLED_E_IO does not always mean "nothing happened".  When the connection
+ * breaks with a call unanswered, libroled sends the call again on a new
+ * connection if the agent cannot have read it, or if running it twice is
+ * harmless (reads, GetCredentials, Authorize, Reload).  These are never
+ * sent twice once the agent may have read them: roled_assume_role() and
+ * roled_assume_role_async() (each run mints a new session), roled_revoke()
+ * (a second one would also end the sessions made in between),
+ * roled_revoke_session() (a second one would find the session gone and
+ * answer NoSuchEntity), roled_login() (a second login would be registered)
+ * and roled_mfa() (the one-time code would be used twice).  From these,
+ * ROLED_E_IO may mean that the agent received the call and acted on it: a
+ * session was minted, sessions were ended, the login was counted, the code
+ * was used.  Look before repeating one (roled_list_sessions(), or a fresh
+ * MFA code).  ROLED_E_TIMEOUT leaves the same doubt for any call that was
+ * sent.
  */
 typedef enum roled_status {
         ROLED_OK = 0,
@@ -82,7 +98,7 @@ typedef enum roled_status {
         ROLED_E_UNTRUSTED_AGENT, /* the socket or its peer is not owned by root or the agent's user
                                   */
         ROLED_E_PROTOCOL,        /* the agent sent something that is not a valid answer */
-        ROLED_E_IO,              /* the connection failed or closed mid-request */
+        ROLED_E_IO,              /* the connection broke mid-request (see above) */
         ROLED_E_TIMEOUT,         /* no answer within the client's timeout */
         ROLED_E_NOMEM,
         ROLED_E_INVALID_ARGUMENT, /* bad argument to a library call */
@@ -288,7 +304,8 @@ typedef struct roled_assume_role_request {
 /*
  * roled_assume_role() - a fresh (uncached) session.  THREAD SAFETY: any
  * thread.  BLOCKING: until the answer or the client's timeout.  ERRORS: as
- * roled_get_credentials(), plus ROLED_E_INVALID_TOKEN for a bad source token.
+ * roled_get_credentials(), plus ROLED_E_INVALID_TOKEN for a bad source token;
+ * ROLED_E_IO may mean a session was minted (never sent twice: roled_status).
  */
 ROLED_EXPORT roled_status roled_assume_role(roled_client *client,
                                             const roled_assume_role_request *req,
@@ -349,7 +366,9 @@ ROLED_EXPORT roled_status roled_list_roles(roled_client *client, roled_role_list
  * roled_revoke() - end the caller's sessions (of @role, or all when NULL);
  * *@n_revokedp (may be NULL) gets the count.  Empties @client's cache of
  * them; the agent also tells every other connection of this uid.
- * Any thread; blocks until the answer or the timeout; connection errors.
+ * Any thread; blocks until the answer or the timeout; connection errors
+ * (ROLED_E_IO may mean the sessions were revoked: never sent twice,
+ * roled_status).
  */
 ROLED_EXPORT roled_status roled_revoke(roled_client *client, const char *role, uint32_t *n_revokedp,
                                        roled_error *err);
@@ -422,7 +441,9 @@ ROLED_EXPORT roled_status roled_list_sessions(roled_client *client,
  * ERRORS: ROLED_E_NO_SUCH_ENTITY (no live session with that id that the
  * caller may end: another user's looks the same as none),
  * ROLED_E_UNSUPPORTED_OPERATION (an agent without ListSessions: nothing is
- * revoked), ROLED_E_INVALID_ARGUMENT, connection errors, ROLED_E_FORKED.
+ * revoked), ROLED_E_INVALID_ARGUMENT, connection errors (ROLED_E_IO from
+ * the Revoke may mean the session was ended: never sent twice, roled_status),
+ * ROLED_E_FORKED.
  */
 ROLED_EXPORT roled_status roled_revoke_session(roled_client *client, const char *session_id,
                                                roled_error *err);
@@ -722,7 +743,8 @@ ROLED_EXPORT uint32_t roled_login_result_revoked(
  * ROLED_E_NO_SUCH_ENTITY (unknown user, or END of an unknown login),
  * ROLED_E_THROTTLING (too many open logins), ROLED_E_INVALID_ARGUMENT,
  * ROLED_E_INVALID_PARAMETER(_VALUE), ROLED_E_UNSUPPORTED_OPERATION (an
- * agent without Login), connection errors, ROLED_E_FORKED.
+ * agent without Login), connection errors (ROLED_E_IO may mean the event
+ * was registered: never sent twice, roled_status), ROLED_E_FORKED.
  */
 ROLED_EXPORT roled_status roled_login(roled_client *client, const roled_login_request *req,
                                       roled_login_result **resp, roled_error *err);
@@ -746,7 +768,9 @@ ROLED_EXPORT roled_status roled_login(roled_client *client, const roled_login_re
  * agent has no mfa_serial), ROLED_E_THROTTLING (another code or mfa_process
  * is in progress, or too many wrong codes from users: 5 per 5 minutes),
  * ROLED_E_UPSTREAM_UNAVAILABLE, ROLED_E_INVALID_ARGUMENT (not six digits),
- * ROLED_E_UNSUPPORTED_OPERATION (an agent without Mfa), connection errors, ROLED_E_FORKED.
+ * ROLED_E_UNSUPPORTED_OPERATION (an agent without Mfa), connection errors
+ * (ROLED_E_IO may mean the code was used: never sent twice, roled_status),
+ * ROLED_E_FORKED.
  */
 ROLED_EXPORT roled_status roled_mfa(roled_client *client, const char *code, int64_t *expirationp,
                                     uint32_t *n_releasedp, roled_error *err);
