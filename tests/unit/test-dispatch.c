@@ -511,6 +511,183 @@ static void test_bad_request_kept(void **state)
         client_close(&cl);
 }
 
+/*
+ * n_items() - the entries of the map or array whose body starts at @s (just
+ * after its '{' or '['), in pack_spec()'s notation: commas outside nested
+ * brackets and quotes, plus one, or 0 for an empty one.
+ */
+static uint32_t n_items(const char *s)
+{
+        uint32_t n = 0;
+        bool is_empty = true;
+        int depth = 0;
+
+        for (;; s++) {
+                switch (*s) {
+                case '\'':
+                        s = strchr(s + 1, '\'');
+                        assert_non_null(s);
+                        is_empty = false;
+                        break;
+                case '{':
+                case '[':
+                        depth++;
+                        is_empty = false;
+                        break;
+                case '}':
+                case ']':
+                        if (depth-- == 0)
+                                return is_empty ? 0 : n + 1;
+                        break;
+                case ',':
+                        n += depth == 0;
+                        break;
+                case '\0':
+                        fail_msg("unbalanced spec");
+                        return 0;
+                default:
+                        is_empty = false;
+                }
+        }
+}
+
+/*
+ * pack_spec() - pack the value @*sp spells and move past it: {k:v,...},
+ * [v,...], 'string', a decimal uint, or ~ for nil (no blanks anywhere).
+ */
+static void pack_spec(msgpack_packer *pk, const char **sp)
+{
+        const char *s = *sp, *end;
+        bool is_map = *s == '{';
+        uint32_t n;
+        char *after;
+
+        switch (*s) {
+        case '{':
+        case '[':
+                n = n_items(s + 1);
+                if (is_map)
+                        msgpack_pack_map(pk, n);
+                else
+                        msgpack_pack_array(pk, n);
+                s++;
+                for (uint32_t i = 0; i < n; i++) {
+                        if (i)
+                                assert_int_equal(*s++, ',');
+                        pack_spec(pk, &s);
+                        if (is_map) {
+                                assert_int_equal(*s++, ':');
+                                pack_spec(pk, &s);
+                        }
+                }
+                assert_int_equal(*s++, is_map ? '}' : ']');
+                break;
+        case '\'':
+                end = strchr(s + 1, '\'');
+                msgpack_pack_str_with_body(pk, s + 1, (size_t)(end - s - 1));
+                s = end + 1;
+                break;
+        case '~':
+                msgpack_pack_nil(pk);
+                s++;
+                break;
+        default:
+                msgpack_pack_uint64(pk, strtoull(s, &after, 10));
+                assert_true(after != s);
+                s = after;
+        }
+        *sp = s;
+}
+
+/* call_spec() - one @method request whose params map pack_spec() makes of @spec. */
+static Resp call_spec(Client *cl, uint32_t msgid, const char *method, const char *spec,
+                      const char *code)
+{
+        ProtoBuf b;
+        const char *s = spec;
+
+        proto_buf_init(&b, false);
+        proto_pack_request(&b, msgid, method);
+        pack_spec(&b.pk, &s);
+        assert_int_equal(*s, '\0');
+        client_send(cl, b.data, b.len);
+        proto_buf_deinit(&b);
+        return client_reply(cl, msgid, code);
+}
+
+/*
+ * Authorize's "request" and "context" are decoded whole, as one parameter
+ * each (PROTOCOL.md, Authorize): anything wrong inside them, a missing
+ * request.method included, is InvalidParameterValue naming "request" or
+ * "context", and comes before a missing action (row order).  The limits the
+ * handler checks after decoding name the part.
+ */
+static void test_authorize_malformed_fields(void **state)
+{
+#define AR "'action':'s3:GetObject','resource':'*',"
+        static const struct {
+                const char *spec, *code, *field;
+        } cases[] = {
+                { "{" AR "'request':{'path':'/','headers':[]}}", "InvalidParameterValue",
+                  "'request'" },
+                { "{" AR "'request':{'method':~,'path':'/','headers':[]}}", "InvalidParameterValue",
+                  "'request'" },
+                { "{" AR "'request':{'method':'GET','path':'/'}}", "InvalidParameterValue",
+                  "'request'" },
+                { "{" AR "'request':{'method':'GET','path':'/','headers':[['host']]}}",
+                  "InvalidParameterValue", "'request'" },
+                { "{" AR "'request':{'method':'GET','path':'/','headers':[['host',5]]}}",
+                  "InvalidParameterValue", "'request'" },
+                { "{" AR "'request':{'method':'GET','path':'/','headers':[],'query':5}}",
+                  "InvalidParameterValue", "'request'" },
+                { "{" AR "'request':'GET'}", "InvalidParameterValue", "'request'" },
+                { "{'request':{'path':'/','headers':[]}}", "InvalidParameterValue", "'request'" },
+                { "{" AR "'request':{'method':'GETGETGETGETGETGETGETGETGETGETGET','path':'/',"
+                  "'headers':[]}}",
+                  "InvalidParameterValue", "'request.method'" },
+                { "{" AR "'context':{5:'a'}}", "InvalidParameterValue", "'context'" },
+                { "{" AR "'context':{'k':5}}", "InvalidParameterValue", "'context'" },
+                { "{" AR "'context':{'k':['a',5]}}", "InvalidParameterValue", "'context'" },
+                { "{" AR "'context':{'k':[~]}}", "InvalidParameterValue", "'context'" },
+                { "{" AR "'context':{'k':~}}", "InvalidParameterValue", "'context'" },
+                { "{" AR "'context':{'k':{}}}", "InvalidParameterValue", "'context'" },
+                { "{" AR "'context':['k','v']}", "InvalidParameterValue", "'context'" },
+                { "{" AR "'request':{'method':'GET','path':'/','headers':[],'body':5}}",
+                  "InvalidParameterValue", "'request'" },
+                /* Decoded before the token is looked at. */
+                { "{" AR "'sessionToken':'bogus','context':{'k':5}}", "InvalidParameterValue",
+                  "'context'" },
+                { "{" AR "'sessionToken':'bogus','context':{'k':'v'}}", "InvalidClientTokenId",
+                  "invalid" },
+                /* Well-formed: the next check speaks (no token). */
+                { "{" AR "'context':{'k':[],'j':'v','l':['a','b']}}", "InvalidParameter",
+                  "'sessionToken'" },
+                { "{" AR "'context':~}", "InvalidParameter", "'sessionToken'" },
+        };
+#undef AR
+        char headers[64 * 16 + 256], *p = headers;
+        Client cl;
+        Resp r;
+
+        (void)state;
+        client_open(&cl);
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                r = call_spec(&cl, (uint32_t)i + 1, "Authorize", cases[i].spec, cases[i].code);
+                if (!strstr(r.message, cases[i].field))
+                        fail_msg("case %zu: '%s' does not name %s", i, r.message, cases[i].field);
+        }
+        /* 65 headers: decoded, then refused by the handler with the limit. */
+        p += sprintf(p, "{'action':'a:b','resource':'*','request':{'method':'GET','path':'/',"
+                        "'headers':[");
+        for (int i = 0; i < 65; i++)
+                p += sprintf(p, "%s['h%d','v']", i ? "," : "", i);
+        sprintf(p, "]}}");
+        r = call_spec(&cl, 100, "Authorize", headers, "InvalidParameterValue");
+        assert_non_null(strstr(r.message, "request.headers must be an array of at most 64"));
+        call(&cl, 101, "GetCallerIdentity", "", 0);
+        client_close(&cl);
+}
+
 /* A malformed message is answered (msgid 0) and the connection is closed: the stream is out of
  * sync. */
 static void test_malformed_closed(void **state)
@@ -592,6 +769,7 @@ int main(void)
                 cmocka_unit_test(test_sessions_own_only),
                 cmocka_unit_test(test_memo_follows_cache),
                 cmocka_unit_test(test_bad_request_kept),
+                cmocka_unit_test(test_authorize_malformed_fields),
                 cmocka_unit_test(test_malformed_closed),
                 cmocka_unit_test(test_pipelining_order),
         };
