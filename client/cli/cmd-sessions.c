@@ -134,19 +134,30 @@ static int cmd_sessions(int argc, char **argv)
 {
         Ask ask = { .req = ROLED_SESSIONS_REQUEST_INIT };
         CliCall c = { .data = &ask, .opts.is_json = cli_globals.is_json };
+        bool has_user = false;
         int o, r;
 
         while ((o = getopt_long(argc, argv, "+:r:u:jh", options, NULL)) != -1) {
                 switch (o) {
                 case 'u':
+                        /*
+                         * One user per listing.  A second --user is refused
+                         * rather than taking the last: either reading of
+                         * "--user a --user b" (both, or b) would show a
+                         * listing that silently leaves out sessions the
+                         * caller asked to see.
+                         */
+                        if (has_user)
+                                return cli_usage_error(argv[0],
+                                                       "--user given twice: the listing is of "
+                                                       "one user (or of everyone without it)");
+                        has_user = true;
                         if (!*optarg)
                                 return cli_usage_error(argv[0], "--user needs a user name or uid");
-                        if (parse_uid(optarg, &ask.req.uid)) {
+                        if (parse_uid(optarg, &ask.req.uid))
                                 ask.req.flags |= ROLED_SESSIONS_ONE_UID;
-                                ask.name = NULL;
-                        } else {
+                        else
                                 ask.name = optarg;
-                        }
                         break;
                 default:
                         r = cli_option(o, argv, &c.opts);

@@ -105,6 +105,16 @@ static void test_usage_lines(void)
         CHECK_USAGE("unknown option '--bogus'", "--bogus", "roles");
         CHECK_USAGE("option '--socket' needs", "roles", "--socket");
         CHECK_USAGE("prints no JSON", "--json", "exec", "/bin/true");
+        /* A single-valued filter given twice is refused, whichever forms (uid, name) it takes. */
+        CHECK_USAGE("--user given twice", "sessions", "--user", "2103", "--user", "roledbob");
+        CHECK_USAGE("--user given twice", "sessions", "--user", "roledbob", "-u", "2103");
+        CHECK_USAGE("--user given twice", "sessions", "-u", "roledcarol", "--user=roledcarol");
+        CHECK_INT(rolectl(UID_CAROL, agent.socket, &out, &err, "sessions", "--user", "roledcarol",
+                          NULL),
+                  ==, 0);
+        free(out);
+        free(err);
+        out = err = NULL;
         /* The old "requires an argument" from getopt is gone for good. */
         CHECK_INT(
                 rolectl(UID_CAROL, agent.socket, &out, &err, "credential-process", "--role", NULL),
