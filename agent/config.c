@@ -256,12 +256,11 @@ bool config_role_name_valid(const char *name, size_t len)
         return name_valid(name, len, 1, CONFIG_ROLE_NAME_MAX, NAME_IAM_EXTRA);
 }
 
-/* The log_level names, indexed by ConfigLogLevel. */
+/* The log_level names (log.h's LOG_LEVELS), indexed by ConfigLogLevel. */
 static const char *const log_level_names[] = {
-        [CONFIG_LOG_ERROR] = "error",
-        [CONFIG_LOG_WARNING] = "warning",
-        [CONFIG_LOG_INFO] = "info",
-        [CONFIG_LOG_DEBUG] = "debug",
+#define CONFIG_X_NAME(e, priority, name) [CONFIG_LOG_##e] = name,
+        LOG_LEVELS(CONFIG_X_NAME)
+#undef CONFIG_X_NAME
 };
 
 const char *config_log_level_name(ConfigLogLevel level)

@@ -89,6 +89,7 @@
 #include <sys/types.h>
 
 #include "exerule.h"
+#include "log.h"
 #include "util.h"
 
 #define CONFIG_INI_MAX (1024 * 1024)   /* bytes in one INI file */
@@ -114,11 +115,11 @@ enum {
         CONFIG_E_UNSAFE,      /* a file or folder has unsafe owner or permissions */
 };
 
+/* roled.ini's log_level: log.h's LOG_LEVELS in their order (CONFIG_LOG_ERROR is 0). */
 typedef enum ConfigLogLevel {
-        CONFIG_LOG_ERROR,
-        CONFIG_LOG_WARNING,
-        CONFIG_LOG_INFO,
-        CONFIG_LOG_DEBUG,
+#define CONFIG_X_LOG_LEVEL(e, priority, name) CONFIG_LOG_##e,
+        LOG_LEVELS(CONFIG_X_LOG_LEVEL)
+#undef CONFIG_X_LOG_LEVEL
 } ConfigLogLevel;
 
 typedef enum RoleIssuer {

@@ -23,36 +23,31 @@ void log_set_level(int level)
         max_level = level;
 }
 
+/* The levels of LOG_LEVELS, in its order. */
+static const struct {
+        const char *name;
+        int level;
+} levels[] = {
+#define LOG_X_ROW(e, priority, name) { name, LOG_LEVEL_##e },
+        LOG_LEVELS(LOG_X_ROW)
+#undef LOG_X_ROW
+};
+
 int log_parse_level(const char *s)
 {
-        static const struct {
-                const char *name;
-                int level;
-        } names[] = {
-                { "error", LOG_LEVEL_ERROR },
-                { "warning", LOG_LEVEL_WARNING },
-                { "info", LOG_LEVEL_INFO },
-                { "debug", LOG_LEVEL_DEBUG },
-        };
-
-        for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-                if (strcmp(s, names[i].name) == 0)
-                        return names[i].level;
+        for (size_t i = 0; i < sizeof(levels) / sizeof(levels[0]); i++)
+                if (strcmp(s, levels[i].name) == 0)
+                        return levels[i].level;
         return -1;
 }
 
+/* level_name() - @level's name; anything less important than info is "debug". */
 static const char *level_name(int level)
 {
-        switch (level) {
-        case LOG_LEVEL_ERROR:
-                return "error";
-        case LOG_LEVEL_WARNING:
-                return "warning";
-        case LOG_LEVEL_INFO:
-                return "info";
-        default:
-                return "debug";
-        }
+        for (size_t i = 0; i < sizeof(levels) / sizeof(levels[0]); i++)
+                if (levels[i].level == level)
+                        return levels[i].name;
+        return "debug";
 }
 
 static void write_line(int level, const char *text);

@@ -10,11 +10,21 @@
 
 #include <stdarg.h>
 
+/*
+ * LOG_LEVELS - every level, most important first: X(NAME, syslog priority,
+ * "name").  The one list of level names: --log-level, roled.ini's log_level
+ * (config.h's ConfigLogLevel follows its order) and the line prefix.
+ */
+#define LOG_LEVELS(X)                                                                              \
+        X(ERROR, 3, "error")                                                                       \
+        X(WARNING, 4, "warning")                                                                   \
+        X(INFO, 6, "info")                                                                         \
+        X(DEBUG, 7, "debug")
+
 enum {
-        LOG_LEVEL_ERROR = 3,
-        LOG_LEVEL_WARNING = 4,
-        LOG_LEVEL_INFO = 6,
-        LOG_LEVEL_DEBUG = 7,
+#define LOG_X_ENUM(e, priority, name) LOG_LEVEL_##e = priority,
+        LOG_LEVELS(LOG_X_ENUM)
+#undef LOG_X_ENUM
 };
 
 /* log_set_level() - drop messages less important than @level. */

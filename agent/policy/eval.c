@@ -16,14 +16,7 @@
 
 const char *policy_decision_str(PolicyDecision d)
 {
-        switch (d) {
-        case POLICY_ALLOW:
-                return "allow";
-        case POLICY_EXPLICIT_DENY:
-                return "explicit-deny";
-        default:
-                return "implicit-deny";
-        }
+        return decision_name((unsigned)d);
 }
 
 /* Principals only trust what the agent attested. */

@@ -81,6 +81,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "decision.h"
 #include "util.h"
 
 #define POLICY_DOCUMENT_MAX 131072
@@ -119,10 +120,11 @@ typedef struct PolicyError {
         char message[256];  /* one human-readable sentence */
 } PolicyError;
 
+/* The outcomes and their names are base/decision.h's. */
 typedef enum PolicyDecision {
-        POLICY_IMPLICIT_DENY,
-        POLICY_ALLOW,
-        POLICY_EXPLICIT_DENY,
+        POLICY_IMPLICIT_DENY = DECISION_IMPLICIT_DENY,
+        POLICY_ALLOW = DECISION_ALLOW,
+        POLICY_EXPLICIT_DENY = DECISION_EXPLICIT_DENY,
 } PolicyDecision;
 
 #define POLICY_INDEX_NONE (-1)

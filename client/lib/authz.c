@@ -13,18 +13,17 @@
 
 #include <stdio.h>
 
-/* Each decision's name, as the agent sends it and roled_decision_name() gives it. */
-static const char *const decision_names[] = {
-        [ROLED_DECISION_IMPLICIT_DENY] = "implicit-deny",
-        [ROLED_DECISION_ALLOW] = "allow",
-        [ROLED_DECISION_EXPLICIT_DENY] = "explicit-deny",
-};
+#include "decision.h"
+
+/* A decision's name, as the agent sends it, is base/decision.h's for the same number. */
+_Static_assert(ROLED_DECISION_IMPLICIT_DENY == (int)DECISION_IMPLICIT_DENY &&
+                       ROLED_DECISION_ALLOW == (int)DECISION_ALLOW &&
+                       ROLED_DECISION_EXPLICIT_DENY == (int)DECISION_EXPLICIT_DENY,
+               "roled_decision follows decision.h");
 
 ROLED_EXPORT const char *roled_decision_name(roled_decision decision)
 {
-        if ((unsigned)decision >= ELEMENTSOF(decision_names))
-                return decision_names[ROLED_DECISION_IMPLICIT_DENY];
-        return decision_names[decision];
+        return decision_name((unsigned)decision);
 }
 
 /*
@@ -216,15 +215,11 @@ static roled_status authz_result_fill(const ProtoDecisionRep *rep, roled_authz_r
                                       roled_error *err)
 {
         roled_status st;
-        size_t i;
+        Decision d;
 
-        for (i = 0; i < ELEMENTSOF(decision_names); i++)
-                if (rep->decision.len == strlen(decision_names[i]) &&
-                    memcmp(rep->decision.ptr, decision_names[i], rep->decision.len) == 0)
-                        break;
-        if (i == ELEMENTSOF(decision_names))
+        if (!decision_parse(rep->decision.ptr, rep->decision.len, &d))
                 return error_set(err, ROLED_E_PROTOCOL, "roled sent a bad 'decision' field");
-        out->decision = (roled_decision)i;
+        out->decision = (roled_decision)d;
         if ((st = result_strdup(rep->role, "role", false, &out->role, err)) ||
             (st = result_strdup(rep->reason, "reason", false, &out->reason, err)))
                 return st;
