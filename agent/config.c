@@ -29,6 +29,7 @@
 #include "proto.h"
 #include "safefile.h"
 #include "names.h"
+#include "token.h"
 #include "util.h"
 
 #ifndef ROLED_SYSCONFDIR
@@ -1714,6 +1715,19 @@ static int finish_config(Config *c, const RoleLines *lines, uid_t agent_uid, Con
                 res = finish_role(r, c->account);
                 if (res < 0)
                         return res;
+                /*
+                 * IAM allows a path of 512 and a name of 64 bytes, so ARNs of
+                 * up to 606; but every session token of a local role carries
+                 * its ARN, in at most TOKEN_ARN_MAX bytes.  Refused here, not
+                 * at the first request (whose error could only guess why).
+                 */
+                if (r->issuer == ROLE_ISSUER_LOCAL && strlen(r->arn) > TOKEN_ARN_MAX)
+                        return set_error(err, r->file, r->line,
+                                         "role '%s': its ARN (arn:aws:iam::ACCOUNT:role, path "
+                                         "and name) is %zu bytes, over the %d a local role's "
+                                         "session tokens can carry: shorten its path (%zu "
+                                         "bytes) or name",
+                                         r->name, strlen(r->arn), TOKEN_ARN_MAX, strlen(r->path));
                 for (size_t s = 0; s < ELEMENTSOF(sets); s++) {
                         TrustRules *t = s == 0 ? &r->trust : &r->defaults;
 

@@ -26,9 +26,15 @@
 
 static TestAgent agent;
 
-/* A role path as long as a config line allows and a 64-byte name: an ARN of 280 bytes. */
-#define LONG_PATH_LEN 184
+/*
+ * The longest ARN a local role may have (its session tokens carry it, in at
+ * most 256 bytes): "arn:aws:iam::000000000000:role" (30), a path of
+ * LONG_PATH_LEN + 2 and a 64-byte name.  ARNs longer still (an aws role's,
+ * up to 2048) are test-client-lib test_long_arn's.
+ */
+#define LONG_PATH_LEN 160
 #define LONG_NAME "longarn-01234567890123456789012345678901234567890123456789012345"
+#define LONG_ARN_LEN 256
 #define N_GROUPS 200
 
 static roled_client *connect_agent(void)
@@ -323,10 +329,21 @@ static void test_long_arn_and_many_groups(void)
         for (size_t i = 0; i < roled_role_list_count(l); i++)
                 if (strcmp(roled_role_list_name(l, i), LONG_NAME) == 0)
                         arn = roled_role_list_arn(l, i);
-        CHECK_MSG(arn && strlen(arn) >= 280, "ARN %s", arn ? arn : "(none)");
+        CHECK_MSG(arn && strlen(arn) == LONG_ARN_LEN, "ARN %s", arn ? arn : "(none)");
         CHECK_INT(roled_get_role(c, LONG_NAME, &r, NULL), ==, ROLED_OK);
         CHECK_STREQ(roled_role_arn(r), arn);
         roled_role_unref(r);
+        /* Its credentials are issued, and the token carries the whole ARN. */
+        {
+                roled_credentials *cr = get_creds(c, LONG_NAME);
+                roled_token_claims *claims = NULL;
+
+                CHECK_INT(roled_verify_token(c, roled_credentials_session_token(cr), &claims, NULL),
+                          ==, ROLED_OK);
+                CHECK_STREQ(roled_token_claims_role_arn(claims), arn);
+                roled_token_claims_unref(claims);
+                roled_credentials_unref(cr);
+        }
         roled_role_list_unref(l);
         CHECK_STREQ(roled_role_list_name(NULL, 0), "");
         roled_client_close(c);

@@ -85,6 +85,23 @@ static void send_buf(int fd, ProtoBuf *b)
         proto_buf_reset(b);
 }
 
+/* The longest role ARN AWS takes (RoleArn: 20..2048), for role "far". */
+#define LONG_ARN_LEN 2048
+#define LONG_ARN_HEAD "arn:aws:iam::123456789012:role/"
+
+static const char *long_arn(void)
+{
+        static char arn[LONG_ARN_LEN + 1];
+
+        if (!arn[0]) {
+                memset(arn, 'p', LONG_ARN_LEN);
+                memcpy(arn, LONG_ARN_HEAD, strlen(LONG_ARN_HEAD));
+                memcpy(arn + LONG_ARN_LEN - 4, "/far", 4);
+                arn[LONG_ARN_LEN] = '\0';
+        }
+        return arn;
+}
+
 /* answer() - reply to one request; returns false when the fake should stay silent. */
 static bool answer(Fake *f, int fd, const ProtoMsg *m)
 {
@@ -164,6 +181,33 @@ static bool answer(Fake *f, int fd, const ProtoMsg *m)
                                     .arn = proto_str("arn:aws:iam::000000000000:user/bob"),
                                     .identity_key = proto_str("1001:1001::/usr/bin/x"),
                             });
+                break;
+        case PROTO_M_LIST_ROLES:
+                proto_pack_response_ok(&b, m->msgid);
+                codec_encode_ListRolesRep(&b,
+                                          &(ProtoListRolesRep){
+                                                  .roles = { &(ProtoRoleSummary){
+                                                                     .name = proto_str("far"),
+                                                                     .description = proto_str(""),
+                                                                     .arn = proto_str(long_arn()),
+                                                                     .max_session_duration = 3600,
+                                                                     .issuer = proto_str("aws"),
+                                                                     .is_assumable = true,
+                                                             },
+                                                             1 },
+                                          });
+                break;
+        case PROTO_M_GET_ROLE:
+                proto_pack_response_ok(&b, m->msgid);
+                codec_encode_GetRoleRep(&b, &(ProtoGetRoleRep){
+                                                    .name = proto_str("far"),
+                                                    .arn = proto_str(long_arn()),
+                                                    .role_id = proto_str("AROAEXAMPLEEXAMPLEEX"),
+                                                    .description = proto_str(""),
+                                                    .max_session_duration = 3600,
+                                                    .issuer = proto_str("aws"),
+                                                    .file = proto_str("/etc/roled/roles.d/far.ini"),
+                                            });
                 break;
         default:
                 proto_pack_response_error(&b, m->msgid, PROTO_UNSUPPORTED_OPERATION, "no");
@@ -615,6 +659,32 @@ static void ref_pack_simulate(ProtoBuf *b, const roled_simulate_request *r)
 }
 
 /*
+ * A role ARN as long as AWS allows comes back whole from ListRoles and
+ * GetRole (the agent refuses a local role over 256 bytes, but an aws role's
+ * ARN is STS's, and libroled has no fixed-size buffer for it).
+ */
+static void test_long_arn(void **state)
+{
+        Fake *f = fake_start("");
+        roled_client *c = NULL;
+        roled_role_list *l = NULL;
+        roled_role *r = NULL;
+
+        (void)state;
+        assert_int_equal(t_connect(f->path, &c), ROLED_OK);
+        assert_int_equal(roled_list_roles(c, &l, NULL), ROLED_OK);
+        assert_int_equal(roled_role_list_count(l), 1);
+        assert_int_equal(strlen(roled_role_list_arn(l, 0)), LONG_ARN_LEN);
+        assert_string_equal(roled_role_list_arn(l, 0), long_arn());
+        assert_int_equal(roled_get_role(c, "far", &r, NULL), ROLED_OK);
+        assert_string_equal(roled_role_arn(r), long_arn());
+        roled_role_unref(r);
+        roled_role_list_unref(l);
+        roled_client_close(c);
+        fake_stop(f);
+}
+
+/*
  * Ask the fake Authorize @q (NULL: Simulate @sq) through @c, and check that
  * the params it received are the reference packer's bytes.
  */
@@ -954,6 +1024,7 @@ int main(void)
                 cmocka_unit_test(test_unsent_not_counted),
                 cmocka_unit_test(test_timeout),
                 cmocka_unit_test(test_status_json),
+                cmocka_unit_test(test_long_arn),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -23,6 +23,7 @@
 
 #include "config.h"
 #include "policy.h"
+#include "token.h"
 #include "util.h"
 
 static void write_file(const char *dir, const char *rel, const char *text, mode_t mode)
@@ -441,6 +442,52 @@ static void test_limits(void **state)
         remove_tree(dir);
 }
 
+/*
+ * A local role's session tokens carry its ARN (at most TOKEN_ARN_MAX bytes),
+ * so one whose path and name make a longer ARN is refused at load, naming the
+ * role and the limit, though IAM would take it (path 512, name 64).  A line
+ * holds at most CONFIG_LINE_MAX bytes, so a path is at most 191 and an aws
+ * role's role_arn at most 187: only a local role can go over.
+ */
+static void test_arn_length(void **state)
+{
+        /* "arn:aws:iam::000000000000:role" is 30 bytes; then the path, then the name. */
+        enum { PREFIX = 30, PATH = CONFIG_LINE_MAX - 7 /* "path = " */ };
+        static const size_t names[] = { TOKEN_ARN_MAX - PREFIX - PATH,
+                                        TOKEN_ARN_MAX - PREFIX - PATH + 1, CONFIG_ROLE_NAME_MAX };
+        _cleanup_(config_freep) Config *c = NULL;
+        _cleanup_free_ char *dir = new_tree();
+        char path[PATH + 1], name[CONFIG_ROLE_NAME_MAX + 1], text[512], want[128];
+        ConfigError err;
+
+        (void)state;
+        memset(path, 'p', PATH);
+        path[0] = path[PATH - 1] = '/';
+        path[PATH] = '\0';
+        for (size_t i = 0; i < ELEMENTSOF(names); i++) {
+                memset(name, 'n', names[i]);
+                name[names[i]] = '\0';
+                snprintf(text, sizeof(text), "[role]\nname = %s\npath = %s\n", name, path);
+                write_file(dir, "roles.d/r.ini", text, 0644);
+                if (PREFIX + PATH + names[i] <= TOKEN_ARN_MAX) {
+                        assert_int_equal(config_load(dir, geteuid(), &c, &err), 0);
+                        assert_int_equal(strlen(c->roles[0].arn), TOKEN_ARN_MAX);
+                        c = config_free(c);
+                        continue;
+                }
+                assert_int_equal(config_load(dir, geteuid(), &c, &err), CONFIG_E_INVALID);
+                assert_null(c);
+                assert_int_equal(err.line, 1);
+                assert_non_null(strstr(err.file, "roles.d/r.ini"));
+                snprintf(want, sizeof(want), "role '%s': its ARN", name);
+                assert_non_null(strstr(err.message, want));
+                snprintf(want, sizeof(want), "is %zu bytes, over the 256",
+                         PREFIX + PATH + names[i]);
+                assert_non_null(strstr(err.message, want));
+        }
+        remove_tree(dir);
+}
+
 static void test_unsafe(void **state)
 {
         _cleanup_(config_freep) Config *c = NULL;
@@ -719,7 +766,7 @@ int main(void)
                 cmocka_unit_test(test_across_files), cmocka_unit_test(test_limits),
                 cmocka_unit_test(test_unsafe),       cmocka_unit_test(test_default),
                 cmocka_unit_test(test_aws),          cmocka_unit_test(test_role_name),
-                cmocka_unit_test(test_examples),
+                cmocka_unit_test(test_examples),     cmocka_unit_test(test_arn_length),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
