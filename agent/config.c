@@ -938,10 +938,19 @@ static int parse_trust_policy(Parser *p, unsigned line, const char *key, const c
 
 static int parse_imds(Parser *p, unsigned line, const char *key, const char *value, void *field)
 {
+        ConfigAws *a = &p->config->aws;
+
         if (!streq(value, "off") && !streq(value, "on"))
                 return p->error = set_error(p->err, p->file, line, "imds: '%s' is not on or off",
                                             value);
         *(bool *)field = streq(value, "on");
+        /* The last one counts; where it is written is for configcheck's warning. */
+        free(a->imds_at);
+        a->imds_at = NULL;
+        if (a->imds && asprintf(&a->imds_at, "%s:%u", p->file, line) < 0) {
+                a->imds_at = NULL;
+                return -ENOMEM;
+        }
         return 0;
 }
 
@@ -1222,6 +1231,7 @@ static void free_secret_str(char *s)
 static void config_aws_done(ConfigAws *a)
 {
         free_strings(&aws_keys, a);
+        free(a->imds_at);
         free(a->access_key_id);
         free_secret_str(a->secret_access_key);
         free_secret_str(a->session_token);

@@ -181,6 +181,7 @@ typedef struct ConfigAws {
         char *credentials_file;
         char *profile;
         bool imds;
+        char *imds_at; /* "FILE:LINE" of the imds = on in effect (NULL: off), for warnings */
         char *region;
         char *sts_endpoint;
         char *ca_file;

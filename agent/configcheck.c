@@ -227,11 +227,35 @@ static bool is_everyone(const Config *config, const AccessPolicies *aps, const R
         return trust_decide(&ts, role, &probe, NULL, NULL, 0) == 0;
 }
 
+/*
+ * [aws] with both credentials_file and imds = on: the file's keys sign every
+ * STS call and the instance metadata service is never asked, as in the AWS
+ * SDKs' default chain (a credentials file before IMDS).  That is what an SDK
+ * user expects, so it loads; but imds = on then does nothing, which its
+ * author should hear.
+ */
+static void check_aws(Check *ck, const Config *config)
+{
+        char msg[1024];
+
+        if (!config->aws.imds || !config->aws.credentials_file)
+                return;
+        snprintf(msg, sizeof(msg),
+                 "%s: [aws] imds = on is not used: credentials_file (%s) is set, and its keys "
+                 "sign every STS call, as a credentials file comes before instance metadata in "
+                 "the AWS SDKs' default chain; remove one of the two",
+                 config->aws.imds_at ? config->aws.imds_at : config->path,
+                 config->aws.credentials_file);
+        ck->fn(ck->userdata, msg);
+        ck->n++;
+}
+
 size_t configcheck_run(const Config *config, const AccessPolicies *aps,
                        const ConfigcheckNames *names, ConfigcheckFn fn, void *userdata)
 {
         Check ck = { .fn = fn, .userdata = userdata, .names = names };
 
+        check_aws(&ck, config);
         for (size_t i = 0; i < config->n_roles; i++) {
                 const Role *role = &config->roles[i];
                 bool can_trust = check_section(&ck, role, &role->trust, "trust");

@@ -3,7 +3,8 @@
  * configcheck.h - warnings about a configuration that loads but does not
  * mean what its author probably meant: a user or group name that does not
  * exist (the entry matches nobody), an exe path that does not exist, a role
- * nobody can assume, a role every local user can assume.  The agent reports
+ * nobody can assume, a role every local user can assume, [aws] imds = on
+ * beside a credentials_file (which wins, so imds does nothing).  The agent reports
  * them at start, on --check-config and on reload; loading and validating
  * the files is config.c's business, deciding trust trust.c's (asked here
  * about a caller no rule names).
@@ -19,7 +20,8 @@
 #include "access.h"
 #include "config.h"
 
-/* ConfigcheckFn - one warning: "FILE:LINE: role NAME: what and why" (no newline). */
+/* ConfigcheckFn - one warning: "FILE:LINE: role NAME: what and why", or "FILE:LINE: [aws] ..."
+ * (no newline). */
 typedef void (*ConfigcheckFn)(void *userdata, const char *warning);
 
 /* Every user and group name the [trust] and [default] sections of a configuration name. */

@@ -3,7 +3,8 @@
  * test-config-warnings - a configuration that loads but silently narrows or
  * widens access gets a warning naming the file, the role and the mistake:
  * a user or group that does not exist, an exe path that does not exist, a
- * role nobody can assume, a role every local user can assume.  Checked on
+ * role nobody can assume, a role every local user can assume, and [aws]
+ * imds = on beside a credentials_file (which wins).  Checked on
  * `roled --check-config`, in the agent's log at start, and after a reload;
  * a clean role gets none.  The NSS lookups behind them run off the agent's
  * loop: with an LD_PRELOAD library holding one lookup (tests/util/nss-gate.c)
@@ -71,6 +72,9 @@ static void check_warnings(const char *text, const char *where)
         }
         CHECK_NOT_CONTAINS(text, "role clean:");
         CHECK_NOT_CONTAINS(text, "role any-in-unit:");
+        /* roled.ini's [aws]: the line of imds = on, and why it does nothing. */
+        CHECK_CONTAINS(text, "roled.ini:4: [aws] imds = on is not used: credentials_file (");
+        CHECK_CONTAINS(text, "as a credentials file comes before instance metadata");
 }
 
 /*
@@ -137,11 +141,23 @@ int main(int argc, char **argv)
 {
         const char *cfg;
         char *out = NULL, *err = NULL, *log;
-        char rel[64];
+        char rel[64], aws[512], agent_extra[700];
         TestAgent agent = { 0 };
 
         test_init(argc, argv);
-        cfg = config_new(NULL);
+        /*
+         * [aws] with both a credentials file and imds = on (line 4 of
+         * roled.ini, after [agent] and key_dir): the file wins, as in the AWS
+         * SDKs' chain, and the agent says imds does nothing.  No aws role:
+         * nothing is asked of STS or of IMDS.
+         */
+        snprintf(aws, sizeof(aws), "%s", test_path("aws-credentials"));
+        write_file(aws, 0600,
+                   "[default]\naws_access_key_id = AKIAEXAMPLEEXAMPLE00\n"
+                   "aws_secret_access_key = notarealsecret\n");
+        snprintf(agent_extra, sizeof(agent_extra), "[aws]\nimds = on\ncredentials_file = %s\n",
+                 aws);
+        cfg = config_new(agent_extra);
         for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++) {
                 snprintf(rel, sizeof(rel), "roles.d/%s", roles[i].file);
                 config_put(cfg, rel, "%s", roles[i].text);
@@ -175,6 +191,12 @@ int main(int argc, char **argv)
         free(err);
         log = log_with(&agent, "role late: [trust] users: no user named 'roled-late-ghost'");
         CHECK_CONTAINS(log, "role late: [trust] users: no user named 'roled-late-ghost'");
+        /* The reload's check repeats the [aws] warning: twice in the log now. */
+        {
+                const char *first = strstr(log, "[aws] imds = on is not used");
+
+                CHECK(first && strstr(first + 1, "[aws] imds = on is not used"));
+        }
         free(log);
 
         check_served(agent.socket);
