@@ -93,23 +93,6 @@ static void test_lazy(void)
         roled_client_close(c);
 }
 
-static void sha256_file(const char *path, char hex[65])
-{
-        crypto_hash_sha256_state st;
-        uint8_t buf[65536], out[32];
-        ssize_t n;
-        int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-        CHECK(fd >= 0);
-        crypto_hash_sha256_init(&st);
-        while ((n = read(fd, buf, sizeof(buf))) > 0)
-                crypto_hash_sha256_update(&st, buf, (size_t)n);
-        CHECK(n == 0);
-        close(fd);
-        crypto_hash_sha256_final(&st, out);
-        sodium_bin2hex(hex, 65, out, sizeof(out));
-}
-
 static void copy_file(const char *from, const char *to, mode_t mode)
 {
         char *cmd;
@@ -172,8 +155,8 @@ int main(int argc, char **argv)
         n = readlink("/proc/self/exe", self, sizeof(self) - 1);
         CHECK(n > 0);
         self[n] = '\0';
-        sha256_file(self, hash);
-        sha256_file("/usr/bin/true", true_hash);
+        file_sha256_hex(self, hash);
+        file_sha256_hex("/usr/bin/true", true_hash);
         snprintf(copy, sizeof(copy), "%s/copy-of-test", test_dir());
 
         cfg = config_new(NULL);

@@ -107,47 +107,67 @@ static void wait_gone(pid_t pid)
         close(pidfd);
 }
 
+/* A socket and the agent's address, in a forked attacker (which exits 2 when it cannot). */
+static int attacker_socket(struct sockaddr_un *sa)
+{
+        int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+        if (fd < 0 || strlen(agent.socket) >= sizeof(sa->sun_path))
+                _exit(2);
+        *sa = (struct sockaddr_un){ .sun_family = AF_UNIX };
+        memcpy(sa->sun_path, agent.socket, strlen(agent.socket) + 1);
+        return fd;
+}
+
+/* Spin until the other holder of @fd has connected it.  Return: true when it has. */
+static bool wait_connected(int fd)
+{
+        for (int i = 0; i < 2000000; i++) {
+                struct sockaddr_un peer;
+                socklen_t len = sizeof(peer);
+
+                if (getpeername(fd, (struct sockaddr *)&peer, &len) == 0)
+                        return true;
+        }
+        return false;
+}
+
+/* C's last act: verdict @v to the attacker through @report. */
+static _Noreturn void report_verdict(int report, char v)
+{
+        if (write(report, &v, 1) != 1)
+                _exit(3);
+        _exit(0);
+}
+
 /*
  * One round, as the attacker (alice): P makes a socket and forks C; P
  * connects and execve()s the trusted program; C waits until the socket is
  * connected, sends GetCredentials, and writes its verdict to @report.
  */
-static pid_t race_once(const Race *race, int report)
+static pid_t race_once(const void *arg, int report)
 {
-        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        const Race *race = arg;
+        struct sockaddr_un sa;
         pid_t p = fork();
 
         CHECK(p >= 0);
         if (p == 0) {
-                int fd = socket(AF_UNIX, SOCK_STREAM, 0);
-                pid_t c;
+                int fd = attacker_socket(&sa);
+                pid_t c = fork();
 
-                if (fd < 0)
-                        _exit(2);
-                if (strlen(agent.socket) >= sizeof(sa.sun_path))
-                        _exit(2);
-                memcpy(sa.sun_path, agent.socket, strlen(agent.socket) + 1);
-                c = fork();
                 if (c < 0)
                         _exit(2);
                 if (c == 0) {
-                        struct sockaddr_un peer;
-                        socklen_t len;
                         char v = 'X';
 
-                        /* Spin until P has connected; then ask at once. */
-                        for (int i = 0; i < 2000000; i++) {
-                                len = sizeof(peer);
-                                if (getpeername(fd, (struct sockaddr *)&peer, &len) == 0) {
-                                        if (race->is_after_exit)
-                                                wait_gone(getppid());
-                                        v = ask(fd, race->role);
-                                        break;
-                                }
+                        /* Ask as soon as P has connected. */
+                        if (wait_connected(fd)) {
+                                if (race->is_after_exit)
+                                        wait_gone(getppid());
+                                v = ask(fd, race->role);
                         }
-                        if (write(report, &v, 1) != 1)
-                                _exit(3);
-                        _exit(0);
+                        report_verdict(report, v);
                 }
                 if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
                         _exit(2);
@@ -157,21 +177,26 @@ static pid_t race_once(const Race *race, int report)
         return p;
 }
 
-static int attacker(void *arg)
+/*
+ * RACE_ROUNDS rounds of @once(@arg), each reporting one verdict: 'G'
+ * granted, 'X' anything unexpected (or nothing within 15 s), any other
+ * letter a refusal.  Return: 10 when one was granted, 11 when one was
+ * neither, else 0 (the attacker's exit status).
+ */
+static int rounds(pid_t (*once)(const void *arg, int report), const void *arg, const char *what)
 {
-        const Race *race = arg;
         pid_t ps[RACE_ROUNDS];
-        int rep[2], granted = 0, denied = 0, other = 0;
+        int rep[2], granted = 0, refused = 0, other = 0;
 
         CHECK(pipe(rep) == 0);
         for (int i = 0; i < RACE_ROUNDS; i++) {
                 struct pollfd pfd = { .fd = rep[0], .events = POLLIN };
                 char v = 'X';
 
-                ps[i] = race_once(race, rep[1]);
+                ps[i] = once(arg, rep[1]);
                 if (poll(&pfd, 1, 15000) == 1 && read(rep[0], &v, 1) == 1) {
                         granted += v == 'G';
-                        denied += v == 'D' || v == 'C';
+                        refused += v != 'G' && v != 'X';
                         other += v == 'X';
                 } else {
                         other++;
@@ -179,10 +204,18 @@ static int attacker(void *arg)
         }
         for (int i = 0; i < RACE_ROUNDS; i++)
                 (void)wait_status(ps[i]);
-        printf("race role=%s trusted program %s%s: %d granted, %d refused, %d other\n", race->role,
-               race->mode, race->is_after_exit ? ", asked after it exited" : "", granted, denied,
-               other);
+        printf("%s: %d granted, %d refused, %d other\n", what, granted, refused, other);
         return granted > 0 ? 10 : other > 0 ? 11 : 0;
+}
+
+static int attacker(void *arg)
+{
+        const Race *race = arg;
+        char what[128];
+
+        snprintf(what, sizeof(what), "race role=%s trusted program %s%s", race->role, race->mode,
+                 race->is_after_exit ? ", asked after it exited" : "");
+        return rounds(race_once, race, what);
 }
 
 static void test_race(void)
@@ -205,36 +238,28 @@ static void test_race(void)
  * error, 'C' closed unanswered.  The request is P's own (the sender check
  * passes), written while P still ran the impostor.
  */
-static pid_t write_then_exec_once(const char *role, int report)
+static pid_t write_then_exec_once(const void *arg, int report)
 {
-        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        const char *role = arg;
+        struct sockaddr_un sa;
         pid_t p = fork();
 
         CHECK(p >= 0);
         if (p == 0) {
-                int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+                int fd = attacker_socket(&sa);
                 msgpack_sbuffer sb;
-                pid_t c;
+                pid_t c = fork();
 
-                if (fd < 0 || strlen(agent.socket) >= sizeof(sa.sun_path))
-                        _exit(2);
-                memcpy(sa.sun_path, agent.socket, strlen(agent.socket) + 1);
-                c = fork();
                 if (c < 0)
                         _exit(2);
                 if (c == 0) {
                         msgpack_unpacker up;
                         msgpack_unpacked u;
-                        struct sockaddr_un peer;
-                        socklen_t len = sizeof(peer);
                         Resp r;
                         char v = 'X';
-                        int n = 0;
+                        int n;
 
-                        for (int i = 0;
-                             i < 2000000 && getpeername(fd, (struct sockaddr *)&peer, &len) < 0;
-                             i++)
-                                len = sizeof(peer);
+                        (void)wait_connected(fd);
                         msgpack_unpacker_init(&up, 4096);
                         msgpack_unpacked_init(&u);
                         n = raw_recv(fd, &up, &u, 10000);
@@ -242,9 +267,7 @@ static pid_t write_then_exec_once(const char *role, int report)
                                 v = 'C';
                         else if (n == 1 && resp_parse(&u.data, &r))
                                 v = r.code[0] ? 'R' : 'G';
-                        if (write(report, &v, 1) != 1)
-                                _exit(3);
-                        _exit(0);
+                        report_verdict(report, v);
                 }
                 msgpack_sbuffer_init(&sb);
                 pack_request(&sb, 9, "GetCredentials", 1, "role", role);
@@ -259,29 +282,10 @@ static pid_t write_then_exec_once(const char *role, int report)
 
 static int write_then_exec(void *arg)
 {
-        const char *role = arg;
-        pid_t ps[RACE_ROUNDS];
-        int rep[2], granted = 0, refused = 0, other = 0;
+        char what[128];
 
-        CHECK(pipe(rep) == 0);
-        for (int i = 0; i < RACE_ROUNDS; i++) {
-                struct pollfd pfd = { .fd = rep[0], .events = POLLIN };
-                char v = 'X';
-
-                ps[i] = write_then_exec_once(role, rep[1]);
-                if (poll(&pfd, 1, 15000) == 1 && read(rep[0], &v, 1) == 1) {
-                        granted += v == 'G';
-                        refused += v == 'R' || v == 'C';
-                        other += v == 'X';
-                } else {
-                        other++;
-                }
-        }
-        for (int i = 0; i < RACE_ROUNDS; i++)
-                (void)wait_status(ps[i]);
-        printf("write-then-exec role=%s: %d granted, %d refused, %d other\n", role, granted,
-               refused, other);
-        return granted > 0 ? 10 : other > 0 ? 11 : 0;
+        snprintf(what, sizeof(what), "write-then-exec role=%s", (const char *)arg);
+        return rounds(write_then_exec_once, arg, what);
 }
 
 static void test_write_then_exec(void)
@@ -341,22 +345,6 @@ static int forking_client(void *arg)
         return 0;
 }
 
-static void sha256_hex(const char *path, char hex[65])
-{
-        uint8_t d[32];
-        char *text;
-        struct stat st;
-        int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-        CHECK(fd >= 0 && fstat(fd, &st) == 0);
-        text = malloc((size_t)st.st_size);
-        CHECK(text && read(fd, text, (size_t)st.st_size) == st.st_size);
-        crypto_hash_sha256(d, (const uint8_t *)text, (size_t)st.st_size);
-        sodium_bin2hex(hex, 65, d, sizeof(d));
-        free(text);
-        close(fd);
-}
-
 int main(int argc, char **argv)
 {
         char self[PATH_MAX], hex[65];
@@ -393,7 +381,7 @@ int main(int argc, char **argv)
                 CHECK(fd >= 0 && write(fd, "\n", 1) == 1);
                 close(fd);
         }
-        sha256_hex(genuine, hex);
+        file_sha256_hex(genuine, hex);
 
         cfg = config_new(NULL);
         config_put(cfg, "roles.d/10-by-exe.ini",

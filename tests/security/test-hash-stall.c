@@ -137,23 +137,6 @@ static long long status_uint(const char *key)
         return v;
 }
 
-static void sha256_hex(const char *path, char hex[65])
-{
-        crypto_hash_sha256_state st;
-        uint8_t d[32], buf[65536];
-        int fd = open(path, O_RDONLY | O_CLOEXEC);
-        ssize_t n;
-
-        CHECK(fd >= 0);
-        crypto_hash_sha256_init(&st);
-        while ((n = read(fd, buf, sizeof(buf))) > 0)
-                crypto_hash_sha256_update(&st, buf, (size_t)n);
-        CHECK(n == 0);
-        crypto_hash_sha256_final(&st, d);
-        sodium_bin2hex(hex, 65, d, sizeof(d));
-        close(fd);
-}
-
 static void copy_to(const char *self, const char *to, uid_t owner)
 {
         const char *cp[] = { "/bin/cp", self, to, NULL };
@@ -257,7 +240,7 @@ int main(int argc, char **argv)
         copy_to(self, big, UID_ALICE);
         /* A hole after the program: 255 MiB to hash, nothing on disk. */
         CHECK(truncate(big, BIG_SIZE) == 0);
-        sha256_hex(genuine, hex);
+        file_sha256_hex(genuine, hex);
 
         cfg = config_new("exe_hash_max_size = 300M\n");
         config_put(cfg, "roles.d/10-by-hash.ini",

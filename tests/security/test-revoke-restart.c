@@ -17,76 +17,9 @@
 #include <unistd.h>
 
 #include "agent.h"
-
-#define TOKEN_MAX 8192
+#include "session.h"
 
 static TestAgent agent;
-
-typedef struct Session {
-        char akid[64];
-        char secret[128];
-        char token[TOKEN_MAX];
-} Session;
-
-/* rpc() - one request on a fresh connection; copies the session fields of a success. */
-static void rpc(const msgpack_sbuffer *sb, Resp *r, Session *s)
-{
-        msgpack_unpacker up;
-        msgpack_unpacked u;
-        int fd = raw_connect(agent.socket);
-
-        CHECK(msgpack_unpacker_init(&up, 65536));
-        msgpack_unpacked_init(&u);
-        CHECK(raw_send(fd, sb->data, sb->size) == 0);
-        CHECK_INT(raw_recv(fd, &up, &u, 10000), ==, 1);
-        CHECK_MSG(resp_parse(&u.data, r), "not a response envelope");
-        if (s && !r->code[0]) {
-                resp_str(&r->result, "accessKeyId", s->akid, sizeof(s->akid));
-                resp_str(&r->result, "secretAccessKey", s->secret, sizeof(s->secret));
-                resp_str(&r->result, "sessionToken", s->token, sizeof(s->token));
-                CHECK(s->akid[0] && s->token[0]);
-        }
-        r->result.type = MSGPACK_OBJECT_NIL;
-        msgpack_unpacked_destroy(&u);
-        msgpack_unpacker_destroy(&up);
-        close(fd);
-}
-
-/* What a child minted, sent back to the parent through a pipe. */
-typedef struct Minted {
-        Session get, assumed;
-} Minted;
-
-static int mint(void *arg)
-{
-        int wfd = *(int *)arg;
-        Minted m = { 0 };
-        msgpack_sbuffer sb;
-        Resp r;
-
-        msgpack_sbuffer_init(&sb);
-        pack_request(&sb, 1, "GetCredentials", 1, "role", "shared");
-        rpc(&sb, &r, &m.get);
-        CHECK_STREQ(r.code, "");
-        msgpack_sbuffer_clear(&sb);
-        pack_request(&sb, 2, "AssumeRole", 1, "role", "shared");
-        rpc(&sb, &r, &m.assumed);
-        CHECK_STREQ(r.code, "");
-        msgpack_sbuffer_destroy(&sb);
-        CHECK(write(wfd, &m, sizeof(m)) == (ssize_t)sizeof(m));
-        return 0;
-}
-
-static void mint_as(uid_t uid, Minted *m)
-{
-        int p[2];
-
-        CHECK(pipe(p) == 0);
-        CHECK_INT(run_as(uid, mint, &p[1]), ==, 0);
-        CHECK(read(p[0], m, sizeof(*m)) == (ssize_t)sizeof(*m));
-        close(p[0]);
-        close(p[1]);
-}
 
 static int revoke_all(void *arg)
 {
@@ -96,38 +29,19 @@ static int revoke_all(void *arg)
         (void)arg;
         msgpack_sbuffer_init(&sb);
         pack_request(&sb, 3, "Revoke", 0);
-        rpc(&sb, &r, NULL);
+        session_rpc(agent.socket, &sb, &r, NULL);
         msgpack_sbuffer_destroy(&sb);
         CHECK_STREQ(r.code, "");
         return 0;
 }
 
-/* authorize() - the Authorize error code for @token ("" when answered with a decision). */
-static void authorize(const char *token, char *code, size_t size)
-{
-        msgpack_sbuffer sb;
-        Resp r;
-
-        msgpack_sbuffer_init(&sb);
-        pack_request(&sb, 4, "Authorize", 3, "sessionToken", token, "action", "s3:GetObject",
-                     "resource", "arn:aws:s3:::b/k");
-        rpc(&sb, &r, NULL);
-        msgpack_sbuffer_destroy(&sb);
-        snprintf(code, size, "%s", r.code);
-}
-
+/* Alice's sessions are revoked, bob's are not. */
 static void check_tokens(const Minted *alice, const Minted *bob)
 {
-        char code[64];
-
-        authorize(alice->get.token, code, sizeof(code));
-        CHECK_STREQ(code, "InvalidClientTokenId");
-        authorize(alice->assumed.token, code, sizeof(code));
-        CHECK_STREQ(code, "InvalidClientTokenId");
-        authorize(bob->get.token, code, sizeof(code));
-        CHECK_STREQ(code, "");
-        authorize(bob->assumed.token, code, sizeof(code));
-        CHECK_STREQ(code, "");
+        check_token(agent.socket, alice->get.token, false);
+        check_token(agent.socket, alice->assumed.token, false);
+        check_token(agent.socket, bob->get.token, true);
+        check_token(agent.socket, bob->assumed.token, true);
 }
 
 int main(int argc, char **argv)
@@ -139,16 +53,10 @@ int main(int argc, char **argv)
         struct stat st;
 
         test_init(argc, argv);
-        cfg = config_new(NULL);
-        config_put(cfg, "roles.d/p.json",
-                   "{\"Version\": \"2012-10-17\", \"Statement\": [{\"Effect\": \"Allow\", "
-                   "\"Action\": \"s3:GetObject\", \"Resource\": \"*\"}]}");
-        config_put(cfg, "roles.d/shared.ini",
-                   "[role]\nname = shared\npermissions = p.json\n[trust]\nuids = %d %d\n",
-                   UID_ALICE, UID_BOB);
+        cfg = config_shared("uids = %d %d\n", UID_ALICE, UID_BOB);
         agent_spawn(cfg, &agent);
-        mint_as(UID_ALICE, &alice);
-        mint_as(UID_BOB, &bob);
+        mint_as(agent.socket, UID_ALICE, "shared", &alice);
+        mint_as(agent.socket, UID_BOB, "shared", &bob);
         CHECK_INT(run_as(UID_ALICE, revoke_all, NULL), ==, 0);
         check_tokens(&alice, &bob);
 
@@ -165,20 +73,13 @@ int main(int argc, char **argv)
          */
         sleep(1);
         CHECK_INT(run_as(UID_BOB, revoke_all, NULL), ==, 0);
-        mint_as(UID_BOB, &bob2);
+        mint_as(agent.socket, UID_BOB, "shared", &bob2);
         for (int round = 0; round < 2; round++) {
-                char code[64];
-
-                authorize(bob.get.token, code, sizeof(code));
-                CHECK_STREQ(code, "InvalidClientTokenId");
-                authorize(bob.assumed.token, code, sizeof(code));
-                CHECK_STREQ(code, "InvalidClientTokenId");
-                authorize(bob2.get.token, code, sizeof(code));
-                CHECK_STREQ(code, "");
-                authorize(bob2.assumed.token, code, sizeof(code));
-                CHECK_STREQ(code, "");
-                authorize(alice.get.token, code, sizeof(code));
-                CHECK_STREQ(code, "InvalidClientTokenId");
+                check_token(agent.socket, bob.get.token, false);
+                check_token(agent.socket, bob.assumed.token, false);
+                check_token(agent.socket, bob2.get.token, true);
+                check_token(agent.socket, bob2.assumed.token, true);
+                check_token(agent.socket, alice.get.token, false);
                 if (round == 0) {
                         agent_kill(&agent);
                         agent_spawn(cfg, &agent);

@@ -16,97 +16,13 @@
 #include <unistd.h>
 
 #include "agent.h"
-
-#define TOKEN_MAX 8192
+#include "session.h"
 
 static TestAgent agent;
 
-typedef struct Session {
-        char akid[64];
-        char sid[80];
-        char token[TOKEN_MAX];
-} Session;
-
-/* What a child minted, sent back to the parent through a pipe. */
-typedef struct Minted {
-        Session get, assumed;
-} Minted;
-
-/* rpc() - one request on a fresh connection; copies the session fields of a success. */
-static void rpc(const msgpack_sbuffer *sb, Resp *r, Session *s)
+static void rpc(const msgpack_sbuffer *sb, Resp *r)
 {
-        msgpack_unpacker up;
-        msgpack_unpacked u;
-        int fd = raw_connect(agent.socket);
-
-        CHECK(msgpack_unpacker_init(&up, 65536));
-        msgpack_unpacked_init(&u);
-        CHECK(raw_send(fd, sb->data, sb->size) == 0);
-        CHECK_INT(raw_recv(fd, &up, &u, 10000), ==, 1);
-        CHECK_MSG(resp_parse(&u.data, r), "not a response envelope");
-        if (s && !r->code[0]) {
-                resp_str(&r->result, "accessKeyId", s->akid, sizeof(s->akid));
-                resp_str(&r->result, "sessionId", s->sid, sizeof(s->sid));
-                resp_str(&r->result, "sessionToken", s->token, sizeof(s->token));
-                CHECK(s->akid[0] && s->sid[0] && s->token[0]);
-        }
-        r->result.type = MSGPACK_OBJECT_NIL;
-        msgpack_unpacked_destroy(&u);
-        msgpack_unpacker_destroy(&up);
-        close(fd);
-}
-
-static int mint(void *arg)
-{
-        int wfd = *(int *)arg;
-        Minted m = { 0 };
-        msgpack_sbuffer sb;
-        Resp r;
-
-        msgpack_sbuffer_init(&sb);
-        pack_request(&sb, 1, "GetCredentials", 1, "role", "shared");
-        rpc(&sb, &r, &m.get);
-        CHECK_STREQ(r.code, "");
-        msgpack_sbuffer_clear(&sb);
-        pack_request(&sb, 2, "AssumeRole", 1, "role", "shared");
-        rpc(&sb, &r, &m.assumed);
-        CHECK_STREQ(r.code, "");
-        msgpack_sbuffer_destroy(&sb);
-        CHECK(write(wfd, &m, sizeof(m)) == (ssize_t)sizeof(m));
-        return 0;
-}
-
-static void mint_as(uid_t uid, Minted *m)
-{
-        int p[2];
-
-        CHECK(pipe(p) == 0);
-        CHECK_INT(run_as(uid, mint, &p[1]), ==, 0);
-        CHECK(read(p[0], m, sizeof(*m)) == (ssize_t)sizeof(*m));
-        close(p[0]);
-        close(p[1]);
-}
-
-/* authorize() - the Authorize error code for @token ("" when answered with a decision). */
-static void authorize(const char *token, char *code, size_t size)
-{
-        msgpack_sbuffer sb;
-        Resp r;
-
-        msgpack_sbuffer_init(&sb);
-        pack_request(&sb, 4, "Authorize", 3, "sessionToken", token, "action", "s3:GetObject",
-                     "resource", "arn:aws:s3:::b/k");
-        rpc(&sb, &r, NULL);
-        msgpack_sbuffer_destroy(&sb);
-        snprintf(code, size, "%s", r.code);
-}
-
-static void check_valid(const Session *s, bool is_valid)
-{
-        char code[64];
-
-        authorize(s->token, code, sizeof(code));
-        CHECK_STREQ(code, is_valid ? "" : "InvalidClientTokenId");
+        session_rpc(agent.socket, sb, r, NULL);
 }
 
 /* The number of times @needle occurs in @hay. */
@@ -216,7 +132,7 @@ static int assume_many(void *arg)
 
                 msgpack_sbuffer_clear(&sb);
                 pack_request(&sb, 5, "AssumeRole", 1, "role", "shared");
-                rpc(&sb, &r, NULL);
+                rpc(&sb, &r);
                 CHECK_STREQ(r.code, "");
         }
         msgpack_sbuffer_destroy(&sb);
@@ -242,7 +158,7 @@ static int send_bad(void *arg)
         else
                 pack_request(&sb, 7, b->k1[0] == 'R' ? "Revoke" : "ListSessions", 1, b->k1 + 1,
                              b->v1);
-        rpc(&sb, &r, NULL);
+        rpc(&sb, &r);
         msgpack_sbuffer_destroy(&sb);
         CHECK_MSG(!strcmp(r.code, b->code), "%s=%s: got '%s' (%s), want %s", b->k1 + 1, b->v1,
                   r.code, r.message, b->code);
@@ -258,16 +174,10 @@ int main(int argc, char **argv)
         size_t n_alice;
 
         test_init(argc, argv);
-        cfg = config_new(NULL);
-        config_put(cfg, "roles.d/p.json",
-                   "{\"Version\": \"2012-10-17\", \"Statement\": [{\"Effect\": \"Allow\", "
-                   "\"Action\": \"s3:GetObject\", \"Resource\": \"*\"}]}");
-        config_put(cfg, "roles.d/shared.ini",
-                   "[role]\nname = shared\npermissions = p.json\n[trust]\nuids = %d %d\n",
-                   UID_ALICE, UID_BOB);
+        cfg = config_shared("uids = %d %d\n", UID_ALICE, UID_BOB);
         agent_spawn(cfg, &agent);
-        mint_as(UID_ALICE, &alice);
-        mint_as(UID_BOB, &bob);
+        mint_as(agent.socket, UID_ALICE, "shared", &alice);
+        mint_as(agent.socket, UID_BOB, "shared", &bob);
 
         /* Each user sees their own sessions, with no secret or token; root sees everyone's. */
         out = sessions_json(UID_ALICE, NULL, NULL, 0);
@@ -305,8 +215,8 @@ int main(int argc, char **argv)
                      NULL);
         CHECK_MSG(st == 1 && strstr(err, "NoSuchEntity"), "bob revoking alice's: %d %s", st, err);
         free(err);
-        check_valid(&alice.assumed, true);
-        check_valid(&alice.get, true);
+        check_token(agent.socket, alice.assumed.token, true);
+        check_token(agent.socket, alice.get.token, true);
 
         /* alice revokes exactly one of hers. */
         st = rolectl(UID_ALICE, agent.socket, &out, &err, "revoke", "--session", alice.assumed.sid,
@@ -315,9 +225,9 @@ int main(int argc, char **argv)
         CHECK(strstr(out, "\"revoked\": 1"));
         free(out);
         free(err);
-        check_valid(&alice.assumed, false);
-        check_valid(&alice.get, true);
-        check_valid(&bob.assumed, true);
+        check_token(agent.socket, alice.assumed.token, false);
+        check_token(agent.socket, alice.get.token, true);
+        check_token(agent.socket, bob.assumed.token, true);
         out = sessions_json(UID_ALICE, NULL, NULL, 0);
         CHECK_INT(count(out, "\"sessionId\""), ==, 1);
         CHECK(!strstr(out, alice.assumed.sid));
@@ -331,8 +241,8 @@ int main(int argc, char **argv)
         /* root revokes bob's by id. */
         CHECK_INT(rolectl(0, agent.socket, NULL, NULL, "revoke", "--session", bob.get.sid, NULL),
                   ==, 0);
-        check_valid(&bob.get, false);
-        check_valid(&bob.assumed, true);
+        check_token(agent.socket, bob.get.token, false);
+        check_token(agent.socket, bob.assumed.token, true);
 
         /* Usage errors exit 2 before any agent is asked. */
         CHECK_INT(rolectl(UID_ALICE, agent.socket, NULL, NULL, "revoke", "--session", "", NULL), ==,

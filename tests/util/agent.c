@@ -14,6 +14,7 @@
 #include <pwd.h>
 #include <sched.h>
 #include <signal.h>
+#include <sodium.h>
 #include <stdarg.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
@@ -190,6 +191,23 @@ void write_file(const char *path, mode_t mode, const char *text)
         CHECK_MSG(fd >= 0, "cannot create %s: %s", path, strerror(errno));
         CHECK(write(fd, text, len) == (ssize_t)len);
         CHECK(fchmod(fd, mode) == 0);
+        close(fd);
+}
+
+void file_sha256_hex(const char *path, char hex[65])
+{
+        crypto_hash_sha256_state st;
+        uint8_t buf[65536], d[crypto_hash_sha256_BYTES];
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        ssize_t n;
+
+        CHECK_MSG(fd >= 0, "cannot open %s: %s", path, strerror(errno));
+        crypto_hash_sha256_init(&st);
+        while ((n = read(fd, buf, sizeof(buf))) > 0)
+                crypto_hash_sha256_update(&st, buf, (size_t)n);
+        CHECK(n == 0);
+        crypto_hash_sha256_final(&st, d);
+        sodium_bin2hex(hex, 65, d, sizeof(d));
         close(fd);
 }
 

@@ -41,6 +41,8 @@ const char *test_path(const char *what);
 char *read_file(const char *path);
 /* write_file() - create @path with @mode holding @text. */
 void write_file(const char *path, mode_t mode, const char *text);
+/* file_sha256_hex() - the SHA-256 of the file @path, as 64 lowercase hex digits and a NUL. */
+void file_sha256_hex(const char *path, char hex[65]);
 
 /*
  * config_new() - a new configuration folder with roled.ini ([agent] key_dir

@@ -1,14 +1,16 @@
 # SPDX-License-Identifier: MIT
 # The harness shared by the integration and security suites (tests/util):
-# roled_testutil (test.h CHECK macros, agent.h spawner and raw sockets) and
+# roled_testutil (test.h CHECK macros, agent.h spawner and raw sockets,
+# session.h sessions minted as a test user and Authorize on their tokens) and
 # roled_system_test(NAME LABEL SOURCE), which builds a test, links libroled,
 # and runs it with the built roled and rolectl as its two arguments.
 include_guard(GLOBAL)
 
-add_library(roled_testutil STATIC ${CMAKE_CURRENT_LIST_DIR}/agent.c)
+add_library(roled_testutil STATIC ${CMAKE_CURRENT_LIST_DIR}/agent.c
+  ${CMAKE_CURRENT_LIST_DIR}/session.c)
 target_include_directories(roled_testutil PUBLIC ${CMAKE_CURRENT_LIST_DIR})
 target_link_libraries(roled_testutil PUBLIC PkgConfig::MSGPACK
-  PRIVATE roled_warnings roled_sanitize)
+  PRIVATE PkgConfig::SODIUM roled_warnings roled_sanitize)
 
 function(roled_system_test name label source)
   add_executable(${name} ${source})
