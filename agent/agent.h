@@ -71,6 +71,7 @@ typedef struct Agent {
         unsigned max_conns_per_uid;
         unsigned long max_fds;         /* soft RLIMIT_NOFILE, raised to the hard limit at start */
         unsigned n_attesting;          /* conn.c: attestations in the thread pool */
+        unsigned n_attesting_closed;   /* conn.c: those of connections closed meanwhile */
         Conn *turns_head, *turns_tail; /* conn.c: busy uids' connections waiting for their turn */
         uv_check_t turns;              /* conn.c: gives those turns after each poll */
         uv_idle_t turns_more;  /* conn.c: active while turns are left: poll without waiting */

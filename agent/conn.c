@@ -69,6 +69,8 @@
 #include "util.h"
 
 #define RBUF_INITIAL 4096
+#define NOT_WATCHED "the agent cannot watch this connection; try again"
+#define NO_MEMORY "the agent is short of memory; try again later"
 #define RBUF_MAX (PROTO_MESSAGE_MAX + 4096)
 
 typedef struct WriteReq {
@@ -84,6 +86,7 @@ static void conn_ref(Conn *c)
 }
 
 static void start_attest(Conn *c);
+static void refuse(Conn *c, ProtoError code, const char *why);
 static void read_now(Conn *c);
 static void conn_unref(Conn *c);
 
@@ -206,7 +209,7 @@ static void give_turns(uv_check_t *h)
                                         if (c->is_reading &&
                                             uv_read_start((uv_stream_t *)&c->pipe, no_buffer,
                                                           on_readable) < 0)
-                                                conn_close(c);
+                                                refuse(c, PROTO_INTERNAL, NOT_WATCHED);
                                 }
                         }
                         c->is_in_turn = false;
@@ -344,7 +347,7 @@ static void admit_parked(Agent *a, uid_t uid)
                         continue;
                 unlink_parked(p);
                 if (uidcount_add(&a->conns_per_uid, uid, 1, a->max_conns_per_uid) != 0) {
-                        conn_close(p);
+                        refuse(p, PROTO_THROTTLING, NO_MEMORY);
                         return;
                 }
                 p->is_counted = true;
@@ -423,6 +426,17 @@ void conn_close(Conn *c)
         /* After n_conns: a parked connection admitted here must not count this one as another
          * uid's. */
         uncount(c);
+        /*
+         * The connection no longer counts against the descriptor budget
+         * (main.c's may_accept()), so its descriptors go now, not when its
+         * last reference does: a flood of connections that hang up would
+         * otherwise hold two per closed connection until the loop's closing
+         * phase, and exhaust them within one iteration.  An attestation in
+         * the thread pool holds its own until it returns: counted apart.
+         */
+        identity_close_fds(&c->id);
+        if (c->is_in_pool)
+                a->n_attesting_closed++;
         /* Pending writes are cancelled by uv_close(); their callbacks free their buffers. */
         uv_close((uv_handle_t *)&c->pipe, on_handle_closed);
         uv_close((uv_handle_t *)&c->timer, on_handle_closed);
@@ -514,7 +528,7 @@ static void start_reading(Conn *c)
         if (uv_read_start((uv_stream_t *)&c->pipe, no_buffer, on_readable) == 0)
                 c->is_reading = true;
         else
-                conn_close(c);
+                refuse(c, PROTO_INTERNAL, NOT_WATCHED);
 }
 
 static void stop_reading(Conn *c)
@@ -816,6 +830,28 @@ static void start_hash(Conn *c)
 }
 
 /*
+ * Refuse a connection before reading it: answer @code (msgid 0: nothing of
+ * the peer's was read) and close.  What the peer sent is dropped first, so
+ * the close is an orderly end of stream for it and the answer is read, not
+ * lost to a reset.  (A peer that is gone costs one failed send.)
+ */
+static void refuse(Conn *c, ProtoError code, const char *why)
+{
+        char sink[4096];
+        int fd;
+
+        if (c->is_closing)
+                return;
+        if (uv_fileno((uv_handle_t *)&c->pipe, &fd) == 0)
+                for (int i = 0; i < 16 && recv(fd, sink, sizeof(sink), MSG_DONTWAIT) > 0; i++)
+                        ;
+        sodium_memzero(sink, sizeof(sink));
+        proto_pack_response_error(&c->out, 0, code, why);
+        flush(c);
+        conn_close(c);
+}
+
+/*
  * Bytes from a process other than the attested one: answer (msgid 0, the
  * stream is not ours to parse any more) and close.  Both processes see the
  * error; the attested one's next request reconnects.
@@ -946,12 +982,79 @@ static void on_readable(uv_stream_t *stream, ssize_t nread, const uv_buf_t *unus
         read_now(c);
 }
 
+/* Errors that say the agent, not the peer, was short of something: worth another try. */
+static bool is_transient(int result)
+{
+        return result == -EMFILE || result == -ENFILE || result == -ENOMEM || result == -ENOBUFS ||
+               result == -EAGAIN || result == -EINTR;
+}
+
+static void on_attest_retry(uv_timer_t *t)
+{
+        Conn *c = t->data;
+
+        if (c->is_closing)
+                return;
+        if (is_busy(c))
+                queue_turn(c, TURN_ATTEST);
+        else
+                start_attest(c);
+}
+
+/*
+ * @c's peer could not be attested (@result: IDENTITY_E_* or -errno).  When
+ * the agent was short of descriptors or memory, that is not the peer's
+ * doing: try again shortly (unread, as before), and answer Throttling once
+ * CONN_ATTEST_TRIES have failed.  Otherwise answer AccessDenied.  Either way
+ * the peer learns why, never a bare close.
+ */
 static void refuse_unattested(Conn *c, int result)
 {
-        if (!c->is_closing)
-                log_info_ratelimited("refusing a connection whose peer cannot be attested: %s",
-                                     result < 0 ? strerror(-result) : "process gone or changed");
-        conn_close(c);
+        char why[200];
+
+        if (c->is_closing)
+                return;
+        /* Whatever an attempt left in c->id: a retry starts over. */
+        identity_deinit(&c->id);
+        if (is_transient(result)) {
+                if (++c->n_attest_tries < CONN_ATTEST_TRIES) {
+                        log_info_ratelimited("cannot attest a connection of uid %u now (%s): "
+                                             "trying again in %d ms",
+                                             (unsigned)c->peer_uid, strerror(-result),
+                                             CONN_ATTEST_RETRY_MS);
+                        uv_timer_start(&c->timer, on_attest_retry, CONN_ATTEST_RETRY_MS, 0);
+                        return;
+                }
+                log_warning_ratelimited("cannot attest a connection of uid %u (%s, %d tries): "
+                                        "answered Throttling",
+                                        (unsigned)c->peer_uid, strerror(-result),
+                                        CONN_ATTEST_TRIES);
+                snprintf(why, sizeof(why),
+                         "the agent is short of %s to attest this connection; try again later",
+                         result == -EMFILE || result == -ENFILE    ? "file descriptors"
+                         : result == -ENOMEM || result == -ENOBUFS ? "memory"
+                                                                   : "resources");
+                refuse(c, PROTO_THROTTLING, why);
+                return;
+        }
+        log_info_ratelimited("refusing a connection of uid %u whose peer cannot be attested: %s",
+                             (unsigned)c->peer_uid,
+                             result < 0 ? strerror(-result) : "process gone or changed");
+        if (result == IDENTITY_E_GONE || result == IDENTITY_E_EXE_CHANGED)
+                snprintf(why, sizeof(why),
+                         "the process that connected (pid %d) exited or changed before the agent "
+                         "could attest it",
+                         (int)c->peer_cred.pid);
+        else if (result == IDENTITY_E_UNATTESTED)
+                snprintf(why, sizeof(why),
+                         "the kernel names no process for this connection (a peer in another pid "
+                         "namespace?): the agent cannot attest it");
+        else
+                snprintf(why, sizeof(why),
+                         "the agent cannot attest the process that connected "
+                         "(pid %d): %s",
+                         (int)c->peer_cred.pid, result < 0 ? strerror(-result) : "unknown error");
+        refuse(c, PROTO_ACCESS_DENIED, why);
 }
 
 /* Attested (c->id complete): serve.  (An executable is hashed when a request needs it:
@@ -996,16 +1099,21 @@ static void on_attested(uv_work_t *req, int status)
         Conn *c = w->conn;
 
         c->agent->n_attesting--;
+        c->is_in_pool = false;
+        if (c->is_closing)
+                c->agent->n_attesting_closed--;
         if (status < 0 || w->result != 0) {
                 identity_deinit(&w->id);
-                refuse_unattested(c, w->result);
+                refuse_unattested(c, status < 0 ? status : w->result);
                 goto out;
         }
         if (c->agent->names)
                 namecache_learn(c->agent->names, &w->id, uv_now(c->agent->loop));
         c->id = w->id;
-        if (c->is_closing)
+        if (c->is_closing) {
+                identity_close_fds(&c->id);
                 goto out;
+        }
         attested(c);
 out:
         free(w);
@@ -1019,7 +1127,7 @@ static void finish_in_pool(Conn *c, Identity *id, unsigned flags)
 
         if (!w) {
                 identity_deinit(id);
-                conn_close(c);
+                refuse_unattested(c, -ENOMEM);
                 return;
         }
         w->conn = c;
@@ -1030,10 +1138,11 @@ static void finish_in_pool(Conn *c, Identity *id, unsigned flags)
         if (uv_queue_work(c->agent->loop, &w->req, attest_work, on_attested) < 0) {
                 identity_deinit(&w->id);
                 free(w);
-                conn_close(c);
+                refuse_unattested(c, -ENOMEM);
                 return;
         }
         c->agent->n_attesting++;
+        c->is_in_pool = true;
         conn_ref(c);
 }
 
@@ -1095,23 +1204,9 @@ static void start_attest(Conn *c)
         attested(c);
 }
 
-/*
- * Answer Throttling (msgid 0: nothing of the peer's was read) and close.
- * What the peer sent is dropped first, so the close is an orderly end of
- * stream for it and the answer is read, not lost to a reset.
- */
 static void throttle(Conn *c, const char *why)
 {
-        char sink[4096];
-        int fd;
-
-        if (uv_fileno((uv_handle_t *)&c->pipe, &fd) == 0)
-                for (int i = 0; i < 16 && recv(fd, sink, sizeof(sink), MSG_DONTWAIT) > 0; i++)
-                        ;
-        sodium_memzero(sink, sizeof(sink));
-        proto_pack_response_error(&c->out, 0, PROTO_THROTTLING, why);
-        flush(c);
-        conn_close(c);
+        refuse(c, PROTO_THROTTLING, why);
 }
 
 static void on_park_timeout(uv_timer_t *t)
@@ -1247,10 +1342,13 @@ static void accepted(Conn *c)
          * accept and a getsockopt per connection, never a pidfd, a /proc read
          * or a thread-pool job, and cannot hold the slots of other uids.
          */
-        if (uv_fileno((uv_handle_t *)&c->pipe, &fd) < 0 ||
-            getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cred_len) < 0 ||
-            cred_len != sizeof(cred)) {
+        if (uv_fileno((uv_handle_t *)&c->pipe, &fd) < 0) {
                 conn_close(c);
+                return;
+        }
+        if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cred_len) < 0 ||
+            cred_len != sizeof(cred)) {
+                refuse(c, PROTO_INTERNAL, "the kernel gave no credentials for this connection");
                 return;
         }
         c->peer_uid = cred.uid;
@@ -1283,7 +1381,7 @@ static void accepted(Conn *c)
         }
         if (r) {
                 log_error("out of memory counting a connection of uid %u", (unsigned)cred.uid);
-                conn_close(c);
+                refuse(c, PROTO_THROTTLING, NO_MEMORY);
                 return;
         }
         c->is_counted = true;

@@ -43,6 +43,13 @@
 #define CONN_ACCEPT_PER_SLICE 32 /* connections taken from the listening socket between slices */
 #define CONN_MIXED_MS 1000 /* a uid is busy only while others came this recently (or are open) */
 #define CONN_PARKED_PER_UID_MAX 4096
+/*
+ * An attestation that fails for want of descriptors or memory (EMFILE,
+ * ENFILE, ENOMEM, ENOBUFS, EAGAIN) is tried again every CONN_ATTEST_RETRY_MS,
+ * CONN_ATTEST_TRIES times in all; then the connection is answered Throttling.
+ */
+#define CONN_ATTEST_RETRY_MS 20
+#define CONN_ATTEST_TRIES 25
 
 typedef struct Conn {
         uv_pipe_t pipe; /* writes, accept, and readability; never read through libuv */
@@ -66,8 +73,10 @@ typedef struct Conn {
         bool is_in_turn;   /* its turn is being given now: work, don't queue */
         bool is_unwatched; /* reading, but libuv not watching the socket until the turn */
         Conn *turn_next;
-        bool is_paused;  /* not read (nor answered) until the write queue drains */
-        bool is_hashing; /* not read (nor answered) until the executable is hashed */
+        bool is_paused;         /* not read (nor answered) until the write queue drains */
+        bool is_hashing;        /* not read (nor answered) until the executable is hashed */
+        bool is_in_pool;        /* its attestation (with its descriptors) is in the thread pool */
+        uint8_t n_attest_tries; /* attestations that failed for want of descriptors or memory */
 
         uint8_t *rbuf; /* received bytes: at most one partial message after the consumed ones */
         size_t rlen, rsize;

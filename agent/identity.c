@@ -905,11 +905,16 @@ void identity_deinit(Identity *id)
         *id = (Identity)IDENTITY_INIT;
 }
 
+void identity_close_fds(Identity *id)
+{
+        id->pidfd = safe_close(id->pidfd);
+        id->exe_fd = safe_close(id->exe_fd);
+        id->proc_fd = safe_close(id->proc_fd);
+}
+
 void identity_release(Identity *id)
 {
-        safe_close(id->pidfd);
-        safe_close(id->exe_fd);
-        safe_close(id->proc_fd);
+        identity_close_fds(id);
         if (id->gid_names)
                 for (size_t i = 0; i < id->n_gids; i++)
                         free(id->gid_names[i]);

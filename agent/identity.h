@@ -254,6 +254,14 @@ int identity_build_key(Identity *id);
 void identity_deinit(Identity *id);
 
 /*
+ * identity_close_fds() - close the pidfd, the /proc/PID directory and the
+ * executable of @id, keeping everything read through them.  For a connection
+ * that has closed: nothing can be checked against the process any more, and
+ * its descriptors go back at once rather than when the last reference goes.
+ */
+void identity_close_fds(Identity *id);
+
+/*
  * identity_release() - close the fds and free the allocations of @id, whose
  * memory is freed right after: nothing is reset (use identity_deinit()
  * for an Identity that lives on).

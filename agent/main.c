@@ -136,7 +136,9 @@ static void on_connection(void *userdata, uv_stream_t *server)
  * Room for one more connection?  Each served one costs at most FDS_PER_CONN
  * descriptors (the socket, the pidfd, the /proc/PID directory, a /proc
  * file being read, the executable, the hash job's dup, and one to spare),
- * a parked one (conn.c) only its socket, and
+ * a parked one (conn.c) only its socket, a closed one nothing (conn.c gives
+ * its descriptors back at once) unless its attestation is still in the
+ * thread pool, and
  * FDS_RESERVED stay free for keys, configuration reloads and libuv;
  * attestations in flight are capped so a flood of connections cannot queue
  * unbounded work in the thread pool.  Parked connections may take at most a
@@ -150,7 +152,8 @@ static void on_connection(void *userdata, uv_stream_t *server)
 static bool may_accept(void *userdata)
 {
         const Agent *a = userdata;
-        size_t served = a->n_conns - a->n_parked;
+        /* Attestations still in the thread pool hold descriptors after their connection closed. */
+        size_t served = a->n_conns - a->n_parked + a->n_attesting_closed;
 
         return a->n_attesting < ATTESTING_MAX &&
                (served + 1) * FDS_PER_CONN + a->n_parked + FDS_RESERVED <= a->max_fds;

@@ -49,7 +49,9 @@ static char genuine[PATH_MAX];
 
 /*
  * One GetCredentials on @fd.  Return: 'G' granted, 'D' AccessDenied naming
- * the pid the connection belongs to, 'C' closed unanswered, 'X' anything else.
+ * the pid the connection belongs to, or saying that the process that
+ * connected exited or changed before it could be attested, 'C' closed
+ * unanswered, 'X' anything else.
  */
 static char ask(int fd, const char *role)
 {
@@ -69,11 +71,13 @@ static char ask(int fd, const char *role)
         msgpack_unpacked_init(&u);
         n = raw_recv(fd, &up, &u, 10000);
         if (n == 0 || n == -ECONNRESET || n == -EPIPE) {
-                verdict = 'C'; /* closed unanswered: the peer could not be attested (it exited) */
+                verdict = 'C'; /* closed unanswered: the agent's answer could not reach it */
         } else if (n == 1 && resp_parse(&u.data, &r)) {
                 if (!r.code[0])
                         verdict = 'G';
-                else if (strcmp(r.code, "AccessDenied") == 0 && strstr(r.message, "belongs to pid"))
+                else if (strcmp(r.code, "AccessDenied") == 0 &&
+                         (strstr(r.message, "belongs to pid") ||
+                          strstr(r.message, "before the agent could attest it")))
                         verdict = 'D';
         }
         msgpack_unpacked_destroy(&u);

@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test-attest-transient - an attestation that fails for want of descriptors
+ * does not drop the connection.  The agent runs under proc-fault (an
+ * LD_PRELOAD library: opening /proc/PID of one of alice's processes fails
+ * with EMFILE, a chosen number of times), so attesting alice's connections
+ * meets the error an agent short of descriptors meets.
+ *   - A few failures: the agent tries again, and alice's request is answered
+ *     with her identity on the same connection.
+ *   - Failures without end: alice gets an error answer she can act on
+ *     (Throttling, msgid 0, a message saying why), never a bare close; bob,
+ *     meanwhile, is served.
+ */
+#undef NDEBUG
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "agent.h"
+
+static TestAgent agent;
+
+/* GetCallerIdentity on a fresh connection: 0 answered with the caller's uid, 1 otherwise. */
+static int call(void *arg)
+{
+        const char *want = arg; /* NULL: success; else the error code expected */
+        struct timeval tv = { .tv_sec = 10 };
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        msgpack_unpacker up;
+        msgpack_unpacked u;
+        msgpack_sbuffer sb;
+        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), n;
+        Resp r;
+
+        CHECK(fd >= 0);
+        CHECK(setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) == 0);
+        memcpy(sa.sun_path, agent.socket, strlen(agent.socket) + 1);
+        CHECK(connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0);
+        msgpack_sbuffer_init(&sb);
+        pack_request(&sb, 5, "GetCallerIdentity", 0);
+        CHECK(raw_send(fd, sb.data, sb.size) == 0);
+        msgpack_sbuffer_destroy(&sb);
+        CHECK(msgpack_unpacker_init(&up, 8192));
+        msgpack_unpacked_init(&u);
+        n = raw_recv(fd, &up, &u, 10000);
+        CHECK_MSG(n == 1, "uid %u: no answer (%s)", (unsigned)getuid(),
+                  n == 0 ? "the agent closed the connection" : strerror(-n));
+        CHECK(resp_parse(&u.data, &r));
+        fprintf(stderr, "# uid %u: %s%s%s\n", (unsigned)getuid(), r.code[0] ? r.code : "answered",
+                r.code[0] ? ": " : "", r.message);
+        if (!want) {
+                CHECK_STREQ(r.code, "");
+                CHECK_INT(r.msgid, ==, 5);
+                CHECK_INT(resp_uint(&r.result, "uid"), ==, (long long)getuid());
+        } else {
+                CHECK_STREQ(r.code, want);
+                /* Refused before any of it was read: the answer names no request. */
+                CHECK_INT(r.msgid, ==, 0);
+                CHECK_CONTAINS(r.message, "try again later");
+                /* And the agent closes the connection after it. */
+                msgpack_unpacked_destroy(&u);
+                msgpack_unpacked_init(&u);
+                CHECK_INT(raw_recv(fd, &up, &u, 10000), ==, 0);
+        }
+        msgpack_unpacked_destroy(&u);
+        msgpack_unpacker_destroy(&up);
+        close(fd);
+        return 0;
+}
+
+/* Start the agent with alice's /proc/PID opens failing @count times. */
+static void spawn_faulty(const char *lib, const char *count)
+{
+        const char *asan = getenv("ASAN_OPTIONS");
+        char asan_opts[1024], uid[16];
+
+        snprintf(uid, sizeof(uid), "%u", (unsigned)UID_ALICE);
+        setenv("ROLED_TEST_PROC_EMFILE_UID", uid, 1);
+        setenv("ROLED_TEST_PROC_EMFILE_COUNT", count, 1);
+        setenv("LD_PRELOAD", lib, 1);
+        /* The sanitizer runtime comes first in the agent anyway; it need not insist. */
+        snprintf(asan_opts, sizeof(asan_opts), "%s%sverify_asan_link_order=0", asan ? asan : "",
+                 asan ? ":" : "");
+        setenv("ASAN_OPTIONS", asan_opts, 1);
+        memset(&agent, 0, sizeof(agent));
+        agent_spawn(config_new(NULL), &agent);
+        unsetenv("LD_PRELOAD");
+        unsetenv("ROLED_TEST_PROC_EMFILE_UID");
+        unsetenv("ROLED_TEST_PROC_EMFILE_COUNT");
+        if (asan)
+                setenv("ASAN_OPTIONS", asan, 1);
+        else
+                unsetenv("ASAN_OPTIONS");
+}
+
+int main(int argc, char **argv)
+{
+        const char *lib = getenv("ROLED_PROC_FAULT_LIB");
+        char *log;
+
+        test_init(argc, argv);
+        if (!lib)
+                test_skip("ROLED_PROC_FAULT_LIB unset");
+
+        /* Three failures: tried again, and served on the same connection. */
+        spawn_faulty(lib, "3");
+        CHECK_INT(run_as(UID_ALICE, call, NULL), ==, 0);
+        CHECK_INT(run_as(UID_ALICE, call, NULL), ==, 0);
+        log = agent_log(&agent);
+        CHECK_CONTAINS(log, "Too many open files): trying again");
+        free(log);
+        agent_stop(&agent);
+
+        /* Failures without end: an answer saying so, and bob is served all the while. */
+        spawn_faulty(lib, "1000000");
+        CHECK_INT(run_as(UID_ALICE, call, "Throttling"), ==, 0);
+        CHECK_INT(run_as(UID_BOB, call, NULL), ==, 0);
+        check_served(agent.socket);
+        log = agent_log(&agent);
+        CHECK_CONTAINS(log, "answered Throttling");
+        free(log);
+        agent_stop(&agent);
+        return 0;
+}
