@@ -109,6 +109,28 @@ static void on_backoff(uv_timer_t *t)
         l->on_connection(l->userdata, (uv_stream_t *)&l->pipe);
 }
 
+/*
+ * After the poll phase, whose events (hang-ups, requests) were served: a new
+ * burst.  The connection held back is taken now, which makes libuv watch
+ * the listening socket again.
+ */
+static void on_next_burst(uv_check_t *h)
+{
+        Listener *l = h->data;
+
+        l->n_burst = 0;
+        if (!l->is_open || !l->is_held)
+                return;
+        l->is_held = false;
+        if (l->may_accept && !l->may_accept(l->userdata)) {
+                l->is_deferred = true;
+                uv_timer_start(&l->backoff, on_backoff, LISTENER_BACKOFF_MS, 0);
+                return;
+        }
+        l->n_burst++;
+        l->on_connection(l->userdata, (uv_stream_t *)&l->pipe);
+}
+
 static void on_connection(uv_stream_t *server, int status)
 {
         Listener *l = server->data;
@@ -131,6 +153,12 @@ static void on_connection(uv_stream_t *server, int status)
                 uv_timer_start(&l->backoff, on_backoff, LISTENER_BACKOFF_MS, 0);
                 return;
         }
+        if (l->n_burst >= LISTENER_ACCEPT_BURST) {
+                /* Not taken: libuv stops watching the socket until on_next_burst() takes it. */
+                l->is_held = true;
+                return;
+        }
+        l->n_burst++;
         l->on_connection(l->userdata, server);
 }
 
@@ -147,6 +175,10 @@ int listener_open(Listener *l, uv_loop_t *loop, const char *path, bool is_shared
         l->pipe.data = l;
         uv_timer_init(loop, &l->backoff);
         l->backoff.data = l;
+        uv_check_init(loop, &l->next_burst);
+        l->next_burst.data = l;
+        uv_check_start(&l->next_burst, on_next_burst);
+        uv_unref((uv_handle_t *)&l->next_burst);
         l->is_open = true;
 
         fd = listener_activation_fd();
@@ -226,4 +258,6 @@ void listener_close(Listener *l)
                 uv_close((uv_handle_t *)&l->pipe, NULL);
         if (!uv_is_closing((uv_handle_t *)&l->backoff))
                 uv_close((uv_handle_t *)&l->backoff, NULL);
+        if (!uv_is_closing((uv_handle_t *)&l->next_burst))
+                uv_close((uv_handle_t *)&l->next_burst, NULL);
 }

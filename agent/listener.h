@@ -17,10 +17,20 @@ enum {
 
 /* How long a deferred accept waits before the listener asks again whether there is room. */
 #define LISTENER_BACKOFF_MS 20
+/*
+ * Connections taken per loop iteration.  libuv accepts until the backlog is
+ * empty; under a stream of fresh connections (credential_process calls) it
+ * would never get to the hang-ups of the connections it has answered, which
+ * then count against their uid until the connections behind them park.
+ */
+#define LISTENER_ACCEPT_BURST 16
 
 typedef struct Listener {
         uv_pipe_t pipe;
         uv_timer_t backoff;         /* offers a deferred connection again */
+        uv_check_t next_burst;      /* after the poll: offers a held connection again */
+        unsigned n_burst;           /* connections taken since the last check phase */
+        bool is_held;               /* one is held until then (LISTENER_ACCEPT_BURST) */
         char *path;                 /* NULL when socket-activated */
         bool is_activated;          /* from LISTEN_FDS: systemd owns the path */
         bool is_passcred_inherited; /* conn.c: an accepted socket came with SO_PASSCRED from the
