@@ -442,6 +442,28 @@ void conn_close(Conn *c)
         uv_close((uv_handle_t *)&c->timer, on_handle_closed);
 }
 
+void conn_count_early(Agent *agent)
+{
+        for (Conn *c = agent->conns; c; c = c->next) {
+                int fd, n_queued;
+
+                if (!c->is_early_uncounted || c->is_closing)
+                        continue;
+                c->is_early_uncounted = false;
+                /*
+                 * Every byte sent before the executable was read has been
+                 * read (answered, or waiting in c->rbuf) or is queued now:
+                 * all of them count, and the count errs on the safe side.
+                 */
+                if (uv_fileno((uv_handle_t *)&c->pipe, &fd) < 0 ||
+                    ioctl(fd, SIOCINQ, &n_queued) < 0) {
+                        refuse(c, PROTO_INTERNAL, "the agent cannot read this connection's state");
+                        continue;
+                }
+                c->n_early = c->n_dispatched + c->rlen + (uint64_t)(n_queued > 0 ? n_queued : 0);
+        }
+}
+
 void conn_close_all(Agent *agent)
 {
         while (agent->conns)
@@ -1175,12 +1197,18 @@ static void start_attest(Conn *c)
          * Those bytes may have been written by the program the process ran
          * before an execve(); the request they hold gets no answer that
          * rests on the executable (handlers_session.c) and is sent again.
+         * While no role's trust rests on the executable, nothing asks, and
+         * the count waits for a configuration that does (conn_count_early()).
          */
-        if (ioctl(fd, SIOCINQ, &n_early) < 0) {
-                refuse_unattested(c, -errno);
-                return;
+        if (a->counts_early) {
+                if (ioctl(fd, SIOCINQ, &n_early) < 0) {
+                        refuse_unattested(c, -errno);
+                        return;
+                }
+                c->n_early = (uint64_t)(n_early > 0 ? n_early : 0);
+        } else {
+                c->is_early_uncounted = true;
         }
-        c->n_early = (uint64_t)(n_early > 0 ? n_early : 0);
         r = a->names ? namecache_fill(a->names, &c->id, uv_now(a->loop)) : NAMECACHE_E_MISS;
         if (r < 0) {
                 refuse_unattested(c, r);

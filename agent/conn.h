@@ -80,8 +80,9 @@ typedef struct Conn {
 
         uint8_t *rbuf; /* received bytes: at most one partial message after the consumed ones */
         size_t rlen, rsize;
-        uint64_t n_dispatched; /* stream bytes of the messages answered so far */
-        uint64_t n_early;      /* stream bytes the peer sent before its executable was read */
+        uint64_t n_dispatched;   /* stream bytes of the messages answered so far */
+        uint64_t n_early;        /* stream bytes the peer sent before its executable was read */
+        bool is_early_uncounted; /* n_early not counted yet: no role's trust rested on the exe */
         Scan scan;
         msgpack_zone zone; /* decoded request, cleared after each message */
         ProtoBuf out;      /* replies of one read batch (secret: wiped) */
@@ -130,5 +131,12 @@ void conn_notify_uid(Agent *agent, uint32_t uid, Conn *self, const ProtoBuf *msg
  * notification raised while @except's handler is writing its reply.
  */
 void conn_notify_uid_except(Agent *agent, uint32_t uid, const Conn *except, const ProtoBuf *msg);
+/*
+ * conn_count_early() - count n_early on the connections attested while no
+ * role's trust rested on the executable (a configuration where one does
+ * was just installed): every byte read or queued so far counts as sent
+ * before the executable was read.
+ */
+void conn_count_early(Agent *agent);
 /* conn_close_all() - close every connection (shutdown). */
 void conn_close_all(Agent *agent);

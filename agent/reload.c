@@ -18,6 +18,7 @@
 #include "access.h"
 #include "config.h"
 #include "configcheck.h"
+#include "conn.h"
 #include "hashq.h"
 #include "log.h"
 #include "namecache.h"
@@ -59,6 +60,8 @@ static int load(Agent *a, Config **configp, AccessPolicies **apsp, char *why, si
 
 static void install(Agent *a, Config *config, AccessPolicies *aps)
 {
+        bool was_counting;
+
         access_policies_free(a->access);
         a->access = aps;
         config_free(a->config);
@@ -66,6 +69,10 @@ static void install(Agent *a, Config *config, AccessPolicies *aps)
         a->config_generation++;
         a->max_conns_per_uid = config->max_connections_per_uid;
         a->needs_exe_hash = trust_config_needs_exe_hash(config, aps);
+        was_counting = a->counts_early;
+        a->counts_early = trust_config_uses_exe(config, aps);
+        if (a->counts_early && !was_counting)
+                conn_count_early(a);
         if (a->hashq)
                 hashq_set_max_size(a->hashq, config->exe_hash_max_size);
         if (a->session_policies)

@@ -280,6 +280,16 @@ bool trust_needs_exe_hash(const Role *role)
         return role->trust.n_exe_sha256 > 0 || role->defaults.n_exe_sha256 > 0;
 }
 
+bool trust_config_uses_exe(const Config *config, const AccessPolicies *aps)
+{
+        TrustScope s = { .config = config, .access = aps };
+
+        for (size_t i = 0; i < config->n_roles; i++)
+                if (trust_uses_exe(&s, &config->roles[i]))
+                        return true;
+        return false;
+}
+
 bool trust_config_needs_exe_hash(const Config *config, const AccessPolicies *aps)
 {
         for (size_t i = 0; i < config->n_roles; i++) {

@@ -104,6 +104,13 @@ bool trust_uses_exe(const TrustScope *s, const Role *role);
 bool trust_needs_exe_hash(const Role *role);
 
 /*
+ * trust_config_uses_exe() - does trust_uses_exe() hold for any role of
+ * @config?  Only then does a request's answer ever rest on the executable,
+ * and conn.c counts the bytes a peer sent before its executable was read.
+ */
+bool trust_config_uses_exe(const Config *config, const AccessPolicies *aps);
+
+/*
  * trust_config_needs_exe_hash() - could any request under @config need an
  * executable's hash: an exe_sha256 rule, or a trust_policy or permissions
  * policy that reads roled:exe-sha256?  Only then does attestation open the
