@@ -138,7 +138,7 @@ static void on_connection(void *userdata, uv_stream_t *server)
  * file being read, the executable, the hash job's dup, and one to spare),
  * a parked one (conn.c) only its socket, a closed one nothing (conn.c gives
  * its descriptors back at once) unless its attestation is still in the
- * thread pool, and
+ * thread pool or its executable is still being hashed, and
  * FDS_RESERVED stay free for keys, configuration reloads and libuv;
  * attestations in flight are capped so a flood of connections cannot queue
  * unbounded work in the thread pool.  Parked connections may take at most a
@@ -154,9 +154,13 @@ static bool may_accept(void *userdata)
         const Agent *a = userdata;
         /* Attestations still in the thread pool hold descriptors after their connection closed. */
         size_t served = a->n_conns - a->n_parked + a->n_attesting_closed;
+        /* So do hash jobs (one dup each, at most HASHQ_JOBS_MAX): counted whoever waits on them. */
+        HashqStats hs = { 0 };
 
+        if (a->hashq)
+                hashq_stats(a->hashq, &hs);
         return a->n_attesting < ATTESTING_MAX &&
-               (served + 1) * FDS_PER_CONN + a->n_parked + FDS_RESERVED <= a->max_fds;
+               (served + 1) * FDS_PER_CONN + a->n_parked + hs.n_active + FDS_RESERVED <= a->max_fds;
 }
 
 static void agent_deinit(Agent *a)
