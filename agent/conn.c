@@ -960,7 +960,8 @@ static void read_now(Conn *c)
 
                 alloc_rbuf(c, &buf);
                 if (buf.len == 0) {
-                        conn_close(c);
+                        /* No memory for a read buffer: say so rather than hang up. */
+                        refuse(c, PROTO_THROTTLING, NO_MEMORY);
                         return;
                 }
                 iov = (struct iovec){ .iov_base = buf.base, .iov_len = buf.len };
