@@ -272,9 +272,9 @@ static int check_trust(Request *req, const Ask *ask)
         Agent *a = req->agent;
         Memo *m = memo_of(req);
         const RolePolicies *rp = access_role_policies(a->config, a->access, ask->role);
-        /* trust_uses_exe() reads no time: the clock is read only for trust_decide() below. */
+        /* trust_rests_on_exe() reads no time: the clock is read only for trust_decide() below. */
         TrustScope ts = { .config = a->config, .access = a->access };
-        bool uses_exe = req->id->has_exe_key && trust_uses_exe(&ts, ask->role);
+        bool uses_exe = req->id->has_exe_key && trust_rests_on_exe(&ts, ask->role);
         char why[TRUST_WHY_MAX];
         int r;
 
@@ -290,8 +290,8 @@ static int check_trust(Request *req, const Ask *ask)
                 return request_fail(
                         req, PROTO_SENT_BEFORE_ATTESTATION,
                         "role %s: this request was sent before the agent had seen which program "
-                        "pid %d runs, and the role's trust rests on it; send it again on this "
-                        "connection",
+                        "pid %d runs, and the role's trust or permissions rest on it; send it "
+                        "again on this connection",
                         ask->role->name, (int)req->id->pid);
         /*
          * An answer that rests on the executable is given only while the

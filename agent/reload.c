@@ -70,7 +70,7 @@ static void install(Agent *a, Config *config, AccessPolicies *aps)
         a->max_conns_per_uid = config->max_connections_per_uid;
         a->needs_exe_hash = trust_config_needs_exe_hash(config, aps);
         was_counting = a->counts_early;
-        a->counts_early = trust_config_uses_exe(config, aps);
+        a->counts_early = trust_config_rests_on_exe(config, aps);
         if (a->counts_early && !was_counting)
                 conn_count_early(a);
         if (a->hashq)

@@ -266,13 +266,13 @@ int trust_default_role(const TrustScope *s, const Identity *id, const Role **rol
         return 0;
 }
 
-bool trust_uses_exe(const TrustScope *s, const Role *role)
+bool trust_rests_on_exe(const TrustScope *s, const Role *role)
 {
         const RolePolicies *rp = access_role_policies(s->config, s->access, role);
 
         if (role->trust.n_exes || role->defaults.n_exes || trust_needs_exe_hash(role))
                 return true;
-        return rp && rp->is_trust_doc_exe;
+        return rp && (rp->is_trust_doc_exe || rp->is_permissions_exe);
 }
 
 bool trust_needs_exe_hash(const Role *role)
@@ -280,12 +280,12 @@ bool trust_needs_exe_hash(const Role *role)
         return role->trust.n_exe_sha256 > 0 || role->defaults.n_exe_sha256 > 0;
 }
 
-bool trust_config_uses_exe(const Config *config, const AccessPolicies *aps)
+bool trust_config_rests_on_exe(const Config *config, const AccessPolicies *aps)
 {
         TrustScope s = { .config = config, .access = aps };
 
         for (size_t i = 0; i < config->n_roles; i++)
-                if (trust_uses_exe(&s, &config->roles[i]))
+                if (trust_rests_on_exe(&s, &config->roles[i]))
                         return true;
         return false;
 }

@@ -93,22 +93,25 @@ int trust_rules_match(const Role *role, const TrustRules *rules, const Identity 
                       const char *chained_role, char *why, size_t why_len);
 
 /*
- * trust_uses_exe() - does a decision about @role depend on the executable
- * (exe or exe_sha256 in [trust] or [default], or a JSON trust_policy that
- * reads roled:exe or roled:exe-sha256)?  Such answers are given only after
+ * trust_rests_on_exe() - does an answer about @role rest on the executable:
+ * exe or exe_sha256 in [trust] or [default], a JSON trust_policy that reads
+ * roled:exe or roled:exe-sha256, or permissions that read either (the
+ * session carries the key and Authorize evaluates it)?  Such answers are
+ * given only to requests sent after the executable was read, and only after
  * identity_check_exe().
  */
-bool trust_uses_exe(const TrustScope *s, const Role *role);
+bool trust_rests_on_exe(const TrustScope *s, const Role *role);
 
 /* trust_needs_exe_hash() - does @role have exe_sha256 rules in [trust] or [default]? */
 bool trust_needs_exe_hash(const Role *role);
 
 /*
- * trust_config_uses_exe() - does trust_uses_exe() hold for any role of
- * @config?  Only then does a request's answer ever rest on the executable,
- * and conn.c counts the bytes a peer sent before its executable was read.
+ * trust_config_rests_on_exe() - does trust_rests_on_exe() hold for any role
+ * of @config?  Only then does a request's answer ever rest on the
+ * executable, and conn.c counts the bytes a peer sent before its executable
+ * was read.
  */
-bool trust_config_uses_exe(const Config *config, const AccessPolicies *aps);
+bool trust_config_rests_on_exe(const Config *config, const AccessPolicies *aps);
 
 /*
  * trust_config_needs_exe_hash() - could any request under @config need an

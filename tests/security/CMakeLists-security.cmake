@@ -5,7 +5,7 @@ include(${PROJECT_SOURCE_DIR}/tests/util/roled-tests.cmake)
 foreach(t exe-mount-namespace exec-race hash-stall session-limit peer-uid-rejected pid-reuse oversized-message lying-length deep-nesting malformed
           slow-client pipelining agent-not-dumpable untrusted-socket per-uid-limit
           secrets-not-logged config-unsafe protocol-robustness revoke-restart sessions-list session-policy-bytes
-          connection-flood hangup-flood attest-transient burst-one-uid pipeline-flood 10k-connections slow-clients parked-hangup early-after-reload)
+          connection-flood hangup-flood attest-transient burst-one-uid pipeline-flood 10k-connections slow-clients parked-hangup early-after-reload permissions-exe-early)
   roled_system_test(test-${t} security ${CMAKE_CURRENT_LIST_DIR}/test-${t}.c)
 endforeach()
 # An LD_PRELOAD library that fails chosen /proc/PID opens with EMFILE
