@@ -421,7 +421,13 @@ void conn_close(Conn *c)
                 a->conns = c->next;
         if (c->next)
                 c->next->prev = c->prev;
-        c->prev = c->next = NULL;
+        /*
+         * c->next stays: a walk of agent->conns whose body closed @c (a
+         * refusal, a failed send) goes on from it.  Nothing is freed before
+         * the loop's closing phase, and a closed connection is reached only
+         * from such a walk.
+         */
+        c->prev = NULL;
         a->n_conns--;
         /* After n_conns: a parked connection admitted here must not count this one as another
          * uid's. */

@@ -56,7 +56,7 @@ typedef struct Conn {
         uv_timer_t timer;
         uint64_t idle_deadline; /* loop time (ms) at which the idle timer closes the conn */
         Agent *agent;
-        Conn *prev, *next;   /* agent->conns */
+        Conn *prev, *next;   /* agent->conns; once closed, next is still the successor it had */
         unsigned n_refs;     /* open handles + queued work + deferred replies */
         unsigned n_deferred; /* dispatch.c: replies a handler will send later */
 

@@ -5,7 +5,8 @@ include(${PROJECT_SOURCE_DIR}/tests/util/roled-tests.cmake)
 foreach(t exe-mount-namespace exec-race hash-stall session-limit peer-uid-rejected pid-reuse oversized-message lying-length deep-nesting malformed
           slow-client pipelining agent-not-dumpable untrusted-socket per-uid-limit
           secrets-not-logged config-unsafe protocol-robustness revoke-restart sessions-list session-policy-bytes
-          connection-flood hangup-flood attest-transient burst-one-uid pipeline-flood 10k-connections slow-clients parked-hangup early-after-reload permissions-exe-early)
+          connection-flood hangup-flood attest-transient burst-one-uid pipeline-flood 10k-connections slow-clients parked-hangup early-after-reload permissions-exe-early
+          notify-failed-send count-early-refused)
   roled_system_test(test-${t} security ${CMAKE_CURRENT_LIST_DIR}/test-${t}.c)
 endforeach()
 # An LD_PRELOAD library that fails chosen /proc/PID opens with EMFILE
@@ -15,3 +16,9 @@ add_library(proc-fault SHARED ${PROJECT_SOURCE_DIR}/tests/util/proc-fault.c)
 target_link_libraries(proc-fault PRIVATE ${CMAKE_DL_LIBS})
 set_tests_properties(test-attest-transient PROPERTIES
   ENVIRONMENT "ROLED_PROC_FAULT_LIB=$<TARGET_FILE:proc-fault>")
+# An LD_PRELOAD library that fails one ioctl(SIOCINQ) once a trigger file exists
+# (test-count-early-refused: a connection refused in the middle of a walk).
+add_library(ioctl-fault SHARED ${PROJECT_SOURCE_DIR}/tests/util/ioctl-fault.c)
+target_link_libraries(ioctl-fault PRIVATE ${CMAKE_DL_LIBS})
+set_tests_properties(test-count-early-refused PROPERTIES
+  ENVIRONMENT "ROLED_IOCTL_FAULT_LIB=$<TARGET_FILE:ioctl-fault>")
