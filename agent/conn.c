@@ -269,6 +269,7 @@ static void unlink_parked(Conn *c)
         if (c->is_park_watched && uv_fileno((uv_handle_t *)&c->pipe, &fd) == 0)
                 (void)epoll_ctl(a->park_epfd, EPOLL_CTL_DEL, fd, NULL);
         c->is_park_watched = false;
+        c->is_park_hung_up = false;
         if (!c->park_next)
                 a->parked_tail = c->park_prev;
         LIST_UNLINK(park_prev, park_next, a->parked_head, c);
@@ -283,12 +284,15 @@ static void unlink_parked(Conn *c)
  * in one epoll set of the agent's (park_epfd, itself watched by the loop)
  * with no event asked for, so only EPOLLHUP or EPOLLERR reports it: its peer
  * closed the connection (or shut it down both ways), and no answer can reach
- * it any more.  It is closed then and gives its place back, instead of
- * holding it until CONN_PARK_MS or its admission, so a uid's fresh
- * connection never waits behind, nor is refused for, connections that are
- * already gone.  A peer that only shut down its sending side (a request
- * written, then shutdown(SHUT_WR)) is not reported: it still waits for its
- * answer.
+ * it any more.  With nothing queued on its socket it is closed then and
+ * gives its place back, instead of holding it until CONN_PARK_MS or its
+ * admission, so a uid's fresh connection never waits behind, nor is refused
+ * for, connections that are already gone.  With requests queued (a Revoke or
+ * Logout sent without waiting for the answer) it stays parked, unwatched,
+ * and they are served when it is admitted; its place goes first to a new
+ * connection that needs one (evict_hung_up()).  A peer that only shut down
+ * its sending side (a request written, then shutdown(SHUT_WR)) is not
+ * reported: it still waits for its answer.
  */
 static void drop_hung_up(Agent *a)
 {
@@ -300,9 +304,39 @@ static void drop_hung_up(Agent *a)
         do {
                 n = epoll_wait(a->park_epfd, ev, 64, 0);
                 /* Each is a parked connection: closing it neither admits nor frees another. */
-                for (int i = 0; i < n; i++)
-                        conn_close(ev[i].data.ptr);
+                for (int i = 0; i < n; i++) {
+                        Conn *c = ev[i].data.ptr;
+                        int fd, n_queued = 0;
+
+                        if (uv_fileno((uv_handle_t *)&c->pipe, &fd) < 0 ||
+                            ioctl(fd, SIOCINQ, &n_queued) < 0 || n_queued <= 0) {
+                                conn_close(c);
+                                continue;
+                        }
+                        /* Level-triggered: out of the set, or it would be reported forever. */
+                        (void)epoll_ctl(a->park_epfd, EPOLL_CTL_DEL, fd, NULL);
+                        c->is_park_watched = false;
+                        c->is_park_hung_up = true;
+                }
         } while (n == 64);
+}
+
+/*
+ * Close the oldest parked connection whose peer hung up with requests queued
+ * and that holds a place @uid needs (any uid's when every place is taken,
+ * else one of @uid's); false when there is none.
+ */
+static bool evict_hung_up(Agent *a, uid_t uid)
+{
+        bool is_full = a->n_parked >= a->max_parked;
+        bool is_uid_full = uidcount_get(&a->parked_per_uid, uid) >= CONN_PARKED_PER_UID_MAX;
+
+        for (Conn *p = a->parked_head; p; p = p->park_next)
+                if (p->is_park_hung_up && (p->peer_uid == uid || (is_full && !is_uid_full))) {
+                        conn_close(p);
+                        return true;
+                }
+        return false;
 }
 
 static void on_park_event(uv_poll_t *h, int status, int events)
@@ -1277,13 +1311,15 @@ static void park(Conn *c)
          * descriptors: past that, or past the uid's own bound, the answer is
          * immediate, so a flood of one uid never keeps others from being
          * accepted.  Places held by connections whose peers hung up are
-         * given back first.
+         * given back first (those with requests queued only when needed).
          */
         has_place = take_park_place(a, c->peer_uid);
         if (!has_place && a->has_park_poll) {
                 drop_hung_up(a);
                 has_place = take_park_place(a, c->peer_uid);
         }
+        while (!has_place && evict_hung_up(a, c->peer_uid))
+                has_place = take_park_place(a, c->peer_uid);
         if (!has_place) {
                 log_info_ratelimited(
                         "too many connections of uid %u are waiting: answered Throttling",
