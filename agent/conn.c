@@ -1468,7 +1468,8 @@ void conn_accept(Agent *agent, uv_stream_t *server)
         int r;
 
         if (!c) {
-                log_error("out of memory accepting a connection");
+                log_error("out of memory accepting a connection: accepting again later");
+                listener_defer(&agent->listener);
                 return;
         }
         r = uv_accept(server, (uv_stream_t *)&c->pipe);
@@ -1496,7 +1497,8 @@ static bool accept_waiting(Agent *a, unsigned max)
         Listener *l = &a->listener;
         int lfd;
 
-        if (!l->is_open || l->is_deferred || a->is_stopping ||
+        /* Held or deferred: the listener takes the waiting one first, when it may. */
+        if (!l->is_open || l->is_deferred || l->is_held || a->is_stopping ||
             uv_fileno((uv_handle_t *)&l->pipe, &lfd) < 0)
                 return false;
         for (unsigned i = 0; i < max; i++) {

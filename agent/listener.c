@@ -109,6 +109,14 @@ static void on_backoff(uv_timer_t *t)
         l->on_connection(l->userdata, (uv_stream_t *)&l->pipe);
 }
 
+void listener_defer(Listener *l)
+{
+        if (!l->is_open || l->is_deferred)
+                return;
+        l->is_deferred = true;
+        uv_timer_start(&l->backoff, on_backoff, LISTENER_BACKOFF_MS, 0);
+}
+
 /*
  * After the poll phase, whose events (hang-ups, requests) were served: a new
  * burst.  The connection held back is taken now, which makes libuv watch

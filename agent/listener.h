@@ -64,6 +64,14 @@ typedef struct Listener {
 int listener_open(Listener *l, uv_loop_t *loop, const char *path, bool is_shared, char *errbuf,
                   size_t errlen);
 
+/*
+ * listener_defer() - the connection offered to on_connection was not taken
+ * (no memory for it): it waits in the kernel, and it is offered again after
+ * LISTENER_BACKOFF_MS.  Without a uv_accept() libuv no longer watches the
+ * socket, so this is the only way it is taken.
+ */
+void listener_defer(Listener *l);
+
 /* listener_close() - stop listening and remove the socket file we created. */
 void listener_close(Listener *l);
 
