@@ -153,8 +153,9 @@ static int compile_role(const Config *config, const Role *role, RolePolicies *rp
                                (rp->trust_doc && policy_needs_key(rp->trust_doc, "roled:exe"));
         rp->is_permissions_hash =
                 rp->permissions && policy_needs_key(rp->permissions, "roled:exe-sha256");
-        rp->is_permissions_exe = rp->is_permissions_hash ||
-                                 (rp->permissions && policy_needs_key(rp->permissions, "roled:exe"));
+        rp->is_permissions_exe =
+                rp->is_permissions_hash ||
+                (rp->permissions && policy_needs_key(rp->permissions, "roled:exe"));
         rp->is_trust_static =
                 !(rp->trust_doc && (policy_needs_key(rp->trust_doc, "aws:CurrentTime") ||
                                     policy_needs_key(rp->trust_doc, "aws:EpochTime")));

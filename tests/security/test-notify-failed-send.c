@@ -76,8 +76,9 @@ int main(int argc, char **argv)
         CHECK_INT(raw_hello(dead), ==, 0);
         CHECK(shutdown(dead, SHUT_RD) == 0);
         revoke_role("second");
-        CHECK_MSG(got_notice(old),
-                  "SessionsRevoked lost for an older connection after a failed send to a newer one");
+        CHECK_MSG(
+                got_notice(old),
+                "SessionsRevoked lost for an older connection after a failed send to a newer one");
         close(old);
         close(dead);
         check_served(agent.socket);

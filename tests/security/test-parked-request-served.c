@@ -101,7 +101,8 @@ int main(int argc, char **argv)
 
         test_init(argc, argv);
         cfg = config_new("max_connections_per_uid = 2\n");
-        config_put(cfg, "roles.d/10-plain.ini", "[role]\nname = plain\n[trust]\nusers = roledbob\n");
+        config_put(cfg, "roles.d/10-plain.ini",
+                   "[role]\nname = plain\n[trust]\nusers = roledbob\n");
         agent_spawn(cfg, &agent);
         CHECK(pipe2(up, O_CLOEXEC) == 0 && pipe2(down, O_CLOEXEC) == 0);
         fflush(NULL);

@@ -119,8 +119,8 @@ static int send_mode(char **argv)
         if (!code[0])
                 decision(argv[3], token, dec, sizeof(dec));
         CHECK_MSG(strcmp(code, argv[4]) == 0,
-                  "role %s after execve: answered \"%s\" (Authorize: %s), expected \"%s\"",
-                  argv[2], code, dec, argv[4]);
+                  "role %s after execve: answered \"%s\" (Authorize: %s), expected \"%s\"", argv[2],
+                  code, dec, argv[4]);
         if (!code[0])
                 CHECK_STREQ(dec, "allow");
         msgpack_sbuffer_destroy(&sb);
