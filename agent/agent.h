@@ -30,6 +30,8 @@ typedef struct Flights Flights;
 typedef struct Logins Logins;
 typedef struct NameCache NameCache;
 
+#define AGENT_SPARE_CONNS 16 /* freed connections conn.c keeps for the next ones */
+
 typedef struct Agent {
         uv_loop_t *loop;
         Listener listener;
@@ -62,6 +64,8 @@ typedef struct Agent {
 
         Conn *conns; /* conn.c: every open connection */
         size_t n_conns;
+        Conn *spare_conns[AGENT_SPARE_CONNS]; /* conn.c: freed, kept for the next ones */
+        unsigned n_spare_conns;
         UidCount conns_per_uid;          /* conn.c: connections per uid (SO_PEERCRED at accept) */
         UidCount parked_per_uid;         /* conn.c: connections waiting for a slot, per uid */
         Conn *parked_head, *parked_tail; /* conn.c: those connections, oldest first */

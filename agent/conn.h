@@ -140,5 +140,5 @@ void conn_notify_uid_except(Agent *agent, uint32_t uid, const Conn *except, cons
  * before the executable was read.
  */
 void conn_count_early(Agent *agent);
-/* conn_close_all() - close every connection (shutdown). */
+/* conn_close_all() - close every connection (shutdown) and free the spare ones. */
 void conn_close_all(Agent *agent);
