@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "access.h"
+#include "catbuf.h"
 #include "civil.h"
 #include "config.h"
 #include "conn.h"
@@ -404,13 +405,21 @@ int session_cache_key(const Role *role, const Identity *id, uint32_t duration,
                       const uint8_t *digest, char *buf, size_t size)
 {
         char hex[65] = "-";
-        int n;
+        /* What "%s\x1f%s\x1f%u\x1f%s\x1f%u" would make, without snprintf() (catbuf.h). */
+        CatBuf b = catbuf_init(buf, size);
 
         if (digest)
                 sodium_bin2hex(hex, sizeof(hex), digest, 32);
-        n = snprintf(buf, size, "%s\x1f%s\x1f%u\x1f%s\x1f%u", role->name, id->key ? id->key : "",
-                     duration, hex, (unsigned)id->login_session);
-        return (n < 0 || (size_t)n >= size) ? -ENAMETOOLONG : 0;
+        catbuf_str(&b, role->name);
+        catbuf_mem(&b, "\x1f", 1);
+        catbuf_str(&b, id->key ? id->key : "");
+        catbuf_mem(&b, "\x1f", 1);
+        catbuf_u32(&b, duration);
+        catbuf_mem(&b, "\x1f", 1);
+        catbuf_str(&b, hex);
+        catbuf_mem(&b, "\x1f", 1);
+        catbuf_u32(&b, id->login_session);
+        return catbuf_done(&b) < 0 ? -ENAMETOOLONG : 0;
 }
 
 static int cache_key(Request *req, const Ask *ask, char *buf, size_t size)

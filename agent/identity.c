@@ -36,6 +36,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "catbuf.h"
 #include "safefile.h"
 #include "util.h"
 
@@ -668,13 +669,26 @@ int identity_build_key(Identity *id)
                               : !id->is_exe_path_verified && id->exe[0] ? " (unverified)"
                                                                         : "";
 
+        /* What "%u:%u:%s%s:%s%s" would make, without snprintf() (catbuf.h). */
+        size_t size = 2 * 10 + 3 + strlen(unit_prefix) + strlen(id->unit) + strlen(id->exe) +
+                      strlen(deleted) + 1;
+        CatBuf b;
+
         free(id->key);
-        if (asprintf(&id->key, "%u:%u:%s%s:%s%s", (unsigned)id->uid, (unsigned)id->gid, unit_prefix,
-                     id->unit, id->exe, deleted) < 0) {
-                id->key = NULL;
+        id->key = malloc(size);
+        if (!id->key)
                 return -ENOMEM;
-        }
-        return 0;
+        b = catbuf_init(id->key, size);
+        catbuf_u32(&b, id->uid);
+        catbuf_mem(&b, ":", 1);
+        catbuf_u32(&b, id->gid);
+        catbuf_mem(&b, ":", 1);
+        catbuf_str(&b, unit_prefix);
+        catbuf_str(&b, id->unit);
+        catbuf_mem(&b, ":", 1);
+        catbuf_str(&b, id->exe);
+        catbuf_str(&b, deleted);
+        return catbuf_done(&b) < 0 ? -ENAMETOOLONG : 0; /* cannot: size counts every piece */
 }
 
 static int resolve_names(Identity *id)
@@ -710,6 +724,7 @@ static int attest(int fd, const struct ucred *cred, Identity *id)
 {
         _cleanup_close_ int dirfd = -1;
         char path[64];
+        CatBuf path_b;
         int r;
 
         if (cred->pid <= 0)
@@ -729,7 +744,9 @@ static int attest(int fd, const struct ucred *cred, Identity *id)
 
         /* One directory fd: once the process dies, reads through it fail instead of reaching a
          * successor. */
-        (void)snprintf(path, sizeof(path), "/proc/%d", (int)cred->pid);
+        path_b = catbuf_init(path, sizeof(path));
+        catbuf_str(&path_b, "/proc/");
+        catbuf_u32(&path_b, (uint32_t)cred->pid); /* > 0, checked above */
         dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (dirfd < 0)
                 return gone_or(-errno);

@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "catbuf.h"
+
 typedef struct NameEntry {
         uint64_t at; /* loop time (ms) it was learnt; 0: empty */
         uint32_t xid;
@@ -101,13 +103,18 @@ static void put(NameCache *c, bool is_user, uint32_t xid, const char *name, bool
         snprintf(e->name, sizeof(e->name), "%s", name);
 }
 
-/* Copy a cached name as identity.c's lookup_name() would have set it. */
+/*
+ * Copy a cached name as identity.c's lookup_name() would have set it (@size
+ * is IDENTITY_NAME_MAX, as is e->name: it fits).
+ */
 static void copy_name(const NameEntry *e, char *buf, size_t size, bool *resolvedp)
 {
+        CatBuf b = catbuf_init(buf, size);
+
         if (e->is_resolved)
-                snprintf(buf, size, "%s", e->name);
+                catbuf_str(&b, e->name);
         else
-                snprintf(buf, size, "%" PRIu32, e->xid);
+                catbuf_u32(&b, e->xid);
         *resolvedp = e->is_resolved;
 }
 

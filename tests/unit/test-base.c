@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "catbuf.h"
 #include "civil.h"
 #include "duration.h"
 #include "refresh.h"
@@ -294,6 +295,46 @@ static void test_secbuf_grow(void **state)
         free(p);
 }
 
+/* catbuf.h writes what snprintf() with %s and %u writes, and refuses what does not fit. */
+static void test_catbuf(void **state)
+{
+        static const uint32_t values[] = { 0,           1,           9,          10,
+                                           99,          100,         4294967,    65534,
+                                           2147483647u, 4294967294u, 4294967295u };
+        char buf[64], want[64];
+        CatBuf b;
+
+        (void)state;
+        for (size_t i = 0; i < ELEMENTSOF(values); i++) {
+                b = catbuf_init(buf, sizeof(buf));
+                catbuf_str(&b, "/proc/");
+                catbuf_u32(&b, values[i]);
+                catbuf_mem(&b, "\x1f", 1);
+                catbuf_str(&b, "");
+                snprintf(want, sizeof(want), "/proc/%u\x1f", (unsigned)values[i]);
+                assert_string_equal(buf, want);
+                assert_int_equal(catbuf_done(&b), (long)strlen(want));
+        }
+        /* Exactly full (NUL included), then one byte too many. */
+        b = catbuf_init(buf, 4);
+        catbuf_str(&b, "abc");
+        assert_int_equal(catbuf_done(&b), 3);
+        assert_string_equal(buf, "abc");
+        b = catbuf_init(buf, 4);
+        catbuf_str(&b, "ab");
+        catbuf_u32(&b, 12);
+        assert_int_equal(catbuf_done(&b), -1);
+        assert_string_equal(buf, "ab");
+        /* Nothing after an overflow is appended, even what would fit. */
+        catbuf_str(&b, "");
+        catbuf_mem(&b, "x", 0);
+        assert_int_equal(catbuf_done(&b), -1);
+        b = catbuf_init(buf, 1);
+        catbuf_str(&b, "");
+        assert_int_equal(catbuf_done(&b), 0);
+        assert_string_equal(buf, "");
+}
+
 static void test_names(void **state)
 {
         (void)state;
@@ -318,6 +359,7 @@ int main(void)
                 cmocka_unit_test(test_refresh_margin), cmocka_unit_test(test_safefile_check),
                 cmocka_unit_test(test_safefile_read),  cmocka_unit_test(test_safefile_read_all),
                 cmocka_unit_test(test_secbuf_grow),    cmocka_unit_test(test_names),
+                cmocka_unit_test(test_catbuf),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
