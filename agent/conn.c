@@ -72,6 +72,7 @@
 #define NOT_WATCHED "the agent cannot watch this connection; try again"
 #define NO_MEMORY "the agent is short of memory; try again later"
 #define RBUF_MAX (PROTO_MESSAGE_MAX + 4096)
+#define CONN_SPARE_OUT_MAX 4096 /* a spare connection keeps a reply buffer up to this size */
 
 typedef struct WriteReq {
         uv_write_t req;
@@ -412,9 +413,11 @@ static void uncount(Conn *c)
  * (some 6 KiB), its zone's first chunk (2 KiB) and its first read buffer
  * (RBUF_INITIAL) are each past glibc's per-thread cache, so a fresh
  * connection otherwise pays three large allocations, each of which first
- * consolidates the fast bins, and three frees.  Kept with it: the zone,
- * cleared, and a read buffer of RBUF_INITIAL bytes, wiped whole; the rest is
- * zeroed again by conn_new() as calloc() did.
+ * consolidates the fast bins, and three frees; and its reply buffer grows
+ * by three allocations (256, 512, 1024 bytes) for one set of credentials.
+ * Kept with it: the zone, cleared, a read buffer of RBUF_INITIAL bytes and a
+ * reply buffer of at most CONN_SPARE_OUT_MAX bytes, both wiped whole; the
+ * rest is zeroed again by conn_new() as calloc() did.
  */
 static void conn_free(Conn *c)
 {
@@ -432,7 +435,13 @@ static void conn_free(Conn *c)
                         c->rbuf = NULL;
                 }
         }
-        proto_buf_deinit(&c->out);
+        if (is_kept && c->out.data && c->out.size <= CONN_SPARE_OUT_MAX && !c->out.is_oom) {
+                sodium_memzero(c->out.data, c->out.size);
+                c->out.len = 0;
+        } else {
+                proto_buf_deinit(&c->out);
+                c->out.data = NULL;
+        }
         if (c->handler_state && c->handler_state_free)
                 c->handler_state_free(c->handler_state);
         identity_release(&c->id);
@@ -451,6 +460,7 @@ static void conn_free_spares(Agent *agent)
                 Conn *c = agent->spare_conns[--agent->n_spare_conns];
 
                 free(c->rbuf);
+                free(c->out.data);
                 msgpack_zone_destroy(&c->zone);
                 free(c);
         }
@@ -1383,18 +1393,26 @@ static Conn *conn_new(Agent *agent)
         Conn *c;
 
         if (agent->n_spare_conns > 0) {
-                /* conn_free() kept it: all zero again but its cleared zone and wiped buffer. */
+                /* conn_free() kept it: all zero again but its cleared zone and wiped buffers. */
                 msgpack_zone zone;
-                uint8_t *rbuf;
+                uint8_t *rbuf, *out;
+                size_t out_size;
 
                 c = agent->spare_conns[--agent->n_spare_conns];
                 zone = c->zone;
                 rbuf = c->rbuf;
+                out = c->out.data;
+                out_size = c->out.size;
                 memset(c, 0, sizeof(*c));
                 c->zone = zone;
                 if (rbuf) {
                         c->rbuf = rbuf;
                         c->rsize = RBUF_INITIAL;
+                }
+                proto_buf_init(&c->out, true);
+                if (out) {
+                        c->out.data = out;
+                        c->out.size = out_size;
                 }
         } else {
                 c = calloc(1, sizeof(*c));
@@ -1404,11 +1422,11 @@ static Conn *conn_new(Agent *agent)
                         free(c);
                         return NULL;
                 }
+                proto_buf_init(&c->out, true);
         }
         c->agent = agent;
         identity_init_zeroed(&c->id);
         scan_init(&c->scan, PROTO_MESSAGE_MAX);
-        proto_buf_init(&c->out, true);
         uv_pipe_init(agent->loop, &c->pipe, 0);
         uv_timer_init(agent->loop, &c->timer);
         c->pipe.data = c;
