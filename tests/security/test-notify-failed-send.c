@@ -17,27 +17,6 @@
 
 static TestAgent agent;
 
-/* Does a SessionsRevoked notification (type 2) come on @fd within 5 s? */
-static bool got_notice(int fd)
-{
-        msgpack_unpacker up;
-        msgpack_unpacked u;
-        bool seen = false;
-
-        CHECK(msgpack_unpacker_init(&up, 8192));
-        msgpack_unpacked_init(&u);
-        while (!seen && raw_recv(fd, &up, &u, 5000) == 1) {
-                const msgpack_object *o = &u.data;
-
-                seen = o->type == MSGPACK_OBJECT_ARRAY && o->via.array.size == 3 &&
-                       o->via.array.ptr[0].type == MSGPACK_OBJECT_POSITIVE_INTEGER &&
-                       o->via.array.ptr[0].via.u64 == 2;
-        }
-        msgpack_unpacked_destroy(&u);
-        msgpack_unpacker_destroy(&up);
-        return seen;
-}
-
 /* Revoke @role's sessions of our uid (a first cut of it: a notice goes out). */
 static void revoke_role(const char *role)
 {
@@ -66,7 +45,8 @@ int main(int argc, char **argv)
         old = raw_connect(agent.socket);
         CHECK_INT(raw_hello(old), ==, 0);
         revoke_role("first");
-        CHECK_MSG(got_notice(old), "control: no SessionsRevoked on an open connection");
+        CHECK_MSG(raw_wait_notification(old, 5000),
+                  "control: no SessionsRevoked on an open connection");
         close(old);
 
         /* A newer connection of the same uid that cannot be written to. */
@@ -77,7 +57,7 @@ int main(int argc, char **argv)
         CHECK(shutdown(dead, SHUT_RD) == 0);
         revoke_role("second");
         CHECK_MSG(
-                got_notice(old),
+                raw_wait_notification(old, 5000),
                 "SessionsRevoked lost for an older connection after a failed send to a newer one");
         close(old);
         close(dead);

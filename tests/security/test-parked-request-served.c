@@ -21,27 +21,6 @@
 
 static TestAgent agent;
 
-/* Does a SessionsRevoked notification (type 2) come on @fd within 5 s? */
-static bool got_notice(int fd)
-{
-        msgpack_unpacker up;
-        msgpack_unpacked u;
-        bool seen = false;
-
-        CHECK(msgpack_unpacker_init(&up, 8192));
-        msgpack_unpacked_init(&u);
-        while (!seen && raw_recv(fd, &up, &u, 5000) == 1) {
-                const msgpack_object *o = &u.data;
-
-                seen = o->type == MSGPACK_OBJECT_ARRAY && o->via.array.size == 3 &&
-                       o->via.array.ptr[0].type == MSGPACK_OBJECT_POSITIVE_INTEGER &&
-                       o->via.array.ptr[0].via.u64 == 2;
-        }
-        msgpack_unpacked_destroy(&u);
-        msgpack_unpacker_destroy(&up);
-        return seen;
-}
-
 static void whoami(int fd, uint32_t msgid)
 {
         msgpack_sbuffer sb;
@@ -82,7 +61,7 @@ static void bob(int to_parent, int from_parent)
         sync_parent(to_parent, from_parent);
         /* A slot comes free: the waiting Revoke runs, and held[0] is told. */
         close(held[1]);
-        CHECK_MSG(got_notice(held[0]),
+        CHECK_MSG(raw_wait_notification(held[0], 5000),
                   "a Revoke sent on a waiting connection before its client hung up was lost");
         /* Still served, with the slot given back by the Revoke's connection. */
         held[1] = raw_connect(agent.socket);

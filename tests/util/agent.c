@@ -673,6 +673,26 @@ int raw_recv(int fd, msgpack_unpacker *up, msgpack_unpacked *u, int timeout_ms)
         }
 }
 
+bool raw_wait_notification(int fd, int timeout_ms)
+{
+        msgpack_unpacker up;
+        msgpack_unpacked u;
+        bool seen = false;
+
+        CHECK(msgpack_unpacker_init(&up, 8192));
+        msgpack_unpacked_init(&u);
+        while (!seen && raw_recv(fd, &up, &u, timeout_ms) == 1) {
+                const msgpack_object *o = &u.data;
+
+                seen = o->type == MSGPACK_OBJECT_ARRAY && o->via.array.size == 3 &&
+                       o->via.array.ptr[0].type == MSGPACK_OBJECT_POSITIVE_INTEGER &&
+                       o->via.array.ptr[0].via.u64 == 2;
+        }
+        msgpack_unpacked_destroy(&u);
+        msgpack_unpacker_destroy(&up);
+        return seen;
+}
+
 bool raw_wait_closed(int fd, int timeout_ms)
 {
         int64_t deadline = now_ms() + timeout_ms;

@@ -136,6 +136,13 @@ int raw_send(int fd, const void *buf, size_t len);
  */
 int raw_recv(int fd, msgpack_unpacker *up, msgpack_unpacked *u, int timeout_ms);
 /*
+ * raw_wait_notification() - does a notification (a msgpack-rpc message of
+ * type 2, such as SessionsRevoked) come on @fd?  Replies read meanwhile are
+ * skipped; the wait ends at end of stream or after @timeout_ms without a
+ * message.
+ */
+bool raw_wait_notification(int fd, int timeout_ms);
+/*
  * raw_hello() - one Hello round trip on @fd.  The agent reads nothing before
  * it has attested the connection, so what the caller sends after this is
  * not "sent before attestation" (PROTOCOL.md, SentBeforeAttestation): a raw
