@@ -27,18 +27,12 @@ static TestAgent agent;
 static int call(void *arg)
 {
         const char *want = arg; /* NULL: success; else the error code expected */
-        struct timeval tv = { .tv_sec = 10 };
-        struct sockaddr_un sa = { .sun_family = AF_UNIX };
         msgpack_unpacker up;
         msgpack_unpacked u;
         msgpack_sbuffer sb;
-        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), n;
+        int fd = raw_connect_bounded(agent.socket, 10), n;
         Resp r;
 
-        CHECK(fd >= 0);
-        CHECK(setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) == 0);
-        memcpy(sa.sun_path, agent.socket, strlen(agent.socket) + 1);
-        CHECK(connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0);
         msgpack_sbuffer_init(&sb);
         pack_request(&sb, 5, "GetCallerIdentity", 0);
         CHECK(raw_send(fd, sb.data, sb.size) == 0);

@@ -77,22 +77,14 @@ static void flood(bool is_holder)
 /* served_ms() - GetCallerIdentity as @uid on a fresh connection (10 s bounds); its latency. */
 static int serve_check(void *arg)
 {
-        struct timeval tv = { .tv_sec = 10 };
-        struct sockaddr_un sa = { .sun_family = AF_UNIX };
         msgpack_unpacker up;
         msgpack_unpacked u;
         msgpack_sbuffer sb;
         long long t0 = now_ms();
-        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        int fd = raw_connect_bounded(agent.socket, 10);
         Resp r;
 
         (void)arg;
-        CHECK(fd >= 0);
-        /* SO_SNDTIMEO also bounds a connect() that waits for room in the backlog. */
-        CHECK(setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) == 0);
-        memcpy(sa.sun_path, agent.socket, strlen(agent.socket) + 1);
-        CHECK_MSG(connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0, "connect: %s",
-                  strerror(errno));
         msgpack_sbuffer_init(&sb);
         pack_request(&sb, 1, "GetCallerIdentity", 0);
         CHECK(raw_send(fd, sb.data, sb.size) == 0);

@@ -75,21 +75,13 @@ typedef enum CallResult { CALL_OK, CALL_NO_ANSWER, CALL_ERROR } CallResult;
 /* call_once() - GetCallerIdentity on a fresh connection (10 s bounds). */
 static CallResult call_once(void)
 {
-        struct timeval tv = { .tv_sec = 10 };
-        struct sockaddr_un sa = { .sun_family = AF_UNIX };
         msgpack_unpacker up;
         msgpack_unpacked u;
         msgpack_sbuffer sb;
-        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), n;
+        int fd = raw_connect_bounded(agent.socket, 10), n;
         CallResult ret = CALL_OK;
         Resp r;
 
-        CHECK(fd >= 0);
-        /* SO_SNDTIMEO also bounds a connect() that waits for room in the backlog. */
-        CHECK(setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) == 0);
-        memcpy(sa.sun_path, agent.socket, strlen(agent.socket) + 1);
-        CHECK_MSG(connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0, "connect: %s",
-                  strerror(errno));
         msgpack_sbuffer_init(&sb);
         pack_request(&sb, 7, "GetCallerIdentity", 0);
         CHECK(raw_send(fd, sb.data, sb.size) == 0);

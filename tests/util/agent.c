@@ -585,6 +585,20 @@ int raw_connect(const char *path)
         return fd;
 }
 
+int raw_connect_bounded(const char *path, int timeout_s)
+{
+        struct timeval tv = { .tv_sec = timeout_s };
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+        CHECK(fd >= 0);
+        CHECK(setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) == 0);
+        snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+        CHECK_MSG(connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0, "connect %s: %s", path,
+                  strerror(errno));
+        return fd;
+}
+
 int raw_send(int fd, const void *buf, size_t len)
 {
         const uint8_t *p = buf;

@@ -128,6 +128,12 @@ int count_lines(const char *s);
 int raw_connect(const char *path);
 /* raw_try_connect() - the same, or -errno. */
 int raw_try_connect(const char *path);
+/*
+ * raw_connect_bounded() - raw_connect() whose connect() and sends give up
+ * after @timeout_s (SO_SNDTIMEO also bounds a connect() that waits for room
+ * in the agent's backlog); a failure fails the test.
+ */
+int raw_connect_bounded(const char *path, int timeout_s);
 /* raw_send() - write all of @buf; Return: 0 or -errno (EPIPE once the agent closed). */
 int raw_send(int fd, const void *buf, size_t len);
 /*
