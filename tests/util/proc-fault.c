@@ -59,42 +59,32 @@ static int is_fault(const char *path)
         return __atomic_add_fetch(&n_failed, 1, __ATOMIC_SEQ_CST) <= atoi(count);
 }
 
-static int real_open(const char *name, const char *path, int flags, mode_t mode)
+/* Fail the open of @path if it is one to fail, or make it with the real @name. */
+static int open_or_fault(const char *name, const char *path, int flags, mode_t mode)
 {
-        int (*real)(const char *, int, ...) =
-                (int (*)(const char *, int, ...))dlsym(RTLD_NEXT, name);
+        int (*real)(const char *, int, ...);
 
+        if (is_fault(path)) {
+                errno = EMFILE;
+                return -1;
+        }
+        real = (int (*)(const char *, int, ...))dlsym(RTLD_NEXT, name);
         return real(path, flags, mode);
 }
 
-int open(const char *path, int flags, ...)
-{
-        mode_t mode = 0;
-        va_list ap;
-
-        va_start(ap, flags);
-        if (flags & (O_CREAT | O_TMPFILE))
-                mode = va_arg(ap, mode_t);
-        va_end(ap);
-        if (is_fault(path)) {
-                errno = EMFILE;
-                return -1;
+/* open() and open64(): the mode is there only with O_CREAT or O_TMPFILE. */
+#define OPEN_WRAPPER(fn)                                                                           \
+        int fn(const char *path, int flags, ...)                                                   \
+        {                                                                                          \
+                mode_t mode = 0;                                                                   \
+                va_list ap;                                                                        \
+                                                                                                   \
+                va_start(ap, flags);                                                               \
+                if (flags & (O_CREAT | O_TMPFILE))                                                 \
+                        mode = va_arg(ap, mode_t);                                                 \
+                va_end(ap);                                                                        \
+                return open_or_fault(#fn, path, flags, mode);                                      \
         }
-        return real_open("open", path, flags, mode);
-}
 
-int open64(const char *path, int flags, ...)
-{
-        mode_t mode = 0;
-        va_list ap;
-
-        va_start(ap, flags);
-        if (flags & (O_CREAT | O_TMPFILE))
-                mode = va_arg(ap, mode_t);
-        va_end(ap);
-        if (is_fault(path)) {
-                errno = EMFILE;
-                return -1;
-        }
-        return real_open("open64", path, flags, mode);
-}
+OPEN_WRAPPER(open)
+OPEN_WRAPPER(open64)
