@@ -1113,31 +1113,42 @@ static void on_attest_retry(uv_timer_t *t)
 /*
  * @c's peer could not be attested (@result: IDENTITY_E_* or -errno).  When
  * the agent was short of descriptors or memory, that is not the peer's
- * doing: try again shortly (unread, as before), and answer Throttling once
- * CONN_ATTEST_TRIES have failed.  Otherwise answer AccessDenied.  Either way
- * the peer learns why, never a bare close.
+ * doing: try again shortly (unread, as before, and with the pidfd of the
+ * first try: identity_keep_pin()), and answer Throttling once
+ * CONN_ATTEST_TRIES have failed, or once a try finds no pidfd to go on with
+ * where the kernel would open one only by pid.  Otherwise answer
+ * AccessDenied.  Either way the peer learns why, never a bare close.
  */
 static void refuse_unattested(Conn *c, int result)
 {
         char why[200];
 
-        if (c->is_closing)
+        if (c->is_closing) {
+                identity_deinit(&c->id);
                 return;
-        /* Whatever an attempt left in c->id: a retry starts over. */
+        }
+        if (is_transient(result) && ++c->n_attest_tries < CONN_ATTEST_TRIES) {
+                log_info_ratelimited("cannot attest a connection of uid %u now (%s): "
+                                     "trying again in %d ms",
+                                     (unsigned)c->peer_uid, strerror(-result),
+                                     CONN_ATTEST_RETRY_MS);
+                identity_keep_pin(&c->id);
+                uv_timer_start(&c->timer, on_attest_retry, CONN_ATTEST_RETRY_MS, 0);
+                return;
+        }
         identity_deinit(&c->id);
-        if (is_transient(result)) {
-                if (++c->n_attest_tries < CONN_ATTEST_TRIES) {
-                        log_info_ratelimited("cannot attest a connection of uid %u now (%s): "
-                                             "trying again in %d ms",
-                                             (unsigned)c->peer_uid, strerror(-result),
-                                             CONN_ATTEST_RETRY_MS);
-                        uv_timer_start(&c->timer, on_attest_retry, CONN_ATTEST_RETRY_MS, 0);
-                        return;
-                }
-                log_warning_ratelimited("cannot attest a connection of uid %u (%s, %d tries): "
-                                        "answered Throttling",
-                                        (unsigned)c->peer_uid, strerror(-result),
-                                        CONN_ATTEST_TRIES);
+        if (is_transient(result) || result == IDENTITY_E_UNPINNED) {
+                if (result == IDENTITY_E_UNPINNED)
+                        log_warning_ratelimited(
+                                "cannot attest a connection of uid %u: its first try got no "
+                                "pidfd, and this kernel gives one only by pid, too late now: "
+                                "answered Throttling",
+                                (unsigned)c->peer_uid);
+                else
+                        log_warning_ratelimited("cannot attest a connection of uid %u (%s, %d "
+                                                "tries): answered Throttling",
+                                                (unsigned)c->peer_uid, strerror(-result),
+                                                CONN_ATTEST_TRIES);
                 snprintf(why, sizeof(why),
                          "the agent is short of %s to attest this connection; try again later",
                          result == -EMFILE || result == -ENFILE    ? "file descriptors"
@@ -1212,7 +1223,8 @@ static void on_attested(uv_work_t *req, int status)
         if (c->is_closing)
                 c->agent->n_attesting_closed--;
         if (status < 0 || w->result != 0) {
-                identity_deinit(&w->id);
+                /* Back to the connection: a retry goes on with its pidfd (refuse_unattested()). */
+                c->id = w->id;
                 refuse_unattested(c, status < 0 ? status : w->result);
                 goto out;
         }
@@ -1235,7 +1247,8 @@ static void finish_in_pool(Conn *c, Identity *id, unsigned flags)
         AttestWork *w = malloc(sizeof(*w));
 
         if (!w) {
-                identity_deinit(id);
+                c->id = *id;
+                *id = (Identity)IDENTITY_INIT;
                 refuse_unattested(c, -ENOMEM);
                 return;
         }
@@ -1245,7 +1258,7 @@ static void finish_in_pool(Conn *c, Identity *id, unsigned flags)
         w->id = *id;
         *id = (Identity)IDENTITY_INIT;
         if (uv_queue_work(c->agent->loop, &w->req, attest_work, on_attested) < 0) {
-                identity_deinit(&w->id);
+                c->id = w->id;
                 free(w);
                 refuse_unattested(c, -ENOMEM);
                 return;

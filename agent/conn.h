@@ -47,6 +47,8 @@
  * An attestation that fails for want of descriptors or memory (EMFILE,
  * ENFILE, ENOMEM, ENOBUFS, EAGAIN) is tried again every CONN_ATTEST_RETRY_MS,
  * CONN_ATTEST_TRIES times in all; then the connection is answered Throttling.
+ * The tries go on with the first's pidfd (identity_keep_pin()); one that has
+ * none, on a kernel that would open one by pid, is answered Throttling too.
  */
 #define CONN_ATTEST_RETRY_MS 20
 #define CONN_ATTEST_TRIES 25

@@ -623,7 +623,8 @@ int identity_check_alive(const Identity *id)
         return 0;
 }
 
-static int open_pidfd(int fd, pid_t pid)
+/* A pidfd for @fd's peer, @pid; by pid (older kernels) only when @may_open_by_pid. */
+static int open_pidfd(int fd, pid_t pid, bool may_open_by_pid)
 {
         socklen_t len = sizeof(int);
         int pidfd = -1, r;
@@ -636,6 +637,15 @@ static int open_pidfd(int fd, pid_t pid)
                 return -IDENTITY_E_GONE;
         if (errno != ENOPROTOOPT && errno != EINVAL && errno != EOPNOTSUPP)
                 return -errno;
+        /*
+         * A later try (the first was short of descriptors or memory, up to
+         * CONN_ATTEST_TRIES * CONN_ATTEST_RETRY_MS ago) has no pidfd of the
+         * first's: the pid may have been reused meanwhile, and a pidfd opened
+         * by pid now could pin another process, whose /proc the reads would
+         * then attest as the caller.
+         */
+        if (!may_open_by_pid)
+                return -IDENTITY_E_UNPINNED;
 
         /*
          * Older kernels: pin the pid now. A process that exited and whose pid
@@ -719,7 +729,7 @@ static int resolve_names(Identity *id)
         return 0;
 }
 
-/* identity_attest() into @id (IDENTITY_INIT); on failure the caller deinitialises it. */
+/* identity_attest() into @id (IDENTITY_INIT, or a kept pin); on failure the caller resets it. */
 static int attest(int fd, const struct ucred *cred, Identity *id)
 {
         _cleanup_close_ int dirfd = -1;
@@ -733,12 +743,15 @@ static int attest(int fd, const struct ucred *cred, Identity *id)
         id->uid = cred->uid;
         id->gid = cred->gid;
 
-        id->pidfd = open_pidfd(fd, cred->pid);
+        /* A try after a failed one goes on with the first's pidfd, if it had one. */
+        if (id->pidfd < 0)
+                id->pidfd = open_pidfd(fd, cred->pid, !id->has_tried);
         if (id->pidfd < 0) {
                 r = id->pidfd;
                 id->pidfd = -1;
                 return r == -IDENTITY_E_GONE         ? IDENTITY_E_GONE
                        : r == -IDENTITY_E_UNATTESTED ? IDENTITY_E_UNATTESTED
+                       : r == -IDENTITY_E_UNPINNED   ? IDENTITY_E_UNPINNED
                                                      : r;
         }
 
@@ -794,15 +807,24 @@ static int attest(int fd, const struct ucred *cred, Identity *id)
 
 /*
  * Filled in place (an Identity is some 5.5 KiB: no copy of it per
- * connection), and back to IDENTITY_INIT on failure.
+ * connection), and on failure back to IDENTITY_INIT but for the pidfd.
  */
 int identity_attest(int fd, const struct ucred *cred, Identity *id)
 {
         int r = attest(fd, cred, id);
 
         if (r != 0)
-                identity_deinit(id);
+                identity_keep_pin(id);
         return r;
+}
+
+void identity_keep_pin(Identity *id)
+{
+        int pidfd = steal_fd(&id->pidfd);
+
+        identity_deinit(id);
+        id->pidfd = pidfd;
+        id->has_tried = true;
 }
 
 int identity_learn_real_ids(Identity *id, uid_t ruid, gid_t rgid)

@@ -25,6 +25,9 @@ enum {
         IDENTITY_E_GONE = 1,   /* the peer exited, was replaced, or changed credentials meanwhile */
         IDENTITY_E_UNATTESTED, /* the kernel gave no usable pid (peer in another PID namespace) */
         IDENTITY_E_EXE_CHANGED, /* the process now runs another executable than the one attested */
+        /* A later try with no pidfd from the first, on a kernel that opens one only by pid (no
+         * SO_PEERPIDFD): the pid may name another process by now. */
+        IDENTITY_E_UNPINNED,
 };
 
 /*
@@ -42,6 +45,10 @@ enum {
  *  has_real_ids    ruid and rgid are settled; a message with other real ids
  *                  is someone else's
  *  pidfd           pins the process: SO_PEERPIDFD, or pidfd_open() right away
+ *                  (on the first try only: identity_keep_pin())
+ *  has_tried       identity_attest() failed before for this connection (the
+ *                  agent short of descriptors or memory): the next try uses
+ *                  the first try's pidfd, and never opens one by pid
  *  user, group     names of uid and gid; the decimal number when unresolved
  *                  (then has_user_name / has_group_name are false, and
  *                  name-based trust rules never match)
@@ -120,6 +127,7 @@ typedef struct Identity {
         bool is_foreign_ns;
         bool has_exe_sha256;
         bool has_real_ids;
+        bool has_tried;
         const char *exe_hash_missing; /* static text: why there is no exe_sha256, or NULL */
         char user[IDENTITY_NAME_MAX];
         char group[IDENTITY_NAME_MAX];
@@ -150,9 +158,10 @@ static inline void identity_init_zeroed(Identity *id)
  * kernel alone: everything but names, the path check and the key.
  * @fd: the accepted socket
  * @cred: its SO_PEERCRED (read at accept)
- * @id: an IDENTITY_INIT (or deinitialised) struct, filled in place; on
- *      success the caller owns its fds and allocations (identity_deinit()),
- *      on failure it is IDENTITY_INIT again
+ * @id: an IDENTITY_INIT (or deinitialised) struct, or one identity_keep_pin()
+ *      left for another try, filled in place; on success the caller owns its
+ *      fds and allocations (identity_deinit()); on failure it is as
+ *      identity_keep_pin() leaves it (identity_deinit() closes its pidfd)
  *
  * Never waits on anything a caller controls, so it may run on the loop:
  * socket options, procfs reads through one /proc/PID directory fd, and
@@ -160,10 +169,22 @@ static inline void identity_init_zeroed(Identity *id)
  * the credentials the process connected with (SO_PEERCRED, SO_PEERGROUPS:
  * one snapshot the kernel took at connect()); the executable is what it
  * runs now.  After the reads it checks that the pidfd's process is still
- * alive, so a reused PID can never lend its identity.
- * Return: 0, IDENTITY_E_GONE, IDENTITY_E_UNATTESTED, or -errno.
+ * alive, so a reused PID can never lend its identity.  The pidfd is the
+ * kernel's for the socket's peer (SO_PEERPIDFD), or one kept from an earlier
+ * try; only a first try on a kernel without SO_PEERPIDFD opens one by pid
+ * (pidfd_open()), since a pid looked up later may have been reused.
+ * Return: 0, IDENTITY_E_GONE, IDENTITY_E_UNATTESTED, IDENTITY_E_UNPINNED
+ *         (a later try that has no pidfd and may not open one), or -errno.
  */
 int identity_attest(int fd, const struct ucred *cred, Identity *id);
+
+/*
+ * identity_keep_pin() - after a failed attestation that is to be tried again:
+ * release everything of @id but its pidfd (if it has one), and mark it
+ * has_tried, so that identity_attest() goes on from the same process rather
+ * than looking the pid up again.  identity_deinit() closes the pidfd.
+ */
+void identity_keep_pin(Identity *id);
 
 /*
  * identity_learn_real_ids() - may a message whose sender the kernel names

@@ -10,6 +10,13 @@
  *   - Failures without end: alice gets an error answer she can act on
  *     (Throttling, msgid 0, a message saying why), never a bare close; bob,
  *     meanwhile, is served.
+ * Then as on a kernel without SO_PEERPIDFD (proc-fault makes the socket
+ * option fail), where the agent opens a pidfd by pid, and a pid looked up
+ * again after a retry's wait may belong to another process by then:
+ *   - the retries go on with the pidfd of the first try: one pidfd_open()
+ *     for alice's connection, however many tries;
+ *   - when the first try got no pidfd at all (pidfd_open() fails), alice is
+ *     answered Throttling rather than her pid looked up again later.
  */
 #undef NDEBUG
 #include <errno.h>
@@ -65,15 +72,14 @@ static int call(void *arg)
         return 0;
 }
 
-/* Start the agent with alice's /proc/PID opens failing @count times. */
-static void spawn_faulty(const char *lib, const char *count)
+/* Start the agent under proc-fault with the environment @env (name, value, ..., NULL). */
+static void spawn_faulty(const char *lib, const char *const *env)
 {
         const char *asan = getenv("ASAN_OPTIONS");
-        char asan_opts[1024], uid[16];
+        char asan_opts[1024];
 
-        snprintf(uid, sizeof(uid), "%u", (unsigned)UID_ALICE);
-        setenv("ROLED_TEST_PROC_EMFILE_UID", uid, 1);
-        setenv("ROLED_TEST_PROC_EMFILE_COUNT", count, 1);
+        for (size_t i = 0; env[i]; i += 2)
+                setenv(env[i], env[i + 1], 1);
         setenv("LD_PRELOAD", lib, 1);
         /* The sanitizer runtime comes first in the agent anyway; it need not insist. */
         snprintf(asan_opts, sizeof(asan_opts), "%s%sverify_asan_link_order=0", asan ? asan : "",
@@ -82,25 +88,40 @@ static void spawn_faulty(const char *lib, const char *count)
         memset(&agent, 0, sizeof(agent));
         agent_spawn(config_new(NULL), &agent);
         unsetenv("LD_PRELOAD");
-        unsetenv("ROLED_TEST_PROC_EMFILE_UID");
-        unsetenv("ROLED_TEST_PROC_EMFILE_COUNT");
+        for (size_t i = 0; env[i]; i += 2)
+                unsetenv(env[i]);
         if (asan)
                 setenv("ASAN_OPTIONS", asan, 1);
         else
                 unsetenv("ASAN_OPTIONS");
 }
 
+/* How many times the agent opened a pidfd by pid for one of alice's processes. */
+static int alice_pidfd_opens(void)
+{
+        char *log = agent_log(&agent), want[64];
+        int n = 0;
+
+        snprintf(want, sizeof(want), "proc-fault: pidfd_open uid %u\n", (unsigned)UID_ALICE);
+        for (const char *p = log; (p = strstr(p, want)); p++)
+                n++;
+        free(log);
+        return n;
+}
+
 int main(int argc, char **argv)
 {
         const char *lib = getenv("ROLED_PROC_FAULT_LIB");
-        char *log;
+        char alice[16], *log;
 
         test_init(argc, argv);
         if (!lib)
                 test_skip("ROLED_PROC_FAULT_LIB unset");
+        snprintf(alice, sizeof(alice), "%u", (unsigned)UID_ALICE);
 
         /* Three failures: tried again, and served on the same connection. */
-        spawn_faulty(lib, "3");
+        spawn_faulty(lib, (const char *const[]){ "ROLED_TEST_PROC_EMFILE_UID", alice,
+                                                 "ROLED_TEST_PROC_EMFILE_COUNT", "3", NULL });
         CHECK_INT(run_as(UID_ALICE, call, NULL), ==, 0);
         CHECK_INT(run_as(UID_ALICE, call, NULL), ==, 0);
         log = agent_log(&agent);
@@ -109,12 +130,39 @@ int main(int argc, char **argv)
         agent_stop(&agent);
 
         /* Failures without end: an answer saying so, and bob is served all the while. */
-        spawn_faulty(lib, "1000000");
+        spawn_faulty(lib, (const char *const[]){ "ROLED_TEST_PROC_EMFILE_UID", alice,
+                                                 "ROLED_TEST_PROC_EMFILE_COUNT", "1000000", NULL });
         CHECK_INT(run_as(UID_ALICE, call, "Throttling"), ==, 0);
         CHECK_INT(run_as(UID_BOB, call, NULL), ==, 0);
         check_served(agent.socket);
         log = agent_log(&agent);
         CHECK_CONTAINS(log, "answered Throttling");
+        free(log);
+        agent_stop(&agent);
+
+        /* No SO_PEERPIDFD, three failures after the pidfd: served, the pid looked up once. */
+        spawn_faulty(lib, (const char *const[]){ "ROLED_TEST_NO_PEERPIDFD", "1",
+                                                 "ROLED_TEST_PROC_EMFILE_UID", alice,
+                                                 "ROLED_TEST_PROC_EMFILE_COUNT", "3", NULL });
+        CHECK_INT(run_as(UID_ALICE, call, NULL), ==, 0);
+        log = agent_log(&agent);
+        CHECK_CONTAINS(log, "Too many open files): trying again");
+        free(log);
+        CHECK_INT(alice_pidfd_opens(), ==, 1);
+        agent_stop(&agent);
+
+        /* No SO_PEERPIDFD and no pidfd at all: Throttling, not another look-up by pid. */
+        spawn_faulty(lib, (const char *const[]){ "ROLED_TEST_NO_PEERPIDFD", "1",
+                                                 "ROLED_TEST_PIDFD_EMFILE_UID", alice,
+                                                 "ROLED_TEST_PIDFD_EMFILE_COUNT", "1", NULL });
+        CHECK_INT(run_as(UID_ALICE, call, "Throttling"), ==, 0);
+        CHECK_INT(alice_pidfd_opens(), ==, 1);
+        /* The shortage passed: bob, and alice again, are served (her pid looked up once more). */
+        CHECK_INT(run_as(UID_BOB, call, NULL), ==, 0);
+        CHECK_INT(run_as(UID_ALICE, call, NULL), ==, 0);
+        CHECK_INT(alice_pidfd_opens(), ==, 2);
+        log = agent_log(&agent);
+        CHECK_CONTAINS(log, "gives one only by pid");
         free(log);
         agent_stop(&agent);
         return 0;
