@@ -954,6 +954,20 @@ static int parse_imds(Parser *p, unsigned line, const char *key, const char *val
         return 0;
 }
 
+/* A role's claim_exe: true|yes or false|no. */
+static int parse_claim_exe(Parser *p, unsigned line, const char *key, const char *value,
+                           void *field)
+{
+        if (streq(value, "true") || streq(value, "yes"))
+                *(bool *)field = true;
+        else if (streq(value, "false") || streq(value, "no"))
+                *(bool *)field = false;
+        else
+                return p->error = set_error(p->err, p->file, line, "%s: '%s' is not true or false",
+                                            key, value);
+        return 0;
+}
+
 static int parse_session_policy(Parser *p, unsigned line, const char *key, const char *value,
                                 void *field)
 {
@@ -1028,6 +1042,7 @@ static const KeyRule role_rules[] = {
         OWN_KEY(Role, "issuer", issuer, NULL, NULL, parse_issuer),
         OWN_KEY(Role, "permissions", permissions, NULL, NULL, parse_permissions),
         OWN_KEY(Role, "trust_policy", trust_policy, NULL, NULL, parse_trust_policy),
+        OWN_KEY(Role, "claim_exe", is_exe_claimed, NULL, NULL, parse_claim_exe),
         STR_KEY(Role, path, iam_path_valid, true,
                 "must start and end with '/' (at most 512 printable characters)"),
 };

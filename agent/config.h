@@ -41,6 +41,11 @@
  *   permissions              IAM JSON policy file, relative to the INI file's folder
  *   trust_policy             optional IAM JSON trust document, same treatment
  *   path                     IAM role path, "/" or "/a/b/" (default "/")
+ *   claim_exe                true|false (default false): sessions name the
+ *                            caller's executable (token claims, aws roled:exe
+ *                            tag) without exe rules; the agent then checks it
+ *                            for each request as it does for exe rules
+ *                            (trust_rests_on_exe())
  * the section [aws] (issuer = aws only; see RoleAws): role_arn (required),
  * external_id, session_policy = inherit|none|FILE, source_role, region,
  * sts_endpoint; for these roles max_session_duration bounds DurationSeconds,
@@ -236,6 +241,8 @@ typedef struct TrustRules {
  *  permissions_path       the file it came from (resolved), or NULL
  *  trust_policy(_len/_path) the same for the optional trust document
  *  trust, defaults        the [trust] and [default] sections (empty when absent)
+ *  is_exe_claimed         claim_exe = true: answers rest on the executable
+ *                         (trust_rests_on_exe()), so sessions may name it
  *  tag_keys, tag_values   the [tags] section: IAM role tags (at most 50; keys 1..128 and
  *                         values 0..256 characters of [A-Za-z0-9 _.:/=+@-]; keys unique
  *                         case-insensitively), seen by policies as aws:PrincipalTag/<key>
@@ -257,6 +264,7 @@ typedef struct Role {
         char *trust_policy_path;
         TrustRules trust;
         TrustRules defaults;
+        bool is_exe_claimed;
         char **tag_keys;
         char **tag_values;
         size_t n_tags;

@@ -137,11 +137,12 @@ PROTO_METHODS(HANDLER_DECLARE)
 /*
  * session_cache_key() - the key a session of @role for @id is cached under:
  * role, @id's identity key, @duration, the session policy's @digest (32
- * bytes, NULL: none) and @id's login session (handlers_session.c).
+ * bytes, NULL: none), @id's login session and whether the session names
+ * the executable (IssueRequest.has_exe_claim; handlers_session.c).
  * Return: 0, or -ENAMETOOLONG when it does not fit in @size.
  */
 int session_cache_key(const Role *role, const Identity *id, uint32_t duration,
-                      const uint8_t *digest, char *buf, size_t size);
+                      const uint8_t *digest, bool has_exe_claim, char *buf, size_t size);
 
 /*
  * session_prewarm() - issue and cache a session of @role for @id (a login's

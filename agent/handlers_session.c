@@ -107,6 +107,7 @@ typedef struct Ask {
         TokenClaims source;     /* chaining: the caller's current session */
         bool has_source;        /* source may hold something (read_chaining() filled it) */
         bool is_chained;
+        bool has_exe_claim; /* check_trust() checked the executable for this request (issuer.h) */
 } Ask;
 
 static void ask_deinit(Ask *ask)
@@ -268,7 +269,7 @@ static int read_policy(Request *req, ProtoStr in_policy, Ask *ask)
         return 0;
 }
 
-static int check_trust(Request *req, const Ask *ask)
+static int check_trust(Request *req, Ask *ask)
 {
         Agent *a = req->agent;
         Memo *m = memo_of(req);
@@ -313,6 +314,13 @@ static int check_trust(Request *req, const Ask *ask)
                                 r == IDENTITY_E_GONE ? "has exited" : "runs another executable");
         }
         /*
+         * Only then may the session name the executable: for other roles
+         * neither check is made (they would cost every fresh connection a
+         * system call), so the program the agent saw need not be the one
+         * that wrote this request.
+         */
+        ask->has_exe_claim = uses_exe;
+        /*
          * A session carries roled:exe-sha256 only if the executable was
          * hashed before it was issued: hash it now when the role's
          * permissions read that key.
@@ -353,6 +361,7 @@ static IssueRequest issue_request(Request *req, const Ask *ask, const char *key)
                 .source_role = ask->is_chained ? ask->source.role : NULL,
                 .cache_key = key,
                 .now = agent_now(req->agent),
+                .has_exe_claim = ask->has_exe_claim,
         };
 }
 
@@ -396,16 +405,19 @@ static int check_session_limit(Request *req)
 }
 
 /*
- * The cache key: role, attested identity key, duration, policy digest and
- * login session.  Processes of one service (same uid, gid, unit and
- * executable) share it; processes of two logins do not, so ending one login
- * ends exactly the sessions its processes were given (handlers_login.c).
+ * The cache key: role, attested identity key, duration, policy digest, login
+ * session and whether the session names the executable.  Processes of one
+ * service (same uid, gid, unit and executable) share it; processes of two
+ * logins do not, so ending one login ends exactly the sessions its processes
+ * were given (handlers_login.c).  A session that names the executable is
+ * never served to a request the agent did not check it for, nor one that
+ * names none to a request it did (a reload may change which a role's are).
  */
 int session_cache_key(const Role *role, const Identity *id, uint32_t duration,
-                      const uint8_t *digest, char *buf, size_t size)
+                      const uint8_t *digest, bool has_exe_claim, char *buf, size_t size)
 {
         char hex[65] = "-";
-        /* What "%s\x1f%s\x1f%u\x1f%s\x1f%u" would make, without snprintf() (catbuf.h). */
+        /* What "%s\x1f%s\x1f%u\x1f%s\x1f%u\x1f%s" would make, without snprintf() (catbuf.h). */
         CatBuf b = catbuf_init(buf, size);
 
         if (digest)
@@ -419,19 +431,23 @@ int session_cache_key(const Role *role, const Identity *id, uint32_t duration,
         catbuf_str(&b, hex);
         catbuf_mem(&b, "\x1f", 1);
         catbuf_u32(&b, id->login_session);
+        catbuf_mem(&b, "\x1f", 1);
+        catbuf_str(&b, has_exe_claim ? "exe" : "-");
         return catbuf_done(&b) < 0 ? -ENAMETOOLONG : 0;
 }
 
 static int cache_key(Request *req, const Ask *ask, char *buf, size_t size)
 {
         return session_cache_key(ask->role, req->id, ask->duration,
-                                 ask->policy ? ask->policy_digest : NULL, buf, size);
+                                 ask->policy ? ask->policy_digest : NULL, ask->has_exe_claim, buf,
+                                 size);
 }
 
 /*
  * The cache key of @ask, memoised on the connection: the identity key is fixed
  * at accept, so without a session policy the key only changes with the role,
- * the duration or the configuration.  snprintf() of the key was about a fifth
+ * the duration or the configuration (has_exe_claim too: it follows from the
+ * role and the configuration for one connection).  snprintf() of the key was about a fifth
  * of a cached GetCredentials' instructions.  Return: the key (borrowed from
  * @buf or the Conn until the next request), or NULL with *@rp = -errno.
  */

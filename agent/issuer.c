@@ -30,6 +30,16 @@ const char *issuer_name(RoleIssuer issuer)
         return d ? d->name : "unknown";
 }
 
+const char *issuer_exe(const IssueRequest *req)
+{
+        return req->has_exe_claim && req->id->is_exe_path_verified ? req->id->exe : "";
+}
+
+const uint8_t *issuer_exe_sha256(const IssueRequest *req)
+{
+        return req->has_exe_claim && req->id->has_exe_sha256 ? req->id->exe_sha256 : NULL;
+}
+
 int issuers_init(Agent *agent)
 {
         for (unsigned i = 0; i < ROLE_ISSUER_COUNT; i++) {

@@ -42,6 +42,15 @@ enum {
  *  policy_digest  its SHA-256, or NULL
  *  source_role    chaining: the role of the caller's current session, or NULL
  *  cache_key      the session cache key the answer will be kept under (for logs)
+ *  has_exe_claim  the session may name the caller's executable: the role's
+ *                 answers rest on it (trust_rests_on_exe()), so the agent
+ *                 checked that this request was sent after it read the
+ *                 executable and that the process still runs that file
+ *                 (handlers_session.c).  Otherwise the executable the agent
+ *                 saw at attestation need not be the program that wrote the
+ *                 request (an execve() either side of it), and the session
+ *                 names none: no exe or exe hash claim, no roled:exe tag,
+ *                 no program in an aws session name (issuer_exe())
  */
 typedef struct IssueRequest {
         const Config *config;
@@ -55,7 +64,19 @@ typedef struct IssueRequest {
         const char *source_role;
         const char *cache_key;
         int64_t now;
+        bool has_exe_claim;
 } IssueRequest;
+
+/*
+ * issuer_exe() - the executable path a session for @req may name: the
+ * attested path when @req has_exe_claim and the path names, in the agent's
+ * namespace, the file the process runs (identity.h is_exe_path_verified);
+ * "" otherwise.
+ */
+const char *issuer_exe(const IssueRequest *req);
+
+/* issuer_exe_sha256() - the same for the executable's SHA-256 (32 bytes), or NULL. */
+const uint8_t *issuer_exe_sha256(const IssueRequest *req);
 
 /*
  * IssueError - why an issue failed (ISSUER_E_FAILED): the code the caller

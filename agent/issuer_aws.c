@@ -143,7 +143,8 @@ void issuer_aws_session_name(const char *user, const char *exe, char out[65])
         size_t n = 0;
 
         base = base ? base + 1 : exe ? exe : "";
-        snprintf(out, 65, "%s@%s", user && *user ? user : "nobody", *base ? base : "unknown");
+        /* No program named is not a program called "unknown" (a caller may run one). */
+        snprintf(out, 65, "%s%s%s", user && *user ? user : "nobody", *base ? "@" : "", base);
         for (; out[n]; n++)
                 if (!sts_name_char(out[n]))
                         out[n] = '-';
@@ -976,17 +977,24 @@ static int aws_issue(void *state, const IssueRequest *req, Credentials *out, Iss
         if (req->session_name)
                 snprintf(session, sizeof(session), "%s", req->session_name);
         else
-                issuer_aws_session_name(id->user, id->is_exe_path_verified ? id->exe : "", session);
+                issuer_aws_session_name(id->user, issuer_exe(req), session);
         source_identity(id, sid);
         gethostname(host, sizeof(host) - 1);
         snprintf(uid, sizeof(uid), "%u", (unsigned)id->uid);
         tag_value(id->user, v_user);
-        /* Only a path that names the running file in the agent's namespace (identity.c). */
-        tag_value(id->is_exe_path_verified ? id->exe : "", v_exe);
         tag_value(host, v_host);
         keys[n_tags] = "roled:uid", values[n_tags++] = uid;
         keys[n_tags] = "roled:user", values[n_tags++] = v_user;
-        keys[n_tags] = "roled:exe", values[n_tags++] = v_exe;
+        /*
+         * Only an executable checked for this request, by a path naming the
+         * running file in the agent's namespace (issuer.h); otherwise no tag,
+         * so aws:PrincipalTag/roled:exe is absent rather than "" (which a
+         * StringLike "*" would match).
+         */
+        if (issuer_exe(req)[0]) {
+                tag_value(issuer_exe(req), v_exe);
+                keys[n_tags] = "roled:exe", values[n_tags++] = v_exe;
+        }
         keys[n_tags] = "roled:host", values[n_tags++] = v_host;
         if (id->unit[0]) {
                 tag_value(id->unit, v_unit);

@@ -17,6 +17,7 @@ extern const IssuerDriver issuer_aws_driver;
 
 /*
  * issuer_aws_session_name() - RoleSessionName for a caller: "USER@PROGRAM",
+ * or "USER" when @exe is NULL or "" (the session names no program),
  * characters outside STS's [\w+=,.@-] replaced by '-', 2..64 characters.
  * @out: at least 65 bytes
  */

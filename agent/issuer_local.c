@@ -174,14 +174,15 @@ static int local_issue(void *state, const IssueRequest *req, Credentials *out, I
                 .uid = id->uid,
                 .gid = id->gid,
                 .user = id->user,
-                /* Only a path that names the running file in the agent's namespace. */
-                .exe = id->is_exe_path_verified ? id->exe : "",
+                /* Only an executable checked for this request, by a path naming the running
+                   file in the agent's namespace (issuer.h). */
+                .exe = issuer_exe(req),
                 /* As rules spell it, so a session's roled:unit is the caller's (principal.c). */
                 .unit = principal_unit(id, unit, sizeof(unit)),
                 .duration = req->duration,
                 .policy_digest = req->policy_digest,
                 .source_role = req->source_role,
-                .exe_sha256 = id->has_exe_sha256 ? id->exe_sha256 : NULL,
+                .exe_sha256 = issuer_exe_sha256(req),
                 .cgroup = id->cgroup,
                 .now = req->now,
         };

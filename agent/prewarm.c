@@ -83,6 +83,7 @@ int session_prewarm(Request *req, const Identity *id, const Role *role, char *wh
         IssueError err = { .code = PROTO_INTERNAL };
         char key[IDENTITY_PATH_MAX + 512];
         IssueRequest ir;
+        bool has_exe_claim;
         Later *l;
         int r;
 
@@ -91,8 +92,14 @@ int session_prewarm(Request *req, const Identity *id, const Role *role, char *wh
         r = trust_decide(&ts, role, id, NULL, why, why_len);
         if (r)
                 return r;
+        /*
+         * As GetCredentials decides it (handlers_session.c check_trust()): the
+         * session names the executable only for a role whose answers rest on
+         * it, and is served only to callers checked to run it.
+         */
+        has_exe_claim = id->has_exe_key && trust_rests_on_exe(&ts, role);
         /* The key GetCredentials builds for this identity without a session policy. */
-        r = session_cache_key(role, id, duration, NULL, key, sizeof(key));
+        r = session_cache_key(role, id, duration, NULL, has_exe_claim, key, sizeof(key));
         if (r < 0)
                 return r;
         if (sessions_lookup(a->sessions, key, now))
@@ -128,6 +135,7 @@ int session_prewarm(Request *req, const Identity *id, const Role *role, char *wh
                 .duration = duration,
                 .cache_key = key,
                 .now = now,
+                .has_exe_claim = has_exe_claim,
         };
         r = d->issue(a->issuer_state[role->issuer], &ir, &cr, &err, done, l);
         if (r == ISSUER_E_PENDING)

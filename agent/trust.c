@@ -270,7 +270,8 @@ bool trust_rests_on_exe(const TrustScope *s, const Role *role)
 {
         const RolePolicies *rp = access_role_policies(s->config, s->access, role);
 
-        if (role->trust.n_exes || role->defaults.n_exes || trust_needs_exe_hash(role))
+        if (role->is_exe_claimed || role->trust.n_exes || role->defaults.n_exes ||
+            trust_needs_exe_hash(role))
                 return true;
         return rp && (rp->is_trust_doc_exe || rp->is_permissions_exe);
 }

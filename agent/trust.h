@@ -95,10 +95,11 @@ int trust_rules_match(const Role *role, const TrustRules *rules, const Identity 
 /*
  * trust_rests_on_exe() - does an answer about @role rest on the executable:
  * exe or exe_sha256 in [trust] or [default], a JSON trust_policy that reads
- * roled:exe or roled:exe-sha256, or permissions that read either (the
- * session carries the key and Authorize evaluates it)?  Such answers are
- * given only to requests sent after the executable was read, and only after
- * identity_check_exe().
+ * roled:exe or roled:exe-sha256, permissions that read either (Authorize
+ * evaluates the session's), or claim_exe = true?  Such answers are given
+ * only to requests sent after the executable was read, and only after
+ * identity_check_exe(); and only their sessions name the executable
+ * (issuer.h has_exe_claim).
  */
 bool trust_rests_on_exe(const TrustScope *s, const Role *role);
 

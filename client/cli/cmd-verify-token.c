@@ -70,7 +70,8 @@ static int print_claims(const roled_token_claims *t, bool is_json)
         printf("session      %s\n", roled_token_claims_session_id(t));
         printf("caller       uid %u (%s), gid %u\n", roled_token_claims_uid(t),
                roled_token_claims_user(t), roled_token_claims_gid(t));
-        printf("exe          %s\n", roled_token_claims_exe(t));
+        /* Only a role whose answers rest on the executable has sessions that name it. */
+        printf("exe          %s\n", roled_token_claims_exe(t)[0] ? roled_token_claims_exe(t) : "-");
         printf("unit         %s\n",
                roled_token_claims_unit(t)[0] ? roled_token_claims_unit(t) : "-");
         printf("issued       %s\n", iat);

@@ -472,6 +472,11 @@ ROLED_EXPORT const char *roled_token_claims_role_arn(const roled_token_claims *c
 ROLED_EXPORT uint32_t roled_token_claims_uid(const roled_token_claims *claims);
 ROLED_EXPORT uint32_t roled_token_claims_gid(const roled_token_claims *claims);
 ROLED_EXPORT const char *roled_token_claims_user(const roled_token_claims *claims);
+/*
+ * roled_token_claims_exe() - the caller's executable, or "" when the session
+ * names none: only sessions of roles whose answers rest on the executable
+ * (exe rules, claim_exe; PROTOCOL.md section 6) name it.
+ */
 ROLED_EXPORT const char *roled_token_claims_exe(const roled_token_claims *claims);
 ROLED_EXPORT const char *roled_token_claims_unit(const roled_token_claims *claims);
 ROLED_EXPORT time_t roled_token_claims_issued(const roled_token_claims *claims);

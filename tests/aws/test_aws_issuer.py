@@ -5,11 +5,15 @@ Every request the agent sends is checked by the fake with botocore's SigV4
 signer (upstream_sts.py); these tests check what the agent does with the
 answers: caching, single flight, errors, backoff, serving through an outage
 until expiry and never after, refresh ahead, role chaining and the session
-policy it sends.
+policy it sends; and that a session names the caller's executable (the
+roled:exe tag, USER@PROGRAM as session name) only for a role whose answers
+rest on it (exe rules, claim_exe), even when a caller execve()s a trusted
+program right after writing its request.
 """
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -25,6 +29,10 @@ ARN_S3 = f"arn:aws:iam::{ACCOUNT}:role/s3-reader"
 ARN_OPS = f"arn:aws:iam::{ACCOUNT}:role/ops/deployer"
 ARN_HOP = f"arn:aws:iam::{ACCOUNT}:role/hop"
 ARN_TARGET = f"arn:aws:iam::{ACCOUNT}:role/target"
+# What this test runs as (Debian's /usr/bin/python3 links to python3.N).
+SELF_EXE = os.path.realpath("/proc/self/exe")
+# The "trusted program" a caller execve()s right after writing its request.
+TRUSTED = os.path.realpath("/bin/sleep")
 PERMISSIONS = {
     "Version": "2012-10-17",
     "Statement": [{"Sid": "Read", "Effect": "Allow", "Action": ["s3:GetObject", "s3:ListBucket"],
@@ -44,6 +52,11 @@ class AwsIssuer(AwsTestCase):
                                   extra_aws="source_role = hop\nsession_policy = none\n"),
         "50-open.ini": role_ini("open", ARN_OPS, extra_aws="session_policy = none\n"),
         "60-drop.ini": role_ini("drop", ARN_OPS, extra_aws="session_policy = none\n"),
+        "70-by-exe.ini": role_ini("by-exe", ARN_OPS, extra_aws="session_policy = none\n",
+                                  trust=f"uids = 0-65535\nexe = {SELF_EXE}"),
+        "71-claimed.ini": role_ini("claimed", ARN_OPS, extra_role="claim_exe = yes\n",
+                                   extra_aws="session_policy = none\n"),
+        "72-exec.ini": role_ini("exec", ARN_OPS, extra_aws="session_policy = none\n"),
     })
     sts_roles = {ARN_S3: 43200, ARN_OPS: 3600, ARN_HOP: 3600, ARN_TARGET: 43200}
 
@@ -62,8 +75,8 @@ class AwsIssuer(AwsTestCase):
         self.assertEqual(self.sts.keys[cr["accessKeyId"]]["secret"], cr["secretAccessKey"])
         self.assertEqual(self.sts.keys[cr["accessKeyId"]]["token"], cr["sessionToken"])
         self.assertEqual(cr["roleArn"], ARN_S3)
-        self.assertTrue(cr["assumedRoleArn"].startswith(
-            f"arn:aws:sts::{ACCOUNT}:assumed-role/s3-reader/root@"), cr["assumedRoleArn"])
+        # No exe rules: the session names no program (test_exe_named_only_when_checked).
+        self.assertEqual(cr["assumedRoleArn"], f"arn:aws:sts::{ACCOUNT}:assumed-role/s3-reader/root")
         self.assertEqual(self.sts.count("AssumeRole"), 1)
         call = self.sts.calls[0]
         self.assertEqual(call["akid"], SOURCE_AKID)
@@ -71,18 +84,82 @@ class AwsIssuer(AwsTestCase):
         self.assertEqual(p["RoleArn"], ARN_S3)
         self.assertEqual(p["SourceIdentity"], "root")
         self.assertEqual(p["DurationSeconds"], "3600")
-        exe = os.path.basename(os.path.realpath("/proc/self/exe"))
-        self.assertEqual(p["RoleSessionName"], f"root@{exe}")
-        tags = {p[f"Tags.member.{i}.Key"]: p[f"Tags.member.{i}.Value"]
-                for i in range(1, 10) if f"Tags.member.{i}.Key" in p}
+        self.assertEqual(p["RoleSessionName"], "root")
+        tags = self.tags(p)
         self.assertEqual(tags["roled:uid"], "0")
         self.assertEqual(tags["roled:user"], "root")
-        self.assertEqual(tags["roled:exe"], os.path.realpath("/proc/self/exe"))
+        self.assertNotIn("roled:exe", tags)
         self.assertEqual(tags["roled:host"], os.uname().nodename[:64])
         # Cached: the same session again, no second call.
         again = self.get("s3")
         self.assertEqual(again["accessKeyId"], cr["accessKeyId"])
         self.assertEqual(self.sts.count("AssumeRole"), 1)
+
+    @staticmethod
+    def tags(params):
+        return {params[f"Tags.member.{i}.Key"]: params[f"Tags.member.{i}.Value"]
+                for i in range(1, 10) if f"Tags.member.{i}.Key" in params}
+
+    def test_exe_named_only_when_checked(self):
+        # A role with an exe rule, and one with claim_exe: the agent checked the
+        # executable for the request, and the session names it.
+        for role in ("by-exe", "claimed"):
+            self.sts.reset()
+            c = self.client()
+            c.call("Hello")   # as libroled: the request is sent once the agent has attested
+            self.get(role, client=c)
+            p = self.sts.calls[0]["params"]
+            self.assertEqual(self.tags(p)["roled:exe"], SELF_EXE, role)
+            self.assertEqual(p["RoleSessionName"], f"root@{os.path.basename(SELF_EXE)}", role)
+
+    def test_write_then_exec_is_not_named(self):
+        """The attack: write the request and execve() a trusted program at once.
+
+        A role without exe rules: the agent does not check which program wrote
+        the request, so the session must name none (before, roled:exe and the
+        session name named whichever program the agent saw when it attested:
+        the trusted one when the execve() came first)."""
+        import msgpack
+
+        rounds = 10
+        request = msgpack.packb([0, 1, "GetCredentials", [{"role": "exec"}]])
+        for _ in range(rounds):
+            self.revoke_all()
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            pid = os.fork()
+            if pid == 0:
+                try:
+                    s.connect(self.socket)
+                    s.sendall(request)
+                    os.execv(TRUSTED, [TRUSTED, "5"])
+                finally:
+                    os._exit(127)
+            try:
+                # This process keeps a copy of the socket and reads the answer.
+                for _ in range(1000000):
+                    try:
+                        s.getpeername()
+                        break
+                    except OSError:
+                        pass
+                up = msgpack.Unpacker(raw=False)
+                s.settimeout(20)
+                answers = []
+                while not answers:
+                    data = s.recv(65536)
+                    self.assertTrue(data, "the agent closed the connection")
+                    up.feed(data)
+                    answers = [m for m in up if m[0] == 1]
+                self.assertIsNone(answers[0][2])
+            finally:
+                s.close()
+                os.kill(pid, 9)
+                os.waitpid(pid, 0)
+        calls = [c["params"] for c in self.sts.calls if c["action"] == "AssumeRole"]
+        self.assertEqual(len(calls), rounds)
+        for p in calls:
+            self.assertNotIn("roled:exe", self.tags(p))
+            self.assertEqual(p["RoleSessionName"], "root")
 
     def test_session_policy_is_the_roles_permissions(self):
         self.get("s3")
@@ -262,7 +339,9 @@ SOURCE_ARN_TEXT = "arn:aws:iam::111122223333:user/roled-agent"
 class Sdks(AwsTestCase):
     """Debian's awscli v2 and boto3 with credential_process = rolectl ... get STS's credentials."""
 
-    roles = {"10-s3.ini": role_ini("s3", ARN_S3, extra_aws="session_policy = none\n")}
+    # claim_exe: the session names the program that asks (rolectl), as for exe rules.
+    roles = {"10-s3.ini": role_ini("s3", ARN_S3, extra_role="claim_exe = yes\n",
+                                   extra_aws="session_policy = none\n")}
     sts_roles = {ARN_S3: 3600}
 
     def sdk_env(self):

@@ -214,6 +214,7 @@ static const BadCase bad_roles[] = {
         { "[role]\nname = a\nnmae = b\n", 3, "unknown key 'nmae'" },
         { "[role]\nname = a\n[trust]\nuser = bob\n", 4, "unknown key 'user'" },
         { "[role]\nname = a\nname = b\n", 3, "duplicate key 'name'" },
+        { "[role]\nname = a\nclaim_exe = maybe\n", 3, "claim_exe: 'maybe' is not true or false" },
         { "[role]\nname = a\n[role]\n", 3, "duplicate section [role]" },
         { "[role]\nname = bad name!\n", 2, "is not 1..64" },
         { "[role]\nname = a\nissuer = aws\n", 1, "issuer = aws needs [aws] role_arn" },

@@ -437,6 +437,32 @@ static void test_needs_hash(void **state)
                          TRUST_E_DENIED);
 }
 
+/*
+ * Which roles' answers rest on the executable (and so whose sessions name it): exe and
+ * exe_sha256 rules, and claim_exe = true without any rule; not a role with neither.
+ */
+static void test_rests_on_exe(void **state)
+{
+        Role roles[4] = {
+                { .name = "plain", .trust = { UIDS(r1000) } },
+                { .name = "claimed", .trust = { UIDS(r1000) }, .is_exe_claimed = true },
+                { .name = "hash", .trust = { UIDS(r1000), HASHES(hash_a) } },
+                { .name = "exe", .defaults = { UIDS(r1000), EXES(python) } },
+        };
+        Config config = { .roles = roles, .n_roles = 4 };
+        AccessPolicies aps = { 0 };
+        TrustScope ts = { .config = &config, .access = &aps };
+
+        (void)state;
+        assert_false(trust_rests_on_exe(&ts, &roles[0]));
+        assert_true(trust_rests_on_exe(&ts, &roles[1]));
+        assert_true(trust_rests_on_exe(&ts, &roles[2]));
+        assert_true(trust_rests_on_exe(&ts, &roles[3]));
+        assert_true(trust_config_rests_on_exe(&config, &aps));
+        config.n_roles = 1;
+        assert_false(trust_config_rests_on_exe(&config, &aps));
+}
+
 /* A rule's file replaced on disk (a package upgrade renames the new file over it): the new file
  * matches. */
 static void test_exe_replaced(void **state)
@@ -487,6 +513,7 @@ int main(void)
                 cmocka_unit_test(test_reason_truncated),
                 cmocka_unit_test(test_default_role),
                 cmocka_unit_test(test_needs_hash),
+                cmocka_unit_test(test_rests_on_exe),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
