@@ -80,12 +80,15 @@ typedef struct Agent {
         unsigned n_attesting_closed;   /* conn.c: those of connections closed meanwhile */
         Conn *turns_head, *turns_tail; /* conn.c: busy uids' connections waiting for their turn */
         uv_check_t turns;              /* conn.c: gives those turns after each poll */
-        uv_idle_t turns_more;  /* conn.c: active while turns are left: poll without waiting */
-        bool has_turns;        /* conn.c: turns and turns_more are initialised */
-        uid_t last_accept_uid; /* conn.c: the uid of the last connection accepted */
-        uint64_t mixed_at;     /* conn.c: loop time (ms) a connection of another uid came last */
-        NameCache *names;      /* namecache.c: user and group names, briefly; NULL: always NSS */
-        LocalFs localfs;       /* localfs.c: devices the loop may look up and open files on */
+        uv_idle_t turns_more; /* conn.c: active while turns are left: poll without waiting */
+        bool has_turns;       /* conn.c: turns and turns_more are initialised */
+        Conn *sends_head, *sends_tail; /* conn.c: replies to send before the next poll */
+        uv_prepare_t sends;            /* conn.c: sends them */
+        bool has_sends;                /* conn.c: sends is initialised */
+        uid_t last_accept_uid;         /* conn.c: the uid of the last connection accepted */
+        uint64_t mixed_at; /* conn.c: loop time (ms) a connection of another uid came last */
+        NameCache *names;  /* namecache.c: user and group names, briefly; NULL: always NSS */
+        LocalFs localfs;   /* localfs.c: devices the loop may look up and open files on */
 
         int64_t started; /* wall clock at start */
         uint64_t n_requests;

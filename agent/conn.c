@@ -40,11 +40,17 @@
  * credentials arrive with the bytes.
  *
  * The hot path for a cached request is one recvmsg(), the handler, and one
- * send() per read batch: replies are gathered in c->out and sent at once
- * when nothing is queued (try_send()), falling back to a queued write that
- * owns a copy.  A deferred reply is packed into c->out later and sent with
- * conn_send(), behind whatever is already queued, so replies never
- * interleave.
+ * send() per read batch: replies are gathered in c->out and sent when nothing
+ * is queued (try_send()), falling back to a queued write that owns a copy.
+ * The send waits for the end of the loop's pass (queue_send(): a prepare
+ * handle, run just before the next poll), so the replies of every connection
+ * served in one pass go out back to back.  Each send wakes a waiting client,
+ * and in a burst of fresh connections the wake-ups then come together
+ * instead of being spread between attestations, where each one woke a
+ * client that had just gone back to sleep (and often preempted the agent).
+ * A connection closed meanwhile sends what it has first (conn_close()).  A
+ * deferred reply is packed into c->out later and sent with conn_send() at
+ * once, behind whatever is already queued, so replies never interleave.
  */
 #include "conn.h"
 
@@ -260,6 +266,76 @@ static void close_turns(Agent *a)
                 uv_close((uv_handle_t *)&a->turns, NULL);
                 uv_close((uv_handle_t *)&a->turns_more, NULL);
         }
+        while (a->sends_head) {
+                Conn *c = a->sends_head;
+
+                a->sends_head = c->send_next;
+                c->send_next = NULL;
+                c->is_send_queued = false;
+                conn_unref(c);
+        }
+        a->sends_tail = NULL;
+        if (a->has_sends) {
+                a->has_sends = false;
+                uv_close((uv_handle_t *)&a->sends, NULL);
+        }
+}
+
+static void send_queued(uv_prepare_t *h);
+
+/*
+ * @c's replies go out before the loop next polls, together with those of
+ * the other connections served in this pass (see the top of this file).
+ * The queue holds a reference.
+ */
+static void queue_send(Conn *c)
+{
+        Agent *a = c->agent;
+
+        if (c->is_send_queued)
+                return;
+        if (!a->has_sends) {
+                uv_prepare_init(a->loop, &a->sends);
+                a->sends.data = a;
+                uv_unref((uv_handle_t *)&a->sends);
+                a->has_sends = true;
+        }
+        if (!a->sends_head)
+                uv_prepare_start(&a->sends, send_queued);
+        c->is_send_queued = true;
+        c->send_next = NULL;
+        if (a->sends_tail)
+                a->sends_tail->send_next = c;
+        else
+                a->sends_head = c;
+        a->sends_tail = c;
+        conn_ref(c);
+}
+
+static void flush(Conn *c);
+static void shrink(Conn *c);
+static ssize_t try_send(Conn *c, const uint8_t *p, size_t len);
+
+static void send_queued(uv_prepare_t *h)
+{
+        Agent *a = h->data;
+
+        while (a->sends_head) {
+                Conn *c = a->sends_head;
+
+                a->sends_head = c->send_next;
+                if (!a->sends_head)
+                        a->sends_tail = NULL;
+                c->send_next = NULL;
+                c->is_send_queued = false;
+                if (!c->is_closing) {
+                        flush(c);
+                        if (!c->is_closing)
+                                shrink(c);
+                }
+                conn_unref(c);
+        }
+        uv_prepare_stop(&a->sends);
 }
 
 static void unlink_parked(Conn *c)
@@ -493,6 +569,13 @@ void conn_close(Conn *c)
 
         if (c->is_closing)
                 return;
+        /*
+         * Replies waiting for the loop's next poll (queue_send()) go first,
+         * as they would have had they been sent at once: a peer that sent
+         * its request and hung up reads its answer.
+         */
+        if (c->is_send_queued && c->out.len > 0 && !c->out.is_oom)
+                (void)try_send(c, c->out.data, c->out.len);
         c->is_closing = true;
         if (c->prev)
                 c->prev->next = c->next;
@@ -858,10 +941,10 @@ static void process(Conn *c)
                 sodium_memzero(c->rbuf + c->rlen - consumed, consumed);
                 c->rlen -= consumed;
         }
-        flush(c);
-        if (c->is_closing)
-                return;
-        shrink(c);
+        if (c->out.len > 0)
+                queue_send(c);
+        else
+                shrink(c);
         /* A connection waiting for its hash is not idle, whatever the hash queue's backlog. */
         if (c->is_hashing)
                 uv_timer_stop(&c->timer);

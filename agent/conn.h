@@ -77,6 +77,8 @@ typedef struct Conn {
         bool is_in_turn;   /* its turn is being given now: work, don't queue */
         bool is_unwatched; /* reading, but libuv not watching the socket until the turn */
         Conn *turn_next;
+        Conn *send_next; /* on agent->sends_*: its replies go out before the next poll */
+        bool is_send_queued;
         bool is_paused;         /* not read (nor answered) until the write queue drains */
         bool is_hashing;        /* not read (nor answered) until the executable is hashed */
         bool is_in_pool;        /* its attestation (with its descriptors) is in the thread pool */
