@@ -235,24 +235,34 @@ static int write_then_exec(void *arg)
 }
 
 /*
- * Mode "ask SOCKET ROLE", run as the trusted program or this binary: one
+ * Mode "ask SOCKET ROLE", run as the trusted program or the impostor: one
  * GetCredentials of ROLE through libroled (which resends a request refused
- * as SentBeforeAttestation); prints "exe|xsh|akid|token".
+ * as SentBeforeAttestation); prints "exe|xsh|akid|token".  An AssumeRole of
+ * ROLE on the same connection must name the same (exit 1 otherwise).
  */
 static int ask_mode(const char *socket, const char *role)
 {
         roled_client *c = NULL;
         roled_credentials_request req = ROLED_CREDENTIALS_REQUEST_INIT;
         T_AUTO(roled_credentials) cr = NULL;
-        Seen s;
+        T_AUTO(roled_credentials) assumed = NULL;
+        Seen s, sa;
 
         req.role = role;
-        if (t_connect(socket, &c) != ROLED_OK || t_get_credentials(c, &req, &cr) != ROLED_OK) {
+        if (t_connect(socket, &c) != ROLED_OK || t_get_credentials(c, &req, &cr) != ROLED_OK ||
+            t_assume_role(c, role, 0, NULL, NULL, NULL, &assumed) != ROLED_OK) {
                 fprintf(stderr, "role %s: %s\n", role, t_last_error());
                 return 1;
         }
-        if (!seen(socket, roled_credentials_session_token(cr), &s))
+        if (!seen(socket, roled_credentials_session_token(cr), &s) ||
+            !seen(socket, roled_credentials_session_token(assumed), &sa))
                 return 1;
+        if (strcmp(s.exe, sa.exe) != 0 || strcmp(s.xsh, sa.xsh) != 0) {
+                fprintf(stderr,
+                        "role %s: GetCredentials names \"%s\" \"%s\", AssumeRole \"%s\" \"%s\"\n",
+                        role, s.exe, s.xsh, sa.exe, sa.xsh);
+                return 1;
+        }
         printf("%s|%s|%s|%s\n", s.exe, s.xsh, s.akid, roled_credentials_session_token(cr));
         roled_client_close(c);
         return 0;
@@ -278,21 +288,26 @@ static int connect_exec_mode(const char *socket, const char *role, const char *p
 }
 
 /*
- * Mode "send-3 ROLE SOCKET": GetCredentials of ROLE on fd 3; prints how it
- * was answered (read_session()) and what the session names: "S|exe|xsh".
+ * Mode "send-3 ROLE SOCKET": GetCredentials, then AssumeRole, of ROLE on fd
+ * 3; prints how each was answered (read_session()) and what its session
+ * names: "S|exe|xsh" lines.
  */
 static int send3_mode(const char *role, const char *socket)
 {
-        msgpack_sbuffer sb;
-        Seen s = { 0 };
-        char v;
+        static const char *const methods[] = { "GetCredentials", "AssumeRole" };
 
-        msgpack_sbuffer_init(&sb);
-        pack_request(&sb, 5, "GetCredentials", 1, "role", role);
-        CHECK(raw_send(3, sb.data, sb.size) == 0);
-        msgpack_sbuffer_destroy(&sb);
-        v = read_session(socket, 3, 5, &s);
-        printf("%c|%s|%s\n", v, s.exe, s.xsh);
+        for (uint32_t i = 0; i < 2; i++) {
+                msgpack_sbuffer sb;
+                Seen s = { 0 };
+                char v;
+
+                msgpack_sbuffer_init(&sb);
+                pack_request(&sb, 5 + i, methods[i], 1, "role", role);
+                CHECK(raw_send(3, sb.data, sb.size) == 0);
+                msgpack_sbuffer_destroy(&sb);
+                v = read_session(socket, 3, 5 + i, &s);
+                printf("%c|%s|%s\n", v, s.exe, s.xsh);
+        }
         return 0;
 }
 
@@ -355,20 +370,23 @@ static void test_exec_after_attestation(void)
         const char *argv[] = { trusted, "connect-exec", agent.socket, "plain", impostor, NULL };
         char *out = NULL;
         char *p, *f[3];
-        Seen s = { 0 };
 
         CHECK_INT(run_cmd(UID_ALICE, NULL, NULL, argv, &out, NULL), ==, 0);
-        printf("exec after attestation, role plain: %s", out);
+        printf("exec after attestation, role plain (GetCredentials, AssumeRole):\n%s", out);
         p = out;
-        for (int i = 0; i < 3; i++)
-                f[i] = strsep(&p, i < 2 ? "|" : "\n");
-        CHECK_MSG(f[2] && strcmp(f[0], "S") == 0, "role plain: not served: %s", out);
-        snprintf(s.exe, sizeof(s.exe), "%s", f[1]);
-        snprintf(s.xsh, sizeof(s.xsh), "%s", f[2]);
-        CHECK_MSG(verdict(&s) == 'N',
-                  "role plain: the session %s asked for on the connection the trusted program "
-                  "opened names exe \"%s\" xsh \"%s\"",
-                  impostor, s.exe, s.xsh);
+        for (int n = 0; n < 2; n++) {
+                Seen s = { 0 };
+
+                for (int i = 0; i < 3; i++)
+                        f[i] = strsep(&p, i < 2 ? "|" : "\n");
+                CHECK_MSG(f[2] && strcmp(f[0], "S") == 0, "role plain: not served: %s", out);
+                snprintf(s.exe, sizeof(s.exe), "%s", f[1]);
+                snprintf(s.xsh, sizeof(s.xsh), "%s", f[2]);
+                CHECK_MSG(verdict(&s) == 'N',
+                          "role plain: the session %s asked for on the connection the trusted "
+                          "program opened names exe \"%s\" xsh \"%s\"",
+                          impostor, s.exe, s.xsh);
+        }
         free(out);
 }
 
