@@ -32,8 +32,8 @@
  * to every chunk and never merges chunks of different senders.  A chunk from
  * any process other than the attested one (a child that inherited the
  * socket, a process it was handed to, a process that took the pid over) is
- * refused: the connection gets an AccessDenied error naming both pids and is
- * closed.  Refusing rather than attesting the newcomer keeps one identity
+ * refused: the connection gets an AccessDenied error (naming no pid: the log
+ * names both) and is closed.  Refusing rather than attesting the newcomer keeps one identity
  * per connection, so a request can never be answered with credentials
  * meant for the other process sharing the stream; libroled opens a new
  * connection after fork() for that reason.  This costs no system call: the
@@ -1049,17 +1049,20 @@ static void refuse(Conn *c, ProtoError code, const char *why)
  */
 static void refuse_sender(Conn *c, const struct ucred *from)
 {
-        char why[256];
+        /* No pid in the answer: a peer in a child pid namespace would learn its pid in ours. */
+        const char *why =
+                from ? "this connection belongs to another process: each process needs its own "
+                       "connection (after fork(), connect again)"
+                     : "the kernel did not name the sender of a message";
 
         if (from)
-                snprintf(why, sizeof(why),
-                         "this connection belongs to pid %d; pid %d (uid %u) may not use it: "
-                         "each process needs its own connection (after fork(), connect again)",
-                         (int)c->id.pid, (int)from->pid, (unsigned)from->uid);
+                log_warning_ratelimited("closing the connection of pid %d (uid %u): pid %d "
+                                        "(uid %u) sent on it, and may not use it",
+                                        (int)c->id.pid, (unsigned)c->id.uid, (int)from->pid,
+                                        (unsigned)from->uid);
         else
-                snprintf(why, sizeof(why), "the kernel did not name the sender of a message");
-        log_warning_ratelimited("closing the connection of pid %d (uid %u): %s", (int)c->id.pid,
-                                (unsigned)c->id.uid, why);
+                log_warning_ratelimited("closing the connection of pid %d (uid %u): %s",
+                                        (int)c->id.pid, (unsigned)c->id.uid, why);
         proto_pack_response_error(&c->out, 0, PROTO_ACCESS_DENIED, why);
         flush(c);
         conn_close(c);
@@ -1240,23 +1243,23 @@ static void refuse_unattested(Conn *c, int result)
                 refuse(c, PROTO_THROTTLING, why);
                 return;
         }
-        log_info_ratelimited("refusing a connection of uid %u whose peer cannot be attested: %s",
-                             (unsigned)c->peer_uid,
+        /* The pid goes to the log only: a peer in a child pid namespace would learn its pid in
+         * ours from the answer. */
+        log_info_ratelimited("refusing a connection of uid %u (pid %d) whose peer cannot be "
+                             "attested: %s",
+                             (unsigned)c->peer_uid, (int)c->peer_cred.pid,
                              result < 0 ? strerror(-result) : "process gone or changed");
         if (result == IDENTITY_E_GONE || result == IDENTITY_E_EXE_CHANGED)
                 snprintf(why, sizeof(why),
-                         "the process that connected (pid %d) exited or changed before the agent "
-                         "could attest it",
-                         (int)c->peer_cred.pid);
+                         "the process that connected exited or changed before the agent could "
+                         "attest it");
         else if (result == IDENTITY_E_UNATTESTED)
                 snprintf(why, sizeof(why),
                          "the kernel names no process for this connection (a peer in another pid "
                          "namespace?): the agent cannot attest it");
         else
-                snprintf(why, sizeof(why),
-                         "the agent cannot attest the process that connected "
-                         "(pid %d): %s",
-                         (int)c->peer_cred.pid, result < 0 ? strerror(-result) : "unknown error");
+                snprintf(why, sizeof(why), "the agent cannot attest the process that connected: %s",
+                         result < 0 ? strerror(-result) : "unknown error");
         refuse(c, PROTO_ACCESS_DENIED, why);
 }
 

@@ -292,9 +292,9 @@ static int check_trust(Request *req, Ask *ask)
                 return request_fail(
                         req, PROTO_SENT_BEFORE_ATTESTATION,
                         "role %s: this request was sent before the agent had seen which program "
-                        "pid %d runs, and the role's trust or permissions rest on it; send it "
-                        "again on this connection",
-                        ask->role->name, (int)req->id->pid);
+                        "the process runs, and the role's trust or permissions rest on it; send "
+                        "it again on this connection",
+                        ask->role->name);
         /*
          * An answer that rests on the executable is given only while the
          * attested process lives and still runs that file: the connection
@@ -308,9 +308,9 @@ static int check_trust(Request *req, Ask *ask)
                 if (r)
                         return request_fail(
                                 req, PROTO_ACCESS_DENIED,
-                                "role %s: pid %d %s since it connected; credentials that "
-                                "depend on the executable need a new connection",
-                                ask->role->name, (int)req->id->pid,
+                                "role %s: the process %s since it connected; credentials "
+                                "that depend on the executable need a new connection",
+                                ask->role->name,
                                 r == IDENTITY_E_GONE ? "has exited" : "runs another executable");
         }
         /*

@@ -145,11 +145,9 @@ static int check_rules(const Role *role, const TrustRules *t, const Identity *id
         if ((t->n_exes || t->n_exe_sha256) && id->has_exe_key && id->is_foreign_ns &&
             !t->is_exe_foreign_ns_allowed)
                 return deny(why, why_len, role,
-                            "pid %d runs in another user namespace than the agent (a container, "
-                            "unshare -U); exe rules "
-                            "match only the agent's namespaces unless the role sets "
-                            "exe_foreign_namespaces = true",
-                            (int)id->pid);
+                            "the caller runs in another user namespace than the agent (a "
+                            "container, unshare -U); exe rules match only the agent's namespaces "
+                            "unless the role sets exe_foreign_namespaces = true");
         if (t->n_exes && !match_exe(t, id)) {
                 if (!id->exe[0])
                         return deny(why, why_len, role, "executable unknown");

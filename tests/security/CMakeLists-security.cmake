@@ -6,7 +6,7 @@ foreach(t exe-mount-namespace exec-race hash-stall session-limit peer-uid-reject
           slow-client pipelining agent-not-dumpable untrusted-socket per-uid-limit
           secrets-not-logged config-unsafe protocol-robustness revoke-restart sessions-list session-policy-bytes
           connection-flood hangup-flood attest-transient burst-one-uid pipeline-flood 10k-connections slow-clients parked-hangup early-after-reload permissions-exe-early parked-request-served
-          notify-failed-send count-early-refused)
+          notify-failed-send count-early-refused refusal-no-pid)
   roled_system_test(test-${t} security ${CMAKE_CURRENT_LIST_DIR}/test-${t}.c)
 endforeach()
 # An LD_PRELOAD library that fails chosen /proc/PID opens with EMFILE

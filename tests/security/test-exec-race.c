@@ -48,8 +48,8 @@ static TestAgent agent;
 static char genuine[PATH_MAX];
 
 /*
- * One GetCredentials on @fd.  Return: 'G' granted, 'D' AccessDenied naming
- * the pid the connection belongs to, or saying that the process that
+ * One GetCredentials on @fd.  Return: 'G' granted, 'D' AccessDenied saying
+ * the connection belongs to another process, or saying that the process that
  * connected exited or changed before it could be attested, 'C' closed
  * unanswered, 'X' anything else.
  */
@@ -76,7 +76,7 @@ static char ask(int fd, const char *role)
                 if (!r.code[0])
                         verdict = 'G';
                 else if (strcmp(r.code, "AccessDenied") == 0 &&
-                         (strstr(r.message, "belongs to pid") ||
+                         (strstr(r.message, "belongs to another process") ||
                           strstr(r.message, "before the agent could attest it")))
                         verdict = 'D';
         }

@@ -37,6 +37,7 @@ static void answer(int fd, uint32_t msgid, char *code, size_t code_size, char *t
         msgpack_unpacker up;
         msgpack_unpacked u;
         Resp r;
+        char pid[16];
 
         CHECK(msgpack_unpacker_init(&up, 65536));
         msgpack_unpacked_init(&u);
@@ -48,6 +49,9 @@ static void answer(int fd, uint32_t msgid, char *code, size_t code_size, char *t
                 resp_str(&r.result, "sessionToken", token, token_size);
         else
                 fprintf(stderr, "# %s: %s\n", r.code, r.message);
+        /* No answer names our pid (in a child pid namespace, it would be the host pid). */
+        snprintf(pid, sizeof(pid), "%d", (int)getpid());
+        CHECK_MSG(!strstr(r.message, pid), "the answer names our pid %s: \"%s\"", pid, r.message);
         msgpack_unpacked_destroy(&u);
         msgpack_unpacker_destroy(&up);
 }

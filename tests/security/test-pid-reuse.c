@@ -213,8 +213,14 @@ static void test_exited_peer(void)
         msgpack_unpacked_init(&u);
         request(fd, &up, &u, &r);
         if (r == 1) {
+                char s[16];
+
                 CHECK(resp_parse(&u.data, &resp));
                 CHECK_MSG(resp.code[0], "the orphaned connection was served with credentials");
+                /* Nor does the refusal name the pid (in a child pid namespace, the host pid). */
+                snprintf(s, sizeof(s), "%d", (int)pid);
+                CHECK_MSG(!strstr(resp.message, s), "the refusal names pid %s: \"%s\"", s,
+                          resp.message);
         } else {
                 CHECK_MSG(r == 0, "expected the agent to close the connection, got %d", r);
         }
