@@ -43,23 +43,6 @@ static const struct {
           "[role]\nname = any-in-unit\n[trust]\nusers = *\nunits = web.service\n", NULL },
 };
 
-/*
- * The agent's log once it holds @needle (or after 10 s: the caller's check
- * then fails on what is there).  The agent listens before it has written
- * every warning (the NSS lookups behind them may be slow).  Heap.
- */
-static char *log_with(const TestAgent *agent, const char *needle)
-{
-        char *log = agent_log(agent);
-
-        for (int i = 0; i < 1000 && !strstr(log, needle); i++) {
-                free(log);
-                usleep(10 * 1000);
-                log = agent_log(agent);
-        }
-        return log;
-}
-
 static void check_warnings(const char *text, const char *where)
 {
         for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++) {
@@ -130,7 +113,8 @@ static void test_nss_off_loop(void)
         write_file(path, 0644, "");
         snprintf(path, sizeof(path), "%s/roled-slow-reload", gate);
         write_file(path, 0644, "");
-        log = log_with(&agent, "role slower: [trust] users: no user named 'roled-slow-reload'");
+        log = agent_log_with(&agent,
+                             "role slower: [trust] users: no user named 'roled-slow-reload'");
         CHECK_CONTAINS(log, "role slower: [trust] users: no user named 'roled-slow-reload'");
         free(log);
         agent_stop(&agent);
@@ -178,7 +162,7 @@ int main(int argc, char **argv)
         /* At start, in the log. */
         agent_spawn(cfg, &agent);
         /* The last role's warning is written last. */
-        log = log_with(&agent, "role missing-exe: [trust] exe:");
+        log = agent_log_with(&agent, "role missing-exe: [trust] exe:");
         check_warnings(log, "the log at start");
         CHECK_NOT_CONTAINS(log, "roled-late-ghost");
         free(log);
@@ -189,7 +173,7 @@ int main(int argc, char **argv)
         CHECK_INT(rolectl(0, agent.socket, &out, &err, "reload", NULL), ==, 0);
         free(out);
         free(err);
-        log = log_with(&agent, "role late: [trust] users: no user named 'roled-late-ghost'");
+        log = agent_log_with(&agent, "role late: [trust] users: no user named 'roled-late-ghost'");
         CHECK_CONTAINS(log, "role late: [trust] users: no user named 'roled-late-ghost'");
         /* The reload's check repeats the [aws] warning: twice in the log now. */
         {

@@ -106,15 +106,9 @@ static void test_broken_reload(void)
 
         /* SIGHUP with the same broken file: logged, rejected. */
         CHECK(kill(agent.pid, SIGHUP) == 0);
-        for (int i = 0; i < 1000; i++) {
-                log = agent_log(&agent);
-                if (log && strstr(log, where))
-                        break;
-                free(log);
-                log = NULL;
-                usleep(10 * 1000);
-        }
-        CHECK_MSG(log, "the agent did not log the rejected reload with %s", where);
+        log = agent_log_with(&agent, where);
+        CHECK_MSG(log && strstr(log, where), "the agent did not log the rejected reload with %s",
+                  where);
         free(log);
 
         /* The old configuration keeps serving. */

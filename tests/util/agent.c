@@ -431,6 +431,18 @@ char *agent_log(const TestAgent *a)
         return read_file(a->log);
 }
 
+char *agent_log_with(const TestAgent *a, const char *needle)
+{
+        char *log = agent_log(a);
+
+        for (int i = 0; i < 1000 && (!log || !strstr(log, needle)); i++) {
+                free(log);
+                usleep(10 * 1000);
+                log = agent_log(a);
+        }
+        return log;
+}
+
 long agent_rss_kb(const TestAgent *a)
 {
         char path[64], *text, *p;

@@ -94,6 +94,12 @@ void agent_stop(TestAgent *a);
 void agent_kill(TestAgent *a);
 /* agent_log() - what the agent wrote to stderr so far (heap). */
 char *agent_log(const TestAgent *a);
+/*
+ * agent_log_with() - agent_log() once it holds @needle, or after 10 s (the
+ * caller's check then fails on what is there).  An agent listens before it
+ * has logged everything about its start (NSS lookups, valgrind).  Heap.
+ */
+char *agent_log_with(const TestAgent *a, const char *needle);
 /* agent_rss_kb() - VmRSS of the agent in KiB. */
 long agent_rss_kb(const TestAgent *a);
 /* agent_alive() - kill(pid, 0) succeeds and the agent is not a zombie. */
