@@ -76,7 +76,7 @@
 
 #define RBUF_INITIAL 4096
 #define NOT_WATCHED "the agent cannot watch this connection; try again"
-#define NO_MEMORY "the agent is short of memory; try again later"
+#define NO_MEMORY CONN_NO_MEMORY
 #define RBUF_MAX (PROTO_MESSAGE_MAX + 4096)
 #define CONN_SPARE_OUT_MAX 4096 /* a spare connection keeps a reply buffer up to this size */
 
@@ -772,6 +772,34 @@ static ssize_t try_send(Conn *c, const uint8_t *p, size_t len)
         return n;
 }
 
+/*
+ * Drop what the peer sent (up to 64 KiB), so that closing the socket is an
+ * orderly end of stream for it and an answer sent before is read, not lost
+ * to a reset.
+ */
+static void drain(int fd)
+{
+        char sink[4096];
+
+        for (int i = 0; i < 16 && recv(fd, sink, sizeof(sink), MSG_DONTWAIT) > 0; i++)
+                ;
+        sodium_memzero(sink, sizeof(sink));
+}
+
+/*
+ * The agent has no memory to serve or answer the connection on @fd: send
+ * CONN_NO_MEMORY_ANSWER with one send(), allocating nothing, before the
+ * caller closes it.  (A full or gone peer misses it: the close says the rest.)
+ */
+static void refuse_raw(int fd)
+{
+        static const char answer[] = CONN_NO_MEMORY_ANSWER;
+
+        _Static_assert(sizeof(CONN_NO_MEMORY) - 1 == 0x2d, "the str8 length in the answer");
+        drain(fd);
+        (void)send(fd, answer, sizeof(answer) - 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+}
+
 /* Send what the handlers put in c->out: try_send() first, queue the rest. */
 static void flush(Conn *c)
 {
@@ -782,6 +810,13 @@ static void flush(Conn *c)
         if (c->out.len == 0 || c->is_closing)
                 goto out;
         if (c->out.is_oom) {
+                int fd;
+
+                /* An answer left unfinished for want of memory: say so rather than hang up, unless
+                 * part of an earlier answer still waits to be written (this one would cut it). */
+                if (uv_stream_get_write_queue_size((uv_stream_t *)&c->pipe) == 0 &&
+                    uv_fileno((uv_handle_t *)&c->pipe, &fd) == 0)
+                        refuse_raw(fd);
                 conn_close(c);
                 goto out;
         }
@@ -1022,21 +1057,17 @@ static void start_hash(Conn *c)
 
 /*
  * Refuse a connection before reading it: answer @code (msgid 0: nothing of
- * the peer's was read) and close.  What the peer sent is dropped first, so
- * the close is an orderly end of stream for it and the answer is read, not
- * lost to a reset.  (A peer that is gone costs one failed send.)
+ * the peer's was read) and close.  What the peer sent is dropped first
+ * (drain()).  (A peer that is gone costs one failed send.)
  */
 static void refuse(Conn *c, ProtoError code, const char *why)
 {
-        char sink[4096];
         int fd;
 
         if (c->is_closing)
                 return;
         if (uv_fileno((uv_handle_t *)&c->pipe, &fd) == 0)
-                for (int i = 0; i < 16 && recv(fd, sink, sizeof(sink), MSG_DONTWAIT) > 0; i++)
-                        ;
-        sodium_memzero(sink, sizeof(sink));
+                drain(fd);
         proto_pack_response_error(&c->out, 0, code, why);
         flush(c);
         conn_close(c);
@@ -1680,12 +1711,15 @@ static bool accept_waiting(Agent *a, unsigned max)
                 fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
                 if (fd < 0)
                         return errno != EAGAIN && errno != EWOULDBLOCK;
+                /* No memory for the connection: Throttling, written by hand. */
                 c = conn_new(a);
                 if (!c) {
+                        refuse_raw(fd);
                         safe_close(fd);
                         return true;
                 }
                 if (uv_pipe_open(&c->pipe, fd) < 0) {
+                        refuse_raw(fd);
                         safe_close(fd);
                         conn_close(c);
                         return true;

@@ -52,6 +52,21 @@
  */
 #define CONN_ATTEST_RETRY_MS 20
 #define CONN_ATTEST_TRIES 25
+/*
+ * What a connection the agent has no memory to serve or to answer gets
+ * before it is closed: Throttling for msgid 0, packed as
+ * proto_pack_response_error() packs it (test-dispatch compares them), but
+ * spelled out, so that sending it allocates nothing.
+ */
+#define CONN_NO_MEMORY "the agent is short of memory; try again later"
+#define CONN_NO_MEMORY_ANSWER                                                                      \
+        "\x94\x01\x00\x82\xa4"                                                                     \
+        "code"                                                                                     \
+        "\xaa"                                                                                     \
+        "Throttling"                                                                               \
+        "\xa7"                                                                                     \
+        "message"                                                                                  \
+        "\xd9\x2d" CONN_NO_MEMORY "\xc0"
 
 typedef struct Conn {
         uv_pipe_t pipe; /* writes, accept, and readability; never read through libuv */

@@ -761,9 +761,29 @@ static void test_pipelining_order(void **state)
         client_close(&cl);
 }
 
+/*
+ * The answer a connection gets when the agent has no memory to serve or
+ * answer it (conn.c sends it as it stands, allocating nothing) is the one
+ * proto_pack_response_error() makes: Throttling, msgid 0, CONN_NO_MEMORY.
+ */
+static void test_no_memory_answer(void **state)
+{
+        static const char spelled[] = CONN_NO_MEMORY_ANSWER;
+        ProtoBuf b;
+
+        (void)state;
+        proto_buf_init(&b, false);
+        proto_pack_response_error(&b, 0, PROTO_THROTTLING, CONN_NO_MEMORY);
+        assert_false(b.is_oom);
+        assert_int_equal(b.len, sizeof(spelled) - 1);
+        assert_memory_equal(b.data, spelled, b.len);
+        proto_buf_deinit(&b);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_no_memory_answer),
                 cmocka_unit_test(test_served),
                 cmocka_unit_test(test_refused),
                 cmocka_unit_test(test_sessions_own_only),
