@@ -370,9 +370,11 @@ static int issue_result(Request *req, int r, const IssueError *err)
 {
         switch (r) {
         case ISSUER_E_TOO_LONG:
-                return request_fail(req, PROTO_INVALID_PARAMETER_VALUE,
-                                    "the caller's identity does not fit in a session token "
-                                    "(executable or cgroup path too long)");
+                /* The issuer names what was too long. */
+                return request_fail(req, PROTO_INVALID_PARAMETER_VALUE, "%s",
+                                    err->message[0] ? err->message
+                                                    : "the caller's identity does not fit in a "
+                                                      "session token");
         case ISSUER_E_TOO_MANY_GROUPS:
                 return request_fail(req, PROTO_INVALID_PARAMETER_VALUE,
                                     "uid %u is in more than %d groups, more than a session "

@@ -48,6 +48,53 @@ void issuer_local_secret_for(const Keys *keys, const char *akid, char out[ISSUER
         sodium_memzero(mac, sizeof(mac));
 }
 
+/* The claims of a token minted for @req, but for its akid, sid and times (borrowed from @req). */
+static void claims_of(const MintRequest *req, TokenClaims *claims)
+{
+        claims->role = (char *)req->role;
+        claims->arn = (char *)req->role_arn;
+        claims->uid = req->uid;
+        claims->gid = req->gid;
+        claims->user = (char *)req->user;
+        claims->exe = (char *)req->exe;
+        claims->unit = (char *)req->unit;
+        claims->source_role = (char *)req->source_role;
+        claims->gids = (uint32_t *)req->gids;
+        claims->n_gids = req->n_gids;
+        if (req->exe_sha256) {
+                claims->has_exe_sha256 = true;
+                memcpy(claims->exe_sha256, req->exe_sha256, sizeof(claims->exe_sha256));
+        }
+        claims->cgroup = req->cgroup && req->cgroup[0] ? (char *)req->cgroup : NULL;
+        if (req->policy_digest) {
+                claims->has_policy = true;
+                memcpy(claims->policy_digest, req->policy_digest, TOKEN_DIGEST_SIZE);
+        }
+}
+
+const char *issuer_local_unfit(const MintRequest *req, size_t *maxp)
+{
+        /* In words, the claims a caller's identity or request can make too long. */
+        static const struct {
+                const char *claim, *what;
+        } words[] = {
+                { "exe", "executable path" }, { "cg", "cgroup path" }, { "user", "user name" },
+                { "unit", "unit name" },      { "arn", "role ARN" },   { "src", "source role" },
+                { "gids", "group list" },
+        };
+        TokenClaims claims = TOKEN_CLAIMS_INIT;
+        const char *name;
+
+        claims_of(req, &claims);
+        name = token_claim_unfit(&claims, maxp);
+        if (!name)
+                return NULL;
+        for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+                if (strcmp(words[i].claim, name) == 0)
+                        return words[i].what;
+        return name;
+}
+
 int issuer_local_mint(const Keys *keys, const MintRequest *req, Credentials *out)
 {
         Credentials c = CREDENTIALS_INIT;
@@ -75,29 +122,11 @@ int issuer_local_mint(const Keys *keys, const MintRequest *req, Credentials *out
                 goto fail;
         }
 
+        claims_of(req, &claims);
         claims.akid = c.akid;
         claims.sid = c.sid;
-        claims.role = (char *)req->role;
-        claims.arn = (char *)req->role_arn;
-        claims.uid = req->uid;
-        claims.gid = req->gid;
-        claims.user = (char *)req->user;
-        claims.exe = (char *)req->exe;
-        claims.unit = (char *)req->unit;
         claims.issued = c.issued;
         claims.expires = c.expires;
-        claims.source_role = (char *)req->source_role;
-        claims.gids = (uint32_t *)req->gids;
-        claims.n_gids = req->n_gids;
-        if (req->exe_sha256) {
-                claims.has_exe_sha256 = true;
-                memcpy(claims.exe_sha256, req->exe_sha256, sizeof(claims.exe_sha256));
-        }
-        claims.cgroup = req->cgroup && req->cgroup[0] ? (char *)req->cgroup : NULL;
-        if (req->policy_digest) {
-                claims.has_policy = true;
-                memcpy(claims.policy_digest, req->policy_digest, TOKEN_DIGEST_SIZE);
-        }
         r = token_encode(&claims, keys_signing_id(keys), keys_signing_sk(keys), &c.token);
         if (r == TOKEN_E_TOO_LONG)
                 r = ISSUER_E_TOO_LONG;
@@ -166,6 +195,7 @@ static int local_issue(void *state, const IssueRequest *req, Credentials *out, I
         uint32_t gids[TOKEN_GIDS_MAX];
         char unit[IDENTITY_UNIT_MAX + 5];
         size_t n_gids = 0;
+        int r;
         MintRequest m = {
                 .role = req->role->name,
                 .role_arn = req->role->arn,
@@ -187,7 +217,6 @@ static int local_issue(void *state, const IssueRequest *req, Credentials *out, I
                 .now = req->now,
         };
 
-        (void)err;
         (void)done;
         (void)userdata;
         /* The token carries every group, so Authorize can see them; the primary one first. */
@@ -201,7 +230,18 @@ static int local_issue(void *state, const IssueRequest *req, Credentials *out, I
         }
         m.gids = gids;
         m.n_gids = n_gids;
-        return issuer_local_mint(agent->keys, &m, out);
+        r = issuer_local_mint(agent->keys, &m, out);
+        if (r == ISSUER_E_TOO_LONG) {
+                size_t max = 0;
+                const char *what = issuer_local_unfit(&m, &max);
+
+                if (what)
+                        snprintf(err->message, sizeof(err->message),
+                                 "the caller's identity does not fit in a session token: its %s "
+                                 "is longer than a token carries (%zu bytes)",
+                                 what, max);
+        }
+        return r;
 }
 
 static int local_verify(void *state, const char *token, size_t len, int64_t now,

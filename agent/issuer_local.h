@@ -61,6 +61,14 @@ extern const IssuerDriver issuer_local_driver;
 int issuer_local_mint(const Keys *keys, const MintRequest *req, Credentials *out);
 
 /*
+ * issuer_local_unfit() - what of @req makes issuer_local_mint() answer
+ * ISSUER_E_TOO_LONG, in words ("executable path", "cgroup path", "user
+ * name"...), with its bound in @maxp (may be NULL).
+ * Return: static text, or NULL when everything fits.
+ */
+const char *issuer_local_unfit(const MintRequest *req, size_t *maxp);
+
+/*
  * issuer_local_secret_for() - recompute the secret access key of @akid.
  * @out: 40 characters and a NUL; the caller wipes it when done.
  * Works for any string; it is up to the caller to have checked that @akid is ours.

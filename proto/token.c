@@ -148,6 +148,17 @@ static void pack_claim(ProtoBuf *b, const TokenClaims *c, const Claim *cl)
         }
 }
 
+const char *token_claim_unfit(const TokenClaims *claims, size_t *maxp)
+{
+        for (size_t i = 0; i < N_CLAIMS; i++)
+                if (!fits(claims, &claims_table[i])) {
+                        if (maxp)
+                                *maxp = claims_table[i].size;
+                        return claims_table[i].name;
+                }
+        return NULL;
+}
+
 int token_encode(const TokenClaims *claims, const uint8_t key_id[TOKEN_KEY_ID_SIZE],
                  const uint8_t sk[crypto_sign_SECRETKEYBYTES], char **tokenp)
 {
@@ -161,11 +172,10 @@ int token_encode(const TokenClaims *claims, const uint8_t key_id[TOKEN_KEY_ID_SI
 
         if (!c->akid || !c->sid || !c->role || !c->arn || c->issued < 0 || c->expires < c->issued)
                 return -EINVAL;
-        for (size_t i = 0; i < N_CLAIMS; i++) {
-                if (!fits(c, &claims_table[i]))
-                        return TOKEN_E_TOO_LONG;
+        if (token_claim_unfit(c, NULL))
+                return TOKEN_E_TOO_LONG;
+        for (size_t i = 0; i < N_CLAIMS; i++)
                 n_carried += is_carried(c, &claims_table[i]);
-        }
 
         proto_buf_init(&b, false);
         r = proto_buf_append(&b, &version, 1);

@@ -104,6 +104,15 @@ int token_encode(const TokenClaims *claims, const uint8_t key_id[TOKEN_KEY_ID_SI
                  const uint8_t sk[crypto_sign_SECRETKEYBYTES], char **tokenp);
 
 /*
+ * token_claim_unfit() - which claim keeps @claims from being encoded
+ * (token_encode()'s TOKEN_E_TOO_LONG): the first over its bound or holding a
+ * NUL byte, by its name in the token ("exe", "cg", "user"...).
+ * @maxp: receives its bound (bytes, or groups for "gids"); may be NULL
+ * Return: the claim's name (static), or NULL when every claim fits.
+ */
+const char *token_claim_unfit(const TokenClaims *claims, size_t *maxp);
+
+/*
  * token_parse() - decode a token's claims without checking its signature.
  * @tok, @len: the base64 token (at most PROTO_TOKEN_MAX bytes, no NUL needed)
  * @claims:    on success, the claims (the caller deinits them)

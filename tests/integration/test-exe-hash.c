@@ -93,6 +93,33 @@ static void test_lazy(void)
         roled_client_close(c);
 }
 
+/*
+ * A caller whose executable path is longer than a session token carries
+ * (TOKEN_EXE_MAX, 1024 bytes), asking for a role whose trust rests on the
+ * executable (so the token names it), is told that its executable path is
+ * too long, not left to guess among the claims.
+ */
+static void test_long_exe_named(void)
+{
+        char dir[2048], exe[2100], *out = NULL, *err = NULL;
+        const char *mkdir_argv[] = { "/bin/mkdir", "-p", dir, NULL };
+        const char *cp_argv[] = { "/bin/cp", test_rolectl(), exe, NULL };
+        const char *argv[] = { exe, "credential-process", "--role", "rolectl-by-hash", NULL };
+        size_t len;
+
+        len = (size_t)snprintf(dir, sizeof(dir), "%s/long", test_dir());
+        while (len < 1100)
+                len += (size_t)snprintf(dir + len, sizeof(dir) - len, "/%0200d",
+                                        0); /* 200 '0's a component */
+        snprintf(exe, sizeof(exe), "%s/rolectl", dir);
+        CHECK_INT(run_cmd(0, NULL, NULL, mkdir_argv, NULL, NULL), ==, 0);
+        CHECK_INT(run_cmd(0, NULL, NULL, cp_argv, NULL, NULL), ==, 0);
+        CHECK_INT(run_cmd(0, agent.socket, NULL, argv, &out, &err), !=, 0);
+        CHECK_CONTAINS(err, "its executable path is longer than a token carries (1024 bytes)");
+        free(out);
+        free(err);
+}
+
 static void copy_file(const char *from, const char *to, mode_t mode)
 {
         char *cmd;
@@ -144,7 +171,7 @@ static int ask_from(const char *exe, const char *role, bool is_replace)
 
 int main(int argc, char **argv)
 {
-        char self[PATH_MAX], hash[65], true_hash[65], copy[PATH_MAX];
+        char self[PATH_MAX], hash[65], true_hash[65], rolectl_hash[65], copy[PATH_MAX];
         const char *cfg;
         ssize_t n;
 
@@ -157,6 +184,7 @@ int main(int argc, char **argv)
         self[n] = '\0';
         file_sha256_hex(self, hash);
         file_sha256_hex("/usr/bin/true", true_hash);
+        file_sha256_hex(test_rolectl(), rolectl_hash);
         snprintf(copy, sizeof(copy), "%s/copy-of-test", test_dir());
 
         cfg = config_new(NULL);
@@ -166,6 +194,9 @@ int main(int argc, char **argv)
                    "[role]\nname = by-other-hash\n[trust]\nuids = 0\nexe_sha256 = %s\n", true_hash);
         config_put(cfg, "roles.d/12-by-path.ini",
                    "[role]\nname = by-path\n[trust]\nuids = 0\nexe = %s\n", copy);
+        config_put(cfg, "roles.d/14-rolectl-by-hash.ini",
+                   "[role]\nname = rolectl-by-hash\n[trust]\nuids = 0\nexe_sha256 = %s\n",
+                   rolectl_hash);
         config_put(cfg, "roles.d/13-by-doc.ini",
                    "[role]\nname = by-doc\ntrust_policy = ../doc.json\n[trust]\nuids = 0\n");
         config_put(cfg, "doc.json",
@@ -202,6 +233,7 @@ int main(int argc, char **argv)
                 free(out);
                 free(err);
         }
+        test_long_exe_named();
         agent_stop(&agent);
         printf("test-exe-hash: OK\n");
         return 0;

@@ -144,7 +144,8 @@ static void test_mint_options(void **state)
         Credentials c = CREDENTIALS_INIT;
         TokenClaims claims = TOKEN_CLAIMS_INIT;
         uint8_t digest[32];
-        char exe[TOKEN_EXE_MAX + 2];
+        char exe[TOKEN_EXE_MAX + 2], cgroup[TOKEN_CGROUP_MAX + 2];
+        size_t max = 0;
 
         (void)state;
         memset(digest, 7, sizeof(digest));
@@ -178,6 +179,21 @@ static void test_mint_options(void **state)
         req.exe = exe;
         assert_int_equal(issuer_local_mint(keys, &req, &c), ISSUER_E_TOO_LONG);
         assert_null(c.token);
+        /* Named in words, with its bound: the executable path, or whichever was too long. */
+        assert_string_equal(issuer_local_unfit(&req, &max), "executable path");
+        assert_int_equal(max, TOKEN_EXE_MAX);
+        req = request();
+        assert_null(issuer_local_unfit(&req, NULL));
+        memset(cgroup, 'c', sizeof(cgroup) - 1);
+        cgroup[0] = '/';
+        cgroup[sizeof(cgroup) - 1] = 0;
+        req.cgroup = cgroup;
+        assert_int_equal(issuer_local_mint(keys, &req, &c), ISSUER_E_TOO_LONG);
+        assert_string_equal(issuer_local_unfit(&req, &max), "cgroup path");
+        assert_int_equal(max, TOKEN_CGROUP_MAX);
+        req = request();
+        req.user = cgroup + 1; /* longer than TOKEN_USER_MAX too */
+        assert_string_equal(issuer_local_unfit(&req, NULL), "user name");
 }
 
 static void test_verify(void **state)
