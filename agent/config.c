@@ -257,16 +257,19 @@ bool config_role_name_valid(const char *name, size_t len)
         return name_valid(name, len, 1, CONFIG_ROLE_NAME_MAX, NAME_IAM_EXTRA);
 }
 
-/* The log_level names (log.h's LOG_LEVELS), indexed by ConfigLogLevel. */
-static const char *const log_level_names[] = {
-#define CONFIG_X_NAME(e, priority, name) [CONFIG_LOG_##e] = name,
-        LOG_LEVELS(CONFIG_X_NAME)
-#undef CONFIG_X_NAME
+/* The log_level names and syslog priorities (log.h's LOG_LEVELS), indexed by ConfigLogLevel. */
+static const struct {
+        const char *name;
+        int priority;
+} log_levels[] = {
+#define CONFIG_X_LEVEL(e, priority, name) [CONFIG_LOG_##e] = { name, LOG_LEVEL_##e },
+        LOG_LEVELS(CONFIG_X_LEVEL)
+#undef CONFIG_X_LEVEL
 };
 
-const char *config_log_level_name(ConfigLogLevel level)
+int config_log_level_priority(ConfigLogLevel level)
 {
-        return (size_t)level < ELEMENTSOF(log_level_names) ? log_level_names[level] : "info";
+        return (size_t)level < ELEMENTSOF(log_levels) ? log_levels[level].priority : LOG_LEVEL_INFO;
 }
 
 const Role *config_find_role(const Config *config, const char *name, size_t len)
@@ -897,8 +900,8 @@ static int copy_account(Parser *p, unsigned line, const char *key, const char *v
 static int parse_log_level(Parser *p, unsigned line, const char *key, const char *value,
                            void *field)
 {
-        for (size_t i = 0; i < ELEMENTSOF(log_level_names); i++)
-                if (streq(value, log_level_names[i])) {
+        for (size_t i = 0; i < ELEMENTSOF(log_levels); i++)
+                if (streq(value, log_levels[i].name)) {
                         *(ConfigLogLevel *)field = (ConfigLogLevel)i;
                         return 0;
                 }

@@ -377,5 +377,5 @@ bool config_role_name_valid(const char *name, size_t len);
 void config_aws_endpoint(const Config *config, const Role *role, char *url, size_t url_size,
                          const char **regionp);
 
-/* config_log_level_name() - "error", "warning", "info" or "debug". */
-const char *config_log_level_name(ConfigLogLevel level);
+/* config_log_level_priority() - @level's syslog priority (log.h's LOG_LEVEL_*: log_set_level()). */
+int config_log_level_priority(ConfigLogLevel level);

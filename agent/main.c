@@ -283,8 +283,7 @@ int main(int argc, char **argv)
                 return 0;
         }
         if (level < 0)
-                log_set_level(LOG_LEVEL_ERROR + (int)a.config->log_level +
-                              (a.config->log_level >= CONFIG_LOG_INFO ? 1 : 0));
+                log_set_level(config_log_level_priority(a.config->log_level));
 
         r = harden_process();
         if (r < 0) {

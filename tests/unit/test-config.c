@@ -140,6 +140,11 @@ static void test_fixture(void **state)
         assert_string_equal(c->key_dir, "/var/lib/roled-test");
         assert_int_equal(c->max_connections_per_uid, 16);
         assert_int_equal(c->log_level, CONFIG_LOG_DEBUG);
+        /* Each level's syslog priority, as main.c sets it. */
+        assert_int_equal(config_log_level_priority(CONFIG_LOG_ERROR), LOG_LEVEL_ERROR);
+        assert_int_equal(config_log_level_priority(CONFIG_LOG_WARNING), LOG_LEVEL_WARNING);
+        assert_int_equal(config_log_level_priority(CONFIG_LOG_INFO), LOG_LEVEL_INFO);
+        assert_int_equal(config_log_level_priority(CONFIG_LOG_DEBUG), 7);
         assert_int_equal(c->default_duration, 1800);
         assert_int_equal(c->n_roles, 2);
 
