@@ -51,8 +51,9 @@ static const char *const agent_texts[PROTO_ERROR_COUNT] = {
         [ROLED_E_SIGNATURE_DOES_NOT_MATCH] = "the request signature does not match",
         [ROLED_E_INCOMPLETE_SIGNATURE] = "the request signature is missing or malformed",
         [ROLED_E_REQUEST_EXPIRED] = "the signed request is too old or not yet valid",
-        [ROLED_E_SENT_BEFORE_ATTESTATION] = "the request was sent before the agent had seen the "
-                                            "caller's program; send it again",
+        /* One string in two pieces: the parentheses say so (clang's -Wstring-concatenation). */
+        [ROLED_E_SENT_BEFORE_ATTESTATION] = ("the request was sent before the agent had seen the "
+                                             "caller's program; send it again"),
 };
 
 /* This side's codes, from ROLED_E_NO_AGENT on: name and description. */
