@@ -156,6 +156,11 @@ static int compile_role(const Config *config, const Role *role, RolePolicies *rp
         rp->is_permissions_exe =
                 rp->is_permissions_hash ||
                 (rp->permissions && policy_needs_key(rp->permissions, "roled:exe"));
+        rp->is_trust_doc_unit = rp->trust_doc && (policy_needs_key(rp->trust_doc, "roled:unit") ||
+                                                  policy_needs_key(rp->trust_doc, "roled:cgroup"));
+        rp->is_permissions_unit =
+                rp->permissions && (policy_needs_key(rp->permissions, "roled:unit") ||
+                                    policy_needs_key(rp->permissions, "roled:cgroup"));
         rp->is_trust_static =
                 !(rp->trust_doc && (policy_needs_key(rp->trust_doc, "aws:CurrentTime") ||
                                     policy_needs_key(rp->trust_doc, "aws:EpochTime")));

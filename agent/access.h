@@ -34,6 +34,8 @@ typedef struct RolePolicies {
         bool is_trust_doc_hash;   /* ... roled:exe-sha256 */
         bool is_permissions_hash; /* the permissions read roled:exe-sha256 (its sessions must carry
                                      it) */
+        bool is_trust_doc_unit;   /* the trust_policy reads roled:unit or roled:cgroup */
+        bool is_permissions_unit; /* the permissions read roled:unit or roled:cgroup */
         bool is_permissions_exe;  /* the permissions read roled:exe or roled:exe-sha256 (as a
                                      condition key or a policy variable): Authorize's answer rests
                                      on the executable the session was issued to */

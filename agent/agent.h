@@ -58,6 +58,7 @@ typedef struct Agent {
         void *issuer_state[4];         /* issuer.c: each driver's state, by RoleIssuer */
         HashQueue *hashq;              /* hashq.c: executable hashes, off libuv's pool */
         bool needs_exe_hash; /* some decision may need an executable hash: open executables */
+        bool reads_units;    /* some role reads the unit: attestation reads the cgroup */
         bool counts_early;   /* some role's answers rest on the executable: conn.c counts what a
                                 peer sent before its executable was read */
         Clock clock;

@@ -121,6 +121,22 @@ int dispatch_message(Conn *c, const uint8_t *buf, size_t len, ProtoBuf *out)
                 return 0;
         }
         /*
+         * The cgroup is read at attestation only while some role reads the
+         * unit (reload.c).  A connection attested before a reload made one
+         * do so reads it now.
+         */
+        if (c->agent->reads_units && !c->id.has_cgroup && c->id.proc_fd >= 0) {
+                r = identity_read_cgroup(&c->id);
+                if (r != 0) {
+                        proto_pack_response_error(
+                                out, msg.msgid,
+                                r == IDENTITY_E_GONE ? PROTO_ACCESS_DENIED : PROTO_INTERNAL,
+                                r == IDENTITY_E_GONE ? "the calling process has exited"
+                                                     : "the agent cannot read the caller's cgroup");
+                        return 0;
+                }
+        }
+        /*
          * Everything zero but errmsg, which only request_fail() fills: zeroing
          * all of it cost more than the rest of this function.
          */

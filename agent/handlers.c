@@ -49,11 +49,24 @@ int handle_GetCallerIdentity(Request *req, const ProtoEmpty *in)
         const Role *def;
         _cleanup_free_ uint32_t *groups = malloc((id->n_gids + 1) * sizeof(*groups));
         size_t n_groups = 0;
-        char arn[256];
+        char arn[256], cgroup[IDENTITY_CGROUP_MAX], unit[IDENTITY_UNIT_MAX];
+        const char *shown_cgroup = id->cgroup, *shown_unit = id->unit;
+        bool is_user_unit;
         int r;
 
         if (!groups)
                 return -ENOMEM;
+        /* Not read at attestation while no role reads the unit: shown all the same. */
+        if (!id->has_cgroup && id->proc_fd >= 0) {
+                r = identity_cgroup_now(id, cgroup, unit, &is_user_unit);
+                if (r == IDENTITY_E_GONE)
+                        return request_fail(req, PROTO_ACCESS_DENIED,
+                                            "the calling process has exited");
+                if (r)
+                        return r;
+                shown_cgroup = cgroup;
+                shown_unit = unit;
+        }
         r = trust_default_role(&ts, id, &def);
         if (r == TRUST_E_NEEDS_HASH)
                 return request_wait_hash(req);
@@ -74,8 +87,8 @@ int handle_GetCallerIdentity(Request *req, const ProtoEmpty *in)
                                                   .groups = { groups, n_groups },
                                                   .pid = (uint64_t)id->pid,
                                                   .exe = proto_str(id->exe),
-                                                  .unit = proto_str(id->unit),
-                                                  .cgroup = proto_str(id->cgroup),
+                                                  .unit = proto_str(shown_unit),
+                                                  .cgroup = proto_str(shown_cgroup),
                                                   .account = proto_str(config->account),
                                                   .arn = proto_str(arn),
                                                   .default_role = proto_str(def ? def->name : NULL),

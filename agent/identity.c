@@ -378,7 +378,8 @@ int identity_unit_from_cgroup(const char *cgroup, char *unit, size_t unit_size, 
         return 0;
 }
 
-static int read_cgroup(int dirfd, Identity *id)
+/* The cgroup v2 path into @cgroup (IDENTITY_CGROUP_MAX), and the unit it names into @unit. */
+static int read_cgroup_to(int dirfd, char *cgroup, char *unit, bool *is_user_unitp)
 {
         _cleanup_free_ char *heap = NULL;
         char buf[SMALL_READ];
@@ -401,14 +402,19 @@ static int read_cgroup(int dirfd, Identity *id)
                 return 0; /* cgroup v1 only: no unit */
         line += 3;
         len = strcspn(line, "\n");
-        if (len >= sizeof(id->cgroup))
+        if (len >= IDENTITY_CGROUP_MAX)
                 return -ENAMETOOLONG;
-        memcpy(id->cgroup, line, len);
-        id->cgroup[len] = '\0';
-        r = identity_unit_from_cgroup(id->cgroup, id->unit, sizeof(id->unit), &id->is_user_unit);
+        memcpy(cgroup, line, len);
+        cgroup[len] = '\0';
+        r = identity_unit_from_cgroup(cgroup, unit, IDENTITY_UNIT_MAX, is_user_unitp);
         if (r < 0)
                 return r;
         return 0;
+}
+
+static int read_cgroup(int dirfd, Identity *id)
+{
+        return read_cgroup_to(dirfd, id->cgroup, id->unit, &id->is_user_unit);
 }
 
 /*
@@ -730,7 +736,7 @@ static int resolve_names(Identity *id)
 }
 
 /* identity_attest() into @id (IDENTITY_INIT, or a kept pin); on failure the caller resets it. */
-static int attest(int fd, const struct ucred *cred, Identity *id)
+static int attest(int fd, const struct ucred *cred, unsigned flags, Identity *id)
 {
         _cleanup_close_ int dirfd = -1;
         char path[64];
@@ -788,9 +794,13 @@ static int attest(int fd, const struct ucred *cred, Identity *id)
         if (r != 0)
                 return r;
         read_ns(dirfd, id);
-        r = read_cgroup(dirfd, id);
-        if (r != 0)
-                return r;
+        /* Only while some role reads the unit: the read takes the kernel's css_set lock. */
+        if (flags & IDENTITY_READ_CGROUP) {
+                r = read_cgroup(dirfd, id);
+                if (r != 0)
+                        return r;
+                id->has_cgroup = true;
+        }
         read_login_session(dirfd, id);
 
         /*
@@ -809,13 +819,46 @@ static int attest(int fd, const struct ucred *cred, Identity *id)
  * Filled in place (an Identity is some 5.5 KiB: no copy of it per
  * connection), and on failure back to IDENTITY_INIT but for the pidfd.
  */
-int identity_attest(int fd, const struct ucred *cred, Identity *id)
+int identity_attest(int fd, const struct ucred *cred, unsigned flags, Identity *id)
 {
-        int r = attest(fd, cred, id);
+        int r = attest(fd, cred, flags, id);
 
         if (r != 0)
                 identity_keep_pin(id);
         return r;
+}
+
+int identity_cgroup_now(const Identity *id, char *cgroup, char *unit, bool *is_user_unitp)
+{
+        int r;
+
+        cgroup[0] = unit[0] = '\0';
+        *is_user_unitp = false;
+        if (id->proc_fd < 0)
+                return IDENTITY_E_GONE;
+        r = read_cgroup_to(id->proc_fd, cgroup, unit, is_user_unitp);
+        if (r == 0)
+                r = identity_check_alive(id);
+        if (r != 0) {
+                /* Nothing half read stays behind. */
+                cgroup[0] = unit[0] = '\0';
+                *is_user_unitp = false;
+                return gone_or(r);
+        }
+        return 0;
+}
+
+int identity_read_cgroup(Identity *id)
+{
+        int r;
+
+        if (id->has_cgroup)
+                return 0;
+        r = identity_cgroup_now(id, id->cgroup, id->unit, &id->is_user_unit);
+        if (r != 0)
+                return r;
+        id->has_cgroup = true;
+        return identity_build_key(id);
 }
 
 void identity_keep_pin(Identity *id)
@@ -925,7 +968,7 @@ int identity_from_socket(int fd, Identity *idp)
                 return -errno;
         if (len != sizeof(cred))
                 return IDENTITY_E_UNATTESTED;
-        r = identity_attest(fd, &cred, &id);
+        r = identity_attest(fd, &cred, IDENTITY_READ_CGROUP, &id);
         if (r != 0)
                 return r;
         r = identity_finish(&id, IDENTITY_RESOLVE_NAMES | IDENTITY_OPEN_EXE);

@@ -88,6 +88,9 @@ enum {
  *                  needs them only for exe_sha256 rules
  *  exe_hash_missing why the agent did not hash (too large, queue busy), for
  *                  the denial; NULL when it was never asked to
+ *  has_cgroup      cgroup and unit were read: at attestation when
+ *                  IDENTITY_READ_CGROUP (some role reads the unit), or later
+ *                  by identity_read_cgroup(); until then both are empty
  *  cgroup          cgroup v2 path ("0::" line of /proc/PID/cgroup), may be empty
  *  unit            the systemd unit the process runs in, empty when none;
  *                  derived as systemd does: the first non-slice component, and
@@ -99,7 +102,8 @@ enum {
  *                  and unchangeable by them (logind names session-N.scope
  *                  after it); IDENTITY_NO_LOGIN (the kernel's "unset") for
  *                  services, and where the kernel has no audit support
- *  key             the cache key "<uid>:<gid>:<unit>:<exe>", where <unit> is
+ *  key             the cache key "<uid>:<gid>:<unit>:<exe>" (<unit> empty until
+ *                  has_cgroup: identity_read_cgroup() rebuilds it), where <unit> is
  *                  "user:<name>" for user units and <exe> ends in " (deleted)"
  *                  for a deleted executable and in " (unverified)" for a path
  *                  that is not is_exe_path_verified. Units never contain '/' and exe
@@ -128,6 +132,7 @@ typedef struct Identity {
         bool has_exe_sha256;
         bool has_real_ids;
         bool has_tried;
+        bool has_cgroup;
         const char *exe_hash_missing; /* static text: why there is no exe_sha256, or NULL */
         char user[IDENTITY_NAME_MAX];
         char group[IDENTITY_NAME_MAX];
@@ -176,7 +181,25 @@ static inline void identity_init_zeroed(Identity *id)
  * Return: 0, IDENTITY_E_GONE, IDENTITY_E_UNATTESTED, IDENTITY_E_UNPINNED
  *         (a later try that has no pidfd and may not open one), or -errno.
  */
-int identity_attest(int fd, const struct ucred *cred, Identity *id);
+int identity_attest(int fd, const struct ucred *cred, unsigned flags, Identity *id);
+
+/*
+ * identity_read_cgroup() - read @id's cgroup and unit now, if identity_attest()
+ * did not (has_cgroup), through its /proc/PID directory, then check that the
+ * process is still alive and rebuild the key.  What a process's cgroup is
+ * when it asks serves as well as what it was when it connected: it could
+ * have moved before connecting.
+ * Return: 0, IDENTITY_E_GONE, or -errno.
+ */
+int identity_read_cgroup(Identity *id);
+
+/*
+ * identity_cgroup_now() - what identity_read_cgroup() would read, into
+ * @cgroup (IDENTITY_CGROUP_MAX) and @unit (IDENTITY_UNIT_MAX), leaving @id
+ * as it is (GetCallerIdentity shows it without making sessions name it).
+ * Return: 0, IDENTITY_E_GONE, or -errno; on failure both are empty.
+ */
+int identity_cgroup_now(const Identity *id, char *cgroup, char *unit, bool *is_user_unitp);
 
 /*
  * identity_keep_pin() - after a failed attestation that is to be tried again:
@@ -200,6 +223,7 @@ void identity_keep_pin(Identity *id);
 int identity_learn_real_ids(Identity *id, uid_t ruid, gid_t rgid);
 
 enum {
+        IDENTITY_READ_CGROUP = 1 << 2, /* identity_attest(): read the cgroup (has_cgroup) */
         IDENTITY_RESOLVE_NAMES =
                 1 << 0, /* user and group names through NSS (else the caller set them) */
         IDENTITY_OPEN_EXE = 1 << 1, /* open exe_fd (identity_open_exe()) */

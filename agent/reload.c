@@ -69,6 +69,8 @@ static void install(Agent *a, Config *config, AccessPolicies *aps)
         a->config_generation++;
         a->max_conns_per_uid = config->max_connections_per_uid;
         a->needs_exe_hash = trust_config_needs_exe_hash(config, aps);
+        /* Connections attested without it read it with their next request (dispatch.c). */
+        a->reads_units = trust_config_reads_unit(config, aps);
         was_counting = a->counts_early;
         a->counts_early = trust_config_rests_on_exe(config, aps);
         if (a->counts_early && !was_counting)

@@ -289,6 +289,19 @@ bool trust_config_rests_on_exe(const Config *config, const AccessPolicies *aps)
         return false;
 }
 
+bool trust_config_reads_unit(const Config *config, const AccessPolicies *aps)
+{
+        for (size_t i = 0; i < config->n_roles; i++) {
+                const Role *role = &config->roles[i];
+                const RolePolicies *rp = access_role_policies(config, aps, role);
+
+                if (role->trust.n_units || role->defaults.n_units ||
+                    (rp && (rp->is_trust_doc_unit || rp->is_permissions_unit)))
+                        return true;
+        }
+        return false;
+}
+
 bool trust_config_needs_exe_hash(const Config *config, const AccessPolicies *aps)
 {
         for (size_t i = 0; i < config->n_roles; i++) {

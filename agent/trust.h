@@ -115,6 +115,15 @@ bool trust_needs_exe_hash(const Role *role);
 bool trust_config_rests_on_exe(const Config *config, const AccessPolicies *aps);
 
 /*
+ * trust_config_reads_unit() - does any role of @config read the caller's
+ * systemd unit or cgroup: a unit rule in [trust] or [default], or a trust
+ * or permissions policy reading roled:unit or roled:cgroup?  Only then does
+ * attestation read the cgroup (IDENTITY_READ_CGROUP), and only then do
+ * sessions name a unit and the session cache tell units apart.
+ */
+bool trust_config_reads_unit(const Config *config, const AccessPolicies *aps);
+
+/*
  * trust_config_needs_exe_hash() - could any request under @config need an
  * executable's hash: an exe_sha256 rule, or a trust_policy or permissions
  * policy that reads roled:exe-sha256?  Only then does attestation open the

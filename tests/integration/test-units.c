@@ -64,6 +64,8 @@ typedef struct Ask {
         const char *want_unit; /* what whoami must report */
 } Ask;
 
+static void enter(const char *cgroup);
+
 static int ask(void *arg)
 {
         const Ask *a = arg;
@@ -75,16 +77,8 @@ static int ask(void *arg)
         T_AUTO(roled_identity) id = NULL;
         roled_status s;
 
-        if (a->cgroup) {
-                char path[1024];
-                FILE *f;
-
-                snprintf(path, sizeof(path), "%s/%s/cgroup.procs", slice, a->cgroup);
-                f = fopen(path, "we");
-                CHECK_MSG(f, "open %s: %s", path, strerror(errno));
-                fprintf(f, "0\n");
-                CHECK_INT(fclose(f), ==, 0);
-        }
+        if (a->cgroup)
+                enter(a->cgroup);
         CHECK_INT(t_connect(agent.socket, &c), ==, ROLED_OK);
         CHECK_INT(t_whoami(c, &id), ==, ROLED_OK);
         CHECK_STREQ(roled_identity_unit(id), a->want_unit);
@@ -97,6 +91,118 @@ static int ask(void *arg)
         cr = roled_credentials_unref(cr);
         roled_client_close(c);
         return 0;
+}
+
+static void enter(const char *cgroup)
+{
+        char path[1024];
+        FILE *f;
+
+        snprintf(path, sizeof(path), "%s/%s/cgroup.procs", slice, cgroup);
+        f = fopen(path, "we");
+        CHECK_MSG(f, "open %s: %s", path, strerror(errno));
+        fprintf(f, "0\n");
+        CHECK_INT(fclose(f), ==, 0);
+}
+
+/* GetCredentials for @role on @c: the status, and the unit its verified token names in @unit. */
+static roled_status unit_claim(roled_client *c, const char *role, char *unit, size_t size)
+{
+        roled_credentials_request req = { .size = sizeof(roled_credentials_request),
+                                          .role = role,
+                                          .flags = ROLED_CREDENTIALS_FRESH };
+        T_AUTO(roled_credentials) cr = NULL;
+        T_AUTO(roled_token_claims) t = NULL;
+        roled_status s;
+
+        unit[0] = '\0';
+        s = t_get_credentials(c, &req, &cr);
+        if (s != ROLED_OK)
+                return s;
+        CHECK_INT(t_verify_token(c, roled_credentials_session_token(cr), &t), ==, ROLED_OK);
+        snprintf(unit, size, "%s", roled_token_claims_unit(t));
+        return s;
+}
+
+static const char *cfg2;
+
+/*
+ * While no role reads the unit, attestation does not read the cgroup:
+ * sessions name no unit, and GetCallerIdentity still shows it (read for
+ * the call, without making the connection's sessions name it).
+ */
+static int ask_unread(void *arg)
+{
+        roled_client *c;
+        T_AUTO(roled_identity) id = NULL;
+        char unit[256];
+
+        (void)arg;
+        enter("demo.service");
+        CHECK_INT(t_connect(agent.socket, &c), ==, ROLED_OK);
+        CHECK_INT(unit_claim(c, "plain", unit, sizeof(unit)), ==, ROLED_OK);
+        CHECK_STREQ(unit, "");
+        CHECK_INT(t_whoami(c, &id), ==, ROLED_OK);
+        CHECK_STREQ(roled_identity_unit(id), "demo.service");
+        /* Shown, not claimed: the connection's sessions still name no unit. */
+        CHECK_INT(unit_claim(c, "plain", unit, sizeof(unit)), ==, ROLED_OK);
+        CHECK_STREQ(unit, "");
+        roled_client_close(c);
+        return 0;
+}
+
+/*
+ * A connection attested while no role read the unit, asking after a
+ * reload made roles read it, is judged by its real unit (read with the
+ * request): a negated condition on roled:unit must not see it absent.
+ */
+static int ask_after_reload(void *arg)
+{
+        const char *cgroup = arg;
+        bool is_demo = cgroup != NULL;
+        roled_client *c, *admin;
+        T_AUTO(roled_role_list) roles = NULL;
+        char unit[256];
+        uint32_t n;
+
+        if (is_demo)
+                enter(cgroup);
+        CHECK_INT(t_connect(agent.socket, &c), ==, ROLED_OK);
+        /* Attested and served before the reload (ListRoles reads no unit). */
+        CHECK_INT(t_list_roles(c, &roles), ==, ROLED_OK);
+
+        config_put(cfg2, "roles.d/20-not-demo.ini",
+                   "[role]\nname = not-demo\ntrust_policy = ../not-demo.json\n"
+                   "[trust]\nusers = root\n");
+        config_put(cfg2, "not-demo.json",
+                   "{\"Version\": \"2012-10-17\", \"Statement\": [{\"Effect\": \"Allow\", "
+                   "\"Action\": \"sts:AssumeRole\", \"Principal\": {\"Local\": \"uid:0\"}, "
+                   "\"Condition\": {\"StringNotEquals\": {\"roled:unit\": \"demo.service\"}}}]}\n");
+        config_put(cfg2, "roles.d/30-by-unit.ini",
+                   "[role]\nname = by-unit\n[trust]\nusers = root\nunits = demo.service\n");
+        CHECK_INT(t_connect(agent.socket, &admin), ==, ROLED_OK);
+        CHECK_INT(t_reload(admin, &n), ==, ROLED_OK);
+        CHECK_INT(n, ==, 3);
+        roled_client_close(admin);
+
+        CHECK_INT(unit_claim(c, "not-demo", unit, sizeof(unit)), ==,
+                  is_demo ? ROLED_E_ACCESS_DENIED : ROLED_OK);
+        CHECK_INT(unit_claim(c, "by-unit", unit, sizeof(unit)), ==,
+                  is_demo ? ROLED_OK : ROLED_E_ACCESS_DENIED);
+        CHECK_STREQ(unit, is_demo ? "demo.service" : "");
+        /* Now that roles read the unit, every session names it. */
+        CHECK_INT(unit_claim(c, "plain", unit, sizeof(unit)), ==, ROLED_OK);
+        CHECK_STREQ(unit, is_demo ? "demo.service" : "");
+        roled_client_close(c);
+        return 0;
+}
+
+static void unlink_cfg2(const char *rel)
+{
+        char path[1024];
+
+        snprintf(path, sizeof(path), "%s/%s", cfg2, rel);
+        (void)unlink(path);
 }
 
 static void cleanup_cgroups(void)
@@ -162,6 +268,19 @@ int main(int argc, char **argv)
         };
         for (const Ask *a = asks; a->want_unit; a++)
                 CHECK_INT(run_as(0, ask, (void *)a), ==, 0);
+        agent_stop(&agent);
+
+        cfg2 = config_new(NULL);
+        config_put(cfg2, "roles.d/10-plain.ini", "[role]\nname = plain\n[trust]\nusers = root\n");
+        agent_spawn(cfg2, &agent);
+        CHECK_INT(run_as(0, ask_unread, NULL), ==, 0);
+        CHECK_INT(run_as(0, ask_after_reload, (void *)"demo.service"), ==, 0);
+        agent_stop(&agent);
+        /* The same from outside any unit (a fresh agent: the reload again). */
+        unlink_cfg2("roles.d/20-not-demo.ini");
+        unlink_cfg2("roles.d/30-by-unit.ini");
+        agent_spawn(cfg2, &agent);
+        CHECK_INT(run_as(0, ask_after_reload, NULL), ==, 0);
         agent_stop(&agent);
         printf("test-units: OK\n");
         return 0;
