@@ -807,19 +807,25 @@ static void flush(Conn *c)
         ssize_t n;
         WriteReq *w;
 
-        if (c->out.len == 0 || c->is_closing)
+        if (c->is_closing)
                 goto out;
+        /*
+         * An answer left unfinished for want of memory (or never started: then
+         * nothing is in c->out, and is_oom fails every later append): say so
+         * rather than hang up, unless part of an earlier answer still waits to
+         * be written (this one would cut it).
+         */
         if (c->out.is_oom) {
                 int fd;
 
-                /* An answer left unfinished for want of memory: say so rather than hang up, unless
-                 * part of an earlier answer still waits to be written (this one would cut it). */
                 if (uv_stream_get_write_queue_size((uv_stream_t *)&c->pipe) == 0 &&
                     uv_fileno((uv_handle_t *)&c->pipe, &fd) == 0)
                         refuse_raw(fd);
                 conn_close(c);
                 goto out;
         }
+        if (c->out.len == 0)
+                goto out;
         n = try_send(c, c->out.data, c->out.len);
         if (n == (ssize_t)c->out.len)
                 goto out;
@@ -976,7 +982,7 @@ static void process(Conn *c)
                 sodium_memzero(c->rbuf + c->rlen - consumed, consumed);
                 c->rlen -= consumed;
         }
-        if (c->out.len > 0)
+        if (c->out.len > 0 || c->out.is_oom)
                 queue_send(c);
         else
                 shrink(c);

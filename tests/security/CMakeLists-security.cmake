@@ -6,7 +6,7 @@ foreach(t exe-mount-namespace exec-race hash-stall session-limit peer-uid-reject
           slow-client pipelining agent-not-dumpable untrusted-socket per-uid-limit
           secrets-not-logged config-unsafe protocol-robustness revoke-restart sessions-list session-policy-bytes
           connection-flood hangup-flood attest-transient burst-one-uid pipeline-flood 10k-connections slow-clients parked-hangup early-after-reload permissions-exe-early parked-request-served
-          notify-failed-send count-early-refused refusal-no-pid)
+          notify-failed-send count-early-refused refusal-no-pid oom-answer)
   roled_system_test(test-${t} security ${CMAKE_CURRENT_LIST_DIR}/test-${t}.c)
 endforeach()
 # An LD_PRELOAD library that fails chosen /proc/PID opens with EMFILE
@@ -22,3 +22,9 @@ add_library(ioctl-fault SHARED ${PROJECT_SOURCE_DIR}/tests/util/ioctl-fault.c)
 target_link_libraries(ioctl-fault PRIVATE ${CMAKE_DL_LIBS})
 set_tests_properties(test-count-early-refused PROPERTIES
   ENVIRONMENT "ROLED_IOCTL_FAULT_LIB=$<TARGET_FILE:ioctl-fault>")
+# An LD_PRELOAD library that fails every allocation of the loop while it works
+# on one uid's message (test-oom-answer: an answer the agent has no memory for).
+add_library(alloc-fault SHARED ${PROJECT_SOURCE_DIR}/tests/util/alloc-fault.c)
+target_link_libraries(alloc-fault PRIVATE ${CMAKE_DL_LIBS})
+set_tests_properties(test-oom-answer PROPERTIES
+  ENVIRONMENT "ROLED_ALLOC_FAULT_LIB=$<TARGET_FILE:alloc-fault>")
