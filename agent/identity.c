@@ -801,7 +801,11 @@ static int attest(int fd, const struct ucred *cred, unsigned flags, Identity *id
                         return r;
                 id->has_cgroup = true;
         }
-        read_login_session(dirfd, id);
+        /* Only while the agent holds logins: no session belongs to one otherwise. */
+        if (flags & IDENTITY_READ_LOGIN) {
+                read_login_session(dirfd, id);
+                id->has_login_session = true;
+        }
 
         /*
          * Still alive after the reads: the pid was not free to be reused
@@ -845,6 +849,24 @@ int identity_cgroup_now(const Identity *id, char *cgroup, char *unit, bool *is_u
                 *is_user_unitp = false;
                 return gone_or(r);
         }
+        return 0;
+}
+
+int identity_read_login_session(Identity *id)
+{
+        int r;
+
+        if (id->has_login_session)
+                return 0;
+        if (id->proc_fd < 0)
+                return IDENTITY_E_GONE;
+        read_login_session(id->proc_fd, id);
+        r = identity_check_alive(id);
+        if (r != 0) {
+                id->login_session = IDENTITY_NO_LOGIN;
+                return r;
+        }
+        id->has_login_session = true;
         return 0;
 }
 
@@ -968,7 +990,7 @@ int identity_from_socket(int fd, Identity *idp)
                 return -errno;
         if (len != sizeof(cred))
                 return IDENTITY_E_UNATTESTED;
-        r = identity_attest(fd, &cred, IDENTITY_READ_CGROUP, &id);
+        r = identity_attest(fd, &cred, IDENTITY_READ_CGROUP | IDENTITY_READ_LOGIN, &id);
         if (r != 0)
                 return r;
         r = identity_finish(&id, IDENTITY_RESOLVE_NAMES | IDENTITY_OPEN_EXE);

@@ -610,6 +610,102 @@ static void test_login_method(void)
         CHECK_INT(agent_sessions(), ==, 1);
 }
 
+/*
+ * A process that connected while the agent held no login, asking after a
+ * login of its audit session began: its session is the login's, and ends
+ * with it (the agent reads the audit session with the request when it did
+ * not at attestation).
+ */
+static void test_connected_before_first_login(void)
+{
+        T_AUTO(roled_login_result) res = NULL;
+        char *outside = token_of(UID_ALICE), token[4096] = "";
+        int ready[2], go[2], back[2];
+        roled_client *c;
+        pid_t r;
+
+        CHECK_INT(t_connect(agent.socket, &c), ==, ROLED_OK);
+        CHECK_INT(t_login(c, T_LOGIN_REQ(.event = ROLED_LOGIN_CHECK, .user = "roledalice"), &res),
+                  ==, ROLED_OK);
+        CHECK_INT(roled_login_result_logins(res), ==, 0);
+        roled_client_close(c);
+        CHECK(pipe(ready) == 0 && pipe(go) == 0 && pipe(back) == 0);
+        r = fork();
+        CHECK(r >= 0);
+        if (r == 0) {
+                char login_id[64], byte;
+                roled_client *rc;
+                ssize_t n;
+                pid_t g;
+                int fd;
+
+                /* A login's first process: a fresh audit session (pam_loginuid's doing). */
+                fd = open("/proc/self/loginuid", O_WRONLY | O_CLOEXEC);
+                if (fd < 0 || write(fd, "0", 1) != 1) {
+                        printf("skip: connected before first login: cannot set a loginuid\n");
+                        _exit(77);
+                }
+                close(fd);
+                g = fork();
+                CHECK(g >= 0);
+                if (g == 0) {
+                        T_AUTO(roled_role_list) roles = NULL;
+                        T_AUTO(roled_credentials) cr = NULL;
+                        roled_client *gc;
+                        const char *tok;
+
+                        become(UID_ALICE);
+                        CHECK_INT(t_connect(agent.socket, &gc), ==, ROLED_OK);
+                        /* Attested and served while the agent holds no login. */
+                        CHECK_INT(t_list_roles(gc, &roles), ==, ROLED_OK);
+                        CHECK(write(ready[1], "r", 1) == 1);
+                        CHECK(read(go[0], &byte, 1) == 1);
+                        CHECK_INT(t_get_credentials(gc, NULL, &cr), ==, ROLED_OK);
+                        tok = roled_credentials_session_token(cr);
+                        CHECK((size_t)write(back[1], tok, strlen(tok)) == strlen(tok));
+                        roled_client_close(gc);
+                        _exit(0);
+                }
+                close(back[1]);
+                CHECK(read(ready[0], &byte, 1) == 1);
+                CHECK_INT(t_connect(agent.socket, &rc), ==, ROLED_OK);
+                CHECK_INT(t_login(rc,
+                                  T_LOGIN_REQ(.event = ROLED_LOGIN_START, .user = "roledalice",
+                                              .service = "test", .tty = "pts/7"),
+                                  &res),
+                          ==, ROLED_OK);
+                snprintf(login_id, sizeof(login_id), "%s", roled_login_result_login_id(res));
+                CHECK(write(go[1], "g", 1) == 1);
+                n = read(back[0], token, sizeof(token) - 1);
+                CHECK(n > 0);
+                token[n] = '\0';
+                CHECK_INT(wait_status(g), ==, 0);
+                CHECK_INT(authorize(token), ==, ROLED_OK);
+                CHECK_INT(t_login(rc, T_LOGIN_REQ(.event = ROLED_LOGIN_END, .login_id = login_id),
+                                  &res),
+                          ==, ROLED_OK);
+                CHECK_MSG(authorize(token) == ROLED_E_INVALID_TOKEN,
+                          "a session asked for on a connection made before the first login "
+                          "outlived the end of its login");
+                roled_client_close(rc);
+                _exit(0);
+        }
+        {
+                int st = wait_status(r);
+
+                if (st == 77) {
+                        free(outside);
+                        return;
+                }
+                CHECK_INT(st, ==, 0);
+        }
+        /* alice's session outside the login stays. */
+        CHECK_INT(authorize(outside), ==, ROLED_OK);
+        free(outside);
+        close(ready[0]), close(ready[1]), close(go[0]), close(go[1]), close(back[0]),
+                close(back[1]);
+}
+
 int main(int argc, char **argv)
 {
         char long_arg[400], rolectl_real[PATH_MAX];
@@ -663,6 +759,7 @@ int main(int argc, char **argv)
         test_account_require_role();
         test_malformed_arguments();
         test_login_method();
+        test_connected_before_first_login();
         test_login_scope();
         agent_stop(&agent);
         return 0;
