@@ -137,10 +137,13 @@ PROTO_METHODS(HANDLER_DECLARE)
 /*
  * session_cache_key() - the key a session of @role for @id is cached under:
  * role, @id's identity key, @duration, the session policy's @digest (32
- * bytes, NULL: none), @id's login session and whether the session names
- * the executable (IssueRequest.has_exe_claim; handlers_session.c).
+ * bytes, NULL: none), @id's login session, its cgroup (or that it was not
+ * read), and whether the session names the executable (IssueRequest.
+ * has_exe_claim; handlers_session.c): then also which file (device, inode,
+ * size, times) and whether it was hashed.  @size: SESSION_KEY_MAX.
  * Return: 0, or -ENAMETOOLONG when it does not fit in @size.
  */
+#define SESSION_KEY_MAX (IDENTITY_PATH_MAX + IDENTITY_CGROUP_MAX + 512)
 int session_cache_key(const Role *role, const Identity *id, uint32_t duration,
                       const uint8_t *digest, bool has_exe_claim, char *buf, size_t size);
 

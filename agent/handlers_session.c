@@ -52,6 +52,7 @@ typedef struct Memo {
         const Role *key_role;
         uint32_t key_duration;
         unsigned key_generation;
+        bool key_hashed;     /* the executable was hashed (the key says so) */
         unsigned key_serial; /* changes with the key */
         /*
          * The session found under that key (memo_lookup()): still the one
@@ -408,12 +409,18 @@ static int check_session_limit(Request *req)
 
 /*
  * The cache key: role, attested identity key, duration, policy digest, login
- * session and whether the session names the executable.  Processes of one
- * service (same uid, gid, unit and executable) share it; processes of two
- * logins do not, so ending one login ends exactly the sessions its processes
- * were given (handlers_login.c).  A session that names the executable is
- * never served to a request the agent did not check it for, nor one that
- * names none to a request it did (a reload may change which a role's are).
+ * session, cgroup and whether the session names the executable.  Processes
+ * of one service (same uid, gid, cgroup and executable) share it; processes
+ * of two logins do not, so ending one login ends exactly the sessions its
+ * processes were given (handlers_login.c).  A session that names the
+ * executable is never served to a request the agent did not check it for,
+ * nor one that names none to a request it did (a reload may change which a
+ * role's are); one that names it is served only to a process of that very
+ * file (a path replaced since names another, with another hash), and one
+ * that carries the hash only to a process whose file was hashed (a
+ * pre-warmed session has none).  The cgroup itself, not only the unit: the
+ * token's cg claim names it; "?" while it was not read, so a session issued
+ * before a reload that makes roles read it is not served after it.
  */
 int session_cache_key(const Role *role, const Identity *id, uint32_t duration,
                       const uint8_t *digest, bool has_exe_claim, char *buf, size_t size)
@@ -434,7 +441,30 @@ int session_cache_key(const Role *role, const Identity *id, uint32_t duration,
         catbuf_mem(&b, "\x1f", 1);
         catbuf_u32(&b, id->login_session);
         catbuf_mem(&b, "\x1f", 1);
-        catbuf_str(&b, has_exe_claim ? "exe" : "-");
+        /* Paths start with '/': "?" is a cgroup the agent did not read. */
+        catbuf_str(&b, id->has_cgroup ? id->cgroup : "?");
+        catbuf_mem(&b, "\x1f", 1);
+        if (has_exe_claim && id->has_exe_key) {
+                const ExehashKey *k = &id->exe_key;
+
+                catbuf_str(&b, "exe ");
+                catbuf_u64(&b, (uint64_t)k->dev);
+                catbuf_mem(&b, " ", 1);
+                catbuf_u64(&b, (uint64_t)k->ino);
+                catbuf_mem(&b, " ", 1);
+                catbuf_u64(&b, (uint64_t)k->size);
+                catbuf_mem(&b, " ", 1);
+                catbuf_u64(&b, (uint64_t)k->mtime.tv_sec);
+                catbuf_mem(&b, ".", 1);
+                catbuf_u64(&b, (uint64_t)k->mtime.tv_nsec);
+                catbuf_mem(&b, " ", 1);
+                catbuf_u64(&b, (uint64_t)k->ctime.tv_sec);
+                catbuf_mem(&b, ".", 1);
+                catbuf_u64(&b, (uint64_t)k->ctime.tv_nsec);
+                catbuf_str(&b, id->has_exe_sha256 ? " #" : "");
+        } else {
+                catbuf_str(&b, has_exe_claim ? "exe" : "-");
+        }
         return catbuf_done(&b) < 0 ? -ENAMETOOLONG : 0;
 }
 
@@ -461,7 +491,8 @@ static const char *memo_cache_key(Request *req, const Ask *ask, char *buf, size_
 
         *rp = 0;
         if (!ask->policy && m && m->key && m->key_role == ask->role &&
-            m->key_duration == ask->duration && m->key_generation == generation)
+            m->key_duration == ask->duration && m->key_generation == generation &&
+            m->key_hashed == req->id->has_exe_sha256)
                 return m->key;
         *rp = cache_key(req, ask, buf, size);
         if (*rp < 0)
@@ -478,6 +509,7 @@ static const char *memo_cache_key(Request *req, const Ask *ask, char *buf, size_
         m->key_role = ask->role;
         m->key_duration = ask->duration;
         m->key_generation = generation;
+        m->key_hashed = req->id->has_exe_sha256;
         return m->key;
 }
 
@@ -588,7 +620,7 @@ int handle_GetCredentials(Request *req, const ProtoGetCredentialsReq *in)
 {
         _cleanup_(ask_deinit) Ask ask = { .source = TOKEN_CLAIMS_INIT };
         const Session *s;
-        char buf[IDENTITY_PATH_MAX + 512];
+        char buf[SESSION_KEY_MAX];
         const char *key;
         int64_t now = agent_now(req->agent);
         int r;

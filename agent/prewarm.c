@@ -81,7 +81,7 @@ int session_prewarm(Request *req, const Identity *id, const Role *role, char *wh
         const IssuerDriver *d = issuer_driver(role->issuer);
         Credentials cr = CREDENTIALS_INIT;
         IssueError err = { .code = PROTO_INTERNAL };
-        char key[IDENTITY_PATH_MAX + 512];
+        char key[SESSION_KEY_MAX];
         IssueRequest ir;
         bool has_exe_claim;
         Later *l;

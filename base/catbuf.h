@@ -64,6 +64,19 @@ static inline void catbuf_u32(CatBuf *b, uint32_t v)
         catbuf_mem(b, d + i, sizeof(d) - i);
 }
 
+/* catbuf_u64() - append @v in decimal, as "%" PRIu64 would. */
+static inline void catbuf_u64(CatBuf *b, uint64_t v)
+{
+        char d[20];
+        size_t i = sizeof(d);
+
+        do {
+                d[--i] = (char)('0' + v % 10);
+                v /= 10;
+        } while (v);
+        catbuf_mem(b, d + i, sizeof(d) - i);
+}
+
 /* catbuf_done() - did every piece fit?  Return: the length, or -1 when one did not. */
 static inline long catbuf_done(const CatBuf *b)
 {
