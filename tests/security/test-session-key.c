@@ -64,7 +64,7 @@ static void decision(const char *socket, const char *token, char *out, size_t si
         msgpack_unpacked_init(&u);
         if (raw_recv(fd, &up, &u, 10000) == 1 && resp_parse(&u.data, &r)) {
                 if (r.code[0])
-                        snprintf(out, size, "error %s", r.code);
+                        snprintf(out, size, "error %.40s", r.code);
                 else
                         resp_str(&r.result, "decision", out, size);
         }
