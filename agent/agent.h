@@ -72,6 +72,7 @@ typedef struct Agent {
         UidCount parked_per_uid;         /* conn.c: connections waiting for a slot, per uid */
         Conn *parked_head, *parked_tail; /* conn.c: those connections, oldest first */
         size_t n_parked;
+        size_t n_parked_pinned; /* conn.c: of those, holding a pidfd too (identity_pin()) */
         int park_epfd;       /* conn.c: epoll set of the parked connections, for their hang-ups */
         uv_poll_t park_poll; /* conn.c: watches park_epfd */
         bool has_park_poll;  /* conn.c: park_epfd and park_poll are open */

@@ -353,6 +353,11 @@ static void unlink_parked(Conn *c)
         c->park_prev = c->park_next = NULL;
         c->is_parked = false;
         a->n_parked--;
+        if (c->is_park_pinned) {
+                /* Its pidfd now counts with the connection's descriptors (main.c). */
+                c->is_park_pinned = false;
+                a->n_parked_pinned--;
+        }
         uidcount_drop(&a->parked_per_uid, c->peer_uid, 1);
 }
 
@@ -1490,6 +1495,30 @@ static void park(Conn *c)
 {
         Agent *a = c->agent;
         bool has_place;
+        int fd, r;
+
+        /*
+         * On a kernel without SO_PEERPIDFD the process is pinned now: looked
+         * up by pid when its slot comes, up to CONN_PARK_MS later, the pid
+         * could name another process of the uid (the caller exits, a child
+         * keeps the socket, the pid is reused), whose /proc would then be
+         * attested as the caller.
+         */
+        if (uv_fileno((uv_handle_t *)&c->pipe, &fd) < 0) {
+                conn_close(c);
+                return;
+        }
+        r = identity_pin(fd, &c->peer_cred, &c->id);
+        if (r < 0 && is_transient(r)) {
+                throttle(c, "the agent is short of descriptors; try again later");
+                return;
+        }
+        if (r != 0) {
+                refuse(c, PROTO_ACCESS_DENIED,
+                       r == IDENTITY_E_GONE ? "the process exited before it could be attested"
+                                            : "the agent cannot attest this connection");
+                return;
+        }
 
         /*
          * Waiting connections hold only their socket, and only a share of the
@@ -1515,6 +1544,10 @@ static void park(Conn *c)
         }
         c->is_parked = true;
         a->n_parked++;
+        if (c->id.pidfd >= 0) {
+                c->is_park_pinned = true;
+                a->n_parked_pinned++;
+        }
         c->park_prev = a->parked_tail;
         if (a->parked_tail)
                 a->parked_tail->park_next = c;

@@ -83,6 +83,7 @@ typedef struct Conn {
         bool is_counted;        /* counted against the uid's connection limit */
         bool is_parked;         /* over that limit: waits, unread, on agent->parked_* */
         bool is_park_watched;   /* parked, and on agent->park_epfd for its peer's hang-up */
+        bool is_park_pinned;    /* parked, holding a pidfd (identity_pin(): old kernels) */
         bool is_park_hung_up;   /* parked, its peer hung up after sending requests: they are
                                    served when it is admitted, unless its place is needed */
         Conn *park_prev, *park_next;

@@ -630,19 +630,25 @@ int identity_check_alive(const Identity *id)
 }
 
 /* A pidfd for @fd's peer, @pid; by pid (older kernels) only when @may_open_by_pid. */
+/* Does the kernel name a socket's peer process itself (SO_PEERPIDFD)?  -1: not known yet. */
+static int has_peer_pidfd = -1;
+
 static int open_pidfd(int fd, pid_t pid, bool may_open_by_pid)
 {
         socklen_t len = sizeof(int);
         int pidfd = -1, r;
         pid_t is;
 
-        if (getsockopt(fd, SOL_SOCKET, SO_PEERPIDFD, &pidfd, &len) == 0 && pidfd >= 0)
+        if (getsockopt(fd, SOL_SOCKET, SO_PEERPIDFD, &pidfd, &len) == 0 && pidfd >= 0) {
+                has_peer_pidfd = 1;
                 return pidfd;
+        }
         /* The kernel refuses a pidfd for a peer that has already exited. */
         if (errno == ESRCH)
                 return -IDENTITY_E_GONE;
         if (errno != ENOPROTOOPT && errno != EINVAL && errno != EOPNOTSUPP)
                 return -errno;
+        has_peer_pidfd = 0;
         /*
          * A later try (the first was short of descriptors or memory, up to
          * CONN_ATTEST_TRIES * CONN_ATTEST_RETRY_MS ago) has no pidfd of the
@@ -849,6 +855,28 @@ int identity_cgroup_now(const Identity *id, char *cgroup, char *unit, bool *is_u
                 *is_user_unitp = false;
                 return gone_or(r);
         }
+        return 0;
+}
+
+int identity_pin(int fd, const struct ucred *cred, Identity *id)
+{
+        int pidfd;
+
+        if (id->pidfd >= 0 || has_peer_pidfd == 1)
+                return 0;
+        if (cred->pid <= 0)
+                return IDENTITY_E_UNATTESTED;
+        pidfd = open_pidfd(fd, cred->pid, true);
+        if (pidfd < 0)
+                return pidfd == -IDENTITY_E_GONE         ? IDENTITY_E_GONE
+                       : pidfd == -IDENTITY_E_UNATTESTED ? IDENTITY_E_UNATTESTED
+                                                         : pidfd;
+        if (has_peer_pidfd == 1) {
+                /* The socket names its peer: nothing to hold until the attestation. */
+                close(pidfd);
+                return 0;
+        }
+        id->pidfd = pidfd;
         return 0;
 }
 

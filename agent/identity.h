@@ -217,6 +217,18 @@ int identity_read_login_session(Identity *id);
 int identity_cgroup_now(const Identity *id, char *cgroup, char *unit, bool *is_user_unitp);
 
 /*
+ * identity_pin() - for a connection attested later (one that waits for a
+ * slot): on a kernel without SO_PEERPIDFD, pin @cred's process now
+ * (pidfd_open() by pid, checked against the pid), since a pid looked up at
+ * the attestation may have been reused by then; identity_attest() goes on
+ * with that pidfd.  Where the socket itself names its peer (SO_PEERPIDFD)
+ * it holds nothing.
+ * Return: 0 (@id's pidfd is >= 0 when it holds one), IDENTITY_E_GONE,
+ *         IDENTITY_E_UNATTESTED, or -errno.
+ */
+int identity_pin(int fd, const struct ucred *cred, Identity *id);
+
+/*
  * identity_keep_pin() - after a failed attestation that is to be tried again:
  * release everything of @id but its pidfd (if it has one), and mark it
  * has_tried, so that identity_attest() goes on from the same process rather

@@ -159,8 +159,10 @@ static bool may_accept(void *userdata)
 
         if (a->hashq)
                 hashq_stats(a->hashq, &hs);
-        return a->n_attesting < ATTESTING_MAX &&
-               (served + 1) * FDS_PER_CONN + a->n_parked + hs.n_active + FDS_RESERVED <= a->max_fds;
+        return a->n_attesting < ATTESTING_MAX && (served + 1) * FDS_PER_CONN + a->n_parked +
+                                                                 a->n_parked_pinned + hs.n_active +
+                                                                 FDS_RESERVED <=
+                                                         a->max_fds;
 }
 
 static void agent_deinit(Agent *a)

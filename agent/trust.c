@@ -295,7 +295,12 @@ bool trust_config_reads_unit(const Config *config, const AccessPolicies *aps)
                 const Role *role = &config->roles[i];
                 const RolePolicies *rp = access_role_policies(config, aps, role);
 
+                /*
+                 * An aws role's sessions carry the roled:unit tag, which IAM
+                 * policies the agent cannot see may read.
+                 */
                 if (role->trust.n_units || role->defaults.n_units ||
+                    role->issuer == ROLE_ISSUER_AWS ||
                     (rp && (rp->is_trust_doc_unit || rp->is_permissions_unit)))
                         return true;
         }

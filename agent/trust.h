@@ -116,8 +116,9 @@ bool trust_config_rests_on_exe(const Config *config, const AccessPolicies *aps);
 
 /*
  * trust_config_reads_unit() - does any role of @config read the caller's
- * systemd unit or cgroup: a unit rule in [trust] or [default], or a trust
- * or permissions policy reading roled:unit or roled:cgroup?  Only then does
+ * systemd unit or cgroup: a unit rule in [trust] or [default], a trust
+ * or permissions policy reading roled:unit or roled:cgroup, or an aws role
+ * (its sessions' roled:unit tag is for IAM policies)?  Only then does
  * attestation read the cgroup (IDENTITY_READ_CGROUP), and only then do
  * sessions name a unit and the session cache tell units apart.
  */

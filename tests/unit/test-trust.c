@@ -463,6 +463,32 @@ static void test_rests_on_exe(void **state)
         assert_false(trust_config_rests_on_exe(&config, &aps));
 }
 
+/*
+ * Which configurations make attestation read the cgroup: a units rule in [trust] or
+ * [default], or an aws role (its sessions' roled:unit tag); not plain local roles.
+ */
+static void test_config_reads_unit(void **state)
+{
+        char *unit_names[1] = { "demo.service" };
+        Role roles[4] = {
+                { .name = "plain", .trust = { UIDS(r1000) } },
+                { .name = "aws", .trust = { UIDS(r1000) }, .issuer = ROLE_ISSUER_AWS },
+                { .name = "unit", .trust = { UIDS(r1000), .units = unit_names, .n_units = 1 } },
+                { .name = "default-unit",
+                  .trust = { UIDS(r1000) },
+                  .defaults = { UIDS(r1000), .units = unit_names, .n_units = 1 } },
+        };
+        Config config = { .roles = roles, .n_roles = 1 };
+        AccessPolicies aps = { 0 };
+
+        (void)state;
+        assert_false(trust_config_reads_unit(&config, &aps));
+        for (size_t i = 1; i < 4; i++) {
+                config.roles = &roles[i];
+                assert_true(trust_config_reads_unit(&config, &aps));
+        }
+}
+
 /* A rule's file replaced on disk (a package upgrade renames the new file over it): the new file
  * matches. */
 static void test_exe_replaced(void **state)
@@ -514,6 +540,7 @@ int main(void)
                 cmocka_unit_test(test_default_role),
                 cmocka_unit_test(test_needs_hash),
                 cmocka_unit_test(test_rests_on_exe),
+                cmocka_unit_test(test_config_reads_unit),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
