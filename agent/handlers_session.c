@@ -686,6 +686,16 @@ static int read_session_name(Request *req, ProtoStr name, Ask *ask)
         if (!session_name_valid(s, n))
                 return request_fail(req, PROTO_INVALID_PARAMETER_VALUE,
                                     "sessionName must be 2..64 characters of [A-Za-z0-9_+=,.@-]");
+        /*
+         * An aws session's RoleSessionName is what CloudTrail shows; the agent's
+         * own names are USER or USER@PROGRAM (the program checked for the
+         * request), so a caller's name with '@' would pass for one of them.
+         */
+        if (ask->role->issuer == ROLE_ISSUER_AWS && memchr(s, '@', n))
+                return request_fail(req, PROTO_INVALID_PARAMETER_VALUE,
+                                    "role %s: sessionName must not contain '@' (the agent's own "
+                                    "names for aws sessions are USER@PROGRAM)",
+                                    ask->role->name);
         memcpy(ask->session_name, s, n);
         ask->session_name[n] = '\0';
         return 0;

@@ -100,6 +100,46 @@ class AwsIssuer(AwsTestCase):
         return {params[f"Tags.member.{i}.Key"]: params[f"Tags.member.{i}.Value"]
                 for i in range(1, 10) if f"Tags.member.{i}.Key" in params}
 
+    def test_caller_session_name_cannot_pose_as_agents(self):
+        # USER@PROGRAM is the agent's form (the program checked for the request).
+        # Before, AssumeRole's sessionName went to STS as given: "admin@deploy-tool"
+        # was RoleSessionName "admin@deploy-tool" on a role that checks no program,
+        # for CloudTrail the agent naming admin's deploy-tool.
+        other = 20001
+
+        def refused(name):
+            try:
+                Client(self.socket).call("AssumeRole", role="exec", sessionName=name)
+            except RpcError as e:
+                return 0 if e.code == "InvalidParameterValue" and "'@'" in e.message else 2
+            return 1
+
+        for name in ("root@sleep", "admin@deploy-tool", "a@", "@x"):
+            self.assertEqual(refused(name), 0, name)
+            self.assertEqual(as_uid(other, lambda: refused(name)), 0, name)
+        self.assertEqual(self.sts.calls, [])
+        # Other names are the caller's and go to STS as given; SourceIdentity and
+        # the tags come from the agent (the attested caller), whatever the name says.
+        cr = self.client().call("AssumeRole", role="exec", sessionName="admin-deploy.tool")
+        self.assertEqual(cr["assumedRoleArn"],
+                         f"arn:aws:sts::{ACCOUNT}:assumed-role/deployer/admin-deploy.tool")
+        self.assertEqual(as_uid(other, lambda: 0 if Client(self.socket).call(
+            "AssumeRole", role="exec", sessionName="admin-deploy.tool") else 1), 0)
+        calls = [c["params"] for c in self.sts.calls]
+        self.assertEqual(len(calls), 2)
+        for p, uid in zip(calls, (0, other)):
+            self.assertEqual(p["RoleSessionName"], "admin-deploy.tool")
+            self.assertEqual(self.tags(p)["roled:uid"], str(uid))
+            self.assertNotEqual(p["SourceIdentity"], "admin")
+        self.assertEqual(calls[0]["SourceIdentity"], "root")
+        # The agent's own names still carry '@': GetCredentials on a role that checks the program.
+        self.sts.reset()
+        c = self.client()
+        c.call("Hello")
+        self.get("by-exe", client=c)
+        self.assertEqual(self.sts.calls[0]["params"]["RoleSessionName"],
+                         f"root@{os.path.basename(SELF_EXE)}")
+
     def test_exe_named_only_when_checked(self):
         # A role with an exe rule, and one with claim_exe: the agent checked the
         # executable for the request, and the session names it.
