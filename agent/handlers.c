@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "access.h"
@@ -39,6 +40,25 @@ int handle_Hello(Request *req, const ProtoHelloReq *in)
                                   .uid = req->agent->uid,
                           });
         return 0;
+}
+
+/*
+ * visible_pid() - the caller's pid for GetCallerIdentity: only to a caller in
+ * the agent's own pid namespace.  A caller in a child pid namespace would
+ * learn its pid in the agent's (PROTOCOL.md section 1), so it, and a caller
+ * whose namespace cannot be read, gets 0.  Read here, for the one request
+ * that shows it, never when a connection is attested.
+ */
+static uint64_t visible_pid(const Identity *id)
+{
+        struct stat mine, theirs;
+
+        if (id->proc_fd < 0 || stat("/proc/self/ns/pid", &mine) < 0 ||
+            fstatat(id->proc_fd, "ns/pid", &theirs, 0) < 0)
+                return 0;
+        if (mine.st_dev != theirs.st_dev || mine.st_ino != theirs.st_ino)
+                return 0;
+        return (uint64_t)id->pid;
 }
 
 int handle_GetCallerIdentity(Request *req, const ProtoEmpty *in)
@@ -85,7 +105,7 @@ int handle_GetCallerIdentity(Request *req, const ProtoEmpty *in)
                                                   .user = proto_str(id->user),
                                                   .group = proto_str(id->group),
                                                   .groups = { groups, n_groups },
-                                                  .pid = (uint64_t)id->pid,
+                                                  .pid = visible_pid(id),
                                                   .exe = proto_str(id->exe),
                                                   .unit = proto_str(shown_unit),
                                                   .cgroup = proto_str(shown_cgroup),

@@ -673,14 +673,32 @@ static int read_chaining(Request *req, ProtoStr tok, Ask *ask)
         return 0;
 }
 
+/*
+ * The default AssumeRole session name: "USER-XXXXXXXX", 8 random hex digits
+ * (not the pid: a caller in a child pid namespace would learn its pid in the
+ * agent's from the session name), 2..64 characters of IAM's alphabet.
+ */
+static void default_session_name(const char *user, char out[PROTO_ROLE_NAME_MAX + 1])
+{
+        uint8_t rnd[4];
+        char hex[sizeof(rnd) * 2 + 1];
+        size_t n;
+
+        randombytes_buf(rnd, sizeof(rnd));
+        sodium_bin2hex(hex, sizeof(hex), rnd, sizeof(rnd));
+        n = (size_t)snprintf(out, PROTO_ROLE_NAME_MAX + 1, "%.55s-%s", user, hex);
+        for (size_t i = 0; i < n; i++)
+                if (!name_char_valid(out[i], NAME_IAM_EXTRA))
+                        out[i] = '-';
+}
+
 static int read_session_name(Request *req, ProtoStr name, Ask *ask)
 {
         const char *s = name.ptr;
         size_t n = name.len;
 
         if (!s) {
-                snprintf(ask->session_name, sizeof(ask->session_name), "%.52s-%d", req->id->user,
-                         (int)req->id->pid);
+                default_session_name(req->id->user, ask->session_name);
                 return 0;
         }
         if (!session_name_valid(s, n))

@@ -49,7 +49,11 @@ static int print(roled_client *client, const CliCall *c)
         printf("%-13s", "groups");
         for (size_t i = 0; i < n_groups; i++)
                 printf("%s%u", i ? ", " : " ", gids[i]);
-        printf("\n%-13s %u\n", "pid", roled_identity_pid(id));
+        /* 0: the caller is in another pid namespace than the agent's (PROTOCOL.md). */
+        if (roled_identity_pid(id))
+                printf("\n%-13s %u\n", "pid", roled_identity_pid(id));
+        else
+                printf("\n%-13s - (not in the agent's pid namespace)\n", "pid");
         printf("%-13s %s\n", "exe", roled_identity_exe(id));
         printf("%-13s %s\n", "unit", roled_identity_unit(id)[0] ? roled_identity_unit(id) : "-");
         printf("%-13s %s\n", "cgroup",

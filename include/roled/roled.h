@@ -292,7 +292,7 @@ typedef struct roled_assume_role_request {
         const char *role;           /* required */
         uint32_t duration_seconds;  /* 0: the agent's default */
         const char *session_policy; /* NULL: none */
-        const char *session_name;   /* NULL: <user>-<pid> */
+        const char *session_name;   /* NULL: <user>-XXXXXXXX (random hex) */
         const char *source_token;   /* the caller's current session token, for role chaining */
 } roled_assume_role_request;
 
@@ -321,6 +321,7 @@ ROLED_EXPORT roled_identity *roled_identity_ref(roled_identity *id);
 ROLED_EXPORT roled_identity *roled_identity_unref(roled_identity *id);
 ROLED_EXPORT uint32_t roled_identity_uid(const roled_identity *id);
 ROLED_EXPORT uint32_t roled_identity_gid(const roled_identity *id);
+/* 0 when the caller is not in the agent's pid namespace (the agent shows no host pid). */
 ROLED_EXPORT uint32_t roled_identity_pid(const roled_identity *id);
 ROLED_EXPORT const char *roled_identity_user(const roled_identity *id);
 ROLED_EXPORT const char *roled_identity_group(const roled_identity *id);
