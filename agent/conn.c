@@ -127,6 +127,7 @@ static bool is_busy(const Conn *c)
 }
 
 static void give_turns(uv_check_t *h);
+static void send_queued(uv_prepare_t *h);
 static bool accept_waiting(Agent *a, unsigned max);
 static void no_buffer(uv_handle_t *h, size_t suggested, uv_buf_t *buf);
 static void on_readable(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf);
@@ -191,7 +192,13 @@ static void unwatch_waiting(Agent *a)
 static void give_turns(uv_check_t *h)
 {
         Agent *a = h->data;
-        uint64_t slice = (uint64_t)CONN_TURN_SLICE_US * 1000, end = uv_hrtime() + slice;
+        uint64_t slice, end;
+
+        /* The answers of this poll's connections go before the turns' work, not after it. */
+        if (a->has_sends && a->sends_head && a->turns_head)
+                send_queued(&a->sends);
+        slice = (uint64_t)CONN_TURN_SLICE_US * 1000;
+        end = uv_hrtime() + slice;
 
         while (a->turns_head) {
                 Conn *c = a->turns_head;
@@ -952,6 +959,11 @@ static void process(Conn *c)
                         n_answered = 0;
                         continue;
                 }
+                /* Enough for one wake-up while others wait: the rest in a turn. */
+                if (c->n_wake >= CONN_ANSWERS_PER_WAKE && has_others(c->agent, c->peer_uid)) {
+                        c->has_backlog = true;
+                        break;
+                }
                 r = scan_feed(&c->scan, c->rbuf + consumed, c->rlen - consumed, &msg_len);
                 if (r == SCAN_E_INCOMPLETE)
                         break;
@@ -971,6 +983,7 @@ static void process(Conn *c)
                 }
                 consumed += msg_len;
                 n_answered++;
+                c->n_wake++;
                 scan_init(&c->scan, PROTO_MESSAGE_MAX);
                 if (r) {
                         fail_stream(c, SCAN_E_MALFORMED);
@@ -991,6 +1004,8 @@ static void process(Conn *c)
                 queue_send(c);
         else
                 shrink(c);
+        if (c->has_backlog)
+                queue_turn(c, TURN_READ);
         /* A connection waiting for its hash is not idle, whatever the hash queue's backlog. */
         if (c->is_hashing)
                 uv_timer_stop(&c->timer);
@@ -1153,6 +1168,14 @@ static void read_now(Conn *c)
 {
         int fd;
 
+        c->n_wake = 0;
+        /* What an earlier wake-up left unanswered comes before anything newer. */
+        if (c->has_backlog) {
+                c->has_backlog = false;
+                process(c);
+                if (c->is_closing || c->has_backlog)
+                        return;
+        }
         if (uv_fileno((uv_handle_t *)&c->pipe, &fd) < 0) {
                 conn_close(c);
                 return;
@@ -1195,7 +1218,7 @@ static void read_now(Conn *c)
                 }
                 c->rlen += (size_t)n;
                 process(c);
-                if ((size_t)n < buf.len)
+                if ((size_t)n < buf.len || c->has_backlog)
                         return;
         }
 }

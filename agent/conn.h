@@ -40,6 +40,14 @@
  */
 #define CONN_FAIR_SHARE 8
 #define CONN_TURN_SLICE_US 50
+/*
+ * Answers one connection gives per wake-up (a readable event, or a turn)
+ * while another uid has a connection: the rest of what it pipelined waits
+ * for its next turn, so a uid with few connections that pipelines without
+ * pause delays another's request by at most this many answers per
+ * connection, not by all it wrote.
+ */
+#define CONN_ANSWERS_PER_WAKE 16
 #define CONN_ACCEPT_PER_SLICE 32 /* connections taken from the listening socket between slices */
 #define CONN_MIXED_MS 1000 /* a uid is busy only while others came this recently (or are open) */
 #define CONN_PARKED_PER_UID_MAX 4096
@@ -95,9 +103,11 @@ typedef struct Conn {
         Conn *turn_next;
         Conn *send_next; /* on agent->sends_*: its replies go out before the next poll */
         bool is_send_queued;
-        bool is_paused;         /* not read (nor answered) until the write queue drains */
-        bool is_hashing;        /* not read (nor answered) until the executable is hashed */
-        bool is_in_pool;        /* its attestation (with its descriptors) is in the thread pool */
+        bool is_paused;   /* not read (nor answered) until the write queue drains */
+        bool is_hashing;  /* not read (nor answered) until the executable is hashed */
+        bool has_backlog; /* stopped at CONN_ANSWERS_PER_WAKE: c->rbuf is answered in a turn */
+        unsigned n_wake;  /* answers given since this wake-up began */
+        bool is_in_pool;  /* its attestation (with its descriptors) is in the thread pool */
         uint8_t n_attest_tries; /* attestations that failed for want of descriptors or memory */
 
         uint8_t *rbuf; /* received bytes: at most one partial message after the consumed ones */
