@@ -14,7 +14,6 @@
 #include "clock.h"
 #include "listener.h"
 #include "localfs.h"
-#include "logins.h"
 #include "uidcount.h"
 
 typedef struct Config Config;
@@ -97,16 +96,6 @@ typedef struct Agent {
         uint64_t n_requests;
         bool is_stopping;
 } Agent;
-
-/*
- * agent_reads_logins() - does the agent hold PAM logins (open, or closed and
- * kept with their group)?  Only then does a caller's audit session (the login
- * its sessions end with) matter, and attestation read it.
- */
-static inline bool agent_reads_logins(const Agent *a)
-{
-        return a->logins && logins_count(a->logins) > 0;
-}
 
 /* agent_is_admin() - may @uid use admin methods (root or the agent's own uid)? */
 static inline bool agent_is_admin(const Agent *a, uid_t uid)

@@ -1436,10 +1436,7 @@ static void start_attest(Conn *c)
                 conn_close(c);
                 return;
         }
-        r = identity_attest(fd, &c->peer_cred,
-                            (a->reads_units ? IDENTITY_READ_CGROUP : 0) |
-                                    (agent_reads_logins(a) ? IDENTITY_READ_LOGIN : 0),
-                            &c->id);
+        r = identity_attest(fd, &c->peer_cred, a->reads_units ? IDENTITY_READ_CGROUP : 0, &c->id);
         if (r != 0) {
                 refuse_unattested(c, r);
                 return;

@@ -125,23 +125,6 @@ int dispatch_message(Conn *c, const uint8_t *buf, size_t len, ProtoBuf *out)
          * unit (reload.c).  A connection attested before a reload made one
          * do so reads it now.
          */
-        /*
-         * Likewise the audit session, read at attestation only while the
-         * agent holds logins (PAM): a connection attested before the first
-         * login reads it now, and so does the Login call itself.
-         */
-        if (!c->id.has_login_session && c->id.proc_fd >= 0 &&
-            (agent_reads_logins(c->agent) || msg.method == PROTO_M_LOGIN)) {
-                r = identity_read_login_session(&c->id);
-                if (r != 0) {
-                        proto_pack_response_error(
-                                out, msg.msgid,
-                                r == IDENTITY_E_GONE ? PROTO_ACCESS_DENIED : PROTO_INTERNAL,
-                                r == IDENTITY_E_GONE ? "the calling process has exited"
-                                                     : "the agent cannot read the caller's login");
-                        return 0;
-                }
-        }
         if (c->agent->reads_units && !c->id.has_cgroup && c->id.proc_fd >= 0) {
                 r = identity_read_cgroup(&c->id);
                 if (r != 0) {

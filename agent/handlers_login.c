@@ -82,6 +82,8 @@ static int prewarm_identity(Request *req, Identity *id)
         snprintf(id->cgroup, sizeof(id->cgroup), "%s", req->id->cgroup);
         snprintf(id->unit, sizeof(id->unit), "%s", req->id->unit);
         id->is_user_unit = req->id->is_user_unit;
+        /* Keyed as the login's processes will be: with their cgroup, or "?" while unread. */
+        id->has_cgroup = req->id->has_cgroup;
         id->login_session = req->id->login_session;
         if (exe[0] && realpath(exe, real) && strlen(real) < sizeof(id->exe) &&
             stat(real, &st) == 0 && S_ISREG(st.st_mode)) {

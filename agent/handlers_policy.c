@@ -457,6 +457,18 @@ int handle_Authorize(Request *req, const ProtoAuthorizeReq *in)
                 }
         }
         /*
+         * A token without a cgroup was issued while no role read the unit
+         * (the agent did not read it; every process has a cgroup v2 path).
+         * Permissions that read it now would judge such a token as if the
+         * key were absent: a Deny on a unit would not apply.  Fail closed.
+         */
+        if (!cl->cgroup && rp && rp->is_permissions_unit) {
+                pack_decision(req, &res, role->name,
+                              "this session was issued before the agent read callers' units, "
+                              "which the role's permissions now read; get new credentials");
+                return 0;
+        }
+        /*
          * The attested part is built once per token and kept with it in the
          * cache.  Group names are looked up (NSS, on the loop) once per token
          * and only when a policy reads roled:groups.

@@ -429,11 +429,14 @@ int session_cache_key(const Role *role, const Identity *id, uint32_t duration,
         /* What "%s\x1f%s\x1f%u\x1f%s\x1f%u\x1f%s" would make, without snprintf() (catbuf.h). */
         CatBuf b = catbuf_init(buf, size);
 
+        /* An identity without its key (no memory when it was rebuilt) shares no one's. */
+        if (!id->key)
+                return -ENOMEM;
         if (digest)
                 sodium_bin2hex(hex, sizeof(hex), digest, 32);
         catbuf_str(&b, role->name);
         catbuf_mem(&b, "\x1f", 1);
-        catbuf_str(&b, id->key ? id->key : "");
+        catbuf_str(&b, id->key);
         catbuf_mem(&b, "\x1f", 1);
         catbuf_u32(&b, duration);
         catbuf_mem(&b, "\x1f", 1);

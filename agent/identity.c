@@ -807,11 +807,7 @@ static int attest(int fd, const struct ucred *cred, unsigned flags, Identity *id
                         return r;
                 id->has_cgroup = true;
         }
-        /* Only while the agent holds logins: no session belongs to one otherwise. */
-        if (flags & IDENTITY_READ_LOGIN) {
-                read_login_session(dirfd, id);
-                id->has_login_session = true;
-        }
+        read_login_session(dirfd, id);
 
         /*
          * Still alive after the reads: the pid was not free to be reused
@@ -880,24 +876,6 @@ int identity_pin(int fd, const struct ucred *cred, Identity *id)
         return 0;
 }
 
-int identity_read_login_session(Identity *id)
-{
-        int r;
-
-        if (id->has_login_session)
-                return 0;
-        if (id->proc_fd < 0)
-                return IDENTITY_E_GONE;
-        read_login_session(id->proc_fd, id);
-        r = identity_check_alive(id);
-        if (r != 0) {
-                id->login_session = IDENTITY_NO_LOGIN;
-                return r;
-        }
-        id->has_login_session = true;
-        return 0;
-}
-
 int identity_read_cgroup(Identity *id)
 {
         int r;
@@ -908,7 +886,14 @@ int identity_read_cgroup(Identity *id)
         if (r != 0)
                 return r;
         id->has_cgroup = true;
-        return identity_build_key(id);
+        r = identity_build_key(id);
+        if (r != 0) {
+                /* Read again with the next request, key and all. */
+                id->has_cgroup = false;
+                id->cgroup[0] = id->unit[0] = '\0';
+                id->is_user_unit = false;
+        }
+        return r;
 }
 
 void identity_keep_pin(Identity *id)
@@ -1018,7 +1003,7 @@ int identity_from_socket(int fd, Identity *idp)
                 return -errno;
         if (len != sizeof(cred))
                 return IDENTITY_E_UNATTESTED;
-        r = identity_attest(fd, &cred, IDENTITY_READ_CGROUP | IDENTITY_READ_LOGIN, &id);
+        r = identity_attest(fd, &cred, IDENTITY_READ_CGROUP, &id);
         if (r != 0)
                 return r;
         r = identity_finish(&id, IDENTITY_RESOLVE_NAMES | IDENTITY_OPEN_EXE);

@@ -96,10 +96,6 @@ enum {
  *                  derived as systemd does: the first non-slice component, and
  *                  for a user manager (user@UID.service) the first non-slice
  *                  component below it, then is_user_unit is true
- *  has_login_session
- *                  login_session was read: at attestation when
- *                  IDENTITY_READ_LOGIN (the agent holds logins), or later by
- *                  identity_read_login_session(); until then IDENTITY_NO_LOGIN
  *  login_session   the audit session id of the process (/proc/PID/sessionid):
  *                  the login it belongs to, given by pam_loginuid when the
  *                  login began, inherited by every process of that login
@@ -137,7 +133,6 @@ typedef struct Identity {
         bool has_real_ids;
         bool has_tried;
         bool has_cgroup;
-        bool has_login_session;
         const char *exe_hash_missing; /* static text: why there is no exe_sha256, or NULL */
         char user[IDENTITY_NAME_MAX];
         char group[IDENTITY_NAME_MAX];
@@ -199,16 +194,6 @@ int identity_attest(int fd, const struct ucred *cred, unsigned flags, Identity *
 int identity_read_cgroup(Identity *id);
 
 /*
- * identity_read_login_session() - read @id's audit session now, if
- * identity_attest() did not (has_login_session), through its /proc/PID
- * directory, then check that the process is still alive.  A process cannot
- * join another's audit session (an unset one only gets a fresh id), so when
- * it is read does not matter.
- * Return: 0, IDENTITY_E_GONE, or -errno.
- */
-int identity_read_login_session(Identity *id);
-
-/*
  * identity_cgroup_now() - what identity_read_cgroup() would read, into
  * @cgroup (IDENTITY_CGROUP_MAX) and @unit (IDENTITY_UNIT_MAX), leaving @id
  * as it is (GetCallerIdentity shows it without making sessions name it).
@@ -251,8 +236,6 @@ int identity_learn_real_ids(Identity *id, uid_t ruid, gid_t rgid);
 
 enum {
         IDENTITY_READ_CGROUP = 1 << 2, /* identity_attest(): read the cgroup (has_cgroup) */
-        IDENTITY_READ_LOGIN =
-                1 << 3, /* identity_attest(): read the audit session (has_login_session) */
         IDENTITY_RESOLVE_NAMES =
                 1 << 0, /* user and group names through NSS (else the caller set them) */
         IDENTITY_OPEN_EXE = 1 << 1, /* open exe_fd (identity_open_exe()) */

@@ -652,15 +652,20 @@ static void test_connected_before_first_login(void)
                         T_AUTO(roled_role_list) roles = NULL;
                         T_AUTO(roled_credentials) cr = NULL;
                         roled_client *gc;
+                        roled_credentials_request fresh = { .size = sizeof(
+                                                                    roled_credentials_request),
+                                                            .flags = ROLED_CREDENTIALS_FRESH };
                         const char *tok;
 
                         become(UID_ALICE);
                         CHECK_INT(t_connect(agent.socket, &gc), ==, ROLED_OK);
-                        /* Attested and served while the agent holds no login. */
+                        /* Attested and served while the agent holds no login, credentials too. */
                         CHECK_INT(t_list_roles(gc, &roles), ==, ROLED_OK);
+                        CHECK_INT(t_get_credentials(gc, NULL, &cr), ==, ROLED_OK);
                         CHECK(write(ready[1], "r", 1) == 1);
                         CHECK(read(go[0], &byte, 1) == 1);
-                        CHECK_INT(t_get_credentials(gc, NULL, &cr), ==, ROLED_OK);
+                        /* From the agent, not libroled's cache. */
+                        CHECK_INT(t_get_credentials(gc, &fresh, &cr), ==, ROLED_OK);
                         tok = roled_credentials_session_token(cr);
                         CHECK((size_t)write(back[1], tok, strlen(tok)) == strlen(tok));
                         roled_client_close(gc);
@@ -728,6 +733,13 @@ int main(int argc, char **argv)
         config_put(cfg, "roles.d/dev.ini",
                    "[role]\nname = dev\n[trust]\nusers = roledalice, roledcarol\n"
                    "[default]\nusers = roledalice, roledcarol\n");
+        /*
+         * A role that reads the unit (nobody here may assume it): the agent reads
+         * every caller's cgroup, and a Login's pre-warmed session must still be
+         * keyed as the login's processes are (test_login_scope).
+         */
+        config_put(cfg, "roles.d/svc.ini",
+                   "[role]\nname = svc\n[trust]\nusers = root\nunits = backup.service\n");
         agent_spawn(cfg, &agent);
 
         service_dir = strdup(test_path("pam.d"));

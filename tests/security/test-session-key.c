@@ -12,7 +12,9 @@
  *    Authorize allows, not the hash-less pre-warmed one;
  *  - a session issued while no role read the cgroup (its token names none)
  *    is not served after a reload that makes the role's permissions deny
- *    the caller's cgroup: the new session names the cgroup and is denied.
+ *    the caller's cgroup: the new session names the cgroup and is denied,
+ *    and Authorize judges the old token as nothing (implicit-deny), since
+ *    the permissions now read a cgroup it does not name.
  * The attacker's view: a replaced binary or a reload must not let an old
  * session's claims stand for a caller they are not true of.
  */
@@ -89,7 +91,8 @@ static int ask_mode(const char *socket, const char *role)
         }
         claims_of(roled_credentials_session_token(cr), hex, cg, sizeof(cg));
         decision(socket, roled_credentials_session_token(cr), d, sizeof(d));
-        printf("%s %s %s\n", hex[0] ? hex : "-", d, cg[0] ? cg : "-");
+        printf("%s %s %s\n%s\n", hex[0] ? hex : "-", d, cg[0] ? cg : "-",
+               roled_credentials_session_token(cr));
         roled_client_close(c);
         return 0;
 }
@@ -120,16 +123,20 @@ static void variant(const char *self, const char *path, int extra, char hex[65])
         file_sha256_hex(path, hex);
 }
 
-/* alice runs @tool in ask mode for @role: its output line. */
+static char last_token[8192]; /* the session token of the last ask_as_alice() */
+
+/* alice runs @tool in ask mode for @role: its output line (the token in last_token). */
 static void ask_as_alice(const char *tool, const char *role, char *line, size_t size)
 {
         const char *argv[] = { tool, "ask", agent.socket, role, NULL };
-        char *out = NULL;
+        char *out = NULL, *nl;
 
         CHECK_INT(run_cmd(UID_ALICE, NULL, NULL, argv, &out, NULL), ==, 0);
-        CHECK(out);
+        CHECK(out && (nl = strchr(out, '\n')));
+        *nl = '\0';
         snprintf(line, size, "%s", out);
-        line[strcspn(line, "\n")] = '\0';
+        snprintf(last_token, sizeof(last_token), "%s", nl + 1);
+        last_token[strcspn(last_token, "\n")] = '\0';
         free(out);
 }
 
@@ -224,7 +231,7 @@ static bool own_cgroup(char *cg, size_t size)
 static void test_cgroup_reload(const char *va, const char *tool)
 {
         const char *cfg = config_new(NULL);
-        char cg[512], line[1024], want[1024], first[1024];
+        char cg[512], line[1024], want[1024], first[1024], old_token[8192], d[64];
         roled_client *c = NULL;
         uint32_t n;
 
@@ -243,6 +250,7 @@ static void test_cgroup_reload(const char *va, const char *tool)
         /* No role reads the cgroup: the session names none, and is allowed. */
         ask_as_alice(tool, "cg", first, sizeof(first));
         CHECK_STREQ(first, "- allow -");
+        snprintf(old_token, sizeof(old_token), "%s", last_token);
         config_put(cfg, "roles.d/cg.json",
                    "{\"Version\": \"2012-10-17\", \"Statement\": [{\"Effect\": \"Allow\", "
                    "\"Action\": \"s3:GetObject\", \"Resource\": \"*\"}, {\"Effect\": \"Deny\", "
@@ -258,6 +266,13 @@ static void test_cgroup_reload(const char *va, const char *tool)
         CHECK_MSG(strcmp(line, want) == 0,
                   "after the reload alice got '%s' (the session cached before it?), want '%s'",
                   line, want);
+        /*
+         * The token issued before the reload names no cgroup: the permissions
+         * that now read it judge it as nothing (fail closed), never as allowed.
+         */
+        decision(agent.socket, old_token, d, sizeof(d));
+        CHECK_MSG(strcmp(d, "implicit-deny") == 0,
+                  "the token issued before the reload got '%s' from Authorize", d);
         agent_stop(&agent);
 }
 
