@@ -457,15 +457,19 @@ int handle_Authorize(Request *req, const ProtoAuthorizeReq *in)
                 }
         }
         /*
-         * A token without a cgroup was issued while no role read the unit
-         * (the agent did not read it; every process has a cgroup v2 path).
-         * Permissions that read it now would judge such a token as if the
-         * key were absent: a Deny on a unit would not apply.  Fail closed.
+         * A token without a cg claim was issued while the agent did not read
+         * callers' cgroups (no role read the unit; a read that found none
+         * gives an empty claim).  Permissions, or the session's own policy,
+         * that read the unit would judge it as if the key were absent: a
+         * Deny on a unit would not apply.  Fail closed.
          */
-        if (!cl->cgroup && rp && rp->is_permissions_unit) {
+        if (!cl->cgroup && ((rp && rp->is_permissions_unit) ||
+                            (session && (policy_needs_key(session, "roled:unit") ||
+                                         policy_needs_key(session, "roled:cgroup"))))) {
                 pack_decision(req, &res, role->name,
-                              "this session was issued before the agent read callers' units, "
-                              "which the role's permissions now read; get new credentials");
+                              "this session names no cgroup (the agent reads callers' units only "
+                              "while some role does), and its policies read roled:unit or "
+                              "roled:cgroup");
                 return 0;
         }
         /*

@@ -888,10 +888,11 @@ int identity_read_cgroup(Identity *id)
         id->has_cgroup = true;
         r = identity_build_key(id);
         if (r != 0) {
-                /* Read again with the next request, key and all. */
+                /* Read again with the next request, key and all; until then the unread key. */
                 id->has_cgroup = false;
                 id->cgroup[0] = id->unit[0] = '\0';
                 id->is_user_unit = false;
+                (void)identity_build_key(id);
         }
         return r;
 }

@@ -65,7 +65,8 @@ static void claims_of(const MintRequest *req, TokenClaims *claims)
                 claims->has_exe_sha256 = true;
                 memcpy(claims->exe_sha256, req->exe_sha256, sizeof(claims->exe_sha256));
         }
-        claims->cgroup = req->cgroup && req->cgroup[0] ? (char *)req->cgroup : NULL;
+        /* NULL: the agent did not read it; "" it read none (no cgroup v2 on the host). */
+        claims->cgroup = (char *)req->cgroup;
         if (req->policy_digest) {
                 claims->has_policy = true;
                 memcpy(claims->policy_digest, req->policy_digest, TOKEN_DIGEST_SIZE);
@@ -213,7 +214,7 @@ static int local_issue(void *state, const IssueRequest *req, Credentials *out, I
                 .policy_digest = req->policy_digest,
                 .source_role = req->source_role,
                 .exe_sha256 = issuer_exe_sha256(req),
-                .cgroup = id->cgroup,
+                .cgroup = id->has_cgroup ? id->cgroup : NULL,
                 .now = req->now,
         };
 

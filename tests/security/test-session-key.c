@@ -24,6 +24,7 @@
 #include <roled/roled.h>
 #include <sodium.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -276,6 +277,111 @@ static void test_cgroup_reload(const char *va, const char *tool)
         agent_stop(&agent);
 }
 
+static char *shared_token; /* MAP_SHARED: a child's token for the parent */
+
+/* As alice: AssumeRole "cg" with the session policy in @arg (or GetCredentials when NULL). */
+static int token_as_alice(void *arg)
+{
+        roled_client *c = NULL;
+        T_AUTO(roled_credentials) cr = NULL;
+        roled_credentials_request req = ROLED_CREDENTIALS_REQUEST_INIT;
+
+        req.role = "cg";
+        CHECK_INT(t_connect(agent.socket, &c), ==, ROLED_OK);
+        if (arg)
+                CHECK_INT(t_assume_role(c, "cg", 0, arg, NULL, NULL, &cr), ==, ROLED_OK);
+        else
+                CHECK_INT(t_get_credentials(c, &req, &cr), ==, ROLED_OK);
+        snprintf(shared_token, 8192, "%s", roled_credentials_session_token(cr));
+        roled_client_close(c);
+        return 0;
+}
+
+/*
+ * While no role reads the unit, a session policy that does (a caller narrowing
+ * the credentials it hands on: "never from any cgroup") cannot be judged: the
+ * token names no cgroup.  Authorize must not allow it as if the Deny did not
+ * apply; a token without such a policy is allowed.
+ */
+static void test_session_policy_unit(void)
+{
+        const char *cfg = config_new(NULL);
+        char d[64];
+
+        config_put(cfg, "roles.d/all.json",
+                   "{\"Version\": \"2012-10-17\", \"Statement\": [{\"Effect\": \"Allow\", "
+                   "\"Action\": \"s3:*\", \"Resource\": \"*\"}]}");
+        config_put(cfg, "roles.d/cg.ini",
+                   "[role]\nname = cg\npermissions = all.json\n[trust]\nusers = roledalice\n");
+        memset(&agent, 0, sizeof(agent));
+        agent_spawn(cfg, &agent);
+        shared_token = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+        CHECK(shared_token != MAP_FAILED);
+        CHECK_INT(run_as(UID_ALICE, token_as_alice, NULL), ==, 0);
+        decision(agent.socket, shared_token, d, sizeof(d));
+        CHECK_STREQ(d, "allow");
+        CHECK_INT(run_as(UID_ALICE, token_as_alice,
+                         (void *)"{\"Version\": \"2012-10-17\", \"Statement\": [{\"Effect\": "
+                                 "\"Allow\", \"Action\": \"s3:GetObject\", \"Resource\": \"*\"}, "
+                                 "{\"Effect\": \"Deny\", \"Action\": \"s3:GetObject\", "
+                                 "\"Resource\": \"*\", \"Condition\": {\"StringLike\": "
+                                 "{\"roled:cgroup\": \"*\"}}}]}"),
+                  ==, 0);
+        decision(agent.socket, shared_token, d, sizeof(d));
+        CHECK_MSG(strcmp(d, "allow") != 0,
+                  "a session policy denying every cgroup was judged without one: %s", d);
+        CHECK_STREQ(d, "implicit-deny");
+        munmap(shared_token, 8192);
+        agent_stop(&agent);
+}
+
+/*
+ * A host without cgroup v2 (the agent reads the caller's cgroup and finds no
+ * "0::" line): the token's cg claim is present and empty, and a role whose
+ * permissions read roled:unit judges it (allow: the Deny names another
+ * unit), rather than failing closed as for a token issued unread.
+ */
+static void test_cgroup_v1_host(void)
+{
+        const char *lib = getenv("ROLED_CGROUP_V1_LIB"), *asan = getenv("ASAN_OPTIONS");
+        const char *cfg = config_new(NULL);
+        char d[64], asan_opts[1024];
+        TokenClaims tc = TOKEN_CLAIMS_INIT;
+
+        if (!lib) {
+                printf("skip: cgroup v1 host: ROLED_CGROUP_V1_LIB unset\n");
+                return;
+        }
+        config_put(cfg, "roles.d/cg.json",
+                   "{\"Version\": \"2012-10-17\", \"Statement\": [{\"Effect\": \"Allow\", "
+                   "\"Action\": \"s3:GetObject\", \"Resource\": \"*\"}, {\"Effect\": \"Deny\", "
+                   "\"Action\": \"s3:GetObject\", \"Resource\": \"*\", \"Condition\": "
+                   "{\"StringEquals\": {\"roled:unit\": \"evil.service\"}}}]}");
+        config_put(cfg, "roles.d/cg.ini",
+                   "[role]\nname = cg\npermissions = cg.json\n[trust]\nusers = roledalice\n");
+        memset(&agent, 0, sizeof(agent));
+        setenv("LD_PRELOAD", lib, 1);
+        snprintf(asan_opts, sizeof(asan_opts), "%s%sverify_asan_link_order=0", asan ? asan : "",
+                 asan ? ":" : "");
+        setenv("ASAN_OPTIONS", asan_opts, 1);
+        agent_spawn(cfg, &agent);
+        unsetenv("LD_PRELOAD");
+        if (asan)
+                setenv("ASAN_OPTIONS", asan, 1);
+        else
+                unsetenv("ASAN_OPTIONS");
+        shared_token = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+        CHECK(shared_token != MAP_FAILED);
+        CHECK_INT(run_as(UID_ALICE, token_as_alice, NULL), ==, 0);
+        CHECK_INT(token_parse(shared_token, strlen(shared_token), &tc, NULL), ==, 0);
+        CHECK_MSG(tc.cgroup && !tc.cgroup[0], "cg claim: %s", tc.cgroup ? tc.cgroup : "(none)");
+        token_claims_deinit(&tc);
+        decision(agent.socket, shared_token, d, sizeof(d));
+        CHECK_STREQ(d, "allow");
+        munmap(shared_token, 8192);
+        agent_stop(&agent);
+}
+
 int main(int argc, char **argv)
 {
         char self[PATH_MAX], va[PATH_MAX], vb[PATH_MAX], tool[PATH_MAX], ha[65], hb[65];
@@ -300,6 +406,8 @@ int main(int argc, char **argv)
         test_replaced_file(va, vb, ha, hb, tool);
         test_prewarm_unhashed(va, ha, tool);
         test_cgroup_reload(va, tool);
+        test_session_policy_unit();
+        test_cgroup_v1_host();
         printf("test-session-key: OK\n");
         return 0;
 }
