@@ -473,6 +473,19 @@ int handle_Authorize(Request *req, const ProtoAuthorizeReq *in)
                 return 0;
         }
         /*
+         * Likewise the executable: a session names it only for roles whose
+         * answers rest on it (b30a39c).  The caller's own session policy may
+         * read it all the same; judged with the key absent, its Deny would
+         * not apply.
+         */
+        if (session && (((!cl->exe || !cl->exe[0]) && policy_needs_key(session, "roled:exe")) ||
+                        (!cl->has_exe_sha256 && policy_needs_key(session, "roled:exe-sha256")))) {
+                pack_decision(req, &res, role->name,
+                              "this session names no executable (only sessions of roles whose "
+                              "answers rest on it do), and its session policy reads it");
+                return 0;
+        }
+        /*
          * The attested part is built once per token and kept with it in the
          * cache.  Group names are looked up (NSS, on the loop) once per token
          * and only when a policy reads roled:groups.

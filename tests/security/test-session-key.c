@@ -301,7 +301,8 @@ static int token_as_alice(void *arg)
  * While no role reads the unit, a session policy that does (a caller narrowing
  * the credentials it hands on: "never from any cgroup") cannot be judged: the
  * token names no cgroup.  Authorize must not allow it as if the Deny did not
- * apply; a token without such a policy is allowed.
+ * apply; a token without such a policy is allowed.  The same for a session
+ * policy reading roled:exe on a role whose sessions name no executable.
  */
 static void test_session_policy_unit(void)
 {
@@ -330,6 +331,18 @@ static void test_session_policy_unit(void)
         decision(agent.socket, shared_token, d, sizeof(d));
         CHECK_MSG(strcmp(d, "allow") != 0,
                   "a session policy denying every cgroup was judged without one: %s", d);
+        CHECK_STREQ(d, "implicit-deny");
+        /* The same for the executable, which sessions of this role do not name. */
+        CHECK_INT(run_as(UID_ALICE, token_as_alice,
+                         (void *)"{\"Version\": \"2012-10-17\", \"Statement\": [{\"Effect\": "
+                                 "\"Allow\", \"Action\": \"s3:GetObject\", \"Resource\": \"*\"}, "
+                                 "{\"Effect\": \"Deny\", \"Action\": \"s3:GetObject\", "
+                                 "\"Resource\": \"*\", \"Condition\": {\"StringLike\": "
+                                 "{\"roled:exe\": \"*\"}}}]}"),
+                  ==, 0);
+        decision(agent.socket, shared_token, d, sizeof(d));
+        CHECK_MSG(strcmp(d, "allow") != 0,
+                  "a session policy denying every executable was judged without one: %s", d);
         CHECK_STREQ(d, "implicit-deny");
         munmap(shared_token, 8192);
         agent_stop(&agent);
