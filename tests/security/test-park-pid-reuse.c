@@ -13,6 +13,7 @@
  * the same way from a process that stays is served (the legitimate caller).
  */
 #undef NDEBUG
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -102,12 +103,42 @@ static pid_t hold_slot(int hold[2])
 }
 
 /* A connection of alice's that waits for her slot and asks GetCallerIdentity; its pid. */
+/*
+ * Has the agent pinned @pid (a pidfd naming it among its descriptors)?  The
+ * pin is taken when the agent accepts the waiting connection; before that,
+ * on such a kernel, nothing can tell a reused pid from the caller (the
+ * window between connect() and accept(), which this test does not open).
+ */
+static bool agent_pins(pid_t pid)
+{
+        char dir[64], path[400], want[32], *text;
+        DIR *d;
+        struct dirent *e;
+        bool found = false;
+
+        snprintf(dir, sizeof(dir), "/proc/%d/fdinfo", (int)agent.pid);
+        snprintf(want, sizeof(want), "Pid:\t%d\n", (int)pid);
+        d = opendir(dir);
+        if (!d)
+                return false;
+        while (!found && (e = readdir(d))) {
+                if (e->d_name[0] == '.')
+                        continue;
+                snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+                text = read_file(path);
+                found = text && strstr(text, want);
+                free(text);
+        }
+        closedir(d);
+        return found;
+}
+
 static pid_t waiting_request(int *answer, bool exits)
 {
-        int report[2], ans[2];
+        int report[2], ans[2], go[2];
         pid_t p;
 
-        CHECK(pipe(report) == 0 && pipe(ans) == 0);
+        CHECK(pipe(report) == 0 && pipe(ans) == 0 && pipe(go) == 0);
         p = fork();
         CHECK(p >= 0);
         if (p == 0) {
@@ -122,11 +153,14 @@ static pid_t waiting_request(int *answer, bool exits)
                 CHECK(raw_send(fd, sb.data, sb.size) == 0);
                 msgpack_sbuffer_destroy(&sb);
                 if (exits) {
+                        char b;
+
                         /* A child keeps the socket and reads the answer; P itself exits. */
                         if (fork() == 0) {
                                 first_answer(fd, ans[1]);
                                 _exit(0);
                         }
+                        (void)!read(go[0], &b, 1);
                         _exit(0);
                 }
                 first_answer(fd, ans[1]);
@@ -135,6 +169,15 @@ static pid_t waiting_request(int *answer, bool exits)
         close(ans[1]);
         close(report[0]);
         close(report[1]);
+        close(go[0]);
+        if (exits) {
+                /* P exits once the agent has accepted (and pinned) its connection. */
+                for (int i = 0; i < 1000 && !agent_pins(p); i++)
+                        usleep(10 * 1000);
+                CHECK_MSG(agent_pins(p), "the agent did not pin pid %d within 10 s", (int)p);
+        }
+        CHECK(write(go[1], "g", 1) == 1);
+        close(go[1]);
         *answer = ans[0];
         return p;
 }
