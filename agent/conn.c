@@ -1000,10 +1000,23 @@ static void process(Conn *c)
                 sodium_memzero(c->rbuf + c->rlen - consumed, consumed);
                 c->rlen -= consumed;
         }
-        if (c->out.len > 0 || c->out.is_oom)
+        /*
+         * A new connection's first answers wait for the end of the pass, with
+         * those of the other connections accepted in it; a connection that
+         * goes on asking is answered at once, so its client works on the
+         * answer while the agent serves the next one.
+         */
+        if ((c->out.len > 0 || c->out.is_oom) && !c->has_answered) {
+                c->has_answered = true;
                 queue_send(c);
-        else
+        } else if (c->out.len > 0 || c->out.is_oom) {
+                flush(c);
+                if (c->is_closing)
+                        return;
                 shrink(c);
+        } else {
+                shrink(c);
+        }
         if (c->has_backlog)
                 queue_turn(c, TURN_READ);
         /* A connection waiting for its hash is not idle, whatever the hash queue's backlog. */

@@ -115,6 +115,7 @@ typedef struct Conn {
         uint64_t n_dispatched;   /* stream bytes of the messages answered so far */
         uint64_t n_early;        /* stream bytes the peer sent before its executable was read */
         bool is_early_uncounted; /* n_early not counted yet: no role's trust rested on the exe */
+        bool has_answered;       /* its first answers went out: later ones are sent at once */
         Scan scan;
         msgpack_zone zone; /* decoded request, cleared after each message */
         ProtoBuf out;      /* replies of one read batch (secret: wiped) */
