@@ -891,6 +891,8 @@ static void shrink(Conn *c)
 
 void conn_send(Conn *c)
 {
+        if (c->agent->sends_head)
+                send_queued(&c->agent->sends);
         flush(c);
 }
 
@@ -1010,6 +1012,9 @@ static void process(Conn *c)
                 c->has_answered = true;
                 queue_send(c);
         } else if (c->out.len > 0 || c->out.is_oom) {
+                /* Answers leave in the order they were made, across connections too. */
+                if (c->agent->sends_head)
+                        send_queued(&c->agent->sends);
                 flush(c);
                 if (c->is_closing)
                         return;
