@@ -99,22 +99,27 @@ static void check_name(const Told *t, const char *user, pid_t host_pid)
 /*
  * Fork a caller in new namespaces (@flags; as @uid unless 0) and return what
  * it was told and its pid in the agent's namespace (the fork in this one).
+ * The two writers use two pipes: the caller may finish before its parent
+ * has written the caller's pid.
  * Return: false when the kernel would not make the namespaces (a chroot
  * refuses a new user namespace; some hosts forbid unprivileged ones).
  */
 static bool ask_in_namespace(uid_t uid, int flags, Told *t, pid_t *host_pid)
 {
-        int p[2];
+        int pp[2], tp[2];
         pid_t outer;
         ssize_t n;
+        int st;
 
-        CHECK(pipe(p) == 0);
+        CHECK(pipe(pp) == 0);
+        CHECK(pipe(tp) == 0);
         outer = fork();
         CHECK(outer >= 0);
         if (outer == 0) {
                 pid_t inner;
 
-                close(p[0]);
+                close(pp[0]);
+                close(tp[0]);
                 if (uid)
                         become(uid);
                 if (unshare(flags) != 0) {
@@ -127,33 +132,38 @@ static bool ask_in_namespace(uid_t uid, int flags, Told *t, pid_t *host_pid)
                 if (inner == 0) {
                         Told told;
 
+                        close(pp[1]);
                         ask(&told);
                         if (!uid)
                                 whoami_pid_line(&told);
-                        CHECK(write(p[1], &told, sizeof(told)) == (ssize_t)sizeof(told));
+                        CHECK(write(tp[1], &told, sizeof(told)) == (ssize_t)sizeof(told));
                         _exit(0);
                 }
+                close(tp[1]);
                 /* Still in the agent's pid namespace: fork() returned the host pid. */
-                CHECK(write(p[1], &inner, sizeof(inner)) == (ssize_t)sizeof(inner));
+                CHECK(write(pp[1], &inner, sizeof(inner)) == (ssize_t)sizeof(inner));
                 _exit(wait_status(inner));
         }
-        close(p[1]);
-        n = read(p[0], host_pid, sizeof(*host_pid));
+        close(pp[1]);
+        close(tp[1]);
+        n = read(pp[0], host_pid, sizeof(*host_pid));
+        close(pp[0]);
         if (n == 0) {
-                int st = wait_status(outer);
-
-                close(p[0]);
+                st = wait_status(outer);
+                close(tp[0]);
                 if (st == 77) {
                         printf("skip: no new namespaces (0x%x) here for uid %u\n", (unsigned)flags,
                                (unsigned)uid);
                         return false;
                 }
-                CHECK_INT(st, ==, 0);
+                CHECK_MSG(false, "the caller's parent exited (%d) before naming it", st);
         }
         CHECK(n == (ssize_t)sizeof(*host_pid));
-        CHECK(read(p[0], t, sizeof(*t)) == (ssize_t)sizeof(*t));
-        close(p[0]);
-        CHECK_INT(wait_status(outer), ==, 0);
+        n = read(tp[0], t, sizeof(*t));
+        close(tp[0]);
+        st = wait_status(outer);
+        CHECK_MSG(n == (ssize_t)sizeof(*t), "the caller told %zd bytes and exited %d", n, st);
+        CHECK_INT(st, ==, 0);
         return true;
 }
 
