@@ -68,8 +68,8 @@ static void check_warnings(const char *text, const char *where)
  */
 static void test_nss_off_loop(void)
 {
-        const char *lib = getenv("ROLED_NSS_GATE_LIB"), *asan = getenv("ASAN_OPTIONS");
-        char gate[512], path[600], asan_opts[1024];
+        const char *lib = getenv("ROLED_NSS_GATE_LIB");
+        char gate[512], path[600], gate_env[600];
         const char *cfg;
         char *out = NULL, *err = NULL, *log;
         TestAgent agent = { 0 };
@@ -83,18 +83,8 @@ static void test_nss_off_loop(void)
         cfg = config_new(NULL);
         config_put(cfg, "roles.d/10-slow.ini",
                    "[role]\nname = slow\n[trust]\nusers = roledalice roled-slow-start\n");
-        setenv("ROLED_TEST_NSS_GATE", gate, 1);
-        setenv("LD_PRELOAD", lib, 1);
-        /* The sanitizer runtime comes first in the agent anyway; it need not insist. */
-        snprintf(asan_opts, sizeof(asan_opts), "%s%sverify_asan_link_order=0", asan ? asan : "",
-                 asan ? ":" : "");
-        setenv("ASAN_OPTIONS", asan_opts, 1);
-        agent_spawn(cfg, &agent);
-        unsetenv("LD_PRELOAD");
-        if (asan)
-                setenv("ASAN_OPTIONS", asan, 1);
-        else
-                unsetenv("ASAN_OPTIONS");
+        snprintf(gate_env, sizeof(gate_env), "ROLED_TEST_NSS_GATE=%s", gate);
+        agent_spawn_preloaded(cfg, lib, (const char *const[]){ gate_env, NULL }, &agent);
 
         /* Started and serving while the lookup of roled-slow-start hangs. */
         check_served(agent.socket);
@@ -118,7 +108,6 @@ static void test_nss_off_loop(void)
         CHECK_CONTAINS(log, "role slower: [trust] users: no user named 'roled-slow-reload'");
         free(log);
         agent_stop(&agent);
-        unsetenv("ROLED_TEST_NSS_GATE");
 }
 
 int main(int argc, char **argv)

@@ -72,28 +72,11 @@ static int call(void *arg)
         return 0;
 }
 
-/* Start the agent under proc-fault with the environment @env (name, value, ..., NULL). */
+/* Start the agent under proc-fault with the "NAME=value" strings of @env. */
 static void spawn_faulty(const char *lib, const char *const *env)
 {
-        const char *asan = getenv("ASAN_OPTIONS");
-        char asan_opts[1024];
-
-        for (size_t i = 0; env[i]; i += 2)
-                setenv(env[i], env[i + 1], 1);
-        setenv("LD_PRELOAD", lib, 1);
-        /* The sanitizer runtime comes first in the agent anyway; it need not insist. */
-        snprintf(asan_opts, sizeof(asan_opts), "%s%sverify_asan_link_order=0", asan ? asan : "",
-                 asan ? ":" : "");
-        setenv("ASAN_OPTIONS", asan_opts, 1);
         memset(&agent, 0, sizeof(agent));
-        agent_spawn(config_new(NULL), &agent);
-        unsetenv("LD_PRELOAD");
-        for (size_t i = 0; env[i]; i += 2)
-                unsetenv(env[i]);
-        if (asan)
-                setenv("ASAN_OPTIONS", asan, 1);
-        else
-                unsetenv("ASAN_OPTIONS");
+        agent_spawn_preloaded(config_new(NULL), lib, env, &agent);
 }
 
 /* How many times the agent opened a pidfd by pid for one of alice's processes. */
@@ -112,16 +95,19 @@ static int alice_pidfd_opens(void)
 int main(int argc, char **argv)
 {
         const char *lib = getenv("ROLED_PROC_FAULT_LIB");
-        char alice[16], *log;
+        char emfile_uid[48], pidfd_uid[48], *log;
 
         test_init(argc, argv);
         if (!lib)
                 test_skip("ROLED_PROC_FAULT_LIB unset");
-        snprintf(alice, sizeof(alice), "%u", (unsigned)UID_ALICE);
+        snprintf(emfile_uid, sizeof(emfile_uid), "ROLED_TEST_PROC_EMFILE_UID=%u",
+                 (unsigned)UID_ALICE);
+        snprintf(pidfd_uid, sizeof(pidfd_uid), "ROLED_TEST_PIDFD_EMFILE_UID=%u",
+                 (unsigned)UID_ALICE);
 
         /* Three failures: tried again, and served on the same connection. */
-        spawn_faulty(lib, (const char *const[]){ "ROLED_TEST_PROC_EMFILE_UID", alice,
-                                                 "ROLED_TEST_PROC_EMFILE_COUNT", "3", NULL });
+        spawn_faulty(lib,
+                     (const char *const[]){ emfile_uid, "ROLED_TEST_PROC_EMFILE_COUNT=3", NULL });
         CHECK_INT(run_as(UID_ALICE, call, NULL), ==, 0);
         CHECK_INT(run_as(UID_ALICE, call, NULL), ==, 0);
         log = agent_log(&agent);
@@ -130,8 +116,8 @@ int main(int argc, char **argv)
         agent_stop(&agent);
 
         /* Failures without end: an answer saying so, and bob is served all the while. */
-        spawn_faulty(lib, (const char *const[]){ "ROLED_TEST_PROC_EMFILE_UID", alice,
-                                                 "ROLED_TEST_PROC_EMFILE_COUNT", "1000000", NULL });
+        spawn_faulty(lib, (const char *const[]){ emfile_uid, "ROLED_TEST_PROC_EMFILE_COUNT=1000000",
+                                                 NULL });
         CHECK_INT(run_as(UID_ALICE, call, "Throttling"), ==, 0);
         CHECK_INT(run_as(UID_BOB, call, NULL), ==, 0);
         check_served(agent.socket);
@@ -141,9 +127,8 @@ int main(int argc, char **argv)
         agent_stop(&agent);
 
         /* No SO_PEERPIDFD, three failures after the pidfd: served, the pid looked up once. */
-        spawn_faulty(lib, (const char *const[]){ "ROLED_TEST_NO_PEERPIDFD", "1",
-                                                 "ROLED_TEST_PROC_EMFILE_UID", alice,
-                                                 "ROLED_TEST_PROC_EMFILE_COUNT", "3", NULL });
+        spawn_faulty(lib, (const char *const[]){ "ROLED_TEST_NO_PEERPIDFD=1", emfile_uid,
+                                                 "ROLED_TEST_PROC_EMFILE_COUNT=3", NULL });
         CHECK_INT(run_as(UID_ALICE, call, NULL), ==, 0);
         log = agent_log(&agent);
         CHECK_CONTAINS(log, "Too many open files): trying again");
@@ -152,9 +137,8 @@ int main(int argc, char **argv)
         agent_stop(&agent);
 
         /* No SO_PEERPIDFD and no pidfd at all: Throttling, not another look-up by pid. */
-        spawn_faulty(lib, (const char *const[]){ "ROLED_TEST_NO_PEERPIDFD", "1",
-                                                 "ROLED_TEST_PIDFD_EMFILE_UID", alice,
-                                                 "ROLED_TEST_PIDFD_EMFILE_COUNT", "1", NULL });
+        spawn_faulty(lib, (const char *const[]){ "ROLED_TEST_NO_PEERPIDFD=1", pidfd_uid,
+                                                 "ROLED_TEST_PIDFD_EMFILE_COUNT=1", NULL });
         CHECK_INT(run_as(UID_ALICE, call, "Throttling"), ==, 0);
         CHECK_INT(alice_pidfd_opens(), ==, 1);
         /* The shortage passed: bob, and alice again, are served (her pid looked up once more). */

@@ -41,8 +41,7 @@ static void answer(int fd, uint32_t msgid, char *code, size_t size)
 int main(int argc, char **argv)
 {
         const char *lib = getenv("ROLED_IOCTL_FAULT_LIB");
-        const char *asan = getenv("ASAN_OPTIONS");
-        char self[PATH_MAX], trigger[PATH_MAX + 16], code[64], asan_opts[1024];
+        char self[PATH_MAX], trigger[PATH_MAX + 48], code[64];
         msgpack_sbuffer sb;
         const char *cfg;
         size_t half;
@@ -56,21 +55,9 @@ int main(int argc, char **argv)
         CHECK(n > 0);
         self[n] = '\0';
         cfg = config_new(NULL);
-        snprintf(trigger, sizeof(trigger), "%s/siocinq-fails", cfg);
+        snprintf(trigger, sizeof(trigger), "ROLED_TEST_SIOCINQ_TRIGGER=%s/siocinq-fails", cfg);
         config_put(cfg, "roles.d/10-plain.ini", "[role]\nname = plain\n[trust]\nusers = root\n");
-        setenv("ROLED_TEST_SIOCINQ_TRIGGER", trigger, 1);
-        setenv("LD_PRELOAD", lib, 1);
-        /* The sanitizer runtime comes first in the agent anyway; it need not insist. */
-        snprintf(asan_opts, sizeof(asan_opts), "%s%sverify_asan_link_order=0", asan ? asan : "",
-                 asan ? ":" : "");
-        setenv("ASAN_OPTIONS", asan_opts, 1);
-        agent_spawn(cfg, &agent);
-        unsetenv("LD_PRELOAD");
-        unsetenv("ROLED_TEST_SIOCINQ_TRIGGER");
-        if (asan)
-                setenv("ASAN_OPTIONS", asan, 1);
-        else
-                unsetenv("ASAN_OPTIONS");
+        agent_spawn_preloaded(cfg, lib, (const char *const[]){ trigger, NULL }, &agent);
 
         msgpack_sbuffer_init(&sb);
         pack_request(&sb, 7, "GetCredentials", 1, "role", "by-exe");

@@ -60,8 +60,8 @@ static int call(void *arg)
 
 int main(int argc, char **argv)
 {
-        const char *lib = getenv("ROLED_ALLOC_FAULT_LIB"), *asan = getenv("ASAN_OPTIONS");
-        char uid[16], asan_opts[1024];
+        const char *lib = getenv("ROLED_ALLOC_FAULT_LIB");
+        char uid[48];
 
         test_init(argc, argv);
         if (!lib)
@@ -70,20 +70,10 @@ int main(int argc, char **argv)
         /* Its malloc() would stand before the sanitizer's, which must own the heap. */
         test_skip("alloc-fault cannot run under AddressSanitizer");
 #endif
-        snprintf(uid, sizeof(uid), "%u", (unsigned)UID_ALICE);
-        setenv("ROLED_TEST_ALLOC_FAIL_UID", uid, 1);
-        setenv("ROLED_TEST_ALLOC_FAIL_COUNT", "1", 1);
-        setenv("LD_PRELOAD", lib, 1);
-        /* The sanitizer runtime comes first in the agent anyway; it need not insist. */
-        snprintf(asan_opts, sizeof(asan_opts), "%s%sverify_asan_link_order=0", asan ? asan : "",
-                 asan ? ":" : "");
-        setenv("ASAN_OPTIONS", asan_opts, 1);
-        agent_spawn(config_new(NULL), &agent);
-        unsetenv("LD_PRELOAD");
-        if (asan)
-                setenv("ASAN_OPTIONS", asan, 1);
-        else
-                unsetenv("ASAN_OPTIONS");
+        snprintf(uid, sizeof(uid), "ROLED_TEST_ALLOC_FAIL_UID=%u", (unsigned)UID_ALICE);
+        agent_spawn_preloaded(config_new(NULL), lib,
+                              (const char *const[]){ uid, "ROLED_TEST_ALLOC_FAIL_COUNT=1", NULL },
+                              &agent);
 
         CHECK_INT(run_as(UID_ALICE, call, "oom"), ==, 0);
         /* The fault was one message long: alice, then bob, are served. */

@@ -27,25 +27,6 @@
 
 static TestAgent agent;
 
-static void spawn_without_peer_pidfd(const char *lib, const char *cfg)
-{
-        const char *asan = getenv("ASAN_OPTIONS");
-        char asan_opts[1024];
-
-        setenv("ROLED_TEST_NO_PEERPIDFD", "1", 1);
-        setenv("LD_PRELOAD", lib, 1);
-        snprintf(asan_opts, sizeof(asan_opts), "%s%sverify_asan_link_order=0", asan ? asan : "",
-                 asan ? ":" : "");
-        setenv("ASAN_OPTIONS", asan_opts, 1);
-        agent_spawn(cfg, &agent);
-        unsetenv("LD_PRELOAD");
-        unsetenv("ROLED_TEST_NO_PEERPIDFD");
-        if (asan)
-                setenv("ASAN_OPTIONS", asan, 1);
-        else
-                unsetenv("ASAN_OPTIONS");
-}
-
 /*
  * The first answer on @fd: writes "exe PATH" (an identity) or "error CODE"
  * or "none" to @out.
@@ -252,7 +233,8 @@ int main(int argc, char **argv)
         CHECK(chmod(trusted, 0755) == 0);
         CHECK(chmod(test_dir(), 0755) == 0);
 
-        spawn_without_peer_pidfd(lib, config_new("max_connections_per_uid = 1\n"));
+        agent_spawn_preloaded(config_new("max_connections_per_uid = 1\n"), lib,
+                              (const char *const[]){ "ROLED_TEST_NO_PEERPIDFD=1", NULL }, &agent);
 
         /* The legitimate caller: waits for the slot, stays, and is served as itself. */
         holder = hold_slot(hold);

@@ -356,9 +356,9 @@ static void test_session_policy_unit(void)
  */
 static void test_cgroup_v1_host(void)
 {
-        const char *lib = getenv("ROLED_CGROUP_V1_LIB"), *asan = getenv("ASAN_OPTIONS");
+        const char *lib = getenv("ROLED_CGROUP_V1_LIB");
         const char *cfg = config_new(NULL);
-        char d[64], asan_opts[1024];
+        char d[64];
         TokenClaims tc = TOKEN_CLAIMS_INIT;
 
         if (!lib) {
@@ -373,16 +373,7 @@ static void test_cgroup_v1_host(void)
         config_put(cfg, "roles.d/cg.ini",
                    "[role]\nname = cg\npermissions = cg.json\n[trust]\nusers = roledalice\n");
         memset(&agent, 0, sizeof(agent));
-        setenv("LD_PRELOAD", lib, 1);
-        snprintf(asan_opts, sizeof(asan_opts), "%s%sverify_asan_link_order=0", asan ? asan : "",
-                 asan ? ":" : "");
-        setenv("ASAN_OPTIONS", asan_opts, 1);
-        agent_spawn(cfg, &agent);
-        unsetenv("LD_PRELOAD");
-        if (asan)
-                setenv("ASAN_OPTIONS", asan, 1);
-        else
-                unsetenv("ASAN_OPTIONS");
+        agent_spawn_preloaded(cfg, lib, NULL, &agent);
         shared_token = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
         CHECK(shared_token != MAP_FAILED);
         CHECK_INT(run_as(UID_ALICE, token_as_alice, NULL), ==, 0);

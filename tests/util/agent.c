@@ -315,6 +315,17 @@ static void exec_agent(const char *config_dir, const AgentOpts *o, TestAgent *a)
         }
         argv[n] = NULL;
         unsetenv("ROLED_SOCKET");
+        if (o->preload) {
+                const char *asan = getenv("ASAN_OPTIONS");
+                char asan_opts[1024];
+
+                snprintf(asan_opts, sizeof(asan_opts), "%s%sverify_asan_link_order=0",
+                         asan ? asan : "", asan ? ":" : "");
+                setenv("ASAN_OPTIONS", asan_opts, 1);
+                setenv("LD_PRELOAD", o->preload, 1);
+        }
+        for (size_t i = 0; o->env && o->env[i]; i++)
+                putenv((char *)o->env[i]);
         execv(roled_bin, (char **)argv);
         _exit(127);
 }
@@ -376,6 +387,16 @@ void agent_spawn(const char *config_dir, TestAgent *a)
 {
         AgentOpts o = AGENT_OPTS_INIT;
 
+        agent_spawn_opts(config_dir, &o, a);
+}
+
+void agent_spawn_preloaded(const char *config_dir, const char *preload, const char *const *env,
+                           TestAgent *a)
+{
+        AgentOpts o = AGENT_OPTS_INIT;
+
+        o.preload = preload;
+        o.env = env;
         agent_spawn_opts(config_dir, &o, a);
 }
 

@@ -60,6 +60,8 @@ typedef struct AgentOpts {
         int listen_fd;           /* >= 0: pass as fd 3 with LISTEN_FDS=1/LISTEN_PID (no --socket) */
         bool is_no_wait;         /* do not wait for the socket */
         uid_t uid;               /* run the agent as this uid (0: root) */
+        const char *preload;     /* LD_PRELOAD for the agent alone (a test shim), NULL: none */
+        const char *const *env;  /* "NAME=value" strings for the agent alone (NULL-terminated) */
 } AgentOpts;
 
 #define AGENT_OPTS_INIT                                                                            \
@@ -82,7 +84,21 @@ typedef struct TestAgent {
  * socket answers.  Fails the test if the agent exits first.
  */
 void agent_spawn(const char *config_dir, TestAgent *a);
+/*
+ * agent_spawn_opts() - agent_spawn() with @o.  @o->preload and @o->env are
+ * set in the agent's process only, never in the test's, so neither reaches
+ * the test's later children.  With a preload, verify_asan_link_order=0 is
+ * added to the agent's ASAN_OPTIONS: a sanitized agent would refuse a library
+ * preloaded ahead of its runtime, which comes first in it anyway.
+ */
 void agent_spawn_opts(const char *config_dir, const AgentOpts *o, TestAgent *a);
+/*
+ * agent_spawn_preloaded() - agent_spawn() of an agent that runs with the
+ * shim @preload (LD_PRELOAD) and the "NAME=value" strings of @env
+ * (NULL-terminated, may be NULL) that steer it; see agent_spawn_opts().
+ */
+void agent_spawn_preloaded(const char *config_dir, const char *preload, const char *const *env,
+                           TestAgent *a);
 /*
  * agent_run_fail() - start roled (same arguments) and expect it to exit by
  * itself.  Return: its exit status; *@logp (heap) its stderr.
