@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -295,12 +296,15 @@ static void test_secbuf_grow(void **state)
         free(p);
 }
 
-/* catbuf.h writes what snprintf() with %s and %u writes, and refuses what does not fit. */
+/* catbuf.h writes what snprintf() with %s, %u and PRIu64 writes, and refuses what does not fit. */
 static void test_catbuf(void **state)
 {
         static const uint32_t values[] = { 0,           1,           9,          10,
                                            99,          100,         4294967,    65534,
                                            2147483647u, 4294967294u, 4294967295u };
+        static const uint64_t values64[] = { 0,           9,           10,
+                                             4294967295u, 4294967296u, 10000000000000000000u,
+                                             UINT64_MAX };
         char buf[64], want[64];
         CatBuf b;
 
@@ -312,6 +316,14 @@ static void test_catbuf(void **state)
                 catbuf_mem(&b, "\x1f", 1);
                 catbuf_str(&b, "");
                 snprintf(want, sizeof(want), "/proc/%u\x1f", (unsigned)values[i]);
+                assert_string_equal(buf, want);
+                assert_int_equal(catbuf_done(&b), (long)strlen(want));
+        }
+        for (size_t i = 0; i < ELEMENTSOF(values64); i++) {
+                b = catbuf_init(buf, sizeof(buf));
+                catbuf_u64(&b, values64[i]);
+                catbuf_str(&b, ".");
+                snprintf(want, sizeof(want), "%" PRIu64 ".", values64[i]);
                 assert_string_equal(buf, want);
                 assert_int_equal(catbuf_done(&b), (long)strlen(want));
         }
