@@ -286,6 +286,9 @@ int handle_GetRole(Request *req, const ProtoGetRoleReq *in)
         TrustScope ts = trust_scope_of(a);
         IssuerHealth health;
         ProtoIssuerStatus upstream;
+        ProtoStr causes_wire[TRUST_EXE_BY_COUNT];
+        size_t n_causes = 0;
+        unsigned causes;
         int r;
 
         role = config_find_role(a->config, name, in->role.len);
@@ -306,6 +309,11 @@ int handle_GetRole(Request *req, const ProtoGetRoleReq *in)
                                     name);
         rp = access_role_policies(a->config, a->access, role);
         upstream = issuer_status(a, role->issuer, role, &health);
+        /* The issuers' own test (has_exe_claim): whether, and why, sessions name the executable. */
+        causes = trust_exe_claim_causes(&ts, role);
+        for (unsigned bit = 0; bit < TRUST_EXE_BY_COUNT; bit++)
+                if (causes & (1u << bit))
+                        causes_wire[n_causes++] = proto_str(trust_exe_cause_name(1u << bit));
         codec_encode_GetRoleRep(
                 req->out,
                 &(ProtoGetRoleRep){
@@ -323,6 +331,8 @@ int handle_GetRole(Request *req, const ProtoGetRoleReq *in)
                         .tags = { (const char *const *)role->tag_keys,
                                   (const char *const *)role->tag_values, role->n_tags },
                         .upstream = &upstream,
+                        .has_exe_claim = causes != 0,
+                        .exe_claim_causes = { causes_wire, n_causes },
                 });
         return 0;
 }

@@ -264,14 +264,46 @@ int trust_default_role(const TrustScope *s, const Identity *id, const Role **rol
         return 0;
 }
 
-bool trust_rests_on_exe(const TrustScope *s, const Role *role)
+unsigned trust_exe_claim_causes(const TrustScope *s, const Role *role)
 {
         const RolePolicies *rp = access_role_policies(s->config, s->access, role);
+        unsigned causes = 0;
 
-        if (role->is_exe_claimed || role->trust.n_exes || role->defaults.n_exes ||
-            trust_needs_exe_hash(role))
-                return true;
-        return rp && (rp->is_trust_doc_exe || rp->is_permissions_exe);
+        if (role->trust.n_exes || role->defaults.n_exes)
+                causes |= TRUST_EXE_BY_EXE;
+        if (trust_needs_exe_hash(role))
+                causes |= TRUST_EXE_BY_EXE_SHA256;
+        if (rp && rp->is_trust_doc_exe)
+                causes |= TRUST_EXE_BY_TRUST_POLICY;
+        if (rp && rp->is_permissions_exe)
+                causes |= TRUST_EXE_BY_PERMISSIONS;
+        if (role->is_exe_claimed)
+                causes |= TRUST_EXE_BY_CLAIM_EXE;
+        return causes;
+}
+
+const char *trust_exe_cause_name(unsigned cause)
+{
+        switch (cause) {
+        case TRUST_EXE_BY_EXE:
+                return "exe";
+        case TRUST_EXE_BY_EXE_SHA256:
+                return "exe_sha256";
+        case TRUST_EXE_BY_TRUST_POLICY:
+                return "trust_policy";
+        case TRUST_EXE_BY_PERMISSIONS:
+                return "permissions";
+        case TRUST_EXE_BY_CLAIM_EXE:
+                return "claim_exe";
+        default:
+                return NULL;
+        }
+}
+
+/* The issuers' test (has_exe_claim), and GetRole's exeClaim: one function. */
+bool trust_rests_on_exe(const TrustScope *s, const Role *role)
+{
+        return trust_exe_claim_causes(s, role) != 0;
 }
 
 bool trust_needs_exe_hash(const Role *role)

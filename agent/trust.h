@@ -103,6 +103,31 @@ int trust_rules_match(const Role *role, const TrustRules *rules, const Identity 
  */
 bool trust_rests_on_exe(const TrustScope *s, const Role *role);
 
+/* Why trust_rests_on_exe() holds for a role: one bit per cause. */
+enum {
+        TRUST_EXE_BY_EXE = 1 << 0,          /* exe rules in [trust] or [default] */
+        TRUST_EXE_BY_EXE_SHA256 = 1 << 1,   /* exe_sha256 rules in [trust] or [default] */
+        TRUST_EXE_BY_TRUST_POLICY = 1 << 2, /* the trust_policy reads roled:exe(-sha256) */
+        TRUST_EXE_BY_PERMISSIONS = 1 << 3,  /* the permissions read roled:exe(-sha256) */
+        TRUST_EXE_BY_CLAIM_EXE = 1 << 4,    /* claim_exe = true */
+        TRUST_EXE_BY_COUNT = 5,
+};
+
+/*
+ * trust_exe_claim_causes() - every cause (TRUST_EXE_BY_*) for which an
+ * answer about @role rests on the executable; 0 when none does.
+ * trust_rests_on_exe() is this != 0: the issuers' has_exe_claim and
+ * GetRole's exeClaim come from here.
+ */
+unsigned trust_exe_claim_causes(const TrustScope *s, const Role *role);
+
+/*
+ * trust_exe_cause_name() - the name of one TRUST_EXE_BY_* bit, as GetRole's
+ * exeClaimBecause spells it (the configuration key: "exe", "exe_sha256",
+ * "trust_policy", "permissions", "claim_exe"), or NULL for another value.
+ */
+const char *trust_exe_cause_name(unsigned cause);
+
 /* trust_needs_exe_hash() - does @role have exe_sha256 rules in [trust] or [default]? */
 bool trust_needs_exe_hash(const Role *role);
 

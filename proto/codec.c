@@ -16,6 +16,7 @@ enum Kind {
         K_OPT_UINT,
         K_BOOL,
         K_U32S,
+        K_STRS,
         K_STRMAP,
         K_LIST,
         K_STRUCT,
@@ -52,6 +53,7 @@ typedef struct List {
 #define SUB_KIND_OPT_UINT(sub) NULL
 #define SUB_KIND_BOOL(sub) NULL
 #define SUB_KIND_U32S(sub) NULL
+#define SUB_KIND_STRS(sub) NULL
 #define SUB_KIND_STRMAP(sub) NULL
 #define SUB_KIND_PAIRS(sub) NULL
 #define SUB_KIND_CONTEXT(sub) NULL
@@ -145,6 +147,8 @@ static bool is_absent(const Field *f, const void *p)
                 return *(const void *const *)p == NULL;
         case K_CONTEXT:
                 return ((const ProtoContext *)p)->items == NULL;
+        case K_STRS:
+                return ((const ProtoStrList *)p)->items == NULL;
         default:
                 return false;
         }
@@ -184,6 +188,14 @@ static void encode_value(ProtoBuf *b, const Field *f, const void *p)
                 msgpack_pack_array(pk, l->n);
                 for (size_t i = 0; i < l->n; i++)
                         msgpack_pack_uint32(pk, l->items[i]);
+                break;
+        }
+        case K_STRS: {
+                const ProtoStrList *l = p;
+
+                msgpack_pack_array(pk, l->n);
+                for (size_t i = 0; i < l->n; i++)
+                        proto_pack_strn(b, l->items[i].ptr, l->items[i].len);
                 break;
         }
         case K_STRMAP: {
@@ -359,6 +371,21 @@ static int decode_value(const Field *f, const msgpack_object *o, msgpack_zone *z
                         items[i] = (uint32_t)v->via.u64;
                 }
                 *(ProtoU32List *)p = (ProtoU32List){ items, o->via.array.size };
+                return 0;
+        }
+        case K_STRS: {
+                ProtoStr *items = zone_items(zone, f, o, MSGPACK_OBJECT_ARRAY, sizeof(*items), &r);
+
+                if (!items)
+                        return r;
+                for (uint32_t i = 0; i < o->via.array.size; i++) {
+                        const msgpack_object *v = &o->via.array.ptr[i];
+
+                        if (!is_str(v, 0))
+                                return RPC_E_TYPE;
+                        items[i] = (ProtoStr){ v->via.str.ptr, v->via.str.size };
+                }
+                *(ProtoStrList *)p = (ProtoStrList){ items, o->via.array.size };
                 return 0;
         }
         case K_STRMAP: {

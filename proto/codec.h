@@ -42,6 +42,12 @@ typedef struct ProtoU32List {
         size_t n;
 } ProtoU32List;
 
+/* An array of strings; items is NULL when absent (decoded strings point into the message). */
+typedef struct ProtoStrList {
+        const ProtoStr *items;
+        size_t n;
+} ProtoStrList;
+
 /* A map of strings to strings; decoded copies are NUL-terminated (in the zone). */
 typedef struct ProtoStrMap {
         const char *const *keys;
@@ -86,6 +92,7 @@ enum { PROTO_REQUIRED, PROTO_OPTIONAL, PROTO_NULLABLE };
  * what PROTOCOL.md bounds; each client keeps its own buffer sizes. Kinds and their C types:
  *   STR, BIN  ProtoStr          UINT  uint64_t        OPT_UINT  ProtoOptUint
  *   BOOL      bool              U32S  ProtoU32List    STRMAP    ProtoStrMap
+ *   STRS      ProtoStrList ([str, ...]; absent: items NULL)
  *   LIST      { const ProtoSub *items; size_t n; }    STRUCT    const ProtoSub * (NULL: nil)
  *   PAIRS     ProtoPairs ([[name, value], ...])     CONTEXT   ProtoContext (absent: items NULL)
  */
@@ -211,7 +218,9 @@ enum { PROTO_REQUIRED, PROTO_OPTIONAL, PROTO_NULLABLE };
         F(STR, trust_policy, "trustPolicy", 0, PROTO_NULLABLE, -)                                  \
         F(STR, permissions_policy, "permissionsPolicy", 0, PROTO_NULLABLE, -)                      \
         F(STRMAP, tags, "tags", 0, PROTO_REQUIRED, -)                                              \
-        F(STRUCT, upstream, "upstream", 0, PROTO_OPTIONAL, IssuerStatus)
+        F(STRUCT, upstream, "upstream", 0, PROTO_OPTIONAL, IssuerStatus)                           \
+        F(BOOL, has_exe_claim, "exeClaim", 0, PROTO_OPTIONAL, -)                                   \
+        F(STRS, exe_claim_causes, "exeClaimCauses", 0, PROTO_OPTIONAL, -)
 
 /*
  * Authorize's "request": the SigV4-signed HTTP request a service received.
@@ -359,6 +368,7 @@ enum { PROTO_REQUIRED, PROTO_OPTIONAL, PROTO_NULLABLE };
 #define PROTO_CTYPE_OPT_UINT(sub) ProtoOptUint
 #define PROTO_CTYPE_BOOL(sub) bool
 #define PROTO_CTYPE_U32S(sub) ProtoU32List
+#define PROTO_CTYPE_STRS(sub) ProtoStrList
 #define PROTO_CTYPE_STRMAP(sub) ProtoStrMap
 #define PROTO_CTYPE_LIST(sub)                                                                      \
         struct {                                                                                   \

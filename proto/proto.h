@@ -23,7 +23,8 @@
  *    notification (clients ignore notifications they do not know), and
  *    ListSessions and Revoke's sessionId (an older agent answers
  *    UnsupportedOperation, and ignores sessionId: libroled asks ListSessions
- *    first).
+ *    first), and GetRole's exeClaim and exeClaimCauses (new map keys: older
+ *    clients ignore them; an older agent sends neither).
  */
 #define PROTO_VERSION 1
 #define PROTO_VERSION_MIN 1

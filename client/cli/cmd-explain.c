@@ -6,8 +6,9 @@
  * [default] sections compile to are shown as principals (users, groups,
  * uids, gids, roles) and constraints (exe, exe-sha256, unit); the [tags] as
  * KEY VALUE; the JSON trust policy and each permissions statement as Sid,
- * Effect, actions, resources and conditions.  Only rendering lives
- * here: the agent decides who may see a role.
+ * Effect, actions, resources and conditions; whether its sessions name the
+ * caller's program (the exe claim) and why.  Only rendering lives here: the
+ * agent decides who may see a role, and whether its sessions name the program.
  */
 #include <jansson.h>
 #include <stdlib.h>
@@ -47,18 +48,46 @@ static json_t *tags_json(const roled_role *r)
         return tags;
 }
 
+/* exeClaim for --json: true, false, or null when the agent does not say. */
+static json_t *exe_claim_json(const roled_role *r)
+{
+        int claim = roled_role_exe_claim(r);
+
+        return claim < 0 ? json_null() : json_boolean(claim);
+}
+
+/* exeClaimCauses for --json: an array of names, or null when the agent does not say. */
+static json_t *exe_claim_causes_json(const roled_role *r)
+{
+        json_t *causes;
+
+        if (roled_role_exe_claim(r) < 0)
+                return json_null();
+        causes = json_array();
+        for (size_t i = 0; causes && i < roled_role_exe_claim_cause_count(r); i++)
+                if (json_array_append_new(causes, json_string(roled_role_exe_claim_cause(r, i))) <
+                    0) {
+                        json_decref(causes);
+                        return NULL;
+                }
+        return causes;
+}
+
 static int print_json(const roled_role *r, json_t *upstream)
 {
-        json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:I, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:O}",
-                              "name", roled_role_name(r), "arn", roled_role_arn(r), "roleId",
-                              roled_role_role_id(r), "description", roled_role_description(r),
-                              "maxSessionDuration", (json_int_t)roled_role_max_session_duration(r),
-                              "issuer", roled_role_issuer(r), "file", roled_role_file(r),
-                              "trustRules", doc_json(roled_role_trust_rules_json(r)),
-                              "defaultRules", doc_json(roled_role_default_rules_json(r)),
-                              "trustPolicy", doc_json(roled_role_trust_policy_json(r)),
-                              "permissionsPolicy", doc_json(roled_role_permissions_policy_json(r)),
-                              "tags", tags_json(r), "upstream", upstream ? upstream : json_null());
+        json_t *o =
+                json_pack("{s:s, s:s, s:s, s:s, s:I, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:O, "
+                          "s:o, s:o}",
+                          "name", roled_role_name(r), "arn", roled_role_arn(r), "roleId",
+                          roled_role_role_id(r), "description", roled_role_description(r),
+                          "maxSessionDuration", (json_int_t)roled_role_max_session_duration(r),
+                          "issuer", roled_role_issuer(r), "file", roled_role_file(r), "trustRules",
+                          doc_json(roled_role_trust_rules_json(r)), "defaultRules",
+                          doc_json(roled_role_default_rules_json(r)), "trustPolicy",
+                          doc_json(roled_role_trust_policy_json(r)), "permissionsPolicy",
+                          doc_json(roled_role_permissions_policy_json(r)), "tags", tags_json(r),
+                          "upstream", upstream ? upstream : json_null(), "exeClaim",
+                          exe_claim_json(r), "exeClaimCauses", exe_claim_causes_json(r));
 
         return cli_print_json(o);
 }
@@ -312,6 +341,29 @@ static void print_upstream(const json_t *u)
         }
 }
 
+/*
+ * print_exe_claim() - whether the role's sessions name the caller's program,
+ * and why (GetRole's exeClaim and exeClaimCauses).
+ */
+static void print_exe_claim(const roled_role *r)
+{
+        int claim = roled_role_exe_claim(r);
+
+        printf("%-12s ", "exe claim");
+        if (claim < 0) {
+                printf("unknown (the agent does not say)\n");
+                return;
+        }
+        if (!claim) {
+                printf("no: sessions name no program\n");
+                return;
+        }
+        printf("yes (");
+        for (size_t i = 0; i < roled_role_exe_claim_cause_count(r); i++)
+                printf("%s%s", i ? ", " : "", roled_role_exe_claim_cause(r, i));
+        printf("): sessions name the caller's program\n");
+}
+
 static void print_text(const roled_role *r, const json_t *upstream)
 {
         const char *trust_rules, *default_rules;
@@ -326,6 +378,7 @@ static void print_text(const roled_role *r, const json_t *upstream)
         printf("%-12s %s\n", "max session", dur);
         printf("%-12s %s\n", "defined in", roled_role_file(r));
         printf("%-12s %s\n", "issuer", roled_role_issuer(r));
+        print_exe_claim(r);
         if (upstream)
                 print_upstream(upstream);
         printf("\nWho may assume it:\n");

@@ -346,6 +346,9 @@ struct roled_role {
         ROLE_DOCS(RESULT_STR_MEMBER)
         char **tag_keys, **tag_values;
         size_t n_tags;
+        int exe_claim; /* 1, 0, or -1: the agent did not say */
+        char **exe_claim_causes;
+        size_t n_exe_claim_causes;
 };
 
 static void role_free_rest(roled_role *x)
@@ -357,6 +360,9 @@ static void role_free_rest(roled_role *x)
         }
         free(x->tag_keys);
         free(x->tag_values);
+        for (size_t i = 0; i < x->n_exe_claim_causes; i++)
+                free(x->exe_claim_causes[i]);
+        free(x->exe_claim_causes);
 }
 
 RESULT_OBJECT(role, GetRoleRep, ROLE_STRS, role_free_rest)
@@ -376,6 +382,44 @@ ROLED_EXPORT const char *roled_role_tag_key(const roled_role *role, size_t i)
 ROLED_EXPORT const char *roled_role_tag_value(const roled_role *role, size_t i)
 {
         return role && i < role->n_tags ? role->tag_values[i] : NULL;
+}
+
+ROLED_EXPORT int roled_role_exe_claim(const roled_role *role)
+{
+        return role ? role->exe_claim : -1;
+}
+
+ROLED_EXPORT size_t roled_role_exe_claim_cause_count(const roled_role *role)
+{
+        return role ? role->n_exe_claim_causes : 0;
+}
+
+ROLED_EXPORT const char *roled_role_exe_claim_cause(const roled_role *role, size_t i)
+{
+        return role && i < role->n_exe_claim_causes ? role->exe_claim_causes[i] : NULL;
+}
+
+/*
+ * Copy exeClaim and exeClaimCauses: an agent sends both or (before them)
+ * neither; Return: ROLED_OK or ROLED_E_NOMEM.
+ */
+static roled_status copy_exe_claim(roled_role *r, const ProtoGetRoleRep *rep, roled_error *err)
+{
+        const ProtoStrList *causes = &rep->exe_claim_causes;
+
+        r->exe_claim = causes->items ? rep->has_exe_claim : -1;
+        if (!causes->items || causes->n == 0)
+                return ROLED_OK;
+        r->exe_claim_causes = calloc(causes->n, sizeof(*r->exe_claim_causes));
+        if (!r->exe_claim_causes)
+                return error_set(err, ROLED_E_NOMEM, "out of memory");
+        for (size_t i = 0; i < causes->n; i++) {
+                r->exe_claim_causes[i] = strndup(causes->items[i].ptr, causes->items[i].len);
+                if (!r->exe_claim_causes[i])
+                        return error_set(err, ROLED_E_NOMEM, "out of memory");
+                r->n_exe_claim_causes = i + 1;
+        }
+        return ROLED_OK;
 }
 
 /* Copy the tags map; Return: ROLED_OK or ROLED_E_NOMEM. */
@@ -413,7 +457,7 @@ static roled_status role_fill(const ProtoGetRoleRep *rep, roled_role *r, roled_e
             (st = result_strdup(rep->trust_rules, "trustRules", true, &r->trust_rules_json, err)) ||
             (st = result_strdup(rep->default_rules, "defaultRules", true, &r->default_rules_json,
                                 err)) ||
-            (st = copy_tags(r, &rep->tags, err)) ||
+            (st = copy_tags(r, &rep->tags, err)) || (st = copy_exe_claim(r, rep, err)) ||
             (st = result_strdup(rep->trust_policy, "trustPolicy", true, &r->trust_policy_json,
                                 err)) ||
             (st = result_strdup(rep->permissions_policy, "permissionsPolicy", true,

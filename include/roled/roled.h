@@ -476,7 +476,8 @@ ROLED_EXPORT const char *roled_token_claims_user(const roled_token_claims *claim
 /*
  * roled_token_claims_exe() - the caller's executable, or "" when the session
  * names none: only sessions of roles whose answers rest on the executable
- * (exe rules, claim_exe; PROTOCOL.md section 6) name it.
+ * (exe rules, claim_exe; PROTOCOL.md section 6) name it.  Which roles those
+ * are: roled_role_exe_claim().
  */
 ROLED_EXPORT const char *roled_token_claims_exe(const roled_token_claims *claims);
 ROLED_EXPORT const char *roled_token_claims_unit(const roled_token_claims *claims);
@@ -683,6 +684,22 @@ ROLED_EXPORT const char *roled_role_permissions_policy_json(const roled_role *ro
 ROLED_EXPORT size_t roled_role_tag_count(const roled_role *role);
 ROLED_EXPORT const char *roled_role_tag_key(const roled_role *role, size_t i);
 ROLED_EXPORT const char *roled_role_tag_value(const roled_role *role, size_t i);
+/*
+ * roled_role_exe_claim() - do the role's sessions name the caller's
+ * executable (the token's exe claim, roled:exe in roled_authorize(), an aws
+ * session's roled:exe tag and USER@PROGRAM session name)?  1 yes, 0 no, -1
+ * the agent does not say (one from before GetRole's exeClaim).  The agent
+ * answers from the test its issuers make for each session.
+ */
+ROLED_EXPORT int roled_role_exe_claim(const roled_role *role);
+/*
+ * Why they do: the causes, in this order, each once: "exe" or "exe_sha256"
+ * (rules of [trust] or [default]), "trust_policy" or "permissions" (that
+ * policy reads roled:exe or roled:exe-sha256), "claim_exe" (claim_exe = yes);
+ * none when they do not.  Other names may come from a newer agent.  @i < count.
+ */
+ROLED_EXPORT size_t roled_role_exe_claim_cause_count(const roled_role *role);
+ROLED_EXPORT const char *roled_role_exe_claim_cause(const roled_role *role, size_t i);
 
 /*
  * roled_get_role() - a role's definition (GetRole).  Administrators see

@@ -373,6 +373,22 @@ static void test_get_role(void)
         CHECK_CONTAINS(roled_role_trust_rules_json(r), "user:roledalice");
         CHECK(roled_role_trust_policy_json(r) == NULL);
         CHECK_CONTAINS(roled_role_permissions_policy_json(r), "NoSecret");
+        /* s3's sessions name no program: no exe rule, nothing reads roled:exe. */
+        CHECK_INT(roled_role_exe_claim(r), ==, 0);
+        CHECK_INT(roled_role_exe_claim_cause_count(r), ==, 0);
+        CHECK_INT(get_role("constrained", &r), ==, ROLED_OK);
+        CHECK_INT(roled_role_exe_claim(r), ==, 1);
+        CHECK_INT(roled_role_exe_claim_cause_count(r), ==, 1);
+        CHECK_STREQ(roled_role_exe_claim_cause(r, 0), "exe");
+        CHECK(roled_role_exe_claim_cause(r, 1) == NULL);
+        /* by-group's permissions test roled:exe and roled:exe-sha256 for Null (HasExe). */
+        CHECK_INT(get_role("by-group", &r), ==, ROLED_OK);
+        CHECK_INT(roled_role_exe_claim(r), ==, 1);
+        CHECK_INT(roled_role_exe_claim_cause_count(r), ==, 1);
+        CHECK_STREQ(roled_role_exe_claim_cause(r, 0), "permissions");
+        CHECK_INT(get_role("needs-hash", &r), ==, ROLED_OK);
+        CHECK_INT(roled_role_exe_claim(r), ==, 1);
+        CHECK_STREQ(roled_role_exe_claim_cause(r, 0), "exe_sha256");
         r = roled_role_unref(r);
         CHECK(r == NULL);
         r = roled_role_unref(r);
@@ -492,6 +508,7 @@ static void test_rolectl_explain(void)
         CHECK_CONTAINS(out, "statement 2 \"NoSecret\": Deny\n");
         CHECK_CONTAINS(out, "resources    arn:aws:s3:::home/${aws:username}/*\n");
         CHECK_CONTAINS(out, "conditions   StringEquals s3:prefix = tmp or scratch\n");
+        CHECK_CONTAINS(out, "issuer       local\nexe claim    no: sessions name no program\n");
         free(out);
         free(err);
         CHECK_INT(rolectl(0, agent.socket, &out, &err, "explain", "constrained", NULL), ==, 0);
@@ -502,6 +519,7 @@ static void test_rolectl_explain(void)
         CHECK_CONTAINS(out, "trust policy (must also allow):\n");
         CHECK_CONTAINS(out, "principals   Local: group:roledops\n");
         CHECK_CONTAINS(out, "nothing (no permissions policy)\n");
+        CHECK_CONTAINS(out, "exe claim    yes (exe): sessions name the caller's program\n");
         free(out);
         free(err);
         CHECK_INT(rolectl(0, agent.socket, &out, &err, "explain", "constrained", "--json", NULL),
@@ -512,6 +530,10 @@ static void test_rolectl_explain(void)
         CHECK(json_is_object(json_object_get(j, "trustPolicy")));
         CHECK(json_is_null(json_object_get(j, "permissionsPolicy")));
         CHECK_STREQ(json_string_value(json_object_get(j, "name")), "constrained");
+        CHECK(json_is_true(json_object_get(j, "exeClaim")));
+        CHECK_INT(json_array_size(json_object_get(j, "exeClaimCauses")), ==, 1);
+        CHECK_STREQ(json_string_value(json_array_get(json_object_get(j, "exeClaimCauses"), 0)),
+                    "exe");
         json_decref(j);
         free(out);
         free(err);

@@ -24,10 +24,16 @@
  * roles with exe rules, and for a role with claim_exe = yes; and a reload
  * that gives a role exe rules (or takes them away) never serves a session
  * cached before it with the other kind of claim.
+ *
+ * GetRole's exeClaim and exeClaimCauses (roled_role_exe_claim(), rolectl
+ * explain, text and --json) say the same as the sessions do, for a role of
+ * each kind (none; exe, exe_sha256 rules; a trust or permissions policy
+ * reading roled:exe; claim_exe = yes; several at once) and across a reload.
  */
 #undef NDEBUG
 #include <errno.h>
 #include <fcntl.h>
+#include <jansson.h>
 #include <limits.h>
 #include <poll.h>
 #include <roled/roled.h>
@@ -312,13 +318,11 @@ static int send3_mode(const char *role, const char *socket)
 }
 
 /*
- * As alice, @program asks for @role (mode "ask"); its session must name
- * @want_exe and @want_xsh ("" for none).  Return: the access key id (static).
+ * ask() - as alice, @program asks for @role (mode "ask"); *@s gets what its
+ * session names and @token (may be NULL) the session token.
  */
-static const char *check_claims(const char *program, const char *role, const char *want_exe,
-                                const char *want_xsh, char *token, size_t token_size)
+static void ask(const char *program, const char *role, Seen *s, char *token, size_t token_size)
 {
-        static char akid[64];
         const char *argv[] = { program, "ask", agent.socket, role, NULL };
         char *out = NULL;
         char *f[4], *p;
@@ -328,14 +332,31 @@ static const char *check_claims(const char *program, const char *role, const cha
         for (int i = 0; i < 4; i++)
                 f[i] = strsep(&p, i < 3 ? "|" : "\n");
         CHECK(f[3]);
-        CHECK_MSG(strcmp(f[0], want_exe) == 0 && strcmp(f[1], want_xsh) == 0,
-                  "role %s asked by %s: the session names exe \"%s\" xsh \"%s\", expected \"%s\" "
-                  "and \"%s\"",
-                  role, program, f[0], f[1], want_exe, want_xsh);
-        snprintf(akid, sizeof(akid), "%s", f[2]);
+        *s = (Seen){ 0 };
+        snprintf(s->exe, sizeof(s->exe), "%s", f[0]);
+        snprintf(s->xsh, sizeof(s->xsh), "%s", f[1]);
+        snprintf(s->akid, sizeof(s->akid), "%s", f[2]);
         if (token)
                 snprintf(token, token_size, "%s", f[3]);
         free(out);
+}
+
+/*
+ * As alice, @program asks for @role (mode "ask"); its session must name
+ * @want_exe and @want_xsh ("" for none).  Return: the access key id (static).
+ */
+static const char *check_claims(const char *program, const char *role, const char *want_exe,
+                                const char *want_xsh, char *token, size_t token_size)
+{
+        static char akid[64];
+        Seen s;
+
+        ask(program, role, &s, token, token_size);
+        CHECK_MSG(strcmp(s.exe, want_exe) == 0 && strcmp(s.xsh, want_xsh) == 0,
+                  "role %s asked by %s: the session names exe \"%s\" xsh \"%s\", expected \"%s\" "
+                  "and \"%s\"",
+                  role, program, s.exe, s.xsh, want_exe, want_xsh);
+        snprintf(akid, sizeof(akid), "%s", s.akid);
         return akid;
 }
 
@@ -404,6 +425,125 @@ static void test_genuine(void)
         check_rolectl(token, "-");
 }
 
+/*
+ * get_role_claim() - GetRole of @role (as root, an administrator) through
+ * libroled: roled_role_exe_claim(), and its causes joined with "," into
+ * @causes.
+ */
+static int get_role_claim(const char *role, char *causes, size_t size)
+{
+        roled_client *c = NULL;
+        T_AUTO(roled_role) r = NULL;
+        size_t n = 0;
+        int claim;
+
+        CHECK_INT(t_connect(agent.socket, &c), ==, ROLED_OK);
+        CHECK_INT(t_get_role(c, role, &r), ==, ROLED_OK);
+        claim = roled_role_exe_claim(r);
+        causes[0] = '\0';
+        for (size_t i = 0; i < roled_role_exe_claim_cause_count(r); i++)
+                n += (size_t)snprintf(causes + n, size - n, "%s%s", i ? "," : "",
+                                      roled_role_exe_claim_cause(r, i));
+        CHECK(n < size);
+        r = roled_role_unref(r);
+        roled_client_close(c);
+        return claim;
+}
+
+/*
+ * `rolectl explain @role` as root, text and --json, says what GetRole said:
+ * @claim and @causes (joined with ", " in the text, "," here).
+ */
+static void check_explain(const char *role, int claim, const char *causes)
+{
+        const char *text[] = { test_rolectl(), "explain", role, NULL };
+        const char *json[] = { test_rolectl(), "explain", role, "--json", NULL };
+        char *out = NULL, line[512], joined[256] = "";
+        json_t *j, *list, *e;
+        size_t i, n = 0;
+
+        CHECK_INT(run_cmd(0, agent.socket, NULL, text, &out, NULL), ==, 0);
+        if (claim) {
+                char spaced[256];
+                size_t k = 0;
+
+                for (const char *p = causes; *p && k + 2 < sizeof(spaced); p++) {
+                        spaced[k++] = *p;
+                        if (*p == ',')
+                                spaced[k++] = ' ';
+                }
+                spaced[k] = '\0';
+                snprintf(line, sizeof(line),
+                         "\nexe claim    yes (%s): sessions name the caller's program\n", spaced);
+        } else {
+                snprintf(line, sizeof(line), "\nexe claim    no: sessions name no program\n");
+        }
+        CHECK_MSG(strstr(out, line), "rolectl explain %s: no line \"%s\" in:\n%s", role, line + 1,
+                  out);
+        free(out);
+        CHECK_INT(run_cmd(0, agent.socket, NULL, json, &out, NULL), ==, 0);
+        j = json_loads(out, 0, NULL);
+        CHECK_MSG(j, "rolectl explain %s --json: not JSON: %s", role, out);
+        CHECK_MSG(json_is_boolean(json_object_get(j, "exeClaim")) &&
+                          json_is_true(json_object_get(j, "exeClaim")) == (claim == 1),
+                  "rolectl explain %s --json: exeClaim is not %s: %s", role,
+                  claim ? "true" : "false", out);
+        list = json_object_get(j, "exeClaimCauses");
+        CHECK_MSG(json_is_array(list), "rolectl explain %s --json: no exeClaimCauses array: %s",
+                  role, out);
+        json_array_foreach(list, i, e)
+        {
+                CHECK(json_is_string(e));
+                n += (size_t)snprintf(joined + n, sizeof(joined) - n, "%s%s", i ? "," : "",
+                                      json_string_value(e));
+        }
+        CHECK_MSG(strcmp(joined, causes) == 0,
+                  "rolectl explain %s --json: exeClaimCauses \"%s\", expected \"%s\"", role, joined,
+                  causes);
+        json_decref(j);
+        free(out);
+}
+
+/*
+ * check_role_agrees() - GetRole of @role says exeClaim @want_causes != ""
+ * because of @want_causes ("," between names), rolectl explain says so
+ * too, and a session of the role, asked for by the trusted program, names
+ * it (its token's exe claim, as roled_verify_token() and rolectl
+ * verify-token show it) exactly when GetRole says so.
+ */
+static void check_role_agrees(const char *role, const char *want_causes)
+{
+        char causes[256], token[TEST_TOKEN_MAX];
+        int claim = get_role_claim(role, causes, sizeof(causes));
+        Seen s;
+
+        printf("role %s: GetRole exeClaim %d, causes \"%s\"\n", role, claim, causes);
+        CHECK_MSG(claim == (want_causes[0] != '\0') && strcmp(causes, want_causes) == 0,
+                  "role %s: GetRole says exeClaim %d because of \"%s\", expected \"%s\"", role,
+                  claim, causes, want_causes);
+        check_explain(role, claim, causes);
+        ask(trusted, role, &s, token, sizeof(token));
+        CHECK_MSG((s.exe[0] != '\0') == (claim == 1),
+                  "role %s: GetRole says exeClaim %d, its session names exe \"%s\"", role, claim,
+                  s.exe);
+        CHECK_STREQ(s.exe, claim ? trusted : "");
+        if (!claim)
+                CHECK_STREQ(s.xsh, "");
+        check_rolectl(token, claim ? trusted : "-");
+}
+
+static void test_get_role_agrees(void)
+{
+        check_role_agrees("plain", "");
+        check_role_agrees("by-exe", "exe");
+        check_role_agrees("by-hash", "exe_sha256");
+        check_role_agrees("by-trust-policy", "trust_policy");
+        check_role_agrees("by-permissions", "permissions");
+        check_role_agrees("no-exe-read", "");
+        check_role_agrees("claimed", "claim_exe");
+        check_role_agrees("many", "exe,permissions,claim_exe");
+}
+
 static void put_switch(bool has_exe_rule)
 {
         config_put(cfg, "roles.d/50-switch.ini",
@@ -432,13 +572,16 @@ static void test_reload_switches_claim(void)
         char before[64], with[64];
 
         snprintf(before, sizeof(before), "%s", check_claims(trusted, "switch", "", "", NULL, 0));
+        check_role_agrees("switch", "");
         put_switch(true);
         reload();
         snprintf(with, sizeof(with), "%s", check_claims(trusted, "switch", trusted, "", NULL, 0));
         CHECK(strcmp(before, with) != 0);
+        check_role_agrees("switch", "exe");
         put_switch(false);
         reload();
         CHECK(strcmp(check_claims(trusted, "switch", "", "", NULL, 0), with) != 0);
+        check_role_agrees("switch", "");
 }
 
 int main(int argc, char **argv)
@@ -488,10 +631,38 @@ int main(int argc, char **argv)
                    "[role]\nname = plain\n[trust]\nusers = roledalice\n");
         config_put(cfg, "roles.d/40-claimed.ini",
                    "[role]\nname = claimed\nclaim_exe = yes\n[trust]\nusers = roledalice\n");
+        /* Policies that read roled:exe, and one that reads other keys only. */
+        config_put(cfg, "roles.d/reads-exe.json",
+                   "{\"Version\": \"2012-10-17\", \"Statement\": [{\"Effect\": \"Allow\", "
+                   "\"Action\": \"s3:GetObject\", \"Resource\": \"*\", \"Condition\": "
+                   "{\"StringEquals\": {\"roled:exe\": \"/usr/bin/aws\"}}}]}");
+        config_put(cfg, "roles.d/reads-user.json",
+                   "{\"Version\": \"2012-10-17\", \"Statement\": [{\"Effect\": \"Allow\", "
+                   "\"Action\": \"s3:GetObject\", \"Resource\": \"*\", \"Condition\": "
+                   "{\"StringEquals\": {\"roled:user\": \"roledalice\"}}}]}");
+        config_put(cfg, "roles.d/trust-exe.json",
+                   "{\"Version\": \"2012-10-17\", \"Statement\": [{\"Effect\": \"Allow\", "
+                   "\"Action\": \"sts:AssumeRole\", \"Principal\": {\"Local\": "
+                   "\"user:roledalice\"}, \"Condition\": {\"StringLike\": {\"roled:exe\": "
+                   "\"/*\"}}}]}");
+        config_put(cfg, "roles.d/41-by-permissions.ini",
+                   "[role]\nname = by-permissions\npermissions = reads-exe.json\n[trust]\n"
+                   "users = roledalice\n");
+        config_put(cfg, "roles.d/42-by-trust-policy.ini",
+                   "[role]\nname = by-trust-policy\ntrust_policy = trust-exe.json\n[trust]\n"
+                   "users = roledalice\n");
+        config_put(cfg, "roles.d/43-no-exe-read.ini",
+                   "[role]\nname = no-exe-read\npermissions = reads-user.json\n[trust]\n"
+                   "users = roledalice\n");
+        config_put(cfg, "roles.d/44-many.ini",
+                   "[role]\nname = many\nclaim_exe = yes\npermissions = reads-exe.json\n"
+                   "[trust]\nusers = roledalice\nexe = %s\n",
+                   trusted);
         put_switch(false);
         agent_spawn(cfg, &agent);
 
         test_genuine();
+        test_get_role_agrees();
         test_exec_after_attestation();
         test_write_then_exec();
         test_reload_switches_claim();

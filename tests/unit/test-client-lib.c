@@ -678,6 +678,10 @@ static void test_long_arn(void **state)
         assert_string_equal(roled_role_list_arn(l, 0), long_arn());
         assert_int_equal(roled_get_role(c, "far", &r, NULL), ROLED_OK);
         assert_string_equal(roled_role_arn(r), long_arn());
+        /* This agent's GetRole has no exeClaim (an agent from before it): unknown. */
+        assert_int_equal(roled_role_exe_claim(r), -1);
+        assert_int_equal(roled_role_exe_claim_cause_count(r), 0);
+        assert_null(roled_role_exe_claim_cause(r, 0));
         roled_role_unref(r);
         roled_role_list_unref(l);
         roled_client_close(c);

@@ -94,6 +94,15 @@ static void fill(Fill *fl, const ProtoSchema *s, void *x, unsigned seed, bool sp
                         *(ProtoU32List *)p = (ProtoU32List){ items, 3 };
                         break;
                 }
+                case K_STRS: {
+                        /* Two strings, one of them empty. */
+                        ProtoStr *items = fill_alloc(fl, 2 * sizeof(*items));
+
+                        items[0] = proto_str(fill_str(fl, "s", v, 0));
+                        items[1] = proto_str("");
+                        *(ProtoStrList *)p = (ProtoStrList){ items, 2 };
+                        break;
+                }
                 case K_STRMAP: {
                         const char **keys = fill_alloc(fl, 2 * sizeof(*keys));
                         const char **values = fill_alloc(fl, 2 * sizeof(*values));

@@ -458,6 +458,18 @@ static void test_rests_on_exe(void **state)
         assert_true(trust_rests_on_exe(&ts, &roles[1]));
         assert_true(trust_rests_on_exe(&ts, &roles[2]));
         assert_true(trust_rests_on_exe(&ts, &roles[3]));
+        /* Why, as GetRole's exeClaimCauses names it. */
+        assert_int_equal(trust_exe_claim_causes(&ts, &roles[0]), 0);
+        assert_int_equal(trust_exe_claim_causes(&ts, &roles[1]), TRUST_EXE_BY_CLAIM_EXE);
+        assert_int_equal(trust_exe_claim_causes(&ts, &roles[2]), TRUST_EXE_BY_EXE_SHA256);
+        assert_int_equal(trust_exe_claim_causes(&ts, &roles[3]), TRUST_EXE_BY_EXE);
+        assert_string_equal(trust_exe_cause_name(TRUST_EXE_BY_EXE), "exe");
+        assert_string_equal(trust_exe_cause_name(TRUST_EXE_BY_EXE_SHA256), "exe_sha256");
+        assert_string_equal(trust_exe_cause_name(TRUST_EXE_BY_TRUST_POLICY), "trust_policy");
+        assert_string_equal(trust_exe_cause_name(TRUST_EXE_BY_PERMISSIONS), "permissions");
+        assert_string_equal(trust_exe_cause_name(TRUST_EXE_BY_CLAIM_EXE), "claim_exe");
+        assert_null(trust_exe_cause_name(1u << TRUST_EXE_BY_COUNT));
+        assert_null(trust_exe_cause_name(TRUST_EXE_BY_EXE | TRUST_EXE_BY_CLAIM_EXE));
         assert_true(trust_config_rests_on_exe(&config, &aps));
         config.n_roles = 1;
         assert_false(trust_config_rests_on_exe(&config, &aps));
