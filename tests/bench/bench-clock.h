@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * bench-clock.h - the clocks and the sort the in-process benchmarks
- * (bench-policy, bench-proto) time their calls with.
+ * (bench-policy, bench-proto) time their calls with; bench-fairness times
+ * round trips with them.
  */
 #pragma once
 
