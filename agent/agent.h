@@ -75,7 +75,9 @@ typedef struct Agent {
         int park_epfd;       /* conn.c: epoll set of the parked connections, for their hang-ups */
         uv_poll_t park_poll; /* conn.c: watches park_epfd */
         bool has_park_poll;  /* conn.c: park_epfd and park_poll are open */
-        size_t max_parked; /* main.c: a share of the descriptors, so waiting never starves others */
+        /* main.c: the descriptors parked connections may hold (sockets and pidfds: conn.c
+           park()), a share of all, so waiting never starves others */
+        size_t max_parked_fds;
         unsigned max_conns_per_uid;
         unsigned long max_fds;         /* soft RLIMIT_NOFILE, raised to the hard limit at start */
         unsigned n_attesting;          /* conn.c: attestations in the thread pool */

@@ -15,7 +15,9 @@
  * is parked: accepted, neither attested nor read, until one of the uid's
  * connections closes (oldest parked first) or CONN_PARK_MS pass (then it is
  * answered Throttling and closed); one whose peer hangs up meanwhile is
- * closed at once (drop_hung_up()).
+ * closed at once (drop_hung_up()).  Parked connections hold a bounded share
+ * of the descriptors (park()), counting the pidfd that pins a parked
+ * caller's process on a kernel without SO_PEERPIDFD.
  *
  * Lifetime: a Conn holds one reference per open libuv handle (pipe,
  * timer), one per queued work item (attestation, a wait in the hash
@@ -345,6 +347,19 @@ static void send_queued(uv_prepare_t *h)
         uv_prepare_stop(&a->sends);
 }
 
+/* Descriptors the parked connections hold: each its socket, a pinned one its pidfd too. */
+static size_t parked_fds(const Agent *a)
+{
+        return a->n_parked + a->n_parked_pinned;
+}
+
+/* A parked connection's place (take_park_place()), given back. */
+static void give_park_place(Agent *a, uid_t uid)
+{
+        a->n_parked--;
+        uidcount_drop(&a->parked_per_uid, uid, 1);
+}
+
 static void unlink_parked(Conn *c)
 {
         Agent *a = c->agent;
@@ -359,13 +374,12 @@ static void unlink_parked(Conn *c)
         LIST_UNLINK(park_prev, park_next, a->parked_head, c);
         c->park_prev = c->park_next = NULL;
         c->is_parked = false;
-        a->n_parked--;
         if (c->is_park_pinned) {
                 /* Its pidfd now counts with the connection's descriptors (main.c). */
                 c->is_park_pinned = false;
                 a->n_parked_pinned--;
         }
-        uidcount_drop(&a->parked_per_uid, c->peer_uid, 1);
+        give_park_place(a, c->peer_uid);
 }
 
 /*
@@ -412,12 +426,13 @@ static void drop_hung_up(Agent *a)
 
 /*
  * Close the oldest parked connection whose peer hung up with requests queued
- * and that holds a place @uid needs (any uid's when every place is taken,
+ * and that holds a place @uid needs for a connection of @n_fds descriptors
+ * (any uid's when the parked connections' share of descriptors is spent,
  * else one of @uid's); false when there is none.
  */
-static bool evict_hung_up(Agent *a, uid_t uid)
+static bool evict_hung_up(Agent *a, uid_t uid, size_t n_fds)
 {
-        bool is_full = a->n_parked >= a->max_parked;
+        bool is_full = parked_fds(a) + n_fds > a->max_parked_fds;
         bool is_uid_full = uidcount_get(&a->parked_per_uid, uid) >= CONN_PARKED_PER_UID_MAX;
 
         for (Conn *p = a->parked_head; p; p = p->park_next)
@@ -1521,57 +1536,50 @@ static void on_park_timeout(uv_timer_t *t)
         throttle(c, why);
 }
 
-/* Is there room for one more waiting connection of @uid?  Counts it when there is. */
-static bool take_park_place(Agent *a, uid_t uid)
+/*
+ * Is there room for one more waiting connection of @uid, holding @n_fds
+ * descriptors?  Takes the place when there is: counts it in n_parked and
+ * against @uid (give_park_place() undoes that; unlink_parked() once parked).
+ */
+static bool take_park_place(Agent *a, uid_t uid, size_t n_fds)
 {
-        return a->n_parked < a->max_parked &&
-               uidcount_add(&a->parked_per_uid, uid, 1, CONN_PARKED_PER_UID_MAX) == 0;
+        if (parked_fds(a) + n_fds > a->max_parked_fds ||
+            uidcount_add(&a->parked_per_uid, uid, 1, CONN_PARKED_PER_UID_MAX) != 0)
+                return false;
+        a->n_parked++;
+        return true;
 }
 
 /* Over the uid's limit: wait for a slot (oldest first), unread, for at most CONN_PARK_MS. */
 static void park(Conn *c)
 {
         Agent *a = c->agent;
+        /* Its socket, and a pidfd where it is pinned (below). */
+        size_t n_fds = identity_will_pin(&c->id) ? 2 : 1;
         bool has_place;
         int fd, r;
 
-        /*
-         * On a kernel without SO_PEERPIDFD the process is pinned now: looked
-         * up by pid when its slot comes, up to CONN_PARK_MS later, the pid
-         * could name another process of the uid (the caller exits, a child
-         * keeps the socket, the pid is reused), whose /proc would then be
-         * attested as the caller.
-         */
         if (uv_fileno((uv_handle_t *)&c->pipe, &fd) < 0) {
                 conn_close(c);
                 return;
         }
-        r = identity_pin(fd, &c->peer_cred, &c->id);
-        if (r < 0 && is_transient(r)) {
-                throttle(c, "the agent is short of descriptors; try again later");
-                return;
-        }
-        if (r != 0) {
-                refuse(c, PROTO_ACCESS_DENIED,
-                       r == IDENTITY_E_GONE ? "the process exited before it could be attested"
-                                            : "the agent cannot attest this connection");
-                return;
-        }
 
         /*
-         * Waiting connections hold only their socket, and only a share of the
-         * descriptors: past that, or past the uid's own bound, the answer is
-         * immediate, so a flood of one uid never keeps others from being
-         * accepted.  Places held by connections whose peers hung up are
-         * given back first (those with requests queued only when needed).
+         * Waiting connections hold only their socket (and pidfd), and only a
+         * share of the descriptors: past that, or past the uid's own bound,
+         * the answer is immediate, so a flood of one uid never keeps others
+         * from being accepted.  Places held by connections whose peers hung
+         * up are given back first (those with requests queued only when
+         * needed).  The place comes before the pin, so a connection
+         * answered at once costs no pidfd.
          */
-        has_place = take_park_place(a, c->peer_uid);
+        has_place = take_park_place(a, c->peer_uid, n_fds);
         if (!has_place && a->has_park_poll) {
                 drop_hung_up(a);
-                has_place = take_park_place(a, c->peer_uid);
+                has_place = take_park_place(a, c->peer_uid, n_fds);
         }
-        while (!has_place && evict_hung_up(a, c->peer_uid))
-                has_place = take_park_place(a, c->peer_uid);
+        while (!has_place && evict_hung_up(a, c->peer_uid, n_fds))
+                has_place = take_park_place(a, c->peer_uid, n_fds);
         if (!has_place) {
                 log_info_ratelimited(
                         "too many connections of uid %u are waiting: answered Throttling",
@@ -1580,8 +1588,28 @@ static void park(Conn *c)
                             "try again later");
                 return;
         }
+
+        /*
+         * On a kernel without SO_PEERPIDFD the process is pinned now: looked
+         * up by pid when its slot comes, up to CONN_PARK_MS later, the pid
+         * could name another process of the uid (the caller exits, a child
+         * keeps the socket, the pid is reused), whose /proc would then be
+         * attested as the caller.
+         */
+        r = identity_pin(fd, &c->peer_cred, &c->id);
+        if (r != 0) {
+                /* Nothing ran since the place was taken: it goes back as it was. */
+                give_park_place(a, c->peer_uid);
+                if (r < 0 && is_transient(r))
+                        throttle(c, "the agent is short of descriptors; try again later");
+                else
+                        refuse(c, PROTO_ACCESS_DENIED,
+                               r == IDENTITY_E_GONE
+                                       ? "the process exited before it could be attested"
+                                       : "the agent cannot attest this connection");
+                return;
+        }
         c->is_parked = true;
-        a->n_parked++;
         if (c->id.pidfd >= 0) {
                 c->is_park_pinned = true;
                 a->n_parked_pinned++;

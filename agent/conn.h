@@ -26,7 +26,9 @@
  * read or attested, for one of its slots (oldest first), at most
  * CONN_PARK_MS; then they are answered Throttling and closed.  One whose
  * peer hangs up meanwhile is closed at once and frees its place.  At most
- * CONN_PARKED_PER_UID_MAX wait per uid; more are answered at once.
+ * CONN_PARKED_PER_UID_MAX wait per uid, and all of them together hold at
+ * most the agent's max_parked_fds descriptors (a socket each, and a pidfd
+ * each on a kernel without SO_PEERPIDFD); more are answered at once.
  */
 #define CONN_PARK_MS 5000
 /*

@@ -876,6 +876,11 @@ int identity_pin(int fd, const struct ucred *cred, Identity *id)
         return 0;
 }
 
+bool identity_will_pin(const Identity *id)
+{
+        return id->pidfd < 0 && has_peer_pidfd != 1;
+}
+
 int identity_read_cgroup(Identity *id)
 {
         int r;

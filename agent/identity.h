@@ -214,6 +214,14 @@ int identity_cgroup_now(const Identity *id, char *cgroup, char *unit, bool *is_u
 int identity_pin(int fd, const struct ucred *cred, Identity *id);
 
 /*
+ * identity_will_pin() - would identity_pin() hold a pidfd for @id?  True
+ * unless @id holds one already or the kernel is known to name a socket's
+ * peer (SO_PEERPIDFD); until a first attestation has told, true, so a
+ * caller counting descriptors counts the pidfd.
+ */
+bool identity_will_pin(const Identity *id);
+
+/*
  * identity_keep_pin() - after a failed attestation that is to be tried again:
  * release everything of @id but its pidfd (if it has one), and mark it
  * has_tried, so that identity_attest() goes on from the same process rather

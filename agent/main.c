@@ -136,14 +136,16 @@ static void on_connection(void *userdata, uv_stream_t *server)
  * Room for one more connection?  Each served one costs at most FDS_PER_CONN
  * descriptors (the socket, the pidfd, the /proc/PID directory, a /proc
  * file being read, the executable, the hash job's dup, and one to spare),
- * a parked one (conn.c) only its socket, a closed one nothing (conn.c gives
+ * a parked one (conn.c) only its socket, and its pidfd on a kernel without
+ * SO_PEERPIDFD (n_parked_pinned), a closed one nothing (conn.c gives
  * its descriptors back at once) unless its attestation is still in the
  * thread pool or its executable is still being hashed, and
  * FDS_RESERVED stay free for keys, configuration reloads and libuv;
  * attestations in flight are capped so a flood of connections cannot queue
- * unbounded work in the thread pool.  Parked connections may take at most a
- * quarter of the descriptors (conn.c answers the rest at once), so one uid's
- * waiting connections cannot stop the agent from accepting other uids'.
+ * unbounded work in the thread pool.  Parked connections may hold at most a
+ * quarter of the descriptors, sockets and pidfds counted alike
+ * (max_parked_fds; conn.c answers the rest at once), so one uid's waiting
+ * connections cannot stop the agent from accepting other uids'.
  */
 #define FDS_PER_CONN 7
 #define FDS_RESERVED 64
@@ -297,7 +299,7 @@ int main(int argc, char **argv)
         r = harden_raise_nofile(&a.max_fds);
         if (r < 0)
                 log_warning("cannot raise the descriptor limit: %s", strerror(-r));
-        a.max_parked = a.max_fds > FDS_RESERVED ? (a.max_fds - FDS_RESERVED) / 4 : 0;
+        a.max_parked_fds = a.max_fds > FDS_RESERVED ? (a.max_fds - FDS_RESERVED) / 4 : 0;
 
         if (socket_arg)
                 a.socket_path = strdup(socket_arg);

@@ -10,8 +10,10 @@
  *     ENOPROTOOPT, as on kernels before 6.5: the agent opens pidfds by pid.
  *   - pidfd_open() (through syscall()) of a process with the real uid
  *     $ROLED_TEST_PIDFD_EMFILE_UID fails with EMFILE, the first
- *     $ROLED_TEST_PIDFD_EMFILE_COUNT times; every pidfd_open() is reported
- *     on stderr as "proc-fault: pidfd_open uid UID", so a test can count them.
+ *     $ROLED_TEST_PIDFD_EMFILE_COUNT times (with $ROLED_TEST_PIDFD_EMFILE_WHILE
+ *     set, only while the file it names exists: a test lets some through
+ *     first); every pidfd_open() is reported on stderr as
+ *     "proc-fault: pidfd_open uid UID", so a test can count them.
  * Every other call goes to the real function.  It lets a test make the
  * agent's attestation of one uid's connections meet a transient error.
  */
@@ -140,7 +142,9 @@ long syscall(long number, ...)
                 if (write(2, line, (size_t)n) < 0) {
                         /* Nothing to do: the count then comes out short, and the test says so. */
                 }
-                if (is_uid_fault(pid, "ROLED_TEST_PIDFD_EMFILE_UID",
+                if ((!getenv("ROLED_TEST_PIDFD_EMFILE_WHILE") ||
+                     access(getenv("ROLED_TEST_PIDFD_EMFILE_WHILE"), F_OK) == 0) &&
+                    is_uid_fault(pid, "ROLED_TEST_PIDFD_EMFILE_UID",
                                  "ROLED_TEST_PIDFD_EMFILE_COUNT", &n_pidfd_failed)) {
                         errno = EMFILE;
                         return -1;
