@@ -123,7 +123,7 @@ unsigned trust_exe_claim_causes(const TrustScope *s, const Role *role);
 
 /*
  * trust_exe_cause_name() - the name of one TRUST_EXE_BY_* bit, as GetRole's
- * exeClaimBecause spells it (the configuration key: "exe", "exe_sha256",
+ * exeClaimCauses spells it (the configuration key: "exe", "exe_sha256",
  * "trust_policy", "permissions", "claim_exe"), or NULL for another value.
  */
 const char *trust_exe_cause_name(unsigned cause);

@@ -381,7 +381,8 @@ static int decode_value(const Field *f, const msgpack_object *o, msgpack_zone *z
                 for (uint32_t i = 0; i < o->via.array.size; i++) {
                         const msgpack_object *v = &o->via.array.ptr[i];
 
-                        if (!is_str(v, 0))
+                        if (!is_str(v, PROTO_STRS_ITEM_MAX) ||
+                            memchr(v->via.str.ptr, '\0', v->via.str.size))
                                 return RPC_E_TYPE;
                         items[i] = (ProtoStr){ v->via.str.ptr, v->via.str.size };
                 }

@@ -92,7 +92,8 @@ enum { PROTO_REQUIRED, PROTO_OPTIONAL, PROTO_NULLABLE };
  * what PROTOCOL.md bounds; each client keeps its own buffer sizes. Kinds and their C types:
  *   STR, BIN  ProtoStr          UINT  uint64_t        OPT_UINT  ProtoOptUint
  *   BOOL      bool              U32S  ProtoU32List    STRMAP    ProtoStrMap
- *   STRS      ProtoStrList ([str, ...]; absent: items NULL)
+ *   STRS      ProtoStrList ([str, ...]; absent: items NULL; each a name: no NUL,
+ *             at most PROTO_STRS_ITEM_MAX bytes)
  *   LIST      { const ProtoSub *items; size_t n; }    STRUCT    const ProtoSub * (NULL: nil)
  *   PAIRS     ProtoPairs ([[name, value], ...])     CONTEXT   ProtoContext (absent: items NULL)
  */
@@ -220,7 +221,7 @@ enum { PROTO_REQUIRED, PROTO_OPTIONAL, PROTO_NULLABLE };
         F(STRMAP, tags, "tags", 0, PROTO_REQUIRED, -)                                              \
         F(STRUCT, upstream, "upstream", 0, PROTO_OPTIONAL, IssuerStatus)                           \
         F(BOOL, has_exe_claim, "exeClaim", 0, PROTO_OPTIONAL, -)                                   \
-        F(STRS, exe_claim_causes, "exeClaimCauses", 0, PROTO_OPTIONAL, -)
+        F(STRS, exe_claim_causes, "exeClaimCauses", PROTO_EXE_CLAIM_CAUSES_MAX, PROTO_OPTIONAL, -)
 
 /*
  * Authorize's "request": the SigV4-signed HTTP request a service received.

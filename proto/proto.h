@@ -57,6 +57,8 @@
 #define PROTO_MFA_CODE_LEN 6          /* Mfa code: exactly six ASCII digits */
 #define PROTO_SESSION_ID_MAX 64       /* Revoke sessionId, ListSessions marker, bytes */
 #define PROTO_LIST_SESSIONS_MAX 100   /* sessions in one ListSessions page (maxItems) */
+#define PROTO_EXE_CLAIM_CAUSES_MAX 32 /* GetRole exeClaimCauses: names (5 today) */
+#define PROTO_STRS_ITEM_MAX 64        /* bytes in one name of an array of names */
 
 /* MessagePack-RPC message types: the first element of the envelope array. */
 enum {

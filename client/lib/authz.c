@@ -401,12 +401,17 @@ ROLED_EXPORT const char *roled_role_exe_claim_cause(const roled_role *role, size
 
 /*
  * Copy exeClaim and exeClaimCauses: an agent sends both or (before them)
- * neither; Return: ROLED_OK or ROLED_E_NOMEM.
+ * neither, and exeClaim is true exactly when there are causes (an absent
+ * exeClaim decodes as false).  Return: ROLED_OK, ROLED_E_PROTOCOL for a
+ * reply where the two disagree, or ROLED_E_NOMEM.
  */
 static roled_status copy_exe_claim(roled_role *r, const ProtoGetRoleRep *rep, roled_error *err)
 {
         const ProtoStrList *causes = &rep->exe_claim_causes;
 
+        if (causes->items ? rep->has_exe_claim != (causes->n > 0) : rep->has_exe_claim)
+                return error_set(err, ROLED_E_PROTOCOL,
+                                 "roled sent 'exeClaim' and 'exeClaimCauses' that disagree");
         r->exe_claim = causes->items ? rep->has_exe_claim : -1;
         if (!causes->items || causes->n == 0)
                 return ROLED_OK;

@@ -680,15 +680,16 @@ roled_status io_reply(Op *op, const void **repp, roled_error *err)
         const char *field = NULL;
         roled_status st = result_of(op, &result, err);
         void *rep;
+        int r;
 
         if (st != ROLED_OK)
                 return st;
         rep = msgpack_zone_malloc(op->rep_zone, reply_sizes[op->method]);
         if (!rep)
                 return error_set(err, ROLED_E_NOMEM, "out of memory");
-        st = result_decoded(
-                codec_decode(result, op->rep_zone, codec_reply_schema(op->method), rep, &field),
-                field, err);
+        /* Decoded first: result_decoded() reads the field it names. */
+        r = codec_decode(result, op->rep_zone, codec_reply_schema(op->method), rep, &field);
+        st = result_decoded(r, field, err);
         if (st == ROLED_OK)
                 *repp = rep;
         return st;

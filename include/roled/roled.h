@@ -696,7 +696,8 @@ ROLED_EXPORT int roled_role_exe_claim(const roled_role *role);
  * Why they do: the causes, in this order, each once: "exe" or "exe_sha256"
  * (rules of [trust] or [default]), "trust_policy" or "permissions" (that
  * policy reads roled:exe or roled:exe-sha256), "claim_exe" (claim_exe = yes);
- * none when they do not.  Other names may come from a newer agent.  @i < count.
+ * none when they do not.  Other names may come from a newer agent.  NULL
+ * when @i is not below the count (as roled_role_tag_key()).
  */
 ROLED_EXPORT size_t roled_role_exe_claim_cause_count(const roled_role *role);
 ROLED_EXPORT const char *roled_role_exe_claim_cause(const roled_role *role, size_t i);

@@ -102,6 +102,62 @@ static const char *long_arn(void)
         return arn;
 }
 
+/* The string param @key of request @m ("" when absent). */
+static ProtoStr param_str(const ProtoMsg *m, const char *key)
+{
+        if (m->params && m->params->type == MSGPACK_OBJECT_MAP)
+                for (uint32_t i = 0; i < m->params->via.map.size; i++) {
+                        const msgpack_object_kv *kv = &m->params->via.map.ptr[i];
+
+                        if (kv->key.type == MSGPACK_OBJECT_STR &&
+                            kv->val.type == MSGPACK_OBJECT_STR &&
+                            kv->key.via.str.size == strlen(key) &&
+                            !memcmp(kv->key.via.str.ptr, key, strlen(key)))
+                                return (ProtoStr){ kv->val.via.str.ptr, kv->val.via.str.size };
+                }
+        return proto_str("");
+}
+
+/*
+ * GetRole's exeClaim and exeClaimCauses by the role asked: "far" none (an
+ * agent from before them), "claimed" both right; the others are answers a
+ * client must refuse.
+ */
+static void fake_exe_claim(ProtoStr role, ProtoGetRoleRep *rep)
+{
+        static const ProtoStr two[] = { { "exe", 3 }, { "permissions", 11 } };
+        static const ProtoStr nul[] = { { "exe\0evil", 8 } };
+        static ProtoStr many[PROTO_EXE_CLAIM_CAUSES_MAX + 1];
+        static char long_name[PROTO_STRS_ITEM_MAX + 1];
+        static const ProtoStr too_long[] = { { long_name, sizeof(long_name) } };
+
+        for (size_t i = 0; i < PROTO_EXE_CLAIM_CAUSES_MAX + 1; i++)
+                many[i] = proto_str("exe");
+        memset(long_name, 'x', sizeof(long_name));
+#define IS(name) (role.len == strlen(name) && !memcmp(role.ptr, name, role.len))
+        if (IS("claimed")) {
+                rep->has_exe_claim = true;
+                rep->exe_claim_causes = (ProtoStrList){ two, 2 };
+        } else if (IS("causes-but-no-claim")) {
+                rep->exe_claim_causes = (ProtoStrList){ two, 2 };
+        } else if (IS("claim-but-no-causes")) {
+                rep->has_exe_claim = true;
+                rep->exe_claim_causes = (ProtoStrList){ two, 0 };
+        } else if (IS("claim-without-list")) {
+                rep->has_exe_claim = true;
+        } else if (IS("nul-in-cause")) {
+                rep->has_exe_claim = true;
+                rep->exe_claim_causes = (ProtoStrList){ nul, 1 };
+        } else if (IS("too-many-causes")) {
+                rep->has_exe_claim = true;
+                rep->exe_claim_causes = (ProtoStrList){ many, PROTO_EXE_CLAIM_CAUSES_MAX + 1 };
+        } else if (IS("long-cause")) {
+                rep->has_exe_claim = true;
+                rep->exe_claim_causes = (ProtoStrList){ too_long, 1 };
+        }
+#undef IS
+}
+
 /* answer() - reply to one request; returns false when the fake should stay silent. */
 static bool answer(Fake *f, int fd, const ProtoMsg *m)
 {
@@ -197,18 +253,22 @@ static bool answer(Fake *f, int fd, const ProtoMsg *m)
                                                              1 },
                                           });
                 break;
-        case PROTO_M_GET_ROLE:
+        case PROTO_M_GET_ROLE: {
+                ProtoGetRoleRep rep = {
+                        .name = proto_str("far"),
+                        .arn = proto_str(long_arn()),
+                        .role_id = proto_str("AROAEXAMPLEEXAMPLEEX"),
+                        .description = proto_str(""),
+                        .max_session_duration = 3600,
+                        .issuer = proto_str("aws"),
+                        .file = proto_str("/etc/roled/roles.d/far.ini"),
+                };
+
+                fake_exe_claim(param_str(m, "role"), &rep);
                 proto_pack_response_ok(&b, m->msgid);
-                codec_encode_GetRoleRep(&b, &(ProtoGetRoleRep){
-                                                    .name = proto_str("far"),
-                                                    .arn = proto_str(long_arn()),
-                                                    .role_id = proto_str("AROAEXAMPLEEXAMPLEEX"),
-                                                    .description = proto_str(""),
-                                                    .max_session_duration = 3600,
-                                                    .issuer = proto_str("aws"),
-                                                    .file = proto_str("/etc/roled/roles.d/far.ini"),
-                                            });
+                codec_encode_GetRoleRep(&b, &rep);
                 break;
+        }
         default:
                 proto_pack_response_error(&b, m->msgid, PROTO_UNSUPPORTED_OPERATION, "no");
                 break;
@@ -689,6 +749,56 @@ static void test_long_arn(void **state)
 }
 
 /*
+ * GetRole's exeClaim and exeClaimCauses from an agent: kept when they agree;
+ * refused as a protocol error when they disagree, when a cause holds a NUL
+ * or is longer than a name, or when there are more causes than allowed.
+ * The error names the field the decoder refused.
+ */
+static void test_exe_claim_checked(void **state)
+{
+        static const char *const refused[] = { "causes-but-no-claim", "claim-but-no-causes",
+                                               "claim-without-list" };
+        Fake *f = fake_start("");
+        roled_client *c = NULL;
+        roled_role *r = NULL;
+        roled_error e = ROLED_ERROR_INIT;
+
+        (void)state;
+        assert_int_equal(t_connect(f->path, &c), ROLED_OK);
+        assert_int_equal(roled_get_role(c, "claimed", &r, NULL), ROLED_OK);
+        assert_int_equal(roled_role_exe_claim(r), 1);
+        assert_int_equal(roled_role_exe_claim_cause_count(r), 2);
+        assert_string_equal(roled_role_exe_claim_cause(r, 0), "exe");
+        assert_string_equal(roled_role_exe_claim_cause(r, 1), "permissions");
+        assert_null(roled_role_exe_claim_cause(r, 2));
+        roled_role_unref(r);
+        for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+                r = NULL;
+                assert_int_equal(roled_get_role(c, refused[i], &r, &e), ROLED_E_PROTOCOL);
+                assert_null(r);
+                assert_non_null(strstr(roled_error_message(&e), "disagree"));
+                roled_error_clear(&e);
+        }
+        for (int i = 0; i < 3; i++) {
+                static const char *const bad[] = { "nul-in-cause", "too-many-causes",
+                                                   "long-cause" };
+
+                r = NULL;
+                assert_int_equal(roled_get_role(c, bad[i], &r, &e), ROLED_E_PROTOCOL);
+                assert_null(r);
+                assert_string_equal(roled_error_message(&e),
+                                    "roled sent a bad 'exeClaimCauses' field");
+                roled_error_clear(&e);
+        }
+        /* The client still works. */
+        assert_int_equal(roled_get_role(c, "far", &r, NULL), ROLED_OK);
+        assert_int_equal(roled_role_exe_claim(r), -1);
+        roled_role_unref(r);
+        roled_client_close(c);
+        fake_stop(f);
+}
+
+/*
  * Ask the fake Authorize @q (NULL: Simulate @sq) through @c, and check that
  * the params it received are the reference packer's bytes.
  */
@@ -1017,6 +1127,7 @@ int main(void)
                 cmocka_unit_test(test_search_connects_user_socket),
                 cmocka_unit_test(test_no_agent),
                 cmocka_unit_test(test_untrusted_dir_mode),
+                cmocka_unit_test(test_exe_claim_checked),
                 cmocka_unit_test(test_credentials_and_cache),
                 cmocka_unit_test(test_stale_if_error),
                 cmocka_unit_test(test_agent_error),
