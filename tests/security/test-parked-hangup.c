@@ -146,9 +146,14 @@ int main(int argc, char **argv)
         fflush(NULL);
         pid = fork();
         CHECK(pid >= 0);
-        if (pid == 0)
+        if (pid == 0) {
+                /* Only the parent's ends stay open there: bob sees it go if it fails. */
+                close(up[0]);
+                close(down[1]);
                 bob(up[1], down[0]);
+        }
         close(up[1]);
+        close(down[0]);
         for (int round = 0; round < 2; round++) {
                 CHECK_INT(read(up[0], &c, 1), ==, 1);
                 CHECK_INT(run_as(UID_ALICE, alice, NULL), ==, 0);
