@@ -643,10 +643,17 @@ static int open_pidfd(int fd, pid_t pid, bool may_open_by_pid)
                 has_peer_pidfd = 1;
                 return pidfd;
         }
-        /* The kernel refuses a pidfd for a peer that has already exited. */
-        if (errno == ESRCH)
+        /*
+         * The kernel refuses a pidfd for a peer that has already exited and
+         * been reaped: ESRCH, or EINVAL from kernels 6.5 to about 6.13, whose
+         * pidfd_prepare() refuses a pid with no task left.  Such a peer's pid
+         * may name another process by now, so it is never opened by pid, and
+         * the kernel is not taken for one without SO_PEERPIDFD (an unknown
+         * socket option is ENOPROTOOPT).
+         */
+        if (errno == ESRCH || errno == EINVAL)
                 return -IDENTITY_E_GONE;
-        if (errno != ENOPROTOOPT && errno != EINVAL && errno != EOPNOTSUPP)
+        if (errno != ENOPROTOOPT && errno != EOPNOTSUPP)
                 return -errno;
         has_peer_pidfd = 0;
         /*

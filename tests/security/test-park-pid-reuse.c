@@ -114,6 +114,9 @@ static bool agent_pins(pid_t pid)
         return found;
 }
 
+/* Does the agent pin a waiting connection's process (no SO_PEERPIDFD)?  Else it asks the socket. */
+static bool agent_pins_parked = true;
+
 static pid_t waiting_request(int *answer, bool exits)
 {
         int report[2], ans[2], go[2];
@@ -151,7 +154,7 @@ static pid_t waiting_request(int *answer, bool exits)
         close(report[0]);
         close(report[1]);
         close(go[0]);
-        if (exits) {
+        if (exits && agent_pins_parked) {
                 /* P exits once the agent has accepted (and pinned) its connection. */
                 for (int i = 0; i < 1000 && !agent_pins(p); i++)
                         usleep(10 * 1000);
@@ -204,13 +207,54 @@ static pid_t take_pid(pid_t want, const char *trusted)
         return -1;
 }
 
+/*
+ * The attack: alice's P waits for her slot (held through @hold), writes
+ * GetCallerIdentity, hands the socket to a child and exits; the trusted
+ * program takes P's pid; then the slot frees.  The answer must not be an
+ * identity naming the trusted program.
+ */
+static void attack(const char *trusted, int hold[2])
+{
+        char got[PATH_MAX + 64];
+        pid_t holder, p, victim;
+        int answer;
+
+        test_log("the attack, %s", agent_pins_parked ? "no SO_PEERPIDFD (the agent pins)"
+                                                     : "SO_PEERPIDFD, EINVAL once reaped");
+        holder = hold_slot(hold);
+        p = waiting_request(&answer, true);
+        CHECK_INT(wait_status(p), ==, 0);
+        victim = take_pid(p, trusted);
+        if (victim < 0) {
+                printf("skip: pid %d could not be taken again (ns_last_pid)\n", (int)p);
+                CHECK(write(hold[1], "g", 1) == 1);
+                (void)wait_status(holder);
+                close(hold[1]);
+                close(answer);
+                return;
+        }
+        usleep(100 * 1000);
+        CHECK(write(hold[1], "g", 1) == 1);
+        CHECK_INT(wait_status(holder), ==, 0);
+        close(hold[1]);
+        read_answer(answer, got, sizeof(got));
+        kill(victim, SIGTERM);
+        (void)wait_status(victim);
+        CHECK_MSG(strncmp(got, "exe ", 4) != 0,
+                  "the waiting connection of an exited process was attested as pid %d's "
+                  "program: %s",
+                  (int)p, got);
+        CHECK_STREQ(got, "error AccessDenied");
+        check_served(agent.socket);
+}
+
 int main(int argc, char **argv)
 {
         const char *lib = getenv("ROLED_PROC_FAULT_LIB");
         char self[PATH_MAX], trusted[PATH_MAX], got[PATH_MAX + 64], want[PATH_MAX + 8];
         const char *cp[] = { "/bin/cp", NULL, NULL, NULL };
         int hold[2], answer, fd;
-        pid_t holder, p, victim;
+        pid_t holder, p;
         ssize_t n;
 
         if (argc == 3 && strcmp(argv[1], "idle") == 0) {
@@ -248,30 +292,21 @@ int main(int argc, char **argv)
         CHECK_INT(wait_status(p), ==, 0);
         close(hold[1]);
 
-        /* The attack. */
-        holder = hold_slot(hold);
-        p = waiting_request(&answer, true);
-        CHECK_INT(wait_status(p), ==, 0);
-        victim = take_pid(p, trusted);
-        if (victim < 0) {
-                printf("skip: pid %d could not be taken again (ns_last_pid)\n", (int)p);
-                CHECK(write(hold[1], "g", 1) == 1);
-                (void)wait_status(holder);
-                agent_stop(&agent);
-                return 0;
-        }
-        usleep(100 * 1000);
-        CHECK(write(hold[1], "g", 1) == 1);
-        CHECK_INT(wait_status(holder), ==, 0);
-        read_answer(answer, got, sizeof(got));
-        kill(victim, SIGTERM);
-        (void)wait_status(victim);
-        CHECK_MSG(strncmp(got, "exe ", 4) != 0,
-                  "the waiting connection of an exited process was attested as pid %d's "
-                  "program: %s",
-                  (int)p, got);
-        CHECK_STREQ(got, "error AccessDenied");
-        check_served(agent.socket);
+        attack(trusted, hold);
+        agent_stop(&agent);
+
+        /*
+         * Kernels 6.5 to about 6.13 have SO_PEERPIDFD but answer EINVAL for a
+         * peer already reaped.  The agent, asking the socket when the slot
+         * frees, must take that for a process gone, not for a kernel without
+         * SO_PEERPIDFD whose pid it may open: that pid is the trusted
+         * program's by then.
+         */
+        agent_spawn_preloaded(config_new("max_connections_per_uid = 1\n"), lib,
+                              (const char *const[]){ "ROLED_TEST_PEERPIDFD_REAPED_EINVAL=1", NULL },
+                              &agent);
+        agent_pins_parked = false;
+        attack(trusted, hold);
         agent_stop(&agent);
         printf("test-park-pid-reuse: OK\n");
         return 0;

@@ -8,6 +8,9 @@
  *     $ROLED_TEST_PROC_EMFILE_COUNT times in the process.
  *   - With $ROLED_TEST_NO_PEERPIDFD set, getsockopt(SO_PEERPIDFD) fails with
  *     ENOPROTOOPT, as on kernels before 6.5: the agent opens pidfds by pid.
+ *   - With $ROLED_TEST_PEERPIDFD_REAPED_EINVAL set, getsockopt(SO_PEERPIDFD)
+ *     fails with EINVAL when the peer has been reaped, as on kernels 6.5 to
+ *     about 6.13 (later ones give a pidfd of the reaped process).
  *   - pidfd_open() (through syscall()) of a process with the real uid
  *     $ROLED_TEST_PIDFD_EMFILE_UID fails with EMFILE, the first
  *     $ROLED_TEST_PIDFD_EMFILE_COUNT times (with $ROLED_TEST_PIDFD_EMFILE_WHILE
@@ -23,6 +26,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,6 +112,25 @@ static int open_or_fault(const char *name, const char *path, int flags, mode_t m
 OPEN_WRAPPER(open)
 OPEN_WRAPPER(open64)
 
+/* Does @pidfd name a process already reaped (fdinfo "Pid: -1")? */
+static bool is_reaped(int pidfd)
+{
+        char path[64], buf[512];
+        ssize_t n;
+        int f;
+
+        snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", pidfd);
+        f = open(path, O_RDONLY | O_CLOEXEC);
+        if (f < 0)
+                return false;
+        n = read(f, buf, sizeof(buf) - 1);
+        close(f);
+        if (n <= 0)
+                return false;
+        buf[n] = '\0';
+        return strstr(buf, "\nPid:\t-1\n") != NULL;
+}
+
 int getsockopt(int fd, int level, int name, void *value, socklen_t *len)
 {
         int (*real)(int, int, int, void *, socklen_t *);
@@ -118,7 +141,15 @@ int getsockopt(int fd, int level, int name, void *value, socklen_t *len)
                 return -1;
         }
         real = (int (*)(int, int, int, void *, socklen_t *))dlsym(RTLD_NEXT, "getsockopt");
-        return real(fd, level, name, value, len);
+        if (real(fd, level, name, value, len) != 0)
+                return -1;
+        if (level == SOL_SOCKET && name == 77 /* SO_PEERPIDFD */ &&
+            getenv("ROLED_TEST_PEERPIDFD_REAPED_EINVAL") && is_reaped(*(int *)value)) {
+                close(*(int *)value);
+                errno = EINVAL;
+                return -1;
+        }
+        return 0;
 }
 
 /* syscall(): pidfd_open() is reported, and fails when asked to; the rest passes through. */
