@@ -1580,6 +1580,15 @@ static void park(Conn *c)
         }
         while (!has_place && evict_hung_up(a, c->peer_uid, n_fds))
                 has_place = take_park_place(a, c->peer_uid, n_fds);
+        if (!has_place && parked_fds(a) + n_fds > a->max_parked_fds) {
+                /* Not this uid's doing, necessarily: the answer does not blame it. */
+                log_info_ratelimited("no place for a waiting connection of uid %u (%zu "
+                                     "connections of all uids wait): answered Throttling",
+                                     (unsigned)c->peer_uid, a->n_parked);
+                throttle(c, "every place for connections waiting for the agent is taken, by "
+                            "connections of all users; try again later");
+                return;
+        }
         if (!has_place) {
                 log_info_ratelimited(
                         "too many connections of uid %u are waiting: answered Throttling",

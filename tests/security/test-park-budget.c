@@ -189,7 +189,8 @@ static void bob(int up, int down)
                         if (status == 'k') {
                                 CHECK_STREQ(r.code, "Throttling");
                                 CHECK_INT(r.msgid, ==, 0);
-                                CHECK_CONTAINS(r.message, "are waiting for the agent");
+                                CHECK_CONTAINS(r.message, "every place for connections "
+                                                          "waiting for the agent is taken");
                         }
                         msgpack_unpacked_destroy(&u);
                         msgpack_unpacker_destroy(&up_);
