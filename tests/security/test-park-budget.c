@@ -96,34 +96,6 @@ static void send_whoami(int fd, uint32_t msgid)
         msgpack_sbuffer_destroy(&sb);
 }
 
-/* The answer on @fd: @msgid (0 for a refusal) with error @code ("" for success), its message. */
-static void expect_answer(int fd, uint32_t msgid, const char *code, const char *message)
-{
-        msgpack_unpacker up;
-        msgpack_unpacked u;
-        Resp r;
-
-        CHECK(msgpack_unpacker_init(&up, 8192));
-        msgpack_unpacked_init(&u);
-        CHECK_INT(raw_recv(fd, &up, &u, 10000), ==, 1);
-        CHECK(resp_parse(&u.data, &r));
-        CHECK_MSG(strcmp(r.code, code) == 0, "answer %s (%s), expected \"%s\"", r.code, r.message,
-                  code);
-        CHECK_INT(r.msgid, ==, msgid);
-        if (message)
-                CHECK_CONTAINS(r.message, message);
-        msgpack_unpacked_destroy(&u);
-        msgpack_unpacker_destroy(&up);
-}
-
-/* Has the agent answered or closed @fd already? */
-static bool is_answered(int fd)
-{
-        struct pollfd p = { .fd = fd, .events = POLLIN };
-
-        return poll(&p, 1, 0) == 1;
-}
-
 static void tell(int fd, char c)
 {
         CHECK(write(fd, &c, 1) == 1);

@@ -892,7 +892,7 @@ void check_rejected(const char *socket, const void *msg, size_t len, const char 
         close(fd);
 }
 
-void check_answered(int fd, const void *msg, size_t len, uint32_t msgid, const char *code)
+void expect_answer(int fd, uint32_t msgid, const char *code, const char *message)
 {
         msgpack_unpacker up;
         msgpack_unpacked u;
@@ -901,15 +901,29 @@ void check_answered(int fd, const void *msg, size_t len, uint32_t msgid, const c
 
         CHECK(msgpack_unpacker_init(&up, 8192));
         msgpack_unpacked_init(&u);
-        CHECK(raw_send(fd, msg, len) == 0);
-        r = raw_recv(fd, &up, &u, 5000);
+        r = raw_recv(fd, &up, &u, 10000);
         CHECK_MSG(r == 1, "expected an answer to msgid %u, got %d", msgid, r);
         CHECK(resp_parse(&u.data, &resp));
-        CHECK_INT(resp.msgid, ==, msgid);
         CHECK_MSG(strcmp(resp.code, code) == 0, "msgid %u: code \"%s\" (%s), want \"%s\"", msgid,
                   resp.code, resp.message, code);
+        CHECK_INT(resp.msgid, ==, msgid);
+        if (message)
+                CHECK_CONTAINS(resp.message, message);
         msgpack_unpacked_destroy(&u);
         msgpack_unpacker_destroy(&up);
+}
+
+bool is_answered(int fd)
+{
+        struct pollfd p = { .fd = fd, .events = POLLIN };
+
+        return poll(&p, 1, 0) == 1;
+}
+
+void check_answered(int fd, const void *msg, size_t len, uint32_t msgid, const char *code)
+{
+        CHECK(raw_send(fd, msg, len) == 0);
+        expect_answer(fd, msgid, code, NULL);
 }
 
 void check_served(const char *socket)

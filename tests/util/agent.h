@@ -221,5 +221,13 @@ void check_rejected(const char *socket, const void *msg, size_t len, const char 
  * @msgid carries error @code ("" for success).
  */
 void check_answered(int fd, const void *msg, size_t len, uint32_t msgid, const char *code);
+/*
+ * expect_answer() - the next answer on @fd (within 10 s) is to @msgid (0 for
+ * a refusal) with error @code ("" for success), its message containing
+ * @message unless NULL.
+ */
+void expect_answer(int fd, uint32_t msgid, const char *code, const char *message);
+/* is_answered() - has the agent answered or closed @fd already (no waiting)? */
+bool is_answered(int fd);
 /* check_served() - GetCallerIdentity on a fresh connection is answered. */
 void check_served(const char *socket);
