@@ -371,7 +371,6 @@ int main(int argc, char **argv)
         char *targs[3];
         int n_rounds = 3, n_samples = 600, opt;
         char load[64] = "";
-        FILE *f;
 
         while ((opt = getopt_long(argc, argv, "r:n:g:", options, NULL)) != -1) {
                 switch (opt) {
@@ -406,13 +405,7 @@ int main(int argc, char **argv)
         }
         o.log_level = "warning";
         agent_spawn_opts(config_new(NULL), &o, &agent);
-        f = fopen("/proc/loadavg", "re");
-        if (f) {
-                if (!fgets(load, sizeof(load), f))
-                        load[0] = '\0';
-                load[strcspn(load, "\n")] = '\0';
-                fclose(f);
-        }
+        read_loadavg(load, sizeof(load));
         printf("# alice (uid %d): GetCallerIdentity round trips on one connection, %d us apart, "
                "%d per load in %d interleaved rounds; bob (uid %d) has no roles, nor does alice; "
                "load average %s\n",

@@ -159,7 +159,6 @@ int main(int argc, char **argv)
         long long t0, run0 = 0, wait0 = 0, run1 = 0, wait1 = 0;
         bool has_sched;
         char load[64] = "";
-        FILE *f;
 
         test_init(argc, argv);
         agent_spawn(config_new(NULL), &agent);
@@ -196,13 +195,7 @@ int main(int argc, char **argv)
                         CHECK_MSG(false, "a client of the burst was not answered");
                 }
         has_sched = has_sched && agent_sched(&run1, &wait1);
-        f = fopen("/proc/loadavg", "re");
-        if (f) {
-                if (!fgets(load, sizeof(load), f))
-                        load[0] = '\0';
-                load[strcspn(load, "\n")] = '\0';
-                fclose(f);
-        }
+        read_loadavg(load, sizeof(load));
         if (has_sched)
                 fprintf(stderr,
                         "# the burst took %lld ms; the agent ran %lld ms and waited %lld ms for a "

@@ -227,6 +227,8 @@ void check_answered(int fd, const void *msg, size_t len, uint32_t msgid, const c
  * @message unless NULL.
  */
 void expect_answer(int fd, uint32_t msgid, const char *code, const char *message);
+/* read_loadavg() - /proc/loadavg's line without its newline into @buf ("" if unreadable). */
+void read_loadavg(char *buf, size_t size);
 /* is_answered() - has the agent answered or closed @fd already (no waiting)? */
 bool is_answered(int fd);
 /* check_served() - GetCallerIdentity on a fresh connection is answered. */
